@@ -1,0 +1,1 @@
+//! Generates a typed Rust client crate from Taskcluster's API references.
