@@ -1,0 +1,190 @@
+//! Stage 1: load the reference documents from a directory laid out like `references/`.
+//!
+//! `manifest.json` lists the references; `<service>/<version>/api.json` describes methods and
+//! `schemas/<service>/<version>/*.json` holds the payload schemas, keyed by their `$id`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Everything the generator reads.
+#[derive(Debug)]
+pub struct References {
+    /// The directory the documents were read from.
+    pub root: PathBuf,
+    /// One entry per service with an `api.json`, sorted by service name.
+    pub services: Vec<ServiceReference>,
+    /// Every schema document, keyed by its `$id` without the trailing `#`.
+    pub schemas: BTreeMap<String, SchemaDocument>,
+}
+
+/// A schema document and where it came from.
+#[derive(Debug)]
+pub struct SchemaDocument {
+    /// Path relative to the references directory, for error messages.
+    pub file: PathBuf,
+    /// The document as read.
+    pub content: Value,
+}
+
+/// One service's `api.json`.
+#[derive(Debug)]
+pub struct ServiceReference {
+    /// Path relative to the references directory.
+    pub file: PathBuf,
+    /// The parsed document.
+    pub api: ApiReference,
+}
+
+/// An `api.json` document (`/schemas/common/api-reference-v0.json#`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiReference {
+    pub service_name: String,
+    pub api_version: String,
+    pub title: String,
+    pub description: String,
+    pub entries: Vec<ApiEntry>,
+}
+
+/// One method of an API.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiEntry {
+    pub name: String,
+    pub method: String,
+    pub route: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub query: Vec<String>,
+    pub title: String,
+    pub description: String,
+    pub stability: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub input: Option<String>,
+    #[serde(default)]
+    pub output: Option<String>,
+    #[serde(default)]
+    pub scopes: Option<Value>,
+}
+
+/// Reads `dir` (the `references/` directory).
+pub fn load(dir: &Path) -> Result<References> {
+    let manifest_file = PathBuf::from("manifest.json");
+    let manifest = read_json(dir, &manifest_file)?;
+    let listed = manifest
+        .get("references")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::new(&manifest_file, "/references", "expected an array of URLs"))?;
+
+    let mut services = Vec::new();
+    for (i, url) in listed.iter().enumerate() {
+        let url = url.as_str().ok_or_else(|| {
+            Error::new(&manifest_file, format!("/references/{i}"), "expected a string")
+        })?;
+        let Some(rel) = reference_path(url) else {
+            return Err(Error::new(
+                &manifest_file,
+                format!("/references/{i}"),
+                format!("{url:?} is not a /references/ URL"),
+            ));
+        };
+        if !rel.ends_with("/api.json") {
+            continue;
+        }
+        let file = PathBuf::from(rel);
+        let value = read_json(dir, &file)?;
+        let api = parse_api(&file, value)?;
+        services.push(ServiceReference { file, api });
+    }
+    services.sort_by(|a, b| a.api.service_name.cmp(&b.api.service_name));
+
+    let schemas = load_schemas(dir)?;
+    Ok(References {
+        root: dir.to_path_buf(),
+        services,
+        schemas,
+    })
+}
+
+/// `https://x/references/queue/v1/api.json` or `/references/queue/v1/api.json` → `queue/v1/api.json`.
+fn reference_path(url: &str) -> Option<&str> {
+    let at = url.find("/references/")?;
+    Some(&url[at + "/references/".len()..])
+}
+
+fn parse_api(file: &Path, value: Value) -> Result<ApiReference> {
+    // Check entries one by one first, so that the error names the entry and the field.
+    if let Some(entries) = value.get("entries").and_then(Value::as_array) {
+        for (i, entry) in entries.iter().enumerate() {
+            if let Err(e) = ApiEntry::deserialize(entry) {
+                return Err(Error::new(file, format!("/entries/{i}"), e.to_string()));
+            }
+        }
+    }
+    serde_json::from_value(value).map_err(|e| Error::new(file, "", e.to_string()))
+}
+
+fn load_schemas(dir: &Path) -> Result<BTreeMap<String, SchemaDocument>> {
+    let mut schemas = BTreeMap::new();
+    let root = dir.join("schemas");
+    let mut stack = vec![root.clone()];
+    let mut files = Vec::new();
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| io_error(dir, &d, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| io_error(dir, &d, e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "json") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
+        let file = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+        let content = read_json(dir, &file)?;
+        let id = match content.get("$id").or_else(|| content.get("id")) {
+            Some(Value::String(id)) => id.trim_end_matches('#').to_owned(),
+            _ => {
+                // A schema without `$id` is addressed by its path.
+                format!("/{}", file.to_string_lossy().replace('\\', "/"))
+            }
+        };
+        if let Some(prev) = schemas.get(&id) {
+            let prev: &SchemaDocument = prev;
+            return Err(Error::new(
+                &file,
+                "/$id",
+                format!("{id:?} is also the $id of {}", prev.file.display()),
+            ));
+        }
+        schemas.insert(id, SchemaDocument { file, content });
+    }
+    Ok(schemas)
+}
+
+fn read_json(dir: &Path, file: &Path) -> Result<Value> {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| io_error(dir, &path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::new(
+            file,
+            "",
+            format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()),
+        )
+    })
+}
+
+fn io_error(dir: &Path, path: &Path, e: std::io::Error) -> Error {
+    let shown = path.strip_prefix(dir).unwrap_or(path);
+    Error::new(shown, "", e.to_string())
+}

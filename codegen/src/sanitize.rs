@@ -1,0 +1,69 @@
+//! Rewrites schema constructs that typify cannot take, or that make poor client types.
+//!
+//! A client does not validate what the server will validate anyway, and must not reject what a
+//! newer server sends: string constraints (`pattern`, lengths, formats other than `date-time`)
+//! and `uniqueItems` are dropped, and objects accept unknown properties.
+
+use serde_json::Value;
+
+/// Sanitizes one definition body in place.
+pub(crate) fn definition(schema: &mut Value) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    for key in [
+        "$schema",
+        "$id",
+        "definitions",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "uniqueItems",
+        "examples",
+    ] {
+        map.remove(key);
+    }
+    if map.get("format").and_then(Value::as_str) != Some("date-time") {
+        map.remove("format");
+    }
+    let has_properties = map
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    if has_properties && map.get("additionalProperties") == Some(&Value::Bool(false)) {
+        map.remove("additionalProperties");
+    }
+    // A union under a typed parent: typify wants each branch to say its type.
+    if let Some(parent_type) = map.get("type").cloned() {
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(branches)) = map.get_mut(key) {
+                for branch in branches {
+                    if let Value::Object(b) = branch {
+                        if !b.contains_key("type") && !b.contains_key("$ref") {
+                            b.insert("type".into(), parent_type.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (key, child) in map.iter_mut() {
+        match key.as_str() {
+            "properties" | "patternProperties" => {
+                if let Value::Object(children) = child {
+                    children.values_mut().for_each(definition);
+                }
+            }
+            "items" | "additionalProperties" | "not" => match child {
+                Value::Array(children) => children.iter_mut().for_each(definition),
+                other => definition(other),
+            },
+            "oneOf" | "anyOf" | "allOf" => {
+                if let Value::Array(children) = child {
+                    children.iter_mut().for_each(definition);
+                }
+            }
+            _ => {}
+        }
+    }
+}
