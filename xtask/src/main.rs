@@ -1,8 +1,48 @@
 //! `cargo xtask <command>`: the project's tasks.
+//!
+//! - `cargo xtask import-references SOURCE`: replace `references/` (at the workspace root) with
+//!   the Taskcluster API references from SOURCE, which is a bundle file (JSON array of
+//!   `{filename, content}`, e.g. `../shared/references/taskcluster/v106.0.0.json`), a directory
+//!   laid out as a deployment serves it (`references/...`, `schemas/...`), or a deployment's root
+//!   URL (`https://...`: the manifest, its references and every schema they reach). Served
+//!   `references/X` is written to `references/X`, `schemas/X` to `references/schemas/X`, and
+//!   `references/source.json` records the source and a hash of the documents. See
+//!   [`xtask::import`].
 
-fn main() -> anyhow::Result<()> {
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+const USAGE: &str = "usage: cargo xtask <generate|import-references SOURCE>";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        _ => anyhow::bail!("usage: cargo xtask <generate|import-references SOURCE>"),
+        Some("import-references") => {
+            let [_, source] = args.as_slice() else {
+                bail!(
+                    "usage: cargo xtask import-references SOURCE (bundle file, directory or root URL)"
+                );
+            };
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap_or(Path::new(".."));
+            let dest = workspace.join("references");
+            let summary = xtask::import::import(source, &dest)?;
+            println!("{summary}");
+        }
+        _ => bail!(USAGE),
     }
+    Ok(())
 }

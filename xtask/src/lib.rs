@@ -1,0 +1,3 @@
+//! The project's tasks, as a library so that `xtask/tests/` can drive them; `main.rs` dispatches.
+
+pub mod import;
