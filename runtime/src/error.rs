@@ -1,0 +1,325 @@
+//! The one error type of the runtime.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use reqwest::Method;
+
+/// What went wrong; see [`Error::kind`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The deployment refused the credentials (HTTP 401).
+    AuthenticationFailed,
+    /// The credentials lack a scope the call requires (HTTP 403).
+    InsufficientScopes,
+    /// The resource does not exist (HTTP 404).
+    NotFound,
+    /// Any other 4xx answer, for example a payload that fails validation.
+    ClientError,
+    /// A 5xx answer, after all retries.
+    ServerError,
+    /// The request never got an HTTP answer (connection refused or reset, timeout, TLS, …),
+    /// after all retries.
+    Transport,
+    /// The answer does not match the expected schema; [`Error::schema_path`] says where.
+    Schema,
+    /// The request body could not be serialized.
+    Serialization,
+    /// Bad configuration: root URL, environment, HTTP client settings.
+    Config,
+    /// Credentials are missing or invalid for the operation (for example a signed URL without
+    /// credentials, or temporary credentials lasting more than 31 days).
+    Credentials,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::AuthenticationFailed => "authentication failed",
+            ErrorKind::InsufficientScopes => "insufficient scopes",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::ClientError => "request rejected",
+            ErrorKind::ServerError => "server error",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Schema => "response does not match its schema",
+            ErrorKind::Serialization => "cannot serialize the request body",
+            ErrorKind::Config => "invalid configuration",
+            ErrorKind::Credentials => "invalid credentials",
+        }
+    }
+
+    /// The kind for an HTTP error status.
+    pub fn from_status(status: u16) -> ErrorKind {
+        match status {
+            401 => ErrorKind::AuthenticationFailed,
+            403 => ErrorKind::InsufficientScopes,
+            404 => ErrorKind::NotFound,
+            500..=599 => ErrorKind::ServerError,
+            _ => ErrorKind::ClientError,
+        }
+    }
+}
+
+/// Errors from a Taskcluster call or from the runtime's configuration.
+///
+/// It carries everything known about the failed call: the HTTP status, Taskcluster's `code`,
+/// `message` and `requestInfo` from the error body, the `x-for-request-id` and
+/// `x-for-trace-id` response headers, the method and URL, and for schema mismatches the JSON
+/// path of the offending field. It never carries secrets: URLs are the unsigned ones.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    code: Option<String>,
+    request_info: Option<serde_json::Value>,
+    request_id: Option<String>,
+    trace_id: Option<String>,
+    method: Option<Method>,
+    url: Option<String>,
+    schema_path: Option<String>,
+    attempts: u32,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                status: None,
+                code: None,
+                request_info: None,
+                request_id: None,
+                trace_id: None,
+                method: None,
+                url: None,
+                schema_path: None,
+                attempts: 0,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Error {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn with_call(mut self, method: &Method, url: &str, attempts: u32) -> Error {
+        self.inner.method = Some(method.clone());
+        self.inner.url = Some(url.to_owned());
+        self.inner.attempts = attempts;
+        self
+    }
+
+    pub(crate) fn with_response(
+        mut self,
+        status: u16,
+        request_id: Option<String>,
+        trace_id: Option<String>,
+    ) -> Error {
+        self.inner.status = Some(status);
+        self.inner.request_id = request_id;
+        self.inner.trace_id = trace_id;
+        self
+    }
+
+    pub(crate) fn with_body(
+        mut self,
+        code: Option<String>,
+        request_info: Option<serde_json::Value>,
+    ) -> Error {
+        self.inner.code = code;
+        self.inner.request_info = request_info;
+        self
+    }
+
+    pub(crate) fn with_schema_path(mut self, path: String) -> Error {
+        self.inner.schema_path = Some(path);
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The message: Taskcluster's `message` for HTTP errors, otherwise a description.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The HTTP status of the (last) answer, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// Taskcluster's error `code`, such as `"InsufficientScopes"` or `"InputValidationError"`.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// Taskcluster's `requestInfo` object from the error body.
+    pub fn request_info(&self) -> Option<&serde_json::Value> {
+        self.inner.request_info.as_ref()
+    }
+
+    /// The `x-for-request-id` response header.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// The `x-for-trace-id` response header.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.inner.trace_id.as_deref()
+    }
+
+    /// The method of the failed call.
+    pub fn method(&self) -> Option<&Method> {
+        self.inner.method.as_ref()
+    }
+
+    /// The URL of the failed call (unsigned, without credentials).
+    pub fn url(&self) -> Option<&str> {
+        self.inner.url.as_deref()
+    }
+
+    /// For [`ErrorKind::Schema`], the JSON path of the field that did not match (`.` for the
+    /// whole document), e.g. `tasks[0].status.state`.
+    pub fn schema_path(&self) -> Option<&str> {
+        self.inner.schema_path.as_deref()
+    }
+
+    /// How many HTTP attempts were made (0 when none was).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// Whether this is [`ErrorKind::AuthenticationFailed`].
+    pub fn is_authentication_failed(&self) -> bool {
+        self.kind() == ErrorKind::AuthenticationFailed
+    }
+
+    /// Whether this is [`ErrorKind::InsufficientScopes`].
+    pub fn is_insufficient_scopes(&self) -> bool {
+        self.kind() == ErrorKind::InsufficientScopes
+    }
+
+    /// Whether this is [`ErrorKind::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        self.kind() == ErrorKind::NotFound
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        if let (Some(method), Some(url)) = (&i.method, &i.url) {
+            write!(f, "{method} {url}: ")?;
+        }
+        f.write_str(i.kind.describe())?;
+        if let Some(status) = i.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(path) = &i.schema_path {
+            write!(f, " at `{path}`")?;
+        }
+        if let Some(code) = &i.code {
+            write!(f, ": {code}")?;
+        }
+        if !i.message.is_empty() {
+            write!(f, ": {}", i.message)?;
+        }
+        if let Some(id) = &i.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &i.kind).field("message", &i.message);
+        if let Some(status) = i.status {
+            d.field("status", &status);
+        }
+        if let Some(code) = &i.code {
+            d.field("code", code);
+        }
+        if let Some(method) = &i.method {
+            d.field("method", method);
+        }
+        if let Some(url) = &i.url {
+            d.field("url", url);
+        }
+        if let Some(v) = &i.request_id {
+            d.field("request_id", v);
+        }
+        if let Some(v) = &i.trace_id {
+            d.field("trace_id", v);
+        }
+        if let Some(v) = &i.schema_path {
+            d.field("schema_path", v);
+        }
+        if let Some(v) = &i.request_info {
+            d.field("request_info", v);
+        }
+        if i.attempts > 0 {
+            d.field("attempts", &i.attempts);
+        }
+        if let Some(s) = &i.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+/// Result of a Taskcluster call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_from_status() {
+        assert_eq!(ErrorKind::from_status(401), ErrorKind::AuthenticationFailed);
+        assert_eq!(ErrorKind::from_status(403), ErrorKind::InsufficientScopes);
+        assert_eq!(ErrorKind::from_status(404), ErrorKind::NotFound);
+        assert_eq!(ErrorKind::from_status(400), ErrorKind::ClientError);
+        assert_eq!(ErrorKind::from_status(409), ErrorKind::ClientError);
+        assert_eq!(ErrorKind::from_status(503), ErrorKind::ServerError);
+    }
+
+    #[test]
+    fn display_has_call_status_code_and_message() {
+        let e = Error::new(ErrorKind::InsufficientScopes, "you need more")
+            .with_call(&Method::GET, "https://tc.example.com/api/x/v1/y", 1)
+            .with_response(403, Some("req-1".into()), Some("trace-1".into()))
+            .with_body(Some("InsufficientScopes".into()), None);
+        assert_eq!(
+            e.to_string(),
+            "GET https://tc.example.com/api/x/v1/y: insufficient scopes (HTTP 403): \
+             InsufficientScopes: you need more (request id req-1)"
+        );
+        assert_eq!(e.trace_id(), Some("trace-1"));
+        assert!(e.is_insufficient_scopes());
+    }
+}
