@@ -143,7 +143,7 @@ impl ClientConfig {
         let root = get("TASKCLUSTER_ROOT_URL")
             .ok_or_else(|| Error::new(ErrorKind::Config, "TASKCLUSTER_ROOT_URL is not set"))?;
         let mut config = ClientConfig::new(root);
-        config.credentials = Credentials::from_lookup(&get)?;
+        config.credentials = Credentials::from_lookup(get)?;
         config.proxy_url = get("TASKCLUSTER_PROXY_URL");
         Ok(config)
     }
@@ -264,12 +264,12 @@ struct ClientInner {
     service: &'static str,
     api_version: &'static str,
     /// Where requests go: the root URL's API base, or the proxy's.
-    base_url: String,
+    request_base_url: String,
     /// The root URL's API base, for [`Request::url`] and [`Request::signed_url`].
-    public_base_url: String,
-    /// Host and port of `public_base_url`, or why it is invalid.
+    base_url_public: String,
+    /// Host and port of `base_url_public`, or why it is invalid.
     public: std::result::Result<Endpoint, String>,
-    /// Whether `base_url` is valid (it differs from `public_base_url` only with a proxy).
+    /// Why `request_base_url` is invalid, if it is (it differs from `base_url_public` only with a proxy).
     base_error: Option<String>,
     /// Signs requests: `None` without credentials or through a proxy.
     request_signer: Option<hawk::Signer>,
@@ -293,15 +293,15 @@ impl Client {
     ///
     /// Never fails: an invalid root URL or HTTP setting is reported by each request.
     pub fn new(config: &ClientConfig, service: &'static str, api_version: &'static str) -> Self {
-        let public_base_url = urls::api_base(&config.root_url, service, api_version);
-        let public = endpoint(&public_base_url);
+        let base_url_public = urls::api_base(&config.root_url, service, api_version);
+        let public = endpoint(&base_url_public);
         let (base_url, base_error) = match &config.proxy_url {
             Some(proxy) => {
                 let base = urls::api_base(proxy, service, api_version);
                 let err = endpoint(&base).err();
                 (base, err)
             }
-            None => (public_base_url.clone(), public.as_ref().err().cloned()),
+            None => (base_url_public.clone(), public.as_ref().err().cloned()),
         };
         let url_signer = config
             .credentials
@@ -316,8 +316,8 @@ impl Client {
             inner: Arc::new(ClientInner {
                 service,
                 api_version,
-                base_url,
-                public_base_url,
+                request_base_url: base_url,
+                base_url_public,
                 public,
                 base_error,
                 request_signer,
@@ -340,7 +340,7 @@ impl Client {
 
     /// The service's base URL on the deployment (ending in `/`).
     pub fn base_url(&self) -> &str {
-        &self.inner.public_base_url
+        &self.inner.base_url_public
     }
 
     /// Starts a request to `path` (relative to the service's base URL, already escaped).
@@ -501,7 +501,7 @@ impl Request<'_> {
     /// [`Error::schema_path`] names the offending field.
     pub async fn send<T: serde::de::DeserializeOwned>(self) -> Result<T> {
         let method = self.method.clone();
-        let url = self.full_url(&self.client.inner.base_url);
+        let url = self.full_url(&self.client.inner.request_base_url);
         let answer = self.execute(&url).await?;
         let schema_error = |message: String, path: String| {
             Error::new(ErrorKind::Schema, message)
@@ -529,7 +529,7 @@ impl Request<'_> {
 
     /// Sends the request, expecting no meaningful response body.
     pub async fn send_empty(self) -> Result<()> {
-        let url = self.full_url(&self.client.inner.base_url);
+        let url = self.full_url(&self.client.inner.request_base_url);
         self.execute(&url).await.map(drop)
     }
 
@@ -539,7 +539,7 @@ impl Request<'_> {
         if let Err(e) = &inner.public {
             return Err(Error::new(ErrorKind::Config, e.clone()));
         }
-        let url = self.full_url(&inner.public_base_url);
+        let url = self.full_url(&inner.base_url_public);
         Url::parse(&url)
             .map(String::from)
             .map_err(|e| Error::new(ErrorKind::Config, format!("invalid URL {url:?}: {e}")))
@@ -556,7 +556,7 @@ impl Request<'_> {
             .url_signer
             .as_ref()
             .ok_or_else(|| Error::new(ErrorKind::Credentials, "signed URLs need credentials"))?;
-        let url = self.full_url(&inner.public_base_url);
+        let url = self.full_url(&inner.base_url_public);
         let parsed = Url::parse(&url)
             .map_err(|e| Error::new(ErrorKind::Config, format!("invalid URL {url:?}: {e}")))?;
         let exp = now_secs().saturating_add(ttl.as_secs());
