@@ -355,6 +355,25 @@ impl Client {
     }
 }
 
+/// Runs `future` to completion on a new single-threaded Tokio runtime, for calling the client
+/// from synchronous code (a `main` without `#[tokio::main]`, a test, a build script).
+///
+/// Do not call it from inside an async runtime; `.await` the call there instead.
+///
+/// ```
+/// let config = tc_runtime::ClientConfig::new("https://tc.example.com");
+/// let client = tc_runtime::Client::new(&config, "queue", "v1");
+/// let url = tc_runtime::block_on(async { client.request(tc_runtime::Method::GET, "ping".into()).url() });
+/// assert_eq!(url.unwrap(), "https://tc.example.com/api/queue/v1/ping");
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start a Tokio runtime")
+        .block_on(future)
+}
+
 /// Percent-escapes one route parameter so that `/`, spaces, `%` and unicode round-trip.
 ///
 /// Everything but the unreserved characters `A-Z a-z 0-9 - _ . ~` is escaped as UTF-8 `%XX`

@@ -5,9 +5,13 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-/// `runtime/tests/peers`.
+/// `runtime/tests/peers` (this module is also used by `generated/tests`, a sibling crate).
 pub fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .expect("crates live in the workspace root")
+        .join("runtime/tests/peers")
 }
 
 fn missing(what: &str) -> ! {
