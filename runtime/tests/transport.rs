@@ -1,0 +1,422 @@
+//! Transport behaviour against a scripted raw-TCP HTTP server on 127.0.0.1: retries (5xx,
+//! connection resets, timeouts; never 4xx), fresh signatures per attempt, error details,
+//! redirects, schema errors, the proxy and connection reuse.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tc_runtime::{Client, ClientConfig, Credentials, ErrorKind, Method, RetryConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Clone)]
+enum Action {
+    Respond(u16, &'static str, &'static str),
+    Reset,
+    Hang,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    target: String,
+    authorization: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    script: VecDeque<Action>,
+    seen: Vec<Seen>,
+    connections: usize,
+}
+
+struct Server {
+    port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+impl Server {
+    async fn start(script: Vec<Action>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State {
+            script: script.into(),
+            ..State::default()
+        }));
+        let st = state.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                st.lock().unwrap().connections += 1;
+                tokio::spawn(serve(conn, st.clone()));
+            }
+        });
+        Server { port, state }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    fn connections(&self) -> usize {
+        self.state.lock().unwrap().connections
+    }
+
+    fn config(&self) -> ClientConfig {
+        ClientConfig::new(format!("http://127.0.0.1:{}", self.port))
+            .with_credentials(Credentials::new("me", "secret-key"))
+            .with_retry_config(fast_retries(5))
+    }
+}
+
+fn fast_retries(retries: u32) -> RetryConfig {
+    RetryConfig {
+        retries,
+        delay_factor: Duration::from_millis(1),
+        ..RetryConfig::default()
+    }
+}
+
+async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) {
+    let mut buf = Vec::new();
+    loop {
+        // Read one request: headers, then Content-Length bytes of body.
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        let header = |name: &str| {
+            head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+        };
+        let len: usize = header("content-length").map_or(0, |v| v.parse().unwrap());
+        while buf.len() < head_end + len {
+            let mut chunk = [0u8; 4096];
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..head_end + len);
+        let target = head.split(' ').nth(1).unwrap_or("").to_owned();
+        let action = {
+            let mut st = state.lock().unwrap();
+            st.seen.push(Seen {
+                target,
+                authorization: header("authorization"),
+            });
+            st.script
+                .pop_front()
+                .unwrap_or(Action::Respond(500, "", "script exhausted"))
+        };
+        match action {
+            Action::Respond(status, extra_headers, body) => {
+                let resp = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{extra_headers}content-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if conn.write_all(resp.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            Action::Reset => {
+                let _ = conn.set_linger(Some(Duration::ZERO));
+                return;
+            }
+            Action::Hang => {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                return;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct Ok200 {
+    ok: bool,
+}
+
+const OK: Action = Action::Respond(200, "", r#"{"ok":true}"#);
+
+#[tokio::test]
+async fn server_errors_are_retried_with_fresh_signatures() {
+    let server = Server::start(vec![
+        Action::Respond(
+            500,
+            "",
+            r#"{"code":"InternalServerError","message":"boom"}"#,
+        ),
+        Action::Respond(503, "", "unavailable"),
+        OK,
+    ])
+    .await;
+    let client = Client::new(&server.config(), "queue", "v1");
+    let r: Ok200 = client
+        .request(Method::PUT, "task/abc".into())
+        .query("limit", Some(2))
+        .json(&serde_json::json!({"x": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r, Ok200 { ok: true });
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    let auths: Vec<String> = seen
+        .iter()
+        .map(|s| s.authorization.clone().unwrap())
+        .collect();
+    let macs: std::collections::HashSet<&str> = auths
+        .iter()
+        .map(|a| a.split("mac=\"").nth(1).unwrap())
+        .collect();
+    assert_eq!(macs.len(), 3, "{auths:?}");
+    for s in &seen {
+        assert_eq!(s.target, "/api/queue/v1/task/abc?limit=2");
+        assert!(s.authorization.as_ref().unwrap().contains("hash=\""));
+    }
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried_and_carry_details() {
+    let server = Server::start(vec![
+        Action::Respond(
+            404,
+            "x-for-request-id: rid-1\r\nx-for-trace-id: tid-1\r\n",
+            r#"{"code":"ResourceNotFound","message":"no task","requestInfo":{"method":"task"}}"#,
+        ),
+        Action::Respond(
+            400,
+            "",
+            r#"{"code":"InputValidationError","message":"bad"}"#,
+        ),
+        OK,
+    ])
+    .await;
+    let client = Client::new(&server.config(), "queue", "v1");
+    let e = client
+        .request(Method::GET, format!("task/{}", tc_runtime::escape("a/b")))
+        .send::<Ok200>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(e.status(), Some(404));
+    assert_eq!(e.code(), Some("ResourceNotFound"));
+    assert_eq!(e.message(), "no task");
+    assert_eq!(e.request_id(), Some("rid-1"));
+    assert_eq!(e.trace_id(), Some("tid-1"));
+    assert_eq!(e.request_info().unwrap()["method"], "task");
+    assert_eq!(
+        e.url(),
+        Some(format!("http://127.0.0.1:{}/api/queue/v1/task/a%2Fb", server.port).as_str())
+    );
+    assert_eq!(e.attempts(), 1);
+    assert!(!format!("{e} {e:?}").contains("secret-key"));
+    assert_eq!(server.seen().len(), 1);
+
+    let e = client
+        .request(Method::GET, "x".into())
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ClientError);
+    assert_eq!(e.code(), Some("InputValidationError"));
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn server_errors_after_all_retries() {
+    let script = vec![Action::Respond(502, "", r#"{"message":"bad gateway"}"#); 3];
+    let server = Server::start(script).await;
+    let config = server.config().with_retry_config(fast_retries(2));
+    let e = Client::new(&config, "queue", "v1")
+        .request(Method::GET, "x".into())
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ServerError);
+    assert_eq!(e.status(), Some(502));
+    assert_eq!(e.attempts(), 3);
+    assert_eq!(server.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn connection_resets_are_retried() {
+    let server = Server::start(vec![Action::Reset, Action::Reset, OK]).await;
+    let r: Ok200 = Client::new(&server.config(), "queue", "v1")
+        .request(Method::GET, "x".into())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.ok);
+    assert_eq!(server.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn timeouts_are_retried() {
+    let server = Server::start(vec![Action::Hang, OK]).await;
+    let config = server.config().with_timeout(Duration::from_millis(300));
+    let r: Ok200 = Client::new(&config, "queue", "v1")
+        .request(Method::GET, "x".into())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.ok);
+    assert_eq!(server.seen().len(), 2);
+
+    // Without retries the timeout is reported as a transport error.
+    let server = Server::start(vec![Action::Hang]).await;
+    let config = server
+        .config()
+        .with_timeout(Duration::from_millis(300))
+        .with_retries(0);
+    let e = Client::new(&config, "queue", "v1")
+        .request(Method::GET, "x".into())
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert_eq!(e.message(), "timed out");
+}
+
+#[tokio::test]
+async fn refused_connections_are_transport_errors_after_retries() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let config =
+        ClientConfig::new(format!("http://127.0.0.1:{port}")).with_retry_config(fast_retries(2));
+    let e = Client::new(&config, "queue", "v1")
+        .request(Method::GET, "x".into())
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert_eq!(e.attempts(), 3);
+    assert_eq!(e.status(), None);
+}
+
+#[tokio::test]
+async fn redirects_with_json_are_results_and_not_followed() {
+    let server = Server::start(vec![
+        Action::Respond(303, "location: /elsewhere\r\n", r#"{"ok":true}"#),
+        Action::Respond(303, "location: /elsewhere\r\n", ""),
+    ])
+    .await;
+    let client = Client::new(&server.config(), "queue", "v1");
+    let r: Ok200 = client
+        .request(Method::GET, "task/t/artifacts/a".into())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.ok);
+    let e = client
+        .request(Method::GET, "task/t/artifacts/a".into())
+        .send::<Ok200>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema);
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // fields exist to be type-checked by serde
+struct Listing {
+    tasks: Vec<TaskEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct TaskEntry {
+    status: Status,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Status {
+    state: String,
+}
+
+#[tokio::test]
+async fn schema_errors_name_the_field() {
+    let server = Server::start(vec![
+        Action::Respond(
+            200,
+            "",
+            r#"{"tasks":[{"status":{"state":"ok"}},{"status":{"state":7}}]}"#,
+        ),
+        Action::Respond(200, "", ""),
+        Action::Respond(204, "", ""),
+    ])
+    .await;
+    let client = Client::new(&server.config(), "queue", "v1");
+    let e = client
+        .request(Method::GET, "x".into())
+        .send::<Listing>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema);
+    assert_eq!(e.schema_path(), Some("tasks[1].status.state"));
+    assert_eq!(e.status(), Some(200));
+    let e = client
+        .request(Method::GET, "x".into())
+        .send::<Listing>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema);
+    assert!(e.message().contains("empty"), "{e}");
+    client
+        .request(Method::POST, "x".into())
+        .send_empty()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn proxy_requests_are_unsigned() {
+    let server = Server::start(vec![OK, OK]).await;
+    let config = ClientConfig::new("https://tc.example.com")
+        .with_credentials(Credentials::new("me", "secret-key"))
+        .with_proxy_url(format!("http://127.0.0.1:{}", server.port));
+    let client = Client::new(&config, "secrets", "v1");
+    let _: Ok200 = client
+        .request(Method::GET, "secret/a%2Fb".into())
+        .send()
+        .await
+        .unwrap();
+    let seen = server.seen();
+    assert_eq!(seen[0].target, "/api/secrets/v1/secret/a%2Fb");
+    assert_eq!(seen[0].authorization, None);
+    // URLs still name the deployment.
+    assert_eq!(
+        client.request(Method::GET, "x".into()).url().unwrap(),
+        "https://tc.example.com/api/secrets/v1/x"
+    );
+}
+
+#[tokio::test]
+async fn service_clients_share_connections() {
+    let server = Server::start(vec![OK; 6]).await;
+    let config = server.config();
+    let queue = Client::new(&config, "queue", "v1");
+    let index = Client::new(&config, "index", "v1");
+    for client in [&queue, &index, &queue, &index, &queue.clone(), &index] {
+        let _: Ok200 = client
+            .request(Method::GET, "x".into())
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(server.seen().len(), 6);
+    assert_eq!(server.connections(), 1);
+    assert_eq!(server.seen()[1].target, "/api/index/v1/x");
+}
