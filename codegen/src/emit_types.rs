@@ -7,6 +7,7 @@ use schemars::schema::Schema;
 use typify::{TypeSpace, TypeSpaceSettings};
 
 use crate::error::{Error, Result};
+use crate::polish;
 use crate::resolve::ResolvedSchemas;
 
 /// The Rust items (structs, enums) for `resolved`; `origin` names the service's schemas in errors.
@@ -28,7 +29,13 @@ pub fn emit_types(origin: &str, resolved: &ResolvedSchemas) -> Result<TokenStrea
         Ok::<_, typify::Error>(space.to_stream())
     }));
     match outcome {
-        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Ok(tokens)) => {
+            let mut file: syn::File = syn::parse2(tokens).map_err(|e| {
+                Error::new(origin, "", format!("typify emitted Rust that does not parse: {e}"))
+            })?;
+            polish::derive_enum_defaults(&mut file);
+            Ok(quote::quote!(#file))
+        }
         Ok(Err(e)) => Err(Error::new(origin, "", format!("typify: {e}"))),
         Err(panic) => {
             let message = panic

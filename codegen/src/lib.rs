@@ -1,12 +1,94 @@
 //! Generates a typed Rust client crate from Taskcluster's API references.
 //!
 //! The pipeline runs one way, a module per stage:
-//! [`load`] → [`resolve`] → [`model`] → [`emit_types`] / [`emit_client`] → [`format`] → [`write`].
+//!
+//! 1. [`load`]: read `manifest.json`, each `api.json` and every schema;
+//! 2. [`resolve`]: per service, bundle the reachable schemas into uniquely named definitions;
+//! 3. [`model`]: services and methods, with the type names of their bodies;
+//! 4. [`emit_types`]: Rust types through typify;
+//! 5. [`emit_client`] and [`emit_crate`]: client structs, methods, `lib.rs`, `Cargo.toml`;
+//! 6. [`format`]: prettyplease, then rustfmt, so the output is what `cargo fmt` keeps;
+//! 7. [`write`]: swap the new files in, all or nothing.
+//!
+//! [`generate`] runs stages 1–6 in memory; nothing touches the disk until [`write::write`].
 
+pub mod emit_client;
+pub mod emit_crate;
+pub mod emit_types;
 pub mod error;
+pub mod format;
 pub mod load;
+pub mod model;
+mod polish;
 pub mod resolve;
 mod sanitize;
-pub mod emit_types;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 pub use error::{Error, Result};
+
+/// The generated crate, in memory: file contents by path relative to the crate directory.
+#[derive(Debug)]
+pub struct GeneratedCrate {
+    pub files: BTreeMap<PathBuf, String>,
+    pub summary: Summary,
+}
+
+/// Counts, for the record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub services: usize,
+    pub methods: usize,
+    pub types: usize,
+    pub lines: usize,
+}
+
+/// Generates the client crate from the references in `references_dir`.
+pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
+    let refs = load::load(references_dir)?;
+    let services = model::build(&refs)?;
+
+    let mut files = BTreeMap::new();
+    let mut summary = Summary {
+        services: services.len(),
+        ..Summary::default()
+    };
+    for service in &services {
+        let origin = format!("{}/schemas/{}", references_dir.display(), service.name);
+        let types = emit_types::emit_types(&origin, &service.schemas)?;
+        let names = &service.schemas.nested_names;
+        let dir = PathBuf::from("src").join(&service.module);
+        let module_origin = service.file.display().to_string();
+
+        let types_doc = format!("Request and response types of the {}.", service.title);
+        let types_file = format::format_file(&origin, &types_doc, types, names)?;
+        summary.types += count_types(&types_file);
+        files.insert(dir.join("types.rs"), types_file);
+
+        let client = emit_client::emit_client(service);
+        let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
+        let client_file = format::format_file(&module_origin, &module_doc, client, names)?;
+        files.insert(dir.join("mod.rs"), client_file);
+        summary.methods += service.methods.len();
+    }
+    let lib = emit_crate::emit_lib(&services);
+    let lib_doc = emit_crate::lib_docs(&services, "");
+    let lib_file = format::format_file("lib.rs", &lib_doc, lib, &Default::default())?;
+    files.insert(PathBuf::from("src/lib.rs"), lib_file);
+    files.insert(
+        PathBuf::from("Cargo.toml"),
+        emit_crate::cargo_toml(&services),
+    );
+    format::rustfmt_all(&mut files)?;
+    summary.lines = files.values().map(|f| f.lines().count()).sum();
+    Ok(GeneratedCrate { files, summary })
+}
+
+fn count_types(source: &str) -> usize {
+    source
+        .lines()
+        .filter(|l| l.starts_with("pub struct ") || l.starts_with("pub enum "))
+        .count()
+}

@@ -25,7 +25,7 @@ pub struct References {
 /// A schema document and where it came from.
 #[derive(Debug)]
 pub struct SchemaDocument {
-    /// Path relative to the references directory, for error messages.
+    /// Path of the file (the references directory joined with its place in it).
     pub file: PathBuf,
     /// The document as read.
     pub content: Value,
@@ -34,7 +34,7 @@ pub struct SchemaDocument {
 /// One service's `api.json`.
 #[derive(Debug)]
 pub struct ServiceReference {
-    /// Path relative to the references directory.
+    /// Path of the file (the references directory joined with its place in it).
     pub file: PathBuf,
     /// The parsed document.
     pub api: ApiReference,
@@ -77,8 +77,8 @@ pub struct ApiEntry {
 
 /// Reads `dir` (the `references/` directory).
 pub fn load(dir: &Path) -> Result<References> {
-    let manifest_file = PathBuf::from("manifest.json");
-    let manifest = read_json(dir, &manifest_file)?;
+    let manifest_file = dir.join("manifest.json");
+    let manifest = read_json(&manifest_file)?;
     let listed = manifest
         .get("references")
         .and_then(Value::as_array)
@@ -99,8 +99,8 @@ pub fn load(dir: &Path) -> Result<References> {
         if !rel.ends_with("/api.json") {
             continue;
         }
-        let file = PathBuf::from(rel);
-        let value = read_json(dir, &file)?;
+        let file = dir.join(rel);
+        let value = read_json(&file)?;
         let api = parse_api(&file, value)?;
         services.push(ServiceReference { file, api });
     }
@@ -138,9 +138,9 @@ fn load_schemas(dir: &Path) -> Result<BTreeMap<String, SchemaDocument>> {
     let mut stack = vec![root.clone()];
     let mut files = Vec::new();
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| io_error(dir, &d, e))?;
+        let entries = std::fs::read_dir(&d).map_err(|e| Error::new(&d, "", e.to_string()))?;
         for entry in entries {
-            let path = entry.map_err(|e| io_error(dir, &d, e))?.path();
+            let path = entry.map_err(|e| Error::new(&d, "", e.to_string()))?.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|x| x == "json") {
@@ -150,13 +150,14 @@ fn load_schemas(dir: &Path) -> Result<BTreeMap<String, SchemaDocument>> {
     }
     files.sort();
     for path in files {
-        let file = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-        let content = read_json(dir, &file)?;
+        let content = read_json(&path)?;
+        let file = path;
         let id = match content.get("$id").or_else(|| content.get("id")) {
             Some(Value::String(id)) => id.trim_end_matches('#').to_owned(),
             _ => {
                 // A schema without `$id` is addressed by its path.
-                format!("/{}", file.to_string_lossy().replace('\\', "/"))
+                let rel = file.strip_prefix(dir).unwrap_or(&file);
+                format!("/{}", rel.to_string_lossy().replace('\\', "/"))
             }
         };
         if let Some(prev) = schemas.get(&id) {
@@ -172,9 +173,8 @@ fn load_schemas(dir: &Path) -> Result<BTreeMap<String, SchemaDocument>> {
     Ok(schemas)
 }
 
-fn read_json(dir: &Path, file: &Path) -> Result<Value> {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).map_err(|e| io_error(dir, &path, e))?;
+fn read_json(file: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::new(file, "", e.to_string()))?;
     serde_json::from_str(&text).map_err(|e| {
         Error::new(
             file,
@@ -182,9 +182,4 @@ fn read_json(dir: &Path, file: &Path) -> Result<Value> {
             format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()),
         )
     })
-}
-
-fn io_error(dir: &Path, path: &Path, e: std::io::Error) -> Error {
-    let shown = path.strip_prefix(dir).unwrap_or(path);
-    Error::new(shown, "", e.to_string())
 }

@@ -39,6 +39,8 @@ pub struct ResolvedSchemas {
     pub definitions: BTreeMap<String, Value>,
     /// Each root reference (as written in `api.json`) → its type name.
     pub roots: BTreeMap<String, String>,
+    /// Names this stage gave to nested schemas as their `title` (typify repeats titles in docs).
+    pub nested_names: BTreeSet<String>,
 }
 
 /// An absolute schema location: document id (without `#`) and JSON pointer.
@@ -111,7 +113,12 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         .into_iter()
         .map(|(reference, loc)| (reference, names.definition[&loc].clone()))
         .collect();
-    Ok(ResolvedSchemas { definitions, roots })
+    let nested_names = names.nested.into_values().collect();
+    Ok(ResolvedSchemas {
+        definitions,
+        roots,
+        nested_names,
+    })
 }
 
 struct Resolver<'a> {

@@ -37,11 +37,9 @@ pub(crate) fn definition(schema: &mut Value) {
     if let Some(parent_type) = map.get("type").cloned() {
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(branches)) = map.get_mut(key) {
-                for branch in branches {
-                    if let Value::Object(b) = branch {
-                        if !b.contains_key("type") && !b.contains_key("$ref") {
-                            b.insert("type".into(), parent_type.clone());
-                        }
+                for branch in branches.iter_mut().filter_map(Value::as_object_mut) {
+                    if !branch.contains_key("type") && !branch.contains_key("$ref") {
+                        branch.insert("type".into(), parent_type.clone());
                     }
                 }
             }

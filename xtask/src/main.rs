@@ -1,5 +1,7 @@
 //! `cargo xtask <command>`: the project's tasks.
 //!
+//! - `cargo xtask generate`: regenerate `generated/` (its `Cargo.toml` and `src/`) from
+//!   `references/`, printing counts and the time taken. See [`xtask::generate`].
 //! - `cargo xtask import-references SOURCE`: replace `references/` (at the workspace root) with
 //!   the Taskcluster API references from SOURCE, which is a bundle file (JSON array of
 //!   `{filename, content}`, e.g. `../shared/references/taskcluster/v106.0.0.json`), a directory
@@ -28,16 +30,20 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new(".."));
     match args.first().map(String::as_str) {
+        Some("generate") if args.len() == 1 => {
+            let report = xtask::generate::generate(workspace)?;
+            println!("{report}");
+        }
         Some("import-references") => {
             let [_, source] = args.as_slice() else {
                 bail!(
                     "usage: cargo xtask import-references SOURCE (bundle file, directory or root URL)"
                 );
             };
-            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap_or(Path::new(".."));
             let dest = workspace.join("references");
             let summary = xtask::import::import(source, &dest)?;
             println!("{summary}");

@@ -1,0 +1,282 @@
+//! Stage 5: emit a service's client struct, its methods and their query structs.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{HttpMethod, Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
+
+/// The service module: client struct, methods, query structs; types live in `types`.
+pub fn emit_client(service: &Service) -> TokenStream {
+    let client = ident(&service.client);
+    let name = &service.name;
+    let version = &service.api_version;
+    let struct_doc = format!(
+        "Client for the {} (`{name}/{version}`).\n\nBuild it once from a \
+         [`ClientConfig`] and share it; it is cheap to clone.",
+        service.title
+    );
+    let methods = service.methods.iter().map(emit_method);
+    let query_structs = service
+        .methods
+        .iter()
+        .filter(|m| !m.query.is_empty())
+        .map(|m| emit_query_struct(service, m));
+    let uses_duration = service.methods.iter().any(|m| m.http == HttpMethod::Get);
+    let duration = uses_duration.then(|| quote!(use std::time::Duration;));
+    let uses_escape = service
+        .methods
+        .iter()
+        .any(|m| m.path.iter().any(|p| matches!(p, PathPart::Param(_))));
+    let escape = uses_escape.then(|| quote!(escape,));
+
+    quote! {
+        pub mod types;
+
+        #duration
+        use tc_runtime::{#escape Client, ClientConfig, Method, Result};
+
+        #[doc = #struct_doc]
+        #[derive(Clone, Debug)]
+        pub struct #client {
+            client: Client,
+        }
+
+        impl #client {
+            #[doc = "Creates a client for this service from `config`."]
+            pub fn new(config: &ClientConfig) -> Self {
+                Self { client: Client::new(config, #name, #version) }
+            }
+
+            #(#methods)*
+        }
+
+        #(#query_structs)*
+    }
+}
+
+fn emit_method(method: &Method) -> TokenStream {
+    let function = ident(&method.function);
+    let alias = (method.name != method.function).then(|| {
+        let alias = &method.name;
+        quote!(#[doc(alias = #alias)])
+    });
+    let doc = method_doc(method);
+    let deprecated = (method.stability == Stability::Deprecated)
+        .then(|| quote!(#[deprecated(note = "deprecated in the Taskcluster API reference")]));
+    let args: Vec<TokenStream> = method
+        .args
+        .iter()
+        .map(|a| {
+            let name = ident(&a.ident);
+            quote!(#name: &str)
+        })
+        .collect();
+    let query_arg = (!method.query.is_empty()).then(|| {
+        let ty = ident(&method.query_struct());
+        quote!(query: &#ty,)
+    });
+    let payload_arg = method.input.as_ref().map(|ty| {
+        let ty = ident(ty);
+        quote!(payload: &types::#ty,)
+    });
+    let output = match &method.output {
+        Some(ty) => {
+            let ty = ident(ty);
+            quote!(types::#ty)
+        }
+        None => quote!(()),
+    };
+    let request = request_expr(method);
+    let body = method.input.as_ref().map(|_| quote!(.json(payload)));
+    let send = match method.output {
+        Some(_) => quote!(.send().await),
+        None => quote!(.send_empty().await),
+    };
+
+    let mut tokens = quote! {
+        #[doc = #doc]
+        #alias
+        #deprecated
+        pub async fn #function(&self, #(#args,)* #query_arg #payload_arg) -> Result<#output> {
+            #request #body #send
+        }
+    };
+    if method.http == HttpMethod::Get {
+        let url_fn = format_ident!("{}_url", method.function);
+        let signed_fn = format_ident!("{}_signed_url", method.function);
+        let url_doc = format!(
+            "The URL of [`Self::{}`], unsigned: for resources anyone may read, or to hand \
+             to a client that signs itself.",
+            method.function
+        );
+        let signed_doc = format!(
+            "The URL of [`Self::{}`] with a Hawk signature (bewit) valid for `ttl`, to \
+             hand to a client without credentials.",
+            method.function
+        );
+        tokens.extend(quote! {
+            #[doc = #url_doc]
+            #deprecated
+            pub fn #url_fn(&self, #(#args,)* #query_arg) -> Result<String> {
+                #request.url()
+            }
+
+            #[doc = #signed_doc]
+            #deprecated
+            pub fn #signed_fn(&self, #(#args,)* #query_arg ttl: Duration) -> Result<String> {
+                #request.signed_url(ttl)
+            }
+        });
+    }
+    tokens
+}
+
+/// `self.client.request(Method::GET, format!(..)).query(..)..`
+fn request_expr(method: &Method) -> TokenStream {
+    let http = match method.http {
+        HttpMethod::Get => quote!(GET),
+        HttpMethod::Post => quote!(POST),
+        HttpMethod::Put => quote!(PUT),
+        HttpMethod::Delete => quote!(DELETE),
+        HttpMethod::Patch => quote!(PATCH),
+    };
+    let mut template = String::new();
+    let mut params = Vec::new();
+    for part in &method.path {
+        match part {
+            PathPart::Literal(text) => template.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathPart::Param(i) => {
+                template.push_str("{}");
+                let arg = ident(&method.args[*i].ident);
+                params.push(quote!(escape(#arg)));
+            }
+        }
+    }
+    let path = if params.is_empty() {
+        quote!(String::from(#template))
+    } else {
+        quote!(format!(#template, #(#params),*))
+    };
+    let query = method.query.iter().map(|q| {
+        let name = &q.name;
+        let field = ident(&q.ident);
+        match q.kind {
+            QueryKind::String => quote!(.query(#name, query.#field.as_deref())),
+            QueryKind::Integer | QueryKind::Boolean => quote!(.query(#name, query.#field)),
+        }
+    });
+    quote! {
+        self.client.request(Method::#http, #path) #(#query)*
+    }
+}
+
+fn emit_query_struct(service: &Service, method: &Method) -> TokenStream {
+    let name = ident(&method.query_struct());
+    let doc = format!(
+        "Query-string parameters of [`{}::{}`]; every one is optional.",
+        service.client, method.function
+    );
+    let fields = method.query.iter().map(|q| {
+        let field = ident(&q.ident);
+        let ty = match q.kind {
+            QueryKind::String => quote!(String),
+            QueryKind::Integer => quote!(u32),
+            QueryKind::Boolean => quote!(bool),
+        };
+        let doc = format!("`{}` in the query string.", q.name);
+        quote! {
+            #[doc = #doc]
+            pub #field: Option<#ty>,
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+fn method_doc(method: &Method) -> String {
+    let mut doc = format!("{}\n\n{}", method.title.trim(), method.description.trim());
+    match method.stability {
+        Stability::Experimental => doc.push_str(
+            "\n\n**Experimental**: this method may change or be removed without notice.",
+        ),
+        Stability::Deprecated => {
+            doc.push_str("\n\n**Deprecated** in the Taskcluster API reference.")
+        }
+        Stability::Stable => {}
+    }
+    if let Some(scopes) = &method.scopes {
+        doc.push_str("\n\n# Required scopes\n\n");
+        match scopes {
+            ScopeExpr::Scope(s) => doc.push_str(&format!("`{s}`")),
+            other => render_scopes(other, 0, &mut doc),
+        }
+    }
+    doc
+}
+
+/// Renders a scope expression as a nested markdown list.
+fn render_scopes(expr: &ScopeExpr, depth: usize, out: &mut String) {
+    let indent = "  ".repeat(depth);
+    match expr {
+        ScopeExpr::Scope(s) => out.push_str(&format!("`{s}`")),
+        ScopeExpr::AllOf(items) | ScopeExpr::AnyOf(items) => {
+            let label = if matches!(expr, ScopeExpr::AllOf(_)) {
+                "All of:"
+            } else {
+                "Any of:"
+            };
+            out.push_str(label);
+            for item in items {
+                out.push_str(&format!("\n{indent}- "));
+                render_scopes(item, depth + 1, out);
+            }
+        }
+        ScopeExpr::If {
+            condition,
+            then,
+            otherwise,
+        } => {
+            out.push_str(&format!("If `{condition}`:\n{indent}- "));
+            render_scopes(then, depth + 1, out);
+            if let Some(otherwise) = otherwise {
+                out.push_str(&format!("\n\n{indent}Otherwise:\n{indent}- "));
+                render_scopes(otherwise, depth + 1, out);
+            }
+        }
+        ScopeExpr::ForEach {
+            variable,
+            collection,
+            each,
+        } => out.push_str(&format!(
+            "For each `{variable}` in `{collection}`: `{each}`"
+        )),
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_scopes_render_as_lists() {
+        let expr = ScopeExpr::AllOf(vec![
+            ScopeExpr::Scope("a:<x>".into()),
+            ScopeExpr::AnyOf(vec![
+                ScopeExpr::Scope("b".into()),
+                ScopeExpr::Scope("c".into()),
+            ]),
+        ]);
+        let mut out = String::new();
+        render_scopes(&expr, 0, &mut out);
+        assert_eq!(out, "All of:\n- `a:<x>`\n- Any of:\n  - `b`\n  - `c`");
+    }
+}

@@ -1,0 +1,389 @@
+//! Stage 3: the client model, everything the emitters need and nothing they must look up.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::load::{ApiEntry, References, ServiceReference};
+use crate::resolve::{self, ResolvedSchemas, RootUse};
+
+/// One service's client.
+#[derive(Debug)]
+pub struct Service {
+    /// `purge-cache`.
+    pub name: String,
+    /// `purge_cache`: module and cargo feature.
+    pub module: String,
+    /// `PurgeCache`: the client struct.
+    pub client: String,
+    /// `v1`.
+    pub api_version: String,
+    pub title: String,
+    pub description: String,
+    pub methods: Vec<Method>,
+    pub schemas: ResolvedSchemas,
+    /// The `api.json` this came from.
+    pub file: PathBuf,
+}
+
+/// One API method.
+#[derive(Debug)]
+pub struct Method {
+    /// `createTask`, as in the reference.
+    pub name: String,
+    /// `create_task`.
+    pub function: String,
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub http: HttpMethod,
+    pub path: Vec<PathPart>,
+    pub args: Vec<Param>,
+    pub query: Vec<QueryParam>,
+    /// Type name of the request body.
+    pub input: Option<String>,
+    /// Type name of the response body.
+    pub output: Option<String>,
+    pub scopes: Option<ScopeExpr>,
+    pub stability: Stability,
+}
+
+impl Method {
+    /// `CreateTaskQuery`: the struct holding the query parameters, when there are any.
+    pub fn query_struct(&self) -> String {
+        format!("{}Query", self.name.to_upper_camel_case())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+/// A piece of a route: literal text, or the route parameter at an index of `args`.
+#[derive(Debug, PartialEq)]
+pub enum PathPart {
+    Literal(String),
+    Param(usize),
+}
+
+/// A route parameter.
+#[derive(Debug)]
+pub struct Param {
+    /// `taskId`.
+    pub name: String,
+    /// `task_id`.
+    pub ident: String,
+}
+
+/// A query-string parameter; all are optional.
+#[derive(Debug)]
+pub struct QueryParam {
+    pub name: String,
+    pub ident: String,
+    pub kind: QueryKind,
+}
+
+/// The Rust type of a query parameter. The references give only names; these are the types
+/// Taskcluster's services validate them as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    String,
+    Integer,
+    Boolean,
+}
+
+impl QueryKind {
+    fn of(name: &str) -> Self {
+        match name {
+            "limit" => QueryKind::Integer,
+            "quarantined" | "includeArchived" => QueryKind::Boolean,
+            _ => QueryKind::String,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stability {
+    Stable,
+    Experimental,
+    Deprecated,
+}
+
+/// A required-scopes expression (Taskcluster's scope expression language).
+#[derive(Debug, PartialEq)]
+pub enum ScopeExpr {
+    Scope(String),
+    AllOf(Vec<ScopeExpr>),
+    AnyOf(Vec<ScopeExpr>),
+    /// `{if: <param>, then: expr, else: expr}`.
+    If {
+        condition: String,
+        then: Box<ScopeExpr>,
+        otherwise: Option<Box<ScopeExpr>>,
+    },
+    /// `{for: <var>, in: <param>, each: <template>}`.
+    ForEach {
+        variable: String,
+        collection: String,
+        each: String,
+    },
+}
+
+/// Builds the model of every service in `refs`.
+pub fn build(refs: &References) -> Result<Vec<Service>> {
+    refs.services
+        .iter()
+        .map(|service| build_service(refs, service))
+        .collect()
+}
+
+fn build_service(refs: &References, reference: &ServiceReference) -> Result<Service> {
+    let api = &reference.api;
+    let file = &reference.file;
+    let mut methods = Vec::with_capacity(api.entries.len());
+    let mut roots = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, entry) in api.entries.iter().enumerate() {
+        let at = format!("/entries/{i}");
+        let method = build_method(file, &at, entry)?;
+        for taken in [
+            method.function.clone(),
+            format!("{}_url", method.function),
+            format!("{}_signed_url", method.function),
+        ] {
+            if let Some(first) = seen.insert(taken.clone(), i) {
+                return Err(Error::new(
+                    file,
+                    format!("{at}/name"),
+                    format!("method name {taken:?} is already used by /entries/{first}"),
+                ));
+            }
+        }
+        for (key, reference) in [("input", &entry.input), ("output", &entry.output)] {
+            if let Some(reference) = reference {
+                roots.push(RootUse {
+                    reference: reference.clone(),
+                    file: file.clone(),
+                    pointer: format!("{at}/{key}"),
+                });
+            }
+        }
+        methods.push(method);
+    }
+    let schemas = resolve::resolve(refs, &api.service_name, &roots)?;
+    for (method, entry) in methods.iter_mut().zip(&api.entries) {
+        method.input = entry.input.as_ref().map(|r| schemas.roots[r].clone());
+        method.output = entry.output.as_ref().map(|r| schemas.roots[r].clone());
+    }
+    Ok(Service {
+        name: api.service_name.clone(),
+        module: rust_ident(&api.service_name.to_snake_case()),
+        client: api.service_name.to_upper_camel_case(),
+        api_version: api.api_version.clone(),
+        title: api.title.clone(),
+        description: api.description.clone(),
+        methods,
+        schemas,
+        file: file.clone(),
+    })
+}
+
+fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
+    let err = |field: &str, message: String| Error::new(file, format!("{at}/{field}"), message);
+    if entry.name.is_empty() || !entry.name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(err("name", format!("{:?} is not a method name", entry.name)));
+    }
+    let http = match entry.method.as_str() {
+        "get" => HttpMethod::Get,
+        "post" => HttpMethod::Post,
+        "put" => HttpMethod::Put,
+        "delete" => HttpMethod::Delete,
+        "patch" => HttpMethod::Patch,
+        other => return Err(err("method", format!("unknown HTTP method {other:?}"))),
+    };
+    let stability = match entry.stability.as_str() {
+        "stable" => Stability::Stable,
+        "experimental" => Stability::Experimental,
+        "deprecated" => Stability::Deprecated,
+        other => return Err(err("stability", format!("unknown stability {other:?}"))),
+    };
+    let reserved = ["payload", "query", "ttl"];
+    let args: Vec<Param> = entry
+        .args
+        .iter()
+        .map(|name| {
+            let mut ident = rust_ident(&name.to_snake_case());
+            if reserved.contains(&ident.as_str()) {
+                ident.push('_');
+            }
+            Param {
+                name: name.clone(),
+                ident,
+            }
+        })
+        .collect();
+    let path = parse_route(&entry.route, &args).map_err(|m| err("route", m))?;
+    let query = entry
+        .query
+        .iter()
+        .map(|name| QueryParam {
+            name: name.clone(),
+            ident: rust_ident(&name.to_snake_case()),
+            kind: QueryKind::of(name),
+        })
+        .collect();
+    let scopes = entry
+        .scopes
+        .as_ref()
+        .map(|s| parse_scopes(s).map_err(|m| err("scopes", m)))
+        .transpose()?;
+    Ok(Method {
+        name: entry.name.clone(),
+        function: rust_ident(&entry.name.to_snake_case()),
+        title: entry.title.clone(),
+        description: entry.description.clone(),
+        category: entry.category.clone(),
+        http,
+        path,
+        args,
+        query,
+        input: None,
+        output: None,
+        scopes,
+        stability,
+    })
+}
+
+/// `/task/<taskId>/runs/<runId>` → literal and parameter parts, without the leading `/`.
+fn parse_route(route: &str, args: &[Param]) -> std::result::Result<Vec<PathPart>, String> {
+    let mut parts = Vec::new();
+    let mut rest = route.trim_start_matches('/');
+    let mut used = vec![false; args.len()];
+    while !rest.is_empty() {
+        match rest.find('<') {
+            Some(start) => {
+                if start > 0 {
+                    parts.push(PathPart::Literal(rest[..start].to_owned()));
+                }
+                let end = rest[start..]
+                    .find('>')
+                    .map(|e| start + e)
+                    .ok_or_else(|| format!("unclosed parameter in route {route:?}"))?;
+                let name = &rest[start + 1..end];
+                let index = args
+                    .iter()
+                    .position(|a| a.name == name)
+                    .ok_or_else(|| format!("route parameter <{name}> is not in args"))?;
+                used[index] = true;
+                parts.push(PathPart::Param(index));
+                rest = &rest[end + 1..];
+            }
+            None => {
+                parts.push(PathPart::Literal(rest.to_owned()));
+                rest = "";
+            }
+        }
+    }
+    if let Some(unused) = used.iter().position(|u| !u) {
+        return Err(format!(
+            "argument {:?} does not appear in route {route:?}",
+            args[unused].name
+        ));
+    }
+    Ok(parts)
+}
+
+fn parse_scopes(value: &Value) -> std::result::Result<ScopeExpr, String> {
+    let list = |v: &Value| -> std::result::Result<Vec<ScopeExpr>, String> {
+        v.as_array()
+            .ok_or_else(|| "expected an array".to_owned())?
+            .iter()
+            .map(parse_scopes)
+            .collect()
+    };
+    match value {
+        Value::String(s) => Ok(ScopeExpr::Scope(s.clone())),
+        Value::Object(map) => {
+            if let Some(v) = map.get("AllOf") {
+                Ok(ScopeExpr::AllOf(list(v)?))
+            } else if let Some(v) = map.get("AnyOf") {
+                Ok(ScopeExpr::AnyOf(list(v)?))
+            } else if let Some(Value::String(condition)) = map.get("if") {
+                let then = map.get("then").ok_or("`if` without `then`")?;
+                Ok(ScopeExpr::If {
+                    condition: condition.clone(),
+                    then: Box::new(parse_scopes(then)?),
+                    otherwise: map
+                        .get("else")
+                        .map(|e| parse_scopes(e).map(Box::new))
+                        .transpose()?,
+                })
+            } else if let (Some(Value::String(v)), Some(Value::String(c)), Some(Value::String(e))) =
+                (map.get("for"), map.get("in"), map.get("each"))
+            {
+                Ok(ScopeExpr::ForEach {
+                    variable: v.clone(),
+                    collection: c.clone(),
+                    each: e.clone(),
+                })
+            } else {
+                Err(format!("unknown scope expression {value}"))
+            }
+        }
+        other => Err(format!("unknown scope expression {other}")),
+    }
+}
+
+/// Appends `_` to Rust keywords.
+pub(crate) fn rust_ident(name: &str) -> String {
+    if syn::parse_str::<syn::Ident>(name).is_ok() {
+        name.to_owned()
+    } else {
+        format!("{name}_")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(names: &[&str]) -> Vec<Param> {
+        names
+            .iter()
+            .map(|n| Param {
+                name: (*n).to_owned(),
+                ident: n.to_snake_case(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn routes_split_into_literals_and_params() {
+        let parts = parse_route("/task/<taskId>/runs/<runId>", &params(&["taskId", "runId"]));
+        assert_eq!(
+            parts.unwrap(),
+            vec![
+                PathPart::Literal("task/".into()),
+                PathPart::Param(0),
+                PathPart::Literal("/runs/".into()),
+                PathPart::Param(1),
+            ]
+        );
+        assert!(parse_route("/task/<taskId>", &params(&[])).is_err());
+        assert!(parse_route("/task", &params(&["taskId"])).is_err());
+    }
+
+    #[test]
+    fn keywords_get_a_suffix() {
+        assert_eq!(rust_ident("type"), "type_");
+        assert_eq!(rust_ident("task_id"), "task_id");
+    }
+}
