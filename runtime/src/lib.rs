@@ -566,6 +566,11 @@ impl Request<'_> {
 
     /// The request's URL with a Hawk bewit valid for `ttl`.
     pub fn signed_url(self, ttl: Duration) -> Result<String> {
+        self.signed_url_expiring_at(SystemTime::now() + ttl)
+    }
+
+    /// The request's URL with a Hawk bewit that expires at `expiry` (whole seconds).
+    pub fn signed_url_expiring_at(self, expiry: SystemTime) -> Result<String> {
         let inner = &self.client.inner;
         let public = inner
             .public
@@ -578,7 +583,7 @@ impl Request<'_> {
         let url = self.full_url(&inner.base_url_public);
         let parsed = Url::parse(&url)
             .map_err(|e| Error::new(ErrorKind::Config, format!("invalid URL {url:?}: {e}")))?;
-        let exp = now_secs().saturating_add(ttl.as_secs());
+        let exp = expiry.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let resource = &parsed[Position::BeforePath..Position::AfterQuery];
         let bewit = signer.bewit(resource, &public.host, public.port, exp);
         let mut out = String::from(parsed);
