@@ -129,7 +129,7 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) {
                 }
             }
             Action::Reset => {
-                let _ = conn.set_linger(Some(Duration::ZERO));
+                let _ = conn.set_zero_linger();
                 return;
             }
             Action::Hang => {
