@@ -59,7 +59,12 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
     for root in roots {
         let absolute = join_reference(&format!("/schemas/{service}/"), &root.reference);
         let location = split_location(&absolute);
-        resolver.lookup(&location, &root.file, &root.pointer)?;
+        resolver
+            .lookup(&location, &root.file, &root.pointer)
+            .map_err(|e| Error {
+                message: e.message.replace(&display_location(&location), &root.reference),
+                ..e
+            })?;
         root_locations.insert(root.reference.clone(), location.clone());
         queue.push(location);
     }

@@ -14,17 +14,15 @@ pub struct Report {
     pub changed: usize,
 }
 
-/// Generates `<workspace>/generated` from `<workspace>/references`. Paths in errors are relative
-/// to the workspace (`references/queue/v1/api.json: /entries/3/input: ...`).
-pub fn generate(workspace: &Path) -> anyhow::Result<Report> {
-    std::env::set_current_dir(workspace)
-        .with_context(|| format!("cannot enter {}", workspace.display()))?;
+/// Generates the crate in `out` from the references in `references`. Run from the workspace
+/// root, errors name files as `references/queue/v1/api.json: /entries/3/input: ...`.
+pub fn generate(references: &Path, out: &Path) -> anyhow::Result<Report> {
     let started = Instant::now();
-    let generated = tc_codegen::generate(Path::new("references"))?;
-    let out = Path::new("generated");
+    let generated = tc_codegen::generate(references)?;
     let changed = tc_codegen::write::stale_files(&generated, out).len();
     if changed > 0 {
-        tc_codegen::write::write(&generated, out).context("cannot write generated/")?;
+        tc_codegen::write::write(&generated, out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
     }
     Ok(Report {
         summary: generated.summary,

@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: the project's tasks.
 //!
 //! - `cargo xtask generate`: regenerate `generated/` (its `Cargo.toml` and `src/`) from
-//!   `references/`, printing counts and the time taken. See [`xtask::generate`].
+//!   `references/`, printing counts and the time taken. `--references DIR --out DIR` generates
+//!   elsewhere (tests and benchmarks use it). See [`xtask::generate`].
 //! - `cargo xtask import-references SOURCE`: replace `references/` (at the workspace root) with
 //!   the Taskcluster API references from SOURCE, which is a bundle file (JSON array of
 //!   `{filename, content}`, e.g. `../shared/references/taskcluster/v106.0.0.json`), a directory
@@ -11,7 +12,7 @@
 //!   `references/source.json` records the source and a hash of the documents. See
 //!   [`xtask::import`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -34,8 +35,19 @@ fn run() -> anyhow::Result<()> {
         .parent()
         .unwrap_or(Path::new(".."));
     match args.first().map(String::as_str) {
-        Some("generate") if args.len() == 1 => {
-            let report = xtask::generate::generate(workspace)?;
+        Some("generate") => {
+            let (references, out) = match &args[1..] {
+                [] => {
+                    // Relative paths, so that errors name `references/...` as the user sees it.
+                    std::env::set_current_dir(workspace)?;
+                    (PathBuf::from("references"), PathBuf::from("generated"))
+                }
+                [r, references, o, out] if r == "--references" && o == "--out" => {
+                    (PathBuf::from(references), PathBuf::from(out))
+                }
+                _ => bail!("usage: cargo xtask generate [--references DIR --out DIR]"),
+            };
+            let report = xtask::generate::generate(&references, &out)?;
             println!("{report}");
         }
         Some("import-references") => {
