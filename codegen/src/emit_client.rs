@@ -22,7 +22,11 @@ pub fn emit_client(service: &Service) -> TokenStream {
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(service, m));
     let uses_duration = service.methods.iter().any(|m| m.http == HttpMethod::Get);
-    let duration = uses_duration.then(|| quote!(use std::time::Duration;));
+    let duration = uses_duration.then(|| {
+        quote!(
+            use std::time::Duration;
+        )
+    });
     let uses_escape = service
         .methods
         .iter()
@@ -144,7 +148,9 @@ fn request_expr(method: &Method) -> TokenStream {
     let mut params = Vec::new();
     for part in &method.path {
         match part {
-            PathPart::Literal(text) => template.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathPart::Literal(text) => {
+                template.push_str(&text.replace('{', "{{").replace('}', "}}"))
+            }
             PathPart::Param(i) => {
                 template.push_str("{}");
                 let arg = ident(&method.args[*i].ident);
@@ -201,9 +207,8 @@ fn emit_query_struct(service: &Service, method: &Method) -> TokenStream {
 fn method_doc(method: &Method) -> String {
     let mut doc = format!("{}\n\n{}", method.title.trim(), method.description.trim());
     match method.stability {
-        Stability::Experimental => doc.push_str(
-            "\n\n**Experimental**: this method may change or be removed without notice.",
-        ),
+        Stability::Experimental => doc
+            .push_str("\n\n**Experimental**: this method may change or be removed without notice."),
         Stability::Deprecated => {
             doc.push_str("\n\n**Deprecated** in the Taskcluster API reference.")
         }

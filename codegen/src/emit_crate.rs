@@ -84,7 +84,10 @@ pub fn cargo_toml(services: &[Service]) -> String {
          \n\
          [features]\n",
     );
-    let features: Vec<String> = services.iter().map(|s| format!("\"{}\"", s.module)).collect();
+    let features: Vec<String> = services
+        .iter()
+        .map(|s| format!("\"{}\"", s.module))
+        .collect();
     out.push_str(&format!("default = [{}]\n", features.join(", ")));
     for s in services {
         out.push_str(&format!("{} = []\n", s.module));

@@ -15,7 +15,11 @@ pub fn emit_types(origin: &str, resolved: &ResolvedSchemas) -> Result<TokenStrea
     let mut definitions = Vec::with_capacity(resolved.definitions.len());
     for (name, body) in &resolved.definitions {
         let schema: Schema = serde_json::from_value(body.clone()).map_err(|e| {
-            Error::new(origin, format!("/definitions/{name}"), format!("not a schema: {e}"))
+            Error::new(
+                origin,
+                format!("/definitions/{name}"),
+                format!("not a schema: {e}"),
+            )
         })?;
         definitions.push((name.clone(), schema));
     }
@@ -31,7 +35,11 @@ pub fn emit_types(origin: &str, resolved: &ResolvedSchemas) -> Result<TokenStrea
     match outcome {
         Ok(Ok(tokens)) => {
             let mut file: syn::File = syn::parse2(tokens).map_err(|e| {
-                Error::new(origin, "", format!("typify emitted Rust that does not parse: {e}"))
+                Error::new(
+                    origin,
+                    "",
+                    format!("typify emitted Rust that does not parse: {e}"),
+                )
             })?;
             polish::derive_enum_defaults(&mut file);
             Ok(quote::quote!(#file))

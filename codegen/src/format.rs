@@ -51,7 +51,9 @@ fn separate_items(text: &str) -> String {
         out.push_str(line);
         out.push('\n');
         let Some(next) = lines.peek() else { break };
-        let closes_item = matches!(line, "}" | "    }" | "        }");
+        let top_level = !line.starts_with([' ', '/', '#']) && !line.starts_with("use ");
+        let closes_item = matches!(line, "}" | "    }" | "        }")
+            || (top_level && (line.ends_with("{}") || line.ends_with(';')));
         let ends_uses = line.starts_with("use ") && !next.starts_with("use ");
         let ends_mod_decl = line.starts_with("pub mod ") && line.ends_with(';');
         let next_starts_item = !next.trim().is_empty()
@@ -105,9 +107,11 @@ fn split_docs(tokens: TokenStream, synthetic: &BTreeSet<String>) -> TokenStream 
 fn doc_text(attr: TokenStream) -> Option<String> {
     let trees: Vec<TokenTree> = attr.into_iter().collect();
     match trees.as_slice() {
-        [TokenTree::Ident(id), TokenTree::Punct(eq), TokenTree::Literal(lit)]
-            if id == "doc" && eq.as_char() == '=' =>
-        {
+        [
+            TokenTree::Ident(id),
+            TokenTree::Punct(eq),
+            TokenTree::Literal(lit),
+        ] if id == "doc" && eq.as_char() == '=' => {
             let lit: syn::LitStr = syn::parse_str(&Literal::to_string(lit)).ok()?;
             Some(lit.value())
         }
@@ -244,7 +248,10 @@ fn rustfmt_in(scratch: &Path, files: &mut BTreeMap<PathBuf, String>) -> Result<(
         return Err(Error::new(
             scratch,
             "",
-            format!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr)),
+            format!(
+                "rustfmt failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
         ));
     }
     let paths: Vec<PathBuf> = rust_files.into_iter().cloned().collect();
@@ -271,6 +278,9 @@ mod tests {
     #[test]
     fn bare_fences_become_text_blocks() {
         let lines = doc_lines("a\n```\ncode\n```\n```json\n{}\n```", &BTreeSet::new());
-        assert_eq!(lines, [" a", " ```text", " code", " ```", " ```json", " {}", " ```"]);
+        assert_eq!(
+            lines,
+            [" a", " ```text", " code", " ```", " ```json", " {}", " ```"]
+        );
     }
 }

@@ -87,7 +87,11 @@ pub fn load(dir: &Path) -> Result<References> {
     let mut services = Vec::new();
     for (i, url) in listed.iter().enumerate() {
         let url = url.as_str().ok_or_else(|| {
-            Error::new(&manifest_file, format!("/references/{i}"), "expected a string")
+            Error::new(
+                &manifest_file,
+                format!("/references/{i}"),
+                "expected a string",
+            )
         })?;
         let Some(rel) = reference_path(url) else {
             return Err(Error::new(
@@ -179,7 +183,11 @@ fn read_json(file: &Path) -> Result<Value> {
         Error::new(
             file,
             "",
-            format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()),
+            format!(
+                "malformed JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })
 }

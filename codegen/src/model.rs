@@ -199,7 +199,10 @@ fn build_service(refs: &References, reference: &ServiceReference) -> Result<Serv
 fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
     let err = |field: &str, message: String| Error::new(file, format!("{at}/{field}"), message);
     if entry.name.is_empty() || !entry.name.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(err("name", format!("{:?} is not a method name", entry.name)));
+        return Err(err(
+            "name",
+            format!("{:?} is not a method name", entry.name),
+        ));
     }
     let http = match entry.method.as_str() {
         "get" => HttpMethod::Get,

@@ -41,6 +41,9 @@ pub struct ResolvedSchemas {
     pub roots: BTreeMap<String, String>,
     /// Names this stage gave to nested schemas as their `title` (typify repeats titles in docs).
     pub nested_names: BTreeSet<String>,
+    /// Each type name → the source locations (`/schemas/x/v1/a.json#/pointer`) it stands for.
+    /// More than one only where those schemas are identical.
+    pub origins: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// An absolute schema location: document id (without `#`) and JSON pointer.
@@ -62,7 +65,9 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         resolver
             .lookup(&location, &root.file, &root.pointer)
             .map_err(|e| Error {
-                message: e.message.replace(&display_location(&location), &root.reference),
+                message: e
+                    .message
+                    .replace(&display_location(&location), &root.reference),
                 ..e
             })?;
         root_locations.insert(root.reference.clone(), location.clone());
@@ -99,14 +104,14 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         detach_nested(&mut body, &location.1, &location.0, &hoisted);
         let mut stack = Vec::new();
         inline_refs(&mut body, &resolver.reached, &hoisted, &mut stack)?;
-        sanitize::definition(&mut body);
         bodies.insert(location.clone(), body);
     }
 
-    // 3. Names.
+    // 3. Names, from the schemas as written: only identical source schemas share a name.
     let names = Namer::name_all(&bodies, &resolver);
     let mut definitions = BTreeMap::new();
     for (location, mut body) in bodies {
+        sanitize::definition(&mut body);
         let name = names.definition[&location].clone();
         rewrite_refs(&mut body, &names.definition);
         apply_nested_names(&mut body, &name, &names);
@@ -118,11 +123,26 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         .into_iter()
         .map(|(reference, loc)| (reference, names.definition[&loc].clone()))
         .collect();
+    let mut origins: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (location, name) in &names.definition {
+        origins
+            .entry(name.clone())
+            .or_default()
+            .insert(display_location(location));
+    }
+    for ((owner, ptr), name) in &names.nested {
+        let (doc, base) = &names.owner_location[owner];
+        origins
+            .entry(name.clone())
+            .or_default()
+            .insert(format!("{doc}#{base}{ptr}"));
+    }
     let nested_names = names.nested.into_values().collect();
     Ok(ResolvedSchemas {
         definitions,
         roots,
         nested_names,
+        origins,
     })
 }
 
@@ -413,6 +433,8 @@ fn rewrite_refs(node: &mut Value, names: &BTreeMap<Location, String>) {
 struct Names {
     definition: BTreeMap<Location, String>,
     nested: HashMap<(String, String), String>,
+    /// Definition name → its location (the first, where identical schemas share a name).
+    owner_location: HashMap<String, Location>,
 }
 
 /// Picks names. Titles are used only when unique in the service; everything else is named by
@@ -452,7 +474,11 @@ impl Namer {
             definition.insert(location.clone(), name);
         }
         let mut nested = HashMap::new();
+        let mut owner_location = HashMap::new();
         for (location, body) in bodies {
+            owner_location
+                .entry(definition[location].clone())
+                .or_insert_with(|| location.clone());
             let owner = definition[location].clone();
             let mut parents: Vec<(String, String)> = vec![(String::new(), owner.clone())];
             visit_named(body, "", &mut |ptr, node| {
@@ -472,13 +498,19 @@ impl Namer {
                 parents.push((ptr.to_owned(), name));
             });
         }
-        Names { definition, nested }
+        Names {
+            definition,
+            nested,
+            owner_location,
+        }
     }
 
     /// Claims the first free name among `title` and `structural` (then numbered variants).
     fn claim(&mut self, title: Option<String>, structural: &str, node: &Value) -> String {
         let content = canonical(node);
-        let candidates = title.into_iter().chain(std::iter::once(structural.to_owned()));
+        let candidates = title
+            .into_iter()
+            .chain(std::iter::once(structural.to_owned()));
         for candidate in candidates {
             match self.taken.get(&candidate) {
                 None => {
@@ -574,27 +606,44 @@ fn context_suffix(relative_ptr: &str, node: &Value) -> String {
 }
 
 /// A readable label for a union branch: the single allowed value of one of its properties
-/// (`{"storageType": {"enum": ["s3"]}}` → `S3`), else its type.
+/// (`{"storageType": {"enum": ["s3"]}}` → `S3`), else its first required property, else
+/// `Empty` for an object without properties, else its format or type.
 fn branch_label(node: &Value) -> Option<String> {
-    if let Some(props) = node.get("properties").and_then(Value::as_object) {
-        for prop in props.values() {
-            let single = prop
-                .get("const")
-                .or_else(|| prop.get("enum").and_then(|e| e.as_array()?.first()))
-                .filter(|_| prop.get("enum").and_then(Value::as_array).is_none_or(|e| e.len() == 1))
-                .and_then(Value::as_str);
-            if let Some(value) = single {
-                let label = identifier(value);
-                if !label.is_empty() {
-                    return Some(label);
-                }
-            }
+    let props = node.get("properties").and_then(Value::as_object);
+    for prop in props.into_iter().flat_map(|p| p.values()) {
+        let single = match (
+            prop.get("const"),
+            prop.get("enum").and_then(Value::as_array),
+        ) {
+            (Some(value), _) => Some(value),
+            (None, Some(values)) if values.len() == 1 => values.first(),
+            _ => None,
+        };
+        if let Some(label) = single.and_then(Value::as_str).map(identifier)
+            && !label.is_empty()
+        {
+            return Some(label);
         }
     }
-    None
+    if let Some(first) = node
+        .get("required")
+        .and_then(Value::as_array)
+        .and_then(|r| r.first())
+        .and_then(Value::as_str)
+    {
+        return Some(format!("With{}", identifier(first)));
+    }
+    if props.is_none_or(Map::is_empty) && node.get("type").and_then(Value::as_str) == Some("object")
+    {
+        return Some("Empty".into());
+    }
+    let kind = node.get("format").or_else(|| node.get("type"));
+    let label = identifier(kind?.as_str()?);
+    (!label.is_empty()).then_some(label)
 }
 
-/// Calls `f` with the pointer and node of every nested schema typify may name, parents first.
+/// Calls `f` with the pointer and node of every nested schema typify may name, parents first:
+/// structs, enums, unions, and every branch of a union (typify names those `..Subtype1`).
 fn visit_named(node: &Value, at: &str, f: &mut dyn FnMut(&str, &Value)) {
     let Some(map) = node.as_object() else {
         return;
@@ -602,13 +651,14 @@ fn visit_named(node: &Value, at: &str, f: &mut dyn FnMut(&str, &Value)) {
     if map.contains_key("$ref") {
         return;
     }
-    if is_named_kind(node) || at.is_empty() {
+    if is_named_kind(node) || at.is_empty() || is_union_branch(at) {
         f(at, node);
     }
     for (key, child) in map {
         let here = format!("{at}/{}", pointer_token(key));
         match key.as_str() {
-            "properties" | "definitions" | "patternProperties" => {
+            // Not `definitions`: what is used from there was hoisted or inlined where used.
+            "properties" | "patternProperties" => {
                 if let Some(children) = child.as_object() {
                     for (name, schema) in children {
                         visit_named(schema, &format!("{here}/{}", pointer_token(name)), f);
@@ -633,6 +683,13 @@ fn visit_named(node: &Value, at: &str, f: &mut dyn FnMut(&str, &Value)) {
             _ => {}
         }
     }
+}
+
+fn is_union_branch(pointer: &str) -> bool {
+    let mut tokens = pointer.rsplit('/');
+    let index = tokens.next().unwrap_or_default();
+    let keyword = tokens.next().unwrap_or_default();
+    matches!(keyword, "oneOf" | "anyOf" | "allOf") && index.parse::<usize>().is_ok()
 }
 
 /// Sets the chosen name as the `title` of each nested schema typify may name, keeping the
@@ -717,7 +774,10 @@ mod tests {
 
     #[test]
     fn names_from_context() {
-        assert_eq!(context_suffix("/properties/payload", &Value::Null), "Payload");
+        assert_eq!(
+            context_suffix("/properties/payload", &Value::Null),
+            "Payload"
+        );
         assert_eq!(
             context_suffix("/properties/runs/items", &Value::Null),
             "RunsItem"

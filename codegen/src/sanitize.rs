@@ -2,7 +2,8 @@
 //!
 //! A client does not validate what the server will validate anyway, and must not reject what a
 //! newer server sends: string constraints (`pattern`, lengths, formats other than `date-time`)
-//! and `uniqueItems` are dropped, and objects accept unknown properties.
+//! and `uniqueItems` are dropped, and objects accept unknown properties (`additionalProperties:
+//! false` is dropped).
 
 use serde_json::Value;
 
@@ -26,11 +27,8 @@ pub(crate) fn definition(schema: &mut Value) {
     if map.get("format").and_then(Value::as_str) != Some("date-time") {
         map.remove("format");
     }
-    let has_properties = map
-        .get("properties")
-        .and_then(Value::as_object)
-        .is_some_and(|p| !p.is_empty());
-    if has_properties && map.get("additionalProperties") == Some(&Value::Bool(false)) {
+    // `deny_unknown_fields` would make a client reject what a newer server adds.
+    if map.get("additionalProperties") == Some(&Value::Bool(false)) {
         map.remove("additionalProperties");
     }
     // A union under a typed parent: typify wants each branch to say its type.

@@ -12,7 +12,10 @@ use crate::GeneratedCrate;
 
 /// Replaces the generated files under `dir` with `generated`.
 pub fn write(generated: &GeneratedCrate, dir: &Path) -> io::Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

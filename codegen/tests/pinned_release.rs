@@ -43,7 +43,10 @@ fn service_snapshots() {
         .filter(|s| !s.is_empty())
         .collect();
     services.dedup();
-    assert!(services.len() >= 10, "expected every service, got {services:?}");
+    assert!(
+        services.len() >= 10,
+        "expected every service, got {services:?}"
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);

@@ -32,8 +32,10 @@
 //! | [`web_server`](web_server) | Web Server Service | 6 |
 //! | [`worker_manager`](worker_manager) | Worker Manager Service | 27 |
 
-pub use tc_runtime as runtime;
 pub use tc_runtime::{ClientConfig, Credentials, Error, Result};
+
+pub use tc_runtime as runtime;
+
 /// Auth Service (`auth`).
 #[cfg(feature = "auth")]
 pub mod auth;

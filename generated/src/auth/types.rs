@@ -260,6 +260,7 @@ pub struct GcpCredentialsResponse {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct GetAllRolesNoPagination(pub ::std::vec::Vec<GetRoleResponse>);
+
 impl ::std::ops::Deref for GetAllRolesNoPagination {
     type Target = ::std::vec::Vec<GetRoleResponse>;
     fn deref(&self) -> &::std::vec::Vec<GetRoleResponse> {
@@ -2450,15 +2451,15 @@ pub struct SetOfScopes {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum SourceIp {
-    Variant0(::std::string::String),
-    Variant1(::std::string::String),
+    Ipv6(::std::string::String),
+    Ipv4(::std::string::String),
 }
 
 impl ::std::fmt::Display for SourceIp {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Variant0(x) => x.fmt(f),
-            Self::Variant1(x) => x.fmt(f),
+            Self::Ipv6(x) => x.fmt(f),
+            Self::Ipv4(x) => x.fmt(f),
         }
     }
 }

@@ -36,14 +36,14 @@ pub struct Build {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum BuildEventId {
-    String(::std::string::String),
+    GithubGuid(::std::string::String),
     UnknownGithubGuid(UnknownGithubGuid),
 }
 
 impl ::std::fmt::Display for BuildEventId {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::String(x) => x.fmt(f),
+            Self::GithubGuid(x) => x.fmt(f),
             Self::UnknownGithubGuid(x) => x.fmt(f),
         }
     }

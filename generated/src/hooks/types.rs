@@ -433,6 +433,7 @@ impl ::std::convert::TryFrom<::std::string::String> for LastFiresListLastFiresIt
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct TriggerHookRequest(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+
 impl ::std::ops::Deref for TriggerHookRequest {
     type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
     fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -465,20 +466,17 @@ impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json:
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct TriggerHookResponse {
     #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_0: ::std::option::Option<TriggerHookResponseVariant0>,
+    pub subtype_0: ::std::option::Option<TriggerHookResponseWithTaskId>,
     #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_1: ::std::option::Option<TriggerHookResponseSubtype1>,
+    pub subtype_1:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 
-/// Empty response indicating no task was created
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TriggerHookResponseSubtype1 {}
 /// Response identifying the created task
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-pub struct TriggerHookResponseVariant0 {
+pub struct TriggerHookResponseWithTaskId {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<TriggerHookResponseVariant0Status>,
+    pub status: ::std::option::Option<TriggerHookResponseWithTaskIdStatus>,
     /// Task Identifier
     ///
     /// TaskId of the task created by triggering the hook.
@@ -490,7 +488,7 @@ pub struct TriggerHookResponseVariant0 {
 /// Taskcluster versions before v42.  Prefer to use the top-level property,
 /// as `status.taskId` may be removed in future versions.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct TriggerHookResponseVariant0Status {
+pub struct TriggerHookResponseWithTaskIdStatus {
     #[serde(
         rename = "taskId",
         skip_serializing_if = "::std::option::Option::is_none"

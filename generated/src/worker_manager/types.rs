@@ -857,7 +857,7 @@ pub enum WorkerIdentityProof {
         /// A JWT token as defined in [this google documentation](https://cloud.google.com/compute/docs/instances/verifying-instance-identity)
         token: ::std::string::String,
     },
-    WorkerIdentityProofVariant1 {
+    WorkerIdentityProofWithStaticSecret {
         /// Secret
         ///
         /// The secret value that was configured when the worker was created (in `createWorker`).
@@ -1027,13 +1027,13 @@ pub struct WorkerPoolErrorStatsTotals {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum WorkerPoolErrorStatsWorkerPoolId {
-    Variant0(::std::string::String),
-    Variant1(::serde_json::Value),
+    Id(::std::string::String),
+    ErrorStatsWorkerPoolIdVariant1(::serde_json::Value),
 }
 
 impl ::std::convert::From<::serde_json::Value> for WorkerPoolErrorStatsWorkerPoolId {
     fn from(value: ::serde_json::Value) -> Self {
-        Self::Variant1(value)
+        Self::ErrorStatsWorkerPoolIdVariant1(value)
     }
 }
 

@@ -1,0 +1,179 @@
+//! Every shared Taskcluster release (v24.3.1, v60, v95, v106) generates, with no two distinct
+//! schemas under one type name, and (ignored by default; CI runs it) compiles.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn bundles() -> Vec<PathBuf> {
+    let dir = workspace().join("../shared/references/taskcluster");
+    let mut bundles: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (tests need ../shared beside the repo)",
+                dir.display()
+            )
+        })
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    bundles.sort();
+    assert_eq!(
+        bundles.len(),
+        4,
+        "expected the four shared releases: {bundles:?}"
+    );
+    bundles
+}
+
+/// Imports `bundle` into `dir/references` with the real import command's code.
+fn import(bundle: &Path, dir: &Path) -> PathBuf {
+    let references = dir.join("references");
+    xtask::import::import(bundle.to_str().unwrap(), &references).unwrap();
+    references
+}
+
+/// The raw schema at `doc#pointer`, following `$ref`s met along the pointer.
+fn raw_schema(refs: &tc_codegen::load::References, location: &str) -> Value {
+    let (doc, pointer) = location.split_once('#').unwrap();
+    let mut node = refs.schemas[doc].content.clone();
+    let mut base = doc.to_owned();
+    for token in pointer.split('/').skip(1) {
+        let step = format!("/{token}");
+        while node.pointer(&step).is_none() {
+            let reference = node["$ref"].as_str().unwrap_or_else(|| {
+                panic!("{location}: nothing at {token:?} and no $ref to follow")
+            });
+            let (target_doc, target_ptr) = reference.split_once('#').unwrap_or((reference, ""));
+            if !target_doc.is_empty() {
+                let dir = &base[..=base.rfind('/').unwrap()];
+                base = format!("{dir}{target_doc}");
+            }
+            node = refs.schemas[&base]
+                .content
+                .pointer(target_ptr)
+                .unwrap()
+                .clone();
+        }
+        node = node.pointer(&step).unwrap().clone();
+    }
+    node
+}
+
+/// The "silent merges": typify keeps the first of two schemas that share a name. Check,
+/// from the raw documents, that every type name stands for one schema only, and that typify
+/// names nothing the resolver did not name.
+#[test]
+fn no_two_distinct_schemas_share_a_type() {
+    for bundle in bundles() {
+        let dir = tempfile::tempdir().unwrap();
+        let references = import(&bundle, dir.path());
+        let refs = tc_codegen::load::load(&references).unwrap();
+        let services = tc_codegen::model::build(&refs).unwrap();
+        let mut shared = 0;
+        for service in &services {
+            let schemas = &service.schemas;
+            for (name, origins) in &schemas.origins {
+                let contents: BTreeSet<String> = origins
+                    .iter()
+                    .map(|o| raw_schema(&refs, o).to_string())
+                    .collect();
+                assert_eq!(
+                    contents.len(),
+                    1,
+                    "{}: {}: type {name} stands for different schemas: {origins:?}",
+                    bundle.display(),
+                    service.name
+                );
+                shared += usize::from(origins.len() > 1);
+            }
+            let tokens = tc_codegen::emit_types::emit_types(&service.name, schemas).unwrap();
+            let file: syn::File = syn::parse2(tokens).unwrap();
+            let assigned: BTreeSet<&String> = schemas.origins.keys().collect();
+            for item in &file.items {
+                let name = match item {
+                    syn::Item::Struct(s) => s.ident.to_string(),
+                    syn::Item::Enum(e) => e.ident.to_string(),
+                    _ => continue,
+                };
+                assert!(
+                    assigned.contains(&name),
+                    "{}: {}: typify named {name} on its own; it could merge schemas",
+                    bundle.display(),
+                    service.name
+                );
+            }
+        }
+        println!(
+            "{}: {shared} names shared by identical schemas",
+            bundle.display()
+        );
+    }
+}
+
+/// Generates each release into a scratch workspace and `cargo check`s it: no release-specific
+/// patches. Slow (a cold check of ~20k lines per release), so ignored by default.
+#[test]
+#[ignore = "slow: compiles four generated crates; CI runs it with --include-ignored"]
+fn every_release_generates_and_compiles() {
+    let root = workspace();
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let shared_sections = &manifest[manifest.find("[workspace.package]").unwrap()..];
+    let shared_sections =
+        shared_sections.replace("path = \"", &format!("path = \"{}/", root.display()));
+    let target = root.join("target/releases-check");
+    let mut results = BTreeMap::new();
+    for bundle in bundles() {
+        let dir = tempfile::tempdir().unwrap();
+        let references = import(&bundle, dir.path());
+        let generated = tc_codegen::generate(&references)
+            .unwrap_or_else(|e| panic!("{}: {e}", bundle.display()));
+        tc_codegen::write::write(&generated, &dir.path().join("generated")).unwrap();
+        fs::write(
+            dir.path().join("Cargo.toml"),
+            format!(
+                "[workspace]\nresolver = \"3\"\nmembers = [\"generated\"]\n\n{shared_sections}"
+            ),
+        )
+        .unwrap();
+        fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO"))
+            .args([
+                "check",
+                "--quiet",
+                "--message-format",
+                "short",
+                "-p",
+                "tc-client",
+            ])
+            .current_dir(dir.path())
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}: the generated crate does not compile:\n{}",
+            bundle.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        results.insert(
+            bundle.file_name().unwrap().to_string_lossy().into_owned(),
+            (generated.summary, started.elapsed()),
+        );
+    }
+    for (release, (summary, took)) in results {
+        println!("{release}: {summary:?}, cargo check {took:.1?}");
+    }
+}
