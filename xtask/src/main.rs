@@ -3,6 +3,8 @@
 //! - `cargo xtask generate`: regenerate `generated/` (its `Cargo.toml` and `src/`) from
 //!   `references/`, printing counts and the time taken. `--references DIR --out DIR` generates
 //!   elsewhere (tests and benchmarks use it). See [`xtask::generate`].
+//! - `cargo xtask test`: install the test peers (npm, PyPI), then `cargo fmt --check`, clippy
+//!   with `-D warnings`, and every test including the slow ones. CI runs exactly this.
 //! - `cargo xtask import-references SOURCE`: replace `references/` (at the workspace root) with
 //!   the Taskcluster API references from SOURCE, which is a bundle file (JSON array of
 //!   `{filename, content}`, e.g. `../shared/references/taskcluster/v106.0.0.json`), a directory
@@ -17,7 +19,8 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-const USAGE: &str = "usage: cargo xtask <generate|import-references SOURCE>";
+const USAGE: &str =
+    "usage: cargo xtask <generate [--references DIR --out DIR] | test | import-references SOURCE>";
 
 fn main() -> ExitCode {
     match run() {
@@ -50,6 +53,7 @@ fn run() -> anyhow::Result<()> {
             let report = xtask::generate::generate(&references, &out)?;
             println!("{report}");
         }
+        Some("test") if args.len() == 1 => xtask::test::run(workspace)?,
         Some("import-references") => {
             let [_, source] = args.as_slice() else {
                 bail!(
