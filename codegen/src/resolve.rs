@@ -116,6 +116,7 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         rewrite_refs(&mut body, &names.definition);
         apply_nested_names(&mut body, &name, &names);
         strip_titles_of_unnamed(&mut body, true);
+        sanitize::unions(&mut body);
         // Identical schemas share one name; keep the first body for it.
         definitions.entry(name).or_insert(body);
     }

@@ -63,3 +63,53 @@ pub(crate) fn definition(schema: &mut Value) {
         }
     }
 }
+
+/// Reshapes unions once names are set: a union whose branches became identical (they differed
+/// only in dropped constraints, like `ipv4`/`ipv6` formats) is just that branch, and `anyOf`
+/// becomes `oneOf`, which typify renders as an enum (the first branch that matches wins) instead
+/// of a struct of optional flattened parts.
+pub(crate) fn unions(schema: &mut Value) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    for child in map.values_mut() {
+        match child {
+            Value::Object(_) => unions(child),
+            Value::Array(items) => items.iter_mut().for_each(unions),
+            _ => {}
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        let Some(Value::Array(branches)) = map.get(key) else {
+            continue;
+        };
+        let shapes: Vec<Value> = branches.iter().map(shape).collect();
+        if !shapes.is_empty() && shapes.iter().all(|s| *s == shapes[0]) {
+            let Some(Value::Array(mut branches)) = map.remove(key) else {
+                continue;
+            };
+            if let Value::Object(branch) = branches.swap_remove(0) {
+                for (k, v) in branch {
+                    if k != "title" && k != "description" {
+                        map.entry(k).or_insert(v);
+                    }
+                }
+            }
+        } else if key == "anyOf"
+            && !map.contains_key("oneOf")
+            && let Some(branches) = map.remove("anyOf")
+        {
+            map.insert("oneOf".into(), branches);
+        }
+    }
+}
+
+/// A branch without the words about it.
+fn shape(branch: &Value) -> Value {
+    let mut shape = branch.clone();
+    if let Value::Object(map) = &mut shape {
+        map.remove("title");
+        map.remove("description");
+    }
+    shape
+}

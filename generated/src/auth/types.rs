@@ -483,7 +483,7 @@ pub struct HawkSignatureAuthenticationRequest {
         rename = "sourceIp",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub source_ip: ::std::option::Option<SourceIp>,
+    pub source_ip: ::std::option::Option<::std::string::String>,
 }
 
 /// HTTP method of the request being authenticated.
@@ -2444,24 +2444,6 @@ pub struct SentryDsnResponseDsn {
 pub struct SetOfScopes {
     /// List of scopes.  Scopes must be composed of printable ASCII characters and spaces.
     pub scopes: ::std::vec::Vec<::std::string::String>,
-}
-
-/// Source IP of the authentication request or request that requires
-/// authentication. This is only used for audit logging.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(untagged)]
-pub enum SourceIp {
-    Ipv6(::std::string::String),
-    Ipv4(::std::string::String),
-}
-
-impl ::std::fmt::Display for SourceIp {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Ipv6(x) => x.fmt(f),
-            Self::Ipv4(x) => x.fmt(f),
-        }
-    }
 }
 
 /// Temporary Security Credentials

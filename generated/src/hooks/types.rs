@@ -463,25 +463,27 @@ impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json:
 ///
 /// In most cases, this gives a `taskId`, but in cases where the hook template
 /// does not generate a task, it is an empty object with no `taskId`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct TriggerHookResponse {
-    #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_0: ::std::option::Option<TriggerHookResponseWithTaskId>,
-    #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_1:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum TriggerHookResponse {
+    WithTaskId {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        status: ::std::option::Option<TriggerHookResponseWithTaskIdStatus>,
+        /// Task Identifier
+        ///
+        /// TaskId of the task created by triggering the hook.
+        #[serde(rename = "taskId")]
+        task_id: ::std::string::String,
+    },
+    Empty(::serde_json::Map<::std::string::String, ::serde_json::Value>),
 }
 
-/// Response identifying the created task
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-pub struct TriggerHookResponseWithTaskId {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<TriggerHookResponseWithTaskIdStatus>,
-    /// Task Identifier
-    ///
-    /// TaskId of the task created by triggering the hook.
-    #[serde(rename = "taskId")]
-    pub task_id: ::std::string::String,
+impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    for TriggerHookResponse
+{
+    fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        Self::Empty(value)
+    }
 }
 
 /// Another copy of the taskId, at the location where it was published in

@@ -1913,17 +1913,6 @@ impl ::std::convert::TryFrom<::std::string::String> for RunState {
     }
 }
 
-/// Link to source of this task, should specify a file, revision and
-/// repository. This should be place someone can go an do a git/hg blame
-/// to who came up with recipe for this task.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-pub struct Source {
-    #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_0: ::std::option::Option<::std::string::String>,
-    #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subtype_1: ::std::option::Option<::std::string::String>,
-}
-
 /// State of this task. This is just an auxiliary property derived from state
 /// of latests run, or `unscheduled` if none.
 #[derive(
@@ -2709,7 +2698,7 @@ pub struct TaskMetadata {
     /// Link to source of this task, should specify a file, revision and
     /// repository. This should be place someone can go an do a git/hg blame
     /// to who came up with recipe for this task.
-    pub source: Source,
+    pub source: ::std::string::String,
 }
 
 /// Task Priority

@@ -179,10 +179,16 @@ impl ::std::convert::TryFrom<::std::string::String> for Method {
 ///
 /// Provider-specific information
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-pub enum ProviderData {
-    /// static provider type
+pub struct ProviderData {
+    /// Secret
+    ///
+    /// A secret value shared with the worker.  This value must be passed in the `workerIdentityProof` of the `registerWorker` method.
+    /// The ideal way to generate a secret of this form is `slugid() + slugid()`.
+    ///
+    /// Secrets are traded for Taskcluster credentials, and should be treated with similar care.
+    /// Each worker should have a distinct secret.
     #[serde(rename = "staticSecret")]
-    StaticSecret(::std::string::String),
+    pub static_secret: ::std::string::String,
 }
 
 /// Provider List
@@ -662,9 +668,6 @@ pub struct WorkerCreationUpdateRequest {
     ///
     /// Date and time when this worker will be deleted from the DB
     pub expires: ::chrono::DateTime<::chrono::offset::Utc>,
-    /// Provider Data
-    ///
-    /// Provider-specific information
     #[serde(
         rename = "providerInfo",
         skip_serializing_if = "::std::option::Option::is_none"
