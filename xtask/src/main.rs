@@ -5,6 +5,9 @@
 //!   elsewhere (tests and benchmarks use it). See [`xtask::generate`].
 //! - `cargo xtask test`: install the test peers (npm, PyPI), then `cargo fmt --check`, clippy
 //!   with `-D warnings`, and every test including the slow ones. CI runs exactly this.
+//! - `cargo xtask bench [ARGS]`: our client against the published `taskcluster` crate, the
+//!   `hawk` crate and plain reqwest, plus generation and build times, as one table. The
+//!   benchmark is its own workspace in `bench/`; see `bench/README.md`.
 //! - `cargo xtask import-references SOURCE`: replace `references/` (at the workspace root) with
 //!   the Taskcluster API references from SOURCE, which is a bundle file (JSON array of
 //!   `{filename, content}`, e.g. `../shared/references/taskcluster/v106.0.0.json`), a directory
@@ -19,8 +22,9 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-const USAGE: &str =
-    "usage: cargo xtask <generate [--references DIR --out DIR] | test | import-references SOURCE>";
+mod bench;
+
+const USAGE: &str = "usage: cargo xtask <generate [--references DIR --out DIR] | test | bench [ARGS] | import-references SOURCE>";
 
 fn main() -> ExitCode {
     match run() {
@@ -53,6 +57,7 @@ fn run() -> anyhow::Result<()> {
             let report = xtask::generate::generate(&references, &out)?;
             println!("{report}");
         }
+        Some("bench") => bench::run(workspace, &args[1..])?,
         Some("test") if args.len() == 1 => xtask::test::run(workspace)?,
         Some("import-references") => {
             let [_, source] = args.as_slice() else {

@@ -1,0 +1,321 @@
+//! The benchmark behind `cargo xtask bench`: our typed client against what a user would pick
+//! instead, in one run on one machine, printed as one table. See `bench/README.md`.
+
+mod buildtime;
+mod calls;
+mod generation;
+mod process;
+mod server;
+mod sign;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+
+use calls::{Call, Who};
+use stats::{Row, Samples, nanos, rate, ratio, secs, speedups};
+
+const USAGE: &str = "usage: tc-bench [--workspace DIR] [--xtask PATH] [--calls N] [--rounds N] \
+[--sign-ops N] [--gen-runs N] [--build-rounds N] [--skip-generate] [--skip-build]";
+
+struct Options {
+    workspace: PathBuf,
+    xtask: Option<PathBuf>,
+    calls: usize,
+    rounds: usize,
+    sign_ops: usize,
+    gen_runs: usize,
+    build_rounds: usize,
+    skip_generate: bool,
+    skip_build: bool,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let bench_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut o = Options {
+        workspace: bench_dir.parent().unwrap_or(Path::new("..")).to_owned(),
+        xtask: None,
+        calls: 3000,
+        rounds: 7,
+        sign_ops: 200_000,
+        gen_runs: 5,
+        build_rounds: 3,
+        skip_generate: false,
+        skip_build: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || {
+            args.next()
+                .with_context(|| format!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--workspace" => o.workspace = value()?.into(),
+            "--xtask" => o.xtask = Some(value()?.into()),
+            "--calls" => o.calls = value()?.parse()?,
+            "--rounds" => o.rounds = value()?.parse()?,
+            "--sign-ops" => o.sign_ops = value()?.parse()?,
+            "--gen-runs" => o.gen_runs = value()?.parse()?,
+            "--build-rounds" => o.build_rounds = value()?.parse()?,
+            "--skip-generate" => o.skip_generate = true,
+            "--skip-build" => o.skip_build = true,
+            _ => bail!("unknown argument {a:?}\n{USAGE}"),
+        }
+    }
+    if o.calls == 0 || o.rounds == 0 || o.sign_ops == 0 || o.gen_runs == 0 || o.build_rounds == 0 {
+        bail!("counts must be positive");
+    }
+    Ok(o)
+}
+
+fn minify(path: &Path) -> anyhow::Result<Bytes> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&text)?;
+    Ok(serde_json::to_vec(&value)?.into())
+}
+
+/// Checks that the typed client parses the task definition as `queue.task`'s `Task` and as
+/// `create_task`'s request, naming the offending field if it does not.
+fn check_typed(task: &[u8]) -> anyhow::Result<()> {
+    use tc_client::queue::types::{Task, TaskDefinitionRequest};
+    let de = &mut serde_json::Deserializer::from_slice(task);
+    serde_path_to_error::deserialize::<_, Task>(de).with_context(|| "data/task.json as `Task`")?;
+    let de = &mut serde_json::Deserializer::from_slice(task);
+    serde_path_to_error::deserialize::<_, TaskDefinitionRequest>(de)
+        .with_context(|| "data/task.json as `TaskDefinitionRequest`")?;
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!("{cpus} CPUs available ({model})")
+}
+
+fn rate_row(measure: &str, ours: &Samples, peer: &Samples, peer_name: &str, min: f64) -> Row {
+    let r = speedups(ours, peer, true);
+    Row {
+        measure: measure.into(),
+        ours: ours.show(rate),
+        peer: format!("{}: {}", peer_name, peer.show(rate)),
+        ratio: r.show(ratio),
+        target: format!("≥ {min}×"),
+        met: Some(r.median() >= min),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let o = options()?;
+    let bench_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = bench_dir.join("data");
+    let task = minify(&data.join("task.json"))?;
+    check_typed(&task)?;
+    let status = minify(&data.join("task-status.json"))?;
+    println!("tc-bench: {}", machine());
+    println!(
+        "task definition {} bytes, task status {} bytes; {} calls × {} rounds per client; \
+         figures are median (min–max) over rounds; ratio > 1 means ours is faster\n",
+        task.len(),
+        status.len(),
+        o.calls,
+        o.rounds
+    );
+
+    let mut rows = Vec::new();
+
+    // Sequential calls: client and server share one thread (a current-thread runtime), so a
+    // call costs what the client and the server compute, not two thread wake-ups (which
+    // otherwise dominate on loopback and make every client look alike).
+    eprintln!("measuring sequential GET queue.task and PUT queue.create_task ...");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (get, put) = rt.block_on(async {
+        let server = server::Server::start_here(task.clone(), status.clone())?;
+        let clients = Arc::new(calls::Clients::new(&server.root_url(), &task)?);
+        clients.check(&server).await?;
+        let get = calls::measure(
+            &clients,
+            &[Who::Ours, Who::Peer, Who::Floor],
+            Call::Get,
+            o.calls,
+            1,
+            o.rounds,
+        )
+        .await?;
+        let put = calls::measure(
+            &clients,
+            &[Who::Ours, Who::Peer],
+            Call::Put,
+            o.calls,
+            1,
+            o.rounds,
+        )
+        .await?;
+        anyhow::Ok((get, put))
+    })?;
+    drop(rt);
+
+    // Concurrency 16: a multi-threaded runtime (one worker per CPU), the server on a thread
+    // of its own.
+    eprintln!("measuring GET at concurrency 16 ...");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let c16 = rt.block_on(async {
+        let server = server::Server::start_thread(task.clone(), status.clone())?;
+        let clients = Arc::new(calls::Clients::new(&server.root_url(), &task)?);
+        clients.check(&server).await?;
+        calls::measure(
+            &clients,
+            &[Who::Ours, Who::Peer, Who::Floor],
+            Call::Get,
+            o.calls,
+            16,
+            o.rounds,
+        )
+        .await
+    })?;
+    drop(rt);
+
+    rows.push(rate_row(
+        "sequential calls/s, GET `queue.task` (1.6 KB task, parsed)",
+        &get[0],
+        &get[1],
+        "taskcluster",
+        1.5,
+    ));
+    rows.push(rate_row(
+        "sequential calls/s, PUT `queue.create_task` (1.6 KB body)",
+        &put[0],
+        &put[1],
+        "taskcluster",
+        1.5,
+    ));
+    rows.push(rate_row(
+        "calls/s at concurrency 16 (GET, 16 tasks, one client)",
+        &c16[0],
+        &c16[1],
+        "taskcluster",
+        1.5,
+    ));
+    rows.push(rate_row(
+        "the same sequential GET vs plain reqwest (no signing, no parsing): the floor",
+        &get[0],
+        &get[2],
+        "reqwest",
+        0.9,
+    ));
+    rows.push(rate_row(
+        "(info) concurrency 16 vs plain reqwest",
+        &c16[0],
+        &c16[2],
+        "reqwest",
+        0.9,
+    ));
+    if let Some(last) = rows.last_mut() {
+        last.target = "—".into();
+        last.met = None;
+    }
+
+    eprintln!("measuring Hawk signing ...");
+    let (ours, peer) = sign::measure(o.sign_ops, o.rounds)?;
+    let r = speedups(&ours, &peer, false);
+    rows.push(Row {
+        measure: "Hawk header signing, ns/op".into(),
+        ours: ours.show(nanos),
+        peer: format!("hawk: {}", peer.show(nanos)),
+        ratio: r.show(ratio),
+        target: "≥ 2×".into(),
+        met: Some(r.median() >= 2.0),
+    });
+
+    if !o.skip_generate {
+        let xtask = match &o.xtask {
+            Some(x) => x.clone(),
+            None => o.workspace.join("target/release/xtask"),
+        };
+        if !xtask.exists() {
+            bail!(
+                "{} does not exist: run through `cargo xtask bench`, pass --xtask, or --skip-generate",
+                xtask.display()
+            );
+        }
+        eprintln!("measuring xtask generate ...");
+        let g = generation::measure(
+            &xtask,
+            &o.workspace.join("references"),
+            &bench_dir.join("target/generate"),
+            o.gen_runs,
+        )?;
+        rows.push(Row {
+            measure: format!(
+                "`xtask generate`, all of v106, wall (release; first run into an empty dir: {})",
+                secs(g.first_wall_secs)
+            ),
+            ours: g.wall_secs.show(secs),
+            peer: "—".into(),
+            ratio: "—".into(),
+            target: "< 1 s".into(),
+            met: Some(g.wall_secs.median() < 1.0),
+        });
+        rows.push(Row {
+            measure: "`xtask generate`, all of v106, peak RSS".into(),
+            ours: g.peak_mb.show(|v| format!("{v:.0} MB")),
+            peer: "—".into(),
+            ratio: "—".into(),
+            target: "< 200 MB".into(),
+            met: Some(g.peak_mb.max() < 200.0),
+        });
+    }
+
+    if !o.skip_build {
+        eprintln!("measuring debug builds (prebuilding dependencies first) ...");
+        let b = buildtime::measure(bench_dir, &o.workspace, o.build_rounds)?;
+        let peer = &b[2];
+        for (i, what, target) in [
+            (0, "all services", 0.5),
+            (1, "one service (`queue`)", 1.0),
+            (3, "all services, + tc-runtime", 0.5),
+            (4, "one service, + tc-runtime", 1.0),
+        ] {
+            let r = speedups(&b[i], peer, false);
+            let info = i >= 3;
+            rows.push(Row {
+                measure: format!(
+                    "{}debug build of the client crate, deps prebuilt: {what} ({})",
+                    if info { "(info) " } else { "" },
+                    buildtime::VARIANTS[i].name
+                ),
+                ours: b[i].show(secs),
+                peer: format!("taskcluster: {}", peer.show(secs)),
+                ratio: r.show(ratio),
+                target: if info {
+                    "—".into()
+                } else {
+                    format!("build ≤ {}× peer's", 1.0 / target)
+                },
+                met: if info {
+                    None
+                } else {
+                    Some(r.median() >= target)
+                },
+            });
+        }
+    }
+
+    println!();
+    stats::print_table(&rows);
+    Ok(())
+}
