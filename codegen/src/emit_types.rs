@@ -42,6 +42,7 @@ pub fn emit_types(origin: &str, resolved: &ResolvedSchemas) -> Result<TokenStrea
                 )
             })?;
             polish::derive_enum_defaults(&mut file);
+            polish::trim_string_enums(&mut file);
             Ok(quote::quote!(#file))
         }
         Ok(Err(e)) => Err(Error::new(origin, "", format!("typify: {e}"))),

@@ -77,6 +77,42 @@ fn add_derive(attrs: &mut Vec<syn::Attribute>, derive: TokenStream) {
     attrs.push(syn::parse_quote!(#[derive(#derive)]));
 }
 
+/// Trims typify's string-enum boilerplate, which costs build time every user pays: the three
+/// `TryFrom<&str | &String | String>` impls (`FromStr` and `Display` stay) and the ordering
+/// derives (`Eq` and `Hash` stay, for sets and map keys).
+pub fn trim_string_enums(file: &mut syn::File) {
+    file.items.retain(|item| {
+        let Item::Impl(imp) = item else { return true };
+        let Some((_, path, _)) = &imp.trait_ else {
+            return true;
+        };
+        path.segments.last().is_none_or(|s| s.ident != "TryFrom")
+    });
+    for item in &mut file.items {
+        if let Item::Enum(e) = item {
+            remove_derives(&mut e.attrs, &["Ord", "PartialOrd"]);
+        }
+    }
+}
+
+fn remove_derives(attrs: &mut [syn::Attribute], names: &[&str]) {
+    for attr in attrs.iter_mut() {
+        if let syn::Meta::List(list) = &mut attr.meta
+            && list.path.is_ident("derive")
+        {
+            let paths: syn::punctuated::Punctuated<syn::Path, syn::Token![,]> = list
+                .parse_args_with(syn::punctuated::Punctuated::parse_terminated)
+                .expect("derive list");
+            let kept = paths.into_iter().filter(|p| {
+                !names
+                    .iter()
+                    .any(|n| p.segments.last().is_some_and(|s| s.ident == n))
+            });
+            list.tokens = quote!(#(#kept),*);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +131,30 @@ mod tests {
         assert_eq!(file.items.len(), 1, "{text}");
         assert!(text.contains("Debug , Default"), "{text}");
         assert!(text.contains("# [default] B"), "{text}");
+    }
+
+    #[test]
+    fn string_enums_lose_try_from_and_ordering() {
+        let mut file: syn::File = syn::parse_quote! {
+            #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+            pub enum Mode { A }
+            impl ::std::convert::TryFrom<&str> for Mode {
+                type Error = ();
+                fn try_from(value: &str) -> Result<Self, ()> { value.parse() }
+            }
+            impl ::std::str::FromStr for Mode {
+                type Err = ();
+                fn from_str(_: &str) -> Result<Self, ()> { Ok(Mode::A) }
+            }
+        };
+        trim_string_enums(&mut file);
+        let text = quote!(#file).to_string();
+        assert_eq!(file.items.len(), 2, "{text}");
+        assert!(text.contains("FromStr"), "{text}");
+        assert!(!text.contains("TryFrom"), "{text}");
+        assert!(
+            text.contains("derive (Clone , Copy , Debug , Eq , Hash , PartialEq)"),
+            "{text}"
+        );
     }
 }

@@ -4,18 +4,7 @@
 /// Authentication scheme the client used. Generally, you don't need to
 /// read this property unless `hash` is provided and you want to validate
 /// the payload hash. Additional values may be added in the future.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum AuthenticationSuccessfulResponseScheme {
     #[serde(rename = "hawk")]
     Hawk,
@@ -36,22 +25,6 @@ impl ::std::str::FromStr for AuthenticationSuccessfulResponseScheme {
             "hawk" => Ok(Self::Hawk),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for AuthenticationSuccessfulResponseScheme {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for AuthenticationSuccessfulResponseScheme {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -487,18 +460,7 @@ pub struct HawkSignatureAuthenticationRequest {
 }
 
 /// HTTP method of the request being authenticated.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum HawkSignatureAuthenticationRequestMethod {
     #[serde(rename = "get")]
     Get,
@@ -622,22 +584,6 @@ impl ::std::str::FromStr for HawkSignatureAuthenticationRequestMethod {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for HawkSignatureAuthenticationRequestMethod {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for HawkSignatureAuthenticationRequestMethod {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Hawk Signature Authentication Response
 ///
 /// Response from a request to authenticate a hawk request.
@@ -720,18 +666,7 @@ pub struct ListClientResponse {
 /// Authentication scheme the client used. Generally, you don't need to
 /// read this property unless `hash` is provided and you want to validate
 /// the payload hash. Additional values may be added in the future.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum NoAuthenticationResponseScheme {
     #[serde(rename = "none")]
     None,
@@ -752,22 +687,6 @@ impl ::std::str::FromStr for NoAuthenticationResponseScheme {
             "none" => Ok(Self::None),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for NoAuthenticationResponseScheme {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for NoAuthenticationResponseScheme {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -838,18 +757,7 @@ pub struct RepositoryPermissions {
 }
 
 /// `RepositoryPermissionsActions`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsActions {
     #[serde(rename = "read")]
     Read,
@@ -877,35 +785,8 @@ impl ::std::str::FromStr for RepositoryPermissionsActions {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsActions {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsActions {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsAdministration`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsAdministration {
     #[serde(rename = "read")]
     Read,
@@ -933,35 +814,8 @@ impl ::std::str::FromStr for RepositoryPermissionsAdministration {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsAdministration {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsAdministration {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsArtifactMetadata`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsArtifactMetadata {
     #[serde(rename = "read")]
     Read,
@@ -989,35 +843,8 @@ impl ::std::str::FromStr for RepositoryPermissionsArtifactMetadata {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsArtifactMetadata {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsArtifactMetadata {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsAttestations`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsAttestations {
     #[serde(rename = "read")]
     Read,
@@ -1045,35 +872,8 @@ impl ::std::str::FromStr for RepositoryPermissionsAttestations {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsAttestations {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsAttestations {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsChecks`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsChecks {
     #[serde(rename = "read")]
     Read,
@@ -1101,35 +901,8 @@ impl ::std::str::FromStr for RepositoryPermissionsChecks {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsChecks {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsChecks {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsCodeQuality`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsCodeQuality {
     #[serde(rename = "read")]
     Read,
@@ -1157,35 +930,8 @@ impl ::std::str::FromStr for RepositoryPermissionsCodeQuality {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsCodeQuality {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsCodeQuality {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsCodespaces`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsCodespaces {
     #[serde(rename = "read")]
     Read,
@@ -1213,35 +959,8 @@ impl ::std::str::FromStr for RepositoryPermissionsCodespaces {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsCodespaces {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsCodespaces {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsContents`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsContents {
     #[serde(rename = "read")]
     Read,
@@ -1269,35 +988,8 @@ impl ::std::str::FromStr for RepositoryPermissionsContents {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsContents {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsContents {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsDependabotSecrets`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsDependabotSecrets {
     #[serde(rename = "read")]
     Read,
@@ -1325,35 +1017,8 @@ impl ::std::str::FromStr for RepositoryPermissionsDependabotSecrets {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsDependabotSecrets {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsDependabotSecrets {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsDeployments`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsDeployments {
     #[serde(rename = "read")]
     Read,
@@ -1381,35 +1046,8 @@ impl ::std::str::FromStr for RepositoryPermissionsDeployments {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsDeployments {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsDeployments {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsDiscussions`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsDiscussions {
     #[serde(rename = "read")]
     Read,
@@ -1437,35 +1075,8 @@ impl ::std::str::FromStr for RepositoryPermissionsDiscussions {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsDiscussions {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsDiscussions {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsEnvironments`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsEnvironments {
     #[serde(rename = "read")]
     Read,
@@ -1493,35 +1104,8 @@ impl ::std::str::FromStr for RepositoryPermissionsEnvironments {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsEnvironments {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsEnvironments {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsIssues`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsIssues {
     #[serde(rename = "read")]
     Read,
@@ -1549,35 +1133,8 @@ impl ::std::str::FromStr for RepositoryPermissionsIssues {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsIssues {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsIssues {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsMergeQueues`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsMergeQueues {
     #[serde(rename = "read")]
     Read,
@@ -1605,35 +1162,8 @@ impl ::std::str::FromStr for RepositoryPermissionsMergeQueues {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsMergeQueues {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsMergeQueues {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsMetadata`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsMetadata {
     #[serde(rename = "read")]
     Read,
@@ -1661,35 +1191,8 @@ impl ::std::str::FromStr for RepositoryPermissionsMetadata {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsMetadata {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsMetadata {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsPackages`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsPackages {
     #[serde(rename = "read")]
     Read,
@@ -1717,35 +1220,8 @@ impl ::std::str::FromStr for RepositoryPermissionsPackages {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsPackages {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsPackages {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsPages`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsPages {
     #[serde(rename = "read")]
     Read,
@@ -1773,35 +1249,8 @@ impl ::std::str::FromStr for RepositoryPermissionsPages {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsPages {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsPages {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsPullRequests`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsPullRequests {
     #[serde(rename = "read")]
     Read,
@@ -1829,35 +1278,8 @@ impl ::std::str::FromStr for RepositoryPermissionsPullRequests {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsPullRequests {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsPullRequests {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsRepositoryCustomProperties`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsRepositoryCustomProperties {
     #[serde(rename = "read")]
     Read,
@@ -1885,37 +1307,8 @@ impl ::std::str::FromStr for RepositoryPermissionsRepositoryCustomProperties {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsRepositoryCustomProperties {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String>
-    for RepositoryPermissionsRepositoryCustomProperties
-{
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsRepositoryHooks`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsRepositoryHooks {
     #[serde(rename = "read")]
     Read,
@@ -1943,35 +1336,8 @@ impl ::std::str::FromStr for RepositoryPermissionsRepositoryHooks {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsRepositoryHooks {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsRepositoryHooks {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsRepositoryProjects`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsRepositoryProjects {
     #[serde(rename = "read")]
     Read,
@@ -2003,35 +1369,8 @@ impl ::std::str::FromStr for RepositoryPermissionsRepositoryProjects {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsRepositoryProjects {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsRepositoryProjects {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsSecretScanningAlerts`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsSecretScanningAlerts {
     #[serde(rename = "read")]
     Read,
@@ -2059,35 +1398,8 @@ impl ::std::str::FromStr for RepositoryPermissionsSecretScanningAlerts {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsSecretScanningAlerts {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsSecretScanningAlerts {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsSecrets`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsSecrets {
     #[serde(rename = "read")]
     Read,
@@ -2115,35 +1427,8 @@ impl ::std::str::FromStr for RepositoryPermissionsSecrets {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsSecrets {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsSecrets {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsSecurityEvents`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsSecurityEvents {
     #[serde(rename = "read")]
     Read,
@@ -2171,35 +1456,8 @@ impl ::std::str::FromStr for RepositoryPermissionsSecurityEvents {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsSecurityEvents {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsSecurityEvents {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsSingleFile`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsSingleFile {
     #[serde(rename = "read")]
     Read,
@@ -2227,35 +1485,8 @@ impl ::std::str::FromStr for RepositoryPermissionsSingleFile {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsSingleFile {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsSingleFile {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsStatuses`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsStatuses {
     #[serde(rename = "read")]
     Read,
@@ -2283,35 +1514,8 @@ impl ::std::str::FromStr for RepositoryPermissionsStatuses {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsStatuses {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsStatuses {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsVulnerabilityAlerts`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsVulnerabilityAlerts {
     #[serde(rename = "read")]
     Read,
@@ -2339,35 +1543,8 @@ impl ::std::str::FromStr for RepositoryPermissionsVulnerabilityAlerts {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsVulnerabilityAlerts {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsVulnerabilityAlerts {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `RepositoryPermissionsWorkflows`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RepositoryPermissionsWorkflows {
     #[serde(rename = "write")]
     Write,
@@ -2388,22 +1565,6 @@ impl ::std::str::FromStr for RepositoryPermissionsWorkflows {
             "write" => Ok(Self::Write),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for RepositoryPermissionsWorkflows {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RepositoryPermissionsWorkflows {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 

@@ -56,18 +56,7 @@ impl ::std::convert::From<UnknownGithubGuid> for BuildEventId {
 }
 
 /// Github status associated with the build.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum BuildState {
     #[serde(rename = "pending")]
     Pending,
@@ -104,22 +93,6 @@ impl ::std::str::FromStr for BuildState {
             "cancelled" => Ok(Self::Cancelled),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for BuildState {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for BuildState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -168,18 +141,7 @@ pub struct CreateStatusRequest {
 }
 
 /// The state of the status.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum CreateStatusRequestState {
     #[serde(rename = "pending")]
     Pending,
@@ -215,35 +177,8 @@ impl ::std::str::FromStr for CreateStatusRequestState {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for CreateStatusRequestState {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for CreateStatusRequestState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Issue Comment action
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum IssueCommentAction {
     #[serde(rename = "created")]
     Created,
@@ -271,35 +206,8 @@ impl ::std::str::FromStr for IssueCommentAction {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for IssueCommentAction {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for IssueCommentAction {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `IssueCommentEventsType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum IssueCommentEventsType {
     #[serde(rename = "github-issue-comment")]
     GithubIssueComment,
@@ -323,35 +231,8 @@ impl ::std::str::FromStr for IssueCommentEventsType {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for IssueCommentEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for IssueCommentEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Pull Request action
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum PullRequestAction {
     #[serde(rename = "opened")]
     Opened,
@@ -439,35 +320,8 @@ impl ::std::str::FromStr for PullRequestAction {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for PullRequestAction {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for PullRequestAction {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `PullRequestEventsType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum PullRequestEventsType {
     #[serde(rename = "github-pull-request")]
     GithubPullRequest,
@@ -495,35 +349,8 @@ impl ::std::str::FromStr for PullRequestEventsType {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for PullRequestEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for PullRequestEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `PushEventsType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum PushEventsType {
     #[serde(rename = "github-push")]
     GithubPush,
@@ -547,35 +374,8 @@ impl ::std::str::FromStr for PushEventsType {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for PushEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for PushEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Release action
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ReleaseAction {
     #[serde(rename = "published")]
     Published,
@@ -623,35 +423,8 @@ impl ::std::str::FromStr for ReleaseAction {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for ReleaseAction {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ReleaseAction {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// `ReleaseEventsType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ReleaseEventsType {
     #[serde(rename = "github-release")]
     GithubRelease,
@@ -672,22 +445,6 @@ impl ::std::str::FromStr for ReleaseEventsType {
             "github-release" => Ok(Self::GithubRelease),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ReleaseEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ReleaseEventsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -819,18 +576,7 @@ pub struct RepositoryResponse {
 }
 
 /// Unknown Github GUID
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum UnknownGithubGuid {
     Unknown,
 }
@@ -850,22 +596,6 @@ impl ::std::str::FromStr for UnknownGithubGuid {
             "Unknown" => Ok(Self::Unknown),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for UnknownGithubGuid {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for UnknownGithubGuid {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 

@@ -229,18 +229,7 @@ pub struct LastFiresListLastFiresItem {
 }
 
 /// `LastFiresListLastFiresItemFiredBy`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum LastFiresListLastFiresItemFiredBy {
     #[serde(rename = "schedule")]
     Schedule,
@@ -276,35 +265,8 @@ impl ::std::str::FromStr for LastFiresListLastFiresItemFiredBy {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for LastFiresListLastFiresItemFiredBy {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for LastFiresListLastFiresItemFiredBy {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Information about success or failure of firing of the hook
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum LastFiresListLastFiresItemResult {
     #[serde(rename = "success")]
     Success,
@@ -332,37 +294,10 @@ impl ::std::str::FromStr for LastFiresListLastFiresItemResult {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for LastFiresListLastFiresItemResult {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for LastFiresListLastFiresItemResult {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Task state derived from tasks last run status.
 /// This value can change through time as tasks are being scheduled, run and re-run.
 /// If task doesn't exist or was just created, this value will default to `unknown`.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum LastFiresListLastFiresItemTaskState {
     #[serde(rename = "unknown")]
     Unknown,
@@ -407,22 +342,6 @@ impl ::std::str::FromStr for LastFiresListLastFiresItemTaskState {
             "exception" => Ok(Self::Exception),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for LastFiresListLastFiresItemTaskState {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for LastFiresListLastFiresItemTaskState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 

@@ -31,18 +31,7 @@ pub struct NotificationTypeAndAddress {
 }
 
 /// `NotificationTypeAndAddressNotificationType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum NotificationTypeAndAddressNotificationType {
     #[serde(rename = "email")]
     Email,
@@ -75,22 +64,6 @@ impl ::std::str::FromStr for NotificationTypeAndAddressNotificationType {
             "slack-channel" => Ok(Self::SlackChannel),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for NotificationTypeAndAddressNotificationType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for NotificationTypeAndAddressNotificationType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -143,17 +116,7 @@ pub struct SendEmailRequestLink {
 
 /// E-mail html template used to format your content.
 #[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    Default,
+    ::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq, Default,
 )]
 pub enum SendEmailRequestTemplate {
     #[serde(rename = "simple")]
@@ -180,22 +143,6 @@ impl ::std::str::FromStr for SendEmailRequestTemplate {
             "fullscreen" => Ok(Self::Fullscreen),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for SendEmailRequestTemplate {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for SendEmailRequestTemplate {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -232,17 +179,7 @@ pub struct SendMatrixNoticeRequest {
 /// Which of the `m.room.message` msgtypes to use. At the moment only the
 /// types that take `body`/`format`/`formattedBody` are supported.
 #[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    Default,
+    ::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq, Default,
 )]
 pub enum SendMatrixNoticeRequestMsgtype {
     #[serde(rename = "m.notice")]
@@ -273,22 +210,6 @@ impl ::std::str::FromStr for SendMatrixNoticeRequestMsgtype {
             "m.emote" => Ok(Self::MEmote),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for SendMatrixNoticeRequestMsgtype {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for SendMatrixNoticeRequestMsgtype {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 

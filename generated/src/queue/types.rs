@@ -77,18 +77,7 @@ pub struct Action {
 /// | provisioner | Provisioner Explorer  |
 /// | worker-type | Workers Explorer      |
 /// | worker      | Worker Explorer       |
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ActionContext {
     #[serde(rename = "provisioner")]
     Provisioner,
@@ -117,22 +106,6 @@ impl ::std::str::FromStr for ActionContext {
             "worker" => Ok(Self::Worker),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ActionContext {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ActionContext {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -180,18 +153,7 @@ pub struct Artifact {
 ///
 /// This is the `storageType` for the request that was used to create
 /// the artifact.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ArtifactStorageType {
     #[serde(rename = "s3")]
     S3,
@@ -228,22 +190,6 @@ impl ::std::str::FromStr for ArtifactStorageType {
             "error" => Ok(Self::Error),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ArtifactStorageType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ArtifactStorageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -288,18 +234,7 @@ pub struct ChangeTaskPriorityRequest {
 
 /// New priority to apply. Claimed runs keep their current run priority until
 /// they are retried.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ChangeTaskPriorityRequestNewPriority {
     #[serde(rename = "highest")]
     Highest,
@@ -344,22 +279,6 @@ impl ::std::str::FromStr for ChangeTaskPriorityRequestNewPriority {
             "lowest" => Ok(Self::Lowest),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ChangeTaskPriorityRequestNewPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ChangeTaskPriorityRequestNewPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -477,17 +396,7 @@ pub struct CountPendingTasksResponse {
 /// If `all-resolved` is given the task will be scheduled when all dependencies
 /// have been resolved, regardless of what their resolution is.
 #[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    Default,
+    ::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq, Default,
 )]
 pub enum DependencyRequirementSemantics {
     #[serde(rename = "all-completed")]
@@ -517,35 +426,8 @@ impl ::std::str::FromStr for DependencyRequirementSemantics {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for DependencyRequirementSemantics {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for DependencyRequirementSemantics {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Reason why the artifact doesn't exist.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ErrorArtifactRequestReason {
     #[serde(rename = "file-missing-on-worker")]
     FileMissingOnWorker,
@@ -578,22 +460,6 @@ impl ::std::str::FromStr for ErrorArtifactRequestReason {
             "file-not-readable-on-worker" => Ok(Self::FileNotReadableOnWorker),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ErrorArtifactRequestReason {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ErrorArtifactRequestReason {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -970,18 +836,7 @@ pub struct ListWorkersResponse {
 }
 
 /// Method to indicate the desired action to be performed for a given resource.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum Method {
     #[serde(rename = "POST")]
     Post,
@@ -1014,22 +869,6 @@ impl ::std::str::FromStr for Method {
             "PATCH" => Ok(Self::Patch),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for Method {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for Method {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -1276,18 +1115,7 @@ pub struct ProvisionerInformation {
 ///  * `experimental`
 ///  * `stable`
 ///  * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ProvisionerInformationStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -1316,22 +1144,6 @@ impl ::std::str::FromStr for ProvisionerInformationStability {
             "deprecated" => Ok(Self::Deprecated),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ProvisionerInformationStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ProvisionerInformationStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -1370,18 +1182,7 @@ pub struct ProvisionerRequest {
 ///   * `experimental`
 ///   * `stable`
 ///   * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ProvisionerRequestStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -1410,22 +1211,6 @@ impl ::std::str::FromStr for ProvisionerRequestStability {
             "deprecated" => Ok(Self::Deprecated),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ProvisionerRequestStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ProvisionerRequestStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -1475,18 +1260,7 @@ pub struct ProvisionerResponse {
 ///   * `experimental`
 ///   * `stable`
 ///   * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ProvisionerResponseStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -1515,22 +1289,6 @@ impl ::std::str::FromStr for ProvisionerResponseStability {
             "deprecated" => Ok(Self::Deprecated),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ProvisionerResponseStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ProvisionerResponseStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -1589,18 +1347,7 @@ pub struct QuarantineWorkerRequest {
 ///
 /// Reason for the creation of this run,
 /// **more reasons may be added in the future**.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ReasonCreated {
     #[serde(rename = "scheduled")]
     Scheduled,
@@ -1640,22 +1387,6 @@ impl ::std::str::FromStr for ReasonCreated {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for ReasonCreated {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ReasonCreated {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Reason Resolved
 ///
 /// Reason that run was resolved, this is mainly
@@ -1666,18 +1397,7 @@ impl ::std::convert::TryFrom<::std::string::String> for ReasonCreated {
 /// `claim-expired`, will trigger an automatic retry of the task.
 /// Note that 'superseded' is here only for compatibility, as that
 /// functionality has been removed.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum ReasonResolved {
     #[serde(rename = "completed")]
     Completed,
@@ -1738,22 +1458,6 @@ impl ::std::str::FromStr for ReasonResolved {
             "superseded" => Ok(Self::Superseded),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for ReasonResolved {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for ReasonResolved {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -1846,18 +1550,7 @@ pub struct RunInformation {
 /// Run State
 ///
 /// State of this run
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum RunState {
     #[serde(rename = "pending")]
     Pending,
@@ -1897,36 +1590,9 @@ impl ::std::str::FromStr for RunState {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for RunState {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for RunState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// State of this task. This is just an auxiliary property derived from state
 /// of latests run, or `unscheduled` if none.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum State {
     #[serde(rename = "unscheduled")]
     Unscheduled,
@@ -1967,22 +1633,6 @@ impl ::std::str::FromStr for State {
             "exception" => Ok(Self::Exception),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for State {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for State {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -2466,18 +2116,7 @@ pub struct TaskExceptionRequest {
 ///   because task is intermittent. Workers can choose whether or not to
 ///   support this, but workers shouldn't blindly report this for every task
 ///   that fails.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum TaskExceptionRequestReason {
     #[serde(rename = "worker-shutdown")]
     WorkerShutdown,
@@ -2514,22 +2153,6 @@ impl ::std::str::FromStr for TaskExceptionRequestReason {
             "intermittent-task" => Ok(Self::IntermittentTask),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for TaskExceptionRequestReason {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for TaskExceptionRequestReason {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -2599,18 +2222,7 @@ pub struct TaskGroupPriorityChangeResponse {
 }
 
 /// `TaskGroupPriorityChangeResponseNewPriority`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum TaskGroupPriorityChangeResponseNewPriority {
     #[serde(rename = "highest")]
     Highest,
@@ -2658,22 +2270,6 @@ impl ::std::str::FromStr for TaskGroupPriorityChangeResponseNewPriority {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for TaskGroupPriorityChangeResponseNewPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for TaskGroupPriorityChangeResponseNewPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Task Metadata
 ///
 /// Required task metadata
@@ -2707,17 +2303,7 @@ pub struct TaskMetadata {
 /// `queue:create-task:<priority>/<provisionerId>/<workerType>` is required
 /// to define a task with `<priority>`.
 #[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    Default,
+    ::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq, Default,
 )]
 pub enum TaskPriority {
     #[serde(rename = "highest")]
@@ -2764,22 +2350,6 @@ impl ::std::str::FromStr for TaskPriority {
             "lowest" => Ok(Self::Lowest),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for TaskPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for TaskPriority {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -2852,18 +2422,7 @@ pub struct TaskQueueResponse {
 ///   * `experimental`
 ///   * `stable`
 ///   * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum TaskQueueResponseStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -2895,40 +2454,13 @@ impl ::std::str::FromStr for TaskQueueResponseStability {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for TaskQueueResponseStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for TaskQueueResponseStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Stability
 ///
 /// This is the stability of the task queue. Accepted values:
 ///  * `experimental`
 ///  * `stable`
 ///  * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum TaskQueueStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -2957,22 +2489,6 @@ impl ::std::str::FromStr for TaskQueueStability {
             "deprecated" => Ok(Self::Deprecated),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for TaskQueueStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for TaskQueueStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -3277,18 +2793,7 @@ pub struct WorkerAction {
 /// Context
 ///
 /// Only actions with the context `worker` are included.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerActionContext {
     #[serde(rename = "worker")]
     Worker,
@@ -3309,22 +2814,6 @@ impl ::std::str::FromStr for WorkerActionContext {
             "worker" => Ok(Self::Worker),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for WorkerActionContext {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerActionContext {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -3544,18 +3033,7 @@ pub struct WorkerTypeAction {
 /// Context
 ///
 /// Only actions with the context `worker-type` are included.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerTypeActionContext {
     #[serde(rename = "worker-type")]
     WorkerType,
@@ -3576,22 +3054,6 @@ impl ::std::str::FromStr for WorkerTypeActionContext {
             "worker-type" => Ok(Self::WorkerType),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for WorkerTypeActionContext {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerTypeActionContext {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -3625,18 +3087,7 @@ pub struct WorkerTypeRequest {
 ///   * `experimental`
 ///   * `stable`
 ///   * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerTypeRequestStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -3665,22 +3116,6 @@ impl ::std::str::FromStr for WorkerTypeRequestStability {
             "deprecated" => Ok(Self::Deprecated),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for WorkerTypeRequestStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerTypeRequestStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -3741,18 +3176,7 @@ pub struct WorkerTypeResponse {
 ///   * `experimental`
 ///   * `stable`
 ///   * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerTypeResponseStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -3784,40 +3208,13 @@ impl ::std::str::FromStr for WorkerTypeResponseStability {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for WorkerTypeResponseStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerTypeResponseStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// Stability
 ///
 /// This is the stability of the worker-type. Accepted values:
 ///  * `experimental`
 ///  * `stable`
 ///  * `deprecated`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerTypeStability {
     #[serde(rename = "experimental")]
     Experimental,
@@ -3846,22 +3243,6 @@ impl ::std::str::FromStr for WorkerTypeStability {
             "deprecated" => Ok(Self::Deprecated),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for WorkerTypeStability {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerTypeStability {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 

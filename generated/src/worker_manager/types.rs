@@ -2,18 +2,7 @@
 //! Request and response types of the Worker Manager Service.
 
 /// Only actions with the context `worker` are included.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum Context {
     #[serde(rename = "worker")]
     Worker,
@@ -34,22 +23,6 @@ impl ::std::str::FromStr for Context {
             "worker" => Ok(Self::Worker),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for Context {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for Context {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -112,18 +85,7 @@ pub struct ListWorkersResponse {
 }
 
 /// Method to indicate the desired action to be performed for a given resource.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum Method {
     #[serde(rename = "POST")]
     Post,
@@ -156,22 +118,6 @@ impl ::std::str::FromStr for Method {
             "PATCH" => Ok(Self::Patch),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for Method {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for Method {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -784,18 +730,7 @@ pub struct WorkerFullDefinition {
 /// a "stopped" worker is completely stopped.  Stopped workers are kept for historical
 /// purposes and are purged when they expire.  Note that some providers transition workers
 /// directly from "running" to "stopped".
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerFullDefinitionState {
     #[serde(rename = "requested")]
     Requested,
@@ -828,22 +763,6 @@ impl ::std::str::FromStr for WorkerFullDefinitionState {
             "stopped" => Ok(Self::Stopped),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for WorkerFullDefinitionState {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerFullDefinitionState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
@@ -1508,18 +1427,7 @@ pub struct WorkerResponse {
 /// directly from "running" to "stopped".
 /// An "standalone" worker is a worker that is not managed by worker-manager, these workers
 /// are only known by the queue.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerResponseState {
     #[serde(rename = "requested")]
     Requested,
@@ -1559,22 +1467,6 @@ impl ::std::str::FromStr for WorkerResponseState {
     }
 }
 
-impl ::std::convert::TryFrom<&str> for WorkerResponseState {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerResponseState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
 /// State
 ///
 /// A string specifying the state this worker is in so far as worker-manager knows.
@@ -1586,18 +1478,7 @@ impl ::std::convert::TryFrom<::std::string::String> for WorkerResponseState {
 /// directly from "running" to "stopped".
 /// An "standalone" worker is a worker that is not managed by worker-manager, these workers
 /// are only known by the queue.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug, Eq, Hash, PartialEq)]
 pub enum WorkerState {
     #[serde(rename = "requested")]
     Requested,
@@ -1634,22 +1515,6 @@ impl ::std::str::FromStr for WorkerState {
             "standalone" => Ok(Self::Standalone),
             _ => Err("invalid value".into()),
         }
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for WorkerState {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-
-impl ::std::convert::TryFrom<::std::string::String> for WorkerState {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 
