@@ -130,6 +130,40 @@ pub fn docs(root_url: &str, path: &str) -> String {
     }
 }
 
+/// Percent-escapes one route parameter so that `/`, spaces, `%` and unicode round-trip.
+///
+/// Everything but the unreserved characters `A-Z a-z 0-9 - _ . ~` is escaped as UTF-8 `%XX`
+/// (like Python's `quote(s, safe="")`; JavaScript's `encodeURIComponent` leaves `!'()*`
+/// as they are, and Taskcluster decodes both).
+pub fn escape(param: &str) -> String {
+    let mut out = String::with_capacity(param.len() + 8);
+    push_escaped(&mut out, param);
+    out
+}
+
+pub(crate) fn push_escaped(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+}
+
+/// A `fmt::Write` that percent-escapes what is written through it.
+pub(crate) struct Escaper<'a>(pub(crate) &'a mut String);
+
+impl std::fmt::Write for Escaper<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        push_escaped(self.0, s);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +250,22 @@ mod tests {
         );
         assert_eq!(ui(root, "/tasks"), "https://tc.example.com/tasks");
         assert_eq!(docs(root, "x"), "https://tc.example.com/docs/x");
+    }
+
+    #[test]
+    fn escape_round_trips_awkward_ids() {
+        assert_eq!(escape("abc-_.~XYZ09"), "abc-_.~XYZ09");
+        assert_eq!(escape("a/b c"), "a%2Fb%20c");
+        assert_eq!(escape("100%"), "100%25");
+        assert_eq!(escape("é?&=#+"), "%C3%A9%3F%26%3D%23%2B");
+        assert_eq!(escape("!'()*"), "%21%27%28%29%2A");
+        for id in ["a/b c", "100%", "ünï/cødé ☃", "?x=1&y", "..", ""] {
+            let decoded: String =
+                url::form_urlencoded::parse(format!("k={}", escape(id)).as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+            assert_eq!(decoded, id);
+        }
     }
 }
