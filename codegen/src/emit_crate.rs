@@ -60,7 +60,7 @@ pub fn lib_docs(services: &[Service], source: &str) -> String {
     );
     for s in services {
         doc.push_str(&format!(
-            "| [`{m}`]({m}) | {} | {} |\n",
+            "| [`{m}`] | {} | {} |\n",
             s.title,
             s.methods.len(),
             m = s.module

@@ -144,11 +144,49 @@ fn doc_lines(text: &str, synthetic: &BTreeSet<String>) -> Vec<String> {
             }
             if line.is_empty() {
                 String::new()
-            } else {
+            } else if in_fence {
                 format!(" {line}")
+            } else {
+                format!(" {}", escape_markdown(line))
             }
         })
         .collect()
+}
+
+/// Keeps rustdoc from misreading prose: `<taskId>` outside code spans is text, not an HTML
+/// tag, and a bare URL becomes a link.
+fn escape_markdown(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut in_code = false;
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code && c == '<' {
+            let tag_len = rest[1..]
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'))
+                .unwrap_or(rest.len() - 1);
+            if tag_len > 0 && rest[1 + tag_len..].starts_with('>') {
+                out.push('\\');
+            }
+        } else if !in_code && (rest.starts_with("https://") || rest.starts_with("http://")) {
+            let after_url = matches!(out.chars().last(), Some('<' | '(' | '[' | '"'));
+            if !after_url {
+                let end = rest
+                    .find(|ch: char| ch.is_whitespace() || ch == '`')
+                    .unwrap_or(rest.len());
+                let url = rest[..end].trim_end_matches(['.', ',', ';', ':', ')', '\'']);
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                rest = &rest[url.len()..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// Indents the continuation lines of markdown list items to the item's content column, as
@@ -272,6 +310,18 @@ mod tests {
         assert_eq!(
             indent_list_continuations(text),
             "Intro:\n* one\n  more\n  lazy\n\nAfter.\n1. x\n   y\n"
+        );
+    }
+
+    #[test]
+    fn prose_is_not_html_and_urls_are_links() {
+        assert_eq!(
+            escape_markdown("see <taskId>/<name> in `<code>`, a < b"),
+            "see \\<taskId>/\\<name> in `<code>`, a < b"
+        );
+        assert_eq!(
+            escape_markdown("at https://x.org/a. Or <https://y.org> or [y](https://z.org)"),
+            "at <https://x.org/a>. Or <https://y.org> or [y](https://z.org)"
         );
     }
 

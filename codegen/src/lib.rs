@@ -7,8 +7,8 @@
 //! 3. [`model`]: services and methods, with the type names of their bodies;
 //! 4. [`emit_types`]: Rust types through typify;
 //! 5. [`emit_client`] and [`emit_crate`]: client structs, methods, `lib.rs`, `Cargo.toml`;
-//! 6. [`format`]: prettyplease, then rustfmt, so the output is what `cargo fmt` keeps;
-//! 7. [`write`]: swap the new files in, all or nothing.
+//! 6. [`format`](mod@format): prettyplease, then rustfmt, so the output is what `cargo fmt` keeps;
+//! 7. [`write`](mod@write): swap the new files in, all or nothing.
 //!
 //! [`generate`] runs stages 1–6 in memory; nothing touches the disk until [`write::write`].
 

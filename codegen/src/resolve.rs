@@ -10,7 +10,7 @@
 //! 3. names every definition and every nested schema typify would name, uniquely: a schema's own
 //!    `title` when no different schema in the service shares it, else a name built from where it
 //!    sits (file name, property names);
-//! 4. rewrites the few constructs typify cannot take (see [`crate::sanitize`]).
+//! 4. rewrites the few constructs typify cannot take (see the `sanitize` module).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -20,17 +20,17 @@
 //!
 //! | Module | Service | Methods |
 //! |---|---|---|
-//! | [`auth`](auth) | Auth Service | 36 |
-//! | [`github`](github) | GitHub Service | 12 |
-//! | [`hooks`](hooks) | Hooks Service | 16 |
-//! | [`index`](index) | Index Service | 11 |
-//! | [`notify`](notify) | Notification Service | 11 |
-//! | [`object`](object) | Object Service | 9 |
-//! | [`purge_cache`](purge_cache) | Purge Cache Service | 7 |
-//! | [`queue`](queue) | Queue Service | 51 |
-//! | [`secrets`](secrets) | Secrets Service | 8 |
-//! | [`web_server`](web_server) | Web Server Service | 6 |
-//! | [`worker_manager`](worker_manager) | Worker Manager Service | 27 |
+//! | [`auth`] | Auth Service | 36 |
+//! | [`github`] | GitHub Service | 12 |
+//! | [`hooks`] | Hooks Service | 16 |
+//! | [`index`] | Index Service | 11 |
+//! | [`notify`] | Notification Service | 11 |
+//! | [`object`] | Object Service | 9 |
+//! | [`purge_cache`] | Purge Cache Service | 7 |
+//! | [`queue`] | Queue Service | 51 |
+//! | [`secrets`] | Secrets Service | 8 |
+//! | [`web_server`] | Web Server Service | 6 |
+//! | [`worker_manager`] | Worker Manager Service | 27 |
 
 pub use tc_runtime::{ClientConfig, Credentials, Error, Result};
 

@@ -109,7 +109,8 @@ impl ClientConfig {
     }
 
     /// Sends requests, unsigned, through the taskcluster-proxy at `proxy_url` (which signs
-    /// them). URLs from [`Request::url`] and [`Request::signed_url`] still use the root URL.
+    /// them). URLs from [`Request::url`](crate::Request::url) and
+    /// [`Request::signed_url`](crate::Request::signed_url) still use the root URL.
     pub fn with_proxy_url(mut self, proxy_url: impl Into<String>) -> Self {
         self.proxy_url = Some(proxy_url.into()).filter(|u| !u.is_empty());
         self

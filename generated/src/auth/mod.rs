@@ -80,7 +80,7 @@ impl Auth {
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
-    /// https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md
+    /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
@@ -1290,7 +1290,7 @@ impl Auth {
     /// `auth:github-repo-token:<appName>/<owner>/<repo>:<permission>:<level>`.
     /// Levels and permissions are matched exactly to github token permissions
     /// which can be found at
-    /// https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app.
+    /// <https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app>.
     /// While token access is widened (requesting a write token will give a read+write one)
     /// scopes are not. Holding `:contents:write` alone only allows requesting a `write` token.
     /// Both owner and repo must be in lowercase in the scope.

@@ -81,7 +81,7 @@ impl Index {
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
-    /// https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md
+    /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
@@ -322,8 +322,8 @@ impl Index {
     /// if a new task is inserted into the index between calls. Avoid using this method as
     /// a stable link to multiple, connected files if the index path does not contain a
     /// unique identifier.  For example, the following two links may return unrelated files:
-    /// * https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/installer.exe`
-    /// * https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/debug-symbols.zip`
+    /// * <https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/installer.exe>`
+    /// * <https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/debug-symbols.zip>`
     ///
     /// This problem be remedied by including the revision in the index path or by bundling both
     /// installer and debug symbols into a single artifact.

@@ -221,10 +221,10 @@ impl ::std::str::FromStr for SendMatrixNoticeRequestMsgtype {
 /// documentation.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SendSlackMessage {
-    /// An array of Slack attachments. See https://api.slack.com/messaging/composing/layouts#attachments.
+    /// An array of Slack attachments. See <https://api.slack.com/messaging/composing/layouts#attachments>.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub attachments: ::std::vec::Vec<::serde_json::Value>,
-    /// An array of Slack layout blocks. See https://api.slack.com/reference/block-kit/blocks.
+    /// An array of Slack layout blocks. See <https://api.slack.com/reference/block-kit/blocks>.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub blocks: ::std::vec::Vec<::serde_json::Value>,
     /// The unique Slack channel ID, such as `C123456GZ`.

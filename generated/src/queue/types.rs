@@ -59,9 +59,9 @@ pub struct Action {
     ///
     /// | `context`   | Path parameters                                          |
     /// |-------------|----------------------------------------------------------|
-    /// | provisioner | <provisionerId>                                          |
-    /// | worker-type | <provisionerId>, <workerType>                            |
-    /// | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+    /// | provisioner | \<provisionerId>                                          |
+    /// | worker-type | \<provisionerId>, \<workerType>                            |
+    /// | worker      | \<provisionerId>, \<workerType>, \<workerGroup>, \<workerId> |
     ///
     /// _Note: The request needs to be signed with the user's Taskcluster credentials._
     pub url: ::std::string::String,
@@ -2782,9 +2782,9 @@ pub struct WorkerAction {
     ///
     /// | `context`   | Path parameters                                          |
     /// |-------------|----------------------------------------------------------|
-    /// | provisioner | <provisionerId>                                          |
-    /// | worker-type | <provisionerId>, <workerType>                            |
-    /// | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+    /// | provisioner | \<provisionerId>                                          |
+    /// | worker-type | \<provisionerId>, \<workerType>                            |
+    /// | worker      | \<provisionerId>, \<workerType>, \<workerGroup>, \<workerId> |
     ///
     /// _Note: The request needs to be signed with the user's Taskcluster credentials._
     pub url: ::std::string::String,
@@ -3022,9 +3022,9 @@ pub struct WorkerTypeAction {
     ///
     /// | `context`   | Path parameters                                          |
     /// |-------------|----------------------------------------------------------|
-    /// | provisioner | <provisionerId>                                          |
-    /// | worker-type | <provisionerId>, <workerType>                            |
-    /// | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+    /// | provisioner | \<provisionerId>                                          |
+    /// | worker-type | \<provisionerId>, \<workerType>                            |
+    /// | worker      | \<provisionerId>, \<workerType>, \<workerGroup>, \<workerId> |
     ///
     /// _Note: The request needs to be signed with the user's Taskcluster credentials._
     pub url: ::std::string::String,

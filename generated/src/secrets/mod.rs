@@ -81,7 +81,7 @@ impl Secrets {
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
-    /// https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md
+    /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
