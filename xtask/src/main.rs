@@ -4,7 +4,7 @@
 //!   `references/`, printing counts and the time taken. `--references DIR --out DIR` generates
 //!   elsewhere (tests and benchmarks use it). See [`xtask::generate`].
 //! - `cargo xtask test`: install the test peers (npm, PyPI), then `cargo fmt --check`, clippy
-//!   with `-D warnings`, and every test including the slow ones. CI runs exactly this.
+//!   and rustdoc with `-D warnings`, and every test including the slow ones. CI runs exactly this.
 //! - `cargo xtask bench [ARGS]`: our client against the published `taskcluster` crate, the
 //!   `hawk` crate and plain reqwest, plus generation and build times, as one table. The
 //!   benchmark is its own workspace in `bench/`; see `bench/README.md`.

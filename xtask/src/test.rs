@@ -5,11 +5,14 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-/// Installs the test peers, then checks formatting, lints and all tests, the slow ones too.
+/// One step: program, arguments, extra environment.
+type Step<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+
+/// Installs the test peers, then checks formatting, lints, docs and all tests, the slow ones too.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
-    let steps: [(&str, &[&str]); 4] = [
-        ("bash", &["runtime/tests/peers/install.sh"]),
-        ("cargo", &["fmt", "--all", "--check"]),
+    let steps: [Step; 5] = [
+        ("bash", &["runtime/tests/peers/install.sh"], &[]),
+        ("cargo", &["fmt", "--all", "--check"], &[]),
         (
             "cargo",
             &[
@@ -20,14 +23,25 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
                 "-D",
                 "warnings",
             ],
+            &[],
         ),
-        ("cargo", &["test", "--workspace", "--", "--include-ignored"]),
+        (
+            "cargo",
+            &["doc", "--workspace", "--no-deps"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        ),
+        (
+            "cargo",
+            &["test", "--workspace", "--", "--include-ignored"],
+            &[],
+        ),
     ];
-    for (program, args) in steps {
+    for (program, args, env) in steps {
         let shown = format!("{program} {}", args.join(" "));
         eprintln!("==> {shown}");
         let status = Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(workspace)
             .status()
             .with_context(|| format!("cannot run {shown}"))?;
