@@ -18,7 +18,7 @@ pub fn emit_lib(services: &[Service]) -> TokenStream {
         }
     });
     quote! {
-        pub use tc_runtime::{ClientConfig, Credentials, Error, Result};
+        pub use tc_runtime::{ClientConfig, Credentials, Error, ErrorKind, Result};
         pub use tc_runtime as runtime;
 
         #(#modules)*

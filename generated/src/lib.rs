@@ -32,7 +32,7 @@
 //! | [`web_server`] | Web Server Service | 6 |
 //! | [`worker_manager`] | Worker Manager Service | 27 |
 
-pub use tc_runtime::{ClientConfig, Credentials, Error, Result};
+pub use tc_runtime::{ClientConfig, Credentials, Error, ErrorKind, Result};
 
 pub use tc_runtime as runtime;
 

@@ -8,10 +8,10 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
+use tc_client::ErrorKind;
 use tc_client::auth::Auth;
 use tc_client::auth::types::TestAuthenticateRequest;
 use tc_client::{ClientConfig, Credentials};
-use tc_runtime::ErrorKind;
 
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
