@@ -1,0 +1,234 @@
+//! Stage 2: resolve one service's schemas into a single self-contained set of definitions.
+//!
+//! typify resolves only `#/definitions/<name>` references inside one root and silently reuses the
+//! first type it made under a name. So before it sees anything, this stage:
+//!
+//! 1. finds every schema location reachable from the service's roots (method inputs and outputs),
+//!    following `$ref`s across files, relative to each document's `$id`;
+//! 2. hoists every reachable location that becomes a named Rust type (objects, enums, unions) into
+//!    one definition, and inlines the others (strings, numbers, arrays, maps) at each use;
+//! 3. names every definition and every nested schema typify would name, uniquely: a schema's own
+//!    `title` when no different schema in the service shares it, else a name built from where it
+//!    sits (file name, property names);
+//! 4. rewrites the few constructs typify cannot take (see the `sanitize` module).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::load::References;
+use crate::sanitize;
+
+mod naming;
+mod refs;
+
+use naming::{Namer, apply_nested_names, strip_titles_of_unnamed};
+use refs::{
+    absolutize, collect_refs, detach_nested, display_location, inline_refs, join_reference,
+    rewrite_refs, split_location,
+};
+
+/// One schema a method uses, and where the method names it (for error messages).
+#[derive(Clone, Debug)]
+pub struct RootUse {
+    /// The reference as written in `api.json`, e.g. `v1/task.json#`.
+    pub reference: String,
+    /// The document that names it.
+    pub file: std::path::PathBuf,
+    /// JSON pointer of the name in that document, e.g. `/entries/12/input`.
+    pub pointer: String,
+}
+
+/// A service's schemas, ready for typify.
+#[derive(Debug, Default)]
+pub struct ResolvedSchemas {
+    /// Definitions by type name; every `$ref` inside is `#/definitions/<type name>`.
+    pub definitions: BTreeMap<String, Value>,
+    /// Each root reference (as written in `api.json`) → its type name.
+    pub roots: BTreeMap<String, String>,
+    /// Names this stage gave to nested schemas as their `title` (typify repeats titles in docs).
+    pub nested_names: BTreeSet<String>,
+    /// Each type name → the source locations (`/schemas/x/v1/a.json#/pointer`) it stands for.
+    /// More than one only where those schemas are identical.
+    pub origins: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// An absolute schema location: document id (without `#`) and JSON pointer.
+type Location = (String, String);
+
+/// Resolves the schemas that `roots` reach in `service`'s schema directory.
+pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<ResolvedSchemas> {
+    let mut resolver = Resolver {
+        refs,
+        reached: BTreeMap::new(),
+    };
+
+    // 1. Reachability, with every `$ref` made absolute.
+    let mut root_locations = BTreeMap::new();
+    let mut queue = Vec::new();
+    for root in roots {
+        let absolute = join_reference(&format!("/schemas/{service}/"), &root.reference);
+        let location = split_location(&absolute);
+        resolver
+            .lookup(&location, &root.file, &root.pointer)
+            .map_err(|e| Error {
+                message: e
+                    .message
+                    .replace(&display_location(&location), &root.reference),
+                ..e
+            })?;
+        root_locations.insert(root.reference.clone(), location.clone());
+        queue.push(location);
+    }
+    while let Some(location) = queue.pop() {
+        if resolver.reached.contains_key(&location) {
+            continue;
+        }
+        let node = resolver.absolute_node(&location)?;
+        let mut found = Vec::new();
+        collect_refs(&node, &mut found);
+        for target in found {
+            let target = split_location(&target);
+            if !resolver.reached.contains_key(&target) {
+                queue.push(target);
+            }
+        }
+        resolver.reached.insert(location, node);
+    }
+
+    // 2. Which locations become definitions: roots, and anything typify would name.
+    let root_set: BTreeSet<&Location> = root_locations.values().collect();
+    let hoisted: BTreeSet<Location> = resolver
+        .reached
+        .iter()
+        .filter(|(loc, node)| root_set.contains(loc) || is_named_kind(node))
+        .map(|(loc, _)| loc.clone())
+        .collect();
+
+    let mut bodies: BTreeMap<Location, Value> = BTreeMap::new();
+    for location in &hoisted {
+        let mut body = resolver.reached[location].clone();
+        detach_nested(&mut body, &location.1, &location.0, &hoisted);
+        let mut stack = Vec::new();
+        inline_refs(&mut body, &resolver.reached, &hoisted, &mut stack)?;
+        bodies.insert(location.clone(), body);
+    }
+
+    // 3. Names, from the schemas as written: only identical source schemas share a name.
+    let names = Namer::name_all(&bodies);
+    let mut definitions = BTreeMap::new();
+    for (location, mut body) in bodies {
+        sanitize::definition(&mut body);
+        let name = names.definition[&location].clone();
+        rewrite_refs(&mut body, &names.definition);
+        apply_nested_names(&mut body, &name, &names);
+        strip_titles_of_unnamed(&mut body, true);
+        sanitize::unions(&mut body);
+        // Identical schemas share one name; keep the first body for it.
+        definitions.entry(name).or_insert(body);
+    }
+    let roots = root_locations
+        .into_iter()
+        .map(|(reference, loc)| (reference, names.definition[&loc].clone()))
+        .collect();
+    let mut origins: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (location, name) in &names.definition {
+        origins
+            .entry(name.clone())
+            .or_default()
+            .insert(display_location(location));
+    }
+    for ((owner, ptr), name) in &names.nested {
+        let (doc, base) = &names.owner_location[owner];
+        origins
+            .entry(name.clone())
+            .or_default()
+            .insert(format!("{doc}#{base}{ptr}"));
+    }
+    let nested_names = names.nested.into_values().collect();
+    Ok(ResolvedSchemas {
+        definitions,
+        roots,
+        nested_names,
+        origins,
+    })
+}
+
+struct Resolver<'a> {
+    refs: &'a References,
+    /// Reachable locations and their content, refs already absolute.
+    reached: BTreeMap<Location, Value>,
+}
+
+impl Resolver<'_> {
+    /// The node at `location`, or an error naming `file` and `pointer` (the referring place).
+    fn lookup(&self, location: &Location, file: &std::path::Path, pointer: &str) -> Result<&Value> {
+        let (doc, ptr) = location;
+        let document = self.refs.schemas.get(doc).ok_or_else(|| {
+            Error::new(
+                file,
+                pointer,
+                format!("schema {:?} not found", display_location(location)),
+            )
+        })?;
+        document.content.pointer(ptr).ok_or_else(|| {
+            Error::new(
+                file,
+                pointer,
+                format!(
+                    "schema {:?} has nothing at {ptr:?}",
+                    display_location(location)
+                ),
+            )
+        })
+    }
+
+    /// The node at `location` with all its `$ref`s made absolute (checked to exist).
+    fn absolute_node(&self, location: &Location) -> Result<Value> {
+        let (doc, ptr) = location;
+        let document = &self.refs.schemas[doc];
+        let mut node = document
+            .content
+            .pointer(ptr)
+            .cloned()
+            .expect("reachable locations were looked up before");
+        let mut bad = None;
+        absolutize(&mut node, doc, ptr, &mut |reference, at| {
+            if bad.is_some() {
+                return;
+            }
+            if reference.starts_with("http://") || reference.starts_with("https://") {
+                bad = Some(Error::new(
+                    &document.file,
+                    at,
+                    format!("external reference {reference:?} is not supported"),
+                ));
+                return;
+            }
+            if let Err(e) = self.lookup(&split_location(reference), &document.file, at) {
+                bad = Some(e);
+            }
+        });
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(node),
+        }
+    }
+}
+
+/// Whether typify turns this schema into a named Rust type (struct, enum, union).
+pub(super) fn is_named_kind(node: &Value) -> bool {
+    let Some(map) = node.as_object() else {
+        return false;
+    };
+    let has_properties = map
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    has_properties
+        || map.contains_key("enum")
+        || map.contains_key("oneOf")
+        || map.contains_key("anyOf")
+        || map.contains_key("allOf")
+}
