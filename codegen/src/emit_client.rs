@@ -22,6 +22,7 @@ pub fn emit_client(service: &Service) -> TokenStream {
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(service, m));
     let uses_duration = service.methods.iter().any(|m| m.http == HttpMethod::Get);
+    let get_imports = uses_duration.then(|| quote!(Request,));
     let duration = uses_duration.then(|| {
         quote!(
             use std::time::Duration;
@@ -37,7 +38,7 @@ pub fn emit_client(service: &Service) -> TokenStream {
         pub mod types;
 
         #duration
-        use tc_runtime::{#escape Client, ClientConfig, Method, Result};
+        use tc_runtime::{#escape Client, ClientConfig, Method, #get_imports Result};
 
         #[doc = #struct_doc]
         #[derive(Clone, Debug)]
@@ -90,49 +91,60 @@ fn emit_method(method: &Method) -> TokenStream {
         }
         None => quote!(()),
     };
-    let request = request_expr(method);
     let body = method.input.as_ref().map(|_| quote!(.json(payload)));
     let send = match method.output {
         Some(_) => quote!(.send().await),
         None => quote!(.send_empty().await),
     };
-
-    let mut tokens = quote! {
+    let request = request_expr(method);
+    let signature = quote! {
         #[doc = #doc]
         #alias
         #deprecated
-        pub async fn #function(&self, #(#args,)* #query_arg #payload_arg) -> Result<#output> {
-            #request #body #send
-        }
+        pub async fn #function(&self, #(#args,)* #query_arg #payload_arg) -> Result<#output>
     };
-    if method.http == HttpMethod::Get {
-        let url_fn = format_ident!("{}_url", method.function);
-        let signed_fn = format_ident!("{}_signed_url", method.function);
-        let url_doc = format!(
-            "The URL of [`Self::{}`], unsigned: for resources anyone may read, or to hand \
-             to a client that signs itself.",
-            method.function
-        );
-        let signed_doc = format!(
-            "The URL of [`Self::{}`] with a Hawk signature (bewit) valid for `ttl`, to \
-             hand to a client without credentials.",
-            method.function
-        );
-        tokens.extend(quote! {
-            #[doc = #url_doc]
-            #deprecated
-            pub fn #url_fn(&self, #(#args,)* #query_arg) -> Result<String> {
-                #request.url()
-            }
-
-            #[doc = #signed_doc]
-            #deprecated
-            pub fn #signed_fn(&self, #(#args,)* #query_arg ttl: Duration) -> Result<String> {
-                #request.signed_url(ttl)
-            }
-        });
+    if method.http != HttpMethod::Get {
+        return quote!(#signature { #request #body #send });
     }
-    tokens
+
+    // A GET is sent, or handed out as a URL, signed or not: one private builder serves all three.
+    let builder = format_ident!("{}_request", method.function);
+    let arg_names = method.args.iter().map(|a| ident(&a.ident));
+    let query_name = (!method.query.is_empty()).then(|| quote!(query,));
+    let call = quote!(self.#builder(#(#arg_names,)* #query_name));
+    let url_fn = format_ident!("{}_url", method.function);
+    let signed_fn = format_ident!("{}_signed_url", method.function);
+    let url_doc = format!(
+        "The URL of [`Self::{}`], unsigned: for resources anyone may read, or to hand to a \
+         client that signs itself.",
+        method.function
+    );
+    let signed_doc = format!(
+        "The URL of [`Self::{}`] with a Hawk signature (bewit) valid for `ttl`, to hand to a \
+         client without credentials.",
+        method.function
+    );
+    quote! {
+        fn #builder(&self, #(#args,)* #query_arg) -> Request<'_> {
+            #request
+        }
+
+        #signature {
+            #call #body #send
+        }
+
+        #[doc = #url_doc]
+        #deprecated
+        pub fn #url_fn(&self, #(#args,)* #query_arg) -> Result<String> {
+            #call.url()
+        }
+
+        #[doc = #signed_doc]
+        #deprecated
+        pub fn #signed_fn(&self, #(#args,)* #query_arg ttl: Duration) -> Result<String> {
+            #call.signed_url(ttl)
+        }
+    }
 }
 
 /// `self.client.request(Method::GET, format!(..)).query(..)..`

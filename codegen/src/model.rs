@@ -158,6 +158,7 @@ fn build_service(refs: &References, reference: &ServiceReference) -> Result<Serv
             method.function.clone(),
             format!("{}_url", method.function),
             format!("{}_signed_url", method.function),
+            format!("{}_request", method.function),
         ] {
             if let Some(first) = seen.insert(taken.clone(), i) {
                 return Err(Error::new(

@@ -11,7 +11,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Auth Service (`auth/v1`).
 ///
@@ -29,27 +29,31 @@ impl Auth {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -57,24 +61,22 @@ impl Auth {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -82,24 +84,25 @@ impl Auth {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.version_request().signed_url(ttl)
+    }
+
+    fn list_clients_request(&self, query: &ListClientsQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("clients/"))
+            .query("prefix", query.prefix.as_deref())
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// List Clients
@@ -122,23 +125,12 @@ impl Auth {
         &self,
         query: &ListClientsQuery,
     ) -> Result<types::ListClientResponse> {
-        self.client
-            .request(Method::GET, String::from("clients/"))
-            .query("prefix", query.prefix.as_deref())
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_clients_request(query).send().await
     }
 
     /// The URL of [`Self::list_clients`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_clients_url(&self, query: &ListClientsQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("clients/"))
-            .query("prefix", query.prefix.as_deref())
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_clients_request(query).url()
     }
 
     /// The URL of [`Self::list_clients`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -147,12 +139,12 @@ impl Auth {
         query: &ListClientsQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_clients_request(query).signed_url(ttl)
+    }
+
+    fn client_request(&self, client_id: &str) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("clients/"))
-            .query("prefix", query.prefix.as_deref())
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+            .request(Method::GET, format!("clients/{}", escape(client_id)))
     }
 
     /// Get Client
@@ -163,24 +155,17 @@ impl Auth {
     ///
     /// `auth:get-client:<clientId>`
     pub async fn client(&self, client_id: &str) -> Result<types::GetClientResponse> {
-        self.client
-            .request(Method::GET, format!("clients/{}", escape(client_id)))
-            .send()
-            .await
+        self.client_request(client_id).send().await
     }
 
     /// The URL of [`Self::client`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn client_url(&self, client_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("clients/{}", escape(client_id)))
-            .url()
+        self.client_request(client_id).url()
     }
 
     /// The URL of [`Self::client`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn client_signed_url(&self, client_id: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("clients/{}", escape(client_id)))
-            .signed_url(ttl)
+        self.client_request(client_id).signed_url(ttl)
     }
 
     /// Create Client
@@ -216,6 +201,21 @@ impl Auth {
             .await
     }
 
+    fn get_entity_history_request(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+        query: &GetEntityHistoryQuery,
+    ) -> Request<'_> {
+        self.client
+            .request(
+                Method::GET,
+                format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+    }
+
     /// Get Entity History
     ///
     /// Get entity history based on entity type and entity name
@@ -230,13 +230,7 @@ impl Auth {
         entity_id: &str,
         query: &GetEntityHistoryQuery,
     ) -> Result<types::GetEntityHistoryResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.get_entity_history_request(entity_type, entity_id, query)
             .send()
             .await
     }
@@ -248,13 +242,7 @@ impl Auth {
         entity_id: &str,
         query: &GetEntityHistoryQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.get_entity_history_request(entity_type, entity_id, query)
             .url()
     }
 
@@ -266,14 +254,19 @@ impl Auth {
         query: &GetEntityHistoryQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.get_entity_history_request(entity_type, entity_id, query)
+            .signed_url(ttl)
+    }
+
+    fn list_audit_history_request(
+        &self,
+        client_id: &str,
+        query: &ListAuditHistoryQuery,
+    ) -> Request<'_> {
         self.client
-            .request(
-                Method::GET,
-                format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
-            )
+            .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .signed_url(ttl)
     }
 
     /// List Audit History
@@ -289,10 +282,7 @@ impl Auth {
         client_id: &str,
         query: &ListAuditHistoryQuery,
     ) -> Result<types::GetEntityHistoryResponse> {
-        self.client
-            .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_audit_history_request(client_id, query)
             .send()
             .await
     }
@@ -303,11 +293,7 @@ impl Auth {
         client_id: &str,
         query: &ListAuditHistoryQuery,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_audit_history_request(client_id, query).url()
     }
 
     /// The URL of [`Self::list_audit_history`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -317,10 +303,7 @@ impl Auth {
         query: &ListAuditHistoryQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_audit_history_request(client_id, query)
             .signed_url(ttl)
     }
 
@@ -429,6 +412,10 @@ impl Auth {
             .await
     }
 
+    fn list_roles_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("roles/"))
+    }
+
     /// List Roles (no pagination)
     ///
     /// Get a list of all roles. Each role object also includes the list of
@@ -442,24 +429,24 @@ impl Auth {
     /// `auth:list-roles`
     #[doc(alias = "listRoles")]
     pub async fn list_roles(&self) -> Result<types::GetAllRolesNoPagination> {
-        self.client
-            .request(Method::GET, String::from("roles/"))
-            .send()
-            .await
+        self.list_roles_request().send().await
     }
 
     /// The URL of [`Self::list_roles`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_roles_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("roles/"))
-            .url()
+        self.list_roles_request().url()
     }
 
     /// The URL of [`Self::list_roles`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn list_roles_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.list_roles_request().signed_url(ttl)
+    }
+
+    fn list_roles2_request(&self, query: &ListRoles2Query) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("roles/"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("roles2/"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// List Roles
@@ -477,30 +464,24 @@ impl Auth {
     /// `auth:list-roles`
     #[doc(alias = "listRoles2")]
     pub async fn list_roles2(&self, query: &ListRoles2Query) -> Result<types::GetAllRolesResponse> {
-        self.client
-            .request(Method::GET, String::from("roles2/"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_roles2_request(query).send().await
     }
 
     /// The URL of [`Self::list_roles2`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_roles2_url(&self, query: &ListRoles2Query) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("roles2/"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_roles2_request(query).url()
     }
 
     /// The URL of [`Self::list_roles2`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn list_roles2_signed_url(&self, query: &ListRoles2Query, ttl: Duration) -> Result<String> {
+        self.list_roles2_request(query).signed_url(ttl)
+    }
+
+    fn list_role_ids_request(&self, query: &ListRoleIdsQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("roles2/"))
+            .request(Method::GET, String::from("roleids/"))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .signed_url(ttl)
     }
 
     /// List Role IDs
@@ -519,21 +500,12 @@ impl Auth {
         &self,
         query: &ListRoleIdsQuery,
     ) -> Result<types::GetRoleIdsResponse> {
-        self.client
-            .request(Method::GET, String::from("roleids/"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_role_ids_request(query).send().await
     }
 
     /// The URL of [`Self::list_role_ids`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_role_ids_url(&self, query: &ListRoleIdsQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("roleids/"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_role_ids_request(query).url()
     }
 
     /// The URL of [`Self::list_role_ids`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -542,11 +514,12 @@ impl Auth {
         query: &ListRoleIdsQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_role_ids_request(query).signed_url(ttl)
+    }
+
+    fn role_request(&self, role_id: &str) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("roleids/"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+            .request(Method::GET, format!("roles/{}", escape(role_id)))
     }
 
     /// Get Role
@@ -558,24 +531,17 @@ impl Auth {
     ///
     /// `auth:get-role:<roleId>`
     pub async fn role(&self, role_id: &str) -> Result<types::GetRoleResponse> {
-        self.client
-            .request(Method::GET, format!("roles/{}", escape(role_id)))
-            .send()
-            .await
+        self.role_request(role_id).send().await
     }
 
     /// The URL of [`Self::role`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn role_url(&self, role_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("roles/{}", escape(role_id)))
-            .url()
+        self.role_request(role_id).url()
     }
 
     /// The URL of [`Self::role`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn role_signed_url(&self, role_id: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("roles/{}", escape(role_id)))
-            .signed_url(ttl)
+        self.role_request(role_id).signed_url(ttl)
     }
 
     /// Create Role
@@ -669,6 +635,11 @@ impl Auth {
             .await
     }
 
+    fn current_scopes_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("scopes/current"))
+    }
+
     /// Get Current Scopes
     ///
     /// Return the expanded scopes available in the request, taking into account all sources
@@ -680,24 +651,37 @@ impl Auth {
     /// `auth:current-scopes`
     #[doc(alias = "currentScopes")]
     pub async fn current_scopes(&self) -> Result<types::SetOfScopes> {
-        self.client
-            .request(Method::GET, String::from("scopes/current"))
-            .send()
-            .await
+        self.current_scopes_request().send().await
     }
 
     /// The URL of [`Self::current_scopes`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn current_scopes_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("scopes/current"))
-            .url()
+        self.current_scopes_request().url()
     }
 
     /// The URL of [`Self::current_scopes`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn current_scopes_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.current_scopes_request().signed_url(ttl)
+    }
+
+    fn aws_s3_credentials_request(
+        &self,
+        level: &str,
+        bucket: &str,
+        prefix: &str,
+        query: &AwsS3CredentialsQuery,
+    ) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("scopes/current"))
-            .signed_url(ttl)
+            .request(
+                Method::GET,
+                format!(
+                    "aws/s3/{}/{}/{}",
+                    escape(level),
+                    escape(bucket),
+                    escape(prefix)
+                ),
+            )
+            .query("format", query.format.as_deref())
     }
 
     /// Get Temporary Read/Write Credentials S3
@@ -756,17 +740,7 @@ impl Auth {
         prefix: &str,
         query: &AwsS3CredentialsQuery,
     ) -> Result<types::AwsS3CredentialsResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "aws/s3/{}/{}/{}",
-                    escape(level),
-                    escape(bucket),
-                    escape(prefix)
-                ),
-            )
-            .query("format", query.format.as_deref())
+        self.aws_s3_credentials_request(level, bucket, prefix, query)
             .send()
             .await
     }
@@ -779,17 +753,7 @@ impl Auth {
         prefix: &str,
         query: &AwsS3CredentialsQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "aws/s3/{}/{}/{}",
-                    escape(level),
-                    escape(bucket),
-                    escape(prefix)
-                ),
-            )
-            .query("format", query.format.as_deref())
+        self.aws_s3_credentials_request(level, bucket, prefix, query)
             .url()
     }
 
@@ -802,18 +766,13 @@ impl Auth {
         query: &AwsS3CredentialsQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "aws/s3/{}/{}/{}",
-                    escape(level),
-                    escape(bucket),
-                    escape(prefix)
-                ),
-            )
-            .query("format", query.format.as_deref())
+        self.aws_s3_credentials_request(level, bucket, prefix, query)
             .signed_url(ttl)
+    }
+
+    fn azure_accounts_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("azure/accounts"))
     }
 
     /// List Accounts Managed by Auth
@@ -828,26 +787,25 @@ impl Auth {
     #[doc(alias = "azureAccounts")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub async fn azure_accounts(&self) -> Result<types::AzureListAccountResponse> {
-        self.client
-            .request(Method::GET, String::from("azure/accounts"))
-            .send()
-            .await
+        self.azure_accounts_request().send().await
     }
 
     /// The URL of [`Self::azure_accounts`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_accounts_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("azure/accounts"))
-            .url()
+        self.azure_accounts_request().url()
     }
 
     /// The URL of [`Self::azure_accounts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_accounts_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.azure_accounts_request().signed_url(ttl)
+    }
+
+    fn azure_tables_request(&self, account: &str, query: &AzureTablesQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("azure/accounts"))
-            .signed_url(ttl)
+            .request(Method::GET, format!("azure/{}/tables", escape(account)))
+            .query("continuationToken", query.continuation_token.as_deref())
     }
 
     /// List Tables in an Account Managed by Auth
@@ -866,20 +824,13 @@ impl Auth {
         account: &str,
         query: &AzureTablesQuery,
     ) -> Result<types::AzureListTableResponse> {
-        self.client
-            .request(Method::GET, format!("azure/{}/tables", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .send()
-            .await
+        self.azure_tables_request(account, query).send().await
     }
 
     /// The URL of [`Self::azure_tables`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_tables_url(&self, account: &str, query: &AzureTablesQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("azure/{}/tables", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .url()
+        self.azure_tables_request(account, query).url()
     }
 
     /// The URL of [`Self::azure_tables`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -890,10 +841,19 @@ impl Auth {
         query: &AzureTablesQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("azure/{}/tables", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .signed_url(ttl)
+        self.azure_tables_request(account, query).signed_url(ttl)
+    }
+
+    fn azure_table_sas_request(&self, account: &str, table: &str, level: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "azure/{}/table/{}/{}",
+                escape(account),
+                escape(table),
+                escape(level)
+            ),
+        )
     }
 
     /// Get Shared-Access-Signature for Azure Table
@@ -924,16 +884,7 @@ impl Auth {
         table: &str,
         level: &str,
     ) -> Result<types::AzureTableSharedAccessSignature> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "azure/{}/table/{}/{}",
-                    escape(account),
-                    escape(table),
-                    escape(level)
-                ),
-            )
+        self.azure_table_sas_request(account, table, level)
             .send()
             .await
     }
@@ -941,17 +892,7 @@ impl Auth {
     /// The URL of [`Self::azure_table_sas`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_table_sas_url(&self, account: &str, table: &str, level: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "azure/{}/table/{}/{}",
-                    escape(account),
-                    escape(table),
-                    escape(level)
-                ),
-            )
-            .url()
+        self.azure_table_sas_request(account, table, level).url()
     }
 
     /// The URL of [`Self::azure_table_sas`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -963,17 +904,14 @@ impl Auth {
         level: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "azure/{}/table/{}/{}",
-                    escape(account),
-                    escape(table),
-                    escape(level)
-                ),
-            )
+        self.azure_table_sas_request(account, table, level)
             .signed_url(ttl)
+    }
+
+    fn azure_containers_request(&self, account: &str, query: &AzureContainersQuery) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("azure/{}/containers", escape(account)))
+            .query("continuationToken", query.continuation_token.as_deref())
     }
 
     /// List containers in an Account Managed by Auth
@@ -992,11 +930,7 @@ impl Auth {
         account: &str,
         query: &AzureContainersQuery,
     ) -> Result<types::AzureListContainersResponse> {
-        self.client
-            .request(Method::GET, format!("azure/{}/containers", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .send()
-            .await
+        self.azure_containers_request(account, query).send().await
     }
 
     /// The URL of [`Self::azure_containers`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
@@ -1006,10 +940,7 @@ impl Auth {
         account: &str,
         query: &AzureContainersQuery,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("azure/{}/containers", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .url()
+        self.azure_containers_request(account, query).url()
     }
 
     /// The URL of [`Self::azure_containers`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1020,10 +951,25 @@ impl Auth {
         query: &AzureContainersQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("azure/{}/containers", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
+        self.azure_containers_request(account, query)
             .signed_url(ttl)
+    }
+
+    fn azure_container_sas_request(
+        &self,
+        account: &str,
+        container: &str,
+        level: &str,
+    ) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "azure/{}/containers/{}/{}",
+                escape(account),
+                escape(container),
+                escape(level)
+            ),
+        )
     }
 
     /// Get Shared-Access-Signature for Azure Container
@@ -1054,16 +1000,7 @@ impl Auth {
         container: &str,
         level: &str,
     ) -> Result<types::AzureBlobSharedAccessSignature> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "azure/{}/containers/{}/{}",
-                    escape(account),
-                    escape(container),
-                    escape(level)
-                ),
-            )
+        self.azure_container_sas_request(account, container, level)
             .send()
             .await
     }
@@ -1076,16 +1013,7 @@ impl Auth {
         container: &str,
         level: &str,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "azure/{}/containers/{}/{}",
-                    escape(account),
-                    escape(container),
-                    escape(level)
-                ),
-            )
+        self.azure_container_sas_request(account, container, level)
             .url()
     }
 
@@ -1098,17 +1026,13 @@ impl Auth {
         level: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "azure/{}/containers/{}/{}",
-                    escape(account),
-                    escape(container),
-                    escape(level)
-                ),
-            )
+        self.azure_container_sas_request(account, container, level)
             .signed_url(ttl)
+    }
+
+    fn sentry_dsn_request(&self, project: &str) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
     }
 
     /// Get DSN for Sentry Project
@@ -1126,24 +1050,28 @@ impl Auth {
     /// `auth:sentry:<project>`
     #[doc(alias = "sentryDSN")]
     pub async fn sentry_dsn(&self, project: &str) -> Result<types::SentryDsnResponse> {
-        self.client
-            .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
-            .send()
-            .await
+        self.sentry_dsn_request(project).send().await
     }
 
     /// The URL of [`Self::sentry_dsn`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn sentry_dsn_url(&self, project: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
-            .url()
+        self.sentry_dsn_request(project).url()
     }
 
     /// The URL of [`Self::sentry_dsn`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn sentry_dsn_signed_url(&self, project: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
-            .signed_url(ttl)
+        self.sentry_dsn_request(project).signed_url(ttl)
+    }
+
+    fn websocktunnel_token_request(&self, wst_audience: &str, wst_client: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "websocktunnel/{}/{}",
+                escape(wst_audience),
+                escape(wst_client)
+            ),
+        )
     }
 
     /// Get a client token for the Websocktunnel service
@@ -1168,30 +1096,14 @@ impl Auth {
         wst_audience: &str,
         wst_client: &str,
     ) -> Result<types::WebsocktunnelTokenResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "websocktunnel/{}/{}",
-                    escape(wst_audience),
-                    escape(wst_client)
-                ),
-            )
+        self.websocktunnel_token_request(wst_audience, wst_client)
             .send()
             .await
     }
 
     /// The URL of [`Self::websocktunnel_token`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn websocktunnel_token_url(&self, wst_audience: &str, wst_client: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "websocktunnel/{}/{}",
-                    escape(wst_audience),
-                    escape(wst_client)
-                ),
-            )
+        self.websocktunnel_token_request(wst_audience, wst_client)
             .url()
     }
 
@@ -1202,16 +1114,19 @@ impl Auth {
         wst_client: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "websocktunnel/{}/{}",
-                    escape(wst_audience),
-                    escape(wst_client)
-                ),
-            )
+        self.websocktunnel_token_request(wst_audience, wst_client)
             .signed_url(ttl)
+    }
+
+    fn gcp_credentials_request(&self, project_id: &str, service_account: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "gcp/credentials/{}/{}",
+                escape(project_id),
+                escape(service_account)
+            ),
+        )
     }
 
     /// Get Temporary GCP Credentials
@@ -1235,30 +1150,14 @@ impl Auth {
         project_id: &str,
         service_account: &str,
     ) -> Result<types::GcpCredentialsResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "gcp/credentials/{}/{}",
-                    escape(project_id),
-                    escape(service_account)
-                ),
-            )
+        self.gcp_credentials_request(project_id, service_account)
             .send()
             .await
     }
 
     /// The URL of [`Self::gcp_credentials`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn gcp_credentials_url(&self, project_id: &str, service_account: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "gcp/credentials/{}/{}",
-                    escape(project_id),
-                    escape(service_account)
-                ),
-            )
+        self.gcp_credentials_request(project_id, service_account)
             .url()
     }
 
@@ -1269,15 +1168,7 @@ impl Auth {
         service_account: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "gcp/credentials/{}/{}",
-                    escape(project_id),
-                    escape(service_account)
-                ),
-            )
+        self.gcp_credentials_request(project_id, service_account)
             .signed_url(ttl)
     }
 
@@ -1367,6 +1258,11 @@ impl Auth {
             .await
     }
 
+    fn test_authenticate_get_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("test-authenticate-get/"))
+    }
+
     /// Test Authentication (GET)
     ///
     /// Utility method similar to `testAuthenticate`, but with the GET method,
@@ -1386,24 +1282,22 @@ impl Auth {
     /// required scopes via query arguments.
     #[doc(alias = "testAuthenticateGet")]
     pub async fn test_authenticate_get(&self) -> Result<types::TestAuthenticateResponse> {
-        self.client
-            .request(Method::GET, String::from("test-authenticate-get/"))
-            .send()
-            .await
+        self.test_authenticate_get_request().send().await
     }
 
     /// The URL of [`Self::test_authenticate_get`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn test_authenticate_get_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("test-authenticate-get/"))
-            .url()
+        self.test_authenticate_get_request().url()
     }
 
     /// The URL of [`Self::test_authenticate_get`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn test_authenticate_get_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.test_authenticate_get_request().signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("test-authenticate-get/"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -1413,24 +1307,17 @@ impl Auth {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

@@ -13,7 +13,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the GitHub Service (`github/v1`).
 ///
@@ -31,27 +31,31 @@ impl Github {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -59,24 +63,22 @@ impl Github {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -84,24 +86,28 @@ impl Github {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.version_request().signed_url(ttl)
+    }
+
+    fn builds_request(&self, query: &BuildsQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("builds"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("organization", query.organization.as_deref())
+            .query("repository", query.repository.as_deref())
+            .query("sha", query.sha.as_deref())
+            .query("pullRequest", query.pull_request.as_deref())
     }
 
     /// List of Builds
@@ -114,42 +120,17 @@ impl Github {
     ///
     /// `github:list-builds`
     pub async fn builds(&self, query: &BuildsQuery) -> Result<types::BuildsResponse> {
-        self.client
-            .request(Method::GET, String::from("builds"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("organization", query.organization.as_deref())
-            .query("repository", query.repository.as_deref())
-            .query("sha", query.sha.as_deref())
-            .query("pullRequest", query.pull_request.as_deref())
-            .send()
-            .await
+        self.builds_request(query).send().await
     }
 
     /// The URL of [`Self::builds`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn builds_url(&self, query: &BuildsQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("builds"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("organization", query.organization.as_deref())
-            .query("repository", query.repository.as_deref())
-            .query("sha", query.sha.as_deref())
-            .query("pullRequest", query.pull_request.as_deref())
-            .url()
+        self.builds_request(query).url()
     }
 
     /// The URL of [`Self::builds`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn builds_signed_url(&self, query: &BuildsQuery, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("builds"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("organization", query.organization.as_deref())
-            .query("repository", query.repository.as_deref())
-            .query("sha", query.sha.as_deref())
-            .query("pullRequest", query.pull_request.as_deref())
-            .signed_url(ttl)
+        self.builds_request(query).signed_url(ttl)
     }
 
     /// Cancel repository builds
@@ -177,6 +158,18 @@ impl Github {
             .await
     }
 
+    fn badge_request(&self, owner: &str, repo: &str, branch: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "repository/{}/{}/{}/badge.svg",
+                escape(owner),
+                escape(repo),
+                escape(branch)
+            ),
+        )
+    }
+
     /// Latest Build Status Badge
     ///
     /// Checks the status of the latest build of a given branch
@@ -188,33 +181,12 @@ impl Github {
     ///
     /// `github:get-badge:<owner>:<repo>:<branch>`
     pub async fn badge(&self, owner: &str, repo: &str, branch: &str) -> Result<()> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "repository/{}/{}/{}/badge.svg",
-                    escape(owner),
-                    escape(repo),
-                    escape(branch)
-                ),
-            )
-            .send_empty()
-            .await
+        self.badge_request(owner, repo, branch).send_empty().await
     }
 
     /// The URL of [`Self::badge`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn badge_url(&self, owner: &str, repo: &str, branch: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "repository/{}/{}/{}/badge.svg",
-                    escape(owner),
-                    escape(repo),
-                    escape(branch)
-                ),
-            )
-            .url()
+        self.badge_request(owner, repo, branch).url()
     }
 
     /// The URL of [`Self::badge`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -225,17 +197,14 @@ impl Github {
         branch: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "repository/{}/{}/{}/badge.svg",
-                    escape(owner),
-                    escape(repo),
-                    escape(branch)
-                ),
-            )
-            .signed_url(ttl)
+        self.badge_request(owner, repo, branch).signed_url(ttl)
+    }
+
+    fn repository_request(&self, owner: &str, repo: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("repository/{}/{}", escape(owner), escape(repo)),
+        )
     }
 
     /// Get Repository Info
@@ -249,33 +218,29 @@ impl Github {
     ///
     /// `github:get-repository:<owner>:<repo>`
     pub async fn repository(&self, owner: &str, repo: &str) -> Result<types::RepositoryResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("repository/{}/{}", escape(owner), escape(repo)),
-            )
-            .send()
-            .await
+        self.repository_request(owner, repo).send().await
     }
 
     /// The URL of [`Self::repository`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn repository_url(&self, owner: &str, repo: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("repository/{}/{}", escape(owner), escape(repo)),
-            )
-            .url()
+        self.repository_request(owner, repo).url()
     }
 
     /// The URL of [`Self::repository`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn repository_signed_url(&self, owner: &str, repo: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("repository/{}/{}", escape(owner), escape(repo)),
-            )
-            .signed_url(ttl)
+        self.repository_request(owner, repo).signed_url(ttl)
+    }
+
+    fn latest_request(&self, owner: &str, repo: &str, branch: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "repository/{}/{}/{}/latest",
+                escape(owner),
+                escape(repo),
+                escape(branch)
+            ),
+        )
     }
 
     /// Latest Status for Branch
@@ -290,33 +255,12 @@ impl Github {
     ///
     /// `github:latest-status:<owner>:<repo>:<branch>`
     pub async fn latest(&self, owner: &str, repo: &str, branch: &str) -> Result<()> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "repository/{}/{}/{}/latest",
-                    escape(owner),
-                    escape(repo),
-                    escape(branch)
-                ),
-            )
-            .send_empty()
-            .await
+        self.latest_request(owner, repo, branch).send_empty().await
     }
 
     /// The URL of [`Self::latest`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn latest_url(&self, owner: &str, repo: &str, branch: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "repository/{}/{}/{}/latest",
-                    escape(owner),
-                    escape(repo),
-                    escape(branch)
-                ),
-            )
-            .url()
+        self.latest_request(owner, repo, branch).url()
     }
 
     /// The URL of [`Self::latest`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -327,17 +271,7 @@ impl Github {
         branch: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "repository/{}/{}/{}/latest",
-                    escape(owner),
-                    escape(repo),
-                    escape(branch)
-                ),
-            )
-            .signed_url(ttl)
+        self.latest_request(owner, repo, branch).signed_url(ttl)
     }
 
     /// Post a status against a given changeset
@@ -425,6 +359,11 @@ impl Github {
             .await
     }
 
+    fn heartbeat_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+    }
+
     /// Heartbeat
     ///
     /// Respond with a service heartbeat.
@@ -432,24 +371,17 @@ impl Github {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

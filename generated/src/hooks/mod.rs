@@ -6,7 +6,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Hooks Service (`hooks/v1`).
 ///
@@ -24,27 +24,31 @@ impl Hooks {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -52,24 +56,22 @@ impl Hooks {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -77,24 +79,21 @@ impl Hooks {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+        self.version_request().signed_url(ttl)
+    }
+
+    fn list_hook_groups_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("hooks"))
     }
 
     /// List hook groups
@@ -106,24 +105,22 @@ impl Hooks {
     /// `hooks:list-hooks:`
     #[doc(alias = "listHookGroups")]
     pub async fn list_hook_groups(&self) -> Result<types::HookGroups> {
-        self.client
-            .request(Method::GET, String::from("hooks"))
-            .send()
-            .await
+        self.list_hook_groups_request().send().await
     }
 
     /// The URL of [`Self::list_hook_groups`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_hook_groups_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("hooks"))
-            .url()
+        self.list_hook_groups_request().url()
     }
 
     /// The URL of [`Self::list_hook_groups`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn list_hook_groups_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.list_hook_groups_request().signed_url(ttl)
+    }
+
+    fn list_hooks_request(&self, hook_group_id: &str) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("hooks"))
-            .signed_url(ttl)
+            .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
     }
 
     /// List hooks in a given group
@@ -136,24 +133,24 @@ impl Hooks {
     /// `hooks:list-hooks:<hookGroupId>`
     #[doc(alias = "listHooks")]
     pub async fn list_hooks(&self, hook_group_id: &str) -> Result<types::HookList> {
-        self.client
-            .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
-            .send()
-            .await
+        self.list_hooks_request(hook_group_id).send().await
     }
 
     /// The URL of [`Self::list_hooks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_hooks_url(&self, hook_group_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
-            .url()
+        self.list_hooks_request(hook_group_id).url()
     }
 
     /// The URL of [`Self::list_hooks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn list_hooks_signed_url(&self, hook_group_id: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
-            .signed_url(ttl)
+        self.list_hooks_request(hook_group_id).signed_url(ttl)
+    }
+
+    fn hook_request(&self, hook_group_id: &str, hook_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
+        )
     }
 
     /// Get hook definition
@@ -165,23 +162,12 @@ impl Hooks {
     ///
     /// `hooks:get:<hookGroupId>:<hookId>`
     pub async fn hook(&self, hook_group_id: &str, hook_id: &str) -> Result<types::HookDefinition> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
-            )
-            .send()
-            .await
+        self.hook_request(hook_group_id, hook_id).send().await
     }
 
     /// The URL of [`Self::hook`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn hook_url(&self, hook_group_id: &str, hook_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
-            )
-            .url()
+        self.hook_request(hook_group_id, hook_id).url()
     }
 
     /// The URL of [`Self::hook`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -191,12 +177,14 @@ impl Hooks {
         hook_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
-            )
-            .signed_url(ttl)
+        self.hook_request(hook_group_id, hook_id).signed_url(ttl)
+    }
+
+    fn get_hook_status_request(&self, hook_group_id: &str, hook_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("hooks/{}/{}/status", escape(hook_group_id), escape(hook_id)),
+        )
     }
 
     /// Get hook status
@@ -218,11 +206,7 @@ impl Hooks {
         hook_group_id: &str,
         hook_id: &str,
     ) -> Result<types::HookStatusResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}/status", escape(hook_group_id), escape(hook_id)),
-            )
+        self.get_hook_status_request(hook_group_id, hook_id)
             .send()
             .await
     }
@@ -230,12 +214,7 @@ impl Hooks {
     /// The URL of [`Self::get_hook_status`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn get_hook_status_url(&self, hook_group_id: &str, hook_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}/status", escape(hook_group_id), escape(hook_id)),
-            )
-            .url()
+        self.get_hook_status_request(hook_group_id, hook_id).url()
     }
 
     /// The URL of [`Self::get_hook_status`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -246,11 +225,7 @@ impl Hooks {
         hook_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}/status", escape(hook_group_id), escape(hook_id)),
-            )
+        self.get_hook_status_request(hook_group_id, hook_id)
             .signed_url(ttl)
     }
 
@@ -364,6 +339,13 @@ impl Hooks {
             .await
     }
 
+    fn get_trigger_token_request(&self, hook_group_id: &str, hook_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
+        )
+    }
+
     /// Get a trigger token
     ///
     /// Retrieve a unique secret token for triggering the specified hook. This
@@ -378,23 +360,14 @@ impl Hooks {
         hook_group_id: &str,
         hook_id: &str,
     ) -> Result<types::TriggerTokenResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
-            )
+        self.get_trigger_token_request(hook_group_id, hook_id)
             .send()
             .await
     }
 
     /// The URL of [`Self::get_trigger_token`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn get_trigger_token_url(&self, hook_group_id: &str, hook_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
-            )
-            .url()
+        self.get_trigger_token_request(hook_group_id, hook_id).url()
     }
 
     /// The URL of [`Self::get_trigger_token`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -404,11 +377,7 @@ impl Hooks {
         hook_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
-            )
+        self.get_trigger_token_request(hook_group_id, hook_id)
             .signed_url(ttl)
     }
 
@@ -468,6 +437,25 @@ impl Hooks {
             .await
     }
 
+    fn list_last_fires_request(
+        &self,
+        hook_group_id: &str,
+        hook_id: &str,
+        query: &ListLastFiresQuery,
+    ) -> Request<'_> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "hooks/{}/{}/last-fires",
+                    escape(hook_group_id),
+                    escape(hook_id)
+                ),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+    }
+
     /// Get information about recent hook fires
     ///
     /// This endpoint will return information about the the last few times this hook has been
@@ -485,17 +473,7 @@ impl Hooks {
         hook_id: &str,
         query: &ListLastFiresQuery,
     ) -> Result<types::LastFiresList> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "hooks/{}/{}/last-fires",
-                    escape(hook_group_id),
-                    escape(hook_id)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_last_fires_request(hook_group_id, hook_id, query)
             .send()
             .await
     }
@@ -507,17 +485,7 @@ impl Hooks {
         hook_id: &str,
         query: &ListLastFiresQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "hooks/{}/{}/last-fires",
-                    escape(hook_group_id),
-                    escape(hook_id)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_last_fires_request(hook_group_id, hook_id, query)
             .url()
     }
 
@@ -529,18 +497,13 @@ impl Hooks {
         query: &ListLastFiresQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "hooks/{}/{}/last-fires",
-                    escape(hook_group_id),
-                    escape(hook_id)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_last_fires_request(hook_group_id, hook_id, query)
             .signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -550,24 +513,17 @@ impl Hooks {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

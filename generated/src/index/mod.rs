@@ -12,7 +12,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Index Service (`index/v1`).
 ///
@@ -30,27 +30,31 @@ impl Index {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -58,24 +62,22 @@ impl Index {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -83,24 +85,22 @@ impl Index {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.version_request().signed_url(ttl)
+    }
+
+    fn find_task_request(&self, index_path: &str) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+            .request(Method::GET, format!("task/{}", escape(index_path)))
     }
 
     /// Find Indexed Task
@@ -113,24 +113,17 @@ impl Index {
     /// `index:find-task:<indexPath>`
     #[doc(alias = "findTask")]
     pub async fn find_task(&self, index_path: &str) -> Result<types::IndexedTaskResponse> {
-        self.client
-            .request(Method::GET, format!("task/{}", escape(index_path)))
-            .send()
-            .await
+        self.find_task_request(index_path).send().await
     }
 
     /// The URL of [`Self::find_task`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn find_task_url(&self, index_path: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}", escape(index_path)))
-            .url()
+        self.find_task_request(index_path).url()
     }
 
     /// The URL of [`Self::find_task`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn find_task_signed_url(&self, index_path: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}", escape(index_path)))
-            .signed_url(ttl)
+        self.find_task_request(index_path).signed_url(ttl)
     }
 
     /// Find tasks at indexes
@@ -164,6 +157,13 @@ impl Index {
             .await
     }
 
+    fn list_namespaces_request(&self, namespace: &str, query: &ListNamespacesQuery) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("namespaces/{}", escape(namespace)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+    }
+
     /// List Namespaces
     ///
     /// List the namespaces immediately under a given namespace.
@@ -183,12 +183,7 @@ impl Index {
         namespace: &str,
         query: &ListNamespacesQuery,
     ) -> Result<types::ListNamespacesResponse> {
-        self.client
-            .request(Method::GET, format!("namespaces/{}", escape(namespace)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_namespaces_request(namespace, query).send().await
     }
 
     /// The URL of [`Self::list_namespaces`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
@@ -197,11 +192,7 @@ impl Index {
         namespace: &str,
         query: &ListNamespacesQuery,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("namespaces/{}", escape(namespace)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_namespaces_request(namespace, query).url()
     }
 
     /// The URL of [`Self::list_namespaces`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -211,11 +202,15 @@ impl Index {
         query: &ListNamespacesQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_namespaces_request(namespace, query)
+            .signed_url(ttl)
+    }
+
+    fn list_tasks_request(&self, namespace: &str, query: &ListTasksQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, format!("namespaces/{}", escape(namespace)))
+            .request(Method::GET, format!("tasks/{}", escape(namespace)))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .signed_url(ttl)
     }
 
     /// List Tasks
@@ -240,21 +235,12 @@ impl Index {
         namespace: &str,
         query: &ListTasksQuery,
     ) -> Result<types::ListTasksResponse> {
-        self.client
-            .request(Method::GET, format!("tasks/{}", escape(namespace)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_tasks_request(namespace, query).send().await
     }
 
     /// The URL of [`Self::list_tasks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_tasks_url(&self, namespace: &str, query: &ListTasksQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("tasks/{}", escape(namespace)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_tasks_request(namespace, query).url()
     }
 
     /// The URL of [`Self::list_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -264,11 +250,7 @@ impl Index {
         query: &ListTasksQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("tasks/{}", escape(namespace)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+        self.list_tasks_request(namespace, query).signed_url(ttl)
     }
 
     /// Insert Task into Index
@@ -313,6 +295,13 @@ impl Index {
             .await
     }
 
+    fn find_artifact_from_task_request(&self, index_path: &str, name: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("task/{}/artifacts/{}", escape(index_path), escape(name)),
+        )
+    }
+
     /// Get Artifact From Indexed Task
     ///
     /// Find a task by index path and redirect to the artifact on the most recent
@@ -335,23 +324,14 @@ impl Index {
     /// `queue:get-artifact:<name>`
     #[doc(alias = "findArtifactFromTask")]
     pub async fn find_artifact_from_task(&self, index_path: &str, name: &str) -> Result<()> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifacts/{}", escape(index_path), escape(name)),
-            )
+        self.find_artifact_from_task_request(index_path, name)
             .send_empty()
             .await
     }
 
     /// The URL of [`Self::find_artifact_from_task`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn find_artifact_from_task_url(&self, index_path: &str, name: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifacts/{}", escape(index_path), escape(name)),
-            )
-            .url()
+        self.find_artifact_from_task_request(index_path, name).url()
     }
 
     /// The URL of [`Self::find_artifact_from_task`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -361,12 +341,13 @@ impl Index {
         name: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifacts/{}", escape(index_path), escape(name)),
-            )
+        self.find_artifact_from_task_request(index_path, name)
             .signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -376,24 +357,17 @@ impl Index {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

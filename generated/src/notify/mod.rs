@@ -7,7 +7,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result};
 
 /// Client for the Notification Service (`notify/v1`).
 ///
@@ -25,27 +25,31 @@ impl Notify {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -53,24 +57,22 @@ impl Notify {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -78,24 +80,17 @@ impl Notify {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+        self.version_request().signed_url(ttl)
     }
 
     /// Send an Email
@@ -234,6 +229,13 @@ impl Notify {
             .await
     }
 
+    fn list_denylist_request(&self, query: &ListDenylistQuery) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("denylist/list"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+    }
+
     /// List Denylisted Notifications
     ///
     /// Lists all the denylisted addresses.
@@ -258,21 +260,12 @@ impl Notify {
         &self,
         query: &ListDenylistQuery,
     ) -> Result<types::ListOfNotificationAdresses> {
-        self.client
-            .request(Method::GET, String::from("denylist/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_denylist_request(query).send().await
     }
 
     /// The URL of [`Self::list_denylist`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_denylist_url(&self, query: &ListDenylistQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("denylist/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_denylist_request(query).url()
     }
 
     /// The URL of [`Self::list_denylist`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -281,11 +274,12 @@ impl Notify {
         query: &ListDenylistQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_denylist_request(query).signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("denylist/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -295,24 +289,17 @@ impl Notify {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

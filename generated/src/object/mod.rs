@@ -10,7 +10,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Object Service (`object/v1`).
 ///
@@ -28,27 +28,31 @@ impl Object {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -56,24 +60,22 @@ impl Object {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -81,24 +83,17 @@ impl Object {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+        self.version_request().signed_url(ttl)
     }
 
     /// Begin upload of a new object
@@ -193,6 +188,11 @@ impl Object {
             .await
     }
 
+    fn object_request(&self, name: &str) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("metadata/{}", escape(name)))
+    }
+
     /// Get an object's metadata
     ///
     /// Get the metadata for the named object.  This metadata is not sufficient to
@@ -202,24 +202,22 @@ impl Object {
     ///
     /// `object:download:<name>`
     pub async fn object(&self, name: &str) -> Result<types::ObjectMetadata> {
-        self.client
-            .request(Method::GET, format!("metadata/{}", escape(name)))
-            .send()
-            .await
+        self.object_request(name).send().await
     }
 
     /// The URL of [`Self::object`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn object_url(&self, name: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("metadata/{}", escape(name)))
-            .url()
+        self.object_request(name).url()
     }
 
     /// The URL of [`Self::object`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn object_signed_url(&self, name: &str, ttl: Duration) -> Result<String> {
+        self.object_request(name).signed_url(ttl)
+    }
+
+    fn download_request(&self, name: &str) -> Request<'_> {
         self.client
-            .request(Method::GET, format!("metadata/{}", escape(name)))
-            .signed_url(ttl)
+            .request(Method::GET, format!("download/{}", escape(name)))
     }
 
     /// Get an object's data
@@ -242,24 +240,22 @@ impl Object {
     ///
     /// `object:download:<name>`
     pub async fn download(&self, name: &str) -> Result<()> {
-        self.client
-            .request(Method::GET, format!("download/{}", escape(name)))
-            .send_empty()
-            .await
+        self.download_request(name).send_empty().await
     }
 
     /// The URL of [`Self::download`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn download_url(&self, name: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("download/{}", escape(name)))
-            .url()
+        self.download_request(name).url()
     }
 
     /// The URL of [`Self::download`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn download_signed_url(&self, name: &str, ttl: Duration) -> Result<String> {
+        self.download_request(name).signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, format!("download/{}", escape(name)))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -269,23 +265,16 @@ impl Object {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }

@@ -10,7 +10,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Purge Cache Service (`purge-cache/v1`).
 ///
@@ -28,27 +28,31 @@ impl PurgeCache {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -56,24 +60,22 @@ impl PurgeCache {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -81,24 +83,17 @@ impl PurgeCache {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+        self.version_request().signed_url(ttl)
     }
 
     /// Purge Worker Cache
@@ -128,6 +123,13 @@ impl PurgeCache {
             .await
     }
 
+    fn all_purge_requests_request(&self, query: &AllPurgeRequestsQuery) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("purge-cache/list"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+    }
+
     /// All Open Purge Requests
     ///
     /// View all active purge requests.
@@ -146,21 +148,12 @@ impl PurgeCache {
         &self,
         query: &AllPurgeRequestsQuery,
     ) -> Result<types::OpenAllPurgeRequestsList> {
-        self.client
-            .request(Method::GET, String::from("purge-cache/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.all_purge_requests_request(query).send().await
     }
 
     /// The URL of [`Self::all_purge_requests`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn all_purge_requests_url(&self, query: &AllPurgeRequestsQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("purge-cache/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.all_purge_requests_request(query).url()
     }
 
     /// The URL of [`Self::all_purge_requests`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -169,11 +162,20 @@ impl PurgeCache {
         query: &AllPurgeRequestsQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.all_purge_requests_request(query).signed_url(ttl)
+    }
+
+    fn purge_requests_request(
+        &self,
+        worker_pool_id: &str,
+        query: &PurgeRequestsQuery,
+    ) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("purge-cache/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+            .request(
+                Method::GET,
+                format!("purge-cache/{}", escape(worker_pool_id)),
+            )
+            .query("since", query.since.as_deref())
     }
 
     /// Open Purge Requests for a worker pool
@@ -192,12 +194,7 @@ impl PurgeCache {
         worker_pool_id: &str,
         query: &PurgeRequestsQuery,
     ) -> Result<types::OpenPurgeRequestList> {
-        self.client
-            .request(
-                Method::GET,
-                format!("purge-cache/{}", escape(worker_pool_id)),
-            )
-            .query("since", query.since.as_deref())
+        self.purge_requests_request(worker_pool_id, query)
             .send()
             .await
     }
@@ -208,13 +205,7 @@ impl PurgeCache {
         worker_pool_id: &str,
         query: &PurgeRequestsQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("purge-cache/{}", escape(worker_pool_id)),
-            )
-            .query("since", query.since.as_deref())
-            .url()
+        self.purge_requests_request(worker_pool_id, query).url()
     }
 
     /// The URL of [`Self::purge_requests`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -224,13 +215,13 @@ impl PurgeCache {
         query: &PurgeRequestsQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("purge-cache/{}", escape(worker_pool_id)),
-            )
-            .query("since", query.since.as_deref())
+        self.purge_requests_request(worker_pool_id, query)
             .signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -240,24 +231,17 @@ impl PurgeCache {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

@@ -50,7 +50,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Queue Service (`queue/v1`).
 ///
@@ -68,27 +68,31 @@ impl Queue {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -96,24 +100,22 @@ impl Queue {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -121,24 +123,22 @@ impl Queue {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.version_request().signed_url(ttl)
+    }
+
+    fn task_request(&self, task_id: &str) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+            .request(Method::GET, format!("task/{}", escape(task_id)))
     }
 
     /// Get Task Definition
@@ -151,24 +151,17 @@ impl Queue {
     ///
     /// `queue:get-task:<taskId>`
     pub async fn task(&self, task_id: &str) -> Result<types::Task> {
-        self.client
-            .request(Method::GET, format!("task/{}", escape(task_id)))
-            .send()
-            .await
+        self.task_request(task_id).send().await
     }
 
     /// The URL of [`Self::task`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn task_url(&self, task_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}", escape(task_id)))
-            .url()
+        self.task_request(task_id).url()
     }
 
     /// The URL of [`Self::task`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn task_signed_url(&self, task_id: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}", escape(task_id)))
-            .signed_url(ttl)
+        self.task_request(task_id).signed_url(ttl)
     }
 
     /// Get multiple task definitions
@@ -222,6 +215,11 @@ impl Queue {
             .await
     }
 
+    fn status_request(&self, task_id: &str) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("task/{}/status", escape(task_id)))
+    }
+
     /// Get task status
     ///
     /// Get task status structure from `taskId`
@@ -230,24 +228,31 @@ impl Queue {
     ///
     /// `queue:status:<taskId>`
     pub async fn status(&self, task_id: &str) -> Result<types::TaskStatusResponse> {
-        self.client
-            .request(Method::GET, format!("task/{}/status", escape(task_id)))
-            .send()
-            .await
+        self.status_request(task_id).send().await
     }
 
     /// The URL of [`Self::status`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn status_url(&self, task_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}/status", escape(task_id)))
-            .url()
+        self.status_request(task_id).url()
     }
 
     /// The URL of [`Self::status`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn status_signed_url(&self, task_id: &str, ttl: Duration) -> Result<String> {
+        self.status_request(task_id).signed_url(ttl)
+    }
+
+    fn list_task_group_request(
+        &self,
+        task_group_id: &str,
+        query: &ListTaskGroupQuery,
+    ) -> Request<'_> {
         self.client
-            .request(Method::GET, format!("task/{}/status", escape(task_id)))
-            .signed_url(ttl)
+            .request(
+                Method::GET,
+                format!("task-group/{}/list", escape(task_group_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// List Task Group
@@ -281,13 +286,7 @@ impl Queue {
         task_group_id: &str,
         query: &ListTaskGroupQuery,
     ) -> Result<types::ListTaskGroupResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-group/{}/list", escape(task_group_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_task_group_request(task_group_id, query)
             .send()
             .await
     }
@@ -298,14 +297,7 @@ impl Queue {
         task_group_id: &str,
         query: &ListTaskGroupQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-group/{}/list", escape(task_group_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_task_group_request(task_group_id, query).url()
     }
 
     /// The URL of [`Self::list_task_group`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -315,13 +307,7 @@ impl Queue {
         query: &ListTaskGroupQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-group/{}/list", escape(task_group_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_task_group_request(task_group_id, query)
             .signed_url(ttl)
     }
 
@@ -356,6 +342,11 @@ impl Queue {
             .await
     }
 
+    fn get_task_group_request(&self, task_group_id: &str) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
+    }
+
     /// Get Task Group
     ///
     /// Get task group information by `taskGroupId`.
@@ -374,24 +365,17 @@ impl Queue {
         &self,
         task_group_id: &str,
     ) -> Result<types::TaskGroupDefinitionResponse> {
-        self.client
-            .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
-            .send()
-            .await
+        self.get_task_group_request(task_group_id).send().await
     }
 
     /// The URL of [`Self::get_task_group`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn get_task_group_url(&self, task_group_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
-            .url()
+        self.get_task_group_request(task_group_id).url()
     }
 
     /// The URL of [`Self::get_task_group`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn get_task_group_signed_url(&self, task_group_id: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
-            .signed_url(ttl)
+        self.get_task_group_request(task_group_id).signed_url(ttl)
     }
 
     /// Seal Task Group
@@ -425,6 +409,17 @@ impl Queue {
             .await
     }
 
+    fn list_dependent_tasks_request(
+        &self,
+        task_id: &str,
+        query: &ListDependentTasksQuery,
+    ) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+    }
+
     /// List Dependent Tasks
     ///
     /// List tasks that depend on the given `taskId`.
@@ -453,10 +448,7 @@ impl Queue {
         task_id: &str,
         query: &ListDependentTasksQuery,
     ) -> Result<types::ListDependentTasksResponse> {
-        self.client
-            .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_dependent_tasks_request(task_id, query)
             .send()
             .await
     }
@@ -467,11 +459,7 @@ impl Queue {
         task_id: &str,
         query: &ListDependentTasksQuery,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_dependent_tasks_request(task_id, query).url()
     }
 
     /// The URL of [`Self::list_dependent_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -481,10 +469,7 @@ impl Queue {
         query: &ListDependentTasksQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_dependent_tasks_request(task_id, query)
             .signed_url(ttl)
     }
 
@@ -958,6 +943,18 @@ impl Queue {
             .await
     }
 
+    fn get_artifact_request(&self, task_id: &str, run_id: &str, name: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "task/{}/runs/{}/artifacts/{}",
+                escape(task_id),
+                escape(run_id),
+                escape(name)
+            ),
+        )
+    }
+
     /// Get Artifact Data from Run
     ///
     /// Get artifact by `<name>` from a specific run.
@@ -1020,33 +1017,14 @@ impl Queue {
         run_id: &str,
         name: &str,
     ) -> Result<types::GetArtifactResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifacts/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
+        self.get_artifact_request(task_id, run_id, name)
             .send()
             .await
     }
 
     /// The URL of [`Self::get_artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn get_artifact_url(&self, task_id: &str, run_id: &str, name: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifacts/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
-            .url()
+        self.get_artifact_request(task_id, run_id, name).url()
     }
 
     /// The URL of [`Self::get_artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1057,17 +1035,15 @@ impl Queue {
         name: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifacts/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
+        self.get_artifact_request(task_id, run_id, name)
             .signed_url(ttl)
+    }
+
+    fn get_latest_artifact_request(&self, task_id: &str, name: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("task/{}/artifacts/{}", escape(task_id), escape(name)),
+        )
     }
 
     /// Get Artifact Data from Latest Run
@@ -1135,23 +1111,12 @@ impl Queue {
         task_id: &str,
         name: &str,
     ) -> Result<types::GetArtifactResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifacts/{}", escape(task_id), escape(name)),
-            )
-            .send()
-            .await
+        self.get_latest_artifact_request(task_id, name).send().await
     }
 
     /// The URL of [`Self::get_latest_artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn get_latest_artifact_url(&self, task_id: &str, name: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifacts/{}", escape(task_id), escape(name)),
-            )
-            .url()
+        self.get_latest_artifact_request(task_id, name).url()
     }
 
     /// The URL of [`Self::get_latest_artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1161,12 +1126,23 @@ impl Queue {
         name: &str,
         ttl: Duration,
     ) -> Result<String> {
+        self.get_latest_artifact_request(task_id, name)
+            .signed_url(ttl)
+    }
+
+    fn list_artifacts_request(
+        &self,
+        task_id: &str,
+        run_id: &str,
+        query: &ListArtifactsQuery,
+    ) -> Request<'_> {
         self.client
             .request(
                 Method::GET,
-                format!("task/{}/artifacts/{}", escape(task_id), escape(name)),
+                format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
             )
-            .signed_url(ttl)
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// Get Artifacts from Run
@@ -1191,13 +1167,7 @@ impl Queue {
         run_id: &str,
         query: &ListArtifactsQuery,
     ) -> Result<types::ListArtifactsResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_artifacts_request(task_id, run_id, query)
             .send()
             .await
     }
@@ -1209,14 +1179,7 @@ impl Queue {
         run_id: &str,
         query: &ListArtifactsQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_artifacts_request(task_id, run_id, query).url()
     }
 
     /// The URL of [`Self::list_artifacts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1227,14 +1190,19 @@ impl Queue {
         query: &ListArtifactsQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_artifacts_request(task_id, run_id, query)
+            .signed_url(ttl)
+    }
+
+    fn list_latest_artifacts_request(
+        &self,
+        task_id: &str,
+        query: &ListLatestArtifactsQuery,
+    ) -> Request<'_> {
         self.client
-            .request(
-                Method::GET,
-                format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
-            )
+            .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .signed_url(ttl)
     }
 
     /// Get Artifacts from Latest Run
@@ -1259,10 +1227,7 @@ impl Queue {
         task_id: &str,
         query: &ListLatestArtifactsQuery,
     ) -> Result<types::ListArtifactsResponse> {
-        self.client
-            .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_latest_artifacts_request(task_id, query)
             .send()
             .await
     }
@@ -1273,11 +1238,7 @@ impl Queue {
         task_id: &str,
         query: &ListLatestArtifactsQuery,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_latest_artifacts_request(task_id, query).url()
     }
 
     /// The URL of [`Self::list_latest_artifacts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1287,11 +1248,20 @@ impl Queue {
         query: &ListLatestArtifactsQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_latest_artifacts_request(task_id, query)
             .signed_url(ttl)
+    }
+
+    fn artifact_info_request(&self, task_id: &str, run_id: &str, name: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "task/{}/runs/{}/artifact-info/{}",
+                escape(task_id),
+                escape(run_id),
+                escape(name)
+            ),
+        )
     }
 
     /// Get Artifact Information From Run
@@ -1312,33 +1282,14 @@ impl Queue {
         run_id: &str,
         name: &str,
     ) -> Result<types::Artifact> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifact-info/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
+        self.artifact_info_request(task_id, run_id, name)
             .send()
             .await
     }
 
     /// The URL of [`Self::artifact_info`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn artifact_info_url(&self, task_id: &str, run_id: &str, name: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifact-info/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
-            .url()
+        self.artifact_info_request(task_id, run_id, name).url()
     }
 
     /// The URL of [`Self::artifact_info`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1349,17 +1300,15 @@ impl Queue {
         name: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifact-info/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
+        self.artifact_info_request(task_id, run_id, name)
             .signed_url(ttl)
+    }
+
+    fn latest_artifact_info_request(&self, task_id: &str, name: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("task/{}/artifact-info/{}", escape(task_id), escape(name)),
+        )
     }
 
     /// Get Artifact Information From Latest Run
@@ -1375,23 +1324,14 @@ impl Queue {
     /// `queue:list-artifacts:<taskId>`
     #[doc(alias = "latestArtifactInfo")]
     pub async fn latest_artifact_info(&self, task_id: &str, name: &str) -> Result<types::Artifact> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifact-info/{}", escape(task_id), escape(name)),
-            )
+        self.latest_artifact_info_request(task_id, name)
             .send()
             .await
     }
 
     /// The URL of [`Self::latest_artifact_info`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn latest_artifact_info_url(&self, task_id: &str, name: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifact-info/{}", escape(task_id), escape(name)),
-            )
-            .url()
+        self.latest_artifact_info_request(task_id, name).url()
     }
 
     /// The URL of [`Self::latest_artifact_info`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1401,12 +1341,20 @@ impl Queue {
         name: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifact-info/{}", escape(task_id), escape(name)),
-            )
+        self.latest_artifact_info_request(task_id, name)
             .signed_url(ttl)
+    }
+
+    fn artifact_request(&self, task_id: &str, run_id: &str, name: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "task/{}/runs/{}/artifact-content/{}",
+                escape(task_id),
+                escape(run_id),
+                escape(name)
+            ),
+        )
     }
 
     /// Get Artifact Content From Run
@@ -1429,33 +1377,12 @@ impl Queue {
         run_id: &str,
         name: &str,
     ) -> Result<types::GetArtifactContentResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifact-content/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
-            .send()
-            .await
+        self.artifact_request(task_id, run_id, name).send().await
     }
 
     /// The URL of [`Self::artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn artifact_url(&self, task_id: &str, run_id: &str, name: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifact-content/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
-            .url()
+        self.artifact_request(task_id, run_id, name).url()
     }
 
     /// The URL of [`Self::artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1466,17 +1393,14 @@ impl Queue {
         name: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "task/{}/runs/{}/artifact-content/{}",
-                    escape(task_id),
-                    escape(run_id),
-                    escape(name)
-                ),
-            )
-            .signed_url(ttl)
+        self.artifact_request(task_id, run_id, name).signed_url(ttl)
+    }
+
+    fn latest_artifact_request(&self, task_id: &str, name: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
+        )
     }
 
     /// Get Artifact Content From Latest Run
@@ -1499,23 +1423,12 @@ impl Queue {
         task_id: &str,
         name: &str,
     ) -> Result<types::GetArtifactContentResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
-            )
-            .send()
-            .await
+        self.latest_artifact_request(task_id, name).send().await
     }
 
     /// The URL of [`Self::latest_artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn latest_artifact_url(&self, task_id: &str, name: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
-            )
-            .url()
+        self.latest_artifact_request(task_id, name).url()
     }
 
     /// The URL of [`Self::latest_artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1525,12 +1438,14 @@ impl Queue {
         name: &str,
         ttl: Duration,
     ) -> Result<String> {
+        self.latest_artifact_request(task_id, name).signed_url(ttl)
+    }
+
+    fn list_provisioners_request(&self, query: &ListProvisionersQuery) -> Request<'_> {
         self.client
-            .request(
-                Method::GET,
-                format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
-            )
-            .signed_url(ttl)
+            .request(Method::GET, String::from("provisioners"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// Get a list of all active provisioners
@@ -1557,22 +1472,13 @@ impl Queue {
         &self,
         query: &ListProvisionersQuery,
     ) -> Result<types::ListProvisionersResponse> {
-        self.client
-            .request(Method::GET, String::from("provisioners"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_provisioners_request(query).send().await
     }
 
     /// The URL of [`Self::list_provisioners`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn list_provisioners_url(&self, query: &ListProvisionersQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("provisioners"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_provisioners_request(query).url()
     }
 
     /// The URL of [`Self::list_provisioners`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1582,11 +1488,14 @@ impl Queue {
         query: &ListProvisionersQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("provisioners"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+        self.list_provisioners_request(query).signed_url(ttl)
+    }
+
+    fn get_provisioner_request(&self, provisioner_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("provisioners/{}", escape(provisioner_id)),
+        )
     }
 
     /// Get an active provisioner
@@ -1608,24 +1517,13 @@ impl Queue {
         &self,
         provisioner_id: &str,
     ) -> Result<types::ProvisionerResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("provisioners/{}", escape(provisioner_id)),
-            )
-            .send()
-            .await
+        self.get_provisioner_request(provisioner_id).send().await
     }
 
     /// The URL of [`Self::get_provisioner`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn get_provisioner_url(&self, provisioner_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("provisioners/{}", escape(provisioner_id)),
-            )
-            .url()
+        self.get_provisioner_request(provisioner_id).url()
     }
 
     /// The URL of [`Self::get_provisioner`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1635,12 +1533,7 @@ impl Queue {
         provisioner_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("provisioners/{}", escape(provisioner_id)),
-            )
-            .signed_url(ttl)
+        self.get_provisioner_request(provisioner_id).signed_url(ttl)
     }
 
     /// Update a provisioner
@@ -1679,6 +1572,11 @@ impl Queue {
             .await
     }
 
+    fn pending_tasks_request(&self, task_queue_id: &str) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
+    }
+
     /// Get Number of Pending Tasks
     ///
     /// Get an approximate number of pending tasks for the given `taskQueueId`.
@@ -1699,26 +1597,26 @@ impl Queue {
         &self,
         task_queue_id: &str,
     ) -> Result<types::CountPendingTasksResponse> {
-        self.client
-            .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
-            .send()
-            .await
+        self.pending_tasks_request(task_queue_id).send().await
     }
 
     /// The URL of [`Self::pending_tasks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn pending_tasks_url(&self, task_queue_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
-            .url()
+        self.pending_tasks_request(task_queue_id).url()
     }
 
     /// The URL of [`Self::pending_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn pending_tasks_signed_url(&self, task_queue_id: &str, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
-            .signed_url(ttl)
+        self.pending_tasks_request(task_queue_id).signed_url(ttl)
+    }
+
+    fn task_queue_counts_request(&self, task_queue_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("task-queues/{}/counts", escape(task_queue_id)),
+        )
     }
 
     /// Get Number of Pending and Claimed Tasks
@@ -1738,23 +1636,12 @@ impl Queue {
         &self,
         task_queue_id: &str,
     ) -> Result<types::CountPendingAndClaimedTasksResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}/counts", escape(task_queue_id)),
-            )
-            .send()
-            .await
+        self.task_queue_counts_request(task_queue_id).send().await
     }
 
     /// The URL of [`Self::task_queue_counts`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn task_queue_counts_url(&self, task_queue_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}/counts", escape(task_queue_id)),
-            )
-            .url()
+        self.task_queue_counts_request(task_queue_id).url()
     }
 
     /// The URL of [`Self::task_queue_counts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1763,12 +1650,22 @@ impl Queue {
         task_queue_id: &str,
         ttl: Duration,
     ) -> Result<String> {
+        self.task_queue_counts_request(task_queue_id)
+            .signed_url(ttl)
+    }
+
+    fn list_pending_tasks_request(
+        &self,
+        task_queue_id: &str,
+        query: &ListPendingTasksQuery,
+    ) -> Request<'_> {
         self.client
             .request(
                 Method::GET,
-                format!("task-queues/{}/counts", escape(task_queue_id)),
+                format!("task-queues/{}/pending", escape(task_queue_id)),
             )
-            .signed_url(ttl)
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// List Pending Tasks
@@ -1789,13 +1686,7 @@ impl Queue {
         task_queue_id: &str,
         query: &ListPendingTasksQuery,
     ) -> Result<types::ListPendingTasksResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}/pending", escape(task_queue_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_pending_tasks_request(task_queue_id, query)
             .send()
             .await
     }
@@ -1806,14 +1697,7 @@ impl Queue {
         task_queue_id: &str,
         query: &ListPendingTasksQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}/pending", escape(task_queue_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_pending_tasks_request(task_queue_id, query).url()
     }
 
     /// The URL of [`Self::list_pending_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1823,14 +1707,22 @@ impl Queue {
         query: &ListPendingTasksQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_pending_tasks_request(task_queue_id, query)
+            .signed_url(ttl)
+    }
+
+    fn list_claimed_tasks_request(
+        &self,
+        task_queue_id: &str,
+        query: &ListClaimedTasksQuery,
+    ) -> Request<'_> {
         self.client
             .request(
                 Method::GET,
-                format!("task-queues/{}/pending", escape(task_queue_id)),
+                format!("task-queues/{}/claimed", escape(task_queue_id)),
             )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .signed_url(ttl)
     }
 
     /// List claimed Tasks
@@ -1851,13 +1743,7 @@ impl Queue {
         task_queue_id: &str,
         query: &ListClaimedTasksQuery,
     ) -> Result<types::ListClaimedTasksResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}/claimed", escape(task_queue_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_claimed_tasks_request(task_queue_id, query)
             .send()
             .await
     }
@@ -1868,14 +1754,7 @@ impl Queue {
         task_queue_id: &str,
         query: &ListClaimedTasksQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}/claimed", escape(task_queue_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_claimed_tasks_request(task_queue_id, query).url()
     }
 
     /// The URL of [`Self::list_claimed_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1885,14 +1764,22 @@ impl Queue {
         query: &ListClaimedTasksQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_claimed_tasks_request(task_queue_id, query)
+            .signed_url(ttl)
+    }
+
+    fn list_worker_types_request(
+        &self,
+        provisioner_id: &str,
+        query: &ListWorkerTypesQuery,
+    ) -> Request<'_> {
         self.client
             .request(
                 Method::GET,
-                format!("task-queues/{}/claimed", escape(task_queue_id)),
+                format!("provisioners/{}/worker-types", escape(provisioner_id)),
             )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .signed_url(ttl)
     }
 
     /// Get a list of all active worker-types
@@ -1916,13 +1803,7 @@ impl Queue {
         provisioner_id: &str,
         query: &ListWorkerTypesQuery,
     ) -> Result<types::ListWorkerTypesResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("provisioners/{}/worker-types", escape(provisioner_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_worker_types_request(provisioner_id, query)
             .send()
             .await
     }
@@ -1934,14 +1815,7 @@ impl Queue {
         provisioner_id: &str,
         query: &ListWorkerTypesQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("provisioners/{}/worker-types", escape(provisioner_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_worker_types_request(provisioner_id, query).url()
     }
 
     /// The URL of [`Self::list_worker_types`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -1952,14 +1826,19 @@ impl Queue {
         query: &ListWorkerTypesQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("provisioners/{}/worker-types", escape(provisioner_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_worker_types_request(provisioner_id, query)
             .signed_url(ttl)
+    }
+
+    fn get_worker_type_request(&self, provisioner_id: &str, worker_type: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "provisioners/{}/worker-types/{}",
+                escape(provisioner_id),
+                escape(worker_type)
+            ),
+        )
     }
 
     /// Get a worker-type
@@ -1978,15 +1857,7 @@ impl Queue {
         provisioner_id: &str,
         worker_type: &str,
     ) -> Result<types::WorkerTypeResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
+        self.get_worker_type_request(provisioner_id, worker_type)
             .send()
             .await
     }
@@ -1994,15 +1865,7 @@ impl Queue {
     /// The URL of [`Self::get_worker_type`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn get_worker_type_url(&self, provisioner_id: &str, worker_type: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
+        self.get_worker_type_request(provisioner_id, worker_type)
             .url()
     }
 
@@ -2014,15 +1877,7 @@ impl Queue {
         worker_type: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
+        self.get_worker_type_request(provisioner_id, worker_type)
             .signed_url(ttl)
     }
 
@@ -2063,6 +1918,13 @@ impl Queue {
             .await
     }
 
+    fn list_task_queues_request(&self, query: &ListTaskQueuesQuery) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("task-queues"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+    }
+
     /// Get a list of all active task queues
     ///
     /// Get all active task queues.
@@ -2080,21 +1942,12 @@ impl Queue {
         &self,
         query: &ListTaskQueuesQuery,
     ) -> Result<types::ListTaskQueuesResponse> {
-        self.client
-            .request(Method::GET, String::from("task-queues"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_task_queues_request(query).send().await
     }
 
     /// The URL of [`Self::list_task_queues`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_task_queues_url(&self, query: &ListTaskQueuesQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("task-queues"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_task_queues_request(query).url()
     }
 
     /// The URL of [`Self::list_task_queues`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -2103,11 +1956,14 @@ impl Queue {
         query: &ListTaskQueuesQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("task-queues"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+        self.list_task_queues_request(query).signed_url(ttl)
+    }
+
+    fn get_task_queue_request(&self, task_queue_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("task-queues/{}", escape(task_queue_id)),
+        )
     }
 
     /// Get a task queue
@@ -2119,33 +1975,37 @@ impl Queue {
     /// `queue:get-task-queue:<taskQueueId>`
     #[doc(alias = "getTaskQueue")]
     pub async fn get_task_queue(&self, task_queue_id: &str) -> Result<types::TaskQueueResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}", escape(task_queue_id)),
-            )
-            .send()
-            .await
+        self.get_task_queue_request(task_queue_id).send().await
     }
 
     /// The URL of [`Self::get_task_queue`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn get_task_queue_url(&self, task_queue_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-queues/{}", escape(task_queue_id)),
-            )
-            .url()
+        self.get_task_queue_request(task_queue_id).url()
     }
 
     /// The URL of [`Self::get_task_queue`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn get_task_queue_signed_url(&self, task_queue_id: &str, ttl: Duration) -> Result<String> {
+        self.get_task_queue_request(task_queue_id).signed_url(ttl)
+    }
+
+    fn list_workers_request(
+        &self,
+        provisioner_id: &str,
+        worker_type: &str,
+        query: &ListWorkersQuery,
+    ) -> Request<'_> {
         self.client
             .request(
                 Method::GET,
-                format!("task-queues/{}", escape(task_queue_id)),
+                format!(
+                    "provisioners/{}/worker-types/{}/workers",
+                    escape(provisioner_id),
+                    escape(worker_type)
+                ),
             )
-            .signed_url(ttl)
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("quarantined", query.quarantined)
     }
 
     /// Get a list of all active workers of a workerType
@@ -2174,18 +2034,7 @@ impl Queue {
         worker_type: &str,
         query: &ListWorkersQuery,
     ) -> Result<types::ListWorkersResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("quarantined", query.quarantined)
+        self.list_workers_request(provisioner_id, worker_type, query)
             .send()
             .await
     }
@@ -2198,18 +2047,7 @@ impl Queue {
         worker_type: &str,
         query: &ListWorkersQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("quarantined", query.quarantined)
+        self.list_workers_request(provisioner_id, worker_type, query)
             .url()
     }
 
@@ -2222,19 +2060,27 @@ impl Queue {
         query: &ListWorkersQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("quarantined", query.quarantined)
+        self.list_workers_request(provisioner_id, worker_type, query)
             .signed_url(ttl)
+    }
+
+    fn get_worker_request(
+        &self,
+        provisioner_id: &str,
+        worker_type: &str,
+        worker_group: &str,
+        worker_id: &str,
+    ) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "provisioners/{}/worker-types/{}/workers/{}/{}",
+                escape(provisioner_id),
+                escape(worker_type),
+                escape(worker_group),
+                escape(worker_id)
+            ),
+        )
     }
 
     /// Get a worker from worker-type
@@ -2255,17 +2101,7 @@ impl Queue {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<types::WorkerResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers/{}/{}",
-                    escape(provisioner_id),
-                    escape(worker_type),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
             .send()
             .await
     }
@@ -2279,17 +2115,7 @@ impl Queue {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers/{}/{}",
-                    escape(provisioner_id),
-                    escape(worker_type),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
             .url()
     }
 
@@ -2303,17 +2129,7 @@ impl Queue {
         worker_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers/{}/{}",
-                    escape(provisioner_id),
-                    escape(worker_type),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
             .signed_url(ttl)
     }
 
@@ -2390,6 +2206,11 @@ impl Queue {
             .await
     }
 
+    fn heartbeat_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+    }
+
     /// Heartbeat
     ///
     /// Respond with a service heartbeat.
@@ -2397,24 +2218,17 @@ impl Queue {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

@@ -12,7 +12,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Secrets Service (`secrets/v1`).
 ///
@@ -30,27 +30,31 @@ impl Secrets {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -58,24 +62,22 @@ impl Secrets {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -83,24 +85,17 @@ impl Secrets {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+        self.version_request().signed_url(ttl)
     }
 
     /// Set Secret
@@ -133,6 +128,11 @@ impl Secrets {
             .await
     }
 
+    fn get_request(&self, name: &str) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("secret/{}", escape(name)))
+    }
+
     /// Read Secret
     ///
     /// Read the secret associated with some key.  If the secret has recently
@@ -144,24 +144,24 @@ impl Secrets {
     ///
     /// `secrets:get:<name>`
     pub async fn get(&self, name: &str) -> Result<types::Secret> {
-        self.client
-            .request(Method::GET, format!("secret/{}", escape(name)))
-            .send()
-            .await
+        self.get_request(name).send().await
     }
 
     /// The URL of [`Self::get`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn get_url(&self, name: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("secret/{}", escape(name)))
-            .url()
+        self.get_request(name).url()
     }
 
     /// The URL of [`Self::get`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn get_signed_url(&self, name: &str, ttl: Duration) -> Result<String> {
+        self.get_request(name).signed_url(ttl)
+    }
+
+    fn list_request(&self, query: &ListQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, format!("secret/{}", escape(name)))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("secrets"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// List Secrets
@@ -182,30 +182,22 @@ impl Secrets {
     ///
     /// `secrets:list-secrets`
     pub async fn list(&self, query: &ListQuery) -> Result<types::SecretsList> {
-        self.client
-            .request(Method::GET, String::from("secrets"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_request(query).send().await
     }
 
     /// The URL of [`Self::list`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_url(&self, query: &ListQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("secrets"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_request(query).url()
     }
 
     /// The URL of [`Self::list`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn list_signed_url(&self, query: &ListQuery, ttl: Duration) -> Result<String> {
+        self.list_request(query).signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("secrets"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -215,24 +207,17 @@ impl Secrets {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 

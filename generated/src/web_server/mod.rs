@@ -8,7 +8,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Web Server Service (`web-server/v1`).
 ///
@@ -26,27 +26,31 @@ impl WebServer {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -54,24 +58,22 @@ impl WebServer {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -79,24 +81,24 @@ impl WebServer {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+        self.version_request().signed_url(ttl)
+    }
+
+    fn task_group_profile_request(&self, task_group_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("task-group/{}/profile", escape(task_group_id)),
+        )
     }
 
     /// Task Group Profile
@@ -107,23 +109,14 @@ impl WebServer {
     /// **Experimental**: this method may change or be removed without notice.
     #[doc(alias = "taskGroupProfile")]
     pub async fn task_group_profile(&self, task_group_id: &str) -> Result<()> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-group/{}/profile", escape(task_group_id)),
-            )
+        self.task_group_profile_request(task_group_id)
             .send_empty()
             .await
     }
 
     /// The URL of [`Self::task_group_profile`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn task_group_profile_url(&self, task_group_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-group/{}/profile", escape(task_group_id)),
-            )
-            .url()
+        self.task_group_profile_request(task_group_id).url()
     }
 
     /// The URL of [`Self::task_group_profile`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -132,12 +125,13 @@ impl WebServer {
         task_group_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("task-group/{}/profile", escape(task_group_id)),
-            )
+        self.task_group_profile_request(task_group_id)
             .signed_url(ttl)
+    }
+
+    fn task_profile_request(&self, task_id: &str) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("task/{}/profile", escape(task_id)))
     }
 
     /// Task Log Profile
@@ -148,24 +142,22 @@ impl WebServer {
     /// **Experimental**: this method may change or be removed without notice.
     #[doc(alias = "taskProfile")]
     pub async fn task_profile(&self, task_id: &str) -> Result<()> {
-        self.client
-            .request(Method::GET, format!("task/{}/profile", escape(task_id)))
-            .send_empty()
-            .await
+        self.task_profile_request(task_id).send_empty().await
     }
 
     /// The URL of [`Self::task_profile`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn task_profile_url(&self, task_id: &str) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("task/{}/profile", escape(task_id)))
-            .url()
+        self.task_profile_request(task_id).url()
     }
 
     /// The URL of [`Self::task_profile`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn task_profile_signed_url(&self, task_id: &str, ttl: Duration) -> Result<String> {
+        self.task_profile_request(task_id).signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, format!("task/{}/profile", escape(task_id)))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -175,23 +167,16 @@ impl WebServer {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }

@@ -10,7 +10,7 @@
 pub mod types;
 
 use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Result, escape};
+use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
 
 /// Client for the Worker Manager Service (`worker-manager/v1`).
 ///
@@ -28,27 +28,31 @@ impl WorkerManager {
         }
     }
 
+    fn ping_request(&self) -> Request<'_> {
+        self.client.request(Method::GET, String::from("ping"))
+    }
+
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn ping(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("ping"))
-            .send_empty()
-            .await
+        self.ping_request().send_empty().await
     }
 
     /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn ping_url(&self) -> Result<String> {
-        self.client.request(Method::GET, String::from("ping")).url()
+        self.ping_request().url()
     }
 
     /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.ping_request().signed_url(ttl)
+    }
+
+    fn lbheartbeat_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("ping"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__lbheartbeat__"))
     }
 
     /// Load Balancer Heartbeat
@@ -56,24 +60,22 @@ impl WorkerManager {
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
     pub async fn lbheartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .send_empty()
-            .await
+        self.lbheartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .url()
+        self.lbheartbeat_request().url()
     }
 
     /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.lbheartbeat_request().signed_url(ttl)
+    }
+
+    fn version_request(&self) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("__version__"))
     }
 
     /// Taskcluster Version
@@ -81,24 +83,24 @@ impl WorkerManager {
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
     pub async fn version(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .send_empty()
-            .await
+        self.version_request().send_empty().await
     }
 
     /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn version_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__version__"))
-            .url()
+        self.version_request().url()
     }
 
     /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
+        self.version_request().signed_url(ttl)
+    }
+
+    fn list_providers_request(&self, query: &ListProvidersQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("__version__"))
-            .signed_url(ttl)
+            .request(Method::GET, String::from("providers"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// List Providers
@@ -110,21 +112,12 @@ impl WorkerManager {
     /// `worker-manager:list-providers`
     #[doc(alias = "listProviders")]
     pub async fn list_providers(&self, query: &ListProvidersQuery) -> Result<types::ProviderList> {
-        self.client
-            .request(Method::GET, String::from("providers"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_providers_request(query).send().await
     }
 
     /// The URL of [`Self::list_providers`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_providers_url(&self, query: &ListProvidersQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("providers"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_providers_request(query).url()
     }
 
     /// The URL of [`Self::list_providers`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -133,11 +126,7 @@ impl WorkerManager {
         query: &ListProvidersQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("providers"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+        self.list_providers_request(query).signed_url(ttl)
     }
 
     /// Create Worker Pool
@@ -222,6 +211,21 @@ impl WorkerManager {
             .await
     }
 
+    fn list_worker_pool_launch_configs_request(
+        &self,
+        worker_pool_id: &str,
+        query: &ListWorkerPoolLaunchConfigsQuery,
+    ) -> Request<'_> {
+        self.client
+            .request(
+                Method::GET,
+                format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("includeArchived", query.include_archived)
+    }
+
     /// List Worker Pool Launch Configs
     ///
     /// Get the list of launch configurations for a given worker pool.
@@ -239,14 +243,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         query: &ListWorkerPoolLaunchConfigsQuery,
     ) -> Result<types::WorkerPoolLaunchConfigList> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("includeArchived", query.include_archived)
+        self.list_worker_pool_launch_configs_request(worker_pool_id, query)
             .send()
             .await
     }
@@ -257,14 +254,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         query: &ListWorkerPoolLaunchConfigsQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("includeArchived", query.include_archived)
+        self.list_worker_pool_launch_configs_request(worker_pool_id, query)
             .url()
     }
 
@@ -275,15 +265,15 @@ impl WorkerManager {
         query: &ListWorkerPoolLaunchConfigsQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("includeArchived", query.include_archived)
+        self.list_worker_pool_launch_configs_request(worker_pool_id, query)
             .signed_url(ttl)
+    }
+
+    fn worker_pool_stats_request(&self, worker_pool_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("worker-pool/{}/stats", escape(worker_pool_id)),
+        )
     }
 
     /// Get Worker Pool Statistics
@@ -301,23 +291,12 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
     ) -> Result<types::WorkerPoolStatistics> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}/stats", escape(worker_pool_id)),
-            )
-            .send()
-            .await
+        self.worker_pool_stats_request(worker_pool_id).send().await
     }
 
     /// The URL of [`Self::worker_pool_stats`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn worker_pool_stats_url(&self, worker_pool_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}/stats", escape(worker_pool_id)),
-            )
-            .url()
+        self.worker_pool_stats_request(worker_pool_id).url()
     }
 
     /// The URL of [`Self::worker_pool_stats`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -326,12 +305,15 @@ impl WorkerManager {
         worker_pool_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}/stats", escape(worker_pool_id)),
-            )
+        self.worker_pool_stats_request(worker_pool_id)
             .signed_url(ttl)
+    }
+
+    fn worker_pool_request(&self, worker_pool_id: &str) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!("worker-pool/{}", escape(worker_pool_id)),
+        )
     }
 
     /// Get Worker Pool
@@ -346,33 +328,24 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
     ) -> Result<types::WorkerPoolFullDefinition> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}", escape(worker_pool_id)),
-            )
-            .send()
-            .await
+        self.worker_pool_request(worker_pool_id).send().await
     }
 
     /// The URL of [`Self::worker_pool`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn worker_pool_url(&self, worker_pool_id: &str) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}", escape(worker_pool_id)),
-            )
-            .url()
+        self.worker_pool_request(worker_pool_id).url()
     }
 
     /// The URL of [`Self::worker_pool`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn worker_pool_signed_url(&self, worker_pool_id: &str, ttl: Duration) -> Result<String> {
+        self.worker_pool_request(worker_pool_id).signed_url(ttl)
+    }
+
+    fn list_worker_pools_request(&self, query: &ListWorkerPoolsQuery) -> Request<'_> {
         self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}", escape(worker_pool_id)),
-            )
-            .signed_url(ttl)
+            .request(Method::GET, String::from("worker-pools"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
     }
 
     /// List All Worker Pools
@@ -387,21 +360,12 @@ impl WorkerManager {
         &self,
         query: &ListWorkerPoolsQuery,
     ) -> Result<types::WorkerPoolList> {
-        self.client
-            .request(Method::GET, String::from("worker-pools"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_worker_pools_request(query).send().await
     }
 
     /// The URL of [`Self::list_worker_pools`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_worker_pools_url(&self, query: &ListWorkerPoolsQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("worker-pools"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_worker_pools_request(query).url()
     }
 
     /// The URL of [`Self::list_worker_pools`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -410,11 +374,14 @@ impl WorkerManager {
         query: &ListWorkerPoolsQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_worker_pools_request(query).signed_url(ttl)
+    }
+
+    fn list_worker_pools_stats_request(&self, query: &ListWorkerPoolsStatsQuery) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("worker-pools"))
+            .request(Method::GET, String::from("worker-pools/stats"))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .signed_url(ttl)
     }
 
     /// List All Worker Pools Stats
@@ -431,21 +398,12 @@ impl WorkerManager {
         &self,
         query: &ListWorkerPoolsStatsQuery,
     ) -> Result<types::WorkerPoolListStats> {
-        self.client
-            .request(Method::GET, String::from("worker-pools/stats"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .send()
-            .await
+        self.list_worker_pools_stats_request(query).send().await
     }
 
     /// The URL of [`Self::list_worker_pools_stats`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn list_worker_pools_stats_url(&self, query: &ListWorkerPoolsStatsQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("worker-pools/stats"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .url()
+        self.list_worker_pools_stats_request(query).url()
     }
 
     /// The URL of [`Self::list_worker_pools_stats`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -454,11 +412,7 @@ impl WorkerManager {
         query: &ListWorkerPoolsStatsQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("worker-pools/stats"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .signed_url(ttl)
+        self.list_worker_pools_stats_request(query).signed_url(ttl)
     }
 
     /// Report an error from a worker
@@ -494,6 +448,12 @@ impl WorkerManager {
             .await
     }
 
+    fn worker_pool_error_stats_request(&self, query: &WorkerPoolErrorStatsQuery) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("worker-pool-errors/stats"))
+            .query("workerPoolId", query.worker_pool_id.as_deref())
+    }
+
     /// List Worker Pool Errors Count
     ///
     /// Get the list of worker pool errors count.
@@ -512,19 +472,12 @@ impl WorkerManager {
         &self,
         query: &WorkerPoolErrorStatsQuery,
     ) -> Result<types::WorkerPoolErrorStats> {
-        self.client
-            .request(Method::GET, String::from("worker-pool-errors/stats"))
-            .query("workerPoolId", query.worker_pool_id.as_deref())
-            .send()
-            .await
+        self.worker_pool_error_stats_request(query).send().await
     }
 
     /// The URL of [`Self::worker_pool_error_stats`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn worker_pool_error_stats_url(&self, query: &WorkerPoolErrorStatsQuery) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("worker-pool-errors/stats"))
-            .query("workerPoolId", query.worker_pool_id.as_deref())
-            .url()
+        self.worker_pool_error_stats_request(query).url()
     }
 
     /// The URL of [`Self::worker_pool_error_stats`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
@@ -533,10 +486,23 @@ impl WorkerManager {
         query: &WorkerPoolErrorStatsQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.worker_pool_error_stats_request(query).signed_url(ttl)
+    }
+
+    fn list_worker_pool_errors_request(
+        &self,
+        worker_pool_id: &str,
+        query: &ListWorkerPoolErrorsQuery,
+    ) -> Request<'_> {
         self.client
-            .request(Method::GET, String::from("worker-pool-errors/stats"))
-            .query("workerPoolId", query.worker_pool_id.as_deref())
-            .signed_url(ttl)
+            .request(
+                Method::GET,
+                format!("worker-pool-errors/{}", escape(worker_pool_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("launchConfigId", query.launch_config_id.as_deref())
+            .query("errorId", query.error_id.as_deref())
     }
 
     /// List Worker Pool Errors
@@ -552,15 +518,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         query: &ListWorkerPoolErrorsQuery,
     ) -> Result<types::WorkerPoolErrorList> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool-errors/{}", escape(worker_pool_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("errorId", query.error_id.as_deref())
+        self.list_worker_pool_errors_request(worker_pool_id, query)
             .send()
             .await
     }
@@ -571,15 +529,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         query: &ListWorkerPoolErrorsQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool-errors/{}", escape(worker_pool_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("errorId", query.error_id.as_deref())
+        self.list_worker_pool_errors_request(worker_pool_id, query)
             .url()
     }
 
@@ -590,16 +540,27 @@ impl WorkerManager {
         query: &ListWorkerPoolErrorsQuery,
         ttl: Duration,
     ) -> Result<String> {
+        self.list_worker_pool_errors_request(worker_pool_id, query)
+            .signed_url(ttl)
+    }
+
+    fn list_workers_for_worker_group_request(
+        &self,
+        worker_pool_id: &str,
+        worker_group: &str,
+        query: &ListWorkersForWorkerGroupQuery,
+    ) -> Request<'_> {
         self.client
             .request(
                 Method::GET,
-                format!("worker-pool-errors/{}", escape(worker_pool_id)),
+                format!(
+                    "workers/{}/{}",
+                    escape(worker_pool_id),
+                    escape(worker_group)
+                ),
             )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("errorId", query.error_id.as_deref())
-            .signed_url(ttl)
     }
 
     /// Workers in a specific Worker Group in a Worker Pool
@@ -616,17 +577,7 @@ impl WorkerManager {
         worker_group: &str,
         query: &ListWorkersForWorkerGroupQuery,
     ) -> Result<types::WorkerListInAGivenWorkerPool> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}",
-                    escape(worker_pool_id),
-                    escape(worker_group)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_workers_for_worker_group_request(worker_pool_id, worker_group, query)
             .send()
             .await
     }
@@ -638,17 +589,7 @@ impl WorkerManager {
         worker_group: &str,
         query: &ListWorkersForWorkerGroupQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}",
-                    escape(worker_pool_id),
-                    escape(worker_group)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_workers_for_worker_group_request(worker_pool_id, worker_group, query)
             .url()
     }
 
@@ -660,18 +601,25 @@ impl WorkerManager {
         query: &ListWorkersForWorkerGroupQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}",
-                    escape(worker_pool_id),
-                    escape(worker_group)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+        self.list_workers_for_worker_group_request(worker_pool_id, worker_group, query)
             .signed_url(ttl)
+    }
+
+    fn worker_request(
+        &self,
+        worker_pool_id: &str,
+        worker_group: &str,
+        worker_id: &str,
+    ) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "workers/{}/{}/{}",
+                escape(worker_pool_id),
+                escape(worker_group),
+                escape(worker_id)
+            ),
+        )
     }
 
     /// Get a Worker
@@ -687,16 +635,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<types::WorkerFullDefinition> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}/{}",
-                    escape(worker_pool_id),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.worker_request(worker_pool_id, worker_group, worker_id)
             .send()
             .await
     }
@@ -708,16 +647,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}/{}",
-                    escape(worker_pool_id),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.worker_request(worker_pool_id, worker_group, worker_id)
             .url()
     }
 
@@ -729,16 +659,7 @@ impl WorkerManager {
         worker_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}/{}",
-                    escape(worker_pool_id),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.worker_request(worker_pool_id, worker_group, worker_id)
             .signed_url(ttl)
     }
 
@@ -845,6 +766,23 @@ impl WorkerManager {
             .await
     }
 
+    fn should_worker_terminate_request(
+        &self,
+        worker_pool_id: &str,
+        worker_group: &str,
+        worker_id: &str,
+    ) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "workers/{}/{}/{}/should-terminate",
+                escape(worker_pool_id),
+                escape(worker_group),
+                escape(worker_id)
+            ),
+        )
+    }
+
     /// Should worker terminate
     ///
     /// Informs if worker should terminate or keep working.
@@ -867,16 +805,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<types::ShouldWorkerTerminateResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}/{}/should-terminate",
-                    escape(worker_pool_id),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.should_worker_terminate_request(worker_pool_id, worker_group, worker_id)
             .send()
             .await
     }
@@ -888,16 +817,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}/{}/should-terminate",
-                    escape(worker_pool_id),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.should_worker_terminate_request(worker_pool_id, worker_group, worker_id)
             .url()
     }
 
@@ -909,17 +829,21 @@ impl WorkerManager {
         worker_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "workers/{}/{}/{}/should-terminate",
-                    escape(worker_pool_id),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.should_worker_terminate_request(worker_pool_id, worker_group, worker_id)
             .signed_url(ttl)
+    }
+
+    fn list_workers_for_worker_pool_request(
+        &self,
+        worker_pool_id: &str,
+        query: &ListWorkersForWorkerPoolQuery,
+    ) -> Request<'_> {
+        self.client
+            .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("launchConfigId", query.launch_config_id.as_deref())
+            .query("state", query.state.as_deref())
     }
 
     /// Workers in a Worker Pool
@@ -935,12 +859,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         query: &ListWorkersForWorkerPoolQuery,
     ) -> Result<types::WorkerListInAGivenWorkerPool> {
-        self.client
-            .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("state", query.state.as_deref())
+        self.list_workers_for_worker_pool_request(worker_pool_id, query)
             .send()
             .await
     }
@@ -951,12 +870,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         query: &ListWorkersForWorkerPoolQuery,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("state", query.state.as_deref())
+        self.list_workers_for_worker_pool_request(worker_pool_id, query)
             .url()
     }
 
@@ -967,12 +881,7 @@ impl WorkerManager {
         query: &ListWorkersForWorkerPoolQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("state", query.state.as_deref())
+        self.list_workers_for_worker_pool_request(worker_pool_id, query)
             .signed_url(ttl)
     }
 
@@ -1021,6 +930,28 @@ impl WorkerManager {
             .await
     }
 
+    fn list_workers_request(
+        &self,
+        provisioner_id: &str,
+        worker_type: &str,
+        query: &ListWorkersQuery,
+    ) -> Request<'_> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "provisioners/{}/worker-types/{}/workers",
+                    escape(provisioner_id),
+                    escape(worker_type)
+                ),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("launchConfigId", query.launch_config_id.as_deref())
+            .query("quarantined", query.quarantined)
+            .query("workerState", query.worker_state.as_deref())
+    }
+
     /// Get a list of all active workers of a workerType
     ///
     /// Get a list of all active workers of a workerType.
@@ -1047,20 +978,7 @@ impl WorkerManager {
         worker_type: &str,
         query: &ListWorkersQuery,
     ) -> Result<types::ListWorkersResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("quarantined", query.quarantined)
-            .query("workerState", query.worker_state.as_deref())
+        self.list_workers_request(provisioner_id, worker_type, query)
             .send()
             .await
     }
@@ -1072,20 +990,7 @@ impl WorkerManager {
         worker_type: &str,
         query: &ListWorkersQuery,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("quarantined", query.quarantined)
-            .query("workerState", query.worker_state.as_deref())
+        self.list_workers_request(provisioner_id, worker_type, query)
             .url()
     }
 
@@ -1097,21 +1002,27 @@ impl WorkerManager {
         query: &ListWorkersQuery,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("quarantined", query.quarantined)
-            .query("workerState", query.worker_state.as_deref())
+        self.list_workers_request(provisioner_id, worker_type, query)
             .signed_url(ttl)
+    }
+
+    fn get_worker_request(
+        &self,
+        provisioner_id: &str,
+        worker_type: &str,
+        worker_group: &str,
+        worker_id: &str,
+    ) -> Request<'_> {
+        self.client.request(
+            Method::GET,
+            format!(
+                "provisioners/{}/worker-types/{}/workers/{}/{}",
+                escape(provisioner_id),
+                escape(worker_type),
+                escape(worker_group),
+                escape(worker_id)
+            ),
+        )
     }
 
     /// Get a worker
@@ -1131,17 +1042,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<types::WorkerResponse> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers/{}/{}",
-                    escape(provisioner_id),
-                    escape(worker_type),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
             .send()
             .await
     }
@@ -1154,17 +1055,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers/{}/{}",
-                    escape(provisioner_id),
-                    escape(worker_type),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
             .url()
     }
 
@@ -1177,18 +1068,13 @@ impl WorkerManager {
         worker_id: &str,
         ttl: Duration,
     ) -> Result<String> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers/{}/{}",
-                    escape(provisioner_id),
-                    escape(worker_type),
-                    escape(worker_group),
-                    escape(worker_id)
-                ),
-            )
+        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
             .signed_url(ttl)
+    }
+
+    fn heartbeat_request(&self) -> Request<'_> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
     }
 
     /// Heartbeat
@@ -1198,24 +1084,17 @@ impl WorkerManager {
     /// This endpoint is used to check on backing services this service
     /// depends on.
     pub async fn heartbeat(&self) -> Result<()> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .send_empty()
-            .await
+        self.heartbeat_request().send_empty().await
     }
 
     /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
     pub fn heartbeat_url(&self) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .url()
+        self.heartbeat_request().url()
     }
 
     /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
     pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
-            .signed_url(ttl)
+        self.heartbeat_request().signed_url(ttl)
     }
 }
 
