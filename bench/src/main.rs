@@ -4,6 +4,7 @@
 mod buildtime;
 mod calls;
 mod generation;
+mod pieces;
 mod process;
 mod server;
 mod sign;
@@ -240,6 +241,18 @@ fn main() -> anyhow::Result<()> {
         target: "≥ 2×".into(),
         met: Some(r.median() >= 2.0),
     });
+
+    eprintln!("measuring the pieces of a call ...");
+    for p in pieces::measure(&task, (o.sign_ops / 20).max(1), o.rounds)? {
+        rows.push(Row {
+            measure: format!("(info) per call: {}, ns/op", p.what),
+            ours: p.ours.show(nanos),
+            peer: format!("{}: {}", p.peer_does, p.peer.show(nanos)),
+            ratio: speedups(&p.ours, &p.peer, false).show(ratio),
+            target: "—".into(),
+            met: None,
+        });
+    }
 
     if !o.skip_generate {
         let xtask = match &o.xtask {

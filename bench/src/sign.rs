@@ -8,9 +8,9 @@
 //! `Hawk {header}` (exactly what `taskcluster::Client` sends).
 
 use std::hint::black_box;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::stats::Samples;
+use crate::stats::{Samples, time_pair};
 
 const ID: &str = "project/releng/bench";
 const KEY: &str = "eGxVa3pXbUtJR3NHZ0tRbldBTWxwYk91RWNRd2l6WGt1U2Z5";
@@ -64,28 +64,16 @@ pub fn measure(ops: usize, rounds: usize) -> anyhow::Result<(Samples, Samples)> 
         "ours and the hawk crate disagree: {a} vs {b}"
     );
 
-    let time = |f: &dyn Fn() -> String| {
-        let start = Instant::now();
-        for _ in 0..ops {
-            black_box(f());
-        }
-        start.elapsed().as_nanos() as f64 / ops as f64
-    };
-    let ours = || ours_once(black_box(&signer));
-    let peer = || peer_once(black_box(&credentials));
-    time(&ours);
-    time(&peer);
-    let (mut o, mut p) = (Samples::default(), Samples::default());
-    for round in 0..rounds {
-        if round % 2 == 0 {
-            o.push(time(&ours));
-            p.push(time(&peer));
-        } else {
-            p.push(time(&peer));
-            o.push(time(&ours));
-        }
-    }
-    Ok((o, p))
+    Ok(time_pair(
+        ops,
+        rounds,
+        &|| {
+            black_box(ours_once(black_box(&signer)));
+        },
+        &|| {
+            black_box(peer_once(black_box(&credentials)));
+        },
+    ))
 }
 
 fn tc_runtime_mac(header: &str) -> &str {

@@ -96,3 +96,34 @@ pub fn print_table(rows: &[Row]) {
         );
     }
 }
+
+/// ns per call of `ours` and `peer`: `ops` calls per sample, `rounds` samples each, the two
+/// interleaved (alternating which goes first) so they share the machine's noise. One warm-up
+/// sample each is discarded.
+pub fn time_pair(
+    ops: usize,
+    rounds: usize,
+    ours: &dyn Fn(),
+    peer: &dyn Fn(),
+) -> (Samples, Samples) {
+    let time = |f: &dyn Fn()| {
+        let start = std::time::Instant::now();
+        for _ in 0..ops {
+            f();
+        }
+        start.elapsed().as_nanos() as f64 / ops as f64
+    };
+    time(ours);
+    time(peer);
+    let (mut o, mut p) = (Samples::default(), Samples::default());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            o.push(time(ours));
+            p.push(time(peer));
+        } else {
+            p.push(time(peer));
+            o.push(time(ours));
+        }
+    }
+    (o, p)
+}

@@ -74,7 +74,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
         summary.methods += service.methods.len();
     }
     let lib = emit_crate::emit_lib(&services);
-    let lib_doc = emit_crate::lib_docs(&services, "");
+    let lib_doc = emit_crate::lib_docs(&services);
     let lib_file = format::format_file("lib.rs", &lib_doc, lib, &Default::default())?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
     files.insert(

@@ -14,8 +14,6 @@ use crate::error::{Error, Result};
 /// Everything the generator reads.
 #[derive(Debug)]
 pub struct References {
-    /// The directory the documents were read from.
-    pub root: PathBuf,
     /// One entry per service with an `api.json`, sorted by service name.
     pub services: Vec<ServiceReference>,
     /// Every schema document, keyed by its `$id` without the trailing `#`.
@@ -66,8 +64,6 @@ pub struct ApiEntry {
     pub description: String,
     pub stability: String,
     #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
     pub input: Option<String>,
     #[serde(default)]
     pub output: Option<String>,
@@ -111,11 +107,7 @@ pub fn load(dir: &Path) -> Result<References> {
     services.sort_by(|a, b| a.api.service_name.cmp(&b.api.service_name));
 
     let schemas = load_schemas(dir)?;
-    Ok(References {
-        root: dir.to_path_buf(),
-        services,
-        schemas,
-    })
+    Ok(References { services, schemas })
 }
 
 /// `https://x/references/queue/v1/api.json` or `/references/queue/v1/api.json` → `queue/v1/api.json`.
@@ -138,8 +130,7 @@ fn parse_api(file: &Path, value: Value) -> Result<ApiReference> {
 
 fn load_schemas(dir: &Path) -> Result<BTreeMap<String, SchemaDocument>> {
     let mut schemas = BTreeMap::new();
-    let root = dir.join("schemas");
-    let mut stack = vec![root.clone()];
+    let mut stack = vec![dir.join("schemas")];
     let mut files = Vec::new();
     while let Some(d) = stack.pop() {
         let entries = std::fs::read_dir(&d).map_err(|e| Error::new(&d, "", e.to_string()))?;

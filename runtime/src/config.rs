@@ -190,6 +190,7 @@ impl ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::fake_env as env;
 
     #[test]
     fn retry_delays_follow_the_formula() {
@@ -207,14 +208,6 @@ mod tests {
 
     #[test]
     fn config_from_env_lookup() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         assert!(ClientConfig::from_lookup(env(&[])).is_err());
         assert!(ClientConfig::from_lookup(env(&[("TASKCLUSTER_ROOT_URL", "")])).is_err());
         let c = ClientConfig::from_lookup(env(&[

@@ -298,8 +298,22 @@ impl Credentials {
     }
 }
 
+/// An environment lookup over fixed pairs, for the `from_lookup` tests.
+#[cfg(test)]
+pub(crate) fn fake_env(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fake_env as env;
     use super::*;
 
     fn at_ms(ms: u64) -> SystemTime {
@@ -447,14 +461,6 @@ mod tests {
 
     #[test]
     fn env_lookup() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         assert_eq!(Credentials::from_lookup(env(&[])).unwrap(), None);
         assert_eq!(
             Credentials::from_lookup(env(&[("TASKCLUSTER_CLIENT_ID", "")])).unwrap(),

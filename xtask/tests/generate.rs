@@ -1,12 +1,14 @@
 //! `cargo xtask generate` on bad input: each case must fail with a message naming the file and
 //! the JSON path, exit non-zero, and leave the output crate exactly as it was.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+
+mod common;
+use common::read_tree;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -23,25 +25,6 @@ fn copy_tree(from: &Path, to: &Path) {
             fs::copy(entry.path(), target).unwrap();
         }
     }
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.insert(
-                    path.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    out
 }
 
 /// Runs `xtask generate --references references --out generated` in `dir`.
@@ -81,7 +64,7 @@ fn fails_cleanly(break_it: impl FnOnce(&Path), expected: &str) {
     // A hand-written file beside the generated ones must survive too.
     fs::create_dir_all(dir.path().join("generated/tests")).unwrap();
     fs::write(dir.path().join("generated/tests/mine.rs"), "// mine\n").unwrap();
-    let before = snapshot(&dir.path().join("generated"));
+    let before = read_tree(&dir.path().join("generated"));
 
     break_it(&dir.path().join("references"));
     let (ok, text) = generate(dir.path());
@@ -92,7 +75,7 @@ fn fails_cleanly(break_it: impl FnOnce(&Path), expected: &str) {
     );
     assert!(!text.contains("panicked"), "no panic: {text}");
     assert_eq!(
-        snapshot(&dir.path().join("generated")),
+        read_tree(&dir.path().join("generated")),
         before,
         "generated/ must be left as it was"
     );

@@ -11,6 +11,9 @@ use std::thread;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+
+mod common;
+use common::read_tree;
 use xtask::import::{SourceKind, import};
 
 fn bundle_path() -> PathBuf {
@@ -42,24 +45,6 @@ fn dest_name(served: &str) -> String {
         .strip_prefix("references/")
         .unwrap_or(served)
         .to_string()
-}
-
-/// Every file under `dir`, by `/`-separated relative path.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            let name = format!("{prefix}{}", entry.file_name().to_str().unwrap());
-            if entry.file_type().unwrap().is_dir() {
-                walk(&entry.path(), &format!("{name}/"), out);
-            } else {
-                out.insert(name, fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, "", &mut out);
-    out
 }
 
 fn lock(tree: &BTreeMap<String, Vec<u8>>) -> Value {
