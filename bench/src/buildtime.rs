@@ -1,12 +1,12 @@
-//! Debug build time of the client crates themselves, dependencies prebuilt.
+//! `cargo check` and debug build time of the client crates themselves, dependencies prebuilt.
 //!
 //! Three scratch crates (each its own workspace, sharing one target dir under
 //! `bench/target/buildtime/`) depend on `tc-client` with all services, on `tc-client` with
-//! only `queue`, and on the published `taskcluster` crate. Their dependencies are built once;
-//! then each measurement runs `cargo clean -p <client crate>` and times `cargo build`, which
-//! rebuilds just that crate (and the empty scratch crate on top). Rounds interleave the
-//! variants. The `+ tc-runtime` variants also clean `tc-runtime`, since our client is split in
-//! two crates where the peer's is one.
+//! only `queue`, and on the published `taskcluster` crate. Their dependencies are built (and
+//! checked) once; then each measurement runs `cargo clean -p <client crate>` and times
+//! `cargo check` or `cargo build`, which redoes just that crate (and the empty scratch crate on
+//! top). Rounds interleave the variants. The `+ tc-runtime` variants also clean `tc-runtime`,
+//! since our client is split in two crates where the peer's is one.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,8 +88,29 @@ fn cargo(target: &Path, project: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// Seconds per debug build of each of [`VARIANTS`].
-pub fn measure(bench_dir: &Path, workspace: &Path, rounds: usize) -> anyhow::Result<Vec<Samples>> {
+/// What is timed: `cargo check` or `cargo build` (debug).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Check,
+    Build,
+}
+
+impl Step {
+    pub fn command(self) -> &'static str {
+        match self {
+            Step::Check => "check",
+            Step::Build => "build",
+        }
+    }
+}
+
+/// Seconds per `step` of each of [`VARIANTS`].
+pub fn measure(
+    bench_dir: &Path,
+    workspace: &Path,
+    step: Step,
+    rounds: usize,
+) -> anyhow::Result<Vec<Samples>> {
     let root: PathBuf = bench_dir.join("target/buildtime");
     let target = root.join("target");
     let lock = bench_dir.join("Cargo.lock");
@@ -112,8 +133,8 @@ pub fn measure(bench_dir: &Path, workspace: &Path, rounds: usize) -> anyhow::Res
     )?;
     write_project(&root.join("peer"), "peer", "taskcluster = \"114\"", &lock)?;
     for project in ["ours-all", "ours-queue", "peer"] {
-        eprintln!("  prebuilding dependencies of {project} ...");
-        timed(&mut cargo(&target, &root.join(project), &["build"]))?;
+        eprintln!("  prebuilding dependencies of {project} ({}) ...", step.command());
+        timed(&mut cargo(&target, &root.join(project), &[step.command()]))?;
     }
     let mut samples = vec![Samples::default(); VARIANTS.len()];
     for round in 0..rounds {
@@ -126,7 +147,7 @@ pub fn measure(bench_dir: &Path, workspace: &Path, rounds: usize) -> anyhow::Res
                 clean.extend(["-p", p]);
             }
             timed(&mut cargo(&target, &project, &clean))?;
-            let run = timed(&mut cargo(&target, &project, &["build"]))?;
+            let run = timed(&mut cargo(&target, &project, &[step.command()]))?;
             samples[i].push(run.wall.as_secs_f64());
         }
     }
