@@ -1,18 +1,19 @@
 //! Stage 5: emit a service's client struct, its methods and their query structs.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::model::{HttpMethod, Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
 
 /// The service module: client struct, methods, query structs; types live in `types`.
-pub fn emit_client(service: &Service) -> TokenStream {
+pub fn emit_client(service: &Service, has_wire: bool) -> TokenStream {
     let client = ident(&service.client);
     let name = &service.name;
     let version = &service.api_version;
     let struct_doc = format!(
         "Client for the {} (`{name}/{version}`).\n\nBuild it once from a \
-         [`ClientConfig`] and share it; it is cheap to clone.",
+         [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: \
+         `.await` it for the result, or take its `url()` or `signed_url(ttl)`.",
         service.title
     );
     let methods = service.methods.iter().map(emit_method);
@@ -21,24 +22,18 @@ pub fn emit_client(service: &Service) -> TokenStream {
         .iter()
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(service, m));
-    let uses_duration = service.methods.iter().any(|m| m.http == HttpMethod::Get);
-    let get_imports = uses_duration.then(|| quote!(Request,));
-    let duration = uses_duration.then(|| {
-        quote!(
-            use std::time::Duration;
-        )
-    });
     let uses_escape = service
         .methods
         .iter()
         .any(|m| m.path.iter().any(|p| matches!(p, PathPart::Param(_))));
     let escape = uses_escape.then(|| quote!(escape,));
 
+    let wire = has_wire.then(|| quote!(mod wire;));
     quote! {
         pub mod types;
+        #wire
 
-        #duration
-        use tc_runtime::{#escape Client, ClientConfig, Method, #get_imports Result};
+        use tc_runtime::{#escape Call, Client, ClientConfig, Method};
 
         #[doc = #struct_doc]
         #[derive(Clone, Debug)]
@@ -68,14 +63,10 @@ fn emit_method(method: &Method) -> TokenStream {
     let doc = method_doc(method);
     let deprecated = (method.stability == Stability::Deprecated)
         .then(|| quote!(#[deprecated(note = "deprecated in the Taskcluster API reference")]));
-    let args: Vec<TokenStream> = method
-        .args
-        .iter()
-        .map(|a| {
-            let name = ident(&a.ident);
-            quote!(#name: &str)
-        })
-        .collect();
+    let args = method.args.iter().map(|a| {
+        let name = ident(&a.ident);
+        quote!(#name: &str)
+    });
     let query_arg = (!method.query.is_empty()).then(|| {
         let ty = ident(&method.query_struct());
         quote!(query: &#ty,)
@@ -84,65 +75,21 @@ fn emit_method(method: &Method) -> TokenStream {
         let ty = ident(ty);
         quote!(payload: &types::#ty,)
     });
-    let output = match &method.output {
+    let (output, call) = match &method.output {
         Some(ty) => {
             let ty = ident(ty);
-            quote!(types::#ty)
+            (quote!(types::#ty), quote!(.call()))
         }
-        None => quote!(()),
+        None => (quote!(()), quote!(.call_empty())),
     };
     let body = method.input.as_ref().map(|_| quote!(.json(payload)));
-    let send = match method.output {
-        Some(_) => quote!(.send().await),
-        None => quote!(.send_empty().await),
-    };
     let request = request_expr(method);
-    let signature = quote! {
+    quote! {
         #[doc = #doc]
         #alias
         #deprecated
-        pub async fn #function(&self, #(#args,)* #query_arg #payload_arg) -> Result<#output>
-    };
-    if method.http != HttpMethod::Get {
-        return quote!(#signature { #request #body #send });
-    }
-
-    // A GET is sent, or handed out as a URL, signed or not: one private builder serves all three.
-    let builder = format_ident!("{}_request", method.function);
-    let arg_names = method.args.iter().map(|a| ident(&a.ident));
-    let query_name = (!method.query.is_empty()).then(|| quote!(query,));
-    let call = quote!(self.#builder(#(#arg_names,)* #query_name));
-    let url_fn = format_ident!("{}_url", method.function);
-    let signed_fn = format_ident!("{}_signed_url", method.function);
-    let url_doc = format!(
-        "The URL of [`Self::{}`], unsigned: for resources anyone may read, or to hand to a \
-         client that signs itself.",
-        method.function
-    );
-    let signed_doc = format!(
-        "The URL of [`Self::{}`] with a Hawk signature (bewit) valid for `ttl`, to hand to a \
-         client without credentials.",
-        method.function
-    );
-    quote! {
-        fn #builder(&self, #(#args,)* #query_arg) -> Request<'_> {
-            #request
-        }
-
-        #signature {
-            #call #body #send
-        }
-
-        #[doc = #url_doc]
-        #deprecated
-        pub fn #url_fn(&self, #(#args,)* #query_arg) -> Result<String> {
-            #call.url()
-        }
-
-        #[doc = #signed_doc]
-        #deprecated
-        pub fn #signed_fn(&self, #(#args,)* #query_arg ttl: Duration) -> Result<String> {
-            #call.signed_url(ttl)
+        pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> Call<'_, #output> {
+            #request #body #call
         }
     }
 }

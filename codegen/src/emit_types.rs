@@ -1,58 +1,443 @@
-//! Stage 4: emit Rust types for a service's resolved schemas, through typify.
+//! Stage 4: a service's `types.rs`: the structs, enums and unions of [`typedefs`], their
+//! constructors and `with_*` setters, and the string enums' conversions.
+//!
+//! Every type follows the same rules, documented once in the generated crate's docs:
+//! `Type::new(required fields…)`, `with_<field>(value)` for the optional ones (taking anything
+//! that converts: `&str` for strings and enums, `json!(…)` for free-form JSON, arrays for lists),
+//! public fields, `Default` when nothing is required, `#[non_exhaustive]` so that a newer
+//! reference may add fields and variants without breaking code written against this one.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::collections::BTreeMap;
 
-use proc_macro2::TokenStream;
-use schemars::schema::Schema;
-use typify::{TypeSpace, TypeSpaceSettings};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
 
-use crate::error::{Error, Result};
-use crate::polish;
-use crate::resolve::ResolvedSchemas;
+use crate::paths::{Item, Paths};
+use crate::typedefs::{
+    Field, Kind, Presence, StringEnum, Struct, Ty, TypeDef, UNKNOWN_FIELDS, UNKNOWN_VARIANT, Union,
+};
 
-/// The Rust items (structs, enums) for `resolved`; `origin` names the service's schemas in errors.
-pub fn emit_types(origin: &str, resolved: &ResolvedSchemas) -> Result<TokenStream> {
-    let mut definitions = Vec::with_capacity(resolved.definitions.len());
-    for (name, body) in &resolved.definitions {
-        let schema: Schema = serde_json::from_value(body.clone()).map_err(|e| {
-            Error::new(
-                origin,
-                format!("/definitions/{name}"),
-                format!("not a schema: {e}"),
-            )
-        })?;
-        definitions.push((name.clone(), schema));
+pub(crate) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// How the emitters write types: plain names with imports, `types::` before generated names
+/// outside `types.rs`.
+pub(crate) struct TypeWriter<'a> {
+    pub(crate) paths: &'a Paths,
+    pub(crate) prefix: Option<TokenStream>,
+    /// Kind of every generated type, by name.
+    pub(crate) kinds: BTreeMap<&'a str, &'a Kind>,
+}
+
+impl TypeWriter<'_> {
+    pub(crate) fn ty(&self, ty: &Ty) -> TokenStream {
+        let p = self.paths;
+        match ty {
+            Ty::Named(name) => {
+                let name = ident(name);
+                match &self.prefix {
+                    Some(prefix) => quote!(#prefix::#name),
+                    None => quote!(#name),
+                }
+            }
+            Ty::String => p.get(Item::String),
+            Ty::Bool => quote!(bool),
+            Ty::I64 => quote!(i64),
+            Ty::U64 => quote!(u64),
+            Ty::F64 => quote!(f64),
+            Ty::Number => p.get(Item::Number),
+            Ty::DateTime => {
+                let (dt, utc) = (p.get(Item::DateTime), p.get(Item::Utc));
+                quote!(#dt<#utc>)
+            }
+            Ty::Json => p.get(Item::Value),
+            Ty::Vec(t) => {
+                let (v, t) = (p.get(Item::Vec), self.ty(t));
+                quote!(#v<#t>)
+            }
+            Ty::Map(t) => {
+                let (m, s, t) = (p.get(Item::BTreeMap), p.get(Item::String), self.ty(t));
+                quote!(#m<#s, #t>)
+            }
+            Ty::Box(t) => {
+                let (b, t) = (p.get(Item::Box), self.ty(t));
+                quote!(#b<#t>)
+            }
+            Ty::Nullable(t) => {
+                let (o, t) = (p.get(Item::Option), self.ty(t));
+                quote!(#o<#t>)
+            }
+        }
     }
 
-    let mut settings = TypeSpaceSettings::default();
-    settings.with_derive("PartialEq".to_owned());
-    let mut space = TypeSpace::new(&settings);
-    // typify reports some unsupported schemas by panicking; treat that like any bad input.
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        space.add_ref_types(definitions)?;
-        Ok::<_, typify::Error>(space.to_stream())
-    }));
-    match outcome {
-        Ok(Ok(tokens)) => {
-            let mut file: syn::File = syn::parse2(tokens).map_err(|e| {
-                Error::new(
-                    origin,
-                    "",
-                    format!("typify emitted Rust that does not parse: {e}"),
-                )
-            })?;
-            polish::derive_enum_defaults(&mut file);
-            polish::trim_string_enums(&mut file);
-            Ok(quote::quote!(#file))
+    /// The declared type of a field.
+    pub(crate) fn field_ty(&self, field: &Field) -> TokenStream {
+        let ty = self.ty(&field.ty);
+        let o = self.paths.get(Item::Option);
+        match field.presence {
+            Presence::Required => ty,
+            Presence::Optional | Presence::RequiredNullable => quote!(#o<#ty>),
+            Presence::OptionalNullable => quote!(#o<#o<#ty>>),
         }
-        Ok(Err(e)) => Err(Error::new(origin, "", format!("typify: {e}"))),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown panic");
-            Err(Error::new(origin, "", format!("typify failed: {message}")))
+    }
+
+    /// Whether values of `ty` are taken as `impl Into<ty>` by constructors and setters.
+    fn converts(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::String | Ty::Json => true,
+            Ty::Named(n) => matches!(self.kinds.get(n.as_str()), Some(Kind::Enum(_))),
+            _ => false,
+        }
+    }
+
+    /// The parameter type a constructor or setter takes for a value of `ty`, and the expression
+    /// that turns the parameter `name` into the value.
+    fn param(&self, ty: &Ty, name: &Ident) -> (TokenStream, TokenStream) {
+        let into = |t: &Ty| {
+            let t = self.ty(t);
+            quote!(impl Into<#t>)
+        };
+        match ty {
+            t if self.converts(t) => (into(t), quote!(#name.into())),
+            Ty::Vec(item) if self.converts(item) => {
+                let item = into(item);
+                (
+                    quote!(impl IntoIterator<Item = #item>),
+                    quote!(#name.into_iter().map(Into::into).collect()),
+                )
+            }
+            Ty::Vec(item) => {
+                let item = self.ty(item);
+                (
+                    quote!(impl IntoIterator<Item = #item>),
+                    quote!(#name.into_iter().collect()),
+                )
+            }
+            Ty::Map(value) => {
+                let s = self.paths.get(Item::String);
+                let (value_ty, value_expr) = if self.converts(value) {
+                    (into(value), quote!(v.into()))
+                } else {
+                    (self.ty(value), quote!(v))
+                };
+                (
+                    quote!(impl IntoIterator<Item = (impl Into<#s>, #value_ty)>),
+                    quote!(#name.into_iter().map(|(k, v)| (k.into(), #value_expr)).collect()),
+                )
+            }
+            Ty::Box(inner) => {
+                let b = self.paths.get(Item::Box);
+                (self.ty(inner), quote!(#b::new(#name)))
+            }
+            other => (self.ty(other), quote!(#name)),
+        }
+    }
+}
+
+/// The items of `types.rs`, imports first.
+pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
+    let paths = Paths::new(defs.iter().map(|d| d.name.clone()));
+    let writer = TypeWriter {
+        paths: &paths,
+        prefix: None,
+        kinds: defs.iter().map(|d| (d.name.as_str(), &d.kind)).collect(),
+    };
+    let items: Vec<TokenStream> = defs
+        .iter()
+        .map(|def| {
+            let doc = def.doc.as_deref().unwrap_or_default();
+            let doc = (!doc.is_empty()).then(|| quote!(#[doc = #doc]));
+            let name = ident(&def.name);
+            match &def.kind {
+                Kind::Struct(s) => emit_struct(&writer, &name, doc, s),
+                Kind::Enum(e) => emit_enum(&writer, &name, doc, e),
+                Kind::Union(u) => emit_union(&writer, &name, doc, u),
+                Kind::Alias(ty) => {
+                    let ty = writer.ty(ty);
+                    quote! {
+                        #doc
+                        pub type #name = #ty;
+                    }
+                }
+            }
+        })
+        .collect();
+    let uses_fmt = defs.iter().any(|d| match &d.kind {
+        Kind::Enum(_) => true,
+        Kind::Struct(s) => s.has_secrets(),
+        _ => false,
+    });
+    let fmt = uses_fmt.then(|| quote!(use std::fmt;));
+    let imports = paths.imports();
+    quote! {
+        #fmt
+        #imports
+        #(#items)*
+    }
+}
+
+fn field_doc(field: &Field) -> String {
+    let mut doc = field.doc.clone().unwrap_or_default();
+    if let Some(value) = &field.constant {
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("Always `{value:?}`."));
+    }
+    if let Some(default) = &field.default {
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("When unset, the service uses `{default}`."));
+    }
+    doc
+}
+
+fn emit_struct(
+    w: &TypeWriter<'_>,
+    name: &Ident,
+    doc: Option<TokenStream>,
+    s: &Struct,
+) -> TokenStream {
+    let map = w.paths.get(Item::Map);
+    let string = w.paths.get(Item::String);
+    let value = w.paths.get(Item::Value);
+    let unknown = ident(UNKNOWN_FIELDS);
+    let fields = s.fields.iter().map(|f| {
+        let field = ident(&f.ident);
+        let ty = w.field_ty(f);
+        let doc = field_doc(f);
+        let doc = (!doc.is_empty()).then(|| quote!(#[doc = #doc]));
+        quote! {
+            #doc
+            pub #field: #ty,
+        }
+    });
+    let unknown_doc = "Properties this version of the client does not know (from a newer service):\n\
+                       kept when read and written back unchanged.";
+
+    // `new(required…)`.
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for (i, f) in s.fields.iter().enumerate() {
+        let field = ident(&f.ident);
+        if s.required.contains(&i) {
+            continue;
+        }
+        match (&f.constant, f.presence) {
+            (Some(value), Presence::Required) => inits.push(quote!(#field: #value.to_owned())),
+            _ => inits.push(quote!(#field: None)),
+        }
+    }
+    let mut required_inits = Vec::new();
+    for &i in &s.required {
+        let f = &s.fields[i];
+        let field = ident(&f.ident);
+        let (ty, expr) = match f.presence {
+            Presence::RequiredNullable => (w.field_ty(f), quote!(#field)),
+            _ => w.param(&f.ty, &field),
+        };
+        params.push(quote!(#field: #ty));
+        if field == expr.to_string() {
+            required_inits.push(quote!(#field));
+        } else {
+            required_inits.push(quote!(#field: #expr));
+        }
+    }
+    let article = if name.to_string().starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "An"
+    } else {
+        "A"
+    };
+    let new_doc = if s.required.is_empty() {
+        format!("{article} `{name}` with every field unset.")
+    } else {
+        let names: Vec<String> = s
+            .required
+            .iter()
+            .map(|&i| format!("`{}`", s.fields[i].ident))
+            .collect();
+        format!(
+            "{article} `{name}` from its required fields ({}); set the others with the `with_*` \
+             methods.",
+            names.join(", ")
+        )
+    };
+    let setters = s
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| {
+            !s.required.contains(i) && !(f.constant.is_some() && f.presence == Presence::Required)
+        })
+        .map(|(_, f)| {
+            let field = ident(&f.ident);
+            let setter = format_ident!("with_{}", f.ident);
+            let (ty, expr) = match f.presence {
+                Presence::OptionalNullable => {
+                    let o = w.paths.get(Item::Option);
+                    let ty = w.ty(&f.ty);
+                    (quote!(#o<#ty>), quote!(#field))
+                }
+                _ => w.param(&f.ty, &field),
+            };
+            let doc = format!("Sets [`{}`](Self::{}).", f.ident, f.ident);
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, #field: #ty) -> Self {
+                    self.#field = Some(#expr);
+                    self
+                }
+            }
+        });
+    // Clippy's limit, 7: more is what the schema requires, not a design choice here.
+    let many = (params.len() > 7).then(|| {
+        quote!(#[allow(clippy::too_many_arguments, reason = "one argument per required field")])
+    });
+    let default = s.required.is_empty().then(|| quote!(Default,));
+    let debug = if s.has_secrets() {
+        let shown = s.fields.iter().map(|f| {
+            let field = ident(&f.ident);
+            let label = &f.ident;
+            match (f.secret, f.presence) {
+                (false, _) => quote!(.field(#label, &self.#field)),
+                (true, Presence::Required) => quote!(.field(#label, &"***")),
+                (true, _) => quote!(.field(#label, &self.#field.as_ref().map(|_| "***"))),
+            }
+        });
+        let label = name.to_string();
+        Some(quote! {
+            impl fmt::Debug for #name {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_struct(#label)
+                        #(#shown)*
+                        .field("unknown_fields", &self.#unknown.keys().collect::<Vec<_>>())
+                        .finish()
+                }
+            }
+        })
+    } else {
+        None
+    };
+    let derive_debug = debug.is_none().then(|| quote!(Debug,));
+    quote! {
+        #doc
+        #[derive(Clone, #derive_debug #default PartialEq)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+            #[doc = #unknown_doc]
+            pub #unknown: #map<#string, #value>,
+        }
+
+        impl #name {
+            #[doc = #new_doc]
+            #many
+            pub fn new(#(#params),*) -> Self {
+                #name {
+                    #(#required_inits,)*
+                    #(#inits,)*
+                    #unknown: #map::new(),
+                }
+            }
+
+            #(#setters)*
+        }
+
+        #debug
+    }
+}
+
+fn emit_enum(w: &TypeWriter<'_>, name: &Ident, doc: Option<TokenStream>, e: &StringEnum) -> TokenStream {
+    let unknown = ident(UNKNOWN_VARIANT);
+    let string = w.paths.get(Item::String);
+    let variants = e.variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        let doc = format!("`{value}`");
+        quote! {
+            #[doc = #doc]
+            #variant,
+        }
+    });
+    let to_str = e.variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        quote!(#name::#variant => #value,)
+    });
+    let from_str = e.variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        quote!(#value => #name::#variant,)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, Eq, Hash, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #[doc = "A value this version of the client does not know, as received."]
+            #unknown(#string),
+        }
+
+        impl #name {
+            #[doc = "The value as the service writes it."]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    #name::#unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => #name::#unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl fmt::Display for #name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+fn emit_union(w: &TypeWriter<'_>, name: &Ident, doc: Option<TokenStream>, u: &Union) -> TokenStream {
+    let value = w.paths.get(Item::Value);
+    let unknown = ident(UNKNOWN_VARIANT);
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.ident);
+        let ty = w.ty(&v.ty);
+        let mut text = v.doc.clone().unwrap_or_default();
+        if let (Some(tag), Some(tag_value)) = (&u.tag, &v.tag_value) {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&format!("`{tag}` is `{tag_value}`."));
+        }
+        let doc = (!text.is_empty()).then(|| quote!(#[doc = #text]));
+        quote! {
+            #doc
+            #variant(#ty),
+        }
+    });
+    let unknown_doc = match &u.tag {
+        Some(tag) => format!(
+            "A `{tag}` this version of the client does not know: the value as received."
+        ),
+        None => "A shape this version of the client does not know: the value as received.".into(),
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #[doc = #unknown_doc]
+            #unknown(#value),
         }
     }
 }

@@ -4,8 +4,9 @@
 //!
 //! 1. [`load`]: read `manifest.json`, each `api.json` and every schema;
 //! 2. [`resolve`]: per service, bundle the reachable schemas into uniquely named definitions;
-//! 3. [`model`]: services and methods, with the type names of their bodies;
-//! 4. [`emit_types`]: Rust types through typify;
+//! 3. [`model`]: services and methods, with the type names of their bodies, and
+//!    [`typedefs`]: the Rust types those schemas describe;
+//! 4. [`emit_types`] and [`emit_wire`]: the types, and how they read and write JSON;
 //! 5. [`emit_client`] and [`emit_crate`]: client structs, methods, `lib.rs`, `Cargo.toml`;
 //! 6. [`format`](mod@format): prettyplease, then rustfmt, so the output is what `cargo fmt` keeps;
 //! 7. [`write`](mod@write): swap the new files in, all or nothing.
@@ -15,13 +16,17 @@
 pub mod emit_client;
 pub mod emit_crate;
 pub mod emit_types;
+pub mod emit_wire;
 pub mod error;
 pub mod format;
+mod idents;
 pub mod load;
 pub mod model;
-mod polish;
+mod paths;
 pub mod resolve;
 mod sanitize;
+mod subschemas;
+pub mod typedefs;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -57,19 +62,31 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     };
     for service in &services {
         let origin = format!("{}/schemas/{}", references_dir.display(), service.name);
-        let types = emit_types::emit_types(&origin, &service.schemas)?;
-        let names = &service.schemas.nested_names;
+        let defs = typedefs::build(&origin, &service.schemas)?;
         let dir = PathBuf::from("src").join(&service.module);
         let module_origin = service.file.display().to_string();
+        let no_titles = Default::default();
 
         let types_doc = format!("Request and response types of the {}.", service.title);
-        let types_file = format::format_file(&origin, &types_doc, types, names)?;
+        let types = emit_types::emit_types(&defs);
+        let types_file = format::format_file(&origin, &types_doc, types, &no_titles)?;
         summary.types += count_types(&types_file);
         files.insert(dir.join("types.rs"), types_file);
 
-        let client = emit_client::emit_client(service);
+        let wire = emit_wire::emit_wire(&defs);
+        let has_wire = !wire.is_empty();
+        if has_wire {
+            let wire_doc = format!(
+                "How the types of the {} read and write JSON (see [`tc_runtime::wire`]).",
+                service.title
+            );
+            let wire_file = format::format_file(&origin, &wire_doc, wire, &no_titles)?;
+            files.insert(dir.join("wire.rs"), wire_file);
+        }
+
+        let client = emit_client::emit_client(service, has_wire);
         let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
-        let client_file = format::format_file(&module_origin, &module_doc, client, names)?;
+        let client_file = format::format_file(&module_origin, &module_doc, client, &no_titles)?;
         files.insert(dir.join("mod.rs"), client_file);
         summary.methods += service.methods.len();
     }
@@ -89,6 +106,8 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
 fn count_types(source: &str) -> usize {
     source
         .lines()
-        .filter(|l| l.starts_with("pub struct ") || l.starts_with("pub enum "))
+        .filter(|l| {
+            l.starts_with("pub struct ") || l.starts_with("pub enum ") || l.starts_with("pub type ")
+        })
         .count()
 }

@@ -1,11 +1,11 @@
-//! Rewrites schema constructs that typify cannot take, or that make poor client types.
+//! Rewrites schema constructs that make poor client types.
 //!
 //! A client does not validate what the server will validate anyway, and must not reject what a
-//! newer server sends: string constraints (`pattern`, lengths, formats other than `date-time`)
-//! and `uniqueItems` are dropped, and objects accept unknown properties (`additionalProperties:
-//! false` is dropped).
+//! newer server sends: string constraints (`pattern`, lengths, formats other than `date-time`),
+//! `uniqueItems`, `not` and the value lists of non-string enums (`version: {enum: [1]}`) are
+//! dropped, and objects accept unknown properties (`additionalProperties: false` is dropped).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Sanitizes one definition body in place.
 pub(crate) fn definition(schema: &mut Value) {
@@ -26,6 +26,17 @@ pub(crate) fn definition(schema: &mut Value) {
     }
     if map.get("format").and_then(Value::as_str) != Some("date-time") {
         map.remove("format");
+    }
+    map.remove("not");
+    // Only string enums become Rust enums; a list of numbers is a number.
+    if let Some(Value::Array(values)) = map.get("enum")
+        && !values.iter().all(Value::is_string)
+    {
+        map.remove("enum");
+    }
+    // A property that may never be present (`{"not": {}}`) is no field at all.
+    if let Some(Value::Object(properties)) = map.get_mut("properties") {
+        properties.retain(|_, p| p.get("not").is_none_or(|n| !is_anything(n)));
     }
     // `deny_unknown_fields` would make a client reject what a newer server adds.
     if map.get("additionalProperties") == Some(&Value::Bool(false)) {
@@ -64,21 +75,29 @@ pub(crate) fn definition(schema: &mut Value) {
     }
 }
 
-/// Reshapes unions once names are set: a union whose branches became identical (they differed
-/// only in dropped constraints, like `ipv4`/`ipv6` formats) is just that branch, and `anyOf`
-/// becomes `oneOf`, which typify renders as an enum (the first branch that matches wins) instead
-/// of a struct of optional flattened parts.
+/// Whether a schema allows every value (`{}` or `true`).
+fn is_anything(schema: &Value) -> bool {
+    match schema {
+        Value::Bool(b) => *b,
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// Reshapes unions once names are set:
+/// - `null` among a union's branches or a `type` list makes the rest nullable (`x-nullable`);
+/// - `allOf` merges the properties of its object branches (constraints it adds beyond them are
+///   the server's to check);
+/// - a union whose branches became identical (they differed only in dropped constraints, like
+///   `ipv4`/`ipv6` formats) is just that branch;
+/// - `anyOf` becomes `oneOf`: an enum where the best-fitting branch wins.
 pub(crate) fn unions(schema: &mut Value) {
+    crate::subschemas::for_each_mut(schema, &mut |_, child| unions(child));
     let Value::Object(map) = schema else {
         return;
     };
-    for child in map.values_mut() {
-        match child {
-            Value::Object(_) => unions(child),
-            Value::Array(items) => items.iter_mut().for_each(unions),
-            _ => {}
-        }
-    }
+    nullable(map);
+    merge_all_of(map);
     for key in ["oneOf", "anyOf"] {
         let Some(Value::Array(branches)) = map.get(key) else {
             continue;
@@ -112,4 +131,69 @@ fn shape(branch: &Value) -> Value {
         map.remove("description");
     }
     shape
+}
+
+/// Moves `null` out of `type` lists and union branches into `x-nullable`.
+fn nullable(map: &mut Map<String, Value>) {
+    let is_null = |v: &Value| v.as_str() == Some("null");
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        if types.iter().any(is_null) {
+            types.retain(|t| !is_null(t));
+            map.insert("x-nullable".into(), Value::Bool(true));
+        }
+        if let Some(Value::Array(types)) = map.get("type")
+            && let [only] = types.as_slice()
+        {
+            let only = only.clone();
+            map.insert("type".into(), only);
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = map.get_mut(key) {
+            let before = branches.len();
+            branches.retain(|b| b.get("type").is_none_or(|t| !is_null(t)));
+            if branches.len() < before {
+                map.insert("x-nullable".into(), Value::Bool(true));
+            }
+        }
+    }
+}
+
+/// Merges the object branches of `allOf` into the schema itself.
+fn merge_all_of(map: &mut Map<String, Value>) {
+    let Some(Value::Array(branches)) = map.remove("allOf") else {
+        return;
+    };
+    for branch in branches {
+        let Value::Object(branch) = branch else {
+            continue;
+        };
+        if let Some(Value::Object(props)) = branch.get("properties") {
+            let target = map
+                .entry("properties")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(target) = target {
+                for (k, v) in props {
+                    target.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        if let Some(Value::Array(required)) = branch.get("required") {
+            let target = map
+                .entry("required")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(target) = target {
+                for r in required {
+                    if !target.contains(r) {
+                        target.push(r.clone());
+                    }
+                }
+            }
+        }
+        if !map.contains_key("type")
+            && let Some(t) = branch.get("type")
+        {
+            map.insert("type".into(), t.clone());
+        }
+    }
 }

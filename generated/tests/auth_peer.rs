@@ -26,10 +26,7 @@ fn auth(port: u16, credentials: Credentials) -> Auth {
 }
 
 fn request(client_scopes: &[&str], required_scopes: &[&str]) -> TestAuthenticateRequest {
-    TestAuthenticateRequest {
-        client_scopes: strings(client_scopes),
-        required_scopes: strings(required_scopes),
-    }
+    TestAuthenticateRequest::new(client_scopes.iter().copied(), required_scopes.iter().copied())
 }
 
 #[tokio::test]

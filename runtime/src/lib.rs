@@ -38,6 +38,7 @@
 //! Every request is signed afresh (new timestamp and nonce) on each attempt, over the full path
 //! *and query string*, and JSON bodies carry a Hawk payload hash.
 
+mod call;
 mod client;
 mod config;
 pub mod credentials;
@@ -45,7 +46,9 @@ mod error;
 pub mod hawk;
 mod request;
 pub mod urls;
+pub mod wire;
 
+pub use call::Call;
 pub use client::Client;
 pub use config::{ClientConfig, DEFAULT_TIMEOUT, RetryConfig};
 pub use credentials::{Certificate, Credentials};

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use heck::ToPascalCase;
 use serde_json::{Map, Value};
 
-use super::refs::is_literal_keyword;
 use super::{Location, is_named_kind};
 use crate::error::pointer_token;
 
@@ -305,26 +304,18 @@ pub(super) fn fold_title_into_description(map: &mut Map<String, Value>) {
     map.insert("description".into(), Value::String(description));
 }
 
-/// Removes the titles this stage did not set (typify would otherwise name types after them),
-/// folding each into the description; removes the `x-named` markers.
+/// Removes the titles this stage did not set (the type emitter would otherwise name types after
+/// them), folding each into the description; removes the `x-named` markers.
 pub(super) fn strip_titles_of_unnamed(node: &mut Value, is_root: bool) {
-    match node {
-        Value::Object(map) => {
-            let named = map.remove("x-named").is_some();
-            if !named && !is_root {
-                fold_title_into_description(map);
-            }
-            for (key, child) in map.iter_mut() {
-                if !is_literal_keyword(key) {
-                    strip_titles_of_unnamed(child, false);
-                }
-            }
+    if let Value::Object(map) = node {
+        let named = map.remove("x-named").is_some();
+        if !named && !is_root {
+            fold_title_into_description(map);
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|c| strip_titles_of_unnamed(c, false)),
-        _ => {}
     }
+    crate::subschemas::for_each_mut(node, &mut |_, child| {
+        strip_titles_of_unnamed(child, false)
+    });
 }
 
 #[cfg(test)]

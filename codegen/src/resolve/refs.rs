@@ -198,8 +198,8 @@ pub(super) fn rewrite_refs(node: &mut Value, names: &BTreeMap<Location, String>)
             if let Some(Value::String(reference)) = map.get_mut("$ref") {
                 let target = split_location(reference);
                 *reference = format!("#/definitions/{}", names[&target]);
-                // typify reads a `$ref` with siblings as an `allOf`; keep the ref alone.
-                map.retain(|k, _| k == "$ref");
+                // What the referring place says about the value; the rest is the target's.
+                map.retain(|k, _| matches!(k.as_str(), "$ref" | "description" | "title" | "default"));
                 return;
             }
             for (key, child) in map.iter_mut() {

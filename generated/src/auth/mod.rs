@@ -10,12 +10,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Auth Service (`auth/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Auth {
     client: Client,
@@ -29,80 +30,34 @@ impl Auth {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
-    }
-
-    fn list_clients_request(&self, query: &ListClientsQuery) -> Request<'_> {
+    pub fn version(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("clients/"))
-            .query("prefix", query.prefix.as_deref())
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// List Clients
@@ -121,30 +76,13 @@ impl Auth {
     ///
     /// `auth:list-clients`
     #[doc(alias = "listClients")]
-    pub async fn list_clients(
-        &self,
-        query: &ListClientsQuery,
-    ) -> Result<types::ListClientResponse> {
-        self.list_clients_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_clients`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_clients_url(&self, query: &ListClientsQuery) -> Result<String> {
-        self.list_clients_request(query).url()
-    }
-
-    /// The URL of [`Self::list_clients`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_clients_signed_url(
-        &self,
-        query: &ListClientsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_clients_request(query).signed_url(ttl)
-    }
-
-    fn client_request(&self, client_id: &str) -> Request<'_> {
+    pub fn list_clients(&self, query: &ListClientsQuery) -> Call<'_, types::ListClientResponse> {
         self.client
-            .request(Method::GET, format!("clients/{}", escape(client_id)))
+            .request(Method::GET, String::from("clients/"))
+            .query("prefix", query.prefix.as_deref())
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Get Client
@@ -154,18 +92,10 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:get-client:<clientId>`
-    pub async fn client(&self, client_id: &str) -> Result<types::GetClientResponse> {
-        self.client_request(client_id).send().await
-    }
-
-    /// The URL of [`Self::client`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn client_url(&self, client_id: &str) -> Result<String> {
-        self.client_request(client_id).url()
-    }
-
-    /// The URL of [`Self::client`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn client_signed_url(&self, client_id: &str, ttl: Duration) -> Result<String> {
-        self.client_request(client_id).signed_url(ttl)
+    pub fn client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
+        self.client
+            .request(Method::GET, format!("clients/{}", escape(client_id)))
+            .call()
     }
 
     /// Create Client
@@ -189,31 +119,15 @@ impl Auth {
     /// - `auth:create-client:<clientId>`
     /// - For each `scope` in `scopes`: `<scope>`
     #[doc(alias = "createClient")]
-    pub async fn create_client(
+    pub fn create_client(
         &self,
         client_id: &str,
         payload: &types::CreateClientRequest,
-    ) -> Result<types::CreateClientResponse> {
+    ) -> Call<'_, types::CreateClientResponse> {
         self.client
             .request(Method::PUT, format!("clients/{}", escape(client_id)))
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn get_entity_history_request(
-        &self,
-        entity_type: &str,
-        entity_id: &str,
-        query: &GetEntityHistoryQuery,
-    ) -> Request<'_> {
-        self.client
-            .request(
-                Method::GET,
-                format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call()
     }
 
     /// Get Entity History
@@ -224,49 +138,20 @@ impl Auth {
     ///
     /// `auth:audit-history:<entityType>`
     #[doc(alias = "getEntityHistory")]
-    pub async fn get_entity_history(
+    pub fn get_entity_history(
         &self,
         entity_type: &str,
         entity_id: &str,
         query: &GetEntityHistoryQuery,
-    ) -> Result<types::GetEntityHistoryResponse> {
-        self.get_entity_history_request(entity_type, entity_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::get_entity_history`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_entity_history_url(
-        &self,
-        entity_type: &str,
-        entity_id: &str,
-        query: &GetEntityHistoryQuery,
-    ) -> Result<String> {
-        self.get_entity_history_request(entity_type, entity_id, query)
-            .url()
-    }
-
-    /// The URL of [`Self::get_entity_history`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_entity_history_signed_url(
-        &self,
-        entity_type: &str,
-        entity_id: &str,
-        query: &GetEntityHistoryQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_entity_history_request(entity_type, entity_id, query)
-            .signed_url(ttl)
-    }
-
-    fn list_audit_history_request(
-        &self,
-        client_id: &str,
-        query: &ListAuditHistoryQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::GetEntityHistoryResponse> {
         self.client
-            .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
+            .request(
+                Method::GET,
+                format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
+            )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
+            .call()
     }
 
     /// List Audit History
@@ -277,34 +162,16 @@ impl Auth {
     ///
     /// `auth:client-audit-history:<clientId>`
     #[doc(alias = "listAuditHistory")]
-    pub async fn list_audit_history(
+    pub fn list_audit_history(
         &self,
         client_id: &str,
         query: &ListAuditHistoryQuery,
-    ) -> Result<types::GetEntityHistoryResponse> {
-        self.list_audit_history_request(client_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_audit_history`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_audit_history_url(
-        &self,
-        client_id: &str,
-        query: &ListAuditHistoryQuery,
-    ) -> Result<String> {
-        self.list_audit_history_request(client_id, query).url()
-    }
-
-    /// The URL of [`Self::list_audit_history`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_audit_history_signed_url(
-        &self,
-        client_id: &str,
-        query: &ListAuditHistoryQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_audit_history_request(client_id, query)
-            .signed_url(ttl)
+    ) -> Call<'_, types::GetEntityHistoryResponse> {
+        self.client
+            .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Reset `accessToken`
@@ -320,11 +187,10 @@ impl Auth {
     ///
     /// `auth:reset-access-token:<clientId>`
     #[doc(alias = "resetAccessToken")]
-    pub async fn reset_access_token(&self, client_id: &str) -> Result<types::CreateClientResponse> {
+    pub fn reset_access_token(&self, client_id: &str) -> Call<'_, types::CreateClientResponse> {
         self.client
             .request(Method::POST, format!("clients/{}/reset", escape(client_id)))
-            .send()
-            .await
+            .call()
     }
 
     /// Update Client
@@ -341,16 +207,15 @@ impl Auth {
     /// - `auth:update-client:<clientId>`
     /// - For each `scope` in `scopesAdded`: `<scope>`
     #[doc(alias = "updateClient")]
-    pub async fn update_client(
+    pub fn update_client(
         &self,
         client_id: &str,
         payload: &types::CreateClientRequest,
-    ) -> Result<types::GetClientResponse> {
+    ) -> Call<'_, types::GetClientResponse> {
         self.client
             .request(Method::POST, format!("clients/{}", escape(client_id)))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Enable Client
@@ -365,14 +230,13 @@ impl Auth {
     ///
     /// `auth:enable-client:<clientId>`
     #[doc(alias = "enableClient")]
-    pub async fn enable_client(&self, client_id: &str) -> Result<types::GetClientResponse> {
+    pub fn enable_client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("clients/{}/enable", escape(client_id)),
             )
-            .send()
-            .await
+            .call()
     }
 
     /// Disable Client
@@ -386,14 +250,13 @@ impl Auth {
     ///
     /// `auth:disable-client:<clientId>`
     #[doc(alias = "disableClient")]
-    pub async fn disable_client(&self, client_id: &str) -> Result<types::GetClientResponse> {
+    pub fn disable_client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("clients/{}/disable", escape(client_id)),
             )
-            .send()
-            .await
+            .call()
     }
 
     /// Delete Client
@@ -405,15 +268,10 @@ impl Auth {
     ///
     /// `auth:delete-client:<clientId>`
     #[doc(alias = "deleteClient")]
-    pub async fn delete_client(&self, client_id: &str) -> Result<()> {
+    pub fn delete_client(&self, client_id: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("clients/{}", escape(client_id)))
-            .send_empty()
-            .await
-    }
-
-    fn list_roles_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("roles/"))
+            .call_empty()
     }
 
     /// List Roles (no pagination)
@@ -428,25 +286,10 @@ impl Auth {
     ///
     /// `auth:list-roles`
     #[doc(alias = "listRoles")]
-    pub async fn list_roles(&self) -> Result<types::GetAllRolesNoPagination> {
-        self.list_roles_request().send().await
-    }
-
-    /// The URL of [`Self::list_roles`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_roles_url(&self) -> Result<String> {
-        self.list_roles_request().url()
-    }
-
-    /// The URL of [`Self::list_roles`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_roles_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.list_roles_request().signed_url(ttl)
-    }
-
-    fn list_roles2_request(&self, query: &ListRoles2Query) -> Request<'_> {
+    pub fn list_roles(&self) -> Call<'_, types::GetAllRolesNoPagination> {
         self.client
-            .request(Method::GET, String::from("roles2/"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .request(Method::GET, String::from("roles/"))
+            .call()
     }
 
     /// List Roles
@@ -463,25 +306,12 @@ impl Auth {
     ///
     /// `auth:list-roles`
     #[doc(alias = "listRoles2")]
-    pub async fn list_roles2(&self, query: &ListRoles2Query) -> Result<types::GetAllRolesResponse> {
-        self.list_roles2_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_roles2`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_roles2_url(&self, query: &ListRoles2Query) -> Result<String> {
-        self.list_roles2_request(query).url()
-    }
-
-    /// The URL of [`Self::list_roles2`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_roles2_signed_url(&self, query: &ListRoles2Query, ttl: Duration) -> Result<String> {
-        self.list_roles2_request(query).signed_url(ttl)
-    }
-
-    fn list_role_ids_request(&self, query: &ListRoleIdsQuery) -> Request<'_> {
+    pub fn list_roles2(&self, query: &ListRoles2Query) -> Call<'_, types::GetAllRolesResponse> {
         self.client
-            .request(Method::GET, String::from("roleids/"))
+            .request(Method::GET, String::from("roles2/"))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
+            .call()
     }
 
     /// List Role IDs
@@ -496,30 +326,12 @@ impl Auth {
     ///
     /// `auth:list-roles`
     #[doc(alias = "listRoleIds")]
-    pub async fn list_role_ids(
-        &self,
-        query: &ListRoleIdsQuery,
-    ) -> Result<types::GetRoleIdsResponse> {
-        self.list_role_ids_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_role_ids`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_role_ids_url(&self, query: &ListRoleIdsQuery) -> Result<String> {
-        self.list_role_ids_request(query).url()
-    }
-
-    /// The URL of [`Self::list_role_ids`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_role_ids_signed_url(
-        &self,
-        query: &ListRoleIdsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_role_ids_request(query).signed_url(ttl)
-    }
-
-    fn role_request(&self, role_id: &str) -> Request<'_> {
+    pub fn list_role_ids(&self, query: &ListRoleIdsQuery) -> Call<'_, types::GetRoleIdsResponse> {
         self.client
-            .request(Method::GET, format!("roles/{}", escape(role_id)))
+            .request(Method::GET, String::from("roleids/"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Get Role
@@ -530,18 +342,10 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:get-role:<roleId>`
-    pub async fn role(&self, role_id: &str) -> Result<types::GetRoleResponse> {
-        self.role_request(role_id).send().await
-    }
-
-    /// The URL of [`Self::role`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn role_url(&self, role_id: &str) -> Result<String> {
-        self.role_request(role_id).url()
-    }
-
-    /// The URL of [`Self::role`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn role_signed_url(&self, role_id: &str, ttl: Duration) -> Result<String> {
-        self.role_request(role_id).signed_url(ttl)
+    pub fn role(&self, role_id: &str) -> Call<'_, types::GetRoleResponse> {
+        self.client
+            .request(Method::GET, format!("roles/{}", escape(role_id)))
+            .call()
     }
 
     /// Create Role
@@ -562,16 +366,15 @@ impl Auth {
     /// - `auth:create-role:<roleId>`
     /// - For each `scope` in `scopes`: `<scope>`
     #[doc(alias = "createRole")]
-    pub async fn create_role(
+    pub fn create_role(
         &self,
         role_id: &str,
         payload: &types::CreateRoleRequest,
-    ) -> Result<types::GetRoleResponse> {
+    ) -> Call<'_, types::GetRoleResponse> {
         self.client
             .request(Method::PUT, format!("roles/{}", escape(role_id)))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Update Role
@@ -590,16 +393,15 @@ impl Auth {
     /// - `auth:update-role:<roleId>`
     /// - For each `scope` in `scopesAdded`: `<scope>`
     #[doc(alias = "updateRole")]
-    pub async fn update_role(
+    pub fn update_role(
         &self,
         role_id: &str,
         payload: &types::CreateRoleRequest,
-    ) -> Result<types::GetRoleResponse> {
+    ) -> Call<'_, types::GetRoleResponse> {
         self.client
             .request(Method::POST, format!("roles/{}", escape(role_id)))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Delete Role
@@ -611,11 +413,10 @@ impl Auth {
     ///
     /// `auth:delete-role:<roleId>`
     #[doc(alias = "deleteRole")]
-    pub async fn delete_role(&self, role_id: &str) -> Result<()> {
+    pub fn delete_role(&self, role_id: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("roles/{}", escape(role_id)))
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Expand Scopes
@@ -627,17 +428,11 @@ impl Auth {
     ///
     /// `auth:expand-scopes`
     #[doc(alias = "expandScopes")]
-    pub async fn expand_scopes(&self, payload: &types::SetOfScopes) -> Result<types::SetOfScopes> {
+    pub fn expand_scopes(&self, payload: &types::SetOfScopes) -> Call<'_, types::SetOfScopes> {
         self.client
             .request(Method::POST, String::from("scopes/expand"))
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn current_scopes_request(&self) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("scopes/current"))
+            .call()
     }
 
     /// Get Current Scopes
@@ -650,38 +445,10 @@ impl Auth {
     ///
     /// `auth:current-scopes`
     #[doc(alias = "currentScopes")]
-    pub async fn current_scopes(&self) -> Result<types::SetOfScopes> {
-        self.current_scopes_request().send().await
-    }
-
-    /// The URL of [`Self::current_scopes`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn current_scopes_url(&self) -> Result<String> {
-        self.current_scopes_request().url()
-    }
-
-    /// The URL of [`Self::current_scopes`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn current_scopes_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.current_scopes_request().signed_url(ttl)
-    }
-
-    fn aws_s3_credentials_request(
-        &self,
-        level: &str,
-        bucket: &str,
-        prefix: &str,
-        query: &AwsS3CredentialsQuery,
-    ) -> Request<'_> {
+    pub fn current_scopes(&self) -> Call<'_, types::SetOfScopes> {
         self.client
-            .request(
-                Method::GET,
-                format!(
-                    "aws/s3/{}/{}/{}",
-                    escape(level),
-                    escape(bucket),
-                    escape(prefix)
-                ),
-            )
-            .query("format", query.format.as_deref())
+            .request(Method::GET, String::from("scopes/current"))
+            .call()
     }
 
     /// Get Temporary Read/Write Credentials S3
@@ -733,46 +500,25 @@ impl Auth {
     /// Otherwise:
     /// - `auth:aws-s3:read-write:<bucket>/<prefix>`
     #[doc(alias = "awsS3Credentials")]
-    pub async fn aws_s3_credentials(
+    pub fn aws_s3_credentials(
         &self,
         level: &str,
         bucket: &str,
         prefix: &str,
         query: &AwsS3CredentialsQuery,
-    ) -> Result<types::AwsS3CredentialsResponse> {
-        self.aws_s3_credentials_request(level, bucket, prefix, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::aws_s3_credentials`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn aws_s3_credentials_url(
-        &self,
-        level: &str,
-        bucket: &str,
-        prefix: &str,
-        query: &AwsS3CredentialsQuery,
-    ) -> Result<String> {
-        self.aws_s3_credentials_request(level, bucket, prefix, query)
-            .url()
-    }
-
-    /// The URL of [`Self::aws_s3_credentials`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn aws_s3_credentials_signed_url(
-        &self,
-        level: &str,
-        bucket: &str,
-        prefix: &str,
-        query: &AwsS3CredentialsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.aws_s3_credentials_request(level, bucket, prefix, query)
-            .signed_url(ttl)
-    }
-
-    fn azure_accounts_request(&self) -> Request<'_> {
+    ) -> Call<'_, types::AwsS3CredentialsResponse> {
         self.client
-            .request(Method::GET, String::from("azure/accounts"))
+            .request(
+                Method::GET,
+                format!(
+                    "aws/s3/{}/{}/{}",
+                    escape(level),
+                    escape(bucket),
+                    escape(prefix)
+                ),
+            )
+            .query("format", query.format.as_deref())
+            .call()
     }
 
     /// List Accounts Managed by Auth
@@ -786,26 +532,10 @@ impl Auth {
     /// `auth:azure-table:list-accounts`
     #[doc(alias = "azureAccounts")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn azure_accounts(&self) -> Result<types::AzureListAccountResponse> {
-        self.azure_accounts_request().send().await
-    }
-
-    /// The URL of [`Self::azure_accounts`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_accounts_url(&self) -> Result<String> {
-        self.azure_accounts_request().url()
-    }
-
-    /// The URL of [`Self::azure_accounts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_accounts_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.azure_accounts_request().signed_url(ttl)
-    }
-
-    fn azure_tables_request(&self, account: &str, query: &AzureTablesQuery) -> Request<'_> {
+    pub fn azure_accounts(&self) -> Call<'_, types::AzureListAccountResponse> {
         self.client
-            .request(Method::GET, format!("azure/{}/tables", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
+            .request(Method::GET, String::from("azure/accounts"))
+            .call()
     }
 
     /// List Tables in an Account Managed by Auth
@@ -819,41 +549,15 @@ impl Auth {
     /// `auth:azure-table:list-tables:<account>`
     #[doc(alias = "azureTables")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn azure_tables(
+    pub fn azure_tables(
         &self,
         account: &str,
         query: &AzureTablesQuery,
-    ) -> Result<types::AzureListTableResponse> {
-        self.azure_tables_request(account, query).send().await
-    }
-
-    /// The URL of [`Self::azure_tables`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_tables_url(&self, account: &str, query: &AzureTablesQuery) -> Result<String> {
-        self.azure_tables_request(account, query).url()
-    }
-
-    /// The URL of [`Self::azure_tables`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_tables_signed_url(
-        &self,
-        account: &str,
-        query: &AzureTablesQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.azure_tables_request(account, query).signed_url(ttl)
-    }
-
-    fn azure_table_sas_request(&self, account: &str, table: &str, level: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "azure/{}/table/{}/{}",
-                escape(account),
-                escape(table),
-                escape(level)
-            ),
-        )
+    ) -> Call<'_, types::AzureListTableResponse> {
+        self.client
+            .request(Method::GET, format!("azure/{}/tables", escape(account)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .call()
     }
 
     /// Get Shared-Access-Signature for Azure Table
@@ -878,40 +582,23 @@ impl Auth {
     /// - `auth:azure-table:read-write:<account>/<table>`
     #[doc(alias = "azureTableSAS")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn azure_table_sas(
+    pub fn azure_table_sas(
         &self,
         account: &str,
         table: &str,
         level: &str,
-    ) -> Result<types::AzureTableSharedAccessSignature> {
-        self.azure_table_sas_request(account, table, level)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::azure_table_sas`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_table_sas_url(&self, account: &str, table: &str, level: &str) -> Result<String> {
-        self.azure_table_sas_request(account, table, level).url()
-    }
-
-    /// The URL of [`Self::azure_table_sas`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_table_sas_signed_url(
-        &self,
-        account: &str,
-        table: &str,
-        level: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.azure_table_sas_request(account, table, level)
-            .signed_url(ttl)
-    }
-
-    fn azure_containers_request(&self, account: &str, query: &AzureContainersQuery) -> Request<'_> {
+    ) -> Call<'_, types::AzureTableSharedAccessSignature> {
         self.client
-            .request(Method::GET, format!("azure/{}/containers", escape(account)))
-            .query("continuationToken", query.continuation_token.as_deref())
+            .request(
+                Method::GET,
+                format!(
+                    "azure/{}/table/{}/{}",
+                    escape(account),
+                    escape(table),
+                    escape(level)
+                ),
+            )
+            .call()
     }
 
     /// List containers in an Account Managed by Auth
@@ -925,51 +612,15 @@ impl Auth {
     /// `auth:azure-container:list-containers:<account>`
     #[doc(alias = "azureContainers")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn azure_containers(
+    pub fn azure_containers(
         &self,
         account: &str,
         query: &AzureContainersQuery,
-    ) -> Result<types::AzureListContainersResponse> {
-        self.azure_containers_request(account, query).send().await
-    }
-
-    /// The URL of [`Self::azure_containers`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_containers_url(
-        &self,
-        account: &str,
-        query: &AzureContainersQuery,
-    ) -> Result<String> {
-        self.azure_containers_request(account, query).url()
-    }
-
-    /// The URL of [`Self::azure_containers`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_containers_signed_url(
-        &self,
-        account: &str,
-        query: &AzureContainersQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.azure_containers_request(account, query)
-            .signed_url(ttl)
-    }
-
-    fn azure_container_sas_request(
-        &self,
-        account: &str,
-        container: &str,
-        level: &str,
-    ) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "azure/{}/containers/{}/{}",
-                escape(account),
-                escape(container),
-                escape(level)
-            ),
-        )
+    ) -> Call<'_, types::AzureListContainersResponse> {
+        self.client
+            .request(Method::GET, format!("azure/{}/containers", escape(account)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .call()
     }
 
     /// Get Shared-Access-Signature for Azure Container
@@ -994,45 +645,23 @@ impl Auth {
     /// - `auth:azure-container:read-write:<account>/<container>`
     #[doc(alias = "azureContainerSAS")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn azure_container_sas(
+    pub fn azure_container_sas(
         &self,
         account: &str,
         container: &str,
         level: &str,
-    ) -> Result<types::AzureBlobSharedAccessSignature> {
-        self.azure_container_sas_request(account, container, level)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::azure_container_sas`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_container_sas_url(
-        &self,
-        account: &str,
-        container: &str,
-        level: &str,
-    ) -> Result<String> {
-        self.azure_container_sas_request(account, container, level)
-            .url()
-    }
-
-    /// The URL of [`Self::azure_container_sas`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_container_sas_signed_url(
-        &self,
-        account: &str,
-        container: &str,
-        level: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.azure_container_sas_request(account, container, level)
-            .signed_url(ttl)
-    }
-
-    fn sentry_dsn_request(&self, project: &str) -> Request<'_> {
+    ) -> Call<'_, types::AzureBlobSharedAccessSignature> {
         self.client
-            .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
+            .request(
+                Method::GET,
+                format!(
+                    "azure/{}/containers/{}/{}",
+                    escape(account),
+                    escape(container),
+                    escape(level)
+                ),
+            )
+            .call()
     }
 
     /// Get DSN for Sentry Project
@@ -1049,29 +678,10 @@ impl Auth {
     ///
     /// `auth:sentry:<project>`
     #[doc(alias = "sentryDSN")]
-    pub async fn sentry_dsn(&self, project: &str) -> Result<types::SentryDsnResponse> {
-        self.sentry_dsn_request(project).send().await
-    }
-
-    /// The URL of [`Self::sentry_dsn`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn sentry_dsn_url(&self, project: &str) -> Result<String> {
-        self.sentry_dsn_request(project).url()
-    }
-
-    /// The URL of [`Self::sentry_dsn`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn sentry_dsn_signed_url(&self, project: &str, ttl: Duration) -> Result<String> {
-        self.sentry_dsn_request(project).signed_url(ttl)
-    }
-
-    fn websocktunnel_token_request(&self, wst_audience: &str, wst_client: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "websocktunnel/{}/{}",
-                escape(wst_audience),
-                escape(wst_client)
-            ),
-        )
+    pub fn sentry_dsn(&self, project: &str) -> Call<'_, types::SentryDsnResponse> {
+        self.client
+            .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
+            .call()
     }
 
     /// Get a client token for the Websocktunnel service
@@ -1091,42 +701,21 @@ impl Auth {
     ///
     /// `auth:websocktunnel-token:<wstAudience>/<wstClient>`
     #[doc(alias = "websocktunnelToken")]
-    pub async fn websocktunnel_token(
+    pub fn websocktunnel_token(
         &self,
         wst_audience: &str,
         wst_client: &str,
-    ) -> Result<types::WebsocktunnelTokenResponse> {
-        self.websocktunnel_token_request(wst_audience, wst_client)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::websocktunnel_token`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn websocktunnel_token_url(&self, wst_audience: &str, wst_client: &str) -> Result<String> {
-        self.websocktunnel_token_request(wst_audience, wst_client)
-            .url()
-    }
-
-    /// The URL of [`Self::websocktunnel_token`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn websocktunnel_token_signed_url(
-        &self,
-        wst_audience: &str,
-        wst_client: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.websocktunnel_token_request(wst_audience, wst_client)
-            .signed_url(ttl)
-    }
-
-    fn gcp_credentials_request(&self, project_id: &str, service_account: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "gcp/credentials/{}/{}",
-                escape(project_id),
-                escape(service_account)
-            ),
-        )
+    ) -> Call<'_, types::WebsocktunnelTokenResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "websocktunnel/{}/{}",
+                    escape(wst_audience),
+                    escape(wst_client)
+                ),
+            )
+            .call()
     }
 
     /// Get Temporary GCP Credentials
@@ -1145,31 +734,21 @@ impl Auth {
     ///
     /// `auth:gcp:access-token:<projectId>/<serviceAccount>`
     #[doc(alias = "gcpCredentials")]
-    pub async fn gcp_credentials(
+    pub fn gcp_credentials(
         &self,
         project_id: &str,
         service_account: &str,
-    ) -> Result<types::GcpCredentialsResponse> {
-        self.gcp_credentials_request(project_id, service_account)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::gcp_credentials`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn gcp_credentials_url(&self, project_id: &str, service_account: &str) -> Result<String> {
-        self.gcp_credentials_request(project_id, service_account)
-            .url()
-    }
-
-    /// The URL of [`Self::gcp_credentials`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn gcp_credentials_signed_url(
-        &self,
-        project_id: &str,
-        service_account: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.gcp_credentials_request(project_id, service_account)
-            .signed_url(ttl)
+    ) -> Call<'_, types::GcpCredentialsResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "gcp/credentials/{}/{}",
+                    escape(project_id),
+                    escape(service_account)
+                ),
+            )
+            .call()
     }
 
     /// Get a repository scoped github token
@@ -1197,20 +776,19 @@ impl Auth {
     /// All of:
     /// - For each `repoPerm` in `repoPerms`: `auth:github-repo-token:<appName>/<owner>/<repoPerm>`
     #[doc(alias = "githubRepoToken")]
-    pub async fn github_repo_token(
+    pub fn github_repo_token(
         &self,
         app_name: &str,
         owner: &str,
         payload: &types::GithubRepositoryTokenRequest,
-    ) -> Result<types::GithubTokenResponse> {
+    ) -> Call<'_, types::GithubTokenResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("github/{}/{}/repo-token", escape(app_name), escape(owner)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Authenticate Hawk Request
@@ -1222,15 +800,14 @@ impl Auth {
     /// credentials for authentication. This way we can use Hawk without having
     /// the secret credentials leave this service.
     #[doc(alias = "authenticateHawk")]
-    pub async fn authenticate_hawk(
+    pub fn authenticate_hawk(
         &self,
         payload: &types::HawkSignatureAuthenticationRequest,
-    ) -> Result<types::HawkSignatureAuthenticationResponse> {
+    ) -> Call<'_, types::HawkSignatureAuthenticationResponse> {
         self.client
             .request(Method::POST, String::from("authenticate-hawk"))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Test Authentication
@@ -1247,20 +824,14 @@ impl Auth {
     /// from the request body. On success, the response contains the clientId
     /// and scopes as seen by the API method.
     #[doc(alias = "testAuthenticate")]
-    pub async fn test_authenticate(
+    pub fn test_authenticate(
         &self,
         payload: &types::TestAuthenticateRequest,
-    ) -> Result<types::TestAuthenticateResponse> {
+    ) -> Call<'_, types::TestAuthenticateResponse> {
         self.client
             .request(Method::POST, String::from("test-authenticate"))
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn test_authenticate_get_request(&self) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("test-authenticate-get/"))
+            .call()
     }
 
     /// Test Authentication (GET)
@@ -1281,23 +852,10 @@ impl Auth {
     /// This method may later be extended to allow specification of client and
     /// required scopes via query arguments.
     #[doc(alias = "testAuthenticateGet")]
-    pub async fn test_authenticate_get(&self) -> Result<types::TestAuthenticateResponse> {
-        self.test_authenticate_get_request().send().await
-    }
-
-    /// The URL of [`Self::test_authenticate_get`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn test_authenticate_get_url(&self) -> Result<String> {
-        self.test_authenticate_get_request().url()
-    }
-
-    /// The URL of [`Self::test_authenticate_get`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn test_authenticate_get_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.test_authenticate_get_request().signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    pub fn test_authenticate_get(&self) -> Call<'_, types::TestAuthenticateResponse> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(Method::GET, String::from("test-authenticate-get/"))
+            .call()
     }
 
     /// Heartbeat
@@ -1306,18 +864,10 @@ impl Auth {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

@@ -12,12 +12,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the GitHub Service (`github/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Github {
     client: Client,
@@ -31,83 +32,34 @@ impl Github {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
-    }
-
-    fn builds_request(&self, query: &BuildsQuery) -> Request<'_> {
+    pub fn version(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("builds"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("organization", query.organization.as_deref())
-            .query("repository", query.repository.as_deref())
-            .query("sha", query.sha.as_deref())
-            .query("pullRequest", query.pull_request.as_deref())
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// List of Builds
@@ -119,18 +71,16 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:list-builds`
-    pub async fn builds(&self, query: &BuildsQuery) -> Result<types::BuildsResponse> {
-        self.builds_request(query).send().await
-    }
-
-    /// The URL of [`Self::builds`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn builds_url(&self, query: &BuildsQuery) -> Result<String> {
-        self.builds_request(query).url()
-    }
-
-    /// The URL of [`Self::builds`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn builds_signed_url(&self, query: &BuildsQuery, ttl: Duration) -> Result<String> {
-        self.builds_request(query).signed_url(ttl)
+    pub fn builds(&self, query: &BuildsQuery) -> Call<'_, types::BuildsResponse> {
+        self.client
+            .request(Method::GET, String::from("builds"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("organization", query.organization.as_deref())
+            .query("repository", query.repository.as_deref())
+            .query("sha", query.sha.as_deref())
+            .query("pullRequest", query.pull_request.as_deref())
+            .call()
     }
 
     /// Cancel repository builds
@@ -141,12 +91,12 @@ impl Github {
     ///
     /// `github:cancel-builds:<owner>:<repo>`
     #[doc(alias = "cancelBuilds")]
-    pub async fn cancel_builds(
+    pub fn cancel_builds(
         &self,
         owner: &str,
         repo: &str,
         query: &CancelBuildsQuery,
-    ) -> Result<types::BuildsResponse> {
+    ) -> Call<'_, types::BuildsResponse> {
         self.client
             .request(
                 Method::POST,
@@ -154,20 +104,7 @@ impl Github {
             )
             .query("sha", query.sha.as_deref())
             .query("pullRequest", query.pull_request.as_deref())
-            .send()
-            .await
-    }
-
-    fn badge_request(&self, owner: &str, repo: &str, branch: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "repository/{}/{}/{}/badge.svg",
-                escape(owner),
-                escape(repo),
-                escape(branch)
-            ),
-        )
+            .call()
     }
 
     /// Latest Build Status Badge
@@ -180,31 +117,18 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:get-badge:<owner>:<repo>:<branch>`
-    pub async fn badge(&self, owner: &str, repo: &str, branch: &str) -> Result<()> {
-        self.badge_request(owner, repo, branch).send_empty().await
-    }
-
-    /// The URL of [`Self::badge`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn badge_url(&self, owner: &str, repo: &str, branch: &str) -> Result<String> {
-        self.badge_request(owner, repo, branch).url()
-    }
-
-    /// The URL of [`Self::badge`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn badge_signed_url(
-        &self,
-        owner: &str,
-        repo: &str,
-        branch: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.badge_request(owner, repo, branch).signed_url(ttl)
-    }
-
-    fn repository_request(&self, owner: &str, repo: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("repository/{}/{}", escape(owner), escape(repo)),
-        )
+    pub fn badge(&self, owner: &str, repo: &str, branch: &str) -> Call<'_, ()> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "repository/{}/{}/{}/badge.svg",
+                    escape(owner),
+                    escape(repo),
+                    escape(branch)
+                ),
+            )
+            .call_empty()
     }
 
     /// Get Repository Info
@@ -217,30 +141,13 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:get-repository:<owner>:<repo>`
-    pub async fn repository(&self, owner: &str, repo: &str) -> Result<types::RepositoryResponse> {
-        self.repository_request(owner, repo).send().await
-    }
-
-    /// The URL of [`Self::repository`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn repository_url(&self, owner: &str, repo: &str) -> Result<String> {
-        self.repository_request(owner, repo).url()
-    }
-
-    /// The URL of [`Self::repository`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn repository_signed_url(&self, owner: &str, repo: &str, ttl: Duration) -> Result<String> {
-        self.repository_request(owner, repo).signed_url(ttl)
-    }
-
-    fn latest_request(&self, owner: &str, repo: &str, branch: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "repository/{}/{}/{}/latest",
-                escape(owner),
-                escape(repo),
-                escape(branch)
-            ),
-        )
+    pub fn repository(&self, owner: &str, repo: &str) -> Call<'_, types::RepositoryResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!("repository/{}/{}", escape(owner), escape(repo)),
+            )
+            .call()
     }
 
     /// Latest Status for Branch
@@ -254,24 +161,18 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:latest-status:<owner>:<repo>:<branch>`
-    pub async fn latest(&self, owner: &str, repo: &str, branch: &str) -> Result<()> {
-        self.latest_request(owner, repo, branch).send_empty().await
-    }
-
-    /// The URL of [`Self::latest`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn latest_url(&self, owner: &str, repo: &str, branch: &str) -> Result<String> {
-        self.latest_request(owner, repo, branch).url()
-    }
-
-    /// The URL of [`Self::latest`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn latest_signed_url(
-        &self,
-        owner: &str,
-        repo: &str,
-        branch: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.latest_request(owner, repo, branch).signed_url(ttl)
+    pub fn latest(&self, owner: &str, repo: &str, branch: &str) -> Call<'_, ()> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "repository/{}/{}/{}/latest",
+                    escape(owner),
+                    escape(repo),
+                    escape(branch)
+                ),
+            )
+            .call_empty()
     }
 
     /// Post a status against a given changeset
@@ -287,13 +188,13 @@ impl Github {
     ///
     /// `github:create-status:<owner>/<repo>`
     #[doc(alias = "createStatus")]
-    pub async fn create_status(
+    pub fn create_status(
         &self,
         owner: &str,
         repo: &str,
         sha: &str,
         payload: &types::CreateStatusRequest,
-    ) -> Result<()> {
+    ) -> Call<'_, ()> {
         self.client
             .request(
                 Method::POST,
@@ -305,8 +206,7 @@ impl Github {
                 ),
             )
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Post a comment on a given GitHub Issue or Pull Request
@@ -317,13 +217,13 @@ impl Github {
     ///
     /// `github:create-comment:<owner>/<repo>`
     #[doc(alias = "createComment")]
-    pub async fn create_comment(
+    pub fn create_comment(
         &self,
         owner: &str,
         repo: &str,
         number: &str,
         payload: &types::CreateCommentRequest,
-    ) -> Result<()> {
+    ) -> Call<'_, ()> {
         self.client
             .request(
                 Method::POST,
@@ -335,8 +235,7 @@ impl Github {
                 ),
             )
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Render .taskcluster.yml file
@@ -348,20 +247,14 @@ impl Github {
     ///
     /// **Experimental**: this method may change or be removed without notice.
     #[doc(alias = "renderTaskclusterYml")]
-    pub async fn render_taskcluster_yml(
+    pub fn render_taskcluster_yml(
         &self,
         payload: &types::RenderTaskclusterYmlInput,
-    ) -> Result<types::RenderTaskclusterYmlOutput> {
+    ) -> Call<'_, types::RenderTaskclusterYmlOutput> {
         self.client
             .request(Method::POST, String::from("taskcluster-yml"))
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .call()
     }
 
     /// Heartbeat
@@ -370,18 +263,10 @@ impl Github {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

@@ -5,12 +5,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Hooks Service (`hooks/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Hooks {
     client: Client,
@@ -24,76 +25,34 @@ impl Hooks {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
-    }
-
-    fn list_hook_groups_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("hooks"))
+    pub fn version(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// List hook groups
@@ -104,23 +63,10 @@ impl Hooks {
     ///
     /// `hooks:list-hooks:`
     #[doc(alias = "listHookGroups")]
-    pub async fn list_hook_groups(&self) -> Result<types::HookGroups> {
-        self.list_hook_groups_request().send().await
-    }
-
-    /// The URL of [`Self::list_hook_groups`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_hook_groups_url(&self) -> Result<String> {
-        self.list_hook_groups_request().url()
-    }
-
-    /// The URL of [`Self::list_hook_groups`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_hook_groups_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.list_hook_groups_request().signed_url(ttl)
-    }
-
-    fn list_hooks_request(&self, hook_group_id: &str) -> Request<'_> {
+    pub fn list_hook_groups(&self) -> Call<'_, types::HookGroups> {
         self.client
-            .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
+            .request(Method::GET, String::from("hooks"))
+            .call()
     }
 
     /// List hooks in a given group
@@ -132,25 +78,10 @@ impl Hooks {
     ///
     /// `hooks:list-hooks:<hookGroupId>`
     #[doc(alias = "listHooks")]
-    pub async fn list_hooks(&self, hook_group_id: &str) -> Result<types::HookList> {
-        self.list_hooks_request(hook_group_id).send().await
-    }
-
-    /// The URL of [`Self::list_hooks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_hooks_url(&self, hook_group_id: &str) -> Result<String> {
-        self.list_hooks_request(hook_group_id).url()
-    }
-
-    /// The URL of [`Self::list_hooks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_hooks_signed_url(&self, hook_group_id: &str, ttl: Duration) -> Result<String> {
-        self.list_hooks_request(hook_group_id).signed_url(ttl)
-    }
-
-    fn hook_request(&self, hook_group_id: &str, hook_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
-        )
+    pub fn list_hooks(&self, hook_group_id: &str) -> Call<'_, types::HookList> {
+        self.client
+            .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
+            .call()
     }
 
     /// Get hook definition
@@ -161,30 +92,13 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:get:<hookGroupId>:<hookId>`
-    pub async fn hook(&self, hook_group_id: &str, hook_id: &str) -> Result<types::HookDefinition> {
-        self.hook_request(hook_group_id, hook_id).send().await
-    }
-
-    /// The URL of [`Self::hook`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn hook_url(&self, hook_group_id: &str, hook_id: &str) -> Result<String> {
-        self.hook_request(hook_group_id, hook_id).url()
-    }
-
-    /// The URL of [`Self::hook`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn hook_signed_url(
-        &self,
-        hook_group_id: &str,
-        hook_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.hook_request(hook_group_id, hook_id).signed_url(ttl)
-    }
-
-    fn get_hook_status_request(&self, hook_group_id: &str, hook_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("hooks/{}/{}/status", escape(hook_group_id), escape(hook_id)),
-        )
+    pub fn hook(&self, hook_group_id: &str, hook_id: &str) -> Call<'_, types::HookDefinition> {
+        self.client
+            .request(
+                Method::GET,
+                format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
+            )
+            .call()
     }
 
     /// Get hook status
@@ -201,32 +115,17 @@ impl Hooks {
     /// `hooks:status:<hookGroupId>/<hookId>`
     #[doc(alias = "getHookStatus")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn get_hook_status(
+    pub fn get_hook_status(
         &self,
         hook_group_id: &str,
         hook_id: &str,
-    ) -> Result<types::HookStatusResponse> {
-        self.get_hook_status_request(hook_group_id, hook_id)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::get_hook_status`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_hook_status_url(&self, hook_group_id: &str, hook_id: &str) -> Result<String> {
-        self.get_hook_status_request(hook_group_id, hook_id).url()
-    }
-
-    /// The URL of [`Self::get_hook_status`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_hook_status_signed_url(
-        &self,
-        hook_group_id: &str,
-        hook_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_hook_status_request(hook_group_id, hook_id)
-            .signed_url(ttl)
+    ) -> Call<'_, types::HookStatusResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!("hooks/{}/{}/status", escape(hook_group_id), escape(hook_id)),
+            )
+            .call()
     }
 
     /// Create a hook
@@ -243,20 +142,19 @@ impl Hooks {
     /// - `hooks:modify-hook:<hookGroupId>/<hookId>`
     /// - `assume:hook-id:<hookGroupId>/<hookId>`
     #[doc(alias = "createHook")]
-    pub async fn create_hook(
+    pub fn create_hook(
         &self,
         hook_group_id: &str,
         hook_id: &str,
         payload: &types::HookCreationRequest,
-    ) -> Result<types::HookDefinition> {
+    ) -> Call<'_, types::HookDefinition> {
         self.client
             .request(
                 Method::PUT,
                 format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Update a hook
@@ -270,20 +168,19 @@ impl Hooks {
     /// - `hooks:modify-hook:<hookGroupId>/<hookId>`
     /// - `assume:hook-id:<hookGroupId>/<hookId>`
     #[doc(alias = "updateHook")]
-    pub async fn update_hook(
+    pub fn update_hook(
         &self,
         hook_group_id: &str,
         hook_id: &str,
         payload: &types::HookCreationRequest,
-    ) -> Result<types::HookDefinition> {
+    ) -> Call<'_, types::HookDefinition> {
         self.client
             .request(
                 Method::POST,
                 format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Delete a hook
@@ -294,14 +191,13 @@ impl Hooks {
     ///
     /// `hooks:modify-hook:<hookGroupId>/<hookId>`
     #[doc(alias = "removeHook")]
-    pub async fn remove_hook(&self, hook_group_id: &str, hook_id: &str) -> Result<()> {
+    pub fn remove_hook(&self, hook_group_id: &str, hook_id: &str) -> Call<'_, ()> {
         self.client
             .request(
                 Method::DELETE,
                 format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
             )
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Trigger a hook
@@ -319,12 +215,12 @@ impl Hooks {
     ///
     /// `hooks:trigger-hook:<hookGroupId>/<hookId>`
     #[doc(alias = "triggerHook")]
-    pub async fn trigger_hook(
+    pub fn trigger_hook(
         &self,
         hook_group_id: &str,
         hook_id: &str,
         payload: &types::TriggerHookRequest,
-    ) -> Result<types::TriggerHookResponse> {
+    ) -> Call<'_, types::TriggerHookResponse> {
         self.client
             .request(
                 Method::POST,
@@ -335,15 +231,7 @@ impl Hooks {
                 ),
             )
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn get_trigger_token_request(&self, hook_group_id: &str, hook_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
-        )
+            .call()
     }
 
     /// Get a trigger token
@@ -355,30 +243,17 @@ impl Hooks {
     ///
     /// `hooks:get-trigger-token:<hookGroupId>/<hookId>`
     #[doc(alias = "getTriggerToken")]
-    pub async fn get_trigger_token(
+    pub fn get_trigger_token(
         &self,
         hook_group_id: &str,
         hook_id: &str,
-    ) -> Result<types::TriggerTokenResponse> {
-        self.get_trigger_token_request(hook_group_id, hook_id)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::get_trigger_token`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_trigger_token_url(&self, hook_group_id: &str, hook_id: &str) -> Result<String> {
-        self.get_trigger_token_request(hook_group_id, hook_id).url()
-    }
-
-    /// The URL of [`Self::get_trigger_token`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_trigger_token_signed_url(
-        &self,
-        hook_group_id: &str,
-        hook_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_trigger_token_request(hook_group_id, hook_id)
-            .signed_url(ttl)
+    ) -> Call<'_, types::TriggerTokenResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
+            )
+            .call()
     }
 
     /// Reset a trigger token
@@ -390,18 +265,17 @@ impl Hooks {
     ///
     /// `hooks:reset-trigger-token:<hookGroupId>/<hookId>`
     #[doc(alias = "resetTriggerToken")]
-    pub async fn reset_trigger_token(
+    pub fn reset_trigger_token(
         &self,
         hook_group_id: &str,
         hook_id: &str,
-    ) -> Result<types::TriggerTokenResponse> {
+    ) -> Call<'_, types::TriggerTokenResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
             )
-            .send()
-            .await
+            .call()
     }
 
     /// Trigger a hook with a token
@@ -415,13 +289,13 @@ impl Hooks {
     /// Optionally, a `taskId` can be provided in the payload which the hook task
     /// will use. It must be unique and follow the slugid format.
     #[doc(alias = "triggerHookWithToken")]
-    pub async fn trigger_hook_with_token(
+    pub fn trigger_hook_with_token(
         &self,
         hook_group_id: &str,
         hook_id: &str,
         token: &str,
         payload: &types::TriggerHookRequest,
-    ) -> Result<types::TriggerHookResponse> {
+    ) -> Call<'_, types::TriggerHookResponse> {
         self.client
             .request(
                 Method::POST,
@@ -433,27 +307,7 @@ impl Hooks {
                 ),
             )
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn list_last_fires_request(
-        &self,
-        hook_group_id: &str,
-        hook_id: &str,
-        query: &ListLastFiresQuery,
-    ) -> Request<'_> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "hooks/{}/{}/last-fires",
-                    escape(hook_group_id),
-                    escape(hook_id)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call()
     }
 
     /// Get information about recent hook fires
@@ -467,43 +321,24 @@ impl Hooks {
     ///
     /// `hooks:list-last-fires:<hookGroupId>/<hookId>`
     #[doc(alias = "listLastFires")]
-    pub async fn list_last_fires(
+    pub fn list_last_fires(
         &self,
         hook_group_id: &str,
         hook_id: &str,
         query: &ListLastFiresQuery,
-    ) -> Result<types::LastFiresList> {
-        self.list_last_fires_request(hook_group_id, hook_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_last_fires`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_last_fires_url(
-        &self,
-        hook_group_id: &str,
-        hook_id: &str,
-        query: &ListLastFiresQuery,
-    ) -> Result<String> {
-        self.list_last_fires_request(hook_group_id, hook_id, query)
-            .url()
-    }
-
-    /// The URL of [`Self::list_last_fires`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_last_fires_signed_url(
-        &self,
-        hook_group_id: &str,
-        hook_id: &str,
-        query: &ListLastFiresQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_last_fires_request(hook_group_id, hook_id, query)
-            .signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    ) -> Call<'_, types::LastFiresList> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(
+                Method::GET,
+                format!(
+                    "hooks/{}/{}/last-fires",
+                    escape(hook_group_id),
+                    escape(hook_id)
+                ),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Heartbeat
@@ -512,18 +347,10 @@ impl Hooks {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

@@ -11,12 +11,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Index Service (`index/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Index {
     client: Client,
@@ -30,77 +31,34 @@ impl Index {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
-    }
-
-    fn find_task_request(&self, index_path: &str) -> Request<'_> {
+    pub fn version(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, format!("task/{}", escape(index_path)))
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// Find Indexed Task
@@ -112,18 +70,10 @@ impl Index {
     ///
     /// `index:find-task:<indexPath>`
     #[doc(alias = "findTask")]
-    pub async fn find_task(&self, index_path: &str) -> Result<types::IndexedTaskResponse> {
-        self.find_task_request(index_path).send().await
-    }
-
-    /// The URL of [`Self::find_task`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn find_task_url(&self, index_path: &str) -> Result<String> {
-        self.find_task_request(index_path).url()
-    }
-
-    /// The URL of [`Self::find_task`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn find_task_signed_url(&self, index_path: &str, ttl: Duration) -> Result<String> {
-        self.find_task_request(index_path).signed_url(ttl)
+    pub fn find_task(&self, index_path: &str) -> Call<'_, types::IndexedTaskResponse> {
+        self.client
+            .request(Method::GET, format!("task/{}", escape(index_path)))
+            .call()
     }
 
     /// Find tasks at indexes
@@ -143,25 +93,17 @@ impl Index {
     /// All of:
     /// - For each `indexPath` in `indexPaths`: `index:find-task:<indexPath>`
     #[doc(alias = "findTasksAtIndex")]
-    pub async fn find_tasks_at_index(
+    pub fn find_tasks_at_index(
         &self,
         query: &FindTasksAtIndexQuery,
         payload: &types::ListTasksAtIndexRequest,
-    ) -> Result<types::ListTasksResponse> {
+    ) -> Call<'_, types::ListTasksResponse> {
         self.client
             .request(Method::POST, String::from("tasks/indexes"))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn list_namespaces_request(&self, namespace: &str, query: &ListNamespacesQuery) -> Request<'_> {
-        self.client
-            .request(Method::GET, format!("namespaces/{}", escape(namespace)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call()
     }
 
     /// List Namespaces
@@ -178,39 +120,16 @@ impl Index {
     ///
     /// `index:list-namespaces:<namespace>`
     #[doc(alias = "listNamespaces")]
-    pub async fn list_namespaces(
+    pub fn list_namespaces(
         &self,
         namespace: &str,
         query: &ListNamespacesQuery,
-    ) -> Result<types::ListNamespacesResponse> {
-        self.list_namespaces_request(namespace, query).send().await
-    }
-
-    /// The URL of [`Self::list_namespaces`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_namespaces_url(
-        &self,
-        namespace: &str,
-        query: &ListNamespacesQuery,
-    ) -> Result<String> {
-        self.list_namespaces_request(namespace, query).url()
-    }
-
-    /// The URL of [`Self::list_namespaces`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_namespaces_signed_url(
-        &self,
-        namespace: &str,
-        query: &ListNamespacesQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_namespaces_request(namespace, query)
-            .signed_url(ttl)
-    }
-
-    fn list_tasks_request(&self, namespace: &str, query: &ListTasksQuery) -> Request<'_> {
+    ) -> Call<'_, types::ListNamespacesResponse> {
         self.client
-            .request(Method::GET, format!("tasks/{}", escape(namespace)))
+            .request(Method::GET, format!("namespaces/{}", escape(namespace)))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
+            .call()
     }
 
     /// List Tasks
@@ -230,27 +149,16 @@ impl Index {
     ///
     /// `index:list-tasks:<namespace>`
     #[doc(alias = "listTasks")]
-    pub async fn list_tasks(
+    pub fn list_tasks(
         &self,
         namespace: &str,
         query: &ListTasksQuery,
-    ) -> Result<types::ListTasksResponse> {
-        self.list_tasks_request(namespace, query).send().await
-    }
-
-    /// The URL of [`Self::list_tasks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_tasks_url(&self, namespace: &str, query: &ListTasksQuery) -> Result<String> {
-        self.list_tasks_request(namespace, query).url()
-    }
-
-    /// The URL of [`Self::list_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_tasks_signed_url(
-        &self,
-        namespace: &str,
-        query: &ListTasksQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_tasks_request(namespace, query).signed_url(ttl)
+    ) -> Call<'_, types::ListTasksResponse> {
+        self.client
+            .request(Method::GET, format!("tasks/{}", escape(namespace)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Insert Task into Index
@@ -265,16 +173,15 @@ impl Index {
     ///
     /// `index:insert-task:<namespace>`
     #[doc(alias = "insertTask")]
-    pub async fn insert_task(
+    pub fn insert_task(
         &self,
         namespace: &str,
         payload: &types::InsertTaskRequest,
-    ) -> Result<types::IndexedTaskResponse> {
+    ) -> Call<'_, types::IndexedTaskResponse> {
         self.client
             .request(Method::PUT, format!("task/{}", escape(namespace)))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Remove Task from Index
@@ -288,18 +195,10 @@ impl Index {
     ///
     /// `index:delete-task:<namespace>`
     #[doc(alias = "deleteTask")]
-    pub async fn delete_task(&self, namespace: &str) -> Result<()> {
+    pub fn delete_task(&self, namespace: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("task/{}", escape(namespace)))
-            .send_empty()
-            .await
-    }
-
-    fn find_artifact_from_task_request(&self, index_path: &str, name: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("task/{}/artifacts/{}", escape(index_path), escape(name)),
-        )
+            .call_empty()
     }
 
     /// Get Artifact From Indexed Task
@@ -323,31 +222,13 @@ impl Index {
     ///
     /// `queue:get-artifact:<name>`
     #[doc(alias = "findArtifactFromTask")]
-    pub async fn find_artifact_from_task(&self, index_path: &str, name: &str) -> Result<()> {
-        self.find_artifact_from_task_request(index_path, name)
-            .send_empty()
-            .await
-    }
-
-    /// The URL of [`Self::find_artifact_from_task`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn find_artifact_from_task_url(&self, index_path: &str, name: &str) -> Result<String> {
-        self.find_artifact_from_task_request(index_path, name).url()
-    }
-
-    /// The URL of [`Self::find_artifact_from_task`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn find_artifact_from_task_signed_url(
-        &self,
-        index_path: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.find_artifact_from_task_request(index_path, name)
-            .signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    pub fn find_artifact_from_task(&self, index_path: &str, name: &str) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(
+                Method::GET,
+                format!("task/{}/artifacts/{}", escape(index_path), escape(name)),
+            )
+            .call_empty()
     }
 
     /// Heartbeat
@@ -356,18 +237,10 @@ impl Index {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

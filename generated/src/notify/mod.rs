@@ -6,12 +6,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method};
 
 /// Client for the Notification Service (`notify/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Notify {
     client: Client,
@@ -25,72 +26,34 @@ impl Notify {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
+    pub fn version(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// Send an Email
@@ -108,12 +71,11 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:email:<address>`
-    pub async fn email(&self, payload: &types::SendEmailRequest) -> Result<()> {
+    pub fn email(&self, payload: &types::SendEmailRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("email"))
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Publish a Pulse Message
@@ -127,12 +89,11 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:pulse:<routingKey>`
-    pub async fn pulse(&self, payload: &types::PostPulseMessageRequest) -> Result<()> {
+    pub fn pulse(&self, payload: &types::PostPulseMessageRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("pulse"))
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Post Matrix Message
@@ -153,12 +114,11 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:matrix-room:<roomId>`
-    pub async fn matrix(&self, payload: &types::SendMatrixNoticeRequest) -> Result<()> {
+    pub fn matrix(&self, payload: &types::SendMatrixNoticeRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("matrix"))
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Post Slack Message
@@ -178,12 +138,11 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:slack-channel:<channelId>`
-    pub async fn slack(&self, payload: &types::SendSlackMessage) -> Result<()> {
+    pub fn slack(&self, payload: &types::SendSlackMessage) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("slack"))
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Denylist Given Address
@@ -197,15 +156,14 @@ impl Notify {
     ///
     /// `notify:manage-denylist`
     #[doc(alias = "addDenylistAddress")]
-    pub async fn add_denylist_address(
+    pub fn add_denylist_address(
         &self,
         payload: &types::NotificationTypeAndAddress,
-    ) -> Result<()> {
+    ) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("denylist/add"))
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Delete Denylisted Address
@@ -218,22 +176,14 @@ impl Notify {
     ///
     /// `notify:manage-denylist`
     #[doc(alias = "deleteDenylistAddress")]
-    pub async fn delete_denylist_address(
+    pub fn delete_denylist_address(
         &self,
         payload: &types::NotificationTypeAndAddress,
-    ) -> Result<()> {
+    ) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, String::from("denylist/delete"))
             .json(payload)
-            .send_empty()
-            .await
-    }
-
-    fn list_denylist_request(&self, query: &ListDenylistQuery) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("denylist/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call_empty()
     }
 
     /// List Denylisted Notifications
@@ -256,30 +206,15 @@ impl Notify {
     ///
     /// `notify:manage-denylist`
     #[doc(alias = "listDenylist")]
-    pub async fn list_denylist(
+    pub fn list_denylist(
         &self,
         query: &ListDenylistQuery,
-    ) -> Result<types::ListOfNotificationAdresses> {
-        self.list_denylist_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_denylist`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_denylist_url(&self, query: &ListDenylistQuery) -> Result<String> {
-        self.list_denylist_request(query).url()
-    }
-
-    /// The URL of [`Self::list_denylist`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_denylist_signed_url(
-        &self,
-        query: &ListDenylistQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_denylist_request(query).signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    ) -> Call<'_, types::ListOfNotificationAdresses> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(Method::GET, String::from("denylist/list"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Heartbeat
@@ -288,18 +223,10 @@ impl Notify {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

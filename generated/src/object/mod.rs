@@ -9,12 +9,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Object Service (`object/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Object {
     client: Client,
@@ -28,72 +29,34 @@ impl Object {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
+    pub fn version(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// Begin upload of a new object
@@ -121,16 +84,15 @@ impl Object {
     ///
     /// `object:upload:<projectId>:<name>`
     #[doc(alias = "createUpload")]
-    pub async fn create_upload(
+    pub fn create_upload(
         &self,
         name: &str,
         payload: &types::CreateUploadRequest,
-    ) -> Result<types::CreateUploadResponse> {
+    ) -> Call<'_, types::CreateUploadResponse> {
         self.client
             .request(Method::PUT, format!("upload/{}", escape(name)))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Mark an upload as complete.
@@ -151,16 +113,11 @@ impl Object {
     ///
     /// `object:upload:<projectId>:<name>`
     #[doc(alias = "finishUpload")]
-    pub async fn finish_upload(
-        &self,
-        name: &str,
-        payload: &types::FinishUploadRequest,
-    ) -> Result<()> {
+    pub fn finish_upload(&self, name: &str, payload: &types::FinishUploadRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, format!("finish-upload/{}", escape(name)))
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Download object data
@@ -176,21 +133,15 @@ impl Object {
     ///
     /// `object:download:<name>`
     #[doc(alias = "startDownload")]
-    pub async fn start_download(
+    pub fn start_download(
         &self,
         name: &str,
         payload: &types::DownloadObjectRequest,
-    ) -> Result<types::DownloadObjectResponse> {
+    ) -> Call<'_, types::DownloadObjectResponse> {
         self.client
             .request(Method::PUT, format!("start-download/{}", escape(name)))
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn object_request(&self, name: &str) -> Request<'_> {
-        self.client
-            .request(Method::GET, format!("metadata/{}", escape(name)))
+            .call()
     }
 
     /// Get an object's metadata
@@ -201,23 +152,10 @@ impl Object {
     /// # Required scopes
     ///
     /// `object:download:<name>`
-    pub async fn object(&self, name: &str) -> Result<types::ObjectMetadata> {
-        self.object_request(name).send().await
-    }
-
-    /// The URL of [`Self::object`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn object_url(&self, name: &str) -> Result<String> {
-        self.object_request(name).url()
-    }
-
-    /// The URL of [`Self::object`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn object_signed_url(&self, name: &str, ttl: Duration) -> Result<String> {
-        self.object_request(name).signed_url(ttl)
-    }
-
-    fn download_request(&self, name: &str) -> Request<'_> {
+    pub fn object(&self, name: &str) -> Call<'_, types::ObjectMetadata> {
         self.client
-            .request(Method::GET, format!("download/{}", escape(name)))
+            .request(Method::GET, format!("metadata/{}", escape(name)))
+            .call()
     }
 
     /// Get an object's data
@@ -239,23 +177,10 @@ impl Object {
     /// # Required scopes
     ///
     /// `object:download:<name>`
-    pub async fn download(&self, name: &str) -> Result<()> {
-        self.download_request(name).send_empty().await
-    }
-
-    /// The URL of [`Self::download`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn download_url(&self, name: &str) -> Result<String> {
-        self.download_request(name).url()
-    }
-
-    /// The URL of [`Self::download`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn download_signed_url(&self, name: &str, ttl: Duration) -> Result<String> {
-        self.download_request(name).signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    pub fn download(&self, name: &str) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(Method::GET, format!("download/{}", escape(name)))
+            .call_empty()
     }
 
     /// Heartbeat
@@ -264,17 +189,9 @@ impl Object {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }

@@ -9,12 +9,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Purge Cache Service (`purge-cache/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct PurgeCache {
     client: Client,
@@ -28,72 +29,34 @@ impl PurgeCache {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
+    pub fn version(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// Purge Worker Cache
@@ -108,26 +71,18 @@ impl PurgeCache {
     ///
     /// `purge-cache:<workerPoolId>:<cacheName>`
     #[doc(alias = "purgeCache")]
-    pub async fn purge_cache(
+    pub fn purge_cache(
         &self,
         worker_pool_id: &str,
         payload: &types::PurgeCacheRequest,
-    ) -> Result<()> {
+    ) -> Call<'_, ()> {
         self.client
             .request(
                 Method::POST,
                 format!("purge-cache/{}", escape(worker_pool_id)),
             )
             .json(payload)
-            .send_empty()
-            .await
-    }
-
-    fn all_purge_requests_request(&self, query: &AllPurgeRequestsQuery) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("purge-cache/list"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call_empty()
     }
 
     /// All Open Purge Requests
@@ -144,38 +99,15 @@ impl PurgeCache {
     ///
     /// `purge-cache:all-purge-requests`
     #[doc(alias = "allPurgeRequests")]
-    pub async fn all_purge_requests(
+    pub fn all_purge_requests(
         &self,
         query: &AllPurgeRequestsQuery,
-    ) -> Result<types::OpenAllPurgeRequestsList> {
-        self.all_purge_requests_request(query).send().await
-    }
-
-    /// The URL of [`Self::all_purge_requests`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn all_purge_requests_url(&self, query: &AllPurgeRequestsQuery) -> Result<String> {
-        self.all_purge_requests_request(query).url()
-    }
-
-    /// The URL of [`Self::all_purge_requests`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn all_purge_requests_signed_url(
-        &self,
-        query: &AllPurgeRequestsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.all_purge_requests_request(query).signed_url(ttl)
-    }
-
-    fn purge_requests_request(
-        &self,
-        worker_pool_id: &str,
-        query: &PurgeRequestsQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::OpenAllPurgeRequestsList> {
         self.client
-            .request(
-                Method::GET,
-                format!("purge-cache/{}", escape(worker_pool_id)),
-            )
-            .query("since", query.since.as_deref())
+            .request(Method::GET, String::from("purge-cache/list"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Open Purge Requests for a worker pool
@@ -189,39 +121,18 @@ impl PurgeCache {
     ///
     /// `purge-cache:purge-requests::<workerPoolId>`
     #[doc(alias = "purgeRequests")]
-    pub async fn purge_requests(
+    pub fn purge_requests(
         &self,
         worker_pool_id: &str,
         query: &PurgeRequestsQuery,
-    ) -> Result<types::OpenPurgeRequestList> {
-        self.purge_requests_request(worker_pool_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::purge_requests`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn purge_requests_url(
-        &self,
-        worker_pool_id: &str,
-        query: &PurgeRequestsQuery,
-    ) -> Result<String> {
-        self.purge_requests_request(worker_pool_id, query).url()
-    }
-
-    /// The URL of [`Self::purge_requests`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn purge_requests_signed_url(
-        &self,
-        worker_pool_id: &str,
-        query: &PurgeRequestsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.purge_requests_request(worker_pool_id, query)
-            .signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    ) -> Call<'_, types::OpenPurgeRequestList> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(
+                Method::GET,
+                format!("purge-cache/{}", escape(worker_pool_id)),
+            )
+            .query("since", query.since.as_deref())
+            .call()
     }
 
     /// Heartbeat
@@ -230,18 +141,10 @@ impl PurgeCache {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

@@ -49,12 +49,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Queue Service (`queue/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Queue {
     client: Client,
@@ -68,77 +69,34 @@ impl Queue {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
-    }
-
-    fn task_request(&self, task_id: &str) -> Request<'_> {
+    pub fn version(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, format!("task/{}", escape(task_id)))
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// Get Task Definition
@@ -150,18 +108,10 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:get-task:<taskId>`
-    pub async fn task(&self, task_id: &str) -> Result<types::Task> {
-        self.task_request(task_id).send().await
-    }
-
-    /// The URL of [`Self::task`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn task_url(&self, task_id: &str) -> Result<String> {
-        self.task_request(task_id).url()
-    }
-
-    /// The URL of [`Self::task`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn task_signed_url(&self, task_id: &str, ttl: Duration) -> Result<String> {
-        self.task_request(task_id).signed_url(ttl)
+    pub fn task(&self, task_id: &str) -> Call<'_, types::Task> {
+        self.client
+            .request(Method::GET, format!("task/{}", escape(task_id)))
+            .call()
     }
 
     /// Get multiple task definitions
@@ -175,18 +125,17 @@ impl Queue {
     ///
     /// All of:
     /// - For each `taskId` in `taskIds`: `queue:get-task:<taskId>`
-    pub async fn tasks(
+    pub fn tasks(
         &self,
         query: &TasksQuery,
         payload: &types::TaskDefinitionsResponse,
-    ) -> Result<types::TasksResponse> {
+    ) -> Call<'_, types::TasksResponse> {
         self.client
             .request(Method::POST, String::from("tasks"))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Get multiple task definitions
@@ -201,23 +150,17 @@ impl Queue {
     ///
     /// All of:
     /// - For each `taskId` in `taskIds`: `queue:status:<taskId>`
-    pub async fn statuses(
+    pub fn statuses(
         &self,
         query: &StatusesQuery,
         payload: &types::TaskDefinitionsResponse,
-    ) -> Result<types::TasksStatusesResponse> {
+    ) -> Call<'_, types::TasksStatusesResponse> {
         self.client
             .request(Method::POST, String::from("tasks/status"))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn status_request(&self, task_id: &str) -> Request<'_> {
-        self.client
-            .request(Method::GET, format!("task/{}/status", escape(task_id)))
+            .call()
     }
 
     /// Get task status
@@ -227,32 +170,10 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:status:<taskId>`
-    pub async fn status(&self, task_id: &str) -> Result<types::TaskStatusResponse> {
-        self.status_request(task_id).send().await
-    }
-
-    /// The URL of [`Self::status`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn status_url(&self, task_id: &str) -> Result<String> {
-        self.status_request(task_id).url()
-    }
-
-    /// The URL of [`Self::status`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn status_signed_url(&self, task_id: &str, ttl: Duration) -> Result<String> {
-        self.status_request(task_id).signed_url(ttl)
-    }
-
-    fn list_task_group_request(
-        &self,
-        task_group_id: &str,
-        query: &ListTaskGroupQuery,
-    ) -> Request<'_> {
+    pub fn status(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
-            .request(
-                Method::GET,
-                format!("task-group/{}/list", escape(task_group_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .request(Method::GET, format!("task/{}/status", escape(task_id)))
+            .call()
     }
 
     /// List Task Group
@@ -281,34 +202,19 @@ impl Queue {
     ///
     /// `queue:list-task-group:<taskGroupId>`
     #[doc(alias = "listTaskGroup")]
-    pub async fn list_task_group(
+    pub fn list_task_group(
         &self,
         task_group_id: &str,
         query: &ListTaskGroupQuery,
-    ) -> Result<types::ListTaskGroupResponse> {
-        self.list_task_group_request(task_group_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_task_group`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_task_group_url(
-        &self,
-        task_group_id: &str,
-        query: &ListTaskGroupQuery,
-    ) -> Result<String> {
-        self.list_task_group_request(task_group_id, query).url()
-    }
-
-    /// The URL of [`Self::list_task_group`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_task_group_signed_url(
-        &self,
-        task_group_id: &str,
-        query: &ListTaskGroupQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_task_group_request(task_group_id, query)
-            .signed_url(ttl)
+    ) -> Call<'_, types::ListTaskGroupResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!("task-group/{}/list", escape(task_group_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Cancel Task Group
@@ -329,22 +235,16 @@ impl Queue {
     ///
     /// `queue:cancel-task-group:<schedulerId>/<taskGroupId>`
     #[doc(alias = "cancelTaskGroup")]
-    pub async fn cancel_task_group(
+    pub fn cancel_task_group(
         &self,
         task_group_id: &str,
-    ) -> Result<types::CancelTaskGroupResponse> {
+    ) -> Call<'_, types::CancelTaskGroupResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task-group/{}/cancel", escape(task_group_id)),
             )
-            .send()
-            .await
-    }
-
-    fn get_task_group_request(&self, task_group_id: &str) -> Request<'_> {
-        self.client
-            .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
+            .call()
     }
 
     /// Get Task Group
@@ -361,21 +261,13 @@ impl Queue {
     ///
     /// `queue:list-task-group:<taskGroupId>`
     #[doc(alias = "getTaskGroup")]
-    pub async fn get_task_group(
+    pub fn get_task_group(
         &self,
         task_group_id: &str,
-    ) -> Result<types::TaskGroupDefinitionResponse> {
-        self.get_task_group_request(task_group_id).send().await
-    }
-
-    /// The URL of [`Self::get_task_group`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_task_group_url(&self, task_group_id: &str) -> Result<String> {
-        self.get_task_group_request(task_group_id).url()
-    }
-
-    /// The URL of [`Self::get_task_group`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_task_group_signed_url(&self, task_group_id: &str, ttl: Duration) -> Result<String> {
-        self.get_task_group_request(task_group_id).signed_url(ttl)
+    ) -> Call<'_, types::TaskGroupDefinitionResponse> {
+        self.client
+            .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
+            .call()
     }
 
     /// Seal Task Group
@@ -396,28 +288,16 @@ impl Queue {
     ///
     /// `queue:seal-task-group:<schedulerId>/<taskGroupId>`
     #[doc(alias = "sealTaskGroup")]
-    pub async fn seal_task_group(
+    pub fn seal_task_group(
         &self,
         task_group_id: &str,
-    ) -> Result<types::TaskGroupDefinitionResponse> {
+    ) -> Call<'_, types::TaskGroupDefinitionResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task-group/{}/seal", escape(task_group_id)),
             )
-            .send()
-            .await
-    }
-
-    fn list_dependent_tasks_request(
-        &self,
-        task_id: &str,
-        query: &ListDependentTasksQuery,
-    ) -> Request<'_> {
-        self.client
-            .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call()
     }
 
     /// List Dependent Tasks
@@ -443,34 +323,16 @@ impl Queue {
     ///
     /// `queue:list-dependent-tasks:<taskId>`
     #[doc(alias = "listDependentTasks")]
-    pub async fn list_dependent_tasks(
+    pub fn list_dependent_tasks(
         &self,
         task_id: &str,
         query: &ListDependentTasksQuery,
-    ) -> Result<types::ListDependentTasksResponse> {
-        self.list_dependent_tasks_request(task_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_dependent_tasks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_dependent_tasks_url(
-        &self,
-        task_id: &str,
-        query: &ListDependentTasksQuery,
-    ) -> Result<String> {
-        self.list_dependent_tasks_request(task_id, query).url()
-    }
-
-    /// The URL of [`Self::list_dependent_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_dependent_tasks_signed_url(
-        &self,
-        task_id: &str,
-        query: &ListDependentTasksQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_dependent_tasks_request(task_id, query)
-            .signed_url(ttl)
+    ) -> Call<'_, types::ListDependentTasksResponse> {
+        self.client
+            .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Create New Task
@@ -516,16 +378,15 @@ impl Queue {
     /// - Any of:
     ///   - For each `priority` in `priorities`: `queue:create-task:<priority>:<provisionerId>/<workerType>`
     #[doc(alias = "createTask")]
-    pub async fn create_task(
+    pub fn create_task(
         &self,
         task_id: &str,
         payload: &types::TaskDefinitionRequest,
-    ) -> Result<types::TaskStatusResponse> {
+    ) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::PUT, format!("task/{}", escape(task_id)))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Schedule Defined Task
@@ -554,11 +415,10 @@ impl Queue {
     ///   - `queue:schedule-task`
     ///   - `assume:scheduler-id:<schedulerId>/<taskGroupId>`
     #[doc(alias = "scheduleTask")]
-    pub async fn schedule_task(&self, task_id: &str) -> Result<types::TaskStatusResponse> {
+    pub fn schedule_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/schedule", escape(task_id)))
-            .send()
-            .await
+            .call()
     }
 
     /// Rerun a Resolved Task
@@ -585,11 +445,10 @@ impl Queue {
     ///   - `queue:rerun-task`
     ///   - `assume:scheduler-id:<schedulerId>/<taskGroupId>`
     #[doc(alias = "rerunTask")]
-    pub async fn rerun_task(&self, task_id: &str) -> Result<types::TaskStatusResponse> {
+    pub fn rerun_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/rerun", escape(task_id)))
-            .send()
-            .await
+            .call()
     }
 
     /// Cancel Task
@@ -616,11 +475,10 @@ impl Queue {
     ///   - `queue:cancel-task`
     ///   - `assume:scheduler-id:<schedulerId>/<taskGroupId>`
     #[doc(alias = "cancelTask")]
-    pub async fn cancel_task(&self, task_id: &str) -> Result<types::TaskStatusResponse> {
+    pub fn cancel_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/cancel", escape(task_id)))
-            .send()
-            .await
+            .call()
     }
 
     /// Change Task Priority
@@ -638,16 +496,15 @@ impl Queue {
     /// - `queue:change-task-priority:<taskId>`
     /// - `queue:change-task-priority-in-queue:<taskQueueId>`
     #[doc(alias = "changeTaskPriority")]
-    pub async fn change_task_priority(
+    pub fn change_task_priority(
         &self,
         task_id: &str,
         payload: &types::ChangeTaskPriorityRequest,
-    ) -> Result<types::TaskStatusResponse> {
+    ) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/priority", escape(task_id)))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Change Task Group Priority
@@ -664,19 +521,18 @@ impl Queue {
     ///
     /// `queue:change-task-group-priority:<schedulerId>/<taskGroupId>`
     #[doc(alias = "changeTaskGroupPriority")]
-    pub async fn change_task_group_priority(
+    pub fn change_task_group_priority(
         &self,
         task_group_id: &str,
         payload: &types::ChangeTaskPriorityRequest,
-    ) -> Result<types::TaskGroupPriorityChangeResponse> {
+    ) -> Call<'_, types::TaskGroupPriorityChangeResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task-group/{}/priority", escape(task_group_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Claim Work
@@ -696,19 +552,18 @@ impl Queue {
     /// - `queue:claim-work:<taskQueueId>`
     /// - `queue:worker-id:<workerGroup>/<workerId>`
     #[doc(alias = "claimWork")]
-    pub async fn claim_work(
+    pub fn claim_work(
         &self,
         task_queue_id: &str,
         payload: &types::ClaimWorkRequest,
-    ) -> Result<types::ClaimWorkResponse> {
+    ) -> Call<'_, types::ClaimWorkResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("claim-work/{}", escape(task_queue_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Claim Task
@@ -724,20 +579,19 @@ impl Queue {
     /// - `queue:worker-id:<workerGroup>/<workerId>`
     #[doc(alias = "claimTask")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn claim_task(
+    pub fn claim_task(
         &self,
         task_id: &str,
         run_id: &str,
         payload: &types::TaskClaimRequest,
-    ) -> Result<types::TaskClaimResponse> {
+    ) -> Call<'_, types::TaskClaimResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task/{}/runs/{}/claim", escape(task_id), escape(run_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Reclaim task
@@ -768,18 +622,17 @@ impl Queue {
     ///
     /// `queue:reclaim-task:<taskId>/<runId>`
     #[doc(alias = "reclaimTask")]
-    pub async fn reclaim_task(
+    pub fn reclaim_task(
         &self,
         task_id: &str,
         run_id: &str,
-    ) -> Result<types::TaskReclaimResponse> {
+    ) -> Call<'_, types::TaskReclaimResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task/{}/runs/{}/reclaim", escape(task_id), escape(run_id)),
             )
-            .send()
-            .await
+            .call()
     }
 
     /// Report Run Completed
@@ -790,18 +643,17 @@ impl Queue {
     ///
     /// `queue:resolve-task:<taskId>/<runId>`
     #[doc(alias = "reportCompleted")]
-    pub async fn report_completed(
+    pub fn report_completed(
         &self,
         task_id: &str,
         run_id: &str,
-    ) -> Result<types::TaskStatusResponse> {
+    ) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task/{}/runs/{}/completed", escape(task_id), escape(run_id)),
             )
-            .send()
-            .await
+            .call()
     }
 
     /// Report Run Failed
@@ -818,18 +670,17 @@ impl Queue {
     ///
     /// `queue:resolve-task:<taskId>/<runId>`
     #[doc(alias = "reportFailed")]
-    pub async fn report_failed(
+    pub fn report_failed(
         &self,
         task_id: &str,
         run_id: &str,
-    ) -> Result<types::TaskStatusResponse> {
+    ) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task/{}/runs/{}/failed", escape(task_id), escape(run_id)),
             )
-            .send()
-            .await
+            .call()
     }
 
     /// Report Task Exception
@@ -852,20 +703,19 @@ impl Queue {
     ///
     /// `queue:resolve-task:<taskId>/<runId>`
     #[doc(alias = "reportException")]
-    pub async fn report_exception(
+    pub fn report_exception(
         &self,
         task_id: &str,
         run_id: &str,
         payload: &types::TaskExceptionRequest,
-    ) -> Result<types::TaskStatusResponse> {
+    ) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(
                 Method::POST,
                 format!("task/{}/runs/{}/exception", escape(task_id), escape(run_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Create Artifact
@@ -884,13 +734,13 @@ impl Queue {
     ///
     /// `queue:create-artifact:<taskId>/<runId>`
     #[doc(alias = "createArtifact")]
-    pub async fn create_artifact(
+    pub fn create_artifact(
         &self,
         task_id: &str,
         run_id: &str,
         name: &str,
         payload: &types::PostArtifactRequest,
-    ) -> Result<types::PostArtifactResponse> {
+    ) -> Call<'_, types::PostArtifactResponse> {
         self.client
             .request(
                 Method::POST,
@@ -902,8 +752,7 @@ impl Queue {
                 ),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Finish Artifact
@@ -921,13 +770,13 @@ impl Queue {
     ///
     /// `queue:create-artifact:<taskId>/<runId>`
     #[doc(alias = "finishArtifact")]
-    pub async fn finish_artifact(
+    pub fn finish_artifact(
         &self,
         task_id: &str,
         run_id: &str,
         name: &str,
         payload: &types::FinishArtifactRequest,
-    ) -> Result<()> {
+    ) -> Call<'_, ()> {
         self.client
             .request(
                 Method::PUT,
@@ -939,20 +788,7 @@ impl Queue {
                 ),
             )
             .json(payload)
-            .send_empty()
-            .await
-    }
-
-    fn get_artifact_request(&self, task_id: &str, run_id: &str, name: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "task/{}/runs/{}/artifacts/{}",
-                escape(task_id),
-                escape(run_id),
-                escape(name)
-            ),
-        )
+            .call_empty()
     }
 
     /// Get Artifact Data from Run
@@ -1011,39 +847,23 @@ impl Queue {
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
     #[doc(alias = "getArtifact")]
-    pub async fn get_artifact(
+    pub fn get_artifact(
         &self,
         task_id: &str,
         run_id: &str,
         name: &str,
-    ) -> Result<types::GetArtifactResponse> {
-        self.get_artifact_request(task_id, run_id, name)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::get_artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_artifact_url(&self, task_id: &str, run_id: &str, name: &str) -> Result<String> {
-        self.get_artifact_request(task_id, run_id, name).url()
-    }
-
-    /// The URL of [`Self::get_artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_artifact_signed_url(
-        &self,
-        task_id: &str,
-        run_id: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_artifact_request(task_id, run_id, name)
-            .signed_url(ttl)
-    }
-
-    fn get_latest_artifact_request(&self, task_id: &str, name: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("task/{}/artifacts/{}", escape(task_id), escape(name)),
-        )
+    ) -> Call<'_, types::GetArtifactResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "task/{}/runs/{}/artifacts/{}",
+                    escape(task_id),
+                    escape(run_id),
+                    escape(name)
+                ),
+            )
+            .call()
     }
 
     /// Get Artifact Data from Latest Run
@@ -1106,43 +926,17 @@ impl Queue {
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
     #[doc(alias = "getLatestArtifact")]
-    pub async fn get_latest_artifact(
+    pub fn get_latest_artifact(
         &self,
         task_id: &str,
         name: &str,
-    ) -> Result<types::GetArtifactResponse> {
-        self.get_latest_artifact_request(task_id, name).send().await
-    }
-
-    /// The URL of [`Self::get_latest_artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_latest_artifact_url(&self, task_id: &str, name: &str) -> Result<String> {
-        self.get_latest_artifact_request(task_id, name).url()
-    }
-
-    /// The URL of [`Self::get_latest_artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_latest_artifact_signed_url(
-        &self,
-        task_id: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_latest_artifact_request(task_id, name)
-            .signed_url(ttl)
-    }
-
-    fn list_artifacts_request(
-        &self,
-        task_id: &str,
-        run_id: &str,
-        query: &ListArtifactsQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::GetArtifactResponse> {
         self.client
             .request(
                 Method::GET,
-                format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
+                format!("task/{}/artifacts/{}", escape(task_id), escape(name)),
             )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call()
     }
 
     /// Get Artifacts from Run
@@ -1161,48 +955,20 @@ impl Queue {
     ///
     /// `queue:list-artifacts:<taskId>:<runId>`
     #[doc(alias = "listArtifacts")]
-    pub async fn list_artifacts(
+    pub fn list_artifacts(
         &self,
         task_id: &str,
         run_id: &str,
         query: &ListArtifactsQuery,
-    ) -> Result<types::ListArtifactsResponse> {
-        self.list_artifacts_request(task_id, run_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_artifacts`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_artifacts_url(
-        &self,
-        task_id: &str,
-        run_id: &str,
-        query: &ListArtifactsQuery,
-    ) -> Result<String> {
-        self.list_artifacts_request(task_id, run_id, query).url()
-    }
-
-    /// The URL of [`Self::list_artifacts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_artifacts_signed_url(
-        &self,
-        task_id: &str,
-        run_id: &str,
-        query: &ListArtifactsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_artifacts_request(task_id, run_id, query)
-            .signed_url(ttl)
-    }
-
-    fn list_latest_artifacts_request(
-        &self,
-        task_id: &str,
-        query: &ListLatestArtifactsQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::ListArtifactsResponse> {
         self.client
-            .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
+            .request(
+                Method::GET,
+                format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
+            )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
+            .call()
     }
 
     /// Get Artifacts from Latest Run
@@ -1222,46 +988,16 @@ impl Queue {
     ///
     /// `queue:list-artifacts:<taskId>`
     #[doc(alias = "listLatestArtifacts")]
-    pub async fn list_latest_artifacts(
+    pub fn list_latest_artifacts(
         &self,
         task_id: &str,
         query: &ListLatestArtifactsQuery,
-    ) -> Result<types::ListArtifactsResponse> {
-        self.list_latest_artifacts_request(task_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_latest_artifacts`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_latest_artifacts_url(
-        &self,
-        task_id: &str,
-        query: &ListLatestArtifactsQuery,
-    ) -> Result<String> {
-        self.list_latest_artifacts_request(task_id, query).url()
-    }
-
-    /// The URL of [`Self::list_latest_artifacts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_latest_artifacts_signed_url(
-        &self,
-        task_id: &str,
-        query: &ListLatestArtifactsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_latest_artifacts_request(task_id, query)
-            .signed_url(ttl)
-    }
-
-    fn artifact_info_request(&self, task_id: &str, run_id: &str, name: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "task/{}/runs/{}/artifact-info/{}",
-                escape(task_id),
-                escape(run_id),
-                escape(name)
-            ),
-        )
+    ) -> Call<'_, types::ListArtifactsResponse> {
+        self.client
+            .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Get Artifact Information From Run
@@ -1276,39 +1012,23 @@ impl Queue {
     ///
     /// `queue:list-artifacts:<taskId>:<runId>`
     #[doc(alias = "artifactInfo")]
-    pub async fn artifact_info(
+    pub fn artifact_info(
         &self,
         task_id: &str,
         run_id: &str,
         name: &str,
-    ) -> Result<types::Artifact> {
-        self.artifact_info_request(task_id, run_id, name)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::artifact_info`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn artifact_info_url(&self, task_id: &str, run_id: &str, name: &str) -> Result<String> {
-        self.artifact_info_request(task_id, run_id, name).url()
-    }
-
-    /// The URL of [`Self::artifact_info`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn artifact_info_signed_url(
-        &self,
-        task_id: &str,
-        run_id: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.artifact_info_request(task_id, run_id, name)
-            .signed_url(ttl)
-    }
-
-    fn latest_artifact_info_request(&self, task_id: &str, name: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("task/{}/artifact-info/{}", escape(task_id), escape(name)),
-        )
+    ) -> Call<'_, types::Artifact> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "task/{}/runs/{}/artifact-info/{}",
+                    escape(task_id),
+                    escape(run_id),
+                    escape(name)
+                ),
+            )
+            .call()
     }
 
     /// Get Artifact Information From Latest Run
@@ -1323,38 +1043,13 @@ impl Queue {
     ///
     /// `queue:list-artifacts:<taskId>`
     #[doc(alias = "latestArtifactInfo")]
-    pub async fn latest_artifact_info(&self, task_id: &str, name: &str) -> Result<types::Artifact> {
-        self.latest_artifact_info_request(task_id, name)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::latest_artifact_info`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn latest_artifact_info_url(&self, task_id: &str, name: &str) -> Result<String> {
-        self.latest_artifact_info_request(task_id, name).url()
-    }
-
-    /// The URL of [`Self::latest_artifact_info`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn latest_artifact_info_signed_url(
-        &self,
-        task_id: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.latest_artifact_info_request(task_id, name)
-            .signed_url(ttl)
-    }
-
-    fn artifact_request(&self, task_id: &str, run_id: &str, name: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "task/{}/runs/{}/artifact-content/{}",
-                escape(task_id),
-                escape(run_id),
-                escape(name)
-            ),
-        )
+    pub fn latest_artifact_info(&self, task_id: &str, name: &str) -> Call<'_, types::Artifact> {
+        self.client
+            .request(
+                Method::GET,
+                format!("task/{}/artifact-info/{}", escape(task_id), escape(name)),
+            )
+            .call()
     }
 
     /// Get Artifact Content From Run
@@ -1371,36 +1066,23 @@ impl Queue {
     ///
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
-    pub async fn artifact(
+    pub fn artifact(
         &self,
         task_id: &str,
         run_id: &str,
         name: &str,
-    ) -> Result<types::GetArtifactContentResponse> {
-        self.artifact_request(task_id, run_id, name).send().await
-    }
-
-    /// The URL of [`Self::artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn artifact_url(&self, task_id: &str, run_id: &str, name: &str) -> Result<String> {
-        self.artifact_request(task_id, run_id, name).url()
-    }
-
-    /// The URL of [`Self::artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn artifact_signed_url(
-        &self,
-        task_id: &str,
-        run_id: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.artifact_request(task_id, run_id, name).signed_url(ttl)
-    }
-
-    fn latest_artifact_request(&self, task_id: &str, name: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
-        )
+    ) -> Call<'_, types::GetArtifactContentResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "task/{}/runs/{}/artifact-content/{}",
+                    escape(task_id),
+                    escape(run_id),
+                    escape(name)
+                ),
+            )
+            .call()
     }
 
     /// Get Artifact Content From Latest Run
@@ -1418,34 +1100,17 @@ impl Queue {
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
     #[doc(alias = "latestArtifact")]
-    pub async fn latest_artifact(
+    pub fn latest_artifact(
         &self,
         task_id: &str,
         name: &str,
-    ) -> Result<types::GetArtifactContentResponse> {
-        self.latest_artifact_request(task_id, name).send().await
-    }
-
-    /// The URL of [`Self::latest_artifact`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn latest_artifact_url(&self, task_id: &str, name: &str) -> Result<String> {
-        self.latest_artifact_request(task_id, name).url()
-    }
-
-    /// The URL of [`Self::latest_artifact`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn latest_artifact_signed_url(
-        &self,
-        task_id: &str,
-        name: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.latest_artifact_request(task_id, name).signed_url(ttl)
-    }
-
-    fn list_provisioners_request(&self, query: &ListProvisionersQuery) -> Request<'_> {
+    ) -> Call<'_, types::GetArtifactContentResponse> {
         self.client
-            .request(Method::GET, String::from("provisioners"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .request(
+                Method::GET,
+                format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
+            )
+            .call()
     }
 
     /// Get a list of all active provisioners
@@ -1468,34 +1133,15 @@ impl Queue {
     /// `queue:list-provisioners`
     #[doc(alias = "listProvisioners")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn list_provisioners(
+    pub fn list_provisioners(
         &self,
         query: &ListProvisionersQuery,
-    ) -> Result<types::ListProvisionersResponse> {
-        self.list_provisioners_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_provisioners`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn list_provisioners_url(&self, query: &ListProvisionersQuery) -> Result<String> {
-        self.list_provisioners_request(query).url()
-    }
-
-    /// The URL of [`Self::list_provisioners`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn list_provisioners_signed_url(
-        &self,
-        query: &ListProvisionersQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_provisioners_request(query).signed_url(ttl)
-    }
-
-    fn get_provisioner_request(&self, provisioner_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("provisioners/{}", escape(provisioner_id)),
-        )
+    ) -> Call<'_, types::ListProvisionersResponse> {
+        self.client
+            .request(Method::GET, String::from("provisioners"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Get an active provisioner
@@ -1513,27 +1159,13 @@ impl Queue {
     /// `queue:get-provisioner:<provisionerId>`
     #[doc(alias = "getProvisioner")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn get_provisioner(
-        &self,
-        provisioner_id: &str,
-    ) -> Result<types::ProvisionerResponse> {
-        self.get_provisioner_request(provisioner_id).send().await
-    }
-
-    /// The URL of [`Self::get_provisioner`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_provisioner_url(&self, provisioner_id: &str) -> Result<String> {
-        self.get_provisioner_request(provisioner_id).url()
-    }
-
-    /// The URL of [`Self::get_provisioner`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_provisioner_signed_url(
-        &self,
-        provisioner_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_provisioner_request(provisioner_id).signed_url(ttl)
+    pub fn get_provisioner(&self, provisioner_id: &str) -> Call<'_, types::ProvisionerResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!("provisioners/{}", escape(provisioner_id)),
+            )
+            .call()
     }
 
     /// Update a provisioner
@@ -1557,24 +1189,18 @@ impl Queue {
     /// - For each `property` in `properties`: `queue:declare-provisioner:<provisionerId>#<property>`
     #[doc(alias = "declareProvisioner")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn declare_provisioner(
+    pub fn declare_provisioner(
         &self,
         provisioner_id: &str,
         payload: &types::ProvisionerRequest,
-    ) -> Result<types::ProvisionerResponse> {
+    ) -> Call<'_, types::ProvisionerResponse> {
         self.client
             .request(
                 Method::PUT,
                 format!("provisioners/{}", escape(provisioner_id)),
             )
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn pending_tasks_request(&self, task_queue_id: &str) -> Request<'_> {
-        self.client
-            .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
+            .call()
     }
 
     /// Get Number of Pending Tasks
@@ -1593,30 +1219,10 @@ impl Queue {
     /// `queue:pending-count:<taskQueueId>`
     #[doc(alias = "pendingTasks")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn pending_tasks(
-        &self,
-        task_queue_id: &str,
-    ) -> Result<types::CountPendingTasksResponse> {
-        self.pending_tasks_request(task_queue_id).send().await
-    }
-
-    /// The URL of [`Self::pending_tasks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn pending_tasks_url(&self, task_queue_id: &str) -> Result<String> {
-        self.pending_tasks_request(task_queue_id).url()
-    }
-
-    /// The URL of [`Self::pending_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn pending_tasks_signed_url(&self, task_queue_id: &str, ttl: Duration) -> Result<String> {
-        self.pending_tasks_request(task_queue_id).signed_url(ttl)
-    }
-
-    fn task_queue_counts_request(&self, task_queue_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("task-queues/{}/counts", escape(task_queue_id)),
-        )
+    pub fn pending_tasks(&self, task_queue_id: &str) -> Call<'_, types::CountPendingTasksResponse> {
+        self.client
+            .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
+            .call()
     }
 
     /// Get Number of Pending and Claimed Tasks
@@ -1632,40 +1238,16 @@ impl Queue {
     /// - `queue:pending-count:<taskQueueId>`
     /// - `queue:claimed-count:<taskQueueId>`
     #[doc(alias = "taskQueueCounts")]
-    pub async fn task_queue_counts(
+    pub fn task_queue_counts(
         &self,
         task_queue_id: &str,
-    ) -> Result<types::CountPendingAndClaimedTasksResponse> {
-        self.task_queue_counts_request(task_queue_id).send().await
-    }
-
-    /// The URL of [`Self::task_queue_counts`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn task_queue_counts_url(&self, task_queue_id: &str) -> Result<String> {
-        self.task_queue_counts_request(task_queue_id).url()
-    }
-
-    /// The URL of [`Self::task_queue_counts`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn task_queue_counts_signed_url(
-        &self,
-        task_queue_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.task_queue_counts_request(task_queue_id)
-            .signed_url(ttl)
-    }
-
-    fn list_pending_tasks_request(
-        &self,
-        task_queue_id: &str,
-        query: &ListPendingTasksQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::CountPendingAndClaimedTasksResponse> {
         self.client
             .request(
                 Method::GET,
-                format!("task-queues/{}/pending", escape(task_queue_id)),
+                format!("task-queues/{}/counts", escape(task_queue_id)),
             )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call()
     }
 
     /// List Pending Tasks
@@ -1681,48 +1263,19 @@ impl Queue {
     ///
     /// `queue:pending-list:<taskQueueId>`
     #[doc(alias = "listPendingTasks")]
-    pub async fn list_pending_tasks(
+    pub fn list_pending_tasks(
         &self,
         task_queue_id: &str,
         query: &ListPendingTasksQuery,
-    ) -> Result<types::ListPendingTasksResponse> {
-        self.list_pending_tasks_request(task_queue_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_pending_tasks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_pending_tasks_url(
-        &self,
-        task_queue_id: &str,
-        query: &ListPendingTasksQuery,
-    ) -> Result<String> {
-        self.list_pending_tasks_request(task_queue_id, query).url()
-    }
-
-    /// The URL of [`Self::list_pending_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_pending_tasks_signed_url(
-        &self,
-        task_queue_id: &str,
-        query: &ListPendingTasksQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_pending_tasks_request(task_queue_id, query)
-            .signed_url(ttl)
-    }
-
-    fn list_claimed_tasks_request(
-        &self,
-        task_queue_id: &str,
-        query: &ListClaimedTasksQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::ListPendingTasksResponse> {
         self.client
             .request(
                 Method::GET,
-                format!("task-queues/{}/claimed", escape(task_queue_id)),
+                format!("task-queues/{}/pending", escape(task_queue_id)),
             )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
+            .call()
     }
 
     /// List claimed Tasks
@@ -1738,48 +1291,19 @@ impl Queue {
     ///
     /// `queue:claimed-list:<taskQueueId>`
     #[doc(alias = "listClaimedTasks")]
-    pub async fn list_claimed_tasks(
+    pub fn list_claimed_tasks(
         &self,
         task_queue_id: &str,
         query: &ListClaimedTasksQuery,
-    ) -> Result<types::ListClaimedTasksResponse> {
-        self.list_claimed_tasks_request(task_queue_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_claimed_tasks`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_claimed_tasks_url(
-        &self,
-        task_queue_id: &str,
-        query: &ListClaimedTasksQuery,
-    ) -> Result<String> {
-        self.list_claimed_tasks_request(task_queue_id, query).url()
-    }
-
-    /// The URL of [`Self::list_claimed_tasks`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_claimed_tasks_signed_url(
-        &self,
-        task_queue_id: &str,
-        query: &ListClaimedTasksQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_claimed_tasks_request(task_queue_id, query)
-            .signed_url(ttl)
-    }
-
-    fn list_worker_types_request(
-        &self,
-        provisioner_id: &str,
-        query: &ListWorkerTypesQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::ListClaimedTasksResponse> {
         self.client
             .request(
                 Method::GET,
-                format!("provisioners/{}/worker-types", escape(provisioner_id)),
+                format!("task-queues/{}/claimed", escape(task_queue_id)),
             )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
+            .call()
     }
 
     /// Get a list of all active worker-types
@@ -1798,47 +1322,19 @@ impl Queue {
     /// `queue:list-worker-types:<provisionerId>`
     #[doc(alias = "listWorkerTypes")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn list_worker_types(
+    pub fn list_worker_types(
         &self,
         provisioner_id: &str,
         query: &ListWorkerTypesQuery,
-    ) -> Result<types::ListWorkerTypesResponse> {
-        self.list_worker_types_request(provisioner_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_worker_types`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn list_worker_types_url(
-        &self,
-        provisioner_id: &str,
-        query: &ListWorkerTypesQuery,
-    ) -> Result<String> {
-        self.list_worker_types_request(provisioner_id, query).url()
-    }
-
-    /// The URL of [`Self::list_worker_types`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn list_worker_types_signed_url(
-        &self,
-        provisioner_id: &str,
-        query: &ListWorkerTypesQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_worker_types_request(provisioner_id, query)
-            .signed_url(ttl)
-    }
-
-    fn get_worker_type_request(&self, provisioner_id: &str, worker_type: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "provisioners/{}/worker-types/{}",
-                escape(provisioner_id),
-                escape(worker_type)
-            ),
-        )
+    ) -> Call<'_, types::ListWorkerTypesResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!("provisioners/{}/worker-types", escape(provisioner_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Get a worker-type
@@ -1852,33 +1348,21 @@ impl Queue {
     /// `queue:get-worker-type:<provisionerId>/<workerType>`
     #[doc(alias = "getWorkerType")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn get_worker_type(
+    pub fn get_worker_type(
         &self,
         provisioner_id: &str,
         worker_type: &str,
-    ) -> Result<types::WorkerTypeResponse> {
-        self.get_worker_type_request(provisioner_id, worker_type)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::get_worker_type`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_worker_type_url(&self, provisioner_id: &str, worker_type: &str) -> Result<String> {
-        self.get_worker_type_request(provisioner_id, worker_type)
-            .url()
-    }
-
-    /// The URL of [`Self::get_worker_type`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_worker_type_signed_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_worker_type_request(provisioner_id, worker_type)
-            .signed_url(ttl)
+    ) -> Call<'_, types::WorkerTypeResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "provisioners/{}/worker-types/{}",
+                    escape(provisioner_id),
+                    escape(worker_type)
+                ),
+            )
+            .call()
     }
 
     /// Update a worker-type
@@ -1898,12 +1382,12 @@ impl Queue {
     /// - For each `property` in `properties`: `queue:declare-worker-type:<provisionerId>/<workerType>#<property>`
     #[doc(alias = "declareWorkerType")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn declare_worker_type(
+    pub fn declare_worker_type(
         &self,
         provisioner_id: &str,
         worker_type: &str,
         payload: &types::WorkerTypeRequest,
-    ) -> Result<types::WorkerTypeResponse> {
+    ) -> Call<'_, types::WorkerTypeResponse> {
         self.client
             .request(
                 Method::PUT,
@@ -1914,15 +1398,7 @@ impl Queue {
                 ),
             )
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn list_task_queues_request(&self, query: &ListTaskQueuesQuery) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("task-queues"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .call()
     }
 
     /// Get a list of all active task queues
@@ -1938,32 +1414,15 @@ impl Queue {
     ///
     /// `queue:list-task-queues`
     #[doc(alias = "listTaskQueues")]
-    pub async fn list_task_queues(
+    pub fn list_task_queues(
         &self,
         query: &ListTaskQueuesQuery,
-    ) -> Result<types::ListTaskQueuesResponse> {
-        self.list_task_queues_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_task_queues`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_task_queues_url(&self, query: &ListTaskQueuesQuery) -> Result<String> {
-        self.list_task_queues_request(query).url()
-    }
-
-    /// The URL of [`Self::list_task_queues`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_task_queues_signed_url(
-        &self,
-        query: &ListTaskQueuesQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_task_queues_request(query).signed_url(ttl)
-    }
-
-    fn get_task_queue_request(&self, task_queue_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("task-queues/{}", escape(task_queue_id)),
-        )
+    ) -> Call<'_, types::ListTaskQueuesResponse> {
+        self.client
+            .request(Method::GET, String::from("task-queues"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Get a task queue
@@ -1974,38 +1433,13 @@ impl Queue {
     ///
     /// `queue:get-task-queue:<taskQueueId>`
     #[doc(alias = "getTaskQueue")]
-    pub async fn get_task_queue(&self, task_queue_id: &str) -> Result<types::TaskQueueResponse> {
-        self.get_task_queue_request(task_queue_id).send().await
-    }
-
-    /// The URL of [`Self::get_task_queue`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_task_queue_url(&self, task_queue_id: &str) -> Result<String> {
-        self.get_task_queue_request(task_queue_id).url()
-    }
-
-    /// The URL of [`Self::get_task_queue`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_task_queue_signed_url(&self, task_queue_id: &str, ttl: Duration) -> Result<String> {
-        self.get_task_queue_request(task_queue_id).signed_url(ttl)
-    }
-
-    fn list_workers_request(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        query: &ListWorkersQuery,
-    ) -> Request<'_> {
+    pub fn get_task_queue(&self, task_queue_id: &str) -> Call<'_, types::TaskQueueResponse> {
         self.client
             .request(
                 Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
+                format!("task-queues/{}", escape(task_queue_id)),
             )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("quarantined", query.quarantined)
+            .call()
     }
 
     /// Get a list of all active workers of a workerType
@@ -2028,59 +1462,25 @@ impl Queue {
     /// `queue:list-workers:<provisionerId>/<workerType>`
     #[doc(alias = "listWorkers")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn list_workers(
+    pub fn list_workers(
         &self,
         provisioner_id: &str,
         worker_type: &str,
         query: &ListWorkersQuery,
-    ) -> Result<types::ListWorkersResponse> {
-        self.list_workers_request(provisioner_id, worker_type, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_workers`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn list_workers_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        query: &ListWorkersQuery,
-    ) -> Result<String> {
-        self.list_workers_request(provisioner_id, worker_type, query)
-            .url()
-    }
-
-    /// The URL of [`Self::list_workers`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn list_workers_signed_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        query: &ListWorkersQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_workers_request(provisioner_id, worker_type, query)
-            .signed_url(ttl)
-    }
-
-    fn get_worker_request(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "provisioners/{}/worker-types/{}/workers/{}/{}",
-                escape(provisioner_id),
-                escape(worker_type),
-                escape(worker_group),
-                escape(worker_id)
-            ),
-        )
+    ) -> Call<'_, types::ListWorkersResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "provisioners/{}/worker-types/{}/workers",
+                    escape(provisioner_id),
+                    escape(worker_type)
+                ),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("quarantined", query.quarantined)
+            .call()
     }
 
     /// Get a worker from worker-type
@@ -2094,43 +1494,25 @@ impl Queue {
     /// `queue:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
     #[doc(alias = "getWorker")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub async fn get_worker(
+    pub fn get_worker(
         &self,
         provisioner_id: &str,
         worker_type: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Result<types::WorkerResponse> {
-        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::get_worker`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_worker_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Result<String> {
-        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
-            .url()
-    }
-
-    /// The URL of [`Self::get_worker`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_worker_signed_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        worker_group: &str,
-        worker_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
-            .signed_url(ttl)
+    ) -> Call<'_, types::WorkerResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "provisioners/{}/worker-types/{}/workers/{}/{}",
+                    escape(provisioner_id),
+                    escape(worker_type),
+                    escape(worker_group),
+                    escape(worker_id)
+                ),
+            )
+            .call()
     }
 
     /// Quarantine a worker
@@ -2144,14 +1526,14 @@ impl Queue {
     /// All of:
     /// - `queue:quarantine-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
     #[doc(alias = "quarantineWorker")]
-    pub async fn quarantine_worker(
+    pub fn quarantine_worker(
         &self,
         provisioner_id: &str,
         worker_type: &str,
         worker_group: &str,
         worker_id: &str,
         payload: &types::QuarantineWorkerRequest,
-    ) -> Result<types::WorkerResponse> {
+    ) -> Call<'_, types::WorkerResponse> {
         self.client
             .request(
                 Method::PUT,
@@ -2164,8 +1546,7 @@ impl Queue {
                 ),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Declare a worker
@@ -2182,14 +1563,14 @@ impl Queue {
     /// All of:
     /// - For each `property` in `properties`: `queue:declare-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>#<property>`
     #[doc(alias = "declareWorker")]
-    pub async fn declare_worker(
+    pub fn declare_worker(
         &self,
         provisioner_id: &str,
         worker_type: &str,
         worker_group: &str,
         worker_id: &str,
         payload: &types::WorkerRequest,
-    ) -> Result<types::WorkerResponse> {
+    ) -> Call<'_, types::WorkerResponse> {
         self.client
             .request(
                 Method::PUT,
@@ -2202,13 +1583,7 @@ impl Queue {
                 ),
             )
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .call()
     }
 
     /// Heartbeat
@@ -2217,18 +1592,10 @@ impl Queue {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

@@ -11,12 +11,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Secrets Service (`secrets/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Secrets {
     client: Client,
@@ -30,72 +31,34 @@ impl Secrets {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
+    pub fn version(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// Set Secret
@@ -106,12 +69,11 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:set:<name>`
-    pub async fn set(&self, name: &str, payload: &types::Secret) -> Result<()> {
+    pub fn set(&self, name: &str, payload: &types::Secret) -> Call<'_, ()> {
         self.client
             .request(Method::PUT, format!("secret/{}", escape(name)))
             .json(payload)
-            .send_empty()
-            .await
+            .call_empty()
     }
 
     /// Delete Secret
@@ -121,16 +83,10 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:set:<name>`
-    pub async fn remove(&self, name: &str) -> Result<()> {
+    pub fn remove(&self, name: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("secret/{}", escape(name)))
-            .send_empty()
-            .await
-    }
-
-    fn get_request(&self, name: &str) -> Request<'_> {
-        self.client
-            .request(Method::GET, format!("secret/{}", escape(name)))
+            .call_empty()
     }
 
     /// Read Secret
@@ -143,25 +99,10 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:get:<name>`
-    pub async fn get(&self, name: &str) -> Result<types::Secret> {
-        self.get_request(name).send().await
-    }
-
-    /// The URL of [`Self::get`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_url(&self, name: &str) -> Result<String> {
-        self.get_request(name).url()
-    }
-
-    /// The URL of [`Self::get`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_signed_url(&self, name: &str, ttl: Duration) -> Result<String> {
-        self.get_request(name).signed_url(ttl)
-    }
-
-    fn list_request(&self, query: &ListQuery) -> Request<'_> {
+    pub fn get(&self, name: &str) -> Call<'_, types::Secret> {
         self.client
-            .request(Method::GET, String::from("secrets"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .request(Method::GET, format!("secret/{}", escape(name)))
+            .call()
     }
 
     /// List Secrets
@@ -181,23 +122,12 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:list-secrets`
-    pub async fn list(&self, query: &ListQuery) -> Result<types::SecretsList> {
-        self.list_request(query).send().await
-    }
-
-    /// The URL of [`Self::list`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_url(&self, query: &ListQuery) -> Result<String> {
-        self.list_request(query).url()
-    }
-
-    /// The URL of [`Self::list`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_signed_url(&self, query: &ListQuery, ttl: Duration) -> Result<String> {
-        self.list_request(query).signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    pub fn list(&self, query: &ListQuery) -> Call<'_, types::SecretsList> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(Method::GET, String::from("secrets"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Heartbeat
@@ -206,18 +136,10 @@ impl Secrets {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

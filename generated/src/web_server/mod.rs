@@ -7,12 +7,11 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Web Server Service (`web-server/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct WebServer {
     client: Client,
@@ -26,79 +25,34 @@ impl WebServer {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
-    }
-
-    fn task_group_profile_request(&self, task_group_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("task-group/{}/profile", escape(task_group_id)),
-        )
+    pub fn version(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// Task Group Profile
@@ -108,30 +62,13 @@ impl WebServer {
     ///
     /// **Experimental**: this method may change or be removed without notice.
     #[doc(alias = "taskGroupProfile")]
-    pub async fn task_group_profile(&self, task_group_id: &str) -> Result<()> {
-        self.task_group_profile_request(task_group_id)
-            .send_empty()
-            .await
-    }
-
-    /// The URL of [`Self::task_group_profile`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn task_group_profile_url(&self, task_group_id: &str) -> Result<String> {
-        self.task_group_profile_request(task_group_id).url()
-    }
-
-    /// The URL of [`Self::task_group_profile`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn task_group_profile_signed_url(
-        &self,
-        task_group_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.task_group_profile_request(task_group_id)
-            .signed_url(ttl)
-    }
-
-    fn task_profile_request(&self, task_id: &str) -> Request<'_> {
+    pub fn task_group_profile(&self, task_group_id: &str) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, format!("task/{}/profile", escape(task_id)))
+            .request(
+                Method::GET,
+                format!("task-group/{}/profile", escape(task_group_id)),
+            )
+            .call_empty()
     }
 
     /// Task Log Profile
@@ -141,23 +78,10 @@ impl WebServer {
     ///
     /// **Experimental**: this method may change or be removed without notice.
     #[doc(alias = "taskProfile")]
-    pub async fn task_profile(&self, task_id: &str) -> Result<()> {
-        self.task_profile_request(task_id).send_empty().await
-    }
-
-    /// The URL of [`Self::task_profile`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn task_profile_url(&self, task_id: &str) -> Result<String> {
-        self.task_profile_request(task_id).url()
-    }
-
-    /// The URL of [`Self::task_profile`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn task_profile_signed_url(&self, task_id: &str, ttl: Duration) -> Result<String> {
-        self.task_profile_request(task_id).signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    pub fn task_profile(&self, task_id: &str) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(Method::GET, format!("task/{}/profile", escape(task_id)))
+            .call_empty()
     }
 
     /// Heartbeat
@@ -166,17 +90,9 @@ impl WebServer {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }

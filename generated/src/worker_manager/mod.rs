@@ -9,12 +9,13 @@
 
 pub mod types;
 
-use std::time::Duration;
-use tc_runtime::{Client, ClientConfig, Method, Request, Result, escape};
+mod wire;
+
+use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Worker Manager Service (`worker-manager/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone.
+/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct WorkerManager {
     client: Client,
@@ -28,79 +29,34 @@ impl WorkerManager {
         }
     }
 
-    fn ping_request(&self) -> Request<'_> {
-        self.client.request(Method::GET, String::from("ping"))
-    }
-
     /// Ping Server
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn ping(&self) -> Result<()> {
-        self.ping_request().send_empty().await
-    }
-
-    /// The URL of [`Self::ping`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn ping_url(&self) -> Result<String> {
-        self.ping_request().url()
-    }
-
-    /// The URL of [`Self::ping`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn ping_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.ping_request().signed_url(ttl)
-    }
-
-    fn lbheartbeat_request(&self) -> Request<'_> {
+    pub fn ping(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__lbheartbeat__"))
+            .request(Method::GET, String::from("ping"))
+            .call_empty()
     }
 
     /// Load Balancer Heartbeat
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub async fn lbheartbeat(&self) -> Result<()> {
-        self.lbheartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::lbheartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn lbheartbeat_url(&self) -> Result<String> {
-        self.lbheartbeat_request().url()
-    }
-
-    /// The URL of [`Self::lbheartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn lbheartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.lbheartbeat_request().signed_url(ttl)
-    }
-
-    fn version_request(&self) -> Request<'_> {
+    pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("__version__"))
+            .request(Method::GET, String::from("__lbheartbeat__"))
+            .call_empty()
     }
 
     /// Taskcluster Version
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub async fn version(&self) -> Result<()> {
-        self.version_request().send_empty().await
-    }
-
-    /// The URL of [`Self::version`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn version_url(&self) -> Result<String> {
-        self.version_request().url()
-    }
-
-    /// The URL of [`Self::version`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn version_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.version_request().signed_url(ttl)
-    }
-
-    fn list_providers_request(&self, query: &ListProvidersQuery) -> Request<'_> {
+    pub fn version(&self) -> Call<'_, ()> {
         self.client
-            .request(Method::GET, String::from("providers"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .request(Method::GET, String::from("__version__"))
+            .call_empty()
     }
 
     /// List Providers
@@ -111,22 +67,12 @@ impl WorkerManager {
     ///
     /// `worker-manager:list-providers`
     #[doc(alias = "listProviders")]
-    pub async fn list_providers(&self, query: &ListProvidersQuery) -> Result<types::ProviderList> {
-        self.list_providers_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_providers`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_providers_url(&self, query: &ListProvidersQuery) -> Result<String> {
-        self.list_providers_request(query).url()
-    }
-
-    /// The URL of [`Self::list_providers`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_providers_signed_url(
-        &self,
-        query: &ListProvidersQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_providers_request(query).signed_url(ttl)
+    pub fn list_providers(&self, query: &ListProvidersQuery) -> Call<'_, types::ProviderList> {
+        self.client
+            .request(Method::GET, String::from("providers"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Create Worker Pool
@@ -139,19 +85,18 @@ impl WorkerManager {
     /// - `worker-manager:manage-worker-pool:<workerPoolId>`
     /// - `worker-manager:provider:<providerId>`
     #[doc(alias = "createWorkerPool")]
-    pub async fn create_worker_pool(
+    pub fn create_worker_pool(
         &self,
         worker_pool_id: &str,
         payload: &types::CreateWorkerPoolRequest,
-    ) -> Result<types::WorkerPoolFullDefinition> {
+    ) -> Call<'_, types::WorkerPoolFullDefinition> {
         self.client
             .request(
                 Method::PUT,
                 format!("worker-pool/{}", escape(worker_pool_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Update Worker Pool
@@ -172,19 +117,18 @@ impl WorkerManager {
     /// - `worker-manager:manage-worker-pool:<workerPoolId>`
     /// - `worker-manager:provider:<providerId>`
     #[doc(alias = "updateWorkerPool")]
-    pub async fn update_worker_pool(
+    pub fn update_worker_pool(
         &self,
         worker_pool_id: &str,
         payload: &types::UpdateWorkerPoolRequest,
-    ) -> Result<types::WorkerPoolFullDefinition> {
+    ) -> Call<'_, types::WorkerPoolFullDefinition> {
         self.client
             .request(
                 Method::POST,
                 format!("worker-pool/{}", escape(worker_pool_id)),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Delete Worker Pool
@@ -198,32 +142,16 @@ impl WorkerManager {
     ///
     /// `worker-manager:manage-worker-pool:<workerPoolId>`
     #[doc(alias = "deleteWorkerPool")]
-    pub async fn delete_worker_pool(
+    pub fn delete_worker_pool(
         &self,
         worker_pool_id: &str,
-    ) -> Result<types::WorkerPoolFullDefinition> {
+    ) -> Call<'_, types::WorkerPoolFullDefinition> {
         self.client
             .request(
                 Method::DELETE,
                 format!("worker-pool/{}", escape(worker_pool_id)),
             )
-            .send()
-            .await
-    }
-
-    fn list_worker_pool_launch_configs_request(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkerPoolLaunchConfigsQuery,
-    ) -> Request<'_> {
-        self.client
-            .request(
-                Method::GET,
-                format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("includeArchived", query.include_archived)
+            .call()
     }
 
     /// List Worker Pool Launch Configs
@@ -238,42 +166,20 @@ impl WorkerManager {
     ///
     /// `worker-manager:get-worker-pool:<workerPoolId>`
     #[doc(alias = "listWorkerPoolLaunchConfigs")]
-    pub async fn list_worker_pool_launch_configs(
+    pub fn list_worker_pool_launch_configs(
         &self,
         worker_pool_id: &str,
         query: &ListWorkerPoolLaunchConfigsQuery,
-    ) -> Result<types::WorkerPoolLaunchConfigList> {
-        self.list_worker_pool_launch_configs_request(worker_pool_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_worker_pool_launch_configs`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_worker_pool_launch_configs_url(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkerPoolLaunchConfigsQuery,
-    ) -> Result<String> {
-        self.list_worker_pool_launch_configs_request(worker_pool_id, query)
-            .url()
-    }
-
-    /// The URL of [`Self::list_worker_pool_launch_configs`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_worker_pool_launch_configs_signed_url(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkerPoolLaunchConfigsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_worker_pool_launch_configs_request(worker_pool_id, query)
-            .signed_url(ttl)
-    }
-
-    fn worker_pool_stats_request(&self, worker_pool_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("worker-pool/{}/stats", escape(worker_pool_id)),
-        )
+    ) -> Call<'_, types::WorkerPoolLaunchConfigList> {
+        self.client
+            .request(
+                Method::GET,
+                format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("includeArchived", query.include_archived)
+            .call()
     }
 
     /// Get Worker Pool Statistics
@@ -287,33 +193,13 @@ impl WorkerManager {
     ///
     /// `worker-manager:get-worker-pool:<workerPoolId>`
     #[doc(alias = "workerPoolStats")]
-    pub async fn worker_pool_stats(
-        &self,
-        worker_pool_id: &str,
-    ) -> Result<types::WorkerPoolStatistics> {
-        self.worker_pool_stats_request(worker_pool_id).send().await
-    }
-
-    /// The URL of [`Self::worker_pool_stats`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn worker_pool_stats_url(&self, worker_pool_id: &str) -> Result<String> {
-        self.worker_pool_stats_request(worker_pool_id).url()
-    }
-
-    /// The URL of [`Self::worker_pool_stats`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn worker_pool_stats_signed_url(
-        &self,
-        worker_pool_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.worker_pool_stats_request(worker_pool_id)
-            .signed_url(ttl)
-    }
-
-    fn worker_pool_request(&self, worker_pool_id: &str) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!("worker-pool/{}", escape(worker_pool_id)),
-        )
+    pub fn worker_pool_stats(&self, worker_pool_id: &str) -> Call<'_, types::WorkerPoolStatistics> {
+        self.client
+            .request(
+                Method::GET,
+                format!("worker-pool/{}/stats", escape(worker_pool_id)),
+            )
+            .call()
     }
 
     /// Get Worker Pool
@@ -324,28 +210,13 @@ impl WorkerManager {
     ///
     /// `worker-manager:get-worker-pool:<workerPoolId>`
     #[doc(alias = "workerPool")]
-    pub async fn worker_pool(
-        &self,
-        worker_pool_id: &str,
-    ) -> Result<types::WorkerPoolFullDefinition> {
-        self.worker_pool_request(worker_pool_id).send().await
-    }
-
-    /// The URL of [`Self::worker_pool`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn worker_pool_url(&self, worker_pool_id: &str) -> Result<String> {
-        self.worker_pool_request(worker_pool_id).url()
-    }
-
-    /// The URL of [`Self::worker_pool`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn worker_pool_signed_url(&self, worker_pool_id: &str, ttl: Duration) -> Result<String> {
-        self.worker_pool_request(worker_pool_id).signed_url(ttl)
-    }
-
-    fn list_worker_pools_request(&self, query: &ListWorkerPoolsQuery) -> Request<'_> {
+    pub fn worker_pool(&self, worker_pool_id: &str) -> Call<'_, types::WorkerPoolFullDefinition> {
         self.client
-            .request(Method::GET, String::from("worker-pools"))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
+            .request(
+                Method::GET,
+                format!("worker-pool/{}", escape(worker_pool_id)),
+            )
+            .call()
     }
 
     /// List All Worker Pools
@@ -356,32 +227,15 @@ impl WorkerManager {
     ///
     /// `worker-manager:list-worker-pools`
     #[doc(alias = "listWorkerPools")]
-    pub async fn list_worker_pools(
+    pub fn list_worker_pools(
         &self,
         query: &ListWorkerPoolsQuery,
-    ) -> Result<types::WorkerPoolList> {
-        self.list_worker_pools_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_worker_pools`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_worker_pools_url(&self, query: &ListWorkerPoolsQuery) -> Result<String> {
-        self.list_worker_pools_request(query).url()
-    }
-
-    /// The URL of [`Self::list_worker_pools`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_worker_pools_signed_url(
-        &self,
-        query: &ListWorkerPoolsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_worker_pools_request(query).signed_url(ttl)
-    }
-
-    fn list_worker_pools_stats_request(&self, query: &ListWorkerPoolsStatsQuery) -> Request<'_> {
+    ) -> Call<'_, types::WorkerPoolList> {
         self.client
-            .request(Method::GET, String::from("worker-pools/stats"))
+            .request(Method::GET, String::from("worker-pools"))
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
+            .call()
     }
 
     /// List All Worker Pools Stats
@@ -394,25 +248,15 @@ impl WorkerManager {
     ///
     /// `worker-manager:list-worker-pools`
     #[doc(alias = "listWorkerPoolsStats")]
-    pub async fn list_worker_pools_stats(
+    pub fn list_worker_pools_stats(
         &self,
         query: &ListWorkerPoolsStatsQuery,
-    ) -> Result<types::WorkerPoolListStats> {
-        self.list_worker_pools_stats_request(query).send().await
-    }
-
-    /// The URL of [`Self::list_worker_pools_stats`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_worker_pools_stats_url(&self, query: &ListWorkerPoolsStatsQuery) -> Result<String> {
-        self.list_worker_pools_stats_request(query).url()
-    }
-
-    /// The URL of [`Self::list_worker_pools_stats`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_worker_pools_stats_signed_url(
-        &self,
-        query: &ListWorkerPoolsStatsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_worker_pools_stats_request(query).signed_url(ttl)
+    ) -> Call<'_, types::WorkerPoolListStats> {
+        self.client
+            .request(Method::GET, String::from("worker-pools/stats"))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .call()
     }
 
     /// Report an error from a worker
@@ -433,25 +277,18 @@ impl WorkerManager {
     /// - `assume:worker-pool:<workerPoolId>`
     /// - `assume:worker-id:<workerGroup>/<workerId>`
     #[doc(alias = "reportWorkerError")]
-    pub async fn report_worker_error(
+    pub fn report_worker_error(
         &self,
         worker_pool_id: &str,
         payload: &types::WorkerErrorReport,
-    ) -> Result<types::WorkerPoolError> {
+    ) -> Call<'_, types::WorkerPoolError> {
         self.client
             .request(
                 Method::POST,
                 format!("worker-pool-errors/{}", escape(worker_pool_id)),
             )
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn worker_pool_error_stats_request(&self, query: &WorkerPoolErrorStatsQuery) -> Request<'_> {
-        self.client
-            .request(Method::GET, String::from("worker-pool-errors/stats"))
-            .query("workerPoolId", query.worker_pool_id.as_deref())
+            .call()
     }
 
     /// List Worker Pool Errors Count
@@ -468,41 +305,14 @@ impl WorkerManager {
     ///
     /// `worker-manager:list-worker-pool-errors:<workerPoolId>`
     #[doc(alias = "workerPoolErrorStats")]
-    pub async fn worker_pool_error_stats(
+    pub fn worker_pool_error_stats(
         &self,
         query: &WorkerPoolErrorStatsQuery,
-    ) -> Result<types::WorkerPoolErrorStats> {
-        self.worker_pool_error_stats_request(query).send().await
-    }
-
-    /// The URL of [`Self::worker_pool_error_stats`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn worker_pool_error_stats_url(&self, query: &WorkerPoolErrorStatsQuery) -> Result<String> {
-        self.worker_pool_error_stats_request(query).url()
-    }
-
-    /// The URL of [`Self::worker_pool_error_stats`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn worker_pool_error_stats_signed_url(
-        &self,
-        query: &WorkerPoolErrorStatsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.worker_pool_error_stats_request(query).signed_url(ttl)
-    }
-
-    fn list_worker_pool_errors_request(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkerPoolErrorsQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::WorkerPoolErrorStats> {
         self.client
-            .request(
-                Method::GET,
-                format!("worker-pool-errors/{}", escape(worker_pool_id)),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("errorId", query.error_id.as_deref())
+            .request(Method::GET, String::from("worker-pool-errors/stats"))
+            .query("workerPoolId", query.worker_pool_id.as_deref())
+            .call()
     }
 
     /// List Worker Pool Errors
@@ -513,43 +323,37 @@ impl WorkerManager {
     ///
     /// `worker-manager:list-worker-pool-errors:<workerPoolId>`
     #[doc(alias = "listWorkerPoolErrors")]
-    pub async fn list_worker_pool_errors(
+    pub fn list_worker_pool_errors(
         &self,
         worker_pool_id: &str,
         query: &ListWorkerPoolErrorsQuery,
-    ) -> Result<types::WorkerPoolErrorList> {
-        self.list_worker_pool_errors_request(worker_pool_id, query)
-            .send()
-            .await
+    ) -> Call<'_, types::WorkerPoolErrorList> {
+        self.client
+            .request(
+                Method::GET,
+                format!("worker-pool-errors/{}", escape(worker_pool_id)),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("launchConfigId", query.launch_config_id.as_deref())
+            .query("errorId", query.error_id.as_deref())
+            .call()
     }
 
-    /// The URL of [`Self::list_worker_pool_errors`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_worker_pool_errors_url(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkerPoolErrorsQuery,
-    ) -> Result<String> {
-        self.list_worker_pool_errors_request(worker_pool_id, query)
-            .url()
-    }
-
-    /// The URL of [`Self::list_worker_pool_errors`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_worker_pool_errors_signed_url(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkerPoolErrorsQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_worker_pool_errors_request(worker_pool_id, query)
-            .signed_url(ttl)
-    }
-
-    fn list_workers_for_worker_group_request(
+    /// Workers in a specific Worker Group in a Worker Pool
+    ///
+    /// Get the list of all the existing workers in a given group in a given worker pool.
+    ///
+    /// # Required scopes
+    ///
+    /// `worker-manager:list-workers:<workerPoolId>/<workerGroup>`
+    #[doc(alias = "listWorkersForWorkerGroup")]
+    pub fn list_workers_for_worker_group(
         &self,
         worker_pool_id: &str,
         worker_group: &str,
         query: &ListWorkersForWorkerGroupQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::WorkerListInAGivenWorkerPool> {
         self.client
             .request(
                 Method::GET,
@@ -561,65 +365,7 @@ impl WorkerManager {
             )
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
-    }
-
-    /// Workers in a specific Worker Group in a Worker Pool
-    ///
-    /// Get the list of all the existing workers in a given group in a given worker pool.
-    ///
-    /// # Required scopes
-    ///
-    /// `worker-manager:list-workers:<workerPoolId>/<workerGroup>`
-    #[doc(alias = "listWorkersForWorkerGroup")]
-    pub async fn list_workers_for_worker_group(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        query: &ListWorkersForWorkerGroupQuery,
-    ) -> Result<types::WorkerListInAGivenWorkerPool> {
-        self.list_workers_for_worker_group_request(worker_pool_id, worker_group, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_workers_for_worker_group`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_workers_for_worker_group_url(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        query: &ListWorkersForWorkerGroupQuery,
-    ) -> Result<String> {
-        self.list_workers_for_worker_group_request(worker_pool_id, worker_group, query)
-            .url()
-    }
-
-    /// The URL of [`Self::list_workers_for_worker_group`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_workers_for_worker_group_signed_url(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        query: &ListWorkersForWorkerGroupQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_workers_for_worker_group_request(worker_pool_id, worker_group, query)
-            .signed_url(ttl)
-    }
-
-    fn worker_request(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "workers/{}/{}/{}",
-                escape(worker_pool_id),
-                escape(worker_group),
-                escape(worker_id)
-            ),
-        )
+            .call()
     }
 
     /// Get a Worker
@@ -629,38 +375,23 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>`
-    pub async fn worker(
+    pub fn worker(
         &self,
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Result<types::WorkerFullDefinition> {
-        self.worker_request(worker_pool_id, worker_group, worker_id)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::worker`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn worker_url(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Result<String> {
-        self.worker_request(worker_pool_id, worker_group, worker_id)
-            .url()
-    }
-
-    /// The URL of [`Self::worker`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn worker_signed_url(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        worker_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.worker_request(worker_pool_id, worker_group, worker_id)
-            .signed_url(ttl)
+    ) -> Call<'_, types::WorkerFullDefinition> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "workers/{}/{}/{}",
+                    escape(worker_pool_id),
+                    escape(worker_group),
+                    escape(worker_id)
+                ),
+            )
+            .call()
     }
 
     /// Create a Worker
@@ -676,13 +407,13 @@ impl WorkerManager {
     ///
     /// `worker-manager:create-worker:<workerPoolId>/<workerGroup>/<workerId>`
     #[doc(alias = "createWorker")]
-    pub async fn create_worker(
+    pub fn create_worker(
         &self,
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
         payload: &types::WorkerCreationUpdateRequest,
-    ) -> Result<types::WorkerFullDefinition> {
+    ) -> Call<'_, types::WorkerFullDefinition> {
         self.client
             .request(
                 Method::PUT,
@@ -694,8 +425,7 @@ impl WorkerManager {
                 ),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Update an existing Worker
@@ -712,13 +442,13 @@ impl WorkerManager {
     ///
     /// `worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>`
     #[doc(alias = "updateWorker")]
-    pub async fn update_worker(
+    pub fn update_worker(
         &self,
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
         payload: &types::WorkerCreationUpdateRequest,
-    ) -> Result<types::WorkerFullDefinition> {
+    ) -> Call<'_, types::WorkerFullDefinition> {
         self.client
             .request(
                 Method::POST,
@@ -730,8 +460,7 @@ impl WorkerManager {
                 ),
             )
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Remove a Worker
@@ -746,12 +475,12 @@ impl WorkerManager {
     ///
     /// `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`
     #[doc(alias = "removeWorker")]
-    pub async fn remove_worker(
+    pub fn remove_worker(
         &self,
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Result<()> {
+    ) -> Call<'_, ()> {
         self.client
             .request(
                 Method::DELETE,
@@ -762,25 +491,7 @@ impl WorkerManager {
                     escape(worker_id)
                 ),
             )
-            .send_empty()
-            .await
-    }
-
-    fn should_worker_terminate_request(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "workers/{}/{}/{}/should-terminate",
-                escape(worker_pool_id),
-                escape(worker_group),
-                escape(worker_id)
-            ),
-        )
+            .call_empty()
     }
 
     /// Should worker terminate
@@ -799,51 +510,23 @@ impl WorkerManager {
     ///
     /// `worker-manager:should-worker-terminate:<workerPoolId>/<workerGroup>/<workerId>`
     #[doc(alias = "shouldWorkerTerminate")]
-    pub async fn should_worker_terminate(
+    pub fn should_worker_terminate(
         &self,
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Result<types::ShouldWorkerTerminateResponse> {
-        self.should_worker_terminate_request(worker_pool_id, worker_group, worker_id)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::should_worker_terminate`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn should_worker_terminate_url(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Result<String> {
-        self.should_worker_terminate_request(worker_pool_id, worker_group, worker_id)
-            .url()
-    }
-
-    /// The URL of [`Self::should_worker_terminate`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn should_worker_terminate_signed_url(
-        &self,
-        worker_pool_id: &str,
-        worker_group: &str,
-        worker_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.should_worker_terminate_request(worker_pool_id, worker_group, worker_id)
-            .signed_url(ttl)
-    }
-
-    fn list_workers_for_worker_pool_request(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkersForWorkerPoolQuery,
-    ) -> Request<'_> {
+    ) -> Call<'_, types::ShouldWorkerTerminateResponse> {
         self.client
-            .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("state", query.state.as_deref())
+            .request(
+                Method::GET,
+                format!(
+                    "workers/{}/{}/{}/should-terminate",
+                    escape(worker_pool_id),
+                    escape(worker_group),
+                    escape(worker_id)
+                ),
+            )
+            .call()
     }
 
     /// Workers in a Worker Pool
@@ -854,35 +537,18 @@ impl WorkerManager {
     ///
     /// `worker-manager:list-workers:<workerPoolId>`
     #[doc(alias = "listWorkersForWorkerPool")]
-    pub async fn list_workers_for_worker_pool(
+    pub fn list_workers_for_worker_pool(
         &self,
         worker_pool_id: &str,
         query: &ListWorkersForWorkerPoolQuery,
-    ) -> Result<types::WorkerListInAGivenWorkerPool> {
-        self.list_workers_for_worker_pool_request(worker_pool_id, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_workers_for_worker_pool`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_workers_for_worker_pool_url(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkersForWorkerPoolQuery,
-    ) -> Result<String> {
-        self.list_workers_for_worker_pool_request(worker_pool_id, query)
-            .url()
-    }
-
-    /// The URL of [`Self::list_workers_for_worker_pool`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_workers_for_worker_pool_signed_url(
-        &self,
-        worker_pool_id: &str,
-        query: &ListWorkersForWorkerPoolQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_workers_for_worker_pool_request(worker_pool_id, query)
-            .signed_url(ttl)
+    ) -> Call<'_, types::WorkerListInAGivenWorkerPool> {
+        self.client
+            .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("launchConfigId", query.launch_config_id.as_deref())
+            .query("state", query.state.as_deref())
+            .call()
     }
 
     /// Register a running worker
@@ -893,15 +559,14 @@ impl WorkerManager {
     /// the worker will require to perform its work.  The worker must provide
     /// some proof of its identity, and that proof varies by provider type.
     #[doc(alias = "registerWorker")]
-    pub async fn register_worker(
+    pub fn register_worker(
         &self,
         payload: &types::RegisterWorkerRequest,
-    ) -> Result<types::RegisterWorkerResponse> {
+    ) -> Call<'_, types::RegisterWorkerResponse> {
         self.client
             .request(Method::POST, String::from("worker/register"))
             .json(payload)
-            .send()
-            .await
+            .call()
     }
 
     /// Reregister a Worker
@@ -919,37 +584,14 @@ impl WorkerManager {
     ///
     /// `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`
     #[doc(alias = "reregisterWorker")]
-    pub async fn reregister_worker(
+    pub fn reregister_worker(
         &self,
         payload: &types::ReregisterWorkerRequest,
-    ) -> Result<types::ReregisterWorkerResponse> {
+    ) -> Call<'_, types::ReregisterWorkerResponse> {
         self.client
             .request(Method::POST, String::from("worker/reregister"))
             .json(payload)
-            .send()
-            .await
-    }
-
-    fn list_workers_request(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        query: &ListWorkersQuery,
-    ) -> Request<'_> {
-        self.client
-            .request(
-                Method::GET,
-                format!(
-                    "provisioners/{}/worker-types/{}/workers",
-                    escape(provisioner_id),
-                    escape(worker_type)
-                ),
-            )
-            .query("continuationToken", query.continuation_token.as_deref())
-            .query("limit", query.limit)
-            .query("launchConfigId", query.launch_config_id.as_deref())
-            .query("quarantined", query.quarantined)
-            .query("workerState", query.worker_state.as_deref())
+            .call()
     }
 
     /// Get a list of all active workers of a workerType
@@ -972,57 +614,27 @@ impl WorkerManager {
     ///
     /// `worker-manager:list-workers:<provisionerId>/<workerType>`
     #[doc(alias = "listWorkers")]
-    pub async fn list_workers(
+    pub fn list_workers(
         &self,
         provisioner_id: &str,
         worker_type: &str,
         query: &ListWorkersQuery,
-    ) -> Result<types::ListWorkersResponse> {
-        self.list_workers_request(provisioner_id, worker_type, query)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::list_workers`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn list_workers_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        query: &ListWorkersQuery,
-    ) -> Result<String> {
-        self.list_workers_request(provisioner_id, worker_type, query)
-            .url()
-    }
-
-    /// The URL of [`Self::list_workers`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn list_workers_signed_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        query: &ListWorkersQuery,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.list_workers_request(provisioner_id, worker_type, query)
-            .signed_url(ttl)
-    }
-
-    fn get_worker_request(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Request<'_> {
-        self.client.request(
-            Method::GET,
-            format!(
-                "provisioners/{}/worker-types/{}/workers/{}/{}",
-                escape(provisioner_id),
-                escape(worker_type),
-                escape(worker_group),
-                escape(worker_id)
-            ),
-        )
+    ) -> Call<'_, types::ListWorkersResponse> {
+        self.client
+            .request(
+                Method::GET,
+                format!(
+                    "provisioners/{}/worker-types/{}/workers",
+                    escape(provisioner_id),
+                    escape(worker_type)
+                ),
+            )
+            .query("continuationToken", query.continuation_token.as_deref())
+            .query("limit", query.limit)
+            .query("launchConfigId", query.launch_config_id.as_deref())
+            .query("quarantined", query.quarantined)
+            .query("workerState", query.worker_state.as_deref())
+            .call()
     }
 
     /// Get a worker
@@ -1035,46 +647,25 @@ impl WorkerManager {
     ///
     /// `worker-manager:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
     #[doc(alias = "getWorker")]
-    pub async fn get_worker(
+    pub fn get_worker(
         &self,
         provisioner_id: &str,
         worker_type: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Result<types::WorkerResponse> {
-        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
-            .send()
-            .await
-    }
-
-    /// The URL of [`Self::get_worker`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn get_worker_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        worker_group: &str,
-        worker_id: &str,
-    ) -> Result<String> {
-        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
-            .url()
-    }
-
-    /// The URL of [`Self::get_worker`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn get_worker_signed_url(
-        &self,
-        provisioner_id: &str,
-        worker_type: &str,
-        worker_group: &str,
-        worker_id: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        self.get_worker_request(provisioner_id, worker_type, worker_group, worker_id)
-            .signed_url(ttl)
-    }
-
-    fn heartbeat_request(&self) -> Request<'_> {
+    ) -> Call<'_, types::WorkerResponse> {
         self.client
-            .request(Method::GET, String::from("__heartbeat__"))
+            .request(
+                Method::GET,
+                format!(
+                    "provisioners/{}/worker-types/{}/workers/{}/{}",
+                    escape(provisioner_id),
+                    escape(worker_type),
+                    escape(worker_group),
+                    escape(worker_id)
+                ),
+            )
+            .call()
     }
 
     /// Heartbeat
@@ -1083,18 +674,10 @@ impl WorkerManager {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub async fn heartbeat(&self) -> Result<()> {
-        self.heartbeat_request().send_empty().await
-    }
-
-    /// The URL of [`Self::heartbeat`], unsigned: for resources anyone may read, or to hand to a client that signs itself.
-    pub fn heartbeat_url(&self) -> Result<String> {
-        self.heartbeat_request().url()
-    }
-
-    /// The URL of [`Self::heartbeat`] with a Hawk signature (bewit) valid for `ttl`, to hand to a client without credentials.
-    pub fn heartbeat_signed_url(&self, ttl: Duration) -> Result<String> {
-        self.heartbeat_request().signed_url(ttl)
+    pub fn heartbeat(&self) -> Call<'_, ()> {
+        self.client
+            .request(Method::GET, String::from("__heartbeat__"))
+            .call_empty()
     }
 }
 

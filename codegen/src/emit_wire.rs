@@ -1,0 +1,327 @@
+//! Stage 4b: a service's `wire.rs`: how its types read and write JSON.
+//!
+//! Written out rather than derived, for three reasons: a struct keeps the fields it does not
+//! know without `#[serde(flatten)]` (which buffers every document and is slow), a string enum
+//! keeps values it does not know, and a union picks the branch that fits best and keeps shapes it
+//! does not know. The impls are also much smaller than serde's derives (no sequence form, no field
+//! enums), which is most of the generated crate's compile time.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::emit_types::{TypeWriter, ident};
+use crate::paths::{Item, Paths};
+use crate::typedefs::{Field, Kind, Presence, Struct, Ty, TypeDef, UNKNOWN_FIELDS, Union};
+
+/// The items of `wire.rs`.
+pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
+    let paths = Paths::new(Vec::new());
+    let writer = TypeWriter {
+        paths: &paths,
+        prefix: Some(quote!(types)),
+        kinds: defs.iter().map(|d| (d.name.as_str(), &d.kind)).collect(),
+    };
+    let impls: Vec<TokenStream> = defs
+        .iter()
+        .map(|def| {
+            let name = ident(&def.name);
+            match &def.kind {
+                Kind::Struct(s) => struct_impls(&writer, &name, s),
+                Kind::Enum(_) => enum_impls(&name),
+                Kind::Union(u) => union_impls(&writer, &name, u),
+                Kind::Alias(_) => quote!(),
+            }
+        })
+        .collect();
+    let has = |f: &dyn Fn(&Kind) -> bool| defs.iter().any(|d| f(&d.kind));
+    let structs = has(&|k| matches!(k, Kind::Struct(_)));
+    let enums = has(&|k| matches!(k, Kind::Enum(_)));
+    let encodes = has(&|k| match k {
+        Kind::Struct(s) => s.fields.iter().any(|f| f.ty.needs_encoding()),
+        Kind::Union(u) => u.variants.iter().any(|v| v.ty.needs_encoding()),
+        _ => false,
+    });
+    let mut runtime = Vec::new();
+    if encodes {
+        runtime.push(quote!(Encoded));
+    }
+    if structs {
+        runtime.extend([quote!(Key), quote!(Object), quote!(object), quote!(required)]);
+    }
+    if enums {
+        runtime.push(quote!(string_enum));
+    }
+    if structs {
+        runtime.push(quote!(unknown_fields));
+    }
+    let de = structs.then(|| quote!(use serde::de::MapAccess;));
+    let ser = structs.then(|| quote!(use serde::ser::SerializeMap;));
+    let runtime = (!runtime.is_empty()).then(|| quote!(use tc_runtime::wire::{#(#runtime),*};));
+    let imports = paths.imports();
+    if impls.iter().all(TokenStream::is_empty) {
+        return quote!();
+    }
+    quote! {
+        #de
+        #ser
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        #imports
+        #runtime
+
+        use super::types;
+
+        #(#impls)*
+    }
+}
+
+/// `&self.x`, through `Encoded` where the runtime chooses the JSON form.
+fn written(ty: &Ty, value: TokenStream) -> TokenStream {
+    if ty.needs_encoding() {
+        quote!(&Encoded(#value))
+    } else {
+        value
+    }
+}
+
+/// Locals of `visit_map` that a field's own local must not shadow.
+const LOCALS: &[&str] = &["map", "key", UNKNOWN_FIELDS];
+
+fn local(field: &Field) -> proc_macro2::Ident {
+    if LOCALS.contains(&field.ident.as_str()) {
+        format_ident!("{}_field", field.ident)
+    } else {
+        ident(&field.ident)
+    }
+}
+
+fn struct_impls(w: &TypeWriter<'_>, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let unknown = ident(UNKNOWN_FIELDS);
+    let entries = s.fields.iter().map(|f| {
+        let field = ident(&f.ident);
+        let json = &f.json;
+        match f.presence {
+            Presence::Required | Presence::RequiredNullable => {
+                let value = written(&f.ty_with_presence(), quote!(&self.#field));
+                quote!(map.serialize_entry(#json, #value)?;)
+            }
+            Presence::Optional | Presence::OptionalNullable => {
+                let inner = match f.presence {
+                    Presence::OptionalNullable => Ty::Nullable(Box::new(f.ty.clone())),
+                    _ => f.ty.clone(),
+                };
+                let value = written(&inner, quote!(value));
+                quote! {
+                    if let Some(value) = &self.#field {
+                        map.serialize_entry(#json, #value)?;
+                    }
+                }
+            }
+        }
+    });
+    // Typed locals, so that no `next_value()` waits for inference from the struct literal.
+    let lets = s.fields.iter().map(|f| {
+        let local = local(f);
+        let declared = w.field_ty(f);
+        let ty = match f.presence {
+            Presence::Optional | Presence::OptionalNullable => declared,
+            Presence::Required | Presence::RequiredNullable => quote!(Option<#declared>),
+        };
+        quote!(let mut #local: #ty = None;)
+    });
+    let arms = s.fields.iter().map(|f| {
+        let local = local(f);
+        let json = &f.json;
+        match f.presence {
+            // `null` reads as `None`.
+            Presence::Optional => quote!(#json => #local = map.next_value()?,),
+            _ => quote!(#json => #local = Some(map.next_value()?),),
+        }
+    });
+    let inits = s.fields.iter().map(|f| {
+        let field = ident(&f.ident);
+        let local = local(f);
+        let json = &f.json;
+        if f.presence.is_required() {
+            quote!(#field: required(#local, #json)?,)
+        } else if local == field {
+            quote!(#field,)
+        } else {
+            quote!(#field: #local,)
+        }
+    });
+    let expecting = format!("a {name} object");
+    let map_ty = w.paths.get(Item::Map);
+    quote! {
+        impl Serialize for types::#name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(None)?;
+                #(#entries)*
+                unknown_fields(&mut map, &self.#unknown)?;
+                map.end()
+            }
+        }
+
+        impl<'de> Deserialize<'de> for types::#name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                object(deserializer)
+            }
+        }
+
+        impl Object for types::#name {
+            const EXPECTING: &str = #expecting;
+
+            fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                #(#lets)*
+                let mut #unknown = #map_ty::new();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match key.as_str() {
+                        #(#arms)*
+                        _ => {
+                            #unknown.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(types::#name {
+                    #(#inits)*
+                    #unknown,
+                })
+            }
+        }
+    }
+}
+
+fn enum_impls(name: &proc_macro2::Ident) -> TokenStream {
+    quote! {
+        impl Serialize for types::#name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for types::#name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                string_enum(deserializer)
+            }
+        }
+    }
+}
+
+fn union_impls(w: &TypeWriter<'_>, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+    let value_ty = w.paths.get(Item::Value);
+    let writes = u.variants.iter().map(|v| {
+        let variant = ident(&v.ident);
+        let write = if v.ty.needs_encoding() {
+            quote!(Encoded(value).serialize(serializer))
+        } else {
+            quote!(value.serialize(serializer))
+        };
+        quote!(types::#name::#variant(value) => #write,)
+    });
+    let read = match &u.tag {
+        Some(tag) => {
+            let arms = u.variants.iter().map(|v| {
+                let variant = ident(&v.ident);
+                let ty = w.ty(&v.ty);
+                let tag_value = v.tag_value.as_deref().unwrap_or_default();
+                quote!(Some(#tag_value) => <#ty>::deserialize(&value).map(types::#name::#variant),)
+            });
+            quote! {
+                let parsed = match value.get(#tag).and_then(#value_ty::as_str) {
+                    #(#arms)*
+                    _ => return Ok(types::#name::Unknown(value)),
+                };
+                parsed.map_err(serde::de::Error::custom)
+            }
+        }
+        None => {
+            let tries = u.variants.iter().map(|v| {
+                let variant = ident(&v.ident);
+                let ty = w.ty(&v.ty);
+                match exactness(w, &v.ty) {
+                    Exactness::Exact => quote! {
+                        if let Ok(parsed) = <#ty>::deserialize(&value) {
+                            return Ok(types::#name::#variant(parsed));
+                        }
+                    },
+                    Exactness::Check(check) => quote! {
+                        if let Ok(parsed) = <#ty>::deserialize(&value) {
+                            if #check {
+                                return Ok(types::#name::#variant(parsed));
+                            }
+                            fallback.get_or_insert(types::#name::#variant(parsed));
+                        }
+                    },
+                }
+            });
+            let needs_fallback = u
+                .variants
+                .iter()
+                .any(|v| matches!(exactness(w, &v.ty), Exactness::Check(_)));
+            let (declare, finish) = if needs_fallback {
+                (
+                    quote!(let mut fallback = None;),
+                    quote!(Ok(fallback.unwrap_or(types::#name::Unknown(value)))),
+                )
+            } else {
+                (quote!(), quote!(Ok(types::#name::Unknown(value))))
+            };
+            quote! {
+                // The first branch that reads the value without leftovers wins; else the first
+                // that reads it at all.
+                #declare
+                #(#tries)*
+                #finish
+            }
+        }
+    };
+    quote! {
+        impl Serialize for types::#name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#writes)*
+                    types::#name::Unknown(value) => value.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for types::#name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = #value_ty::deserialize(deserializer)?;
+                #read
+            }
+        }
+    }
+}
+
+/// Whether a branch that reads a value fits it exactly, or only if a check passes (no unknown
+/// fields, a known enum value).
+enum Exactness {
+    Exact,
+    Check(TokenStream),
+}
+
+fn exactness(w: &TypeWriter<'_>, ty: &Ty) -> Exactness {
+    match ty {
+        Ty::Box(inner) => exactness(w, inner),
+        Ty::Named(n) => match w.kinds.get(n.as_str()) {
+            Some(Kind::Struct(_)) => Exactness::Check(quote!(parsed.unknown_fields.is_empty())),
+            Some(Kind::Enum(_) | Kind::Union(_)) => {
+                let name = ident(n);
+                Exactness::Check(quote!(!matches!(parsed, types::#name::Unknown(_))))
+            }
+            Some(Kind::Alias(t)) => exactness(w, t),
+            None => Exactness::Exact,
+        },
+        _ => Exactness::Exact,
+    }
+}
+
+impl Field {
+    /// The field's type as declared, `Option` included, for how it is written.
+    fn ty_with_presence(&self) -> Ty {
+        match self.presence {
+            Presence::Required => self.ty.clone(),
+            _ => Ty::Nullable(Box::new(self.ty.clone())),
+        }
+    }
+}

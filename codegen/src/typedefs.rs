@@ -1,0 +1,677 @@
+//! Stage 3b: the Rust types of one service, from its resolved schemas.
+//!
+//! Every type keeps what a newer server sends: structs carry the fields they do not know in
+//! `unknown_fields`, string enums the values they do not know in `Unknown(String)`, unions the
+//! shapes they do not know in `Unknown(Value)`. Fields are optional unless the schema requires
+//! them; a server-side `default` is documented, never filled in by the client.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::idents::{Claimed, pascal, snake};
+use crate::resolve::ResolvedSchemas;
+
+/// One named Rust type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    pub name: String,
+    pub doc: Option<String>,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Struct(Struct),
+    Enum(StringEnum),
+    Union(Union),
+    /// A schema that is none of the above (an array, a map, a string): `type Name = ..;`.
+    Alias(Ty),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    /// In schema order.
+    pub fields: Vec<Field>,
+    /// Indexes into `fields` of the required ones that are not constants, in the order the
+    /// schema's `required` lists them: the arguments of `new`.
+    pub required: Vec<usize>,
+}
+
+impl Struct {
+    /// Whether any field holds a secret, which `Debug` must not show.
+    pub fn has_secrets(&self) -> bool {
+        self.fields.iter().any(|f| f.secret)
+    }
+}
+
+/// The name of the field that keeps unknown properties.
+pub const UNKNOWN_FIELDS: &str = "unknown_fields";
+/// The name of the variant that keeps unknown enum values and union shapes.
+pub const UNKNOWN_VARIANT: &str = "Unknown";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The property name.
+    pub json: String,
+    /// The Rust field name.
+    pub ident: String,
+    /// The value's type (`presence` says whether it is wrapped in `Option`).
+    pub ty: Ty,
+    pub presence: Presence,
+    pub doc: Option<String>,
+    /// The server's default, for the docs.
+    pub default: Option<Value>,
+    /// Hidden from `Debug`.
+    pub secret: bool,
+    /// The one value the schema allows (a union's tag, say): `new` fills it in when required.
+    pub constant: Option<String>,
+}
+
+/// Whether a field must be present and whether it may be `null`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// `T`.
+    Required,
+    /// `Option<T>`: absent is `None`.
+    Optional,
+    /// `Option<T>`, always written: `null` is `None`.
+    RequiredNullable,
+    /// `Option<Option<T>>`: absent is `None`, `null` is `Some(None)`.
+    OptionalNullable,
+}
+
+impl Presence {
+    pub fn is_required(self) -> bool {
+        matches!(self, Presence::Required | Presence::RequiredNullable)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringEnum {
+    /// `(variant, value)` in schema order.
+    pub variants: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    pub variants: Vec<Variant>,
+    /// The property whose value says which variant an object is, when every variant is an
+    /// object with a distinct constant for it.
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub ident: String,
+    pub ty: Ty,
+    /// This variant's value of the union's tag.
+    pub tag_value: Option<String>,
+    pub doc: Option<String>,
+}
+
+/// The Rust type of a value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ty {
+    Named(String),
+    String,
+    Bool,
+    I64,
+    U64,
+    F64,
+    /// An integer whose bounds fit neither `i64` nor `u64`.
+    Number,
+    DateTime,
+    /// Any JSON: free-form objects, schemas that allow anything.
+    Json,
+    Vec(Box<Ty>),
+    /// A JSON object used as a map from its keys to values of one type.
+    Map(Box<Ty>),
+    /// A recursive type held by value.
+    Box(Box<Ty>),
+    /// `Option<T>` inside a container (`null` allowed).
+    Nullable(Box<Ty>),
+}
+
+impl Ty {
+    /// Whether the value's JSON form is chosen by the runtime's `Encode` (date-times, floats)
+    /// rather than by serde.
+    pub fn needs_encoding(&self) -> bool {
+        match self {
+            Ty::DateTime | Ty::F64 => true,
+            Ty::Vec(t) | Ty::Map(t) | Ty::Box(t) | Ty::Nullable(t) => t.needs_encoding(),
+            _ => false,
+        }
+    }
+
+    /// The named type this holds without indirection (not in a `Vec` or map), if any.
+    fn held_by_value(&self) -> Option<&str> {
+        match self {
+            Ty::Named(n) => Some(n),
+            Ty::Nullable(t) => t.held_by_value(),
+            _ => None,
+        }
+    }
+}
+
+/// Property names whose values are credentials or capabilities: never shown by `Debug`.
+const SECRET_PROPERTIES: &[&str] = &[
+    "accessToken",
+    "certificate",
+    "password",
+    "putUrl",
+    "sas",
+    "secret",
+    "secretAccessKey",
+    "sessionToken",
+    "signature",
+    "signedDeleteUrl",
+    "signedPollUrl",
+    "staticSecret",
+    "token",
+];
+
+/// Builds the types of `resolved`; `origin` names the service's schemas in errors.
+pub fn build(origin: &str, resolved: &ResolvedSchemas) -> Result<Vec<TypeDef>> {
+    let mut builder = Builder {
+        origin,
+        resolved,
+        defs: BTreeMap::new(),
+    };
+    for (name, body) in &resolved.definitions {
+        builder.define(name, body)?;
+    }
+    let defs: Vec<TypeDef> = builder.defs.into_values().flatten().collect();
+    let roots: BTreeSet<&str> = resolved.roots.values().map(String::as_str).collect();
+    let mut defs = merge_identical(defs, &roots);
+    box_recursion(&mut defs);
+    Ok(defs)
+}
+
+/// Makes types that differ only in their own docs one type: schemas copied from file to file
+/// (the `stability` enum of five queue schemas, the permission levels of GitHub's apps) are one
+/// thing to the user, and each copy costs compile time. The merged type keeps a method's own
+/// input or output name, else the name its copies share as a suffix (`Stability`), else the
+/// shortest. Method inputs and outputs are never merged with each other.
+fn merge_identical(mut defs: Vec<TypeDef>, roots: &BTreeSet<&str>) -> Vec<TypeDef> {
+    loop {
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, def) in defs.iter().enumerate() {
+            groups.entry(format!("{:?}", def.kind)).or_default().push(i);
+        }
+        let taken: BTreeSet<String> = defs.iter().map(|d| d.name.clone()).collect();
+        let mut renames: BTreeMap<String, String> = BTreeMap::new();
+        for members in groups.values().filter(|m| m.len() > 1) {
+            let names: Vec<&str> = members.iter().map(|&i| defs[i].name.as_str()).collect();
+            let root_names: Vec<&str> = names.iter().copied().filter(|n| roots.contains(n)).collect();
+            let target = match root_names.as_slice() {
+                [] => shared_name(&names, &taken),
+                [root] => (*root).to_owned(),
+                _ => continue,
+            };
+            for name in names {
+                if name != target {
+                    renames.insert(name.to_owned(), target.clone());
+                }
+            }
+        }
+        if renames.is_empty() {
+            return defs;
+        }
+        let mut kept: BTreeMap<String, TypeDef> = BTreeMap::new();
+        for mut def in defs {
+            rename_refs(&mut def.kind, &renames);
+            let name = renames.get(&def.name).cloned().unwrap_or(def.name.clone());
+            def.name = name.clone();
+            kept.entry(name).or_insert(def);
+        }
+        defs = kept.into_values().collect();
+    }
+}
+
+/// The suffix of PascalCase words that all `names` end with, if no other type has it, else the
+/// shortest of `names`.
+fn shared_name(names: &[&str], taken: &BTreeSet<String>) -> String {
+    let words = |n: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in n.chars() {
+            match out.last_mut() {
+                Some(w) if !c.is_ascii_uppercase() => w.push(c),
+                _ => out.push(c.to_string()),
+            }
+        }
+        out
+    };
+    let split: Vec<Vec<String>> = names.iter().map(|n| words(n)).collect();
+    let mut suffix: Vec<String> = Vec::new();
+    'grow: for k in 1.. {
+        let mut word = None;
+        for w in &split {
+            let Some(candidate) = w.len().checked_sub(k).map(|i| &w[i]) else {
+                break 'grow;
+            };
+            match word {
+                None => word = Some(candidate),
+                Some(seen) if seen == candidate => {}
+                Some(_) => break 'grow,
+            }
+        }
+        suffix.insert(0, word.cloned().unwrap_or_default());
+    }
+    let suffix = suffix.concat();
+    let is_own = names.contains(&suffix.as_str());
+    if !suffix.is_empty() && (is_own || !taken.contains(&suffix)) {
+        return suffix;
+    }
+    let mut sorted = names.to_vec();
+    sorted.sort_by_key(|n| (n.len(), *n));
+    sorted[0].to_owned()
+}
+
+fn rename_refs(kind: &mut Kind, renames: &BTreeMap<String, String>) {
+    fn rename(ty: &mut Ty, renames: &BTreeMap<String, String>) {
+        match ty {
+            Ty::Named(n) => {
+                if let Some(to) = renames.get(n) {
+                    *n = to.clone();
+                }
+            }
+            Ty::Vec(t) | Ty::Map(t) | Ty::Box(t) | Ty::Nullable(t) => rename(t, renames),
+            _ => {}
+        }
+    }
+    match kind {
+        Kind::Struct(s) => s.fields.iter_mut().for_each(|f| rename(&mut f.ty, renames)),
+        Kind::Union(u) => u.variants.iter_mut().for_each(|v| rename(&mut v.ty, renames)),
+        Kind::Alias(t) => rename(t, renames),
+        Kind::Enum(_) => {}
+    }
+}
+
+struct Builder<'a> {
+    origin: &'a str,
+    resolved: &'a ResolvedSchemas,
+    /// `None` while a type is being built (recursion).
+    defs: BTreeMap<String, Option<TypeDef>>,
+}
+
+impl Builder<'_> {
+    fn error(&self, name: &str, message: impl Into<String>) -> Error {
+        let at = self
+            .resolved
+            .origins
+            .get(name)
+            .and_then(|o| o.first())
+            .cloned()
+            .unwrap_or_else(|| format!("{}#/definitions/{name}", self.origin));
+        let (file, pointer) = at.split_once('#').unwrap_or((&at, ""));
+        Error::new(file.trim_start_matches('/'), pointer, message)
+    }
+
+    fn define(&mut self, name: &str, node: &Value) -> Result<()> {
+        if self.defs.contains_key(name) {
+            return Ok(());
+        }
+        self.defs.insert(name.to_owned(), None);
+        let kind = if let Some(branches) = node.get("oneOf").and_then(Value::as_array) {
+            Kind::Union(self.union(name, branches)?)
+        } else if let Some(values) = string_enum_values(node) {
+            Kind::Enum(string_enum(values))
+        } else if is_struct(node) {
+            Kind::Struct(self.structure(name, node)?)
+        } else {
+            Kind::Alias(self.plain_ty(name, node)?)
+        };
+        let def = TypeDef {
+            name: name.to_owned(),
+            doc: description(node),
+            kind,
+        };
+        self.defs.insert(name.to_owned(), Some(def));
+        Ok(())
+    }
+
+    /// The type of a value described by `node`, found in the definition `owner`.
+    fn ty(&mut self, owner: &str, node: &Value) -> Result<Ty> {
+        if node.get("x-nullable") == Some(&Value::Bool(true)) {
+            let mut inner = node.clone();
+            if let Value::Object(map) = &mut inner {
+                map.remove("x-nullable");
+            }
+            return Ok(Ty::Nullable(Box::new(self.ty(owner, &inner)?)));
+        }
+        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+            let target = reference.trim_start_matches("#/definitions/");
+            return match self.resolved.definitions.get(target) {
+                Some(_) => Ok(Ty::Named(target.to_owned())),
+                None => Err(self.error(owner, format!("unresolved reference {reference:?}"))),
+            };
+        }
+        if let Some(title) = node.get("title").and_then(Value::as_str)
+            && is_named(node)
+        {
+            self.define(title, node)?;
+            return Ok(Ty::Named(title.to_owned()));
+        }
+        self.plain_ty(owner, node)
+    }
+
+    /// The type of a schema that is not a named type.
+    fn plain_ty(&mut self, owner: &str, node: &Value) -> Result<Ty> {
+        let Some(map) = node.as_object() else {
+            // `true`: anything.
+            return Ok(Ty::Json);
+        };
+        if let Some(value) = map.get("const") {
+            return Ok(json_type_of(value));
+        }
+        let kind = match map.get("type") {
+            Some(Value::String(t)) => t.as_str(),
+            // Several types: JSON.
+            Some(_) => return Ok(Ty::Json),
+            None if map.contains_key("items") => "array",
+            None if map.contains_key("additionalProperties") => "object",
+            None => return Ok(Ty::Json),
+        };
+        Ok(match kind {
+            "string" if map.get("format").and_then(Value::as_str) == Some("date-time") => {
+                Ty::DateTime
+            }
+            "string" => Ty::String,
+            "boolean" => Ty::Bool,
+            "number" => Ty::F64,
+            "integer" => integer(map.get("minimum"), map.get("maximum")),
+            "array" => match map.get("items") {
+                Some(items @ (Value::Object(_) | Value::Bool(true))) => {
+                    Ty::Vec(Box::new(self.ty(owner, items)?))
+                }
+                _ => Ty::Vec(Box::new(Ty::Json)),
+            },
+            "object" => match map
+                .get("additionalProperties")
+                .or_else(|| single_pattern_property(map))
+            {
+                Some(values @ Value::Object(v)) if !v.is_empty() => {
+                    Ty::Map(Box::new(self.ty(owner, values)?))
+                }
+                _ => Ty::Json,
+            },
+            _ => Ty::Json,
+        })
+    }
+
+    fn structure(&mut self, name: &str, node: &Value) -> Result<Struct> {
+        let properties = node
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let required: Vec<&str> = node
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let mut idents = Claimed::reserving(&[UNKNOWN_FIELDS]);
+        let mut fields = Vec::with_capacity(properties.len());
+        for (json, schema) in &properties {
+            let constant = single_string(schema);
+            let mut ty = match constant {
+                Some(_) => Ty::String,
+                None => self.ty(name, schema)?,
+            };
+            let nullable = matches!(ty, Ty::Nullable(_));
+            if let Ty::Nullable(inner) = ty {
+                ty = *inner;
+            }
+            let presence = match (required.contains(&json.as_str()), nullable) {
+                (true, false) => Presence::Required,
+                (true, true) => Presence::RequiredNullable,
+                (false, false) => Presence::Optional,
+                (false, true) => Presence::OptionalNullable,
+            };
+            fields.push(Field {
+                json: json.clone(),
+                ident: idents.claim(&snake(json)),
+                ty,
+                presence,
+                doc: description(schema),
+                default: schema.get("default").cloned(),
+                secret: SECRET_PROPERTIES.contains(&json.as_str()),
+                constant,
+            });
+        }
+        let mut order = Vec::new();
+        for r in &required {
+            if let Some(i) = fields.iter().position(|f| f.json == *r)
+                && !order.contains(&i)
+                && fields[i].constant.is_none()
+            {
+                order.push(i);
+            }
+        }
+        Ok(Struct {
+            fields,
+            required: order,
+        })
+    }
+
+    fn union(&mut self, name: &str, branches: &[Value]) -> Result<Union> {
+        let mut idents = Claimed::reserving(&[UNKNOWN_VARIANT]);
+        let mut variants = Vec::with_capacity(branches.len());
+        for branch in branches {
+            let ty = self.ty(name, branch)?;
+            let label = match (&ty, branch.get("title").and_then(Value::as_str)) {
+                (Ty::Named(n), _) => n.strip_prefix(name).unwrap_or(n).to_owned(),
+                (_, Some(title)) => title.strip_prefix(name).unwrap_or(title).to_owned(),
+                (other, None) => ty_label(other).to_owned(),
+            };
+            let label = if label.is_empty() { ty_label(&ty) } else { &label };
+            variants.push(Variant {
+                ident: idents.claim(&pascal(label)),
+                tag_value: None,
+                doc: description(branch),
+                ty,
+            });
+        }
+        let tag = self.tag(branches);
+        if let Some((property, values)) = &tag {
+            for (variant, value) in variants.iter_mut().zip(values) {
+                variant.tag_value = Some(value.clone());
+            }
+            return Ok(Union {
+                variants,
+                tag: Some(property.clone()),
+            });
+        }
+        Ok(Union { variants, tag: None })
+    }
+
+    /// The property that tells the branches apart, with each branch's value: present in every
+    /// branch (an object) as a single string constant, distinct across branches.
+    fn tag(&self, branches: &[Value]) -> Option<(String, Vec<String>)> {
+        let bodies: Vec<&Value> = branches
+            .iter()
+            .map(|b| match b.get("$ref").and_then(Value::as_str) {
+                Some(r) => self
+                    .resolved
+                    .definitions
+                    .get(r.trim_start_matches("#/definitions/")),
+                None => Some(b),
+            })
+            .collect::<Option<_>>()?;
+        let first = bodies.first()?.get("properties")?.as_object()?;
+        'candidates: for property in first.keys() {
+            let mut values = Vec::with_capacity(bodies.len());
+            for body in &bodies {
+                let Some(value) = body
+                    .get("properties")
+                    .and_then(|p| p.get(property))
+                    .and_then(single_string)
+                else {
+                    continue 'candidates;
+                };
+                if values.contains(&value) {
+                    continue 'candidates;
+                }
+                values.push(value);
+            }
+            return Some((property.clone(), values));
+        }
+        None
+    }
+}
+
+/// Marks fields and variants that hold their own type by value (directly or through other
+/// types) as boxed, so that every type has a size.
+fn box_recursion(defs: &mut [TypeDef]) {
+    let edges: BTreeMap<String, BTreeSet<String>> = defs
+        .iter()
+        .map(|d| {
+            let held: BTreeSet<String> = held_types(&d.kind).map(str::to_owned).collect();
+            (d.name.clone(), held)
+        })
+        .collect();
+    let reaches = |from: &str, to: &str| -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.to_owned()];
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n.clone())
+                && let Some(next) = edges.get(&n)
+            {
+                stack.extend(next.iter().cloned());
+            }
+        }
+        false
+    };
+    for def in defs.iter_mut() {
+        let owner = def.name.clone();
+        let box_if_cyclic = |ty: &mut Ty| {
+            if let Some(target) = ty.held_by_value()
+                && reaches(target, &owner)
+            {
+                let inner = std::mem::replace(ty, Ty::Json);
+                *ty = match inner {
+                    Ty::Nullable(t) => Ty::Nullable(Box::new(Ty::Box(t))),
+                    t => Ty::Box(Box::new(t)),
+                };
+            }
+        };
+        match &mut def.kind {
+            Kind::Struct(s) => s.fields.iter_mut().for_each(|f| box_if_cyclic(&mut f.ty)),
+            Kind::Union(u) => u.variants.iter_mut().for_each(|v| box_if_cyclic(&mut v.ty)),
+            Kind::Alias(_) | Kind::Enum(_) => {}
+        }
+    }
+}
+
+fn held_types(kind: &Kind) -> Box<dyn Iterator<Item = &str> + '_> {
+    match kind {
+        Kind::Struct(s) => Box::new(s.fields.iter().filter_map(|f| f.ty.held_by_value())),
+        Kind::Union(u) => Box::new(u.variants.iter().filter_map(|v| v.ty.held_by_value())),
+        Kind::Alias(t) => Box::new(t.held_by_value().into_iter()),
+        Kind::Enum(_) => Box::new(std::iter::empty()),
+    }
+}
+
+fn string_enum(values: Vec<String>) -> StringEnum {
+    let mut idents = Claimed::reserving(&[UNKNOWN_VARIANT]);
+    let variants = values
+        .into_iter()
+        .map(|value| (idents.claim(&pascal(&value)), value))
+        .collect();
+    StringEnum { variants }
+}
+
+/// The values of a string enum, distinct, in schema order.
+fn string_enum_values(node: &Value) -> Option<Vec<String>> {
+    let values = node.get("enum")?.as_array()?;
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for v in values {
+        let s = v.as_str()?;
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Whether a schema becomes a struct: an object with properties.
+fn is_struct(node: &Value) -> bool {
+    node.get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty())
+}
+
+/// Whether a schema becomes a named type of its own.
+fn is_named(node: &Value) -> bool {
+    node.get("oneOf").is_some() || string_enum_values(node).is_some() || is_struct(node)
+}
+
+/// The value of a property schema that allows exactly one string.
+fn single_string(schema: &Value) -> Option<String> {
+    if let Some(Value::String(s)) = schema.get("const") {
+        return Some(s.clone());
+    }
+    match schema.get("enum")?.as_array()?.as_slice() {
+        [Value::String(s)] => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn single_pattern_property(map: &serde_json::Map<String, Value>) -> Option<&Value> {
+    let patterns = map.get("patternProperties")?.as_object()?;
+    match patterns.values().collect::<Vec<_>>().as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// `integer` as `u64` when it cannot be negative, `i64` when it fits, else any JSON number.
+fn integer(minimum: Option<&Value>, maximum: Option<&Value>) -> Ty {
+    let min = minimum.and_then(Value::as_f64);
+    let max = maximum.and_then(Value::as_f64);
+    let fits_u64 = max.is_none_or(|m| m <= u64::MAX as f64);
+    let fits_i64 = min.is_none_or(|m| m >= i64::MIN as f64) && max.is_none_or(|m| m <= i64::MAX as f64);
+    match min {
+        Some(m) if m >= 0.0 && fits_u64 => Ty::U64,
+        _ if fits_i64 => Ty::I64,
+        _ => Ty::Number,
+    }
+}
+
+fn json_type_of(value: &Value) -> Ty {
+    match value {
+        Value::String(_) => Ty::String,
+        Value::Bool(_) => Ty::Bool,
+        Value::Number(n) if n.is_u64() => Ty::U64,
+        Value::Number(n) if n.is_i64() => Ty::I64,
+        Value::Number(_) => Ty::F64,
+        _ => Ty::Json,
+    }
+}
+
+/// A variant name for a union branch that has no better one.
+fn ty_label(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::String => "String",
+        Ty::Bool => "Bool",
+        Ty::I64 | Ty::U64 | Ty::Number => "Integer",
+        Ty::F64 => "Number",
+        Ty::DateTime => "DateTime",
+        Ty::Vec(_) => "Array",
+        Ty::Map(_) => "Map",
+        Ty::Json | Ty::Named(_) | Ty::Box(_) | Ty::Nullable(_) => "Object",
+    }
+}
+
+fn description(node: &Value) -> Option<String> {
+    node.get("description")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+}

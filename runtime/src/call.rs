@@ -1,0 +1,89 @@
+//! A call to one method: awaited for its result, or turned into its URL.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use serde::de::DeserializeOwned;
+
+use crate::{Error, ErrorKind, Method, Request, Result};
+
+type Sending<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// One call of a service method, ready to go.
+///
+/// `.await` it to send it (with retries) and get the typed result; or, for a `GET`, take its
+/// [`url`](Call::url) or a [`signed_url`](Call::signed_url) to hand to someone else.
+///
+/// ```no_run
+/// # use std::time::Duration;
+/// # async fn demo(queue: tc_runtime::Client) -> tc_runtime::Result<()> {
+/// let task = || queue.request(tc_runtime::Method::GET, "task/abc".into()).call::<serde_json::Value>();
+/// let definition = task().await?;
+/// let link = task().signed_url(Duration::from_secs(600))?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Call<'a, T> {
+    request: Request<'a>,
+    send: fn(Request<'a>) -> Sending<'a, T>,
+}
+
+impl<T> fmt::Debug for Call<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Call").field(&self.request).finish()
+    }
+}
+
+impl<'a> Request<'a> {
+    /// This request as a call whose answer is JSON of type `T`.
+    pub fn call<T: DeserializeOwned + Send + 'a>(self) -> Call<'a, T> {
+        Call {
+            request: self,
+            send: |request| Box::pin(request.send()),
+        }
+    }
+
+    /// This request as a call whose answer's body, if any, is of no interest.
+    pub fn call_empty(self) -> Call<'a, ()> {
+        Call {
+            request: self,
+            send: |request| Box::pin(request.send_empty()),
+        }
+    }
+}
+
+impl<T> Call<'_, T> {
+    /// The call's URL, unsigned: for resources anyone may read, or to hand to a client that
+    /// signs requests itself.
+    pub fn url(self) -> Result<String> {
+        self.request.url()
+    }
+
+    /// The call's URL with a Hawk signature (bewit) valid for `ttl`, to hand to a client
+    /// without credentials. Only `GET` calls can be signed this way.
+    pub fn signed_url(self, ttl: Duration) -> Result<String> {
+        self.signed_url_expiring_at(SystemTime::now() + ttl)
+    }
+
+    /// [`Call::signed_url`], expiring at `expiry` (whole seconds).
+    pub fn signed_url_expiring_at(self, expiry: SystemTime) -> Result<String> {
+        if self.request.method != Method::GET {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("only GET calls have signed URLs, not {}", self.request.method),
+            ));
+        }
+        self.request.signed_url_expiring_at(expiry)
+    }
+}
+
+impl<'a, T: 'a> IntoFuture for Call<'a, T> {
+    type Output = Result<T>;
+    type IntoFuture = Sending<'a, T>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        (self.send)(self.request)
+    }
+}
