@@ -28,7 +28,11 @@ pub fn emit_client(service: &Service, has_wire: bool) -> TokenStream {
         .any(|m| m.path.iter().any(|p| matches!(p, PathPart::Param(_))));
     let escape = uses_escape.then(|| quote!(escape,));
 
-    let wire = has_wire.then(|| quote!(mod wire;));
+    let wire = has_wire.then(|| {
+        quote!(
+            mod wire;
+        )
+    });
     quote! {
         pub mod types;
         #wire
@@ -138,27 +142,50 @@ fn request_expr(method: &Method) -> TokenStream {
 fn emit_query_struct(service: &Service, method: &Method) -> TokenStream {
     let name = ident(&method.query_struct());
     let doc = format!(
-        "Query-string parameters of [`{}::{}`]; every one is optional.",
+        "Query-string parameters of [`{}::{}`]; every one is optional: start from `default()` \
+         and set what you need with the `with_*` methods.",
         service.client, method.function
     );
+    let ty = |q: &crate::model::QueryParam| match q.kind {
+        QueryKind::String => quote!(String),
+        QueryKind::Integer => quote!(u32),
+        QueryKind::Boolean => quote!(bool),
+    };
     let fields = method.query.iter().map(|q| {
         let field = ident(&q.ident);
-        let ty = match q.kind {
-            QueryKind::String => quote!(String),
-            QueryKind::Integer => quote!(u32),
-            QueryKind::Boolean => quote!(bool),
-        };
+        let ty = ty(q);
         let doc = format!("`{}` in the query string.", q.name);
         quote! {
             #[doc = #doc]
             pub #field: Option<#ty>,
         }
     });
+    let setters = method.query.iter().map(|q| {
+        let field = ident(&q.ident);
+        let setter = quote::format_ident!("with_{}", q.ident);
+        let doc = format!("Sets [`{}`](Self::{}).", q.ident, q.ident);
+        let (param, value) = match q.kind {
+            QueryKind::String => (quote!(impl Into<String>), quote!(#field.into())),
+            _ => (ty(q), quote!(#field)),
+        };
+        quote! {
+            #[doc = #doc]
+            pub fn #setter(mut self, #field: #param) -> Self {
+                self.#field = Some(#value);
+                self
+            }
+        }
+    });
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, Default, PartialEq)]
+        #[non_exhaustive]
         pub struct #name {
             #(#fields)*
+        }
+
+        impl #name {
+            #(#setters)*
         }
     }
 }

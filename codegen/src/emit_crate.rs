@@ -18,40 +18,20 @@ pub fn emit_lib(services: &[Service]) -> TokenStream {
         }
     });
     quote! {
-        pub use tc_runtime::{ClientConfig, Credentials, Error, ErrorKind, Result};
+        pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
         pub use tc_runtime as runtime;
+        pub use chrono;
+        pub use serde_json;
 
         #(#modules)*
     }
 }
 
-/// The crate-level documentation: usage, and a table of the services.
+/// The crate-level documentation: usage, the rules every generated type follows (stated once,
+/// here), and a table of the services.
 pub fn lib_docs(services: &[Service]) -> String {
-    let mut doc = String::from(
-        "A typed client for Taskcluster's APIs.\n\
-         \n\
-         Generated from Taskcluster's API references: every method of every service, with typed request and response bodies.\n\
-         \n\
-         ```no_run\n\
-         # async fn example() -> tc_client::Result<()> {\n\
-         use tc_client::{ClientConfig, queue::Queue};\n\
-         \n\
-         // TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, ...\n\
-         let config = ClientConfig::from_env()?;\n\
-         let queue = Queue::new(&config);\n\
-         let task = queue.task(\"fN1WfIn6Spy2Dn6Uh2UeMg\").await?;\n\
-         println!(\"{}\", task.metadata.name);\n\
-         # Ok(())\n\
-         # }\n\
-         ```\n\
-         \n\
-         Each service is a module behind a cargo feature of the same name, all enabled by \
-         default; depend with `default-features = false, features = [\"queue\"]` to build only \
-         what you use.\n\
-         \n\
-         | Module | Service | Methods |\n\
-         |---|---|---|\n",
-    );
+    let mut doc = String::from(CRATE_DOCS);
+    doc.push_str("\n| Module | Service | Methods |\n|---|---|---|\n");
     for s in services {
         doc.push_str(&format!(
             "| [`{m}`] | {} | {} |\n",
@@ -62,6 +42,63 @@ pub fn lib_docs(services: &[Service]) -> String {
     }
     doc
 }
+
+const CRATE_DOCS: &str = r#"A typed client for Taskcluster's APIs.
+
+Generated from Taskcluster's API references: every method of every service, with typed request
+and response bodies.
+
+```no_run
+# async fn example() -> tc_client::Result<()> {
+use std::time::Duration;
+use tc_client::{ClientConfig, queue::Queue};
+
+// TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, ...
+let config = ClientConfig::from_env()?;
+let queue = Queue::new(&config);
+let task = queue.task("fN1WfIn6Spy2Dn6Uh2UeMg").await?;
+println!("{}", task.metadata.name);
+let link = queue.task("fN1WfIn6Spy2Dn6Uh2UeMg").signed_url(Duration::from_secs(600))?;
+# Ok(())
+# }
+```
+
+# Calls
+
+Each method returns a [`Call`]: `.await` it to send the request (signed, retried on
+5xx and transport errors) and get the typed answer, or take its `url()` or, for a `GET`, its
+`signed_url(ttl)`. Route parameters are `&str`, query parameters a `…Query` struct, the request
+body `&T`.
+
+# Types
+
+Every request and response type follows the same rules:
+
+- **Building.** `Type::new(…)` takes the fields the schema requires, in the schema's order;
+  `with_<field>(value)` sets each other one. Strings and enums take `&str`, free-form JSON takes
+  `serde_json::json!(…)`, lists take arrays or iterators, maps arrays of pairs. Types with no
+  required field implement `Default`. Fields are public; types are `#[non_exhaustive]`, so a newer
+  reference can add fields and variants without breaking code written against this one.
+- **Optional means optional.** A field the schema does not require is an `Option`, `None` when
+  absent, and is not written when `None`. A default the service applies is documented on the
+  field, never filled in by the client. In types that are only ever sent (request bodies), every
+  field is an `Option` (the service decides what it requires, and a newer one may require
+  less); `new` takes those this release requires.
+- **Newer services.** Fields a type does not know are kept in its `unknown_fields` and written
+  back unchanged; string enums keep values they do not know in `Unknown(String)` (`From<&str>`
+  and `as_str()` convert both ways); unions keep shapes they do not know in `Unknown(Value)`.
+  Reading a document and writing it back never loses anything, from a newer service or not.
+- **JSON as Taskcluster writes it.** Date-times are `chrono::DateTime<Utc>` written with
+  milliseconds (`2024-05-01T12:00:00.000Z`), whole numbers in `number` fields without a fraction,
+  so a document written back is the one that was read.
+- **Secrets stay secret.** `Debug` shows `***` for access tokens, certificates, signed URLs and
+  secret values.
+
+# Features
+
+Each service is a module behind a cargo feature of the same name, all enabled by default;
+depend with `default-features = false, features = ["queue"]` to build only what you use.
+"#;
 
 /// The crate's `Cargo.toml`.
 pub fn cargo_toml(services: &[Service]) -> String {

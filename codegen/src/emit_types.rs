@@ -1,4 +1,4 @@
-//! Stage 4: a service's `types.rs`: the structs, enums and unions of [`typedefs`], their
+//! Stage 4: a service's `types.rs`: the structs, enums and unions of [`typedefs`](crate::typedefs), their
 //! constructors and `with_*` setters, and the string enums' conversions.
 //!
 //! Every type follows the same rules, documented once in the generated crate's docs:
@@ -168,7 +168,11 @@ pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
         Kind::Struct(s) => s.has_secrets(),
         _ => false,
     });
-    let fmt = uses_fmt.then(|| quote!(use std::fmt;));
+    let fmt = uses_fmt.then(|| {
+        quote!(
+            use std::fmt;
+        )
+    });
     let imports = paths.imports();
     quote! {
         #fmt
@@ -236,7 +240,16 @@ fn emit_struct(
         let field = ident(&f.ident);
         let (ty, expr) = match f.presence {
             Presence::RequiredNullable => (w.field_ty(f), quote!(#field)),
-            _ => w.param(&f.ty, &field),
+            Presence::OptionalNullable => {
+                let o = w.paths.get(Item::Option);
+                let ty = w.ty(&f.ty);
+                (quote!(#o<#ty>), quote!(Some(#field)))
+            }
+            Presence::Required => w.param(&f.ty, &field),
+            Presence::Optional => {
+                let (ty, expr) = w.param(&f.ty, &field);
+                (ty, quote!(Some(#expr)))
+            }
         };
         params.push(quote!(#field: #ty));
         if field == expr.to_string() {
@@ -269,7 +282,8 @@ fn emit_struct(
         .iter()
         .enumerate()
         .filter(|(i, f)| {
-            !s.required.contains(i) && !(f.constant.is_some() && f.presence == Presence::Required)
+            let constant = f.constant.is_some() && f.presence == Presence::Required;
+            !s.required.contains(i) && !constant
         })
         .map(|(_, f)| {
             let field = ident(&f.ident);
@@ -292,9 +306,9 @@ fn emit_struct(
             }
         });
     // Clippy's limit, 7: more is what the schema requires, not a design choice here.
-    let many = (params.len() > 7).then(|| {
-        quote!(#[allow(clippy::too_many_arguments, reason = "one argument per required field")])
-    });
+    let many = (params.len() > 7).then(
+        || quote!(#[allow(clippy::too_many_arguments, reason = "one argument per required field")]),
+    );
     let default = s.required.is_empty().then(|| quote!(Default,));
     let debug = if s.has_secrets() {
         let shown = s.fields.iter().map(|f| {
@@ -349,7 +363,12 @@ fn emit_struct(
     }
 }
 
-fn emit_enum(w: &TypeWriter<'_>, name: &Ident, doc: Option<TokenStream>, e: &StringEnum) -> TokenStream {
+fn emit_enum(
+    w: &TypeWriter<'_>,
+    name: &Ident,
+    doc: Option<TokenStream>,
+    e: &StringEnum,
+) -> TokenStream {
     let unknown = ident(UNKNOWN_VARIANT);
     let string = w.paths.get(Item::String);
     let variants = e.variants.iter().map(|(variant, value)| {
@@ -405,7 +424,12 @@ fn emit_enum(w: &TypeWriter<'_>, name: &Ident, doc: Option<TokenStream>, e: &Str
     }
 }
 
-fn emit_union(w: &TypeWriter<'_>, name: &Ident, doc: Option<TokenStream>, u: &Union) -> TokenStream {
+fn emit_union(
+    w: &TypeWriter<'_>,
+    name: &Ident,
+    doc: Option<TokenStream>,
+    u: &Union,
+) -> TokenStream {
     let value = w.paths.get(Item::Value);
     let unknown = ident(UNKNOWN_VARIANT);
     let variants = u.variants.iter().map(|v| {
@@ -425,9 +449,9 @@ fn emit_union(w: &TypeWriter<'_>, name: &Ident, doc: Option<TokenStream>, u: &Un
         }
     });
     let unknown_doc = match &u.tag {
-        Some(tag) => format!(
-            "A `{tag}` this version of the client does not know: the value as received."
-        ),
+        Some(tag) => {
+            format!("A `{tag}` this version of the client does not know: the value as received.")
+        }
         None => "A shape this version of the client does not know: the value as received.".into(),
     };
     quote! {

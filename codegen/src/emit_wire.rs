@@ -46,7 +46,12 @@ pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
         runtime.push(quote!(Encoded));
     }
     if structs {
-        runtime.extend([quote!(Key), quote!(Object), quote!(object), quote!(required)]);
+        runtime.extend([
+            quote!(Key),
+            quote!(Object),
+            quote!(object),
+            quote!(required),
+        ]);
     }
     if enums {
         runtime.push(quote!(string_enum));
@@ -54,8 +59,16 @@ pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
     if structs {
         runtime.push(quote!(unknown_fields));
     }
-    let de = structs.then(|| quote!(use serde::de::MapAccess;));
-    let ser = structs.then(|| quote!(use serde::ser::SerializeMap;));
+    let de = structs.then(|| {
+        quote!(
+            use serde::de::MapAccess;
+        )
+    });
+    let ser = structs.then(|| {
+        quote!(
+            use serde::ser::SerializeMap;
+        )
+    });
     let runtime = (!runtime.is_empty()).then(|| quote!(use tc_runtime::wire::{#(#runtime),*};));
     let imports = paths.imports();
     if impls.iter().all(TokenStream::is_empty) {

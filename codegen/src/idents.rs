@@ -122,9 +122,29 @@ mod tests {
             .iter()
             .copied()
             .chain([
-                "union", "raw", "safe", "macro_rules", "auto", "default", "static_", "dyn_",
-                "async_", "value", "catch", "unsafe_", "offsetof", "sizeof", "alignof", "pure",
-                "proc", "be", "bool", "str", "String", "Option", "Result",
+                "union",
+                "raw",
+                "safe",
+                "macro_rules",
+                "auto",
+                "default",
+                "static_",
+                "dyn_",
+                "async_",
+                "value",
+                "catch",
+                "unsafe_",
+                "offsetof",
+                "sizeof",
+                "alignof",
+                "pure",
+                "proc",
+                "be",
+                "bool",
+                "str",
+                "String",
+                "Option",
+                "Result",
             ])
             .collect();
         let dir = std::env::temp_dir().join(format!("tc-codegen-keywords-{}", std::process::id()));
@@ -138,7 +158,14 @@ mod tests {
             )
             .unwrap();
             let status = std::process::Command::new("rustc")
-                .args(["--edition", "2024", "--crate-type", "bin", "--emit", "metadata"])
+                .args([
+                    "--edition",
+                    "2024",
+                    "--crate-type",
+                    "bin",
+                    "--emit",
+                    "metadata",
+                ])
                 .arg("-o")
                 .arg(dir.join("k.rmeta"))
                 .arg(&file)
@@ -153,7 +180,10 @@ mod tests {
         let listed: BTreeSet<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
         assert_eq!(refused, listed, "rustc's keywords differ from KEYWORDS");
         for word in KEYWORDS {
-            assert!(!is_keyword(&snake(word)) && !is_keyword(&pascal(word)), "{word}");
+            assert!(
+                !is_keyword(&snake(word)) && !is_keyword(&pascal(word)),
+                "{word}"
+            );
         }
     }
 }

@@ -62,7 +62,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     };
     for service in &services {
         let origin = format!("{}/schemas/{}", references_dir.display(), service.name);
-        let defs = typedefs::build(&origin, &service.schemas)?;
+        let defs = typedefs::build(&origin, service)?;
         let dir = PathBuf::from("src").join(&service.module);
         let module_origin = service.file.display().to_string();
         let no_titles = Default::default();

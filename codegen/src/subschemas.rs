@@ -62,7 +62,9 @@ mod tests {
             "enum": [{"type": "not a schema"}]
         });
         let mut seen = Vec::new();
-        for_each_mut(&mut schema, &mut |at, sub| seen.push((at, sub["type"].clone())));
+        for_each_mut(&mut schema, &mut |at, sub| {
+            seen.push((at, sub["type"].clone()))
+        });
         seen.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
             seen,

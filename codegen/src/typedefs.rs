@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::idents::{Claimed, pascal, snake};
+use crate::model::Service;
 use crate::resolve::ResolvedSchemas;
 
 /// One named Rust type.
@@ -172,8 +173,9 @@ const SECRET_PROPERTIES: &[&str] = &[
     "token",
 ];
 
-/// Builds the types of `resolved`; `origin` names the service's schemas in errors.
-pub fn build(origin: &str, resolved: &ResolvedSchemas) -> Result<Vec<TypeDef>> {
+/// Builds the types of `service`; `origin` names the service's schemas in errors.
+pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
+    let resolved = &service.schemas;
     let mut builder = Builder {
         origin,
         resolved,
@@ -186,7 +188,67 @@ pub fn build(origin: &str, resolved: &ResolvedSchemas) -> Result<Vec<TypeDef>> {
     let roots: BTreeSet<&str> = resolved.roots.values().map(String::as_str).collect();
     let mut defs = merge_identical(defs, &roots);
     box_recursion(&mut defs);
+    let outputs = service.methods.iter().filter_map(|m| m.output.as_deref());
+    relax_sent_only(&mut defs, outputs);
     Ok(defs)
+}
+
+/// In types that are only ever sent (request bodies, and what only they hold), every field is
+/// optional: the service decides what a request must have, and a newer service may require less
+/// (v60 made `provisionerId` optional in task definitions), so that an older client still reads
+/// a newer definition. `new` still takes the fields this release requires.
+fn relax_sent_only<'a>(defs: &mut [TypeDef], outputs: impl Iterator<Item = &'a str>) {
+    let by_name: BTreeMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
+    let mut received: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<String> = outputs.map(str::to_owned).collect();
+    while let Some(name) = stack.pop() {
+        if !received.insert(name.clone()) {
+            continue;
+        }
+        if let Some(def) = by_name.get(name.as_str()) {
+            let mut held = BTreeSet::new();
+            named_in(&def.kind, &mut held);
+            stack.extend(held.into_iter().filter(|n| !received.contains(n)));
+        }
+    }
+    for def in defs.iter_mut().filter(|d| !received.contains(&d.name)) {
+        if let Kind::Struct(s) = &mut def.kind {
+            for field in &mut s.fields {
+                if field.presence.is_required() && field.constant.is_none() {
+                    let note = "The service requires this field (in the release this client was \
+                                generated from); `new` takes it.";
+                    field.doc = Some(match field.doc.take() {
+                        Some(doc) => format!("{doc}\n\n{note}"),
+                        None => note.to_owned(),
+                    });
+                }
+                field.presence = match field.presence {
+                    Presence::Required => Presence::Optional,
+                    Presence::RequiredNullable => Presence::OptionalNullable,
+                    other => other,
+                };
+            }
+        }
+    }
+}
+
+/// Every type name `kind` mentions.
+fn named_in(kind: &Kind, out: &mut BTreeSet<String>) {
+    fn walk(ty: &Ty, out: &mut BTreeSet<String>) {
+        match ty {
+            Ty::Named(n) => {
+                out.insert(n.clone());
+            }
+            Ty::Vec(t) | Ty::Map(t) | Ty::Box(t) | Ty::Nullable(t) => walk(t, out),
+            _ => {}
+        }
+    }
+    match kind {
+        Kind::Struct(s) => s.fields.iter().for_each(|f| walk(&f.ty, out)),
+        Kind::Union(u) => u.variants.iter().for_each(|v| walk(&v.ty, out)),
+        Kind::Alias(t) => walk(t, out),
+        Kind::Enum(_) => {}
+    }
 }
 
 /// Makes types that differ only in their own docs one type: schemas copied from file to file
@@ -204,7 +266,11 @@ fn merge_identical(mut defs: Vec<TypeDef>, roots: &BTreeSet<&str>) -> Vec<TypeDe
         let mut renames: BTreeMap<String, String> = BTreeMap::new();
         for members in groups.values().filter(|m| m.len() > 1) {
             let names: Vec<&str> = members.iter().map(|&i| defs[i].name.as_str()).collect();
-            let root_names: Vec<&str> = names.iter().copied().filter(|n| roots.contains(n)).collect();
+            let root_names: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| roots.contains(n))
+                .collect();
             let target = match root_names.as_slice() {
                 [] => shared_name(&names, &taken),
                 [root] => (*root).to_owned(),
@@ -283,7 +349,10 @@ fn rename_refs(kind: &mut Kind, renames: &BTreeMap<String, String>) {
     }
     match kind {
         Kind::Struct(s) => s.fields.iter_mut().for_each(|f| rename(&mut f.ty, renames)),
-        Kind::Union(u) => u.variants.iter_mut().for_each(|v| rename(&mut v.ty, renames)),
+        Kind::Union(u) => u
+            .variants
+            .iter_mut()
+            .for_each(|v| rename(&mut v.ty, renames)),
         Kind::Alias(t) => rename(t, renames),
         Kind::Enum(_) => {}
     }
@@ -466,7 +535,11 @@ impl Builder<'_> {
                 (_, Some(title)) => title.strip_prefix(name).unwrap_or(title).to_owned(),
                 (other, None) => ty_label(other).to_owned(),
             };
-            let label = if label.is_empty() { ty_label(&ty) } else { &label };
+            let label = if label.is_empty() {
+                ty_label(&ty)
+            } else {
+                &label
+            };
             variants.push(Variant {
                 ident: idents.claim(&pascal(label)),
                 tag_value: None,
@@ -484,7 +557,10 @@ impl Builder<'_> {
                 tag: Some(property.clone()),
             });
         }
-        Ok(Union { variants, tag: None })
+        Ok(Union {
+            variants,
+            tag: None,
+        })
     }
 
     /// The property that tells the branches apart, with each branch's value: present in every
@@ -635,7 +711,8 @@ fn integer(minimum: Option<&Value>, maximum: Option<&Value>) -> Ty {
     let min = minimum.and_then(Value::as_f64);
     let max = maximum.and_then(Value::as_f64);
     let fits_u64 = max.is_none_or(|m| m <= u64::MAX as f64);
-    let fits_i64 = min.is_none_or(|m| m >= i64::MIN as f64) && max.is_none_or(|m| m <= i64::MAX as f64);
+    let fits_i64 =
+        min.is_none_or(|m| m >= i64::MIN as f64) && max.is_none_or(|m| m <= i64::MAX as f64);
     match min {
         Some(m) if m >= 0.0 && fits_u64 => Ty::U64,
         _ if fits_i64 => Ty::I64,

@@ -15,14 +15,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .ok_or("usage: task_group <taskGroupId>")?;
     let queue = Queue::new(&ClientConfig::from_env()?);
-    let mut query = ListTaskGroupQuery {
-        limit: Some(100),
-        ..Default::default()
-    };
+    let mut query = ListTaskGroupQuery::default().with_limit(100);
     loop {
         let page = queue.list_task_group(&task_group_id, &query).await?;
         for task in &page.tasks {
-            let link = queue.task_signed_url(&task.status.task_id, Duration::from_secs(600))?;
+            let link = queue
+                .task(&task.status.task_id)
+                .signed_url(Duration::from_secs(600))?;
             println!("{} {:?} {link}", task.task.metadata.name, task.status.state);
         }
         match page.continuation_token {

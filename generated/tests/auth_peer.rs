@@ -26,7 +26,10 @@ fn auth(port: u16, credentials: Credentials) -> Auth {
 }
 
 fn request(client_scopes: &[&str], required_scopes: &[&str]) -> TestAuthenticateRequest {
-    TestAuthenticateRequest::new(client_scopes.iter().copied(), required_scopes.iter().copied())
+    TestAuthenticateRequest::new(
+        client_scopes.iter().copied(),
+        required_scopes.iter().copied(),
+    )
 }
 
 #[tokio::test]
@@ -111,7 +114,8 @@ async fn generated_auth_test_authenticate() {
         (Credentials::new("tester", "wrong"), 401),
     ] {
         let url = auth(server.port, creds)
-            .test_authenticate_get_signed_url(Duration::from_secs(300))
+            .test_authenticate_get()
+            .signed_url(Duration::from_secs(300))
             .unwrap();
         assert_eq!(
             http.get(&url).send().await.unwrap().status(),

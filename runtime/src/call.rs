@@ -72,7 +72,10 @@ impl<T> Call<'_, T> {
         if self.request.method != Method::GET {
             return Err(Error::new(
                 ErrorKind::Config,
-                format!("only GET calls have signed URLs, not {}", self.request.method),
+                format!(
+                    "only GET calls have signed URLs, not {}",
+                    self.request.method
+                ),
             ));
         }
         self.request.signed_url_expiring_at(expiry)

@@ -149,10 +149,65 @@ impl Credentials {
         self
     }
 
-    /// Credentials from `TASKCLUSTER_CLIENT_ID`, `TASKCLUSTER_ACCESS_TOKEN` and
-    /// `TASKCLUSTER_CERTIFICATE`; `Ok(None)` when no client id is set (empty counts as unset).
-    pub fn from_env() -> Result<Option<Credentials>> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+    /// Credentials from `TASKCLUSTER_CLIENT_ID`, `TASKCLUSTER_ACCESS_TOKEN` and (for temporary
+    /// credentials) `TASKCLUSTER_CERTIFICATE`. Empty values count as unset; a missing client id
+    /// or access token is an error. ([`ClientConfig::from_env`](crate::ClientConfig::from_env)
+    /// makes calls without credentials when no client id is set.)
+    pub fn from_env() -> Result<Credentials> {
+        Self::from_lookup(|k| std::env::var(k).ok())?
+            .ok_or_else(|| Error::new(ErrorKind::Config, "TASKCLUSTER_CLIENT_ID is not set"))
+    }
+
+    /// Temporary credentials with `scopes`, valid for `duration` from now, signed by these
+    /// (permanent) credentials and keeping their client id: Go's `CreateTemporaryCredentials`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let permanent = tc_runtime::Credentials::new("me", "secret");
+    /// let temporary = permanent.temporary(Duration::from_secs(3600), ["queue:create-task:*"])?;
+    /// # Ok::<(), tc_runtime::Error>(())
+    /// ```
+    ///
+    /// They start five minutes ago, for servers whose clocks run behind (as Taskcluster's own
+    /// clients do), and may last at most 31 days ([`MAX_TEMPORARY_VALIDITY`]).
+    pub fn temporary<S: Into<String>>(
+        &self,
+        duration: Duration,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Credentials> {
+        self.temporary_for(None, duration, scopes)
+    }
+
+    /// *Named* temporary credentials: like [`Credentials::temporary`], with client id `name`
+    /// and these credentials as the certificate's issuer (which needs the scope
+    /// `auth:create-client:<name>`): Go's `CreateNamedTemporaryCredentials`.
+    pub fn named_temporary<S: Into<String>>(
+        &self,
+        name: &str,
+        duration: Duration,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Credentials> {
+        self.temporary_for(Some(name), duration, scopes)
+    }
+
+    fn temporary_for<S: Into<String>>(
+        &self,
+        name: Option<&str>,
+        duration: Duration,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Result<Credentials> {
+        if duration > MAX_TEMPORARY_VALIDITY {
+            return Err(Error::new(
+                ErrorKind::Credentials,
+                "temporary credentials cannot last longer than 31 days",
+            ));
+        }
+        let now = SystemTime::now();
+        let expiry = now + duration;
+        // Five minutes back, but never beyond the longest validity.
+        let start = (now - Duration::from_secs(5 * 60)).max(expiry - MAX_TEMPORARY_VALIDITY);
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        self.create_temporary(name, &scopes, start, expiry)
     }
 
     pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<Credentials>> {
@@ -401,6 +456,41 @@ mod tests {
         assert!(too_long.message().contains("31 days"));
         let backwards = perm.create_temporary(None, &[], start, start - Duration::from_secs(1));
         assert!(backwards.is_err());
+    }
+
+    #[test]
+    fn temporary_for_a_duration() {
+        let perm = Credentials::new("issuer", "b");
+        let before = SystemTime::now();
+        let t = perm
+            .temporary(Duration::from_secs(3600), ["a", "b:*"])
+            .unwrap();
+        let cert = t.certificate.as_ref().unwrap();
+        assert_eq!(t.client_id, "issuer");
+        assert_eq!(cert.scopes, ["a", "b:*"]);
+        assert_eq!(cert.issuer, None);
+        let now_ms = millis(before).unwrap();
+        assert!((cert.start - (now_ms - 300_000)).abs() < 5_000, "{cert:?}");
+        assert!(
+            (cert.expiry - (now_ms + 3_600_000)).abs() < 5_000,
+            "{cert:?}"
+        );
+
+        let named = perm
+            .named_temporary("worker/1", MAX_TEMPORARY_VALIDITY, Vec::<String>::new())
+            .unwrap();
+        let cert = named.certificate.as_ref().unwrap();
+        assert_eq!(named.client_id, "worker/1");
+        assert_eq!(cert.issuer.as_deref(), Some("issuer"));
+        // The longest validity still fits in 31 days, clock-skew margin and all.
+        assert_eq!(
+            cert.expiry - cert.start,
+            MAX_TEMPORARY_VALIDITY.as_millis() as i64
+        );
+        let too_long = perm
+            .temporary(MAX_TEMPORARY_VALIDITY * 2, ["a"])
+            .unwrap_err();
+        assert_eq!(too_long.kind(), ErrorKind::Credentials);
     }
 
     #[test]

@@ -105,7 +105,10 @@ where
 }
 
 /// Writes the fields a struct kept without knowing them, after its known fields.
-pub fn unknown_fields<M: SerializeMap>(map: &mut M, fields: &Map<String, Value>) -> Result<(), M::Error> {
+pub fn unknown_fields<M: SerializeMap>(
+    map: &mut M,
+    fields: &Map<String, Value>,
+) -> Result<(), M::Error> {
     for (key, value) in fields {
         map.serialize_entry(key, value)?;
     }

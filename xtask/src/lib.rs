@@ -2,4 +2,5 @@
 
 pub mod generate;
 pub mod import;
+pub mod releases;
 pub mod test;

@@ -2,33 +2,15 @@
 //! schemas under one type name, and (ignored by default; CI runs it) compiles.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
-}
+use xtask::releases::{import_into, scratch_workspace, shared_bundles, workspace};
 
 fn bundles() -> Vec<PathBuf> {
-    let dir = workspace().join("../shared/references/taskcluster");
-    let mut bundles: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (tests need ../shared beside the repo)",
-                dir.display()
-            )
-        })
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    bundles.sort();
+    let bundles = shared_bundles().unwrap();
     assert_eq!(
         bundles.len(),
         4,
@@ -37,11 +19,8 @@ fn bundles() -> Vec<PathBuf> {
     bundles
 }
 
-/// Imports `bundle` into `dir/references` with the real import command's code.
 fn import(bundle: &Path, dir: &Path) -> PathBuf {
-    let references = dir.join("references");
-    xtask::import::import(bundle.to_str().unwrap(), &references).unwrap();
-    references
+    import_into(bundle, dir).unwrap()
 }
 
 /// The raw schema at `doc#pointer`, following `$ref`s met along the pointer.
@@ -98,7 +77,7 @@ fn no_two_distinct_schemas_share_a_type() {
                 );
                 shared += usize::from(origins.len() > 1);
             }
-            let defs = tc_codegen::typedefs::build(&service.name, schemas).unwrap();
+            let defs = tc_codegen::typedefs::build(&service.name, service).unwrap();
             let assigned: BTreeSet<&String> = schemas.origins.keys().collect();
             for def in &defs {
                 assert!(
@@ -122,27 +101,14 @@ fn no_two_distinct_schemas_share_a_type() {
 #[test]
 #[ignore = "slow: compiles four generated crates; CI runs it with --include-ignored"]
 fn every_release_generates_and_compiles() {
-    let root = workspace();
-    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    let shared_sections = &manifest[manifest.find("[workspace.package]").unwrap()..];
-    let shared_sections =
-        shared_sections.replace("path = \"", &format!("path = \"{}/", root.display()));
-    let target = root.join("target/releases-check");
+    let target = workspace().join("target/releases-check");
     let mut results = BTreeMap::new();
     for bundle in bundles() {
         let dir = tempfile::tempdir().unwrap();
         let references = import(&bundle, dir.path());
         let generated = tc_codegen::generate(&references)
             .unwrap_or_else(|e| panic!("{}: {e}", bundle.display()));
-        tc_codegen::write::write(&generated, &dir.path().join("generated")).unwrap();
-        fs::write(
-            dir.path().join("Cargo.toml"),
-            format!(
-                "[workspace]\nresolver = \"3\"\nmembers = [\"generated\"]\n\n{shared_sections}"
-            ),
-        )
-        .unwrap();
-        fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+        scratch_workspace(dir.path(), &generated, &[]).unwrap();
         let started = Instant::now();
         let output = Command::new(env!("CARGO"))
             .args([

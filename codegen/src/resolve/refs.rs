@@ -199,7 +199,9 @@ pub(super) fn rewrite_refs(node: &mut Value, names: &BTreeMap<Location, String>)
                 let target = split_location(reference);
                 *reference = format!("#/definitions/{}", names[&target]);
                 // What the referring place says about the value; the rest is the target's.
-                map.retain(|k, _| matches!(k.as_str(), "$ref" | "description" | "title" | "default"));
+                map.retain(|k, _| {
+                    matches!(k.as_str(), "$ref" | "description" | "title" | "default")
+                });
                 return;
             }
             for (key, child) in map.iter_mut() {

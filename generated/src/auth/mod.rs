@@ -871,8 +871,9 @@ impl Auth {
     }
 }
 
-/// Query-string parameters of [`Auth::list_clients`]; every one is optional.
+/// Query-string parameters of [`Auth::list_clients`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListClientsQuery {
     /// `prefix` in the query string.
     pub prefix: Option<String>,
@@ -882,8 +883,29 @@ pub struct ListClientsQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Auth::get_entity_history`]; every one is optional.
+impl ListClientsQuery {
+    /// Sets [`prefix`](Self::prefix).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Auth::get_entity_history`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GetEntityHistoryQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -891,8 +913,23 @@ pub struct GetEntityHistoryQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Auth::list_audit_history`]; every one is optional.
+impl GetEntityHistoryQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Auth::list_audit_history`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListAuditHistoryQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -900,8 +937,23 @@ pub struct ListAuditHistoryQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Auth::list_roles2`]; every one is optional.
+impl ListAuditHistoryQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Auth::list_roles2`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListRoles2Query {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -909,8 +961,23 @@ pub struct ListRoles2Query {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Auth::list_role_ids`]; every one is optional.
+impl ListRoles2Query {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Auth::list_role_ids`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListRoleIdsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -918,23 +985,64 @@ pub struct ListRoleIdsQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Auth::aws_s3_credentials`]; every one is optional.
+impl ListRoleIdsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Auth::aws_s3_credentials`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AwsS3CredentialsQuery {
     /// `format` in the query string.
     pub format: Option<String>,
 }
 
-/// Query-string parameters of [`Auth::azure_tables`]; every one is optional.
+impl AwsS3CredentialsQuery {
+    /// Sets [`format`](Self::format).
+    pub fn with_format(mut self, format: impl Into<String>) -> Self {
+        self.format = Some(format.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`Auth::azure_tables`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AzureTablesQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
 }
 
-/// Query-string parameters of [`Auth::azure_containers`]; every one is optional.
+impl AzureTablesQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`Auth::azure_containers`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AzureContainersQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
+}
+
+impl AzureContainersQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
 }

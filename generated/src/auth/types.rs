@@ -335,9 +335,13 @@ pub struct CreateClientRequest {
     pub delete_on_expiration: Option<bool>,
     /// Description of what these credentials are used for in markdown.
     /// Should include who is the owner, point of contact.
-    pub description: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub description: Option<String>,
     /// Date and time where the clients access is set to expire
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// List of scopes the client has (unexpanded).
     pub scopes: Option<Vec<String>>,
     /// Properties this version of the client does not know (from a newer service):
@@ -349,8 +353,8 @@ impl CreateClientRequest {
     /// A `CreateClientRequest` from its required fields (`expires`, `description`); set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, description: impl Into<String>) -> Self {
         CreateClientRequest {
-            expires,
-            description: description.into(),
+            expires: Some(expires),
+            description: Some(description.into()),
             delete_on_expiration: None,
             scopes: None,
             unknown_fields: Map::new(),
@@ -481,10 +485,14 @@ impl fmt::Debug for CreateClientResponse {
 pub struct CreateRoleRequest {
     /// Description of what this role is used for in markdown.
     /// Should include who is the owner, point of contact.
-    pub description: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub description: Option<String>,
     /// List of scopes the role grants access to.  Scopes must be composed of
     /// printable ASCII characters and spaces.
-    pub scopes: Vec<String>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scopes: Option<Vec<String>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -497,8 +505,8 @@ impl CreateRoleRequest {
         description: impl Into<String>,
     ) -> Self {
         CreateRoleRequest {
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            description: description.into(),
+            scopes: Some(scopes.into_iter().map(Into::into).collect()),
+            description: Some(description.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -835,11 +843,15 @@ pub struct GithubRepositoryTokenRequest {
     /// Repository level github app permissions to request. Mapping a permission
     /// name to the desired level of access. Names and levels are a direct mapping
     /// from [github API permissions](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
-    pub permissions: RepositoryPermissions,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub permissions: Option<RepositoryPermissions>,
     /// Repositories
     ///
     /// Names of the repositories (within `:owner`) the token gets access to.
-    pub repositories: Vec<String>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub repositories: Option<Vec<String>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -852,8 +864,8 @@ impl GithubRepositoryTokenRequest {
         repositories: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         GithubRepositoryTokenRequest {
-            permissions,
-            repositories: repositories.into_iter().map(Into::into).collect(),
+            permissions: Some(permissions),
+            repositories: Some(repositories.into_iter().map(Into::into).collect()),
             unknown_fields: Map::new(),
         }
     }
@@ -915,17 +927,25 @@ pub struct HawkSignatureAuthenticationRequest {
     ///
     /// Host for which the request came in, this is typically the `Host` header
     /// excluding the port if any.
-    pub host: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub host: Option<String>,
     /// HTTP method of the request being authenticated.
-    pub method: HawkSignatureAuthenticationRequestMethod,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub method: Option<HawkSignatureAuthenticationRequestMethod>,
     /// Port on which the request came in, this is typically `80` or `443`.
     /// If you are running behind a reverse proxy look for the `x-forwarded-port`
     /// header.
-    pub port: u64,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub port: Option<u64>,
     /// Resource the request operates on including querystring. This is the
     /// string that follows the HTTP method.
     /// **Note,** order of querystring elements is important.
-    pub resource: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub resource: Option<String>,
     /// Source IP of the authentication request or request that requires
     /// authentication. This is only used for audit logging.
     pub source_ip: Option<String>,
@@ -943,10 +963,10 @@ impl HawkSignatureAuthenticationRequest {
         port: u64,
     ) -> Self {
         HawkSignatureAuthenticationRequest {
-            method: method.into(),
-            resource: resource.into(),
-            host: host.into(),
-            port,
+            method: Some(method.into()),
+            resource: Some(resource.into()),
+            host: Some(host.into()),
+            port: Some(port),
             authorization: None,
             source_ip: None,
             unknown_fields: Map::new(),
@@ -1738,12 +1758,16 @@ impl fmt::Debug for TemporarySecurityCredentials {
 pub struct TestAuthenticateRequest {
     /// List of scopes that should be client used should be given.
     ///
-    /// When unset, the service uses `[]`.
-    pub client_scopes: Vec<String>,
-    /// List of scopes the request should require.
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
     ///
     /// When unset, the service uses `[]`.
-    pub required_scopes: Vec<String>,
+    pub client_scopes: Option<Vec<String>>,
+    /// List of scopes the request should require.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    ///
+    /// When unset, the service uses `[]`.
+    pub required_scopes: Option<Vec<String>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -1756,8 +1780,8 @@ impl TestAuthenticateRequest {
         required_scopes: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         TestAuthenticateRequest {
-            client_scopes: client_scopes.into_iter().map(Into::into).collect(),
-            required_scopes: required_scopes.into_iter().map(Into::into).collect(),
+            client_scopes: Some(client_scopes.into_iter().map(Into::into).collect()),
+            required_scopes: Some(required_scopes.into_iter().map(Into::into).collect()),
             unknown_fields: Map::new(),
         }
     }

@@ -358,8 +358,14 @@ impl Serialize for types::CreateClientRequest {
             map.serialize_entry("deleteOnExpiration", value)?;
         }
 
-        map.serialize_entry("description", &self.description)?;
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
         if let Some(value) = &self.scopes {
             map.serialize_entry("scopes", value)?;
         }
@@ -386,8 +392,8 @@ impl Object for types::CreateClientRequest {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "deleteOnExpiration" => delete_on_expiration = map.next_value()?,
-                "description" => description = Some(map.next_value()?),
-                "expires" => expires = Some(map.next_value()?),
+                "description" => description = map.next_value()?,
+                "expires" => expires = map.next_value()?,
                 "scopes" => scopes = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -397,8 +403,8 @@ impl Object for types::CreateClientRequest {
 
         Ok(types::CreateClientRequest {
             delete_on_expiration,
-            description: required(description, "description")?,
-            expires: required(expires, "expires")?,
+            description,
+            expires,
             scopes,
             unknown_fields,
         })
@@ -488,8 +494,14 @@ impl Object for types::CreateClientResponse {
 impl Serialize for types::CreateRoleRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("description", &self.description)?;
-        map.serialize_entry("scopes", &self.scopes)?;
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+
+        if let Some(value) = &self.scopes {
+            map.serialize_entry("scopes", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -509,8 +521,8 @@ impl Object for types::CreateRoleRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "description" => description = Some(map.next_value()?),
-                "scopes" => scopes = Some(map.next_value()?),
+                "description" => description = map.next_value()?,
+                "scopes" => scopes = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -518,8 +530,8 @@ impl Object for types::CreateRoleRequest {
         }
 
         Ok(types::CreateRoleRequest {
-            description: required(description, "description")?,
-            scopes: required(scopes, "scopes")?,
+            description,
+            scopes,
             unknown_fields,
         })
     }
@@ -881,8 +893,14 @@ impl Object for types::GetRoleResponse {
 impl Serialize for types::GithubRepositoryTokenRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("permissions", &self.permissions)?;
-        map.serialize_entry("repositories", &self.repositories)?;
+        if let Some(value) = &self.permissions {
+            map.serialize_entry("permissions", value)?;
+        }
+
+        if let Some(value) = &self.repositories {
+            map.serialize_entry("repositories", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -902,8 +920,8 @@ impl Object for types::GithubRepositoryTokenRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "permissions" => permissions = Some(map.next_value()?),
-                "repositories" => repositories = Some(map.next_value()?),
+                "permissions" => permissions = map.next_value()?,
+                "repositories" => repositories = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -911,8 +929,8 @@ impl Object for types::GithubRepositoryTokenRequest {
         }
 
         Ok(types::GithubRepositoryTokenRequest {
-            permissions: required(permissions, "permissions")?,
-            repositories: required(repositories, "repositories")?,
+            permissions,
+            repositories,
             unknown_fields,
         })
     }
@@ -965,10 +983,22 @@ impl Serialize for types::HawkSignatureAuthenticationRequest {
             map.serialize_entry("authorization", value)?;
         }
 
-        map.serialize_entry("host", &self.host)?;
-        map.serialize_entry("method", &self.method)?;
-        map.serialize_entry("port", &self.port)?;
-        map.serialize_entry("resource", &self.resource)?;
+        if let Some(value) = &self.host {
+            map.serialize_entry("host", value)?;
+        }
+
+        if let Some(value) = &self.method {
+            map.serialize_entry("method", value)?;
+        }
+
+        if let Some(value) = &self.port {
+            map.serialize_entry("port", value)?;
+        }
+
+        if let Some(value) = &self.resource {
+            map.serialize_entry("resource", value)?;
+        }
+
         if let Some(value) = &self.source_ip {
             map.serialize_entry("sourceIp", value)?;
         }
@@ -997,10 +1027,10 @@ impl Object for types::HawkSignatureAuthenticationRequest {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "authorization" => authorization = map.next_value()?,
-                "host" => host = Some(map.next_value()?),
-                "method" => method = Some(map.next_value()?),
-                "port" => port = Some(map.next_value()?),
-                "resource" => resource = Some(map.next_value()?),
+                "host" => host = map.next_value()?,
+                "method" => method = map.next_value()?,
+                "port" => port = map.next_value()?,
+                "resource" => resource = map.next_value()?,
                 "sourceIp" => source_ip = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -1010,10 +1040,10 @@ impl Object for types::HawkSignatureAuthenticationRequest {
 
         Ok(types::HawkSignatureAuthenticationRequest {
             authorization,
-            host: required(host, "host")?,
-            method: required(method, "method")?,
-            port: required(port, "port")?,
-            resource: required(resource, "resource")?,
+            host,
+            method,
+            port,
+            resource,
             source_ip,
             unknown_fields,
         })
@@ -1579,8 +1609,14 @@ impl Object for types::TemporarySecurityCredentials {
 impl Serialize for types::TestAuthenticateRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("clientScopes", &self.client_scopes)?;
-        map.serialize_entry("requiredScopes", &self.required_scopes)?;
+        if let Some(value) = &self.client_scopes {
+            map.serialize_entry("clientScopes", value)?;
+        }
+
+        if let Some(value) = &self.required_scopes {
+            map.serialize_entry("requiredScopes", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -1600,8 +1636,8 @@ impl Object for types::TestAuthenticateRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "clientScopes" => client_scopes = Some(map.next_value()?),
-                "requiredScopes" => required_scopes = Some(map.next_value()?),
+                "clientScopes" => client_scopes = map.next_value()?,
+                "requiredScopes" => required_scopes = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -1609,8 +1645,8 @@ impl Object for types::TestAuthenticateRequest {
         }
 
         Ok(types::TestAuthenticateRequest {
-            client_scopes: required(client_scopes, "clientScopes")?,
-            required_scopes: required(required_scopes, "requiredScopes")?,
+            client_scopes,
+            required_scopes,
             unknown_fields,
         })
     }

@@ -270,8 +270,9 @@ impl Github {
     }
 }
 
-/// Query-string parameters of [`Github::builds`]; every one is optional.
+/// Query-string parameters of [`Github::builds`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BuildsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -287,11 +288,64 @@ pub struct BuildsQuery {
     pub pull_request: Option<String>,
 }
 
-/// Query-string parameters of [`Github::cancel_builds`]; every one is optional.
+impl BuildsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`organization`](Self::organization).
+    pub fn with_organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets [`repository`](Self::repository).
+    pub fn with_repository(mut self, repository: impl Into<String>) -> Self {
+        self.repository = Some(repository.into());
+        self
+    }
+
+    /// Sets [`sha`](Self::sha).
+    pub fn with_sha(mut self, sha: impl Into<String>) -> Self {
+        self.sha = Some(sha.into());
+        self
+    }
+
+    /// Sets [`pull_request`](Self::pull_request).
+    pub fn with_pull_request(mut self, pull_request: impl Into<String>) -> Self {
+        self.pull_request = Some(pull_request.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`Github::cancel_builds`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct CancelBuildsQuery {
     /// `sha` in the query string.
     pub sha: Option<String>,
     /// `pullRequest` in the query string.
     pub pull_request: Option<String>,
+}
+
+impl CancelBuildsQuery {
+    /// Sets [`sha`](Self::sha).
+    pub fn with_sha(mut self, sha: impl Into<String>) -> Self {
+        self.sha = Some(sha.into());
+        self
+    }
+
+    /// Sets [`pull_request`](Self::pull_request).
+    pub fn with_pull_request(mut self, pull_request: impl Into<String>) -> Self {
+        self.pull_request = Some(pull_request.into());
+        self
+    }
 }

@@ -173,7 +173,9 @@ impl BuildsResponse {
 #[non_exhaustive]
 pub struct CreateCommentRequest {
     /// The contents of the comment.
-    pub body: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub body: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -183,7 +185,7 @@ impl CreateCommentRequest {
     /// A `CreateCommentRequest` from its required fields (`body`); set the others with the `with_*` methods.
     pub fn new(body: impl Into<String>) -> Self {
         CreateCommentRequest {
-            body: body.into(),
+            body: Some(body.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -201,7 +203,9 @@ pub struct CreateStatusRequest {
     /// A short description of the status.
     pub description: Option<String>,
     /// The state of the status.
-    pub state: CreateStatusRequestState,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub state: Option<CreateStatusRequestState>,
     /// The target URL to associate with this status. This URL will be linked from the GitHub UI to allow users to easily see the 'source' of the Status.
     pub target_url: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -213,7 +217,7 @@ impl CreateStatusRequest {
     /// A `CreateStatusRequest` from its required fields (`state`); set the others with the `with_*` methods.
     pub fn new(state: impl Into<CreateStatusRequestState>) -> Self {
         CreateStatusRequest {
-            state: state.into(),
+            state: Some(state.into()),
             context: None,
             description: None,
             target_url: None,
@@ -331,7 +335,9 @@ impl fmt::Display for IssueCommentAction {
 #[non_exhaustive]
 pub struct IssueCommentEvents {
     /// Issue Comment action
-    pub action: IssueCommentAction,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub action: Option<IssueCommentAction>,
     /// Custom event payload
     ///
     /// Additional data to be mixed to the mocked event object.
@@ -344,7 +350,7 @@ pub struct IssueCommentEvents {
     /// please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
     pub overrides: Option<Value>,
     /// Always `"github-issue-comment"`.
-    pub type_: String,
+    pub type_: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -354,9 +360,9 @@ impl IssueCommentEvents {
     /// An `IssueCommentEvents` from its required fields (`action`); set the others with the `with_*` methods.
     pub fn new(action: impl Into<IssueCommentAction>) -> Self {
         IssueCommentEvents {
-            action: action.into(),
+            action: Some(action.into()),
             overrides: None,
-            type_: "github-issue-comment".to_owned(),
+            type_: None,
             unknown_fields: Map::new(),
         }
     }
@@ -364,6 +370,12 @@ impl IssueCommentEvents {
     /// Sets [`overrides`](Self::overrides).
     pub fn with_overrides(mut self, overrides: impl Into<Value>) -> Self {
         self.overrides = Some(overrides.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
         self
     }
 }
@@ -476,7 +488,9 @@ impl fmt::Display for PullRequestAction {
 #[non_exhaustive]
 pub struct PullRequestEvents {
     /// Pull Request action
-    pub action: PullRequestAction,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub action: Option<PullRequestAction>,
     /// Custom event payload
     ///
     /// Additional data to be mixed to the mocked event object.
@@ -488,7 +502,8 @@ pub struct PullRequestEvents {
     /// To make sure which properties are available for each event type,
     /// please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
     pub overrides: Option<Value>,
-    pub type_: PullRequestEventsType,
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub type_: Option<PullRequestEventsType>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -501,8 +516,8 @@ impl PullRequestEvents {
         action: impl Into<PullRequestAction>,
     ) -> Self {
         PullRequestEvents {
-            type_: type_.into(),
-            action: action.into(),
+            type_: Some(type_.into()),
+            action: Some(action.into()),
             overrides: None,
             unknown_fields: Map::new(),
         }
@@ -574,7 +589,7 @@ pub struct PushEvents {
     /// please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
     pub overrides: Option<Value>,
     /// Always `"github-push"`.
-    pub type_: String,
+    pub type_: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -585,7 +600,7 @@ impl PushEvents {
     pub fn new() -> Self {
         PushEvents {
             overrides: None,
-            type_: "github-push".to_owned(),
+            type_: None,
             unknown_fields: Map::new(),
         }
     }
@@ -593,6 +608,12 @@ impl PushEvents {
     /// Sets [`overrides`](Self::overrides).
     pub fn with_overrides(mut self, overrides: impl Into<Value>) -> Self {
         self.overrides = Some(overrides.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
         self
     }
 }
@@ -661,7 +682,9 @@ impl fmt::Display for ReleaseAction {
 #[non_exhaustive]
 pub struct ReleaseEvents {
     /// Release action
-    pub action: ReleaseAction,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub action: Option<ReleaseAction>,
     /// Custom event payload
     ///
     /// Additional data to be mixed to the mocked event object.
@@ -674,7 +697,7 @@ pub struct ReleaseEvents {
     /// please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
     pub overrides: Option<Value>,
     /// Always `"github-release"`.
-    pub type_: String,
+    pub type_: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -684,9 +707,9 @@ impl ReleaseEvents {
     /// A `ReleaseEvents` from its required fields (`action`); set the others with the `with_*` methods.
     pub fn new(action: impl Into<ReleaseAction>) -> Self {
         ReleaseEvents {
-            action: action.into(),
+            action: Some(action.into()),
             overrides: None,
-            type_: "github-release".to_owned(),
+            type_: None,
             unknown_fields: Map::new(),
         }
     }
@@ -694,6 +717,12 @@ impl ReleaseEvents {
     /// Sets [`overrides`](Self::overrides).
     pub fn with_overrides(mut self, overrides: impl Into<Value>) -> Self {
         self.overrides = Some(overrides.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
         self
     }
 }
@@ -710,11 +739,15 @@ pub struct RenderTaskclusterYmlInput {
     /// Taskcluster.yml contents
     ///
     /// The contents of the .taskcluster.yml file.
-    pub body: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub body: Option<String>,
     /// Emulate one of the github events with mocked payload.
     /// Some of the events have sub-actions, that can be specified.
     /// Event type names follow the `tasks_for` naming convention.
-    pub fake_event: RenderTaskclusterYmlInputFakeEvent,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub fake_event: Option<RenderTaskclusterYmlInputFakeEvent>,
     /// The organization that owns the repository.
     /// This value together with the repository name will be used in mocked event payload.
     pub organization: Option<String>,
@@ -729,8 +762,8 @@ impl RenderTaskclusterYmlInput {
     /// A `RenderTaskclusterYmlInput` from its required fields (`body`, `fake_event`); set the others with the `with_*` methods.
     pub fn new(body: impl Into<String>, fake_event: RenderTaskclusterYmlInputFakeEvent) -> Self {
         RenderTaskclusterYmlInput {
-            body: body.into(),
-            fake_event,
+            body: Some(body.into()),
+            fake_event: Some(fake_event),
             organization: None,
             repository: None,
             unknown_fields: Map::new(),

@@ -172,7 +172,10 @@ impl Object for types::BuildsResponse {
 impl Serialize for types::CreateCommentRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("body", &self.body)?;
+        if let Some(value) = &self.body {
+            map.serialize_entry("body", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -191,7 +194,7 @@ impl Object for types::CreateCommentRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "body" => body = Some(map.next_value()?),
+                "body" => body = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -199,7 +202,7 @@ impl Object for types::CreateCommentRequest {
         }
 
         Ok(types::CreateCommentRequest {
-            body: required(body, "body")?,
+            body,
             unknown_fields,
         })
     }
@@ -216,7 +219,10 @@ impl Serialize for types::CreateStatusRequest {
             map.serialize_entry("description", value)?;
         }
 
-        map.serialize_entry("state", &self.state)?;
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+
         if let Some(value) = &self.target_url {
             map.serialize_entry("target_url", value)?;
         }
@@ -244,7 +250,7 @@ impl Object for types::CreateStatusRequest {
             match key.as_str() {
                 "context" => context = map.next_value()?,
                 "description" => description = map.next_value()?,
-                "state" => state = Some(map.next_value()?),
+                "state" => state = map.next_value()?,
                 "target_url" => target_url = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -255,7 +261,7 @@ impl Object for types::CreateStatusRequest {
         Ok(types::CreateStatusRequest {
             context,
             description,
-            state: required(state, "state")?,
+            state,
             target_url,
             unknown_fields,
         })
@@ -289,12 +295,18 @@ impl<'de> Deserialize<'de> for types::IssueCommentAction {
 impl Serialize for types::IssueCommentEvents {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("action", &self.action)?;
+        if let Some(value) = &self.action {
+            map.serialize_entry("action", value)?;
+        }
+
         if let Some(value) = &self.overrides {
             map.serialize_entry("overrides", value)?;
         }
 
-        map.serialize_entry("type", &self.type_)?;
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -315,9 +327,9 @@ impl Object for types::IssueCommentEvents {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "action" => action = Some(map.next_value()?),
+                "action" => action = map.next_value()?,
                 "overrides" => overrides = map.next_value()?,
-                "type" => type_ = Some(map.next_value()?),
+                "type" => type_ = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -325,9 +337,9 @@ impl Object for types::IssueCommentEvents {
         }
 
         Ok(types::IssueCommentEvents {
-            action: required(action, "action")?,
+            action,
             overrides,
-            type_: required(type_, "type")?,
+            type_,
             unknown_fields,
         })
     }
@@ -348,12 +360,18 @@ impl<'de> Deserialize<'de> for types::PullRequestAction {
 impl Serialize for types::PullRequestEvents {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("action", &self.action)?;
+        if let Some(value) = &self.action {
+            map.serialize_entry("action", value)?;
+        }
+
         if let Some(value) = &self.overrides {
             map.serialize_entry("overrides", value)?;
         }
 
-        map.serialize_entry("type", &self.type_)?;
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -374,9 +392,9 @@ impl Object for types::PullRequestEvents {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "action" => action = Some(map.next_value()?),
+                "action" => action = map.next_value()?,
                 "overrides" => overrides = map.next_value()?,
-                "type" => type_ = Some(map.next_value()?),
+                "type" => type_ = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -384,9 +402,9 @@ impl Object for types::PullRequestEvents {
         }
 
         Ok(types::PullRequestEvents {
-            action: required(action, "action")?,
+            action,
             overrides,
-            type_: required(type_, "type")?,
+            type_,
             unknown_fields,
         })
     }
@@ -411,7 +429,10 @@ impl Serialize for types::PushEvents {
             map.serialize_entry("overrides", value)?;
         }
 
-        map.serialize_entry("type", &self.type_)?;
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -432,7 +453,7 @@ impl Object for types::PushEvents {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "overrides" => overrides = map.next_value()?,
-                "type" => type_ = Some(map.next_value()?),
+                "type" => type_ = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -441,7 +462,7 @@ impl Object for types::PushEvents {
 
         Ok(types::PushEvents {
             overrides,
-            type_: required(type_, "type")?,
+            type_,
             unknown_fields,
         })
     }
@@ -462,12 +483,18 @@ impl<'de> Deserialize<'de> for types::ReleaseAction {
 impl Serialize for types::ReleaseEvents {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("action", &self.action)?;
+        if let Some(value) = &self.action {
+            map.serialize_entry("action", value)?;
+        }
+
         if let Some(value) = &self.overrides {
             map.serialize_entry("overrides", value)?;
         }
 
-        map.serialize_entry("type", &self.type_)?;
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -488,9 +515,9 @@ impl Object for types::ReleaseEvents {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "action" => action = Some(map.next_value()?),
+                "action" => action = map.next_value()?,
                 "overrides" => overrides = map.next_value()?,
-                "type" => type_ = Some(map.next_value()?),
+                "type" => type_ = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -498,9 +525,9 @@ impl Object for types::ReleaseEvents {
         }
 
         Ok(types::ReleaseEvents {
-            action: required(action, "action")?,
+            action,
             overrides,
-            type_: required(type_, "type")?,
+            type_,
             unknown_fields,
         })
     }
@@ -509,8 +536,14 @@ impl Object for types::ReleaseEvents {
 impl Serialize for types::RenderTaskclusterYmlInput {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("body", &self.body)?;
-        map.serialize_entry("fakeEvent", &self.fake_event)?;
+        if let Some(value) = &self.body {
+            map.serialize_entry("body", value)?;
+        }
+
+        if let Some(value) = &self.fake_event {
+            map.serialize_entry("fakeEvent", value)?;
+        }
+
         if let Some(value) = &self.organization {
             map.serialize_entry("organization", value)?;
         }
@@ -540,8 +573,8 @@ impl Object for types::RenderTaskclusterYmlInput {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "body" => body = Some(map.next_value()?),
-                "fakeEvent" => fake_event = Some(map.next_value()?),
+                "body" => body = map.next_value()?,
+                "fakeEvent" => fake_event = map.next_value()?,
                 "organization" => organization = map.next_value()?,
                 "repository" => repository = map.next_value()?,
                 _ => {
@@ -551,8 +584,8 @@ impl Object for types::RenderTaskclusterYmlInput {
         }
 
         Ok(types::RenderTaskclusterYmlInput {
-            body: required(body, "body")?,
-            fake_event: required(fake_event, "fakeEvent")?,
+            body,
+            fake_event,
             organization,
             repository,
             unknown_fields,

@@ -354,11 +354,26 @@ impl Hooks {
     }
 }
 
-/// Query-string parameters of [`Hooks::list_last_fires`]; every one is optional.
+/// Query-string parameters of [`Hooks::list_last_fires`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListLastFiresQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
     /// `limit` in the query string.
     pub limit: Option<u32>,
+}
+
+impl ListLastFiresQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
 }

@@ -69,7 +69,8 @@ pub struct HookCreationRequest {
     pub bindings: Option<Vec<Binding>>,
     pub hook_group_id: Option<String>,
     pub hook_id: Option<String>,
-    pub metadata: HookMetadata,
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub metadata: Option<HookMetadata>,
     /// Definition of the times at which a hook will result in creation of a task.
     /// If several patterns are specified, tasks will be created at any time
     /// specified by one or more patterns.
@@ -81,7 +82,9 @@ pub struct HookCreationRequest {
     /// Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)
     /// as described in [firing hooks](/docs/reference/core/hooks/firing-hooks) to produce
     /// a task definition that is submitted to the Queue service.
-    pub task: Value,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub task: Option<Value>,
     /// JSON Schema used to validate payloads supplied when firing the hook.
     /// API calls and webhooks are rejected when their payloads fail validation.
     /// Pulse messages that match the hook's bindings are discarded without
@@ -101,8 +104,8 @@ impl HookCreationRequest {
     /// A `HookCreationRequest` from its required fields (`metadata`, `task`); set the others with the `with_*` methods.
     pub fn new(metadata: HookMetadata, task: impl Into<Value>) -> Self {
         HookCreationRequest {
-            metadata,
-            task: task.into(),
+            metadata: Some(metadata),
+            task: Some(task.into()),
             bindings: None,
             hook_group_id: None,
             hook_id: None,

@@ -109,12 +109,18 @@ impl Serialize for types::HookCreationRequest {
             map.serialize_entry("hookId", value)?;
         }
 
-        map.serialize_entry("metadata", &self.metadata)?;
+        if let Some(value) = &self.metadata {
+            map.serialize_entry("metadata", value)?;
+        }
+
         if let Some(value) = &self.schedule {
             map.serialize_entry("schedule", value)?;
         }
 
-        map.serialize_entry("task", &self.task)?;
+        if let Some(value) = &self.task {
+            map.serialize_entry("task", value)?;
+        }
+
         if let Some(value) = &self.trigger_schema {
             map.serialize_entry("triggerSchema", value)?;
         }
@@ -146,9 +152,9 @@ impl Object for types::HookCreationRequest {
                 "bindings" => bindings = map.next_value()?,
                 "hookGroupId" => hook_group_id = map.next_value()?,
                 "hookId" => hook_id = map.next_value()?,
-                "metadata" => metadata = Some(map.next_value()?),
+                "metadata" => metadata = map.next_value()?,
                 "schedule" => schedule = map.next_value()?,
-                "task" => task = Some(map.next_value()?),
+                "task" => task = map.next_value()?,
                 "triggerSchema" => trigger_schema = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -160,9 +166,9 @@ impl Object for types::HookCreationRequest {
             bindings,
             hook_group_id,
             hook_id,
-            metadata: required(metadata, "metadata")?,
+            metadata,
             schedule,
-            task: required(task, "task")?,
+            task,
             trigger_schema,
             unknown_fields,
         })

@@ -244,8 +244,9 @@ impl Index {
     }
 }
 
-/// Query-string parameters of [`Index::find_tasks_at_index`]; every one is optional.
+/// Query-string parameters of [`Index::find_tasks_at_index`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct FindTasksAtIndexQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -253,8 +254,23 @@ pub struct FindTasksAtIndexQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Index::list_namespaces`]; every one is optional.
+impl FindTasksAtIndexQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Index::list_namespaces`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListNamespacesQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -262,11 +278,40 @@ pub struct ListNamespacesQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Index::list_tasks`]; every one is optional.
+impl ListNamespacesQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Index::list_tasks`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListTasksQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
     /// `limit` in the query string.
     pub limit: Option<u32>,
+}
+
+impl ListTasksQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
 }

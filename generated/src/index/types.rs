@@ -68,23 +68,31 @@ pub struct InsertTaskRequest {
     /// This is an arbitrary JSON object. Feel free to put whatever data you want
     /// here, but do limit it, you'll get errors if you store more than 32KB.
     /// So stay well, below that limit.
-    pub data: Value,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub data: Option<Value>,
     /// Expiration
     ///
     /// Date at which this entry expires from the task index.
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// Rank
     ///
     /// If multiple tasks are indexed with the same `namespace` the task with the
     /// highest `rank` will be stored and returned in later requests. If two tasks
     /// has the same `rank` the latest task will be stored.
-    pub rank: f64,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub rank: Option<f64>,
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
     /// [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
     /// stripped of `=` padding.
-    pub task_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub task_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -99,10 +107,10 @@ impl InsertTaskRequest {
         expires: DateTime<Utc>,
     ) -> Self {
         InsertTaskRequest {
-            task_id: task_id.into(),
-            rank,
-            data: data.into(),
-            expires,
+            task_id: Some(task_id.into()),
+            rank: Some(rank),
+            data: Some(data.into()),
+            expires: Some(expires),
             unknown_fields: Map::new(),
         }
     }

@@ -64,10 +64,22 @@ impl Object for types::IndexedTaskResponse {
 impl Serialize for types::InsertTaskRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("data", &self.data)?;
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
-        map.serialize_entry("rank", &Encoded(&self.rank))?;
-        map.serialize_entry("taskId", &self.task_id)?;
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.rank {
+            map.serialize_entry("rank", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.task_id {
+            map.serialize_entry("taskId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -89,10 +101,10 @@ impl Object for types::InsertTaskRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "data" => data = Some(map.next_value()?),
-                "expires" => expires = Some(map.next_value()?),
-                "rank" => rank = Some(map.next_value()?),
-                "taskId" => task_id = Some(map.next_value()?),
+                "data" => data = map.next_value()?,
+                "expires" => expires = map.next_value()?,
+                "rank" => rank = map.next_value()?,
+                "taskId" => task_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -100,10 +112,10 @@ impl Object for types::InsertTaskRequest {
         }
 
         Ok(types::InsertTaskRequest {
-            data: required(data, "data")?,
-            expires: required(expires, "expires")?,
-            rank: required(rank, "rank")?,
-            task_id: required(task_id, "taskId")?,
+            data,
+            expires,
+            rank,
+            task_id,
             unknown_fields,
         })
     }

@@ -230,11 +230,26 @@ impl Notify {
     }
 }
 
-/// Query-string parameters of [`Notify::list_denylist`]; every one is optional.
+/// Query-string parameters of [`Notify::list_denylist`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListDenylistQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
     /// `limit` in the query string.
     pub limit: Option<u32>,
+}
+
+impl ListDenylistQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
 }

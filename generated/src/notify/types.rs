@@ -119,9 +119,13 @@ impl fmt::Display for NotificationTypeAndAddressNotificationType {
 #[non_exhaustive]
 pub struct PostPulseMessageRequest {
     /// Pulse message to send as plain text.
-    pub message: Value,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub message: Option<Value>,
     /// Routing-key to use when posting the message.
-    pub routing_key: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub routing_key: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -131,8 +135,8 @@ impl PostPulseMessageRequest {
     /// A `PostPulseMessageRequest` from its required fields (`routing_key`, `message`); set the others with the `with_*` methods.
     pub fn new(routing_key: impl Into<String>, message: impl Into<Value>) -> Self {
         PostPulseMessageRequest {
-            routing_key: routing_key.into(),
-            message: message.into(),
+            routing_key: Some(routing_key.into()),
+            message: Some(message.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -145,17 +149,23 @@ impl PostPulseMessageRequest {
 #[non_exhaustive]
 pub struct SendEmailRequest {
     /// E-mail address to which the message should be sent
-    pub address: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub address: Option<String>,
     /// Content of the e-mail as **markdown**, will be rendered to HTML before
     /// the email is sent. Notice that markdown allows for a few HTML tags, but
     /// won't allow inclusion of script tags and other unpleasantries.
-    pub content: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub content: Option<String>,
     /// Optional link that can be added as a button to the email.
     pub link: Option<SendEmailRequestLink>,
     /// Reply-to e-mail (this property is optional)
     pub reply_to: Option<String>,
     /// Subject line of the e-mail, this is plain-text
-    pub subject: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub subject: Option<String>,
     /// E-mail html template used to format your content.
     ///
     /// When unset, the service uses `"simple"`.
@@ -173,9 +183,9 @@ impl SendEmailRequest {
         content: impl Into<String>,
     ) -> Self {
         SendEmailRequest {
-            address: address.into(),
-            subject: subject.into(),
-            content: content.into(),
+            address: Some(address.into()),
+            subject: Some(subject.into()),
+            content: Some(content.into()),
             link: None,
             reply_to: None,
             template: None,
@@ -207,9 +217,13 @@ impl SendEmailRequest {
 #[non_exhaustive]
 pub struct SendEmailRequestLink {
     /// Where the link should point to.
-    pub href: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub href: Option<String>,
     /// Text to display on link.
-    pub text: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub text: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -219,8 +233,8 @@ impl SendEmailRequestLink {
     /// A `SendEmailRequestLink` from its required fields (`text`, `href`); set the others with the `with_*` methods.
     pub fn new(text: impl Into<String>, href: impl Into<String>) -> Self {
         SendEmailRequestLink {
-            text: text.into(),
-            href: href.into(),
+            text: Some(text.into()),
+            href: Some(href.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -275,7 +289,9 @@ impl fmt::Display for SendEmailRequestTemplate {
 pub struct SendMatrixNoticeRequest {
     /// Unformatted text that will be displayed in the room if you do not
     /// specify `formattedBody` or if a user's client can not render the format.
-    pub body: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub body: Option<String>,
     /// The format for `formattedBody`. For instance, `org.matrix.custom.html`
     pub format: Option<String>,
     /// Text that will be rendered by matrix clients that support the given
@@ -288,7 +304,9 @@ pub struct SendMatrixNoticeRequest {
     pub msgtype: Option<SendMatrixNoticeRequestMsgtype>,
     /// The fully qualified room name, such as `!whDRjjSmICCgrhFHsQ:mozilla.org`
     /// If you are using riot, you can find this under the advanced settings for a room.
-    pub room_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub room_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -298,8 +316,8 @@ impl SendMatrixNoticeRequest {
     /// A `SendMatrixNoticeRequest` from its required fields (`room_id`, `body`); set the others with the `with_*` methods.
     pub fn new(room_id: impl Into<String>, body: impl Into<String>) -> Self {
         SendMatrixNoticeRequest {
-            room_id: room_id.into(),
-            body: body.into(),
+            room_id: Some(room_id.into()),
+            body: Some(body.into()),
             format: None,
             formatted_body: None,
             msgtype: None,
@@ -385,11 +403,15 @@ pub struct SendSlackMessage {
     pub blocks: Option<Vec<Value>>,
     /// The unique Slack channel ID, such as `C123456GZ`.
     /// In the app, this is the last section of the 'copy link' URL for a channel.
-    pub channel_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub channel_id: Option<String>,
     /// The main message text. If no blocks are included, this is used as the
     /// message text, otherwise this is used as alternative text and the blocks
     /// are used.
-    pub text: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub text: Option<String>,
     /// Whether Slack should show previews for links in the message.
     ///
     /// When unset, the service uses `false`.
@@ -407,8 +429,8 @@ impl SendSlackMessage {
     /// A `SendSlackMessage` from its required fields (`channel_id`, `text`); set the others with the `with_*` methods.
     pub fn new(channel_id: impl Into<String>, text: impl Into<String>) -> Self {
         SendSlackMessage {
-            channel_id: channel_id.into(),
-            text: text.into(),
+            channel_id: Some(channel_id.into()),
+            text: Some(text.into()),
             attachments: None,
             blocks: None,
             unfurl_links: None,

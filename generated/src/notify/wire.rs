@@ -106,8 +106,14 @@ impl<'de> Deserialize<'de> for types::NotificationTypeAndAddressNotificationType
 impl Serialize for types::PostPulseMessageRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("message", &self.message)?;
-        map.serialize_entry("routingKey", &self.routing_key)?;
+        if let Some(value) = &self.message {
+            map.serialize_entry("message", value)?;
+        }
+
+        if let Some(value) = &self.routing_key {
+            map.serialize_entry("routingKey", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -127,8 +133,8 @@ impl Object for types::PostPulseMessageRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "message" => message = Some(map.next_value()?),
-                "routingKey" => routing_key = Some(map.next_value()?),
+                "message" => message = map.next_value()?,
+                "routingKey" => routing_key = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -136,8 +142,8 @@ impl Object for types::PostPulseMessageRequest {
         }
 
         Ok(types::PostPulseMessageRequest {
-            message: required(message, "message")?,
-            routing_key: required(routing_key, "routingKey")?,
+            message,
+            routing_key,
             unknown_fields,
         })
     }
@@ -146,8 +152,14 @@ impl Object for types::PostPulseMessageRequest {
 impl Serialize for types::SendEmailRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("content", &self.content)?;
+        if let Some(value) = &self.address {
+            map.serialize_entry("address", value)?;
+        }
+
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+
         if let Some(value) = &self.link {
             map.serialize_entry("link", value)?;
         }
@@ -156,7 +168,10 @@ impl Serialize for types::SendEmailRequest {
             map.serialize_entry("replyTo", value)?;
         }
 
-        map.serialize_entry("subject", &self.subject)?;
+        if let Some(value) = &self.subject {
+            map.serialize_entry("subject", value)?;
+        }
+
         if let Some(value) = &self.template {
             map.serialize_entry("template", value)?;
         }
@@ -184,11 +199,11 @@ impl Object for types::SendEmailRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "address" => address = Some(map.next_value()?),
-                "content" => content = Some(map.next_value()?),
+                "address" => address = map.next_value()?,
+                "content" => content = map.next_value()?,
                 "link" => link = map.next_value()?,
                 "replyTo" => reply_to = map.next_value()?,
-                "subject" => subject = Some(map.next_value()?),
+                "subject" => subject = map.next_value()?,
                 "template" => template = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -197,11 +212,11 @@ impl Object for types::SendEmailRequest {
         }
 
         Ok(types::SendEmailRequest {
-            address: required(address, "address")?,
-            content: required(content, "content")?,
+            address,
+            content,
             link,
             reply_to,
-            subject: required(subject, "subject")?,
+            subject,
             template,
             unknown_fields,
         })
@@ -211,8 +226,14 @@ impl Object for types::SendEmailRequest {
 impl Serialize for types::SendEmailRequestLink {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("href", &self.href)?;
-        map.serialize_entry("text", &self.text)?;
+        if let Some(value) = &self.href {
+            map.serialize_entry("href", value)?;
+        }
+
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -232,8 +253,8 @@ impl Object for types::SendEmailRequestLink {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "href" => href = Some(map.next_value()?),
-                "text" => text = Some(map.next_value()?),
+                "href" => href = map.next_value()?,
+                "text" => text = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -241,8 +262,8 @@ impl Object for types::SendEmailRequestLink {
         }
 
         Ok(types::SendEmailRequestLink {
-            href: required(href, "href")?,
-            text: required(text, "text")?,
+            href,
+            text,
             unknown_fields,
         })
     }
@@ -263,7 +284,10 @@ impl<'de> Deserialize<'de> for types::SendEmailRequestTemplate {
 impl Serialize for types::SendMatrixNoticeRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("body", &self.body)?;
+        if let Some(value) = &self.body {
+            map.serialize_entry("body", value)?;
+        }
+
         if let Some(value) = &self.format {
             map.serialize_entry("format", value)?;
         }
@@ -276,7 +300,10 @@ impl Serialize for types::SendMatrixNoticeRequest {
             map.serialize_entry("msgtype", value)?;
         }
 
-        map.serialize_entry("roomId", &self.room_id)?;
+        if let Some(value) = &self.room_id {
+            map.serialize_entry("roomId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -299,11 +326,11 @@ impl Object for types::SendMatrixNoticeRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "body" => body = Some(map.next_value()?),
+                "body" => body = map.next_value()?,
                 "format" => format = map.next_value()?,
                 "formattedBody" => formatted_body = map.next_value()?,
                 "msgtype" => msgtype = map.next_value()?,
-                "roomId" => room_id = Some(map.next_value()?),
+                "roomId" => room_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -311,11 +338,11 @@ impl Object for types::SendMatrixNoticeRequest {
         }
 
         Ok(types::SendMatrixNoticeRequest {
-            body: required(body, "body")?,
+            body,
             format,
             formatted_body,
             msgtype,
-            room_id: required(room_id, "roomId")?,
+            room_id,
             unknown_fields,
         })
     }
@@ -344,8 +371,14 @@ impl Serialize for types::SendSlackMessage {
             map.serialize_entry("blocks", value)?;
         }
 
-        map.serialize_entry("channelId", &self.channel_id)?;
-        map.serialize_entry("text", &self.text)?;
+        if let Some(value) = &self.channel_id {
+            map.serialize_entry("channelId", value)?;
+        }
+
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+
         if let Some(value) = &self.unfurl_links {
             map.serialize_entry("unfurlLinks", value)?;
         }
@@ -379,8 +412,8 @@ impl Object for types::SendSlackMessage {
             match key.as_str() {
                 "attachments" => attachments = map.next_value()?,
                 "blocks" => blocks = map.next_value()?,
-                "channelId" => channel_id = Some(map.next_value()?),
-                "text" => text = Some(map.next_value()?),
+                "channelId" => channel_id = map.next_value()?,
+                "text" => text = map.next_value()?,
                 "unfurlLinks" => unfurl_links = map.next_value()?,
                 "unfurlMedia" => unfurl_media = map.next_value()?,
                 _ => {
@@ -392,8 +425,8 @@ impl Object for types::SendSlackMessage {
         Ok(types::SendSlackMessage {
             attachments,
             blocks,
-            channel_id: required(channel_id, "channelId")?,
-            text: required(text, "text")?,
+            channel_id,
+            text,
             unfurl_links,
             unfurl_media,
             unknown_fields,

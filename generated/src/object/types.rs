@@ -17,12 +17,16 @@ pub struct CreateUploadRequest {
     ///
     /// Date at which this entry expires from the object table.  The expiration cannot
     /// be changed in subsequent calls to the same method.
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     pub hashes: Option<ObjectContentHashes>,
     /// Project Identifier
     ///
     /// Project identifier.
-    pub project_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub project_id: Option<String>,
     /// Proposed Upload Methods
     ///
     /// Upload methods, with details, that the caller is prepared to execute.  If
@@ -30,13 +34,17 @@ pub struct CreateUploadRequest {
     /// create the upload with the given `uploadId`, `projectId`, and `expires`,
     /// so any subsequent calls must share those values.  The server may choose
     /// any of the proposed methods at its discretion.
-    pub proposed_upload_methods: ProposedUploadMethods,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub proposed_upload_methods: Option<ProposedUploadMethods>,
     /// Upload ID
     ///
     /// Unique identifier for this upload.   Once an object is created with an uploadId,
     /// uploads of the same object with different uploadIds will be rejected.  Callers
     /// should pass a randomly-generated slugid here.
-    pub upload_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub upload_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -51,10 +59,10 @@ impl CreateUploadRequest {
         proposed_upload_methods: ProposedUploadMethods,
     ) -> Self {
         CreateUploadRequest {
-            project_id: project_id.into(),
-            upload_id: upload_id.into(),
-            expires,
-            proposed_upload_methods,
+            project_id: Some(project_id.into()),
+            upload_id: Some(upload_id.into()),
+            expires: Some(expires),
+            proposed_upload_methods: Some(proposed_upload_methods),
             hashes: None,
             unknown_fields: Map::new(),
         }
@@ -119,9 +127,13 @@ impl CreateUploadResponse {
 #[non_exhaustive]
 pub struct DataInlineUploadRequest {
     /// Content-type to be returned when downloading this data
-    pub content_type: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub content_type: Option<String>,
     /// Base64-encoded byte data, with decoded size at most 8k.
-    pub object_data: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub object_data: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -131,8 +143,8 @@ impl DataInlineUploadRequest {
     /// A `DataInlineUploadRequest` from its required fields (`content_type`, `object_data`); set the others with the `with_*` methods.
     pub fn new(content_type: impl Into<String>, object_data: impl Into<String>) -> Self {
         DataInlineUploadRequest {
-            content_type: content_type.into(),
-            object_data: object_data.into(),
+            content_type: Some(content_type.into()),
+            object_data: Some(object_data.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -148,7 +160,9 @@ pub struct DownloadObjectRequest {
     ///
     /// Download methods that the caller can suport, together with parameters for each method.
     /// The server will choose one method and make the corresponding response.
-    pub accept_download_methods: SupportedDownloadMethods,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub accept_download_methods: Option<SupportedDownloadMethods>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -158,7 +172,7 @@ impl DownloadObjectRequest {
     /// A `DownloadObjectRequest` from its required fields (`accept_download_methods`); set the others with the `with_*` methods.
     pub fn new(accept_download_methods: SupportedDownloadMethods) -> Self {
         DownloadObjectRequest {
-            accept_download_methods,
+            accept_download_methods: Some(accept_download_methods),
             unknown_fields: Map::new(),
         }
     }
@@ -186,11 +200,15 @@ pub struct FinishUploadRequest {
     /// Project Identifier
     ///
     /// Project identifier.
-    pub project_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub project_id: Option<String>,
     /// Upload ID
     ///
     /// Unique identifier for this upload.
-    pub upload_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub upload_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -200,8 +218,8 @@ impl FinishUploadRequest {
     /// A `FinishUploadRequest` from its required fields (`upload_id`, `project_id`); set the others with the `with_*` methods.
     pub fn new(upload_id: impl Into<String>, project_id: impl Into<String>) -> Self {
         FinishUploadRequest {
-            upload_id: upload_id.into(),
-            project_id: project_id.into(),
+            upload_id: Some(upload_id.into()),
+            project_id: Some(project_id.into()),
             hashes: None,
             unknown_fields: Map::new(),
         }
@@ -408,9 +426,13 @@ impl fmt::Debug for ProposedUploadMethods {
 #[non_exhaustive]
 pub struct PutUrlUploadRequest {
     /// Length, in bytes, of the uploaded data.
-    pub content_length: i64,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub content_length: Option<i64>,
     /// Content-type of the data to be uploaded.
-    pub content_type: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub content_type: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -420,8 +442,8 @@ impl PutUrlUploadRequest {
     /// A `PutUrlUploadRequest` from its required fields (`content_type`, `content_length`); set the others with the `with_*` methods.
     pub fn new(content_type: impl Into<String>, content_length: i64) -> Self {
         PutUrlUploadRequest {
-            content_type: content_type.into(),
-            content_length,
+            content_type: Some(content_type.into()),
+            content_length: Some(content_length),
             unknown_fields: Map::new(),
         }
     }

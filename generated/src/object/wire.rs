@@ -13,14 +13,26 @@ use tc_runtime::wire::{Encoded, Key, Object, object, required, unknown_fields};
 impl Serialize for types::CreateUploadRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
         if let Some(value) = &self.hashes {
             map.serialize_entry("hashes", value)?;
         }
 
-        map.serialize_entry("projectId", &self.project_id)?;
-        map.serialize_entry("proposedUploadMethods", &self.proposed_upload_methods)?;
-        map.serialize_entry("uploadId", &self.upload_id)?;
+        if let Some(value) = &self.project_id {
+            map.serialize_entry("projectId", value)?;
+        }
+
+        if let Some(value) = &self.proposed_upload_methods {
+            map.serialize_entry("proposedUploadMethods", value)?;
+        }
+
+        if let Some(value) = &self.upload_id {
+            map.serialize_entry("uploadId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -43,13 +55,11 @@ impl Object for types::CreateUploadRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "expires" => expires = Some(map.next_value()?),
+                "expires" => expires = map.next_value()?,
                 "hashes" => hashes = map.next_value()?,
-                "projectId" => project_id = Some(map.next_value()?),
-                "proposedUploadMethods" => {
-                    proposed_upload_methods = Some(map.next_value()?);
-                }
-                "uploadId" => upload_id = Some(map.next_value()?),
+                "projectId" => project_id = map.next_value()?,
+                "proposedUploadMethods" => proposed_upload_methods = map.next_value()?,
+                "uploadId" => upload_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -57,11 +67,11 @@ impl Object for types::CreateUploadRequest {
         }
 
         Ok(types::CreateUploadRequest {
-            expires: required(expires, "expires")?,
+            expires,
             hashes,
-            project_id: required(project_id, "projectId")?,
-            proposed_upload_methods: required(proposed_upload_methods, "proposedUploadMethods")?,
-            upload_id: required(upload_id, "uploadId")?,
+            project_id,
+            proposed_upload_methods,
+            upload_id,
             unknown_fields,
         })
     }
@@ -118,8 +128,14 @@ impl Object for types::CreateUploadResponse {
 impl Serialize for types::DataInlineUploadRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("contentType", &self.content_type)?;
-        map.serialize_entry("objectData", &self.object_data)?;
+        if let Some(value) = &self.content_type {
+            map.serialize_entry("contentType", value)?;
+        }
+
+        if let Some(value) = &self.object_data {
+            map.serialize_entry("objectData", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -139,8 +155,8 @@ impl Object for types::DataInlineUploadRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "contentType" => content_type = Some(map.next_value()?),
-                "objectData" => object_data = Some(map.next_value()?),
+                "contentType" => content_type = map.next_value()?,
+                "objectData" => object_data = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -148,8 +164,8 @@ impl Object for types::DataInlineUploadRequest {
         }
 
         Ok(types::DataInlineUploadRequest {
-            content_type: required(content_type, "contentType")?,
-            object_data: required(object_data, "objectData")?,
+            content_type,
+            object_data,
             unknown_fields,
         })
     }
@@ -158,7 +174,10 @@ impl Object for types::DataInlineUploadRequest {
 impl Serialize for types::DownloadObjectRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("acceptDownloadMethods", &self.accept_download_methods)?;
+        if let Some(value) = &self.accept_download_methods {
+            map.serialize_entry("acceptDownloadMethods", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -177,9 +196,7 @@ impl Object for types::DownloadObjectRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "acceptDownloadMethods" => {
-                    accept_download_methods = Some(map.next_value()?);
-                }
+                "acceptDownloadMethods" => accept_download_methods = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -187,7 +204,7 @@ impl Object for types::DownloadObjectRequest {
         }
 
         Ok(types::DownloadObjectRequest {
-            accept_download_methods: required(accept_download_methods, "acceptDownloadMethods")?,
+            accept_download_methods,
             unknown_fields,
         })
     }
@@ -228,8 +245,14 @@ impl Serialize for types::FinishUploadRequest {
             map.serialize_entry("hashes", value)?;
         }
 
-        map.serialize_entry("projectId", &self.project_id)?;
-        map.serialize_entry("uploadId", &self.upload_id)?;
+        if let Some(value) = &self.project_id {
+            map.serialize_entry("projectId", value)?;
+        }
+
+        if let Some(value) = &self.upload_id {
+            map.serialize_entry("uploadId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -251,8 +274,8 @@ impl Object for types::FinishUploadRequest {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "hashes" => hashes = map.next_value()?,
-                "projectId" => project_id = Some(map.next_value()?),
-                "uploadId" => upload_id = Some(map.next_value()?),
+                "projectId" => project_id = map.next_value()?,
+                "uploadId" => upload_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -261,8 +284,8 @@ impl Object for types::FinishUploadRequest {
 
         Ok(types::FinishUploadRequest {
             hashes,
-            project_id: required(project_id, "projectId")?,
-            upload_id: required(upload_id, "uploadId")?,
+            project_id,
+            upload_id,
             unknown_fields,
         })
     }
@@ -455,8 +478,14 @@ impl Object for types::ProposedUploadMethods {
 impl Serialize for types::PutUrlUploadRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("contentLength", &self.content_length)?;
-        map.serialize_entry("contentType", &self.content_type)?;
+        if let Some(value) = &self.content_length {
+            map.serialize_entry("contentLength", value)?;
+        }
+
+        if let Some(value) = &self.content_type {
+            map.serialize_entry("contentType", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -476,8 +505,8 @@ impl Object for types::PutUrlUploadRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "contentLength" => content_length = Some(map.next_value()?),
-                "contentType" => content_type = Some(map.next_value()?),
+                "contentLength" => content_length = map.next_value()?,
+                "contentType" => content_type = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -485,8 +514,8 @@ impl Object for types::PutUrlUploadRequest {
         }
 
         Ok(types::PutUrlUploadRequest {
-            content_length: required(content_length, "contentLength")?,
-            content_type: required(content_type, "contentType")?,
+            content_length,
+            content_type,
             unknown_fields,
         })
     }

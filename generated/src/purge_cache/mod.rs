@@ -148,8 +148,9 @@ impl PurgeCache {
     }
 }
 
-/// Query-string parameters of [`PurgeCache::all_purge_requests`]; every one is optional.
+/// Query-string parameters of [`PurgeCache::all_purge_requests`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AllPurgeRequestsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -157,9 +158,32 @@ pub struct AllPurgeRequestsQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`PurgeCache::purge_requests`]; every one is optional.
+impl AllPurgeRequestsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`PurgeCache::purge_requests`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct PurgeRequestsQuery {
     /// `since` in the query string.
     pub since: Option<String>,
+}
+
+impl PurgeRequestsQuery {
+    /// Sets [`since`](Self::since).
+    pub fn with_since(mut self, since: impl Into<String>) -> Self {
+        self.since = Some(since.into());
+        self
+    }
 }

@@ -72,7 +72,9 @@ pub struct PurgeCacheRequest {
     /// Name of cache to purge. Notice that if a `workerType` have multiple kinds
     /// of caches (with independent names), it should purge all caches identified
     /// by `cacheName` regardless of cache type.
-    pub cache_name: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub cache_name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -82,7 +84,7 @@ impl PurgeCacheRequest {
     /// A `PurgeCacheRequest` from its required fields (`cache_name`); set the others with the `with_*` methods.
     pub fn new(cache_name: impl Into<String>) -> Self {
         PurgeCacheRequest {
-            cache_name: cache_name.into(),
+            cache_name: Some(cache_name.into()),
             unknown_fields: Map::new(),
         }
     }

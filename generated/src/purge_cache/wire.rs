@@ -91,7 +91,10 @@ impl Object for types::OpenPurgeRequestList {
 impl Serialize for types::PurgeCacheRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("cacheName", &self.cache_name)?;
+        if let Some(value) = &self.cache_name {
+            map.serialize_entry("cacheName", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -110,7 +113,7 @@ impl Object for types::PurgeCacheRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "cacheName" => cache_name = Some(map.next_value()?),
+                "cacheName" => cache_name = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -118,7 +121,7 @@ impl Object for types::PurgeCacheRequest {
         }
 
         Ok(types::PurgeCacheRequest {
-            cache_name: required(cache_name, "cacheName")?,
+            cache_name,
             unknown_fields,
         })
     }

@@ -1599,8 +1599,9 @@ impl Queue {
     }
 }
 
-/// Query-string parameters of [`Queue::tasks`]; every one is optional.
+/// Query-string parameters of [`Queue::tasks`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct TasksQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1608,8 +1609,23 @@ pub struct TasksQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::statuses`]; every one is optional.
+impl TasksQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::statuses`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct StatusesQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1617,8 +1633,23 @@ pub struct StatusesQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_task_group`]; every one is optional.
+impl StatusesQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_task_group`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListTaskGroupQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1626,8 +1657,23 @@ pub struct ListTaskGroupQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_dependent_tasks`]; every one is optional.
+impl ListTaskGroupQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_dependent_tasks`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListDependentTasksQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1635,8 +1681,23 @@ pub struct ListDependentTasksQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_artifacts`]; every one is optional.
+impl ListDependentTasksQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_artifacts`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListArtifactsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1644,8 +1705,23 @@ pub struct ListArtifactsQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_latest_artifacts`]; every one is optional.
+impl ListArtifactsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_latest_artifacts`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListLatestArtifactsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1653,8 +1729,23 @@ pub struct ListLatestArtifactsQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_provisioners`]; every one is optional.
+impl ListLatestArtifactsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_provisioners`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListProvisionersQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1662,8 +1753,23 @@ pub struct ListProvisionersQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_pending_tasks`]; every one is optional.
+impl ListProvisionersQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_pending_tasks`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListPendingTasksQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1671,8 +1777,23 @@ pub struct ListPendingTasksQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_claimed_tasks`]; every one is optional.
+impl ListPendingTasksQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_claimed_tasks`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListClaimedTasksQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1680,8 +1801,23 @@ pub struct ListClaimedTasksQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_worker_types`]; every one is optional.
+impl ListClaimedTasksQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_worker_types`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkerTypesQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1689,8 +1825,23 @@ pub struct ListWorkerTypesQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_task_queues`]; every one is optional.
+impl ListWorkerTypesQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_task_queues`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListTaskQueuesQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1698,8 +1849,23 @@ pub struct ListTaskQueuesQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`Queue::list_workers`]; every one is optional.
+impl ListTaskQueuesQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`Queue::list_workers`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkersQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -1707,4 +1873,24 @@ pub struct ListWorkersQuery {
     pub limit: Option<u32>,
     /// `quarantined` in the query string.
     pub quarantined: Option<bool>,
+}
+
+impl ListWorkersQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`quarantined`](Self::quarantined).
+    pub fn with_quarantined(mut self, quarantined: bool) -> Self {
+        self.quarantined = Some(quarantined);
+        self
+    }
 }

@@ -324,7 +324,9 @@ impl CancelTaskGroupResponse {
 pub struct ChangeTaskPriorityRequest {
     /// New priority to apply. Claimed runs keep their current run priority until
     /// they are retried.
-    pub new_priority: Priority,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub new_priority: Option<Priority>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -334,7 +336,7 @@ impl ChangeTaskPriorityRequest {
     /// A `ChangeTaskPriorityRequest` from its required fields (`new_priority`); set the others with the `with_*` methods.
     pub fn new(new_priority: impl Into<Priority>) -> Self {
         ChangeTaskPriorityRequest {
-            new_priority: new_priority.into(),
+            new_priority: Some(new_priority.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -348,12 +350,18 @@ impl ChangeTaskPriorityRequest {
 pub struct ClaimWorkRequest {
     /// Number of tasks to attempt to claim.
     ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    ///
     /// When unset, the service uses `1`.
-    pub tasks: u64,
+    pub tasks: Option<u64>,
     /// Identifier for group that worker claiming the task is a part of.
-    pub worker_group: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_group: Option<String>,
     /// Identifier for worker within the given workerGroup
-    pub worker_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -363,9 +371,9 @@ impl ClaimWorkRequest {
     /// A `ClaimWorkRequest` from its required fields (`worker_group`, `worker_id`, `tasks`); set the others with the `with_*` methods.
     pub fn new(worker_group: impl Into<String>, worker_id: impl Into<String>, tasks: u64) -> Self {
         ClaimWorkRequest {
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            tasks,
+            worker_group: Some(worker_group.into()),
+            worker_id: Some(worker_id.into()),
+            tasks: Some(tasks),
             unknown_fields: Map::new(),
         }
     }
@@ -569,15 +577,21 @@ impl fmt::Display for DependencyRequirementSemantics {
 pub struct ErrorArtifactRequest {
     /// Date-time after which the queue should stop replying with the error
     /// and forget about the artifact.
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// Human readable explanation of why the artifact is missing
-    pub message: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub message: Option<String>,
     /// Reason why the artifact doesn't exist.
-    pub reason: ErrorArtifactRequestReason,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub reason: Option<ErrorArtifactRequestReason>,
     /// Artifact storage type, in this case `error`
     ///
     /// Always `"error"`.
-    pub storage_type: String,
+    pub storage_type: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -591,12 +605,18 @@ impl ErrorArtifactRequest {
         message: impl Into<String>,
     ) -> Self {
         ErrorArtifactRequest {
-            expires,
-            reason: reason.into(),
-            message: message.into(),
-            storage_type: "error".to_owned(),
+            expires: Some(expires),
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            storage_type: None,
             unknown_fields: Map::new(),
         }
+    }
+
+    /// Sets [`storage_type`](Self::storage_type).
+    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
+        self.storage_type = Some(storage_type.into());
+        self
     }
 }
 
@@ -684,7 +704,9 @@ pub struct FinishArtifactRequest {
     /// The uploadId from `createArtifact`.  Supplying this value provides an
     /// additional check, beyond scopes, that the caller was the entity that
     /// uploaded the data.  This must be specified for `storageType: object`.
-    pub upload_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub upload_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -694,7 +716,7 @@ impl FinishArtifactRequest {
     /// A `FinishArtifactRequest` from its required fields (`upload_id`); set the others with the `with_*` methods.
     pub fn new(upload_id: impl Into<String>) -> Self {
         FinishArtifactRequest {
-            upload_id: upload_id.into(),
+            upload_id: Some(upload_id.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -866,7 +888,9 @@ impl GetArtifactResponse {
 #[non_exhaustive]
 pub struct LinkArtifactRequest {
     /// Name of the artifact to which to link.
-    pub artifact: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub artifact: Option<String>,
     /// Expected content-type of the artifact.  This is informational only:
     /// it is suitable for use to choose an icon for the artifact, for example.
     /// The accurate content-type of the artifact can only be determined by
@@ -874,11 +898,13 @@ pub struct LinkArtifactRequest {
     /// `application/binary`.
     pub content_type: Option<String>,
     /// Date-time after which the queue should no longer maintain this link.
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// Artifact storage type, in this case `link`
     ///
     /// Always `"link"`.
-    pub storage_type: String,
+    pub storage_type: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -888,10 +914,10 @@ impl LinkArtifactRequest {
     /// A `LinkArtifactRequest` from its required fields (`expires`, `artifact`); set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, artifact: impl Into<String>) -> Self {
         LinkArtifactRequest {
-            expires,
-            artifact: artifact.into(),
+            expires: Some(expires),
+            artifact: Some(artifact.into()),
             content_type: None,
-            storage_type: "link".to_owned(),
+            storage_type: None,
             unknown_fields: Map::new(),
         }
     }
@@ -899,6 +925,12 @@ impl LinkArtifactRequest {
     /// Sets [`content_type`](Self::content_type).
     pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets [`storage_type`](Self::storage_type).
+    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
+        self.storage_type = Some(storage_type.into());
         self
     }
 }
@@ -1500,13 +1532,17 @@ pub struct ObjectArtifactRequest {
     pub content_length: Option<u64>,
     /// Artifact content type.  This is advisory in nature and can be used,
     /// for example, to select appropriate icons to display artifact links.
-    pub content_type: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub content_type: Option<String>,
     /// Date-time after which the artifact should be deleted.
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// Artifact storage type, in this case `'object'`
     ///
     /// Always `"object"`.
-    pub storage_type: String,
+    pub storage_type: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -1516,10 +1552,10 @@ impl ObjectArtifactRequest {
     /// An `ObjectArtifactRequest` from its required fields (`expires`, `content_type`); set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, content_type: impl Into<String>) -> Self {
         ObjectArtifactRequest {
-            expires,
-            content_type: content_type.into(),
+            expires: Some(expires),
+            content_type: Some(content_type.into()),
             content_length: None,
-            storage_type: "object".to_owned(),
+            storage_type: None,
             unknown_fields: Map::new(),
         }
     }
@@ -1527,6 +1563,12 @@ impl ObjectArtifactRequest {
     /// Sets [`content_length`](Self::content_length).
     pub fn with_content_length(mut self, content_length: u64) -> Self {
         self.content_length = Some(content_length);
+        self
+    }
+
+    /// Sets [`storage_type`](Self::storage_type).
+    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
+        self.storage_type = Some(storage_type.into());
         self
     }
 }
@@ -2061,7 +2103,9 @@ pub struct QuarantineWorkerRequest {
     /// Once the quarantineUntil time has elapsed, the worker resumes accepting jobs.
     /// Note that a quarantine can be lifted by setting `quarantineUntil` to the present time (or
     /// somewhere in the past).
-    pub quarantine_until: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub quarantine_until: Option<DateTime<Utc>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -2071,7 +2115,7 @@ impl QuarantineWorkerRequest {
     /// A `QuarantineWorkerRequest` from its required fields (`quarantine_until`); set the others with the `with_*` methods.
     pub fn new(quarantine_until: DateTime<Utc>) -> Self {
         QuarantineWorkerRequest {
-            quarantine_until,
+            quarantine_until: Some(quarantine_until),
             quarantine_info: None,
             unknown_fields: Map::new(),
         }
@@ -2236,18 +2280,24 @@ pub struct RedirectArtifactRequest {
     /// it is suitable for use to choose an icon for the artifact, for example.
     /// The accurate content-type of the artifact can only be determined by
     /// downloading it.
-    pub content_type: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub content_type: Option<String>,
     /// Date-time after which the queue should no longer redirect to this URL.
     /// Note, that the queue will and cannot delete the resource your URL
     /// references, you are responsible for doing that yourself.
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// Artifact storage type, in this case `reference`
     ///
     /// Always `"reference"`.
-    pub storage_type: String,
+    pub storage_type: Option<String>,
     /// URL to which the queue should redirect using a `303` (See other)
     /// redirect.
-    pub url: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub url: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -2261,12 +2311,18 @@ impl RedirectArtifactRequest {
         content_type: impl Into<String>,
     ) -> Self {
         RedirectArtifactRequest {
-            expires,
-            url: url.into(),
-            content_type: content_type.into(),
-            storage_type: "reference".to_owned(),
+            expires: Some(expires),
+            url: Some(url.into()),
+            content_type: Some(content_type.into()),
+            storage_type: None,
             unknown_fields: Map::new(),
         }
+    }
+
+    /// Sets [`storage_type`](Self::storage_type).
+    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
+        self.storage_type = Some(storage_type.into());
+        self
     }
 }
 
@@ -2494,16 +2550,20 @@ pub struct S3ArtifactRequest {
     ///  `ContentType` header. Please, provide correct mime-type,
     ///  this make tooling a lot easier, specifically,
     ///  always using `application/json` for JSON artifacts.
-    pub content_type: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub content_type: Option<String>,
     /// Date-time after which the artifact should be deleted. Note, that
     /// these will be collected over time, and artifacts may remain
     /// available after expiration. S3 based artifacts are identified in
     /// the database and explicitly deleted on S3 after expiration.
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// Artifact storage type, in this case `'s3'`
     ///
     /// Always `"s3"`.
-    pub storage_type: String,
+    pub storage_type: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -2513,10 +2573,10 @@ impl S3ArtifactRequest {
     /// A `S3ArtifactRequest` from its required fields (`expires`, `content_type`); set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, content_type: impl Into<String>) -> Self {
         S3ArtifactRequest {
-            expires,
-            content_type: content_type.into(),
+            expires: Some(expires),
+            content_type: Some(content_type.into()),
             content_length: None,
-            storage_type: "s3".to_owned(),
+            storage_type: None,
             unknown_fields: Map::new(),
         }
     }
@@ -2524,6 +2584,12 @@ impl S3ArtifactRequest {
     /// Sets [`content_length`](Self::content_length).
     pub fn with_content_length(mut self, content_length: u64) -> Self {
         self.content_length = Some(content_length);
+        self
+    }
+
+    /// Sets [`storage_type`](Self::storage_type).
+    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
+        self.storage_type = Some(storage_type.into());
         self
     }
 }
@@ -2956,9 +3022,13 @@ impl TaskClaim {
 #[non_exhaustive]
 pub struct TaskClaimRequest {
     /// Identifier for group that worker claiming the task is a part of.
-    pub worker_group: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_group: Option<String>,
     /// Identifier for worker within the given workerGroup
-    pub worker_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -2968,8 +3038,8 @@ impl TaskClaimRequest {
     /// A `TaskClaimRequest` from its required fields (`worker_group`, `worker_id`); set the others with the `with_*` methods.
     pub fn new(worker_group: impl Into<String>, worker_id: impl Into<String>) -> Self {
         TaskClaimRequest {
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
+            worker_group: Some(worker_group.into()),
+            worker_id: Some(worker_id.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -3117,12 +3187,16 @@ pub struct TaskDefinitionRequest {
     /// Created
     ///
     /// Creation time of task
-    pub created: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub created: Option<DateTime<Utc>>,
     /// Deadline of the task, by which this task must be complete. `pending` and
     /// `running` runs are resolved as **exception** if not resolved by other means
     /// before the deadline. After the deadline, a task is immutable. Note,
     /// deadline cannot be more than 5 days into the future
-    pub deadline: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub deadline: Option<DateTime<Utc>>,
     /// Task Dependencies
     ///
     /// List of dependent tasks. These must either be _completed_ or _resolved_
@@ -3152,15 +3226,18 @@ pub struct TaskDefinitionRequest {
     ///
     /// When unset, the service uses `{}`.
     pub extra: Option<Value>,
-    pub metadata: TaskMetadata,
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub metadata: Option<TaskMetadata>,
     /// Task Payload
     ///
     /// Task-specific payload following worker-specific format.
     /// Refer to the documentation for the worker implementing
     /// `<provisionerId>/<workerType>` for details.
     ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    ///
     /// When unset, the service uses `[]`.
-    pub payload: Value,
+    pub payload: Option<Value>,
     /// When unset, the service uses `"lowest"`.
     pub priority: Option<Priority>,
     /// Project Identifier
@@ -3265,10 +3342,10 @@ impl TaskDefinitionRequest {
         metadata: TaskMetadata,
     ) -> Self {
         TaskDefinitionRequest {
-            created,
-            deadline,
-            payload: payload.into(),
-            metadata,
+            created: Some(created),
+            deadline: Some(deadline),
+            payload: Some(payload.into()),
+            metadata: Some(metadata),
             dependencies: None,
             expires: None,
             extra: None,
@@ -3459,7 +3536,9 @@ pub struct TaskExceptionRequest {
     ///   because task is intermittent. Workers can choose whether or not to
     ///   support this, but workers shouldn't blindly report this for every task
     ///   that fails.
-    pub reason: TaskExceptionRequestReason,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub reason: Option<TaskExceptionRequestReason>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -3469,7 +3548,7 @@ impl TaskExceptionRequest {
     /// A `TaskExceptionRequest` from its required fields (`reason`); set the others with the `with_*` methods.
     pub fn new(reason: impl Into<TaskExceptionRequestReason>) -> Self {
         TaskExceptionRequest {
-            reason: reason.into(),
+            reason: Some(reason.into()),
             unknown_fields: Map::new(),
         }
     }

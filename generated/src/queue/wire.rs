@@ -197,7 +197,10 @@ impl Object for types::CancelTaskGroupResponse {
 impl Serialize for types::ChangeTaskPriorityRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("newPriority", &self.new_priority)?;
+        if let Some(value) = &self.new_priority {
+            map.serialize_entry("newPriority", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -216,7 +219,7 @@ impl Object for types::ChangeTaskPriorityRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "newPriority" => new_priority = Some(map.next_value()?),
+                "newPriority" => new_priority = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -224,7 +227,7 @@ impl Object for types::ChangeTaskPriorityRequest {
         }
 
         Ok(types::ChangeTaskPriorityRequest {
-            new_priority: required(new_priority, "newPriority")?,
+            new_priority,
             unknown_fields,
         })
     }
@@ -233,9 +236,18 @@ impl Object for types::ChangeTaskPriorityRequest {
 impl Serialize for types::ClaimWorkRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("tasks", &self.tasks)?;
-        map.serialize_entry("workerGroup", &self.worker_group)?;
-        map.serialize_entry("workerId", &self.worker_id)?;
+        if let Some(value) = &self.tasks {
+            map.serialize_entry("tasks", value)?;
+        }
+
+        if let Some(value) = &self.worker_group {
+            map.serialize_entry("workerGroup", value)?;
+        }
+
+        if let Some(value) = &self.worker_id {
+            map.serialize_entry("workerId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -256,9 +268,9 @@ impl Object for types::ClaimWorkRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "tasks" => tasks = Some(map.next_value()?),
-                "workerGroup" => worker_group = Some(map.next_value()?),
-                "workerId" => worker_id = Some(map.next_value()?),
+                "tasks" => tasks = map.next_value()?,
+                "workerGroup" => worker_group = map.next_value()?,
+                "workerId" => worker_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -266,9 +278,9 @@ impl Object for types::ClaimWorkRequest {
         }
 
         Ok(types::ClaimWorkRequest {
-            tasks: required(tasks, "tasks")?,
-            worker_group: required(worker_group, "workerGroup")?,
-            worker_id: required(worker_id, "workerId")?,
+            tasks,
+            worker_group,
+            worker_id,
             unknown_fields,
         })
     }
@@ -425,10 +437,22 @@ impl<'de> Deserialize<'de> for types::DependencyRequirementSemantics {
 impl Serialize for types::ErrorArtifactRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
-        map.serialize_entry("message", &self.message)?;
-        map.serialize_entry("reason", &self.reason)?;
-        map.serialize_entry("storageType", &self.storage_type)?;
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.message {
+            map.serialize_entry("message", value)?;
+        }
+
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+
+        if let Some(value) = &self.storage_type {
+            map.serialize_entry("storageType", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -450,10 +474,10 @@ impl Object for types::ErrorArtifactRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "expires" => expires = Some(map.next_value()?),
-                "message" => message = Some(map.next_value()?),
-                "reason" => reason = Some(map.next_value()?),
-                "storageType" => storage_type = Some(map.next_value()?),
+                "expires" => expires = map.next_value()?,
+                "message" => message = map.next_value()?,
+                "reason" => reason = map.next_value()?,
+                "storageType" => storage_type = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -461,10 +485,10 @@ impl Object for types::ErrorArtifactRequest {
         }
 
         Ok(types::ErrorArtifactRequest {
-            expires: required(expires, "expires")?,
-            message: required(message, "message")?,
-            reason: required(reason, "reason")?,
-            storage_type: required(storage_type, "storageType")?,
+            expires,
+            message,
+            reason,
+            storage_type,
             unknown_fields,
         })
     }
@@ -521,7 +545,10 @@ impl Object for types::ErrorArtifactResponse {
 impl Serialize for types::FinishArtifactRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("uploadId", &self.upload_id)?;
+        if let Some(value) = &self.upload_id {
+            map.serialize_entry("uploadId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -540,7 +567,7 @@ impl Object for types::FinishArtifactRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "uploadId" => upload_id = Some(map.next_value()?),
+                "uploadId" => upload_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -548,7 +575,7 @@ impl Object for types::FinishArtifactRequest {
         }
 
         Ok(types::FinishArtifactRequest {
-            upload_id: required(upload_id, "uploadId")?,
+            upload_id,
             unknown_fields,
         })
     }
@@ -795,13 +822,22 @@ impl Object for types::GetArtifactResponse {
 impl Serialize for types::LinkArtifactRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("artifact", &self.artifact)?;
+        if let Some(value) = &self.artifact {
+            map.serialize_entry("artifact", value)?;
+        }
+
         if let Some(value) = &self.content_type {
             map.serialize_entry("contentType", value)?;
         }
 
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
-        map.serialize_entry("storageType", &self.storage_type)?;
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.storage_type {
+            map.serialize_entry("storageType", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -823,10 +859,10 @@ impl Object for types::LinkArtifactRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "artifact" => artifact = Some(map.next_value()?),
+                "artifact" => artifact = map.next_value()?,
                 "contentType" => content_type = map.next_value()?,
-                "expires" => expires = Some(map.next_value()?),
-                "storageType" => storage_type = Some(map.next_value()?),
+                "expires" => expires = map.next_value()?,
+                "storageType" => storage_type = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -834,10 +870,10 @@ impl Object for types::LinkArtifactRequest {
         }
 
         Ok(types::LinkArtifactRequest {
-            artifact: required(artifact, "artifact")?,
+            artifact,
             content_type,
-            expires: required(expires, "expires")?,
-            storage_type: required(storage_type, "storageType")?,
+            expires,
+            storage_type,
             unknown_fields,
         })
     }
@@ -1412,9 +1448,18 @@ impl Serialize for types::ObjectArtifactRequest {
             map.serialize_entry("contentLength", value)?;
         }
 
-        map.serialize_entry("contentType", &self.content_type)?;
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
-        map.serialize_entry("storageType", &self.storage_type)?;
+        if let Some(value) = &self.content_type {
+            map.serialize_entry("contentType", value)?;
+        }
+
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.storage_type {
+            map.serialize_entry("storageType", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -1437,9 +1482,9 @@ impl Object for types::ObjectArtifactRequest {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "contentLength" => content_length = map.next_value()?,
-                "contentType" => content_type = Some(map.next_value()?),
-                "expires" => expires = Some(map.next_value()?),
-                "storageType" => storage_type = Some(map.next_value()?),
+                "contentType" => content_type = map.next_value()?,
+                "expires" => expires = map.next_value()?,
+                "storageType" => storage_type = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -1448,9 +1493,9 @@ impl Object for types::ObjectArtifactRequest {
 
         Ok(types::ObjectArtifactRequest {
             content_length,
-            content_type: required(content_type, "contentType")?,
-            expires: required(expires, "expires")?,
-            storage_type: required(storage_type, "storageType")?,
+            content_type,
+            expires,
+            storage_type,
             unknown_fields,
         })
     }
@@ -1869,7 +1914,10 @@ impl Serialize for types::QuarantineWorkerRequest {
             map.serialize_entry("quarantineInfo", value)?;
         }
 
-        map.serialize_entry("quarantineUntil", &Encoded(&self.quarantine_until))?;
+        if let Some(value) = &self.quarantine_until {
+            map.serialize_entry("quarantineUntil", &Encoded(value))?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -1890,7 +1938,7 @@ impl Object for types::QuarantineWorkerRequest {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "quarantineInfo" => quarantine_info = map.next_value()?,
-                "quarantineUntil" => quarantine_until = Some(map.next_value()?),
+                "quarantineUntil" => quarantine_until = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -1899,7 +1947,7 @@ impl Object for types::QuarantineWorkerRequest {
 
         Ok(types::QuarantineWorkerRequest {
             quarantine_info,
-            quarantine_until: required(quarantine_until, "quarantineUntil")?,
+            quarantine_until,
             unknown_fields,
         })
     }
@@ -1932,10 +1980,22 @@ impl<'de> Deserialize<'de> for types::ReasonResolved {
 impl Serialize for types::RedirectArtifactRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("contentType", &self.content_type)?;
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
-        map.serialize_entry("storageType", &self.storage_type)?;
-        map.serialize_entry("url", &self.url)?;
+        if let Some(value) = &self.content_type {
+            map.serialize_entry("contentType", value)?;
+        }
+
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.storage_type {
+            map.serialize_entry("storageType", value)?;
+        }
+
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -1957,10 +2017,10 @@ impl Object for types::RedirectArtifactRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "contentType" => content_type = Some(map.next_value()?),
-                "expires" => expires = Some(map.next_value()?),
-                "storageType" => storage_type = Some(map.next_value()?),
-                "url" => url = Some(map.next_value()?),
+                "contentType" => content_type = map.next_value()?,
+                "expires" => expires = map.next_value()?,
+                "storageType" => storage_type = map.next_value()?,
+                "url" => url = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -1968,10 +2028,10 @@ impl Object for types::RedirectArtifactRequest {
         }
 
         Ok(types::RedirectArtifactRequest {
-            content_type: required(content_type, "contentType")?,
-            expires: required(expires, "expires")?,
-            storage_type: required(storage_type, "storageType")?,
-            url: required(url, "url")?,
+            content_type,
+            expires,
+            storage_type,
+            url,
             unknown_fields,
         })
     }
@@ -2122,9 +2182,18 @@ impl Serialize for types::S3ArtifactRequest {
             map.serialize_entry("contentLength", value)?;
         }
 
-        map.serialize_entry("contentType", &self.content_type)?;
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
-        map.serialize_entry("storageType", &self.storage_type)?;
+        if let Some(value) = &self.content_type {
+            map.serialize_entry("contentType", value)?;
+        }
+
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.storage_type {
+            map.serialize_entry("storageType", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -2147,9 +2216,9 @@ impl Object for types::S3ArtifactRequest {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "contentLength" => content_length = map.next_value()?,
-                "contentType" => content_type = Some(map.next_value()?),
-                "expires" => expires = Some(map.next_value()?),
-                "storageType" => storage_type = Some(map.next_value()?),
+                "contentType" => content_type = map.next_value()?,
+                "expires" => expires = map.next_value()?,
+                "storageType" => storage_type = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -2158,9 +2227,9 @@ impl Object for types::S3ArtifactRequest {
 
         Ok(types::S3ArtifactRequest {
             content_length,
-            content_type: required(content_type, "contentType")?,
-            expires: required(expires, "expires")?,
-            storage_type: required(storage_type, "storageType")?,
+            content_type,
+            expires,
+            storage_type,
             unknown_fields,
         })
     }
@@ -2415,8 +2484,14 @@ impl Object for types::TaskClaim {
 impl Serialize for types::TaskClaimRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("workerGroup", &self.worker_group)?;
-        map.serialize_entry("workerId", &self.worker_id)?;
+        if let Some(value) = &self.worker_group {
+            map.serialize_entry("workerGroup", value)?;
+        }
+
+        if let Some(value) = &self.worker_id {
+            map.serialize_entry("workerId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -2436,8 +2511,8 @@ impl Object for types::TaskClaimRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "workerGroup" => worker_group = Some(map.next_value()?),
-                "workerId" => worker_id = Some(map.next_value()?),
+                "workerGroup" => worker_group = map.next_value()?,
+                "workerId" => worker_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -2445,8 +2520,8 @@ impl Object for types::TaskClaimRequest {
         }
 
         Ok(types::TaskClaimRequest {
-            worker_group: required(worker_group, "workerGroup")?,
-            worker_id: required(worker_id, "workerId")?,
+            worker_group,
+            worker_id,
             unknown_fields,
         })
     }
@@ -2599,8 +2674,14 @@ impl Object for types::TaskDefinitionAndStatus {
 impl Serialize for types::TaskDefinitionRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("created", &Encoded(&self.created))?;
-        map.serialize_entry("deadline", &Encoded(&self.deadline))?;
+        if let Some(value) = &self.created {
+            map.serialize_entry("created", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.deadline {
+            map.serialize_entry("deadline", &Encoded(value))?;
+        }
+
         if let Some(value) = &self.dependencies {
             map.serialize_entry("dependencies", value)?;
         }
@@ -2613,8 +2694,14 @@ impl Serialize for types::TaskDefinitionRequest {
             map.serialize_entry("extra", value)?;
         }
 
-        map.serialize_entry("metadata", &self.metadata)?;
-        map.serialize_entry("payload", &self.payload)?;
+        if let Some(value) = &self.metadata {
+            map.serialize_entry("metadata", value)?;
+        }
+
+        if let Some(value) = &self.payload {
+            map.serialize_entry("payload", value)?;
+        }
+
         if let Some(value) = &self.priority {
             map.serialize_entry("priority", value)?;
         }
@@ -2699,13 +2786,13 @@ impl Object for types::TaskDefinitionRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "created" => created = Some(map.next_value()?),
-                "deadline" => deadline = Some(map.next_value()?),
+                "created" => created = map.next_value()?,
+                "deadline" => deadline = map.next_value()?,
                 "dependencies" => dependencies = map.next_value()?,
                 "expires" => expires = map.next_value()?,
                 "extra" => extra = map.next_value()?,
-                "metadata" => metadata = Some(map.next_value()?),
-                "payload" => payload = Some(map.next_value()?),
+                "metadata" => metadata = map.next_value()?,
+                "payload" => payload = map.next_value()?,
                 "priority" => priority = map.next_value()?,
                 "projectId" => project_id = map.next_value()?,
                 "provisionerId" => provisioner_id = map.next_value()?,
@@ -2725,13 +2812,13 @@ impl Object for types::TaskDefinitionRequest {
         }
 
         Ok(types::TaskDefinitionRequest {
-            created: required(created, "created")?,
-            deadline: required(deadline, "deadline")?,
+            created,
+            deadline,
             dependencies,
             expires,
             extra,
-            metadata: required(metadata, "metadata")?,
-            payload: required(payload, "payload")?,
+            metadata,
+            payload,
             priority,
             project_id,
             provisioner_id,
@@ -2791,7 +2878,10 @@ impl Object for types::TaskDefinitionsResponse {
 impl Serialize for types::TaskExceptionRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("reason", &self.reason)?;
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -2810,7 +2900,7 @@ impl Object for types::TaskExceptionRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "reason" => reason = Some(map.next_value()?),
+                "reason" => reason = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -2818,7 +2908,7 @@ impl Object for types::TaskExceptionRequest {
         }
 
         Ok(types::TaskExceptionRequest {
-            reason: required(reason, "reason")?,
+            reason,
             unknown_fields,
         })
     }

@@ -681,8 +681,9 @@ impl WorkerManager {
     }
 }
 
-/// Query-string parameters of [`WorkerManager::list_providers`]; every one is optional.
+/// Query-string parameters of [`WorkerManager::list_providers`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListProvidersQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -690,8 +691,23 @@ pub struct ListProvidersQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`WorkerManager::list_worker_pool_launch_configs`]; every one is optional.
+impl ListProvidersQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::list_worker_pool_launch_configs`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkerPoolLaunchConfigsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -701,8 +717,29 @@ pub struct ListWorkerPoolLaunchConfigsQuery {
     pub include_archived: Option<bool>,
 }
 
-/// Query-string parameters of [`WorkerManager::list_worker_pools`]; every one is optional.
+impl ListWorkerPoolLaunchConfigsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`include_archived`](Self::include_archived).
+    pub fn with_include_archived(mut self, include_archived: bool) -> Self {
+        self.include_archived = Some(include_archived);
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::list_worker_pools`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkerPoolsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -710,8 +747,23 @@ pub struct ListWorkerPoolsQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`WorkerManager::list_worker_pools_stats`]; every one is optional.
+impl ListWorkerPoolsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::list_worker_pools_stats`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkerPoolsStatsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -719,15 +771,39 @@ pub struct ListWorkerPoolsStatsQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`WorkerManager::worker_pool_error_stats`]; every one is optional.
+impl ListWorkerPoolsStatsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::worker_pool_error_stats`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct WorkerPoolErrorStatsQuery {
     /// `workerPoolId` in the query string.
     pub worker_pool_id: Option<String>,
 }
 
-/// Query-string parameters of [`WorkerManager::list_worker_pool_errors`]; every one is optional.
+impl WorkerPoolErrorStatsQuery {
+    /// Sets [`worker_pool_id`](Self::worker_pool_id).
+    pub fn with_worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::list_worker_pool_errors`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkerPoolErrorsQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -739,8 +815,35 @@ pub struct ListWorkerPoolErrorsQuery {
     pub error_id: Option<String>,
 }
 
-/// Query-string parameters of [`WorkerManager::list_workers_for_worker_group`]; every one is optional.
+impl ListWorkerPoolErrorsQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`launch_config_id`](Self::launch_config_id).
+    pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`error_id`](Self::error_id).
+    pub fn with_error_id(mut self, error_id: impl Into<String>) -> Self {
+        self.error_id = Some(error_id.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::list_workers_for_worker_group`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkersForWorkerGroupQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -748,8 +851,23 @@ pub struct ListWorkersForWorkerGroupQuery {
     pub limit: Option<u32>,
 }
 
-/// Query-string parameters of [`WorkerManager::list_workers_for_worker_pool`]; every one is optional.
+impl ListWorkersForWorkerGroupQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::list_workers_for_worker_pool`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkersForWorkerPoolQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -761,8 +879,35 @@ pub struct ListWorkersForWorkerPoolQuery {
     pub state: Option<String>,
 }
 
-/// Query-string parameters of [`WorkerManager::list_workers`]; every one is optional.
+impl ListWorkersForWorkerPoolQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`launch_config_id`](Self::launch_config_id).
+    pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`WorkerManager::list_workers`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListWorkersQuery {
     /// `continuationToken` in the query string.
     pub continuation_token: Option<String>,
@@ -774,4 +919,36 @@ pub struct ListWorkersQuery {
     pub quarantined: Option<bool>,
     /// `workerState` in the query string.
     pub worker_state: Option<String>,
+}
+
+impl ListWorkersQuery {
+    /// Sets [`continuation_token`](Self::continuation_token).
+    pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`launch_config_id`](Self::launch_config_id).
+    pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`quarantined`](Self::quarantined).
+    pub fn with_quarantined(mut self, quarantined: bool) -> Self {
+        self.quarantined = Some(quarantined);
+        self
+    }
+
+    /// Sets [`worker_state`](Self::worker_state).
+    pub fn with_worker_state(mut self, worker_state: impl Into<String>) -> Self {
+        self.worker_state = Some(worker_state.into());
+        self
+    }
 }

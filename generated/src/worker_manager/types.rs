@@ -13,12 +13,16 @@ pub struct AwsProviderType {
     ///
     /// Instance identity document that is obtained by
     /// curl <http://169.254.169.254/latest/dynamic/instance-identity/document> on the instance
-    pub document: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub document: Option<String>,
     /// Signature
     ///
     /// The signature for instance identity document. Can be obtained by
     /// curl <http://169.254.169.254/latest/dynamic/instance-identity/signature> on the instance
-    pub signature: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub signature: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -28,8 +32,8 @@ impl AwsProviderType {
     /// An `AwsProviderType` from its required fields (`document`, `signature`); set the others with the `with_*` methods.
     pub fn new(document: impl Into<String>, signature: impl Into<String>) -> Self {
         AwsProviderType {
-            document: document.into(),
-            signature: signature.into(),
+            document: Some(document.into()),
+            signature: Some(signature.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -39,7 +43,7 @@ impl fmt::Debug for AwsProviderType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsProviderType")
             .field("document", &self.document)
-            .field("signature", &"***")
+            .field("signature", &self.signature.as_ref().map(|_| "***"))
             .field(
                 "unknown_fields",
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
@@ -56,7 +60,9 @@ pub struct AzureProviderType {
     ///
     /// Attested data document that is obtained by
     /// curl <http://169.254.169.254/metadata/attested/document> on the instance
-    pub document: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub document: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -66,7 +72,7 @@ impl AzureProviderType {
     /// An `AzureProviderType` from its required fields (`document`); set the others with the `with_*` methods.
     pub fn new(document: impl Into<String>) -> Self {
         AzureProviderType {
-            document: document.into(),
+            document: Some(document.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -81,27 +87,36 @@ impl AzureProviderType {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CreateWorkerPoolRequest {
-    pub config: Value,
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub config: Option<Value>,
     /// Description
     ///
     /// A description of this worker pool.
-    pub description: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub description: Option<String>,
     /// Wants Email
     ///
     /// If true, the owner should be emailed on provisioning errors
-    pub email_on_error: bool,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub email_on_error: Option<bool>,
     /// Owner Email
     ///
     /// An email address to notify when there are provisioning errors for this
     /// worker pool.
-    pub owner: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub owner: Option<String>,
     /// Provider
     ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
     /// once all existing workers have terminated.
-    pub provider_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub provider_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -117,11 +132,11 @@ impl CreateWorkerPoolRequest {
         email_on_error: bool,
     ) -> Self {
         CreateWorkerPoolRequest {
-            provider_id: provider_id.into(),
-            description: description.into(),
-            config: config.into(),
-            owner: owner.into(),
-            email_on_error,
+            provider_id: Some(provider_id.into()),
+            description: Some(description.into()),
+            config: Some(config.into()),
+            owner: Some(owner.into()),
+            email_on_error: Some(email_on_error),
             unknown_fields: Map::new(),
         }
     }
@@ -134,7 +149,9 @@ pub struct GoogleProviderType {
     /// Token
     ///
     /// A JWT token as defined in [this google documentation](https://cloud.google.com/compute/docs/instances/verifying-instance-identity)
-    pub token: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub token: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -144,7 +161,7 @@ impl GoogleProviderType {
     /// A `GoogleProviderType` from its required fields (`token`); set the others with the `with_*` methods.
     pub fn new(token: impl Into<String>) -> Self {
         GoogleProviderType {
-            token: token.into(),
+            token: Some(token.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -153,7 +170,7 @@ impl GoogleProviderType {
 impl fmt::Debug for GoogleProviderType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GoogleProviderType")
-            .field("token", &"***")
+            .field("token", &self.token.as_ref().map(|_| "***"))
             .field(
                 "unknown_fields",
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
@@ -264,7 +281,9 @@ pub struct ProviderData {
     ///
     /// Secrets are traded for Taskcluster credentials, and should be treated with similar care.
     /// Each worker should have a distinct secret.
-    pub static_secret: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub static_secret: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -274,7 +293,7 @@ impl ProviderData {
     /// A `ProviderData` from its required fields (`static_secret`); set the others with the `with_*` methods.
     pub fn new(static_secret: impl Into<String>) -> Self {
         ProviderData {
-            static_secret: static_secret.into(),
+            static_secret: Some(static_secret.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -283,7 +302,7 @@ impl ProviderData {
 impl fmt::Debug for ProviderData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderData")
-            .field("static_secret", &"***")
+            .field("static_secret", &self.static_secret.as_ref().map(|_| "***"))
             .field(
                 "unknown_fields",
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
@@ -416,7 +435,9 @@ pub struct RegisterWorkerRequest {
     ///
     /// The provider that had started the worker and responsible for managing it.
     /// Can be different from the provider that's currently in the worker pool config.
-    pub provider_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub provider_id: Option<String>,
     /// System Boot Time
     ///
     /// The time that the worker's system booted.
@@ -425,18 +446,26 @@ pub struct RegisterWorkerRequest {
     /// See <https://github.com/taskcluster/taskcluster/issues/8232>.
     pub system_boot_time: Option<DateTime<Utc>>,
     /// Worker group to which this worker belongs
-    pub worker_group: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_group: Option<String>,
     /// Worker ID
-    pub worker_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_id: Option<String>,
     /// Worker Identity Proof
     ///
     /// Proof that this call is coming from the worker identified by the other fields.
     /// The form of this proof varies depending on the provider type.
-    pub worker_identity_proof: WorkerIdentityProof,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_identity_proof: Option<WorkerIdentityProof>,
     /// Worker Pool ID
     ///
     /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
-    pub worker_pool_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_pool_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -452,11 +481,11 @@ impl RegisterWorkerRequest {
         worker_identity_proof: WorkerIdentityProof,
     ) -> Self {
         RegisterWorkerRequest {
-            worker_pool_id: worker_pool_id.into(),
-            provider_id: provider_id.into(),
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            worker_identity_proof,
+            worker_pool_id: Some(worker_pool_id.into()),
+            provider_id: Some(provider_id.into()),
+            worker_group: Some(worker_group.into()),
+            worker_id: Some(worker_id.into()),
+            worker_identity_proof: Some(worker_identity_proof),
             system_boot_time: None,
             unknown_fields: Map::new(),
         }
@@ -554,15 +583,23 @@ pub struct ReregisterWorkerRequest {
     /// The secret value that was last configured in `registerWorker` (in the case of a newly registerd worker) or
     /// `reregisterWorker`.
     /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
-    pub secret: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub secret: Option<String>,
     /// Worker group to which this worker belongs
-    pub worker_group: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_group: Option<String>,
     /// Worker ID
-    pub worker_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_id: Option<String>,
     /// Worker Pool ID
     ///
     /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
-    pub worker_pool_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_pool_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -577,10 +614,10 @@ impl ReregisterWorkerRequest {
         secret: impl Into<String>,
     ) -> Self {
         ReregisterWorkerRequest {
-            worker_pool_id: worker_pool_id.into(),
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            secret: secret.into(),
+            worker_pool_id: Some(worker_pool_id.into()),
+            worker_group: Some(worker_group.into()),
+            worker_id: Some(worker_id.into()),
+            secret: Some(secret.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -589,7 +626,7 @@ impl ReregisterWorkerRequest {
 impl fmt::Debug for ReregisterWorkerRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReregisterWorkerRequest")
-            .field("secret", &"***")
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
             .field("worker_group", &self.worker_group)
             .field("worker_id", &self.worker_id)
             .field("worker_pool_id", &self.worker_pool_id)
@@ -795,7 +832,8 @@ impl TaskRun {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateWorkerPoolRequest {
-    pub config: Value,
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub config: Option<Value>,
     /// Created
     ///
     /// Ignored on update
@@ -803,11 +841,15 @@ pub struct UpdateWorkerPoolRequest {
     /// Description
     ///
     /// A description of this worker pool.
-    pub description: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub description: Option<String>,
     /// Wants Email
     ///
     /// If true, the owner should be emailed on provisioning errors
-    pub email_on_error: bool,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub email_on_error: Option<bool>,
     /// Last Modified
     ///
     /// Ignored on update
@@ -816,14 +858,18 @@ pub struct UpdateWorkerPoolRequest {
     ///
     /// An email address to notify when there are provisioning errors for this
     /// worker pool.
-    pub owner: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub owner: Option<String>,
     /// Provider
     ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
     /// once all existing workers have terminated.
-    pub provider_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub provider_id: Option<String>,
     /// Worker Pool ID
     pub worker_pool_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -841,11 +887,11 @@ impl UpdateWorkerPoolRequest {
         email_on_error: bool,
     ) -> Self {
         UpdateWorkerPoolRequest {
-            provider_id: provider_id.into(),
-            description: description.into(),
-            config: config.into(),
-            owner: owner.into(),
-            email_on_error,
+            provider_id: Some(provider_id.into()),
+            description: Some(description.into()),
+            config: Some(config.into()),
+            owner: Some(owner.into()),
+            email_on_error: Some(email_on_error),
             created: None,
             last_modified: None,
             worker_pool_id: None,
@@ -1124,7 +1170,9 @@ pub struct WorkerCreationUpdateRequest {
     /// Expires
     ///
     /// Date and time when this worker will be deleted from the DB
-    pub expires: DateTime<Utc>,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub expires: Option<DateTime<Utc>>,
     /// Provider Data
     ///
     /// Provider-specific information
@@ -1138,7 +1186,7 @@ impl WorkerCreationUpdateRequest {
     /// A `WorkerCreationUpdateRequest` from its required fields (`expires`); set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>) -> Self {
         WorkerCreationUpdateRequest {
-            expires,
+            expires: Some(expires),
             capacity: None,
             provider_info: None,
             unknown_fields: Map::new(),
@@ -1170,23 +1218,35 @@ pub struct WorkerErrorReport {
     /// Description
     ///
     /// A longer description of what occured in the error.
-    pub description: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub description: Option<String>,
     /// Extra
     ///
     /// Any extra structured information about this error
-    pub extra: Value,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub extra: Option<Value>,
     /// Kind
     ///
     /// A general machine-readable way to identify this sort of error.
-    pub kind: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub kind: Option<String>,
     /// Title
     ///
     /// A human-readable version of `kind`.
-    pub title: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub title: Option<String>,
     /// Worker group to which this worker belongs
-    pub worker_group: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_group: Option<String>,
     /// Worker ID
-    pub worker_id: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub worker_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -1203,12 +1263,12 @@ impl WorkerErrorReport {
         extra: impl Into<Value>,
     ) -> Self {
         WorkerErrorReport {
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            kind: kind.into(),
-            title: title.into(),
-            description: description.into(),
-            extra: extra.into(),
+            worker_group: Some(worker_group.into()),
+            worker_id: Some(worker_id.into()),
+            kind: Some(kind.into()),
+            title: Some(title.into()),
+            description: Some(description.into()),
+            extra: Some(extra.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -1398,7 +1458,9 @@ pub struct WorkerIdentityProofWithStaticSecret {
     /// Secret
     ///
     /// The secret value that was configured when the worker was created (in `createWorker`).
-    pub static_secret: String,
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub static_secret: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -1408,7 +1470,7 @@ impl WorkerIdentityProofWithStaticSecret {
     /// A `WorkerIdentityProofWithStaticSecret` from its required fields (`static_secret`); set the others with the `with_*` methods.
     pub fn new(static_secret: impl Into<String>) -> Self {
         WorkerIdentityProofWithStaticSecret {
-            static_secret: static_secret.into(),
+            static_secret: Some(static_secret.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -1417,7 +1479,7 @@ impl WorkerIdentityProofWithStaticSecret {
 impl fmt::Debug for WorkerIdentityProofWithStaticSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkerIdentityProofWithStaticSecret")
-            .field("static_secret", &"***")
+            .field("static_secret", &self.static_secret.as_ref().map(|_| "***"))
             .field(
                 "unknown_fields",
                 &self.unknown_fields.keys().collect::<Vec<_>>(),

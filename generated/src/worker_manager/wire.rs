@@ -13,8 +13,14 @@ use super::types;
 impl Serialize for types::AwsProviderType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("document", &self.document)?;
-        map.serialize_entry("signature", &self.signature)?;
+        if let Some(value) = &self.document {
+            map.serialize_entry("document", value)?;
+        }
+
+        if let Some(value) = &self.signature {
+            map.serialize_entry("signature", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -34,8 +40,8 @@ impl Object for types::AwsProviderType {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "document" => document = Some(map.next_value()?),
-                "signature" => signature = Some(map.next_value()?),
+                "document" => document = map.next_value()?,
+                "signature" => signature = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -43,8 +49,8 @@ impl Object for types::AwsProviderType {
         }
 
         Ok(types::AwsProviderType {
-            document: required(document, "document")?,
-            signature: required(signature, "signature")?,
+            document,
+            signature,
             unknown_fields,
         })
     }
@@ -53,7 +59,10 @@ impl Object for types::AwsProviderType {
 impl Serialize for types::AzureProviderType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("document", &self.document)?;
+        if let Some(value) = &self.document {
+            map.serialize_entry("document", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -72,7 +81,7 @@ impl Object for types::AzureProviderType {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "document" => document = Some(map.next_value()?),
+                "document" => document = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -80,7 +89,7 @@ impl Object for types::AzureProviderType {
         }
 
         Ok(types::AzureProviderType {
-            document: required(document, "document")?,
+            document,
             unknown_fields,
         })
     }
@@ -89,11 +98,26 @@ impl Object for types::AzureProviderType {
 impl Serialize for types::CreateWorkerPoolRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("config", &self.config)?;
-        map.serialize_entry("description", &self.description)?;
-        map.serialize_entry("emailOnError", &self.email_on_error)?;
-        map.serialize_entry("owner", &self.owner)?;
-        map.serialize_entry("providerId", &self.provider_id)?;
+        if let Some(value) = &self.config {
+            map.serialize_entry("config", value)?;
+        }
+
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+
+        if let Some(value) = &self.email_on_error {
+            map.serialize_entry("emailOnError", value)?;
+        }
+
+        if let Some(value) = &self.owner {
+            map.serialize_entry("owner", value)?;
+        }
+
+        if let Some(value) = &self.provider_id {
+            map.serialize_entry("providerId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -116,11 +140,11 @@ impl Object for types::CreateWorkerPoolRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "config" => config = Some(map.next_value()?),
-                "description" => description = Some(map.next_value()?),
-                "emailOnError" => email_on_error = Some(map.next_value()?),
-                "owner" => owner = Some(map.next_value()?),
-                "providerId" => provider_id = Some(map.next_value()?),
+                "config" => config = map.next_value()?,
+                "description" => description = map.next_value()?,
+                "emailOnError" => email_on_error = map.next_value()?,
+                "owner" => owner = map.next_value()?,
+                "providerId" => provider_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -128,11 +152,11 @@ impl Object for types::CreateWorkerPoolRequest {
         }
 
         Ok(types::CreateWorkerPoolRequest {
-            config: required(config, "config")?,
-            description: required(description, "description")?,
-            email_on_error: required(email_on_error, "emailOnError")?,
-            owner: required(owner, "owner")?,
-            provider_id: required(provider_id, "providerId")?,
+            config,
+            description,
+            email_on_error,
+            owner,
+            provider_id,
             unknown_fields,
         })
     }
@@ -141,7 +165,10 @@ impl Object for types::CreateWorkerPoolRequest {
 impl Serialize for types::GoogleProviderType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("token", &self.token)?;
+        if let Some(value) = &self.token {
+            map.serialize_entry("token", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -160,7 +187,7 @@ impl Object for types::GoogleProviderType {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "token" => token = Some(map.next_value()?),
+                "token" => token = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -168,7 +195,7 @@ impl Object for types::GoogleProviderType {
         }
 
         Ok(types::GoogleProviderType {
-            token: required(token, "token")?,
+            token,
             unknown_fields,
         })
     }
@@ -232,7 +259,10 @@ impl<'de> Deserialize<'de> for types::Method {
 impl Serialize for types::ProviderData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("staticSecret", &self.static_secret)?;
+        if let Some(value) = &self.static_secret {
+            map.serialize_entry("staticSecret", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -251,7 +281,7 @@ impl Object for types::ProviderData {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "staticSecret" => static_secret = Some(map.next_value()?),
+                "staticSecret" => static_secret = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -259,7 +289,7 @@ impl Object for types::ProviderData {
         }
 
         Ok(types::ProviderData {
-            static_secret: required(static_secret, "staticSecret")?,
+            static_secret,
             unknown_fields,
         })
     }
@@ -399,15 +429,30 @@ impl Object for types::QuarantineDetails {
 impl Serialize for types::RegisterWorkerRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("providerId", &self.provider_id)?;
+        if let Some(value) = &self.provider_id {
+            map.serialize_entry("providerId", value)?;
+        }
+
         if let Some(value) = &self.system_boot_time {
             map.serialize_entry("systemBootTime", &Encoded(value))?;
         }
 
-        map.serialize_entry("workerGroup", &self.worker_group)?;
-        map.serialize_entry("workerId", &self.worker_id)?;
-        map.serialize_entry("workerIdentityProof", &self.worker_identity_proof)?;
-        map.serialize_entry("workerPoolId", &self.worker_pool_id)?;
+        if let Some(value) = &self.worker_group {
+            map.serialize_entry("workerGroup", value)?;
+        }
+
+        if let Some(value) = &self.worker_id {
+            map.serialize_entry("workerId", value)?;
+        }
+
+        if let Some(value) = &self.worker_identity_proof {
+            map.serialize_entry("workerIdentityProof", value)?;
+        }
+
+        if let Some(value) = &self.worker_pool_id {
+            map.serialize_entry("workerPoolId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -431,12 +476,12 @@ impl Object for types::RegisterWorkerRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "providerId" => provider_id = Some(map.next_value()?),
+                "providerId" => provider_id = map.next_value()?,
                 "systemBootTime" => system_boot_time = map.next_value()?,
-                "workerGroup" => worker_group = Some(map.next_value()?),
-                "workerId" => worker_id = Some(map.next_value()?),
-                "workerIdentityProof" => worker_identity_proof = Some(map.next_value()?),
-                "workerPoolId" => worker_pool_id = Some(map.next_value()?),
+                "workerGroup" => worker_group = map.next_value()?,
+                "workerId" => worker_id = map.next_value()?,
+                "workerIdentityProof" => worker_identity_proof = map.next_value()?,
+                "workerPoolId" => worker_pool_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -444,12 +489,12 @@ impl Object for types::RegisterWorkerRequest {
         }
 
         Ok(types::RegisterWorkerRequest {
-            provider_id: required(provider_id, "providerId")?,
+            provider_id,
             system_boot_time,
-            worker_group: required(worker_group, "workerGroup")?,
-            worker_id: required(worker_id, "workerId")?,
-            worker_identity_proof: required(worker_identity_proof, "workerIdentityProof")?,
-            worker_pool_id: required(worker_pool_id, "workerPoolId")?,
+            worker_group,
+            worker_id,
+            worker_identity_proof,
+            worker_pool_id,
             unknown_fields,
         })
     }
@@ -506,10 +551,22 @@ impl Object for types::RegisterWorkerResponse {
 impl Serialize for types::ReregisterWorkerRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("secret", &self.secret)?;
-        map.serialize_entry("workerGroup", &self.worker_group)?;
-        map.serialize_entry("workerId", &self.worker_id)?;
-        map.serialize_entry("workerPoolId", &self.worker_pool_id)?;
+        if let Some(value) = &self.secret {
+            map.serialize_entry("secret", value)?;
+        }
+
+        if let Some(value) = &self.worker_group {
+            map.serialize_entry("workerGroup", value)?;
+        }
+
+        if let Some(value) = &self.worker_id {
+            map.serialize_entry("workerId", value)?;
+        }
+
+        if let Some(value) = &self.worker_pool_id {
+            map.serialize_entry("workerPoolId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -531,10 +588,10 @@ impl Object for types::ReregisterWorkerRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "secret" => secret = Some(map.next_value()?),
-                "workerGroup" => worker_group = Some(map.next_value()?),
-                "workerId" => worker_id = Some(map.next_value()?),
-                "workerPoolId" => worker_pool_id = Some(map.next_value()?),
+                "secret" => secret = map.next_value()?,
+                "workerGroup" => worker_group = map.next_value()?,
+                "workerId" => worker_id = map.next_value()?,
+                "workerPoolId" => worker_pool_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -542,10 +599,10 @@ impl Object for types::ReregisterWorkerRequest {
         }
 
         Ok(types::ReregisterWorkerRequest {
-            secret: required(secret, "secret")?,
-            worker_group: required(worker_group, "workerGroup")?,
-            worker_id: required(worker_id, "workerId")?,
-            worker_pool_id: required(worker_pool_id, "workerPoolId")?,
+            secret,
+            worker_group,
+            worker_id,
+            worker_pool_id,
             unknown_fields,
         })
     }
@@ -690,19 +747,34 @@ impl Object for types::TaskRun {
 impl Serialize for types::UpdateWorkerPoolRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("config", &self.config)?;
+        if let Some(value) = &self.config {
+            map.serialize_entry("config", value)?;
+        }
+
         if let Some(value) = &self.created {
             map.serialize_entry("created", &Encoded(value))?;
         }
 
-        map.serialize_entry("description", &self.description)?;
-        map.serialize_entry("emailOnError", &self.email_on_error)?;
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+
+        if let Some(value) = &self.email_on_error {
+            map.serialize_entry("emailOnError", value)?;
+        }
+
         if let Some(value) = &self.last_modified {
             map.serialize_entry("lastModified", &Encoded(value))?;
         }
 
-        map.serialize_entry("owner", &self.owner)?;
-        map.serialize_entry("providerId", &self.provider_id)?;
+        if let Some(value) = &self.owner {
+            map.serialize_entry("owner", value)?;
+        }
+
+        if let Some(value) = &self.provider_id {
+            map.serialize_entry("providerId", value)?;
+        }
+
         if let Some(value) = &self.worker_pool_id {
             map.serialize_entry("workerPoolId", value)?;
         }
@@ -732,13 +804,13 @@ impl Object for types::UpdateWorkerPoolRequest {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "config" => config = Some(map.next_value()?),
+                "config" => config = map.next_value()?,
                 "created" => created = map.next_value()?,
-                "description" => description = Some(map.next_value()?),
-                "emailOnError" => email_on_error = Some(map.next_value()?),
+                "description" => description = map.next_value()?,
+                "emailOnError" => email_on_error = map.next_value()?,
                 "lastModified" => last_modified = map.next_value()?,
-                "owner" => owner = Some(map.next_value()?),
-                "providerId" => provider_id = Some(map.next_value()?),
+                "owner" => owner = map.next_value()?,
+                "providerId" => provider_id = map.next_value()?,
                 "workerPoolId" => worker_pool_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -747,13 +819,13 @@ impl Object for types::UpdateWorkerPoolRequest {
         }
 
         Ok(types::UpdateWorkerPoolRequest {
-            config: required(config, "config")?,
+            config,
             created,
-            description: required(description, "description")?,
-            email_on_error: required(email_on_error, "emailOnError")?,
+            description,
+            email_on_error,
             last_modified,
-            owner: required(owner, "owner")?,
-            provider_id: required(provider_id, "providerId")?,
+            owner,
+            provider_id,
             worker_pool_id,
             unknown_fields,
         })
@@ -926,7 +998,10 @@ impl Serialize for types::WorkerCreationUpdateRequest {
             map.serialize_entry("capacity", value)?;
         }
 
-        map.serialize_entry("expires", &Encoded(&self.expires))?;
+        if let Some(value) = &self.expires {
+            map.serialize_entry("expires", &Encoded(value))?;
+        }
+
         if let Some(value) = &self.provider_info {
             map.serialize_entry("providerInfo", value)?;
         }
@@ -952,7 +1027,7 @@ impl Object for types::WorkerCreationUpdateRequest {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "capacity" => capacity = map.next_value()?,
-                "expires" => expires = Some(map.next_value()?),
+                "expires" => expires = map.next_value()?,
                 "providerInfo" => provider_info = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -962,7 +1037,7 @@ impl Object for types::WorkerCreationUpdateRequest {
 
         Ok(types::WorkerCreationUpdateRequest {
             capacity,
-            expires: required(expires, "expires")?,
+            expires,
             provider_info,
             unknown_fields,
         })
@@ -972,12 +1047,30 @@ impl Object for types::WorkerCreationUpdateRequest {
 impl Serialize for types::WorkerErrorReport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("description", &self.description)?;
-        map.serialize_entry("extra", &self.extra)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("title", &self.title)?;
-        map.serialize_entry("workerGroup", &self.worker_group)?;
-        map.serialize_entry("workerId", &self.worker_id)?;
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+
+        if let Some(value) = &self.extra {
+            map.serialize_entry("extra", value)?;
+        }
+
+        if let Some(value) = &self.kind {
+            map.serialize_entry("kind", value)?;
+        }
+
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+
+        if let Some(value) = &self.worker_group {
+            map.serialize_entry("workerGroup", value)?;
+        }
+
+        if let Some(value) = &self.worker_id {
+            map.serialize_entry("workerId", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -1001,12 +1094,12 @@ impl Object for types::WorkerErrorReport {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "description" => description = Some(map.next_value()?),
-                "extra" => extra = Some(map.next_value()?),
-                "kind" => kind = Some(map.next_value()?),
-                "title" => title = Some(map.next_value()?),
-                "workerGroup" => worker_group = Some(map.next_value()?),
-                "workerId" => worker_id = Some(map.next_value()?),
+                "description" => description = map.next_value()?,
+                "extra" => extra = map.next_value()?,
+                "kind" => kind = map.next_value()?,
+                "title" => title = map.next_value()?,
+                "workerGroup" => worker_group = map.next_value()?,
+                "workerId" => worker_id = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -1014,12 +1107,12 @@ impl Object for types::WorkerErrorReport {
         }
 
         Ok(types::WorkerErrorReport {
-            description: required(description, "description")?,
-            extra: required(extra, "extra")?,
-            kind: required(kind, "kind")?,
-            title: required(title, "title")?,
-            worker_group: required(worker_group, "workerGroup")?,
-            worker_id: required(worker_id, "workerId")?,
+            description,
+            extra,
+            kind,
+            title,
+            worker_group,
+            worker_id,
             unknown_fields,
         })
     }
@@ -1167,7 +1260,10 @@ impl<'de> Deserialize<'de> for types::WorkerIdentityProof {
 impl Serialize for types::WorkerIdentityProofWithStaticSecret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("staticSecret", &self.static_secret)?;
+        if let Some(value) = &self.static_secret {
+            map.serialize_entry("staticSecret", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -1186,7 +1282,7 @@ impl Object for types::WorkerIdentityProofWithStaticSecret {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "staticSecret" => static_secret = Some(map.next_value()?),
+                "staticSecret" => static_secret = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -1194,7 +1290,7 @@ impl Object for types::WorkerIdentityProofWithStaticSecret {
         }
 
         Ok(types::WorkerIdentityProofWithStaticSecret {
-            static_secret: required(static_secret, "staticSecret")?,
+            static_secret,
             unknown_fields,
         })
     }

@@ -1,0 +1,82 @@
+//! The shared Taskcluster releases (`../shared/references/taskcluster/`), and scratch workspaces
+//! that build a crate generated from one of them: what the every-release tests work on.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// The repository root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new(".."))
+        .to_owned()
+}
+
+/// The shared release bundles, oldest first.
+pub fn shared_bundles() -> anyhow::Result<Vec<PathBuf>> {
+    let dir = workspace().join("../shared/references/taskcluster");
+    let entries = fs::read_dir(&dir).with_context(|| {
+        format!(
+            "{} (the tests need ../shared beside the repository)",
+            dir.display()
+        )
+    })?;
+    let mut bundles: Vec<PathBuf> = entries
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    bundles.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    // `v24.3.1` < `v60.0.0` < …: by the numbers, not the text.
+    bundles.sort_by_key(|p| version(p));
+    if bundles.is_empty() {
+        bail!("no release bundles in {}", dir.display());
+    }
+    Ok(bundles)
+}
+
+fn version(bundle: &Path) -> Vec<u64> {
+    let stem = bundle.file_stem().unwrap_or_default().to_string_lossy();
+    stem.trim_start_matches('v')
+        .split('.')
+        .map(|n| n.parse().unwrap_or(0))
+        .collect()
+}
+
+/// Imports `bundle` into `dir/references` (with `import-references`' own code).
+pub fn import_into(bundle: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    let references = dir.join("references");
+    let source = bundle.to_str().context("a bundle path that is UTF-8")?;
+    crate::import::import(source, &references)?;
+    Ok(references)
+}
+
+/// Writes `generated` to `dir/generated` and makes `dir` a workspace of it and `members`, with
+/// this repository's workspace settings and lock file, so it builds as `generated/` does here.
+pub fn scratch_workspace(
+    dir: &Path,
+    generated: &tc_codegen::GeneratedCrate,
+    members: &[&str],
+) -> anyhow::Result<()> {
+    let root = workspace().canonicalize()?;
+    tc_codegen::write::write(generated, &dir.join("generated"))?;
+    let manifest = fs::read_to_string(root.join("Cargo.toml"))?;
+    let shared = manifest
+        .find("[workspace.package]")
+        .map(|at| &manifest[at..])
+        .context("the workspace manifest has [workspace.package]")?;
+    let shared = shared.replace("path = \"", &format!("path = \"{}/", root.display()));
+    let members: Vec<String> = std::iter::once("generated")
+        .chain(members.iter().copied())
+        .map(|m| format!("{m:?}"))
+        .collect();
+    fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n{shared}",
+            members.join(", ")
+        ),
+    )?;
+    fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    Ok(())
+}
