@@ -549,8 +549,11 @@ impl Builder<'_> {
         }
         let tag = self.tag(branches);
         if let Some((property, values)) = &tag {
+            // Named by the tag: `PostArtifactResponse::S3`, not `::S3ArtifactResponse`.
+            let mut idents = Claimed::reserving(&[UNKNOWN_VARIANT]);
             for (variant, value) in variants.iter_mut().zip(values) {
                 variant.tag_value = Some(value.clone());
+                variant.ident = idents.claim(&pascal(value));
             }
             return Ok(Union {
                 variants,

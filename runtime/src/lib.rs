@@ -45,6 +45,7 @@ pub mod credentials;
 mod error;
 pub mod hawk;
 mod request;
+pub mod slugid;
 pub mod urls;
 pub mod wire;
 

@@ -1130,15 +1130,15 @@ pub enum HawkSignatureAuthenticationResponse {
     /// Authentication Successful Response
     ///
     /// `status` is `auth-success`.
-    AuthenticationSuccessfulResponse(AuthenticationSuccessfulResponse),
+    AuthSuccess(AuthenticationSuccessfulResponse),
     /// Authentication Failed Response
     ///
     /// `status` is `auth-failed`.
-    AuthenticationFailedResponse(AuthenticationFailedResponse),
+    AuthFailed(AuthenticationFailedResponse),
     /// No Authentication Response
     ///
     /// `status` is `no-auth`.
-    NoAuthenticationResponse(NoAuthenticationResponse),
+    NoAuth(NoAuthenticationResponse),
     /// A `status` this version of the client does not know: the value as received.
     Unknown(Value),
 }

@@ -1065,13 +1065,13 @@ impl<'de> Deserialize<'de> for types::HawkSignatureAuthenticationRequestMethod {
 impl Serialize for types::HawkSignatureAuthenticationResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            types::HawkSignatureAuthenticationResponse::AuthenticationSuccessfulResponse(value) => {
+            types::HawkSignatureAuthenticationResponse::AuthSuccess(value) => {
                 value.serialize(serializer)
             }
-            types::HawkSignatureAuthenticationResponse::AuthenticationFailedResponse(value) => {
+            types::HawkSignatureAuthenticationResponse::AuthFailed(value) => {
                 value.serialize(serializer)
             }
-            types::HawkSignatureAuthenticationResponse::NoAuthenticationResponse(value) => {
+            types::HawkSignatureAuthenticationResponse::NoAuth(value) => {
                 value.serialize(serializer)
             }
             types::HawkSignatureAuthenticationResponse::Unknown(value) => {
@@ -1086,11 +1086,11 @@ impl<'de> Deserialize<'de> for types::HawkSignatureAuthenticationResponse {
         let value = Value::deserialize(deserializer)?;
         let parsed = match value.get("status").and_then(Value::as_str) {
             Some("auth-success") => <types::AuthenticationSuccessfulResponse>::deserialize(&value)
-                .map(types::HawkSignatureAuthenticationResponse::AuthenticationSuccessfulResponse),
+                .map(types::HawkSignatureAuthenticationResponse::AuthSuccess),
             Some("auth-failed") => <types::AuthenticationFailedResponse>::deserialize(&value)
-                .map(types::HawkSignatureAuthenticationResponse::AuthenticationFailedResponse),
+                .map(types::HawkSignatureAuthenticationResponse::AuthFailed),
             Some("no-auth") => <types::NoAuthenticationResponse>::deserialize(&value)
-                .map(types::HawkSignatureAuthenticationResponse::NoAuthenticationResponse),
+                .map(types::HawkSignatureAuthenticationResponse::NoAuth),
             _ => return Ok(types::HawkSignatureAuthenticationResponse::Unknown(value)),
         };
         parsed.map_err(serde::de::Error::custom)

@@ -350,13 +350,13 @@ pub enum HookStatusResponseLastFire {
     /// Information about a successful firing of the hook
     ///
     /// `result` is `success`.
-    SuccessfulFire(SuccessfulFire),
+    Success(SuccessfulFire),
     /// Failed Fire
     ///
     /// Information about an unsuccessful firing of the hook
     ///
     /// `result` is `error`.
-    FailedFire(FailedFire),
+    Error(FailedFire),
     /// No Fire
     ///
     /// Information about no firing of the hook (e.g., a new hook)

@@ -407,8 +407,8 @@ impl Object for types::HookStatusResponse {
 impl Serialize for types::HookStatusResponseLastFire {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            types::HookStatusResponseLastFire::SuccessfulFire(value) => value.serialize(serializer),
-            types::HookStatusResponseLastFire::FailedFire(value) => value.serialize(serializer),
+            types::HookStatusResponseLastFire::Success(value) => value.serialize(serializer),
+            types::HookStatusResponseLastFire::Error(value) => value.serialize(serializer),
             types::HookStatusResponseLastFire::NoFire(value) => value.serialize(serializer),
             types::HookStatusResponseLastFire::Unknown(value) => value.serialize(serializer),
         }
@@ -420,9 +420,9 @@ impl<'de> Deserialize<'de> for types::HookStatusResponseLastFire {
         let value = Value::deserialize(deserializer)?;
         let parsed = match value.get("result").and_then(Value::as_str) {
             Some("success") => <types::SuccessfulFire>::deserialize(&value)
-                .map(types::HookStatusResponseLastFire::SuccessfulFire),
+                .map(types::HookStatusResponseLastFire::Success),
             Some("error") => <types::FailedFire>::deserialize(&value)
-                .map(types::HookStatusResponseLastFire::FailedFire),
+                .map(types::HookStatusResponseLastFire::Error),
             Some("no-fire") => {
                 <types::NoFire>::deserialize(&value).map(types::HookStatusResponseLastFire::NoFire)
             }

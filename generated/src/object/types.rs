@@ -185,9 +185,9 @@ impl DownloadObjectRequest {
 #[non_exhaustive]
 pub enum DownloadObjectResponse {
     /// `method` is `simple`.
-    SimpleDownloadResponse(SimpleDownloadResponse),
+    Simple(SimpleDownloadResponse),
     /// `method` is `getUrl`.
-    GetUrlDownloadResponse(GetUrlDownloadResponse),
+    GetUrl(GetUrlDownloadResponse),
     /// A `method` this version of the client does not know: the value as received.
     Unknown(Value),
 }

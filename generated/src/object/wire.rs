@@ -213,12 +213,8 @@ impl Object for types::DownloadObjectRequest {
 impl Serialize for types::DownloadObjectResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            types::DownloadObjectResponse::SimpleDownloadResponse(value) => {
-                value.serialize(serializer)
-            }
-            types::DownloadObjectResponse::GetUrlDownloadResponse(value) => {
-                value.serialize(serializer)
-            }
+            types::DownloadObjectResponse::Simple(value) => value.serialize(serializer),
+            types::DownloadObjectResponse::GetUrl(value) => value.serialize(serializer),
             types::DownloadObjectResponse::Unknown(value) => value.serialize(serializer),
         }
     }
@@ -229,9 +225,9 @@ impl<'de> Deserialize<'de> for types::DownloadObjectResponse {
         let value = Value::deserialize(deserializer)?;
         let parsed = match value.get("method").and_then(Value::as_str) {
             Some("simple") => <types::SimpleDownloadResponse>::deserialize(&value)
-                .map(types::DownloadObjectResponse::SimpleDownloadResponse),
+                .map(types::DownloadObjectResponse::Simple),
             Some("getUrl") => <types::GetUrlDownloadResponse>::deserialize(&value)
-                .map(types::DownloadObjectResponse::GetUrlDownloadResponse),
+                .map(types::DownloadObjectResponse::GetUrl),
             _ => return Ok(types::DownloadObjectResponse::Unknown(value)),
         };
         parsed.map_err(serde::de::Error::custom)

@@ -1696,13 +1696,13 @@ pub enum PostArtifactRequest {
     /// to an S3 bucket managed by the queue.
     ///
     /// `storageType` is `s3`.
-    S3ArtifactRequest(S3ArtifactRequest),
+    S3(S3ArtifactRequest),
     /// Object Artifact Request
     ///
     /// Request to create an artifact via the object service.
     ///
     /// `storageType` is `object`.
-    ObjectArtifactRequest(ObjectArtifactRequest),
+    Object(ObjectArtifactRequest),
     /// Redirect Artifact Request
     ///
     /// Request the queue to redirect fetches for this artifact to a URL.  An
@@ -1712,7 +1712,7 @@ pub enum PostArtifactRequest {
     /// Clients will not apply any form of authentication to that URL.
     ///
     /// `storageType` is `reference`.
-    RedirectArtifactRequest(RedirectArtifactRequest),
+    Reference(RedirectArtifactRequest),
     /// Link Artifact Request
     ///
     /// Request the queue to link this artifact to the named artifact on the same
@@ -1723,7 +1723,7 @@ pub enum PostArtifactRequest {
     /// 400 response when fetched.
     ///
     /// `storageType` is `link`.
-    LinkArtifactRequest(LinkArtifactRequest),
+    Link(LinkArtifactRequest),
     /// Error Artifact Request
     ///
     /// Request the queue to reply `424` (Failed Dependency) with `reason` and
@@ -1732,7 +1732,7 @@ pub enum PostArtifactRequest {
     /// wanted to upload.
     ///
     /// `storageType` is `error`.
-    ErrorArtifactRequest(ErrorArtifactRequest),
+    Error(ErrorArtifactRequest),
     /// A `storageType` this version of the client does not know: the value as received.
     Unknown(Value),
 }
@@ -1750,7 +1750,7 @@ pub enum PostArtifactResponse {
     /// upload an artifact to an S3 bucket managed by the queue.
     ///
     /// `storageType` is `s3`.
-    S3ArtifactResponse(S3ArtifactResponse),
+    S3(S3ArtifactResponse),
     /// Object Artifact Response
     ///
     /// Information supporting uploading an object to the object service.  This
@@ -1766,27 +1766,27 @@ pub enum PostArtifactResponse {
     /// object is immutable and the credentials are no longer useful.
     ///
     /// `storageType` is `object`.
-    ObjectArtifactResponse(ObjectArtifactResponse),
+    Object(ObjectArtifactResponse),
     /// Redirect Artifact Response
     ///
     /// Response to a request for the queue to redirect to a URL for a given
     /// artifact.
     ///
     /// `storageType` is `reference`.
-    RedirectArtifactResponse(RedirectArtifactResponse),
+    Reference(RedirectArtifactResponse),
     /// Link Artifact Response
     ///
     /// Response for an artifact with `storageType` `link`.
     ///
     /// `storageType` is `link`.
-    LinkArtifactResponse(LinkArtifactResponse),
+    Link(LinkArtifactResponse),
     /// Error Artifact Response
     ///
     /// Response to a request for the queue to reply `424` (Failed Dependency)
     /// with `reason` and `message` to any `GET` request for this artifact.
     ///
     /// `storageType` is `error`.
-    ErrorArtifactResponse(ErrorArtifactResponse),
+    Error(ErrorArtifactResponse),
     /// A `storageType` this version of the client does not know: the value as received.
     Unknown(Value),
 }

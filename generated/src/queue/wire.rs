@@ -1604,13 +1604,11 @@ impl Object for types::ObjectServiceCredentials {
 impl Serialize for types::PostArtifactRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            types::PostArtifactRequest::S3ArtifactRequest(value) => value.serialize(serializer),
-            types::PostArtifactRequest::ObjectArtifactRequest(value) => value.serialize(serializer),
-            types::PostArtifactRequest::RedirectArtifactRequest(value) => {
-                value.serialize(serializer)
-            }
-            types::PostArtifactRequest::LinkArtifactRequest(value) => value.serialize(serializer),
-            types::PostArtifactRequest::ErrorArtifactRequest(value) => value.serialize(serializer),
+            types::PostArtifactRequest::S3(value) => value.serialize(serializer),
+            types::PostArtifactRequest::Object(value) => value.serialize(serializer),
+            types::PostArtifactRequest::Reference(value) => value.serialize(serializer),
+            types::PostArtifactRequest::Link(value) => value.serialize(serializer),
+            types::PostArtifactRequest::Error(value) => value.serialize(serializer),
             types::PostArtifactRequest::Unknown(value) => value.serialize(serializer),
         }
     }
@@ -1620,16 +1618,17 @@ impl<'de> Deserialize<'de> for types::PostArtifactRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         let parsed = match value.get("storageType").and_then(Value::as_str) {
-            Some("s3") => <types::S3ArtifactRequest>::deserialize(&value)
-                .map(types::PostArtifactRequest::S3ArtifactRequest),
+            Some("s3") => {
+                <types::S3ArtifactRequest>::deserialize(&value).map(types::PostArtifactRequest::S3)
+            }
             Some("object") => <types::ObjectArtifactRequest>::deserialize(&value)
-                .map(types::PostArtifactRequest::ObjectArtifactRequest),
+                .map(types::PostArtifactRequest::Object),
             Some("reference") => <types::RedirectArtifactRequest>::deserialize(&value)
-                .map(types::PostArtifactRequest::RedirectArtifactRequest),
+                .map(types::PostArtifactRequest::Reference),
             Some("link") => <types::LinkArtifactRequest>::deserialize(&value)
-                .map(types::PostArtifactRequest::LinkArtifactRequest),
+                .map(types::PostArtifactRequest::Link),
             Some("error") => <types::ErrorArtifactRequest>::deserialize(&value)
-                .map(types::PostArtifactRequest::ErrorArtifactRequest),
+                .map(types::PostArtifactRequest::Error),
             _ => return Ok(types::PostArtifactRequest::Unknown(value)),
         };
         parsed.map_err(serde::de::Error::custom)
@@ -1639,17 +1638,11 @@ impl<'de> Deserialize<'de> for types::PostArtifactRequest {
 impl Serialize for types::PostArtifactResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            types::PostArtifactResponse::S3ArtifactResponse(value) => value.serialize(serializer),
-            types::PostArtifactResponse::ObjectArtifactResponse(value) => {
-                value.serialize(serializer)
-            }
-            types::PostArtifactResponse::RedirectArtifactResponse(value) => {
-                value.serialize(serializer)
-            }
-            types::PostArtifactResponse::LinkArtifactResponse(value) => value.serialize(serializer),
-            types::PostArtifactResponse::ErrorArtifactResponse(value) => {
-                value.serialize(serializer)
-            }
+            types::PostArtifactResponse::S3(value) => value.serialize(serializer),
+            types::PostArtifactResponse::Object(value) => value.serialize(serializer),
+            types::PostArtifactResponse::Reference(value) => value.serialize(serializer),
+            types::PostArtifactResponse::Link(value) => value.serialize(serializer),
+            types::PostArtifactResponse::Error(value) => value.serialize(serializer),
             types::PostArtifactResponse::Unknown(value) => value.serialize(serializer),
         }
     }
@@ -1660,15 +1653,15 @@ impl<'de> Deserialize<'de> for types::PostArtifactResponse {
         let value = Value::deserialize(deserializer)?;
         let parsed = match value.get("storageType").and_then(Value::as_str) {
             Some("s3") => <types::S3ArtifactResponse>::deserialize(&value)
-                .map(types::PostArtifactResponse::S3ArtifactResponse),
+                .map(types::PostArtifactResponse::S3),
             Some("object") => <types::ObjectArtifactResponse>::deserialize(&value)
-                .map(types::PostArtifactResponse::ObjectArtifactResponse),
+                .map(types::PostArtifactResponse::Object),
             Some("reference") => <types::RedirectArtifactResponse>::deserialize(&value)
-                .map(types::PostArtifactResponse::RedirectArtifactResponse),
+                .map(types::PostArtifactResponse::Reference),
             Some("link") => <types::LinkArtifactResponse>::deserialize(&value)
-                .map(types::PostArtifactResponse::LinkArtifactResponse),
+                .map(types::PostArtifactResponse::Link),
             Some("error") => <types::ErrorArtifactResponse>::deserialize(&value)
-                .map(types::PostArtifactResponse::ErrorArtifactResponse),
+                .map(types::PostArtifactResponse::Error),
             _ => return Ok(types::PostArtifactResponse::Unknown(value)),
         };
         parsed.map_err(serde::de::Error::custom)

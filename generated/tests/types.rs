@@ -1,0 +1,149 @@
+//! The rules every generated type follows (the crate docs state them): building with `new` and
+//! `with_*`, nothing invented on the wire, nothing from a newer service lost or refused, JSON
+//! written as Taskcluster writes it, secrets kept out of `Debug`.
+
+use tc_client::chrono::{DateTime, TimeZone, Utc};
+use tc_client::queue::types::{
+    ObjectServiceCredentials, PostArtifactResponse, Priority, State, TaskDefinitionRequest,
+    TaskMetadata, TaskStatusResponse,
+};
+use tc_client::serde_json::{self, Value, json};
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).unwrap()
+}
+
+fn definition() -> TaskDefinitionRequest {
+    TaskDefinitionRequest::new(
+        at(1_714_564_800),
+        at(1_714_568_400),
+        json!({"command": ["true"]}),
+        TaskMetadata::new("n", "d", "o@example.com", "https://example.com"),
+    )
+}
+
+#[test]
+fn building_sets_only_what_is_given() {
+    let task = definition()
+        .with_task_queue_id("proj/ci")
+        .with_routes(["a", "b"])
+        .with_tags([("purpose", "test")])
+        .with_priority("high");
+    assert_eq!(
+        serde_json::to_value(&task).unwrap(),
+        json!({
+            "created": "2024-05-01T12:00:00.000Z",
+            "deadline": "2024-05-01T13:00:00.000Z",
+            "metadata": {
+                "description": "d", "name": "n", "owner": "o@example.com",
+                "source": "https://example.com"
+            },
+            "payload": {"command": ["true"]},
+            "priority": "high",
+            "routes": ["a", "b"],
+            "tags": {"purpose": "test"},
+            "taskQueueId": "proj/ci"
+        }),
+        "no default (retries, projectId, schedulerId, …) is filled in"
+    );
+    assert_eq!(task.priority, Some(Priority::High));
+}
+
+#[test]
+fn newer_answers_are_read_and_written_back_unchanged() {
+    let answer = json!({
+        "status": {
+            "taskId": "fN1WfIn6Spy2Dn6Uh2UeMg", "provisionerId": "p", "workerType": "w",
+            "taskQueueId": "p/w", "schedulerId": "-", "projectId": "none",
+            "taskGroupId": "fN1WfIn6Spy2Dn6Uh2UeMg", "deadline": "2024-05-01T13:00:00.123Z",
+            "expires": "2025-05-01T13:00:00.000Z", "retriesLeft": 5,
+            "state": "paused",
+            "runs": [{"runId": 0, "state": "on-hold", "reasonCreated": "scheduled",
+                      "scheduled": "2024-05-01T12:00:00.000Z", "newRunField": {"x": [1, 2.5]}}],
+            "pausedBy": "someone"
+        },
+        "newTopLevel": true
+    });
+    let status: TaskStatusResponse = serde_json::from_value(answer.clone()).unwrap();
+    assert_eq!(status.status.state, State::Unknown("paused".into()));
+    assert_eq!(status.status.state.as_str(), "paused");
+    assert_eq!(status.status.unknown_fields["pausedBy"], "someone");
+    assert_eq!(status.unknown_fields["newTopLevel"], true);
+    assert_eq!(serde_json::to_value(&status).unwrap(), answer);
+}
+
+#[test]
+fn legacy_values_round_trip() {
+    let mut doc = serde_json::to_value(definition()).unwrap();
+    doc["priority"] = json!("normal");
+    let task: TaskDefinitionRequest = serde_json::from_value(doc.clone()).unwrap();
+    assert_eq!(task.priority, Some(Priority::from("normal")));
+    assert!(matches!(task.priority, Some(Priority::Unknown(_))));
+    assert_eq!(serde_json::to_value(&task).unwrap(), doc);
+}
+
+#[test]
+fn unions_keep_shapes_they_do_not_know() {
+    let s3 = json!({"storageType": "s3", "putUrl": "https://s3.example.com/x?sig",
+                    "expires": "2024-05-01T13:00:00.000Z", "contentType": "text/plain"});
+    let parsed: PostArtifactResponse = serde_json::from_value(s3.clone()).unwrap();
+    assert!(matches!(parsed, PostArtifactResponse::S3(_)), "{parsed:?}");
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), s3);
+    let newer = json!({"storageType": "carrier-pigeon", "pigeon": "Percy"});
+    let parsed: PostArtifactResponse = serde_json::from_value(newer.clone()).unwrap();
+    assert_eq!(parsed, PostArtifactResponse::Unknown(newer.clone()));
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), newer);
+    // A known tag with a body that does not fit is an error, not a silent `Unknown`.
+    let broken = json!({"storageType": "s3", "putUrl": 5});
+    assert!(serde_json::from_value::<PostArtifactResponse>(broken).is_err());
+}
+
+#[test]
+fn missing_required_fields_are_named() {
+    let err = serde_json::from_value::<TaskStatusResponse>(json!({"status": {}})).unwrap_err();
+    assert!(
+        err.to_string().contains("missing field `deadline`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn timestamps_and_numbers_as_taskcluster_writes_them() {
+    let task = definition();
+    let text = serde_json::to_string(&task).unwrap();
+    assert!(
+        text.contains(r#""created":"2024-05-01T12:00:00.000Z""#),
+        "{text}"
+    );
+    let offset: TaskDefinitionRequest = serde_json::from_value(json!({
+        "created": "2024-05-01T14:00:00+02:00", "deadline": "2024-05-01T13:00:00.5Z",
+        "payload": {}, "metadata": {"name": "n", "description": "d", "owner": "o", "source": "s"}
+    }))
+    .unwrap();
+    let back = serde_json::to_value(&offset).unwrap();
+    assert_eq!(back["created"], "2024-05-01T12:00:00.000Z");
+    assert_eq!(back["deadline"], "2024-05-01T13:00:00.500Z");
+}
+
+#[test]
+fn debug_hides_credentials() {
+    let creds: ObjectServiceCredentials = serde_json::from_value(json!({
+        "clientId": "task-client/abc", "accessToken": "secret-token-value",
+        "certificate": "{\"seed\":\"secret-seed\"}", "newSecret": "secret-new"
+    }))
+    .unwrap();
+    let shown = format!("{creds:?} {creds:#?}");
+    assert!(shown.contains("task-client/abc"), "{shown}");
+    assert!(
+        shown.contains("newSecret"),
+        "unknown fields are named: {shown}"
+    );
+    for secret in ["secret-token-value", "secret-seed", "secret-new"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    let value: Value = serde_json::to_value(&creds).unwrap();
+    assert_eq!(
+        value["accessToken"], "secret-token-value",
+        "only Debug hides them"
+    );
+}
