@@ -4,30 +4,43 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::model::{HttpMethod, Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
+use crate::paths::{Item, Paths};
 
 /// The service module: client struct, methods, query structs; types live in `types`.
 pub fn emit_client(service: &Service, has_wire: bool) -> TokenStream {
+    // What the module defines itself, which plain names from elsewhere must not shadow.
+    let locals = std::iter::once(service.client.clone()).chain(
+        service
+            .methods
+            .iter()
+            .filter(|m| !m.query.is_empty())
+            .map(Method::query_struct),
+    );
+    let paths = Paths::new(locals);
     let client = ident(&service.client);
     let name = &service.name;
     let version = &service.api_version;
     let struct_doc = format!(
         "Client for the {} (`{name}/{version}`).\n\nBuild it once from a \
-         [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: \
-         `.await` it for the result, or take its `url()` or `signed_url(ttl)`.",
+         [configuration](crate::ClientConfig) and share it; it is cheap to clone. Each method \
+         returns a [call](crate::Call): `.await` it for the result, or take its `url()` or \
+         `signed_url(ttl)`.",
         service.title
     );
-    let methods = service.methods.iter().map(emit_method);
-    let query_structs = service
+    let methods: Vec<TokenStream> = service
+        .methods
+        .iter()
+        .map(|m| emit_method(&paths, m))
+        .collect();
+    let query_structs: Vec<TokenStream> = service
         .methods
         .iter()
         .filter(|m| !m.query.is_empty())
-        .map(|m| emit_query_struct(service, m));
-    let uses_escape = service
-        .methods
-        .iter()
-        .any(|m| m.path.iter().any(|p| matches!(p, PathPart::Param(_))));
-    let escape = uses_escape.then(|| quote!(escape,));
-
+        .map(|m| emit_query_struct(&paths, service, m))
+        .collect();
+    let runtime_client = paths.get(Item::Client);
+    let config = paths.get(Item::ClientConfig);
+    let imports = paths.imports();
     let wire = has_wire.then(|| {
         quote!(
             mod wire;
@@ -37,18 +50,18 @@ pub fn emit_client(service: &Service, has_wire: bool) -> TokenStream {
         pub mod types;
         #wire
 
-        use tc_runtime::{#escape Call, Client, ClientConfig, Method};
+        #imports
 
         #[doc = #struct_doc]
         #[derive(Clone, Debug)]
         pub struct #client {
-            client: Client,
+            client: #runtime_client,
         }
 
         impl #client {
             #[doc = "Creates a client for this service from `config`."]
-            pub fn new(config: &ClientConfig) -> Self {
-                Self { client: Client::new(config, #name, #version) }
+            pub fn new(config: &#config) -> Self {
+                Self { client: #runtime_client::new(config, #name, #version) }
             }
 
             #(#methods)*
@@ -58,7 +71,7 @@ pub fn emit_client(service: &Service, has_wire: bool) -> TokenStream {
     }
 }
 
-fn emit_method(method: &Method) -> TokenStream {
+fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
     let function = ident(&method.function);
     let alias = (method.name != method.function).then(|| {
         let alias = &method.name;
@@ -71,6 +84,7 @@ fn emit_method(method: &Method) -> TokenStream {
         let name = ident(&a.ident);
         quote!(#name: &str)
     });
+    let call_ty = paths.get(Item::Call);
     let query_arg = (!method.query.is_empty()).then(|| {
         let ty = ident(&method.query_struct());
         quote!(query: &#ty,)
@@ -87,19 +101,19 @@ fn emit_method(method: &Method) -> TokenStream {
         None => (quote!(()), quote!(.call_empty())),
     };
     let body = method.input.as_ref().map(|_| quote!(.json(payload)));
-    let request = request_expr(method);
+    let request = request_expr(paths, method);
     quote! {
         #[doc = #doc]
         #alias
         #deprecated
-        pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> Call<'_, #output> {
+        pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> #call_ty<'_, #output> {
             #request #body #call
         }
     }
 }
 
 /// `self.client.request(Method::GET, format!(..)).query(..)..`
-fn request_expr(method: &Method) -> TokenStream {
+fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
     let http = match method.http {
         HttpMethod::Get => quote!(GET),
         HttpMethod::Post => quote!(POST),
@@ -117,12 +131,14 @@ fn request_expr(method: &Method) -> TokenStream {
             PathPart::Param(i) => {
                 template.push_str("{}");
                 let arg = ident(&method.args[*i].ident);
-                params.push(quote!(escape(#arg)));
+                let escape = paths.get(Item::Escape);
+                params.push(quote!(#escape(#arg)));
             }
         }
     }
     let path = if params.is_empty() {
-        quote!(String::from(#template))
+        let string = paths.get(Item::String);
+        quote!(#string::from(#template))
     } else {
         quote!(format!(#template, #(#params),*))
     };
@@ -134,12 +150,15 @@ fn request_expr(method: &Method) -> TokenStream {
             QueryKind::Integer | QueryKind::Boolean => quote!(.query(#name, query.#field)),
         }
     });
+    let http_method = paths.get(Item::Method);
     quote! {
-        self.client.request(Method::#http, #path) #(#query)*
+        self.client.request(#http_method::#http, #path) #(#query)*
     }
 }
 
-fn emit_query_struct(service: &Service, method: &Method) -> TokenStream {
+fn emit_query_struct(paths: &Paths, service: &Service, method: &Method) -> TokenStream {
+    let string = paths.get(Item::String);
+    let option = paths.get(Item::Option);
     let name = ident(&method.query_struct());
     let doc = format!(
         "Query-string parameters of [`{}::{}`]; every one is optional: start from `default()` \
@@ -147,7 +166,7 @@ fn emit_query_struct(service: &Service, method: &Method) -> TokenStream {
         service.client, method.function
     );
     let ty = |q: &crate::model::QueryParam| match q.kind {
-        QueryKind::String => quote!(String),
+        QueryKind::String => string.clone(),
         QueryKind::Integer => quote!(u32),
         QueryKind::Boolean => quote!(bool),
     };
@@ -157,7 +176,7 @@ fn emit_query_struct(service: &Service, method: &Method) -> TokenStream {
         let doc = format!("`{}` in the query string.", q.name);
         quote! {
             #[doc = #doc]
-            pub #field: Option<#ty>,
+            pub #field: #option<#ty>,
         }
     });
     let setters = method.query.iter().map(|q| {
@@ -165,7 +184,7 @@ fn emit_query_struct(service: &Service, method: &Method) -> TokenStream {
         let setter = quote::format_ident!("with_{}", q.ident);
         let doc = format!("Sets [`{}`](Self::{}).", q.ident, q.ident);
         let (param, value) = match q.kind {
-            QueryKind::String => (quote!(impl Into<String>), quote!(#field.into())),
+            QueryKind::String => (quote!(impl Into<#string>), quote!(#field.into())),
             _ => (ty(q), quote!(#field)),
         };
         quote! {

@@ -271,33 +271,126 @@ fn rustfmt_in(scratch: &Path, files: &mut BTreeMap<PathBuf, String>) -> Result<(
         fs::write(&target, &files[*path]).map_err(io)?;
     }
     let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
-    let output = Command::new(&rustfmt)
-        .args(["--edition", "2024"])
-        .args(rust_files.iter().map(|p| scratch.join(p)))
-        .output()
-        .map_err(|e| {
+    // rustfmt formats the modules a file declares too: give it each `mod.rs` (which brings its
+    // `types.rs` and `wire.rs`) and only the files no `mod.rs` covers, `lib.rs` (which would
+    // bring everything) through stdin. The roots go to one process per CPU, largest first, each
+    // to the least loaded.
+    let is_root = |p: &Path| {
+        p.file_name().is_some_and(|n| n == "mod.rs")
+            || !rust_files.contains(&&p.with_file_name("mod.rs"))
+    };
+    let mut roots: Vec<&PathBuf> = rust_files
+        .iter()
+        .copied()
+        .filter(|p| is_root(p) && p.as_path() != Path::new("src/lib.rs"))
+        .collect();
+    let weight = |p: &PathBuf| -> usize {
+        let dir = p.parent().unwrap_or(Path::new(""));
+        rust_files
+            .iter()
+            .filter(|f| f.parent() == Some(dir))
+            .map(|f| files[*f].len())
+            .sum()
+    };
+    roots.sort_by_key(|p| std::cmp::Reverse(weight(p)));
+    let groups = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut shares: Vec<(usize, Vec<PathBuf>)> = vec![(0, Vec::new()); groups];
+    for path in roots {
+        let lightest = shares
+            .iter_mut()
+            .min_by_key(|(load, _)| *load)
+            .expect("one group");
+        lightest.0 += weight(path);
+        lightest.1.push(scratch.join(path));
+    }
+    let program = &rustfmt;
+    let lib = files.get(Path::new("src/lib.rs")).cloned();
+    let (outputs, lib) = std::thread::scope(|scope| {
+        let running: Vec<_> = shares
+            .iter()
+            .filter(|(_, paths)| !paths.is_empty())
+            .map(|(_, paths)| {
+                scope.spawn(move || {
+                    Command::new(program)
+                        .args(["--edition", "2024"])
+                        .args(paths)
+                        .output()
+                })
+            })
+            .collect();
+        let lib = lib.map(|text| format_stdin(program, &text));
+        let outputs: Vec<std::io::Result<std::process::Output>> = running
+            .into_iter()
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("rustfmt thread")))
+            })
+            .collect();
+        (outputs, lib)
+    });
+    let mut formatted_lib = None;
+    let outputs: Vec<std::io::Result<std::process::Output>> = outputs
+        .into_iter()
+        .chain(lib.into_iter().map(|r| {
+            r.map(|(output, text)| {
+                formatted_lib = Some(text);
+                output
+            })
+        }))
+        .collect();
+    for output in outputs {
+        let output = output.map_err(|e| {
             Error::new(
                 Path::new(&rustfmt),
                 "",
                 format!("cannot run rustfmt ({e}); install it with `rustup component add rustfmt`"),
             )
         })?;
-    if !output.status.success() {
-        return Err(Error::new(
-            scratch,
-            "",
-            format!(
-                "rustfmt failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ),
-        ));
+        if !output.status.success() {
+            return Err(Error::new(
+                scratch,
+                "",
+                format!(
+                    "rustfmt failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+            ));
+        }
     }
     let paths: Vec<PathBuf> = rust_files.into_iter().cloned().collect();
-    for path in paths {
+    if let Some(text) = formatted_lib {
+        files.insert(PathBuf::from("src/lib.rs"), text);
+    }
+    for path in paths
+        .into_iter()
+        .filter(|p| p.as_path() != Path::new("src/lib.rs"))
+    {
         let text = fs::read_to_string(scratch.join(&path)).map_err(io)?;
         files.insert(path, text);
     }
     Ok(())
+}
+
+/// Formats `text` through rustfmt's stdin: the formatted text, and rustfmt's output.
+fn format_stdin(
+    rustfmt: &std::ffi::OsStr,
+    text: &str,
+) -> std::io::Result<(std::process::Output, String)> {
+    use std::io::Write;
+    let mut child = Command::new(rustfmt)
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    child
+        .stdin
+        .take()
+        .ok_or_else(|| std::io::Error::other("rustfmt has no stdin"))?
+        .write_all(text.as_bytes())?;
+    let output = child.wait_with_output()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    Ok((output, text))
 }
 
 #[cfg(test)]

@@ -100,6 +100,13 @@ pub fn load(dir: &Path) -> Result<References> {
             continue;
         }
         let file = dir.join(rel);
+        if !file.is_file() {
+            return Err(Error::new(
+                &manifest_file,
+                format!("/references/{i}"),
+                format!("lists {}, which does not exist", file.display()),
+            ));
+        }
         let value = read_json(&file)?;
         let api = parse_api(&file, value)?;
         services.push(ServiceReference { file, api });
@@ -169,7 +176,17 @@ fn load_schemas(dir: &Path) -> Result<BTreeMap<String, SchemaDocument>> {
 }
 
 fn read_json(file: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::new(file, "", e.to_string()))?;
+    let bytes = std::fs::read(file).map_err(|e| Error::new(file, "", e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            file,
+            "",
+            format!(
+                "not UTF-8: invalid bytes at byte offset {}",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
     serde_json::from_str(&text).map_err(|e| {
         Error::new(
             file,

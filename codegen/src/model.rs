@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use crate::idents::{Claimed, pascal, snake};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -53,7 +53,7 @@ pub struct Method {
 impl Method {
     /// `CreateTaskQuery`: the struct holding the query parameters, when there are any.
     pub fn query_struct(&self) -> String {
-        format!("{}Query", self.name.to_upper_camel_case())
+        format!("{}Query", pascal(&self.function))
     }
 }
 
@@ -138,35 +138,87 @@ pub enum ScopeExpr {
 
 /// Builds the model of every service in `refs`.
 pub fn build(refs: &References) -> Result<Vec<Service>> {
-    refs.services
+    let mut services: Vec<Service> = refs
+        .services
         .iter()
         .map(|service| build_service(refs, service))
-        .collect()
+        .collect::<Result<_>>()?;
+    // Modules (and features, and client names) are unique and never a name the crate uses
+    // itself; services are sorted by name, so the numbering is stable.
+    let mut modules = Claimed::reserving(CRATE_ITEMS);
+    for service in &mut services {
+        let base = if CRATE_ITEMS.contains(&service.module.as_str()) {
+            format!("{}_service", service.module)
+        } else {
+            service.module.clone()
+        };
+        service.module = modules.claim(&base);
+        if service.module != base {
+            service.client = pascal(&service.module);
+        }
+    }
+    Ok(services)
+}
+
+/// Names at the generated crate's root that a service module must not take.
+pub const CRATE_ITEMS: &[&str] = &["chrono", "lib", "runtime", "serde_json"];
+
+/// What Taskcluster allows as a service name (`api-reference-v0.json`): it becomes a path
+/// segment of every URL, a module and a cargo feature.
+fn check_service_name(name: &str) -> std::result::Result<(), String> {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name.len() <= 22;
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a Taskcluster service name (lower-case ASCII letters, digits, `-` and \
+             `_`, starting with a letter, at most 22 characters)"
+        ))
+    }
 }
 
 fn build_service(refs: &References, reference: &ServiceReference) -> Result<Service> {
     let api = &reference.api;
     let file = &reference.file;
+    check_service_name(&api.service_name).map_err(|m| Error::new(file, "/serviceName", m))?;
+    let version_ok = api
+        .api_version
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    if !version_ok {
+        return Err(Error::new(
+            file,
+            "/apiVersion",
+            format!("{:?} is not an API version like \"v1\"", api.api_version),
+        ));
+    }
     let mut methods = Vec::with_capacity(api.entries.len());
     let mut roots = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // The client's own `new`; a method called `new` becomes `new_`.
+    let mut functions = Claimed::reserving(&["new"]);
     for (i, entry) in api.entries.iter().enumerate() {
         let at = format!("/entries/{i}");
-        let method = build_method(file, &at, entry)?;
-        for taken in [
-            method.function.clone(),
-            format!("{}_url", method.function),
-            format!("{}_signed_url", method.function),
-            format!("{}_request", method.function),
-        ] {
-            if let Some(first) = seen.insert(taken.clone(), i) {
-                return Err(Error::new(
-                    file,
-                    format!("{at}/name"),
-                    format!("method name {taken:?} is already used by /entries/{first}"),
-                ));
-            }
+        let mut method = build_method(file, &at, entry)?;
+        if let Some(first) = seen.insert(entry.name.clone(), i) {
+            return Err(Error::new(
+                file,
+                format!("{at}/name"),
+                format!(
+                    "method name {:?} is already used by /entries/{first}",
+                    entry.name
+                ),
+            ));
         }
+        let base = if method.function == "new" {
+            "new_".to_owned()
+        } else {
+            method.function.clone()
+        };
+        method.function = functions.claim(&base);
         for (key, reference) in [("input", &entry.input), ("output", &entry.output)] {
             if let Some(reference) = reference {
                 roots.push(RootUse {
@@ -185,8 +237,8 @@ fn build_service(refs: &References, reference: &ServiceReference) -> Result<Serv
     }
     Ok(Service {
         name: api.service_name.clone(),
-        module: rust_ident(&api.service_name.to_snake_case()),
-        client: api.service_name.to_upper_camel_case(),
+        module: snake(&api.service_name),
+        client: pascal(&api.service_name),
         api_version: api.api_version.clone(),
         title: api.title.clone(),
         description: api.description.clone(),
@@ -218,28 +270,24 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
         "deprecated" => Stability::Deprecated,
         other => return Err(err("stability", format!("unknown stability {other:?}"))),
     };
-    let reserved = ["payload", "query", "ttl"];
+    // The method's other parameters; route parameters come first and must not shadow them.
+    let mut idents = Claimed::reserving(&["payload", "query"]);
     let args: Vec<Param> = entry
         .args
         .iter()
-        .map(|name| {
-            let mut ident = rust_ident(&name.to_snake_case());
-            if reserved.contains(&ident.as_str()) {
-                ident.push('_');
-            }
-            Param {
-                name: name.clone(),
-                ident,
-            }
+        .map(|name| Param {
+            name: name.clone(),
+            ident: idents.claim(&snake(name)),
         })
         .collect();
     let path = parse_route(&entry.route, &args).map_err(|m| err("route", m))?;
+    let mut query_idents = Claimed::default();
     let query = entry
         .query
         .iter()
         .map(|name| QueryParam {
             name: name.clone(),
-            ident: rust_ident(&name.to_snake_case()),
+            ident: query_idents.claim(&snake(name)),
             kind: QueryKind::of(name),
         })
         .collect();
@@ -250,7 +298,7 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
         .transpose()?;
     Ok(Method {
         name: entry.name.clone(),
-        function: rust_ident(&entry.name.to_snake_case()),
+        function: snake(&entry.name),
         title: entry.title.clone(),
         description: entry.description.clone(),
         http,
@@ -344,15 +392,6 @@ fn parse_scopes(value: &Value) -> std::result::Result<ScopeExpr, String> {
     }
 }
 
-/// Appends `_` to Rust keywords.
-pub(crate) fn rust_ident(name: &str) -> String {
-    if syn::parse_str::<syn::Ident>(name).is_ok() {
-        name.to_owned()
-    } else {
-        format!("{name}_")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,7 +401,7 @@ mod tests {
             .iter()
             .map(|n| Param {
                 name: (*n).to_owned(),
-                ident: n.to_snake_case(),
+                ident: snake(n),
             })
             .collect()
     }
@@ -381,11 +420,5 @@ mod tests {
         );
         assert!(parse_route("/task/<taskId>", &params(&[])).is_err());
         assert!(parse_route("/task", &params(&["taskId"])).is_err());
-    }
-
-    #[test]
-    fn keywords_get_a_suffix() {
-        assert_eq!(rust_ident("type"), "type_");
-        assert_eq!(rust_ident("task_id"), "task_id");
     }
 }

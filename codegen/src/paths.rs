@@ -21,6 +21,11 @@ pub enum Item {
     Number,
     DateTime,
     Utc,
+    Call,
+    Client,
+    ClientConfig,
+    Method,
+    Escape,
 }
 
 impl Item {
@@ -36,6 +41,11 @@ impl Item {
             Item::Number => "Number",
             Item::DateTime => "DateTime",
             Item::Utc => "Utc",
+            Item::Call => "Call",
+            Item::Client => "Client",
+            Item::ClientConfig => "ClientConfig",
+            Item::Method => "Method",
+            Item::Escape => "escape",
         }
     }
 
@@ -51,6 +61,11 @@ impl Item {
             Item::Number => quote!(::serde_json::Number),
             Item::DateTime => quote!(::chrono::DateTime),
             Item::Utc => quote!(::chrono::Utc),
+            Item::Call => quote!(::tc_runtime::Call),
+            Item::Client => quote!(::tc_runtime::Client),
+            Item::ClientConfig => quote!(::tc_runtime::ClientConfig),
+            Item::Method => quote!(::tc_runtime::Method),
+            Item::Escape => quote!(::tc_runtime::escape),
         }
     }
 
@@ -64,6 +79,11 @@ impl Item {
             Item::Number => Some(("serde_json", "Number")),
             Item::DateTime => Some(("chrono", "DateTime")),
             Item::Utc => Some(("chrono", "Utc")),
+            Item::Call => Some(("tc_runtime", "Call")),
+            Item::Client => Some(("tc_runtime", "Client")),
+            Item::ClientConfig => Some(("tc_runtime", "ClientConfig")),
+            Item::Method => Some(("tc_runtime", "Method")),
+            Item::Escape => Some(("tc_runtime", "escape")),
         }
     }
 }

@@ -20,6 +20,9 @@ pub struct TypeDef {
     pub name: String,
     pub doc: Option<String>,
     pub kind: Kind,
+    /// The names the resolver gave the schemas this type stands for: more than one where
+    /// schemas that differ only in their docs were merged.
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -290,7 +293,12 @@ fn merge_identical(mut defs: Vec<TypeDef>, roots: &BTreeSet<&str>) -> Vec<TypeDe
             rename_refs(&mut def.kind, &renames);
             let name = renames.get(&def.name).cloned().unwrap_or(def.name.clone());
             def.name = name.clone();
-            kept.entry(name).or_insert(def);
+            match kept.get_mut(&name) {
+                Some(first) => first.sources.append(&mut def.sources),
+                None => {
+                    kept.insert(name, def);
+                }
+            }
         }
         defs = kept.into_values().collect();
     }
@@ -396,6 +404,7 @@ impl Builder<'_> {
             name: name.to_owned(),
             doc: description(node),
             kind,
+            sources: vec![name.to_owned()],
         };
         self.defs.insert(name.to_owned(), Some(def));
         Ok(())

@@ -22,6 +22,7 @@ use crate::sanitize;
 
 mod naming;
 mod refs;
+mod validate;
 
 use naming::{Namer, apply_nested_names, strip_titles_of_unnamed};
 use refs::{
@@ -193,6 +194,8 @@ impl Resolver<'_> {
             .pointer(ptr)
             .cloned()
             .expect("reachable locations were looked up before");
+        validate::check(&node, ptr)
+            .map_err(|(pointer, message)| Error::new(&document.file, pointer, message))?;
         let mut bad = None;
         absolutize(&mut node, doc, ptr, &mut |reference, at| {
             if bad.is_some() {

@@ -12,7 +12,7 @@ use tc_runtime::{Call, Client, ClientConfig, Method};
 
 /// Client for the Notification Service (`notify/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
+/// Build it once from a [configuration](crate::ClientConfig) and share it; it is cheap to clone. Each method returns a [call](crate::Call): `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct Notify {
     client: Client,

@@ -15,7 +15,7 @@ use tc_runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Purge Cache Service (`purge-cache/v1`).
 ///
-/// Build it once from a [`ClientConfig`] and share it; it is cheap to clone. Each method returns a [`Call`]: `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
+/// Build it once from a [configuration](crate::ClientConfig) and share it; it is cheap to clone. Each method returns a [call](crate::Call): `.await` it for the result, or take its `url()` or `signed_url(ttl)`.
 #[derive(Clone, Debug)]
 pub struct PurgeCache {
     client: Client,
