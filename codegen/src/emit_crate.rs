@@ -30,7 +30,25 @@ pub fn emit_lib(services: &[Service]) -> TokenStream {
 /// The crate-level documentation: usage, the rules every generated type follows (stated once,
 /// here), and a table of the services.
 pub fn lib_docs(services: &[Service]) -> String {
-    let mut doc = String::from(CRATE_DOCS);
+    let has_queue_task = services
+        .iter()
+        .any(|s| s.name == "queue" && s.methods.iter().any(|m| m.name == "task"));
+    let example = match services.first() {
+        _ if has_queue_task => QUEUE_EXAMPLE.to_owned(),
+        Some(s) => format!(
+            "# fn example() -> tc_client::Result<()> {{\n\
+             use tc_client::{{ClientConfig, {module}::{client}}};\n\n\
+             // TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, ...\n\
+             let config = ClientConfig::from_env()?;\n\
+             let client = {client}::new(&config);\n\
+             # Ok(())\n\
+             # }}\n",
+            module = s.module,
+            client = s.client
+        ),
+        None => "# fn example() {}\n".to_owned(),
+    };
+    let mut doc = CRATE_DOCS.replace("{example}\n", &example);
     doc.push_str("\n| Module | Service | Methods |\n|---|---|---|\n");
     for s in services {
         doc.push_str(&format!(
@@ -43,13 +61,7 @@ pub fn lib_docs(services: &[Service]) -> String {
     doc
 }
 
-const CRATE_DOCS: &str = r#"A typed client for Taskcluster's APIs.
-
-Generated from Taskcluster's API references: every method of every service, with typed request
-and response bodies.
-
-```no_run
-# async fn example() -> tc_client::Result<()> {
+const QUEUE_EXAMPLE: &str = r#"# async fn example() -> tc_client::Result<()> {
 use std::time::Duration;
 use tc_client::{ClientConfig, queue::Queue};
 
@@ -61,6 +73,15 @@ println!("{}", task.metadata.name);
 let link = queue.task("fN1WfIn6Spy2Dn6Uh2UeMg").signed_url(Duration::from_secs(600))?;
 # Ok(())
 # }
+"#;
+
+const CRATE_DOCS: &str = r#"A typed client for Taskcluster's APIs.
+
+Generated from Taskcluster's API references: every method of every service, with typed request
+and response bodies.
+
+```no_run
+{example}
 ```
 
 # Calls

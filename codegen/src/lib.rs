@@ -13,6 +13,7 @@
 //!
 //! [`generate`] runs stages 1–6 in memory; nothing touches the disk until [`write::write`].
 
+mod docs;
 pub mod emit_client;
 pub mod emit_crate;
 pub mod emit_types;
@@ -65,11 +66,10 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
         let defs = typedefs::build(&origin, service)?;
         let dir = PathBuf::from("src").join(&service.module);
         let module_origin = service.file.display().to_string();
-        let no_titles = Default::default();
 
         let types_doc = format!("Request and response types of the {}.", service.title);
         let types = emit_types::emit_types(&defs);
-        let types_file = format::format_file(&origin, &types_doc, types, &no_titles)?;
+        let types_file = format::format_file(&origin, &types_doc, types)?;
         summary.types += count_types(&types_file);
         files.insert(dir.join("types.rs"), types_file);
 
@@ -80,19 +80,19 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
                 "How the types of the {} read and write JSON (see [`tc_runtime::wire`]).",
                 service.title
             );
-            let wire_file = format::format_file(&origin, &wire_doc, wire, &no_titles)?;
+            let wire_file = format::format_file(&origin, &wire_doc, wire)?;
             files.insert(dir.join("wire.rs"), wire_file);
         }
 
         let client = emit_client::emit_client(service, has_wire);
         let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
-        let client_file = format::format_file(&module_origin, &module_doc, client, &no_titles)?;
+        let client_file = format::format_file(&module_origin, &module_doc, client)?;
         files.insert(dir.join("mod.rs"), client_file);
         summary.methods += service.methods.len();
     }
     let lib = emit_crate::emit_lib(&services);
     let lib_doc = emit_crate::lib_docs(&services);
-    let lib_file = format::format_file("lib.rs", &lib_doc, lib, &Default::default())?;
+    let lib_file = format::format_file("lib.rs", &lib_doc, lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
     files.insert(
         PathBuf::from("Cargo.toml"),

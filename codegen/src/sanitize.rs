@@ -32,7 +32,19 @@ pub(crate) fn definition(schema: &mut Value) {
     if let Some(Value::Array(values)) = map.get("enum")
         && !values.iter().all(Value::is_string)
     {
+        let kind = if values.iter().all(|v| v.is_i64() || v.is_u64()) {
+            Some("integer")
+        } else if values.iter().all(Value::is_number) {
+            Some("number")
+        } else if values.iter().all(Value::is_boolean) {
+            Some("boolean")
+        } else {
+            None
+        };
         map.remove("enum");
+        if let Some(kind) = kind {
+            map.entry("type").or_insert_with(|| kind.into());
+        }
     }
     // A property that may never be present (`{"not": {}}`) is no field at all.
     if let Some(Value::Object(properties)) = map.get_mut("properties") {
@@ -42,7 +54,7 @@ pub(crate) fn definition(schema: &mut Value) {
     if map.get("additionalProperties") == Some(&Value::Bool(false)) {
         map.remove("additionalProperties");
     }
-    // A union under a typed parent: typify wants each branch to say its type.
+    // A union under a typed parent: each branch is of that type too.
     if let Some(parent_type) = map.get("type").cloned() {
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(branches)) = map.get_mut(key) {

@@ -187,7 +187,8 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
     for (name, body) in &resolved.definitions {
         builder.define(name, body)?;
     }
-    let defs: Vec<TypeDef> = builder.defs.into_values().flatten().collect();
+    let mut defs: Vec<TypeDef> = builder.defs.into_values().flatten().collect();
+    check_aliases(&mut defs, &builder_errors(origin, resolved))?;
     let roots: BTreeSet<&str> = resolved.roots.values().map(String::as_str).collect();
     let mut defs = merge_identical(defs, &roots);
     box_recursion(&mut defs);
@@ -251,6 +252,88 @@ fn named_in(kind: &Kind, out: &mut BTreeSet<String>) {
         Kind::Union(u) => u.variants.iter().for_each(|v| walk(&v.ty, out)),
         Kind::Alias(t) => walk(t, out),
         Kind::Enum(_) => {}
+    }
+}
+
+/// How to name a definition's place in errors (a cut-down [`Builder::error`]).
+fn builder_errors<'a>(origin: &'a str, resolved: &'a ResolvedSchemas) -> Builder<'a> {
+    Builder {
+        origin,
+        resolved,
+        defs: BTreeMap::new(),
+    }
+}
+
+/// A schema that is only a `$ref` to itself, directly or through other such schemas (`A → B →
+/// A`, a root `{"$ref": "#"}`), describes no value: an error. One that reaches itself through an
+/// array or a map (a list of lists) is valid JSON Schema but no Rust type alias: it becomes
+/// free-form JSON.
+fn check_aliases(defs: &mut [TypeDef], errors: &Builder<'_>) -> Result<()> {
+    let aliases: BTreeMap<String, Ty> = defs
+        .iter()
+        .filter_map(|d| match &d.kind {
+            Kind::Alias(t) => Some((d.name.clone(), t.clone())),
+            _ => None,
+        })
+        .collect();
+    for (name, ty) in &aliases {
+        // Pure references: follow them.
+        let mut seen = vec![name.clone()];
+        let mut next = ty;
+        while let Ty::Named(target) = next {
+            if seen.contains(target) {
+                seen.push(target.clone());
+                let chain: Vec<String> = seen
+                    .iter()
+                    .map(|n| {
+                        let (file, pointer) = errors.place(n);
+                        format!("{file}#{pointer}")
+                    })
+                    .collect();
+                return Err(errors.error(
+                    name,
+                    format!(
+                        "a `$ref` cycle with no object in between: {}",
+                        chain.join(" → ")
+                    ),
+                ));
+            }
+            seen.push(target.clone());
+            match aliases.get(target) {
+                Some(t) => next = t,
+                None => break,
+            }
+        }
+    }
+    for def in defs.iter_mut() {
+        if let Kind::Alias(ty) = &def.kind
+            && alias_reaches(ty, &def.name, &aliases, &mut BTreeSet::new())
+        {
+            def.kind = Kind::Alias(Ty::Json);
+        }
+    }
+    Ok(())
+}
+
+/// Whether `ty` mentions `name` through aliases only (structs and unions are types of their own).
+fn alias_reaches(
+    ty: &Ty,
+    name: &str,
+    aliases: &BTreeMap<String, Ty>,
+    seen: &mut BTreeSet<String>,
+) -> bool {
+    match ty {
+        Ty::Named(n) if n == name => true,
+        Ty::Named(n) => {
+            seen.insert(n.clone())
+                && aliases
+                    .get(n)
+                    .is_some_and(|t| alias_reaches(t, name, aliases, seen))
+        }
+        Ty::Vec(t) | Ty::Map(t) | Ty::Box(t) | Ty::Nullable(t) => {
+            alias_reaches(t, name, aliases, seen)
+        }
+        _ => false,
     }
 }
 
@@ -374,7 +457,8 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn error(&self, name: &str, message: impl Into<String>) -> Error {
+    /// Where the schema named `name` comes from: `(file, pointer)`.
+    fn place(&self, name: &str) -> (String, String) {
         let at = self
             .resolved
             .origins
@@ -382,8 +466,17 @@ impl Builder<'_> {
             .and_then(|o| o.first())
             .cloned()
             .unwrap_or_else(|| format!("{}#/definitions/{name}", self.origin));
-        let (file, pointer) = at.split_once('#').unwrap_or((&at, ""));
-        Error::new(file.trim_start_matches('/'), pointer, message)
+        let (doc, pointer) = at.split_once('#').unwrap_or((&at, ""));
+        let file = match self.resolved.files.get(doc) {
+            Some(file) => file.display().to_string(),
+            None => doc.trim_start_matches('/').to_owned(),
+        };
+        (file, pointer.to_owned())
+    }
+
+    fn error(&self, name: &str, message: impl Into<String>) -> Error {
+        let (file, pointer) = self.place(name);
+        Error::new(file, pointer, message)
     }
 
     fn define(&mut self, name: &str, node: &Value) -> Result<()> {
@@ -398,7 +491,7 @@ impl Builder<'_> {
         } else if is_struct(node) {
             Kind::Struct(self.structure(name, node)?)
         } else {
-            Kind::Alias(self.plain_ty(name, node)?)
+            Kind::Alias(self.ty(name, node)?)
         };
         let def = TypeDef {
             name: name.to_owned(),
@@ -762,5 +855,5 @@ fn description(node: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|d| !d.is_empty())
-        .map(str::to_owned)
+        .map(crate::docs::markdown)
 }

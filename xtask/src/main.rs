@@ -27,10 +27,22 @@ mod bench;
 const USAGE: &str = "usage: cargo xtask <generate [--references DIR --out DIR] | test | bench [ARGS] | import-references SOURCE>";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // A panic is a bug here, not in the input; still, the user sees one line, not a backtrace.
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(run);
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            eprintln!("error: internal error (a bug in xtask, please report it): {message}");
             ExitCode::FAILURE
         }
     }

@@ -1,16 +1,16 @@
 //! Stage 2: resolve one service's schemas into a single self-contained set of definitions.
 //!
-//! typify resolves only `#/definitions/<name>` references inside one root and silently reuses the
-//! first type it made under a name. So before it sees anything, this stage:
+//! The type stage works on one set of definitions whose `$ref`s are all `#/definitions/<name>`,
+//! every name unique and meaningful. So this stage:
 //!
 //! 1. finds every schema location reachable from the service's roots (method inputs and outputs),
 //!    following `$ref`s across files, relative to each document's `$id`;
 //! 2. hoists every reachable location that becomes a named Rust type (objects, enums, unions) into
 //!    one definition, and inlines the others (strings, numbers, arrays, maps) at each use;
-//! 3. names every definition and every nested schema typify would name, uniquely: a schema's own
+//! 3. names every definition and every nested schema that becomes a type, uniquely: a schema's own
 //!    `title` when no different schema in the service shares it, else a name built from where it
 //!    sits (file name, property names);
-//! 4. rewrites the few constructs typify cannot take (see the `sanitize` module).
+//! 4. drops what a client must not enforce and reshapes unions (see the `sanitize` module).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,18 +41,18 @@ pub struct RootUse {
     pub pointer: String,
 }
 
-/// A service's schemas, ready for typify.
+/// A service's schemas, ready for the type stage.
 #[derive(Debug, Default)]
 pub struct ResolvedSchemas {
     /// Definitions by type name; every `$ref` inside is `#/definitions/<type name>`.
     pub definitions: BTreeMap<String, Value>,
     /// Each root reference (as written in `api.json`) → its type name.
     pub roots: BTreeMap<String, String>,
-    /// Names this stage gave to nested schemas as their `title` (typify repeats titles in docs).
-    pub nested_names: BTreeSet<String>,
     /// Each type name → the source locations (`/schemas/x/v1/a.json#/pointer`) it stands for.
     /// More than one only where those schemas are identical.
     pub origins: BTreeMap<String, BTreeSet<String>>,
+    /// The file of each schema document reached, by `$id`, for errors.
+    pub files: BTreeMap<String, std::path::PathBuf>,
 }
 
 /// An absolute schema location: document id (without `#`) and JSON pointer.
@@ -98,7 +98,7 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         resolver.reached.insert(location, node);
     }
 
-    // 2. Which locations become definitions: roots, and anything typify would name.
+    // 2. Which locations become definitions: roots, and anything that becomes a named type.
     let root_set: BTreeSet<&Location> = root_locations.values().collect();
     let hoisted: BTreeSet<Location> = resolver
         .reached
@@ -112,7 +112,17 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         let mut body = resolver.reached[location].clone();
         detach_nested(&mut body, &location.1, &location.0, &hoisted);
         let mut stack = Vec::new();
-        inline_refs(&mut body, &resolver.reached, &hoisted, &mut stack)?;
+        inline_refs(&mut body, &resolver.reached, &hoisted, &mut stack).map_err(|e| {
+            // Name the file, not the document's id.
+            let doc = format!("/{}", e.file.display());
+            match refs.schemas.get(&doc) {
+                Some(document) => Error {
+                    file: document.file.clone(),
+                    ..e
+                },
+                None => e,
+            }
+        })?;
         bodies.insert(location.clone(), body);
     }
 
@@ -147,11 +157,15 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
             .or_default()
             .insert(format!("{doc}#{base}{ptr}"));
     }
-    let nested_names = names.nested.into_values().collect();
+    let files = resolver
+        .reached
+        .keys()
+        .map(|(doc, _)| (doc.clone(), refs.schemas[doc].file.clone()))
+        .collect();
     Ok(ResolvedSchemas {
         definitions,
+        files,
         roots,
-        nested_names,
         origins,
     })
 }
@@ -220,7 +234,7 @@ impl Resolver<'_> {
     }
 }
 
-/// Whether typify turns this schema into a named Rust type (struct, enum, union).
+/// Whether this schema becomes a named Rust type (struct, enum, union).
 pub(super) fn is_named_kind(node: &Value) -> bool {
     let Some(map) = node.as_object() else {
         return false;

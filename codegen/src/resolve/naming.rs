@@ -1,8 +1,7 @@
-//! Names for every schema typify would name: a unique `title`, else the place it sits.
+//! Names for every schema that becomes a type: a unique `title`, else the place it sits.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use heck::ToPascalCase;
 use serde_json::{Map, Value};
 
 use super::{Location, is_named_kind};
@@ -117,16 +116,13 @@ pub(super) fn node_title(node: &Value) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// A type name from free text: PascalCase, starting with a letter.
+/// A type name from free text: PascalCase, starting with a letter, not a keyword; empty when the
+/// text has no letters or digits.
 pub(super) fn identifier(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    let name = cleaned.to_pascal_case();
-    match name.chars().next() {
-        Some(c) if c.is_ascii_digit() => format!("X{name}"),
-        _ => name,
+    if text.chars().any(|c| c.is_ascii_alphanumeric()) {
+        crate::idents::pascal(text)
+    } else {
+        String::new()
     }
 }
 
@@ -220,8 +216,8 @@ pub(super) fn branch_label(node: &Value) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
-/// Calls `f` with the pointer and node of every nested schema typify may name, parents first:
-/// structs, enums, unions, and every branch of a union (typify names those `..Subtype1`).
+/// Calls `f` with the pointer and node of every nested schema that may become a type, parents
+/// first: structs, enums, unions, and every branch of a union (its name names the variant).
 pub(super) fn visit_named(node: &Value, at: &str, f: &mut dyn FnMut(&str, &Value)) {
     let Some(map) = node.as_object() else {
         return;
@@ -270,7 +266,7 @@ pub(super) fn is_union_branch(pointer: &str) -> bool {
     matches!(keyword, "oneOf" | "anyOf" | "allOf") && index.parse::<usize>().is_ok()
 }
 
-/// Sets the chosen name as the `title` of each nested schema typify may name, keeping the
+/// Sets the chosen name as the `title` of each nested schema that may become a type, keeping the
 /// original title in the description so that it still reaches the docs.
 pub(super) fn apply_nested_names(body: &mut Value, owner: &str, names: &Names) {
     let mut pointers = Vec::new();

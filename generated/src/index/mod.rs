@@ -210,8 +210,8 @@ impl Index {
     /// if a new task is inserted into the index between calls. Avoid using this method as
     /// a stable link to multiple, connected files if the index path does not contain a
     /// unique identifier.  For example, the following two links may return unrelated files:
-    /// * <https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/installer.exe>`
-    /// * <https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/debug-symbols.zip>`
+    /// * <https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/installer.exe>\`
+    /// * <https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/debug-symbols.zip>\`
     ///
     /// This problem be remedied by including the revision in the index path or by bundling both
     /// installer and debug symbols into a single artifact.

@@ -600,7 +600,7 @@ impl WorkerManager {
     ///
     /// `listWorkers` allows a response to be filtered by quarantined and non quarantined workers,
     /// as well as the current state of the worker.
-    /// To filter the query, you should call the end-point with one of [`quarantined`, `workerState`]
+    /// To filter the query, you should call the end-point with one of \[`quarantined`, `workerState`\]
     /// as a query-string option with a true or false value.
     ///
     /// The response is paged. If this end-point returns a `continuationToken`, you

@@ -663,7 +663,7 @@ pub struct ReregisterWorkerResponse {
     pub expires: DateTime<Utc>,
     /// Secret
     ///
-    /// The next secret value needed to reregister the worker (in `reregisterWorker).
+    /// The next secret value needed to reregister the worker (in \`reregisterWorker).
     /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
     pub secret: String,
     /// Properties this version of the client does not know (from a newer service):
@@ -827,7 +827,7 @@ impl TaskRun {
 /// The `workerPoolId`, `created`, and `lastModified` fields are optional and
 /// allowed only to ease the common practice of getting a worker pool definition
 /// with `workerPool(..)`, modifying it, and writing it back with
-/// `updateWorkerPool(..).  `workerPoolId` must be correct if
+/// `updateWorkerPool(..).  `workerPoolId\` must be correct if
 /// supplied, and the values of `created` and `lastModified` are ignored.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
