@@ -49,6 +49,32 @@ pub(crate) fn for_each_mut(schema: &mut Value, f: &mut dyn FnMut(String, &mut Va
     }
 }
 
+/// [`for_each_mut`], reading.
+pub(crate) fn for_each(schema: &Value, f: &mut dyn FnMut(String, &Value)) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    for (key, child) in map {
+        let at = format!("/{}", crate::error::pointer_token(key));
+        if SCHEMA_MAPS.contains(&key.as_str()) {
+            if let Value::Object(children) = child {
+                for (name, sub) in children {
+                    f(format!("{at}/{}", crate::error::pointer_token(name)), sub);
+                }
+            }
+        } else if SCHEMA_VALUES.contains(&key.as_str()) {
+            match child {
+                Value::Array(items) => {
+                    for (i, sub) in items.iter().enumerate() {
+                        f(format!("{at}/{i}"), sub);
+                    }
+                }
+                other => f(at, other),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

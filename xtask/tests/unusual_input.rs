@@ -70,7 +70,10 @@ fn odd_schema(service: &str) -> Value {
             "either": {"oneOf": [{"type": "string"}, {"type": "string", "title": "String"},
                                   {"type": "array", "items": {"type": "string"}}]},
             "String": {"$ref": "string.json#"},
-            "Value": {"$ref": "value.json#"}
+            "Value": {"$ref": "value.json#"},
+            "default": {"$ref": "a.json#"},
+            "enum": {"type": "object", "properties": {"properties": {"$ref": "b.json#"}}},
+            "$ref": {"type": "string"}
         },
         "required": ["taskId", "type", "nullable", "choice"]
     })

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use super::Location;
-use crate::error::{Error, Result, pointer_token};
+use crate::error::{Error, Result};
+use crate::subschemas;
 
 pub(super) fn display_location((doc, ptr): &Location) -> String {
     format!("{doc}#{ptr}")
@@ -53,81 +54,39 @@ pub(super) fn split_location(absolute: &str) -> Location {
 
 /// Makes every `$ref` under `node` absolute; `check` sees each with its JSON pointer.
 pub(super) fn absolutize(node: &mut Value, doc: &str, at: &str, check: &mut dyn FnMut(&str, &str)) {
-    match node {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                let here = format!("{at}/{}", pointer_token(key));
-                if key == "$ref" {
-                    if let Value::String(reference) = child {
-                        let absolute = join_reference(doc, reference);
-                        let absolute = if absolute.contains('#') {
-                            absolute
-                        } else {
-                            format!("{absolute}#")
-                        };
-                        check(&absolute, &here);
-                        *reference = absolute;
-                    }
-                } else if !is_literal_keyword(key) {
-                    absolutize(child, doc, &here, check);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter_mut().enumerate() {
-                absolutize(child, doc, &format!("{at}/{i}"), check);
-            }
-        }
-        _ => {}
+    if let Some(Value::String(reference)) = node.get_mut("$ref") {
+        let absolute = join_reference(doc, reference);
+        let absolute = if absolute.contains('#') {
+            absolute
+        } else {
+            format!("{absolute}#")
+        };
+        check(&absolute, &format!("{at}/$ref"));
+        *reference = absolute;
     }
-}
-
-/// Keywords whose values are data, not schemas: never look for `$ref` inside them.
-pub(super) fn is_literal_keyword(key: &str) -> bool {
-    matches!(key, "enum" | "const" | "default" | "examples" | "example")
+    subschemas::for_each_mut(node, &mut |suffix, child| {
+        absolutize(child, doc, &format!("{at}{suffix}"), check)
+    });
 }
 
 pub(super) fn collect_refs(node: &Value, out: &mut Vec<String>) {
-    match node {
-        Value::Object(map) => {
-            for (key, child) in map {
-                if key == "$ref" {
-                    if let Value::String(r) = child {
-                        out.push(r.clone());
-                    }
-                } else if !is_literal_keyword(key) {
-                    collect_refs(child, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|c| collect_refs(c, out)),
-        _ => {}
+    if let Some(Value::String(r)) = node.get("$ref") {
+        out.push(r.clone());
     }
+    subschemas::for_each(node, &mut |_, child| collect_refs(child, out));
 }
 
 /// Replaces every hoisted location nested inside `node` (at `doc#at`) with a `$ref` to it, so
 /// that each is emitted once.
 pub(super) fn detach_nested(node: &mut Value, at: &str, doc: &str, hoisted: &BTreeSet<Location>) {
-    let children: Vec<(String, &mut Value)> = match node {
-        Value::Object(map) => map
-            .iter_mut()
-            .filter(|(k, _)| !is_literal_keyword(k) && k.as_str() != "$ref")
-            .map(|(k, v)| (format!("{at}/{}", pointer_token(k)), v))
-            .collect(),
-        Value::Array(items) => items
-            .iter_mut()
-            .enumerate()
-            .map(|(i, v)| (format!("{at}/{i}"), v))
-            .collect(),
-        _ => return,
-    };
-    for (here, child) in children {
+    subschemas::for_each_mut(node, &mut |suffix, child| {
+        let here = format!("{at}{suffix}");
         if hoisted.contains(&(doc.to_owned(), here.clone())) && child.is_object() {
             *child = reference_to(&format!("{doc}#{here}"), child);
         } else {
             detach_nested(child, &here, doc, hoisted);
         }
-    }
+    });
 }
 
 /// A `$ref` to `target` that keeps the place's own description.
@@ -174,45 +133,26 @@ pub(super) fn inline_refs(
             return Ok(());
         }
     }
-    match node {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                if !is_literal_keyword(key) {
-                    inline_refs(child, reached, hoisted, stack)?;
-                }
-            }
+    let mut outcome = Ok(());
+    subschemas::for_each_mut(node, &mut |_, child| {
+        if outcome.is_ok() {
+            outcome = inline_refs(child, reached, hoisted, stack);
         }
-        Value::Array(items) => {
-            for child in items {
-                inline_refs(child, reached, hoisted, stack)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+    });
+    outcome
 }
 
 pub(super) fn rewrite_refs(node: &mut Value, names: &BTreeMap<Location, String>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get_mut("$ref") {
-                let target = split_location(reference);
-                *reference = format!("#/definitions/{}", names[&target]);
-                // What the referring place says about the value; the rest is the target's.
-                map.retain(|k, _| {
-                    matches!(k.as_str(), "$ref" | "description" | "title" | "default")
-                });
-                return;
-            }
-            for (key, child) in map.iter_mut() {
-                if !is_literal_keyword(key) {
-                    rewrite_refs(child, names);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|c| rewrite_refs(c, names)),
-        _ => {}
+    if let Value::Object(map) = node
+        && let Some(Value::String(reference)) = map.get_mut("$ref")
+    {
+        let target = split_location(reference);
+        *reference = format!("#/definitions/{}", names[&target]);
+        // What the referring place says about the value; the rest is the target's.
+        map.retain(|k, _| matches!(k.as_str(), "$ref" | "description" | "title" | "default"));
+        return;
     }
+    subschemas::for_each_mut(node, &mut |_, child| rewrite_refs(child, names));
 }
 
 #[cfg(test)]
