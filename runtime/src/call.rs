@@ -27,7 +27,15 @@ type Sending<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 #[must_use = "a call does nothing until it is awaited"]
 pub struct Call<'a, T> {
     request: Request<'a>,
-    send: fn(Request<'a>) -> Sending<'a, T>,
+    answer: Answer,
+    _result: std::marker::PhantomData<fn() -> T>,
+}
+
+/// What the answer's body holds.
+enum Answer {
+    Json,
+    /// Nothing of interest (the call's result is `()`).
+    Nothing,
 }
 
 impl<T> fmt::Debug for Call<'_, T> {
@@ -38,10 +46,11 @@ impl<T> fmt::Debug for Call<'_, T> {
 
 impl<'a> Request<'a> {
     /// This request as a call whose answer is JSON of type `T`.
-    pub fn call<T: DeserializeOwned + Send + 'a>(self) -> Call<'a, T> {
+    pub fn call<T: DeserializeOwned>(self) -> Call<'a, T> {
         Call {
             request: self,
-            send: |request| Box::pin(request.send()),
+            answer: Answer::Json,
+            _result: std::marker::PhantomData,
         }
     }
 
@@ -49,7 +58,8 @@ impl<'a> Request<'a> {
     pub fn call_empty(self) -> Call<'a, ()> {
         Call {
             request: self,
-            send: |request| Box::pin(request.send_empty()),
+            answer: Answer::Nothing,
+            _result: std::marker::PhantomData,
         }
     }
 }
@@ -82,11 +92,21 @@ impl<T> Call<'_, T> {
     }
 }
 
-impl<'a, T: 'a> IntoFuture for Call<'a, T> {
+// Generic over `T` (nothing is built until a call is awaited), so the code that parses each
+// answer is compiled where it is used, for the methods a program uses.
+impl<'a, T: DeserializeOwned + Send + 'a> IntoFuture for Call<'a, T> {
     type Output = Result<T>;
     type IntoFuture = Sending<'a, T>;
 
     fn into_future(self) -> Self::IntoFuture {
-        (self.send)(self.request)
+        match self.answer {
+            Answer::Json => Box::pin(self.request.send()),
+            Answer::Nothing => Box::pin(async move {
+                self.request.send_empty().await?;
+                // Only `call_empty` makes these, for `T = ()`, which `null` is.
+                T::deserialize(serde_json::Value::Null)
+                    .map_err(|e| Error::new(ErrorKind::Schema, e.to_string()))
+            }),
+        }
     }
 }
