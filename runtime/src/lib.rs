@@ -46,6 +46,7 @@ mod error;
 pub mod hawk;
 mod request;
 pub mod slugid;
+pub mod time;
 pub mod urls;
 pub mod wire;
 
