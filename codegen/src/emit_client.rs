@@ -3,11 +3,14 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::emit_types::TypeWriter;
 use crate::model::{HttpMethod, Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
+use crate::paging::Paging;
 use crate::paths::{Item, Paths};
+use crate::typedefs::TypeDef;
 
 /// The service module: client struct, methods, query structs; types live in `types`.
-pub fn emit_client(service: &Service, has_wire: bool) -> TokenStream {
+pub fn emit_client(service: &Service, defs: &[TypeDef], has_wire: bool) -> TokenStream {
     // What the module defines itself, which plain names from elsewhere must not shadow.
     let locals = std::iter::once(service.client.clone()).chain(
         service
@@ -27,10 +30,23 @@ pub fn emit_client(service: &Service, has_wire: bool) -> TokenStream {
          `signed_url(ttl)`.",
         service.title
     );
+    let writer = TypeWriter {
+        paths: &paths,
+        prefix: Some(quote!(types)),
+        kinds: defs.iter().map(|d| (d.name.as_str(), &d.kind)).collect(),
+    };
     let methods: Vec<TokenStream> = service
         .methods
         .iter()
-        .map(|m| emit_method(&paths, m))
+        .map(|m| {
+            let call = emit_method(&paths, m);
+            // Methods whose output cannot be paged are not streamed (see `paging`).
+            let stream = match crate::paging::paging(m, defs) {
+                Ok(Some(paging)) => emit_stream(&writer, m, &paging),
+                _ => quote!(),
+            };
+            quote!(#call #stream)
+        })
         .collect();
     let query_structs: Vec<TokenStream> = service
         .methods
@@ -108,6 +124,79 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         #deprecated
         pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> #call_ty<'_, #output> {
             #request #body #call
+        }
+    }
+}
+
+/// `<method>_stream`: every item of a paginated method.
+fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStream {
+    let stream_fn = ident(method.stream_function.as_deref().unwrap_or_default());
+    let item = w.ty(&paging.item);
+    let page = ident(method.output.as_deref().unwrap_or_default());
+    let (stream, result, pages) = (
+        w.paths.get(Item::Stream),
+        w.paths.get(Item::RuntimeResult),
+        w.paths.get(Item::Pages),
+    );
+    let args: Vec<Ident> = method.args.iter().map(|a| ident(&a.ident)).collect();
+    let query_ty = ident(&method.query_struct());
+    let payload = method.input.as_ref().map(|ty| {
+        let ty = ident(ty);
+        quote!(payload: &types::#ty,)
+    });
+    let clone_payload = payload
+        .is_some()
+        .then(|| quote!(let payload = payload.clone();));
+    let body = payload.is_some().then(|| quote!(.json(&payload)));
+    // The request itself rather than a call of the method, which may be deprecated.
+    let request = request_expr(w.paths, method);
+    let items_field = ident(&paging.items_field);
+    let items = if paging.items_optional {
+        quote!(page.#items_field.unwrap_or_default())
+    } else {
+        quote!(page.#items_field)
+    };
+    let token_field = ident(&paging.token_field);
+    let token = if paging.token_optional {
+        quote!(page.#token_field)
+    } else {
+        quote!(Some(page.#token_field))
+    };
+    let has_limit = method.query.iter().any(|q| q.name == "limit");
+    let doc = format!(
+        "Every item of [`Self::{}`], page after page: the calls follow the continuation tokens \
+         until the last page{}. Each call is retried as any call is; an error that remains is \
+         the stream's last item.",
+        method.function,
+        if has_limit {
+            "; `query.limit` sets the page size"
+        } else {
+            ""
+        }
+    );
+    let deprecated = (method.stability == Stability::Deprecated)
+        .then(|| quote!(#[deprecated(note = "deprecated in the Taskcluster API reference")]));
+    quote! {
+        #[doc = #doc]
+        #deprecated
+        pub fn #stream_fn<'a>(
+            &'a self,
+            #(#args: &str,)*
+            query: &#query_ty,
+            #payload
+        ) -> impl #stream<Item = #result<#item>> + Send + use<'a> {
+            #(let #args = #args.to_owned();)*
+            #clone_payload
+            let mut query = query.clone();
+            #pages(
+                move |token| {
+                    query.continuation_token = token;
+                    let query = &query;
+                    #(let #args = #args.as_str();)*
+                    #request #body .call()
+                },
+                |page: types::#page| (#items, #token),
+            )
         }
     }
 }

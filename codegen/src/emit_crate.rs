@@ -152,6 +152,7 @@ pub fn cargo_toml(services: &[Service]) -> String {
          tc-runtime.workspace = true\n\
          \n\
          [dev-dependencies]\n\
+         tc-testkit.workspace = true\n\
          tokio.workspace = true\n",
     );
     out

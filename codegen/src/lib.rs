@@ -23,6 +23,7 @@ pub mod format;
 mod idents;
 pub mod load;
 pub mod model;
+pub mod paging;
 mod paths;
 pub mod resolve;
 mod sanitize;
@@ -84,7 +85,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
             files.insert(dir.join("wire.rs"), wire_file);
         }
 
-        let client = emit_client::emit_client(service, has_wire);
+        let client = emit_client::emit_client(service, &defs, has_wire);
         let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
         let client_file = format::format_file(&module_origin, &module_doc, client)?;
         files.insert(dir.join("mod.rs"), client_file);

@@ -48,6 +48,10 @@ pub struct Method {
     pub output: Option<String>,
     pub scopes: Option<ScopeExpr>,
     pub stability: Stability,
+    /// `list_task_group_stream`: the name of the method streaming every item, for a method
+    /// taking a `continuationToken` (whether it streams depends on its output, see
+    /// [`crate::paging`]).
+    pub stream_function: Option<String>,
 }
 
 impl Method {
@@ -230,6 +234,12 @@ fn build_service(refs: &References, reference: &ServiceReference) -> Result<Serv
         }
         methods.push(method);
     }
+    // Then the names derived from methods' own, so that no method is renamed for them.
+    for method in &mut methods {
+        if method.query.iter().any(|q| q.name == "continuationToken") {
+            method.stream_function = Some(functions.claim(&format!("{}_stream", method.function)));
+        }
+    }
     let schemas = resolve::resolve(refs, &api.service_name, &roots)?;
     for (method, entry) in methods.iter_mut().zip(&api.entries) {
         method.input = entry.input.as_ref().map(|r| schemas.roots[r].clone());
@@ -309,6 +319,7 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
         output: None,
         scopes,
         stability,
+        stream_function: None,
     })
 }
 

@@ -26,6 +26,9 @@ pub enum Item {
     ClientConfig,
     Method,
     Escape,
+    Pages,
+    Stream,
+    RuntimeResult,
 }
 
 impl Item {
@@ -46,6 +49,9 @@ impl Item {
             Item::ClientConfig => "ClientConfig",
             Item::Method => "Method",
             Item::Escape => "escape",
+            Item::Pages => "pages",
+            Item::Stream => "Stream",
+            Item::RuntimeResult => "Result",
         }
     }
 
@@ -66,6 +72,9 @@ impl Item {
             Item::ClientConfig => quote!(::tc_runtime::ClientConfig),
             Item::Method => quote!(::tc_runtime::Method),
             Item::Escape => quote!(::tc_runtime::escape),
+            Item::Pages => quote!(::tc_runtime::pages),
+            Item::Stream => quote!(::tc_runtime::Stream),
+            Item::RuntimeResult => quote!(::tc_runtime::Result),
         }
     }
 
@@ -84,6 +93,9 @@ impl Item {
             Item::ClientConfig => Some(("tc_runtime", "ClientConfig")),
             Item::Method => Some(("tc_runtime", "Method")),
             Item::Escape => Some(("tc_runtime", "escape")),
+            Item::Pages => Some(("tc_runtime", "pages")),
+            Item::Stream => Some(("tc_runtime", "Stream")),
+            Item::RuntimeResult => Some(("tc_runtime", "Result")),
         }
     }
 }

@@ -44,6 +44,7 @@ mod config;
 pub mod credentials;
 mod error;
 pub mod hawk;
+mod pages;
 mod request;
 pub mod slugid;
 pub mod time;
@@ -55,6 +56,9 @@ pub use client::Client;
 pub use config::{ClientConfig, DEFAULT_TIMEOUT, RetryConfig};
 pub use credentials::{Certificate, Credentials};
 pub use error::{Error, ErrorKind, Result};
+/// Streams, for the paginated methods' `_stream` variants: `StreamExt::next` and friends.
+pub use futures_util::{Stream, StreamExt, TryStreamExt};
+pub use pages::pages;
 pub use request::Request;
 pub use reqwest::Method;
 pub use urls::escape;

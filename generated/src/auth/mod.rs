@@ -12,7 +12,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Auth Service (`auth/v1`).
 ///
@@ -85,6 +85,27 @@ impl Auth {
             .call()
     }
 
+    /// Every item of [`Self::list_clients`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_clients_stream<'a>(
+        &'a self,
+        query: &ListClientsQuery,
+    ) -> impl Stream<Item = Result<types::GetClientResponse>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("clients/"))
+                    .query("prefix", query.prefix.as_deref())
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListClientResponse| (page.clients, page.continuation_token),
+        )
+    }
+
     /// Get Client
     ///
     /// Get information about a single client.
@@ -154,6 +175,36 @@ impl Auth {
             .call()
     }
 
+    /// Every item of [`Self::get_entity_history`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn get_entity_history_stream<'a>(
+        &'a self,
+        entity_type: &str,
+        entity_id: &str,
+        query: &GetEntityHistoryQuery,
+    ) -> impl Stream<Item = Result<types::GetEntityHistoryResponseAuditHistoryItem>> + Send + use<'a>
+    {
+        let entity_type = entity_type.to_owned();
+        let entity_id = entity_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let entity_type = entity_type.as_str();
+                let entity_id = entity_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::GetEntityHistoryResponse| (page.audit_history, page.continuation_token),
+        )
+    }
+
     /// List Audit History
     ///
     /// Get audit history of a client based on clientId.
@@ -172,6 +223,30 @@ impl Auth {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_audit_history`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_audit_history_stream<'a>(
+        &'a self,
+        client_id: &str,
+        query: &ListAuditHistoryQuery,
+    ) -> impl Stream<Item = Result<types::GetEntityHistoryResponseAuditHistoryItem>> + Send + use<'a>
+    {
+        let client_id = client_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let client_id = client_id.as_str();
+                self.client
+                    .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::GetEntityHistoryResponse| (page.audit_history, page.continuation_token),
+        )
     }
 
     /// Reset `accessToken`
@@ -314,6 +389,26 @@ impl Auth {
             .call()
     }
 
+    /// Every item of [`Self::list_roles2`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_roles2_stream<'a>(
+        &'a self,
+        query: &ListRoles2Query,
+    ) -> impl Stream<Item = Result<types::GetRoleResponse>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("roles2/"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::GetAllRolesResponse| (page.roles, page.continuation_token),
+        )
+    }
+
     /// List Role IDs
     ///
     /// Get a list of all role IDs.
@@ -332,6 +427,26 @@ impl Auth {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_role_ids`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_role_ids_stream<'a>(
+        &'a self,
+        query: &ListRoleIdsQuery,
+    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("roleids/"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::GetRoleIdsResponse| (page.role_ids, page.continuation_token),
+        )
     }
 
     /// Get Role
@@ -560,6 +675,29 @@ impl Auth {
             .call()
     }
 
+    /// Every item of [`Self::azure_tables`], page after page: the calls follow the continuation tokens until the last page. Each call is retried as any call is; an error that remains is the stream's last item.
+    #[deprecated(note = "deprecated in the Taskcluster API reference")]
+    pub fn azure_tables_stream<'a>(
+        &'a self,
+        account: &str,
+        query: &AzureTablesQuery,
+    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+        let account = account.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let account = account.as_str();
+                self.client
+                    .request(Method::GET, format!("azure/{}/tables", escape(account)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .call()
+            },
+            |page: types::AzureListTableResponse| (page.tables, page.continuation_token),
+        )
+    }
+
     /// Get Shared-Access-Signature for Azure Table
     ///
     /// Get a shared access signature (SAS) string for use with a specific Azure
@@ -621,6 +759,29 @@ impl Auth {
             .request(Method::GET, format!("azure/{}/containers", escape(account)))
             .query("continuationToken", query.continuation_token.as_deref())
             .call()
+    }
+
+    /// Every item of [`Self::azure_containers`], page after page: the calls follow the continuation tokens until the last page. Each call is retried as any call is; an error that remains is the stream's last item.
+    #[deprecated(note = "deprecated in the Taskcluster API reference")]
+    pub fn azure_containers_stream<'a>(
+        &'a self,
+        account: &str,
+        query: &AzureContainersQuery,
+    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+        let account = account.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let account = account.as_str();
+                self.client
+                    .request(Method::GET, format!("azure/{}/containers", escape(account)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .call()
+            },
+            |page: types::AzureListContainersResponse| (page.containers, page.continuation_token),
+        )
     }
 
     /// Get Shared-Access-Signature for Azure Container

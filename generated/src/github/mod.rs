@@ -14,7 +14,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the GitHub Service (`github/v1`).
 ///
@@ -81,6 +81,30 @@ impl Github {
             .query("sha", query.sha.as_deref())
             .query("pullRequest", query.pull_request.as_deref())
             .call()
+    }
+
+    /// Every item of [`Self::builds`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn builds_stream<'a>(
+        &'a self,
+        query: &BuildsQuery,
+    ) -> impl Stream<Item = Result<types::Build>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("builds"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .query("organization", query.organization.as_deref())
+                    .query("repository", query.repository.as_deref())
+                    .query("sha", query.sha.as_deref())
+                    .query("pullRequest", query.pull_request.as_deref())
+                    .call()
+            },
+            |page: types::BuildsResponse| (page.builds, page.continuation_token),
+        )
     }
 
     /// Cancel repository builds

@@ -7,7 +7,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Hooks Service (`hooks/v1`).
 ///
@@ -339,6 +339,39 @@ impl Hooks {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_last_fires`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_last_fires_stream<'a>(
+        &'a self,
+        hook_group_id: &str,
+        hook_id: &str,
+        query: &ListLastFiresQuery,
+    ) -> impl Stream<Item = Result<types::LastFiresListLastFiresItem>> + Send + use<'a> {
+        let hook_group_id = hook_group_id.to_owned();
+        let hook_id = hook_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let hook_group_id = hook_group_id.as_str();
+                let hook_id = hook_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!(
+                            "hooks/{}/{}/last-fires",
+                            escape(hook_group_id),
+                            escape(hook_id)
+                        ),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::LastFiresList| (page.last_fires, page.continuation_token),
+        )
     }
 
     /// Heartbeat

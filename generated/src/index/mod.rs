@@ -13,7 +13,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Index Service (`index/v1`).
 ///
@@ -106,6 +106,29 @@ impl Index {
             .call()
     }
 
+    /// Every item of [`Self::find_tasks_at_index`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn find_tasks_at_index_stream<'a>(
+        &'a self,
+        query: &FindTasksAtIndexQuery,
+        payload: &types::ListTasksAtIndexRequest,
+    ) -> impl Stream<Item = Result<types::Task>> + Send + use<'a> {
+        let payload = payload.clone();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::POST, String::from("tasks/indexes"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .json(&payload)
+                    .call()
+            },
+            |page: types::ListTasksResponse| (page.tasks, page.continuation_token),
+        )
+    }
+
     /// List Namespaces
     ///
     /// List the namespaces immediately under a given namespace.
@@ -130,6 +153,29 @@ impl Index {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_namespaces`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_namespaces_stream<'a>(
+        &'a self,
+        namespace: &str,
+        query: &ListNamespacesQuery,
+    ) -> impl Stream<Item = Result<types::Namespace>> + Send + use<'a> {
+        let namespace = namespace.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let namespace = namespace.as_str();
+                self.client
+                    .request(Method::GET, format!("namespaces/{}", escape(namespace)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListNamespacesResponse| (page.namespaces, page.continuation_token),
+        )
     }
 
     /// List Tasks
@@ -159,6 +205,29 @@ impl Index {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_tasks`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_tasks_stream<'a>(
+        &'a self,
+        namespace: &str,
+        query: &ListTasksQuery,
+    ) -> impl Stream<Item = Result<types::Task>> + Send + use<'a> {
+        let namespace = namespace.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let namespace = namespace.as_str();
+                self.client
+                    .request(Method::GET, format!("tasks/{}", escape(namespace)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListTasksResponse| (page.tasks, page.continuation_token),
+        )
     }
 
     /// Insert Task into Index

@@ -8,7 +8,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, pages};
 
 /// Client for the Notification Service (`notify/v1`).
 ///
@@ -215,6 +215,26 @@ impl Notify {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_denylist`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_denylist_stream<'a>(
+        &'a self,
+        query: &ListDenylistQuery,
+    ) -> impl Stream<Item = Result<types::NotificationTypeAndAddress>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("denylist/list"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListOfNotificationAdresses| (page.addresses, page.continuation_token),
+        )
     }
 
     /// Heartbeat

@@ -11,7 +11,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Purge Cache Service (`purge-cache/v1`).
 ///
@@ -108,6 +108,26 @@ impl PurgeCache {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::all_purge_requests`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn all_purge_requests_stream<'a>(
+        &'a self,
+        query: &AllPurgeRequestsQuery,
+    ) -> impl Stream<Item = Result<types::PurgeCacheRequestsEntry>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("purge-cache/list"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::OpenAllPurgeRequestsList| (page.requests, page.continuation_token),
+        )
     }
 
     /// Open Purge Requests for a worker pool

@@ -51,7 +51,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Queue Service (`queue/v1`).
 ///
@@ -138,6 +138,29 @@ impl Queue {
             .call()
     }
 
+    /// Every item of [`Self::tasks`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn tasks_stream<'a>(
+        &'a self,
+        query: &TasksQuery,
+        payload: &types::TaskDefinitionsResponse,
+    ) -> impl Stream<Item = Result<types::TasksResponseTasksItem>> + Send + use<'a> {
+        let payload = payload.clone();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::POST, String::from("tasks"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .json(&payload)
+                    .call()
+            },
+            |page: types::TasksResponse| (page.tasks, page.continuation_token),
+        )
+    }
+
     /// Get multiple task definitions
     ///
     /// This end-point will return the task statuses for each input task id.
@@ -161,6 +184,29 @@ impl Queue {
             .query("limit", query.limit)
             .json(payload)
             .call()
+    }
+
+    /// Every item of [`Self::statuses`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn statuses_stream<'a>(
+        &'a self,
+        query: &StatusesQuery,
+        payload: &types::TaskDefinitionsResponse,
+    ) -> impl Stream<Item = Result<types::TasksStatusesResponseStatusesItem>> + Send + use<'a> {
+        let payload = payload.clone();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::POST, String::from("tasks/status"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .json(&payload)
+                    .call()
+            },
+            |page: types::TasksStatusesResponse| (page.statuses, page.continuation_token),
+        )
     }
 
     /// Get task status
@@ -215,6 +261,32 @@ impl Queue {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_task_group`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_task_group_stream<'a>(
+        &'a self,
+        task_group_id: &str,
+        query: &ListTaskGroupQuery,
+    ) -> impl Stream<Item = Result<types::TaskDefinitionAndStatus>> + Send + use<'a> {
+        let task_group_id = task_group_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let task_group_id = task_group_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("task-group/{}/list", escape(task_group_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListTaskGroupResponse| (page.tasks, page.continuation_token),
+        )
     }
 
     /// Cancel Task Group
@@ -333,6 +405,29 @@ impl Queue {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_dependent_tasks`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_dependent_tasks_stream<'a>(
+        &'a self,
+        task_id: &str,
+        query: &ListDependentTasksQuery,
+    ) -> impl Stream<Item = Result<types::TaskDefinitionAndStatus>> + Send + use<'a> {
+        let task_id = task_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let task_id = task_id.as_str();
+                self.client
+                    .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListDependentTasksResponse| (page.tasks, page.continuation_token),
+        )
     }
 
     /// Create New Task
@@ -971,6 +1066,35 @@ impl Queue {
             .call()
     }
 
+    /// Every item of [`Self::list_artifacts`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_artifacts_stream<'a>(
+        &'a self,
+        task_id: &str,
+        run_id: &str,
+        query: &ListArtifactsQuery,
+    ) -> impl Stream<Item = Result<types::Artifact>> + Send + use<'a> {
+        let task_id = task_id.to_owned();
+        let run_id = run_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let task_id = task_id.as_str();
+                let run_id = run_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListArtifactsResponse| (page.artifacts, page.continuation_token),
+        )
+    }
+
     /// Get Artifacts from Latest Run
     ///
     /// Returns a list of artifacts and associated meta-data for the latest run
@@ -998,6 +1122,29 @@ impl Queue {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_latest_artifacts`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_latest_artifacts_stream<'a>(
+        &'a self,
+        task_id: &str,
+        query: &ListLatestArtifactsQuery,
+    ) -> impl Stream<Item = Result<types::Artifact>> + Send + use<'a> {
+        let task_id = task_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let task_id = task_id.as_str();
+                self.client
+                    .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListArtifactsResponse| (page.artifacts, page.continuation_token),
+        )
     }
 
     /// Get Artifact Information From Run
@@ -1144,6 +1291,27 @@ impl Queue {
             .call()
     }
 
+    /// Every item of [`Self::list_provisioners`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    #[deprecated(note = "deprecated in the Taskcluster API reference")]
+    pub fn list_provisioners_stream<'a>(
+        &'a self,
+        query: &ListProvisionersQuery,
+    ) -> impl Stream<Item = Result<types::ProvisionerInformation>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("provisioners"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListProvisionersResponse| (page.provisioners, page.continuation_token),
+        )
+    }
+
     /// Get an active provisioner
     ///
     /// Get an active provisioner.
@@ -1278,6 +1446,32 @@ impl Queue {
             .call()
     }
 
+    /// Every item of [`Self::list_pending_tasks`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_pending_tasks_stream<'a>(
+        &'a self,
+        task_queue_id: &str,
+        query: &ListPendingTasksQuery,
+    ) -> impl Stream<Item = Result<types::ListPendingTasksResponseTasksItem>> + Send + use<'a> {
+        let task_queue_id = task_queue_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let task_queue_id = task_queue_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("task-queues/{}/pending", escape(task_queue_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListPendingTasksResponse| (page.tasks, page.continuation_token),
+        )
+    }
+
     /// List claimed Tasks
     ///
     /// List claimed tasks for the given `taskQueueId`.
@@ -1304,6 +1498,32 @@ impl Queue {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_claimed_tasks`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_claimed_tasks_stream<'a>(
+        &'a self,
+        task_queue_id: &str,
+        query: &ListClaimedTasksQuery,
+    ) -> impl Stream<Item = Result<types::ListClaimedTasksResponseTasksItem>> + Send + use<'a> {
+        let task_queue_id = task_queue_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let task_queue_id = task_queue_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("task-queues/{}/claimed", escape(task_queue_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListClaimedTasksResponse| (page.tasks, page.continuation_token),
+        )
     }
 
     /// Get a list of all active worker-types
@@ -1335,6 +1555,33 @@ impl Queue {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_worker_types`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    #[deprecated(note = "deprecated in the Taskcluster API reference")]
+    pub fn list_worker_types_stream<'a>(
+        &'a self,
+        provisioner_id: &str,
+        query: &ListWorkerTypesQuery,
+    ) -> impl Stream<Item = Result<types::WorkerType>> + Send + use<'a> {
+        let provisioner_id = provisioner_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let provisioner_id = provisioner_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("provisioners/{}/worker-types", escape(provisioner_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListWorkerTypesResponse| (page.worker_types, page.continuation_token),
+        )
     }
 
     /// Get a worker-type
@@ -1425,6 +1672,26 @@ impl Queue {
             .call()
     }
 
+    /// Every item of [`Self::list_task_queues`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_task_queues_stream<'a>(
+        &'a self,
+        query: &ListTaskQueuesQuery,
+    ) -> impl Stream<Item = Result<types::TaskQueue>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("task-queues"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ListTaskQueuesResponse| (page.task_queues, page.continuation_token),
+        )
+    }
+
     /// Get a task queue
     ///
     /// Get a task queue.
@@ -1481,6 +1748,41 @@ impl Queue {
             .query("limit", query.limit)
             .query("quarantined", query.quarantined)
             .call()
+    }
+
+    /// Every item of [`Self::list_workers`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    #[deprecated(note = "deprecated in the Taskcluster API reference")]
+    pub fn list_workers_stream<'a>(
+        &'a self,
+        provisioner_id: &str,
+        worker_type: &str,
+        query: &ListWorkersQuery,
+    ) -> impl Stream<Item = Result<types::Worker>> + Send + use<'a> {
+        let provisioner_id = provisioner_id.to_owned();
+        let worker_type = worker_type.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let provisioner_id = provisioner_id.as_str();
+                let worker_type = worker_type.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!(
+                            "provisioners/{}/worker-types/{}/workers",
+                            escape(provisioner_id),
+                            escape(worker_type)
+                        ),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .query("quarantined", query.quarantined)
+                    .call()
+            },
+            |page: types::ListWorkersResponse| (page.workers, page.continuation_token),
+        )
     }
 
     /// Get a worker from worker-type

@@ -13,7 +13,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Secrets Service (`secrets/v1`).
 ///
@@ -128,6 +128,26 @@ impl Secrets {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_stream<'a>(
+        &'a self,
+        query: &ListQuery,
+    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("secrets"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::SecretsList| (page.secrets, page.continuation_token),
+        )
     }
 
     /// Heartbeat

@@ -11,7 +11,7 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Worker Manager Service (`worker-manager/v1`).
 ///
@@ -73,6 +73,26 @@ impl WorkerManager {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_providers`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_providers_stream<'a>(
+        &'a self,
+        query: &ListProvidersQuery,
+    ) -> impl Stream<Item = Result<types::ProviderListProvidersItem>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("providers"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::ProviderList| (page.providers, page.continuation_token),
+        )
     }
 
     /// Create Worker Pool
@@ -182,6 +202,37 @@ impl WorkerManager {
             .call()
     }
 
+    /// Every item of [`Self::list_worker_pool_launch_configs`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_worker_pool_launch_configs_stream<'a>(
+        &'a self,
+        worker_pool_id: &str,
+        query: &ListWorkerPoolLaunchConfigsQuery,
+    ) -> impl Stream<Item = Result<types::WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>>
+    + Send
+    + use<'a> {
+        let worker_pool_id = worker_pool_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let worker_pool_id = worker_pool_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .query("includeArchived", query.include_archived)
+                    .call()
+            },
+            |page: types::WorkerPoolLaunchConfigList| {
+                (page.worker_pool_launch_configs, page.continuation_token)
+            },
+        )
+    }
+
     /// Get Worker Pool Statistics
     ///
     /// Fetch statistics for an existing worker pool, broken down by launch configuration.
@@ -238,6 +289,26 @@ impl WorkerManager {
             .call()
     }
 
+    /// Every item of [`Self::list_worker_pools`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_worker_pools_stream<'a>(
+        &'a self,
+        query: &ListWorkerPoolsQuery,
+    ) -> impl Stream<Item = Result<types::WorkerPoolFullDefinition>> + Send + use<'a> {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("worker-pools"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::WorkerPoolList| (page.worker_pools, page.continuation_token),
+        )
+    }
+
     /// List All Worker Pools Stats
     ///
     /// Get the stats for all worker pools - number of requested, running, stopping and stopped capacity
@@ -257,6 +328,27 @@ impl WorkerManager {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_worker_pools_stats`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_worker_pools_stats_stream<'a>(
+        &'a self,
+        query: &ListWorkerPoolsStatsQuery,
+    ) -> impl Stream<Item = Result<types::WorkerPoolListStatsWorkerPoolsStatsItem>> + Send + use<'a>
+    {
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                self.client
+                    .request(Method::GET, String::from("worker-pools/stats"))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::WorkerPoolListStats| (page.worker_pools_stats, page.continuation_token),
+        )
     }
 
     /// Report an error from a worker
@@ -340,6 +432,34 @@ impl WorkerManager {
             .call()
     }
 
+    /// Every item of [`Self::list_worker_pool_errors`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_worker_pool_errors_stream<'a>(
+        &'a self,
+        worker_pool_id: &str,
+        query: &ListWorkerPoolErrorsQuery,
+    ) -> impl Stream<Item = Result<types::WorkerPoolError>> + Send + use<'a> {
+        let worker_pool_id = worker_pool_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let worker_pool_id = worker_pool_id.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!("worker-pool-errors/{}", escape(worker_pool_id)),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .query("launchConfigId", query.launch_config_id.as_deref())
+                    .query("errorId", query.error_id.as_deref())
+                    .call()
+            },
+            |page: types::WorkerPoolErrorList| (page.worker_pool_errors, page.continuation_token),
+        )
+    }
+
     /// Workers in a specific Worker Group in a Worker Pool
     ///
     /// Get the list of all the existing workers in a given group in a given worker pool.
@@ -366,6 +486,39 @@ impl WorkerManager {
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
+    }
+
+    /// Every item of [`Self::list_workers_for_worker_group`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_workers_for_worker_group_stream<'a>(
+        &'a self,
+        worker_pool_id: &str,
+        worker_group: &str,
+        query: &ListWorkersForWorkerGroupQuery,
+    ) -> impl Stream<Item = Result<types::WorkerFullDefinition>> + Send + use<'a> {
+        let worker_pool_id = worker_pool_id.to_owned();
+        let worker_group = worker_group.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let worker_pool_id = worker_pool_id.as_str();
+                let worker_group = worker_group.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!(
+                            "workers/{}/{}",
+                            escape(worker_pool_id),
+                            escape(worker_group)
+                        ),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .call()
+            },
+            |page: types::WorkerListInAGivenWorkerPool| (page.workers, page.continuation_token),
+        )
     }
 
     /// Get a Worker
@@ -551,6 +704,31 @@ impl WorkerManager {
             .call()
     }
 
+    /// Every item of [`Self::list_workers_for_worker_pool`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_workers_for_worker_pool_stream<'a>(
+        &'a self,
+        worker_pool_id: &str,
+        query: &ListWorkersForWorkerPoolQuery,
+    ) -> impl Stream<Item = Result<types::WorkerFullDefinition>> + Send + use<'a> {
+        let worker_pool_id = worker_pool_id.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let worker_pool_id = worker_pool_id.as_str();
+                self.client
+                    .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .query("launchConfigId", query.launch_config_id.as_deref())
+                    .query("state", query.state.as_deref())
+                    .call()
+            },
+            |page: types::WorkerListInAGivenWorkerPool| (page.workers, page.continuation_token),
+        )
+    }
+
     /// Register a running worker
     ///
     /// Register a running worker.  Workers call this method on worker start-up.
@@ -635,6 +813,42 @@ impl WorkerManager {
             .query("quarantined", query.quarantined)
             .query("workerState", query.worker_state.as_deref())
             .call()
+    }
+
+    /// Every item of [`Self::list_workers`], page after page: the calls follow the continuation tokens until the last page; `query.limit` sets the page size. Each call is retried as any call is; an error that remains is the stream's last item.
+    pub fn list_workers_stream<'a>(
+        &'a self,
+        provisioner_id: &str,
+        worker_type: &str,
+        query: &ListWorkersQuery,
+    ) -> impl Stream<Item = Result<types::Worker>> + Send + use<'a> {
+        let provisioner_id = provisioner_id.to_owned();
+        let worker_type = worker_type.to_owned();
+        let mut query = query.clone();
+        pages(
+            move |token| {
+                query.continuation_token = token;
+                let query = &query;
+                let provisioner_id = provisioner_id.as_str();
+                let worker_type = worker_type.as_str();
+                self.client
+                    .request(
+                        Method::GET,
+                        format!(
+                            "provisioners/{}/worker-types/{}/workers",
+                            escape(provisioner_id),
+                            escape(worker_type)
+                        ),
+                    )
+                    .query("continuationToken", query.continuation_token.as_deref())
+                    .query("limit", query.limit)
+                    .query("launchConfigId", query.launch_config_id.as_deref())
+                    .query("quarantined", query.quarantined)
+                    .query("workerState", query.worker_state.as_deref())
+                    .call()
+            },
+            |page: types::ListWorkersResponse| (page.workers, page.continuation_token),
+        )
     }
 
     /// Get a worker
