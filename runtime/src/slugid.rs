@@ -34,7 +34,10 @@ mod tests {
         for _ in 0..2000 {
             let nice = super::nice();
             assert!(is_slugid(&nice), "{nice}");
-            assert!(matches!(nice.as_bytes()[0], b'A'..=b'Z' | b'a'..=b'f'), "{nice}");
+            assert!(
+                matches!(nice.as_bytes()[0], b'A'..=b'Z' | b'a'..=b'f'),
+                "{nice}"
+            );
             let v4 = super::v4();
             assert!(is_slugid(&v4), "{v4}");
             assert!(seen.insert(nice) && seen.insert(v4));

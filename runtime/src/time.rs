@@ -71,11 +71,18 @@ pub fn parse_offset(offset: &str) -> Result<TimeDelta, OffsetError> {
         let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let word = rest[..letters].to_ascii_lowercase();
         rest = rest[letters..].trim_start();
-        let Some(found) = UNITS.iter().position(|(names, _)| names.contains(&word.as_str())) else {
-            return Err(fail("expected a unit: y, mo, w, d, h, m or s (or their long forms)"));
+        let Some(found) = UNITS
+            .iter()
+            .position(|(names, _)| names.contains(&word.as_str()))
+        else {
+            return Err(fail(
+                "expected a unit: y, mo, w, d, h, m or s (or their long forms)",
+            ));
         };
         if found < next_unit {
-            return Err(fail("units must come in the order years, months, weeks, days, hours, minutes, seconds, each once"));
+            return Err(fail(
+                "units must come in the order years, months, weeks, days, hours, minutes, seconds, each once",
+            ));
         }
         next_unit = found + 1;
         seconds = number
@@ -143,18 +150,59 @@ mod tests {
     #[test]
     fn js_parse_time_vectors() {
         let year = 365 * 86_400;
-        for text in ["1y", "1 yr", "1 year", "1 years", "1year", "1    yr", "  1    year   ", "  1 years   "] {
+        for text in [
+            "1y",
+            "1 yr",
+            "1 year",
+            "1 years",
+            "1year",
+            "1    yr",
+            "  1    year   ",
+            "  1 years   ",
+        ] {
             assert_eq!(span(text), year, "{text}");
             assert_eq!(span(&format!("- {}", text.trim())), -year, "- {text}");
             assert_eq!(span(&format!("  + {}", text.trim())), year, "+ {text}");
         }
         for (texts, seconds) in [
-            (&["1mo", "1 mo", "1 month", "1 months", "1month", "  1 months   "][..], 30 * 86_400),
-            (&["1w", "1 wk", "1 week", "1 weeks", "1week", "1    wk"][..], 7 * 86_400),
-            (&["3d", "3 d", "3 day", "3 days", "3day", "  3    day   "][..], 3 * 86_400),
-            (&["45h", "45 h", "45 hour", "45 hours", "45hours", "  45    hour   "][..], 45 * 3_600),
-            (&["45min", "45 minute", "45minutes", "45m", "  45    min   "][..], 45 * 60),
-            (&["45 s", "45 sec", "45 second", "45seconds", "  45    sec   "][..], 45),
+            (
+                &[
+                    "1mo",
+                    "1 mo",
+                    "1 month",
+                    "1 months",
+                    "1month",
+                    "  1 months   ",
+                ][..],
+                30 * 86_400,
+            ),
+            (
+                &["1w", "1 wk", "1 week", "1 weeks", "1week", "1    wk"][..],
+                7 * 86_400,
+            ),
+            (
+                &["3d", "3 d", "3 day", "3 days", "3day", "  3    day   "][..],
+                3 * 86_400,
+            ),
+            (
+                &[
+                    "45h",
+                    "45 h",
+                    "45 hour",
+                    "45 hours",
+                    "45hours",
+                    "  45    hour   ",
+                ][..],
+                45 * 3_600,
+            ),
+            (
+                &["45min", "45 minute", "45minutes", "45m", "  45    min   "][..],
+                45 * 60,
+            ),
+            (
+                &["45 s", "45 sec", "45 second", "45seconds", "  45    sec   "][..],
+                45,
+            ),
         ] {
             for text in texts {
                 assert_eq!(span(text), seconds, "{text}");
