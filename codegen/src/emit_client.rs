@@ -54,6 +54,7 @@ pub fn emit_client(service: &Service, defs: &[TypeDef], has_wire: bool) -> Token
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
+    let endpoints = emit_endpoints(service);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);
     let imports = paths.imports();
@@ -84,6 +85,67 @@ pub fn emit_client(service: &Service, defs: &[TypeDef], has_wire: bool) -> Token
         }
 
         #(#query_structs)*
+
+        #endpoints
+    }
+}
+
+/// `pub mod endpoints`: every method as a [`tc_runtime::fake::Endpoint`], for tests.
+fn emit_endpoints(service: &Service) -> TokenStream {
+    let consts = service.methods.iter().map(|m| {
+        let name = ident(&m.function.to_uppercase());
+        let input = m.input.as_ref().map_or(quote!(()), |ty| {
+            let ty = ident(ty);
+            quote!(types::#ty)
+        });
+        let output = m.output.as_ref().map_or(quote!(()), |ty| {
+            let ty = ident(ty);
+            quote!(types::#ty)
+        });
+        let method = match m.http {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+        };
+        let route: String = m
+            .path
+            .iter()
+            .map(|p| match p {
+                PathPart::Literal(text) => text.clone(),
+                PathPart::Param(i) => format!("<{}>", m.args[*i].name),
+            })
+            .collect();
+        let doc = format!("[`{0}::{1}`](super::{0}::{1}).", service.client, m.function);
+        let service_name = &service.name;
+        quote! {
+            #[doc = #doc]
+            pub const #name: Endpoint<#input, #output> = Endpoint::new(#service_name, #method, #route);
+        }
+    });
+    let doc = format!(
+        "The methods of the {} as [`Endpoint`]s, to answer them with a \
+         [`Fake`](tc_runtime::fake::Fake) in tests.",
+        service.title
+    );
+    let typed = service
+        .methods
+        .iter()
+        .any(|m| m.input.is_some() || m.output.is_some());
+    let types = typed.then(|| {
+        quote!(
+            use super::types;
+        )
+    });
+    quote! {
+        #[doc = #doc]
+        pub mod endpoints {
+            #types
+            use tc_runtime::fake::Endpoint;
+
+            #(#consts)*
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub(crate) struct ClientInner {
     pub(crate) url_signer: Option<hawk::Signer>,
     pub(crate) http: std::result::Result<reqwest::Client, String>,
     pub(crate) retry: RetryConfig,
+    pub(crate) fake: Option<crate::fake::Fake>,
 }
 
 /// A client for one service of one deployment; cheap to clone.
@@ -93,6 +94,7 @@ impl Client {
                 url_signer,
                 http: config.http_client().map_err(|e| e.message().to_owned()),
                 retry: config.retry.clone(),
+                fake: config.fake.clone(),
             }),
         }
     }

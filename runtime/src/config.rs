@@ -63,6 +63,8 @@ pub struct ClientConfig {
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryConfig,
     pub(crate) http: HttpSlot,
+    /// Answers calls in process instead of the network (tests).
+    pub(crate) fake: Option<crate::fake::Fake>,
 }
 
 impl ClientConfig {
@@ -75,6 +77,7 @@ impl ClientConfig {
             timeout: DEFAULT_TIMEOUT,
             retry: RetryConfig::default(),
             http: HttpSlot::default(),
+            fake: None,
         }
     }
 
@@ -142,6 +145,12 @@ impl ClientConfig {
         let slot = OnceLock::new();
         let _ = slot.set(Ok(client));
         self.http = Arc::new(slot);
+        self
+    }
+
+    /// Sends every call to `fake` instead of the network; see [`crate::fake`].
+    pub fn with_fake(mut self, fake: crate::fake::Fake) -> Self {
+        self.fake = Some(fake);
         self
     }
 

@@ -43,6 +43,7 @@ mod client;
 mod config;
 pub mod credentials;
 mod error;
+pub mod fake;
 pub mod hawk;
 mod pages;
 mod request;

@@ -232,6 +232,30 @@ impl Request<'_> {
                 ));
             }
         };
+        if let Some(fake) = &inner.fake {
+            let incoming = crate::fake::Incoming {
+                service: inner.service,
+                method: method.as_str(),
+                path: &self.path,
+                query: &self.query,
+                body: body.as_deref(),
+            };
+            return match fake.answer(&incoming) {
+                Ok(body) => Ok(Answer {
+                    status: 200,
+                    request_id: None,
+                    trace_id: None,
+                    body: body.into(),
+                    attempts: 1,
+                }),
+                Err(e) => {
+                    let body = serde_json::json!({"code": e.code, "message": e.message});
+                    let error =
+                        error_from_answer(e.status, None, None, body.to_string().as_bytes());
+                    Err(fail(error, 1))
+                }
+            };
+        }
         // Signing needs the host and port of the URL the request goes to.
         let signing = match (&inner.request_signer, &inner.public) {
             (Some(s), Ok(ep)) => Some((s, ep)),

@@ -1207,3 +1207,125 @@ impl AzureContainersQuery {
         self
     }
 }
+
+/// The methods of the Auth Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Auth::ping`](super::Auth::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("auth", "GET", "ping");
+    /// [`Auth::lbheartbeat`](super::Auth::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("auth", "GET", "__lbheartbeat__");
+    /// [`Auth::version`](super::Auth::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("auth", "GET", "__version__");
+    /// [`Auth::list_clients`](super::Auth::list_clients).
+    pub const LIST_CLIENTS: Endpoint<(), types::ListClientResponse> =
+        Endpoint::new("auth", "GET", "clients/");
+    /// [`Auth::client`](super::Auth::client).
+    pub const CLIENT: Endpoint<(), types::GetClientResponse> =
+        Endpoint::new("auth", "GET", "clients/<clientId>");
+    /// [`Auth::create_client`](super::Auth::create_client).
+    pub const CREATE_CLIENT: Endpoint<types::CreateClientRequest, types::CreateClientResponse> =
+        Endpoint::new("auth", "PUT", "clients/<clientId>");
+    /// [`Auth::get_entity_history`](super::Auth::get_entity_history).
+    pub const GET_ENTITY_HISTORY: Endpoint<(), types::GetEntityHistoryResponse> =
+        Endpoint::new("auth", "GET", "audit/<entityType>/<entityId>");
+    /// [`Auth::list_audit_history`](super::Auth::list_audit_history).
+    pub const LIST_AUDIT_HISTORY: Endpoint<(), types::GetEntityHistoryResponse> =
+        Endpoint::new("auth", "GET", "clients/<clientId>/audit");
+    /// [`Auth::reset_access_token`](super::Auth::reset_access_token).
+    pub const RESET_ACCESS_TOKEN: Endpoint<(), types::CreateClientResponse> =
+        Endpoint::new("auth", "POST", "clients/<clientId>/reset");
+    /// [`Auth::update_client`](super::Auth::update_client).
+    pub const UPDATE_CLIENT: Endpoint<types::CreateClientRequest, types::GetClientResponse> =
+        Endpoint::new("auth", "POST", "clients/<clientId>");
+    /// [`Auth::enable_client`](super::Auth::enable_client).
+    pub const ENABLE_CLIENT: Endpoint<(), types::GetClientResponse> =
+        Endpoint::new("auth", "POST", "clients/<clientId>/enable");
+    /// [`Auth::disable_client`](super::Auth::disable_client).
+    pub const DISABLE_CLIENT: Endpoint<(), types::GetClientResponse> =
+        Endpoint::new("auth", "POST", "clients/<clientId>/disable");
+    /// [`Auth::delete_client`](super::Auth::delete_client).
+    pub const DELETE_CLIENT: Endpoint<(), ()> =
+        Endpoint::new("auth", "DELETE", "clients/<clientId>");
+    /// [`Auth::list_roles`](super::Auth::list_roles).
+    pub const LIST_ROLES: Endpoint<(), types::GetAllRolesNoPagination> =
+        Endpoint::new("auth", "GET", "roles/");
+    /// [`Auth::list_roles2`](super::Auth::list_roles2).
+    pub const LIST_ROLES2: Endpoint<(), types::GetAllRolesResponse> =
+        Endpoint::new("auth", "GET", "roles2/");
+    /// [`Auth::list_role_ids`](super::Auth::list_role_ids).
+    pub const LIST_ROLE_IDS: Endpoint<(), types::GetRoleIdsResponse> =
+        Endpoint::new("auth", "GET", "roleids/");
+    /// [`Auth::role`](super::Auth::role).
+    pub const ROLE: Endpoint<(), types::GetRoleResponse> =
+        Endpoint::new("auth", "GET", "roles/<roleId>");
+    /// [`Auth::create_role`](super::Auth::create_role).
+    pub const CREATE_ROLE: Endpoint<types::CreateRoleRequest, types::GetRoleResponse> =
+        Endpoint::new("auth", "PUT", "roles/<roleId>");
+    /// [`Auth::update_role`](super::Auth::update_role).
+    pub const UPDATE_ROLE: Endpoint<types::CreateRoleRequest, types::GetRoleResponse> =
+        Endpoint::new("auth", "POST", "roles/<roleId>");
+    /// [`Auth::delete_role`](super::Auth::delete_role).
+    pub const DELETE_ROLE: Endpoint<(), ()> = Endpoint::new("auth", "DELETE", "roles/<roleId>");
+    /// [`Auth::expand_scopes`](super::Auth::expand_scopes).
+    pub const EXPAND_SCOPES: Endpoint<types::SetOfScopes, types::SetOfScopes> =
+        Endpoint::new("auth", "POST", "scopes/expand");
+    /// [`Auth::current_scopes`](super::Auth::current_scopes).
+    pub const CURRENT_SCOPES: Endpoint<(), types::SetOfScopes> =
+        Endpoint::new("auth", "GET", "scopes/current");
+    /// [`Auth::aws_s3_credentials`](super::Auth::aws_s3_credentials).
+    pub const AWS_S3_CREDENTIALS: Endpoint<(), types::AwsS3CredentialsResponse> =
+        Endpoint::new("auth", "GET", "aws/s3/<level>/<bucket>/<prefix>");
+    /// [`Auth::azure_accounts`](super::Auth::azure_accounts).
+    pub const AZURE_ACCOUNTS: Endpoint<(), types::AzureListAccountResponse> =
+        Endpoint::new("auth", "GET", "azure/accounts");
+    /// [`Auth::azure_tables`](super::Auth::azure_tables).
+    pub const AZURE_TABLES: Endpoint<(), types::AzureListTableResponse> =
+        Endpoint::new("auth", "GET", "azure/<account>/tables");
+    /// [`Auth::azure_table_sas`](super::Auth::azure_table_sas).
+    pub const AZURE_TABLE_SAS: Endpoint<(), types::AzureTableSharedAccessSignature> =
+        Endpoint::new("auth", "GET", "azure/<account>/table/<table>/<level>");
+    /// [`Auth::azure_containers`](super::Auth::azure_containers).
+    pub const AZURE_CONTAINERS: Endpoint<(), types::AzureListContainersResponse> =
+        Endpoint::new("auth", "GET", "azure/<account>/containers");
+    /// [`Auth::azure_container_sas`](super::Auth::azure_container_sas).
+    pub const AZURE_CONTAINER_SAS: Endpoint<(), types::AzureBlobSharedAccessSignature> =
+        Endpoint::new(
+            "auth",
+            "GET",
+            "azure/<account>/containers/<container>/<level>",
+        );
+    /// [`Auth::sentry_dsn`](super::Auth::sentry_dsn).
+    pub const SENTRY_DSN: Endpoint<(), types::SentryDsnResponse> =
+        Endpoint::new("auth", "GET", "sentry/<project>/dsn");
+    /// [`Auth::websocktunnel_token`](super::Auth::websocktunnel_token).
+    pub const WEBSOCKTUNNEL_TOKEN: Endpoint<(), types::WebsocktunnelTokenResponse> =
+        Endpoint::new("auth", "GET", "websocktunnel/<wstAudience>/<wstClient>");
+    /// [`Auth::gcp_credentials`](super::Auth::gcp_credentials).
+    pub const GCP_CREDENTIALS: Endpoint<(), types::GcpCredentialsResponse> = Endpoint::new(
+        "auth",
+        "GET",
+        "gcp/credentials/<projectId>/<serviceAccount>",
+    );
+    /// [`Auth::github_repo_token`](super::Auth::github_repo_token).
+    pub const GITHUB_REPO_TOKEN: Endpoint<
+        types::GithubRepositoryTokenRequest,
+        types::GithubTokenResponse,
+    > = Endpoint::new("auth", "POST", "github/<appName>/<owner>/repo-token");
+    /// [`Auth::authenticate_hawk`](super::Auth::authenticate_hawk).
+    pub const AUTHENTICATE_HAWK: Endpoint<
+        types::HawkSignatureAuthenticationRequest,
+        types::HawkSignatureAuthenticationResponse,
+    > = Endpoint::new("auth", "POST", "authenticate-hawk");
+    /// [`Auth::test_authenticate`](super::Auth::test_authenticate).
+    pub const TEST_AUTHENTICATE: Endpoint<
+        types::TestAuthenticateRequest,
+        types::TestAuthenticateResponse,
+    > = Endpoint::new("auth", "POST", "test-authenticate");
+    /// [`Auth::test_authenticate_get`](super::Auth::test_authenticate_get).
+    pub const TEST_AUTHENTICATE_GET: Endpoint<(), types::TestAuthenticateResponse> =
+        Endpoint::new("auth", "GET", "test-authenticate-get/");
+    /// [`Auth::heartbeat`](super::Auth::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("auth", "GET", "__heartbeat__");
+}

@@ -373,3 +373,49 @@ impl CancelBuildsQuery {
         self
     }
 }
+
+/// The methods of the GitHub Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Github::ping`](super::Github::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("github", "GET", "ping");
+    /// [`Github::lbheartbeat`](super::Github::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("github", "GET", "__lbheartbeat__");
+    /// [`Github::version`](super::Github::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("github", "GET", "__version__");
+    /// [`Github::builds`](super::Github::builds).
+    pub const BUILDS: Endpoint<(), types::BuildsResponse> =
+        Endpoint::new("github", "GET", "builds");
+    /// [`Github::cancel_builds`](super::Github::cancel_builds).
+    pub const CANCEL_BUILDS: Endpoint<(), types::BuildsResponse> =
+        Endpoint::new("github", "POST", "builds/<owner>/<repo>/cancel");
+    /// [`Github::badge`](super::Github::badge).
+    pub const BADGE: Endpoint<(), ()> = Endpoint::new(
+        "github",
+        "GET",
+        "repository/<owner>/<repo>/<branch>/badge.svg",
+    );
+    /// [`Github::repository`](super::Github::repository).
+    pub const REPOSITORY: Endpoint<(), types::RepositoryResponse> =
+        Endpoint::new("github", "GET", "repository/<owner>/<repo>");
+    /// [`Github::latest`](super::Github::latest).
+    pub const LATEST: Endpoint<(), ()> =
+        Endpoint::new("github", "GET", "repository/<owner>/<repo>/<branch>/latest");
+    /// [`Github::create_status`](super::Github::create_status).
+    pub const CREATE_STATUS: Endpoint<types::CreateStatusRequest, ()> =
+        Endpoint::new("github", "POST", "repository/<owner>/<repo>/statuses/<sha>");
+    /// [`Github::create_comment`](super::Github::create_comment).
+    pub const CREATE_COMMENT: Endpoint<types::CreateCommentRequest, ()> = Endpoint::new(
+        "github",
+        "POST",
+        "repository/<owner>/<repo>/issues/<number>/comments",
+    );
+    /// [`Github::render_taskcluster_yml`](super::Github::render_taskcluster_yml).
+    pub const RENDER_TASKCLUSTER_YML: Endpoint<
+        types::RenderTaskclusterYmlInput,
+        types::RenderTaskclusterYmlOutput,
+    > = Endpoint::new("github", "POST", "taskcluster-yml");
+    /// [`Github::heartbeat`](super::Github::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("github", "GET", "__heartbeat__");
+}

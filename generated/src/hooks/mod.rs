@@ -410,3 +410,59 @@ impl ListLastFiresQuery {
         self
     }
 }
+
+/// The methods of the Hooks Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Hooks::ping`](super::Hooks::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("hooks", "GET", "ping");
+    /// [`Hooks::lbheartbeat`](super::Hooks::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("hooks", "GET", "__lbheartbeat__");
+    /// [`Hooks::version`](super::Hooks::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("hooks", "GET", "__version__");
+    /// [`Hooks::list_hook_groups`](super::Hooks::list_hook_groups).
+    pub const LIST_HOOK_GROUPS: Endpoint<(), types::HookGroups> =
+        Endpoint::new("hooks", "GET", "hooks");
+    /// [`Hooks::list_hooks`](super::Hooks::list_hooks).
+    pub const LIST_HOOKS: Endpoint<(), types::HookList> =
+        Endpoint::new("hooks", "GET", "hooks/<hookGroupId>");
+    /// [`Hooks::hook`](super::Hooks::hook).
+    pub const HOOK: Endpoint<(), types::HookDefinition> =
+        Endpoint::new("hooks", "GET", "hooks/<hookGroupId>/<hookId>");
+    /// [`Hooks::get_hook_status`](super::Hooks::get_hook_status).
+    pub const GET_HOOK_STATUS: Endpoint<(), types::HookStatusResponse> =
+        Endpoint::new("hooks", "GET", "hooks/<hookGroupId>/<hookId>/status");
+    /// [`Hooks::create_hook`](super::Hooks::create_hook).
+    pub const CREATE_HOOK: Endpoint<types::HookCreationRequest, types::HookDefinition> =
+        Endpoint::new("hooks", "PUT", "hooks/<hookGroupId>/<hookId>");
+    /// [`Hooks::update_hook`](super::Hooks::update_hook).
+    pub const UPDATE_HOOK: Endpoint<types::HookCreationRequest, types::HookDefinition> =
+        Endpoint::new("hooks", "POST", "hooks/<hookGroupId>/<hookId>");
+    /// [`Hooks::remove_hook`](super::Hooks::remove_hook).
+    pub const REMOVE_HOOK: Endpoint<(), ()> =
+        Endpoint::new("hooks", "DELETE", "hooks/<hookGroupId>/<hookId>");
+    /// [`Hooks::trigger_hook`](super::Hooks::trigger_hook).
+    pub const TRIGGER_HOOK: Endpoint<types::TriggerHookRequest, types::TriggerHookResponse> =
+        Endpoint::new("hooks", "POST", "hooks/<hookGroupId>/<hookId>/trigger");
+    /// [`Hooks::get_trigger_token`](super::Hooks::get_trigger_token).
+    pub const GET_TRIGGER_TOKEN: Endpoint<(), types::TriggerTokenResponse> =
+        Endpoint::new("hooks", "GET", "hooks/<hookGroupId>/<hookId>/token");
+    /// [`Hooks::reset_trigger_token`](super::Hooks::reset_trigger_token).
+    pub const RESET_TRIGGER_TOKEN: Endpoint<(), types::TriggerTokenResponse> =
+        Endpoint::new("hooks", "POST", "hooks/<hookGroupId>/<hookId>/token");
+    /// [`Hooks::trigger_hook_with_token`](super::Hooks::trigger_hook_with_token).
+    pub const TRIGGER_HOOK_WITH_TOKEN: Endpoint<
+        types::TriggerHookRequest,
+        types::TriggerHookResponse,
+    > = Endpoint::new(
+        "hooks",
+        "POST",
+        "hooks/<hookGroupId>/<hookId>/trigger/<token>",
+    );
+    /// [`Hooks::list_last_fires`](super::Hooks::list_last_fires).
+    pub const LIST_LAST_FIRES: Endpoint<(), types::LastFiresList> =
+        Endpoint::new("hooks", "GET", "hooks/<hookGroupId>/<hookId>/last-fires");
+    /// [`Hooks::heartbeat`](super::Hooks::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("hooks", "GET", "__heartbeat__");
+}

@@ -384,3 +384,39 @@ impl ListTasksQuery {
         self
     }
 }
+
+/// The methods of the Index Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Index::ping`](super::Index::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("index", "GET", "ping");
+    /// [`Index::lbheartbeat`](super::Index::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("index", "GET", "__lbheartbeat__");
+    /// [`Index::version`](super::Index::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("index", "GET", "__version__");
+    /// [`Index::find_task`](super::Index::find_task).
+    pub const FIND_TASK: Endpoint<(), types::IndexedTaskResponse> =
+        Endpoint::new("index", "GET", "task/<indexPath>");
+    /// [`Index::find_tasks_at_index`](super::Index::find_tasks_at_index).
+    pub const FIND_TASKS_AT_INDEX: Endpoint<
+        types::ListTasksAtIndexRequest,
+        types::ListTasksResponse,
+    > = Endpoint::new("index", "POST", "tasks/indexes");
+    /// [`Index::list_namespaces`](super::Index::list_namespaces).
+    pub const LIST_NAMESPACES: Endpoint<(), types::ListNamespacesResponse> =
+        Endpoint::new("index", "GET", "namespaces/<namespace>");
+    /// [`Index::list_tasks`](super::Index::list_tasks).
+    pub const LIST_TASKS: Endpoint<(), types::ListTasksResponse> =
+        Endpoint::new("index", "GET", "tasks/<namespace>");
+    /// [`Index::insert_task`](super::Index::insert_task).
+    pub const INSERT_TASK: Endpoint<types::InsertTaskRequest, types::IndexedTaskResponse> =
+        Endpoint::new("index", "PUT", "task/<namespace>");
+    /// [`Index::delete_task`](super::Index::delete_task).
+    pub const DELETE_TASK: Endpoint<(), ()> = Endpoint::new("index", "DELETE", "task/<namespace>");
+    /// [`Index::find_artifact_from_task`](super::Index::find_artifact_from_task).
+    pub const FIND_ARTIFACT_FROM_TASK: Endpoint<(), ()> =
+        Endpoint::new("index", "GET", "task/<indexPath>/artifacts/<name>");
+    /// [`Index::heartbeat`](super::Index::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("index", "GET", "__heartbeat__");
+}

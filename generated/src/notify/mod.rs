@@ -273,3 +273,38 @@ impl ListDenylistQuery {
         self
     }
 }
+
+/// The methods of the Notification Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Notify::ping`](super::Notify::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("notify", "GET", "ping");
+    /// [`Notify::lbheartbeat`](super::Notify::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("notify", "GET", "__lbheartbeat__");
+    /// [`Notify::version`](super::Notify::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("notify", "GET", "__version__");
+    /// [`Notify::email`](super::Notify::email).
+    pub const EMAIL: Endpoint<types::SendEmailRequest, ()> =
+        Endpoint::new("notify", "POST", "email");
+    /// [`Notify::pulse`](super::Notify::pulse).
+    pub const PULSE: Endpoint<types::PostPulseMessageRequest, ()> =
+        Endpoint::new("notify", "POST", "pulse");
+    /// [`Notify::matrix`](super::Notify::matrix).
+    pub const MATRIX: Endpoint<types::SendMatrixNoticeRequest, ()> =
+        Endpoint::new("notify", "POST", "matrix");
+    /// [`Notify::slack`](super::Notify::slack).
+    pub const SLACK: Endpoint<types::SendSlackMessage, ()> =
+        Endpoint::new("notify", "POST", "slack");
+    /// [`Notify::add_denylist_address`](super::Notify::add_denylist_address).
+    pub const ADD_DENYLIST_ADDRESS: Endpoint<types::NotificationTypeAndAddress, ()> =
+        Endpoint::new("notify", "POST", "denylist/add");
+    /// [`Notify::delete_denylist_address`](super::Notify::delete_denylist_address).
+    pub const DELETE_DENYLIST_ADDRESS: Endpoint<types::NotificationTypeAndAddress, ()> =
+        Endpoint::new("notify", "DELETE", "denylist/delete");
+    /// [`Notify::list_denylist`](super::Notify::list_denylist).
+    pub const LIST_DENYLIST: Endpoint<(), types::ListOfNotificationAdresses> =
+        Endpoint::new("notify", "GET", "denylist/list");
+    /// [`Notify::heartbeat`](super::Notify::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("notify", "GET", "__heartbeat__");
+}

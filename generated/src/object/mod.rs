@@ -195,3 +195,33 @@ impl Object {
             .call_empty()
     }
 }
+
+/// The methods of the Object Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Object::ping`](super::Object::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("object", "GET", "ping");
+    /// [`Object::lbheartbeat`](super::Object::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("object", "GET", "__lbheartbeat__");
+    /// [`Object::version`](super::Object::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("object", "GET", "__version__");
+    /// [`Object::create_upload`](super::Object::create_upload).
+    pub const CREATE_UPLOAD: Endpoint<types::CreateUploadRequest, types::CreateUploadResponse> =
+        Endpoint::new("object", "PUT", "upload/<name>");
+    /// [`Object::finish_upload`](super::Object::finish_upload).
+    pub const FINISH_UPLOAD: Endpoint<types::FinishUploadRequest, ()> =
+        Endpoint::new("object", "POST", "finish-upload/<name>");
+    /// [`Object::start_download`](super::Object::start_download).
+    pub const START_DOWNLOAD: Endpoint<
+        types::DownloadObjectRequest,
+        types::DownloadObjectResponse,
+    > = Endpoint::new("object", "PUT", "start-download/<name>");
+    /// [`Object::object`](super::Object::object).
+    pub const OBJECT: Endpoint<(), types::ObjectMetadata> =
+        Endpoint::new("object", "GET", "metadata/<name>");
+    /// [`Object::download`](super::Object::download).
+    pub const DOWNLOAD: Endpoint<(), ()> = Endpoint::new("object", "GET", "download/<name>");
+    /// [`Object::heartbeat`](super::Object::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("object", "GET", "__heartbeat__");
+}

@@ -207,3 +207,27 @@ impl PurgeRequestsQuery {
         self
     }
 }
+
+/// The methods of the Purge Cache Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`PurgeCache::ping`](super::PurgeCache::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("purge-cache", "GET", "ping");
+    /// [`PurgeCache::lbheartbeat`](super::PurgeCache::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> =
+        Endpoint::new("purge-cache", "GET", "__lbheartbeat__");
+    /// [`PurgeCache::version`](super::PurgeCache::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("purge-cache", "GET", "__version__");
+    /// [`PurgeCache::purge_cache`](super::PurgeCache::purge_cache).
+    pub const PURGE_CACHE: Endpoint<types::PurgeCacheRequest, ()> =
+        Endpoint::new("purge-cache", "POST", "purge-cache/<workerPoolId>");
+    /// [`PurgeCache::all_purge_requests`](super::PurgeCache::all_purge_requests).
+    pub const ALL_PURGE_REQUESTS: Endpoint<(), types::OpenAllPurgeRequestsList> =
+        Endpoint::new("purge-cache", "GET", "purge-cache/list");
+    /// [`PurgeCache::purge_requests`](super::PurgeCache::purge_requests).
+    pub const PURGE_REQUESTS: Endpoint<(), types::OpenPurgeRequestList> =
+        Endpoint::new("purge-cache", "GET", "purge-cache/<workerPoolId>");
+    /// [`PurgeCache::heartbeat`](super::PurgeCache::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("purge-cache", "GET", "__heartbeat__");
+}

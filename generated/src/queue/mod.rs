@@ -2196,3 +2196,197 @@ impl ListWorkersQuery {
         self
     }
 }
+
+/// The methods of the Queue Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Queue::ping`](super::Queue::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("queue", "GET", "ping");
+    /// [`Queue::lbheartbeat`](super::Queue::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("queue", "GET", "__lbheartbeat__");
+    /// [`Queue::version`](super::Queue::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("queue", "GET", "__version__");
+    /// [`Queue::task`](super::Queue::task).
+    pub const TASK: Endpoint<(), types::Task> = Endpoint::new("queue", "GET", "task/<taskId>");
+    /// [`Queue::tasks`](super::Queue::tasks).
+    pub const TASKS: Endpoint<types::TaskDefinitionsResponse, types::TasksResponse> =
+        Endpoint::new("queue", "POST", "tasks");
+    /// [`Queue::statuses`](super::Queue::statuses).
+    pub const STATUSES: Endpoint<types::TaskDefinitionsResponse, types::TasksStatusesResponse> =
+        Endpoint::new("queue", "POST", "tasks/status");
+    /// [`Queue::status`](super::Queue::status).
+    pub const STATUS: Endpoint<(), types::TaskStatusResponse> =
+        Endpoint::new("queue", "GET", "task/<taskId>/status");
+    /// [`Queue::list_task_group`](super::Queue::list_task_group).
+    pub const LIST_TASK_GROUP: Endpoint<(), types::ListTaskGroupResponse> =
+        Endpoint::new("queue", "GET", "task-group/<taskGroupId>/list");
+    /// [`Queue::cancel_task_group`](super::Queue::cancel_task_group).
+    pub const CANCEL_TASK_GROUP: Endpoint<(), types::CancelTaskGroupResponse> =
+        Endpoint::new("queue", "POST", "task-group/<taskGroupId>/cancel");
+    /// [`Queue::get_task_group`](super::Queue::get_task_group).
+    pub const GET_TASK_GROUP: Endpoint<(), types::TaskGroupDefinitionResponse> =
+        Endpoint::new("queue", "GET", "task-group/<taskGroupId>");
+    /// [`Queue::seal_task_group`](super::Queue::seal_task_group).
+    pub const SEAL_TASK_GROUP: Endpoint<(), types::TaskGroupDefinitionResponse> =
+        Endpoint::new("queue", "POST", "task-group/<taskGroupId>/seal");
+    /// [`Queue::list_dependent_tasks`](super::Queue::list_dependent_tasks).
+    pub const LIST_DEPENDENT_TASKS: Endpoint<(), types::ListDependentTasksResponse> =
+        Endpoint::new("queue", "GET", "task/<taskId>/dependents");
+    /// [`Queue::create_task`](super::Queue::create_task).
+    pub const CREATE_TASK: Endpoint<types::TaskDefinitionRequest, types::TaskStatusResponse> =
+        Endpoint::new("queue", "PUT", "task/<taskId>");
+    /// [`Queue::schedule_task`](super::Queue::schedule_task).
+    pub const SCHEDULE_TASK: Endpoint<(), types::TaskStatusResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/schedule");
+    /// [`Queue::rerun_task`](super::Queue::rerun_task).
+    pub const RERUN_TASK: Endpoint<(), types::TaskStatusResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/rerun");
+    /// [`Queue::cancel_task`](super::Queue::cancel_task).
+    pub const CANCEL_TASK: Endpoint<(), types::TaskStatusResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/cancel");
+    /// [`Queue::change_task_priority`](super::Queue::change_task_priority).
+    pub const CHANGE_TASK_PRIORITY: Endpoint<
+        types::ChangeTaskPriorityRequest,
+        types::TaskStatusResponse,
+    > = Endpoint::new("queue", "POST", "task/<taskId>/priority");
+    /// [`Queue::change_task_group_priority`](super::Queue::change_task_group_priority).
+    pub const CHANGE_TASK_GROUP_PRIORITY: Endpoint<
+        types::ChangeTaskPriorityRequest,
+        types::TaskGroupPriorityChangeResponse,
+    > = Endpoint::new("queue", "POST", "task-group/<taskGroupId>/priority");
+    /// [`Queue::claim_work`](super::Queue::claim_work).
+    pub const CLAIM_WORK: Endpoint<types::ClaimWorkRequest, types::ClaimWorkResponse> =
+        Endpoint::new("queue", "POST", "claim-work/<taskQueueId>");
+    /// [`Queue::claim_task`](super::Queue::claim_task).
+    pub const CLAIM_TASK: Endpoint<types::TaskClaimRequest, types::TaskClaimResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/runs/<runId>/claim");
+    /// [`Queue::reclaim_task`](super::Queue::reclaim_task).
+    pub const RECLAIM_TASK: Endpoint<(), types::TaskReclaimResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/runs/<runId>/reclaim");
+    /// [`Queue::report_completed`](super::Queue::report_completed).
+    pub const REPORT_COMPLETED: Endpoint<(), types::TaskStatusResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/runs/<runId>/completed");
+    /// [`Queue::report_failed`](super::Queue::report_failed).
+    pub const REPORT_FAILED: Endpoint<(), types::TaskStatusResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/runs/<runId>/failed");
+    /// [`Queue::report_exception`](super::Queue::report_exception).
+    pub const REPORT_EXCEPTION: Endpoint<types::TaskExceptionRequest, types::TaskStatusResponse> =
+        Endpoint::new("queue", "POST", "task/<taskId>/runs/<runId>/exception");
+    /// [`Queue::create_artifact`](super::Queue::create_artifact).
+    pub const CREATE_ARTIFACT: Endpoint<types::PostArtifactRequest, types::PostArtifactResponse> =
+        Endpoint::new(
+            "queue",
+            "POST",
+            "task/<taskId>/runs/<runId>/artifacts/<name>",
+        );
+    /// [`Queue::finish_artifact`](super::Queue::finish_artifact).
+    pub const FINISH_ARTIFACT: Endpoint<types::FinishArtifactRequest, ()> = Endpoint::new(
+        "queue",
+        "PUT",
+        "task/<taskId>/runs/<runId>/artifacts/<name>",
+    );
+    /// [`Queue::get_artifact`](super::Queue::get_artifact).
+    pub const GET_ARTIFACT: Endpoint<(), types::GetArtifactResponse> = Endpoint::new(
+        "queue",
+        "GET",
+        "task/<taskId>/runs/<runId>/artifacts/<name>",
+    );
+    /// [`Queue::get_latest_artifact`](super::Queue::get_latest_artifact).
+    pub const GET_LATEST_ARTIFACT: Endpoint<(), types::GetArtifactResponse> =
+        Endpoint::new("queue", "GET", "task/<taskId>/artifacts/<name>");
+    /// [`Queue::list_artifacts`](super::Queue::list_artifacts).
+    pub const LIST_ARTIFACTS: Endpoint<(), types::ListArtifactsResponse> =
+        Endpoint::new("queue", "GET", "task/<taskId>/runs/<runId>/artifacts");
+    /// [`Queue::list_latest_artifacts`](super::Queue::list_latest_artifacts).
+    pub const LIST_LATEST_ARTIFACTS: Endpoint<(), types::ListArtifactsResponse> =
+        Endpoint::new("queue", "GET", "task/<taskId>/artifacts");
+    /// [`Queue::artifact_info`](super::Queue::artifact_info).
+    pub const ARTIFACT_INFO: Endpoint<(), types::Artifact> = Endpoint::new(
+        "queue",
+        "GET",
+        "task/<taskId>/runs/<runId>/artifact-info/<name>",
+    );
+    /// [`Queue::latest_artifact_info`](super::Queue::latest_artifact_info).
+    pub const LATEST_ARTIFACT_INFO: Endpoint<(), types::Artifact> =
+        Endpoint::new("queue", "GET", "task/<taskId>/artifact-info/<name>");
+    /// [`Queue::artifact`](super::Queue::artifact).
+    pub const ARTIFACT: Endpoint<(), types::GetArtifactContentResponse> = Endpoint::new(
+        "queue",
+        "GET",
+        "task/<taskId>/runs/<runId>/artifact-content/<name>",
+    );
+    /// [`Queue::latest_artifact`](super::Queue::latest_artifact).
+    pub const LATEST_ARTIFACT: Endpoint<(), types::GetArtifactContentResponse> =
+        Endpoint::new("queue", "GET", "task/<taskId>/artifact-content/<name>");
+    /// [`Queue::list_provisioners`](super::Queue::list_provisioners).
+    pub const LIST_PROVISIONERS: Endpoint<(), types::ListProvisionersResponse> =
+        Endpoint::new("queue", "GET", "provisioners");
+    /// [`Queue::get_provisioner`](super::Queue::get_provisioner).
+    pub const GET_PROVISIONER: Endpoint<(), types::ProvisionerResponse> =
+        Endpoint::new("queue", "GET", "provisioners/<provisionerId>");
+    /// [`Queue::declare_provisioner`](super::Queue::declare_provisioner).
+    pub const DECLARE_PROVISIONER: Endpoint<types::ProvisionerRequest, types::ProvisionerResponse> =
+        Endpoint::new("queue", "PUT", "provisioners/<provisionerId>");
+    /// [`Queue::pending_tasks`](super::Queue::pending_tasks).
+    pub const PENDING_TASKS: Endpoint<(), types::CountPendingTasksResponse> =
+        Endpoint::new("queue", "GET", "pending/<taskQueueId>");
+    /// [`Queue::task_queue_counts`](super::Queue::task_queue_counts).
+    pub const TASK_QUEUE_COUNTS: Endpoint<(), types::CountPendingAndClaimedTasksResponse> =
+        Endpoint::new("queue", "GET", "task-queues/<taskQueueId>/counts");
+    /// [`Queue::list_pending_tasks`](super::Queue::list_pending_tasks).
+    pub const LIST_PENDING_TASKS: Endpoint<(), types::ListPendingTasksResponse> =
+        Endpoint::new("queue", "GET", "task-queues/<taskQueueId>/pending");
+    /// [`Queue::list_claimed_tasks`](super::Queue::list_claimed_tasks).
+    pub const LIST_CLAIMED_TASKS: Endpoint<(), types::ListClaimedTasksResponse> =
+        Endpoint::new("queue", "GET", "task-queues/<taskQueueId>/claimed");
+    /// [`Queue::list_worker_types`](super::Queue::list_worker_types).
+    pub const LIST_WORKER_TYPES: Endpoint<(), types::ListWorkerTypesResponse> =
+        Endpoint::new("queue", "GET", "provisioners/<provisionerId>/worker-types");
+    /// [`Queue::get_worker_type`](super::Queue::get_worker_type).
+    pub const GET_WORKER_TYPE: Endpoint<(), types::WorkerTypeResponse> = Endpoint::new(
+        "queue",
+        "GET",
+        "provisioners/<provisionerId>/worker-types/<workerType>",
+    );
+    /// [`Queue::declare_worker_type`](super::Queue::declare_worker_type).
+    pub const DECLARE_WORKER_TYPE: Endpoint<types::WorkerTypeRequest, types::WorkerTypeResponse> =
+        Endpoint::new(
+            "queue",
+            "PUT",
+            "provisioners/<provisionerId>/worker-types/<workerType>",
+        );
+    /// [`Queue::list_task_queues`](super::Queue::list_task_queues).
+    pub const LIST_TASK_QUEUES: Endpoint<(), types::ListTaskQueuesResponse> =
+        Endpoint::new("queue", "GET", "task-queues");
+    /// [`Queue::get_task_queue`](super::Queue::get_task_queue).
+    pub const GET_TASK_QUEUE: Endpoint<(), types::TaskQueueResponse> =
+        Endpoint::new("queue", "GET", "task-queues/<taskQueueId>");
+    /// [`Queue::list_workers`](super::Queue::list_workers).
+    pub const LIST_WORKERS: Endpoint<(), types::ListWorkersResponse> = Endpoint::new(
+        "queue",
+        "GET",
+        "provisioners/<provisionerId>/worker-types/<workerType>/workers",
+    );
+    /// [`Queue::get_worker`](super::Queue::get_worker).
+    pub const GET_WORKER: Endpoint<(), types::WorkerResponse> = Endpoint::new(
+        "queue",
+        "GET",
+        "provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>",
+    );
+    /// [`Queue::quarantine_worker`](super::Queue::quarantine_worker).
+    pub const QUARANTINE_WORKER: Endpoint<types::QuarantineWorkerRequest, types::WorkerResponse> =
+        Endpoint::new(
+            "queue",
+            "PUT",
+            "provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>",
+        );
+    /// [`Queue::declare_worker`](super::Queue::declare_worker).
+    pub const DECLARE_WORKER: Endpoint<types::WorkerRequest, types::WorkerResponse> = Endpoint::new(
+        "queue",
+        "PUT",
+        "provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>",
+    );
+    /// [`Queue::heartbeat`](super::Queue::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("queue", "GET", "__heartbeat__");
+}

@@ -186,3 +186,25 @@ impl ListQuery {
         self
     }
 }
+
+/// The methods of the Secrets Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`Secrets::ping`](super::Secrets::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("secrets", "GET", "ping");
+    /// [`Secrets::lbheartbeat`](super::Secrets::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("secrets", "GET", "__lbheartbeat__");
+    /// [`Secrets::version`](super::Secrets::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("secrets", "GET", "__version__");
+    /// [`Secrets::set`](super::Secrets::set).
+    pub const SET: Endpoint<types::Secret, ()> = Endpoint::new("secrets", "PUT", "secret/<name>");
+    /// [`Secrets::remove`](super::Secrets::remove).
+    pub const REMOVE: Endpoint<(), ()> = Endpoint::new("secrets", "DELETE", "secret/<name>");
+    /// [`Secrets::get`](super::Secrets::get).
+    pub const GET: Endpoint<(), types::Secret> = Endpoint::new("secrets", "GET", "secret/<name>");
+    /// [`Secrets::list`](super::Secrets::list).
+    pub const LIST: Endpoint<(), types::SecretsList> = Endpoint::new("secrets", "GET", "secrets");
+    /// [`Secrets::heartbeat`](super::Secrets::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("secrets", "GET", "__heartbeat__");
+}

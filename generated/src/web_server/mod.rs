@@ -96,3 +96,22 @@ impl WebServer {
             .call_empty()
     }
 }
+
+/// The methods of the Web Server Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use tc_runtime::fake::Endpoint;
+    /// [`WebServer::ping`](super::WebServer::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "ping");
+    /// [`WebServer::lbheartbeat`](super::WebServer::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "__lbheartbeat__");
+    /// [`WebServer::version`](super::WebServer::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "__version__");
+    /// [`WebServer::task_group_profile`](super::WebServer::task_group_profile).
+    pub const TASK_GROUP_PROFILE: Endpoint<(), ()> =
+        Endpoint::new("web-server", "GET", "task-group/<taskGroupId>/profile");
+    /// [`WebServer::task_profile`](super::WebServer::task_profile).
+    pub const TASK_PROFILE: Endpoint<(), ()> =
+        Endpoint::new("web-server", "GET", "task/<taskId>/profile");
+    /// [`WebServer::heartbeat`](super::WebServer::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "__heartbeat__");
+}

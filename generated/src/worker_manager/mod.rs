@@ -1166,3 +1166,135 @@ impl ListWorkersQuery {
         self
     }
 }
+
+/// The methods of the Worker Manager Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use tc_runtime::fake::Endpoint;
+    /// [`WorkerManager::ping`](super::WorkerManager::ping).
+    pub const PING: Endpoint<(), ()> = Endpoint::new("worker-manager", "GET", "ping");
+    /// [`WorkerManager::lbheartbeat`](super::WorkerManager::lbheartbeat).
+    pub const LBHEARTBEAT: Endpoint<(), ()> =
+        Endpoint::new("worker-manager", "GET", "__lbheartbeat__");
+    /// [`WorkerManager::version`](super::WorkerManager::version).
+    pub const VERSION: Endpoint<(), ()> = Endpoint::new("worker-manager", "GET", "__version__");
+    /// [`WorkerManager::list_providers`](super::WorkerManager::list_providers).
+    pub const LIST_PROVIDERS: Endpoint<(), types::ProviderList> =
+        Endpoint::new("worker-manager", "GET", "providers");
+    /// [`WorkerManager::create_worker_pool`](super::WorkerManager::create_worker_pool).
+    pub const CREATE_WORKER_POOL: Endpoint<
+        types::CreateWorkerPoolRequest,
+        types::WorkerPoolFullDefinition,
+    > = Endpoint::new("worker-manager", "PUT", "worker-pool/<workerPoolId>");
+    /// [`WorkerManager::update_worker_pool`](super::WorkerManager::update_worker_pool).
+    pub const UPDATE_WORKER_POOL: Endpoint<
+        types::UpdateWorkerPoolRequest,
+        types::WorkerPoolFullDefinition,
+    > = Endpoint::new("worker-manager", "POST", "worker-pool/<workerPoolId>");
+    /// [`WorkerManager::delete_worker_pool`](super::WorkerManager::delete_worker_pool).
+    pub const DELETE_WORKER_POOL: Endpoint<(), types::WorkerPoolFullDefinition> =
+        Endpoint::new("worker-manager", "DELETE", "worker-pool/<workerPoolId>");
+    /// [`WorkerManager::list_worker_pool_launch_configs`](super::WorkerManager::list_worker_pool_launch_configs).
+    pub const LIST_WORKER_POOL_LAUNCH_CONFIGS: Endpoint<(), types::WorkerPoolLaunchConfigList> =
+        Endpoint::new(
+            "worker-manager",
+            "GET",
+            "worker-pool/<workerPoolId>/launch-configs",
+        );
+    /// [`WorkerManager::worker_pool_stats`](super::WorkerManager::worker_pool_stats).
+    pub const WORKER_POOL_STATS: Endpoint<(), types::WorkerPoolStatistics> =
+        Endpoint::new("worker-manager", "GET", "worker-pool/<workerPoolId>/stats");
+    /// [`WorkerManager::worker_pool`](super::WorkerManager::worker_pool).
+    pub const WORKER_POOL: Endpoint<(), types::WorkerPoolFullDefinition> =
+        Endpoint::new("worker-manager", "GET", "worker-pool/<workerPoolId>");
+    /// [`WorkerManager::list_worker_pools`](super::WorkerManager::list_worker_pools).
+    pub const LIST_WORKER_POOLS: Endpoint<(), types::WorkerPoolList> =
+        Endpoint::new("worker-manager", "GET", "worker-pools");
+    /// [`WorkerManager::list_worker_pools_stats`](super::WorkerManager::list_worker_pools_stats).
+    pub const LIST_WORKER_POOLS_STATS: Endpoint<(), types::WorkerPoolListStats> =
+        Endpoint::new("worker-manager", "GET", "worker-pools/stats");
+    /// [`WorkerManager::report_worker_error`](super::WorkerManager::report_worker_error).
+    pub const REPORT_WORKER_ERROR: Endpoint<types::WorkerErrorReport, types::WorkerPoolError> =
+        Endpoint::new(
+            "worker-manager",
+            "POST",
+            "worker-pool-errors/<workerPoolId>",
+        );
+    /// [`WorkerManager::worker_pool_error_stats`](super::WorkerManager::worker_pool_error_stats).
+    pub const WORKER_POOL_ERROR_STATS: Endpoint<(), types::WorkerPoolErrorStats> =
+        Endpoint::new("worker-manager", "GET", "worker-pool-errors/stats");
+    /// [`WorkerManager::list_worker_pool_errors`](super::WorkerManager::list_worker_pool_errors).
+    pub const LIST_WORKER_POOL_ERRORS: Endpoint<(), types::WorkerPoolErrorList> =
+        Endpoint::new("worker-manager", "GET", "worker-pool-errors/<workerPoolId>");
+    /// [`WorkerManager::list_workers_for_worker_group`](super::WorkerManager::list_workers_for_worker_group).
+    pub const LIST_WORKERS_FOR_WORKER_GROUP: Endpoint<(), types::WorkerListInAGivenWorkerPool> =
+        Endpoint::new(
+            "worker-manager",
+            "GET",
+            "workers/<workerPoolId>/<workerGroup>",
+        );
+    /// [`WorkerManager::worker`](super::WorkerManager::worker).
+    pub const WORKER: Endpoint<(), types::WorkerFullDefinition> = Endpoint::new(
+        "worker-manager",
+        "GET",
+        "workers/<workerPoolId>/<workerGroup>/<workerId>",
+    );
+    /// [`WorkerManager::create_worker`](super::WorkerManager::create_worker).
+    pub const CREATE_WORKER: Endpoint<
+        types::WorkerCreationUpdateRequest,
+        types::WorkerFullDefinition,
+    > = Endpoint::new(
+        "worker-manager",
+        "PUT",
+        "workers/<workerPoolId>/<workerGroup>/<workerId>",
+    );
+    /// [`WorkerManager::update_worker`](super::WorkerManager::update_worker).
+    pub const UPDATE_WORKER: Endpoint<
+        types::WorkerCreationUpdateRequest,
+        types::WorkerFullDefinition,
+    > = Endpoint::new(
+        "worker-manager",
+        "POST",
+        "workers/<workerPoolId>/<workerGroup>/<workerId>",
+    );
+    /// [`WorkerManager::remove_worker`](super::WorkerManager::remove_worker).
+    pub const REMOVE_WORKER: Endpoint<(), ()> = Endpoint::new(
+        "worker-manager",
+        "DELETE",
+        "workers/<workerPoolId>/<workerGroup>/<workerId>",
+    );
+    /// [`WorkerManager::should_worker_terminate`](super::WorkerManager::should_worker_terminate).
+    pub const SHOULD_WORKER_TERMINATE: Endpoint<(), types::ShouldWorkerTerminateResponse> =
+        Endpoint::new(
+            "worker-manager",
+            "GET",
+            "workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate",
+        );
+    /// [`WorkerManager::list_workers_for_worker_pool`](super::WorkerManager::list_workers_for_worker_pool).
+    pub const LIST_WORKERS_FOR_WORKER_POOL: Endpoint<(), types::WorkerListInAGivenWorkerPool> =
+        Endpoint::new("worker-manager", "GET", "workers/<workerPoolId>");
+    /// [`WorkerManager::register_worker`](super::WorkerManager::register_worker).
+    pub const REGISTER_WORKER: Endpoint<
+        types::RegisterWorkerRequest,
+        types::RegisterWorkerResponse,
+    > = Endpoint::new("worker-manager", "POST", "worker/register");
+    /// [`WorkerManager::reregister_worker`](super::WorkerManager::reregister_worker).
+    pub const REREGISTER_WORKER: Endpoint<
+        types::ReregisterWorkerRequest,
+        types::ReregisterWorkerResponse,
+    > = Endpoint::new("worker-manager", "POST", "worker/reregister");
+    /// [`WorkerManager::list_workers`](super::WorkerManager::list_workers).
+    pub const LIST_WORKERS: Endpoint<(), types::ListWorkersResponse> = Endpoint::new(
+        "worker-manager",
+        "GET",
+        "provisioners/<provisionerId>/worker-types/<workerType>/workers",
+    );
+    /// [`WorkerManager::get_worker`](super::WorkerManager::get_worker).
+    pub const GET_WORKER: Endpoint<(), types::WorkerResponse> = Endpoint::new(
+        "worker-manager",
+        "GET",
+        "provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>",
+    );
+    /// [`WorkerManager::heartbeat`](super::WorkerManager::heartbeat).
+    pub const HEARTBEAT: Endpoint<(), ()> = Endpoint::new("worker-manager", "GET", "__heartbeat__");
+}

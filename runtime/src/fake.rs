@@ -1,0 +1,314 @@
+//! A fake Taskcluster in process, for unit tests of code that calls the client: no network, no
+//! HTTP to write. A test answers the methods it expects with typed values; the client under test
+//! is the real one, built from [`Fake::config`], so its calls go through the same serialization
+//! and error handling as against a deployment.
+//!
+//! ```
+//! # async fn demo() -> tc_runtime::Result<()> {
+//! use tc_runtime::fake::{Endpoint, Fake, FakeError};
+//! use tc_runtime::{Client, Method};
+//!
+//! // Generated clients have these for every method: `tc_client::queue::endpoints::TASK`.
+//! const STATUS: Endpoint<(), serde_json::Value> = Endpoint::new("queue", "GET", "task/<taskId>/status");
+//!
+//! let fake = Fake::new();
+//! fake.on(STATUS, |call| match call.arg("taskId") {
+//!     "known" => Ok(serde_json::json!({"status": {"state": "completed"}})),
+//!     _ => Err(FakeError::new(404, "ResourceNotFound", "no such task")),
+//! });
+//! let queue = Client::new(&fake.config(), "queue", "v1");
+//! let status: serde_json::Value = queue.request(Method::GET, "task/known/status".into()).send().await?;
+//! assert_eq!(status["status"]["state"], "completed");
+//! assert_eq!(fake.calls().len(), 1);
+//! # Ok(()) }
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(demo()).unwrap();
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ClientConfig;
+
+/// One method of one service: its HTTP method and route (`task/<taskId>`, relative to the
+/// service's base URL), with the types of its request body `I` and answer `O` (`()` for none).
+pub struct Endpoint<I, O> {
+    service: &'static str,
+    method: &'static str,
+    route: &'static str,
+    _types: PhantomData<fn(I) -> O>,
+}
+
+impl<I, O> Endpoint<I, O> {
+    /// The endpoint `method route` of `service` (`"queue"`, `"GET"`, `"task/<taskId>"`).
+    pub const fn new(service: &'static str, method: &'static str, route: &'static str) -> Self {
+        Endpoint {
+            service,
+            method,
+            route,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<I, O> Clone for Endpoint<I, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I, O> Copy for Endpoint<I, O> {}
+
+impl<I, O> fmt::Debug for Endpoint<I, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.service, self.method, self.route)
+    }
+}
+
+/// A call the fake received, typed: its route parameters, query and body.
+#[derive(Debug)]
+pub struct FakeRequest<I> {
+    args: BTreeMap<String, String>,
+    query: Vec<(String, String)>,
+    /// The request body as the method's input type (`()` for methods without one).
+    pub body: I,
+}
+
+impl<I> FakeRequest<I> {
+    /// The route parameter `name` (decoded), or `""` if the route has none of that name.
+    pub fn arg(&self, name: &str) -> &str {
+        self.args.get(name).map_or("", String::as_str)
+    }
+
+    /// The query parameter `name` (decoded), if sent.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An error answer: what a deployment would send (status, Taskcluster's error code, message).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl FakeError {
+    pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
+        FakeError {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A call the fake received, as recorded: for tests that check what their code sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FakeCall {
+    /// `"queue"`.
+    pub service: String,
+    /// `"PUT"`.
+    pub method: String,
+    /// Relative to the service's base URL, as sent (`task/abc`).
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// The JSON body, if any.
+    pub body: Option<serde_json::Value>,
+}
+
+type Answer = dyn Fn(&Incoming<'_>) -> Result<Vec<u8>, FakeError> + Send + Sync;
+
+struct Route {
+    service: &'static str,
+    method: &'static str,
+    route: &'static str,
+    answer: Box<Answer>,
+}
+
+/// What the runtime hands the fake for one request.
+pub(crate) struct Incoming<'a> {
+    pub(crate) service: &'a str,
+    pub(crate) method: &'a str,
+    /// Path relative to the service base, and query string (with its `?`).
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a str,
+    pub(crate) body: Option<&'a [u8]>,
+}
+
+/// A fake deployment: cheap to clone, clones share their answers and record.
+#[derive(Clone, Default)]
+pub struct Fake {
+    inner: Arc<FakeInner>,
+}
+
+#[derive(Default)]
+struct FakeInner {
+    routes: Mutex<Vec<Route>>,
+    calls: Mutex<Vec<FakeCall>>,
+}
+
+impl fmt::Debug for Fake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let routes = self.inner.routes.lock().map_or(0, |r| r.len());
+        f.debug_struct("Fake").field("answers", &routes).finish()
+    }
+}
+
+impl Fake {
+    /// A fake that answers nothing yet: every call is a 404 until answered with [`Fake::on`].
+    pub fn new() -> Fake {
+        Fake::default()
+    }
+
+    /// A client configuration whose calls this fake answers (its root URL is never contacted).
+    pub fn config(&self) -> ClientConfig {
+        ClientConfig::new("https://taskcluster.fake.invalid").with_fake(self.clone())
+    }
+
+    /// Answers calls of `endpoint` with `answer`; the latest answer for an endpoint wins.
+    pub fn on<I, O>(
+        &self,
+        endpoint: Endpoint<I, O>,
+        answer: impl Fn(FakeRequest<I>) -> Result<O, FakeError> + Send + Sync + 'static,
+    ) -> &Self
+    where
+        I: DeserializeOwned + 'static,
+        O: Serialize + 'static,
+    {
+        let route = endpoint.route;
+        let answer = move |incoming: &Incoming<'_>| {
+            let body: I = match incoming.body {
+                Some(bytes) => serde_json::from_slice(bytes),
+                None => serde_json::from_value(serde_json::Value::Null),
+            }
+            .map_err(|e| FakeError::new(400, "InputValidationError", e.to_string()))?;
+            let request = FakeRequest {
+                args: route_args(route, incoming.path).unwrap_or_default(),
+                query: query_pairs(incoming.query),
+                body,
+            };
+            let output = answer(request)?;
+            serde_json::to_vec(&output)
+                .map_err(|e| FakeError::new(500, "InternalServerError", e.to_string()))
+        };
+        let mut routes = self.inner.routes.lock().expect("not poisoned");
+        routes.push(Route {
+            service: endpoint.service,
+            method: endpoint.method,
+            route,
+            answer: Box::new(answer),
+        });
+        drop(routes);
+        self
+    }
+
+    /// Every call received so far, in order.
+    pub fn calls(&self) -> Vec<FakeCall> {
+        self.inner.calls.lock().expect("not poisoned").clone()
+    }
+
+    /// Answers one request: the body of a 200, or the error answer.
+    pub(crate) fn answer(&self, incoming: &Incoming<'_>) -> Result<Vec<u8>, FakeError> {
+        self.inner
+            .calls
+            .lock()
+            .expect("not poisoned")
+            .push(FakeCall {
+                service: incoming.service.to_owned(),
+                method: incoming.method.to_owned(),
+                path: incoming.path.to_owned(),
+                query: query_pairs(incoming.query),
+                body: incoming.body.and_then(|b| serde_json::from_slice(b).ok()),
+            });
+        let routes = self.inner.routes.lock().expect("not poisoned");
+        let route = routes.iter().rev().find(|r| {
+            r.service == incoming.service
+                && r.method == incoming.method
+                && route_args(r.route, incoming.path).is_some()
+        });
+        match route {
+            Some(route) => (route.answer)(incoming),
+            None => Err(FakeError::new(
+                404,
+                "ResourceNotFound",
+                format!(
+                    "the fake has no answer for {} {} {}",
+                    incoming.service, incoming.method, incoming.path
+                ),
+            )),
+        }
+    }
+}
+
+/// The route parameters of `path` if it matches `route` (`task/<taskId>/runs/<runId>`).
+fn route_args(route: &str, path: &str) -> Option<BTreeMap<String, String>> {
+    let route_parts: Vec<&str> = route.split('/').collect();
+    let path_parts: Vec<&str> = path.split('/').collect();
+    if route_parts.len() != path_parts.len() {
+        return None;
+    }
+    let mut args = BTreeMap::new();
+    for (r, p) in route_parts.iter().zip(&path_parts) {
+        match r.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+            Some(name) => {
+                args.insert(name.to_owned(), percent_decode(p));
+            }
+            None if r == p => {}
+            None => return None,
+        }
+    }
+    Some(args)
+}
+
+/// `%XX` escapes decoded (what `tc_runtime::escape` writes).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_by_segment() {
+        let args = route_args("task/<taskId>/runs/<runId>", "task/a%2Fb/runs/0").unwrap();
+        assert_eq!(args["taskId"], "a/b");
+        assert_eq!(args["runId"], "0");
+        assert!(route_args("task/<taskId>", "task/a/status").is_none());
+        assert!(route_args("task/<taskId>/status", "task/a/runs").is_none());
+        assert_eq!(route_args("ping", "ping"), Some(BTreeMap::new()));
+    }
+}
