@@ -47,6 +47,7 @@ pub mod fake;
 pub mod hawk;
 mod pages;
 mod request;
+pub mod scopes;
 pub mod slugid;
 pub mod time;
 pub mod urls;
