@@ -10,7 +10,13 @@ use crate::paths::{Item, Paths};
 use crate::typedefs::TypeDef;
 
 /// The service module: client struct, methods, query structs; types live in `types`.
-pub fn emit_client(service: &Service, defs: &[TypeDef], has_wire: bool) -> TokenStream {
+pub fn emit_client(
+    service: &Service,
+    defs: &[TypeDef],
+    has_wire: bool,
+    has_scopes: bool,
+    has_events: bool,
+) -> TokenStream {
     // What the module defines itself, which plain names from elsewhere must not shadow.
     let locals = std::iter::once(service.client.clone()).chain(
         service
@@ -63,8 +69,20 @@ pub fn emit_client(service: &Service, defs: &[TypeDef], has_wire: bool) -> Token
             mod wire;
         )
     });
+    let scopes = has_scopes.then(|| {
+        quote!(
+            pub mod required_scopes;
+        )
+    });
+    let events = has_events.then(|| {
+        quote!(
+            pub mod events;
+        )
+    });
     quote! {
         pub mod types;
+        #events
+        #scopes
         #wire
 
         #imports
@@ -125,7 +143,7 @@ fn emit_endpoints(service: &Service) -> TokenStream {
         }
     });
     let doc = format!(
-        "The methods of the {} as [`Endpoint`]s, to answer them with a \
+        "The methods of the {} as [endpoints](tc_runtime::fake::Endpoint), to answer them with a \
          [`Fake`](tc_runtime::fake::Fake) in tests.",
         service.title
     );
@@ -246,7 +264,7 @@ fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStr
             #(#args: &str,)*
             query: &#query_ty,
             #payload
-        ) -> impl #stream<Item = #result<#item>> + Send + use<'a> {
+        ) -> impl #stream<Item = #result<#item>> + Send + Unpin + use<'a> {
             #(let #args = #args.to_owned();)*
             #clone_payload
             let mut query = query.clone();
@@ -376,12 +394,16 @@ fn method_doc(method: &Method) -> String {
             ScopeExpr::Scope(s) => doc.push_str(&format!("`{s}`")),
             other => render_scopes(other, 0, &mut doc),
         }
+        doc.push_str(&format!(
+            "\n\n[`required_scopes::{}`] renders them for given arguments.",
+            method.function
+        ));
     }
     doc
 }
 
 /// Renders a scope expression as a nested markdown list.
-fn render_scopes(expr: &ScopeExpr, depth: usize, out: &mut String) {
+pub(crate) fn render_scopes(expr: &ScopeExpr, depth: usize, out: &mut String) {
     let indent = "  ".repeat(depth);
     match expr {
         ScopeExpr::Scope(s) => out.push_str(&format!("`{s}`")),

@@ -255,8 +255,31 @@ fn rustfmt_in(scratch: &Path, files: &mut BTreeMap<PathBuf, String>) -> Result<(
     Ok(())
 }
 
+/// `text`, one file with no modules of its own, as rustfmt writes it.
+pub fn rustfmt_text(text: &str) -> Result<String> {
+    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let (output, formatted) = format_stdin(&rustfmt, text).map_err(|e| {
+        Error::new(
+            Path::new(&rustfmt),
+            "",
+            format!("cannot run rustfmt ({e}); install it with `rustup component add rustfmt`"),
+        )
+    })?;
+    if !output.status.success() {
+        return Err(Error::new(
+            "cli/src/api.rs",
+            "",
+            format!(
+                "rustfmt failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        ));
+    }
+    Ok(formatted)
+}
+
 /// Formats `text` through rustfmt's stdin: the formatted text, and rustfmt's output.
-fn format_stdin(
+pub(crate) fn format_stdin(
     rustfmt: &std::ffi::OsStr,
     text: &str,
 ) -> std::io::Result<(std::process::Output, String)> {

@@ -14,8 +14,11 @@
 //! [`generate`] runs stages 1–6 in memory; nothing touches the disk until [`write::write`].
 
 mod docs;
+pub mod emit_cli;
 pub mod emit_client;
 pub mod emit_crate;
+pub mod emit_events;
+pub mod emit_scopes;
 pub mod emit_types;
 pub mod emit_wire;
 pub mod error;
@@ -27,6 +30,7 @@ pub mod paging;
 mod paths;
 pub mod resolve;
 mod sanitize;
+pub mod scope_params;
 mod subschemas;
 pub mod typedefs;
 pub mod write;
@@ -40,6 +44,8 @@ pub use error::{Error, Result};
 #[derive(Debug)]
 pub struct GeneratedCrate {
     pub files: BTreeMap<PathBuf, String>,
+    /// The command-line client's command tree (`cli/src/api.rs`).
+    pub cli: String,
     pub summary: Summary,
 }
 
@@ -49,6 +55,7 @@ pub struct Summary {
     pub services: usize,
     pub methods: usize,
     pub types: usize,
+    pub exchanges: usize,
     pub lines: usize,
 }
 
@@ -58,6 +65,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     let services = model::build(&refs)?;
 
     let mut files = BTreeMap::new();
+    let mut all_defs = Vec::with_capacity(services.len());
     let mut summary = Summary {
         services: services.len(),
         ..Summary::default()
@@ -85,12 +93,43 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
             files.insert(dir.join("wire.rs"), wire_file);
         }
 
-        let client = emit_client::emit_client(service, &defs, has_wire);
+        let scopes = emit_scopes::emit_required_scopes(service, &defs);
+        let has_scopes = !scopes.is_empty();
+        if has_scopes {
+            let scopes_doc = format!(
+                "The scopes each method of the {} needs, for given arguments.",
+                service.title
+            );
+            let scopes_file = format::format_file(&module_origin, &scopes_doc, scopes)?;
+            files.insert(dir.join("required_scopes.rs"), scopes_file);
+        }
+        let events = emit_events::emit_events(service);
+        let has_events = !events.is_empty();
+        if let (true, Some(e)) = (has_events, &service.events) {
+            let events_doc = format!("{}\n\n{}", e.title, e.description.trim());
+            let events_origin = e.file.display().to_string();
+            let events_file = format::format_file(&events_origin, &events_doc, events)?;
+            files.insert(dir.join("events.rs"), events_file);
+            summary.exchanges += e.exchanges.len();
+        }
+        let client = emit_client::emit_client(service, &defs, has_wire, has_scopes, has_events);
         let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
         let client_file = format::format_file(&module_origin, &module_doc, client)?;
         files.insert(dir.join("mod.rs"), client_file);
         summary.methods += service.methods.len();
+        all_defs.push(defs);
     }
+    let with_defs: Vec<(&model::Service, &[typedefs::TypeDef])> = services
+        .iter()
+        .zip(&all_defs)
+        .map(|(s, d)| (s, d.as_slice()))
+        .collect();
+    let cli = format::format_file(
+        "cli/src/api.rs",
+        "Every method of every service as a command (see `crate::run` for what they share).",
+        emit_cli::emit_cli(&with_defs),
+    )?;
+    let cli = format::rustfmt_text(&cli)?;
     let lib = emit_crate::emit_lib(&services);
     let lib_doc = emit_crate::lib_docs(&services);
     let lib_file = format::format_file("lib.rs", &lib_doc, lib)?;
@@ -101,7 +140,11 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     );
     format::rustfmt_all(&mut files)?;
     summary.lines = files.values().map(|f| f.lines().count()).sum();
-    Ok(GeneratedCrate { files, summary })
+    Ok(GeneratedCrate {
+        files,
+        cli,
+        summary,
+    })
 }
 
 fn count_types(source: &str) -> usize {

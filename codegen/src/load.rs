@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 pub struct References {
     /// One entry per service with an `api.json`, sorted by service name.
     pub services: Vec<ServiceReference>,
+    /// One entry per `exchanges.json`, sorted by service name.
+    pub exchanges: Vec<ExchangesReference>,
     /// Every schema document, keyed by its `$id` without the trailing `#`.
     pub schemas: BTreeMap<String, SchemaDocument>,
 }
@@ -36,6 +38,53 @@ pub struct ServiceReference {
     pub file: PathBuf,
     /// The parsed document.
     pub api: ApiReference,
+}
+
+/// One service's `exchanges.json`.
+#[derive(Debug)]
+pub struct ExchangesReference {
+    /// Path of the file.
+    pub file: PathBuf,
+    pub doc: ExchangesDocument,
+}
+
+/// An `exchanges.json` document (`/schemas/common/exchanges-reference-v0.json#`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangesDocument {
+    pub service_name: String,
+    pub api_version: String,
+    pub title: String,
+    pub description: String,
+    pub exchange_prefix: String,
+    pub entries: Vec<ExchangeEntry>,
+}
+
+/// One exchange.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeEntry {
+    /// `task-completed`.
+    pub exchange: String,
+    /// `taskCompleted`.
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub routing_key: Vec<RoutingKeyEntry>,
+    /// The message schema, relative to `/schemas/<service>/`.
+    pub schema: String,
+}
+
+/// One word (or, for one entry at most, several words) of a routing key.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoutingKeyEntry {
+    pub name: String,
+    pub summary: String,
+    pub multiple_words: bool,
+    pub required: bool,
+    #[serde(default)]
+    pub constant: Option<String>,
 }
 
 /// An `api.json` document (`/schemas/common/api-reference-v0.json#`).
@@ -81,6 +130,7 @@ pub fn load(dir: &Path) -> Result<References> {
         .ok_or_else(|| Error::new(&manifest_file, "/references", "expected an array of URLs"))?;
 
     let mut services = Vec::new();
+    let mut exchanges = Vec::new();
     for (i, url) in listed.iter().enumerate() {
         let url = url.as_str().ok_or_else(|| {
             Error::new(
@@ -96,7 +146,8 @@ pub fn load(dir: &Path) -> Result<References> {
                 format!("{url:?} is not a /references/ URL"),
             ));
         };
-        if !rel.ends_with("/api.json") {
+        let is_api = rel.ends_with("/api.json");
+        if !is_api && !rel.ends_with("/exchanges.json") {
             continue;
         }
         let file = dir.join(rel);
@@ -108,13 +159,23 @@ pub fn load(dir: &Path) -> Result<References> {
             ));
         }
         let value = read_json(&file)?;
-        let api = parse_api(&file, value)?;
-        services.push(ServiceReference { file, api });
+        if is_api {
+            let api = parse_api(&file, value)?;
+            services.push(ServiceReference { file, api });
+        } else {
+            let doc = parse_entries::<ExchangesDocument, ExchangeEntry>(&file, value)?;
+            exchanges.push(ExchangesReference { file, doc });
+        }
     }
     services.sort_by(|a, b| a.api.service_name.cmp(&b.api.service_name));
+    exchanges.sort_by(|a, b| a.doc.service_name.cmp(&b.doc.service_name));
 
     let schemas = load_schemas(dir)?;
-    Ok(References { services, schemas })
+    Ok(References {
+        services,
+        exchanges,
+        schemas,
+    })
 }
 
 /// `https://x/references/queue/v1/api.json` or `/references/queue/v1/api.json` → `queue/v1/api.json`.
@@ -124,10 +185,18 @@ fn reference_path(url: &str) -> Option<&str> {
 }
 
 fn parse_api(file: &Path, value: Value) -> Result<ApiReference> {
-    // Check entries one by one first, so that the error names the entry and the field.
+    parse_entries::<ApiReference, ApiEntry>(file, value)
+}
+
+/// A document with `entries`: each entry is checked first, so that an error names the entry.
+fn parse_entries<D, E>(file: &Path, value: Value) -> Result<D>
+where
+    D: serde::de::DeserializeOwned,
+    E: serde::de::DeserializeOwned,
+{
     if let Some(entries) = value.get("entries").and_then(Value::as_array) {
         for (i, entry) in entries.iter().enumerate() {
-            if let Err(e) = ApiEntry::deserialize(entry) {
+            if let Err(e) = E::deserialize(entry) {
                 return Err(Error::new(file, format!("/entries/{i}"), e.to_string()));
             }
         }

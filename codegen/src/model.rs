@@ -7,7 +7,7 @@ use crate::idents::{Claimed, pascal, snake};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::load::{ApiEntry, References, ServiceReference};
+use crate::load::{ApiEntry, ExchangesReference, References, ServiceReference};
 use crate::resolve::{self, ResolvedSchemas, RootUse};
 
 /// One service's client.
@@ -21,12 +21,59 @@ pub struct Service {
     pub client: String,
     /// `v1`.
     pub api_version: String,
+    /// Title and description as rustdoc markdown (see [`crate::docs`]).
     pub title: String,
     pub description: String,
+    /// The title as the reference has it, for plain-text help.
+    pub plain_title: String,
     pub methods: Vec<Method>,
+    /// The Pulse exchanges of `exchanges.json`, if the service has one.
+    pub events: Option<Events>,
     pub schemas: ResolvedSchemas,
-    /// The `api.json` this came from.
+    /// The `api.json` this came from (or the `exchanges.json`, for a service with no API).
     pub file: PathBuf,
+}
+
+/// A service's Pulse exchanges.
+#[derive(Debug)]
+pub struct Events {
+    pub title: String,
+    pub description: String,
+    /// `exchange/taskcluster-queue/v1/`.
+    pub prefix: String,
+    pub exchanges: Vec<Exchange>,
+    /// The `exchanges.json` this came from.
+    pub file: PathBuf,
+}
+
+/// One exchange.
+#[derive(Debug)]
+pub struct Exchange {
+    /// `taskCompleted`.
+    pub name: String,
+    /// `TaskCompleted`: the routing-key struct and the service enum's variant.
+    pub ident: String,
+    /// `task-completed`.
+    pub exchange: String,
+    pub title: String,
+    pub description: String,
+    pub routing_key: Vec<KeyPart>,
+    /// Type name of the message.
+    pub message: String,
+}
+
+/// One entry of a routing key.
+#[derive(Debug)]
+pub struct KeyPart {
+    /// `taskId`.
+    pub name: String,
+    /// `task_id`: the routing-key struct's field.
+    pub ident: String,
+    pub summary: String,
+    pub multiple_words: bool,
+    pub required: bool,
+    /// The one value this entry has (`primary`): not a field.
+    pub constant: Option<String>,
 }
 
 /// One API method.
@@ -36,8 +83,11 @@ pub struct Method {
     pub name: String,
     /// `create_task`.
     pub function: String,
+    /// Title and description as rustdoc markdown (see [`crate::docs`]).
     pub title: String,
     pub description: String,
+    /// The description as the reference has it, for plain-text help.
+    pub plain_description: String,
     pub http: HttpMethod,
     pub path: Vec<PathPart>,
     pub args: Vec<Param>,
@@ -142,10 +192,21 @@ pub enum ScopeExpr {
 
 /// Builds the model of every service in `refs`.
 pub fn build(refs: &References) -> Result<Vec<Service>> {
-    let mut services: Vec<Service> = refs
+    let mut names: Vec<&str> = refs
         .services
         .iter()
-        .map(|service| build_service(refs, service))
+        .map(|s| s.api.service_name.as_str())
+        .chain(refs.exchanges.iter().map(|e| e.doc.service_name.as_str()))
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut services: Vec<Service> = names
+        .into_iter()
+        .map(|name| {
+            let api = refs.services.iter().find(|s| s.api.service_name == name);
+            let exchanges = refs.exchanges.iter().find(|e| e.doc.service_name == name);
+            build_service(refs, api, exchanges)
+        })
         .collect::<Result<_>>()?;
     // Modules (and features, and client names) are unique and never a name the crate uses
     // itself; services are sorted by name, so the numbering is stable.
@@ -184,27 +245,52 @@ fn check_service_name(name: &str) -> std::result::Result<(), String> {
     }
 }
 
-fn build_service(refs: &References, reference: &ServiceReference) -> Result<Service> {
-    let api = &reference.api;
-    let file = &reference.file;
-    check_service_name(&api.service_name).map_err(|m| Error::new(file, "/serviceName", m))?;
-    let version_ok = api
-        .api_version
-        .strip_prefix('v')
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-    if !version_ok {
-        return Err(Error::new(
-            file,
-            "/apiVersion",
-            format!("{:?} is not an API version like \"v1\"", api.api_version),
-        ));
+fn build_service(
+    refs: &References,
+    api: Option<&ServiceReference>,
+    exchanges: Option<&ExchangesReference>,
+) -> Result<Service> {
+    let (service_name, api_version, title, description, file) = match (api, exchanges) {
+        (Some(a), _) => (
+            &a.api.service_name,
+            &a.api.api_version,
+            &a.api.title,
+            &a.api.description,
+            &a.file,
+        ),
+        (None, Some(e)) => (
+            &e.doc.service_name,
+            &e.doc.api_version,
+            &e.doc.title,
+            &e.doc.description,
+            &e.file,
+        ),
+        (None, None) => unreachable!("a service comes from one reference or the other"),
+    };
+    for (file, name, version) in api
+        .map(|a| (&a.file, &a.api.service_name, &a.api.api_version))
+        .into_iter()
+        .chain(exchanges.map(|e| (&e.file, &e.doc.service_name, &e.doc.api_version)))
+    {
+        check_service_name(name).map_err(|m| Error::new(file, "/serviceName", m))?;
+        let version_ok = version
+            .strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if !version_ok {
+            return Err(Error::new(
+                file,
+                "/apiVersion",
+                format!("{version:?} is not an API version like \"v1\""),
+            ));
+        }
     }
-    let mut methods = Vec::with_capacity(api.entries.len());
+    let entries: &[ApiEntry] = api.map_or(&[], |a| &a.api.entries);
+    let mut methods = Vec::with_capacity(entries.len());
     let mut roots = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     // The client's own `new`; a method called `new` becomes `new_`.
     let mut functions = Claimed::reserving(&["new"]);
-    for (i, entry) in api.entries.iter().enumerate() {
+    for (i, entry) in entries.iter().enumerate() {
         let at = format!("/entries/{i}");
         let mut method = build_method(file, &at, entry)?;
         if let Some(first) = seen.insert(entry.name.clone(), i) {
@@ -240,20 +326,95 @@ fn build_service(refs: &References, reference: &ServiceReference) -> Result<Serv
             method.stream_function = Some(functions.claim(&format!("{}_stream", method.function)));
         }
     }
-    let schemas = resolve::resolve(refs, &api.service_name, &roots)?;
-    for (method, entry) in methods.iter_mut().zip(&api.entries) {
+    let mut events = match exchanges {
+        Some(e) => Some(build_events(e, &mut roots)?),
+        None => None,
+    };
+    let schemas = resolve::resolve(refs, service_name, &roots)?;
+    for (method, entry) in methods.iter_mut().zip(entries) {
         method.input = entry.input.as_ref().map(|r| schemas.roots[r].clone());
         method.output = entry.output.as_ref().map(|r| schemas.roots[r].clone());
     }
+    if let (Some(events), Some(reference)) = (&mut events, exchanges) {
+        for (exchange, entry) in events.exchanges.iter_mut().zip(&reference.doc.entries) {
+            exchange.message = schemas.roots[&entry.schema].clone();
+        }
+    }
     Ok(Service {
-        name: api.service_name.clone(),
-        module: snake(&api.service_name),
-        client: pascal(&api.service_name),
-        api_version: api.api_version.clone(),
-        title: crate::docs::markdown(&api.title),
-        description: crate::docs::markdown(&api.description),
+        name: service_name.clone(),
+        module: snake(service_name),
+        client: pascal(service_name),
+        api_version: api_version.clone(),
+        title: crate::docs::markdown(title),
+        description: crate::docs::markdown(description),
+        plain_title: title.clone(),
         methods,
+        events,
         schemas,
+        file: file.clone(),
+    })
+}
+
+/// The exchanges of `reference`; their message schemas join `roots`.
+fn build_events(reference: &ExchangesReference, roots: &mut Vec<RootUse>) -> Result<Events> {
+    let file = &reference.file;
+    let doc = &reference.doc;
+    let mut idents = Claimed::default();
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut exchanges = Vec::with_capacity(doc.entries.len());
+    for (i, entry) in doc.entries.iter().enumerate() {
+        let at = format!("/entries/{i}");
+        let err = |field: &str, message: String| Error::new(file, format!("{at}/{field}"), message);
+        if let Some(first) = names.insert(&entry.exchange, i) {
+            return Err(err(
+                "exchange",
+                format!("exchange {:?} is also /entries/{first}", entry.exchange),
+            ));
+        }
+        if entry.exchange.is_empty() || entry.exchange.contains(['*', '#', ' ']) {
+            return Err(err(
+                "exchange",
+                format!("{:?} is not an exchange name", entry.exchange),
+            ));
+        }
+        let mut fields = Claimed::default();
+        let mut routing_key = Vec::with_capacity(entry.routing_key.len());
+        for (j, part) in entry.routing_key.iter().enumerate() {
+            if part.multiple_words && routing_key.iter().any(|p: &KeyPart| p.multiple_words) {
+                return Err(err(
+                    &format!("routingKey/{j}/multipleWords"),
+                    "a routing key has at most one multiple-word entry".into(),
+                ));
+            }
+            routing_key.push(KeyPart {
+                name: part.name.clone(),
+                ident: fields.claim(&snake(&part.name)),
+                summary: crate::docs::markdown(&part.summary),
+                multiple_words: part.multiple_words,
+                required: part.required,
+                constant: part.constant.clone(),
+            });
+        }
+        roots.push(RootUse {
+            reference: entry.schema.clone(),
+            file: file.clone(),
+            pointer: format!("{at}/schema"),
+        });
+        exchanges.push(Exchange {
+            name: entry.name.clone(),
+            ident: idents.claim(&pascal(&entry.name)),
+            exchange: entry.exchange.clone(),
+            title: crate::docs::markdown(&entry.title),
+            description: crate::docs::markdown(&entry.description),
+            routing_key,
+            message: String::new(),
+        });
+    }
+    Ok(Events {
+        title: crate::docs::markdown(&doc.title),
+        description: crate::docs::markdown(&doc.description),
+        prefix: doc.exchange_prefix.clone(),
+        exchanges,
         file: file.clone(),
     })
 }
@@ -311,6 +472,7 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
         function: snake(&entry.name),
         title: crate::docs::markdown(&entry.title),
         description: crate::docs::markdown(&entry.description),
+        plain_description: entry.description.clone(),
         http,
         path,
         args,

@@ -192,7 +192,17 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
     let roots: BTreeSet<&str> = resolved.roots.values().map(String::as_str).collect();
     let mut defs = merge_identical(defs, &roots);
     box_recursion(&mut defs);
-    let outputs = service.methods.iter().filter_map(|m| m.output.as_deref());
+    // What a client receives: answers, and Pulse messages.
+    let outputs = service
+        .methods
+        .iter()
+        .filter_map(|m| m.output.as_deref())
+        .chain(
+            service
+                .events
+                .iter()
+                .flat_map(|e| e.exchanges.iter().map(|x| x.message.as_str())),
+        );
     relax_sent_only(&mut defs, outputs);
     Ok(defs)
 }

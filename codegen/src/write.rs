@@ -74,6 +74,20 @@ fn swap(staging: &Path, retired: &Path, dir: &Path) -> io::Result<()> {
     outcome
 }
 
+/// Writes one generated file whole: to a temporary name beside it, then renamed over it.
+pub fn write_file(path: &Path, text: &str) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    let outcome = fs::write(&staging, text).and_then(|()| fs::rename(&staging, path));
+    if outcome.is_err() {
+        let _ = fs::remove_file(&staging);
+    }
+    outcome
+}
+
 /// The generated files that differ from what is in `dir`: changed, missing, or left over in
 /// `src/`. Empty when `dir` is up to date.
 pub fn stale_files(generated: &GeneratedCrate, dir: &Path) -> Vec<PathBuf> {

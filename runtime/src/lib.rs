@@ -43,6 +43,7 @@ mod client;
 mod config;
 pub mod credentials;
 mod error;
+pub mod events;
 pub mod fake;
 pub mod hawk;
 mod pages;
@@ -61,6 +62,6 @@ pub use error::{Error, ErrorKind, Result};
 /// Streams, for the paginated methods' `_stream` variants: `StreamExt::next` and friends.
 pub use futures_util::{Stream, StreamExt, TryStreamExt};
 pub use pages::pages;
-pub use request::Request;
+pub use request::{Request, signed_url};
 pub use reqwest::Method;
 pub use urls::escape;

@@ -12,7 +12,7 @@ use crate::{Call, Result};
 /// each page's continuation token) and yields the items `split` takes from each page, until a
 /// page comes without a token. Each call is retried as any call is; an error that remains ends
 /// the stream, after being yielded.
-pub fn pages<'a, P, T, C, S>(call: C, split: S) -> impl Stream<Item = Result<T>> + Send + 'a
+pub fn pages<'a, P, T, C, S>(call: C, split: S) -> impl Stream<Item = Result<T>> + Send + Unpin + 'a
 where
     P: DeserializeOwned + Send + 'a,
     T: Send + 'a,
@@ -32,7 +32,9 @@ where
         items: VecDeque::new(),
         next: Some(None),
     };
-    stream::unfold(state, |mut state| async move {
+    // Boxed, so that the stream is `Unpin`: `while let Some(item) = stream.next().await` works
+    // without pinning it first.
+    Box::pin(stream::unfold(state, |mut state| async move {
         loop {
             if let Some(item) = state.items.pop_front() {
                 return Some((Ok(item), state));
@@ -48,5 +50,5 @@ where
                 Err(e) => return Some((Err(e), state)),
             }
         }
-    })
+    }))
 }

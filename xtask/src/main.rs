@@ -55,18 +55,23 @@ fn run() -> anyhow::Result<()> {
         .unwrap_or(Path::new(".."));
     match args.first().map(String::as_str) {
         Some("generate") => {
-            let (references, out) = match &args[1..] {
+            let (references, out, cli) = match &args[1..] {
                 [] => {
                     // Relative paths, so that errors name `references/...` as the user sees it.
                     std::env::set_current_dir(workspace)?;
-                    (PathBuf::from("references"), PathBuf::from("generated"))
+                    let cli = PathBuf::from("cli/src/api.rs");
+                    (
+                        PathBuf::from("references"),
+                        PathBuf::from("generated"),
+                        Some(cli),
+                    )
                 }
                 [r, references, o, out] if r == "--references" && o == "--out" => {
-                    (PathBuf::from(references), PathBuf::from(out))
+                    (PathBuf::from(references), PathBuf::from(out), None)
                 }
                 _ => bail!("usage: cargo xtask generate [--references DIR --out DIR]"),
             };
-            let report = xtask::generate::generate(&references, &out)?;
+            let report = xtask::generate::generate(&references, &out, cli.as_deref())?;
             println!("{report}");
         }
         Some("bench") => bench::run(workspace, &args[1..])?,

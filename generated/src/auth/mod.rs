@@ -10,6 +10,10 @@
 
 pub mod types;
 
+pub mod events;
+
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -75,6 +79,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:list-clients`
+    ///
+    /// [`required_scopes::list_clients`] renders them for given arguments.
     #[doc(alias = "listClients")]
     pub fn list_clients(&self, query: &ListClientsQuery) -> Call<'_, types::ListClientResponse> {
         self.client
@@ -89,7 +95,7 @@ impl Auth {
     pub fn list_clients_stream<'a>(
         &'a self,
         query: &ListClientsQuery,
-    ) -> impl Stream<Item = Result<types::GetClientResponse>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::GetClientResponse>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -113,6 +119,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:get-client:<clientId>`
+    ///
+    /// [`required_scopes::client`] renders them for given arguments.
     pub fn client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
         self.client
             .request(Method::GET, format!("clients/{}", escape(client_id)))
@@ -139,6 +147,8 @@ impl Auth {
     /// All of:
     /// - `auth:create-client:<clientId>`
     /// - For each `scope` in `scopes`: `<scope>`
+    ///
+    /// [`required_scopes::create_client`] renders them for given arguments.
     #[doc(alias = "createClient")]
     pub fn create_client(
         &self,
@@ -158,6 +168,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:audit-history:<entityType>`
+    ///
+    /// [`required_scopes::get_entity_history`] renders them for given arguments.
     #[doc(alias = "getEntityHistory")]
     pub fn get_entity_history(
         &self,
@@ -181,8 +193,10 @@ impl Auth {
         entity_type: &str,
         entity_id: &str,
         query: &GetEntityHistoryQuery,
-    ) -> impl Stream<Item = Result<types::GetEntityHistoryResponseAuditHistoryItem>> + Send + use<'a>
-    {
+    ) -> impl Stream<Item = Result<types::GetEntityHistoryResponseAuditHistoryItem>>
+    + Send
+    + Unpin
+    + use<'a> {
         let entity_type = entity_type.to_owned();
         let entity_id = entity_id.to_owned();
         let mut query = query.clone();
@@ -212,6 +226,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:client-audit-history:<clientId>`
+    ///
+    /// [`required_scopes::list_audit_history`] renders them for given arguments.
     #[doc(alias = "listAuditHistory")]
     pub fn list_audit_history(
         &self,
@@ -230,8 +246,10 @@ impl Auth {
         &'a self,
         client_id: &str,
         query: &ListAuditHistoryQuery,
-    ) -> impl Stream<Item = Result<types::GetEntityHistoryResponseAuditHistoryItem>> + Send + use<'a>
-    {
+    ) -> impl Stream<Item = Result<types::GetEntityHistoryResponseAuditHistoryItem>>
+    + Send
+    + Unpin
+    + use<'a> {
         let client_id = client_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -261,6 +279,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:reset-access-token:<clientId>`
+    ///
+    /// [`required_scopes::reset_access_token`] renders them for given arguments.
     #[doc(alias = "resetAccessToken")]
     pub fn reset_access_token(&self, client_id: &str) -> Call<'_, types::CreateClientResponse> {
         self.client
@@ -281,6 +301,8 @@ impl Auth {
     /// All of:
     /// - `auth:update-client:<clientId>`
     /// - For each `scope` in `scopesAdded`: `<scope>`
+    ///
+    /// [`required_scopes::update_client`] renders them for given arguments.
     #[doc(alias = "updateClient")]
     pub fn update_client(
         &self,
@@ -304,6 +326,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:enable-client:<clientId>`
+    ///
+    /// [`required_scopes::enable_client`] renders them for given arguments.
     #[doc(alias = "enableClient")]
     pub fn enable_client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
         self.client
@@ -324,6 +348,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:disable-client:<clientId>`
+    ///
+    /// [`required_scopes::disable_client`] renders them for given arguments.
     #[doc(alias = "disableClient")]
     pub fn disable_client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
         self.client
@@ -342,6 +368,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:delete-client:<clientId>`
+    ///
+    /// [`required_scopes::delete_client`] renders them for given arguments.
     #[doc(alias = "deleteClient")]
     pub fn delete_client(&self, client_id: &str) -> Call<'_, ()> {
         self.client
@@ -360,6 +388,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:list-roles`
+    ///
+    /// [`required_scopes::list_roles`] renders them for given arguments.
     #[doc(alias = "listRoles")]
     pub fn list_roles(&self) -> Call<'_, types::GetAllRolesNoPagination> {
         self.client
@@ -380,6 +410,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:list-roles`
+    ///
+    /// [`required_scopes::list_roles2`] renders them for given arguments.
     #[doc(alias = "listRoles2")]
     pub fn list_roles2(&self, query: &ListRoles2Query) -> Call<'_, types::GetAllRolesResponse> {
         self.client
@@ -393,7 +425,7 @@ impl Auth {
     pub fn list_roles2_stream<'a>(
         &'a self,
         query: &ListRoles2Query,
-    ) -> impl Stream<Item = Result<types::GetRoleResponse>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::GetRoleResponse>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -420,6 +452,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:list-roles`
+    ///
+    /// [`required_scopes::list_role_ids`] renders them for given arguments.
     #[doc(alias = "listRoleIds")]
     pub fn list_role_ids(&self, query: &ListRoleIdsQuery) -> Call<'_, types::GetRoleIdsResponse> {
         self.client
@@ -433,7 +467,7 @@ impl Auth {
     pub fn list_role_ids_stream<'a>(
         &'a self,
         query: &ListRoleIdsQuery,
-    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<String>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -457,6 +491,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:get-role:<roleId>`
+    ///
+    /// [`required_scopes::role`] renders them for given arguments.
     pub fn role(&self, role_id: &str) -> Call<'_, types::GetRoleResponse> {
         self.client
             .request(Method::GET, format!("roles/{}", escape(role_id)))
@@ -480,6 +516,8 @@ impl Auth {
     /// All of:
     /// - `auth:create-role:<roleId>`
     /// - For each `scope` in `scopes`: `<scope>`
+    ///
+    /// [`required_scopes::create_role`] renders them for given arguments.
     #[doc(alias = "createRole")]
     pub fn create_role(
         &self,
@@ -507,6 +545,8 @@ impl Auth {
     /// All of:
     /// - `auth:update-role:<roleId>`
     /// - For each `scope` in `scopesAdded`: `<scope>`
+    ///
+    /// [`required_scopes::update_role`] renders them for given arguments.
     #[doc(alias = "updateRole")]
     pub fn update_role(
         &self,
@@ -527,6 +567,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:delete-role:<roleId>`
+    ///
+    /// [`required_scopes::delete_role`] renders them for given arguments.
     #[doc(alias = "deleteRole")]
     pub fn delete_role(&self, role_id: &str) -> Call<'_, ()> {
         self.client
@@ -542,6 +584,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:expand-scopes`
+    ///
+    /// [`required_scopes::expand_scopes`] renders them for given arguments.
     #[doc(alias = "expandScopes")]
     pub fn expand_scopes(&self, payload: &types::SetOfScopes) -> Call<'_, types::SetOfScopes> {
         self.client
@@ -559,6 +603,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:current-scopes`
+    ///
+    /// [`required_scopes::current_scopes`] renders them for given arguments.
     #[doc(alias = "currentScopes")]
     pub fn current_scopes(&self) -> Call<'_, types::SetOfScopes> {
         self.client
@@ -614,6 +660,8 @@ impl Auth {
     ///
     /// Otherwise:
     /// - `auth:aws-s3:read-write:<bucket>/<prefix>`
+    ///
+    /// [`required_scopes::aws_s3_credentials`] renders them for given arguments.
     #[doc(alias = "awsS3Credentials")]
     pub fn aws_s3_credentials(
         &self,
@@ -645,6 +693,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:azure-table:list-accounts`
+    ///
+    /// [`required_scopes::azure_accounts`] renders them for given arguments.
     #[doc(alias = "azureAccounts")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_accounts(&self) -> Call<'_, types::AzureListAccountResponse> {
@@ -662,6 +712,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:azure-table:list-tables:<account>`
+    ///
+    /// [`required_scopes::azure_tables`] renders them for given arguments.
     #[doc(alias = "azureTables")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_tables(
@@ -681,7 +733,7 @@ impl Auth {
         &'a self,
         account: &str,
         query: &AzureTablesQuery,
-    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<String>> + Send + Unpin + use<'a> {
         let account = account.to_owned();
         let mut query = query.clone();
         pages(
@@ -718,6 +770,8 @@ impl Auth {
     ///
     /// Otherwise:
     /// - `auth:azure-table:read-write:<account>/<table>`
+    ///
+    /// [`required_scopes::azure_table_sas`] renders them for given arguments.
     #[doc(alias = "azureTableSAS")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_table_sas(
@@ -748,6 +802,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:azure-container:list-containers:<account>`
+    ///
+    /// [`required_scopes::azure_containers`] renders them for given arguments.
     #[doc(alias = "azureContainers")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_containers(
@@ -767,7 +823,7 @@ impl Auth {
         &'a self,
         account: &str,
         query: &AzureContainersQuery,
-    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<String>> + Send + Unpin + use<'a> {
         let account = account.to_owned();
         let mut query = query.clone();
         pages(
@@ -804,6 +860,8 @@ impl Auth {
     ///
     /// Otherwise:
     /// - `auth:azure-container:read-write:<account>/<container>`
+    ///
+    /// [`required_scopes::azure_container_sas`] renders them for given arguments.
     #[doc(alias = "azureContainerSAS")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn azure_container_sas(
@@ -838,6 +896,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:sentry:<project>`
+    ///
+    /// [`required_scopes::sentry_dsn`] renders them for given arguments.
     #[doc(alias = "sentryDSN")]
     pub fn sentry_dsn(&self, project: &str) -> Call<'_, types::SentryDsnResponse> {
         self.client
@@ -861,6 +921,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:websocktunnel-token:<wstAudience>/<wstClient>`
+    ///
+    /// [`required_scopes::websocktunnel_token`] renders them for given arguments.
     #[doc(alias = "websocktunnelToken")]
     pub fn websocktunnel_token(
         &self,
@@ -894,6 +956,8 @@ impl Auth {
     /// # Required scopes
     ///
     /// `auth:gcp:access-token:<projectId>/<serviceAccount>`
+    ///
+    /// [`required_scopes::gcp_credentials`] renders them for given arguments.
     #[doc(alias = "gcpCredentials")]
     pub fn gcp_credentials(
         &self,
@@ -936,6 +1000,8 @@ impl Auth {
     ///
     /// All of:
     /// - For each `repoPerm` in `repoPerms`: `auth:github-repo-token:<appName>/<owner>/<repoPerm>`
+    ///
+    /// [`required_scopes::github_repo_token`] renders them for given arguments.
     #[doc(alias = "githubRepoToken")]
     pub fn github_repo_token(
         &self,
@@ -1208,7 +1274,7 @@ impl AzureContainersQuery {
     }
 }
 
-/// The methods of the Auth Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Auth Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

@@ -321,6 +321,32 @@ impl fmt::Debug for AzureTableSharedAccessSignature {
     }
 }
 
+/// Client Message
+///
+/// Message reporting that a client has changed
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ClientMessage {
+    /// `clientId` of the client that was changed
+    pub client_id: String,
+    /// Message version number
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ClientMessage {
+    /// A `ClientMessage` from its required fields (`version`, `client_id`); set the others with the `with_*` methods.
+    pub fn new(version: i64, client_id: impl Into<String>) -> Self {
+        ClientMessage {
+            version,
+            client_id: client_id.into(),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
 /// Create Client Request
 ///
 /// Properties to create a client.
@@ -1588,6 +1614,32 @@ impl From<&str> for RepositoryPermissionsRepositoryProjects {
 impl fmt::Display for RepositoryPermissionsRepositoryProjects {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Role Message
+///
+/// Message reporting that a role has changed
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RoleMessage {
+    /// `roleId` of the role that was changed
+    pub role_id: String,
+    /// Message version number
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl RoleMessage {
+    /// A `RoleMessage` from its required fields (`version`, `role_id`); set the others with the `with_*` methods.
+    pub fn new(version: i64, role_id: impl Into<String>) -> Self {
+        RoleMessage {
+            version,
+            role_id: role_id.into(),
+            unknown_fields: Map::new(),
+        }
     }
 }
 

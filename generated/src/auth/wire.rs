@@ -351,6 +351,46 @@ impl Object for types::AzureTableSharedAccessSignature {
     }
 }
 
+impl Serialize for types::ClientMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("clientId", &self.client_id)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ClientMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ClientMessage {
+    const EXPECTING: &str = "a ClientMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut client_id: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "clientId" => client_id = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ClientMessage {
+            client_id: required(client_id, "clientId")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::CreateClientRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -1439,6 +1479,46 @@ impl Serialize for types::RepositoryPermissionsRepositoryProjects {
 impl<'de> Deserialize<'de> for types::RepositoryPermissionsRepositoryProjects {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::RoleMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("roleId", &self.role_id)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::RoleMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::RoleMessage {
+    const EXPECTING: &str = "a RoleMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut role_id: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "roleId" => role_id = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::RoleMessage {
+            role_id: required(role_id, "roleId")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
     }
 }
 

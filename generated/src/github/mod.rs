@@ -12,6 +12,10 @@
 
 pub mod types;
 
+pub mod events;
+
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -71,6 +75,8 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:list-builds`
+    ///
+    /// [`required_scopes::builds`] renders them for given arguments.
     pub fn builds(&self, query: &BuildsQuery) -> Call<'_, types::BuildsResponse> {
         self.client
             .request(Method::GET, String::from("builds"))
@@ -87,7 +93,7 @@ impl Github {
     pub fn builds_stream<'a>(
         &'a self,
         query: &BuildsQuery,
-    ) -> impl Stream<Item = Result<types::Build>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::Build>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -114,6 +120,8 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:cancel-builds:<owner>:<repo>`
+    ///
+    /// [`required_scopes::cancel_builds`] renders them for given arguments.
     #[doc(alias = "cancelBuilds")]
     pub fn cancel_builds(
         &self,
@@ -141,6 +149,8 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:get-badge:<owner>:<repo>:<branch>`
+    ///
+    /// [`required_scopes::badge`] renders them for given arguments.
     pub fn badge(&self, owner: &str, repo: &str, branch: &str) -> Call<'_, ()> {
         self.client
             .request(
@@ -165,6 +175,8 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:get-repository:<owner>:<repo>`
+    ///
+    /// [`required_scopes::repository`] renders them for given arguments.
     pub fn repository(&self, owner: &str, repo: &str) -> Call<'_, types::RepositoryResponse> {
         self.client
             .request(
@@ -185,6 +197,8 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:latest-status:<owner>:<repo>:<branch>`
+    ///
+    /// [`required_scopes::latest`] renders them for given arguments.
     pub fn latest(&self, owner: &str, repo: &str, branch: &str) -> Call<'_, ()> {
         self.client
             .request(
@@ -211,6 +225,8 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:create-status:<owner>/<repo>`
+    ///
+    /// [`required_scopes::create_status`] renders them for given arguments.
     #[doc(alias = "createStatus")]
     pub fn create_status(
         &self,
@@ -240,6 +256,8 @@ impl Github {
     /// # Required scopes
     ///
     /// `github:create-comment:<owner>/<repo>`
+    ///
+    /// [`required_scopes::create_comment`] renders them for given arguments.
     #[doc(alias = "createComment")]
     pub fn create_comment(
         &self,
@@ -374,7 +392,7 @@ impl CancelBuildsQuery {
     }
 }
 
-/// The methods of the GitHub Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the GitHub Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

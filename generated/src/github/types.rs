@@ -291,6 +291,266 @@ impl fmt::Display for CreateStatusRequestState {
     }
 }
 
+/// GitHub Pull Request Message
+///
+/// Message reporting that a GitHub pull request has occurred
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GitHubPullRequestMessage {
+    /// The GitHub `action` which triggered an event.
+    pub action: String,
+    /// The raw body of github event (for version 1)
+    pub body: Value,
+    /// The head ref of the event (for version 1)
+    pub branch: String,
+    /// Metadata describing the pull request (for version 0)
+    pub details: Option<Value>,
+    /// The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'
+    pub event_id: String,
+    /// The installation which had an event.
+    pub installation_id: u64,
+    /// The GitHub `organization` which had an event.
+    pub organization: String,
+    /// The GitHub `repository` which had an event.
+    pub repository: String,
+    /// The type of the event (for version 1)
+    pub tasks_for: String,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GitHubPullRequestMessage {
+    /// A `GitHubPullRequestMessage` from its required fields (`version`, `organization`, `repository`, `action`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
+    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
+    pub fn new(
+        version: i64,
+        organization: impl Into<String>,
+        repository: impl Into<String>,
+        action: impl Into<String>,
+        installation_id: u64,
+        event_id: impl Into<String>,
+        body: impl Into<Value>,
+        tasks_for: impl Into<String>,
+        branch: impl Into<String>,
+    ) -> Self {
+        GitHubPullRequestMessage {
+            version,
+            organization: organization.into(),
+            repository: repository.into(),
+            action: action.into(),
+            installation_id,
+            event_id: event_id.into(),
+            body: body.into(),
+            tasks_for: tasks_for.into(),
+            branch: branch.into(),
+            details: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`details`](Self::details).
+    pub fn with_details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+}
+
+/// GitHub Push Message
+///
+/// Message reporting that a GitHub push has occurred
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GitHubPushMessage {
+    /// The raw body of github event (for version 1)
+    pub body: Value,
+    /// The head ref of the event (for version 1)
+    pub branch: String,
+    /// Metadata describing the push (for version 0)
+    pub details: Option<Value>,
+    /// The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'
+    pub event_id: String,
+    /// The installation which had an event.
+    pub installation_id: i64,
+    /// The GitHub `organization` which had an event.
+    pub organization: String,
+    /// The GitHub `repository` which had an event.
+    pub repository: String,
+    /// The type of the event (for version 1)
+    pub tasks_for: String,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GitHubPushMessage {
+    /// A `GitHubPushMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
+    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
+    pub fn new(
+        version: i64,
+        organization: impl Into<String>,
+        repository: impl Into<String>,
+        installation_id: i64,
+        event_id: impl Into<String>,
+        body: impl Into<Value>,
+        tasks_for: impl Into<String>,
+        branch: impl Into<String>,
+    ) -> Self {
+        GitHubPushMessage {
+            version,
+            organization: organization.into(),
+            repository: repository.into(),
+            installation_id,
+            event_id: event_id.into(),
+            body: body.into(),
+            tasks_for: tasks_for.into(),
+            branch: branch.into(),
+            details: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`details`](Self::details).
+    pub fn with_details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+}
+
+/// GitHub Re-run Request Message
+///
+/// Message reporting that a GitHub re-run task request has occurred
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GitHubReRunRequestMessage {
+    /// The raw body of github event (for version 1)
+    pub body: Value,
+    /// Check run id
+    pub check_run_id: f64,
+    /// Check suite id
+    pub check_suite_id: f64,
+    /// Metadata describing the push (for version 0)
+    pub details: Option<Value>,
+    /// The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'
+    pub event_id: String,
+    /// The installation which had an event.
+    pub installation_id: i64,
+    /// The GitHub `organization` which had an event.
+    pub organization: String,
+    /// The GitHub `repository` which had an event.
+    pub repository: String,
+    /// The type of the event (for version 1)
+    pub tasks_for: String,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GitHubReRunRequestMessage {
+    /// A `GitHubReRunRequestMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `check_run_id`, `check_suite_id`, `tasks_for`); set the others with the `with_*` methods.
+    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
+    pub fn new(
+        version: i64,
+        organization: impl Into<String>,
+        repository: impl Into<String>,
+        installation_id: i64,
+        event_id: impl Into<String>,
+        body: impl Into<Value>,
+        check_run_id: f64,
+        check_suite_id: f64,
+        tasks_for: impl Into<String>,
+    ) -> Self {
+        GitHubReRunRequestMessage {
+            version,
+            organization: organization.into(),
+            repository: repository.into(),
+            installation_id,
+            event_id: event_id.into(),
+            body: body.into(),
+            check_run_id,
+            check_suite_id,
+            tasks_for: tasks_for.into(),
+            details: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`details`](Self::details).
+    pub fn with_details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+}
+
+/// GitHub Release Message
+///
+/// Message reporting that a GitHub release has occurred
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GitHubReleaseMessage {
+    /// The raw body of github event (for version 1)
+    pub body: Value,
+    /// The head ref of the event (for version 1)
+    pub branch: String,
+    /// Metadata describing the release (for version 0)
+    pub details: Option<Value>,
+    /// The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'
+    pub event_id: String,
+    /// The installation which had an event.
+    pub installation_id: u64,
+    /// The GitHub `organization` which had an event.
+    pub organization: String,
+    /// The GitHub `repository` which had an event.
+    pub repository: String,
+    /// The type of the event (for version 1)
+    pub tasks_for: String,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GitHubReleaseMessage {
+    /// A `GitHubReleaseMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
+    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
+    pub fn new(
+        version: i64,
+        organization: impl Into<String>,
+        repository: impl Into<String>,
+        installation_id: u64,
+        event_id: impl Into<String>,
+        body: impl Into<Value>,
+        tasks_for: impl Into<String>,
+        branch: impl Into<String>,
+    ) -> Self {
+        GitHubReleaseMessage {
+            version,
+            organization: organization.into(),
+            repository: repository.into(),
+            installation_id,
+            event_id: event_id.into(),
+            body: body.into(),
+            tasks_for: tasks_for.into(),
+            branch: branch.into(),
+            details: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`details`](Self::details).
+    pub fn with_details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+}
+
 /// Issue Comment action
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -860,6 +1120,45 @@ impl RepositoryResponse {
     pub fn new(installed: bool) -> Self {
         RepositoryResponse {
             installed,
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// Task Group Defined - Create Status
+///
+/// Indicates that this service has created a new task group in response to a GitHub event.
+/// This message is for internal use only and should not be relied on for other purposes.
+/// Full specification on [GitHub docs](https://developer.github.com/v3/repos/statuses/#create-a-status)
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskGroupDefinedCreateStatus {
+    /// The GitHub `organization` which had an event.
+    pub organization: String,
+    /// The GitHub `repository` which had an event.
+    pub repository: String,
+    /// The id of the taskGroup that had been created.
+    pub task_group_id: String,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskGroupDefinedCreateStatus {
+    /// A `TaskGroupDefinedCreateStatus` from its required fields (`task_group_id`, `organization`, `repository`, `version`); set the others with the `with_*` methods.
+    pub fn new(
+        task_group_id: impl Into<String>,
+        organization: impl Into<String>,
+        repository: impl Into<String>,
+        version: i64,
+    ) -> Self {
+        TaskGroupDefinedCreateStatus {
+            task_group_id: task_group_id.into(),
+            organization: organization.into(),
+            repository: repository.into(),
+            version,
             unknown_fields: Map::new(),
         }
     }

@@ -280,6 +280,298 @@ impl<'de> Deserialize<'de> for types::CreateStatusRequestState {
     }
 }
 
+impl Serialize for types::GitHubPullRequestMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("action", &self.action)?;
+        map.serialize_entry("body", &self.body)?;
+        map.serialize_entry("branch", &self.branch)?;
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+
+        map.serialize_entry("eventId", &self.event_id)?;
+        map.serialize_entry("installationId", &self.installation_id)?;
+        map.serialize_entry("organization", &self.organization)?;
+        map.serialize_entry("repository", &self.repository)?;
+        map.serialize_entry("tasks_for", &self.tasks_for)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GitHubPullRequestMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GitHubPullRequestMessage {
+    const EXPECTING: &str = "a GitHubPullRequestMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut action: Option<String> = None;
+        let mut body: Option<Value> = None;
+        let mut branch: Option<String> = None;
+        let mut details: Option<Value> = None;
+        let mut event_id: Option<String> = None;
+        let mut installation_id: Option<u64> = None;
+        let mut organization: Option<String> = None;
+        let mut repository: Option<String> = None;
+        let mut tasks_for: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "action" => action = Some(map.next_value()?),
+                "body" => body = Some(map.next_value()?),
+                "branch" => branch = Some(map.next_value()?),
+                "details" => details = map.next_value()?,
+                "eventId" => event_id = Some(map.next_value()?),
+                "installationId" => installation_id = Some(map.next_value()?),
+                "organization" => organization = Some(map.next_value()?),
+                "repository" => repository = Some(map.next_value()?),
+                "tasks_for" => tasks_for = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GitHubPullRequestMessage {
+            action: required(action, "action")?,
+            body: required(body, "body")?,
+            branch: required(branch, "branch")?,
+            details,
+            event_id: required(event_id, "eventId")?,
+            installation_id: required(installation_id, "installationId")?,
+            organization: required(organization, "organization")?,
+            repository: required(repository, "repository")?,
+            tasks_for: required(tasks_for, "tasks_for")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GitHubPushMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("body", &self.body)?;
+        map.serialize_entry("branch", &self.branch)?;
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+
+        map.serialize_entry("eventId", &self.event_id)?;
+        map.serialize_entry("installationId", &self.installation_id)?;
+        map.serialize_entry("organization", &self.organization)?;
+        map.serialize_entry("repository", &self.repository)?;
+        map.serialize_entry("tasks_for", &self.tasks_for)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GitHubPushMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GitHubPushMessage {
+    const EXPECTING: &str = "a GitHubPushMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut body: Option<Value> = None;
+        let mut branch: Option<String> = None;
+        let mut details: Option<Value> = None;
+        let mut event_id: Option<String> = None;
+        let mut installation_id: Option<i64> = None;
+        let mut organization: Option<String> = None;
+        let mut repository: Option<String> = None;
+        let mut tasks_for: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "body" => body = Some(map.next_value()?),
+                "branch" => branch = Some(map.next_value()?),
+                "details" => details = map.next_value()?,
+                "eventId" => event_id = Some(map.next_value()?),
+                "installationId" => installation_id = Some(map.next_value()?),
+                "organization" => organization = Some(map.next_value()?),
+                "repository" => repository = Some(map.next_value()?),
+                "tasks_for" => tasks_for = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GitHubPushMessage {
+            body: required(body, "body")?,
+            branch: required(branch, "branch")?,
+            details,
+            event_id: required(event_id, "eventId")?,
+            installation_id: required(installation_id, "installationId")?,
+            organization: required(organization, "organization")?,
+            repository: required(repository, "repository")?,
+            tasks_for: required(tasks_for, "tasks_for")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GitHubReRunRequestMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("body", &self.body)?;
+        map.serialize_entry("checkRunId", &Encoded(&self.check_run_id))?;
+        map.serialize_entry("checkSuiteId", &Encoded(&self.check_suite_id))?;
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+
+        map.serialize_entry("eventId", &self.event_id)?;
+        map.serialize_entry("installationId", &self.installation_id)?;
+        map.serialize_entry("organization", &self.organization)?;
+        map.serialize_entry("repository", &self.repository)?;
+        map.serialize_entry("tasks_for", &self.tasks_for)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GitHubReRunRequestMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GitHubReRunRequestMessage {
+    const EXPECTING: &str = "a GitHubReRunRequestMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut body: Option<Value> = None;
+        let mut check_run_id: Option<f64> = None;
+        let mut check_suite_id: Option<f64> = None;
+        let mut details: Option<Value> = None;
+        let mut event_id: Option<String> = None;
+        let mut installation_id: Option<i64> = None;
+        let mut organization: Option<String> = None;
+        let mut repository: Option<String> = None;
+        let mut tasks_for: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "body" => body = Some(map.next_value()?),
+                "checkRunId" => check_run_id = Some(map.next_value()?),
+                "checkSuiteId" => check_suite_id = Some(map.next_value()?),
+                "details" => details = map.next_value()?,
+                "eventId" => event_id = Some(map.next_value()?),
+                "installationId" => installation_id = Some(map.next_value()?),
+                "organization" => organization = Some(map.next_value()?),
+                "repository" => repository = Some(map.next_value()?),
+                "tasks_for" => tasks_for = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GitHubReRunRequestMessage {
+            body: required(body, "body")?,
+            check_run_id: required(check_run_id, "checkRunId")?,
+            check_suite_id: required(check_suite_id, "checkSuiteId")?,
+            details,
+            event_id: required(event_id, "eventId")?,
+            installation_id: required(installation_id, "installationId")?,
+            organization: required(organization, "organization")?,
+            repository: required(repository, "repository")?,
+            tasks_for: required(tasks_for, "tasks_for")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GitHubReleaseMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("body", &self.body)?;
+        map.serialize_entry("branch", &self.branch)?;
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+
+        map.serialize_entry("eventId", &self.event_id)?;
+        map.serialize_entry("installationId", &self.installation_id)?;
+        map.serialize_entry("organization", &self.organization)?;
+        map.serialize_entry("repository", &self.repository)?;
+        map.serialize_entry("tasks_for", &self.tasks_for)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GitHubReleaseMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GitHubReleaseMessage {
+    const EXPECTING: &str = "a GitHubReleaseMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut body: Option<Value> = None;
+        let mut branch: Option<String> = None;
+        let mut details: Option<Value> = None;
+        let mut event_id: Option<String> = None;
+        let mut installation_id: Option<u64> = None;
+        let mut organization: Option<String> = None;
+        let mut repository: Option<String> = None;
+        let mut tasks_for: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "body" => body = Some(map.next_value()?),
+                "branch" => branch = Some(map.next_value()?),
+                "details" => details = map.next_value()?,
+                "eventId" => event_id = Some(map.next_value()?),
+                "installationId" => installation_id = Some(map.next_value()?),
+                "organization" => organization = Some(map.next_value()?),
+                "repository" => repository = Some(map.next_value()?),
+                "tasks_for" => tasks_for = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GitHubReleaseMessage {
+            body: required(body, "body")?,
+            branch: required(branch, "branch")?,
+            details,
+            event_id: required(event_id, "eventId")?,
+            installation_id: required(installation_id, "installationId")?,
+            organization: required(organization, "organization")?,
+            repository: required(repository, "repository")?,
+            tasks_for: required(tasks_for, "tasks_for")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::IssueCommentAction {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -734,6 +1026,54 @@ impl Object for types::RepositoryResponse {
 
         Ok(types::RepositoryResponse {
             installed: required(installed, "installed")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskGroupDefinedCreateStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("organization", &self.organization)?;
+        map.serialize_entry("repository", &self.repository)?;
+        map.serialize_entry("taskGroupId", &self.task_group_id)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskGroupDefinedCreateStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskGroupDefinedCreateStatus {
+    const EXPECTING: &str = "a TaskGroupDefinedCreateStatus object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut organization: Option<String> = None;
+        let mut repository: Option<String> = None;
+        let mut task_group_id: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "organization" => organization = Some(map.next_value()?),
+                "repository" => repository = Some(map.next_value()?),
+                "taskGroupId" => task_group_id = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskGroupDefinedCreateStatus {
+            organization: required(organization, "organization")?,
+            repository: required(repository, "repository")?,
+            task_group_id: required(task_group_id, "taskGroupId")?,
+            version: required(version, "version")?,
             unknown_fields,
         })
     }

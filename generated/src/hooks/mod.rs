@@ -5,6 +5,10 @@
 
 pub mod types;
 
+pub mod events;
+
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -62,6 +66,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:list-hooks:`
+    ///
+    /// [`required_scopes::list_hook_groups`] renders them for given arguments.
     #[doc(alias = "listHookGroups")]
     pub fn list_hook_groups(&self) -> Call<'_, types::HookGroups> {
         self.client
@@ -77,6 +83,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:list-hooks:<hookGroupId>`
+    ///
+    /// [`required_scopes::list_hooks`] renders them for given arguments.
     #[doc(alias = "listHooks")]
     pub fn list_hooks(&self, hook_group_id: &str) -> Call<'_, types::HookList> {
         self.client
@@ -92,6 +100,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:get:<hookGroupId>:<hookId>`
+    ///
+    /// [`required_scopes::hook`] renders them for given arguments.
     pub fn hook(&self, hook_group_id: &str, hook_id: &str) -> Call<'_, types::HookDefinition> {
         self.client
             .request(
@@ -113,6 +123,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:status:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::get_hook_status`] renders them for given arguments.
     #[doc(alias = "getHookStatus")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn get_hook_status(
@@ -141,6 +153,8 @@ impl Hooks {
     /// All of:
     /// - `hooks:modify-hook:<hookGroupId>/<hookId>`
     /// - `assume:hook-id:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::create_hook`] renders them for given arguments.
     #[doc(alias = "createHook")]
     pub fn create_hook(
         &self,
@@ -167,6 +181,8 @@ impl Hooks {
     /// All of:
     /// - `hooks:modify-hook:<hookGroupId>/<hookId>`
     /// - `assume:hook-id:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::update_hook`] renders them for given arguments.
     #[doc(alias = "updateHook")]
     pub fn update_hook(
         &self,
@@ -190,6 +206,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:modify-hook:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::remove_hook`] renders them for given arguments.
     #[doc(alias = "removeHook")]
     pub fn remove_hook(&self, hook_group_id: &str, hook_id: &str) -> Call<'_, ()> {
         self.client
@@ -214,6 +232,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:trigger-hook:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::trigger_hook`] renders them for given arguments.
     #[doc(alias = "triggerHook")]
     pub fn trigger_hook(
         &self,
@@ -242,6 +262,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:get-trigger-token:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::get_trigger_token`] renders them for given arguments.
     #[doc(alias = "getTriggerToken")]
     pub fn get_trigger_token(
         &self,
@@ -264,6 +286,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:reset-trigger-token:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::reset_trigger_token`] renders them for given arguments.
     #[doc(alias = "resetTriggerToken")]
     pub fn reset_trigger_token(
         &self,
@@ -320,6 +344,8 @@ impl Hooks {
     /// # Required scopes
     ///
     /// `hooks:list-last-fires:<hookGroupId>/<hookId>`
+    ///
+    /// [`required_scopes::list_last_fires`] renders them for given arguments.
     #[doc(alias = "listLastFires")]
     pub fn list_last_fires(
         &self,
@@ -347,7 +373,8 @@ impl Hooks {
         hook_group_id: &str,
         hook_id: &str,
         query: &ListLastFiresQuery,
-    ) -> impl Stream<Item = Result<types::LastFiresListLastFiresItem>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::LastFiresListLastFiresItem>> + Send + Unpin + use<'a>
+    {
         let hook_group_id = hook_group_id.to_owned();
         let hook_id = hook_id.to_owned();
         let mut query = query.clone();
@@ -411,7 +438,7 @@ impl ListLastFiresQuery {
     }
 }
 
-/// The methods of the Hooks Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Hooks Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

@@ -59,6 +59,32 @@ impl FailedFire {
     }
 }
 
+/// Hook Changed Message
+///
+/// Message reporting that a hook has changed
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct HookChangedMessage {
+    /// `hookGroupId` of the hook that was changed
+    pub hook_group_id: String,
+    /// `hookId` of the hook that was changed
+    pub hook_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl HookChangedMessage {
+    /// A `HookChangedMessage` from its required fields (`hook_id`, `hook_group_id`); set the others with the `with_*` methods.
+    pub fn new(hook_id: impl Into<String>, hook_group_id: impl Into<String>) -> Self {
+        HookChangedMessage {
+            hook_id: hook_id.into(),
+            hook_group_id: hook_group_id.into(),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
 /// Hook creation request
 ///
 /// Definition of a hook that can create tasks at defined times.

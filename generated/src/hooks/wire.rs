@@ -94,6 +94,46 @@ impl Object for types::FailedFire {
     }
 }
 
+impl Serialize for types::HookChangedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("hookGroupId", &self.hook_group_id)?;
+        map.serialize_entry("hookId", &self.hook_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::HookChangedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::HookChangedMessage {
+    const EXPECTING: &str = "a HookChangedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut hook_group_id: Option<String> = None;
+        let mut hook_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "hookGroupId" => hook_group_id = Some(map.next_value()?),
+                "hookId" => hook_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::HookChangedMessage {
+            hook_group_id: required(hook_group_id, "hookGroupId")?,
+            hook_id: required(hook_id, "hookId")?,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::HookCreationRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;

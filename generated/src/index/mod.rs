@@ -11,6 +11,8 @@
 
 pub mod types;
 
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -69,6 +71,8 @@ impl Index {
     /// # Required scopes
     ///
     /// `index:find-task:<indexPath>`
+    ///
+    /// [`required_scopes::find_task`] renders them for given arguments.
     #[doc(alias = "findTask")]
     pub fn find_task(&self, index_path: &str) -> Call<'_, types::IndexedTaskResponse> {
         self.client
@@ -92,6 +96,8 @@ impl Index {
     ///
     /// All of:
     /// - For each `indexPath` in `indexPaths`: `index:find-task:<indexPath>`
+    ///
+    /// [`required_scopes::find_tasks_at_index`] renders them for given arguments.
     #[doc(alias = "findTasksAtIndex")]
     pub fn find_tasks_at_index(
         &self,
@@ -111,7 +117,7 @@ impl Index {
         &'a self,
         query: &FindTasksAtIndexQuery,
         payload: &types::ListTasksAtIndexRequest,
-    ) -> impl Stream<Item = Result<types::Task>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::Task>> + Send + Unpin + use<'a> {
         let payload = payload.clone();
         let mut query = query.clone();
         pages(
@@ -142,6 +148,8 @@ impl Index {
     /// # Required scopes
     ///
     /// `index:list-namespaces:<namespace>`
+    ///
+    /// [`required_scopes::list_namespaces`] renders them for given arguments.
     #[doc(alias = "listNamespaces")]
     pub fn list_namespaces(
         &self,
@@ -160,7 +168,7 @@ impl Index {
         &'a self,
         namespace: &str,
         query: &ListNamespacesQuery,
-    ) -> impl Stream<Item = Result<types::Namespace>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::Namespace>> + Send + Unpin + use<'a> {
         let namespace = namespace.to_owned();
         let mut query = query.clone();
         pages(
@@ -194,6 +202,8 @@ impl Index {
     /// # Required scopes
     ///
     /// `index:list-tasks:<namespace>`
+    ///
+    /// [`required_scopes::list_tasks`] renders them for given arguments.
     #[doc(alias = "listTasks")]
     pub fn list_tasks(
         &self,
@@ -212,7 +222,7 @@ impl Index {
         &'a self,
         namespace: &str,
         query: &ListTasksQuery,
-    ) -> impl Stream<Item = Result<types::Task>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::Task>> + Send + Unpin + use<'a> {
         let namespace = namespace.to_owned();
         let mut query = query.clone();
         pages(
@@ -241,6 +251,8 @@ impl Index {
     /// # Required scopes
     ///
     /// `index:insert-task:<namespace>`
+    ///
+    /// [`required_scopes::insert_task`] renders them for given arguments.
     #[doc(alias = "insertTask")]
     pub fn insert_task(
         &self,
@@ -263,6 +275,8 @@ impl Index {
     /// # Required scopes
     ///
     /// `index:delete-task:<namespace>`
+    ///
+    /// [`required_scopes::delete_task`] renders them for given arguments.
     #[doc(alias = "deleteTask")]
     pub fn delete_task(&self, namespace: &str) -> Call<'_, ()> {
         self.client
@@ -290,6 +304,8 @@ impl Index {
     /// # Required scopes
     ///
     /// `queue:get-artifact:<name>`
+    ///
+    /// [`required_scopes::find_artifact_from_task`] renders them for given arguments.
     #[doc(alias = "findArtifactFromTask")]
     pub fn find_artifact_from_task(&self, index_path: &str, name: &str) -> Call<'_, ()> {
         self.client
@@ -385,7 +401,7 @@ impl ListTasksQuery {
     }
 }
 
-/// The methods of the Index Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Index Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

@@ -6,6 +6,10 @@
 
 pub mod types;
 
+pub mod events;
+
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, pages};
@@ -71,6 +75,8 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:email:<address>`
+    ///
+    /// [`required_scopes::email`] renders them for given arguments.
     pub fn email(&self, payload: &types::SendEmailRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("email"))
@@ -89,6 +95,8 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:pulse:<routingKey>`
+    ///
+    /// [`required_scopes::pulse`] renders them for given arguments.
     pub fn pulse(&self, payload: &types::PostPulseMessageRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("pulse"))
@@ -114,6 +122,8 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:matrix-room:<roomId>`
+    ///
+    /// [`required_scopes::matrix`] renders them for given arguments.
     pub fn matrix(&self, payload: &types::SendMatrixNoticeRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("matrix"))
@@ -138,6 +148,8 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:slack-channel:<channelId>`
+    ///
+    /// [`required_scopes::slack`] renders them for given arguments.
     pub fn slack(&self, payload: &types::SendSlackMessage) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("slack"))
@@ -155,6 +167,8 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:manage-denylist`
+    ///
+    /// [`required_scopes::add_denylist_address`] renders them for given arguments.
     #[doc(alias = "addDenylistAddress")]
     pub fn add_denylist_address(
         &self,
@@ -175,6 +189,8 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:manage-denylist`
+    ///
+    /// [`required_scopes::delete_denylist_address`] renders them for given arguments.
     #[doc(alias = "deleteDenylistAddress")]
     pub fn delete_denylist_address(
         &self,
@@ -205,6 +221,8 @@ impl Notify {
     /// # Required scopes
     ///
     /// `notify:manage-denylist`
+    ///
+    /// [`required_scopes::list_denylist`] renders them for given arguments.
     #[doc(alias = "listDenylist")]
     pub fn list_denylist(
         &self,
@@ -221,7 +239,8 @@ impl Notify {
     pub fn list_denylist_stream<'a>(
         &'a self,
         query: &ListDenylistQuery,
-    ) -> impl Stream<Item = Result<types::NotificationTypeAndAddress>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::NotificationTypeAndAddress>> + Send + Unpin + use<'a>
+    {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -274,7 +293,7 @@ impl ListDenylistQuery {
     }
 }
 
-/// The methods of the Notification Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Notification Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

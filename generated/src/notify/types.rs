@@ -39,6 +39,40 @@ impl ListOfNotificationAdresses {
     }
 }
 
+/// Notification Message
+///
+/// This can be pretty much anything you want it to be.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct NotificationMessage {
+    /// Message
+    ///
+    /// Arbitrary message.
+    pub message: Value,
+    /// Message version
+    pub version: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl NotificationMessage {
+    /// A `NotificationMessage` from its required fields (`message`); set the others with the `with_*` methods.
+    pub fn new(message: impl Into<Value>) -> Self {
+        NotificationMessage {
+            message: message.into(),
+            version: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`version`](Self::version).
+    pub fn with_version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+}
+
 /// Notification Type And Address
 ///
 /// Type of notification and its corresponding address.

@@ -51,6 +51,49 @@ impl Object for types::ListOfNotificationAdresses {
     }
 }
 
+impl Serialize for types::NotificationMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("message", &self.message)?;
+        if let Some(value) = &self.version {
+            map.serialize_entry("version", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::NotificationMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::NotificationMessage {
+    const EXPECTING: &str = "a NotificationMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut message: Option<Value> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "message" => message = Some(map.next_value()?),
+                "version" => version = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::NotificationMessage {
+            message: required(message, "message")?,
+            version,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::NotificationTypeAndAddress {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;

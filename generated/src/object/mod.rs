@@ -9,6 +9,8 @@
 
 pub mod types;
 
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, escape};
@@ -83,6 +85,8 @@ impl Object {
     /// # Required scopes
     ///
     /// `object:upload:<projectId>:<name>`
+    ///
+    /// [`required_scopes::create_upload`] renders them for given arguments.
     #[doc(alias = "createUpload")]
     pub fn create_upload(
         &self,
@@ -112,6 +116,8 @@ impl Object {
     /// # Required scopes
     ///
     /// `object:upload:<projectId>:<name>`
+    ///
+    /// [`required_scopes::finish_upload`] renders them for given arguments.
     #[doc(alias = "finishUpload")]
     pub fn finish_upload(&self, name: &str, payload: &types::FinishUploadRequest) -> Call<'_, ()> {
         self.client
@@ -132,6 +138,8 @@ impl Object {
     /// # Required scopes
     ///
     /// `object:download:<name>`
+    ///
+    /// [`required_scopes::start_download`] renders them for given arguments.
     #[doc(alias = "startDownload")]
     pub fn start_download(
         &self,
@@ -152,6 +160,8 @@ impl Object {
     /// # Required scopes
     ///
     /// `object:download:<name>`
+    ///
+    /// [`required_scopes::object`] renders them for given arguments.
     pub fn object(&self, name: &str) -> Call<'_, types::ObjectMetadata> {
         self.client
             .request(Method::GET, format!("metadata/{}", escape(name)))
@@ -177,6 +187,8 @@ impl Object {
     /// # Required scopes
     ///
     /// `object:download:<name>`
+    ///
+    /// [`required_scopes::download`] renders them for given arguments.
     pub fn download(&self, name: &str) -> Call<'_, ()> {
         self.client
             .request(Method::GET, format!("download/{}", escape(name)))
@@ -196,7 +208,7 @@ impl Object {
     }
 }
 
-/// The methods of the Object Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Object Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

@@ -9,6 +9,8 @@
 
 pub mod types;
 
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -70,6 +72,8 @@ impl PurgeCache {
     /// # Required scopes
     ///
     /// `purge-cache:<workerPoolId>:<cacheName>`
+    ///
+    /// [`required_scopes::purge_cache`] renders them for given arguments.
     #[doc(alias = "purgeCache")]
     pub fn purge_cache(
         &self,
@@ -98,6 +102,8 @@ impl PurgeCache {
     /// # Required scopes
     ///
     /// `purge-cache:all-purge-requests`
+    ///
+    /// [`required_scopes::all_purge_requests`] renders them for given arguments.
     #[doc(alias = "allPurgeRequests")]
     pub fn all_purge_requests(
         &self,
@@ -114,7 +120,7 @@ impl PurgeCache {
     pub fn all_purge_requests_stream<'a>(
         &'a self,
         query: &AllPurgeRequestsQuery,
-    ) -> impl Stream<Item = Result<types::PurgeCacheRequestsEntry>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::PurgeCacheRequestsEntry>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -140,6 +146,8 @@ impl PurgeCache {
     /// # Required scopes
     ///
     /// `purge-cache:purge-requests::<workerPoolId>`
+    ///
+    /// [`required_scopes::purge_requests`] renders them for given arguments.
     #[doc(alias = "purgeRequests")]
     pub fn purge_requests(
         &self,
@@ -208,7 +216,7 @@ impl PurgeRequestsQuery {
     }
 }
 
-/// The methods of the Purge Cache Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Purge Cache Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

@@ -49,6 +49,10 @@
 
 pub mod types;
 
+pub mod events;
+
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -108,6 +112,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:get-task:<taskId>`
+    ///
+    /// [`required_scopes::task`] renders them for given arguments.
     pub fn task(&self, task_id: &str) -> Call<'_, types::Task> {
         self.client
             .request(Method::GET, format!("task/{}", escape(task_id)))
@@ -125,6 +131,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `taskId` in `taskIds`: `queue:get-task:<taskId>`
+    ///
+    /// [`required_scopes::tasks`] renders them for given arguments.
     pub fn tasks(
         &self,
         query: &TasksQuery,
@@ -143,7 +151,7 @@ impl Queue {
         &'a self,
         query: &TasksQuery,
         payload: &types::TaskDefinitionsResponse,
-    ) -> impl Stream<Item = Result<types::TasksResponseTasksItem>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::TasksResponseTasksItem>> + Send + Unpin + use<'a> {
         let payload = payload.clone();
         let mut query = query.clone();
         pages(
@@ -173,6 +181,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `taskId` in `taskIds`: `queue:status:<taskId>`
+    ///
+    /// [`required_scopes::statuses`] renders them for given arguments.
     pub fn statuses(
         &self,
         query: &StatusesQuery,
@@ -191,7 +201,8 @@ impl Queue {
         &'a self,
         query: &StatusesQuery,
         payload: &types::TaskDefinitionsResponse,
-    ) -> impl Stream<Item = Result<types::TasksStatusesResponseStatusesItem>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::TasksStatusesResponseStatusesItem>> + Send + Unpin + use<'a>
+    {
         let payload = payload.clone();
         let mut query = query.clone();
         pages(
@@ -216,6 +227,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:status:<taskId>`
+    ///
+    /// [`required_scopes::status`] renders them for given arguments.
     pub fn status(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::GET, format!("task/{}/status", escape(task_id)))
@@ -247,6 +260,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-task-group:<taskGroupId>`
+    ///
+    /// [`required_scopes::list_task_group`] renders them for given arguments.
     #[doc(alias = "listTaskGroup")]
     pub fn list_task_group(
         &self,
@@ -268,7 +283,7 @@ impl Queue {
         &'a self,
         task_group_id: &str,
         query: &ListTaskGroupQuery,
-    ) -> impl Stream<Item = Result<types::TaskDefinitionAndStatus>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::TaskDefinitionAndStatus>> + Send + Unpin + use<'a> {
         let task_group_id = task_group_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -306,6 +321,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:cancel-task-group:<schedulerId>/<taskGroupId>`
+    ///
+    /// [`required_scopes::cancel_task_group`] renders them for given arguments.
     #[doc(alias = "cancelTaskGroup")]
     pub fn cancel_task_group(
         &self,
@@ -332,6 +349,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-task-group:<taskGroupId>`
+    ///
+    /// [`required_scopes::get_task_group`] renders them for given arguments.
     #[doc(alias = "getTaskGroup")]
     pub fn get_task_group(
         &self,
@@ -359,6 +378,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:seal-task-group:<schedulerId>/<taskGroupId>`
+    ///
+    /// [`required_scopes::seal_task_group`] renders them for given arguments.
     #[doc(alias = "sealTaskGroup")]
     pub fn seal_task_group(
         &self,
@@ -394,6 +415,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-dependent-tasks:<taskId>`
+    ///
+    /// [`required_scopes::list_dependent_tasks`] renders them for given arguments.
     #[doc(alias = "listDependentTasks")]
     pub fn list_dependent_tasks(
         &self,
@@ -412,7 +435,7 @@ impl Queue {
         &'a self,
         task_id: &str,
         query: &ListDependentTasksQuery,
-    ) -> impl Stream<Item = Result<types::TaskDefinitionAndStatus>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::TaskDefinitionAndStatus>> + Send + Unpin + use<'a> {
         let task_id = task_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -472,6 +495,8 @@ impl Queue {
     /// - `queue:scheduler-id:<schedulerId>`
     /// - Any of:
     ///   - For each `priority` in `priorities`: `queue:create-task:<priority>:<provisionerId>/<workerType>`
+    ///
+    /// [`required_scopes::create_task`] renders them for given arguments.
     #[doc(alias = "createTask")]
     pub fn create_task(
         &self,
@@ -509,6 +534,8 @@ impl Queue {
     /// - All of:
     ///   - `queue:schedule-task`
     ///   - `assume:scheduler-id:<schedulerId>/<taskGroupId>`
+    ///
+    /// [`required_scopes::schedule_task`] renders them for given arguments.
     #[doc(alias = "scheduleTask")]
     pub fn schedule_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
@@ -539,6 +566,8 @@ impl Queue {
     /// - All of:
     ///   - `queue:rerun-task`
     ///   - `assume:scheduler-id:<schedulerId>/<taskGroupId>`
+    ///
+    /// [`required_scopes::rerun_task`] renders them for given arguments.
     #[doc(alias = "rerunTask")]
     pub fn rerun_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
@@ -569,6 +598,8 @@ impl Queue {
     /// - All of:
     ///   - `queue:cancel-task`
     ///   - `assume:scheduler-id:<schedulerId>/<taskGroupId>`
+    ///
+    /// [`required_scopes::cancel_task`] renders them for given arguments.
     #[doc(alias = "cancelTask")]
     pub fn cancel_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
@@ -590,6 +621,8 @@ impl Queue {
     /// Any of:
     /// - `queue:change-task-priority:<taskId>`
     /// - `queue:change-task-priority-in-queue:<taskQueueId>`
+    ///
+    /// [`required_scopes::change_task_priority`] renders them for given arguments.
     #[doc(alias = "changeTaskPriority")]
     pub fn change_task_priority(
         &self,
@@ -615,6 +648,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:change-task-group-priority:<schedulerId>/<taskGroupId>`
+    ///
+    /// [`required_scopes::change_task_group_priority`] renders them for given arguments.
     #[doc(alias = "changeTaskGroupPriority")]
     pub fn change_task_group_priority(
         &self,
@@ -646,6 +681,8 @@ impl Queue {
     /// All of:
     /// - `queue:claim-work:<taskQueueId>`
     /// - `queue:worker-id:<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::claim_work`] renders them for given arguments.
     #[doc(alias = "claimWork")]
     pub fn claim_work(
         &self,
@@ -672,6 +709,8 @@ impl Queue {
     /// All of:
     /// - `queue:claim-task:<provisionerId>/<workerType>`
     /// - `queue:worker-id:<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::claim_task`] renders them for given arguments.
     #[doc(alias = "claimTask")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn claim_task(
@@ -716,6 +755,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:reclaim-task:<taskId>/<runId>`
+    ///
+    /// [`required_scopes::reclaim_task`] renders them for given arguments.
     #[doc(alias = "reclaimTask")]
     pub fn reclaim_task(
         &self,
@@ -737,6 +778,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:resolve-task:<taskId>/<runId>`
+    ///
+    /// [`required_scopes::report_completed`] renders them for given arguments.
     #[doc(alias = "reportCompleted")]
     pub fn report_completed(
         &self,
@@ -764,6 +807,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:resolve-task:<taskId>/<runId>`
+    ///
+    /// [`required_scopes::report_failed`] renders them for given arguments.
     #[doc(alias = "reportFailed")]
     pub fn report_failed(
         &self,
@@ -797,6 +842,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:resolve-task:<taskId>/<runId>`
+    ///
+    /// [`required_scopes::report_exception`] renders them for given arguments.
     #[doc(alias = "reportException")]
     pub fn report_exception(
         &self,
@@ -828,6 +875,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:create-artifact:<taskId>/<runId>`
+    ///
+    /// [`required_scopes::create_artifact`] renders them for given arguments.
     #[doc(alias = "createArtifact")]
     pub fn create_artifact(
         &self,
@@ -864,6 +913,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:create-artifact:<taskId>/<runId>`
+    ///
+    /// [`required_scopes::finish_artifact`] renders them for given arguments.
     #[doc(alias = "finishArtifact")]
     pub fn finish_artifact(
         &self,
@@ -941,6 +992,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
+    ///
+    /// [`required_scopes::get_artifact`] renders them for given arguments.
     #[doc(alias = "getArtifact")]
     pub fn get_artifact(
         &self,
@@ -1020,6 +1073,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
+    ///
+    /// [`required_scopes::get_latest_artifact`] renders them for given arguments.
     #[doc(alias = "getLatestArtifact")]
     pub fn get_latest_artifact(
         &self,
@@ -1049,6 +1104,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-artifacts:<taskId>:<runId>`
+    ///
+    /// [`required_scopes::list_artifacts`] renders them for given arguments.
     #[doc(alias = "listArtifacts")]
     pub fn list_artifacts(
         &self,
@@ -1072,7 +1129,7 @@ impl Queue {
         task_id: &str,
         run_id: &str,
         query: &ListArtifactsQuery,
-    ) -> impl Stream<Item = Result<types::Artifact>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::ArtifactResponse>> + Send + Unpin + use<'a> {
         let task_id = task_id.to_owned();
         let run_id = run_id.to_owned();
         let mut query = query.clone();
@@ -1111,6 +1168,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-artifacts:<taskId>`
+    ///
+    /// [`required_scopes::list_latest_artifacts`] renders them for given arguments.
     #[doc(alias = "listLatestArtifacts")]
     pub fn list_latest_artifacts(
         &self,
@@ -1129,7 +1188,7 @@ impl Queue {
         &'a self,
         task_id: &str,
         query: &ListLatestArtifactsQuery,
-    ) -> impl Stream<Item = Result<types::Artifact>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::ArtifactResponse>> + Send + Unpin + use<'a> {
         let task_id = task_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -1158,13 +1217,15 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-artifacts:<taskId>:<runId>`
+    ///
+    /// [`required_scopes::artifact_info`] renders them for given arguments.
     #[doc(alias = "artifactInfo")]
     pub fn artifact_info(
         &self,
         task_id: &str,
         run_id: &str,
         name: &str,
-    ) -> Call<'_, types::Artifact> {
+    ) -> Call<'_, types::ArtifactResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1189,8 +1250,14 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-artifacts:<taskId>`
+    ///
+    /// [`required_scopes::latest_artifact_info`] renders them for given arguments.
     #[doc(alias = "latestArtifactInfo")]
-    pub fn latest_artifact_info(&self, task_id: &str, name: &str) -> Call<'_, types::Artifact> {
+    pub fn latest_artifact_info(
+        &self,
+        task_id: &str,
+        name: &str,
+    ) -> Call<'_, types::ArtifactResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1213,6 +1280,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
+    ///
+    /// [`required_scopes::artifact`] renders them for given arguments.
     pub fn artifact(
         &self,
         task_id: &str,
@@ -1246,6 +1315,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `name` in `names`: `queue:get-artifact:<name>`
+    ///
+    /// [`required_scopes::latest_artifact`] renders them for given arguments.
     #[doc(alias = "latestArtifact")]
     pub fn latest_artifact(
         &self,
@@ -1278,6 +1349,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-provisioners`
+    ///
+    /// [`required_scopes::list_provisioners`] renders them for given arguments.
     #[doc(alias = "listProvisioners")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn list_provisioners(
@@ -1296,7 +1369,7 @@ impl Queue {
     pub fn list_provisioners_stream<'a>(
         &'a self,
         query: &ListProvisionersQuery,
-    ) -> impl Stream<Item = Result<types::ProvisionerInformation>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::ProvisionerInformation>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -1325,6 +1398,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:get-provisioner:<provisionerId>`
+    ///
+    /// [`required_scopes::get_provisioner`] renders them for given arguments.
     #[doc(alias = "getProvisioner")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn get_provisioner(&self, provisioner_id: &str) -> Call<'_, types::ProvisionerResponse> {
@@ -1355,6 +1430,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `property` in `properties`: `queue:declare-provisioner:<provisionerId>#<property>`
+    ///
+    /// [`required_scopes::declare_provisioner`] renders them for given arguments.
     #[doc(alias = "declareProvisioner")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn declare_provisioner(
@@ -1385,6 +1462,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:pending-count:<taskQueueId>`
+    ///
+    /// [`required_scopes::pending_tasks`] renders them for given arguments.
     #[doc(alias = "pendingTasks")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn pending_tasks(&self, task_queue_id: &str) -> Call<'_, types::CountPendingTasksResponse> {
@@ -1405,6 +1484,8 @@ impl Queue {
     /// All of:
     /// - `queue:pending-count:<taskQueueId>`
     /// - `queue:claimed-count:<taskQueueId>`
+    ///
+    /// [`required_scopes::task_queue_counts`] renders them for given arguments.
     #[doc(alias = "taskQueueCounts")]
     pub fn task_queue_counts(
         &self,
@@ -1430,6 +1511,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:pending-list:<taskQueueId>`
+    ///
+    /// [`required_scopes::list_pending_tasks`] renders them for given arguments.
     #[doc(alias = "listPendingTasks")]
     pub fn list_pending_tasks(
         &self,
@@ -1451,7 +1534,8 @@ impl Queue {
         &'a self,
         task_queue_id: &str,
         query: &ListPendingTasksQuery,
-    ) -> impl Stream<Item = Result<types::ListPendingTasksResponseTasksItem>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::ListPendingTasksResponseTasksItem>> + Send + Unpin + use<'a>
+    {
         let task_queue_id = task_queue_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -1484,6 +1568,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:claimed-list:<taskQueueId>`
+    ///
+    /// [`required_scopes::list_claimed_tasks`] renders them for given arguments.
     #[doc(alias = "listClaimedTasks")]
     pub fn list_claimed_tasks(
         &self,
@@ -1505,7 +1591,8 @@ impl Queue {
         &'a self,
         task_queue_id: &str,
         query: &ListClaimedTasksQuery,
-    ) -> impl Stream<Item = Result<types::ListClaimedTasksResponseTasksItem>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::ListClaimedTasksResponseTasksItem>> + Send + Unpin + use<'a>
+    {
         let task_queue_id = task_queue_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -1540,6 +1627,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-worker-types:<provisionerId>`
+    ///
+    /// [`required_scopes::list_worker_types`] renders them for given arguments.
     #[doc(alias = "listWorkerTypes")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn list_worker_types(
@@ -1563,7 +1652,7 @@ impl Queue {
         &'a self,
         provisioner_id: &str,
         query: &ListWorkerTypesQuery,
-    ) -> impl Stream<Item = Result<types::WorkerType>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::WorkerType>> + Send + Unpin + use<'a> {
         let provisioner_id = provisioner_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -1593,6 +1682,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:get-worker-type:<provisionerId>/<workerType>`
+    ///
+    /// [`required_scopes::get_worker_type`] renders them for given arguments.
     #[doc(alias = "getWorkerType")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn get_worker_type(
@@ -1627,6 +1718,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `property` in `properties`: `queue:declare-worker-type:<provisionerId>/<workerType>#<property>`
+    ///
+    /// [`required_scopes::declare_worker_type`] renders them for given arguments.
     #[doc(alias = "declareWorkerType")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn declare_worker_type(
@@ -1660,6 +1753,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-task-queues`
+    ///
+    /// [`required_scopes::list_task_queues`] renders them for given arguments.
     #[doc(alias = "listTaskQueues")]
     pub fn list_task_queues(
         &self,
@@ -1676,7 +1771,7 @@ impl Queue {
     pub fn list_task_queues_stream<'a>(
         &'a self,
         query: &ListTaskQueuesQuery,
-    ) -> impl Stream<Item = Result<types::TaskQueue>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::TaskQueue>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -1699,6 +1794,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:get-task-queue:<taskQueueId>`
+    ///
+    /// [`required_scopes::get_task_queue`] renders them for given arguments.
     #[doc(alias = "getTaskQueue")]
     pub fn get_task_queue(&self, task_queue_id: &str) -> Call<'_, types::TaskQueueResponse> {
         self.client
@@ -1727,6 +1824,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:list-workers:<provisionerId>/<workerType>`
+    ///
+    /// [`required_scopes::list_workers`] renders them for given arguments.
     #[doc(alias = "listWorkers")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn list_workers(
@@ -1757,7 +1856,7 @@ impl Queue {
         provisioner_id: &str,
         worker_type: &str,
         query: &ListWorkersQuery,
-    ) -> impl Stream<Item = Result<types::Worker>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::Worker>> + Send + Unpin + use<'a> {
         let provisioner_id = provisioner_id.to_owned();
         let worker_type = worker_type.to_owned();
         let mut query = query.clone();
@@ -1794,6 +1893,8 @@ impl Queue {
     /// # Required scopes
     ///
     /// `queue:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::get_worker`] renders them for given arguments.
     #[doc(alias = "getWorker")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
     pub fn get_worker(
@@ -1827,6 +1928,8 @@ impl Queue {
     ///
     /// All of:
     /// - `queue:quarantine-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::quarantine_worker`] renders them for given arguments.
     #[doc(alias = "quarantineWorker")]
     pub fn quarantine_worker(
         &self,
@@ -1864,6 +1967,8 @@ impl Queue {
     ///
     /// All of:
     /// - For each `property` in `properties`: `queue:declare-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>#<property>`
+    ///
+    /// [`required_scopes::declare_worker`] renders them for given arguments.
     #[doc(alias = "declareWorker")]
     pub fn declare_worker(
         &self,
@@ -2197,7 +2302,7 @@ impl ListWorkersQuery {
     }
 }
 
-/// The methods of the Queue Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Queue Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;
@@ -2302,13 +2407,13 @@ pub mod endpoints {
     pub const LIST_LATEST_ARTIFACTS: Endpoint<(), types::ListArtifactsResponse> =
         Endpoint::new("queue", "GET", "task/<taskId>/artifacts");
     /// [`Queue::artifact_info`](super::Queue::artifact_info).
-    pub const ARTIFACT_INFO: Endpoint<(), types::Artifact> = Endpoint::new(
+    pub const ARTIFACT_INFO: Endpoint<(), types::ArtifactResponse> = Endpoint::new(
         "queue",
         "GET",
         "task/<taskId>/runs/<runId>/artifact-info/<name>",
     );
     /// [`Queue::latest_artifact_info`](super::Queue::latest_artifact_info).
-    pub const LATEST_ARTIFACT_INFO: Endpoint<(), types::Artifact> =
+    pub const LATEST_ARTIFACT_INFO: Endpoint<(), types::ArtifactResponse> =
         Endpoint::new("queue", "GET", "task/<taskId>/artifact-info/<name>");
     /// [`Queue::artifact`](super::Queue::artifact).
     pub const ARTIFACT: Endpoint<(), types::GetArtifactContentResponse> = Endpoint::new(

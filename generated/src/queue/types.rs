@@ -153,12 +153,164 @@ impl fmt::Display for ActionContext {
     }
 }
 
+/// Artifact Created Message
+///
+/// Message reporting a new artifact has been created for a given task.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ArtifactCreatedMessage {
+    /// Artifact
+    ///
+    /// Information about the artifact that was created
+    pub artifact: ArtifactCreatedMessageArtifact,
+    /// Id of the run on which artifact was created.
+    pub run_id: u64,
+    pub status: TaskStatusStructure,
+    /// Message version
+    pub version: i64,
+    /// Identifier for the worker-group within which the run with the created
+    /// artifacted is running.
+    pub worker_group: String,
+    /// Identifier for the worker within which the run with the created artifact
+    /// is running.
+    pub worker_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ArtifactCreatedMessage {
+    /// An `ArtifactCreatedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `artifact`); set the others with the `with_*` methods.
+    pub fn new(
+        version: i64,
+        status: TaskStatusStructure,
+        run_id: u64,
+        worker_group: impl Into<String>,
+        worker_id: impl Into<String>,
+        artifact: ArtifactCreatedMessageArtifact,
+    ) -> Self {
+        ArtifactCreatedMessage {
+            version,
+            status,
+            run_id,
+            worker_group: worker_group.into(),
+            worker_id: worker_id.into(),
+            artifact,
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// Artifact
+///
+/// Information about the artifact that was created
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ArtifactCreatedMessageArtifact {
+    /// Content-Type
+    ///
+    /// Expected content-type of the artifact.  This is informational only:
+    /// it is suitable for use to choose an icon for the artifact, for example.
+    /// The accurate content-type of the artifact can only be determined by
+    /// downloading it.
+    pub content_type: String,
+    /// Artifact Expiration
+    ///
+    /// Date and time after which the artifact created will be automatically
+    /// deleted by the queue.
+    pub expires: DateTime<Utc>,
+    /// Artifact Name
+    ///
+    /// Name of the artifact that was created, this is useful if you want to
+    /// attempt to fetch the artifact. But keep in mind that just because an
+    /// artifact is created doesn't mean that it's immediately available.
+    pub name: String,
+    /// Artifact Storage-Type
+    ///
+    /// This is the `storageType` for the request that was used to create the
+    /// artifact.  Note that artifacts with the `s3` storage type do not produce
+    /// this message.
+    pub storage_type: ArtifactCreatedMessageArtifactStorageType,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ArtifactCreatedMessageArtifact {
+    /// An `ArtifactCreatedMessageArtifact` from its required fields (`storage_type`, `name`, `expires`, `content_type`); set the others with the `with_*` methods.
+    pub fn new(
+        storage_type: impl Into<ArtifactCreatedMessageArtifactStorageType>,
+        name: impl Into<String>,
+        expires: DateTime<Utc>,
+        content_type: impl Into<String>,
+    ) -> Self {
+        ArtifactCreatedMessageArtifact {
+            storage_type: storage_type.into(),
+            name: name.into(),
+            expires,
+            content_type: content_type.into(),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// Artifact Storage-Type
+///
+/// This is the `storageType` for the request that was used to create the
+/// artifact.  Note that artifacts with the `s3` storage type do not produce
+/// this message.
+#[derive(Clone, Debug, Eq, Hash, PartialEq)]
+#[non_exhaustive]
+pub enum ArtifactCreatedMessageArtifactStorageType {
+    /// `reference`
+    Reference,
+    /// `link`
+    Link,
+    /// `error`
+    Error,
+    /// `object`
+    Object,
+    /// A value this version of the client does not know, as received.
+    Unknown(String),
+}
+
+impl ArtifactCreatedMessageArtifactStorageType {
+    /// The value as the service writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ArtifactCreatedMessageArtifactStorageType::Reference => "reference",
+            ArtifactCreatedMessageArtifactStorageType::Link => "link",
+            ArtifactCreatedMessageArtifactStorageType::Error => "error",
+            ArtifactCreatedMessageArtifactStorageType::Object => "object",
+            ArtifactCreatedMessageArtifactStorageType::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for ArtifactCreatedMessageArtifactStorageType {
+    fn from(value: &str) -> Self {
+        match value {
+            "reference" => ArtifactCreatedMessageArtifactStorageType::Reference,
+            "link" => ArtifactCreatedMessageArtifactStorageType::Link,
+            "error" => ArtifactCreatedMessageArtifactStorageType::Error,
+            "object" => ArtifactCreatedMessageArtifactStorageType::Object,
+            other => ArtifactCreatedMessageArtifactStorageType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ArtifactCreatedMessageArtifactStorageType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Artifact
 ///
 /// Information about an artifact
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct Artifact {
+pub struct ArtifactResponse {
     /// Content-Length
     ///
     /// Size of the artifact content in bytes, if reported by the worker.
@@ -185,21 +337,21 @@ pub struct Artifact {
     ///
     /// This is the `storageType` for the request that was used to create
     /// the artifact.
-    pub storage_type: ArtifactStorageType,
+    pub storage_type: ArtifactResponseStorageType,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl Artifact {
-    /// An `Artifact` from its required fields (`storage_type`, `name`, `expires`, `content_type`); set the others with the `with_*` methods.
+impl ArtifactResponse {
+    /// An `ArtifactResponse` from its required fields (`storage_type`, `name`, `expires`, `content_type`); set the others with the `with_*` methods.
     pub fn new(
-        storage_type: impl Into<ArtifactStorageType>,
+        storage_type: impl Into<ArtifactResponseStorageType>,
         name: impl Into<String>,
         expires: DateTime<Utc>,
         content_type: impl Into<String>,
     ) -> Self {
-        Artifact {
+        ArtifactResponse {
             storage_type: storage_type.into(),
             name: name.into(),
             expires,
@@ -222,7 +374,7 @@ impl Artifact {
 /// the artifact.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
-pub enum ArtifactStorageType {
+pub enum ArtifactResponseStorageType {
     /// `s3`
     S3,
     /// `object`
@@ -237,34 +389,34 @@ pub enum ArtifactStorageType {
     Unknown(String),
 }
 
-impl ArtifactStorageType {
+impl ArtifactResponseStorageType {
     /// The value as the service writes it.
     pub fn as_str(&self) -> &str {
         match self {
-            ArtifactStorageType::S3 => "s3",
-            ArtifactStorageType::Object => "object",
-            ArtifactStorageType::Reference => "reference",
-            ArtifactStorageType::Link => "link",
-            ArtifactStorageType::Error => "error",
-            ArtifactStorageType::Unknown(value) => value,
+            ArtifactResponseStorageType::S3 => "s3",
+            ArtifactResponseStorageType::Object => "object",
+            ArtifactResponseStorageType::Reference => "reference",
+            ArtifactResponseStorageType::Link => "link",
+            ArtifactResponseStorageType::Error => "error",
+            ArtifactResponseStorageType::Unknown(value) => value,
         }
     }
 }
 
-impl From<&str> for ArtifactStorageType {
+impl From<&str> for ArtifactResponseStorageType {
     fn from(value: &str) -> Self {
         match value {
-            "s3" => ArtifactStorageType::S3,
-            "object" => ArtifactStorageType::Object,
-            "reference" => ArtifactStorageType::Reference,
-            "link" => ArtifactStorageType::Link,
-            "error" => ArtifactStorageType::Error,
-            other => ArtifactStorageType::Unknown(other.to_owned()),
+            "s3" => ArtifactResponseStorageType::S3,
+            "object" => ArtifactResponseStorageType::Object,
+            "reference" => ArtifactResponseStorageType::Reference,
+            "link" => ArtifactResponseStorageType::Link,
+            "error" => ArtifactResponseStorageType::Error,
+            other => ArtifactResponseStorageType::Unknown(other.to_owned()),
         }
     }
 }
 
-impl fmt::Display for ArtifactStorageType {
+impl fmt::Display for ArtifactResponseStorageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -969,7 +1121,7 @@ pub struct ListArtifactsResponse {
     /// Artifact List
     ///
     /// List of artifacts for given `taskId` and `runId`.
-    pub artifacts: Vec<Artifact>,
+    pub artifacts: Vec<ArtifactResponse>,
     /// Continuation Token
     ///
     /// Opaque `continuationToken` to be given as query-string option to get the
@@ -987,7 +1139,7 @@ pub struct ListArtifactsResponse {
 
 impl ListArtifactsResponse {
     /// A `ListArtifactsResponse` from its required fields (`artifacts`); set the others with the `with_*` methods.
-    pub fn new(artifacts: impl IntoIterator<Item = Artifact>) -> Self {
+    pub fn new(artifacts: impl IntoIterator<Item = ArtifactResponse>) -> Self {
         ListArtifactsResponse {
             artifacts: artifacts.into_iter().collect(),
             continuation_token: None,
@@ -3092,6 +3244,54 @@ impl TaskClaimResponse {
     }
 }
 
+/// Task Completed Message
+///
+/// Message reporting that a task has complete successfully.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskCompletedMessage {
+    /// Id of the run that completed the task
+    pub run_id: u64,
+    pub status: TaskStatusStructure,
+    pub task: Option<TaskPendingMessageTask>,
+    /// Message version
+    pub version: i64,
+    /// Identifier for the worker-group within which this run ran.
+    pub worker_group: String,
+    /// Identifier for the worker that executed this run.
+    pub worker_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskCompletedMessage {
+    /// A `TaskCompletedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`); set the others with the `with_*` methods.
+    pub fn new(
+        version: i64,
+        status: TaskStatusStructure,
+        run_id: u64,
+        worker_group: impl Into<String>,
+        worker_id: impl Into<String>,
+    ) -> Self {
+        TaskCompletedMessage {
+            version,
+            status,
+            run_id,
+            worker_group: worker_group.into(),
+            worker_id: worker_id.into(),
+            task: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`task`](Self::task).
+    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+        self.task = Some(task);
+        self
+    }
+}
+
 /// Task Credentials
 ///
 /// Temporary credentials granting `task.scopes` and the scope:
@@ -3151,6 +3351,40 @@ impl fmt::Debug for TaskCredentials {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+/// Task Defined Message
+///
+/// Message reporting that a task has been defined. The task may or may not be
+/// _scheduled_ too.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskDefinedMessage {
+    pub status: TaskStatusStructure,
+    pub task: Option<TaskPendingMessageTask>,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskDefinedMessage {
+    /// A `TaskDefinedMessage` from its required fields (`version`, `status`); set the others with the `with_*` methods.
+    pub fn new(version: i64, status: TaskStatusStructure) -> Self {
+        TaskDefinedMessage {
+            version,
+            status,
+            task: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`task`](Self::task).
+    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+        self.task = Some(task);
+        self
     }
 }
 
@@ -3495,6 +3729,70 @@ impl TaskDefinitionsResponse {
     }
 }
 
+/// Task Exception Message
+///
+/// Message reporting that Taskcluster have failed to run a task.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskExceptionMessage {
+    /// Id of the last run for the task, not provided if `deadline`
+    /// was exceeded before a run was started.
+    pub run_id: Option<u64>,
+    pub status: TaskStatusStructure,
+    pub task: Option<TaskPendingMessageTask>,
+    /// Message version
+    pub version: i64,
+    /// Identifier for the worker-group within which the last attempt of the task
+    /// ran. Not provided, if `deadline` was exceeded before a run was started.
+    pub worker_group: Option<String>,
+    /// Identifier for the last worker that failed to report, causing the task
+    /// to fail. Not provided, if `deadline` was exceeded before a run
+    /// was started.
+    pub worker_id: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskExceptionMessage {
+    /// A `TaskExceptionMessage` from its required fields (`version`, `status`); set the others with the `with_*` methods.
+    pub fn new(version: i64, status: TaskStatusStructure) -> Self {
+        TaskExceptionMessage {
+            version,
+            status,
+            run_id: None,
+            task: None,
+            worker_group: None,
+            worker_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`run_id`](Self::run_id).
+    pub fn with_run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`task`](Self::task).
+    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets [`worker_group`](Self::worker_group).
+    pub fn with_worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`worker_id`](Self::worker_id).
+    pub fn with_worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+}
+
 /// Task Exception Request
 ///
 /// Request for a run of a task to be resolved with an exception
@@ -3639,6 +3937,119 @@ impl fmt::Display for TaskExceptionRequestReason {
     }
 }
 
+/// Task Failed Message
+///
+/// Message reporting that a task failed to complete successfully.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskFailedMessage {
+    /// Id of the run that failed.
+    pub run_id: u64,
+    pub status: TaskStatusStructure,
+    pub task: Option<TaskPendingMessageTask>,
+    /// Message version
+    pub version: i64,
+    /// Identifier for the worker-group within which this run ran.
+    pub worker_group: String,
+    /// Identifier for the worker that executed this run.
+    pub worker_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskFailedMessage {
+    /// A `TaskFailedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`); set the others with the `with_*` methods.
+    pub fn new(
+        version: i64,
+        status: TaskStatusStructure,
+        run_id: u64,
+        worker_group: impl Into<String>,
+        worker_id: impl Into<String>,
+    ) -> Self {
+        TaskFailedMessage {
+            version,
+            status,
+            run_id,
+            worker_group: worker_group.into(),
+            worker_id: worker_id.into(),
+            task: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`task`](Self::task).
+    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+        self.task = Some(task);
+        self
+    }
+}
+
+/// Task Group Changed Message
+///
+/// Message written once a task group has been sealed or resolved.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskGroupChangedMessage {
+    /// Task group expiry date
+    ///
+    /// Date and time after the last expiration of any task in the task group.
+    /// For the unsealed task group this could change to a later date.
+    pub expires: DateTime<Utc>,
+    /// Scheduler Identifier
+    ///
+    /// All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+    ///
+    /// * it can represent the entity that created the task;
+    /// * it can limit addition of new tasks to a task group: the caller of
+    ///   `createTask` must have a scope related to the `schedulerId` of the task
+    ///   group;
+    /// * it controls who can manipulate tasks, again by requiring
+    ///   `schedulerId`-related scopes; and
+    /// * it appears in the routing key for Pulse messages about the task.
+    ///
+    /// When unset, the service uses `"-"`.
+    pub scheduler_id: String,
+    /// Sealing timestamp
+    ///
+    /// Empty or date and time when task group was sealed.
+    pub sealed: Option<DateTime<Utc>>,
+    /// Task-Group Identifier
+    ///
+    /// Identifier for the task-group.
+    pub task_group_id: String,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskGroupChangedMessage {
+    /// A `TaskGroupChangedMessage` from its required fields (`version`, `task_group_id`, `scheduler_id`, `expires`); set the others with the `with_*` methods.
+    pub fn new(
+        version: i64,
+        task_group_id: impl Into<String>,
+        scheduler_id: impl Into<String>,
+        expires: DateTime<Utc>,
+    ) -> Self {
+        TaskGroupChangedMessage {
+            version,
+            task_group_id: task_group_id.into(),
+            scheduler_id: scheduler_id.into(),
+            expires,
+            sealed: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`sealed`](Self::sealed).
+    pub fn with_sealed(mut self, sealed: DateTime<Utc>) -> Self {
+        self.sealed = Some(sealed);
+        self
+    }
+}
+
 /// Task Group Definition Response
 ///
 /// Response containing information about a task group.
@@ -3751,6 +4162,60 @@ impl TaskGroupPriorityChangeResponse {
     }
 }
 
+/// Task Group Priority Changed Message
+///
+/// Summary emitted after a task group priority request completes.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskGroupPriorityChangedMessage {
+    pub new_priority: Priority,
+    /// Scheduler Identifier
+    ///
+    /// All tasks in a task group must have the same `schedulerId`. This is used for several purposes:
+    ///
+    /// * it can represent the entity that created the task;
+    /// * it can limit addition of new tasks to a task group: the caller of
+    ///   `createTask` must have a scope related to the `schedulerId` of the task
+    ///   group;
+    /// * it controls who can manipulate tasks, again by requiring
+    ///   `schedulerId`-related scopes; and
+    /// * it appears in the routing key for Pulse messages about the task.
+    ///
+    /// When unset, the service uses `"-"`.
+    pub scheduler_id: String,
+    /// Task-Group Identifier
+    ///
+    /// Identifier for the task-group.
+    pub task_group_id: String,
+    /// Total number of tasks where priority was changed
+    pub tasks_affected: u64,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskGroupPriorityChangedMessage {
+    /// A `TaskGroupPriorityChangedMessage` from its required fields (`version`, `task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`); set the others with the `with_*` methods.
+    pub fn new(
+        version: i64,
+        task_group_id: impl Into<String>,
+        scheduler_id: impl Into<String>,
+        new_priority: impl Into<Priority>,
+        tasks_affected: u64,
+    ) -> Self {
+        TaskGroupPriorityChangedMessage {
+            version,
+            task_group_id: task_group_id.into(),
+            scheduler_id: scheduler_id.into(),
+            new_priority: new_priority.into(),
+            tasks_affected,
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
 /// Task Metadata
 ///
 /// Required task metadata
@@ -3797,6 +4262,115 @@ impl TaskMetadata {
             description: description.into(),
             owner: owner.into(),
             source: source.into(),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// Task Pending Message
+///
+/// Message reporting that a task is now pending
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskPendingMessage {
+    /// Id of run that became pending, `run-id`s always starts from 0
+    pub run_id: u64,
+    pub status: TaskStatusStructure,
+    /// Subset of a task definition
+    pub task: Option<TaskPendingMessageTask>,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskPendingMessage {
+    /// A `TaskPendingMessage` from its required fields (`version`, `status`, `run_id`); set the others with the `with_*` methods.
+    pub fn new(version: i64, status: TaskStatusStructure, run_id: u64) -> Self {
+        TaskPendingMessage {
+            version,
+            status,
+            run_id,
+            task: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`task`](Self::task).
+    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+        self.task = Some(task);
+        self
+    }
+}
+
+/// Task Definition Structure for Pulse Messages
+///
+/// Subset of a task definition containing values that are useful for determining
+/// whether a message is interesting to the receiver. Where the full task
+/// definition is required, the receiver should call queue.task to download that
+/// definition.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskPendingMessageTask {
+    /// Tags
+    ///
+    /// Arbitrary key-value tags (only strings limited to 4k). These can be used
+    /// to attach informal metadata to a task. Use this for informal tags that
+    /// tasks can be classified by. You can also think of strings here as
+    /// candidates for formal metadata. Something like
+    /// `purpose: 'build' || 'test'` is a good example.
+    ///
+    /// When unset, the service uses `{}`.
+    pub tags: BTreeMap<String, String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskPendingMessageTask {
+    /// A `TaskPendingMessageTask` from its required fields (`tags`); set the others with the `with_*` methods.
+    pub fn new(tags: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Self {
+        TaskPendingMessageTask {
+            tags: tags
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// Task Priority Changed Message
+///
+/// Message emitted whenever `changeTaskPriority` updates
+/// the priority of an unresolved task.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskPriorityChangedMessage {
+    pub new_priority: Priority,
+    pub old_priority: Priority,
+    pub status: TaskStatusStructure,
+    /// Message version
+    pub version: i64,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskPriorityChangedMessage {
+    /// A `TaskPriorityChangedMessage` from its required fields (`version`, `status`, `old_priority`, `new_priority`); set the others with the `with_*` methods.
+    pub fn new(
+        version: i64,
+        status: TaskStatusStructure,
+        old_priority: impl Into<Priority>,
+        new_priority: impl Into<Priority>,
+    ) -> Self {
+        TaskPriorityChangedMessage {
+            version,
+            status,
+            old_priority: old_priority.into(),
+            new_priority: new_priority.into(),
             unknown_fields: Map::new(),
         }
     }
@@ -3982,6 +4556,59 @@ impl TaskRun {
             run_id,
             unknown_fields: Map::new(),
         }
+    }
+}
+
+/// Task Running Message
+///
+/// Message reporting that a given run of a task have started
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskRunningMessage {
+    /// Id of the run that just started, always starts from 0
+    pub run_id: u64,
+    pub status: TaskStatusStructure,
+    /// Time at which the run expires and is resolved as `failed`, if the run
+    /// isn't reclaimed.
+    pub taken_until: DateTime<Utc>,
+    pub task: Option<TaskPendingMessageTask>,
+    /// Message version
+    pub version: i64,
+    /// Identifier for the worker-group within which this run started.
+    pub worker_group: String,
+    /// Identifier for the worker executing this run.
+    pub worker_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskRunningMessage {
+    /// A `TaskRunningMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `taken_until`); set the others with the `with_*` methods.
+    pub fn new(
+        version: i64,
+        status: TaskStatusStructure,
+        run_id: u64,
+        worker_group: impl Into<String>,
+        worker_id: impl Into<String>,
+        taken_until: DateTime<Utc>,
+    ) -> Self {
+        TaskRunningMessage {
+            version,
+            status,
+            run_id,
+            worker_group: worker_group.into(),
+            worker_id: worker_id.into(),
+            taken_until,
+            task: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`task`](Self::task).
+    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+        self.task = Some(task);
+        self
     }
 }
 

@@ -79,7 +79,123 @@ impl<'de> Deserialize<'de> for types::ActionContext {
     }
 }
 
-impl Serialize for types::Artifact {
+impl Serialize for types::ArtifactCreatedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("artifact", &self.artifact)?;
+        map.serialize_entry("runId", &self.run_id)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("workerGroup", &self.worker_group)?;
+        map.serialize_entry("workerId", &self.worker_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ArtifactCreatedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ArtifactCreatedMessage {
+    const EXPECTING: &str = "a ArtifactCreatedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut artifact: Option<types::ArtifactCreatedMessageArtifact> = None;
+        let mut run_id: Option<u64> = None;
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut version: Option<i64> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "artifact" => artifact = Some(map.next_value()?),
+                "runId" => run_id = Some(map.next_value()?),
+                "status" => status = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                "workerGroup" => worker_group = Some(map.next_value()?),
+                "workerId" => worker_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ArtifactCreatedMessage {
+            artifact: required(artifact, "artifact")?,
+            run_id: required(run_id, "runId")?,
+            status: required(status, "status")?,
+            version: required(version, "version")?,
+            worker_group: required(worker_group, "workerGroup")?,
+            worker_id: required(worker_id, "workerId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ArtifactCreatedMessageArtifact {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("contentType", &self.content_type)?;
+        map.serialize_entry("expires", &Encoded(&self.expires))?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("storageType", &self.storage_type)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ArtifactCreatedMessageArtifact {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ArtifactCreatedMessageArtifact {
+    const EXPECTING: &str = "a ArtifactCreatedMessageArtifact object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut content_type: Option<String> = None;
+        let mut expires: Option<DateTime<Utc>> = None;
+        let mut name: Option<String> = None;
+        let mut storage_type: Option<types::ArtifactCreatedMessageArtifactStorageType> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "contentType" => content_type = Some(map.next_value()?),
+                "expires" => expires = Some(map.next_value()?),
+                "name" => name = Some(map.next_value()?),
+                "storageType" => storage_type = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ArtifactCreatedMessageArtifact {
+            content_type: required(content_type, "contentType")?,
+            expires: required(expires, "expires")?,
+            name: required(name, "name")?,
+            storage_type: required(storage_type, "storageType")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ArtifactCreatedMessageArtifactStorageType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ArtifactCreatedMessageArtifactStorageType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::ArtifactResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.content_length {
@@ -95,20 +211,20 @@ impl Serialize for types::Artifact {
     }
 }
 
-impl<'de> Deserialize<'de> for types::Artifact {
+impl<'de> Deserialize<'de> for types::ArtifactResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::Artifact {
-    const EXPECTING: &str = "a Artifact object";
+impl Object for types::ArtifactResponse {
+    const EXPECTING: &str = "a ArtifactResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut content_length: Option<u64> = None;
         let mut content_type: Option<String> = None;
         let mut expires: Option<DateTime<Utc>> = None;
         let mut name: Option<String> = None;
-        let mut storage_type: Option<types::ArtifactStorageType> = None;
+        let mut storage_type: Option<types::ArtifactResponseStorageType> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -123,7 +239,7 @@ impl Object for types::Artifact {
             }
         }
 
-        Ok(types::Artifact {
+        Ok(types::ArtifactResponse {
             content_length,
             content_type: required(content_type, "contentType")?,
             expires: required(expires, "expires")?,
@@ -134,13 +250,13 @@ impl Object for types::Artifact {
     }
 }
 
-impl Serialize for types::ArtifactStorageType {
+impl Serialize for types::ArtifactResponseStorageType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for types::ArtifactStorageType {
+impl<'de> Deserialize<'de> for types::ArtifactResponseStorageType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
     }
@@ -937,7 +1053,7 @@ impl<'de> Deserialize<'de> for types::ListArtifactsResponse {
 impl Object for types::ListArtifactsResponse {
     const EXPECTING: &str = "a ListArtifactsResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut artifacts: Option<Vec<types::Artifact>> = None;
+        let mut artifacts: Option<Vec<types::ArtifactResponse>> = None;
         let mut continuation_token: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -2580,6 +2696,65 @@ impl Object for types::TaskClaimResponse {
     }
 }
 
+impl Serialize for types::TaskCompletedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("runId", &self.run_id)?;
+        map.serialize_entry("status", &self.status)?;
+        if let Some(value) = &self.task {
+            map.serialize_entry("task", value)?;
+        }
+
+        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("workerGroup", &self.worker_group)?;
+        map.serialize_entry("workerId", &self.worker_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskCompletedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskCompletedMessage {
+    const EXPECTING: &str = "a TaskCompletedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut run_id: Option<u64> = None;
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut version: Option<i64> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "runId" => run_id = Some(map.next_value()?),
+                "status" => status = Some(map.next_value()?),
+                "task" => task = map.next_value()?,
+                "version" => version = Some(map.next_value()?),
+                "workerGroup" => worker_group = Some(map.next_value()?),
+                "workerId" => worker_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskCompletedMessage {
+            run_id: required(run_id, "runId")?,
+            status: required(status, "status")?,
+            task,
+            version: required(version, "version")?,
+            worker_group: required(worker_group, "workerGroup")?,
+            worker_id: required(worker_id, "workerId")?,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::TaskCredentials {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -2619,6 +2794,53 @@ impl Object for types::TaskCredentials {
             access_token: required(access_token, "accessToken")?,
             certificate: required(certificate, "certificate")?,
             client_id: required(client_id, "clientId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskDefinedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        if let Some(value) = &self.task {
+            map.serialize_entry("task", value)?;
+        }
+
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskDefinedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskDefinedMessage {
+    const EXPECTING: &str = "a TaskDefinedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "status" => status = Some(map.next_value()?),
+                "task" => task = map.next_value()?,
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskDefinedMessage {
+            status: required(status, "status")?,
+            task,
+            version: required(version, "version")?,
             unknown_fields,
         })
     }
@@ -2868,6 +3090,74 @@ impl Object for types::TaskDefinitionsResponse {
     }
 }
 
+impl Serialize for types::TaskExceptionMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.run_id {
+            map.serialize_entry("runId", value)?;
+        }
+
+        map.serialize_entry("status", &self.status)?;
+        if let Some(value) = &self.task {
+            map.serialize_entry("task", value)?;
+        }
+
+        map.serialize_entry("version", &self.version)?;
+        if let Some(value) = &self.worker_group {
+            map.serialize_entry("workerGroup", value)?;
+        }
+
+        if let Some(value) = &self.worker_id {
+            map.serialize_entry("workerId", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskExceptionMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskExceptionMessage {
+    const EXPECTING: &str = "a TaskExceptionMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut run_id: Option<u64> = None;
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut version: Option<i64> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "runId" => run_id = map.next_value()?,
+                "status" => status = Some(map.next_value()?),
+                "task" => task = map.next_value()?,
+                "version" => version = Some(map.next_value()?),
+                "workerGroup" => worker_group = map.next_value()?,
+                "workerId" => worker_id = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskExceptionMessage {
+            run_id,
+            status: required(status, "status")?,
+            task,
+            version: required(version, "version")?,
+            worker_group,
+            worker_id,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::TaskExceptionRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -2916,6 +3206,120 @@ impl Serialize for types::TaskExceptionRequestReason {
 impl<'de> Deserialize<'de> for types::TaskExceptionRequestReason {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::TaskFailedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("runId", &self.run_id)?;
+        map.serialize_entry("status", &self.status)?;
+        if let Some(value) = &self.task {
+            map.serialize_entry("task", value)?;
+        }
+
+        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("workerGroup", &self.worker_group)?;
+        map.serialize_entry("workerId", &self.worker_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskFailedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskFailedMessage {
+    const EXPECTING: &str = "a TaskFailedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut run_id: Option<u64> = None;
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut version: Option<i64> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "runId" => run_id = Some(map.next_value()?),
+                "status" => status = Some(map.next_value()?),
+                "task" => task = map.next_value()?,
+                "version" => version = Some(map.next_value()?),
+                "workerGroup" => worker_group = Some(map.next_value()?),
+                "workerId" => worker_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskFailedMessage {
+            run_id: required(run_id, "runId")?,
+            status: required(status, "status")?,
+            task,
+            version: required(version, "version")?,
+            worker_group: required(worker_group, "workerGroup")?,
+            worker_id: required(worker_id, "workerId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskGroupChangedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("expires", &Encoded(&self.expires))?;
+        map.serialize_entry("schedulerId", &self.scheduler_id)?;
+        if let Some(value) = &self.sealed {
+            map.serialize_entry("sealed", &Encoded(value))?;
+        }
+
+        map.serialize_entry("taskGroupId", &self.task_group_id)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskGroupChangedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskGroupChangedMessage {
+    const EXPECTING: &str = "a TaskGroupChangedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut expires: Option<DateTime<Utc>> = None;
+        let mut scheduler_id: Option<String> = None;
+        let mut sealed: Option<DateTime<Utc>> = None;
+        let mut task_group_id: Option<String> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "expires" => expires = Some(map.next_value()?),
+                "schedulerId" => scheduler_id = Some(map.next_value()?),
+                "sealed" => sealed = map.next_value()?,
+                "taskGroupId" => task_group_id = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskGroupChangedMessage {
+            expires: required(expires, "expires")?,
+            scheduler_id: required(scheduler_id, "schedulerId")?,
+            sealed,
+            task_group_id: required(task_group_id, "taskGroupId")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
     }
 }
 
@@ -3022,6 +3426,58 @@ impl Object for types::TaskGroupPriorityChangeResponse {
     }
 }
 
+impl Serialize for types::TaskGroupPriorityChangedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("newPriority", &self.new_priority)?;
+        map.serialize_entry("schedulerId", &self.scheduler_id)?;
+        map.serialize_entry("taskGroupId", &self.task_group_id)?;
+        map.serialize_entry("tasksAffected", &self.tasks_affected)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskGroupPriorityChangedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskGroupPriorityChangedMessage {
+    const EXPECTING: &str = "a TaskGroupPriorityChangedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut new_priority: Option<types::Priority> = None;
+        let mut scheduler_id: Option<String> = None;
+        let mut task_group_id: Option<String> = None;
+        let mut tasks_affected: Option<u64> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "newPriority" => new_priority = Some(map.next_value()?),
+                "schedulerId" => scheduler_id = Some(map.next_value()?),
+                "taskGroupId" => task_group_id = Some(map.next_value()?),
+                "tasksAffected" => tasks_affected = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskGroupPriorityChangedMessage {
+            new_priority: required(new_priority, "newPriority")?,
+            scheduler_id: required(scheduler_id, "schedulerId")?,
+            task_group_id: required(task_group_id, "taskGroupId")?,
+            tasks_affected: required(tasks_affected, "tasksAffected")?,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::TaskMetadata {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3065,6 +3521,141 @@ impl Object for types::TaskMetadata {
             name: required(name, "name")?,
             owner: required(owner, "owner")?,
             source: required(source, "source")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskPendingMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("runId", &self.run_id)?;
+        map.serialize_entry("status", &self.status)?;
+        if let Some(value) = &self.task {
+            map.serialize_entry("task", value)?;
+        }
+
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskPendingMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskPendingMessage {
+    const EXPECTING: &str = "a TaskPendingMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut run_id: Option<u64> = None;
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "runId" => run_id = Some(map.next_value()?),
+                "status" => status = Some(map.next_value()?),
+                "task" => task = map.next_value()?,
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskPendingMessage {
+            run_id: required(run_id, "runId")?,
+            status: required(status, "status")?,
+            task,
+            version: required(version, "version")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskPendingMessageTask {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("tags", &self.tags)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskPendingMessageTask {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskPendingMessageTask {
+    const EXPECTING: &str = "a TaskPendingMessageTask object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tags: Option<BTreeMap<String, String>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "tags" => tags = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskPendingMessageTask {
+            tags: required(tags, "tags")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskPriorityChangedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("newPriority", &self.new_priority)?;
+        map.serialize_entry("oldPriority", &self.old_priority)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("version", &self.version)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskPriorityChangedMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskPriorityChangedMessage {
+    const EXPECTING: &str = "a TaskPriorityChangedMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut new_priority: Option<types::Priority> = None;
+        let mut old_priority: Option<types::Priority> = None;
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut version: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "newPriority" => new_priority = Some(map.next_value()?),
+                "oldPriority" => old_priority = Some(map.next_value()?),
+                "status" => status = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskPriorityChangedMessage {
+            new_priority: required(new_priority, "newPriority")?,
+            old_priority: required(old_priority, "oldPriority")?,
+            status: required(status, "status")?,
+            version: required(version, "version")?,
             unknown_fields,
         })
     }
@@ -3265,6 +3856,69 @@ impl Object for types::TaskRun {
         Ok(types::TaskRun {
             run_id: required(run_id, "runId")?,
             task_id: required(task_id, "taskId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskRunningMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("runId", &self.run_id)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("takenUntil", &Encoded(&self.taken_until))?;
+        if let Some(value) = &self.task {
+            map.serialize_entry("task", value)?;
+        }
+
+        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("workerGroup", &self.worker_group)?;
+        map.serialize_entry("workerId", &self.worker_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskRunningMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskRunningMessage {
+    const EXPECTING: &str = "a TaskRunningMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut run_id: Option<u64> = None;
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut taken_until: Option<DateTime<Utc>> = None;
+        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut version: Option<i64> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "runId" => run_id = Some(map.next_value()?),
+                "status" => status = Some(map.next_value()?),
+                "takenUntil" => taken_until = Some(map.next_value()?),
+                "task" => task = map.next_value()?,
+                "version" => version = Some(map.next_value()?),
+                "workerGroup" => worker_group = Some(map.next_value()?),
+                "workerId" => worker_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::TaskRunningMessage {
+            run_id: required(run_id, "runId")?,
+            status: required(status, "status")?,
+            taken_until: required(taken_until, "takenUntil")?,
+            task,
+            version: required(version, "version")?,
+            worker_group: required(worker_group, "workerGroup")?,
+            worker_id: required(worker_id, "workerId")?,
             unknown_fields,
         })
     }

@@ -11,6 +11,8 @@
 
 pub mod types;
 
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -69,6 +71,8 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:set:<name>`
+    ///
+    /// [`required_scopes::set`] renders them for given arguments.
     pub fn set(&self, name: &str, payload: &types::Secret) -> Call<'_, ()> {
         self.client
             .request(Method::PUT, format!("secret/{}", escape(name)))
@@ -83,6 +87,8 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:set:<name>`
+    ///
+    /// [`required_scopes::remove`] renders them for given arguments.
     pub fn remove(&self, name: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("secret/{}", escape(name)))
@@ -99,6 +105,8 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:get:<name>`
+    ///
+    /// [`required_scopes::get`] renders them for given arguments.
     pub fn get(&self, name: &str) -> Call<'_, types::Secret> {
         self.client
             .request(Method::GET, format!("secret/{}", escape(name)))
@@ -122,6 +130,8 @@ impl Secrets {
     /// # Required scopes
     ///
     /// `secrets:list-secrets`
+    ///
+    /// [`required_scopes::list`] renders them for given arguments.
     pub fn list(&self, query: &ListQuery) -> Call<'_, types::SecretsList> {
         self.client
             .request(Method::GET, String::from("secrets"))
@@ -134,7 +144,7 @@ impl Secrets {
     pub fn list_stream<'a>(
         &'a self,
         query: &ListQuery,
-    ) -> impl Stream<Item = Result<String>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<String>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -187,7 +197,7 @@ impl ListQuery {
     }
 }
 
-/// The methods of the Secrets Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Secrets Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

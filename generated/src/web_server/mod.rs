@@ -97,7 +97,7 @@ impl WebServer {
     }
 }
 
-/// The methods of the Web Server Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Web Server Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use tc_runtime::fake::Endpoint;
     /// [`WebServer::ping`](super::WebServer::ping).

@@ -9,6 +9,10 @@
 
 pub mod types;
 
+pub mod events;
+
+pub mod required_scopes;
+
 mod wire;
 
 use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
@@ -66,6 +70,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-providers`
+    ///
+    /// [`required_scopes::list_providers`] renders them for given arguments.
     #[doc(alias = "listProviders")]
     pub fn list_providers(&self, query: &ListProvidersQuery) -> Call<'_, types::ProviderList> {
         self.client
@@ -79,7 +85,7 @@ impl WorkerManager {
     pub fn list_providers_stream<'a>(
         &'a self,
         query: &ListProvidersQuery,
-    ) -> impl Stream<Item = Result<types::ProviderListProvidersItem>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::ProviderListProvidersItem>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -104,6 +110,8 @@ impl WorkerManager {
     /// All of:
     /// - `worker-manager:manage-worker-pool:<workerPoolId>`
     /// - `worker-manager:provider:<providerId>`
+    ///
+    /// [`required_scopes::create_worker_pool`] renders them for given arguments.
     #[doc(alias = "createWorkerPool")]
     pub fn create_worker_pool(
         &self,
@@ -136,6 +144,8 @@ impl WorkerManager {
     /// All of:
     /// - `worker-manager:manage-worker-pool:<workerPoolId>`
     /// - `worker-manager:provider:<providerId>`
+    ///
+    /// [`required_scopes::update_worker_pool`] renders them for given arguments.
     #[doc(alias = "updateWorkerPool")]
     pub fn update_worker_pool(
         &self,
@@ -161,6 +171,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:manage-worker-pool:<workerPoolId>`
+    ///
+    /// [`required_scopes::delete_worker_pool`] renders them for given arguments.
     #[doc(alias = "deleteWorkerPool")]
     pub fn delete_worker_pool(
         &self,
@@ -185,6 +197,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:get-worker-pool:<workerPoolId>`
+    ///
+    /// [`required_scopes::list_worker_pool_launch_configs`] renders them for given arguments.
     #[doc(alias = "listWorkerPoolLaunchConfigs")]
     pub fn list_worker_pool_launch_configs(
         &self,
@@ -209,6 +223,7 @@ impl WorkerManager {
         query: &ListWorkerPoolLaunchConfigsQuery,
     ) -> impl Stream<Item = Result<types::WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>>
     + Send
+    + Unpin
     + use<'a> {
         let worker_pool_id = worker_pool_id.to_owned();
         let mut query = query.clone();
@@ -243,6 +258,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:get-worker-pool:<workerPoolId>`
+    ///
+    /// [`required_scopes::worker_pool_stats`] renders them for given arguments.
     #[doc(alias = "workerPoolStats")]
     pub fn worker_pool_stats(&self, worker_pool_id: &str) -> Call<'_, types::WorkerPoolStatistics> {
         self.client
@@ -260,6 +277,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:get-worker-pool:<workerPoolId>`
+    ///
+    /// [`required_scopes::worker_pool`] renders them for given arguments.
     #[doc(alias = "workerPool")]
     pub fn worker_pool(&self, worker_pool_id: &str) -> Call<'_, types::WorkerPoolFullDefinition> {
         self.client
@@ -277,6 +296,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-worker-pools`
+    ///
+    /// [`required_scopes::list_worker_pools`] renders them for given arguments.
     #[doc(alias = "listWorkerPools")]
     pub fn list_worker_pools(
         &self,
@@ -293,7 +314,7 @@ impl WorkerManager {
     pub fn list_worker_pools_stream<'a>(
         &'a self,
         query: &ListWorkerPoolsQuery,
-    ) -> impl Stream<Item = Result<types::WorkerPoolFullDefinition>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::WorkerPoolFullDefinition>> + Send + Unpin + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -318,6 +339,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-worker-pools`
+    ///
+    /// [`required_scopes::list_worker_pools_stats`] renders them for given arguments.
     #[doc(alias = "listWorkerPoolsStats")]
     pub fn list_worker_pools_stats(
         &self,
@@ -334,8 +357,10 @@ impl WorkerManager {
     pub fn list_worker_pools_stats_stream<'a>(
         &'a self,
         query: &ListWorkerPoolsStatsQuery,
-    ) -> impl Stream<Item = Result<types::WorkerPoolListStatsWorkerPoolsStatsItem>> + Send + use<'a>
-    {
+    ) -> impl Stream<Item = Result<types::WorkerPoolListStatsWorkerPoolsStatsItem>>
+    + Send
+    + Unpin
+    + use<'a> {
         let mut query = query.clone();
         pages(
             move |token| {
@@ -368,6 +393,8 @@ impl WorkerManager {
     /// All of:
     /// - `assume:worker-pool:<workerPoolId>`
     /// - `assume:worker-id:<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::report_worker_error`] renders them for given arguments.
     #[doc(alias = "reportWorkerError")]
     pub fn report_worker_error(
         &self,
@@ -396,6 +423,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-worker-pool-errors:<workerPoolId>`
+    ///
+    /// [`required_scopes::worker_pool_error_stats`] renders them for given arguments.
     #[doc(alias = "workerPoolErrorStats")]
     pub fn worker_pool_error_stats(
         &self,
@@ -414,6 +443,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-worker-pool-errors:<workerPoolId>`
+    ///
+    /// [`required_scopes::list_worker_pool_errors`] renders them for given arguments.
     #[doc(alias = "listWorkerPoolErrors")]
     pub fn list_worker_pool_errors(
         &self,
@@ -437,7 +468,7 @@ impl WorkerManager {
         &'a self,
         worker_pool_id: &str,
         query: &ListWorkerPoolErrorsQuery,
-    ) -> impl Stream<Item = Result<types::WorkerPoolError>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::WorkerPoolError>> + Send + Unpin + use<'a> {
         let worker_pool_id = worker_pool_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -467,6 +498,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-workers:<workerPoolId>/<workerGroup>`
+    ///
+    /// [`required_scopes::list_workers_for_worker_group`] renders them for given arguments.
     #[doc(alias = "listWorkersForWorkerGroup")]
     pub fn list_workers_for_worker_group(
         &self,
@@ -494,7 +527,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         worker_group: &str,
         query: &ListWorkersForWorkerGroupQuery,
-    ) -> impl Stream<Item = Result<types::WorkerFullDefinition>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::WorkerFullDefinition>> + Send + Unpin + use<'a> {
         let worker_pool_id = worker_pool_id.to_owned();
         let worker_group = worker_group.to_owned();
         let mut query = query.clone();
@@ -528,6 +561,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::worker`] renders them for given arguments.
     pub fn worker(
         &self,
         worker_pool_id: &str,
@@ -559,6 +594,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:create-worker:<workerPoolId>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::create_worker`] renders them for given arguments.
     #[doc(alias = "createWorker")]
     pub fn create_worker(
         &self,
@@ -594,6 +631,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::update_worker`] renders them for given arguments.
     #[doc(alias = "updateWorker")]
     pub fn update_worker(
         &self,
@@ -627,6 +666,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::remove_worker`] renders them for given arguments.
     #[doc(alias = "removeWorker")]
     pub fn remove_worker(
         &self,
@@ -662,6 +703,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:should-worker-terminate:<workerPoolId>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::should_worker_terminate`] renders them for given arguments.
     #[doc(alias = "shouldWorkerTerminate")]
     pub fn should_worker_terminate(
         &self,
@@ -689,6 +732,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-workers:<workerPoolId>`
+    ///
+    /// [`required_scopes::list_workers_for_worker_pool`] renders them for given arguments.
     #[doc(alias = "listWorkersForWorkerPool")]
     pub fn list_workers_for_worker_pool(
         &self,
@@ -709,7 +754,7 @@ impl WorkerManager {
         &'a self,
         worker_pool_id: &str,
         query: &ListWorkersForWorkerPoolQuery,
-    ) -> impl Stream<Item = Result<types::WorkerFullDefinition>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::WorkerFullDefinition>> + Send + Unpin + use<'a> {
         let worker_pool_id = worker_pool_id.to_owned();
         let mut query = query.clone();
         pages(
@@ -761,6 +806,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::reregister_worker`] renders them for given arguments.
     #[doc(alias = "reregisterWorker")]
     pub fn reregister_worker(
         &self,
@@ -791,6 +838,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:list-workers:<provisionerId>/<workerType>`
+    ///
+    /// [`required_scopes::list_workers`] renders them for given arguments.
     #[doc(alias = "listWorkers")]
     pub fn list_workers(
         &self,
@@ -821,7 +870,7 @@ impl WorkerManager {
         provisioner_id: &str,
         worker_type: &str,
         query: &ListWorkersQuery,
-    ) -> impl Stream<Item = Result<types::Worker>> + Send + use<'a> {
+    ) -> impl Stream<Item = Result<types::Worker>> + Send + Unpin + use<'a> {
         let provisioner_id = provisioner_id.to_owned();
         let worker_type = worker_type.to_owned();
         let mut query = query.clone();
@@ -860,6 +909,8 @@ impl WorkerManager {
     /// # Required scopes
     ///
     /// `worker-manager:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
+    ///
+    /// [`required_scopes::get_worker`] renders them for given arguments.
     #[doc(alias = "getWorker")]
     pub fn get_worker(
         &self,
@@ -1167,7 +1218,7 @@ impl ListWorkersQuery {
     }
 }
 
-/// The methods of the Worker Manager Service as [`Endpoint`]s, to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Worker Manager Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
     use tc_runtime::fake::Endpoint;

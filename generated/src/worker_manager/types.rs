@@ -179,6 +179,53 @@ impl fmt::Debug for GoogleProviderType {
     }
 }
 
+/// Launch Config Pulse Message
+///
+/// The message that is emitted when worker pool launch configs are created/changed/archived.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct LaunchConfigPulseMessage {
+    /// Launch Configuration ID
+    ///
+    /// The ID of the launch configuration. Must be unique forever within the worker pool.
+    /// Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    /// to ensure proper tracking of configuration metrics.
+    /// If not provided, worker-manager will generate a unique ID.
+    /// Must be between 1 and 38 characters long and contain only alphanumeric
+    /// characters, dashes, and underscores.
+    pub launch_config_id: String,
+    /// Provider
+    ///
+    /// The provider responsible for managing this worker pool.
+    ///
+    /// If this value is `"null-provider"`, then the worker pool is pending deletion
+    /// once all existing workers have terminated.
+    pub provider_id: String,
+    /// Worker Pool ID
+    ///
+    /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
+    pub worker_pool_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl LaunchConfigPulseMessage {
+    /// A `LaunchConfigPulseMessage` from its required fields (`launch_config_id`, `worker_pool_id`, `provider_id`); set the others with the `with_*` methods.
+    pub fn new(
+        launch_config_id: impl Into<String>,
+        worker_pool_id: impl Into<String>,
+        provider_id: impl Into<String>,
+    ) -> Self {
+        LaunchConfigPulseMessage {
+            launch_config_id: launch_config_id.into(),
+            worker_pool_id: worker_pool_id.into(),
+            provider_id: provider_id.into(),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
 /// List Workers Response
 ///
 /// Response from a `listWorkers` request.
@@ -377,6 +424,147 @@ impl ProviderListProvidersItem {
             provider_type: provider_type.into(),
             unknown_fields: Map::new(),
         }
+    }
+}
+
+/// WorkerType Pulse Message
+///
+/// The message that is emitted when worker pools are created/changed/deleted.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct PulseWorkerPoolErrorMessage {
+    /// Error ID
+    ///
+    /// An arbitary unique identifier for this error
+    pub error_id: String,
+    /// Kind
+    ///
+    /// A general machine-readable way to identify this sort of error.
+    pub kind: String,
+    /// Launch Configuration ID
+    ///
+    /// The ID of the launch configuration. Must be unique forever within the worker pool.
+    /// Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    /// to ensure proper tracking of configuration metrics.
+    /// If not provided, worker-manager will generate a unique ID.
+    /// Must be between 1 and 38 characters long and contain only alphanumeric
+    /// characters, dashes, and underscores.
+    pub launch_config_id: Option<String>,
+    /// Provider
+    ///
+    /// The provider responsible for managing this worker pool.
+    ///
+    /// If this value is `"null-provider"`, then the worker pool is pending deletion
+    /// once all existing workers have terminated.
+    pub provider_id: String,
+    /// Event timestamp
+    ///
+    /// Date and time when this event occurred
+    pub timestamp: DateTime<Utc>,
+    /// Title
+    ///
+    /// A human-readable version of `kind`.
+    pub title: String,
+    /// Worker group to which this worker belongs
+    pub worker_group: Option<String>,
+    /// Worker ID
+    pub worker_id: Option<String>,
+    /// Worker Pool ID
+    ///
+    /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
+    pub worker_pool_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl PulseWorkerPoolErrorMessage {
+    /// A `PulseWorkerPoolErrorMessage` from its required fields (`worker_pool_id`, `provider_id`, `error_id`, `kind`, `title`, `timestamp`); set the others with the `with_*` methods.
+    pub fn new(
+        worker_pool_id: impl Into<String>,
+        provider_id: impl Into<String>,
+        error_id: impl Into<String>,
+        kind: impl Into<String>,
+        title: impl Into<String>,
+        timestamp: DateTime<Utc>,
+    ) -> Self {
+        PulseWorkerPoolErrorMessage {
+            worker_pool_id: worker_pool_id.into(),
+            provider_id: provider_id.into(),
+            error_id: error_id.into(),
+            kind: kind.into(),
+            title: title.into(),
+            timestamp,
+            launch_config_id: None,
+            worker_group: None,
+            worker_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`launch_config_id`](Self::launch_config_id).
+    pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`worker_group`](Self::worker_group).
+    pub fn with_worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`worker_id`](Self::worker_id).
+    pub fn with_worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+}
+
+/// WorkerType Pulse Message
+///
+/// The message that is emitted when worker pools are created/changed/deleted.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct PulseWorkerPoolMessage {
+    /// Previous Provider
+    ///
+    /// If this is defined, it was the provider that handled this worker pool in the
+    /// configuration before the current one. This will be used by providers to clean
+    /// up any resources created for this workerType when they are no longer responsible
+    /// for it.
+    pub previous_provider_id: Option<String>,
+    /// Provider
+    ///
+    /// The provider responsible for managing this worker pool.
+    ///
+    /// If this value is `"null-provider"`, then the worker pool is pending deletion
+    /// once all existing workers have terminated.
+    pub provider_id: String,
+    /// Worker Pool ID
+    ///
+    /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
+    pub worker_pool_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl PulseWorkerPoolMessage {
+    /// A `PulseWorkerPoolMessage` from its required fields (`worker_pool_id`, `provider_id`); set the others with the `with_*` methods.
+    pub fn new(worker_pool_id: impl Into<String>, provider_id: impl Into<String>) -> Self {
+        PulseWorkerPoolMessage {
+            worker_pool_id: worker_pool_id.into(),
+            provider_id: provider_id.into(),
+            previous_provider_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`previous_provider_id`](Self::previous_provider_id).
+    pub fn with_previous_provider_id(mut self, previous_provider_id: impl Into<String>) -> Self {
+        self.previous_provider_id = Some(previous_provider_id.into());
+        self
     }
 }
 
@@ -2241,6 +2429,161 @@ impl WorkerPoolStatisticsLaunchConfigStatsItem {
             stopped_count,
             unknown_fields: Map::new(),
         }
+    }
+}
+
+/// Worker Pulse Message
+///
+/// The message that is emitted when workers requested/running/stopped.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct WorkerPulseMessage {
+    /// Worker Capacity
+    ///
+    /// Number of tasks this worker can handle at once
+    pub capacity: u64,
+    /// Launch Configuration ID
+    ///
+    /// The ID of the launch configuration. Must be unique forever within the worker pool.
+    /// Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    /// to ensure proper tracking of configuration metrics.
+    /// If not provided, worker-manager will generate a unique ID.
+    /// Must be between 1 and 38 characters long and contain only alphanumeric
+    /// characters, dashes, and underscores.
+    pub launch_config_id: Option<String>,
+    /// Provider
+    ///
+    /// The provider responsible for managing this worker pool.
+    ///
+    /// If this value is `"null-provider"`, then the worker pool is pending deletion
+    /// once all existing workers have terminated.
+    pub provider_id: String,
+    /// Event timestamp
+    ///
+    /// Date and time when this event occurred
+    pub timestamp: DateTime<Utc>,
+    /// Worker group to which this worker belongs
+    pub worker_group: String,
+    /// Worker ID
+    pub worker_id: String,
+    /// Worker Pool ID
+    ///
+    /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
+    pub worker_pool_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl WorkerPulseMessage {
+    /// A `WorkerPulseMessage` from its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `timestamp`); set the others with the `with_*` methods.
+    pub fn new(
+        worker_pool_id: impl Into<String>,
+        provider_id: impl Into<String>,
+        worker_id: impl Into<String>,
+        worker_group: impl Into<String>,
+        capacity: u64,
+        timestamp: DateTime<Utc>,
+    ) -> Self {
+        WorkerPulseMessage {
+            worker_pool_id: worker_pool_id.into(),
+            provider_id: provider_id.into(),
+            worker_id: worker_id.into(),
+            worker_group: worker_group.into(),
+            capacity,
+            timestamp,
+            launch_config_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`launch_config_id`](Self::launch_config_id).
+    pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+}
+
+/// Worker Removed Pulse Message
+///
+/// The message that is emitted when workers are being removed.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct WorkerRemovedPulseMessage {
+    /// Worker Capacity
+    ///
+    /// Number of tasks this worker can handle at once
+    pub capacity: u64,
+    /// Launch Configuration ID
+    ///
+    /// The ID of the launch configuration. Must be unique forever within the worker pool.
+    /// Any change to the launch configuration (except `workerManager` fields) must use a new ID
+    /// to ensure proper tracking of configuration metrics.
+    /// If not provided, worker-manager will generate a unique ID.
+    /// Must be between 1 and 38 characters long and contain only alphanumeric
+    /// characters, dashes, and underscores.
+    pub launch_config_id: Option<String>,
+    /// Provider
+    ///
+    /// The provider responsible for managing this worker pool.
+    ///
+    /// If this value is `"null-provider"`, then the worker pool is pending deletion
+    /// once all existing workers have terminated.
+    pub provider_id: String,
+    /// Reason
+    ///
+    /// The reason the worker was removed. It can be one of the following:
+    ///
+    /// - workerManager.removeWorker API call
+    /// - terminateAfter time exceeded
+    /// - operation expired
+    /// - any other error encountered
+    pub reason: String,
+    /// Event timestamp
+    ///
+    /// Date and time when this event occurred
+    pub timestamp: DateTime<Utc>,
+    /// Worker group to which this worker belongs
+    pub worker_group: String,
+    /// Worker ID
+    pub worker_id: String,
+    /// Worker Pool ID
+    ///
+    /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
+    pub worker_pool_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl WorkerRemovedPulseMessage {
+    /// A `WorkerRemovedPulseMessage` from its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `reason`, `timestamp`); set the others with the `with_*` methods.
+    pub fn new(
+        worker_pool_id: impl Into<String>,
+        provider_id: impl Into<String>,
+        worker_id: impl Into<String>,
+        worker_group: impl Into<String>,
+        capacity: u64,
+        reason: impl Into<String>,
+        timestamp: DateTime<Utc>,
+    ) -> Self {
+        WorkerRemovedPulseMessage {
+            worker_pool_id: worker_pool_id.into(),
+            provider_id: provider_id.into(),
+            worker_id: worker_id.into(),
+            worker_group: worker_group.into(),
+            capacity,
+            reason: reason.into(),
+            timestamp,
+            launch_config_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`launch_config_id`](Self::launch_config_id).
+    pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
     }
 }
 

@@ -201,6 +201,50 @@ impl Object for types::GoogleProviderType {
     }
 }
 
+impl Serialize for types::LaunchConfigPulseMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("launchConfigId", &self.launch_config_id)?;
+        map.serialize_entry("providerId", &self.provider_id)?;
+        map.serialize_entry("workerPoolId", &self.worker_pool_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::LaunchConfigPulseMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::LaunchConfigPulseMessage {
+    const EXPECTING: &str = "a LaunchConfigPulseMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut launch_config_id: Option<String> = None;
+        let mut provider_id: Option<String> = None;
+        let mut worker_pool_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "launchConfigId" => launch_config_id = Some(map.next_value()?),
+                "providerId" => provider_id = Some(map.next_value()?),
+                "workerPoolId" => worker_pool_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::LaunchConfigPulseMessage {
+            launch_config_id: required(launch_config_id, "launchConfigId")?,
+            provider_id: required(provider_id, "providerId")?,
+            worker_pool_id: required(worker_pool_id, "workerPoolId")?,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::ListWorkersResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -373,6 +417,130 @@ impl Object for types::ProviderListProvidersItem {
         Ok(types::ProviderListProvidersItem {
             provider_id: required(provider_id, "providerId")?,
             provider_type: required(provider_type, "providerType")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::PulseWorkerPoolErrorMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("errorId", &self.error_id)?;
+        map.serialize_entry("kind", &self.kind)?;
+        if let Some(value) = &self.launch_config_id {
+            map.serialize_entry("launchConfigId", value)?;
+        }
+
+        map.serialize_entry("providerId", &self.provider_id)?;
+        map.serialize_entry("timestamp", &Encoded(&self.timestamp))?;
+        map.serialize_entry("title", &self.title)?;
+        if let Some(value) = &self.worker_group {
+            map.serialize_entry("workerGroup", value)?;
+        }
+
+        if let Some(value) = &self.worker_id {
+            map.serialize_entry("workerId", value)?;
+        }
+
+        map.serialize_entry("workerPoolId", &self.worker_pool_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::PulseWorkerPoolErrorMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::PulseWorkerPoolErrorMessage {
+    const EXPECTING: &str = "a PulseWorkerPoolErrorMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut error_id: Option<String> = None;
+        let mut kind: Option<String> = None;
+        let mut launch_config_id: Option<String> = None;
+        let mut provider_id: Option<String> = None;
+        let mut timestamp: Option<DateTime<Utc>> = None;
+        let mut title: Option<String> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut worker_pool_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "errorId" => error_id = Some(map.next_value()?),
+                "kind" => kind = Some(map.next_value()?),
+                "launchConfigId" => launch_config_id = map.next_value()?,
+                "providerId" => provider_id = Some(map.next_value()?),
+                "timestamp" => timestamp = Some(map.next_value()?),
+                "title" => title = Some(map.next_value()?),
+                "workerGroup" => worker_group = map.next_value()?,
+                "workerId" => worker_id = map.next_value()?,
+                "workerPoolId" => worker_pool_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::PulseWorkerPoolErrorMessage {
+            error_id: required(error_id, "errorId")?,
+            kind: required(kind, "kind")?,
+            launch_config_id,
+            provider_id: required(provider_id, "providerId")?,
+            timestamp: required(timestamp, "timestamp")?,
+            title: required(title, "title")?,
+            worker_group,
+            worker_id,
+            worker_pool_id: required(worker_pool_id, "workerPoolId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::PulseWorkerPoolMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.previous_provider_id {
+            map.serialize_entry("previousProviderId", value)?;
+        }
+
+        map.serialize_entry("providerId", &self.provider_id)?;
+        map.serialize_entry("workerPoolId", &self.worker_pool_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::PulseWorkerPoolMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::PulseWorkerPoolMessage {
+    const EXPECTING: &str = "a PulseWorkerPoolMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut previous_provider_id: Option<String> = None;
+        let mut provider_id: Option<String> = None;
+        let mut worker_pool_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "previousProviderId" => previous_provider_id = map.next_value()?,
+                "providerId" => provider_id = Some(map.next_value()?),
+                "workerPoolId" => worker_pool_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::PulseWorkerPoolMessage {
+            previous_provider_id,
+            provider_id: required(provider_id, "providerId")?,
+            worker_pool_id: required(worker_pool_id, "workerPoolId")?,
             unknown_fields,
         })
     }
@@ -2055,6 +2223,136 @@ impl Object for types::WorkerPoolStatisticsLaunchConfigStatsItem {
             stopped_count: required(stopped_count, "stoppedCount")?,
             stopping_capacity: required(stopping_capacity, "stoppingCapacity")?,
             stopping_count: required(stopping_count, "stoppingCount")?,
+            worker_pool_id: required(worker_pool_id, "workerPoolId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::WorkerPulseMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("capacity", &self.capacity)?;
+        if let Some(value) = &self.launch_config_id {
+            map.serialize_entry("launchConfigId", value)?;
+        }
+
+        map.serialize_entry("providerId", &self.provider_id)?;
+        map.serialize_entry("timestamp", &Encoded(&self.timestamp))?;
+        map.serialize_entry("workerGroup", &self.worker_group)?;
+        map.serialize_entry("workerId", &self.worker_id)?;
+        map.serialize_entry("workerPoolId", &self.worker_pool_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::WorkerPulseMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::WorkerPulseMessage {
+    const EXPECTING: &str = "a WorkerPulseMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut capacity: Option<u64> = None;
+        let mut launch_config_id: Option<String> = None;
+        let mut provider_id: Option<String> = None;
+        let mut timestamp: Option<DateTime<Utc>> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut worker_pool_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "capacity" => capacity = Some(map.next_value()?),
+                "launchConfigId" => launch_config_id = map.next_value()?,
+                "providerId" => provider_id = Some(map.next_value()?),
+                "timestamp" => timestamp = Some(map.next_value()?),
+                "workerGroup" => worker_group = Some(map.next_value()?),
+                "workerId" => worker_id = Some(map.next_value()?),
+                "workerPoolId" => worker_pool_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::WorkerPulseMessage {
+            capacity: required(capacity, "capacity")?,
+            launch_config_id,
+            provider_id: required(provider_id, "providerId")?,
+            timestamp: required(timestamp, "timestamp")?,
+            worker_group: required(worker_group, "workerGroup")?,
+            worker_id: required(worker_id, "workerId")?,
+            worker_pool_id: required(worker_pool_id, "workerPoolId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::WorkerRemovedPulseMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("capacity", &self.capacity)?;
+        if let Some(value) = &self.launch_config_id {
+            map.serialize_entry("launchConfigId", value)?;
+        }
+
+        map.serialize_entry("providerId", &self.provider_id)?;
+        map.serialize_entry("reason", &self.reason)?;
+        map.serialize_entry("timestamp", &Encoded(&self.timestamp))?;
+        map.serialize_entry("workerGroup", &self.worker_group)?;
+        map.serialize_entry("workerId", &self.worker_id)?;
+        map.serialize_entry("workerPoolId", &self.worker_pool_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::WorkerRemovedPulseMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::WorkerRemovedPulseMessage {
+    const EXPECTING: &str = "a WorkerRemovedPulseMessage object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut capacity: Option<u64> = None;
+        let mut launch_config_id: Option<String> = None;
+        let mut provider_id: Option<String> = None;
+        let mut reason: Option<String> = None;
+        let mut timestamp: Option<DateTime<Utc>> = None;
+        let mut worker_group: Option<String> = None;
+        let mut worker_id: Option<String> = None;
+        let mut worker_pool_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "capacity" => capacity = Some(map.next_value()?),
+                "launchConfigId" => launch_config_id = map.next_value()?,
+                "providerId" => provider_id = Some(map.next_value()?),
+                "reason" => reason = Some(map.next_value()?),
+                "timestamp" => timestamp = Some(map.next_value()?),
+                "workerGroup" => worker_group = Some(map.next_value()?),
+                "workerId" => worker_id = Some(map.next_value()?),
+                "workerPoolId" => worker_pool_id = Some(map.next_value()?),
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::WorkerRemovedPulseMessage {
+            capacity: required(capacity, "capacity")?,
+            launch_config_id,
+            provider_id: required(provider_id, "providerId")?,
+            reason: required(reason, "reason")?,
+            timestamp: required(timestamp, "timestamp")?,
+            worker_group: required(worker_group, "workerGroup")?,
+            worker_id: required(worker_id, "workerId")?,
             worker_pool_id: required(worker_pool_id, "workerPoolId")?,
             unknown_fields,
         })

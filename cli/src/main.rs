@@ -1,0 +1,66 @@
+//! `tc`: Taskcluster from the shell. Every method of every service, generated from the same
+//! references as the library (`tc <service> <method> …`, see `api.rs`), and the helpers people
+//! reach for beside them (`tc slugid`, `tc from-now`, `tc scopes`, `tc signed-url`).
+//!
+//! Credentials and the root URL come from the same `TASKCLUSTER_*` variables as the library;
+//! `--root-url` overrides the root URL. Answers are JSON on stdout (indented on a terminal,
+//! compact when piped); errors one line on stderr, with distinct exit codes (see
+//! [`run::Problem::exit_code`]).
+
+mod api;
+mod helpers;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Arg, ArgMatches, Command};
+
+fn command() -> Command {
+    Command::new("tc")
+        .about("Taskcluster from the shell: every method of every service, and helpers")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .arg(
+            Arg::new("root-url")
+                .long("root-url")
+                .global(true)
+                .value_name("URL")
+                .help("The deployment's root URL (default: TASKCLUSTER_ROOT_URL)"),
+        )
+        .subcommands(api::services())
+        .subcommands(helpers::commands())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let matches = match command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => {
+            // Help and version are not errors; everything else clap reports is a usage error.
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(run::Problem::USAGE),
+            };
+        }
+    };
+    match dispatch(&matches).await {
+        Ok(outcome) => match outcome.print() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(problem) => problem.report(),
+        },
+        Err(problem) => problem.report(),
+    }
+}
+
+async fn dispatch(matches: &ArgMatches) -> Result<run::Outcome, run::Problem> {
+    let (name, sub) = matches.subcommand().expect("a subcommand is required");
+    if let Some(outcome) = helpers::run(name, sub, matches, command).await? {
+        return Ok(outcome);
+    }
+    let (method, args) = sub.subcommand().expect("a method is required");
+    let config = run::config(matches)?;
+    api::dispatch(&config, name, method, args).await
+}
