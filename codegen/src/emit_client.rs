@@ -76,6 +76,7 @@ pub fn emit_client(
     });
     let events = has_events.then(|| {
         quote!(
+            #[cfg(feature = "events")]
             pub mod events;
         )
     });

@@ -149,7 +149,7 @@ pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
             let doc = def.doc.as_deref().unwrap_or_default();
             let doc = (!doc.is_empty()).then(|| quote!(#[doc = #doc]));
             let name = ident(&def.name);
-            match &def.kind {
+            let items = match &def.kind {
                 Kind::Struct(s) => emit_struct(&writer, &name, doc, s),
                 Kind::Enum(e) => emit_enum(&writer, &name, doc, e),
                 Kind::Union(u) => emit_union(&writer, &name, doc, u),
@@ -160,7 +160,8 @@ pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
                         pub type #name = #ty;
                     }
                 }
-            }
+            };
+            events_gate(def, items)
         })
         .collect();
     let uses_fmt = defs.iter().any(|d| match &d.kind {
@@ -179,6 +180,24 @@ pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
         #imports
         #(#items)*
     }
+}
+
+/// `items` behind `#[cfg(feature = "events")]` when only Pulse messages use the type.
+pub(crate) fn events_gate(def: &TypeDef, items: TokenStream) -> TokenStream {
+    if !def.events_only {
+        return items;
+    }
+    let file: syn::File = match syn::parse2(items.clone()) {
+        Ok(file) => file,
+        Err(_) => return items,
+    };
+    let gated = file.items.iter().map(|item| {
+        quote! {
+            #[cfg(feature = "events")]
+            #item
+        }
+    });
+    quote!(#(#gated)*)
 }
 
 fn field_doc(field: &Field) -> String {

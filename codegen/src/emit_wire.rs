@@ -25,12 +25,13 @@ pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
         .iter()
         .map(|def| {
             let name = ident(&def.name);
-            match &def.kind {
+            let impls = match &def.kind {
                 Kind::Struct(s) => struct_impls(&writer, &name, s),
                 Kind::Enum(_) => enum_impls(&name),
                 Kind::Union(u) => union_impls(&writer, &name, u),
                 Kind::Alias(_) => quote!(),
-            }
+            };
+            crate::emit_types::events_gate(def, impls)
         })
         .collect();
     let has = |f: &dyn Fn(&Kind) -> bool| defs.iter().any(|d| f(&d.kind));

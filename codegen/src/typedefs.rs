@@ -23,6 +23,8 @@ pub struct TypeDef {
     /// The names the resolver gave the schemas this type stands for: more than one where
     /// schemas that differ only in their docs were merged.
     pub sources: Vec<String>,
+    /// Whether only Pulse messages use the type (it is compiled with the `events` feature).
+    pub events_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +206,7 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
                 .flat_map(|e| e.exchanges.iter().map(|x| x.message.as_str())),
         );
     relax_sent_only(&mut defs, outputs);
+    mark_events_only(&mut defs, service);
     Ok(defs)
 }
 
@@ -212,19 +215,7 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
 /// (v60 made `provisionerId` optional in task definitions), so that an older client still reads
 /// a newer definition. `new` still takes the fields this release requires.
 fn relax_sent_only<'a>(defs: &mut [TypeDef], outputs: impl Iterator<Item = &'a str>) {
-    let by_name: BTreeMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
-    let mut received: BTreeSet<String> = BTreeSet::new();
-    let mut stack: Vec<String> = outputs.map(str::to_owned).collect();
-    while let Some(name) = stack.pop() {
-        if !received.insert(name.clone()) {
-            continue;
-        }
-        if let Some(def) = by_name.get(name.as_str()) {
-            let mut held = BTreeSet::new();
-            named_in(&def.kind, &mut held);
-            stack.extend(held.into_iter().filter(|n| !received.contains(n)));
-        }
-    }
+    let received = reachable(defs, outputs);
     for def in defs.iter_mut().filter(|d| !received.contains(&d.name)) {
         if let Kind::Struct(s) = &mut def.kind {
             for field in &mut s.fields {
@@ -243,6 +234,38 @@ fn relax_sent_only<'a>(defs: &mut [TypeDef], outputs: impl Iterator<Item = &'a s
                 };
             }
         }
+    }
+}
+
+/// The types `roots` hold, directly or through other types, the roots included.
+fn reachable<'a>(defs: &[TypeDef], roots: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    let by_name: BTreeMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<String> = roots.map(str::to_owned).collect();
+    while let Some(name) = stack.pop() {
+        if !found.insert(name.clone()) {
+            continue;
+        }
+        if let Some(def) = by_name.get(name.as_str()) {
+            let mut held = BTreeSet::new();
+            named_in(&def.kind, &mut held);
+            stack.extend(held.into_iter().filter(|n| !found.contains(n)));
+        }
+    }
+    found
+}
+
+/// Marks the types only Pulse messages use, which the generated crate compiles only with its
+/// `events` feature: API-only users pay nothing for them.
+fn mark_events_only(defs: &mut [TypeDef], service: &Service) {
+    let api_roots = service
+        .methods
+        .iter()
+        .flat_map(|m| m.input.iter().chain(m.output.iter()))
+        .map(String::as_str);
+    let api = reachable(defs, api_roots);
+    for def in defs.iter_mut() {
+        def.events_only = !api.contains(&def.name);
     }
 }
 
@@ -508,6 +531,7 @@ impl Builder<'_> {
             doc: description(node),
             kind,
             sources: vec![name.to_owned()],
+            events_only: false,
         };
         self.defs.insert(name.to_owned(), Some(def));
         Ok(())

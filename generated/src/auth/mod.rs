@@ -10,6 +10,7 @@
 
 pub mod types;
 
+#[cfg(feature = "events")]
 pub mod events;
 
 pub mod required_scopes;

@@ -321,6 +321,7 @@ impl fmt::Debug for AzureTableSharedAccessSignature {
     }
 }
 
+#[cfg(feature = "events")]
 /// Client Message
 ///
 /// Message reporting that a client has changed
@@ -336,6 +337,7 @@ pub struct ClientMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl ClientMessage {
     /// A `ClientMessage` from its required fields (`version`, `client_id`); set the others with the `with_*` methods.
     pub fn new(version: i64, client_id: impl Into<String>) -> Self {
@@ -1617,6 +1619,7 @@ impl fmt::Display for RepositoryPermissionsRepositoryProjects {
     }
 }
 
+#[cfg(feature = "events")]
 /// Role Message
 ///
 /// Message reporting that a role has changed
@@ -1632,6 +1635,7 @@ pub struct RoleMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl RoleMessage {
     /// A `RoleMessage` from its required fields (`version`, `role_id`); set the others with the `with_*` methods.
     pub fn new(version: i64, role_id: impl Into<String>) -> Self {

@@ -351,6 +351,7 @@ impl Object for types::AzureTableSharedAccessSignature {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::ClientMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -361,12 +362,14 @@ impl Serialize for types::ClientMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::ClientMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::ClientMessage {
     const EXPECTING: &str = "a ClientMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -1482,6 +1485,7 @@ impl<'de> Deserialize<'de> for types::RepositoryPermissionsRepositoryProjects {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::RoleMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -1492,12 +1496,14 @@ impl Serialize for types::RoleMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::RoleMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::RoleMessage {
     const EXPECTING: &str = "a RoleMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {

@@ -291,6 +291,7 @@ impl fmt::Display for CreateStatusRequestState {
     }
 }
 
+#[cfg(feature = "events")]
 /// GitHub Pull Request Message
 ///
 /// Message reporting that a GitHub pull request has occurred
@@ -322,6 +323,7 @@ pub struct GitHubPullRequestMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl GitHubPullRequestMessage {
     /// A `GitHubPullRequestMessage` from its required fields (`version`, `organization`, `repository`, `action`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
     #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
@@ -358,6 +360,7 @@ impl GitHubPullRequestMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// GitHub Push Message
 ///
 /// Message reporting that a GitHub push has occurred
@@ -387,6 +390,7 @@ pub struct GitHubPushMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl GitHubPushMessage {
     /// A `GitHubPushMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
     #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
@@ -421,6 +425,7 @@ impl GitHubPushMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// GitHub Re-run Request Message
 ///
 /// Message reporting that a GitHub re-run task request has occurred
@@ -452,6 +457,7 @@ pub struct GitHubReRunRequestMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl GitHubReRunRequestMessage {
     /// A `GitHubReRunRequestMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `check_run_id`, `check_suite_id`, `tasks_for`); set the others with the `with_*` methods.
     #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
@@ -488,6 +494,7 @@ impl GitHubReRunRequestMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// GitHub Release Message
 ///
 /// Message reporting that a GitHub release has occurred
@@ -517,6 +524,7 @@ pub struct GitHubReleaseMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl GitHubReleaseMessage {
     /// A `GitHubReleaseMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
     #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
@@ -1125,6 +1133,7 @@ impl RepositoryResponse {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Group Defined - Create Status
 ///
 /// Indicates that this service has created a new task group in response to a GitHub event.
@@ -1146,6 +1155,7 @@ pub struct TaskGroupDefinedCreateStatus {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskGroupDefinedCreateStatus {
     /// A `TaskGroupDefinedCreateStatus` from its required fields (`task_group_id`, `organization`, `repository`, `version`); set the others with the `with_*` methods.
     pub fn new(

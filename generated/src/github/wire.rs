@@ -280,6 +280,7 @@ impl<'de> Deserialize<'de> for types::CreateStatusRequestState {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::GitHubPullRequestMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -301,12 +302,14 @@ impl Serialize for types::GitHubPullRequestMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::GitHubPullRequestMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::GitHubPullRequestMessage {
     const EXPECTING: &str = "a GitHubPullRequestMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -355,6 +358,7 @@ impl Object for types::GitHubPullRequestMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::GitHubPushMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -375,12 +379,14 @@ impl Serialize for types::GitHubPushMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::GitHubPushMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::GitHubPushMessage {
     const EXPECTING: &str = "a GitHubPushMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -426,6 +432,7 @@ impl Object for types::GitHubPushMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::GitHubReRunRequestMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -447,12 +454,14 @@ impl Serialize for types::GitHubReRunRequestMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::GitHubReRunRequestMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::GitHubReRunRequestMessage {
     const EXPECTING: &str = "a GitHubReRunRequestMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -501,6 +510,7 @@ impl Object for types::GitHubReRunRequestMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::GitHubReleaseMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -521,12 +531,14 @@ impl Serialize for types::GitHubReleaseMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::GitHubReleaseMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::GitHubReleaseMessage {
     const EXPECTING: &str = "a GitHubReleaseMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -1031,6 +1043,7 @@ impl Object for types::RepositoryResponse {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskGroupDefinedCreateStatus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -1043,12 +1056,14 @@ impl Serialize for types::TaskGroupDefinedCreateStatus {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskGroupDefinedCreateStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskGroupDefinedCreateStatus {
     const EXPECTING: &str = "a TaskGroupDefinedCreateStatus object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {

@@ -59,6 +59,7 @@ impl FailedFire {
     }
 }
 
+#[cfg(feature = "events")]
 /// Hook Changed Message
 ///
 /// Message reporting that a hook has changed
@@ -74,6 +75,7 @@ pub struct HookChangedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl HookChangedMessage {
     /// A `HookChangedMessage` from its required fields (`hook_id`, `hook_group_id`); set the others with the `with_*` methods.
     pub fn new(hook_id: impl Into<String>, hook_group_id: impl Into<String>) -> Self {

@@ -94,6 +94,7 @@ impl Object for types::FailedFire {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::HookChangedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -104,12 +105,14 @@ impl Serialize for types::HookChangedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::HookChangedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::HookChangedMessage {
     const EXPECTING: &str = "a HookChangedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {

@@ -6,6 +6,7 @@
 
 pub mod types;
 
+#[cfg(feature = "events")]
 pub mod events;
 
 pub mod required_scopes;

@@ -39,6 +39,7 @@ impl ListOfNotificationAdresses {
     }
 }
 
+#[cfg(feature = "events")]
 /// Notification Message
 ///
 /// This can be pretty much anything you want it to be.
@@ -56,6 +57,7 @@ pub struct NotificationMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl NotificationMessage {
     /// A `NotificationMessage` from its required fields (`message`); set the others with the `with_*` methods.
     pub fn new(message: impl Into<Value>) -> Self {

@@ -51,6 +51,7 @@ impl Object for types::ListOfNotificationAdresses {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::NotificationMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -64,12 +65,14 @@ impl Serialize for types::NotificationMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::NotificationMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::NotificationMessage {
     const EXPECTING: &str = "a NotificationMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {

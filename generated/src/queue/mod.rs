@@ -49,6 +49,7 @@
 
 pub mod types;
 
+#[cfg(feature = "events")]
 pub mod events;
 
 pub mod required_scopes;

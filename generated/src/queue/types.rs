@@ -153,6 +153,7 @@ impl fmt::Display for ActionContext {
     }
 }
 
+#[cfg(feature = "events")]
 /// Artifact Created Message
 ///
 /// Message reporting a new artifact has been created for a given task.
@@ -179,6 +180,7 @@ pub struct ArtifactCreatedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl ArtifactCreatedMessage {
     /// An `ArtifactCreatedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `artifact`); set the others with the `with_*` methods.
     pub fn new(
@@ -201,6 +203,7 @@ impl ArtifactCreatedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// Artifact
 ///
 /// Information about the artifact that was created
@@ -236,6 +239,7 @@ pub struct ArtifactCreatedMessageArtifact {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl ArtifactCreatedMessageArtifact {
     /// An `ArtifactCreatedMessageArtifact` from its required fields (`storage_type`, `name`, `expires`, `content_type`); set the others with the `with_*` methods.
     pub fn new(
@@ -254,6 +258,7 @@ impl ArtifactCreatedMessageArtifact {
     }
 }
 
+#[cfg(feature = "events")]
 /// Artifact Storage-Type
 ///
 /// This is the `storageType` for the request that was used to create the
@@ -274,6 +279,7 @@ pub enum ArtifactCreatedMessageArtifactStorageType {
     Unknown(String),
 }
 
+#[cfg(feature = "events")]
 impl ArtifactCreatedMessageArtifactStorageType {
     /// The value as the service writes it.
     pub fn as_str(&self) -> &str {
@@ -287,6 +293,7 @@ impl ArtifactCreatedMessageArtifactStorageType {
     }
 }
 
+#[cfg(feature = "events")]
 impl From<&str> for ArtifactCreatedMessageArtifactStorageType {
     fn from(value: &str) -> Self {
         match value {
@@ -299,6 +306,7 @@ impl From<&str> for ArtifactCreatedMessageArtifactStorageType {
     }
 }
 
+#[cfg(feature = "events")]
 impl fmt::Display for ArtifactCreatedMessageArtifactStorageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -3244,6 +3252,7 @@ impl TaskClaimResponse {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Completed Message
 ///
 /// Message reporting that a task has complete successfully.
@@ -3265,6 +3274,7 @@ pub struct TaskCompletedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskCompletedMessage {
     /// A `TaskCompletedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`); set the others with the `with_*` methods.
     pub fn new(
@@ -3354,6 +3364,7 @@ impl fmt::Debug for TaskCredentials {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Defined Message
 ///
 /// Message reporting that a task has been defined. The task may or may not be
@@ -3370,6 +3381,7 @@ pub struct TaskDefinedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskDefinedMessage {
     /// A `TaskDefinedMessage` from its required fields (`version`, `status`); set the others with the `with_*` methods.
     pub fn new(version: i64, status: TaskStatusStructure) -> Self {
@@ -3729,6 +3741,7 @@ impl TaskDefinitionsResponse {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Exception Message
 ///
 /// Message reporting that Taskcluster have failed to run a task.
@@ -3754,6 +3767,7 @@ pub struct TaskExceptionMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskExceptionMessage {
     /// A `TaskExceptionMessage` from its required fields (`version`, `status`); set the others with the `with_*` methods.
     pub fn new(version: i64, status: TaskStatusStructure) -> Self {
@@ -3937,6 +3951,7 @@ impl fmt::Display for TaskExceptionRequestReason {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Failed Message
 ///
 /// Message reporting that a task failed to complete successfully.
@@ -3958,6 +3973,7 @@ pub struct TaskFailedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskFailedMessage {
     /// A `TaskFailedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`); set the others with the `with_*` methods.
     pub fn new(
@@ -3985,6 +4001,7 @@ impl TaskFailedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Group Changed Message
 ///
 /// Message written once a task group has been sealed or resolved.
@@ -4025,6 +4042,7 @@ pub struct TaskGroupChangedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskGroupChangedMessage {
     /// A `TaskGroupChangedMessage` from its required fields (`version`, `task_group_id`, `scheduler_id`, `expires`); set the others with the `with_*` methods.
     pub fn new(
@@ -4162,6 +4180,7 @@ impl TaskGroupPriorityChangeResponse {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Group Priority Changed Message
 ///
 /// Summary emitted after a task group priority request completes.
@@ -4196,6 +4215,7 @@ pub struct TaskGroupPriorityChangedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskGroupPriorityChangedMessage {
     /// A `TaskGroupPriorityChangedMessage` from its required fields (`version`, `task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`); set the others with the `with_*` methods.
     pub fn new(
@@ -4267,6 +4287,7 @@ impl TaskMetadata {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Pending Message
 ///
 /// Message reporting that a task is now pending
@@ -4285,6 +4306,7 @@ pub struct TaskPendingMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskPendingMessage {
     /// A `TaskPendingMessage` from its required fields (`version`, `status`, `run_id`); set the others with the `with_*` methods.
     pub fn new(version: i64, status: TaskStatusStructure, run_id: u64) -> Self {
@@ -4304,6 +4326,7 @@ impl TaskPendingMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Definition Structure for Pulse Messages
 ///
 /// Subset of a task definition containing values that are useful for determining
@@ -4328,6 +4351,7 @@ pub struct TaskPendingMessageTask {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskPendingMessageTask {
     /// A `TaskPendingMessageTask` from its required fields (`tags`); set the others with the `with_*` methods.
     pub fn new(tags: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Self {
@@ -4341,6 +4365,7 @@ impl TaskPendingMessageTask {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Priority Changed Message
 ///
 /// Message emitted whenever `changeTaskPriority` updates
@@ -4358,6 +4383,7 @@ pub struct TaskPriorityChangedMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskPriorityChangedMessage {
     /// A `TaskPriorityChangedMessage` from its required fields (`version`, `status`, `old_priority`, `new_priority`); set the others with the `with_*` methods.
     pub fn new(
@@ -4559,6 +4585,7 @@ impl TaskRun {
     }
 }
 
+#[cfg(feature = "events")]
 /// Task Running Message
 ///
 /// Message reporting that a given run of a task have started
@@ -4583,6 +4610,7 @@ pub struct TaskRunningMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl TaskRunningMessage {
     /// A `TaskRunningMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `taken_until`); set the others with the `with_*` methods.
     pub fn new(

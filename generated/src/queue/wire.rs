@@ -79,6 +79,7 @@ impl<'de> Deserialize<'de> for types::ActionContext {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::ArtifactCreatedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -93,12 +94,14 @@ impl Serialize for types::ArtifactCreatedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::ArtifactCreatedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::ArtifactCreatedMessage {
     const EXPECTING: &str = "a ArtifactCreatedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -135,6 +138,7 @@ impl Object for types::ArtifactCreatedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::ArtifactCreatedMessageArtifact {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -147,12 +151,14 @@ impl Serialize for types::ArtifactCreatedMessageArtifact {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::ArtifactCreatedMessageArtifact {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::ArtifactCreatedMessageArtifact {
     const EXPECTING: &str = "a ArtifactCreatedMessageArtifact object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -183,12 +189,14 @@ impl Object for types::ArtifactCreatedMessageArtifact {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::ArtifactCreatedMessageArtifactStorageType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::ArtifactCreatedMessageArtifactStorageType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
@@ -2696,6 +2704,7 @@ impl Object for types::TaskClaimResponse {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskCompletedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -2713,12 +2722,14 @@ impl Serialize for types::TaskCompletedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskCompletedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskCompletedMessage {
     const EXPECTING: &str = "a TaskCompletedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -2799,6 +2810,7 @@ impl Object for types::TaskCredentials {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskDefinedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -2813,12 +2825,14 @@ impl Serialize for types::TaskDefinedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskDefinedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskDefinedMessage {
     const EXPECTING: &str = "a TaskDefinedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3090,6 +3104,7 @@ impl Object for types::TaskDefinitionsResponse {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskExceptionMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3116,12 +3131,14 @@ impl Serialize for types::TaskExceptionMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskExceptionMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskExceptionMessage {
     const EXPECTING: &str = "a TaskExceptionMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3209,6 +3226,7 @@ impl<'de> Deserialize<'de> for types::TaskExceptionRequestReason {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskFailedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3226,12 +3244,14 @@ impl Serialize for types::TaskFailedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskFailedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskFailedMessage {
     const EXPECTING: &str = "a TaskFailedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3268,6 +3288,7 @@ impl Object for types::TaskFailedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskGroupChangedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3284,12 +3305,14 @@ impl Serialize for types::TaskGroupChangedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskGroupChangedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskGroupChangedMessage {
     const EXPECTING: &str = "a TaskGroupChangedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3426,6 +3449,7 @@ impl Object for types::TaskGroupPriorityChangeResponse {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskGroupPriorityChangedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3439,12 +3463,14 @@ impl Serialize for types::TaskGroupPriorityChangedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskGroupPriorityChangedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskGroupPriorityChangedMessage {
     const EXPECTING: &str = "a TaskGroupPriorityChangedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3526,6 +3552,7 @@ impl Object for types::TaskMetadata {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskPendingMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3541,12 +3568,14 @@ impl Serialize for types::TaskPendingMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskPendingMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskPendingMessage {
     const EXPECTING: &str = "a TaskPendingMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3577,6 +3606,7 @@ impl Object for types::TaskPendingMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskPendingMessageTask {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3586,12 +3616,14 @@ impl Serialize for types::TaskPendingMessageTask {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskPendingMessageTask {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskPendingMessageTask {
     const EXPECTING: &str = "a TaskPendingMessageTask object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3613,6 +3645,7 @@ impl Object for types::TaskPendingMessageTask {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskPriorityChangedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3625,12 +3658,14 @@ impl Serialize for types::TaskPriorityChangedMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskPriorityChangedMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskPriorityChangedMessage {
     const EXPECTING: &str = "a TaskPriorityChangedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -3861,6 +3896,7 @@ impl Object for types::TaskRun {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::TaskRunningMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3879,12 +3915,14 @@ impl Serialize for types::TaskRunningMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::TaskRunningMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::TaskRunningMessage {
     const EXPECTING: &str = "a TaskRunningMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {

@@ -179,6 +179,7 @@ impl fmt::Debug for GoogleProviderType {
     }
 }
 
+#[cfg(feature = "events")]
 /// Launch Config Pulse Message
 ///
 /// The message that is emitted when worker pool launch configs are created/changed/archived.
@@ -210,6 +211,7 @@ pub struct LaunchConfigPulseMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl LaunchConfigPulseMessage {
     /// A `LaunchConfigPulseMessage` from its required fields (`launch_config_id`, `worker_pool_id`, `provider_id`); set the others with the `with_*` methods.
     pub fn new(
@@ -427,6 +429,7 @@ impl ProviderListProvidersItem {
     }
 }
 
+#[cfg(feature = "events")]
 /// WorkerType Pulse Message
 ///
 /// The message that is emitted when worker pools are created/changed/deleted.
@@ -478,6 +481,7 @@ pub struct PulseWorkerPoolErrorMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl PulseWorkerPoolErrorMessage {
     /// A `PulseWorkerPoolErrorMessage` from its required fields (`worker_pool_id`, `provider_id`, `error_id`, `kind`, `title`, `timestamp`); set the others with the `with_*` methods.
     pub fn new(
@@ -521,6 +525,7 @@ impl PulseWorkerPoolErrorMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// WorkerType Pulse Message
 ///
 /// The message that is emitted when worker pools are created/changed/deleted.
@@ -550,6 +555,7 @@ pub struct PulseWorkerPoolMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl PulseWorkerPoolMessage {
     /// A `PulseWorkerPoolMessage` from its required fields (`worker_pool_id`, `provider_id`); set the others with the `with_*` methods.
     pub fn new(worker_pool_id: impl Into<String>, provider_id: impl Into<String>) -> Self {
@@ -2432,6 +2438,7 @@ impl WorkerPoolStatisticsLaunchConfigStatsItem {
     }
 }
 
+#[cfg(feature = "events")]
 /// Worker Pulse Message
 ///
 /// The message that is emitted when workers requested/running/stopped.
@@ -2475,6 +2482,7 @@ pub struct WorkerPulseMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl WorkerPulseMessage {
     /// A `WorkerPulseMessage` from its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `timestamp`); set the others with the `with_*` methods.
     pub fn new(
@@ -2504,6 +2512,7 @@ impl WorkerPulseMessage {
     }
 }
 
+#[cfg(feature = "events")]
 /// Worker Removed Pulse Message
 ///
 /// The message that is emitted when workers are being removed.
@@ -2556,6 +2565,7 @@ pub struct WorkerRemovedPulseMessage {
     pub unknown_fields: Map<String, Value>,
 }
 
+#[cfg(feature = "events")]
 impl WorkerRemovedPulseMessage {
     /// A `WorkerRemovedPulseMessage` from its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `reason`, `timestamp`); set the others with the `with_*` methods.
     pub fn new(

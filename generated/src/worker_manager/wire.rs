@@ -201,6 +201,7 @@ impl Object for types::GoogleProviderType {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::LaunchConfigPulseMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -212,12 +213,14 @@ impl Serialize for types::LaunchConfigPulseMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::LaunchConfigPulseMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::LaunchConfigPulseMessage {
     const EXPECTING: &str = "a LaunchConfigPulseMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -422,6 +425,7 @@ impl Object for types::ProviderListProvidersItem {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::PulseWorkerPoolErrorMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -448,12 +452,14 @@ impl Serialize for types::PulseWorkerPoolErrorMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::PulseWorkerPoolErrorMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::PulseWorkerPoolErrorMessage {
     const EXPECTING: &str = "a PulseWorkerPoolErrorMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -499,6 +505,7 @@ impl Object for types::PulseWorkerPoolErrorMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::PulseWorkerPoolMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -513,12 +520,14 @@ impl Serialize for types::PulseWorkerPoolMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::PulseWorkerPoolMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::PulseWorkerPoolMessage {
     const EXPECTING: &str = "a PulseWorkerPoolMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -2229,6 +2238,7 @@ impl Object for types::WorkerPoolStatisticsLaunchConfigStatsItem {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::WorkerPulseMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -2247,12 +2257,14 @@ impl Serialize for types::WorkerPulseMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::WorkerPulseMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::WorkerPulseMessage {
     const EXPECTING: &str = "a WorkerPulseMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
@@ -2292,6 +2304,7 @@ impl Object for types::WorkerPulseMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl Serialize for types::WorkerRemovedPulseMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -2311,12 +2324,14 @@ impl Serialize for types::WorkerRemovedPulseMessage {
     }
 }
 
+#[cfg(feature = "events")]
 impl<'de> Deserialize<'de> for types::WorkerRemovedPulseMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
+#[cfg(feature = "events")]
 impl Object for types::WorkerRemovedPulseMessage {
     const EXPECTING: &str = "a WorkerRemovedPulseMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
