@@ -4,6 +4,11 @@
 //! returns and records every request, for tests of the client against a loopback service.
 //! It is small on purpose (keep-alive, `Content-Length` bodies, nothing else): the tests check
 //! what the client sends, so the server must not be clever about it.
+//!
+//! [`samples`]: documents from JSON schemas, for feeding generated types what a service could
+//! send.
+
+pub mod samples;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
