@@ -8,6 +8,7 @@
 //! [`samples`]: documents from JSON schemas, for feeding generated types what a service could
 //! send.
 
+pub mod rucio;
 pub mod samples;
 
 use std::sync::{Arc, Mutex};
