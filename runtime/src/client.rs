@@ -47,6 +47,8 @@ pub(crate) struct ClientInner {
     pub(crate) http: std::result::Result<reqwest::Client, String>,
     pub(crate) retry: RetryConfig,
     pub(crate) fake: Option<crate::fake::Fake>,
+    /// The configuration the client was made from (object transfers build related clients).
+    pub(crate) config: ClientConfig,
 }
 
 /// A client for one service of one deployment; cheap to clone.
@@ -95,6 +97,7 @@ impl Client {
                 http: config.http_client().map_err(|e| e.message().to_owned()),
                 retry: config.retry.clone(),
                 fake: config.fake.clone(),
+                config: config.clone(),
             }),
         }
     }
@@ -112,6 +115,11 @@ impl Client {
     /// The service's base URL on the deployment (ending in `/`).
     pub fn base_url(&self) -> &str {
         &self.inner.base_url_public
+    }
+
+    /// The configuration this client was made from.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
     }
 
     /// Starts a request to `path` (relative to the service's base URL, already escaped).

@@ -31,6 +31,16 @@ pub enum ErrorKind {
     /// Credentials are missing or invalid for the operation (for example a signed URL without
     /// credentials, or temporary credentials lasting more than 31 days).
     Credentials,
+    /// Downloaded data does not match the object's hashes (never retried).
+    HashMismatch,
+    /// The object has none of the hashes a download can verify (`sha256`, `sha512`).
+    MissingHashes,
+    /// The artifact is an error artifact; [`Error::artifact_reason`] and [`Error::message`]
+    /// say why it is missing.
+    Artifact,
+    /// Reading or writing local data failed (a file, a reader or writer, a source shorter or
+    /// longer than its declared length).
+    Io,
 }
 
 impl ErrorKind {
@@ -46,6 +56,10 @@ impl ErrorKind {
             ErrorKind::Serialization => "cannot serialize the request body",
             ErrorKind::Config => "invalid configuration",
             ErrorKind::Credentials => "invalid credentials",
+            ErrorKind::HashMismatch => "hash mismatch",
+            ErrorKind::MissingHashes => "no verifiable hash",
+            ErrorKind::Artifact => "artifact error",
+            ErrorKind::Io => "local I/O error",
         }
     }
 
@@ -82,6 +96,7 @@ struct Inner {
     method: Option<Method>,
     url: Option<String>,
     schema_path: Option<String>,
+    artifact_reason: Option<String>,
     attempts: u32,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
@@ -100,6 +115,7 @@ impl Error {
                 method: None,
                 url: None,
                 schema_path: None,
+                artifact_reason: None,
                 attempts: 0,
                 source: None,
             }),
@@ -142,6 +158,11 @@ impl Error {
 
     pub(crate) fn with_schema_path(mut self, path: String) -> Error {
         self.inner.schema_path = Some(path);
+        self
+    }
+
+    pub(crate) fn with_artifact_reason(mut self, reason: String) -> Error {
+        self.inner.artifact_reason = Some(reason);
         self
     }
 
@@ -196,6 +217,12 @@ impl Error {
         self.inner.schema_path.as_deref()
     }
 
+    /// For [`ErrorKind::Artifact`], the error artifact's `reason`, such as
+    /// `"file-missing-on-worker"` (its `message` is [`Error::message`]).
+    pub fn artifact_reason(&self) -> Option<&str> {
+        self.inner.artifact_reason.as_deref()
+    }
+
     /// How many HTTP attempts were made (0 when none was).
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
@@ -233,6 +260,9 @@ impl fmt::Display for Error {
         if let Some(code) = &i.code {
             write!(f, ": {code}")?;
         }
+        if let Some(reason) = &i.artifact_reason {
+            write!(f, ": {reason}")?;
+        }
         if !i.message.is_empty() {
             write!(f, ": {}", i.message)?;
         }
@@ -268,6 +298,9 @@ impl fmt::Debug for Error {
         }
         if let Some(v) = &i.schema_path {
             d.field("schema_path", v);
+        }
+        if let Some(v) = &i.artifact_reason {
+            d.field("artifact_reason", v);
         }
         if let Some(v) = &i.request_info {
             d.field("request_info", v);

@@ -46,6 +46,7 @@ mod error;
 pub mod events;
 pub mod fake;
 pub mod hawk;
+pub mod objects;
 mod pages;
 mod request;
 pub mod scopes;

@@ -1,0 +1,641 @@
+//! `tc_runtime::objects` against a loopback object service and storage server that behave as
+//! the real ones do (`objects_support`): Hawk-checked API calls, unauthenticated storage URLs,
+//! `putUrl` headers enforced, faults scripted per object.
+
+mod objects_support;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, Utc};
+use serde_json::json;
+use tc_runtime::ErrorKind;
+use tc_runtime::objects::{
+    self, ArtifactUpload, DATA_INLINE_MAX_SIZE, DownloadOptions, Hashes, Progress, Upload,
+    UploadMethod,
+};
+
+use objects_support::{
+    ACCESS_TOKEN, Artifact, CLIENT_ID, Deployment, Fault, PROJECT, data, temp_dir,
+};
+
+fn upload(name: &str) -> Upload {
+    Upload::new(PROJECT, name, Utc::now() + Duration::days(1))
+        .with_content_type("application/x-test")
+}
+
+fn no_options() -> DownloadOptions {
+    DownloadOptions::default()
+}
+
+/// Nothing in `dir` but `keep`.
+fn only_file(dir: &std::path::Path, keep: Option<&str>) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let want: Vec<String> = keep.into_iter().map(str::to_owned).collect();
+    assert_eq!(names, want, "files in {}", dir.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_around_the_inline_threshold() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    let t = DATA_INLINE_MAX_SIZE as usize;
+    let dir = temp_dir("round-trips");
+    for (i, len) in [0, 1, t - 1, t, t + 1, 3 << 20].into_iter().enumerate() {
+        let name = format!("round/trip {i}");
+        let bytes = data(len, i as u8);
+        let up = objects::upload_from_bytes(&object, &upload(&name), bytes.clone())
+            .await
+            .unwrap();
+        assert_eq!(up.length, len as u64);
+        assert_eq!(up.hashes, Hashes::of(&bytes));
+        let inline = (len as u64) < DATA_INLINE_MAX_SIZE;
+        let want = if inline {
+            UploadMethod::DataInline
+        } else {
+            UploadMethod::PutUrl
+        };
+        assert_eq!(up.method, want, "{len} bytes");
+        let key = tc.key_of(&name);
+        let puts = tc.storage.requests_for("PUT", &key);
+        assert_eq!(puts.len(), usize::from(!inline), "{len} bytes");
+        for put in &puts {
+            assert_eq!(put.status, 200);
+            assert!(put.header("authorization").is_none());
+            assert_eq!(put.header("content-length"), Some(len.to_string().as_str()));
+        }
+        // The finishUpload call carried both hashes (the service checked them).
+        let finish = tc
+            .calls()
+            .into_iter()
+            .rfind(|c| c.path.contains("/finish-upload/"))
+            .unwrap();
+        assert_eq!(
+            finish.body.unwrap()["hashes"]["sha512"],
+            json!(up.hashes.sha512)
+        );
+
+        let (got, done) = objects::download_to_vec(&object, &name, &no_options())
+            .await
+            .unwrap();
+        assert!(got == bytes, "{len} bytes differ");
+        assert_eq!(done.hashes.as_ref(), Some(&up.hashes));
+        assert_eq!(
+            done.content_type.as_deref(),
+            Some("application/octet-stream")
+        );
+        let path = dir.join(format!("out-{i}"));
+        objects::download_to_file(&object, &name, &path, &no_options())
+            .await
+            .unwrap();
+        assert!(std::fs::read(&path).unwrap() == bytes);
+        let mut sink = Vec::new();
+        objects::download_to_writer(&object, &name, &mut sink, &no_options())
+            .await
+            .unwrap();
+        assert!(sink == bytes);
+        for get in tc.storage.requests_for("GET", &key) {
+            assert!(get.header("authorization").is_none());
+            assert_eq!(get.status, 200);
+        }
+    }
+    // Every API call was signed with the test's credentials (unsigned ones are refused).
+    assert!(tc.calls().iter().all(|c| c.client_id == CLIENT_ID));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_objects_go_by_put_url_when_inline_is_refused() {
+    let tc = Deployment::start().await;
+    tc.knobs(|k| k.inline = false);
+    let object = tc.object();
+    let up = objects::upload_from_bytes(&object, &upload("tiny"), &b"x"[..])
+        .await
+        .unwrap();
+    assert_eq!(up.method, UploadMethod::PutUrl);
+    let (got, _) = objects::download_to_vec(&object, "tiny", &no_options())
+        .await
+        .unwrap();
+    assert_eq!(got, b"x");
+    // createUpload proposed both methods, with the data inline.
+    let create = tc
+        .calls()
+        .into_iter()
+        .find(|c| c.path.contains("/upload/"))
+        .unwrap();
+    let proposed = &create.body.unwrap()["proposedUploadMethods"];
+    assert_eq!(proposed["dataInline"]["objectData"], json!("eA=="));
+    assert_eq!(
+        proposed["putUrl"],
+        json!({"contentType": "application/x-test", "contentLength": 1})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_from_file_and_reader_with_ids_and_lengths_checked() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    let dir = temp_dir("sources");
+    let bytes = data(100_000, 7);
+    let file = dir.join("in.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    let id = tc_runtime::slugid::nice();
+    let up = objects::upload_from_file(&object, &upload("from-file").with_upload_id(&id), &file)
+        .await
+        .unwrap();
+    assert_eq!((up.upload_id.as_str(), up.length), (id.as_str(), 100_000));
+    assert_eq!(tc.obj("from-file").upload_id, id);
+
+    // A reader is read from where it stands.
+    let mut cursor = std::io::Cursor::new(bytes.clone());
+    cursor.set_position(1000);
+    objects::upload_from_reader(&object, &upload("from-reader"), cursor, 99_000)
+        .await
+        .unwrap();
+    let (got, _) = objects::download_to_vec(&object, "from-reader", &no_options())
+        .await
+        .unwrap();
+    assert!(got == bytes[1000..]);
+
+    // Declared lengths are checked: shorter and longer sources fail, before finishUpload.
+    for declared in [100_001, 99_999, 5_000] {
+        let cursor = std::io::Cursor::new(bytes.clone());
+        let name = format!("wrong-length-{declared}");
+        let err = objects::upload_from_reader(&object, &upload(&name), cursor, declared)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{declared}: {err}");
+        let finished = tc
+            .state
+            .lock()
+            .unwrap()
+            .objects
+            .get(&name)
+            .map(|o| o.finished);
+        assert_ne!(finished, Some(true), "{declared}");
+    }
+    let err = objects::upload_from_file(&object, &upload("missing"), dir.join("nope"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupted_download_is_detected_and_not_retried() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    let bytes = data(300_000, 3);
+    tc.seed_object("corrupt", &bytes);
+    let key = tc.key_of("corrupt");
+    tc.storage.state.lock().unwrap().corrupt.insert(key.clone());
+    let dir = temp_dir("corrupt");
+    let dest = dir.join("out.bin");
+    let err = objects::download_to_file(&object, "corrupt", &dest, &no_options())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HashMismatch, "{err}");
+    assert_eq!(tc.storage.requests_for("GET", &key).len(), 1);
+    // Nothing is left that looks like a download, complete or not.
+    only_file(&dir, None);
+    let err = objects::download_to_vec(&object, "corrupt", &no_options())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HashMismatch);
+    // A wrong hash from the service is a mismatch too, and one matching hash is not enough.
+    tc.storage.state.lock().unwrap().corrupt.clear();
+    let good = Hashes::of(&bytes);
+    tc.knobs(|k| {
+        k.hashes_override = Some(json!({"sha256": good.sha256, "sha512": "0".repeat(128)}))
+    });
+    let err = objects::download_to_vec(&object, "corrupt", &no_options())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HashMismatch);
+    // Only one acceptable hash present, and right: fine.
+    tc.knobs(|k| k.hashes_override = Some(json!({"sha512": good.sha512, "md5": "whatever"})));
+    objects::download_to_vec(&object, "corrupt", &no_options())
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_hashes_are_rejected_before_any_data_moves() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    tc.seed_object("unhashed", b"some data");
+    let key = tc.key_of("unhashed");
+    for hashes in [json!({}), json!({"md5": "abc", "sha1": "def"})] {
+        tc.knobs(|k| k.hashes_override = Some(hashes.clone()));
+        let err = objects::download_to_vec(&object, "unhashed", &no_options())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MissingHashes, "{hashes}: {err}");
+    }
+    assert!(tc.storage.requests_for("GET", &key).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_failing_twice_with_503_then_succeeding() {
+    let tc = Deployment::start().await;
+    tc.knobs(|k| k.inline = false);
+    let object = tc.object();
+    let bytes = data(200_000, 9);
+    let name = "flaky";
+    let progress = Arc::new(Mutex::new(Vec::<Progress>::new()));
+    let p = progress.clone();
+    let up = upload(name).with_progress(Arc::new(move |x| p.lock().unwrap().push(x)));
+    tc.knobs(|k| k.next_key = Some("flaky-key".into()));
+    tc.storage.fault("flaky-key", Fault::Status(503));
+    tc.storage.fault("flaky-key", Fault::Status(503));
+    let done = objects::upload_from_bytes(&object, &up, bytes.clone())
+        .await
+        .unwrap();
+    assert_eq!(done.hashes, Hashes::of(&bytes));
+    let statuses: Vec<u16> = tc
+        .storage
+        .requests_for("PUT", "flaky-key")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [503, 503, 200]);
+    let seen = progress.lock().unwrap().clone();
+    assert_eq!(
+        seen.last(),
+        Some(&Progress {
+            done: 200_000,
+            total: Some(200_000)
+        })
+    );
+
+    // Download: two 503s, then the data.
+    tc.storage.fault("flaky-key", Fault::Status(503));
+    tc.storage.fault("flaky-key", Fault::Status(503));
+    let (got, done) = objects::download_to_vec(&object, name, &no_options())
+        .await
+        .unwrap();
+    assert!(got == bytes);
+    assert_eq!(done.attempts, 3);
+    let statuses: Vec<u16> = tc
+        .storage
+        .requests_for("GET", "flaky-key")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [503, 503, 200]);
+
+    // Retries run out: a 5xx error after retries + 1 attempts.
+    for _ in 0..5 {
+        tc.storage.fault("flaky-key", Fault::Status(500));
+    }
+    let err = objects::download_to_vec(&object, name, &no_options())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status(), err.attempts()),
+        (ErrorKind::ServerError, Some(500), 5)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_hundreds_are_not_retried_and_urls_keep_their_secrets() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    tc.seed_object("forbidden", &data(50_000, 1));
+    let key = tc.key_of("forbidden");
+    tc.storage.fault(&key, Fault::Status(403));
+    let err = objects::download_to_vec(&object, "forbidden", &no_options())
+        .await
+        .unwrap_err();
+    assert_eq!((err.status(), err.attempts()), (Some(403), 1));
+    assert_eq!(tc.storage.requests_for("GET", &key).len(), 1);
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(!shown.contains(ACCESS_TOKEN), "{shown}");
+    assert!(shown.contains(&format!("/get/{key}")), "{shown}");
+    assert!(shown.contains("SlowDown"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_without_the_put_url_headers_is_refused() {
+    let tc = Deployment::start().await;
+    tc.knobs(|k| k.inline = false);
+    let object = tc.object();
+    let name = "strict";
+    objects::upload_from_bytes(&object, &upload(name), &b"hello"[..])
+        .await
+        .unwrap();
+    // The same PUT without the headers putUrl named (as a client ignoring them would send).
+    let key = tc.key_of(name);
+    let http = reqwest::Client::new();
+    let resp = http
+        .put(format!("{}/put/{key}", tc.storage.base()))
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_mid_body_resumes_or_restarts() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    let bytes = data(2_000_000, 5);
+    tc.seed_object("dropped", &bytes);
+    let key = tc.key_of("dropped");
+    let dir = temp_dir("dropped");
+
+    // Download resumes with Range where the connection dropped.
+    tc.storage.fault(&key, Fault::DropAfter(700_000));
+    let dest = dir.join("out.bin");
+    let done = objects::download_to_file(&object, "dropped", &dest, &no_options())
+        .await
+        .unwrap();
+    assert!(std::fs::read(&dest).unwrap() == bytes);
+    assert_eq!(done.attempts, 2);
+    let gets = tc.storage.requests_for("GET", &key);
+    assert_eq!(gets.len(), 2);
+    let range = gets[1].header("range").unwrap();
+    let resumed_at: u64 = range
+        .strip_prefix("bytes=")
+        .unwrap()
+        .strip_suffix('-')
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(resumed_at > 0 && resumed_at <= 700_000, "{range}");
+    assert_eq!(gets[1].status, 206);
+    only_file(&dir, Some("out.bin"));
+
+    // A server that ignores Range sends everything again; what was written is skipped.
+    tc.storage.state.lock().unwrap().ignore_range = true;
+    tc.storage.fault(&key, Fault::DropAfter(1_234_567));
+    let (got, done) = objects::download_to_vec(&object, "dropped", &no_options())
+        .await
+        .unwrap();
+    assert!(got == bytes);
+    assert_eq!(done.attempts, 2);
+    assert_eq!(
+        tc.storage.requests_for("GET", &key).last().unwrap().status,
+        200
+    );
+
+    // An upload dropped mid-body starts again from the first byte.
+    tc.knobs(|k| {
+        k.inline = false;
+        k.next_key = Some("dropped-up-key".into());
+    });
+    let up_key = "dropped-up-key";
+    tc.storage.fault(up_key, Fault::DropAfter(500_000));
+    let file = dir.join("in.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    let done = objects::upload_from_file(&object, &upload("dropped-up"), &file)
+        .await
+        .unwrap();
+    assert_eq!(done.hashes, Hashes::of(&bytes));
+    let puts = tc.storage.requests_for("PUT", up_key);
+    assert_eq!(puts.iter().map(|p| p.status).collect::<Vec<_>>(), [0, 200]);
+    let (got, _) = objects::download_to_vec(&object, "dropped-up", &no_options())
+        .await
+        .unwrap();
+    assert!(got == bytes);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_get_url_is_refreshed_before_a_retry() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    tc.seed_object("expiring", &data(100_000, 2));
+    let key = tc.key_of("expiring");
+    let starts = || {
+        tc.calls()
+            .iter()
+            .filter(|c| c.path.contains("/start-download/"))
+            .count()
+    };
+    // A URL that has not expired is reused for the retry ...
+    tc.storage.fault(&key, Fault::Status(503));
+    objects::download_to_vec(&object, "expiring", &no_options())
+        .await
+        .unwrap();
+    assert_eq!(starts(), 1);
+    // ... one that has is replaced first.
+    tc.knobs(|k| k.geturl_ttl_secs = -1);
+    tc.storage.fault(&key, Fault::Status(503));
+    tc.storage.fault(&key, Fault::Status(503));
+    objects::download_to_vec(&object, "expiring", &no_options())
+        .await
+        .unwrap();
+    assert_eq!(starts(), 1 + 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_encoded_answers_are_decoded_and_hashed_decoded() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    let text: Vec<u8> = "log line, again and again\n".repeat(20_000).into_bytes();
+    tc.seed_object("log", &text);
+    let key = tc.key_of("log");
+    tc.storage.state.lock().unwrap().gzip.insert(key.clone());
+    let progress = Arc::new(Mutex::new(Vec::<Progress>::new()));
+    let p = progress.clone();
+    let options =
+        DownloadOptions::default().with_progress(Arc::new(move |x| p.lock().unwrap().push(x)));
+    let (got, done) = objects::download_to_vec(&object, "log", &options)
+        .await
+        .unwrap();
+    assert!(got == text);
+    assert_eq!(done.length, text.len() as u64);
+    let get = &tc.storage.requests_for("GET", &key)[0];
+    assert_eq!(get.header("accept-encoding"), Some("gzip"));
+    let seen = progress.lock().unwrap().clone();
+    assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
+    assert_eq!(seen.last().unwrap().done, text.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifacts_of_every_storage_type() {
+    let tc = Deployment::start().await;
+    let queue = tc.queue();
+    let task = "fN1SbArXTPSVFNUvaOlinQ";
+    let s3 = data(40_000, 11);
+    tc.storage.put_bytes("s3-key", &s3);
+    tc.add_artifact(
+        task,
+        0,
+        "public/s3.bin",
+        Artifact::S3(format!(
+            "{}/get/s3-key?X-Amz-Signature=SECRET",
+            tc.storage.base()
+        )),
+    );
+    // A reference to an external server, which redirects to where the data is.
+    let target = format!("{}/get/s3-key", tc.storage.base());
+    let external = tc_testkit::Server::start(move |_| {
+        tc_testkit::Reply::Raw(302, vec![("location".into(), target.clone())], vec![])
+    })
+    .await;
+    tc.add_artifact(
+        task,
+        0,
+        "public/ref.bin",
+        Artifact::Reference(format!("{}/elsewhere", external.root_url())),
+    );
+    let obj = data(123_456, 12);
+    tc.seed_object(&format!("t/{task}/1/private/obj.bin"), &obj);
+    tc.add_artifact(task, 1, "private/obj.bin", Artifact::Object);
+    tc.add_artifact(
+        task,
+        1,
+        "public/missing.log",
+        Artifact::Error {
+            reason: "file-missing-on-worker".into(),
+            message: "no such file".into(),
+        },
+    );
+
+    let (got, done) =
+        objects::download_artifact_to_vec(&queue, task, Some(0), "public/s3.bin", &no_options())
+            .await
+            .unwrap();
+    assert!(got == s3);
+    assert_eq!(done.hashes, None);
+    let (got, _) =
+        objects::download_artifact_to_vec(&queue, task, Some(0), "public/ref.bin", &no_options())
+            .await
+            .unwrap();
+    assert!(got == s3);
+    let ext = external.requests();
+    assert_eq!(ext.len(), 1);
+    assert!(ext[0].header("authorization").is_none());
+
+    // Object artifacts go through the object service with the queue's temporary credentials;
+    // `None` is the latest run.
+    let dir = temp_dir("artifacts");
+    let dest = dir.join("obj.bin");
+    let done = objects::download_artifact_to_file(
+        &queue,
+        task,
+        None,
+        "private/obj.bin",
+        &dest,
+        &no_options(),
+    )
+    .await
+    .unwrap();
+    assert!(std::fs::read(&dest).unwrap() == obj);
+    assert_eq!(done.hashes, Some(Hashes::of(&obj)));
+    let start = tc
+        .calls()
+        .into_iter()
+        .find(|c| c.path.contains("/start-download/"))
+        .unwrap();
+    assert_eq!(
+        start.client_id,
+        format!("artifact-download/{task}/1/private/obj.bin")
+    );
+
+    let err = objects::download_artifact_to_vec(
+        &queue,
+        task,
+        Some(1),
+        "public/missing.log",
+        &no_options(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Artifact);
+    assert_eq!(err.artifact_reason(), Some("file-missing-on-worker"));
+    assert_eq!(err.message(), "no such file");
+    let err = objects::download_artifact_to_file(
+        &queue,
+        task,
+        Some(1),
+        "public/missing.log",
+        dir.join("x"),
+        &no_options(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Artifact);
+    only_file(&dir, Some("obj.bin"));
+    let err = objects::download_artifact_to_vec(&queue, task, Some(0), "nope", &no_options())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifact_upload_in_one_call() {
+    let tc = Deployment::start().await;
+    tc.knobs(|k| k.inline = false);
+    let queue = tc.queue();
+    let task = "eDeWfIn6Spy2Dn6Uh2UeMg";
+    let bytes = data(500_000, 4);
+    let artifact = ArtifactUpload::new(
+        task,
+        2,
+        "public/build/target.tar.gz",
+        Utc::now() + Duration::days(3),
+    )
+    .with_content_type("application/gzip");
+    let up = objects::upload_artifact_from_bytes(&queue, &artifact, bytes.clone())
+        .await
+        .unwrap();
+    assert_eq!(up.name, format!("t/{task}/2/public/build/target.tar.gz"));
+    let calls = tc.calls();
+    let kinds: Vec<(String, String)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.method.clone(),
+                c.path
+                    .rsplit_once("/v1/")
+                    .unwrap()
+                    .1
+                    .split('/')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("POST", "task"),
+            ("PUT", "upload"),
+            ("POST", "finish-upload"),
+            ("PUT", "task")
+        ]
+        .map(|(m, p)| (m.to_owned(), p.to_owned()))
+    );
+    // The object calls used the queue's temporary credentials; createArtifact asked for an object.
+    assert!(
+        calls[1].client_id.starts_with("artifact-upload/")
+            && calls[2].client_id == calls[1].client_id
+    );
+    let create = calls[0].body.as_ref().unwrap();
+    assert_eq!(create["storageType"], json!("object"));
+    assert_eq!(create["contentLength"], json!(500_000));
+    assert_eq!(
+        calls[3].body.as_ref().unwrap()["uploadId"],
+        json!(up.upload_id)
+    );
+    let (got, _) = objects::download_artifact_to_vec(
+        &queue,
+        task,
+        Some(2),
+        "public/build/target.tar.gz",
+        &no_options(),
+    )
+    .await
+    .unwrap();
+    assert!(got == bytes);
+}
