@@ -1,11 +1,17 @@
 //! `tc_runtime::objects` against a loopback object service and storage server that behave as
 //! the real ones do (`objects_support`): Hawk-checked API calls, unauthenticated storage URLs,
-//! `putUrl` headers enforced, faults scripted per object.
+//! `putUrl` headers enforced, faults scripted per object. Also: a 64 MiB round trip whose peak
+//! RSS is checked in a process of its own, and cross-checks with Taskcluster's Python client
+//! (needs the peers: `bash runtime/tests/peers/install.sh`).
 
+mod common;
 mod objects_support;
 
+use std::io::Write;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use aws_lc_rs::digest::{Context, SHA256};
 use chrono::{Duration, Utc};
 use serde_json::json;
 use tc_runtime::ErrorKind;
@@ -638,4 +644,204 @@ async fn artifact_upload_in_one_call() {
     .await
     .unwrap();
     assert!(got == bytes);
+}
+
+// ---- Memory: a 64 MiB round trip (file → object service → file) keeps memory flat ----------
+
+const MIB: usize = 1 << 20;
+
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
+
+fn sha256_of_file(path: &std::path::Path) -> String {
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut ctx = Context::new(&SHA256);
+    let mut buf = vec![0u8; MIB];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        ctx.update(&buf[..n]);
+    }
+    objects_support::storage::hex(ctx.finish().as_ref())
+}
+
+/// Runs [`memory_child`] alone in a new process of this test binary, so that no other test's
+/// allocations count in its peak RSS.
+#[test]
+fn a_64_mib_round_trip_keeps_memory_flat() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "memory_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "the memory child failed:\n{text}"
+    );
+    eprintln!(
+        "{}",
+        text.lines().find(|l| l.contains("peak RSS")).unwrap_or("")
+    );
+}
+
+/// The peak RSS (`VmHWM`, reset through `/proc/self/clear_refs`) grows by far less than the
+/// 64 MiB object over an upload from a file and a download to a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by a_64_mib_round_trip_keeps_memory_flat in a process of its own"]
+async fn memory_child() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    let dir = temp_dir("memory");
+    let source = dir.join("in.bin");
+    let mut file = std::fs::File::create(&source).unwrap();
+    for i in 0..64 {
+        file.write_all(&data(MIB, i)).unwrap();
+    }
+    drop(file);
+    let want = sha256_of_file(&source);
+
+    // Warm up (thread pools, connection pool, TLS-free HTTP client) with a small transfer.
+    let up = Upload::new(PROJECT, "warm", Utc::now() + Duration::days(1));
+    objects::upload_from_bytes(&object, &up, data(2 * MIB, 99))
+        .await
+        .unwrap();
+    objects::download_to_vec(&object, "warm", &DownloadOptions::default())
+        .await
+        .unwrap();
+
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = if reset {
+        status_kib("VmRSS:")
+    } else {
+        status_kib("VmHWM:")
+    };
+    let up = Upload::new(PROJECT, "big/object", Utc::now() + Duration::days(1));
+    let uploaded = objects::upload_from_file(&object, &up, &source)
+        .await
+        .unwrap();
+    assert_eq!(uploaded.method, UploadMethod::PutUrl);
+    assert_eq!(uploaded.length, 64 * MIB as u64);
+    assert_eq!(uploaded.hashes.sha256, want);
+    let dest = dir.join("out.bin");
+    let done = objects::download_to_file(&object, "big/object", &dest, &DownloadOptions::default())
+        .await
+        .unwrap();
+    let after = status_kib("VmHWM:");
+    assert_eq!(done.length, 64 * MIB as u64);
+    assert_eq!(sha256_of_file(&dest), want);
+    let grew_mib = after.saturating_sub(before) as f64 / 1024.0;
+    eprintln!("peak RSS grew by {grew_mib:.1} MiB over {before} kB (reset: {reset})");
+    assert!(
+        grew_mib < 32.0,
+        "peak RSS grew by {grew_mib:.1} MiB for a 64 MiB round trip"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+// ---- Cross-checks with Taskcluster's Python client ------------------------------------------
+
+/// Runs `objects_peer.py` with `args` after the credentials.
+async fn python(tc: &Deployment, args: Vec<String>) {
+    let script = common::peers_dir().join("objects_peer.py");
+    let root = tc.api.root_url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(script)
+            .arg(args[0].clone())
+            .args([root.as_str(), CLIENT_ID, ACCESS_TOKEN])
+            .args(&args[1..])
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| {
+        panic!("python3 is missing ({e}): run `bash runtime/tests/peers/install.sh`")
+    });
+    assert!(
+        out.status.success(),
+        "objects_peer.py failed (is `taskcluster` installed? run `bash runtime/tests/peers/install.sh`):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_downloads_what_we_upload_and_we_download_what_python_uploads() {
+    let tc = Deployment::start().await;
+    let object = tc.object();
+    let dir = temp_dir("peer");
+    for (i, len) in [5_000usize, 1_500_000].into_iter().enumerate() {
+        let bytes = data(len, 40 + i as u8);
+
+        // Ours up, Python down.
+        let name = format!("peer/from-rust-{len}");
+        let up = Upload::new(PROJECT, &name, Utc::now() + Duration::days(1));
+        objects::upload_from_bytes(&object, &up, bytes.clone())
+            .await
+            .unwrap();
+        let theirs = dir.join(format!("python-got-{len}"));
+        python(
+            &tc,
+            vec![
+                "download".into(),
+                name.clone(),
+                theirs.display().to_string(),
+            ],
+        )
+        .await;
+        assert!(
+            std::fs::read(&theirs).unwrap() == bytes,
+            "{len} bytes via Python"
+        );
+
+        // Python up, ours down (and the hashes Python sent are ours).
+        let name = format!("peer/from-python-{len}");
+        let source = dir.join(format!("python-sends-{len}"));
+        std::fs::write(&source, &bytes).unwrap();
+        python(
+            &tc,
+            vec![
+                "upload".into(),
+                PROJECT.into(),
+                name.clone(),
+                source.display().to_string(),
+            ],
+        )
+        .await;
+        let puts = tc.storage.requests_for("PUT", &tc.key_of(&name));
+        assert_eq!(
+            puts.len(),
+            usize::from(len >= 8192),
+            "Python's PUTs for {len} bytes"
+        );
+        let ours = dir.join(format!("rust-got-{len}"));
+        let done = objects::download_to_file(&object, &name, &ours, &DownloadOptions::default())
+            .await
+            .unwrap();
+        assert!(
+            std::fs::read(&ours).unwrap() == bytes,
+            "{len} bytes from Python"
+        );
+        assert_eq!(done.hashes, Some(Hashes::of(&bytes)));
+    }
+    // Python signed every call too (the service refuses anything else).
+    assert!(tc.calls().iter().all(|c| c.client_id == CLIENT_ID));
+    std::fs::remove_dir_all(dir).unwrap();
 }
