@@ -1,0 +1,335 @@
+//! The built `tc` against loopback servers: calls with route and query parameters, bodies from a
+//! file and from stdin, signed URLs and signed calls that Taskcluster's Hawk validator (npm
+//! `hawk`, runtime/tests/peers) accepts, errors with their exit codes, input that does not fit,
+//! help with the required scopes.
+
+#[path = "../../runtime/tests/common/mod.rs"]
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use tc_client::serde_json::{self, Value, json};
+use tc_testkit::{Reply, Server};
+
+/// Runs `tc args…` with `env` (and nothing of the caller's `TASKCLUSTER_*`), feeding `stdin`.
+/// It blocks: tests with a server run on a multi-threaded runtime, so the server goes on.
+fn tc(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tc"));
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TASKCLUSTER_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd.spawn().expect("tc runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn task(id: &str) -> Value {
+    let at = "2024-05-14T09:21:07.393Z";
+    json!({
+        "task": {
+            "provisionerId": "p", "workerType": "w", "taskQueueId": "p/w", "schedulerId": "-",
+            "taskGroupId": "G", "dependencies": [], "requires": "all-completed", "routes": [],
+            "priority": "lowest", "retries": 5, "created": at, "deadline": at, "scopes": [],
+            "payload": {}, "metadata": {"name": id, "description": "", "owner": "o@example.com",
+            "source": "https://example.com"}, "tags": {}, "extra": {}
+        },
+        "status": {
+            "taskId": id, "provisionerId": "p", "workerType": "w", "taskQueueId": "p/w",
+            "schedulerId": "-", "projectId": "none", "taskGroupId": "G", "deadline": at,
+            "expires": at, "retriesLeft": 5, "state": "pending", "runs": []
+        }
+    })
+}
+
+/// A queue that lists task group `G` in two pages, answers `createTask` with the task's status,
+/// and knows nothing else.
+async fn queue() -> Server {
+    Server::start(|req| {
+        let path = req.path();
+        if path == "/api/queue/v1/task-group/G/list" {
+            let mut page = json!({"taskGroupId": "G", "schedulerId": "-",
+                                  "expires": "2025-05-14T09:21:07.393Z"});
+            match req.query("continuationToken").as_deref() {
+                None => {
+                    page["tasks"] = json!([task("a")]);
+                    page["continuationToken"] = json!("next");
+                }
+                Some(_) => page["tasks"] = json!([task("b")]),
+            }
+            return Reply::Json(200, page);
+        }
+        if let Some(id) = path.strip_prefix("/api/queue/v1/task/")
+            && req.method == "PUT"
+        {
+            let body = req.json();
+            let mut status = task(id)["status"].clone();
+            status["taskQueueId"] = body["taskQueueId"].clone();
+            return Reply::Json(200, json!({"status": status}));
+        }
+        Reply::Json(
+            404,
+            json!({"code": "ResourceNotFound",
+            "message": "no such thing\n\n---\n\n* method: task", "requestInfo": {}}),
+        )
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_with_route_and_query_parameters() {
+    let server = queue().await;
+    let root = server.root_url();
+    let out = tc(
+        &["queue", "list-task-group", "G", "--limit", "10"],
+        &[("TASKCLUSTER_ROOT_URL", &root)],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(page["tasks"][0]["status"]["taskId"], "a");
+    assert_eq!(stdout(&out).lines().count(), 1, "compact JSON when piped");
+    assert_eq!(
+        server.requests()[0].target,
+        "/api/queue/v1/task-group/G/list?limit=10"
+    );
+
+    // Every item of every page, one JSON line each; the reference's own name works too.
+    let out = tc(
+        &["--root-url", &root, "queue", "listTaskGroup", "G", "--all"],
+        &[],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["status"]["taskId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+
+    let out = tc(
+        &["queue", "task", "T", "--url"],
+        &[("TASKCLUSTER_ROOT_URL", "https://tc.example.com")],
+        "",
+    );
+    assert_eq!(
+        stdout(&out).trim(),
+        "https://tc.example.com/api/queue/v1/task/T"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_with_input_from_a_file_and_from_stdin() {
+    let server = queue().await;
+    let root = server.root_url();
+    let definition = json!({
+        "created": "2024-05-14T09:21:07.393Z", "deadline": "2024-05-14T10:21:07.393Z",
+        "payload": {"command": ["true"]}, "taskQueueId": "proj/ci",
+        "metadata": {"name": "n", "description": "d", "owner": "o@example.com", "source": "https://x.org"},
+        "fieldFromTheFuture": {"kept": true}
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("task.json");
+    std::fs::write(&file, definition.to_string()).unwrap();
+    let env = [("TASKCLUSTER_ROOT_URL", root.as_str())];
+    for (input, stdin) in [
+        (file.to_str().unwrap(), String::new()),
+        ("-", definition.to_string()),
+    ] {
+        let out = tc(
+            &["queue", "create-task", "T1", "--input", input],
+            &env,
+            &stdin,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(answer["status"]["taskQueueId"], "proj/ci");
+        let sent = server.requests().last().unwrap().json();
+        assert_eq!(sent, definition, "the body as given, unknown fields too");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_that_does_not_fit_names_the_path() {
+    let server = queue().await;
+    let out = tc(
+        &[
+            "--root-url",
+            &server.root_url(),
+            "queue",
+            "create-task",
+            "T",
+            "--input",
+            "-",
+        ],
+        &[],
+        r#"{"created": "2024-05-14T09:21:07.393Z", "deadline": "2024-05-14T09:21:07.393Z",
+            "payload": {}, "metadata": {"name": 5, "description": "", "owner": "", "source": ""}}"#,
+    );
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let err = stderr(&out);
+    assert!(
+        err.contains("stdin: at metadata.name: invalid type: integer `5`"),
+        "{err}"
+    );
+    assert!(server.requests().is_empty(), "nothing is sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_one_line_with_their_exit_codes() {
+    let server = queue().await;
+    let out = tc(
+        &["--root-url", &server.root_url(), "queue", "task", "nope"],
+        &[],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(5), "404");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("HTTP 404 ResourceNotFound: no such thing"),
+        "{err}"
+    );
+
+    let hawk = common::start_hawk_server();
+    let root = format!("http://127.0.0.1:{}", hawk.port);
+    let creds = |token: &'static str| {
+        [
+            ("TASKCLUSTER_ROOT_URL", root.clone()),
+            ("TASKCLUSTER_CLIENT_ID", "tester".into()),
+            ("TASKCLUSTER_ACCESS_TOKEN", token.into()),
+        ]
+    };
+    let env = |pairs: &[(&'static str, String); 3]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let run = |pairs: Vec<(&str, String)>, args: &[&str], stdin: &str| {
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        tc(args, &pairs, stdin)
+    };
+    let body = r#"{"clientScopes": ["test:a"], "requiredScopes": ["test:b"]}"#;
+    let out = run(
+        env(&creds("no-secret")),
+        &["auth", "test-authenticate", "--input", "-"],
+        body,
+    );
+    assert_eq!(out.status.code(), Some(4), "403: {}", stderr(&out));
+    assert!(stderr(&out).contains("HTTP 403"), "{}", stderr(&out));
+
+    let out = run(env(&creds("wrong")), &["auth", "test-authenticate-get"], "");
+    assert_eq!(out.status.code(), Some(3), "401: {}", stderr(&out));
+
+    // A signed call and a signed URL the Hawk peer accepts.
+    let body = r#"{"clientScopes": ["test:*"], "requiredScopes": ["test:a"]}"#;
+    let out = run(
+        env(&creds("no-secret")),
+        &["auth", "test-authenticate", "--input", "-"],
+        body,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()["clientId"],
+        "tester"
+    );
+    let out = run(
+        env(&creds("no-secret")),
+        &["auth", "test-authenticate-get", "--signed-url", "5 min"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = stdout(&out).trim().to_owned();
+    assert!(url.contains("bewit="), "{url}");
+    let http = tc_client::ClientConfig::new(&root).http_client().unwrap();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    let out = run(
+        env(&creds("no-secret")),
+        &[
+            "signed-url",
+            &format!("{root}/api/auth/v1/test-authenticate-get/"),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        http.get(stdout(&out).trim()).send().await.unwrap().status(),
+        200
+    );
+}
+
+#[test]
+fn help_says_what_a_method_needs() {
+    let out = tc(&["queue", "create-task", "--help"], &[], "");
+    assert!(out.status.success());
+    let help = stdout(&out);
+    for expected in [
+        "Create New Task",
+        "Required scopes:",
+        "queue:scheduler-id:<schedulerId>",
+        "<taskId>",
+        "--input <FILE|->",
+    ] {
+        assert!(help.contains(expected), "{expected} in\n{help}");
+    }
+    let out = tc(&["queue", "no-such-method"], &[], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn helpers() {
+    let out = tc(&["slugid"], &[], "");
+    assert_eq!(stdout(&out).trim().len(), 22);
+    let out = tc(&["from-now", "1 hour"], &[], "");
+    assert!(stdout(&out).trim().ends_with('Z'), "{}", stdout(&out));
+    let out = tc(&["from-now", "1 fortnight"], &[], "");
+    assert_eq!(out.status.code(), Some(2));
+    let out = tc(
+        &[
+            "scopes",
+            "satisfies",
+            "-s",
+            "queue:*",
+            r#"{"AllOf": ["queue:a", "index:b"]}"#,
+        ],
+        &[],
+        "",
+    );
+    assert_eq!((out.status.code(), stdout(&out).trim()), (Some(1), "false"));
+    let out = tc(&["scopes", "normalize", "b", "a*", "ab", "a"], &[], "");
+    assert_eq!(stdout(&out), "a*\nb\n");
+    let out = tc(&["completions", "bash"], &[], "");
+    assert!(stdout(&out).contains("_tc()"), "a bash completion function");
+}
+
+#[test]
+fn help_of_one_service() {
+    let out = tc(&["secrets", "--help"], &[], "");
+    insta::assert_snapshot!("secrets_help", stdout(&out));
+}
