@@ -48,6 +48,8 @@ pub mod fake;
 pub mod hawk;
 pub mod objects;
 mod pages;
+#[cfg(feature = "pulse")]
+pub mod pulse;
 mod request;
 pub mod scopes;
 pub mod slugid;
