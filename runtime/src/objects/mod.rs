@@ -12,7 +12,7 @@
 //!   `gzip`-encoded answers are decoded; hashes are of the decoded data.
 //! - **Artifacts**: downloads follow `queue.artifact`'s storage type (`s3` and `reference` as
 //!   plain URLs, `object` through the object service with the temporary credentials the queue
-//!   returns, `error` as an [`ErrorKind::Artifact`](crate::ErrorKind::Artifact) error), and
+//!   returns, `error` as an [`ErrorKind::Artifact`] error), and
 //!   uploads are one call: `createArtifact` (`storageType: object`), the object upload,
 //!   `finishArtifact`.
 //!
@@ -113,7 +113,7 @@ pub async fn upload_from_file(
 /// Uploads `length` bytes of `reader` from where it is now. A retry seeks it back there, hence
 /// `AsyncSeek`; a source that cannot seek can be copied to a file first. A reader that ends
 /// before `length` bytes, or goes on after them, fails the upload with
-/// [`ErrorKind::Io`](crate::ErrorKind::Io).
+/// [`ErrorKind::Io`].
 pub async fn upload_from_reader<R>(
     object: &Client,
     upload: &Upload,
