@@ -84,9 +84,11 @@ impl Consumer {
         self
     }
 
-    /// While reconnecting, the stream yields an error of kind [`ErrorKind::Connection`] once
-    /// the broker has been unreachable this long (default 60 s), and again after each further
-    /// such period; it keeps retrying until dropped.
+    /// While reconnecting, the stream yields the last failure (usually of kind
+    /// [`ErrorKind::Connection`]; [`ErrorKind::Authentication`] or [`ErrorKind::Channel`] if
+    /// the broker now refuses the login or a binding) once the outage has lasted this long
+    /// (default 60 s), and again after each further such period; it keeps retrying until
+    /// dropped. Shorter outages are silent.
     pub fn outage_after(mut self, period: Duration) -> Consumer {
         self.outage_after = period;
         self
