@@ -51,11 +51,11 @@ impl<E: Event> Message<E> {
             Err(e) => {
                 // If this nack fails the channel is gone and the broker redelivers it: reported
                 // again then.
-                let requeue = BasicNackOptions {
+                let drop_it = BasicNackOptions {
                     requeue: false,
                     ..Default::default()
                 };
-                let _ = settle(&delivery.acker, liveness, Settle::Nack(requeue)).await;
+                let _ = settle(&delivery.acker, liveness, Settle::Nack(drop_it)).await;
                 Err(Error::decode(e, &routing_key))
             }
         }
