@@ -21,7 +21,7 @@ pub struct Service {
     pub client: String,
     /// `v1`.
     pub api_version: String,
-    /// Title and description as rustdoc markdown (see [`crate::docs`]).
+    /// Title and description as rustdoc markdown (made safe by the `docs` module).
     pub title: String,
     pub description: String,
     /// The title as the reference has it, for plain-text help.
@@ -83,7 +83,7 @@ pub struct Method {
     pub name: String,
     /// `create_task`.
     pub function: String,
-    /// Title and description as rustdoc markdown (see [`crate::docs`]).
+    /// Title and description as rustdoc markdown (made safe by the `docs` module).
     pub title: String,
     pub description: String,
     /// The description as the reference has it, for plain-text help.
