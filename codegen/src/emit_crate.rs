@@ -145,8 +145,10 @@ pub fn cargo_toml(services: &[Service]) -> String {
         out.push_str(&format!("{} = []\n", s.module));
     }
     out.push_str(
-        "# Pulse: each service's exchanges and message types (`<service>::events`).\n\
-         events = []\n",
+        "# Pulse: each service's exchanges and message types (`<service>::events`), and with\n\
+         # `pulse` the consumer too (`runtime::pulse`, an AMQP stack).\n\
+         events = []\n\
+         pulse = [\"events\", \"tc-runtime/pulse\"]\n",
     );
     out.push_str(
         "\n[dependencies]\n\
