@@ -4,6 +4,7 @@
 mod buildtime;
 mod calls;
 mod generation;
+mod objects;
 mod pieces;
 mod process;
 mod server;
@@ -20,7 +21,8 @@ use calls::{Call, Who};
 use stats::{Row, Samples, nanos, rate, ratio, secs, speedups};
 
 const USAGE: &str = "usage: tc-bench [--workspace DIR] [--xtask PATH] [--calls N] [--rounds N] \
-[--sign-ops N] [--gen-runs N] [--build-rounds N] [--skip-calls] [--skip-generate] [--skip-build]";
+[--sign-ops N] [--gen-runs N] [--build-rounds N] [--object-mib N] [--object-big-mib N] \
+[--object-rounds N] [--skip-calls] [--skip-generate] [--skip-build] [--skip-objects]";
 
 struct Options {
     workspace: PathBuf,
@@ -33,6 +35,8 @@ struct Options {
     skip_calls: bool,
     skip_generate: bool,
     skip_build: bool,
+    objects: objects::ObjectOptions,
+    skip_objects: bool,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -48,6 +52,12 @@ fn options() -> anyhow::Result<Options> {
         skip_calls: false,
         skip_generate: false,
         skip_build: false,
+        objects: objects::ObjectOptions {
+            mib: 1024,
+            big_mib: 4096,
+            rounds: 3,
+        },
+        skip_objects: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -66,10 +76,21 @@ fn options() -> anyhow::Result<Options> {
             "--skip-calls" => o.skip_calls = true,
             "--skip-generate" => o.skip_generate = true,
             "--skip-build" => o.skip_build = true,
+            "--object-mib" => o.objects.mib = value()?.parse()?,
+            "--object-big-mib" => o.objects.big_mib = value()?.parse()?,
+            "--object-rounds" => o.objects.rounds = value()?.parse()?,
+            "--skip-objects" => o.skip_objects = true,
             _ => bail!("unknown argument {a:?}\n{USAGE}"),
         }
     }
-    if o.calls == 0 || o.rounds == 0 || o.sign_ops == 0 || o.gen_runs == 0 || o.build_rounds == 0 {
+    if o.calls == 0
+        || o.rounds == 0
+        || o.sign_ops == 0
+        || o.gen_runs == 0
+        || o.build_rounds == 0
+        || o.objects.mib == 0
+        || o.objects.rounds == 0
+    {
         bail!("counts must be positive");
     }
     Ok(o)
@@ -120,6 +141,10 @@ fn rate_row(measure: &str, ours: &Samples, peer: &Samples, peer_name: &str, min:
 }
 
 fn main() -> anyhow::Result<()> {
+    // A client process of the object rows.
+    if let Some(child) = objects::child_main() {
+        return child;
+    }
     let o = options()?;
     let bench_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = bench_dir.join("data");
@@ -339,6 +364,10 @@ fn main() -> anyhow::Result<()> {
                 });
             }
         }
+    }
+
+    if !o.skip_objects {
+        rows.extend(objects::measure(&o.workspace, bench_dir, &o.objects)?);
     }
 
     println!();

@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use serde::Deserialize;
@@ -313,7 +313,13 @@ struct State<'a> {
     /// ranges would count encoded bytes).
     resumable: bool,
     content_type: Option<String>,
+    /// Received bytes not yet handed on: small network reads are batched, so that the hash
+    /// and file workers wake once per [`BATCH`] rather than once per read.
+    pending: BytesMut,
 }
+
+/// Bytes handed to the hashes and the output at a time.
+const BATCH: usize = 256 * 1024;
 
 async fn fetch<'a>(
     origin: &mut Origin<'_>,
@@ -330,14 +336,17 @@ async fn fetch<'a>(
         written: 0,
         resumable: true,
         content_type: None,
+        pending: BytesMut::new(),
     };
     let mut attempt = 0;
     loop {
         attempt += 1;
         let url = origin.url().await?;
-        let failure = match get_once(http, &url, &mut state).await {
-            Ok(()) => break,
-            Err(f) => f,
+        let result = get_once(http, &url, &mut state).await;
+        // What arrived counts, even from a failed attempt: the next one resumes after it.
+        let failure = match (result, flush(&mut state).await) {
+            (Ok(()), Ok(())) => break,
+            (_, Err(f)) | (Err(f), Ok(())) => f,
         };
         match failure {
             Failure::Retry(_) if attempt <= retry.retries => {
@@ -481,7 +490,8 @@ fn corrupt(e: io::Error) -> Failure {
     )
 }
 
-/// Writes, hashes and counts `chunk`, after dropping what earlier attempts already wrote.
+/// Queues `chunk` to be written, hashed and counted, after dropping what earlier attempts
+/// already wrote.
 async fn deliver(
     state: &mut State<'_>,
     skip: &mut u64,
@@ -492,6 +502,24 @@ async fn deliver(
         chunk = chunk.slice(drop_here as usize..);
         *skip -= drop_here;
     }
+    if state.pending.is_empty() && chunk.len() >= BATCH {
+        return hand_on(state, chunk).await;
+    }
+    state.pending.extend_from_slice(&chunk);
+    if state.pending.len() >= BATCH {
+        flush(state).await?;
+    }
+    Ok(())
+}
+
+/// Hands on the batched bytes.
+async fn flush(state: &mut State<'_>) -> std::result::Result<(), Failure> {
+    let batch = std::mem::replace(&mut state.pending, BytesMut::with_capacity(BATCH)).freeze();
+    hand_on(state, batch).await
+}
+
+/// Writes, hashes and counts `chunk`.
+async fn hand_on(state: &mut State<'_>, chunk: Bytes) -> std::result::Result<(), Failure> {
     if chunk.is_empty() {
         return Ok(());
     }

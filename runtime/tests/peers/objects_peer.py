@@ -5,7 +5,8 @@
 
 Uses the official helpers (`taskcluster.upload.uploadFromFile`,
 `taskcluster.download.downloadToFile`), which hash while streaming and verify on download.
-Prints one JSON line: {"ok": true, "seconds": ...}.
+Prints one JSON line: {"ok": true, "seconds": ...}, and writes the seconds to the file
+$TC_BENCH_SECONDS_FILE names, if set (the benchmark's rows).
 """
 
 import datetime
@@ -47,7 +48,11 @@ def main():
             taskcluster.download.downloadToFile(file=f, name=name, objectService=obj)
     else:
         sys.exit(f"unknown command {command!r}")
-    print(json.dumps({"ok": True, "seconds": time.monotonic() - start}))
+    seconds = time.monotonic() - start
+    if os.environ.get("TC_BENCH_SECONDS_FILE"):
+        with open(os.environ["TC_BENCH_SECONDS_FILE"], "w") as f:
+            f.write(str(seconds))
+    print(json.dumps({"ok": True, "seconds": seconds}))
 
 
 if __name__ == "__main__":
