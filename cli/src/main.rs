@@ -4,8 +4,8 @@
 //!
 //! Credentials and the root URL come from the same `TASKCLUSTER_*` variables as the library;
 //! `--root-url` overrides the root URL. Answers are JSON on stdout (indented on a terminal,
-//! compact when piped); errors one line on stderr, with distinct exit codes (see
-//! [`run::Problem::exit_code`]).
+//! compact when piped); errors one line on stderr, with distinct exit codes (the constants of
+//! `run::Problem`).
 
 mod api;
 mod helpers;
