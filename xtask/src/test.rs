@@ -27,7 +27,7 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
         ),
         (
             "cargo",
-            &["doc", "--workspace", "--no-deps"],
+            &["doc", "--workspace", "--no-deps", "--all-features"],
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
         (
