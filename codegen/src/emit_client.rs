@@ -60,6 +60,7 @@ pub fn emit_client(
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
+    let transfers = crate::emit_transfers::emit_transfers(&paths, service);
     let endpoints = emit_endpoints(service);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);
@@ -101,6 +102,8 @@ pub fn emit_client(
             }
 
             #(#methods)*
+
+            #transfers
         }
 
         #(#query_structs)*

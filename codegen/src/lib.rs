@@ -7,7 +7,8 @@
 //! 3. [`model`]: services and methods, with the type names of their bodies, and
 //!    [`typedefs`]: the Rust types those schemas describe;
 //! 4. [`emit_types`] and [`emit_wire`]: the types, and how they read and write JSON;
-//! 5. [`emit_client`] and [`emit_crate`]: client structs, methods, `lib.rs`, `Cargo.toml`;
+//! 5. [`emit_client`] (with [`emit_transfers`]) and [`emit_crate`]: client structs, methods,
+//!    `lib.rs`, `Cargo.toml`;
 //! 6. [`format`](mod@format): prettyplease, then rustfmt, so the output is what `cargo fmt` keeps;
 //! 7. [`write`](mod@write): swap the new files in, all or nothing.
 //!
@@ -19,6 +20,7 @@ pub mod emit_client;
 pub mod emit_crate;
 pub mod emit_events;
 pub mod emit_scopes;
+pub mod emit_transfers;
 pub mod emit_types;
 pub mod emit_wire;
 pub mod error;

@@ -29,6 +29,8 @@ pub enum Item {
     Pages,
     Stream,
     RuntimeResult,
+    Objects,
+    Path,
 }
 
 impl Item {
@@ -52,6 +54,8 @@ impl Item {
             Item::Pages => "pages",
             Item::Stream => "Stream",
             Item::RuntimeResult => "Result",
+            Item::Objects => "objects",
+            Item::Path => "Path",
         }
     }
 
@@ -75,6 +79,8 @@ impl Item {
             Item::Pages => quote!(::tc_runtime::pages),
             Item::Stream => quote!(::tc_runtime::Stream),
             Item::RuntimeResult => quote!(::tc_runtime::Result),
+            Item::Objects => quote!(::tc_runtime::objects),
+            Item::Path => quote!(::std::path::Path),
         }
     }
 
@@ -96,6 +102,8 @@ impl Item {
             Item::Pages => Some(("tc_runtime", "pages")),
             Item::Stream => Some(("tc_runtime", "Stream")),
             Item::RuntimeResult => Some(("tc_runtime", "Result")),
+            Item::Objects => Some(("tc_runtime", "objects")),
+            Item::Path => Some(("std::path", "Path")),
         }
     }
 }
@@ -113,6 +121,12 @@ impl Paths {
             locals: locals.into_iter().collect(),
             used: RefCell::default(),
         }
+    }
+
+    /// A copy with the same locals and nothing used yet: what [`Paths::get`] on it writes
+    /// leaves this one's imports alone.
+    pub fn scratch(&self) -> Paths {
+        Paths::new(self.locals.iter().cloned())
     }
 
     /// How to write `item` in this module.

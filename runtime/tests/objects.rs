@@ -1,11 +1,10 @@
 //! `tc_runtime::objects` against a loopback object service and storage server that behave as
-//! the real ones do (`objects_support`): Hawk-checked API calls, unauthenticated storage URLs,
+//! the real ones do (`tc_testkit::objects`): Hawk-checked API calls, unauthenticated storage URLs,
 //! `putUrl` headers enforced, faults scripted per object. Also: a 64 MiB round trip whose peak
 //! RSS is checked in a process of its own, and cross-checks with Taskcluster's Python client
 //! (needs the peers: `bash runtime/tests/peers/install.sh`).
 
 mod common;
-mod objects_support;
 
 use std::io::Write;
 use std::process::Command;
@@ -20,7 +19,7 @@ use tc_runtime::objects::{
     UploadMethod,
 };
 
-use objects_support::{
+use tc_testkit::objects::{
     ACCESS_TOKEN, Artifact, CLIENT_ID, Deployment, Fault, PROJECT, data, temp_dir,
 };
 
@@ -670,7 +669,7 @@ fn sha256_of_file(path: &std::path::Path) -> String {
         }
         ctx.update(&buf[..n]);
     }
-    objects_support::storage::hex(ctx.finish().as_ref())
+    tc_testkit::objects::storage::hex(ctx.finish().as_ref())
 }
 
 /// Runs [`memory_child`] alone in a new process of this test binary, so that no other test's

@@ -102,6 +102,46 @@ fn no_two_distinct_schemas_share_a_type() {
     }
 }
 
+/// The object and artifact transfer methods follow the API methods they call: v24.3.1 has
+/// no object service, no `queue.artifact` and no `finishArtifact`, so its queue gets none;
+/// the later releases get all twelve.
+#[test]
+fn transfer_methods_follow_the_release() {
+    let transfers = [
+        ("object", "upload_from_bytes"),
+        ("object", "download_to_file"),
+        ("queue", "download_artifact_to_file"),
+        ("queue", "upload_artifact_from_file"),
+    ];
+    for bundle in bundles() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = tc_codegen::generate(&import(&bundle, dir.path())).unwrap();
+        let release = bundle.file_name().unwrap().to_string_lossy().into_owned();
+        let count = |service: &str| {
+            let file = PathBuf::from(format!("src/{service}/mod.rs"));
+            generated
+                .files
+                .get(&file)
+                .map_or(0, |text| text.matches("pub async fn ").count())
+        };
+        let old = release.starts_with("v24.");
+        assert_eq!(count("queue"), if old { 0 } else { 6 }, "{release}: queue");
+        assert_eq!(
+            count("object"),
+            if old { 0 } else { 6 },
+            "{release}: object"
+        );
+        for (service, function) in transfers {
+            let file = PathBuf::from(format!("src/{service}/mod.rs"));
+            let has = generated
+                .files
+                .get(&file)
+                .is_some_and(|text| text.contains(&format!("pub async fn {function}")));
+            assert_eq!(has, !old, "{release}: {service}.{function}");
+        }
+    }
+}
+
 /// Generates each release into a scratch workspace and `cargo check`s it: no release-specific
 /// patches. Slow (a cold check of ~20k lines per release), so ignored by default.
 #[test]

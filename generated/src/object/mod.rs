@@ -13,7 +13,8 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use std::path::Path;
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, escape, objects};
 
 /// Client for the Object Service (`object/v1`).
 ///
@@ -205,6 +206,77 @@ impl Object {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .call_empty()
+    }
+
+    /// Uploads `data` as `upload` describes (`createUpload`, the data inline or to `putUrl`, `finishUpload` with its SHA-256 and SHA-512).
+    ///
+    /// See [`objects::upload_from_bytes`](crate::runtime::objects::upload_from_bytes) for the details: hashes, retries, progress.
+    pub async fn upload_from_bytes(
+        &self,
+        upload: &objects::Upload,
+        data: impl Into<objects::Bytes>,
+    ) -> Result<objects::Uploaded> {
+        objects::upload_from_bytes(&self.client, upload, data).await
+    }
+
+    /// Uploads the file at `path` as `upload` describes, streaming it.
+    ///
+    /// See [`objects::upload_from_file`](crate::runtime::objects::upload_from_file) for the details: hashes, retries, progress.
+    pub async fn upload_from_file(
+        &self,
+        upload: &objects::Upload,
+        path: impl AsRef<Path>,
+    ) -> Result<objects::Uploaded> {
+        objects::upload_from_file(&self.client, upload, path).await
+    }
+
+    /// Uploads `length` bytes of `reader` as `upload` describes; a retry seeks it back to where it was.
+    ///
+    /// See [`objects::upload_from_reader`](crate::runtime::objects::upload_from_reader) for the details: hashes, retries, progress.
+    pub async fn upload_from_reader<
+        R: objects::AsyncRead + objects::AsyncSeek + Send + Unpin + 'static,
+    >(
+        &self,
+        upload: &objects::Upload,
+        reader: R,
+        length: u64,
+    ) -> Result<objects::Uploaded> {
+        objects::upload_from_reader(&self.client, upload, reader, length).await
+    }
+
+    /// Downloads object `name` to `path`, verifying its hashes; the file appears only once complete and verified.
+    ///
+    /// See [`objects::download_to_file`](crate::runtime::objects::download_to_file) for the details: hashes, retries, progress.
+    pub async fn download_to_file(
+        &self,
+        name: &str,
+        path: impl AsRef<Path>,
+        options: &objects::DownloadOptions,
+    ) -> Result<objects::Downloaded> {
+        objects::download_to_file(&self.client, name, path, options).await
+    }
+
+    /// Downloads object `name` into memory, verifying its hashes.
+    ///
+    /// See [`objects::download_to_vec`](crate::runtime::objects::download_to_vec) for the details: hashes, retries, progress.
+    pub async fn download_to_vec(
+        &self,
+        name: &str,
+        options: &objects::DownloadOptions,
+    ) -> Result<(Vec<u8>, objects::Downloaded)> {
+        objects::download_to_vec(&self.client, name, options).await
+    }
+
+    /// Downloads object `name` into `writer`, verifying its hashes once all is written: on an error, `writer` may hold partial data.
+    ///
+    /// See [`objects::download_to_writer`](crate::runtime::objects::download_to_writer) for the details: hashes, retries, progress.
+    pub async fn download_to_writer<W: objects::AsyncWrite + Send + Unpin>(
+        &self,
+        name: &str,
+        writer: &mut W,
+        options: &objects::DownloadOptions,
+    ) -> Result<objects::Downloaded> {
+        objects::download_to_writer(&self.client, name, writer, options).await
     }
 }
 

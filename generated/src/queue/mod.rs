@@ -56,7 +56,8 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use std::path::Path;
+use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, objects, pages};
 
 /// Client for the Queue Service (`queue/v1`).
 ///
@@ -2004,6 +2005,84 @@ impl Queue {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .call_empty()
+    }
+
+    /// Downloads artifact `name` of task `task_id`, run `run_id` (`None` for the latest run), to `path`, whatever its storage type: `s3` and `reference` from their URL, `object` through the object service (hashes verified), `error` as an error carrying its reason and message.
+    ///
+    /// See [`objects::download_artifact_to_file`](crate::runtime::objects::download_artifact_to_file) for the details: hashes, retries, progress.
+    pub async fn download_artifact_to_file(
+        &self,
+        task_id: &str,
+        run_id: Option<u32>,
+        name: &str,
+        path: impl AsRef<Path>,
+        options: &objects::DownloadOptions,
+    ) -> Result<objects::Downloaded> {
+        objects::download_artifact_to_file(&self.client, task_id, run_id, name, path, options).await
+    }
+
+    /// Downloads an artifact into memory; see [`Self::download_artifact_to_file`].
+    ///
+    /// See [`objects::download_artifact_to_vec`](crate::runtime::objects::download_artifact_to_vec) for the details: hashes, retries, progress.
+    pub async fn download_artifact_to_vec(
+        &self,
+        task_id: &str,
+        run_id: Option<u32>,
+        name: &str,
+        options: &objects::DownloadOptions,
+    ) -> Result<(Vec<u8>, objects::Downloaded)> {
+        objects::download_artifact_to_vec(&self.client, task_id, run_id, name, options).await
+    }
+
+    /// Downloads an artifact into `writer`; see [`Self::download_artifact_to_file`]. On an error, `writer` may hold partial data.
+    ///
+    /// See [`objects::download_artifact_to_writer`](crate::runtime::objects::download_artifact_to_writer) for the details: hashes, retries, progress.
+    pub async fn download_artifact_to_writer<W: objects::AsyncWrite + Send + Unpin>(
+        &self,
+        task_id: &str,
+        run_id: Option<u32>,
+        name: &str,
+        writer: &mut W,
+        options: &objects::DownloadOptions,
+    ) -> Result<objects::Downloaded> {
+        objects::download_artifact_to_writer(&self.client, task_id, run_id, name, writer, options)
+            .await
+    }
+
+    /// Uploads `data` as an `object` artifact in one call: `createArtifact`, the object upload with the temporary credentials the queue returns, `finishArtifact`.
+    ///
+    /// See [`objects::upload_artifact_from_bytes`](crate::runtime::objects::upload_artifact_from_bytes) for the details: hashes, retries, progress.
+    pub async fn upload_artifact_from_bytes(
+        &self,
+        artifact: &objects::ArtifactUpload,
+        data: impl Into<objects::Bytes>,
+    ) -> Result<objects::Uploaded> {
+        objects::upload_artifact_from_bytes(&self.client, artifact, data).await
+    }
+
+    /// Uploads the file at `path` as an `object` artifact; see [`Self::upload_artifact_from_bytes`].
+    ///
+    /// See [`objects::upload_artifact_from_file`](crate::runtime::objects::upload_artifact_from_file) for the details: hashes, retries, progress.
+    pub async fn upload_artifact_from_file(
+        &self,
+        artifact: &objects::ArtifactUpload,
+        path: impl AsRef<Path>,
+    ) -> Result<objects::Uploaded> {
+        objects::upload_artifact_from_file(&self.client, artifact, path).await
+    }
+
+    /// Uploads `length` bytes of `reader` as an `object` artifact; see [`Self::upload_artifact_from_bytes`].
+    ///
+    /// See [`objects::upload_artifact_from_reader`](crate::runtime::objects::upload_artifact_from_reader) for the details: hashes, retries, progress.
+    pub async fn upload_artifact_from_reader<
+        R: objects::AsyncRead + objects::AsyncSeek + Send + Unpin + 'static,
+    >(
+        &self,
+        artifact: &objects::ArtifactUpload,
+        reader: R,
+        length: u64,
+    ) -> Result<objects::Uploaded> {
+        objects::upload_artifact_from_reader(&self.client, artifact, reader, length).await
     }
 }
 

@@ -57,8 +57,10 @@ mod upload;
 
 use std::path::Path;
 
-use bytes::Bytes;
-use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite};
+// What the transfers' signatures take, so a caller needs neither `bytes` nor `tokio` as a
+// dependency of its own to name them.
+pub use bytes::Bytes;
+pub use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 pub use artifacts::ArtifactUpload;
 pub use download::{DownloadOptions, Downloaded};

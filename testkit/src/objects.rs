@@ -1,5 +1,5 @@
-//! A loopback Taskcluster for the object tests: the object service and the queue's artifact
-//! methods (on `tc_testkit::Server`, every call's Hawk signature checked with the `hawk` crate
+//! A loopback Taskcluster for object and artifact transfers: the object service and the queue's artifact
+//! methods (on [`Server`], every call's Hawk signature checked with the `hawk` crate
 //! against the credentials it knows, payload hash included), and a storage server (see
 //! `storage.rs`) for the `putUrl`/`getUrl` URLs it hands out.
 
@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::{Reply, Seen, Server};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tc_runtime::{Client, ClientConfig, Credentials, RetryConfig};
-use tc_testkit::{Reply, Seen, Server};
 
 pub use storage::{Fault, Storage};
 
