@@ -158,8 +158,8 @@ pub fn cargo_toml(services: &[Service]) -> String {
          tc-runtime.workspace = true\n\
          \n\
          [dev-dependencies]\n\
-         # The crate's own tests see its events too.\n\
-         tc-client = { path = \".\", features = [\"events\"] }\n\
+         # The crate's own tests see its events and consume them from a broker.\n\
+         tc-client = { path = \".\", features = [\"pulse\"] }\n\
          tc-testkit.workspace = true\n\
          tokio.workspace = true\n",
     );

@@ -3,15 +3,14 @@
 //! persistent JSON): bindings, CC routes, decode errors, nack, durable and ephemeral queues,
 //! and no message lost across a cut of every connection or a broker restart.
 //!
-//! The broker is `PULSE_CONNECTION_STRING` if set, else guest on 127.0.0.1:5672, started with
-//! `tests/broker/start.sh` when none answers (and stopped once this process exits). The tests
-//! skip, saying so, only when no broker can be started (and never under CI). Tests that cut
+//! The broker is `tc_testkit::broker`'s: `PULSE_CONNECTION_STRING` if set, else guest on
+//! 127.0.0.1:5672, started with `tests/broker/start.sh` when none answers (and stopped once this
+//! process exits). The tests skip, saying so, only when no broker can be started (and never
+//! under CI). Tests that cut
 //! connections or restart the broker need `rabbitmqctl` for it and run alone.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -21,94 +20,12 @@ use tc_runtime::pulse::{
     Binding, Consumer, DecodeError, ErrorKind, Event, Message, MessageStream, Publisher,
     PulseConfig, decode_json,
 };
+use tc_testkit::broker::{Broker, broker, broker_dir, rabbitmqctl};
 use tokio::sync::RwLock;
 use tokio::time::timeout;
 
-const DEFAULT_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2F";
-
-struct Broker {
-    url: String,
-    /// `rabbitmqctl` controls it: it can cut connections and restart it.
-    local: bool,
-}
-
-fn broker_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/broker")
-}
-
-/// The broker, started if need be; `None` (with a message) if none can be had.
-fn broker() -> Option<&'static Broker> {
-    static BROKER: OnceLock<Option<Broker>> = OnceLock::new();
-    BROKER.get_or_init(find_broker).as_ref()
-}
-
-fn find_broker() -> Option<Broker> {
-    if let Ok(url) = std::env::var("PULSE_CONNECTION_STRING") {
-        return Some(Broker { url, local: false });
-    }
-    let start = broker_dir().join("start.sh");
-    let output = Command::new("bash")
-        .arg(&start)
-        .stderr(Stdio::inherit())
-        .output();
-    match output {
-        Ok(out) if out.status.success() => {
-            if String::from_utf8_lossy(&out.stdout).contains("started") {
-                stop_when_we_exit();
-            }
-        }
-        other => {
-            let why = match other {
-                Ok(out) => format!("{} exited with {}", start.display(), out.status),
-                Err(e) => format!("cannot run {}: {e}", start.display()),
-            };
-            assert!(std::env::var_os("CI").is_none(), "CI needs a broker: {why}");
-            eprintln!("SKIPPED: no RabbitMQ broker for the pulse tests ({why})");
-            return None;
-        }
-    }
-    let local = Command::new("rabbitmqctl")
-        .args(["-q", "status"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    Some(Broker {
-        url: DEFAULT_URL.into(),
-        local,
-    })
-}
-
-/// We started the broker: a detached watcher stops it once this test process has exited.
-fn stop_when_we_exit() {
-    let script = format!(
-        "(while kill -0 {} 2>/dev/null; do sleep 0.5; done; exec bash '{}') \
-         </dev/null >/dev/null 2>&1 &",
-        std::process::id(),
-        broker_dir().join("stop.sh").display()
-    );
-    let status = Command::new("bash").args(["-c", &script]).status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "start the broker's stopper"
-    );
-}
-
 /// Tests that cut connections or restart the broker hold it exclusively, the others shared.
 static DISRUPTION: RwLock<()> = RwLock::const_new(());
-
-fn rabbitmqctl(args: &[&str]) -> String {
-    let out = Command::new("rabbitmqctl")
-        .args(args)
-        .output()
-        .expect("run rabbitmqctl");
-    assert!(
-        out.status.success(),
-        "rabbitmqctl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// `name type durable auto_delete exclusive` of each queue.
 fn queue_table() -> HashMap<String, String> {

@@ -5,11 +5,14 @@
 //! It is small on purpose (keep-alive, `Content-Length` bodies, nothing else): the tests check
 //! what the client sends, so the server must not be clever about it.
 //!
+//! [`broker`]: a real RabbitMQ for the Pulse tests, started if need be.
+//!
 //! [`objects`]: a loopback object service, queue artifact methods and storage server.
 //!
 //! [`samples`]: documents from JSON schemas, for feeding generated types what a service could
 //! send.
 
+pub mod broker;
 pub mod objects;
 pub mod rucio;
 pub mod samples;
