@@ -3543,6 +3543,2431 @@ fn worker_manager_command() -> Command {
         )
 }
 
+/// `tc listen`: a command per service with exchanges, then per exchange.
+pub fn listen_command() -> Command {
+    Command::new("listen")
+        .about("Print Pulse messages of an exchange as JSON lines")
+        .long_about(
+            "Print the messages of a Taskcluster exchange as JSON lines, one per message \
+                     ({\"exchange\", \"routingKey\", \"routes\", \"redelivered\", \"payload\"}), \
+                     acknowledging each once printed.\n\nThe broker is --pulse-url, else \
+                     PULSE_USERNAME, PULSE_PASSWORD, PULSE_HOSTNAME and PULSE_VHOST (amqps unless \
+                     PULSE_AMQPS=false).",
+        )
+        .subcommand_required(true)
+        .subcommand(
+            Command::new("auth")
+                .about("Pulse messages of the Auth Service")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("client-created")
+                        .about("Client Created Messages")
+                        .long_about(
+                            "Client Created Messages\n\nMessage that a new client has been created.\n\nExchange: exchange/taskcluster-auth/v1/client-created\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("client-updated")
+                        .about("Client Updated Messages")
+                        .long_about(
+                            "Client Updated Messages\n\nMessage that a new client has been updated.\n\nExchange: exchange/taskcluster-auth/v1/client-updated\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("client-deleted")
+                        .about("Client Deleted Messages")
+                        .long_about(
+                            "Client Deleted Messages\n\nMessage that a new client has been deleted.\n\nExchange: exchange/taskcluster-auth/v1/client-deleted\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("role-created")
+                        .about("Role Created Messages")
+                        .long_about(
+                            "Role Created Messages\n\nMessage that a new role has been created.\n\nExchange: exchange/taskcluster-auth/v1/role-created\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("role-updated")
+                        .about("Role Updated Messages")
+                        .long_about(
+                            "Role Updated Messages\n\nMessage that a new role has been updated.\n\nExchange: exchange/taskcluster-auth/v1/role-updated\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("role-deleted")
+                        .about("Role Deleted Messages")
+                        .long_about(
+                            "Role Deleted Messages\n\nMessage that a new role has been deleted.\n\nExchange: exchange/taskcluster-auth/v1/role-deleted\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                ),
+        )
+        .subcommand(
+            Command::new("github")
+                .about("Pulse messages of the GitHub Service")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("pull-request")
+                        .about("GitHub Pull Request Event")
+                        .long_about(
+                            "GitHub Pull Request Event\n\nWhen a GitHub pull request event is posted it will be broadcast on this\nexchange with the designated `organization` and `repository`\nin the routing-key along with event specific metadata in the payload.\n\nExchange: exchange/taskcluster-github/v1/pull-request\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:organization")
+                                .long("organization")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `organization` which had an event. All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:repository")
+                                .long("repository")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:action")
+                                .long("action")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `action` which triggered an event. See for possible values see the payload actions property.",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("push")
+                        .about("GitHub push Event")
+                        .long_about(
+                            "GitHub push Event\n\nWhen a GitHub push event is posted it will be broadcast on this\nexchange with the designated `organization` and `repository`\nin the routing-key along with event specific metadata in the payload.\n\nExchange: exchange/taskcluster-github/v1/push\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:organization")
+                                .long("organization")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `organization` which had an event. All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:repository")
+                                .long("repository")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("release")
+                        .about("GitHub release Event")
+                        .long_about(
+                            "GitHub release Event\n\nWhen a GitHub release event is posted it will be broadcast on this\nexchange with the designated `organization` and `repository`\nin the routing-key along with event specific metadata in the payload.\n\nExchange: exchange/taskcluster-github/v1/release\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:organization")
+                                .long("organization")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `organization` which had an event. All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:repository")
+                                .long("repository")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("rerun")
+                        .about("GitHub re-run task Event")
+                        .long_about(
+                            "GitHub re-run task Event\n\nWhen a GitHub check_run event with action=\"rerequested\" is posted \nit will be broadcast on this exchange with the designated \n`organization` and `repository`\nin the routing-key along with event specific metadata in the payload.\n\nExchange: exchange/taskcluster-github/v1/rerun\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:organization")
+                                .long("organization")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `organization` which had an event. All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:repository")
+                                .long("repository")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-group-creation-requested")
+                        .about(
+                            "tc-gh requested the Queue service to create all the tasks in a group",
+                        )
+                        .long_about(
+                            "tc-gh requested the Queue service to create all the tasks in a group\n\nsupposed to signal that taskCreate API has been called for every task in the task group\nfor this particular repo and this particular organization\ncurrently used for creating initial status indicators in GitHub UI using Statuses API.\nThis particular exchange can also be bound to RabbitMQ queues by custom routes - for that,\nPass in the array of routes as a second argument to the publish method. Currently, we do\nuse the statuses routes to bind the handler that creates the initial status.\n\nExchange: exchange/taskcluster-github/v1/task-group-creation-requested\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:organization")
+                                .long("organization")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `organization` which had an event. All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:repository")
+                                .long("repository")
+                                .value_name("VALUE")
+                                .help(
+                                    "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                ),
+        )
+        .subcommand(
+            Command::new("hooks")
+                .about("Pulse messages of the Hooks Service")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("hook-created")
+                        .about("Hook Created Messages")
+                        .long_about(
+                            "Hook Created Messages\n\nWhenever the api receives a request to create apulse based hook, a message is posted to this exchange andthe receiver creates a listener with the bindings, to create a task\n\nExchange: exchange/taskcluster-hooks/v1/hook-created\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("hook-updated")
+                        .about("Hook Updated Messages")
+                        .long_about(
+                            "Hook Updated Messages\n\nWhenever the api receives a request to update apulse based hook, a message is posted to this exchange andthe receiver updates the listener associated with that hook.\n\nExchange: exchange/taskcluster-hooks/v1/hook-updated\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("hook-deleted")
+                        .about("Hook Deleted Messages")
+                        .long_about(
+                            "Hook Deleted Messages\n\nWhenever the api receives a request to delete apulse based hook, a message is posted to this exchange andthe receiver deletes the listener associated with that hook.\n\nExchange: exchange/taskcluster-hooks/v1/hook-deleted\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                ),
+        )
+        .subcommand(
+            Command::new("notify")
+                .about("Pulse messages of the Notification Service")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("notification")
+                        .about("Notification Messages")
+                        .long_about(
+                            "Notification Messages\n\nAn arbitrary message that a taskcluster user\ncan trigger if they like.\n\nThe standard one that is published by us watching\nfor the completion of tasks is just the task status\ndata that we pull from the queue `status()` endpoint\nwhen we notice a task is complete.\n\nExchange: exchange/taskcluster-notify/v1/notification\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:topic")
+                                .long("topic")
+                                .value_name("VALUE")
+                                .help(
+                                    "Custom topic. This is the <topic> portion of the `notify.pulse.<topic>.on-<event>` routes. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                ),
+        )
+        .subcommand(
+            Command::new("queue")
+                .about("Pulse messages of the Queue Service")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("task-defined")
+                        .about("Task Defined Messages")
+                        .long_about(
+                            "Task Defined Messages\n\nWhen a task is created or just defined a message is posted to this\nexchange.\n\nThis message exchange is mainly useful when tasks are created with dependencies\non incomplete tasks, as this does not make the task\n`pending`. Thus, no `taskPending` message is published.\n\nExchange: exchange/taskcluster-queue/v1/task-defined\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-pending")
+                        .about("Task Pending Messages")
+                        .long_about(
+                            "Task Pending Messages\n\nWhen a task becomes `pending` a message is posted to this exchange.\n\nThis is useful for workers who doesn't want to constantly poll the queue\nfor new tasks. The queue will also be authority for task states and\nclaims. But using this exchange workers should be able to distribute work\nefficiently and they would be able to reduce their polling interval\nsignificantly without affecting general responsiveness.\n\nExchange: exchange/taskcluster-queue/v1/task-pending\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-running")
+                        .about("Task Running Messages")
+                        .long_about(
+                            "Task Running Messages\n\nWhenever a task is claimed by a worker, a run is started on the worker,\nand a message is posted on this exchange.\n\nExchange: exchange/taskcluster-queue/v1/task-running\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("artifact-created")
+                        .about("Artifact Creation Messages")
+                        .long_about(
+                            "Artifact Creation Messages\n\nWhenever the `createArtifact` end-point is called, the queue will create\na record of the artifact and post a message on this exchange. All of this\nhappens before the queue returns a signed URL for the caller to upload\nthe actual artifact with (pending on `storageType`).\n\nThis means that the actual artifact is rarely available when this message\nis posted. But it is not unreasonable to assume that the artifact will\nwill become available at some point later. Most signatures will expire in\n30 minutes or so, forcing the uploader to call `createArtifact` with\nthe same payload again in-order to continue uploading the artifact.\n\nHowever, in most cases (especially for small artifacts) it's very\nreasonable assume the artifact will be available within a few minutes.\nThis property means that this exchange is mostly useful for tools\nmonitoring task evaluation. One could also use it count number of\nartifacts per task, or _index_ artifacts though in most cases it'll be\nsmarter to index artifacts after the task in question have completed\nsuccessfully.\n\n*NOTE*: this message is currently only sent for reference and error\nartifacts.  This will be remedied in a future version of Taskcluster.\n\nExchange: exchange/taskcluster-queue/v1/artifact-created\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-completed")
+                        .about("Task Completed Messages")
+                        .long_about(
+                            "Task Completed Messages\n\nWhen a task is successfully completed by a worker a message is posted\nthis exchange.\nThis message is routed using the `runId`, `workerGroup` and `workerId`\nthat completed the task. But information about additional runs is also\navailable from the task status structure.\n\nExchange: exchange/taskcluster-queue/v1/task-completed\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-failed")
+                        .about("Task Failed Messages")
+                        .long_about(
+                            "Task Failed Messages\n\nWhen a task ran, but failed to complete successfully a message is posted\nto this exchange. This is same as worker ran task-specific code, but the\ntask specific code exited non-zero.\n\nExchange: exchange/taskcluster-queue/v1/task-failed\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-exception")
+                        .about("Task Exception Messages")
+                        .long_about(
+                            "Task Exception Messages\n\nWhenever Taskcluster fails to run a message is posted to this exchange.\nThis happens if the task isn't completed before its `deadlìne`,\nall retries failed (i.e. workers stopped responding), the task was\ncanceled by another entity, or the task carried a malformed payload.\n\nThe specific _reason_ is evident from that task status structure, refer\nto the `reasonResolved` property for the last run.\n\nExchange: exchange/taskcluster-queue/v1/task-exception\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-group-resolved")
+                        .about("Task Group Resolved Messages")
+                        .long_about(
+                            "Task Group Resolved Messages\n\nA message is published on task-group-resolved whenever all submitted\ntasks (whether scheduled or unscheduled) for a given task group have\nbeen resolved, regardless of whether they resolved as successful or\nnot. A task group may be resolved multiple times, since new tasks may\nbe submitted against an already resolved task group.\n\nExchange: exchange/taskcluster-queue/v1/task-group-resolved\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`taskGroupId` for the task-group this message concerns",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`schedulerId` for the task-group this message concerns",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-group-sealed")
+                        .about("Task Group Sealed Messages")
+                        .long_about(
+                            "Task Group Sealed Messages\n\nA message is published on task-group-sealed whenever task group is sealed.\nThis task group will no longer allow creation of new tasks.\n\nExchange: exchange/taskcluster-queue/v1/task-group-sealed\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`taskGroupId` for the task-group this message concerns",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`schedulerId` for the task-group this message concerns",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-priority-changed")
+                        .about("Task Priority Changed Messages")
+                        .long_about(
+                            "Task Priority Changed Messages\n\nA message published when task priority was updated via `changeTaskPriority` API call.\n\nExchange: exchange/taskcluster-queue/v1/task-priority-changed\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskId")
+                                .long("task-id")
+                                .value_name("VALUE")
+                                .help("`taskId` for the task this message concerns"),
+                        )
+                        .arg(
+                            Arg::new("key:runId")
+                                .long("run-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`runId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerGroup` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`workerId` of latest run for the task, `_` if no run is exists for the task.",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("`provisionerId` this task is targeted at."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("`workerType` this task must run on."),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help("`schedulerId` this task was created by."),
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help("`taskGroupId` this task was created in."),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("task-group-priority-changed")
+                        .about("Task Group Priority Changed Messages")
+                        .long_about(
+                            "Task Group Priority Changed Messages\n\nA message published when task group priority was changed via `changeTaskGroupPriority` API call.\n\nExchange: exchange/taskcluster-queue/v1/task-group-priority-changed\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:taskGroupId")
+                                .long("task-group-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`taskGroupId` for the task-group this message concerns",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:schedulerId")
+                                .long("scheduler-id")
+                                .value_name("VALUE")
+                                .help(
+                                    "`schedulerId` for the task-group this message concerns",
+                                ),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                ),
+        )
+        .subcommand(
+            Command::new("worker-manager")
+                .about("Pulse messages of the Worker Manager Service")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("worker-pool-created")
+                        .about("Worker Pool Created Messages")
+                        .long_about(
+                            "Worker Pool Created Messages\n\nWhenever the api receives a request to create a\nworker pool, a message is posted to this exchange and\na provider can act upon it.\n\nExchange: exchange/taskcluster-worker-manager/v1/worker-pool-created\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("worker-pool-updated")
+                        .about("Worker Pool Updated Messages")
+                        .long_about(
+                            "Worker Pool Updated Messages\n\nWhenever the api receives a request to update a\nworker pool, a message is posted to this exchange and\na provider can act upon it.\n\nExchange: exchange/taskcluster-worker-manager/v1/worker-pool-updated\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("worker-pool-error")
+                        .about("Worker Pool Provisioning Error Messages")
+                        .long_about(
+                            "Worker Pool Provisioning Error Messages\n\nWhenever a worker reports an error\nor provisioner encounters an error while\nprovisioning a worker pool, a message is posted to this\nexchange.\n\nExchange: exchange/taskcluster-worker-manager/v1/worker-pool-error\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("worker-requested")
+                        .about("Worker Requested Messages")
+                        .long_about(
+                            "Worker Requested Messages\n\nWhenever a worker is requested, a message is posted\nto this exchange.\n\nExchange: exchange/taskcluster-worker-manager/v1/worker-requested\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("worker-running")
+                        .about("Worker Running Messages")
+                        .long_about(
+                            "Worker Running Messages\n\nWhenever a worker has registered, a message is posted\nto this exchange. This means that worker started\nsuccessfully and is ready to claim work.\n\nExchange: exchange/taskcluster-worker-manager/v1/worker-running\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("worker-stopped")
+                        .about("Worker Stopped Messages")
+                        .long_about(
+                            "Worker Stopped Messages\n\nWhenever a worker has stopped, a message is posted\nto this exchange. This means that instance was\neither terminated or stopped gracefully.\n\nExchange: exchange/taskcluster-worker-manager/v1/worker-stopped\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("worker-removed")
+                        .about("Worker Removed Messages")
+                        .long_about(
+                            "Worker Removed Messages\n\nWhenever a worker is removed, a message is posted to this exchange.\nThis occurs when a worker is requested to be removed via an API call\nor when a worker is terminated by the worker manager.\nThe reason for the removal is included in the message.\n\nExchange: exchange/taskcluster-worker-manager/v1/worker-removed\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("launch-config-created")
+                        .about("Launch Config Created Messages")
+                        .long_about(
+                            "Launch Config Created Messages\n\nWhenever a new launch configuration is created for a worker pool,\na message is posted to this exchange.\n\nExchange: exchange/taskcluster-worker-manager/v1/launch-config-created\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("launch-config-updated")
+                        .about("Launch Config Updated Messages")
+                        .long_about(
+                            "Launch Config Updated Messages\n\nWhenever a launch configuration is updated for a worker pool,\na message is posted to this exchange.\n\nExchange: exchange/taskcluster-worker-manager/v1/launch-config-updated\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                )
+                .subcommand(
+                    Command::new("launch-config-archived")
+                        .about("Launch Config Archived Messages")
+                        .long_about(
+                            "Launch Config Archived Messages\n\nWhenever a launch configuration is archived for a worker pool,\na message is posted to this exchange.\n\nExchange: exchange/taskcluster-worker-manager/v1/launch-config-archived\n\nEach option narrows the binding to messages whose routing key has that value; without any, every message of the exchange arrives (unless --route is given).",
+                        )
+                        .arg(
+                            Arg::new("key:providerId")
+                                .long("provider-id")
+                                .value_name("VALUE")
+                                .help("Provider."),
+                        )
+                        .arg(
+                            Arg::new("key:provisionerId")
+                                .long("provisioner-id")
+                                .value_name("VALUE")
+                                .help("First part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerType")
+                                .long("worker-type")
+                                .value_name("VALUE")
+                                .help("Second part of the workerPoolId."),
+                        )
+                        .arg(
+                            Arg::new("key:workerGroup")
+                                .long("worker-group")
+                                .value_name("VALUE")
+                                .help("Worker group of the worker (region or location)"),
+                        )
+                        .arg(
+                            Arg::new("key:workerId")
+                                .long("worker-id")
+                                .value_name("VALUE")
+                                .help("Worker ID"),
+                        )
+                        .arg(
+                            Arg::new("key:launchConfigId")
+                                .long("launch-config-id")
+                                .value_name("VALUE")
+                                .help("ID of the launch configuration"),
+                        )
+                        .arg(
+                            Arg::new("key:reserved")
+                                .long("reserved")
+                                .value_name("VALUE")
+                                .help(
+                                    "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
+                                ),
+                        )
+                        .args(crate::listen::args()),
+                ),
+        )
+}
+
+/// The binding the routing-key options of `tc listen <service> <exchange>` make, and whether any was given.
+pub fn listen_binding(
+    service: &str,
+    exchange: &str,
+    args: &ArgMatches,
+) -> Option<(tc_client::runtime::pulse::Binding, bool)> {
+    match (service, exchange) {
+        ("auth", "client-created") => {
+            let mut key = tc_client::auth::events::ClientCreated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("auth", "client-updated") => {
+            let mut key = tc_client::auth::events::ClientUpdated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("auth", "client-deleted") => {
+            let mut key = tc_client::auth::events::ClientDeleted::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("auth", "role-created") => {
+            let mut key = tc_client::auth::events::RoleCreated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("auth", "role-updated") => {
+            let mut key = tc_client::auth::events::RoleUpdated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("auth", "role-deleted") => {
+            let mut key = tc_client::auth::events::RoleDeleted::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("github", "pull-request") => {
+            let mut key = tc_client::github::events::PullRequest::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:organization") {
+                key = key.with_organization(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:repository") {
+                key = key.with_repository(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:action") {
+                key = key.with_action(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("github", "push") => {
+            let mut key = tc_client::github::events::Push::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:organization") {
+                key = key.with_organization(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:repository") {
+                key = key.with_repository(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("github", "release") => {
+            let mut key = tc_client::github::events::Release::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:organization") {
+                key = key.with_organization(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:repository") {
+                key = key.with_repository(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("github", "rerun") => {
+            let mut key = tc_client::github::events::Rerun::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:organization") {
+                key = key.with_organization(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:repository") {
+                key = key.with_repository(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("github", "task-group-creation-requested") => {
+            let mut key = tc_client::github::events::TaskGroupCreationRequested::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:organization") {
+                key = key.with_organization(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:repository") {
+                key = key.with_repository(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("hooks", "hook-created") => {
+            let mut key = tc_client::hooks::events::HookCreated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("hooks", "hook-updated") => {
+            let mut key = tc_client::hooks::events::HookUpdated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("hooks", "hook-deleted") => {
+            let mut key = tc_client::hooks::events::HookDeleted::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("notify", "notification") => {
+            let mut key = tc_client::notify::events::Notify::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:topic") {
+                key = key.with_topic(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-defined") => {
+            let mut key = tc_client::queue::events::TaskDefined::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-pending") => {
+            let mut key = tc_client::queue::events::TaskPending::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-running") => {
+            let mut key = tc_client::queue::events::TaskRunning::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "artifact-created") => {
+            let mut key = tc_client::queue::events::ArtifactCreated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-completed") => {
+            let mut key = tc_client::queue::events::TaskCompleted::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-failed") => {
+            let mut key = tc_client::queue::events::TaskFailed::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-exception") => {
+            let mut key = tc_client::queue::events::TaskException::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-group-resolved") => {
+            let mut key = tc_client::queue::events::TaskGroupResolved::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-group-sealed") => {
+            let mut key = tc_client::queue::events::TaskGroupSealed::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-priority-changed") => {
+            let mut key = tc_client::queue::events::TaskPriorityChanged::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskId") {
+                key = key.with_task_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:runId") {
+                key = key.with_run_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("queue", "task-group-priority-changed") => {
+            let mut key = tc_client::queue::events::TaskGroupPriorityChanged::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:taskGroupId") {
+                key = key.with_task_group_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:schedulerId") {
+                key = key.with_scheduler_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "worker-pool-created") => {
+            let mut key = tc_client::worker_manager::events::WorkerPoolCreated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "worker-pool-updated") => {
+            let mut key = tc_client::worker_manager::events::WorkerPoolUpdated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "worker-pool-error") => {
+            let mut key = tc_client::worker_manager::events::WorkerPoolError::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "worker-requested") => {
+            let mut key = tc_client::worker_manager::events::WorkerRequested::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "worker-running") => {
+            let mut key = tc_client::worker_manager::events::WorkerRunning::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "worker-stopped") => {
+            let mut key = tc_client::worker_manager::events::WorkerStopped::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "worker-removed") => {
+            let mut key = tc_client::worker_manager::events::WorkerRemoved::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "launch-config-created") => {
+            let mut key = tc_client::worker_manager::events::LaunchConfigCreated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "launch-config-updated") => {
+            let mut key = tc_client::worker_manager::events::LaunchConfigUpdated::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        ("worker-manager", "launch-config-archived") => {
+            let mut key = tc_client::worker_manager::events::LaunchConfigArchived::new();
+            let mut narrowed = false;
+            if let Some(value) = run::option::<String>(args, "key:providerId") {
+                key = key.with_provider_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:provisionerId") {
+                key = key.with_provisioner_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerType") {
+                key = key.with_worker_type(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerGroup") {
+                key = key.with_worker_group(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:workerId") {
+                key = key.with_worker_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:launchConfigId") {
+                key = key.with_launch_config_id(value);
+                narrowed = true;
+            }
+            if let Some(value) = run::option::<String>(args, "key:reserved") {
+                key = key.with_reserved(value);
+                narrowed = true;
+            }
+            Some((key.binding(), narrowed))
+        }
+
+        _ => None,
+    }
+}
+
 /// Runs the method `method` of `service` with the parsed `args`.
 pub async fn dispatch(
     config: &ClientConfig,

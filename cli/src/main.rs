@@ -1,6 +1,7 @@
 //! `tc`: Taskcluster from the shell. Every method of every service, generated from the same
 //! references as the library (`tc <service> <method> …`, see `api.rs`), and the helpers people
-//! reach for beside them (`tc slugid`, `tc from-now`, `tc scopes`, `tc signed-url`).
+//! reach for beside them (`tc slugid`, `tc from-now`, `tc scopes`, `tc signed-url`,
+//! `tc artifact download|upload`, and `tc listen <service> <exchange>` for Pulse messages).
 //!
 //! Credentials and the root URL come from the same `TASKCLUSTER_*` variables as the library;
 //! `--root-url` overrides the root URL. Answers are JSON on stdout (indented on a terminal,
@@ -8,7 +9,9 @@
 //! `run::Problem`).
 
 mod api;
+mod artifacts;
 mod helpers;
+mod listen;
 mod run;
 
 use std::process::ExitCode;
@@ -29,6 +32,8 @@ fn command() -> Command {
         )
         .subcommands(api::services())
         .subcommands(helpers::commands())
+        .subcommand(artifacts::command())
+        .subcommand(api::listen_command())
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -60,7 +65,13 @@ async fn dispatch(matches: &ArgMatches) -> Result<run::Outcome, run::Problem> {
     if let Some(outcome) = helpers::run(name, sub, matches, command).await? {
         return Ok(outcome);
     }
-    let (method, args) = sub.subcommand().expect("a method is required");
+    if name == "listen" {
+        return listen::run(sub).await;
+    }
     let config = run::config(matches)?;
+    if name == "artifact" {
+        return artifacts::run(&config, sub).await;
+    }
+    let (method, args) = sub.subcommand().expect("a method is required");
     api::dispatch(&config, name, method, args).await
 }

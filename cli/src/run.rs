@@ -121,6 +121,9 @@ impl From<tc_client::Error> for Problem {
         if let Some(path) = e.schema_path() {
             message.push_str(&format!(" at `{path}`"));
         }
+        if let Some(reason) = e.artifact_reason() {
+            message.push_str(&format!(" {reason}"));
+        }
         let first = e
             .message()
             .lines()

@@ -333,3 +333,190 @@ fn help_of_one_service() {
     let out = tc(&["secrets", "--help"], &[], "");
     insta::assert_snapshot!("secrets_help", stdout(&out));
 }
+
+/// `TASKCLUSTER_*` for the loopback deployment of `tc_testkit::objects`.
+fn deployment_env(tc: &tc_testkit::objects::Deployment) -> Vec<(&'static str, String)> {
+    use tc_testkit::objects::{ACCESS_TOKEN, CLIENT_ID};
+    vec![
+        ("TASKCLUSTER_ROOT_URL", tc.api.root_url()),
+        ("TASKCLUSTER_CLIENT_ID", CLIENT_ID.to_owned()),
+        ("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN.to_owned()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifacts_up_and_down() {
+    use tc_testkit::objects::{Artifact, Deployment, data, temp_dir};
+    let tc_deployment = Deployment::start().await;
+    tc_deployment.knobs(|k| k.inline = false);
+    let owned = deployment_env(&tc_deployment);
+    let env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let dir = temp_dir("cli-artifacts");
+    let source = dir.join("app.bin");
+    let bytes = data(100_000, 7);
+    std::fs::write(&source, &bytes).unwrap();
+    let task = "eDeWfIn6Spy2Dn6Uh2UeMg";
+
+    let file = source.to_str().unwrap();
+    let args = ["artifact", "upload", task, "0", "public/app.bin", file];
+    let out = tc(
+        &[&args[..], &["--content-type", "application/x-test"]].concat(),
+        &env,
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let up: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(up["length"], json!(100_000));
+    assert_eq!(up["object"], json!(format!("t/{task}/0/public/app.bin")));
+    let hashes = tc_client::runtime::objects::Hashes::of(&bytes);
+    assert_eq!(up["sha256"], json!(hashes.sha256));
+
+    let copy = dir.join("copy.bin");
+    let copy_arg = copy.to_str().unwrap();
+    let out = tc(
+        &[
+            "artifact",
+            "download",
+            task,
+            "public/app.bin",
+            "-o",
+            copy_arg,
+        ],
+        &env,
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+    let out = tc(
+        &[
+            "artifact",
+            "download",
+            task,
+            "public/app.bin",
+            "--run",
+            "0",
+            "-o",
+            "-",
+        ],
+        &env,
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, bytes);
+
+    // An error artifact: its reason on one line, exit code 1, no file.
+    tc_deployment.add_artifact(
+        task,
+        0,
+        "public/gone",
+        Artifact::Error {
+            reason: "file-missing-on-worker".into(),
+            message: "no such file".into(),
+        },
+    );
+    let gone = dir.join("gone");
+    let gone_arg = gone.to_str().unwrap();
+    let out = tc(
+        &["artifact", "download", task, "public/gone", "-o", gone_arg],
+        &env,
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("file-missing-on-worker"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(!gone.exists());
+    // An artifact the queue does not know: 404's exit code.
+    let out = tc(
+        &[
+            "artifact",
+            "download",
+            task,
+            "public/nothing",
+            "-o",
+            gone_arg,
+        ],
+        &env,
+        "",
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_prints_what_its_bindings_select() {
+    use std::io::{BufRead, BufReader};
+    use tc_client::queue::events::TaskCompleted;
+    use tc_client::runtime::pulse::{Publisher, PulseConfig};
+
+    let Some(broker) = tc_testkit::broker::broker() else {
+        return;
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tc"))
+        .args(["listen", "queue", "task-completed", "--task-id", "T1"])
+        .args(["--route", "index.mine.#", "--count", "2"])
+        .args(["--pulse-url", &broker.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tc runs");
+    // It says when its queue is bound.
+    let mut errors = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    errors.read_line(&mut line).unwrap();
+    assert!(line.starts_with("tc: listening to "), "{line}");
+    assert!(line.contains("primary.T1.*.*.*.*.*.*.*.#") && line.contains("route.index.mine.#"));
+
+    let publisher = Publisher::new(&PulseConfig::from_connection_string(&broker.url).unwrap());
+    let key = |task: &str| format!("primary.{task}.0.wg.wi.prov.wt.sched.G._");
+    let payload = |task: &str| {
+        serde_json::to_vec(&json!({"version": 1, "runId": 0, "workerGroup": "wg",
+            "workerId": "wi", "status": {"taskId": task}}))
+        .unwrap()
+    };
+    let exchange = TaskCompleted::EXCHANGE;
+    publisher.declare_exchange(exchange).await.unwrap();
+    let send = |task: &'static str, routes: &'static [&'static str]| {
+        let routes: Vec<String> = routes.iter().map(|r| r.to_string()).collect();
+        let publisher = &publisher;
+        async move {
+            let body = payload(task);
+            publisher
+                .publish(exchange, &key(task), &routes, &body)
+                .await
+                .unwrap();
+        }
+    };
+    send("T2", &["index.other.x"]).await; // selected by neither binding
+    send("T1", &[]).await; // by the routing key
+    send("T3", &["index.mine.build"]).await; // by the route
+
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("tc listen did not stop after two messages");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["exchange"], json!(exchange));
+    assert_eq!(lines[0]["routingKey"], json!(key("T1")));
+    assert_eq!(lines[0]["payload"]["status"]["taskId"], json!("T1"));
+    assert_eq!(lines[1]["routingKey"], json!(key("T3")));
+    assert_eq!(lines[1]["routes"], json!(["index.mine.build"]));
+    assert_eq!(lines[1]["redelivered"], json!(false));
+}

@@ -3,6 +3,10 @@
 //! with the reference's title, description and required scopes as help, and the dispatch from a
 //! parsed command to the typed call. The rest of the command (output, errors, helpers) is the
 //! hand-written `cli` crate's; this file calls its `run` module.
+//!
+//! Also `tc listen <service> <exchange> [--<routing-key field> VALUE…]`: every Pulse exchange as
+//! a command whose options are its routing-key fields, and the binding they make with the
+//! generated routing-key struct; the listening itself is the `cli` crate's `listen` module.
 
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
@@ -51,6 +55,7 @@ pub fn emit_cli(services: &[(&Service, &[TypeDef])]) -> TokenStream {
             .map(move |m| emit_dispatch_arm(s, m, defs))
             .collect::<Vec<_>>()
     });
+    let listen = emit_listen(services);
     quote! {
         use clap::{Arg, ArgMatches, Command};
         use tc_client::ClientConfig;
@@ -63,6 +68,8 @@ pub fn emit_cli(services: &[(&Service, &[TypeDef])]) -> TokenStream {
         }
 
         #(#builders)*
+
+        #listen
 
         #[doc = "Runs the method `method` of `service` with the parsed `args`."]
         pub async fn dispatch(
@@ -219,6 +226,121 @@ fn emit_dispatch_arm(service: &Service, method: &Method, defs: &[TypeDef]) -> To
             #payload
             #stream
             run::call(client.#function(#(#args,)* #query_arg #payload_arg), args).await
+        }
+    }
+}
+
+/// `listen_command()` (a subcommand per service with exchanges, then per exchange, with an
+/// option per routing-key field) and `listen_binding()` (the binding those options make).
+fn emit_listen(services: &[(&Service, &[TypeDef])]) -> TokenStream {
+    let with_events: Vec<(&Service, &crate::model::Events)> = services
+        .iter()
+        .filter_map(|(s, _)| s.events.as_ref().map(|e| (*s, e)))
+        .collect();
+    let service_commands = with_events.iter().map(|(service, events)| {
+        let name = service_command(service);
+        let about = format!("Pulse messages of the {}", service.plain_title.trim());
+        let exchanges = events.exchanges.iter().map(|x| {
+            let exchange = &x.exchange;
+            let about = strip_markdown(x.title.trim());
+            let description = strip_markdown(x.description.trim());
+            let long = [
+                about.clone(),
+                description,
+                format!("Exchange: {}{exchange}", events.prefix),
+                "Each option narrows the binding to messages whose routing key has that value; \
+                 without any, every message of the exchange arrives (unless --route is given)."
+                    .to_owned(),
+            ]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+            let fields = x
+                .routing_key
+                .iter()
+                .filter(|k| k.constant.is_none())
+                .map(|k| {
+                    let id = format!("key:{}", k.name);
+                    let flag = k.name.to_kebab_case();
+                    let mut help = strip_markdown(k.summary.trim());
+                    if k.multiple_words {
+                        help.push_str(" (several dot-separated words)");
+                    }
+                    quote!(.arg(Arg::new(#id).long(#flag).value_name("VALUE").help(#help)))
+                });
+            quote! {
+                Command::new(#exchange)
+                    .about(#about)
+                    .long_about(#long)
+                    #(#fields)*
+                    .args(crate::listen::args())
+            }
+        });
+        quote! {
+            Command::new(#name)
+                .about(#about)
+                .subcommand_required(true)
+                #(.subcommand(#exchanges))*
+        }
+    });
+    let arms = with_events.iter().flat_map(|(service, events)| {
+        let service_name = service_command(service);
+        let module = ident(&service.module);
+        events.exchanges.iter().map(move |x| {
+            let exchange = &x.exchange;
+            let key = ident(&x.ident);
+            let sets = x
+                .routing_key
+                .iter()
+                .filter(|k| k.constant.is_none())
+                .map(|k| {
+                    let id = format!("key:{}", k.name);
+                    let setter = ident(&format!("with_{}", k.ident));
+                    quote! {
+                        if let Some(value) = run::option::<String>(args, #id) {
+                            key = key.#setter(value);
+                            narrowed = true;
+                        }
+                    }
+                });
+            quote! {
+                (#service_name, #exchange) => {
+                    let mut key = tc_client::#module::events::#key::new();
+                    let mut narrowed = false;
+                    #(#sets)*
+                    Some((key.binding(), narrowed))
+                }
+            }
+        })
+    });
+    quote! {
+        #[doc = "`tc listen`: a command per service with exchanges, then per exchange."]
+        pub fn listen_command() -> Command {
+            Command::new("listen")
+                .about("Print Pulse messages of an exchange as JSON lines")
+                .long_about(
+                    "Print the messages of a Taskcluster exchange as JSON lines, one per message \
+                     ({\"exchange\", \"routingKey\", \"routes\", \"redelivered\", \"payload\"}), \
+                     acknowledging each once printed.\n\nThe broker is --pulse-url, else \
+                     PULSE_USERNAME, PULSE_PASSWORD, PULSE_HOSTNAME and PULSE_VHOST (amqps unless \
+                     PULSE_AMQPS=false).",
+                )
+                .subcommand_required(true)
+                #(.subcommand(#service_commands))*
+        }
+
+        #[doc = "The binding the routing-key options of `tc listen <service> <exchange>` make, \
+                 and whether any was given."]
+        pub fn listen_binding(
+            service: &str,
+            exchange: &str,
+            args: &ArgMatches,
+        ) -> Option<(tc_client::runtime::pulse::Binding, bool)> {
+            match (service, exchange) {
+                #(#arms)*
+                _ => None,
+            }
         }
     }
 }
