@@ -3,9 +3,6 @@
 //! `hawk`, runtime/tests/peers) accepts, errors with their exit codes, input that does not fit,
 //! help with the required scopes.
 
-#[path = "../../runtime/tests/common/mod.rs"]
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -216,7 +213,7 @@ async fn errors_are_one_line_with_their_exit_codes() {
         "{err}"
     );
 
-    let hawk = common::start_hawk_server();
+    let hawk = tc_testkit::peers::start_hawk_server();
     let root = format!("http://127.0.0.1:{}", hawk.port);
     let creds = |token: &'static str| {
         [

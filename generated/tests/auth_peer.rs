@@ -3,9 +3,6 @@
 //!
 //! Needs the peers: `bash runtime/tests/peers/install.sh`.
 
-#[path = "../../runtime/tests/common/mod.rs"]
-mod common;
-
 use std::time::{Duration, SystemTime};
 
 use tc_client::ErrorKind;
@@ -34,7 +31,7 @@ fn request(client_scopes: &[&str], required_scopes: &[&str]) -> TestAuthenticate
 
 #[tokio::test]
 async fn generated_auth_test_authenticate() {
-    let server = common::start_hawk_server();
+    let server = tc_testkit::peers::start_hawk_server();
     let tester = Credentials::new("tester", "no-secret");
     let now = SystemTime::now();
     let hour = Duration::from_secs(3600);

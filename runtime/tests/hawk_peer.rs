@@ -3,8 +3,6 @@
 //!
 //! Needs the peers: `bash runtime/tests/peers/install.sh`.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
@@ -74,7 +72,7 @@ fn temporary(name: Option<&str>, scopes: &[&str]) -> Credentials {
 
 #[tokio::test]
 async fn permanent_credentials_with_and_without_query() {
-    let server = common::start_hawk_server();
+    let server = tc_testkit::peers::start_hawk_server();
     let client = auth_client(server.port, tester());
     for query in [false, true] {
         let r = test_authenticate(
@@ -101,7 +99,7 @@ async fn permanent_credentials_with_and_without_query() {
 
 #[tokio::test]
 async fn temporary_credentials_unnamed_and_named() {
-    let server = common::start_hawk_server();
+    let server = tc_testkit::peers::start_hawk_server();
     for query in [false, true] {
         let unnamed = auth_client(server.port, temporary(None, &["test:temp"]));
         let r = test_authenticate(&unnamed, &["test:*"], &["test:temp"], query)
@@ -142,7 +140,7 @@ async fn temporary_credentials_unnamed_and_named() {
 
 #[tokio::test]
 async fn authorized_scopes_restrict() {
-    let server = common::start_hawk_server();
+    let server = tc_testkit::peers::start_hawk_server();
     for query in [false, true] {
         let restricted = auth_client(server.port, tester().with_authorized_scopes(["test:a"]));
         let r = test_authenticate(&restricted, &["test:*"], &["test:a"], query)
@@ -194,7 +192,7 @@ async fn authorized_scopes_restrict() {
 
 #[tokio::test]
 async fn refusals() {
-    let server = common::start_hawk_server();
+    let server = tc_testkit::peers::start_hawk_server();
     let wrong_key = auth_client(server.port, Credentials::new("tester", "wrong-secret"));
     let e = test_authenticate(&wrong_key, &["test:*"], &[], true)
         .await
@@ -297,7 +295,7 @@ async fn fetch_signed(url: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn signed_urls() {
-    let server = common::start_hawk_server();
+    let server = tc_testkit::peers::start_hawk_server();
     let ttl = Duration::from_secs(600);
     let cases = [
         (tester(), "tester"),
@@ -365,7 +363,7 @@ async fn signed_urls() {
 /// only (the published Rust client's bug) or over another payload is refused.
 #[tokio::test]
 async fn server_refuses_path_only_signatures_and_tampered_payloads() {
-    let server = common::start_hawk_server();
+    let server = tc_testkit::peers::start_hawk_server();
     let signer = tc_runtime::hawk::Signer::new("tester", "no-secret", None);
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)

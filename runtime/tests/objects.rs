@@ -4,8 +4,6 @@
 //! RSS is checked in a process of its own, and cross-checks with Taskcluster's Python client
 //! (needs the peers: `bash runtime/tests/peers/install.sh`).
 
-mod common;
-
 use std::io::Write;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -759,7 +757,7 @@ async fn memory_child() {
 
 /// Runs `objects_peer.py` with `args` after the credentials.
 async fn python(tc: &Deployment, args: Vec<String>) {
-    let script = common::peers_dir().join("objects_peer.py");
+    let script = tc_testkit::peers::peers_dir().join("objects_peer.py");
     let root = tc.api.root_url();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("python3")

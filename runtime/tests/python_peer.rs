@@ -4,8 +4,6 @@
 //!
 //! Needs the peers: `bash runtime/tests/peers/install.sh`.
 
-mod common;
-
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -110,7 +108,9 @@ fn headers_and_bewits_match_mohawk() {
             our_bewits.push(s.bewit(resource, "127.0.0.1", 8080, ts + 900));
         }
     }
-    let out = common::python_crosscheck(&json!({"headers": header_cases, "bewits": bewit_cases}));
+    let out = tc_testkit::peers::python_crosscheck(
+        &json!({"headers": header_cases, "bewits": bewit_cases}),
+    );
     let theirs = out["headers"].as_array().unwrap();
     assert_eq!(theirs.len(), ours.len());
     for ((name, method, resource, mac, hash), t) in ours.iter().zip(theirs) {
@@ -151,7 +151,8 @@ fn ext_and_signed_urls_match_taskcluster_python() {
             .unwrap();
         ours.push((creds, url));
     }
-    let out = common::python_crosscheck(&json!({"exts": ext_cases, "signed_urls": url_cases}));
+    let out =
+        tc_testkit::peers::python_crosscheck(&json!({"exts": ext_cases, "signed_urls": url_cases}));
     for (i, (creds, url)) in ours.iter().enumerate() {
         let their_ext = &out["exts"][i];
         let their_url = &out["signed_urls"][i];
@@ -194,7 +195,7 @@ fn temporary_credentials_match_taskcluster_python() {
                 .unwrap(),
         );
     }
-    let out = common::python_crosscheck(&json!({"temporary": input}));
+    let out = tc_testkit::peers::python_crosscheck(&json!({"temporary": input}));
     for (theirs, ours) in out["temporary"].as_array().unwrap().iter().zip(&ours) {
         assert_eq!(theirs["clientId"], Value::from(ours.client_id.as_str()));
         assert_eq!(

@@ -4,8 +4,6 @@
 //!
 //! Needs the peers: `bash runtime/tests/peers/install.sh`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -349,7 +347,7 @@ fn cases() -> Vec<Value> {
 }
 
 fn run_peer(cases: &[Value]) -> Vec<Value> {
-    let dir = common::peers_dir();
+    let dir = tc_testkit::peers::peers_dir();
     let install = format!(
         "run `bash {}/install.sh` to install the test peers",
         dir.display()

@@ -9,11 +9,14 @@
 //!
 //! [`objects`]: a loopback object service, queue artifact methods and storage server.
 //!
+//! [`peers`]: other implementations to check against (npm `hawk`, PyPI `taskcluster`).
+//!
 //! [`samples`]: documents from JSON schemas, for feeding generated types what a service could
 //! send.
 
 pub mod broker;
 pub mod objects;
+pub mod peers;
 pub mod rucio;
 pub mod samples;
 

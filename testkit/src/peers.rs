@@ -1,17 +1,13 @@
-//! Helpers shared by the integration tests: locating and spawning the test peers.
-#![allow(dead_code)] // each test crate uses a subset of these helpers
+//! The test peers other implementations provide (`runtime/tests/peers`: npm `hawk`, PyPI
+//! `taskcluster` and `mohawk`, installed by its `install.sh`): where they are, and spawning them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-/// `runtime/tests/peers` (this module is also used by `generated/tests`, a sibling crate).
+/// `runtime/tests/peers`.
 pub fn peers_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .expect("crates live in the workspace root")
-        .join("runtime/tests/peers")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/peers")
 }
 
 fn missing(what: &str) -> ! {
