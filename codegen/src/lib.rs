@@ -28,6 +28,7 @@ pub mod format;
 mod idents;
 pub mod load;
 pub mod model;
+pub mod openapi;
 pub mod paging;
 mod paths;
 pub mod resolve;

@@ -1,0 +1,280 @@
+//! The repairs of Rucio's spec, each a rule applied to every operation it fits:
+//!
+//! - [`SPLIT_SCOPE_NAME`]: a `{scope_name}` path parameter is a DID, `scope/name` in two
+//!   segments (the server routes it as a path); it becomes `{scope}` and `{name}`.
+//! - [`KNOWN_SCHEMAS`]: a `$ref` to a component schema the spec does not define is replaced by
+//!   the schema of the table below (Rucio's enums, written as the server writes them: by
+//!   name). A `$ref` the table does not know either is an error at its JSON pointer.
+//! - [`BODY_PARAMETER`]: a parameter `in: body` (OpenAPI 2's form) is the request body.
+//! - [`AUTH_NEEDS_NO_TOKEN`]: `/auth/*` operations issue the token; they do not send one.
+//! - [`ADDED_OPERATIONS`]: endpoints the server has that the spec lacks, from the table below.
+//!
+//! The tables are the only knowledge here that is not in the spec; they are short on purpose
+//! and each entry says where its facts come from.
+
+use serde_json::{Value, json};
+
+use super::{Location, Operation, Parameter, Response, Segment, Spec};
+use crate::error::{Error, Result};
+use crate::model::HttpMethod;
+
+pub const SPLIT_SCOPE_NAME: &str = "split-scope-name";
+pub const KNOWN_SCHEMAS: &str = "known-schemas";
+pub const AUTH_NEEDS_NO_TOKEN: &str = "auth-needs-no-token";
+pub const ADDED_OPERATIONS: &str = "added-operations";
+pub const BODY_PARAMETER: &str = "body-parameter";
+
+/// Component schemas the spec refers to without defining them: Rucio's enums
+/// (`rucio.db.sqla.constants` of 41.5.1), which the server's JSON encoder writes by name.
+const SCHEMA_TABLE: &[(&str, &[&str])] = &[
+    ("AccountType", &["USER", "GROUP", "SERVICE"]),
+    (
+        "DIDType",
+        &[
+            "FILE",
+            "DATASET",
+            "CONTAINER",
+            "ARCHIVE",
+            "DELETED_FILE",
+            "DELETED_DATASET",
+            "DELETED_CONTAINER",
+        ],
+    ),
+    (
+        "IdentityType",
+        &["X509", "GSS", "USERPASS", "SSH", "SAML", "OIDC"],
+    ),
+    (
+        "KeyType",
+        &[
+            "ALL",
+            "COLLECTION",
+            "CONTAINER",
+            "DATASET",
+            "FILE",
+            "DERIVED",
+        ],
+    ),
+    ("LockState", &["REPLICATING", "OK", "STUCK"]),
+    ("OpenDataDIDState", &["PUBLIC", "DRAFT", "SUSPENDED"]),
+    (
+        "RequestState",
+        &[
+            "QUEUED",
+            "SUBMITTING",
+            "SUBMITTED",
+            "FAILED",
+            "DONE",
+            "LOST",
+            "NO_SOURCES",
+            "ONLY_TAPE_SOURCES",
+            "SUBMISSION_FAILED",
+            "MISMATCH_SCHEME",
+            "SUSPEND",
+            "WAITING",
+            "PREPARING",
+        ],
+    ),
+    (
+        "RequestType",
+        &["TRANSFER", "UPLOAD", "DOWNLOAD", "STAGEIN", "STAGEOUT"],
+    ),
+    ("RSEType", &["DISK", "TAPE"]),
+    (
+        "SubscriptionState",
+        &["ACTIVE", "INACTIVE", "NEW", "UPDATED", "BROKEN"],
+    ),
+];
+
+/// The operations the server has and the spec lacks (`rucio.web.rest.flaskapi.v1.auth` of
+/// 41.5.1 routes `/auth/x509_proxy` to the same view as `/auth/x509`).
+pub fn added_operations() -> Vec<Operation> {
+    let header = |name: &str, required: bool, description: &str| Parameter {
+        name: name.to_owned(),
+        location: Location::Header,
+        required,
+        description: description.to_owned(),
+        schema: json!({"type": "string"}),
+    };
+    vec![Operation {
+        tag: "Auth".into(),
+        function: String::new(),
+        summary: "x509 proxy".into(),
+        description: "Authenticate a Rucio account temporarily via an x509 proxy certificate \
+                      (the client certificate of the TLS connection)."
+            .into(),
+        http: HttpMethod::Get,
+        path: vec![
+            Segment::Literal("auth".into()),
+            Segment::Literal("x509_proxy".into()),
+        ],
+        params: vec![
+            header("X-Rucio-Account", true, "Account identifier as a string."),
+            header(
+                "X-Rucio-AppID",
+                false,
+                "Application identifier as a string.",
+            ),
+        ],
+        body: None,
+        response: Response::Empty,
+        needs_token: false,
+        pointer: String::new(),
+        repairs: vec![ADDED_OPERATIONS],
+    }]
+}
+
+/// Applies every repair to every operation.
+pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
+    for op in ops.iter_mut() {
+        split_scope_name(op);
+        auth_needs_no_token(op);
+        known_schemas(spec, op)?;
+    }
+    Ok(())
+}
+
+fn split_scope_name(op: &mut Operation) {
+    let is_did = |s: &Segment| *s == Segment::Param("scope_name".into());
+    if !op.path.iter().any(is_did) {
+        return;
+    }
+    op.path = op
+        .path
+        .drain(..)
+        .flat_map(|s| {
+            if is_did(&s) {
+                vec![
+                    Segment::Param("scope".into()),
+                    Segment::Param("name".into()),
+                ]
+            } else {
+                vec![s]
+            }
+        })
+        .collect();
+    let at = op
+        .params
+        .iter()
+        .position(|p| p.location == Location::Path && p.name == "scope_name");
+    let part = |name: &str, description: &str| Parameter {
+        name: name.to_owned(),
+        location: Location::Path,
+        required: true,
+        description: description.to_owned(),
+        schema: json!({"type": "string"}),
+    };
+    let split = [
+        part("scope", "The scope of the DID."),
+        part("name", "The name of the DID."),
+    ];
+    match at {
+        Some(i) => {
+            op.params.splice(i..=i, split);
+        }
+        None => op.params.extend(split),
+    }
+    op.repairs.push(SPLIT_SCOPE_NAME);
+}
+
+fn auth_needs_no_token(op: &mut Operation) {
+    if op.path.first() == Some(&Segment::Literal("auth".into())) && op.needs_token {
+        op.needs_token = false;
+        op.repairs.push(AUTH_NEEDS_NO_TOKEN);
+    }
+}
+
+fn known_schemas(spec: &Spec, op: &mut Operation) -> Result<()> {
+    let mut changed = false;
+    let mut fix = |schema: &mut Value, at: String| -> Result<()> {
+        replace_refs(schema, &mut |reference| {
+            // A reference the spec resolves itself is left alone.
+            if reference.starts_with('#') && spec.doc.pointer(&reference[1..]).is_some() {
+                return Ok(None);
+            }
+            let name = reference.strip_prefix("#/components/schemas/").ok_or(())?;
+            let (_, values) = SCHEMA_TABLE.iter().find(|(n, _)| *n == name).ok_or(())?;
+            changed = true;
+            Ok(Some(
+                json!({"title": name, "type": "string", "enum": values}),
+            ))
+        })
+        .map_err(|(reference, pointer)| {
+            Error::new(
+                &spec.file,
+                format!("{at}{pointer}"),
+                format!("$ref {reference:?} is neither in the spec nor in the known schemas"),
+            )
+        })
+    };
+    let pointer = op.pointer.clone();
+    for (i, p) in op.params.iter_mut().enumerate() {
+        fix(&mut p.schema, format!("{pointer}/parameters/{i}/schema"))?;
+    }
+    if let Some(body) = &mut op.body {
+        fix(body, format!("{pointer}/requestBody"))?;
+    }
+    if let Response::Json(s) | Response::Stream(s) = &mut op.response {
+        fix(s, format!("{pointer}/responses"))?;
+    }
+    if changed {
+        op.repairs.push(KNOWN_SCHEMAS);
+    }
+    Ok(())
+}
+
+/// What to do with a `$ref`: replace it (`Some`), keep it (`None`), or fail (`Err`).
+type RefRule<'a> = dyn FnMut(&str) -> std::result::Result<Option<Value>, ()> + 'a;
+
+/// Replaces each `{"$ref": r}` in `schema` as `rule(r)` says; a `$ref` the rule refuses is an
+/// error with the reference and its pointer.
+fn replace_refs(
+    schema: &mut Value,
+    rule: &mut RefRule<'_>,
+) -> std::result::Result<(), (String, String)> {
+    fn walk(
+        v: &mut Value,
+        at: &mut String,
+        known: &mut RefRule<'_>,
+    ) -> std::result::Result<(), (String, String)> {
+        match v {
+            Value::Object(map) => {
+                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                    let reference = reference.to_owned();
+                    match known(&reference) {
+                        Ok(Some(mut replacement)) => {
+                            // Keep what sits beside the `$ref` (its description).
+                            if let Some(fields) = replacement.as_object_mut() {
+                                for (k, sibling) in map.iter().filter(|(k, _)| *k != "$ref") {
+                                    fields.entry(k.clone()).or_insert(sibling.clone());
+                                }
+                            }
+                            *v = replacement;
+                        }
+                        Ok(None) => {}
+                        Err(()) => return Err((reference, at.clone())),
+                    }
+                    return Ok(());
+                }
+                for (k, child) in map.iter_mut() {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&crate::error::pointer_token(k));
+                    walk(child, at, known)?;
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter_mut().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    walk(child, at, known)?;
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    walk(schema, &mut String::new(), rule)
+}

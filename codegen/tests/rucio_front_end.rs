@@ -1,0 +1,198 @@
+//! The OpenAPI front end on Rucio's own spec (`../shared/references/rucio/`): every operation
+//! read, repaired by rule and named from its method and path. The snapshot lists every
+//! operation's name, so a naming change shows up in review.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tc_codegen::model::HttpMethod;
+use tc_codegen::openapi::{self, Location, Operation, Response, Segment, repairs};
+
+fn spec_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/references/rucio/rest_api_doc_spec.yaml")
+}
+
+fn operations() -> Vec<Operation> {
+    let spec = openapi::load(&spec_path()).unwrap();
+    openapi::operations(&spec).unwrap()
+}
+
+fn path(op: &Operation) -> String {
+    op.path
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(l) => l.clone(),
+            Segment::Param(p) => format!("{{{p}}}"),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn find<'a>(ops: &'a [Operation], method: HttpMethod, p: &str) -> &'a Operation {
+    ops.iter()
+        .find(|o| o.http == method && path(o) == p)
+        .unwrap_or_else(|| panic!("{method:?} /{p}"))
+}
+
+#[test]
+fn every_operation_is_read_and_named() {
+    let ops = operations();
+    assert_eq!(ops.len(), 172, "171 in the spec and /auth/x509_proxy");
+    let mut seen = BTreeSet::new();
+    for op in &ops {
+        assert!(!op.function.is_empty(), "{}", op.pointer);
+        assert!(
+            seen.insert((op.tag.clone(), op.function.clone())),
+            "{} twice in {}",
+            op.function,
+            op.tag
+        );
+        assert!(
+            op.function
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{}",
+            op.function
+        );
+    }
+    let mut listing = String::new();
+    for op in &ops {
+        listing.push_str(&format!(
+            "{:<24} {:<48} {:?} /{}\n",
+            op.tag,
+            op.function,
+            op.http,
+            path(op)
+        ));
+    }
+    insta::assert_snapshot!("rucio_operations", listing);
+
+    let name = |m, p| find(&ops, m, p).function.as_str();
+    use HttpMethod::{Delete, Get, Post, Put};
+    assert_eq!(
+        name(Get, "scopes/{account}/scopes"),
+        "list_scopes_for_account"
+    );
+    assert_eq!(name(Post, "rses/{rse}"), "add_rse");
+    assert_eq!(name(Get, "rses/"), "list_rses");
+    assert_eq!(name(Get, "accounts/{account}"), "get_account");
+    assert_eq!(name(Get, "accounts"), "list_accounts");
+    assert_eq!(name(Delete, "rules/{rule_id}"), "delete_rule");
+    assert_eq!(
+        name(Put, "dids/{scope}/{name}/status"),
+        "update_status_of_did"
+    );
+    assert_eq!(name(Get, "dids/{scope}/{name}/files"), "list_files_of_did");
+    assert_eq!(name(Get, "locks/{rse}"), "get_lock_by_rse");
+    assert_eq!(name(Get, "locks/{scope}/{name}"), "get_lock_by_scope_name");
+    assert_eq!(
+        name(Get, "config/{section}/{option}"),
+        "get_config_by_section_option"
+    );
+}
+
+#[test]
+fn repairs_apply_by_rule() {
+    let ops = operations();
+    let with = |rule: &str| ops.iter().filter(|o| o.repairs.contains(&rule)).count();
+    // {scope_name} is two segments: none is left, and each DID call takes scope and name.
+    for op in &ops {
+        assert!(!path(op).contains("scope_name"), "{}", op.pointer);
+        assert!(
+            op.params.iter().all(|p| p.name != "scope_name"),
+            "{}",
+            op.pointer
+        );
+        let in_path: Vec<&str> = op
+            .path
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Param(p) => Some(p.as_str()),
+                Segment::Literal(_) => None,
+            })
+            .collect();
+        let declared: Vec<&str> = op
+            .params
+            .iter()
+            .filter(|p| p.location == Location::Path)
+            .map(|p| p.name.as_str())
+            .collect();
+        for p in in_path {
+            assert!(declared.contains(&p), "{}: {p} undeclared", op.pointer);
+        }
+    }
+    assert_eq!(with(repairs::SPLIT_SCOPE_NAME), 25);
+    // The /auth/* calls issue the token; every other call sends it.
+    assert_eq!(with(repairs::AUTH_NEEDS_NO_TOKEN), 10);
+    let tokenless: Vec<&str> = ops
+        .iter()
+        .filter(|o| !o.needs_token)
+        .map(|o| o.function.as_str())
+        .collect();
+    assert_eq!(tokenless.len(), 11, "{tokenless:?}");
+    assert!(tokenless.contains(&"get_auth_x509_proxy"));
+    // Every $ref resolves now: the ten undefined component schemas came from the table.
+    assert!(with(repairs::KNOWN_SCHEMAS) > 0);
+    for op in &ops {
+        let mut schemas: Vec<&Value> = op.params.iter().map(|p| &p.schema).collect();
+        schemas.extend(&op.body);
+        if let Response::Json(s) | Response::Stream(s) = &op.response {
+            schemas.push(s);
+        }
+        for s in schemas {
+            assert!(!s.to_string().contains("$ref"), "{}: {s}", op.pointer);
+        }
+    }
+    let rse = find(&ops, HttpMethod::Post, "rses/{rse}");
+    let text = rse.body.as_ref().unwrap().to_string();
+    assert!(text.contains(r#""enum":["DISK","TAPE"]"#), "{text}");
+    // Newline-delimited JSON answers are streams of their items.
+    let streams = ops
+        .iter()
+        .filter(|o| matches!(o.response, Response::Stream(_)))
+        .count();
+    assert_eq!(streams, 40);
+    let files = find(&ops, HttpMethod::Get, "dids/{scope}/{name}/files");
+    let Response::Stream(item) = &files.response else {
+        panic!("{:?}", files.response)
+    };
+    assert_eq!(item["type"], "object");
+}
+
+#[test]
+fn bad_specs_name_the_file_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let p = write("old.yaml", "swagger: '2.0'\npaths: {}\n");
+    let e = openapi::load(&p).unwrap_err();
+    assert!(e.to_string().contains("old.yaml: /openapi:"), "{e}");
+
+    let unknown = "openapi: 3.0.2\npaths:\n  /x/{id}:\n    get:\n      tags: [X]\n      parameters:\n        - {name: id, in: path, schema: {$ref: '#/components/schemas/Nowhere'}}\n      responses: {'200': {description: ok}}\n";
+    let spec = openapi::load(&write("ref.yaml", unknown)).unwrap();
+    let e = openapi::operations(&spec).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("ref.yaml: /paths/~1x~1{id}/get/parameters/0/schema"),
+        "{text}"
+    );
+    assert!(text.contains("Nowhere"), "{text}");
+
+    let split =
+        "openapi: 3.0.2\npaths:\n  /x/a{id}:\n    get:\n      tags: [X]\n      responses: {}\n";
+    let spec = openapi::load(&write("split.yaml", split)).unwrap();
+    let e = openapi::operations(&spec).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a parameter must be a whole segment"),
+        "{e}"
+    );
+
+    let e = openapi::load(&write("bad.yaml", "openapi: [unclosed\n")).unwrap_err();
+    assert!(e.to_string().contains("bad.yaml: not YAML or JSON"), "{e}");
+}
