@@ -196,3 +196,19 @@ fn bad_specs_name_the_file_and_pointer() {
     let e = openapi::load(&write("bad.yaml", "openapi: [unclosed\n")).unwrap_err();
     assert!(e.to_string().contains("bad.yaml: not YAML or JSON"), "{e}");
 }
+
+#[test]
+fn every_operation_gets_typed_through_the_common_stages() {
+    let spec = openapi::load(&spec_path()).unwrap();
+    let ops = openapi::operations(&spec).unwrap();
+    let refs = openapi::references::references(&spec, &ops);
+    let services = tc_codegen::model::build(&refs).unwrap_or_else(|e| panic!("{e}"));
+    let mut methods = 0;
+    for service in &services {
+        let defs = tc_codegen::typedefs::build("rucio", service).unwrap_or_else(|e| panic!("{e}"));
+        let types = tc_codegen::emit_types::emit_types(&defs);
+        tc_codegen::format::format_file("rucio", "types", types).unwrap_or_else(|e| panic!("{e}"));
+        methods += service.methods.len();
+    }
+    assert_eq!(methods, 172);
+}

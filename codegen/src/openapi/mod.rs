@@ -10,6 +10,7 @@
 //! per tag) for the type and client emitters is the next step.
 
 pub mod naming;
+pub mod references;
 pub mod repairs;
 
 use std::path::{Path, PathBuf};

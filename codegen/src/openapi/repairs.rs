@@ -5,6 +5,13 @@
 //! - [`KNOWN_SCHEMAS`]: a `$ref` to a component schema the spec does not define is replaced by
 //!   the schema of the table below (Rucio's enums, written as the server writes them: by
 //!   name). A `$ref` the table does not know either is an error at its JSON pointer.
+//! - [`PATH_PARAMETER_NOT_IN_PATH`]: a path parameter the path does not have is dropped (the
+//!   one case, `POST /dids/{scope_name}/meta`'s `key`, documents an optional `/meta/<key>`
+//!   route; the call without it, which sets several keys at once, is the one generated).
+//! - [`EMPTY_ENUM`]: `enum: []` (which no value matches; written for answers with no values
+//!   documented) is dropped, leaving the schema's `type`.
+//! - [`PYTHON_TYPES`]: `type: str` (and `int`, `float`, `bool`, `dict`, `list`), Python's
+//!   names, are JSON Schema's `string` (`integer`, `number`, `boolean`, `object`, `array`).
 //! - [`BODY_PARAMETER`]: a parameter `in: body` (OpenAPI 2's form) is the request body.
 //! - [`AUTH_NEEDS_NO_TOKEN`]: `/auth/*` operations issue the token; they do not send one.
 //! - [`ADDED_OPERATIONS`]: endpoints the server has that the spec lacks, from the table below.
@@ -12,7 +19,7 @@
 //! The tables are the only knowledge here that is not in the spec; they are short on purpose
 //! and each entry says where its facts come from.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Location, Operation, Parameter, Response, Segment, Spec};
 use crate::error::{Error, Result};
@@ -23,6 +30,9 @@ pub const KNOWN_SCHEMAS: &str = "known-schemas";
 pub const AUTH_NEEDS_NO_TOKEN: &str = "auth-needs-no-token";
 pub const ADDED_OPERATIONS: &str = "added-operations";
 pub const BODY_PARAMETER: &str = "body-parameter";
+pub const EMPTY_ENUM: &str = "empty-enum";
+pub const PYTHON_TYPES: &str = "python-types";
+pub const PATH_PARAMETER_NOT_IN_PATH: &str = "path-parameter-not-in-path";
 
 /// Component schemas the spec refers to without defining them: Rucio's enums
 /// (`rucio.db.sqla.constants` of 41.5.1), which the server's JSON encoder writes by name.
@@ -127,11 +137,24 @@ pub fn added_operations() -> Vec<Operation> {
 /// Applies every repair to every operation.
 pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
     for op in ops.iter_mut() {
+        path_parameter_not_in_path(op);
         split_scope_name(op);
         auth_needs_no_token(op);
         known_schemas(spec, op)?;
+        fix_schemas(op, EMPTY_ENUM, empty_enum);
+        fix_schemas(op, PYTHON_TYPES, python_types);
     }
     Ok(())
+}
+
+fn path_parameter_not_in_path(op: &mut Operation) {
+    let before = op.params.len();
+    let path = &op.path;
+    op.params
+        .retain(|p| p.location != Location::Path || path.contains(&Segment::Param(p.name.clone())));
+    if op.params.len() != before {
+        op.repairs.push(PATH_PARAMETER_NOT_IN_PATH);
+    }
 }
 
 fn split_scope_name(op: &mut Operation) {
@@ -184,6 +207,76 @@ fn auth_needs_no_token(op: &mut Operation) {
     }
 }
 
+/// The schemas of an operation (parameters, body, answer), each with its pointer.
+fn schemas_mut(op: &mut Operation) -> Vec<(&mut Value, String)> {
+    let pointer = op.pointer.clone();
+    let mut all: Vec<(&mut Value, String)> = op
+        .params
+        .iter_mut()
+        .enumerate()
+        .map(|(i, p)| (&mut p.schema, format!("{pointer}/parameters/{i}/schema")))
+        .collect();
+    if let Some(body) = &mut op.body {
+        all.push((body, format!("{pointer}/requestBody")));
+    }
+    if let Response::Json(s) | Response::Stream(s) = &mut op.response {
+        all.push((s, format!("{pointer}/responses")));
+    }
+    all
+}
+
+/// Applies `fix` to every schema object of `op`, recording `rule` if it changed one.
+fn fix_schemas(op: &mut Operation, rule: &'static str, fix: fn(&mut Map<String, Value>) -> bool) {
+    fn walk(v: &mut Value, fix: fn(&mut Map<String, Value>) -> bool) -> bool {
+        match v {
+            Value::Object(map) => {
+                let mut changed = fix(map);
+                for child in map.values_mut() {
+                    changed |= walk(child, fix);
+                }
+                changed
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |c, v| walk(v, fix) | c),
+            _ => false,
+        }
+    }
+    let mut changed = false;
+    for (schema, _) in schemas_mut(op) {
+        changed |= walk(schema, fix);
+    }
+    if changed {
+        op.repairs.push(rule);
+    }
+}
+
+fn empty_enum(map: &mut Map<String, Value>) -> bool {
+    let empty = map
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty);
+    if empty {
+        map.remove("enum");
+    }
+    empty
+}
+
+fn python_types(map: &mut Map<String, Value>) -> bool {
+    let Some(Value::String(ty)) = map.get_mut("type") else {
+        return false;
+    };
+    let json = match ty.as_str() {
+        "str" => "string",
+        "int" => "integer",
+        "float" => "number",
+        "bool" => "boolean",
+        "dict" => "object",
+        "list" => "array",
+        _ => return false,
+    };
+    *ty = json.to_owned();
+    true
+}
+
 fn known_schemas(spec: &Spec, op: &mut Operation) -> Result<()> {
     let mut changed = false;
     let mut fix = |schema: &mut Value, at: String| -> Result<()> {
@@ -207,15 +300,8 @@ fn known_schemas(spec: &Spec, op: &mut Operation) -> Result<()> {
             )
         })
     };
-    let pointer = op.pointer.clone();
-    for (i, p) in op.params.iter_mut().enumerate() {
-        fix(&mut p.schema, format!("{pointer}/parameters/{i}/schema"))?;
-    }
-    if let Some(body) = &mut op.body {
-        fix(body, format!("{pointer}/requestBody"))?;
-    }
-    if let Response::Json(s) | Response::Stream(s) = &mut op.response {
-        fix(s, format!("{pointer}/responses"))?;
+    for (schema, at) in schemas_mut(op) {
+        fix(schema, at)?;
     }
     if changed {
         op.repairs.push(KNOWN_SCHEMAS);
