@@ -415,7 +415,7 @@ async fn get_once(
         )));
     }
     if !(200..300).contains(&status) {
-        let body = response.bytes().await.unwrap_or_default();
+        let body = transfer::error_body(response).await;
         return Err(transfer::status_failure(status, &headers, &body));
     }
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
@@ -479,6 +479,15 @@ async fn get_once(
         return Err(Failure::Fatal(Error::new(
             ErrorKind::Transport,
             "the content changed between attempts: the retry answered with less than was already written",
+        )));
+    }
+    // A body cut short without a transport error (a connection closed early on a body whose
+    // length the headers gave): not complete, so not to be kept as if it were.
+    let delivered = state.written + state.pending.len() as u64;
+    if let Some(total) = total.filter(|&t| delivered < t) {
+        return Err(Failure::Retry(Error::new(
+            ErrorKind::Transport,
+            format!("the connection closed after {delivered} of {total} bytes"),
         )));
     }
     Ok(())

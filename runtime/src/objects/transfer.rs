@@ -118,8 +118,25 @@ pub(crate) fn transport(e: reqwest::Error) -> Failure {
 
 /// An HTTP error answer from storage: 5xx is retried, anything else is not. The body is
 /// reduced to S3's `<Code>` and `<Message>` (it may echo signed headers otherwise).
+/// The start of an error answer's body: as much as [`status_failure`] looks at, so that an
+/// error answer of any size (a storage URL is arbitrary) costs bounded memory.
+pub(crate) async fn error_body(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_MAX {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(ERROR_BODY_MAX);
+    body
+}
+
+/// How much of an error answer's body is read.
+const ERROR_BODY_MAX: usize = 4096;
+
 pub(crate) fn status_failure(status: u16, headers: &HeaderMap, body: &[u8]) -> Failure {
-    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let text = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_MAX)]);
     let tag = |name: &str| {
         let open = format!("<{name}>");
         let start = text.find(&open)? + open.len();

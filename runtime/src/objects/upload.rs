@@ -481,7 +481,7 @@ async fn put_once(
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         let headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
+        let body = transfer::error_body(response).await;
         return Err(transfer::status_failure(status, &headers, &body));
     }
     // The server took the whole body, so the producer has sent it all.
