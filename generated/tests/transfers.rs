@@ -103,21 +103,31 @@ async fn queue_artifact_methods_round_trip() {
         .await
         .unwrap();
 
-    // A given run and the latest run (`None`) name the same artifact here.
+    // Run 1 has its own `public/bytes.bin`: `Some(0)` reads run 0's, `None` the latest run's.
+    let artifact = ArtifactUpload::new(TASK, 1, "public/bytes.bin", expires);
+    queue
+        .upload_artifact_from_bytes(&artifact, data(1_000, 9))
+        .await
+        .unwrap();
     let (got, _) = queue
         .download_artifact_to_vec(TASK, Some(0), "public/bytes.bin", &options)
         .await
         .unwrap();
     assert_eq!(got, bytes);
+    let (latest, _) = queue
+        .download_artifact_to_vec(TASK, None, "public/bytes.bin", &options)
+        .await
+        .unwrap();
+    assert_eq!(latest, data(1_000, 9));
     let copy = dir.join("log-copy.txt");
     queue
-        .download_artifact_to_file(TASK, None, "public/log.txt", &copy, &options)
+        .download_artifact_to_file(TASK, Some(0), "public/log.txt", &copy, &options)
         .await
         .unwrap();
     assert_eq!(std::fs::read(&copy).unwrap(), data(9_000, 5));
     let mut sink = Vec::new();
     queue
-        .download_artifact_to_writer(TASK, None, "public/reader.bin", &mut sink, &options)
+        .download_artifact_to_writer(TASK, Some(0), "public/reader.bin", &mut sink, &options)
         .await
         .unwrap();
     assert_eq!(sink, data(5_000, 6));
@@ -140,5 +150,10 @@ async fn queue_artifact_methods_round_trip() {
     assert_eq!(err.kind(), ErrorKind::Artifact);
     assert!(err.to_string().contains("file-missing-on-worker"), "{err}");
     assert!(!broken.exists());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 3, "no temporary file left behind: {left:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
