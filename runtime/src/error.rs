@@ -41,6 +41,9 @@ pub enum ErrorKind {
     /// Reading or writing local data failed (a file, a reader or writer, a source shorter or
     /// longer than its declared length).
     Io,
+    /// The configuration asks for something this client does not implement, such as a Rucio
+    /// authentication method it cannot log in with; the message names it.
+    Unsupported,
 }
 
 impl ErrorKind {
@@ -60,6 +63,7 @@ impl ErrorKind {
             ErrorKind::MissingHashes => "no verifiable hash",
             ErrorKind::Artifact => "artifact error",
             ErrorKind::Io => "local I/O error",
+            ErrorKind::Unsupported => "not supported",
         }
     }
 
@@ -81,6 +85,9 @@ impl ErrorKind {
 /// `message` and `requestInfo` from the error body, the `x-for-request-id` and
 /// `x-for-trace-id` response headers, the method and URL, and for schema mismatches the JSON
 /// path of the offending field. It never carries secrets: URLs are the unsigned ones.
+///
+/// Rucio calls ([`crate::rucio`]) fill the same fields: [`code`](Error::code) is Rucio's
+/// `ExceptionClass` and [`message`](Error::message) its `ExceptionMessage`.
 pub struct Error {
     inner: Box<Inner>,
 }

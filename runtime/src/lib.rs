@@ -51,6 +51,7 @@ mod pages;
 #[cfg(feature = "pulse")]
 pub mod pulse;
 mod request;
+pub mod rucio;
 pub mod scopes;
 pub mod slugid;
 pub mod time;

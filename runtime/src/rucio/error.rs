@@ -1,0 +1,101 @@
+//! Rucio's error answers in the shared [`Error`]: `ExceptionClass` becomes [`Error::code`],
+//! `ExceptionMessage` [`Error::message`], the status [`Error::status`] and the kind.
+
+use reqwest::header::HeaderMap;
+
+use crate::{Error, ErrorKind};
+
+/// The header (and JSON body field) with the name of Rucio's exception, e.g. `CannotAuthenticate`.
+pub(crate) const EXCEPTION_CLASS: &str = "ExceptionClass";
+/// The header (and JSON body field) with its message.
+pub(crate) const EXCEPTION_MESSAGE: &str = "ExceptionMessage";
+
+#[derive(serde::Deserialize)]
+struct Body {
+    #[serde(rename = "ExceptionClass")]
+    class: Option<String>,
+    #[serde(rename = "ExceptionMessage")]
+    message: Option<String>,
+}
+
+pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The error for a 4xx or 5xx answer. The JSON body wins over the headers (headers cannot
+/// carry every character of a message); a body that is neither becomes the message, cut short.
+pub(crate) fn from_answer(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+    let parsed = serde_json::from_slice::<Body>(body).ok();
+    let (class, message) = match parsed {
+        Some(b) if b.class.is_some() || b.message.is_some() => (b.class, b.message),
+        _ => (None, None),
+    };
+    let class = class.or_else(|| header(headers, EXCEPTION_CLASS).map(str::to_owned));
+    let message = message
+        .or_else(|| header(headers, EXCEPTION_MESSAGE).map(str::to_owned))
+        .unwrap_or_else(|| text_excerpt(body));
+    Error::new(ErrorKind::from_status(status), message)
+        .with_response(status, None, None)
+        .with_body(class, None)
+}
+
+fn text_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut text = text.trim().to_owned();
+    if text.len() > 500 {
+        let mut cut = 500;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn body_headers_and_plain_text() {
+        let mut headers = HeaderMap::new();
+        headers.insert(EXCEPTION_CLASS, HeaderValue::from_static("RSENotFound"));
+        headers.insert(
+            EXCEPTION_MESSAGE,
+            HeaderValue::from_static("RSE 'X' cannot be found"),
+        );
+        let body = br#"{"ExceptionClass": "RSENotFound", "ExceptionMessage": "RSE 'X' cannot be found in vo 'def'"}"#;
+        let e = from_answer(404, &headers, body);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.code(), Some("RSENotFound"));
+        assert_eq!(e.message(), "RSE 'X' cannot be found in vo 'def'");
+
+        let e = from_answer(401, &headers, b"");
+        assert_eq!(e.kind(), ErrorKind::AuthenticationFailed);
+        assert_eq!(e.code(), Some("RSENotFound"));
+        assert_eq!(e.message(), "RSE 'X' cannot be found");
+
+        let e = from_answer(
+            502,
+            &HeaderMap::new(),
+            "<html>Bad gateway</html>".as_bytes(),
+        );
+        assert_eq!(e.kind(), ErrorKind::ServerError);
+        assert_eq!(e.code(), None);
+        assert_eq!(e.message(), "<html>Bad gateway</html>");
+        assert_eq!(
+            from_answer(409, &HeaderMap::new(), b"{}").kind(),
+            ErrorKind::ClientError
+        );
+        let long = "é".repeat(400);
+        assert!(
+            from_answer(500, &HeaderMap::new(), long.as_bytes())
+                .message()
+                .len()
+                < 510
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! The runtime of the Rucio client: configuration (code, environment, `rucio.cfg`), login and
+//! token handling, and the HTTP calls the generated Rucio methods make.
+//!
+//! Rucio authenticates with a token: a client logs in (`GET /auth/userpass` and the like) on the
+//! auth host and sends the token it gets as `X-Rucio-Auth-Token` on every call. A
+//! [`RucioClient`] does that by itself: it logs in on first use (once, however many calls start
+//! at the same time), renews the token shortly before it expires, and logs in again when the
+//! server refuses it. Errors are the crate's [`Error`](crate::Error): [`Error::code`] is Rucio's
+//! `ExceptionClass`, [`Error::message`] its `ExceptionMessage`, and the kind follows the status
+//! (401 [`AuthenticationFailed`](crate::ErrorKind::AuthenticationFailed), 403
+//! [`InsufficientScopes`](crate::ErrorKind::InsufficientScopes), 404
+//! [`NotFound`](crate::ErrorKind::NotFound), other 4xx
+//! [`ClientError`](crate::ErrorKind::ClientError), 5xx after retries
+//! [`ServerError`](crate::ErrorKind::ServerError)).
+//!
+//! ```no_run
+//! use tc_runtime::Method;
+//! use tc_runtime::StreamExt;
+//! use tc_runtime::rucio::{Auth, RucioClient, RucioConfig};
+//!
+//! # async fn demo() -> tc_runtime::Result<()> {
+//! // From RUCIO_CONFIG's [client] section and RUCIO_HOST, RUCIO_ACCOUNT, … ...
+//! let config = RucioConfig::from_env()?;
+//! // ... or explicitly.
+//! let config = RucioConfig::new("https://rucio.example.org")
+//!     .with_account("root")
+//!     .with_auth(Auth::userpass("alice", "secret"));
+//! let rucio = RucioClient::new(&config)?;
+//!
+//! // whoami answers 303 to the account; the redirect is followed.
+//! let me: serde_json::Value = rucio.request(Method::GET, "accounts/whoami").send().await?;
+//! rucio
+//!     .request(Method::POST, format!("accounts/root/scopes/{}", tc_runtime::escape("user.alice")))
+//!     .send_empty()
+//!     .await?;
+//! // List endpoints stream one JSON document per line: items come as they arrive.
+//! let mut rses = rucio
+//!     .request(Method::GET, "rses/")
+//!     .query("expression", Some("tier=1"))
+//!     .send_stream::<serde_json::Value>();
+//! while let Some(rse) = rses.next().await {
+//!     println!("{}", rse?["rse"]);
+//! }
+//! # let _ = me;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`Error::code`]: crate::Error::code
+//! [`Error::message`]: crate::Error::message
+
+mod auth;
+mod client;
+mod config;
+mod error;
+mod ini;
+mod stream;
+mod token;
+
+pub use auth::Auth;
+pub use client::{RucioClient, RucioRequest, RucioStream};
+pub use config::RucioConfig;
+pub use token::AuthToken;
