@@ -286,7 +286,7 @@ fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStr
 }
 
 /// `self.client.request(Method::GET, format!(..)).query(..)..`
-fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
+pub(crate) fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
     let http = match method.http {
         HttpMethod::Get => quote!(GET),
         HttpMethod::Post => quote!(POST),
@@ -329,7 +329,7 @@ fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
     }
 }
 
-fn emit_query_struct(paths: &Paths, service: &Service, method: &Method) -> TokenStream {
+pub(crate) fn emit_query_struct(paths: &Paths, service: &Service, method: &Method) -> TokenStream {
     let string = paths.get(Item::String);
     let option = paths.get(Item::Option);
     let name = ident(&method.query_struct());
@@ -382,7 +382,7 @@ fn emit_query_struct(paths: &Paths, service: &Service, method: &Method) -> Token
     }
 }
 
-fn method_doc(method: &Method) -> String {
+pub(crate) fn method_doc(method: &Method) -> String {
     let mut doc = format!("{}\n\n{}", method.title.trim(), method.description.trim());
     match method.stability {
         Stability::Experimental => doc

@@ -42,17 +42,19 @@ pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
         Kind::Union(u) => u.variants.iter().any(|v| v.ty.needs_encoding()),
         _ => false,
     });
+    let requires = has(&|k| match k {
+        Kind::Struct(s) => s.fields.iter().any(|f| f.presence.is_required()),
+        _ => false,
+    });
     let mut runtime = Vec::new();
     if encodes {
         runtime.push(quote!(Encoded));
     }
     if structs {
-        runtime.extend([
-            quote!(Key),
-            quote!(Object),
-            quote!(object),
-            quote!(required),
-        ]);
+        runtime.extend([quote!(Key), quote!(Object), quote!(object)]);
+    }
+    if requires {
+        runtime.push(quote!(required));
     }
     if enums {
         runtime.push(quote!(string_enum));

@@ -19,6 +19,7 @@ pub mod emit_cli;
 pub mod emit_client;
 pub mod emit_crate;
 pub mod emit_events;
+pub mod emit_rucio;
 pub mod emit_scopes;
 pub mod emit_transfers;
 pub mod emit_types;
@@ -79,22 +80,8 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
         let dir = PathBuf::from("src").join(&service.module);
         let module_origin = service.file.display().to_string();
 
-        let types_doc = format!("Request and response types of the {}.", service.title);
-        let types = emit_types::emit_types(&defs);
-        let types_file = format::format_file(&origin, &types_doc, types)?;
-        summary.types += count_types(&types_file);
-        files.insert(dir.join("types.rs"), types_file);
-
-        let wire = emit_wire::emit_wire(&defs);
-        let has_wire = !wire.is_empty();
-        if has_wire {
-            let wire_doc = format!(
-                "How the types of the {} read and write JSON (see [`tc_runtime::wire`]).",
-                service.title
-            );
-            let wire_file = format::format_file(&origin, &wire_doc, wire)?;
-            files.insert(dir.join("wire.rs"), wire_file);
-        }
+        let has_wire =
+            emit_types_and_wire(service, &defs, &origin, &dir, &mut files, &mut summary)?;
 
         let scopes = emit_scopes::emit_required_scopes(service, &defs);
         let has_scopes = !scopes.is_empty();
@@ -146,6 +133,73 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     Ok(GeneratedCrate {
         files,
         cli,
+        summary,
+    })
+}
+
+/// A service's `types.rs` and, if its types need any, `wire.rs`; whether it has `wire.rs`.
+fn emit_types_and_wire(
+    service: &model::Service,
+    defs: &[typedefs::TypeDef],
+    origin: &str,
+    dir: &Path,
+    files: &mut BTreeMap<PathBuf, String>,
+    summary: &mut Summary,
+) -> Result<bool> {
+    let types_doc = format!("Request and response types of the {}.", service.title);
+    let types = emit_types::emit_types(defs);
+    let types_file = format::format_file(origin, &types_doc, types)?;
+    summary.types += count_types(&types_file);
+    files.insert(dir.join("types.rs"), types_file);
+
+    let wire = emit_wire::emit_wire(defs);
+    let has_wire = !wire.is_empty();
+    if has_wire {
+        let wire_doc = format!(
+            "How the types of the {} read and write JSON (see [`tc_runtime::wire`]).",
+            service.title
+        );
+        let wire_file = format::format_file(origin, &wire_doc, wire)?;
+        files.insert(dir.join("wire.rs"), wire_file);
+    }
+    Ok(has_wire)
+}
+
+/// Generates the Rucio client crate (`rucio/`) from Rucio's OpenAPI description: the
+/// [`openapi`] front end, then the stages Taskcluster's crate goes through, with the
+/// [`emit_rucio`] client emitter.
+pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
+    let spec = openapi::load(spec_file)?;
+    let operations = openapi::operations(&spec)?;
+    let services = openapi::references::services(&spec, &operations)?;
+    let mut files = BTreeMap::new();
+    let mut summary = Summary {
+        services: services.len(),
+        ..Summary::default()
+    };
+    let origin = spec_file.display().to_string();
+    for service in &services {
+        let defs = typedefs::build(&origin, service)?;
+        let dir = PathBuf::from("src").join(&service.module);
+        let has_wire =
+            emit_types_and_wire(service, &defs, &origin, &dir, &mut files, &mut summary)?;
+        let module = emit_rucio::emit_service(service, has_wire);
+        let doc = format!("{}\n\n{}", service.title, service.description.trim());
+        files.insert(
+            dir.join("mod.rs"),
+            format::format_file(&origin, &doc, module)?,
+        );
+        summary.methods += service.methods.len();
+    }
+    let lib = emit_rucio::emit_lib(&services);
+    let lib_file = format::format_file(&origin, &emit_rucio::lib_docs(&services), lib)?;
+    files.insert(PathBuf::from("src/lib.rs"), lib_file);
+    files.insert(PathBuf::from("Cargo.toml"), emit_rucio::cargo_toml());
+    format::rustfmt_all(&mut files)?;
+    summary.lines = files.values().map(|f| f.lines().count()).sum();
+    Ok(GeneratedCrate {
+        files,
+        cli: String::new(),
         summary,
     })
 }

@@ -102,6 +102,34 @@ pub struct Method {
     /// taking a `continuationToken` (whether it streams depends on its output, see
     /// [`crate::paging`]).
     pub stream_function: Option<String>,
+    /// Header parameters (an OpenAPI front end's; Taskcluster's methods have none).
+    pub headers: Vec<HeaderParam>,
+    /// How the answer is read.
+    pub answer: Answer,
+    /// Whether the call carries the client's credentials (not the calls that issue them).
+    pub authenticated: bool,
+}
+
+/// A request header the method takes as an argument.
+#[derive(Debug)]
+pub struct HeaderParam {
+    /// `X-Rucio-Account`, as sent.
+    pub name: String,
+    /// `x_rucio_account`: the argument.
+    pub ident: String,
+    pub required: bool,
+    pub description: String,
+}
+
+/// How a method's answer is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// One JSON document (of `output`'s type, or nothing to read without one).
+    Json,
+    /// Newline-delimited JSON: a stream of `output`'s type.
+    Stream,
+    /// Text, given as it is.
+    Text,
 }
 
 impl Method {
@@ -154,6 +182,15 @@ pub enum QueryKind {
 }
 
 impl QueryKind {
+    /// The kind a JSON schema's `type` says (`string` for anything else).
+    pub fn of_schema(schema: &serde_json::Value) -> Self {
+        match schema.get("type").and_then(serde_json::Value::as_str) {
+            Some("integer") => QueryKind::Integer,
+            Some("boolean") => QueryKind::Boolean,
+            _ => QueryKind::String,
+        }
+    }
+
     fn of(name: &str) -> Self {
         match name {
             "limit" => QueryKind::Integer,
@@ -482,6 +519,9 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
         scopes,
         stability,
         stream_function: None,
+        headers: Vec::new(),
+        answer: Answer::Json,
+        authenticated: true,
     })
 }
 

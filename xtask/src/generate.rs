@@ -39,6 +39,22 @@ pub fn generate(references: &Path, out: &Path, cli: Option<&Path>) -> anyhow::Re
     })
 }
 
+/// Generates the Rucio crate in `out` from the OpenAPI description `spec`.
+pub fn generate_rucio(spec: &Path, out: &Path) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let generated = tc_codegen::generate_rucio(spec)?;
+    let changed = tc_codegen::write::stale_files(&generated, out).len();
+    if changed > 0 {
+        tc_codegen::write::write(&generated, out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    Ok(Report {
+        summary: generated.summary,
+        elapsed: started.elapsed(),
+        changed,
+    })
+}
+
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = &self.summary;

@@ -138,8 +138,59 @@ pub fn import(source: &str, dest: &Path) -> Result<Summary> {
     lock.push(b'\n');
     files.insert(LOCK_FILE.to_string(), lock);
 
+    // The other family's pinned input (`rucio/`, see [`import_openapi`]) stays as it is.
+    for (rel, bytes) in read_tree_under(dest, OPENAPI_DIR)? {
+        files.insert(rel, bytes);
+    }
     write_atomically(dest, &files)?;
     Ok(summary)
+}
+
+/// Where an OpenAPI family's spec is pinned, under the references directory.
+pub const OPENAPI_DIR: &str = "rucio";
+
+/// Pins the OpenAPI description at `source` (Rucio's `rest_api_doc_spec.yaml`) as
+/// `<dest>/rucio/<its file name>`, byte for byte, once the front end reads it without error.
+pub fn import_openapi(source: &Path, dest: &Path) -> Result<String> {
+    let spec = tc_codegen::openapi::load(source)?;
+    let operations = tc_codegen::openapi::operations(&spec)?;
+    let name = source
+        .file_name()
+        .ok_or_else(|| anyhow!("{}: not a file", source.display()))?;
+    let dir = dest.join(OPENAPI_DIR);
+    fs::create_dir_all(&dir).map_err(|e| anyhow!("{}: {e}", dir.display()))?;
+    let bytes = fs::read(source).map_err(|e| anyhow!("{}: {e}", source.display()))?;
+    let target = dir.join(name);
+    let text = String::from_utf8(bytes).map_err(|_| anyhow!("{}: not UTF-8", source.display()))?;
+    tc_codegen::write::write_file(&target, &text)
+        .map_err(|e| anyhow!("{}: {e}", target.display()))?;
+    Ok(format!(
+        "imported {} ({} operations) as {}",
+        source.display(),
+        operations.len(),
+        target.display()
+    ))
+}
+
+/// The files under `dest/sub`, by path relative to `dest`.
+fn read_tree_under(dest: &Path, sub: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dest.join(sub)];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(dest) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                out.push((rel, fs::read(&path)?));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Where a served path goes under the destination: `references/X` -> `X`, `schemas/X` -> `schemas/X`.

@@ -73,18 +73,32 @@ fn run() -> anyhow::Result<()> {
             };
             let report = xtask::generate::generate(&references, &out, cli.as_deref())?;
             println!("{report}");
+            // The second family, when generating the workspace's own crates.
+            if cli.is_some() {
+                let spec = references.join("rucio/rest_api_doc_spec.yaml");
+                let report = xtask::generate::generate_rucio(&spec, Path::new("rucio"))?;
+                println!("rucio: {report}");
+            }
         }
         Some("bench") => bench::run(workspace, &args[1..])?,
         Some("test") if args.len() == 1 => xtask::test::run(workspace)?,
         Some("import-references") => {
             let [_, source] = args.as_slice() else {
                 bail!(
-                    "usage: cargo xtask import-references SOURCE (bundle file, directory or root URL)"
+                    "usage: cargo xtask import-references SOURCE (bundle file, directory, root URL, or an OpenAPI .yaml)"
                 );
             };
             let dest = workspace.join("references");
-            let summary = xtask::import::import(source, &dest)?;
-            println!("{summary}");
+            if source.ends_with(".yaml") || source.ends_with(".yml") {
+                // An OpenAPI description (Rucio's), pinned beside Taskcluster's references.
+                println!(
+                    "{}",
+                    xtask::import::import_openapi(Path::new(source), &dest)?
+                );
+            } else {
+                let summary = xtask::import::import(source, &dest)?;
+                println!("{summary}");
+            }
         }
         _ => bail!(USAGE),
     }

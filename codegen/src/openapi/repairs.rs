@@ -12,6 +12,12 @@
 //!   documented) is dropped, leaving the schema's `type`.
 //! - [`PYTHON_TYPES`]: `type: str` (and `int`, `float`, `bool`, `dict`, `list`), Python's
 //!   names, are JSON Schema's `string` (`integer`, `number`, `boolean`, `object`, `array`).
+//! - [`RFC1123_DATES`]: `format: date-time` means RFC 3339, but Rucio's server writes its
+//!   times as RFC 1123 (`Mon, 13 May 2013 10:23:03 UTC`, as the spec's own introduction says),
+//!   so the format is dropped: such fields are strings, which any time reads as.
+//! - [`WORD_ANSWERS`]: an answer documented as a one-word string enum (`"Created"`,
+//!   `"Deleted"`, `""`, or none) is the server's plain-text acknowledgement, not JSON: the call
+//!   answers nothing, its status says it worked.
 //! - [`BODY_PARAMETER`]: a parameter `in: body` (OpenAPI 2's form) is the request body.
 //! - [`AUTH_NEEDS_NO_TOKEN`]: `/auth/*` operations issue the token; they do not send one.
 //! - [`ADDED_OPERATIONS`]: endpoints the server has that the spec lacks, from the table below.
@@ -32,6 +38,8 @@ pub const ADDED_OPERATIONS: &str = "added-operations";
 pub const BODY_PARAMETER: &str = "body-parameter";
 pub const EMPTY_ENUM: &str = "empty-enum";
 pub const PYTHON_TYPES: &str = "python-types";
+pub const RFC1123_DATES: &str = "rfc1123-dates";
+pub const WORD_ANSWERS: &str = "word-answers";
 pub const PATH_PARAMETER_NOT_IN_PATH: &str = "path-parameter-not-in-path";
 
 /// Component schemas the spec refers to without defining them: Rucio's enums
@@ -96,8 +104,10 @@ const SCHEMA_TABLE: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The operations the server has and the spec lacks (`rucio.web.rest.flaskapi.v1.auth` of
-/// 41.5.1 routes `/auth/x509_proxy` to the same view as `/auth/x509`).
+/// The operations the server has and the spec lacks, from the views of
+/// `rucio.web.rest.flaskapi.v1` in 41.5.1 (their docstrings are where the spec comes from;
+/// these three did not make it): `/auth/x509_proxy` routes to the `/auth/x509` view,
+/// `POST /dids/<scope_name>` creates a DID, `POST /replicas` adds replicas.
 pub fn added_operations() -> Vec<Operation> {
     let header = |name: &str, required: bool, description: &str| Parameter {
         name: name.to_owned(),
@@ -106,45 +116,147 @@ pub fn added_operations() -> Vec<Operation> {
         description: description.to_owned(),
         schema: json!({"type": "string"}),
     };
-    vec![Operation {
-        tag: "Auth".into(),
+    let path_param = |name: &str, description: &str| Parameter {
+        name: name.to_owned(),
+        location: Location::Path,
+        required: true,
+        description: description.to_owned(),
+        schema: json!({"type": "string"}),
+    };
+    let literal = |s: &str| Segment::Literal(s.to_owned());
+    let added = |tag: &str, summary: &str, description: &str, http, path, params, body| Operation {
+        tag: tag.to_owned(),
         function: String::new(),
-        summary: "x509 proxy".into(),
-        description: "Authenticate a Rucio account temporarily via an x509 proxy certificate \
-                      (the client certificate of the TLS connection)."
-            .into(),
-        http: HttpMethod::Get,
-        path: vec![
-            Segment::Literal("auth".into()),
-            Segment::Literal("x509_proxy".into()),
-        ],
-        params: vec![
-            header("X-Rucio-Account", true, "Account identifier as a string."),
-            header(
-                "X-Rucio-AppID",
-                false,
-                "Application identifier as a string.",
-            ),
-        ],
-        body: None,
+        summary: summary.to_owned(),
+        description: description.to_owned(),
+        http,
+        path,
+        params,
+        body,
         response: Response::Empty,
-        needs_token: false,
+        needs_token: true,
         pointer: String::new(),
         repairs: vec![ADDED_OPERATIONS],
-    }]
+    };
+    let did_ref = json!({
+        "type": "object",
+        "required": ["scope", "name"],
+        "properties": {
+            "scope": {"type": "string", "description": "The scope of the DID."},
+            "name": {"type": "string", "description": "The name of the DID."}
+        }
+    });
+    vec![
+        added(
+            "Auth",
+            "x509 proxy",
+            "Authenticate a Rucio account temporarily via an x509 proxy certificate (the \
+             client certificate of the TLS connection).",
+            HttpMethod::Get,
+            vec![literal("auth"), literal("x509_proxy")],
+            vec![
+                header("X-Rucio-Account", true, "Account identifier as a string."),
+                header(
+                    "X-Rucio-AppID",
+                    false,
+                    "Application identifier as a string.",
+                ),
+            ],
+            None,
+        ),
+        added(
+            "Data Identifiers",
+            "Create DID",
+            "Create a new data identifier.",
+            HttpMethod::Post,
+            vec![
+                literal("dids"),
+                Segment::Param("scope".into()),
+                Segment::Param("name".into()),
+            ],
+            vec![
+                path_param("scope", "The scope of the DID."),
+                path_param("name", "The name of the DID."),
+            ],
+            Some(json!({
+                "type": "object",
+                "required": ["type"],
+                "properties": {
+                    "type": {"type": "string", "description": "The type of the DID: `DATASET`, `CONTAINER` or `FILE`."},
+                    "statuses": {"type": "object", "description": "The statuses of the DID (for example `{\"monotonic\": true}`)."},
+                    "meta": {"type": "object", "description": "The metadata of the DID."},
+                    "rules": {"type": "array", "items": {"type": "object"}, "description": "Replication rules to create with the DID."},
+                    "lifetime": {"type": "integer", "description": "The lifetime of the DID, in seconds."},
+                    "dids": {"type": "array", "items": did_ref, "description": "DIDs to attach to it."},
+                    "rse": {"type": "string", "description": "The RSE of the DID's files."}
+                }
+            })),
+        ),
+        added(
+            "Replicas",
+            "Add replicas",
+            "Add file replicas at an RSE (the files are registered as DIDs if they are not \
+             yet).",
+            HttpMethod::Post,
+            vec![literal("replicas")],
+            Vec::new(),
+            Some(json!({
+                "type": "object",
+                "required": ["rse", "files"],
+                "properties": {
+                    "rse": {"type": "string", "description": "The RSE of the replicas."},
+                    "files": {
+                        "type": "array",
+                        "description": "The files: scope, name, bytes, adler32, and optionally md5, pfn and meta.",
+                        "items": {
+                            "type": "object",
+                            "required": ["scope", "name", "bytes", "adler32"],
+                            "properties": {
+                                "scope": {"type": "string"},
+                                "name": {"type": "string"},
+                                "bytes": {"type": "integer"},
+                                "adler32": {"type": "string"},
+                                "md5": {"type": "string"},
+                                "pfn": {"type": "string"},
+                                "meta": {"type": "object"}
+                            }
+                        }
+                    },
+                    "ignore_availability": {"type": "boolean", "description": "Add them even if the RSE is not available for writing."}
+                }
+            })),
+        ),
+    ]
 }
 
 /// Applies every repair to every operation.
 pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
     for op in ops.iter_mut() {
+        word_answers(op);
         path_parameter_not_in_path(op);
         split_scope_name(op);
         auth_needs_no_token(op);
         known_schemas(spec, op)?;
         fix_schemas(op, EMPTY_ENUM, empty_enum);
         fix_schemas(op, PYTHON_TYPES, python_types);
+        fix_schemas(op, RFC1123_DATES, rfc1123_dates);
     }
     Ok(())
+}
+
+fn word_answers(op: &mut Operation) {
+    let Response::Json(schema) = &op.response else {
+        return;
+    };
+    let is_word = schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|values| values.len() <= 1);
+    if is_word {
+        op.response = Response::Empty;
+        op.repairs.push(WORD_ANSWERS);
+    }
 }
 
 fn path_parameter_not_in_path(op: &mut Operation) {
@@ -258,6 +370,20 @@ fn empty_enum(map: &mut Map<String, Value>) -> bool {
         map.remove("enum");
     }
     empty
+}
+
+fn rfc1123_dates(map: &mut Map<String, Value>) -> bool {
+    if map.get("format").and_then(Value::as_str) != Some("date-time") {
+        return false;
+    }
+    map.remove("format");
+    let note = "A time as Rucio writes them (RFC 1123): `Mon, 13 May 2013 10:23:03 UTC`.";
+    let description = match map.get("description").and_then(Value::as_str) {
+        Some(d) if !d.trim().is_empty() => format!("{}\n\n{note}", d.trim()),
+        _ => note.to_owned(),
+    };
+    map.insert("description".into(), Value::String(description));
+    true
 }
 
 fn python_types(map: &mut Map<String, Value>) -> bool {

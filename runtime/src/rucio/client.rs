@@ -162,6 +162,7 @@ impl RucioClient {
             query: String::new(),
             headers: Vec::new(),
             body: None,
+            anonymous: false,
         }
     }
 
@@ -251,6 +252,7 @@ impl RucioClient {
             url,
             headers,
             body: None,
+            anonymous: true,
         };
         let answer = self.attempts(&exchange, true, None).await?;
         self.inner.logins.fetch_add(1, Ordering::Relaxed);
@@ -279,6 +281,9 @@ impl RucioClient {
     /// (401 `CannotAuthenticate`) and the client can log in, logs in again and sends it once
     /// more: a second refusal is the error.
     async fn call(&self, exchange: &Exchange, whole: bool) -> Result<Answer> {
+        if exchange.anonymous {
+            return self.attempts(exchange, whole, None).await;
+        }
         let mut earlier_attempts = 0;
         let mut logged_in_again = false;
         loop {
@@ -482,6 +487,8 @@ struct Exchange {
     parsed: Url,
     headers: HeaderMap,
     body: Option<Bytes>,
+    /// Sent without a token (the calls that issue one).
+    anonymous: bool,
 }
 
 /// A successful answer: the body read whole, or the response to stream it from.
@@ -521,6 +528,7 @@ pub struct RucioRequest {
     query: String,
     headers: Vec<(String, String)>,
     body: Option<std::result::Result<Vec<u8>, serde_json::Error>>,
+    anonymous: bool,
 }
 
 impl fmt::Debug for RucioRequest {
@@ -553,6 +561,13 @@ impl RucioRequest {
     /// is the client's to set.
     pub fn header(mut self, name: &str, value: impl fmt::Display) -> Self {
         self.headers.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Sends the request without a token and without logging in: for the `/auth` calls,
+    /// which are how one gets a token.
+    pub fn without_token(mut self) -> Self {
+        self.anonymous = true;
         self
     }
 
@@ -714,6 +729,7 @@ impl RucioRequest {
             parsed,
             headers,
             body,
+            anonymous: self.anonymous,
         })
     }
 }
