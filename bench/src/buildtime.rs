@@ -133,7 +133,10 @@ pub fn measure(
     )?;
     write_project(&root.join("peer"), "peer", "taskcluster = \"114\"", &lock)?;
     for project in ["ours-all", "ours-queue", "peer"] {
-        eprintln!("  prebuilding dependencies of {project} ({}) ...", step.command());
+        eprintln!(
+            "  prebuilding dependencies of {project} ({}) ...",
+            step.command()
+        );
         timed(&mut cargo(&target, &root.join(project), &[step.command()]))?;
     }
     let mut samples = vec![Samples::default(); VARIANTS.len()];

@@ -7,6 +7,7 @@ mod generation;
 mod objects;
 mod pieces;
 mod process;
+mod pulse;
 mod server;
 mod sign;
 mod stats;
@@ -22,7 +23,8 @@ use stats::{Row, Samples, nanos, rate, ratio, secs, speedups};
 
 const USAGE: &str = "usage: tc-bench [--workspace DIR] [--xtask PATH] [--calls N] [--rounds N] \
 [--sign-ops N] [--gen-runs N] [--build-rounds N] [--object-mib N] [--object-big-mib N] \
-[--object-rounds N] [--skip-calls] [--skip-generate] [--skip-build] [--skip-objects]";
+[--object-rounds N] [--pulse-messages N] [--pulse-rounds N] [--skip-calls] [--skip-generate] \
+[--skip-build] [--skip-objects] [--skip-pulse]";
 
 struct Options {
     workspace: PathBuf,
@@ -37,6 +39,8 @@ struct Options {
     skip_build: bool,
     objects: objects::ObjectOptions,
     skip_objects: bool,
+    pulse: pulse::PulseOptions,
+    skip_pulse: bool,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -58,6 +62,11 @@ fn options() -> anyhow::Result<Options> {
             rounds: 3,
         },
         skip_objects: false,
+        pulse: pulse::PulseOptions {
+            messages: 100_000,
+            rounds: 3,
+        },
+        skip_pulse: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -80,6 +89,9 @@ fn options() -> anyhow::Result<Options> {
             "--object-big-mib" => o.objects.big_mib = value()?.parse()?,
             "--object-rounds" => o.objects.rounds = value()?.parse()?,
             "--skip-objects" => o.skip_objects = true,
+            "--pulse-messages" => o.pulse.messages = value()?.parse()?,
+            "--pulse-rounds" => o.pulse.rounds = value()?.parse()?,
+            "--skip-pulse" => o.skip_pulse = true,
             _ => bail!("unknown argument {a:?}\n{USAGE}"),
         }
     }
@@ -90,6 +102,8 @@ fn options() -> anyhow::Result<Options> {
         || o.build_rounds == 0
         || o.objects.mib == 0
         || o.objects.rounds == 0
+        || o.pulse.messages == 0
+        || o.pulse.rounds == 0
     {
         bail!("counts must be positive");
     }
@@ -128,6 +142,10 @@ fn machine() -> String {
     format!("{cpus} CPUs available ({model})")
 }
 
+/// A build-time row: the variant's index, what it builds, and its target (the minimum of peer ÷
+/// ours, and how it reads), `None` for an `(info)` row.
+type BuildTarget = (usize, &'static str, Option<(f64, &'static str)>);
+
 fn rate_row(measure: &str, ours: &Samples, peer: &Samples, peer_name: &str, min: f64) -> Row {
     let r = speedups(ours, peer, true);
     Row {
@@ -141,8 +159,11 @@ fn rate_row(measure: &str, ours: &Samples, peer: &Samples, peer_name: &str, min:
 }
 
 fn main() -> anyhow::Result<()> {
-    // A client process of the object rows.
+    // A client process of the object rows, or a consumer of the Pulse rows.
     if let Some(child) = objects::child_main() {
+        return child;
+    }
+    if let Some(child) = pulse::child_main() {
         return child;
     }
     let o = options()?;
@@ -327,13 +348,20 @@ fn main() -> anyhow::Result<()> {
         use buildtime::Step;
         // (variant, what, target as peer ÷ ours, the peer's figure it is held against)
         for step in [Step::Check, Step::Build] {
-            eprintln!("measuring `cargo {}` (prebuilding dependencies first) ...", step.command());
+            eprintln!(
+                "measuring `cargo {}` (prebuilding dependencies first) ...",
+                step.command()
+            );
             let b = buildtime::measure(bench_dir, &o.workspace, step, o.build_rounds)?;
             let peer = &b[2];
-            let targets: [(usize, &str, Option<(f64, &str)>); 4] = match step {
+            let targets: [BuildTarget; 4] = match step {
                 Step::Check => [
                     (0, "all services", Some((1.0 / 3.0, "≤ 3× the peer"))),
-                    (1, "one service (`queue`)", Some((1.0, "≤ the peer (all of it)"))),
+                    (
+                        1,
+                        "one service (`queue`)",
+                        Some((1.0, "≤ the peer (all of it)")),
+                    ),
                     (3, "all services, + tc-runtime", None),
                     (4, "one service, + tc-runtime", None),
                 ],
@@ -368,6 +396,10 @@ fn main() -> anyhow::Result<()> {
 
     if !o.skip_objects {
         rows.extend(objects::measure(&o.workspace, bench_dir, &o.objects)?);
+    }
+
+    if !o.skip_pulse {
+        rows.extend(pulse::measure(bench_dir, &o.pulse)?);
     }
 
     println!();

@@ -36,7 +36,7 @@ const ACCESS_TOKEN: &str = "bench-objects-token";
 const PROJECT: &str = "bench";
 const MB: f64 = 1e6;
 /// Environment variable naming the file a child writes its transfer seconds to.
-const SECONDS_FILE: &str = "TC_BENCH_SECONDS_FILE";
+pub const SECONDS_FILE: &str = "TC_BENCH_SECONDS_FILE";
 
 /// One client of the comparison.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

@@ -1,4 +1,4 @@
-//! Timing child processes: wall time and peak RSS of one child (and whatever it waited for),
+//! Timing child processes: wall time, CPU time and peak RSS of one child (and whatever it waited for),
 //! from `wait4`, so no GNU `time` is needed.
 
 use std::process::{Command, Stdio};
@@ -10,6 +10,8 @@ pub struct Run {
     pub wall: Duration,
     /// Peak resident set size in bytes.
     pub max_rss: u64,
+    /// CPU time, user and system.
+    pub cpu: Duration,
 }
 
 /// Runs `cmd` to completion (stdout and stderr captured, shown only on failure).
@@ -48,7 +50,12 @@ pub fn timed(cmd: &mut Command) -> anyhow::Result<Run> {
         wall,
         // Linux reports kilobytes.
         max_rss: (usage.ru_maxrss as u64) * 1024,
+        cpu: duration(usage.ru_utime) + duration(usage.ru_stime),
     })
+}
+
+fn duration(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
 }
 
 /// A file for a child's output, deleted when dropped.

@@ -1,0 +1,51 @@
+"""The Python peer of the bench's Pulse rows: consume N messages from a queue with pika, as a
+Python user would write it (a blocking connection, a callback doing json.loads, an ack per
+message), and write the seconds from connecting to the Nth ack to $TC_BENCH_SECONDS_FILE.
+
+usage: pika_consume.py QUEUE N PREFETCH
+"""
+
+import json
+import os
+import sys
+import time
+
+import pika
+
+
+def main():
+    queue, n, prefetch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    start = time.perf_counter()
+    params = pika.ConnectionParameters(
+        host="127.0.0.1",
+        port=5672,
+        credentials=pika.PlainCredentials("guest", "guest"),
+    )
+    connection = pika.BlockingConnection(params)
+    channel = connection.channel()
+    channel.basic_qos(prefetch_count=prefetch)
+    done = 0
+
+    def on_message(ch, method, _properties, body):
+        nonlocal done
+        message = json.loads(body)
+        if message["version"] != 1:
+            raise ValueError(f"unexpected message {message!r}")
+        ch.basic_ack(delivery_tag=method.delivery_tag)
+        done += 1
+        if done == n:
+            ch.stop_consuming()
+
+    channel.basic_consume(queue=queue, on_message_callback=on_message)
+    channel.start_consuming()
+    seconds = time.perf_counter() - start
+    # Untimed, as the bench's other consumers: RabbitMQ sometimes does not apply acks that
+    # arrive just before their channel closes (see SETTLE in src/pulse.rs).
+    connection.sleep(0.5)
+    connection.close()
+    with open(os.environ["TC_BENCH_SECONDS_FILE"], "w") as f:
+        f.write(f"{seconds}")
+
+
+if __name__ == "__main__":
+    main()
