@@ -296,7 +296,7 @@ fn emit_listen(services: &[(&Service, &[TypeDef])]) -> TokenStream {
                 .filter(|k| k.constant.is_none())
                 .map(|k| {
                     let id = format!("key:{}", k.name);
-                    let setter = ident(&format!("with_{}", k.ident));
+                    let setter = ident(&format!("with_{}", k.ident.trim_end_matches('_')));
                     quote! {
                         if let Some(value) = run::option::<String>(args, #id) {
                             key = key.#setter(value);

@@ -354,7 +354,7 @@ pub(crate) fn emit_query_struct(paths: &Paths, service: &Service, method: &Metho
     });
     let setters = method.query.iter().map(|q| {
         let field = ident(&q.ident);
-        let setter = quote::format_ident!("with_{}", q.ident);
+        let setter = quote::format_ident!("with_{}", q.ident.trim_end_matches('_'));
         let doc = format!("Sets [`{}`](Self::{}).", q.ident, q.ident);
         let (param, value) = match q.kind {
             QueryKind::String => (quote!(impl Into<#string>), quote!(#field.into())),

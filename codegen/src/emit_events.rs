@@ -95,7 +95,7 @@ fn emit_exchange(events: &Events, e: &Exchange) -> TokenStream {
     });
     let setters = fields.iter().map(|p| {
         let field = ident(&p.ident);
-        let setter = format_ident!("with_{}", p.ident);
+        let setter = format_ident!("with_{}", p.ident.trim_end_matches('_'));
         let doc = format!("Sets [`{0}`](Self::{0}).", p.ident);
         quote! {
             #[doc = #doc]

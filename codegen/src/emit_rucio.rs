@@ -118,7 +118,7 @@ fn emit_headers_struct(service: &Service, method: &Method) -> TokenStream {
     });
     let setters = optional.iter().map(|h| {
         let field = ident(&h.ident);
-        let setter = quote::format_ident!("with_{}", h.ident);
+        let setter = quote::format_ident!("with_{}", h.ident.trim_end_matches('_'));
         let doc = format!("Sets [`{0}`](Self::{0}).", h.ident);
         quote! {
             #[doc = #doc]

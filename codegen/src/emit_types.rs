@@ -306,7 +306,7 @@ fn emit_struct(
         })
         .map(|(_, f)| {
             let field = ident(&f.ident);
-            let setter = format_ident!("with_{}", f.ident);
+            let setter = format_ident!("with_{}", f.ident.trim_end_matches('_'));
             let (ty, expr) = match f.presence {
                 Presence::OptionalNullable => {
                     let o = w.paths.get(Item::Option);

@@ -18,6 +18,15 @@
 //! - [`WORD_ANSWERS`]: an answer documented as a one-word string enum (`"Created"`,
 //!   `"Deleted"`, `""`, or none) is the server's plain-text acknowledgement, not JSON: the call
 //!   answers nothing, its status says it worked.
+//! - [`CORRECTED_MEMBERS`]: members the server reads or writes in another shape than the spec
+//!   says, from the table below (each entry says what the server does).
+//! - [`ANSWERS_REQUIRE_NOTHING`]: the spec marks answer fields required that the server
+//!   leaves out or sends as `null` (a dataset's `md5` in a container's listing), so in answers
+//!   nothing is required: every field is an `Option`, and an answer never fails to read for
+//!   a field the server did not fill.
+//! - [`STRING_ANSWERS`]: a JSON answer documented as a bare `type: string` is, from this
+//!   server (which writes every answer with `render_json`), an object the docstring did not
+//!   describe (`GET /rules/{rule_id}` answers the rule); such answers are read as any JSON.
 //! - [`BODY_PARAMETER`]: a parameter `in: body` (OpenAPI 2's form) is the request body.
 //! - [`AUTH_NEEDS_NO_TOKEN`]: `/auth/*` operations issue the token; they do not send one.
 //! - [`ADDED_OPERATIONS`]: endpoints the server has that the spec lacks, from the table below.
@@ -40,6 +49,50 @@ pub const EMPTY_ENUM: &str = "empty-enum";
 pub const PYTHON_TYPES: &str = "python-types";
 pub const RFC1123_DATES: &str = "rfc1123-dates";
 pub const WORD_ANSWERS: &str = "word-answers";
+pub const CORRECTED_MEMBERS: &str = "corrected-members";
+pub const ANSWERS_REQUIRE_NOTHING: &str = "answers-require-nothing";
+pub const STRING_ANSWERS: &str = "string-answers";
+
+/// Where a correction applies: the request body or the answer (a stream's item).
+#[derive(Clone, Copy)]
+enum Part {
+    Body,
+    Answer,
+}
+
+/// What the member really is.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A list of what the spec documents.
+    ListOfIt,
+    /// Any JSON (an object keyed by values, which the spec has no way to say here).
+    AnyJson,
+}
+
+/// (operation, part, member pointer, shape), from the 41.5.1 server's code.
+const CORRECTIONS: &[(&str, Part, &str, Shape)] = &[
+    // `rucio.gateway.did.attach_dids` iterates over `dids`.
+    (
+        "/paths/~1dids~1{scope_name}~1dids/post",
+        Part::Body,
+        "/properties/dids",
+        Shape::ListOfIt,
+    ),
+    // `list_replicas` answers `pfns` keyed by PFN and `rses` keyed by RSE.
+    (
+        "/paths/~1replicas~1{scope_name}/get",
+        Part::Answer,
+        "/properties/pfns",
+        Shape::AnyJson,
+    ),
+    (
+        "/paths/~1replicas~1{scope_name}/get",
+        Part::Answer,
+        "/properties/rses",
+        Shape::AnyJson,
+    ),
+];
+
 pub const PATH_PARAMETER_NOT_IN_PATH: &str = "path-parameter-not-in-path";
 
 /// Component schemas the spec refers to without defining them: Rucio's enums
@@ -233,6 +286,8 @@ pub fn added_operations() -> Vec<Operation> {
 pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
     for op in ops.iter_mut() {
         word_answers(op);
+        string_answers(op);
+        corrected_members(op);
         path_parameter_not_in_path(op);
         split_scope_name(op);
         auth_needs_no_token(op);
@@ -240,8 +295,76 @@ pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
         fix_schemas(op, EMPTY_ENUM, empty_enum);
         fix_schemas(op, PYTHON_TYPES, python_types);
         fix_schemas(op, RFC1123_DATES, rfc1123_dates);
+        answers_require_nothing(op);
     }
     Ok(())
+}
+
+fn corrected_members(op: &mut Operation) {
+    for (operation, part, member, shape) in CORRECTIONS {
+        if op.pointer != *operation {
+            continue;
+        }
+        let root = match part {
+            Part::Body => op.body.as_mut(),
+            Part::Answer => match &mut op.response {
+                Response::Json(s) | Response::Stream(s) => Some(s),
+                _ => None,
+            },
+        };
+        let Some(schema) = root.and_then(|r| r.pointer_mut(member)) else {
+            continue;
+        };
+        let description = schema.get("description").cloned();
+        let mut corrected = match shape {
+            Shape::ListOfIt => json!({"type": "array", "items": schema.take()}),
+            Shape::AnyJson => json!({}),
+        };
+        if let Some(d) = description {
+            corrected["description"] = d;
+        }
+        *schema = corrected;
+        if !op.repairs.contains(&CORRECTED_MEMBERS) {
+            op.repairs.push(CORRECTED_MEMBERS);
+        }
+    }
+}
+
+fn answers_require_nothing(op: &mut Operation) {
+    fn walk(v: &mut Value) -> bool {
+        match v {
+            Value::Object(map) => {
+                // A list, not a property that happens to be called `required`.
+                let listed = map.get("required").is_some_and(Value::is_array);
+                let mut changed = listed && map.remove("required").is_some();
+                for child in map.values_mut() {
+                    changed |= walk(child);
+                }
+                changed
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |c, v| walk(v) | c),
+            _ => false,
+        }
+    }
+    if let Response::Json(s) | Response::Stream(s) = &mut op.response
+        && walk(s)
+    {
+        op.repairs.push(ANSWERS_REQUIRE_NOTHING);
+    }
+}
+
+fn string_answers(op: &mut Operation) {
+    if let Response::Json(schema) = &mut op.response
+        && schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("enum").is_none()
+    {
+        let description = schema.get("description").cloned();
+        *schema = json!({});
+        if let Some(d) = description {
+            schema["description"] = d;
+        }
+        op.repairs.push(STRING_ANSWERS);
+    }
 }
 
 fn word_answers(op: &mut Operation) {

@@ -642,7 +642,7 @@ impl IssueCommentEvents {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
@@ -880,7 +880,7 @@ impl PushEvents {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
@@ -989,7 +989,7 @@ impl ReleaseEvents {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }

@@ -471,7 +471,7 @@ impl ListAccountsItem {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }

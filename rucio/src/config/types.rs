@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 pub type AddConfigRequest = Value;
 
 /// The value of the option
-pub type GetConfigBySectionOptionResponse = String;
+pub type GetConfigBySectionOptionResponse = Value;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -655,7 +655,7 @@ pub struct ListDidsNewQuery {
 
 impl ListDidsNewQuery {
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
@@ -693,7 +693,7 @@ pub struct ListDidsSearchForScopeQuery {
 
 impl ListDidsSearchForScopeQuery {
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }

@@ -426,7 +426,7 @@ pub struct AddDidsOfDidRequest {
     /// The DIDs to attach.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<AddDidsOfDidRequestDids>,
+    pub dids: Option<Vec<AddDidsOfDidRequestDidsItem>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -434,9 +434,9 @@ pub struct AddDidsOfDidRequest {
 
 impl AddDidsOfDidRequest {
     /// An `AddDidsOfDidRequest` from its required fields (`dids`); set the others with the `with_*` methods.
-    pub fn new(dids: AddDidsOfDidRequestDids) -> Self {
+    pub fn new(dids: impl IntoIterator<Item = AddDidsOfDidRequestDidsItem>) -> Self {
         AddDidsOfDidRequest {
-            dids: Some(dids),
+            dids: Some(dids.into_iter().collect()),
             rse: None,
             account: None,
             unknown_fields: Map::new(),
@@ -459,7 +459,7 @@ impl AddDidsOfDidRequest {
 /// The DIDs to attach.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsOfDidRequestDids {
+pub struct AddDidsOfDidRequestDidsItem {
     /// The account attaching the DID.
     pub account: Option<String>,
     /// The scope of the DID.
@@ -471,10 +471,10 @@ pub struct AddDidsOfDidRequestDids {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsOfDidRequestDids {
-    /// An `AddDidsOfDidRequestDids` with every field unset.
+impl AddDidsOfDidRequestDidsItem {
+    /// An `AddDidsOfDidRequestDidsItem` with every field unset.
     pub fn new() -> Self {
-        AddDidsOfDidRequestDids {
+        AddDidsOfDidRequestDidsItem {
             account: None,
             scope: None,
             name: None,
@@ -962,7 +962,7 @@ impl GetDidItem {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<DidType>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<DidType>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
@@ -1048,7 +1048,7 @@ impl GetStatusOfDidResponseObject {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
@@ -1141,7 +1141,7 @@ impl GetStatusOfDidResponseObject2 {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
@@ -1321,7 +1321,7 @@ impl ListDidsHistoryOfDidItem {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
@@ -1408,45 +1408,74 @@ impl ListDidsNewItem {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListDidsOfDidItem {
     /// The scope of the DID.
-    pub scope: String,
+    pub scope: Option<String>,
     /// The name of the DID.
-    pub name: String,
+    pub name: Option<String>,
     /// The type of the DID.
-    pub type_: String,
+    pub type_: Option<String>,
     /// The size of the DID.
-    pub bytes: f64,
+    pub bytes: Option<f64>,
     /// The adler32 checksum of the DID.
-    pub adler32: String,
+    pub adler32: Option<String>,
     /// The md5 checksum of the DID.
-    pub md5: String,
+    pub md5: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
 impl ListDidsOfDidItem {
-    /// A `ListDidsOfDidItem` from its required fields (`scope`, `name`, `type_`, `bytes`, `adler32`, `md5`); set the others with the `with_*` methods.
-    pub fn new(
-        scope: impl Into<String>,
-        name: impl Into<String>,
-        type_: impl Into<String>,
-        bytes: f64,
-        adler32: impl Into<String>,
-        md5: impl Into<String>,
-    ) -> Self {
+    /// A `ListDidsOfDidItem` with every field unset.
+    pub fn new() -> Self {
         ListDidsOfDidItem {
-            scope: scope.into(),
-            name: name.into(),
-            type_: type_.into(),
-            bytes,
-            adler32: adler32.into(),
-            md5: md5.into(),
+            scope: None,
+            name: None,
+            type_: None,
+            bytes: None,
+            adler32: None,
+            md5: None,
             unknown_fields: Map::new(),
         }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`bytes`](Self::bytes).
+    pub fn with_bytes(mut self, bytes: f64) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// Sets [`adler32`](Self::adler32).
+    pub fn with_adler32(mut self, adler32: impl Into<String>) -> Self {
+        self.adler32 = Some(adler32.into());
+        self
+    }
+
+    /// Sets [`md5`](Self::md5).
+    pub fn with_md5(mut self, md5: impl Into<String>) -> Self {
+        self.md5 = Some(md5.into());
+        self
     }
 }
 
@@ -1638,7 +1667,7 @@ impl ListParentsOfDidItem {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }

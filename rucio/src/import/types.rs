@@ -140,7 +140,7 @@ impl AddImportRequestAccountsItemIdentitiesItem {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<IdentityType>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<IdentityType>) -> Self {
         self.type_ = Some(type_.into());
         self
     }

@@ -88,7 +88,7 @@ impl AddLifetimeExceptionsRequestDidsItem {
 }
 
 /// The exception id.
-pub type AddLifetimeExceptionsResponse = String;
+pub type AddLifetimeExceptionsResponse = Value;
 
 /// A lifetime exception
 #[derive(Clone, Debug, Default, PartialEq)]

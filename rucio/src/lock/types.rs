@@ -174,7 +174,7 @@ impl AddLocksBulkLocksForDidsRequestDidsItem {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(
+    pub fn with_type(
         mut self,
         type_: impl Into<AddLocksBulkLocksForDidsRequestDidsItemType>,
     ) -> Self {

@@ -956,9 +956,9 @@ pub struct GetReplicaItem {
     /// The adler32 checksum of the replica.
     pub adler32: Option<String>,
     /// The pfns associated with the replica.
-    pub pfns: Option<Vec<Value>>,
+    pub pfns: Option<Value>,
     /// The rse associated with the replica.
-    pub rses: Option<String>,
+    pub rses: Option<Value>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -1010,13 +1010,13 @@ impl GetReplicaItem {
     }
 
     /// Sets [`pfns`](Self::pfns).
-    pub fn with_pfns(mut self, pfns: impl IntoIterator<Item = impl Into<Value>>) -> Self {
-        self.pfns = Some(pfns.into_iter().map(Into::into).collect());
+    pub fn with_pfns(mut self, pfns: impl Into<Value>) -> Self {
+        self.pfns = Some(pfns.into());
         self
     }
 
     /// Sets [`rses`](Self::rses).
-    pub fn with_rses(mut self, rses: impl Into<String>) -> Self {
+    pub fn with_rses(mut self, rses: impl Into<Value>) -> Self {
         self.rses = Some(rses.into());
         self
     }
@@ -1331,7 +1331,7 @@ impl ListReplicasBadStatesItemObject {
     }
 
     /// Sets [`type_`](Self::type_).
-    pub fn with_type_(mut self, type_: impl Into<String>) -> Self {
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }

@@ -1366,15 +1366,15 @@ impl ListRequestsListItem {
 }
 
 /// Statistics of the request group for a given (source, destination, activity) tuple.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRequestsMetricsItem {
     /// The name of this links source RSE
-    pub src_rse: String,
+    pub src_rse: Option<String>,
     /// The name of this links destination RSE
-    pub dst_rse: String,
+    pub dst_rse: Option<String>,
     /// The distance between the source and destination RSE
-    pub distance: i64,
+    pub distance: Option<i64>,
     pub files: Option<ListRequestsMetricsItemFiles>,
     pub bytes: Option<ListRequestsMetricsItemBytes>,
     /// Properties this version of the client does not know (from a newer service):
@@ -1383,16 +1383,34 @@ pub struct ListRequestsMetricsItem {
 }
 
 impl ListRequestsMetricsItem {
-    /// A `ListRequestsMetricsItem` from its required fields (`distance`, `src_rse`, `dst_rse`); set the others with the `with_*` methods.
-    pub fn new(distance: i64, src_rse: impl Into<String>, dst_rse: impl Into<String>) -> Self {
+    /// A `ListRequestsMetricsItem` with every field unset.
+    pub fn new() -> Self {
         ListRequestsMetricsItem {
-            distance,
-            src_rse: src_rse.into(),
-            dst_rse: dst_rse.into(),
+            src_rse: None,
+            dst_rse: None,
+            distance: None,
             files: None,
             bytes: None,
             unknown_fields: Map::new(),
         }
+    }
+
+    /// Sets [`src_rse`](Self::src_rse).
+    pub fn with_src_rse(mut self, src_rse: impl Into<String>) -> Self {
+        self.src_rse = Some(src_rse.into());
+        self
+    }
+
+    /// Sets [`dst_rse`](Self::dst_rse).
+    pub fn with_dst_rse(mut self, dst_rse: impl Into<String>) -> Self {
+        self.dst_rse = Some(dst_rse.into());
+        self
+    }
+
+    /// Sets [`distance`](Self::distance).
+    pub fn with_distance(mut self, distance: i64) -> Self {
+        self.distance = Some(distance);
+        self
     }
 
     /// Sets [`files`](Self::files).

@@ -7,7 +7,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Map;
 use std::collections::BTreeMap;
-use tc_runtime::wire::{Key, Object, object, required, string_enum, unknown_fields};
+use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
 
 impl Serialize for types::GetRequestResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -1128,9 +1128,18 @@ impl Object for types::ListRequestsListItem {
 impl Serialize for types::ListRequestsMetricsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("src_rse", &self.src_rse)?;
-        map.serialize_entry("dst_rse", &self.dst_rse)?;
-        map.serialize_entry("distance", &self.distance)?;
+        if let Some(value) = &self.src_rse {
+            map.serialize_entry("src_rse", value)?;
+        }
+
+        if let Some(value) = &self.dst_rse {
+            map.serialize_entry("dst_rse", value)?;
+        }
+
+        if let Some(value) = &self.distance {
+            map.serialize_entry("distance", value)?;
+        }
+
         if let Some(value) = &self.files {
             map.serialize_entry("files", value)?;
         }
@@ -1161,9 +1170,9 @@ impl Object for types::ListRequestsMetricsItem {
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "src_rse" => src_rse = Some(map.next_value()?),
-                "dst_rse" => dst_rse = Some(map.next_value()?),
-                "distance" => distance = Some(map.next_value()?),
+                "src_rse" => src_rse = map.next_value()?,
+                "dst_rse" => dst_rse = map.next_value()?,
+                "distance" => distance = map.next_value()?,
                 "files" => files = map.next_value()?,
                 "bytes" => bytes = map.next_value()?,
                 _ => {
@@ -1173,9 +1182,9 @@ impl Object for types::ListRequestsMetricsItem {
         }
 
         Ok(types::ListRequestsMetricsItem {
-            src_rse: required(src_rse, "src_rse")?,
-            dst_rse: required(dst_rse, "dst_rse")?,
-            distance: required(distance, "distance")?,
+            src_rse,
+            dst_rse,
+            distance,
             files,
             bytes,
             unknown_fields,

@@ -328,7 +328,7 @@ impl ForRseResponseProtocolsItem {
     }
 
     /// Sets [`impl_`](Self::impl_).
-    pub fn with_impl_(mut self, impl_: impl Into<String>) -> Self {
+    pub fn with_impl(mut self, impl_: impl Into<String>) -> Self {
         self.impl_ = Some(impl_.into());
         self
     }

@@ -443,9 +443,9 @@ impl GetAnalysisForRuleIdResponseTransfersItem {
     }
 }
 
-pub type GetRuleResponse = String;
+pub type GetRuleResponse = Value;
 
-pub type GetRulesResponse = String;
+pub type GetRulesResponse = Value;
 
 pub type ListHistoryForRuleIdResponse = Vec<ListHistoryForRuleIdResponseItem>;
 

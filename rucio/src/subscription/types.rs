@@ -98,7 +98,7 @@ impl AddSubscriptionRequestOptions {
 }
 
 /// The subscription Id for the new subscription.
-pub type AddSubscriptionResponse = String;
+pub type AddSubscriptionResponse = Value;
 
 /// A subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
