@@ -13,6 +13,10 @@
 //! 7. [`write`](mod@write): swap the new files in, all or nothing.
 //!
 //! [`generate`] runs stages 1–6 in memory; nothing touches the disk until [`write::write`].
+//!
+//! A second family, Rucio, comes in through [`openapi`] (its OpenAPI description, repaired by
+//! rule, as references) and goes out through [`emit_rucio`]; [`generate_rucio`] runs the same
+//! stages 2–7 in between.
 
 mod docs;
 pub mod emit_cli;

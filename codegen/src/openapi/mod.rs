@@ -6,8 +6,9 @@
 //! the spec, documented and tested, and what a repair must know that the spec does not say
 //! sits in the one small table of `repairs.rs`. Errors name the file and the JSON pointer.
 //!
-//! Status: this stage produces the operations; turning them into the model's services (one
-//! per tag) for the type and client emitters is the next step.
+//! [`references`] then turns the operations into the references the common stages read: a
+//! service per tag, a schema document per body and answer, so that types are resolved, named
+//! and emitted as Taskcluster's are ([`crate::generate_rucio`]).
 
 pub mod naming;
 pub mod references;
