@@ -289,7 +289,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
     }
 }
 
-/// The crate's `lib.rs`: re-exports, one module per service, and [`Rucio`] with an accessor
+/// The crate's `lib.rs`: re-exports, one module per service, and `Rucio` with an accessor
 /// per service.
 pub fn emit_lib(services: &[Service]) -> TokenStream {
     let modules = services.iter().map(|s| {

@@ -79,8 +79,7 @@ pub fn emit_transfers(paths: &Paths, service: &Service) -> TokenStream {
             let objects = paths.get(Item::Objects);
             let result = paths.get(Item::RuntimeResult);
             let doc = format!(
-                "{doc}\n\nSee [`objects::{name}`](crate::runtime::objects::{name}) for the \
-                 details: hashes, retries, progress."
+                "{doc}\n\nSee [`objects::{name}`] for the details: hashes, retries, progress."
             );
             quote! {
                 #[doc = #doc]

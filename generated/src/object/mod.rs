@@ -210,7 +210,7 @@ impl Object {
 
     /// Uploads `data` as `upload` describes (`createUpload`, the data inline or to `putUrl`, `finishUpload` with its SHA-256 and SHA-512).
     ///
-    /// See [`objects::upload_from_bytes`](crate::runtime::objects::upload_from_bytes) for the details: hashes, retries, progress.
+    /// See [`objects::upload_from_bytes`] for the details: hashes, retries, progress.
     pub async fn upload_from_bytes(
         &self,
         upload: &objects::Upload,
@@ -221,7 +221,7 @@ impl Object {
 
     /// Uploads the file at `path` as `upload` describes, streaming it.
     ///
-    /// See [`objects::upload_from_file`](crate::runtime::objects::upload_from_file) for the details: hashes, retries, progress.
+    /// See [`objects::upload_from_file`] for the details: hashes, retries, progress.
     pub async fn upload_from_file(
         &self,
         upload: &objects::Upload,
@@ -232,7 +232,7 @@ impl Object {
 
     /// Uploads `length` bytes of `reader` as `upload` describes; a retry seeks it back to where it was.
     ///
-    /// See [`objects::upload_from_reader`](crate::runtime::objects::upload_from_reader) for the details: hashes, retries, progress.
+    /// See [`objects::upload_from_reader`] for the details: hashes, retries, progress.
     pub async fn upload_from_reader<
         R: objects::AsyncRead + objects::AsyncSeek + Send + Unpin + 'static,
     >(
@@ -246,7 +246,7 @@ impl Object {
 
     /// Downloads object `name` to `path`, verifying its hashes; the file appears only once complete and verified.
     ///
-    /// See [`objects::download_to_file`](crate::runtime::objects::download_to_file) for the details: hashes, retries, progress.
+    /// See [`objects::download_to_file`] for the details: hashes, retries, progress.
     pub async fn download_to_file(
         &self,
         name: &str,
@@ -258,7 +258,7 @@ impl Object {
 
     /// Downloads object `name` into memory, verifying its hashes.
     ///
-    /// See [`objects::download_to_vec`](crate::runtime::objects::download_to_vec) for the details: hashes, retries, progress.
+    /// See [`objects::download_to_vec`] for the details: hashes, retries, progress.
     pub async fn download_to_vec(
         &self,
         name: &str,
@@ -269,7 +269,7 @@ impl Object {
 
     /// Downloads object `name` into `writer`, verifying its hashes once all is written: on an error, `writer` may hold partial data.
     ///
-    /// See [`objects::download_to_writer`](crate::runtime::objects::download_to_writer) for the details: hashes, retries, progress.
+    /// See [`objects::download_to_writer`] for the details: hashes, retries, progress.
     pub async fn download_to_writer<W: objects::AsyncWrite + Send + Unpin>(
         &self,
         name: &str,

@@ -2009,7 +2009,7 @@ impl Queue {
 
     /// Downloads artifact `name` of task `task_id`, run `run_id` (`None` for the latest run), to `path`, whatever its storage type: `s3` and `reference` from their URL, `object` through the object service (hashes verified), `error` as an error carrying its reason and message.
     ///
-    /// See [`objects::download_artifact_to_file`](crate::runtime::objects::download_artifact_to_file) for the details: hashes, retries, progress.
+    /// See [`objects::download_artifact_to_file`] for the details: hashes, retries, progress.
     pub async fn download_artifact_to_file(
         &self,
         task_id: &str,
@@ -2023,7 +2023,7 @@ impl Queue {
 
     /// Downloads an artifact into memory; see [`Self::download_artifact_to_file`].
     ///
-    /// See [`objects::download_artifact_to_vec`](crate::runtime::objects::download_artifact_to_vec) for the details: hashes, retries, progress.
+    /// See [`objects::download_artifact_to_vec`] for the details: hashes, retries, progress.
     pub async fn download_artifact_to_vec(
         &self,
         task_id: &str,
@@ -2036,7 +2036,7 @@ impl Queue {
 
     /// Downloads an artifact into `writer`; see [`Self::download_artifact_to_file`]. On an error, `writer` may hold partial data.
     ///
-    /// See [`objects::download_artifact_to_writer`](crate::runtime::objects::download_artifact_to_writer) for the details: hashes, retries, progress.
+    /// See [`objects::download_artifact_to_writer`] for the details: hashes, retries, progress.
     pub async fn download_artifact_to_writer<W: objects::AsyncWrite + Send + Unpin>(
         &self,
         task_id: &str,
@@ -2051,7 +2051,7 @@ impl Queue {
 
     /// Uploads `data` as an `object` artifact in one call: `createArtifact`, the object upload with the temporary credentials the queue returns, `finishArtifact`.
     ///
-    /// See [`objects::upload_artifact_from_bytes`](crate::runtime::objects::upload_artifact_from_bytes) for the details: hashes, retries, progress.
+    /// See [`objects::upload_artifact_from_bytes`] for the details: hashes, retries, progress.
     pub async fn upload_artifact_from_bytes(
         &self,
         artifact: &objects::ArtifactUpload,
@@ -2062,7 +2062,7 @@ impl Queue {
 
     /// Uploads the file at `path` as an `object` artifact; see [`Self::upload_artifact_from_bytes`].
     ///
-    /// See [`objects::upload_artifact_from_file`](crate::runtime::objects::upload_artifact_from_file) for the details: hashes, retries, progress.
+    /// See [`objects::upload_artifact_from_file`] for the details: hashes, retries, progress.
     pub async fn upload_artifact_from_file(
         &self,
         artifact: &objects::ArtifactUpload,
@@ -2073,7 +2073,7 @@ impl Queue {
 
     /// Uploads `length` bytes of `reader` as an `object` artifact; see [`Self::upload_artifact_from_bytes`].
     ///
-    /// See [`objects::upload_artifact_from_reader`](crate::runtime::objects::upload_artifact_from_reader) for the details: hashes, retries, progress.
+    /// See [`objects::upload_artifact_from_reader`] for the details: hashes, retries, progress.
     pub async fn upload_artifact_from_reader<
         R: objects::AsyncRead + objects::AsyncSeek + Send + Unpin + 'static,
     >(
