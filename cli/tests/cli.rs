@@ -72,7 +72,11 @@ async fn queue() -> Server {
                     page["tasks"] = json!([task("a")]);
                     page["continuationToken"] = json!("next");
                 }
-                Some(_) => page["tasks"] = json!([task("b")]),
+                Some("next") => page["tasks"] = json!([task("b")]),
+                Some(other) => {
+                    return Reply::Json(400, json!({"code": "InputError",
+                        "message": format!("unknown continuationToken {other}"), "requestInfo": {}}));
+                }
             }
             return Reply::Json(200, page);
         }
@@ -166,8 +170,16 @@ async fn put_with_input_from_a_file_and_from_stdin() {
         assert!(out.status.success(), "{}", stderr(&out));
         let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
         assert_eq!(answer["status"]["taskQueueId"], "proj/ci");
-        let sent = server.requests().last().unwrap().json();
-        assert_eq!(sent, definition, "the body as given, unknown fields too");
+        let sent = server.requests().last().unwrap().clone();
+        assert_eq!(
+            (sent.method.as_str(), sent.path()),
+            ("PUT", "/api/queue/v1/task/T1")
+        );
+        assert_eq!(
+            sent.json(),
+            definition,
+            "the body as given, unknown fields too"
+        );
     }
 }
 
@@ -302,9 +314,25 @@ fn help_says_what_a_method_needs() {
 #[test]
 fn helpers() {
     let out = tc(&["slugid"], &[], "");
-    assert_eq!(stdout(&out).trim().len(), 22);
+    let id = stdout(&out).trim().to_owned();
+    assert!(out.status.success());
+    assert_eq!(id.len(), 22);
+    assert!(
+        id.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{id}"
+    );
+    assert_ne!(
+        id,
+        stdout(&tc(&["slugid"], &[], "")).trim(),
+        "a fresh one each time"
+    );
     let out = tc(&["from-now", "1 hour"], &[], "");
-    assert!(stdout(&out).trim().ends_with('Z'), "{}", stdout(&out));
+    let printed = tc_client::chrono::DateTime::parse_from_rfc3339(stdout(&out).trim())
+        .unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let expected = tc_client::chrono::Utc::now() + tc_client::chrono::Duration::hours(1);
+    let off = (printed.to_utc() - expected).num_seconds().abs();
+    assert!(off < 120, "{printed} is not an hour from now");
     let out = tc(&["from-now", "1 fortnight"], &[], "");
     assert_eq!(out.status.code(), Some(2));
     let out = tc(
@@ -362,6 +390,14 @@ async fn artifacts_up_and_down() {
         "",
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    let puts: Vec<_> = tc_deployment
+        .storage
+        .log()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 1);
+    assert_eq!(puts[0].header("content-type"), Some("application/x-test"));
     let up: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(up["length"], json!(100_000));
     assert_eq!(up["object"], json!(format!("t/{task}/0/public/app.bin")));

@@ -97,6 +97,11 @@ fn every_operation_is_read_and_named() {
 fn repairs_apply_by_rule() {
     let ops = operations();
     let with = |rule: &str| ops.iter().filter(|o| o.repairs.contains(&rule)).count();
+    let mut counts = std::collections::BTreeMap::new();
+    for rule in ops.iter().flat_map(|o| &o.repairs) {
+        *counts.entry(*rule).or_insert(0) += 1;
+    }
+    println!("operations changed by each repair: {counts:?}");
     // {scope_name} is two segments: none is left, and each DID call takes scope and name.
     for op in &ops {
         assert!(!path(op).contains("scope_name"), "{}", op.pointer);
