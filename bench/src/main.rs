@@ -3,6 +3,7 @@
 
 mod buildtime;
 mod calls;
+mod cli;
 mod generation;
 mod objects;
 mod pieces;
@@ -23,8 +24,8 @@ use stats::{Row, Samples, nanos, rate, ratio, secs, speedups};
 
 const USAGE: &str = "usage: tc-bench [--workspace DIR] [--xtask PATH] [--calls N] [--rounds N] \
 [--sign-ops N] [--gen-runs N] [--build-rounds N] [--object-mib N] [--object-big-mib N] \
-[--object-rounds N] [--pulse-messages N] [--pulse-rounds N] [--skip-calls] [--skip-generate] \
-[--skip-build] [--skip-objects] [--skip-pulse]";
+[--object-rounds N] [--pulse-messages N] [--pulse-rounds N] [--cli-runs N] [--skip-calls] [--skip-generate] \
+[--skip-build] [--skip-objects] [--skip-pulse] [--skip-cli]";
 
 struct Options {
     workspace: PathBuf,
@@ -41,6 +42,8 @@ struct Options {
     skip_objects: bool,
     pulse: pulse::PulseOptions,
     skip_pulse: bool,
+    cli: cli::CliOptions,
+    skip_cli: bool,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -67,6 +70,8 @@ fn options() -> anyhow::Result<Options> {
             rounds: 3,
         },
         skip_pulse: false,
+        cli: cli::CliOptions { runs: 20 },
+        skip_cli: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -92,6 +97,8 @@ fn options() -> anyhow::Result<Options> {
             "--pulse-messages" => o.pulse.messages = value()?.parse()?,
             "--pulse-rounds" => o.pulse.rounds = value()?.parse()?,
             "--skip-pulse" => o.skip_pulse = true,
+            "--cli-runs" => o.cli.runs = value()?.parse()?,
+            "--skip-cli" => o.skip_cli = true,
             _ => bail!("unknown argument {a:?}\n{USAGE}"),
         }
     }
@@ -400,6 +407,16 @@ fn main() -> anyhow::Result<()> {
 
     if !o.skip_pulse {
         rows.extend(pulse::measure(bench_dir, &o.pulse)?);
+    }
+
+    if !o.skip_cli {
+        rows.extend(cli::measure(
+            &o.workspace,
+            bench_dir,
+            task.clone(),
+            status.clone(),
+            &o.cli,
+        )?);
     }
 
     println!();
