@@ -184,3 +184,64 @@ fn every_release_generates_and_compiles() {
         println!("{release}: {summary:?}, cargo check {took:.1?}");
     }
 }
+
+/// The generator (`codegen/src/scope_params.rs`, for `required_scopes`) and the runtime
+/// (`tc_runtime::scopes::Template`, which renders them) read every scope template of every
+/// shared release the same way: the runtime accepts it, and both find the same parameters of
+/// the same kinds.
+#[test]
+fn generator_and_runtime_agree_on_every_scope_template() {
+    use tc_client::runtime::scopes::{ParamKind, Template};
+    use tc_codegen::scope_params::{Kind, template_params};
+    let mut templates = 0;
+    for bundle in bundles() {
+        let dir = tempfile::tempdir().unwrap();
+        let refs = tc_codegen::load::load(&import(&bundle, dir.path())).unwrap();
+        let services = tc_codegen::model::build(&refs).unwrap();
+        for reference in &refs.services {
+            let name = &reference.api.service_name;
+            let service = services.iter().find(|s| &s.name == name).unwrap();
+            for (entry, method) in reference.api.entries.iter().zip(&service.methods) {
+                assert_eq!(entry.name, method.name);
+                let (Some(raw), Some(parsed)) = (&entry.scopes, &method.scopes) else {
+                    continue;
+                };
+                let at = format!("{}: {}.{}", bundle.display(), service.name, entry.name);
+                let template: Template = serde_json::from_value(raw.clone())
+                    .unwrap_or_else(|e| panic!("{at}: the runtime refuses {raw}: {e}"));
+                let runtime: Vec<(String, &str)> = template
+                    .params()
+                    .into_iter()
+                    .map(|(name, kind)| {
+                        let kind = match kind {
+                            ParamKind::String => "string",
+                            ParamKind::List => "list",
+                            ParamKind::Bool => "bool",
+                        };
+                        (name, kind)
+                    })
+                    .collect();
+                let generator: Vec<(String, &str)> = template_params(parsed)
+                    .into_iter()
+                    .map(|(name, kind)| {
+                        let kind = match kind {
+                            Kind::String => "string",
+                            Kind::List => "list",
+                            Kind::Bool => "bool",
+                        };
+                        (name, kind)
+                    })
+                    .collect();
+                let sorted = |mut v: Vec<(String, &'static str)>| {
+                    v.sort();
+                    v
+                };
+                assert_eq!(sorted(generator), sorted(runtime), "{at}: {raw}");
+                templates += 1;
+            }
+        }
+    }
+    // 471 in the four shared releases.
+    assert!(templates > 400, "{templates} templates");
+    println!("{templates} scope templates agree");
+}
