@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{BasicConsumeOptions, BasicQosOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection};
@@ -177,7 +177,13 @@ impl Worker {
     async fn next<E: Event>(&mut self) -> Result<Message<E>, Error> {
         loop {
             if let Some(live) = &mut self.live {
-                let next = tokio::time::timeout(HEALTH_CHECK, live.deliveries.next()).await;
+                // A delivery already waiting (the usual case with a prefetch window) is taken
+                // without arming the health-check timer: a timer per message costs more than
+                // the rest of the stream's work.
+                let next = match live.deliveries.next().now_or_never() {
+                    Some(ready) => Ok(ready),
+                    None => tokio::time::timeout(HEALTH_CHECK, live.deliveries.next()).await,
+                };
                 match next {
                     Ok(Some(Ok(delivery))) => {
                         return Message::from_delivery(delivery, &live.liveness).await;
