@@ -133,6 +133,10 @@ impl Liveness {
     /// can leave such a future pending forever when the connection dies under it.
     async fn unless_down<T>(&self, future: impl Future<Output = T>) -> Option<T> {
         let mut future = std::pin::pin!(future);
+        // Done at once (as an ack often is): no timer to arm and disarm.
+        if let Some(value) = futures_util::FutureExt::now_or_never(future.as_mut()) {
+            return Some(value);
+        }
         loop {
             match tokio::time::timeout(Duration::from_millis(250), future.as_mut()).await {
                 Ok(value) => return Some(value),
