@@ -551,3 +551,28 @@ fn missing_source_fails_and_leaves_the_destination() {
     assert!(err.contains("not a references directory"), "{err}");
     assert_untouched(&tmp, &dest);
 }
+
+/// Rucio's spec is pinned under `references/rucio/` by its own import; a Taskcluster import
+/// replaces everything else and leaves it byte for byte, and the spec's import checks it first.
+#[test]
+fn the_openapi_spec_is_pinned_beside_and_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("references");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/references/rucio/rest_api_doc_spec.yaml");
+    let said = xtask::import::import_openapi(&spec, &dest).unwrap();
+    assert!(said.contains("174 operations"), "{said}");
+    let pinned = dest.join("rucio/rest_api_doc_spec.yaml");
+    assert_eq!(fs::read(&pinned).unwrap(), fs::read(&spec).unwrap());
+
+    import(bundle_path().to_str().unwrap(), &dest).unwrap();
+    assert_eq!(fs::read(&pinned).unwrap(), fs::read(&spec).unwrap());
+    assert!(dest.join("manifest.json").exists());
+
+    // A spec the front end refuses is not pinned.
+    let bad = tmp.path().join("bad.yaml");
+    fs::write(&bad, "openapi: 2.0\npaths: {}\n").unwrap();
+    let err = xtask::import::import_openapi(&bad, &dest).unwrap_err();
+    assert!(format!("{err:#}").contains("bad.yaml"), "{err:#}");
+    assert!(!dest.join("rucio/bad.yaml").exists());
+}
