@@ -613,5 +613,41 @@ pub fn measure(bench_dir: &Path, o: &PulseOptions) -> anyhow::Result<Vec<Row>> {
         target: "—".into(),
         met: None,
     });
+    rows.push(decode_row(o.rounds));
     Ok(rows)
+}
+
+/// What decoding alone costs ours, in process: the payload into the generated `QueueEvent`,
+/// beside `serde_json::Value` (what the floor would pay if it parsed at all).
+fn decode_row(rounds: usize) -> Row {
+    const DECODES: u32 = 100_000;
+    let (key, _, payload) = message(&tc_runtime::slugid::nice(), 1);
+    let mut typed = Samples::default();
+    let mut value = Samples::default();
+    for _ in 0..rounds.max(1) {
+        let started = Instant::now();
+        for _ in 0..DECODES {
+            let event = QueueEvent::decode(TaskCompleted::EXCHANGE, &key, &payload);
+            std::hint::black_box(event.is_ok());
+        }
+        typed.push(started.elapsed().as_secs_f64() * 1e6 / f64::from(DECODES));
+        let started = Instant::now();
+        for _ in 0..DECODES {
+            let parsed = serde_json::from_slice::<serde_json::Value>(&payload);
+            std::hint::black_box(parsed.is_ok());
+        }
+        value.push(started.elapsed().as_secs_f64() * 1e6 / f64::from(DECODES));
+    }
+    let micros = |v: f64| format!("{v:.2} µs");
+    Row {
+        measure: format!(
+            "(info) decoding one {} B `task-completed` payload, in process ({DECODES} decodes a round)",
+            payload.len()
+        ),
+        ours: format!("QueueEvent: {}", typed.show(micros)),
+        peer: format!("serde_json::Value: {}", value.show(micros)),
+        ratio: "—".into(),
+        target: "—".into(),
+        met: None,
+    }
 }

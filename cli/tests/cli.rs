@@ -488,7 +488,7 @@ async fn listen_prints_what_its_bindings_select() {
     let Some(broker) = tc_testkit::broker::broker() else {
         return;
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tc"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tc"))
         .args(["listen", "queue", "task-completed", "--task-id", "T1"])
         .args(["--route", "index.mine.#", "--count", "2"])
         .args(["--pulse-url", &broker.url])
@@ -496,8 +496,10 @@ async fn listen_prints_what_its_bindings_select() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("tc runs");
+    // Stopped whatever happens, a failed assertion included.
+    let mut child = KillOnDrop(child);
     // It says when its queue is bound.
-    let mut errors = BufReader::new(child.stderr.take().unwrap());
+    let mut errors = BufReader::new(child.0.stderr.take().unwrap());
     let mut line = String::new();
     errors.read_line(&mut line).unwrap();
     assert!(line.starts_with("tc: listening to "), "{line}");
@@ -529,18 +531,18 @@ async fn listen_prints_what_its_bindings_select() {
 
     let started = std::time::Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         if started.elapsed() > std::time::Duration::from_secs(30) {
-            child.kill().unwrap();
+            child.0.kill().unwrap();
             panic!("tc listen did not stop after two messages");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert!(status.success());
     let mut out = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    std::io::Read::read_to_string(&mut child.0.stdout.take().unwrap(), &mut out).unwrap();
     let lines: Vec<Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -552,4 +554,14 @@ async fn listen_prints_what_its_bindings_select() {
     assert_eq!(lines[1]["routingKey"], json!(key("T3")));
     assert_eq!(lines[1]["routes"], json!(["index.mine.build"]));
     assert_eq!(lines[1]["redelivered"], json!(false));
+}
+
+/// A child process killed and reaped when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

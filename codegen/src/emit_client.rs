@@ -4,7 +4,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::emit_types::TypeWriter;
-use crate::model::{HttpMethod, Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
+use crate::model::{Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
 use crate::paging::Paging;
 use crate::paths::{Item, Paths};
 use crate::typedefs::TypeDef;
@@ -124,13 +124,7 @@ fn emit_endpoints(service: &Service) -> TokenStream {
             let ty = ident(ty);
             quote!(types::#ty)
         });
-        let method = match m.http {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Delete => "DELETE",
-            HttpMethod::Patch => "PATCH",
-        };
+        let method = m.http.uppercase();
         let route: String = m
             .path
             .iter()
@@ -287,13 +281,7 @@ fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStr
 
 /// `self.client.request(Method::GET, format!(..)).query(..)..`
 pub(crate) fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
-    let http = match method.http {
-        HttpMethod::Get => quote!(GET),
-        HttpMethod::Post => quote!(POST),
-        HttpMethod::Put => quote!(PUT),
-        HttpMethod::Delete => quote!(DELETE),
-        HttpMethod::Patch => quote!(PATCH),
-    };
+    let http = ident(method.http.uppercase());
     let mut template = String::new();
     let mut params = Vec::new();
     for part in &method.path {

@@ -5,11 +5,12 @@
 //!
 //! [`emit_client`]: crate::emit_client
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit_client::{emit_query_struct, method_doc, request_expr};
-use crate::model::{Answer, HttpMethod, Method, Service};
+use crate::emit_types::ident;
+use crate::model::{Answer, Method, Service};
 use crate::paths::Paths;
 
 /// A service module (`mod.rs`): the client struct, its methods, their query structs.
@@ -158,13 +159,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         }))
         .collect::<Vec<_>>()
         .join("");
-    let verb = match method.http {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Delete => "DELETE",
-        HttpMethod::Patch => "PATCH",
-    };
+    let verb = method.http.uppercase();
     let mut doc = method_doc(method);
     doc.push_str(&format!("\n\n`{verb} /{route}`"));
     if !method.authenticated {
@@ -406,8 +401,4 @@ pub fn cargo_toml() -> String {
      tc-testkit.workspace = true\n\
      tokio.workspace = true\n"
         .to_owned()
-}
-
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
 }

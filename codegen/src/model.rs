@@ -148,6 +148,43 @@ pub enum HttpMethod {
     Patch,
 }
 
+impl HttpMethod {
+    const ALL: [HttpMethod; 5] = [
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Delete,
+        HttpMethod::Patch,
+    ];
+
+    /// `get`, as `api.json` and OpenAPI write it.
+    pub fn lowercase(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "get",
+            HttpMethod::Post => "post",
+            HttpMethod::Put => "put",
+            HttpMethod::Delete => "delete",
+            HttpMethod::Patch => "patch",
+        }
+    }
+
+    /// `GET`, as HTTP writes it.
+    pub fn uppercase(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+        }
+    }
+
+    /// The method written `lowercase`, if it is one.
+    pub fn parse(lowercase: &str) -> Option<HttpMethod> {
+        Self::ALL.into_iter().find(|m| m.lowercase() == lowercase)
+    }
+}
+
 /// A piece of a route: literal text, or the route parameter at an index of `args`.
 #[derive(Debug, PartialEq)]
 pub enum PathPart {
@@ -464,14 +501,8 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
             format!("{:?} is not a method name", entry.name),
         ));
     }
-    let http = match entry.method.as_str() {
-        "get" => HttpMethod::Get,
-        "post" => HttpMethod::Post,
-        "put" => HttpMethod::Put,
-        "delete" => HttpMethod::Delete,
-        "patch" => HttpMethod::Patch,
-        other => return Err(err("method", format!("unknown HTTP method {other:?}"))),
-    };
+    let http = HttpMethod::parse(&entry.method)
+        .ok_or_else(|| err("method", format!("unknown HTTP method {:?}", entry.method)))?;
     let stability = match entry.stability.as_str() {
         "stable" => Stability::Stable,
         "experimental" => Stability::Experimental,

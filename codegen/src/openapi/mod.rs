@@ -125,7 +125,7 @@ pub fn operations(spec: &Spec) -> Result<Vec<Operation>> {
             return Err(Error::new(&spec.file, at, "not a path item"));
         };
         for (method, op) in item {
-            let Some(http) = http_method(method) else {
+            let Some(http) = HttpMethod::parse(method) else {
                 continue;
             };
             let pointer = format!("/paths/{}/{method}", pointer_token(path));
@@ -136,17 +136,6 @@ pub fn operations(spec: &Spec) -> Result<Vec<Operation>> {
     repairs::apply_all(spec, &mut ops)?;
     naming::name_all(&spec.file, &mut ops)?;
     Ok(ops)
-}
-
-fn http_method(method: &str) -> Option<HttpMethod> {
-    Some(match method {
-        "get" => HttpMethod::Get,
-        "post" => HttpMethod::Post,
-        "put" => HttpMethod::Put,
-        "delete" => HttpMethod::Delete,
-        "patch" => HttpMethod::Patch,
-        _ => return None,
-    })
 }
 
 fn text(v: &Value, key: &str) -> String {

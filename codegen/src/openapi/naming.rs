@@ -26,29 +26,23 @@ use crate::model::HttpMethod;
 pub fn name_all(file: &Path, ops: &mut [Operation]) -> Result<()> {
     let bases: Vec<(String, Vec<String>)> = ops.iter().map(base_name).collect();
     let mut names: Vec<String> = bases.iter().map(|(n, _)| n.clone()).collect();
-    let clashing: Vec<usize> = (0..ops.len())
-        .filter(|&i| !bases[i].1.is_empty() && clashes(ops, &names, i))
-        .collect();
-    for i in clashing {
-        names[i] = format!("{}_by_{}", names[i], bases[i].1.join("_"));
+    for i in clashing(ops, &names) {
+        if !bases[i].1.is_empty() {
+            names[i] = format!("{}_by_{}", names[i], bases[i].1.join("_"));
+        }
     }
-    let clashing: Vec<usize> = (0..ops.len())
-        .filter(|&i| clashes(ops, &names, i))
-        .collect();
-    for i in clashing {
+    for i in clashing(ops, &names) {
         names[i] = identifier(&ops[i].summary);
     }
-    for i in 0..ops.len() {
-        if clashes(ops, &names, i) {
-            return Err(Error::new(
-                file,
-                ops[i].pointer.clone(),
-                format!(
-                    "no unique name for this operation of tag {:?}: {:?} is taken",
-                    ops[i].tag, names[i]
-                ),
-            ));
-        }
+    if let Some(&i) = clashing(ops, &names).first() {
+        return Err(Error::new(
+            file,
+            ops[i].pointer.clone(),
+            format!(
+                "no unique name for this operation of tag {:?}: {:?} is taken",
+                ops[i].tag, names[i]
+            ),
+        ));
     }
     for (op, name) in ops.iter_mut().zip(names) {
         op.function = name;
@@ -56,12 +50,15 @@ pub fn name_all(file: &Path, ops: &mut [Operation]) -> Result<()> {
     Ok(())
 }
 
-fn clashes(ops: &[Operation], names: &[String], i: usize) -> bool {
+/// The operations whose name another operation of their tag has too.
+fn clashing(ops: &[Operation], names: &[String]) -> Vec<usize> {
     let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for (op, name) in ops.iter().zip(names) {
         *seen.entry((op.tag.as_str(), name.as_str())).or_default() += 1;
     }
-    seen[&(ops[i].tag.as_str(), names[i].as_str())] > 1
+    (0..ops.len())
+        .filter(|&i| seen[&(ops[i].tag.as_str(), names[i].as_str())] > 1)
+        .collect()
 }
 
 /// The name by rule, and the item parameters (after the last literal) to tell clashes apart.

@@ -12,7 +12,6 @@ use serde_json::Value;
 
 use super::{Location, Operation, Response, Segment, Spec};
 use crate::load::{ApiEntry, ApiReference, References, SchemaDocument, ServiceReference};
-use crate::model::HttpMethod;
 
 /// The service (kebab-case tag) an operation belongs to.
 pub fn service_name(op: &Operation) -> String {
@@ -77,14 +76,7 @@ pub fn references(spec: &Spec, ops: &[Operation]) -> References {
         };
         let entry = ApiEntry {
             name: method_name(op),
-            method: match op.http {
-                HttpMethod::Get => "get",
-                HttpMethod::Post => "post",
-                HttpMethod::Put => "put",
-                HttpMethod::Delete => "delete",
-                HttpMethod::Patch => "patch",
-            }
-            .to_owned(),
+            method: op.http.lowercase().to_owned(),
             route,
             args: of(Location::Path),
             query: of(Location::Query),

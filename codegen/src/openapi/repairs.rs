@@ -295,7 +295,7 @@ pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
         fix_schemas(op, EMPTY_ENUM, empty_enum);
         fix_schemas(op, PYTHON_TYPES, python_types);
         fix_schemas(op, RFC1123_DATES, rfc1123_dates);
-        answers_require_nothing(op);
+        fix_answer(op, ANSWERS_REQUIRE_NOTHING, answers_require_nothing);
     }
     Ok(())
 }
@@ -330,27 +330,9 @@ fn corrected_members(op: &mut Operation) {
     }
 }
 
-fn answers_require_nothing(op: &mut Operation) {
-    fn walk(v: &mut Value) -> bool {
-        match v {
-            Value::Object(map) => {
-                // A list, not a property that happens to be called `required`.
-                let listed = map.get("required").is_some_and(Value::is_array);
-                let mut changed = listed && map.remove("required").is_some();
-                for child in map.values_mut() {
-                    changed |= walk(child);
-                }
-                changed
-            }
-            Value::Array(items) => items.iter_mut().fold(false, |c, v| walk(v) | c),
-            _ => false,
-        }
-    }
-    if let Response::Json(s) | Response::Stream(s) = &mut op.response
-        && walk(s)
-    {
-        op.repairs.push(ANSWERS_REQUIRE_NOTHING);
-    }
+fn answers_require_nothing(map: &mut Map<String, Value>) -> bool {
+    // A list, not a property that happens to be called `required`.
+    map.get("required").is_some_and(Value::is_array) && map.remove("required").is_some()
 }
 
 fn string_answers(op: &mut Operation) {
@@ -460,26 +442,40 @@ fn schemas_mut(op: &mut Operation) -> Vec<(&mut Value, String)> {
     all
 }
 
-/// Applies `fix` to every schema object of `op`, recording `rule` if it changed one.
-fn fix_schemas(op: &mut Operation, rule: &'static str, fix: fn(&mut Map<String, Value>) -> bool) {
-    fn walk(v: &mut Value, fix: fn(&mut Map<String, Value>) -> bool) -> bool {
-        match v {
-            Value::Object(map) => {
-                let mut changed = fix(map);
-                for child in map.values_mut() {
-                    changed |= walk(child, fix);
-                }
-                changed
+/// A fix of one schema object: whether it changed it.
+type Fix = fn(&mut Map<String, Value>) -> bool;
+
+/// Applies `fix` to every object in `v`.
+fn walk(v: &mut Value, fix: Fix) -> bool {
+    match v {
+        Value::Object(map) => {
+            let mut changed = fix(map);
+            for child in map.values_mut() {
+                changed |= walk(child, fix);
             }
-            Value::Array(items) => items.iter_mut().fold(false, |c, v| walk(v, fix) | c),
-            _ => false,
+            changed
         }
+        Value::Array(items) => items.iter_mut().fold(false, |c, v| walk(v, fix) | c),
+        _ => false,
     }
+}
+
+/// Applies `fix` to every schema object of `op`, recording `rule` if it changed one.
+fn fix_schemas(op: &mut Operation, rule: &'static str, fix: Fix) {
     let mut changed = false;
     for (schema, _) in schemas_mut(op) {
         changed |= walk(schema, fix);
     }
     if changed {
+        op.repairs.push(rule);
+    }
+}
+
+/// Applies `fix` to the schema of `op`'s answer only.
+fn fix_answer(op: &mut Operation, rule: &'static str, fix: Fix) {
+    if let Response::Json(s) | Response::Stream(s) = &mut op.response
+        && walk(s, fix)
+    {
         op.repairs.push(rule);
     }
 }
