@@ -384,6 +384,90 @@ async fn a_nacked_message_is_redelivered_once_then_dropped() {
     scope.cleanup(&["nack"], &["events"]).await;
 }
 
+/// The ids of the next `n` messages, with their messages, in id order.
+async fn take_ids(stream: &mut MessageStream<Value>, n: usize) -> Vec<(u64, Message<Value>)> {
+    let mut taken = Vec::new();
+    for _ in 0..n {
+        let m = next(stream, 10).await.unwrap();
+        taken.push((m.payload["id"].as_u64().expect("an id"), m));
+    }
+    taken.sort_by_key(|(id, _)| *id);
+    taken
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_reach_the_broker_in_runs_that_never_cover_an_unsettled_message() {
+    let Some(broker) = broker() else { return };
+    if !broker.local {
+        eprintln!("SKIPPED: rabbitmqctl does not control the broker");
+        return;
+    }
+    let _alone = DISRUPTION.write().await;
+    let scope = Scope::new(broker);
+    let exchange = scope.exchange("events");
+    let publisher = scope.publisher();
+    publisher.declare_exchange(&exchange).await.unwrap();
+    let mut stream = scope
+        .consumer()
+        .queue("runs")
+        .prefetch(10)
+        .bind(Binding::new(&exchange, "#"))
+        .stream::<Value>()
+        .await
+        .unwrap();
+    publish_ids(&publisher, &exchange, 10).await;
+    let mut held = take_ids(&mut stream, 10).await;
+    // Ack all but id 2, out of order, and stop reading the stream. The acks of 0 and 1 go by
+    // the timer; those after the open message cannot go as a run.
+    let (_, open) = held.remove(2);
+    let after = held.split_off(2);
+    for (_, m) in held.into_iter().chain(after.into_iter().rev()) {
+        m.ack().await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // What the broker redelivers once the connection is cut is what it had not seen acked.
+    tokio::task::spawn_blocking(|| {
+        rabbitmqctl(&["-q", "close_all_connections", "test: what was acked?"]);
+    })
+    .await
+    .unwrap();
+    let back = take_ids(&mut stream, 8).await;
+    let ids: Vec<u64> = back.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        ids,
+        (2..10).collect::<Vec<u64>>(),
+        "acked before the cut: 0 and 1 only"
+    );
+    assert!(back.iter().all(|(_, m)| m.redelivered));
+    let e = open.ack().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Channel, "{e}");
+    for (_, m) in back {
+        m.ack().await.unwrap();
+    }
+    // A nack goes before the run that covers it: the nacked message comes back, alone.
+    publisher
+        .publish(&exchange, "primary.x", &[], br#"{"id": 10}"#)
+        .await
+        .unwrap();
+    publish_ids(&publisher, &exchange, 5).await;
+    for (id, m) in take_ids(&mut stream, 6).await {
+        if id == 10 {
+            m.nack().await.unwrap()
+        } else {
+            m.ack().await.unwrap()
+        }
+    }
+    let again = next(&mut stream, 10).await.unwrap();
+    assert_eq!(
+        (again.payload["id"].as_u64(), again.redelivered),
+        (Some(10), true)
+    );
+    again.ack().await.unwrap();
+    quiet(&mut stream).await;
+    drop(stream);
+    scope.cleanup(&["runs"], &["events"]).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_durable_queue_keeps_messages_while_its_consumer_is_down() {
     let Some(broker) = broker() else { return };

@@ -13,6 +13,7 @@ use lapin::options::{BasicConsumeOptions, BasicQosOptions, QueueBindOptions, Que
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection};
 
+use super::acks::Acks;
 use super::{
     Binding, Error, ErrorKind, Event, Liveness, Message, PulseConfig, SETUP_TIMEOUT, backoff,
     connect, declare_exchange, short,
@@ -169,6 +170,7 @@ struct Live {
     _connection: Connection,
     _channel: Channel,
     liveness: Liveness,
+    acks: Acks,
     deliveries: lapin::Consumer,
     up_since: Instant,
 }
@@ -182,11 +184,15 @@ impl Worker {
                 // the rest of the stream's work.
                 let next = match live.deliveries.next().now_or_never() {
                     Some(ready) => Ok(ready),
-                    None => tokio::time::timeout(HEALTH_CHECK, live.deliveries.next()).await,
+                    None => {
+                        // The broker may be waiting for these before it sends more.
+                        live.acks.flush();
+                        tokio::time::timeout(HEALTH_CHECK, live.deliveries.next()).await
+                    }
                 };
                 match next {
                     Ok(Some(Ok(delivery))) => {
-                        return Message::from_delivery(delivery, &live.liveness).await;
+                        return Message::from_delivery(delivery, &live.acks);
                     }
                     // Idle: check that lapin did not miss the end of the connection.
                     Err(_) if live.liveness.alive() => {}
@@ -320,8 +326,10 @@ async fn try_setup(consumer: &Consumer, queue: &Queue) -> Result<Live, Error> {
         )
         .await
         .map_err(|e| Error::amqp(&format!("cannot consume from {name}"), e))?;
+    let liveness = Liveness::of(&connection, &channel);
     Ok(Live {
-        liveness: Liveness::of(&connection, &channel),
+        acks: Acks::new(&channel, liveness.clone(), consumer.prefetch),
+        liveness,
         _connection: connection,
         _channel: channel,
         deliveries,

@@ -2,18 +2,17 @@
 
 use std::fmt;
 
-use lapin::Acker;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::types::AMQPValue;
 
-use super::{Error, ErrorKind, Event, Liveness};
+use super::acks::Acks;
+use super::{Error, Event};
 
 /// A message from Pulse: its decoded payload and where it came from.
 ///
 /// Acknowledge it with [`ack`](Self::ack) once handled, or [`nack`](Self::nack) it to have it
-/// retried once. A message dropped without either is nacked in the background, so that it
-/// neither holds a prefetch slot forever nor is lost.
+/// retried once. A message dropped without either is nacked, so that it neither holds a
+/// prefetch slot forever nor is lost.
 pub struct Message<E> {
     /// The decoded payload.
     pub payload: E,
@@ -25,17 +24,17 @@ pub struct Message<E> {
     pub routes: Vec<String>,
     /// Whether the broker delivered it before (to this consumer or another) without an ack.
     pub redelivered: bool,
-    acker: Option<Acker>,
-    liveness: Liveness,
+    /// Its delivery tag on the channel of `acks`.
+    tag: u64,
+    /// Until it is acked or nacked.
+    acks: Option<Acks>,
 }
 
 impl<E: Event> Message<E> {
     /// Decodes a delivery; one that does not decode is dropped (nack without requeue, since it
     /// never will) and reported as the error.
-    pub(super) async fn from_delivery(
-        delivery: Delivery,
-        liveness: &Liveness,
-    ) -> Result<Message<E>, Error> {
+    pub(super) fn from_delivery(delivery: Delivery, acks: &Acks) -> Result<Message<E>, Error> {
+        acks.delivered(delivery.delivery_tag);
         let exchange = delivery.exchange.to_string();
         let routing_key = delivery.routing_key.to_string();
         match E::decode(&exchange, &routing_key, &delivery.data) {
@@ -45,17 +44,13 @@ impl<E: Event> Message<E> {
                 exchange,
                 routing_key,
                 redelivered: delivery.redelivered,
-                acker: Some(delivery.acker),
-                liveness: liveness.clone(),
+                tag: delivery.delivery_tag,
+                acks: Some(acks.clone()),
             }),
             Err(e) => {
                 // If this nack fails the channel is gone and the broker redelivers it: reported
                 // again then.
-                let drop_it = BasicNackOptions {
-                    requeue: false,
-                    ..Default::default()
-                };
-                let _ = settle(&delivery.acker, liveness, Settle::Nack(drop_it)).await;
+                let _ = acks.nack(delivery.delivery_tag, false);
                 Err(Error::decode(e, &routing_key))
             }
         }
@@ -87,73 +82,36 @@ fn routes(delivery: &Delivery) -> Vec<String> {
 impl<E> Message<E> {
     /// Acknowledges the message: the broker forgets it.
     ///
-    /// Fails (kind [`ErrorKind::Channel`]) if the channel it came on has closed since, as on a
-    /// reconnect: the broker then redelivers the message.
+    /// Acks are sent in runs, one AMQP ack for many consecutive messages: at the latest when
+    /// half the prefetch window is acked, when the stream next waits for the broker, or 20 ms
+    /// later. If the connection drops before then, the broker redelivers the message, as it
+    /// would had the ack been lost on the way.
+    ///
+    /// Fails (kind [`ErrorKind::Channel`](super::ErrorKind::Channel)) if the channel it came
+    /// on has closed since, as on a reconnect: the broker then redelivers the message.
     pub async fn ack(mut self) -> Result<(), Error> {
-        let acker = self.acker.take().expect("acked or nacked once");
-        settle(&acker, &self.liveness, Settle::Ack).await
+        let acks = self.acks.take().expect("acked or nacked once");
+        acks.ack(self.tag)
     }
 
     /// Rejects the message, as Taskcluster's consumers do when a handler fails: a first
-    /// delivery is requeued (retried once), one that was already redelivered is dropped.
+    /// delivery is requeued (retried once), one that was already redelivered is dropped. The
+    /// nack is sent at once (after the acks made before it).
     ///
-    /// Fails (kind [`ErrorKind::Channel`]) if the channel it came on has closed since: the
-    /// broker then redelivers the message.
+    /// Fails (kind [`ErrorKind::Channel`](super::ErrorKind::Channel)) if the channel it came
+    /// on has closed since: the broker then redelivers the message.
     pub async fn nack(mut self) -> Result<(), Error> {
-        let acker = self.acker.take().expect("acked or nacked once");
-        settle(
-            &acker,
-            &self.liveness,
-            Settle::Nack(nack_options(self.redelivered)),
-        )
-        .await
-    }
-}
-
-enum Settle {
-    Ack,
-    Nack(BasicNackOptions),
-}
-
-fn nack_options(redelivered: bool) -> BasicNackOptions {
-    BasicNackOptions {
-        multiple: false,
-        requeue: !redelivered,
-    }
-}
-
-async fn settle(acker: &Acker, liveness: &Liveness, how: Settle) -> Result<(), Error> {
-    let (what, result) = match how {
-        Settle::Ack => (
-            "ack",
-            liveness
-                .unless_down(acker.ack(BasicAckOptions::default()))
-                .await,
-        ),
-        Settle::Nack(options) => ("nack", liveness.unless_down(acker.nack(options)).await),
-    };
-    match result {
-        Some(Ok(true)) => Ok(()),
-        // Lapin's word for a channel that has closed.
-        Some(Ok(false)) | None => Err(Error::new(
-            ErrorKind::Channel,
-            format!(
-                "cannot {what}: the channel the message came on has closed; the broker redelivers it"
-            ),
-        )),
-        Some(Err(e)) => Err(Error::amqp(&format!("cannot {what}"), e)),
+        let acks = self.acks.take().expect("acked or nacked once");
+        acks.nack(self.tag, !self.redelivered)
     }
 }
 
 impl<E> Drop for Message<E> {
     fn drop(&mut self) {
-        // Neither acked nor nacked: treat it as a failed handler. Without a runtime the
-        // channel's closing requeues it.
-        if let (Some(acker), Ok(runtime)) =
-            (self.acker.take(), tokio::runtime::Handle::try_current())
-        {
-            let (options, liveness) = (nack_options(self.redelivered), self.liveness.clone());
-            runtime.spawn(async move { settle(&acker, &liveness, Settle::Nack(options)).await });
+        // Neither acked nor nacked: treat it as a failed handler. If the channel has closed
+        // the broker requeues it anyway.
+        if let Some(acks) = self.acks.take() {
+            let _ = acks.nack(self.tag, !self.redelivered);
         }
     }
 }
@@ -173,6 +131,7 @@ impl<E: fmt::Debug> fmt::Debug for Message<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pulse::ErrorKind;
 
     #[test]
     fn decode_errors_become_error_items() {

@@ -28,6 +28,7 @@
 //! re-binds its queue), and what was in flight is redelivered by the broker. Programs must
 //! therefore handle duplicates. [`Publisher`] publishes exactly as Taskcluster's services do.
 
+mod acks;
 mod config;
 mod consumer;
 mod error;
