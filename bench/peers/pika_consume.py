@@ -1,8 +1,9 @@
 """The Python peer of the bench's Pulse rows: consume N messages from a queue with pika, as a
 Python user would write it (a blocking connection, a callback doing json.loads, an ack per
-message), and write the seconds from connecting to the Nth ack to $TC_BENCH_SECONDS_FILE.
+message), and write the seconds from connecting to the Nth ack to $TC_BENCH_SECONDS_FILE. With
+RUN above 1 it acks every RUNth message with multiple=True (and the last) instead.
 
-usage: pika_consume.py QUEUE N PREFETCH
+usage: pika_consume.py QUEUE N PREFETCH [RUN]
 """
 
 import json
@@ -15,6 +16,7 @@ import pika
 
 def main():
     queue, n, prefetch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    run = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     start = time.perf_counter()
     params = pika.ConnectionParameters(
         host="127.0.0.1",
@@ -31,8 +33,11 @@ def main():
         message = json.loads(body)
         if message["version"] != 1:
             raise ValueError(f"unexpected message {message!r}")
-        ch.basic_ack(delivery_tag=method.delivery_tag)
         done += 1
+        if run == 1:
+            ch.basic_ack(delivery_tag=method.delivery_tag)
+        elif done % run == 0 or done == n:
+            ch.basic_ack(delivery_tag=method.delivery_tag, multiple=True)
         if done == n:
             ch.stop_consuming()
 

@@ -1,8 +1,11 @@
 //! Pulse consume rows: messages per second consumed from a queue pre-filled with
 //! `task-completed` messages, ours (`tc_runtime::pulse::Consumer` decoding into the generated
-//! `tc_client::queue::events::QueueEvent`, acking each) against a Python `pika` consumer doing
-//! `json.loads` and an ack per message, and a raw `lapin` consumer that acks without decoding
-//! (the floor). All three use a prefetch of [`PREFETCH`].
+//! `tc_client::queue::events::QueueEvent`, the program acking each) against a Python `pika`
+//! consumer doing `json.loads` and raw `lapin` consumers that ack without decoding. Ours sends
+//! the program's acks in runs (one `basic.ack` with `multiple` for many messages), so each peer
+//! runs twice: acking one by one, as its users write it, and acking in runs of [`RUN`] as ours
+//! does. The floor is lapin acking in runs: the same crate, the same frames on the wire, no
+//! decoding. All use a prefetch of [`PREFETCH`].
 //!
 //! Needs a RabbitMQ broker on 127.0.0.1:5672, guest/guest (`bash runtime/tests/broker/start.sh`);
 //! without one the rows are skipped. Each consumer is a child process (this binary's
@@ -44,6 +47,8 @@ const ADDRESS: &str = "127.0.0.1:5672";
 const NAMESPACE: &str = "bench";
 /// Unacknowledged messages the broker sends ahead, the same for every consumer.
 const PREFETCH: u16 = 200;
+/// The peers acking in runs ack every this many messages: half the prefetch, as ours does.
+const RUN: usize = PREFETCH as usize / 2;
 /// Publisher confirms outstanding at most while filling a queue.
 const CONFIRM_WINDOW: usize = 1000;
 /// A child that has not consumed everything by then has lost messages, not time.
@@ -58,8 +63,12 @@ const SETTLE: Duration = Duration::from_millis(500);
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Who {
     Ours,
+    /// Acking each delivery.
     Lapin,
+    /// Acking in runs of [`RUN`].
+    LapinRuns,
     Pika,
+    PikaRuns,
 }
 
 impl Who {
@@ -67,7 +76,9 @@ impl Who {
         match self {
             Who::Ours => "ours",
             Who::Lapin => "lapin",
+            Who::LapinRuns => "lapin-runs",
             Who::Pika => "pika",
+            Who::PikaRuns => "pika-runs",
         }
     }
 }
@@ -149,7 +160,7 @@ fn check_message() -> anyhow::Result<usize> {
 
 // ---- the child side ------------------------------------------------------------------------
 
-/// `tc-bench pulse-child <ours|lapin> QUEUE TASK_GROUP N`: consumes N messages from
+/// `tc-bench pulse-child <ours|lapin|lapin-runs> QUEUE TASK_GROUP N`: consumes N messages from
 /// `queue/bench/QUEUE`, its seconds written to `$TC_BENCH_SECONDS_FILE`. `None` when not in
 /// child mode.
 pub fn child_main() -> Option<anyhow::Result<()>> {
@@ -162,7 +173,7 @@ pub fn child_main() -> Option<anyhow::Result<()>> {
 
 fn child(args: &[String]) -> anyhow::Result<()> {
     let [who, queue, group, n] = args else {
-        bail!("usage: tc-bench pulse-child <ours|lapin> QUEUE TASK_GROUP N");
+        bail!("usage: tc-bench pulse-child <ours|lapin|lapin-runs> QUEUE TASK_GROUP N");
     };
     let n: usize = n.parse()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -172,7 +183,8 @@ fn child(args: &[String]) -> anyhow::Result<()> {
         let consume = async {
             match who.as_str() {
                 "ours" => consume_ours(queue, group, n).await,
-                "lapin" => consume_lapin(&full_queue(queue), n).await,
+                "lapin" => consume_lapin(&full_queue(queue), n, 1).await,
+                "lapin-runs" => consume_lapin(&full_queue(queue), n, RUN).await,
                 _ => bail!("unknown child {who}"),
             }
         };
@@ -212,8 +224,9 @@ async fn consume_ours(queue: &str, group: &str, n: usize) -> anyhow::Result<f64>
     Ok(secs)
 }
 
-/// The floor: lapin's own consumer, acking each delivery undecoded.
-async fn consume_lapin(queue: &str, n: usize) -> anyhow::Result<f64> {
+/// Lapin's own consumer, acking the deliveries undecoded: each one (`run` 1), or every `run`th
+/// with `multiple` (and the last).
+async fn consume_lapin(queue: &str, n: usize, run: usize) -> anyhow::Result<f64> {
     let start = Instant::now();
     let connection = Connection::connect(BROKER, ConnectionProperties::default()).await?;
     let channel = connection.create_channel().await?;
@@ -228,10 +241,15 @@ async fn consume_lapin(queue: &str, n: usize) -> anyhow::Result<f64> {
             FieldTable::default(),
         )
         .await?;
-    for _ in 0..n {
+    for i in 1..=n {
         let delivery = deliveries.next().await.context("the consumer ended")??;
-        let acked = delivery.acker.ack(BasicAckOptions::default()).await?;
-        ensure!(acked, "lapin did not ack: the channel has closed");
+        if run == 1 {
+            let acked = delivery.acker.ack(BasicAckOptions::default()).await?;
+            ensure!(acked, "lapin did not ack: the channel has closed");
+        } else if i % run == 0 || i == n {
+            let all_up_to = BasicAckOptions { multiple: true };
+            channel.basic_ack(delivery.delivery_tag, all_up_to).await?;
+        }
     }
     let secs = start.elapsed().as_secs_f64();
     tokio::time::sleep(SETTLE).await;
@@ -480,15 +498,17 @@ fn pika_python(bench_dir: &Path) -> anyhow::Result<PathBuf> {
 
 fn command(who: Who, queue: &str, group: &str, n: usize, python: &Path, script: &Path) -> Command {
     match who {
-        Who::Pika => {
+        Who::Pika | Who::PikaRuns => {
+            let run = if who == Who::Pika { 1 } else { RUN };
             let mut c = Command::new(python);
             c.arg(script)
                 .arg(full_queue(queue))
                 .arg(n.to_string())
-                .arg(PREFETCH.to_string());
+                .arg(PREFETCH.to_string())
+                .arg(run.to_string());
             c
         }
-        Who::Ours | Who::Lapin => {
+        Who::Ours | Who::Lapin | Who::LapinRuns => {
             let mut c = Command::new(std::env::current_exe().expect("own path"));
             c.args(["pulse-child", who.name(), queue, group])
                 .arg(n.to_string());
@@ -507,10 +527,10 @@ pub fn measure(bench_dir: &Path, o: &PulseOptions) -> anyhow::Result<Vec<Row>> {
         return Ok(Vec::new());
     }
     let size = check_message()?;
-    let mut clients = vec![Who::Ours, Who::Lapin];
+    let mut clients = vec![Who::Ours, Who::LapinRuns, Who::Lapin];
     let python = match pika_python(bench_dir) {
         Ok(p) => {
-            clients.push(Who::Pika);
+            clients.extend([Who::Pika, Who::PikaRuns]);
             p
         }
         Err(e) => {
@@ -571,11 +591,12 @@ pub fn measure(bench_dir: &Path, o: &PulseOptions) -> anyhow::Result<Vec<Row>> {
 
     let measure = format!(
         "Pulse: `task-completed` messages/s consumed from a pre-filled queue ({} × {size} B, \
-         decoded, acked one by one; prefetch {PREFETCH})",
+         decoded, each acked by the program; prefetch {PREFETCH}) vs pika acking one by one",
         o.messages
     );
     let mut rows = Vec::new();
-    let mut row = |who: Who, measure: String, min: f64| {
+    // A row against a peer, with a target or for information.
+    let mut row = |who: Who, measure: String, min: Option<f64>| {
         let Some(k) = clients.iter().position(|c| *c == who) else {
             return;
         };
@@ -585,15 +606,28 @@ pub fn measure(bench_dir: &Path, o: &PulseOptions) -> anyhow::Result<Vec<Row>> {
             ours: rates[0].show(rate),
             peer: format!("{}: {}", who.name(), rates[k].show(rate)),
             ratio: r.show(ratio),
-            target: format!("≥ {min}×"),
-            met: Some(r.median() >= min),
+            target: min.map_or("—".into(), |min| format!("≥ {min}×")),
+            met: min.map(|min| r.median() >= min),
         });
     };
-    row(Who::Pika, measure, 3.0);
+    row(Who::Pika, measure, Some(3.0));
+    row(
+        Who::LapinRuns,
+        format!(
+            "the same vs raw lapin acking every {RUN}th with `multiple`, as ours does, \
+             undecoded: the floor"
+        ),
+        Some(0.8),
+    );
     row(
         Who::Lapin,
-        "the same vs raw lapin (acks, no decoding): the floor".into(),
-        0.8,
+        "(info) the same vs raw lapin acking one by one, undecoded".into(),
+        None,
+    );
+    row(
+        Who::PikaRuns,
+        format!("(info) the same vs pika acking every {RUN}th with `multiple`"),
+        None,
     );
     // Where the time goes: the broker shares the CPUs, so what a consumer computes per
     // message slows the broker down too.
