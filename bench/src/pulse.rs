@@ -217,10 +217,7 @@ async fn consume_ours(queue: &str, group: &str, n: usize) -> anyhow::Result<f64>
     }
     let secs = start.elapsed().as_secs_f64();
     tokio::time::sleep(SETTLE).await;
-    // lapin closes the connection in the background when it is dropped: let the close reach
-    // the broker before the process exits.
-    drop(messages);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    messages.close().await?;
     Ok(secs)
 }
 

@@ -109,5 +109,10 @@ pub async fn run(args: &ArgMatches) -> Result<Outcome, Problem> {
             .map_err(|e| Problem::other(e.to_string()))?;
         printed += 1;
     }
+    // The last acks are still collecting into a run: send them before exiting.
+    messages
+        .close()
+        .await
+        .map_err(|e| Problem::other(e.to_string()))?;
     Ok(Outcome::Done)
 }

@@ -479,81 +479,148 @@ async fn artifacts_up_and_down() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn listen_prints_what_its_bindings_select() {
+/// `tc listen ARGS --pulse-url URL`, once it says that its queue is bound; returns it and that
+/// line.
+fn listen(args: &[&str], url: &str) -> (KillOnDrop, String) {
     use std::io::{BufRead, BufReader};
-    use tc_client::queue::events::TaskCompleted;
-    use tc_client::runtime::pulse::{Publisher, PulseConfig};
-
-    let Some(broker) = tc_testkit::broker::broker() else {
-        return;
-    };
     let child = Command::new(env!("CARGO_BIN_EXE_tc"))
-        .args(["listen", "queue", "task-completed", "--task-id", "T1"])
-        .args(["--route", "index.mine.#", "--count", "2"])
-        .args(["--pulse-url", &broker.url])
+        .arg("listen")
+        .args(args)
+        .args(["--pulse-url", url])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("tc runs");
     // Stopped whatever happens, a failed assertion included.
     let mut child = KillOnDrop(child);
-    // It says when its queue is bound.
     let mut errors = BufReader::new(child.0.stderr.take().unwrap());
     let mut line = String::new();
     errors.read_line(&mut line).unwrap();
     assert!(line.starts_with("tc: listening to "), "{line}");
-    assert!(line.contains("primary.T1.*.*.*.*.*.*.*.#") && line.contains("route.index.mine.#"));
+    (child, line)
+}
 
-    let publisher = Publisher::new(&PulseConfig::from_connection_string(&broker.url).unwrap());
-    let key = |task: &str| format!("primary.{task}.0.wg.wi.prov.wt.sched.G._");
-    let payload = |task: &str| {
-        serde_json::to_vec(&json!({"version": 1, "runId": 0, "workerGroup": "wg",
-            "workerId": "wi", "status": {"taskId": task}}))
-        .unwrap()
-    };
-    let exchange = TaskCompleted::EXCHANGE;
-    publisher.declare_exchange(exchange).await.unwrap();
-    let send = |task: &'static str, routes: &'static [&'static str]| {
-        let routes: Vec<String> = routes.iter().map(|r| r.to_string()).collect();
-        let publisher = &publisher;
-        async move {
-            let body = payload(task);
-            publisher
-                .publish(exchange, &key(task), &routes, &body)
-                .await
-                .unwrap();
-        }
-    };
-    send("T2", &["index.other.x"]).await; // selected by neither binding
-    send("T1", &[]).await; // by the routing key
-    send("T3", &["index.mine.build"]).await; // by the route
-
+/// The JSON lines `tc listen` printed, once it has exited successfully (within 30 s).
+fn printed(mut child: KillOnDrop) -> Vec<Value> {
     let started = std::time::Instant::now();
     let status = loop {
         if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
-        if started.elapsed() > std::time::Duration::from_secs(30) {
-            child.0.kill().unwrap();
-            panic!("tc listen did not stop after two messages");
-        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "tc listen did not stop after its --count"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert!(status.success());
     let mut out = String::new();
     std::io::Read::read_to_string(&mut child.0.stdout.take().unwrap(), &mut out).unwrap();
-    let lines: Vec<Value> = out
-        .lines()
+    out.lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 2, "{out}");
+        .collect()
+}
+
+/// A `task-completed` message of `task`: its routing key and payload.
+fn completed(task: &str) -> (String, Vec<u8>) {
+    let key = format!("primary.{task}.0.wg.wi.prov.wt.sched.G._");
+    let payload = json!({"version": 1, "runId": 0, "workerGroup": "wg", "workerId": "wi",
+        "status": {"taskId": task}});
+    (key, serde_json::to_vec(&payload).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_prints_what_its_bindings_select() {
+    use tc_client::queue::events::TaskCompleted;
+    use tc_client::runtime::pulse::{Publisher, PulseConfig};
+
+    let Some(broker) = tc_testkit::broker::broker() else {
+        return;
+    };
+    let args = ["queue", "task-completed", "--task-id", "T1"];
+    let (child, bound) = listen(
+        &[&args[..], &["--route", "index.mine.#", "--count", "2"]].concat(),
+        &broker.url,
+    );
+    assert!(bound.contains("primary.T1.*.*.*.*.*.*.*.#") && bound.contains("route.index.mine.#"));
+
+    let publisher = Publisher::new(&PulseConfig::from_connection_string(&broker.url).unwrap());
+    let exchange = TaskCompleted::EXCHANGE;
+    publisher.declare_exchange(exchange).await.unwrap();
+    for (task, routes) in [
+        ("T2", &["index.other.x"][..]), // selected by neither binding
+        ("T1", &[]),                    // by the routing key
+        ("T3", &["index.mine.build"]),  // by the route
+    ] {
+        let (key, body) = completed(task);
+        let routes: Vec<String> = routes.iter().map(|r| r.to_string()).collect();
+        publisher
+            .publish(exchange, &key, &routes, &body)
+            .await
+            .unwrap();
+    }
+    let lines = printed(child);
+    assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0]["exchange"], json!(exchange));
-    assert_eq!(lines[0]["routingKey"], json!(key("T1")));
+    assert_eq!(lines[0]["routingKey"], json!(completed("T1").0));
     assert_eq!(lines[0]["payload"]["status"]["taskId"], json!("T1"));
-    assert_eq!(lines[1]["routingKey"], json!(key("T3")));
+    assert_eq!(lines[1]["routingKey"], json!(completed("T3").0));
     assert_eq!(lines[1]["routes"], json!(["index.mine.build"]));
     assert_eq!(lines[1]["redelivered"], json!(false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_on_a_durable_queue_acks_what_it_printed_before_exiting() {
+    use tc_client::queue::events::TaskCompleted;
+    use tc_client::runtime::pulse::{Publisher, PulseConfig};
+
+    let Some(broker) = tc_testkit::broker::broker() else {
+        return;
+    };
+    let task = format!("T-{}", tc_client::runtime::slugid::nice());
+    let name = format!("tc-cli-test-{task}");
+    let args = [
+        "queue",
+        "task-completed",
+        "--task-id",
+        &task,
+        "--queue",
+        &name,
+    ];
+    let args = [&args[..], &["--count", "1"]].concat();
+    let (first, _) = listen(&args, &broker.url);
+    let publisher = Publisher::new(&PulseConfig::from_connection_string(&broker.url).unwrap());
+    publisher
+        .declare_exchange(TaskCompleted::EXCHANGE)
+        .await
+        .unwrap();
+    for run in ["0", "1"] {
+        let (key, body) = completed(&task);
+        let key = key.replacen(".0.", &format!(".{run}."), 1);
+        publisher
+            .publish(TaskCompleted::EXCHANGE, &key, &[], &body)
+            .await
+            .unwrap();
+    }
+    let run_of = |lines: &[Value]| {
+        lines[0]["routingKey"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .nth(2)
+            .map(String::from)
+    };
+    let lines = printed(first);
+    assert_eq!((lines.len(), run_of(&lines).as_deref()), (1, Some("0")));
+    // The queue kept the second message, and the first one's ack reached the broker.
+    let (second, _) = listen(&args, &broker.url);
+    let lines = printed(second);
+    assert_eq!((lines.len(), run_of(&lines).as_deref()), (1, Some("1")));
+
+    if broker.local {
+        let queue = format!("queue/guest/{name}");
+        tc_testkit::broker::rabbitmqctl(&["-q", "delete_queue", &queue]);
+    }
 }
 
 /// A child process killed and reaped when dropped.

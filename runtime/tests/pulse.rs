@@ -469,6 +469,32 @@ async fn acks_reach_the_broker_in_runs_that_never_cover_an_unsettled_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_stream_sends_its_acks_first() {
+    let Some(broker) = broker() else { return };
+    let _shared = DISRUPTION.read().await;
+    let scope = Scope::new(broker);
+    let exchange = scope.exchange("events");
+    let publisher = scope.publisher();
+    publisher.declare_exchange(&exchange).await.unwrap();
+    let consumer = scope
+        .consumer()
+        .queue("close")
+        .prefetch(100)
+        .bind(Binding::new(&exchange, "#"));
+    let mut stream = consumer.clone().stream::<Value>().await.unwrap();
+    publish_ids(&publisher, &exchange, 30).await;
+    for (_, m) in take_ids(&mut stream, 30).await {
+        m.ack().await.unwrap();
+    }
+    // At once: the acks are still collecting into a run.
+    stream.close().await.unwrap();
+    let mut again = consumer.stream::<Value>().await.unwrap();
+    quiet(&mut again).await;
+    again.close().await.unwrap();
+    scope.cleanup(&["close"], &["events"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_durable_queue_keeps_messages_while_its_consumer_is_down() {
     let Some(broker) = broker() else { return };
     let _shared = DISRUPTION.read().await;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use lapin::Channel;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Error, ErrorKind, Liveness};
 
@@ -63,6 +63,8 @@ enum Command {
     Ack(u64),
     /// `basic.nack` of this one delivery, requeued or not.
     Nack(u64, bool),
+    /// Answered once everything before it is on the wire.
+    Sent(oneshot::Sender<()>),
 }
 
 impl Acks {
@@ -105,6 +107,23 @@ impl Acks {
     /// which may be waiting for them.
     pub(super) fn flush(&self) {
         self.shared.flush(&mut self.shared.lock());
+    }
+
+    /// Flushes, and returns once every ack and nack made so far is written to the broker;
+    /// fails if the channel closed before.
+    pub(super) async fn sent(&self) -> Result<(), Error> {
+        let (done, sent) = oneshot::channel();
+        {
+            let mut window = self.shared.lock();
+            self.shared.flush(&mut window);
+            if self.shared.commands.send(Command::Sent(done)).is_err() {
+                return Err(unsent());
+            }
+        }
+        match self.shared.liveness.unless_down(sent).await {
+            Some(Ok(())) => Ok(()),
+            _ => Err(unsent()),
+        }
     }
 
     /// Acks (`nack` none) or nacks delivery `tag`.
@@ -219,6 +238,10 @@ async fn send(
                 };
                 liveness.unless_down(channel.basic_nack(tag, one)).await
             }
+            Command::Sent(done) => {
+                let _ = done.send(());
+                continue;
+            }
         };
         // The channel has closed: the broker requeues whatever is unacked.
         if !matches!(sent, Some(Ok(()))) {
@@ -233,5 +256,12 @@ fn closed(what: &str) -> Error {
         format!(
             "cannot {what}: the channel the message came on has closed; the broker redelivers it"
         ),
+    )
+}
+
+fn unsent() -> Error {
+    Error::new(
+        ErrorKind::Channel,
+        "cannot send the acks: the channel has closed; the broker redelivers what they were for",
     )
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -107,12 +108,14 @@ impl Consumer {
                 "a consumer needs a queue: call .queue(name) or .ephemeral()",
             ));
         };
-        let live = setup(&self, &queue).await?;
+        let current = Arc::new(Current::default());
+        let live = setup(&self, &queue, &current).await?;
         let now = Instant::now();
         let worker = Worker {
             consumer: self,
             queue,
             live: Some(live),
+            current: current.clone(),
             failures: 0,
             down_since: now,
             reported: now,
@@ -123,6 +126,7 @@ impl Consumer {
         });
         Ok(MessageStream {
             inner: Box::pin(inner),
+            current,
             _event: PhantomData,
         })
     }
@@ -136,7 +140,49 @@ impl Consumer {
 /// queue replaced ([`ErrorKind::Reconnected`]). Reconnections it recovers from are silent.
 pub struct MessageStream<E> {
     inner: Pin<Box<dyn Stream<Item = Result<Message<E>, Error>> + Send>>,
+    /// The connection now consumed from, for [`close`](Self::close).
+    current: Arc<Current>,
     _event: PhantomData<fn() -> E>,
+}
+
+impl<E> MessageStream<E> {
+    /// Stops consuming: sends the acks not sent yet, waits until the broker has them, and
+    /// closes the connection. Call it before a program exits (dropping the stream sends them
+    /// too, but a program that exits at once may not leave time for it). Messages not acked
+    /// by then are redelivered, to this queue's next consumer.
+    ///
+    /// Fails (kind [`ErrorKind::Channel`]) if the connection had closed before all acks were
+    /// sent: the broker then redelivers what they were for.
+    pub async fn close(self) -> Result<(), Error> {
+        let MessageStream { inner, current, .. } = self;
+        drop(inner);
+        let handles = current.replace(None);
+        let Some(Handles {
+            connection,
+            channel,
+            acks,
+        }) = handles
+        else {
+            return Ok(());
+        };
+        acks.sent().await?;
+        let closing = async {
+            // Answered once the broker has processed everything before it on the channel.
+            channel.close(200, "OK".into()).await?;
+            connection.close(200, "OK".into()).await
+        };
+        match tokio::time::timeout(SETUP_TIMEOUT, closing).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Error::amqp("cannot close the connection", e)),
+            Err(_) => Err(Error::new(
+                ErrorKind::Connection,
+                format!(
+                    "the connection did not close within {} s",
+                    SETUP_TIMEOUT.as_secs()
+                ),
+            )),
+        }
+    }
 }
 
 impl<E> Stream for MessageStream<E> {
@@ -158,6 +204,7 @@ struct Worker {
     consumer: Consumer,
     queue: Queue,
     live: Option<Live>,
+    current: Arc<Current>,
     /// Failed attempts (or unstable connections) since the last stable connection.
     failures: u32,
     /// When the current outage began, and when it was last reported.
@@ -167,12 +214,28 @@ struct Worker {
 
 /// A connection with its channel (the channel keeps the connection open) and lapin consumer.
 struct Live {
-    _connection: Connection,
-    _channel: Channel,
     liveness: Liveness,
     acks: Acks,
     deliveries: lapin::Consumer,
     up_since: Instant,
+}
+
+/// What closing a consumer's connection takes; also what keeps it open.
+struct Handles {
+    connection: Connection,
+    channel: Channel,
+    acks: Acks,
+}
+
+/// The handles of the connection now consumed from, shared by the stream and its worker.
+#[derive(Default)]
+struct Current(Mutex<Option<Handles>>);
+
+impl Current {
+    fn replace(&self, handles: Option<Handles>) -> Option<Handles> {
+        let mut current = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::replace(&mut current, handles)
+    }
 }
 
 impl Worker {
@@ -203,6 +266,7 @@ impl Worker {
                             self.failures = 0;
                         }
                         self.live = None;
+                        self.current.replace(None);
                         self.down_since = Instant::now();
                         self.reported = self.down_since;
                     }
@@ -211,7 +275,7 @@ impl Worker {
             }
             tokio::time::sleep(backoff(self.failures)).await;
             self.failures = self.failures.saturating_add(1);
-            match setup(&self.consumer, &self.queue).await {
+            match setup(&self.consumer, &self.queue, &self.current).await {
                 Ok(live) => {
                     self.live = Some(live);
                     if let Queue::Ephemeral = self.queue {
@@ -239,8 +303,8 @@ impl Worker {
 
 /// One connection's setup, as Taskcluster's consumer does it on each connection: channel,
 /// prefetch, queue, exchanges, bindings, consume.
-async fn setup(consumer: &Consumer, queue: &Queue) -> Result<Live, Error> {
-    match tokio::time::timeout(SETUP_TIMEOUT, try_setup(consumer, queue)).await {
+async fn setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Result<Live, Error> {
+    match tokio::time::timeout(SETUP_TIMEOUT, try_setup(consumer, queue, current)).await {
         Ok(result) => result,
         Err(_) => Err(Error::new(
             ErrorKind::Connection,
@@ -253,7 +317,7 @@ async fn setup(consumer: &Consumer, queue: &Queue) -> Result<Live, Error> {
     }
 }
 
-async fn try_setup(consumer: &Consumer, queue: &Queue) -> Result<Live, Error> {
+async fn try_setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Result<Live, Error> {
     let config = &consumer.config;
     let (name, options, arguments) = match queue {
         Queue::Named(name) => {
@@ -327,11 +391,16 @@ async fn try_setup(consumer: &Consumer, queue: &Queue) -> Result<Live, Error> {
         .await
         .map_err(|e| Error::amqp(&format!("cannot consume from {name}"), e))?;
     let liveness = Liveness::of(&connection, &channel);
+    let acks = Acks::new(&channel, liveness.clone(), consumer.prefetch);
+    let handles = Handles {
+        connection,
+        channel,
+        acks: acks.clone(),
+    };
+    current.replace(Some(handles));
     Ok(Live {
-        acks: Acks::new(&channel, liveness.clone(), consumer.prefetch),
+        acks,
         liveness,
-        _connection: connection,
-        _channel: channel,
         deliveries,
         up_since: Instant::now(),
     })

@@ -26,7 +26,9 @@
 //! Delivery is at least once: a message is acked only when the program says so, a broker
 //! connection lost or restarted is re-established by the stream itself (which re-declares and
 //! re-binds its queue), and what was in flight is redelivered by the broker. Programs must
-//! therefore handle duplicates. [`Publisher`] publishes exactly as Taskcluster's services do.
+//! therefore handle duplicates. Acks reach the broker in runs, one AMQP ack for many messages;
+//! a program that stops consuming calls [`MessageStream::close`] to send the last ones.
+//! [`Publisher`] publishes exactly as Taskcluster's services do.
 
 mod acks;
 mod config;
