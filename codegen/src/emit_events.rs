@@ -34,6 +34,14 @@ pub fn emit_events(service: &Service) -> TokenStream {
          receives. [`Event::decode`] picks the variant by the exchange it came from.",
         service.title
     );
+    let exchange_arms = events.exchanges.iter().map(|e| {
+        let variant = ident(&e.ident);
+        quote!(#enum_name::#variant(_) => #variant::EXCHANGE,)
+    });
+    let serialize_arms = events.exchanges.iter().map(|e| {
+        let variant = ident(&e.ident);
+        quote!(#enum_name::#variant(message) => serde::Serialize::serialize(message, serializer),)
+    });
     let not_ours = format!("not an exchange of the {}", service.title);
     quote! {
         use tc_runtime::events::{self, Binding, DecodeError, Event, KeyPart};
@@ -47,6 +55,24 @@ pub fn emit_events(service: &Service) -> TokenStream {
         #[non_exhaustive]
         pub enum #enum_name {
             #(#variants)*
+        }
+
+        impl #enum_name {
+            #[doc = "The exchange a message of this variant is published to."]
+            pub fn exchange(&self) -> &'static str {
+                match self {
+                    #(#exchange_arms)*
+                }
+            }
+        }
+
+        #[doc = "The message's payload, as published: to store it or publish it again."]
+        impl serde::Serialize for #enum_name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                }
+            }
         }
 
         impl Event for #enum_name {

@@ -1,7 +1,8 @@
 //! Every v106 exchange through a real RabbitMQ: sample messages built from each exchange's
 //! schema are published as the service would (its exchange, a routing key with every
 //! reference field, `CC: route.<r>`, persistent JSON) and consumed with `runtime::pulse` into
-//! the service's generated event enum, each as the variant of its exchange.
+//! the service's generated event enum, each as the variant of its exchange, which writes it
+//! back as the same JSON.
 //!
 //! The broker is `tc_testkit::broker`'s (started if need be, stopped when the tests exit); the
 //! test skips, saying so, only when none can be had, and never under CI.
@@ -78,7 +79,7 @@ fn messages(service: &str, schemas: &BTreeMap<String, Value>) -> Vec<Sent> {
 }
 
 /// Publishes `service`'s samples and consumes them as `E`; returns (exchanges, messages).
-async fn round_trip<E: Event + Debug>(
+async fn round_trip<E: Event + Debug + serde::Serialize + ExchangeOf>(
     config: &PulseConfig,
     service: &str,
     schemas: &BTreeMap<String, Value>,
@@ -118,11 +119,39 @@ async fn round_trip<E: Event + Debug>(
         let debug = format!("{:?}", message.payload);
         let variant = debug.split('(').next().unwrap();
         assert_eq!(variant, s.variant, "{}: {}", s.exchange, debug);
+        assert_eq!(message.payload.exchange_of(), s.exchange);
+        let sent: Value = serde_json::from_slice(&s.payload).unwrap();
+        let written = serde_json::to_value(&message.payload).unwrap();
+        assert_eq!(written, sent, "{}: written back differently", s.exchange);
         assert!(!std::mem::replace(&mut seen[n], true), "{route} twice");
         message.ack().await.unwrap();
     }
     (exchanges.len(), sent.len())
 }
+
+/// The generated enums' `exchange()`, for [`round_trip`].
+trait ExchangeOf {
+    fn exchange_of(&self) -> &'static str;
+}
+
+macro_rules! exchange_of {
+    ($($event:ty),*) => {$(
+        impl ExchangeOf for $event {
+            fn exchange_of(&self) -> &'static str {
+                self.exchange()
+            }
+        }
+    )*};
+}
+
+exchange_of!(
+    tc_client::auth::events::AuthEvent,
+    tc_client::github::events::GithubEvent,
+    tc_client::hooks::events::HooksEvent,
+    tc_client::notify::events::NotifyEvent,
+    tc_client::queue::events::QueueEvent,
+    tc_client::worker_manager::events::WorkerManagerEvent
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_exchange_arrives_as_its_generated_type() {

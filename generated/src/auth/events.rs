@@ -313,6 +313,34 @@ pub enum AuthEvent {
     RoleDeleted(types::RoleMessage),
 }
 
+impl AuthEvent {
+    /// The exchange a message of this variant is published to.
+    pub fn exchange(&self) -> &'static str {
+        match self {
+            AuthEvent::ClientCreated(_) => ClientCreated::EXCHANGE,
+            AuthEvent::ClientUpdated(_) => ClientUpdated::EXCHANGE,
+            AuthEvent::ClientDeleted(_) => ClientDeleted::EXCHANGE,
+            AuthEvent::RoleCreated(_) => RoleCreated::EXCHANGE,
+            AuthEvent::RoleUpdated(_) => RoleUpdated::EXCHANGE,
+            AuthEvent::RoleDeleted(_) => RoleDeleted::EXCHANGE,
+        }
+    }
+}
+
+/// The message's payload, as published: to store it or publish it again.
+impl serde::Serialize for AuthEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AuthEvent::ClientCreated(message) => serde::Serialize::serialize(message, serializer),
+            AuthEvent::ClientUpdated(message) => serde::Serialize::serialize(message, serializer),
+            AuthEvent::ClientDeleted(message) => serde::Serialize::serialize(message, serializer),
+            AuthEvent::RoleCreated(message) => serde::Serialize::serialize(message, serializer),
+            AuthEvent::RoleUpdated(message) => serde::Serialize::serialize(message, serializer),
+            AuthEvent::RoleDeleted(message) => serde::Serialize::serialize(message, serializer),
+        }
+    }
+}
+
 impl Event for AuthEvent {
     fn decode(exchange: &str, _routing_key: &str, payload: &[u8]) -> Result<Self, DecodeError> {
         match exchange {

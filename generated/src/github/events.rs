@@ -399,6 +399,34 @@ pub enum GithubEvent {
     TaskGroupCreationRequested(types::TaskGroupDefinedCreateStatus),
 }
 
+impl GithubEvent {
+    /// The exchange a message of this variant is published to.
+    pub fn exchange(&self) -> &'static str {
+        match self {
+            GithubEvent::PullRequest(_) => PullRequest::EXCHANGE,
+            GithubEvent::Push(_) => Push::EXCHANGE,
+            GithubEvent::Release(_) => Release::EXCHANGE,
+            GithubEvent::Rerun(_) => Rerun::EXCHANGE,
+            GithubEvent::TaskGroupCreationRequested(_) => TaskGroupCreationRequested::EXCHANGE,
+        }
+    }
+}
+
+/// The message's payload, as published: to store it or publish it again.
+impl serde::Serialize for GithubEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            GithubEvent::PullRequest(message) => serde::Serialize::serialize(message, serializer),
+            GithubEvent::Push(message) => serde::Serialize::serialize(message, serializer),
+            GithubEvent::Release(message) => serde::Serialize::serialize(message, serializer),
+            GithubEvent::Rerun(message) => serde::Serialize::serialize(message, serializer),
+            GithubEvent::TaskGroupCreationRequested(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+        }
+    }
+}
+
 impl Event for GithubEvent {
     fn decode(exchange: &str, _routing_key: &str, payload: &[u8]) -> Result<Self, DecodeError> {
         match exchange {

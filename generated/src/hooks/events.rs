@@ -159,6 +159,28 @@ pub enum HooksEvent {
     HookDeleted(types::HookChangedMessage),
 }
 
+impl HooksEvent {
+    /// The exchange a message of this variant is published to.
+    pub fn exchange(&self) -> &'static str {
+        match self {
+            HooksEvent::HookCreated(_) => HookCreated::EXCHANGE,
+            HooksEvent::HookUpdated(_) => HookUpdated::EXCHANGE,
+            HooksEvent::HookDeleted(_) => HookDeleted::EXCHANGE,
+        }
+    }
+}
+
+/// The message's payload, as published: to store it or publish it again.
+impl serde::Serialize for HooksEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            HooksEvent::HookCreated(message) => serde::Serialize::serialize(message, serializer),
+            HooksEvent::HookUpdated(message) => serde::Serialize::serialize(message, serializer),
+            HooksEvent::HookDeleted(message) => serde::Serialize::serialize(message, serializer),
+        }
+    }
+}
+
 impl Event for HooksEvent {
     fn decode(exchange: &str, _routing_key: &str, payload: &[u8]) -> Result<Self, DecodeError> {
         match exchange {

@@ -73,6 +73,24 @@ pub enum NotifyEvent {
     Notify(types::NotificationMessage),
 }
 
+impl NotifyEvent {
+    /// The exchange a message of this variant is published to.
+    pub fn exchange(&self) -> &'static str {
+        match self {
+            NotifyEvent::Notify(_) => Notify::EXCHANGE,
+        }
+    }
+}
+
+/// The message's payload, as published: to store it or publish it again.
+impl serde::Serialize for NotifyEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            NotifyEvent::Notify(message) => serde::Serialize::serialize(message, serializer),
+        }
+    }
+}
+
 impl Event for NotifyEvent {
     fn decode(exchange: &str, _routing_key: &str, payload: &[u8]) -> Result<Self, DecodeError> {
         match exchange {

@@ -1618,6 +1618,54 @@ pub enum QueueEvent {
     TaskGroupPriorityChanged(types::TaskGroupPriorityChangedMessage),
 }
 
+impl QueueEvent {
+    /// The exchange a message of this variant is published to.
+    pub fn exchange(&self) -> &'static str {
+        match self {
+            QueueEvent::TaskDefined(_) => TaskDefined::EXCHANGE,
+            QueueEvent::TaskPending(_) => TaskPending::EXCHANGE,
+            QueueEvent::TaskRunning(_) => TaskRunning::EXCHANGE,
+            QueueEvent::ArtifactCreated(_) => ArtifactCreated::EXCHANGE,
+            QueueEvent::TaskCompleted(_) => TaskCompleted::EXCHANGE,
+            QueueEvent::TaskFailed(_) => TaskFailed::EXCHANGE,
+            QueueEvent::TaskException(_) => TaskException::EXCHANGE,
+            QueueEvent::TaskGroupResolved(_) => TaskGroupResolved::EXCHANGE,
+            QueueEvent::TaskGroupSealed(_) => TaskGroupSealed::EXCHANGE,
+            QueueEvent::TaskPriorityChanged(_) => TaskPriorityChanged::EXCHANGE,
+            QueueEvent::TaskGroupPriorityChanged(_) => TaskGroupPriorityChanged::EXCHANGE,
+        }
+    }
+}
+
+/// The message's payload, as published: to store it or publish it again.
+impl serde::Serialize for QueueEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            QueueEvent::TaskDefined(message) => serde::Serialize::serialize(message, serializer),
+            QueueEvent::TaskPending(message) => serde::Serialize::serialize(message, serializer),
+            QueueEvent::TaskRunning(message) => serde::Serialize::serialize(message, serializer),
+            QueueEvent::ArtifactCreated(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            QueueEvent::TaskCompleted(message) => serde::Serialize::serialize(message, serializer),
+            QueueEvent::TaskFailed(message) => serde::Serialize::serialize(message, serializer),
+            QueueEvent::TaskException(message) => serde::Serialize::serialize(message, serializer),
+            QueueEvent::TaskGroupResolved(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            QueueEvent::TaskGroupSealed(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            QueueEvent::TaskPriorityChanged(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            QueueEvent::TaskGroupPriorityChanged(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+        }
+    }
+}
+
 impl Event for QueueEvent {
     fn decode(exchange: &str, _routing_key: &str, payload: &[u8]) -> Result<Self, DecodeError> {
         match exchange {

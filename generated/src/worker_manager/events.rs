@@ -1363,6 +1363,62 @@ pub enum WorkerManagerEvent {
     LaunchConfigArchived(types::LaunchConfigPulseMessage),
 }
 
+impl WorkerManagerEvent {
+    /// The exchange a message of this variant is published to.
+    pub fn exchange(&self) -> &'static str {
+        match self {
+            WorkerManagerEvent::WorkerPoolCreated(_) => WorkerPoolCreated::EXCHANGE,
+            WorkerManagerEvent::WorkerPoolUpdated(_) => WorkerPoolUpdated::EXCHANGE,
+            WorkerManagerEvent::WorkerPoolError(_) => WorkerPoolError::EXCHANGE,
+            WorkerManagerEvent::WorkerRequested(_) => WorkerRequested::EXCHANGE,
+            WorkerManagerEvent::WorkerRunning(_) => WorkerRunning::EXCHANGE,
+            WorkerManagerEvent::WorkerStopped(_) => WorkerStopped::EXCHANGE,
+            WorkerManagerEvent::WorkerRemoved(_) => WorkerRemoved::EXCHANGE,
+            WorkerManagerEvent::LaunchConfigCreated(_) => LaunchConfigCreated::EXCHANGE,
+            WorkerManagerEvent::LaunchConfigUpdated(_) => LaunchConfigUpdated::EXCHANGE,
+            WorkerManagerEvent::LaunchConfigArchived(_) => LaunchConfigArchived::EXCHANGE,
+        }
+    }
+}
+
+/// The message's payload, as published: to store it or publish it again.
+impl serde::Serialize for WorkerManagerEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WorkerManagerEvent::WorkerPoolCreated(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::WorkerPoolUpdated(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::WorkerPoolError(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::WorkerRequested(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::WorkerRunning(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::WorkerStopped(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::WorkerRemoved(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::LaunchConfigCreated(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::LaunchConfigUpdated(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+            WorkerManagerEvent::LaunchConfigArchived(message) => {
+                serde::Serialize::serialize(message, serializer)
+            }
+        }
+    }
+}
+
 impl Event for WorkerManagerEvent {
     fn decode(exchange: &str, _routing_key: &str, payload: &[u8]) -> Result<Self, DecodeError> {
         match exchange {
