@@ -332,6 +332,7 @@ async fn a_payload_that_does_not_decode_is_an_error_item_and_dropped() {
     assert!(e.to_string().contains("at status.taskId"), "{e}");
     let e = next(&mut stream, 10).await.unwrap_err();
     assert_eq!((e.kind(), e.json_path()), (ErrorKind::Decode, Some(".")));
+    assert_eq!(e.payload(), Some(&b"not json"[..]), "kept, to dead-letter");
     let m = next(&mut stream, 10).await.unwrap();
     assert_eq!(m.payload.task_id(), "after");
     m.ack().await.unwrap();

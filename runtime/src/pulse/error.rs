@@ -24,7 +24,8 @@ pub enum ErrorKind {
     /// The broker did not confirm a published message before the send deadline.
     Publish,
     /// A message's payload did not decode as the event type ([`Error::json_path`] says where);
-    /// the message was dropped (nack without requeue) since it can never decode.
+    /// the message was dropped (nack without requeue) since it can never decode, and its bytes
+    /// are in [`Error::payload`].
     Decode,
     /// An ephemeral consumer lost its queue with its connection and now consumes from a new
     /// one: messages published in between were missed (Taskcluster's `onConnected`).
@@ -56,6 +57,7 @@ struct Inner {
     exchange: Option<String>,
     routing_key: Option<String>,
     json_path: Option<String>,
+    payload: Option<Vec<u8>>,
     source: Option<lapin::Error>,
 }
 
@@ -68,6 +70,7 @@ impl Error {
                 exchange: None,
                 routing_key: None,
                 json_path: None,
+                payload: None,
                 source: None,
             }),
         }
@@ -86,11 +89,13 @@ impl Error {
         e
     }
 
-    pub(crate) fn decode(e: DecodeError, routing_key: &str) -> Error {
+    /// A message that did not decode: `payload` is what arrived.
+    pub(crate) fn decode(e: DecodeError, routing_key: &str, payload: Vec<u8>) -> Error {
         let mut error = Error::new(ErrorKind::Decode, e.message());
         error.inner.exchange = Some(e.exchange().into());
         error.inner.routing_key = Some(routing_key.into());
         error.inner.json_path = Some(e.path().into());
+        error.inner.payload = Some(payload);
         error
     }
 
@@ -128,6 +133,12 @@ impl Error {
     pub fn json_path(&self) -> Option<&str> {
         self.inner.json_path.as_deref()
     }
+
+    /// For [`ErrorKind::Decode`]: the payload as it arrived, to keep or publish elsewhere (the
+    /// broker has dropped the message). Neither `Display` nor `Debug` shows it.
+    pub fn payload(&self) -> Option<&[u8]> {
+        self.inner.payload.as_deref()
+    }
 }
 
 impl fmt::Display for Error {
@@ -161,6 +172,9 @@ impl fmt::Debug for Error {
         }
         if let Some(v) = &i.json_path {
             d.field("json_path", v);
+        }
+        if let Some(v) = &i.payload {
+            d.field("payload", &format_args!("{} bytes", v.len()));
         }
         d.finish()
     }

@@ -51,7 +51,7 @@ impl<E: Event> Message<E> {
                 // If this nack fails the channel is gone and the broker redelivers it: reported
                 // again then.
                 let _ = acks.nack(delivery.delivery_tag, false);
-                Err(Error::decode(e, &routing_key))
+                Err(Error::decode(e, &routing_key, delivery.data))
             }
         }
     }
@@ -137,7 +137,7 @@ mod tests {
     fn decode_errors_become_error_items() {
         let ex = "exchange/x/v1/y";
         let e = super::super::decode_json::<Vec<u32>>(ex, br#"[1, "two"]"#).unwrap_err();
-        let e = Error::decode(e, "primary.x");
+        let e = Error::decode(e, "primary.x", br#"[1, "two"]"#.to_vec());
         assert_eq!(e.kind(), ErrorKind::Decode);
         assert_eq!(
             (e.exchange(), e.routing_key(), e.json_path()),
@@ -148,5 +148,7 @@ mod tests {
             "cannot decode message: invalid type: string \"two\", expected u32 at line 1 column 9 \
              (exchange exchange/x/v1/y, routing key primary.x, at [1])"
         );
+        assert_eq!(e.payload(), Some(&br#"[1, "two"]"#[..]));
+        assert!(format!("{e:?}").contains("payload: 10 bytes"), "{e:?}");
     }
 }
