@@ -47,6 +47,16 @@ fn queue_table() -> HashMap<String, String> {
     .collect()
 }
 
+/// The broker, if `rabbitmqctl` controls it (tests that cut connections or restart it).
+fn controlled_broker() -> Option<&'static Broker> {
+    let broker = broker()?;
+    if !broker.local {
+        eprintln!("SKIPPED: rabbitmqctl does not control the broker");
+        return None;
+    }
+    Some(broker)
+}
+
 /// A namespace of its own per test and run, and what it declares, deleted at the end.
 struct Scope {
     config: PulseConfig,
@@ -75,6 +85,14 @@ impl Scope {
 
     fn publisher(&self) -> Publisher {
         Publisher::new(&self.config)
+    }
+
+    /// Our exchange `name`, declared, and a publisher.
+    async fn declared(&self, name: &str) -> (String, Publisher) {
+        let exchange = self.exchange(name);
+        let publisher = self.publisher();
+        publisher.declare_exchange(&exchange).await.unwrap();
+        (exchange, publisher)
     }
 
     fn consumer(&self) -> Consumer {
@@ -299,9 +317,7 @@ async fn a_payload_that_does_not_decode_is_an_error_item_and_dropped() {
     let Some(broker) = broker() else { return };
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
-    let defined = scope.exchange("task-defined");
-    let publisher = scope.publisher();
-    publisher.declare_exchange(&defined).await.unwrap();
+    let (defined, publisher) = scope.declared("task-defined").await;
     let mut stream = scope
         .consumer()
         .ephemeral()
@@ -347,9 +363,7 @@ async fn a_nacked_message_is_redelivered_once_then_dropped() {
     let Some(broker) = broker() else { return };
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
-    let exchange = scope.exchange("events");
-    let publisher = scope.publisher();
-    publisher.declare_exchange(&exchange).await.unwrap();
+    let (exchange, publisher) = scope.declared("events").await;
     let mut stream = scope
         .consumer()
         .queue("nack")
@@ -398,16 +412,12 @@ async fn take_ids(stream: &mut MessageStream<Value>, n: usize) -> Vec<(u64, Mess
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acks_reach_the_broker_in_runs_that_never_cover_an_unsettled_message() {
-    let Some(broker) = broker() else { return };
-    if !broker.local {
-        eprintln!("SKIPPED: rabbitmqctl does not control the broker");
+    let Some(broker) = controlled_broker() else {
         return;
-    }
+    };
     let _alone = DISRUPTION.write().await;
     let scope = Scope::new(broker);
-    let exchange = scope.exchange("events");
-    let publisher = scope.publisher();
-    publisher.declare_exchange(&exchange).await.unwrap();
+    let (exchange, publisher) = scope.declared("events").await;
     let mut stream = scope
         .consumer()
         .queue("runs")
@@ -474,9 +484,7 @@ async fn closing_a_stream_sends_its_acks_first() {
     let Some(broker) = broker() else { return };
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
-    let exchange = scope.exchange("events");
-    let publisher = scope.publisher();
-    publisher.declare_exchange(&exchange).await.unwrap();
+    let (exchange, publisher) = scope.declared("events").await;
     let consumer = scope
         .consumer()
         .queue("close")
@@ -500,9 +508,7 @@ async fn a_durable_queue_keeps_messages_while_its_consumer_is_down() {
     let Some(broker) = broker() else { return };
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
-    let exchange = scope.exchange("events");
-    let publisher = scope.publisher();
-    publisher.declare_exchange(&exchange).await.unwrap();
+    let (exchange, publisher) = scope.declared("events").await;
     let consumer = scope
         .consumer()
         .queue("durable")
@@ -545,9 +551,7 @@ async fn an_ephemeral_queue_is_exclusive_and_goes_with_its_consumer() {
     let Some(broker) = broker() else { return };
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
-    let exchange = scope.exchange("events");
-    let publisher = scope.publisher();
-    publisher.declare_exchange(&exchange).await.unwrap();
+    let (exchange, publisher) = scope.declared("events").await;
     let mut stream = scope
         .consumer()
         .ephemeral()
@@ -709,16 +713,12 @@ async fn consume_all(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_connection_cut_in_the_middle_of_10000_messages_loses_none() {
-    let Some(broker) = broker() else { return };
-    if !broker.local {
-        eprintln!("SKIPPED: rabbitmqctl does not control the broker");
+    let Some(broker) = controlled_broker() else {
         return;
-    }
+    };
     let _alone = DISRUPTION.write().await;
     let scope = Scope::new(broker);
-    let exchange = scope.exchange("bulk");
-    let publisher = scope.publisher();
-    publisher.declare_exchange(&exchange).await.unwrap();
+    let (exchange, publisher) = scope.declared("bulk").await;
     let mut stream = scope
         .consumer()
         .queue("bulk")
@@ -759,11 +759,9 @@ async fn every_connection_cut_in_the_middle_of_10000_messages_loses_none() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_restart_in_the_middle_of_10000_messages_loses_none() {
-    let Some(broker) = broker() else { return };
-    if !broker.local {
-        eprintln!("SKIPPED: rabbitmqctl does not control the broker");
+    let Some(broker) = controlled_broker() else {
         return;
-    }
+    };
     let _alone = DISRUPTION.write().await;
     let scope = Scope::new(broker);
     let exchange = scope.exchange("restart");
