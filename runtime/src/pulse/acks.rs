@@ -1,5 +1,7 @@
 //! Settling deliveries: a run of consecutive acked deliveries goes to the broker as one
 //! `basic.ack` with `multiple`, nacks go one by one, all in the order the program made them.
+//! Acks that a message still being handled keeps out of the run (a program handling several
+//! at once) go one by one, so that a slow message never holds up the window.
 //!
 //! An ack per message costs more than everything else a consumer does: the broker settles
 //! each one on its own (a quorum queue writes each to its log), and lapin hands each one
@@ -34,7 +36,8 @@ struct Shared {
     /// To the task that sends them, in order (see [`send`]).
     commands: mpsc::UnboundedSender<Command>,
     liveness: Liveness,
-    /// A run this long is sent without waiting for the stream to go idle or the timer.
+    /// This many acks collected are sent without waiting for the stream to go idle or the
+    /// timer.
     batch: usize,
 }
 
@@ -44,6 +47,8 @@ struct Window {
     pending: VecDeque<(u64, State)>,
     /// How many at the front of `pending` are no longer `Open`.
     settled_front: usize,
+    /// How many of `pending` are `Acked`.
+    acked: usize,
     /// Whether a timer will flush the window.
     timer_armed: bool,
 }
@@ -59,8 +64,9 @@ enum State {
 
 #[derive(Debug)]
 enum Command {
-    /// `basic.ack` with `multiple`: every unsettled delivery up to this tag.
-    Ack(u64),
+    /// `basic.ack` of this delivery, or with `multiple` (`true`) of every unsettled delivery
+    /// up to it.
+    Ack(u64, bool),
     /// `basic.nack` of this one delivery, requeued or not.
     Nack(u64, bool),
     /// Answered once everything before it is on the wire.
@@ -139,7 +145,10 @@ impl Acks {
             _ => return Err(closed(what)),
         };
         window.pending[i].1 = match nack {
-            None => State::Acked,
+            None => {
+                window.acked += 1;
+                State::Acked
+            }
             Some(requeue) => {
                 // Queued now, so before any later ack that covers it.
                 if shared.commands.send(Command::Nack(tag, requeue)).is_err() {
@@ -159,7 +168,7 @@ impl Acks {
             }
             window.settled_front = front;
         }
-        if window.settled_front >= shared.batch {
+        if window.acked >= shared.batch {
             shared.flush(&mut window);
         } else if !window.timer_armed {
             shared.arm_timer(&self.shared, &mut window);
@@ -176,17 +185,28 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Sends one ack for the settled front of the window, up to its last acked delivery.
+    /// Sends the acks collected: one for the settled front of the window, up to its last
+    /// acked delivery, and one for each acked delivery after the first open one. What is left
+    /// is the open deliveries.
     fn flush(&self, window: &mut Window) {
         let front = std::mem::take(&mut window.settled_front);
-        let last_acked = window
-            .pending
-            .drain(..front)
-            .rfind(|(_, state)| *state == State::Acked);
-        if let Some((tag, _)) = last_acked {
+        let acked = |(tag, state): &(u64, State)| (*state == State::Acked).then_some(*tag);
+        let run = window.pending.range(..front).rev().find_map(acked);
+        let alone = window.pending.range(front..).filter_map(acked);
+        let commands = run
+            .map(|tag| Command::Ack(tag, true))
+            .into_iter()
+            .chain(alone.map(|tag| Command::Ack(tag, false)));
+        for command in commands {
             // If the sender has gone the channel has too: the broker redelivers.
-            let _ = self.commands.send(Command::Ack(tag));
+            let _ = self.commands.send(command);
         }
+        window.pending.drain(..front);
+        // Beyond the front, only what is still open stays.
+        if !window.pending.is_empty() {
+            window.pending.retain(|(_, state)| *state == State::Open);
+        }
+        window.acked = 0;
     }
 
     /// Flushes the window in [`FLUSH_AFTER`] (at once outside a tokio runtime).
@@ -225,11 +245,9 @@ async fn send(
 ) {
     while let Some(command) = commands.recv().await {
         let sent = match command {
-            Command::Ack(tag) => {
-                let all_up_to = BasicAckOptions { multiple: true };
-                liveness
-                    .unless_down(channel.basic_ack(tag, all_up_to))
-                    .await
+            Command::Ack(tag, multiple) => {
+                let options = BasicAckOptions { multiple };
+                liveness.unless_down(channel.basic_ack(tag, options)).await
             }
             Command::Nack(tag, requeue) => {
                 let one = BasicNackOptions {
