@@ -47,8 +47,9 @@ struct Window {
     pending: VecDeque<(u64, State)>,
     /// How many at the front of `pending` are no longer `Open`.
     settled_front: usize,
-    /// How many of `pending` are `Acked`.
+    /// How many of `pending` are `Acked`, and how many are not `Open`.
     acked: usize,
+    settled: usize,
     /// Whether a timer will flush the window.
     timer_armed: bool,
 }
@@ -60,6 +61,55 @@ enum State {
     Acked,
     /// Nacked by the program; its nack is already on its way.
     Nacked,
+}
+
+impl Window {
+    /// Marks open delivery `tag` acked or nacked; false if it is not one.
+    fn settle(&mut self, tag: u64, state: State) -> bool {
+        let i = match self.pending.binary_search_by_key(&tag, |(t, _)| *t) {
+            Ok(i) if self.pending[i].1 == State::Open => i,
+            _ => return false,
+        };
+        self.pending[i].1 = state;
+        self.settled += 1;
+        if state == State::Acked {
+            self.acked += 1;
+        }
+        if i == self.settled_front {
+            let mut front = i + 1;
+            while self
+                .pending
+                .get(front)
+                .is_some_and(|(_, s)| *s != State::Open)
+            {
+                front += 1;
+            }
+            self.settled_front = front;
+        }
+        true
+    }
+
+    /// The acks to send, as `(tag, multiple)`: one for the settled front, up to its last
+    /// acked delivery, then one for each acked delivery after the first open one. Leaves the
+    /// open deliveries only.
+    fn take_acks(&mut self) -> Vec<(u64, bool)> {
+        let front = std::mem::take(&mut self.settled_front);
+        let acked = |(tag, state): &(u64, State)| (*state == State::Acked).then_some(*tag);
+        let run = self.pending.range(..front).rev().find_map(acked);
+        let alone = self.pending.range(front..).filter_map(acked);
+        let acks = run
+            .map(|tag| (tag, true))
+            .into_iter()
+            .chain(alone.map(|tag| (tag, false)))
+            .collect();
+        self.pending.drain(..front);
+        if self.settled > front {
+            self.pending.retain(|(_, state)| *state == State::Open);
+        }
+        self.acked = 0;
+        self.settled = 0;
+        acks
+    }
 }
 
 #[derive(Debug)]
@@ -140,33 +190,19 @@ impl Acks {
             return Err(closed(what));
         }
         let mut window = shared.lock();
-        let i = match window.pending.binary_search_by_key(&tag, |(t, _)| *t) {
-            Ok(i) if window.pending[i].1 == State::Open => i,
-            _ => return Err(closed(what)),
+        let state = if nack.is_some() {
+            State::Nacked
+        } else {
+            State::Acked
         };
-        window.pending[i].1 = match nack {
-            None => {
-                window.acked += 1;
-                State::Acked
+        if !window.settle(tag, state) {
+            return Err(closed(what));
+        }
+        if let Some(requeue) = nack {
+            // Queued now, under the lock, so before any later ack that covers it.
+            if shared.commands.send(Command::Nack(tag, requeue)).is_err() {
+                return Err(closed(what));
             }
-            Some(requeue) => {
-                // Queued now, so before any later ack that covers it.
-                if shared.commands.send(Command::Nack(tag, requeue)).is_err() {
-                    return Err(closed(what));
-                }
-                State::Nacked
-            }
-        };
-        if i == window.settled_front {
-            let mut front = i + 1;
-            while window
-                .pending
-                .get(front)
-                .is_some_and(|(_, s)| *s != State::Open)
-            {
-                front += 1;
-            }
-            window.settled_front = front;
         }
         if window.acked >= shared.batch {
             shared.flush(&mut window);
@@ -185,28 +221,12 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Sends the acks collected: one for the settled front of the window, up to its last
-    /// acked delivery, and one for each acked delivery after the first open one. What is left
-    /// is the open deliveries.
+    /// Sends the acks collected.
     fn flush(&self, window: &mut Window) {
-        let front = std::mem::take(&mut window.settled_front);
-        let acked = |(tag, state): &(u64, State)| (*state == State::Acked).then_some(*tag);
-        let run = window.pending.range(..front).rev().find_map(acked);
-        let alone = window.pending.range(front..).filter_map(acked);
-        let commands = run
-            .map(|tag| Command::Ack(tag, true))
-            .into_iter()
-            .chain(alone.map(|tag| Command::Ack(tag, false)));
-        for command in commands {
+        for (tag, multiple) in window.take_acks() {
             // If the sender has gone the channel has too: the broker redelivers.
-            let _ = self.commands.send(command);
+            let _ = self.commands.send(Command::Ack(tag, multiple));
         }
-        window.pending.drain(..front);
-        // Beyond the front, only what is still open stays.
-        if !window.pending.is_empty() {
-            window.pending.retain(|(_, state)| *state == State::Open);
-        }
-        window.acked = 0;
     }
 
     /// Flushes the window in [`FLUSH_AFTER`] (at once outside a tokio runtime).
@@ -282,4 +302,70 @@ fn unsent() -> Error {
         ErrorKind::Channel,
         "cannot send the acks: the channel has closed; the broker redelivers what they were for",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(tags: std::ops::RangeInclusive<u64>) -> Window {
+        let mut w = Window::default();
+        w.pending.extend(tags.map(|t| (t, State::Open)));
+        w
+    }
+
+    fn open(w: &Window) -> Vec<u64> {
+        w.pending.iter().map(|(t, _)| *t).collect()
+    }
+
+    #[test]
+    fn consecutive_acks_go_as_one_run() {
+        let mut w = window(1..=5);
+        for tag in [2, 1, 3] {
+            assert!(w.settle(tag, State::Acked));
+        }
+        assert_eq!(w.acked, 3);
+        assert_eq!(w.take_acks(), [(3, true)]);
+        assert_eq!(open(&w), [4, 5]);
+        assert_eq!(w.take_acks(), [], "nothing twice");
+    }
+
+    #[test]
+    fn an_open_delivery_ends_the_run_and_later_acks_go_alone() {
+        let mut w = window(1..=6);
+        for tag in [1, 2, 4, 6] {
+            w.settle(tag, State::Acked);
+        }
+        assert_eq!(w.take_acks(), [(2, true), (4, false), (6, false)]);
+        assert_eq!(open(&w), [3, 5]);
+        // Settled, the open ones go in turn; a run never reaches past an open one.
+        w.settle(5, State::Acked);
+        w.settle(3, State::Acked);
+        assert_eq!(w.take_acks(), [(5, true)]);
+        assert!(w.pending.is_empty());
+    }
+
+    #[test]
+    fn nacked_deliveries_are_skipped_not_acked() {
+        let mut w = window(1..=4);
+        w.settle(1, State::Acked);
+        w.settle(2, State::Nacked);
+        w.settle(4, State::Nacked);
+        assert_eq!(w.acked, 1);
+        // 2's nack went first: a run up to 1 leaves it alone; 4 is neither open nor acked.
+        assert_eq!(w.take_acks(), [(1, true)]);
+        assert_eq!(open(&w), [3]);
+        w.settle(3, State::Acked);
+        assert_eq!(w.take_acks(), [(3, true)]);
+    }
+
+    #[test]
+    fn only_open_deliveries_settle() {
+        let mut w = window(1..=2);
+        assert!(w.settle(1, State::Acked));
+        assert!(!w.settle(1, State::Nacked), "settled already");
+        assert!(!w.settle(9, State::Acked), "never delivered");
+        assert_eq!(w.take_acks(), [(1, true)]);
+        assert!(!w.settle(1, State::Acked), "sent already");
+    }
 }
