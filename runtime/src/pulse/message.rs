@@ -84,7 +84,8 @@ impl<E> Message<E> {
     ///
     /// Acks are sent in runs, one AMQP ack for many consecutive messages: at the latest when
     /// half the prefetch window is acked, when the stream next waits for the broker, or 20 ms
-    /// later. If the connection drops before then, the broker redelivers the message, as it
+    /// later. An ack that a message still being handled keeps out of a run (when messages are
+    /// handled concurrently) is sent alone at that point. If the connection drops before then, the broker redelivers the message, as it
     /// would had the ack been lost on the way.
     ///
     /// Fails (kind [`ErrorKind::Channel`](super::ErrorKind::Channel)) if the channel it came
