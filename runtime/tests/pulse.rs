@@ -426,7 +426,8 @@ async fn acks_reach_the_broker_and_never_cover_an_unsettled_message() {
         .stream::<Value>()
         .await
         .unwrap();
-    publish_ids(&publisher, &exchange, 10).await;
+    // One by one, so that delivery tags follow the ids.
+    publish_in_order(&publisher, &exchange, 0..10).await;
     let mut held = take_ids(&mut stream, 10).await;
     // Ack all but id 2, out of order, and stop reading the stream. The timer sends the acks:
     // 0 and 1 as a run, those after the open message one by one.
@@ -451,18 +452,14 @@ async fn acks_reach_the_broker_and_never_cover_an_unsettled_message() {
     assert_eq!(e.kind(), ErrorKind::Channel, "{e}");
     back.ack().await.unwrap();
     quiet(&mut stream).await;
-    // A nack goes before the run that covers it: the nacked message comes back, alone.
-    publisher
-        .publish(&exchange, "primary.x", &[], br#"{"id": 10}"#)
-        .await
-        .unwrap();
-    publish_ids(&publisher, &exchange, 5).await;
-    for (id, m) in take_ids(&mut stream, 6).await {
-        if id == 10 {
-            m.nack().await.unwrap()
-        } else {
-            m.ack().await.unwrap()
-        }
+    // A nack goes before the run that covers it: the first of six is nacked, the others
+    // acked, and it comes back, alone.
+    publish_in_order(&publisher, &exchange, 10..16).await;
+    let first = next(&mut stream, 10).await.unwrap();
+    assert_eq!(first.payload["id"], 10);
+    first.nack().await.unwrap();
+    for _ in 11..16 {
+        next(&mut stream, 10).await.unwrap().ack().await.unwrap();
     }
     let again = next(&mut stream, 10).await.unwrap();
     assert_eq!(
@@ -702,6 +699,17 @@ async fn publish_ids(publisher: &Publisher, exchange: &str, count: u32) {
         .buffer_unordered(64)
         .collect::<Vec<()>>()
         .await;
+}
+
+/// Publishes `{"id": i}` for each of `ids`, one after the other.
+async fn publish_in_order(publisher: &Publisher, exchange: &str, ids: std::ops::Range<u32>) {
+    for i in ids {
+        let payload = json!({ "id": i }).to_string();
+        publisher
+            .publish(exchange, &format!("primary.{i}"), &[], payload.as_bytes())
+            .await
+            .unwrap();
+    }
 }
 
 /// Consumes until every id below `count` was seen, acking each; calls `disrupt` (on a blocking

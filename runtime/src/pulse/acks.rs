@@ -36,6 +36,8 @@ struct Shared {
     /// To the task that sends them, in order (see [`send`]).
     commands: mpsc::UnboundedSender<Command>,
     liveness: Liveness,
+    /// The consumer's runtime, for the flush timer.
+    runtime: tokio::runtime::Handle,
     /// This many acks collected are sent without waiting for the stream to go idle or the
     /// timer.
     batch: usize,
@@ -125,23 +127,30 @@ enum Command {
 
 impl Acks {
     /// Settles the deliveries of `channel`, `prefetch` of which the broker sends ahead.
-    /// Spawns the sending task: call within a tokio runtime.
-    pub(super) fn new(channel: &Channel, liveness: Liveness, prefetch: u16) -> Acks {
+    /// Spawns the sending task on the current tokio runtime.
+    pub(super) fn new(channel: &Channel, liveness: Liveness, prefetch: u16) -> Result<Acks, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::new(
+                ErrorKind::Config,
+                "a Pulse consumer runs on a tokio runtime",
+            )
+        })?;
         let (commands, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(send(channel.clone(), liveness.clone(), receiver));
+        runtime.spawn(send(channel.clone(), liveness.clone(), receiver));
         // Half the window: the broker keeps the other half coming while a run collects.
         let batch = match prefetch {
             0 => 100,
             n => usize::from(n / 2).max(1),
         };
-        Acks {
+        Ok(Acks {
             shared: Arc::new(Shared {
                 window: Mutex::new(Window::default()),
                 commands,
                 liveness,
+                runtime,
                 batch,
             }),
-        }
+        })
     }
 
     /// Records a delivery (in the order they arrive) so that its ack can join a run.
@@ -149,7 +158,8 @@ impl Acks {
         self.shared.lock().pending.push_back((tag, State::Open));
     }
 
-    /// Acks delivery `tag`: at once if it completes a run, else with the next flush.
+    /// Acks delivery `tag`: sent with the next flush, which this starts if `batch` acks are
+    /// collected.
     pub(super) fn ack(&self, tag: u64) -> Result<(), Error> {
         self.settle(tag, None)
     }
@@ -229,14 +239,11 @@ impl Shared {
         }
     }
 
-    /// Flushes the window in [`FLUSH_AFTER`] (at once outside a tokio runtime).
+    /// Flushes the window in [`FLUSH_AFTER`], on the consumer's runtime.
     fn arm_timer(&self, this: &Arc<Shared>, window: &mut Window) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return self.flush(window);
-        };
         window.timer_armed = true;
         let shared = Arc::downgrade(this);
-        runtime.spawn(async move {
+        self.runtime.spawn(async move {
             tokio::time::sleep(FLUSH_AFTER).await;
             if let Some(shared) = Weak::upgrade(&shared) {
                 let mut window = shared.lock();

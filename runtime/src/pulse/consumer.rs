@@ -132,8 +132,9 @@ impl Consumer {
     }
 }
 
-/// The messages of a [`Consumer`], as a [`Stream`] that never ends on its own: drop it to stop
-/// (the broker then requeues what was not acked).
+/// The messages of a [`Consumer`], as a [`Stream`] that never ends on its own. To stop,
+/// [`close`](Self::close) it, or drop it: either way the broker redelivers what was not acked,
+/// and messages still held can no longer be acked.
 ///
 /// Items are messages or errors; an error item does not end the stream: a payload that did
 /// not decode ([`ErrorKind::Decode`]), a long outage ([`ErrorKind::Connection`]), an ephemeral
@@ -145,42 +146,54 @@ pub struct MessageStream<E> {
     _event: PhantomData<fn() -> E>,
 }
 
+/// RabbitMQ's quorum queues may requeue messages whose acks arrive just before their channel
+/// closes (rabbitmq-server#10327): closing waits this long after the last acks are written.
+const ACKS_SETTLE: Duration = Duration::from_millis(200);
+
 impl<E> MessageStream<E> {
-    /// Stops consuming: sends the acks not sent yet, waits until the broker has them, and
-    /// closes the connection. Call it before a program exits (dropping the stream sends them
-    /// too, but a program that exits at once may not leave time for it). Messages not acked
-    /// by then are redelivered, to this queue's next consumer.
+    /// Stops consuming: sends the acks not sent yet, waits until they are written to the
+    /// broker (and 200 ms more, for RabbitMQ's sake), and closes the channel and the connection. Call it
+    /// before a program exits: dropping the stream does the same in the background, which a
+    /// program that exits at once does not leave time for. Messages not acked by then are
+    /// redelivered, to this queue's next consumer.
     ///
-    /// Fails (kind [`ErrorKind::Channel`]) if the connection had closed before all acks were
-    /// sent: the broker then redelivers what they were for.
+    /// Fails (kind [`ErrorKind::Channel`] or [`ErrorKind::Connection`]) if the connection was
+    /// down, or went down before the acks were sent: the broker then redelivers what they were
+    /// for.
     pub async fn close(self) -> Result<(), Error> {
-        let MessageStream { inner, current, .. } = self;
-        drop(inner);
-        let handles = current.replace(None);
-        let Some(Handles {
-            connection,
-            channel,
-            acks,
-        }) = handles
-        else {
-            return Ok(());
+        let handles = self.current.replace(None);
+        // The stream's own connection handles are gone with it; `handles` keeps it open.
+        drop(self);
+        let Some(handles) = handles else {
+            return Err(Error::new(
+                ErrorKind::Connection,
+                "not connected: the broker redelivers the messages whose acks were not sent",
+            ));
         };
-        acks.sent().await?;
-        let closing = async {
-            // Answered once the broker has processed everything before it on the channel.
-            channel.close(200, "OK".into()).await?;
-            connection.close(200, "OK".into()).await
-        };
-        match tokio::time::timeout(SETUP_TIMEOUT, closing).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(Error::amqp("cannot close the connection", e)),
+        match tokio::time::timeout(SETUP_TIMEOUT, handles.close()).await {
+            Ok(result) => result,
             Err(_) => Err(Error::new(
                 ErrorKind::Connection,
                 format!(
-                    "the connection did not close within {} s",
+                    "the connection did not close within {} s; the broker redelivers the \
+                     messages whose acks were not sent",
                     SETUP_TIMEOUT.as_secs()
                 ),
             )),
+        }
+    }
+}
+
+impl<E> Drop for MessageStream<E> {
+    fn drop(&mut self) {
+        // As `close`, in the background (without a runtime the connection just ends).
+        if let (Some(handles), Ok(runtime)) = (
+            self.current.replace(None),
+            tokio::runtime::Handle::try_current(),
+        ) {
+            runtime.spawn(async move {
+                let _ = tokio::time::timeout(SETUP_TIMEOUT, handles.close()).await;
+            });
         }
     }
 }
@@ -212,7 +225,7 @@ struct Worker {
     reported: Instant,
 }
 
-/// A connection with its channel (the channel keeps the connection open) and lapin consumer.
+/// What the worker consumes with; [`Handles`] keep its connection open.
 struct Live {
     liveness: Liveness,
     acks: Acks,
@@ -225,6 +238,22 @@ struct Handles {
     connection: Connection,
     channel: Channel,
     acks: Acks,
+}
+
+impl Handles {
+    /// Sends the acks collected, lets them settle, closes the channel and the connection.
+    async fn close(self) -> Result<(), Error> {
+        self.acks.sent().await?;
+        tokio::time::sleep(ACKS_SETTLE).await;
+        self.channel
+            .close(200, "OK".into())
+            .await
+            .map_err(|e| Error::amqp("cannot close the channel", e))?;
+        self.connection
+            .close(200, "OK".into())
+            .await
+            .map_err(|e| Error::amqp("cannot close the connection", e))
+    }
 }
 
 /// The handles of the connection now consumed from, shared by the stream and its worker.
@@ -391,7 +420,7 @@ async fn try_setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Res
         .await
         .map_err(|e| Error::amqp(&format!("cannot consume from {name}"), e))?;
     let liveness = Liveness::of(&connection, &channel);
-    let acks = Acks::new(&channel, liveness.clone(), consumer.prefetch);
+    let acks = Acks::new(&channel, liveness.clone(), consumer.prefetch)?;
     let handles = Handles {
         connection,
         channel,

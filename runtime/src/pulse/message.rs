@@ -11,8 +11,9 @@ use super::{Error, Event};
 /// A message from Pulse: its decoded payload and where it came from.
 ///
 /// Acknowledge it with [`ack`](Self::ack) once handled, or [`nack`](Self::nack) it to have it
-/// retried once. A message dropped without either is nacked, so that it neither holds a
-/// prefetch slot forever nor is lost.
+/// retried once. A message dropped without either is nacked as a failed handler's would be
+/// (requeued the first time, dropped if it was redelivered), so that it does not hold a
+/// prefetch slot forever.
 pub struct Message<E> {
     /// The decoded payload.
     pub payload: E,
@@ -82,11 +83,13 @@ fn routes(delivery: &Delivery) -> Vec<String> {
 impl<E> Message<E> {
     /// Acknowledges the message: the broker forgets it.
     ///
-    /// Acks are sent in runs, one AMQP ack for many consecutive messages: at the latest when
-    /// half the prefetch window is acked, when the stream next waits for the broker, or 20 ms
-    /// later. An ack that a message still being handled keeps out of a run (when messages are
-    /// handled concurrently) is sent alone at that point. If the connection drops before then, the broker redelivers the message, as it
-    /// would had the ack been lost on the way.
+    /// This returns before the ack is sent: acks go in runs, one AMQP ack for many
+    /// consecutive messages, at the latest when half the prefetch window is acked, when the
+    /// stream next waits for the broker, or 20 ms later. An ack that a message still being
+    /// handled keeps out of a run (when messages are handled concurrently) is sent alone at
+    /// that point. If the connection drops before then, the broker redelivers the message, as
+    /// it would had the ack been lost on the way.
+    /// [`MessageStream::close`](super::MessageStream::close) sends the last ones.
     ///
     /// Fails (kind [`ErrorKind::Channel`](super::ErrorKind::Channel)) if the channel it came
     /// on has closed since, as on a reconnect: the broker then redelivers the message.
