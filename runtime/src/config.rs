@@ -46,6 +46,39 @@ impl RetryConfig {
     }
 }
 
+/// The attempts of one operation under a [`RetryConfig`]: the one place that says how many
+/// failures are retried and how long to wait before the next attempt.
+pub(crate) struct Attempts<'a> {
+    retry: &'a RetryConfig,
+    made: u32,
+}
+
+impl<'a> Attempts<'a> {
+    pub(crate) fn new(retry: &'a RetryConfig) -> Attempts<'a> {
+        Attempts { retry, made: 0 }
+    }
+
+    /// Starts an attempt.
+    pub(crate) fn start(&mut self) {
+        self.made += 1;
+    }
+
+    /// How many attempts were started.
+    pub(crate) fn made(&self) -> u32 {
+        self.made
+    }
+
+    /// Whether the attempt under way may be retried if it fails.
+    pub(crate) fn may_retry(&self) -> bool {
+        self.made <= self.retry.retries
+    }
+
+    /// Waits before the next attempt, longer after each failure.
+    pub(crate) async fn pause(&self) {
+        tokio::time::sleep(self.retry.delay(self.made.saturating_sub(1))).await;
+    }
+}
+
 /// The default timeout of one HTTP attempt: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -200,6 +233,22 @@ impl ClientConfig {
 mod tests {
     use super::*;
     use crate::credentials::fake_env as env;
+
+    #[test]
+    fn attempts_retry_as_many_failures_as_configured() {
+        let retry = RetryConfig {
+            retries: 2,
+            ..RetryConfig::default()
+        };
+        let mut attempts = Attempts::new(&retry);
+        let mut may_retry = Vec::new();
+        for _ in 0..3 {
+            attempts.start();
+            may_retry.push(attempts.may_retry());
+        }
+        assert_eq!(may_retry, [true, true, false]);
+        assert_eq!(attempts.made(), 3);
+    }
 
     #[test]
     fn retry_delays_follow_the_formula() {

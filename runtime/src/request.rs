@@ -9,6 +9,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValu
 use url::{Position, Url};
 
 use crate::Client;
+use crate::config::Attempts;
 use crate::urls::{Escaper, push_escaped};
 use crate::{Error, ErrorKind, Method, Result, hawk};
 
@@ -266,10 +267,10 @@ impl Request<'_> {
             _ => None,
         };
         let resource = &url[Position::BeforePath..Position::AfterQuery];
-        let mut attempt: u32 = 0;
+        let mut attempts = Attempts::new(&inner.retry);
         loop {
-            attempt += 1;
-            let retries_left = attempt <= inner.retry.retries;
+            attempts.start();
+            let retries_left = attempts.may_retry();
             let mut req = reqwest::Request::new(method.clone(), url.clone());
             let headers = req.headers_mut();
             headers.insert(ACCEPT, HeaderValue::from_static(JSON));
@@ -320,14 +321,14 @@ impl Request<'_> {
                         request_id,
                         trace_id,
                         body,
-                        attempts: attempt,
+                        attempts: attempts.made(),
                     });
                 }
                 Ok((status, _, _)) if status >= 500 && retries_left => {}
                 Ok((status, (request_id, trace_id), body)) => {
                     return Err(fail(
                         error_from_answer(status, request_id, trace_id, &body),
-                        attempt,
+                        attempts.made(),
                     ));
                 }
                 Err(e) if retries_left && !e.is_builder() => {}
@@ -346,11 +347,11 @@ impl Request<'_> {
                     };
                     return Err(fail(
                         Error::new(kind, what).with_source(e.without_url()),
-                        attempt,
+                        attempts.made(),
                     ));
                 }
             }
-            tokio::time::sleep(inner.retry.delay(attempt - 1)).await;
+            attempts.pause().await;
         }
     }
 }

@@ -20,6 +20,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use super::hashing::{self, Hasher, Hashes, Worker};
 use super::progress::{ProgressFn, Reporter};
 use super::transfer::{self, Failure, Redirects};
+use crate::config::Attempts;
 use crate::{Client, Error, ErrorKind, Method, Result, RetryConfig, escape};
 
 /// Options of a download: a progress observer.
@@ -338,9 +339,9 @@ async fn fetch<'a>(
         content_type: None,
         pending: BytesMut::new(),
     };
-    let mut attempt = 0;
+    let mut attempts = Attempts::new(retry);
     loop {
-        attempt += 1;
+        attempts.start();
         let url = origin.url().await?;
         let result = get_once(http, &url, &mut state).await;
         // What arrived counts, even from a failed attempt: the next one resumes after it.
@@ -349,15 +350,13 @@ async fn fetch<'a>(
             (_, Err(f)) | (Err(f), Ok(())) => f,
         };
         match failure {
-            Failure::Retry(_) if attempt <= retry.retries => {
-                tokio::time::sleep(retry.delay(attempt - 1)).await;
-            }
+            Failure::Retry(_) if attempts.may_retry() => attempts.pause().await,
             f => {
                 return Err(transfer::at(
                     f.into_error(),
                     &Method::GET,
                     &transfer::redact(&url),
-                    attempt,
+                    attempts.made(),
                 ));
             }
         }
@@ -375,7 +374,7 @@ async fn fetch<'a>(
         length: state.written,
         content_type: state.content_type,
         hashes,
-        attempts: attempt,
+        attempts: attempts.made(),
     })
 }
 

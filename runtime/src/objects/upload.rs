@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use super::hashing::{Hasher, Hashes};
 use super::progress::{ProgressFn, Reporter};
 use super::transfer::{self, Failure, Redirects};
+use crate::config::Attempts;
 use crate::{Client, Error, ErrorKind, Method, Result, escape};
 
 /// Objects shorter than this are proposed inline (`dataInline`) as well as by `putUrl`, as
@@ -341,7 +342,7 @@ pub(crate) async fn upload(
     let mut answer = create_upload().await?;
     let http = transfer::storage_client(object.config(), Redirects::Refuse)?;
     let retry = object.config().retry_config().clone();
-    let mut attempt = 0;
+    let mut attempts = Attempts::new(&retry);
     let (hashes, method) = loop {
         let method = answer.upload_method;
         if method.data_inline == Some(true) {
@@ -360,18 +361,18 @@ pub(crate) async fn upload(
                 "the object service accepted none of the proposed upload methods",
             ));
         };
-        attempt += 1;
+        attempts.start();
         let failure = match put_once(&http, &put, &mut source, length, &reporter).await {
             Ok(hashes) => break (hashes, UploadMethod::PutUrl),
             Err(f) => f,
         };
         let url = transfer::redact(&put.url);
         match failure {
-            Failure::Retry(e) if attempt <= retry.retries => {
-                drop(e);
-                tokio::time::sleep(retry.delay(attempt - 1)).await;
+            Failure::Retry(_) if attempts.may_retry() => attempts.pause().await,
+            f => {
+                let e = f.into_error();
+                return Err(transfer::at(e, &Method::PUT, &url, attempts.made()));
             }
-            f => return Err(transfer::at(f.into_error(), &Method::PUT, &url, attempt)),
         }
         // A putUrl that expired is replaced by asking again (same upload id and expiry).
         answer = if put.expires.is_some_and(|t| t <= Utc::now()) {

@@ -21,6 +21,7 @@ use super::error as rucio_error;
 use super::stream::{self, CallInfo};
 use super::token::{self, Cached};
 use super::{AuthToken, RucioConfig};
+use crate::config::Attempts;
 use crate::urls::{Escaper, push_escaped};
 use crate::{Error, ErrorKind, Method, Result};
 
@@ -329,26 +330,26 @@ impl RucioClient {
         );
         let fail = |e: Error, attempts: u32| e.with_call(&exchange.method, &exchange.url, attempts);
         let timeout = whole.then_some(self.inner.config.timeout);
-        let mut attempts = 0u32;
+        let mut attempts = Attempts::new(retry);
         loop {
-            attempts += 1;
-            let retries_left = attempts <= retry.retries;
+            attempts.start();
+            let retries_left = attempts.may_retry();
             let transport_error = match self.transmit(exchange, token, timeout).await {
-                Err(Trouble::Fatal(e)) => return Err(fail(e, attempts)),
+                Err(Trouble::Fatal(e)) => return Err(fail(e, attempts.made())),
                 Err(Trouble::Transport(e)) => e,
                 Ok(response) => {
                     let status = response.status().as_u16();
                     if status >= 400 {
                         if status >= 500 && idempotent && retries_left {
                             let _ = response.bytes().await;
-                            tokio::time::sleep(retry.delay(attempts - 1)).await;
+                            attempts.pause().await;
                             continue;
                         }
                         let headers = response.headers().clone();
                         let body = response.bytes().await.unwrap_or_default();
                         return Err(fail(
                             rucio_error::from_answer(status, &headers, &body),
-                            attempts,
+                            attempts.made(),
                         ));
                     }
                     let mut answer = Answer {
@@ -356,7 +357,7 @@ impl RucioClient {
                         headers: response.headers().clone(),
                         body: Bytes::new(),
                         response: None,
-                        attempts,
+                        attempts: attempts.made(),
                     };
                     if !whole {
                         answer.response = Some(response);
@@ -373,7 +374,7 @@ impl RucioClient {
             };
             let e = transport_error;
             if retries_left && !e.is_builder() && (idempotent || e.is_connect()) {
-                tokio::time::sleep(retry.delay(attempts - 1)).await;
+                attempts.pause().await;
                 continue;
             }
             let (kind, what) = if e.is_builder() {
@@ -387,7 +388,7 @@ impl RucioClient {
             };
             return Err(fail(
                 Error::new(kind, what).with_source(e.without_url()),
-                attempts,
+                attempts.made(),
             ));
         }
     }
