@@ -129,6 +129,27 @@ impl Error {
         }
     }
 
+    /// A request that got no HTTP answer (or lost its body): kind `Config` for one that could
+    /// not be built, else `Transport`, saying how it failed. The URL is left out of the source
+    /// (it may carry a bewit or a signature); callers add it redacted.
+    pub(crate) fn transport(e: reqwest::Error) -> Error {
+        let (kind, what) = if e.is_builder() {
+            (ErrorKind::Config, "invalid request")
+        } else if e.is_timeout() {
+            (ErrorKind::Transport, "timed out")
+        } else if e.is_connect() {
+            (ErrorKind::Transport, "cannot connect")
+        } else if e.is_body() || e.is_decode() {
+            (
+                ErrorKind::Transport,
+                "the connection failed during the body",
+            )
+        } else {
+            (ErrorKind::Transport, "request failed")
+        };
+        Error::new(kind, what).with_source(e.without_url())
+    }
+
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Error {
         self.inner.source = Some(Box::new(source));
         self

@@ -332,24 +332,7 @@ impl Request<'_> {
                     ));
                 }
                 Err(e) if retries_left && !e.is_builder() => {}
-                Err(e) => {
-                    let kind = if e.is_builder() {
-                        ErrorKind::Config
-                    } else {
-                        ErrorKind::Transport
-                    };
-                    let what = if e.is_timeout() {
-                        "timed out"
-                    } else if e.is_connect() {
-                        "cannot connect"
-                    } else {
-                        "request failed"
-                    };
-                    return Err(fail(
-                        Error::new(kind, what).with_source(e.without_url()),
-                        attempts.made(),
-                    ));
-                }
+                Err(e) => return Err(fail(Error::transport(e), attempts.made())),
             }
             attempts.pause().await;
         }

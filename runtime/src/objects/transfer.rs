@@ -99,16 +99,7 @@ pub(crate) fn at(e: Error, method: &Method, url: &str, attempts: u32) -> Error {
 /// A failed transport (no HTTP answer, or a body cut short).
 pub(crate) fn transport(e: reqwest::Error) -> Failure {
     let fatal = e.is_builder();
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else if e.is_body() || e.is_decode() {
-        "the connection failed during the body"
-    } else {
-        "request failed"
-    };
-    let error = Error::new(ErrorKind::Transport, what).with_source(e.without_url());
+    let error = Error::transport(e);
     if fatal {
         Failure::Fatal(error)
     } else {

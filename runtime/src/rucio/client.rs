@@ -377,19 +377,7 @@ impl RucioClient {
                 attempts.pause().await;
                 continue;
             }
-            let (kind, what) = if e.is_builder() {
-                (ErrorKind::Config, "invalid request")
-            } else if e.is_timeout() {
-                (ErrorKind::Transport, "timed out")
-            } else if e.is_connect() {
-                (ErrorKind::Transport, "cannot connect")
-            } else {
-                (ErrorKind::Transport, "request failed")
-            };
-            return Err(fail(
-                Error::new(kind, what).with_source(e.without_url()),
-                attempts.made(),
-            ));
+            return Err(fail(Error::transport(e), attempts.made()));
         }
     }
 
