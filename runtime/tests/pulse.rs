@@ -87,6 +87,23 @@ impl Scope {
         Publisher::new(&self.config)
     }
 
+    /// A stream of `queue/<namespace>/<queue>`, bound to `exchange` with `pattern`.
+    async fn durable(
+        &self,
+        queue: &str,
+        prefetch: u16,
+        exchange: &str,
+        pattern: &str,
+    ) -> MessageStream<Value> {
+        self.consumer()
+            .queue(queue)
+            .prefetch(prefetch)
+            .bind(Binding::new(exchange, pattern))
+            .stream()
+            .await
+            .unwrap()
+    }
+
     /// Our exchange `name`, declared, and a publisher.
     async fn declared(&self, name: &str) -> (String, Publisher) {
         let exchange = self.exchange(name);
@@ -364,13 +381,7 @@ async fn a_nacked_message_is_redelivered_once_then_dropped() {
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
     let (exchange, publisher) = scope.declared("events").await;
-    let mut stream = scope
-        .consumer()
-        .queue("nack")
-        .bind(Binding::new(&exchange, "#"))
-        .stream::<Value>()
-        .await
-        .unwrap();
+    let mut stream = scope.durable("nack", 5, &exchange, "#").await;
     publisher
         .publish(&exchange, "primary.one", &[], br#"{"id": 1}"#)
         .await
@@ -418,14 +429,7 @@ async fn acks_reach_the_broker_and_never_cover_an_unsettled_message() {
     let _alone = DISRUPTION.write().await;
     let scope = Scope::new(broker);
     let (exchange, publisher) = scope.declared("events").await;
-    let mut stream = scope
-        .consumer()
-        .queue("runs")
-        .prefetch(10)
-        .bind(Binding::new(&exchange, "#"))
-        .stream::<Value>()
-        .await
-        .unwrap();
+    let mut stream = scope.durable("runs", 10, &exchange, "#").await;
     // One by one, so that delivery tags follow the ids.
     publish_in_order(&publisher, &exchange, 0..10).await;
     let mut held = take_ids(&mut stream, 10).await;
@@ -478,14 +482,7 @@ async fn a_message_held_open_does_not_hold_up_the_others() {
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
     let (exchange, publisher) = scope.declared("events").await;
-    let mut stream = scope
-        .consumer()
-        .queue("held")
-        .prefetch(4)
-        .bind(Binding::new(&exchange, "#"))
-        .stream::<Value>()
-        .await
-        .unwrap();
+    let mut stream = scope.durable("held", 4, &exchange, "#").await;
     publish_ids(&publisher, &exchange, 40).await;
     // As a program handling messages concurrently, one of them slowly: the others' acks cannot
     // join a run behind it, and must still reach the broker for it to send more.
@@ -505,19 +502,14 @@ async fn closing_a_stream_sends_its_acks_first() {
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
     let (exchange, publisher) = scope.declared("events").await;
-    let consumer = scope
-        .consumer()
-        .queue("close")
-        .prefetch(100)
-        .bind(Binding::new(&exchange, "#"));
-    let mut stream = consumer.clone().stream::<Value>().await.unwrap();
+    let mut stream = scope.durable("close", 100, &exchange, "#").await;
     publish_ids(&publisher, &exchange, 30).await;
     for (_, m) in take_ids(&mut stream, 30).await {
         m.ack().await.unwrap();
     }
     // At once: the acks are still collecting into a run.
     stream.close().await.unwrap();
-    let mut again = consumer.stream::<Value>().await.unwrap();
+    let mut again = scope.durable("close", 100, &exchange, "#").await;
     quiet(&mut again).await;
     again.close().await.unwrap();
     scope.cleanup(&["close"], &["events"]).await;
@@ -529,11 +521,7 @@ async fn a_durable_queue_keeps_messages_while_its_consumer_is_down() {
     let _shared = DISRUPTION.read().await;
     let scope = Scope::new(broker);
     let (exchange, publisher) = scope.declared("events").await;
-    let consumer = scope
-        .consumer()
-        .queue("durable")
-        .bind(Binding::new(&exchange, "primary.#"));
-    let stream = consumer.clone().stream::<Value>().await.unwrap();
+    let stream = scope.durable("durable", 5, &exchange, "primary.#").await;
     if broker.local {
         assert_eq!(
             queue_table()
@@ -555,7 +543,7 @@ async fn a_durable_queue_keeps_messages_while_its_consumer_is_down() {
             .await
             .unwrap();
     }
-    let mut stream = consumer.stream::<Value>().await.unwrap();
+    let mut stream = scope.durable("durable", 5, &exchange, "primary.#").await;
     for id in 0..3 {
         let m = next(&mut stream, 10).await.unwrap();
         assert_eq!(m.payload["id"], id);
@@ -750,14 +738,7 @@ async fn every_connection_cut_in_the_middle_of_10000_messages_loses_none() {
     let _alone = DISRUPTION.write().await;
     let scope = Scope::new(broker);
     let (exchange, publisher) = scope.declared("bulk").await;
-    let mut stream = scope
-        .consumer()
-        .queue("bulk")
-        .prefetch(50)
-        .bind(Binding::new(&exchange, "primary.*"))
-        .stream::<Value>()
-        .await
-        .unwrap();
+    let mut stream = scope.durable("bulk", 50, &exchange, "primary.*").await;
     let mut ephemeral = scope
         .consumer()
         .ephemeral()
@@ -800,14 +781,7 @@ async fn a_broker_restart_in_the_middle_of_10000_messages_loses_none() {
         .publisher()
         .with_send_deadline(Duration::from_secs(90));
     publisher.declare_exchange(&exchange).await.unwrap();
-    let mut stream = scope
-        .consumer()
-        .queue("restart")
-        .prefetch(50)
-        .bind(Binding::new(&exchange, "primary.*"))
-        .stream::<Value>()
-        .await
-        .unwrap();
+    let mut stream = scope.durable("restart", 50, &exchange, "primary.*").await;
     // Another consumer reports the outage after 2 s, then goes on.
     let impatient = scope
         .consumer()
