@@ -192,7 +192,12 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
     let mut defs: Vec<TypeDef> = builder.defs.into_values().flatten().collect();
     check_aliases(&mut defs, &builder_errors(origin, resolved))?;
     let roots: BTreeSet<&str> = resolved.roots.values().map(String::as_str).collect();
-    let mut defs = merge_identical(defs, &roots);
+    let answers: BTreeSet<&str> = service
+        .methods
+        .iter()
+        .filter_map(|m| m.output.as_deref())
+        .collect();
+    let mut defs = merge_identical(defs, &roots, &answers);
     box_recursion(&mut defs);
     // What a client receives: answers, and Pulse messages.
     let outputs = service
@@ -374,15 +379,26 @@ fn alias_reaches(
 /// (the `stability` enum of five queue schemas, the permission levels of GitHub's apps) are one
 /// thing to the user, and each copy costs compile time. The merged type keeps a method's own
 /// input or output name, else the name its copies share as a suffix (`Stability`), else the
-/// shortest. Method inputs and outputs are never merged with each other.
-fn merge_identical(mut defs: Vec<TypeDef>, roots: &BTreeSet<&str>) -> Vec<TypeDef> {
+/// shortest. Method inputs and outputs are never merged with each other; when several
+/// methods answer with one shape (Rucio's inline answers: a request and its history), the
+/// shortest-named answer keeps the definition and the others become aliases of it, so each
+/// method still names its own type.
+fn merge_identical(
+    mut defs: Vec<TypeDef>,
+    roots: &BTreeSet<&str>,
+    answers: &BTreeSet<&str>,
+) -> Vec<TypeDef> {
+    let mut aliased: BTreeSet<String> = BTreeSet::new();
     loop {
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, def) in defs.iter().enumerate() {
-            groups.entry(format!("{:?}", def.kind)).or_default().push(i);
+            if !aliased.contains(&def.name) {
+                groups.entry(format!("{:?}", def.kind)).or_default().push(i);
+            }
         }
         let taken: BTreeSet<String> = defs.iter().map(|d| d.name.clone()).collect();
         let mut renames: BTreeMap<String, String> = BTreeMap::new();
+        let mut aliases: BTreeMap<String, String> = BTreeMap::new();
         for members in groups.values().filter(|m| m.len() > 1) {
             let names: Vec<&str> = members.iter().map(|&i| defs[i].name.as_str()).collect();
             let root_names: Vec<&str> = names
@@ -393,17 +409,35 @@ fn merge_identical(mut defs: Vec<TypeDef>, roots: &BTreeSet<&str>) -> Vec<TypeDe
             let target = match root_names.as_slice() {
                 [] => shared_name(&names, &taken),
                 [root] => (*root).to_owned(),
+                many if many.iter().all(|n| answers.contains(n)) => {
+                    let target = many.iter().min_by_key(|n| (n.len(), **n)).expect("many");
+                    for name in many.iter().filter(|n| *n != target) {
+                        aliases.insert((*name).to_owned(), (*target).to_owned());
+                    }
+                    (*target).to_owned()
+                }
                 _ => continue,
             };
             for name in names {
-                if name != target {
+                if name != target && !aliases.contains_key(name) {
                     renames.insert(name.to_owned(), target.clone());
                 }
             }
         }
-        if renames.is_empty() {
+        if renames.is_empty() && aliases.is_empty() {
             return defs;
         }
+        for def in &mut defs {
+            if let Some(target) = aliases.get(&def.name) {
+                def.kind = Kind::Alias(Ty::Named(target.clone()));
+                let same = format!("The same type as [`{target}`].");
+                def.doc = Some(match def.doc.take() {
+                    Some(doc) => format!("{doc}\n\n{same}"),
+                    None => same,
+                });
+            }
+        }
+        aliased.extend(aliases.into_keys());
         let mut kept: BTreeMap<String, TypeDef> = BTreeMap::new();
         for mut def in defs {
             rename_refs(&mut def.kind, &renames);

@@ -283,43 +283,9 @@ impl AzureListTableResponse {
 ///
 /// Response to a request for an Shared-Access-Signature to access and Azure
 /// Table Storage table.
-#[derive(Clone, PartialEq)]
-#[non_exhaustive]
-pub struct AzureTableSharedAccessSignature {
-    /// Date and time of when the Shared-Access-Signature expires.
-    pub expiry: DateTime<Utc>,
-    /// Shared-Access-Signature string. This is the querystring parameters to
-    /// be appened after `?` or `&` depending on whether or not a querystring is
-    /// already present in the URL.
-    pub sas: String,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AzureTableSharedAccessSignature {
-    /// An `AzureTableSharedAccessSignature` from its required fields (`sas`, `expiry`); set the others with the `with_*` methods.
-    pub fn new(sas: impl Into<String>, expiry: DateTime<Utc>) -> Self {
-        AzureTableSharedAccessSignature {
-            sas: sas.into(),
-            expiry,
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-impl fmt::Debug for AzureTableSharedAccessSignature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AzureTableSharedAccessSignature")
-            .field("expiry", &self.expiry)
-            .field("sas", &"***")
-            .field(
-                "unknown_fields",
-                &self.unknown_fields.keys().collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
+///
+/// The same type as [`AzureBlobSharedAccessSignature`].
+pub type AzureTableSharedAccessSignature = AzureBlobSharedAccessSignature;
 
 #[cfg(feature = "events")]
 /// Client Message

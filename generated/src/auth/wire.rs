@@ -311,46 +311,6 @@ impl Object for types::AzureListTableResponse {
     }
 }
 
-impl Serialize for types::AzureTableSharedAccessSignature {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("expiry", &Encoded(&self.expiry))?;
-        map.serialize_entry("sas", &self.sas)?;
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AzureTableSharedAccessSignature {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AzureTableSharedAccessSignature {
-    const EXPECTING: &str = "a AzureTableSharedAccessSignature object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut expiry: Option<DateTime<Utc>> = None;
-        let mut sas: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "expiry" => expiry = Some(map.next_value()?),
-                "sas" => sas = Some(map.next_value()?),
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AzureTableSharedAccessSignature {
-            expiry: required(expiry, "expiry")?,
-            sas: required(sas, "sas")?,
-            unknown_fields,
-        })
-    }
-}
-
 #[cfg(feature = "events")]
 impl Serialize for types::ClientMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

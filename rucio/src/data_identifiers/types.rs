@@ -343,7 +343,8 @@ impl AddDidsBulkfilesRequestItem {
     }
 }
 
-pub type AddDidsBulkmetaItem = Value;
+/// The same type as [`ListRulesOfDidItem`].
+pub type AddDidsBulkmetaItem = ListRulesOfDidItem;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -981,7 +982,9 @@ impl GetDidItem {
 }
 
 /// A JSON object containing all attributes of the DID.
-pub type GetMetaOfDidResponse = Value;
+///
+/// The same type as [`ListRulesOfDidItem`].
+pub type GetMetaOfDidResponse = ListRulesOfDidItem;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1480,7 +1483,9 @@ impl ListDidsOfDidItem {
 }
 
 /// The name of a DID or a dictionary of a DID for long option.
-pub type ListDidsSearchForScopeItem = Value;
+///
+/// The same type as [`ListRulesOfDidItem`].
+pub type ListDidsSearchForScopeItem = ListRulesOfDidItem;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]

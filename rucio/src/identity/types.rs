@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
-pub type ListAccountsForIdentityKeyTypeResponse = Vec<Value>;
+/// The same type as [`ListIdentitiesAccountsResponse`].
+pub type ListAccountsForIdentityKeyTypeResponse = ListIdentitiesAccountsResponse;
 
 pub type ListIdentitiesAccountsResponse = Vec<Value>;

@@ -6,7 +6,8 @@ use std::fmt;
 
 pub type GetOpendataDidResponse = Value;
 
-pub type GetOpendataDidsResponse = Value;
+/// The same type as [`GetOpendataDidResponse`].
+pub type GetOpendataDidsResponse = GetOpendataDidResponse;
 
 /// OpenDataDIDState
 ///

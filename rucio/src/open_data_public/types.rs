@@ -5,4 +5,5 @@ use serde_json::Value;
 
 pub type GetOpendataPublicDidResponse = Value;
 
-pub type GetOpendataPublicDidsResponse = Value;
+/// The same type as [`GetOpendataPublicDidResponse`].
+pub type GetOpendataPublicDidsResponse = GetOpendataPublicDidResponse;

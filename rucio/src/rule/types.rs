@@ -55,7 +55,8 @@ impl AddMoveForRuleIdRequest {
     }
 }
 
-pub type AddMoveForRuleIdResponse = Vec<String>;
+/// The same type as [`AddRulesResponse`].
+pub type AddMoveForRuleIdResponse = AddRulesResponse;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -79,7 +80,8 @@ impl AddReduceForRuleIdRequest {
     }
 }
 
-pub type AddReduceForRuleIdResponse = Vec<String>;
+/// The same type as [`AddRulesResponse`].
+pub type AddReduceForRuleIdResponse = AddRulesResponse;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -445,7 +447,8 @@ impl GetAnalysisForRuleIdResponseTransfersItem {
 
 pub type GetRuleResponse = Value;
 
-pub type GetRulesResponse = Value;
+/// The same type as [`GetRuleResponse`].
+pub type GetRulesResponse = GetRuleResponse;
 
 pub type ListHistoryForRuleIdResponse = Vec<ListHistoryForRuleIdResponseItem>;
 
