@@ -676,14 +676,7 @@ async fn connection_errors_never_show_the_password() {
 /// Publishes `count` messages `{"id": i}` to `exchange`, 64 at a time, retrying as needed.
 async fn publish_ids(publisher: &Publisher, exchange: &str, count: u32) {
     futures_util::stream::iter(0..count)
-        .map(|i| async move {
-            let key = format!("primary.{i}");
-            let payload = json!({ "id": i }).to_string();
-            publisher
-                .publish(exchange, &key, &[], payload.as_bytes())
-                .await
-                .unwrap_or_else(|e| panic!("publish {i}: {e}"));
-        })
+        .map(|i| publish_id(publisher, exchange, i))
         .buffer_unordered(64)
         .collect::<Vec<()>>()
         .await;
@@ -692,12 +685,17 @@ async fn publish_ids(publisher: &Publisher, exchange: &str, count: u32) {
 /// Publishes `{"id": i}` for each of `ids`, one after the other.
 async fn publish_in_order(publisher: &Publisher, exchange: &str, ids: std::ops::Range<u32>) {
     for i in ids {
-        let payload = json!({ "id": i }).to_string();
-        publisher
-            .publish(exchange, &format!("primary.{i}"), &[], payload.as_bytes())
-            .await
-            .unwrap();
+        publish_id(publisher, exchange, i).await;
     }
+}
+
+/// Publishes `{"id": i}` with routing key `primary.<i>`.
+async fn publish_id(publisher: &Publisher, exchange: &str, i: u32) {
+    let payload = json!({ "id": i }).to_string();
+    publisher
+        .publish(exchange, &format!("primary.{i}"), &[], payload.as_bytes())
+        .await
+        .unwrap_or_else(|e| panic!("publish {i}: {e}"));
 }
 
 /// Consumes until every id below `count` was seen, acking each; calls `disrupt` (on a blocking
