@@ -13,8 +13,13 @@ type Sending<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
 /// One call of a service method, ready to go.
 ///
-/// `.await` it to send it (with retries) and get the typed result; or, for a `GET`, take its
-/// [`url`](Call::url) or a [`signed_url`](Call::signed_url) to hand to someone else.
+/// `.await` it to send it (with retries) and get the typed result; or await
+/// [`json`](Call::json) for the answer untyped; or, for a `GET`, take its [`url`](Call::url) or
+/// a [`signed_url`](Call::signed_url) to hand to someone else.
+///
+/// An answer that does not fit the type is an [`ErrorKind::Schema`] error that keeps the
+/// answer ([`Error::document`]): a newer deployment that renamed a required field loses
+/// nothing, and no second request is needed to see what it sent.
 ///
 /// ```no_run
 /// # use std::time::Duration;
@@ -64,7 +69,22 @@ impl<'a> Request<'a> {
     }
 }
 
-impl<T> Call<'_, T> {
+impl<'a, T> Call<'a, T> {
+    /// Sends the call (with retries) and returns its answer as JSON, whatever its shape:
+    /// nothing is checked against the method's types, so an answer from a release whose schema
+    /// differs from this client's is read all the same. An empty answer is `null`.
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: tc_runtime::Client) -> tc_runtime::Result<()> {
+    /// # #[derive(serde::Deserialize)] struct Task {}
+    /// let task = || queue.request(tc_runtime::Method::GET, "task/abc".into()).call::<Task>();
+    /// let raw: serde_json::Value = task().json().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn json(self) -> impl Future<Output = Result<serde_json::Value>> + Send + 'a {
+        self.request.send_json()
+    }
+
     /// The call's URL, unsigned: for resources anyone may read, or to hand to a client that
     /// signs requests itself.
     pub fn url(self) -> Result<String> {

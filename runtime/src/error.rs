@@ -17,12 +17,22 @@ pub enum ErrorKind {
     NotFound,
     /// Any other 4xx answer, for example a payload that fails validation.
     ClientError,
+    /// A storage URL refused the request: a transfer's request to storage (an object's signed
+    /// `putUrl` or `getUrl` on S3 or GCS, an S3 or reference artifact's URL), not to a
+    /// Taskcluster service, answered with a 4xx or a redirect, such as an expired or mismatched
+    /// signature (HTTP 403) or an object missing from the bucket (404). [`Error::status`] says
+    /// which and [`Error::message`] holds the storage's own code and message. The credentials'
+    /// scopes are not in question: the service that handed out the URL accepted them. (A 5xx
+    /// from storage is retried, then [`ErrorKind::ServerError`].)
+    Storage,
     /// A 5xx answer, after all retries.
     ServerError,
-    /// The request never got an HTTP answer (connection refused or reset, timeout, TLS, …),
-    /// after all retries.
+    /// The request never got an HTTP answer (connection refused or reset, a failed DNS
+    /// lookup, a timeout, TLS, …), after all retries. The message ends with the innermost
+    /// cause, such as `Connection refused (os error 111)`.
     Transport,
-    /// The answer does not match the expected schema; [`Error::schema_path`] says where.
+    /// The answer does not match the expected schema; [`Error::schema_path`] says where and
+    /// [`Error::document`] holds the answer as it came.
     Schema,
     /// The request body could not be serialized.
     Serialization,
@@ -36,7 +46,8 @@ pub enum ErrorKind {
     /// The object has none of the hashes a download can verify (`sha256`, `sha512`).
     MissingHashes,
     /// The artifact is an error artifact; [`Error::artifact_reason`] and [`Error::message`]
-    /// say why it is missing.
+    /// say why it is missing. Artifact downloads say so, and so do plain `getArtifact` and
+    /// `getLatestArtifact` calls, which the queue answers with HTTP 424 for such an artifact.
     Artifact,
     /// Reading or writing local data failed (a file, a reader or writer, a source shorter or
     /// longer than its declared length).
@@ -53,6 +64,7 @@ impl ErrorKind {
             ErrorKind::InsufficientScopes => "insufficient scopes",
             ErrorKind::NotFound => "not found",
             ErrorKind::ClientError => "request rejected",
+            ErrorKind::Storage => "storage refused the request",
             ErrorKind::ServerError => "server error",
             ErrorKind::Transport => "transport error",
             ErrorKind::Schema => "response does not match its schema",
@@ -104,6 +116,7 @@ struct Inner {
     url: Option<String>,
     schema_path: Option<String>,
     artifact_reason: Option<String>,
+    document: Option<bytes::Bytes>,
     attempts: u32,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
@@ -123,6 +136,7 @@ impl Error {
                 url: None,
                 schema_path: None,
                 artifact_reason: None,
+                document: None,
                 attempts: 0,
                 source: None,
             }),
@@ -130,8 +144,10 @@ impl Error {
     }
 
     /// A request that got no HTTP answer (or lost its body): kind `Config` for one that could
-    /// not be built, else `Transport`, saying how it failed. The URL is left out of the source
-    /// (it may carry a bewit or a signature); callers add it redacted.
+    /// not be built, else `Transport`, saying how it failed and, after a colon, the innermost
+    /// cause (`cannot connect: Connection refused (os error 111)`, `cannot connect: failed to
+    /// lookup address information: Name or service not known`). The URL is left out of the
+    /// source (it may carry a bewit or a signature); callers add it redacted.
     pub(crate) fn transport(e: reqwest::Error) -> Error {
         let (kind, what) = if e.is_builder() {
             (ErrorKind::Config, "invalid request")
@@ -147,7 +163,13 @@ impl Error {
         } else {
             (ErrorKind::Transport, "request failed")
         };
-        Error::new(kind, what).with_source(e.without_url())
+        let e = e.without_url();
+        // A timeout's innermost cause only says it again ("operation timed out").
+        let message = match innermost_cause(&e) {
+            Some(cause) if !e.is_timeout() => format!("{what}: {cause}"),
+            _ => what.to_owned(),
+        };
+        Error::new(kind, message).with_source(e)
     }
 
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Error {
@@ -191,6 +213,18 @@ impl Error {
 
     pub(crate) fn with_artifact_reason(mut self, reason: String) -> Error {
         self.inner.artifact_reason = Some(reason);
+        self
+    }
+
+    /// Keeps the document an answer held, for [`Error::document`].
+    pub(crate) fn with_document(mut self, document: bytes::Bytes) -> Error {
+        self.inner.document = Some(document);
+        self
+    }
+
+    /// Replaces the message (to say what a failure means where it happened).
+    pub(crate) fn with_message(mut self, message: String) -> Error {
+        self.inner.message = message;
         self
     }
 
@@ -249,6 +283,29 @@ impl Error {
     /// `"file-missing-on-worker"` (its `message` is [`Error::message`]).
     pub fn artifact_reason(&self) -> Option<&str> {
         self.inner.artifact_reason.as_deref()
+    }
+
+    /// For [`ErrorKind::Schema`]: the document that did not fit, as it came (the answer's body;
+    /// for a Rucio list, the one line), so that nothing the server sent is lost when it no
+    /// longer matches the client's types, for example after a newer release renamed a
+    /// required field. Neither `Display` nor `Debug` shows it (`Debug` gives its length).
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: tc_runtime::Client) -> tc_runtime::Result<()> {
+    /// # #[derive(serde::Deserialize)] struct Task {}
+    /// match queue.request(tc_runtime::Method::GET, "task/abc".into()).send::<Task>().await {
+    ///     Ok(_task) => { /* typed */ }
+    ///     Err(e) if e.kind() == tc_runtime::ErrorKind::Schema => {
+    ///         let raw: serde_json::Value =
+    ///             serde_json::from_slice(e.document().unwrap_or(b"null")).unwrap_or_default();
+    ///         eprintln!("{e}; the server sent {raw}");
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn document(&self) -> Option<&[u8]> {
+        self.inner.document.as_deref()
     }
 
     /// How many HTTP attempts were made (0 when none was).
@@ -333,6 +390,9 @@ impl fmt::Debug for Error {
         if let Some(v) = &i.request_info {
             d.field("request_info", v);
         }
+        if let Some(v) = &i.document {
+            d.field("document", &format_args!("{} bytes", v.len()));
+        }
         if i.attempts > 0 {
             d.field("attempts", &i.attempts);
         }
@@ -350,6 +410,16 @@ impl StdError for Error {
             .as_deref()
             .map(|s| s as &(dyn StdError + 'static))
     }
+}
+
+/// The text of the last error in `e`'s chain of sources, if it has any.
+fn innermost_cause(e: &(dyn StdError + 'static)) -> Option<String> {
+    let mut cause = e.source()?;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    (!text.trim().is_empty()).then_some(text)
 }
 
 /// Result of a Taskcluster call.

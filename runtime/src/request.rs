@@ -44,6 +44,36 @@ struct Answer {
     attempts: u32,
 }
 
+impl Answer {
+    /// The body as `T`; else a schema error that names the field and keeps the body.
+    fn parse<T: serde::de::DeserializeOwned>(self, method: &Method, url: &str) -> Result<T> {
+        let schema_error = |message: String, path: String| {
+            Error::new(ErrorKind::Schema, message)
+                .with_call(method, url, self.attempts)
+                .with_response(self.status, self.request_id.clone(), self.trace_id.clone())
+                .with_schema_path(path)
+                .with_document(self.body.clone())
+        };
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(schema_error(
+                "empty response body, expected JSON".into(),
+                ".".into(),
+            ));
+        }
+        // Tracking the path costs about 40% of a parse, so it is done only to explain a failure:
+        // the second parse fails the same way and says where.
+        if let Ok(value) = serde_json::from_slice(&self.body) {
+            return Ok(value);
+        }
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        let value = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| schema_error(e.inner().to_string(), e.path().to_string()))?;
+        de.end()
+            .map_err(|e| schema_error(e.to_string(), ".".into()))?;
+        Ok(value)
+    }
+}
+
 fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
@@ -57,23 +87,42 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Taskcluster's error body.
+/// Taskcluster's error body; or, for `getArtifact` and `getLatestArtifact` meeting an error
+/// artifact (HTTP 424), the artifact's `reason` and `message`.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ErrorBody {
     code: Option<String>,
     message: Option<String>,
     request_info: Option<serde_json::Value>,
+    reason: Option<String>,
 }
 
-fn error_from_answer(
-    status: u16,
+/// The header the queue sets on artifact answers, `error` for an error artifact.
+const ARTIFACT_STORAGE_TYPE: &str = "x-taskcluster-artifact-storage-type";
+
+/// What an answer's headers say about it.
+#[derive(Default)]
+struct ErrorHeaders {
     request_id: Option<String>,
     trace_id: Option<String>,
-    body: &[u8],
-) -> Error {
-    let (code, message, info) = match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => (b.code, b.message, b.request_info),
+    /// `x-taskcluster-artifact-storage-type`.
+    storage_type: Option<String>,
+}
+
+impl ErrorHeaders {
+    fn of(headers: &HeaderMap) -> ErrorHeaders {
+        ErrorHeaders {
+            request_id: header_string(headers, "x-for-request-id"),
+            trace_id: header_string(headers, "x-for-trace-id"),
+            storage_type: header_string(headers, ARTIFACT_STORAGE_TYPE),
+        }
+    }
+}
+
+fn error_from_answer(status: u16, headers: ErrorHeaders, body: &[u8]) -> Error {
+    let (code, message, info, reason) = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(b) => (b.code, b.message, b.request_info, b.reason),
         Err(_) => {
             let text = String::from_utf8_lossy(body);
             let mut text = text.trim().to_owned();
@@ -85,12 +134,26 @@ fn error_from_answer(
                 text.truncate(cut);
                 text.push('…');
             }
-            (None, Some(text), None)
+            (None, Some(text), None, None)
         }
     };
-    Error::new(ErrorKind::from_status(status), message.unwrap_or_default())
-        .with_response(status, request_id, trace_id)
-        .with_body(code, info)
+    // The queue answers a plain `getArtifact` of an error artifact with 424 and the artifact's
+    // reason and message (no `code`), as `x-taskcluster-artifact-storage-type: error`.
+    let error_artifact = status == 424
+        && (headers.storage_type.as_deref() == Some("error")
+            || (reason.is_some() && code.is_none()));
+    let kind = if error_artifact {
+        ErrorKind::Artifact
+    } else {
+        ErrorKind::from_status(status)
+    };
+    let mut error = Error::new(kind, message.unwrap_or_default())
+        .with_response(status, headers.request_id, headers.trace_id)
+        .with_body(code, info);
+    if error_artifact {
+        error = error.with_artifact_reason(reason.unwrap_or_default());
+    }
+    error
 }
 
 impl Request<'_> {
@@ -124,38 +187,26 @@ impl Request<'_> {
     /// Sends the request and parses the JSON response as `T`.
     ///
     /// An empty body, or one that does not match `T`, is an [`ErrorKind::Schema`] error whose
-    /// [`Error::schema_path`] names the offending field.
+    /// [`Error::schema_path`] names the offending field and whose [`Error::document`] is the
+    /// body as it came.
     pub async fn send<T: serde::de::DeserializeOwned>(self) -> Result<T> {
         let method = self.method.clone();
         let url = self.full_url(&self.client.inner.request_base_url);
         let answer = self.execute(&url).await?;
-        let schema_error = |message: String, path: String| {
-            Error::new(ErrorKind::Schema, message)
-                .with_call(&method, &url, answer.attempts)
-                .with_response(
-                    answer.status,
-                    answer.request_id.clone(),
-                    answer.trace_id.clone(),
-                )
-                .with_schema_path(path)
-        };
+        answer.parse(&method, &url)
+    }
+
+    /// Sends the request and returns the JSON answer whatever its shape: `null` for an empty
+    /// body. A body that is not JSON is an [`ErrorKind::Schema`] error (with its
+    /// [`Error::document`]).
+    pub async fn send_json(self) -> Result<serde_json::Value> {
+        let method = self.method.clone();
+        let url = self.full_url(&self.client.inner.request_base_url);
+        let answer = self.execute(&url).await?;
         if answer.body.iter().all(u8::is_ascii_whitespace) {
-            return Err(schema_error(
-                "empty response body, expected JSON".into(),
-                ".".into(),
-            ));
+            return Ok(serde_json::Value::Null);
         }
-        // Tracking the path costs about 40% of a parse, so it is done only to explain a failure:
-        // the second parse fails the same way and says where.
-        if let Ok(value) = serde_json::from_slice(&answer.body) {
-            return Ok(value);
-        }
-        let mut de = serde_json::Deserializer::from_slice(&answer.body);
-        let value = serde_path_to_error::deserialize(&mut de)
-            .map_err(|e| schema_error(e.inner().to_string(), e.path().to_string()))?;
-        de.end()
-            .map_err(|e| schema_error(e.to_string(), ".".into()))?;
-        Ok(value)
+        answer.parse(&method, &url)
     }
 
     /// Sends the request, expecting no meaningful response body.
@@ -251,8 +302,11 @@ impl Request<'_> {
                 }),
                 Err(e) => {
                     let body = serde_json::json!({"code": e.code, "message": e.message});
-                    let error =
-                        error_from_answer(e.status, None, None, body.to_string().as_bytes());
+                    let error = error_from_answer(
+                        e.status,
+                        ErrorHeaders::default(),
+                        body.to_string().as_bytes(),
+                    );
                     Err(fail(error, 1))
                 }
             };
@@ -306,28 +360,25 @@ impl Request<'_> {
             let outcome = match http.execute(req).await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let ids = (
-                        header_string(resp.headers(), "x-for-request-id"),
-                        header_string(resp.headers(), "x-for-trace-id"),
-                    );
-                    resp.bytes().await.map(|body| (status, ids, body))
+                    let headers = ErrorHeaders::of(resp.headers());
+                    resp.bytes().await.map(|body| (status, headers, body))
                 }
                 Err(e) => Err(e),
             };
             match outcome {
-                Ok((status, (request_id, trace_id), body)) if status < 400 => {
+                Ok((status, headers, body)) if status < 400 => {
                     return Ok(Answer {
                         status,
-                        request_id,
-                        trace_id,
+                        request_id: headers.request_id,
+                        trace_id: headers.trace_id,
                         body,
                         attempts: attempts.made(),
                     });
                 }
                 Ok((status, _, _)) if status >= 500 && retries_left => {}
-                Ok((status, (request_id, trace_id), body)) => {
+                Ok((status, headers, body)) => {
                     return Err(fail(
-                        error_from_answer(status, request_id, trace_id, &body),
+                        error_from_answer(status, headers, &body),
                         attempts.made(),
                     ));
                 }
@@ -395,6 +446,44 @@ mod tests {
             .signed_url(Duration::from_secs(60))
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Credentials);
+    }
+
+    #[test]
+    fn error_artifacts_are_told_by_header_or_body() {
+        let header = || ErrorHeaders {
+            storage_type: Some("error".into()),
+            ..ErrorHeaders::default()
+        };
+        // The queue's answer: header and body.
+        let e = error_from_answer(424, header(), br#"{"reason":"r","message":"m"}"#);
+        assert_eq!(
+            (e.kind(), e.artifact_reason(), e.message(), e.status()),
+            (ErrorKind::Artifact, Some("r"), "m", Some(424))
+        );
+        // The body alone (a proxy that drops the header) or the header alone.
+        let e = error_from_answer(
+            424,
+            ErrorHeaders::default(),
+            br#"{"reason":"r","message":"m"}"#,
+        );
+        assert_eq!(e.kind(), ErrorKind::Artifact);
+        let e = error_from_answer(424, header(), b"not json");
+        assert_eq!(
+            (e.kind(), e.artifact_reason()),
+            (ErrorKind::Artifact, Some(""))
+        );
+        // A Taskcluster error body with a 424 is not an error artifact.
+        let e = error_from_answer(
+            424,
+            ErrorHeaders::default(),
+            br#"{"code":"DependencyFailed","message":"m","reason":"x"}"#,
+        );
+        assert_eq!(
+            (e.kind(), e.artifact_reason()),
+            (ErrorKind::ClientError, None)
+        );
+        let e = error_from_answer(400, header(), br#"{"reason":"r","message":"m"}"#);
+        assert_eq!(e.kind(), ErrorKind::ClientError);
     }
 
     #[tokio::test]

@@ -313,13 +313,178 @@ async fn four_hundreds_are_not_retried_and_urls_keep_their_secrets() {
     let err = objects::download_to_vec(&object, "forbidden", &no_options())
         .await
         .unwrap_err();
-    assert_eq!((err.status(), err.attempts()), (Some(403), 1));
+    assert_eq!(
+        (err.kind(), err.status(), err.attempts()),
+        (ErrorKind::Storage, Some(403), 1)
+    );
     assert_eq!(tc.storage.requests_for("GET", &key).len(), 1);
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("SECRET"), "{shown}");
     assert!(!shown.contains(ACCESS_TOKEN), "{shown}");
     assert!(shown.contains(&format!("/get/{key}")), "{shown}");
     assert!(shown.contains("SlowDown"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_refusals_are_storage_errors_not_missing_scopes() {
+    let tc = Deployment::start().await;
+    tc.knobs(|k| k.inline = false);
+    let base = tc.storage.base();
+
+    // A getUrl that storage refuses (an expired signature, say).
+    let object = tc.object();
+    tc.seed_object("signed/get", &data(10_000, 1));
+    let key = tc.key_of("signed/get");
+    tc.storage.fault(&key, Fault::Status(403));
+    let err = objects::download_to_vec(&object, "signed/get", &no_options())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(!err.is_insufficient_scopes());
+    assert_eq!((err.status(), err.code()), (Some(403), None));
+    assert_eq!(err.message(), "SlowDown: storage says no");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "GET {base}/get/{key}: storage refused the request (HTTP 403): SlowDown: storage says no"
+        )
+    );
+
+    // A putUrl likewise.
+    tc.knobs(|k| k.next_key = Some("signed-put".into()));
+    tc.storage.fault("signed-put", Fault::Status(403));
+    let err = objects::upload_from_bytes(&object, &upload("signed/put"), data(10_000, 2))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status(), err.attempts()),
+        (ErrorKind::Storage, Some(403), 1)
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "PUT {base}/put/signed-put: storage refused the request (HTTP 403): AccessDenied: \
+             storage says no"
+        )
+    );
+
+    // An S3 artifact's URL; and one that is gone from the bucket is no API's 404.
+    let queue = tc.queue();
+    let task = "fN1SbArXTPSVFNUvaOlinQ";
+    tc.storage.put_bytes("s3-key", &data(1_000, 3));
+    let signed = format!("{base}/get/s3-key?X-Amz-Signature=SECRET-S3-SIGNATURE");
+    tc.add_artifact(task, 0, "public/s3.bin", Artifact::S3(signed.clone()));
+    tc.storage.fault("s3-key", Fault::Status(403));
+    let err =
+        objects::download_artifact_to_vec(&queue, task, Some(0), "public/s3.bin", &no_options())
+            .await
+            .unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::Storage, Some(403)));
+    assert_eq!(err.url(), Some(format!("{base}/get/s3-key").as_str()));
+    let gone = format!("{base}/get/no-such-key?X-Amz-Signature=SECRET-S3-SIGNATURE");
+    tc.add_artifact(task, 0, "public/gone.bin", Artifact::S3(gone));
+    let err =
+        objects::download_artifact_to_vec(&queue, task, Some(0), "public/gone.bin", &no_options())
+            .await
+            .unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::Storage, Some(404)));
+    assert!(!err.is_not_found());
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "GET {base}/get/no-such-key: storage refused the request (HTTP 404): NoSuchKey: \
+             storage says no"
+        )
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storage_url_that_cannot_be_reached_says_why_and_keeps_its_signature() {
+    let tc = Deployment::start().await;
+    let queue = tc_runtime::Client::new(&tc.config().with_retries(0), "queue", "v1");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let task = "fN1SbArXTPSVFNUvaOlinQ";
+    let url = format!("http://127.0.0.1:{port}/get/k?X-Amz-Signature=SECRET-S3-SIGNATURE");
+    tc.add_artifact(task, 0, "public/far.bin", Artifact::S3(url));
+    let err =
+        objects::download_artifact_to_vec(&queue, task, Some(0), "public/far.bin", &no_options())
+            .await
+            .unwrap_err();
+    let refused = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert_eq!(err.message(), format!("cannot connect: {refused}"));
+    assert_eq!(
+        err.to_string(),
+        format!("GET http://127.0.0.1:{port}/get/k: transport error: cannot connect: {refused}")
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_artifact_calls_carry_an_error_artifacts_reason() {
+    // `getArtifact` and `getLatestArtifact` as the generated methods make them: a plain call,
+    // which the queue answers with 424 and the artifact's reason for an error artifact.
+    let tc = Deployment::start().await;
+    let queue = tc.queue();
+    let task = "fN1SbArXTPSVFNUvaOlinQ";
+    tc.add_artifact(
+        task,
+        1,
+        "public/missing.log",
+        Artifact::Error {
+            reason: "file-missing-on-worker".into(),
+            message: "no such file".into(),
+        },
+    );
+    let name = tc_runtime::escape("public/missing.log");
+    for path in [
+        format!("task/{task}/runs/1/artifacts/{name}"),
+        format!("task/{task}/artifacts/{name}"),
+    ] {
+        let err = queue
+            .request(tc_runtime::Method::GET, path.clone())
+            .call::<serde_json::Value>()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Artifact, "{err}");
+        assert_eq!(err.artifact_reason(), Some("file-missing-on-worker"));
+        assert_eq!(err.message(), "no such file");
+        assert_eq!((err.status(), err.code()), (Some(424), None));
+        assert_eq!(err.attempts(), 1);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "GET {}/api/queue/v1/{path}: artifact error (HTTP 424): file-missing-on-worker: \
+                 no such file",
+                tc.api.root_url()
+            )
+        );
+    }
+    // Other artifacts still answer with their redirect.
+    tc.add_artifact(
+        task,
+        1,
+        "public/ref",
+        Artifact::Reference("https://example.com/x".into()),
+    );
+    let answer: serde_json::Value = queue
+        .request(
+            tc_runtime::Method::GET,
+            format!("task/{task}/runs/1/artifacts/public%2Fref"),
+        )
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({"storageType": "reference", "url": "https://example.com/x"})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -626,7 +791,8 @@ async fn artifact_upload_in_one_call() {
     );
     let create = calls[0].body.as_ref().unwrap();
     assert_eq!(create["storageType"], json!("object"));
-    assert_eq!(create["contentLength"], json!(500_000));
+    // No contentLength unless asked for (see `content_length_is_the_callers_choice`).
+    assert_eq!(create.get("contentLength"), None);
     assert_eq!(
         calls[3].body.as_ref().unwrap()["uploadId"],
         json!(up.upload_id)
@@ -641,6 +807,89 @@ async fn artifact_upload_in_one_call() {
     .await
     .unwrap();
     assert!(got == bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_length_is_the_callers_choice() {
+    use tc_testkit::objects::ContentLength;
+    let tc = Deployment::start().await;
+    let queue = tc.queue();
+    let task = "eDeWfIn6Spy2Dn6Uh2UeMg";
+    let expires = Utc::now() + Duration::days(3);
+    let creates = |tc: &Deployment| -> Vec<serde_json::Value> {
+        tc.calls()
+            .into_iter()
+            .filter(|c| c.method == "POST" && c.path.contains("/artifacts/"))
+            .map(|c| c.body.unwrap())
+            .collect()
+    };
+    let finishes = |tc: &Deployment| {
+        tc.calls()
+            .into_iter()
+            .filter(|c| c.method == "PUT" && c.path.contains("/artifacts/"))
+            .count()
+    };
+
+    // As v106 does: the default upload works, one with contentLength fails at finishArtifact
+    // (every retry too), and the error says why.
+    let plain = ArtifactUpload::new(task, 0, "public/plain.bin", expires);
+    objects::upload_artifact_from_bytes(&queue, &plain, data(100, 1))
+        .await
+        .unwrap();
+    let sized = ArtifactUpload::new(task, 0, "public/sized.bin", expires).with_content_length(true);
+    let err = objects::upload_artifact_from_bytes(&queue, &sized, data(100, 2))
+        .await
+        .unwrap_err();
+    assert_eq!(creates(&tc)[1]["contentLength"], json!(100));
+    assert_eq!(err.kind(), ErrorKind::ServerError);
+    assert_eq!(
+        (err.status(), err.code()),
+        (Some(500), Some("InternalServerError"))
+    );
+    assert_eq!(err.attempts(), 5);
+    assert_eq!(finishes(&tc), 1 + 5);
+    let said = "Internal Server Error, incidentId 8e0b0d6e-0d5c-4b8c-9f0a-3c1f5e2a7d41.";
+    let message = format!(
+        "finishArtifact failed after an upload that sent contentLength: queues v96.7.0 to \
+         v106.0.0 store the length, then cannot publish the artifact-created message, whose \
+         schema does not allow it; the data is uploaded and the artifact probably present, but \
+         unannounced. Upload without contentLength (ArtifactUpload::with_content_length(false), \
+         the default) (the queue said: {said})"
+    );
+    assert_eq!(err.message(), message);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "PUT {}/api/queue/v1/task/{task}/runs/0/artifacts/public%2Fsized.bin: server error \
+             (HTTP 500): InternalServerError: {message}",
+            tc.api.root_url()
+        )
+    );
+
+    // Before v96.7.0 the field is refused at once; the default still works there.
+    tc.knobs(|k| k.content_length = ContentLength::Refused);
+    let err = objects::upload_artifact_from_bytes(&queue, &sized, data(100, 2))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind(), err.code()),
+        (ErrorKind::ClientError, Some("InputValidationError"))
+    );
+    assert!(!err.message().contains("finishArtifact"), "{err}");
+    let plain = ArtifactUpload::new(task, 0, "public/plain-old.bin", expires);
+    objects::upload_artifact_from_bytes(&queue, &plain, data(100, 3))
+        .await
+        .unwrap();
+    assert_eq!(creates(&tc).last().unwrap().get("contentLength"), None);
+
+    // A queue that takes it.
+    tc.knobs(|k| k.content_length = ContentLength::Accepted);
+    let sized =
+        ArtifactUpload::new(task, 0, "public/sized-ok.bin", expires).with_content_length(true);
+    objects::upload_artifact_from_bytes(&queue, &sized, data(300, 4))
+        .await
+        .unwrap();
+    assert_eq!(creates(&tc).last().unwrap()["contentLength"], json!(300));
 }
 
 // ---- Memory: a 64 MiB round trip (file → object service → file) keeps memory flat ----------

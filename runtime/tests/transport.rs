@@ -303,6 +303,51 @@ async fn refused_connections_are_transport_errors_after_retries() {
     assert_eq!(e.kind(), ErrorKind::Transport);
     assert_eq!(e.attempts(), 3);
     assert_eq!(e.status(), None);
+    // The cause is in the message, not only in `source()`: the operating system's own words.
+    let refused = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(e.message(), format!("cannot connect: {refused}"));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "GET http://127.0.0.1:{port}/api/queue/v1/x: transport error: cannot connect: {refused}"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_failed_dns_lookup_says_so() {
+    // `.invalid` never resolves (RFC 6761); the expected words are the resolver's, as std
+    // reports them for the same lookup.
+    let host = "no-such-host.invalid";
+    let lookup = std::net::ToSocketAddrs::to_socket_addrs(&(host, 80))
+        .map(|a| a.collect::<Vec<_>>())
+        .expect_err("a .invalid name must not resolve");
+    let config = ClientConfig::new(format!("http://{host}"))
+        .with_credentials(Credentials::new("me", "secret-key"))
+        .with_retries(0);
+    let client = Client::new(&config, "queue", "v1");
+    let e = client
+        .request(Method::GET, "task/abc".into())
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert_eq!(e.message(), format!("cannot connect: {lookup}"));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "GET http://{host}/api/queue/v1/task/abc: transport error: cannot connect: {lookup}"
+        )
+    );
+    // Another cause, another message: the two no longer read the same.
+    assert_ne!(
+        e.message(),
+        format!(
+            "cannot connect: {}",
+            std::io::Error::from(std::io::ErrorKind::ConnectionRefused)
+        )
+    );
+    assert!(!format!("{e} {e:?}").contains("secret-key"));
 }
 
 #[tokio::test]
@@ -367,6 +412,10 @@ async fn schema_errors_name_the_field() {
     assert_eq!(e.kind(), ErrorKind::Schema);
     assert_eq!(e.schema_path(), Some("tasks[1].status.state"));
     assert_eq!(e.status(), Some(200));
+    assert_eq!(
+        e.document(),
+        Some(&br#"{"tasks":[{"status":{"state":"ok"}},{"status":{"state":7}}]}"#[..])
+    );
     let e = client
         .request(Method::GET, "x".into())
         .send::<Listing>()
@@ -419,4 +468,80 @@ async fn service_clients_share_connections() {
     assert_eq!(server.seen().len(), 6);
     assert_eq!(server.connections(), 1);
     assert_eq!(server.seen()[1].target, "/api/index/v1/x");
+}
+
+/// What an older client reads: a stable method's answer as its release described it.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct HookAction {
+    action_type: String,
+    name: String,
+}
+
+#[tokio::test]
+async fn an_answer_that_no_longer_fits_is_kept() {
+    // A newer server renamed a required field (`actionType` for `action_type`): the typed call
+    // fails, and the document is in the error; awaited as JSON, the same call reads it.
+    let renamed = r#"{"actionType":"hook","name":"marker-7f3a","extra":[1,2,3]}"#;
+    let server = Server::start(vec![
+        Action::Respond(200, "x-for-request-id: rid-7\r\n", renamed),
+        Action::Respond(200, "", renamed),
+        Action::Respond(204, "", ""),
+        Action::Respond(200, "", "<html>not json</html>"),
+    ])
+    .await;
+    let client = Client::new(&server.config(), "hooks", "v1");
+    let call = || {
+        client
+            .request(Method::GET, "hooks/a/b".into())
+            .call::<HookAction>()
+    };
+
+    let e = call().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema);
+    assert_eq!(e.schema_path(), Some("."));
+    assert_eq!(
+        e.message(),
+        "missing field `action_type` at line 1 column 58"
+    );
+    assert_eq!(e.document(), Some(renamed.as_bytes()));
+    assert_eq!(e.attempts(), 1);
+    // Neither Display nor Debug shows the document.
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "GET http://127.0.0.1:{}/api/hooks/v1/hooks/a/b: response does not match its schema \
+             (HTTP 200) at `.`: missing field `action_type` at line 1 column 58 (request id rid-7)",
+            server.port
+        )
+    );
+    let debug = format!("{e:?}");
+    assert!(!debug.contains("marker-7f3a"), "{debug}");
+    assert!(
+        debug.contains(&format!("document: {} bytes", renamed.len())),
+        "{debug}"
+    );
+    let kept: serde_json::Value = serde_json::from_slice(e.document().unwrap()).unwrap();
+    assert_eq!(kept["actionType"], "hook");
+
+    // Untyped: one request, the whole answer.
+    let value = call().json().await.unwrap();
+    assert_eq!(
+        value,
+        serde_json::from_str::<serde_json::Value>(renamed).unwrap()
+    );
+    assert_eq!(server.seen().len(), 2);
+    // An empty answer is null; one that is not JSON is a schema error that keeps it.
+    let empty = client
+        .request(Method::POST, "x".into())
+        .call_empty()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(empty, serde_json::Value::Null);
+    let e = call().json().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Schema);
+    assert_eq!(e.schema_path(), Some("."));
+    assert_eq!(e.document(), Some(&b"<html>not json</html>"[..]));
+    assert_eq!(server.seen().len(), 4);
 }

@@ -54,6 +54,19 @@ pub struct Call {
     pub body: Option<Value>,
 }
 
+/// What the fake queue does with `contentLength` in `createArtifact`, as releases differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContentLength {
+    /// Before v96.7.0: the request schema has no such field, `createArtifact` answers 400.
+    Refused,
+    /// v96.7.0 to v106.0.0: stored, then `finishArtifact` answers 500 (every time: the
+    /// artifact-created message it publishes does not fit that message's schema).
+    #[default]
+    BreaksFinish,
+    /// A queue that takes it.
+    Accepted,
+}
+
 #[derive(Default)]
 pub struct Knobs {
     /// Whether `createUpload` takes `dataInline` when proposed (the AWS backend does).
@@ -64,6 +77,8 @@ pub struct Knobs {
     pub hashes_override: Option<Value>,
     /// The storage key of the next new object (so faults can be scripted before it exists).
     pub next_key: Option<String>,
+    /// How `createArtifact` takes `contentLength` (default: as v106 does).
+    pub content_length: ContentLength,
 }
 
 #[derive(Default)]
@@ -72,6 +87,8 @@ pub struct State {
     pub objects: HashMap<String, Obj>,
     /// (task, run, name) → artifact.
     pub artifacts: HashMap<(String, u32, String), Artifact>,
+    /// (task, run, name) → the `contentLength` an artifact was created with.
+    pub content_lengths: HashMap<(String, u32, String), u64>,
     pub knobs: Knobs,
     pub calls: Vec<Call>,
 }
@@ -188,7 +205,7 @@ impl Deployment {
             if let Some(rest) = path.strip_prefix("/api/object/v1/") {
                 object_api(&mut s, &ctx, &req.method, rest, body.unwrap_or(Value::Null))
             } else if let Some(rest) = path.strip_prefix("/api/queue/v1/") {
-                queue_api(&mut s, &req.method, rest, body.unwrap_or(Value::Null))
+                queue_api(&mut s, &ctx, &req.method, rest, body.unwrap_or(Value::Null))
             } else {
                 error(404, "ResourceNotFound", "no such service")
             }
@@ -444,7 +461,7 @@ fn temporary(s: &mut State, name: &str, scope: String) -> Value {
     })
 }
 
-fn queue_api(s: &mut State, method: &str, rest: &str, body: Value) -> Reply {
+fn queue_api(s: &mut State, ctx: &Ctx<'_>, method: &str, rest: &str, body: Value) -> Reply {
     let parts: Vec<&str> = rest.split('/').collect();
     let (task, run, kind, name) = match parts.as_slice() {
         ["task", t, "runs", r, kind, name] => {
@@ -494,9 +511,66 @@ fn queue_api(s: &mut State, method: &str, rest: &str, body: Value) -> Reply {
                 ),
             }
         }
+        ("GET", "artifacts") => {
+            // getArtifact and getLatestArtifact: a redirect to the data, or for an error
+            // artifact its reason and message with 424, as v106's `replyWithArtifactDownload`.
+            let Some(a) = s.artifacts.get(&(task.clone(), run, name.clone())).cloned() else {
+                return error(404, "ResourceNotFound", "Artifact not found");
+            };
+            let (storage_type, url) = match a {
+                Artifact::Error { reason, message } => {
+                    return Reply::Raw(
+                        424,
+                        vec![
+                            ("content-type".into(), "application/json".into()),
+                            ("x-taskcluster-artifact-storage-type".into(), "error".into()),
+                        ],
+                        json!({"reason": reason, "message": message})
+                            .to_string()
+                            .into_bytes(),
+                    );
+                }
+                Artifact::S3(url) => ("s3", url),
+                Artifact::Reference(url) => ("reference", url),
+                Artifact::Object => match s.objects.get(&object_name) {
+                    Some(o) => (
+                        "object",
+                        format!(
+                            "{}/get/{}?X-Amz-Signature=SECRET-GET-SIGNATURE",
+                            ctx.storage_base, o.key
+                        ),
+                    ),
+                    None => return error(404, "ResourceNotFound", "Object does not exist."),
+                },
+            };
+            Reply::Raw(
+                303,
+                vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("location".into(), url.clone()),
+                    (
+                        "x-taskcluster-artifact-storage-type".into(),
+                        storage_type.into(),
+                    ),
+                ],
+                json!({"storageType": storage_type, "url": url})
+                    .to_string()
+                    .into_bytes(),
+            )
+        }
         ("POST", "artifacts") => {
             if body["storageType"] != json!("object") {
                 return error(400, "InputError", "only object artifacts here");
+            }
+            let content_length = body.get("contentLength").and_then(Value::as_u64);
+            if content_length.is_some() && s.knobs.content_length == ContentLength::Refused {
+                return error(
+                    400,
+                    "InputValidationError",
+                    "Schema Validation Failed!\nRejecting Schema: \
+                     https://tc.example.com/schemas/queue/v1/post-artifact-request.json#\n\
+                     Errors:\n  * data must NOT have additional properties",
+                );
             }
             let Some(expires) = parse_time(&body["expires"]) else {
                 return error(400, "InputValidationError", "bad expires");
@@ -516,6 +590,10 @@ fn queue_api(s: &mut State, method: &str, rest: &str, body: Value) -> Reply {
             );
             s.artifacts
                 .insert((task.clone(), run, name.clone()), Artifact::Object);
+            if let Some(length) = content_length {
+                s.content_lengths
+                    .insert((task.clone(), run, name.clone()), length);
+            }
             let creds = temporary(
                 s,
                 &format!("artifact-upload/{task}/{run}/on/wg/wid"),
@@ -544,6 +622,14 @@ fn queue_api(s: &mut State, method: &str, rest: &str, body: Value) -> Reply {
                     400,
                     "InputError",
                     "Object storing artifact data does not exist",
+                );
+            }
+            let with_length = s.content_lengths.contains_key(&(task, run, name));
+            if with_length && s.knobs.content_length == ContentLength::BreaksFinish {
+                return error(
+                    500,
+                    "InternalServerError",
+                    "Internal Server Error, incidentId 8e0b0d6e-0d5c-4b8c-9f0a-3c1f5e2a7d41.",
                 );
             }
             Reply::Raw(204, vec![], vec![])

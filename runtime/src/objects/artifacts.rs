@@ -119,6 +119,7 @@ pub struct ArtifactUpload {
     pub(crate) name: String,
     pub(crate) expires: DateTime<Utc>,
     pub(crate) content_type: String,
+    pub(crate) content_length: bool,
     pub(crate) progress: Option<ProgressFn>,
 }
 
@@ -130,6 +131,7 @@ impl fmt::Debug for ArtifactUpload {
             .field("name", &self.name)
             .field("expires", &self.expires)
             .field("content_type", &self.content_type)
+            .field("content_length", &self.content_length)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -137,7 +139,8 @@ impl fmt::Debug for ArtifactUpload {
 
 impl ArtifactUpload {
     /// Artifact `name` of `task_id`, run `run_id`, expiring at `expires`, with content type
-    /// `application/octet-stream`.
+    /// `application/octet-stream`, created without `contentLength` (see
+    /// [`with_content_length`](Self::with_content_length)).
     pub fn new(
         task_id: impl Into<String>,
         run_id: u32,
@@ -150,8 +153,27 @@ impl ArtifactUpload {
             name: name.into(),
             expires,
             content_type: "application/octet-stream".into(),
+            content_length: false,
             progress: None,
         }
+    }
+
+    /// Whether `createArtifact` is told the artifact's length (`contentLength`); off by
+    /// default, because no released queue takes it whole:
+    ///
+    /// - before v96.7.0 the request schema has no `contentLength` and `createArtifact`
+    ///   refuses it (HTTP 400, `InputValidationError`);
+    /// - from v96.7.0 to v106.0.0 (the newest release checked) the queue stores it, but
+    ///   `finishArtifact` then fails with HTTP 500: it publishes the artifact-created Pulse
+    ///   message with the length, which that message's schema does not allow
+    ///   (`services/queue/src/artifacts.js`, `artifactUtils.serialize`). The artifact is marked
+    ///   present before the message fails, so it is downloadable, but no message announces it,
+    ///   and the upload is an error whose message says so.
+    ///
+    /// Turn it on only for a deployment whose queue has fixed that.
+    pub fn with_content_length(mut self, send: bool) -> Self {
+        self.content_length = send;
+        self
     }
 
     /// Sets the artifact's content type.
@@ -173,7 +195,8 @@ struct CreateObjectArtifact<'a> {
     storage_type: &'static str,
     expires: String,
     content_type: &'a str,
-    content_length: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_length: Option<u64>,
 }
 
 /// `createArtifact`'s answer for `storageType: object`.
@@ -213,7 +236,7 @@ pub(crate) async fn upload_artifact(
             storage_type: "object",
             expires: crate::wire::format_timestamp(&artifact.expires),
             content_type: &artifact.content_type,
-            content_length: length,
+            content_length: artifact.content_length.then_some(length),
         })
         .send()
         .await?;
@@ -246,6 +269,31 @@ pub(crate) async fn upload_artifact(
         .request(Method::PUT, path)
         .json(&serde_json::json!({ "uploadId": upload_id }))
         .send_empty()
-        .await?;
+        .await
+        .map_err(|e| {
+            if artifact.content_length && e.status() == Some(500) {
+                explain_content_length(e)
+            } else {
+                e
+            }
+        })?;
     Ok(uploaded)
+}
+
+/// `finishArtifact`'s 500 after a `createArtifact` with `contentLength`: what it means.
+fn explain_content_length(e: Error) -> Error {
+    let said = e.message().lines().next().unwrap_or("").trim();
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!(" (the queue said: {said})")
+    };
+    let message = format!(
+        "finishArtifact failed after an upload that sent contentLength: queues v96.7.0 to \
+         v106.0.0 store the length, then cannot publish the artifact-created message, whose \
+         schema does not allow it; the data is uploaded and the artifact probably present, but \
+         unannounced. Upload without contentLength (ArtifactUpload::with_content_length(false), \
+         the default){said}"
+    );
+    e.with_message(message)
 }

@@ -13,7 +13,8 @@
 //! - **Artifacts**: downloads follow `queue.artifact`'s storage type (`s3` and `reference` as
 //!   plain URLs, `object` through the object service with the temporary credentials the queue
 //!   returns, `error` as an [`ErrorKind::Artifact`] error), and
-//!   uploads are one call: `createArtifact` (`storageType: object`), the object upload,
+//!   uploads are one call: `createArtifact` (`storageType: object`; `contentLength` only if
+//!   asked for, see [`ArtifactUpload::with_content_length`]), the object upload,
 //!   `finishArtifact`.
 //!
 //! Everything streams in bounded chunks (memory stays flat whatever the size), reports
@@ -21,10 +22,11 @@
 //! client's [`RetryConfig`](crate::RetryConfig), never 4xx answers nor hash mismatches. A
 //! retried upload reads its source again from the start (a reader is sought back to where it
 //! was); a retried download resumes where it stopped (see [`download_to_file`]), and asks for
-//! a fresh `getUrl` once the last one has expired. Storage URLs get no `Authorization` header,
-//! have their own HTTP client (no overall deadline; the configured timeout applies to each
-//! connect and each read) and appear in errors without their query string, where signed
-//! URLs carry credentials.
+//! a fresh `getUrl` once the last one has expired. A storage URL's refusal (a 4xx, such as
+//! an expired signature's 403) is an [`ErrorKind::Storage`] error, never one about scopes.
+//! Storage URLs get no `Authorization` header, have their own HTTP client (no overall
+//! deadline; the configured timeout applies to each connect and each read) and appear in
+//! errors without their query string, where signed URLs carry credentials.
 //!
 //! ```no_run
 //! use std::sync::Arc;

@@ -107,8 +107,6 @@ pub(crate) fn transport(e: reqwest::Error) -> Failure {
     }
 }
 
-/// An HTTP error answer from storage: 5xx is retried, anything else is not. The body is
-/// reduced to S3's `<Code>` and `<Message>` (it may echo signed headers otherwise).
 /// The start of an error answer's body: as much as [`status_failure`] looks at, so that an
 /// error answer of any size (a storage URL is arbitrary) costs bounded memory.
 pub(crate) async fn error_body(mut response: reqwest::Response) -> Vec<u8> {
@@ -126,6 +124,9 @@ pub(crate) async fn error_body(mut response: reqwest::Response) -> Vec<u8> {
 /// How much of an error answer's body is read.
 const ERROR_BODY_MAX: usize = 4096;
 
+/// An HTTP error answer from storage: 5xx is retried (then [`ErrorKind::ServerError`]),
+/// anything else is not and is [`ErrorKind::Storage`]. The body is reduced to S3's (and GCS's)
+/// `<Code>` and `<Message>` (it may echo signed headers otherwise).
 pub(crate) fn status_failure(status: u16, headers: &HeaderMap, body: &[u8]) -> Failure {
     let text = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_MAX)]);
     let tag = |name: &str| {
@@ -143,9 +144,12 @@ pub(crate) fn status_failure(status: u16, headers: &HeaderMap, body: &[u8]) -> F
         .get("x-amz-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // Storage is not a Taskcluster service: its 403 is a signature it refused (expired, or
+    // headers other than those signed), not a scope the credentials lack, and its 404 an object
+    // missing from the bucket, not a resource of the API.
     let kind = match status {
-        300..=399 => ErrorKind::ClientError,
-        s => ErrorKind::from_status(s),
+        500..=599 => ErrorKind::ServerError,
+        _ => ErrorKind::Storage,
     };
     let message = if (300..400).contains(&status) {
         "unexpected redirect (storage URLs are not followed)".to_owned()
@@ -184,6 +188,8 @@ mod tests {
         let Failure::Fatal(e) = status_failure(403, &HeaderMap::new(), body) else {
             panic!("403 is fatal")
         };
+        assert_eq!(e.kind(), ErrorKind::Storage);
+        assert_eq!(e.status(), Some(403));
         assert_eq!(e.message(), "SignatureDoesNotMatch: no");
         assert!(!format!("{e:?}").contains("secret-ish"));
         assert!(matches!(

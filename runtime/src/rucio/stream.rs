@@ -44,7 +44,7 @@ impl CallInfo {
 }
 
 /// Parses one document as `T`; a mismatch says where (tracking the path costs time, so only a
-/// failed parse is repeated with it).
+/// failed parse is repeated with it) and keeps the document ([`Error::document`]).
 pub(crate) fn parse<T: DeserializeOwned>(
     json: &[u8],
     item: Option<usize>,
@@ -53,12 +53,14 @@ pub(crate) fn parse<T: DeserializeOwned>(
     if let Ok(value) = serde_json::from_slice(json) {
         return Ok(value);
     }
+    let document = || Bytes::copy_from_slice(json);
     let mut de = serde_json::Deserializer::from_slice(json);
-    let value =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| call.schema_error(item, &e))?;
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| call.schema_error(item, &e).with_document(document()))?;
     de.end().map_err(|e| {
         call.error(ErrorKind::Schema, e.to_string())
             .with_schema_path(item.map_or_else(|| ".".to_owned(), |n| format!("[{n}]")))
+            .with_document(document())
     })?;
     Ok(value)
 }
@@ -241,6 +243,15 @@ mod tests {
         let bad = items[1].as_ref().unwrap_err();
         assert_eq!(bad.kind(), ErrorKind::Schema);
         assert_eq!(bad.schema_path(), Some("[1].deterministic"));
+        // The line is kept, as it came.
+        assert_eq!(
+            bad.document(),
+            Some(&b"{\"rse\": \"B\", \"deterministic\": \"yes\"}"[..])
+        );
+        assert_eq!(
+            items[2].as_ref().unwrap_err().document(),
+            Some(&b"not json"[..])
+        );
         assert_eq!(bad.url(), Some("http://127.0.0.1:1/rses/"));
         assert_eq!(items[2].as_ref().unwrap_err().schema_path(), Some("[2]"));
         assert_eq!(items[3].as_ref().unwrap().rse, "D");

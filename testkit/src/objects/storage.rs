@@ -320,7 +320,13 @@ async fn put(
     }
     if let Some(Fault::Status(s)) = fault {
         set_status(s);
-        let ok = respond(conn, s, &[], &error_xml("InternalError")).await;
+        // As S3 says when a presigned PUT's signature has expired.
+        let code = if s == 403 {
+            "AccessDenied"
+        } else {
+            "InternalError"
+        };
+        let ok = respond(conn, s, &[], &error_xml(code)).await;
         return (s, ok);
     }
     drop(file);
