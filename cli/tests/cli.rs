@@ -479,6 +479,10 @@ async fn artifacts_up_and_down() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `tc listen` binds to the queue service's own exchange, which the tests declare first (as the
+/// queue service would have) and delete at the end: they take turns.
+static QUEUE_EXCHANGE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// `tc listen ARGS --pulse-url URL`, once it says that its queue is bound; returns it and that
 /// line.
 fn listen(args: &[&str], url: &str) -> (KillOnDrop, String) {
@@ -537,6 +541,10 @@ async fn listen_prints_what_its_bindings_select() {
     let Some(broker) = tc_testkit::broker::broker() else {
         return;
     };
+    let _turn = QUEUE_EXCHANGE.lock().await;
+    let publisher = Publisher::new(&PulseConfig::from_connection_string(&broker.url).unwrap());
+    let exchange = TaskCompleted::EXCHANGE;
+    publisher.declare_exchange(exchange).await.unwrap();
     let args = ["queue", "task-completed", "--task-id", "T1"];
     let (child, bound) = listen(
         &[&args[..], &["--route", "index.mine.#", "--count", "2"]].concat(),
@@ -544,9 +552,6 @@ async fn listen_prints_what_its_bindings_select() {
     );
     assert!(bound.contains("primary.T1.*.*.*.*.*.*.*.#") && bound.contains("route.index.mine.#"));
 
-    let publisher = Publisher::new(&PulseConfig::from_connection_string(&broker.url).unwrap());
-    let exchange = TaskCompleted::EXCHANGE;
-    publisher.declare_exchange(exchange).await.unwrap();
     for (task, routes) in [
         ("T2", &["index.other.x"][..]), // selected by neither binding
         ("T1", &[]),                    // by the routing key
@@ -567,6 +572,7 @@ async fn listen_prints_what_its_bindings_select() {
     assert_eq!(lines[1]["routingKey"], json!(completed("T3").0));
     assert_eq!(lines[1]["routes"], json!(["index.mine.build"]));
     assert_eq!(lines[1]["redelivered"], json!(false));
+    broker.delete(&[], &[exchange]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -588,12 +594,13 @@ async fn listen_on_a_durable_queue_acks_what_it_printed_before_exiting() {
         &name,
     ];
     let args = [&args[..], &["--count", "1"]].concat();
-    let (first, _) = listen(&args, &broker.url);
+    let _turn = QUEUE_EXCHANGE.lock().await;
     let publisher = Publisher::new(&PulseConfig::from_connection_string(&broker.url).unwrap());
     publisher
         .declare_exchange(TaskCompleted::EXCHANGE)
         .await
         .unwrap();
+    let (first, _) = listen(&args, &broker.url);
     for run in ["0", "1"] {
         let (key, body) = completed(&task);
         let key = key.replacen(".0.", &format!(".{run}."), 1);
@@ -617,10 +624,8 @@ async fn listen_on_a_durable_queue_acks_what_it_printed_before_exiting() {
     let lines = printed(second);
     assert_eq!((lines.len(), run_of(&lines).as_deref()), (1, Some("1")));
 
-    if broker.local {
-        let queue = format!("queue/guest/{name}");
-        tc_testkit::broker::rabbitmqctl(&["-q", "delete_queue", &queue]);
-    }
+    let queue = format!("queue/guest/{name}");
+    broker.delete(&[&queue], &[TaskCompleted::EXCHANGE]).await;
 }
 
 /// A child process killed and reaped when dropped.

@@ -3,14 +3,13 @@
 //! persistent JSON): bindings, CC routes, decode errors, nack, durable and ephemeral queues,
 //! and no message lost across a cut of every connection or a broker restart.
 //!
-//! The broker is `tc_testkit::broker`'s: `PULSE_CONNECTION_STRING` if set, else guest on
-//! 127.0.0.1:5672, started with `tests/broker/start.sh` when none answers (and stopped once this
-//! process exits). The tests skip, saying so, only when no broker can be started (and never
-//! under CI). Tests that cut
-//! connections or restart the broker need `rabbitmqctl` for it and run alone.
+//! The broker is `tc_testkit::broker`'s: the run's under `cargo xtask test` (started from empty
+//! state for the run), `PULSE_CONNECTION_STRING` if set, else one of this process's own. Without
+//! one the tests fail under CI and are skipped, saying so, elsewhere. Tests that cut connections
+//! or restart the broker need one that `rabbitmqctl` controls, and run alone. Each test declares
+//! what it uses in a namespace of its own and deletes it at the end.
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -20,7 +19,7 @@ use tc_runtime::pulse::{
     Binding, Consumer, DecodeError, ErrorKind, Event, Message, MessageStream, Publisher,
     PulseConfig, decode_json,
 };
-use tc_testkit::broker::{Broker, broker, broker_dir, rabbitmqctl};
+use tc_testkit::broker::{Broker, broker, controlled, rabbitmqctl};
 use tokio::sync::RwLock;
 use tokio::time::timeout;
 
@@ -47,32 +46,19 @@ fn queue_table() -> HashMap<String, String> {
     .collect()
 }
 
-/// The broker, if `rabbitmqctl` controls it (tests that cut connections or restart it).
-fn controlled_broker() -> Option<&'static Broker> {
-    let broker = broker()?;
-    if !broker.local {
-        eprintln!("SKIPPED: rabbitmqctl does not control the broker");
-        return None;
-    }
-    Some(broker)
-}
-
 /// A namespace of its own per test and run, and what it declares, deleted at the end.
 struct Scope {
     config: PulseConfig,
-    url: String,
+    broker: &'static Broker,
 }
 
 impl Scope {
-    fn new(broker: &Broker) -> Scope {
+    fn new(broker: &'static Broker) -> Scope {
         let namespace = format!("tc-test-{}", tc_runtime::slugid::nice());
         let config = PulseConfig::from_connection_string(&broker.url)
             .unwrap()
             .with_namespace(namespace);
-        Scope {
-            config,
-            url: broker.url.clone(),
-        }
+        Scope { config, broker }
     }
 
     fn exchange(&self, name: &str) -> String {
@@ -118,29 +104,11 @@ impl Scope {
 
     /// Deletes the named queues and the exchanges of this scope.
     async fn cleanup(self, queues: &[&str], exchanges: &[&str]) {
-        use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-        let connect = lapin::Connection::connect(&self.url, Default::default());
-        let connection = timeout(Duration::from_secs(20), connect)
-            .await
-            .expect("an admin connection in time")
-            .expect("admin connection");
-        let channel = connection.create_channel().await.unwrap();
-        for q in queues {
-            let q = self.queue(q);
-            let options = QueueDeleteOptions::default();
-            channel
-                .queue_delete(q.as_str().into(), options)
-                .await
-                .unwrap();
-        }
-        for e in exchanges {
-            let e = self.exchange(e);
-            let options = ExchangeDeleteOptions::default();
-            channel
-                .exchange_delete(e.as_str().into(), options)
-                .await
-                .unwrap();
-        }
+        let queues: Vec<String> = queues.iter().map(|q| self.queue(q)).collect();
+        let exchanges: Vec<String> = exchanges.iter().map(|e| self.exchange(e)).collect();
+        let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
+        let exchanges: Vec<&str> = exchanges.iter().map(String::as_str).collect();
+        self.broker.delete(&queues, &exchanges).await;
     }
 }
 
@@ -423,7 +391,7 @@ async fn take_ids(stream: &mut MessageStream<Value>, n: usize) -> Vec<(u64, Mess
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acks_reach_the_broker_and_never_cover_an_unsettled_message() {
-    let Some(broker) = controlled_broker() else {
+    let Some(broker) = controlled() else {
         return;
     };
     let _alone = DISRUPTION.write().await;
@@ -730,7 +698,7 @@ async fn consume_all(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_connection_cut_in_the_middle_of_10000_messages_loses_none() {
-    let Some(broker) = controlled_broker() else {
+    let Some(broker) = controlled() else {
         return;
     };
     let _alone = DISRUPTION.write().await;
@@ -769,7 +737,7 @@ async fn every_connection_cut_in_the_middle_of_10000_messages_loses_none() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_restart_in_the_middle_of_10000_messages_loses_none() {
-    let Some(broker) = controlled_broker() else {
+    let Some(broker) = controlled() else {
         return;
     };
     let _alone = DISRUPTION.write().await;
@@ -804,17 +772,7 @@ async fn a_broker_restart_in_the_middle_of_10000_messages_loses_none() {
     });
     let started = std::time::Instant::now();
     let publishing = async { publish_ids(&publisher, &exchange, 10_000).await };
-    let restart = || {
-        let dir = broker_dir();
-        for script in ["stop.sh", "start.sh"] {
-            let status = Command::new("bash")
-                .arg(dir.join(script))
-                .stdout(Stdio::null())
-                .status()
-                .unwrap();
-            assert!(status.success(), "{script}");
-        }
-    };
+    let restart = || controlled().expect("a controlled broker").restart();
     let (_, (deliveries, errors)) =
         tokio::join!(publishing, consume_all(&mut stream, 10_000, 3_000, restart));
     eprintln!(

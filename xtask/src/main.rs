@@ -4,7 +4,9 @@
 //!   `references/`, printing counts and the time taken. `--references DIR --out DIR` generates
 //!   elsewhere (tests and benchmarks use it). See [`xtask::generate`].
 //! - `cargo xtask test`: install the test peers (npm, PyPI), then `cargo fmt --check`, clippy
-//!   and rustdoc with `-D warnings`, and every test including the slow ones. CI runs exactly this.
+//!   and rustdoc with `-D warnings`, then start the run's RabbitMQ and run every test including
+//!   the slow ones, and check that the run listened on loopback only. CI runs exactly this. See
+//!   [`xtask::test`].
 //! - `cargo xtask bench [ARGS]`: our client against the published `taskcluster` crate, the
 //!   `hawk` crate and plain reqwest, plus generation and build times, as one table. The
 //!   benchmark is its own workspace in `bench/`; see `bench/README.md`.

@@ -1,16 +1,29 @@
-//! `cargo xtask test`: everything CI checks, in the order a failure is cheapest to see.
+//! `cargo xtask test`: everything CI checks, in the order a failure is cheapest to see; then
+//! every test, against servers started for this run.
+//!
+//! The run starts one RabbitMQ node (`runtime/tests/broker/start.sh`: empty, in a scratch
+//! directory, on loopback ports of its own) before the tests, gives the test processes its
+//! address and directory (`TC_BROKER_URL`, `TC_BROKER_DIR`, read by `tc_testkit::broker`), and
+//! stops it and removes the directory at the end; a watchdog does so too if the run is killed.
+//! Rucio servers are the tests' own, one per test, each in a scratch directory
+//! (`tc_testkit::rucio`). Every test binary runs even when one fails. After the tests, and before
+//! the node stops, the run fails if any of its processes listened beyond 127.0.0.1 and ::1 at
+//! any time (`loopback`) or a durable queue is left on the node.
 
-use std::path::Path;
-use std::process::Command;
+mod loopback;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
 
 use anyhow::{Context, bail};
 
 /// One step: program, arguments, extra environment.
 type Step<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
 
-/// Installs the test peers, then checks formatting, lints, docs and all tests, the slow ones too.
+/// Installs the test peers, checks formatting, lints and docs, then runs all tests (the slow ones
+/// too) with the run's broker; fails at the end if anything failed.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
-    let steps: [Step; 5] = [
+    let checks: [Step; 4] = [
         ("bash", &["runtime/tests/peers/install.sh"], &[]),
         ("cargo", &["fmt", "--all", "--check"], &[]),
         (
@@ -30,24 +43,198 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
             &["doc", "--workspace", "--no-deps", "--all-features"],
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
-        (
-            "cargo",
-            &["test", "--workspace", "--", "--include-ignored"],
-            &[],
-        ),
     ];
-    for (program, args, env) in steps {
-        let shown = format!("{program} {}", args.join(" "));
-        eprintln!("==> {shown}");
-        let status = Command::new(program)
-            .args(args)
-            .envs(env.iter().copied())
-            .current_dir(workspace)
-            .status()
-            .with_context(|| format!("cannot run {shown}"))?;
+    for step in checks {
+        let (shown, status) = run_step(workspace, step, &[])?;
         if !status.success() {
             bail!("`{shown}` failed ({status})");
         }
     }
+
+    let run = loopback::Run::this();
+    let watch = loopback::Watch::start(&run);
+    eprintln!("==> starting the run's RabbitMQ (runtime/tests/broker/start.sh)");
+    let broker = RunBroker::start(workspace, &run)?;
+    let mut env = broker.env();
+    env.push((loopback::MARK.into(), run.id.clone()));
+    let tests: Step = (
+        "cargo",
+        &[
+            "test",
+            "--workspace",
+            "--no-fail-fast",
+            "--",
+            "--include-ignored",
+        ],
+        &[],
+    );
+    let (shown, status) = run_step(workspace, tests, &env)?;
+    let mut failures = Vec::new();
+    if !status.success() {
+        failures.push(format!(
+            "`{shown}` failed ({status}); the failed tests are above"
+        ));
+    }
+
+    eprintln!("==> checking that the run's servers listened on 127.0.0.1 and ::1 only");
+    let wide = watch.finish();
+    if !wide.is_empty() {
+        failures.push(format!(
+            "processes of the run listened beyond 127.0.0.1 and ::1:\n  {}",
+            wide.join("\n  ")
+        ));
+    }
+    eprintln!("==> checking that the tests left no durable queue on the broker");
+    match broker.durable_queues() {
+        Ok(queues) if queues.is_empty() => {}
+        Ok(queues) => failures.push(format!(
+            "the tests left {} durable queue(s) on the broker: {}",
+            queues.len(),
+            queues.join(", ")
+        )),
+        Err(e) => failures.push(format!("{e:#}")),
+    }
+    if let Err(e) = broker.stop() {
+        failures.push(format!("{e:#}"));
+    }
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
+    }
     Ok(())
+}
+
+/// Runs one step in `workspace` with `env` added; what it was, and how it ended.
+fn run_step(
+    workspace: &Path,
+    (program, args, step_env): Step,
+    env: &[(String, String)],
+) -> anyhow::Result<(String, ExitStatus)> {
+    let shown = format!("{program} {}", args.join(" "));
+    eprintln!("==> {shown}");
+    let status = Command::new(program)
+        .args(args)
+        .envs(step_env.iter().copied())
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .current_dir(workspace)
+        .status()
+        .with_context(|| format!("cannot run {shown}"))?;
+    Ok((shown, status))
+}
+
+/// The RabbitMQ node of the run: started by `start.sh`, stopped by `stop.sh` (also when dropped,
+/// and by start.sh's watchdog once this process is gone, killed or not).
+struct RunBroker {
+    scripts: PathBuf,
+    dir: PathBuf,
+    url: String,
+    node: String,
+    stopped: bool,
+}
+
+impl RunBroker {
+    fn start(workspace: &Path, run: &loopback::Run) -> anyhow::Result<RunBroker> {
+        let scripts = workspace.join("runtime/tests/broker");
+        let out = Command::new("bash")
+            .arg(scripts.join("start.sh"))
+            .env("TC_BROKER_WATCH_PID", std::process::id().to_string())
+            .env(loopback::MARK, &run.id)
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .context("cannot run runtime/tests/broker/start.sh")?;
+        if !out.status.success() {
+            bail!(
+                "runtime/tests/broker/start.sh failed ({}): no broker for the Pulse tests",
+                out.status
+            );
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let value = |key: &str| {
+            stdout.lines().find_map(|line| {
+                line.strip_prefix(key)
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .map(str::to_owned)
+            })
+        };
+        let (Some(dir), Some(url), Some(node)) = (
+            value("TC_BROKER_DIR"),
+            value("TC_BROKER_URL"),
+            value("RABBITMQ_NODENAME"),
+        ) else {
+            bail!("runtime/tests/broker/start.sh did not say where its broker is: {stdout:?}");
+        };
+        Ok(RunBroker {
+            scripts,
+            dir: dir.into(),
+            url,
+            node,
+            stopped: false,
+        })
+    }
+
+    /// What the test processes are told about it.
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("TC_BROKER_URL".into(), self.url.clone()),
+            (
+                "TC_BROKER_DIR".into(),
+                self.dir.to_string_lossy().into_owned(),
+            ),
+            ("RABBITMQ_NODENAME".into(), self.node.clone()),
+        ]
+    }
+
+    /// The durable queues on the node.
+    fn durable_queues(&self) -> anyhow::Result<Vec<String>> {
+        let out = Command::new("bash")
+            .arg(self.scripts.join("ctl.sh"))
+            .arg(&self.dir)
+            .args(["-q", "list_queues", "--no-table-headers", "name", "durable"])
+            .stdin(Stdio::null())
+            .output()
+            .context("cannot run runtime/tests/broker/ctl.sh")?;
+        if !out.status.success() {
+            bail!(
+                "cannot list the broker's queues: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let (name, durable) = line.rsplit_once('\t')?;
+                (durable.trim() == "true").then(|| name.to_owned())
+            })
+            .collect())
+    }
+
+    fn stop(mut self) -> anyhow::Result<()> {
+        self.stopped = true;
+        eprintln!("==> stopping the run's RabbitMQ");
+        let status = Command::new("bash")
+            .arg(self.scripts.join("stop.sh"))
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .status()
+            .context("cannot run runtime/tests/broker/stop.sh")?;
+        if !status.success() {
+            bail!(
+                "runtime/tests/broker/stop.sh {} failed ({status})",
+                self.dir.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RunBroker {
+    fn drop(&mut self) {
+        if !self.stopped {
+            let _ = Command::new("bash")
+                .arg(self.scripts.join("stop.sh"))
+                .arg(&self.dir)
+                .stdin(Stdio::null())
+                .status();
+        }
+    }
 }
