@@ -79,6 +79,16 @@ pub fn command() -> Command {
                         .long("content-type")
                         .value_name("TYPE")
                         .default_value("application/octet-stream"),
+                )
+                .arg(
+                    Arg::new("content-length")
+                        .long("content-length")
+                        .action(clap::ArgAction::SetTrue)
+                        .help(
+                            "Also tell createArtifact the length (contentLength). Queues before \
+                             v96.7.0 refuse it; v96.7.0 to v106.0.0 take it, then fail \
+                             finishArtifact with HTTP 500",
+                        ),
                 ),
         )
 }
@@ -126,7 +136,8 @@ pub async fn run(config: &ClientConfig, args: &ArgMatches) -> Result<Outcome, Pr
                 .map_err(|e| Problem::usage(format!("--expires: {e}")))?;
             let (bar, observer) = progress_bar();
             let mut artifact = ArtifactUpload::new(task_id, run_id, name, expires)
-                .with_content_type(run::arg(args, "content-type"));
+                .with_content_type(run::arg(args, "content-type"))
+                .with_content_length(args.get_flag("content-length"));
             if let Some(observer) = observer {
                 artifact = artifact.with_progress(observer);
             }

@@ -55,7 +55,7 @@ pub async fn run(args: &ArgMatches) -> Result<Outcome, Problem> {
         Some(url) => PulseConfig::from_connection_string(url),
         None => PulseConfig::from_env(),
     }
-    .map_err(|e| Problem::usage(e.to_string()))?;
+    .map_err(Problem::from)?;
     let mut consumer = Consumer::new(&config);
     consumer = match args.get_one::<String>("queue") {
         Some(name) => consumer.queue(name),
@@ -64,10 +64,8 @@ pub async fn run(args: &ArgMatches) -> Result<Outcome, Problem> {
     for binding in &bindings {
         consumer = consumer.bind(binding.clone());
     }
-    let mut messages = consumer
-        .stream::<Value>()
-        .await
-        .map_err(|e| Problem::other(e.to_string()))?;
+    // An unreachable broker exits with the transport code, as an unreachable deployment does.
+    let mut messages = consumer.stream::<Value>().await?;
     let patterns: Vec<&str> = bindings
         .iter()
         .map(|b| b.routing_key_pattern.as_str())
@@ -103,16 +101,10 @@ pub async fn run(args: &ArgMatches) -> Result<Outcome, Problem> {
             .and_then(|()| out.flush())
             .map_err(|e| Problem::other(format!("cannot write the message: {e}")))?;
         drop(out);
-        message
-            .ack()
-            .await
-            .map_err(|e| Problem::other(e.to_string()))?;
+        message.ack().await?;
         printed += 1;
     }
     // The last acks are still collecting into a run: send them before exiting.
-    messages
-        .close()
-        .await
-        .map_err(|e| Problem::other(e.to_string()))?;
+    messages.close().await?;
     Ok(Outcome::Done)
 }

@@ -57,9 +57,10 @@ impl Problem {
     pub const SCOPES: u8 = 4;
     /// Exit code of 404.
     pub const NOT_FOUND: u8 = 5;
-    /// Exit code of any other 4xx.
+    /// Exit code of any other 4xx, and of a storage URL's refusal.
     pub const REJECTED: u8 = 6;
-    /// Exit code of a 5xx or a transport failure, after retries.
+    /// Exit code of a 5xx or a transport failure, after retries (and of a Pulse broker that
+    /// cannot be reached).
     pub const SERVER: u8 = 7;
     /// Exit code of anything else (configuration, an answer that does not fit its schema).
     pub const OTHER: u8 = 1;
@@ -101,7 +102,8 @@ impl From<tc_client::Error> for Problem {
             ErrorKind::AuthenticationFailed => Problem::AUTHENTICATION,
             ErrorKind::InsufficientScopes => Problem::SCOPES,
             ErrorKind::NotFound => Problem::NOT_FOUND,
-            ErrorKind::ClientError => Problem::REJECTED,
+            // A storage URL's refusal (an expired signature, say) is no scope missing.
+            ErrorKind::ClientError | ErrorKind::Storage => Problem::REJECTED,
             ErrorKind::ServerError | ErrorKind::Transport => Problem::SERVER,
             _ => Problem::OTHER,
         };
@@ -136,6 +138,24 @@ impl From<tc_client::Error> for Problem {
             message.push_str(&format!(" (request id {id})"));
         }
         Problem { code, message }
+    }
+}
+
+impl From<tc_client::runtime::pulse::Error> for Problem {
+    fn from(e: tc_client::runtime::pulse::Error) -> Problem {
+        use tc_client::runtime::pulse::ErrorKind as Pulse;
+        let code = match e.kind() {
+            Pulse::Config => Problem::USAGE,
+            Pulse::Authentication => Problem::AUTHENTICATION,
+            // Unreachable, or the connection lost: as a transport failure of an API call.
+            Pulse::Connection => Problem::SERVER,
+            Pulse::Channel => Problem::REJECTED,
+            _ => Problem::OTHER,
+        };
+        Problem {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
