@@ -250,6 +250,9 @@ fn emit_struct(
         }
         match (&f.constant, f.presence) {
             (Some(value), Presence::Required) => inits.push(quote!(#field: #value.to_owned())),
+            (Some(value), _) if s.constants.contains(&i) => {
+                inits.push(quote!(#field: Some(#value.to_owned())))
+            }
             _ => inits.push(quote!(#field: None)),
         }
     }
@@ -282,28 +285,36 @@ fn emit_struct(
     } else {
         "A"
     };
-    let new_doc = if s.required.is_empty() {
-        format!("{article} `{name}` with every field unset.")
-    } else {
-        let names: Vec<String> = s
-            .required
+    let list = |fields: &[usize]| {
+        let names: Vec<String> = fields
             .iter()
             .map(|&i| format!("`{}`", s.fields[i].ident))
             .collect();
+        names.join(", ")
+    };
+    let filled = (!s.constants.is_empty()).then(|| {
         format!(
-            "{article} `{name}` from its required fields ({}); set the others with the `with_*` \
-             methods.",
-            names.join(", ")
+            "the constants the schema requires ({}) filled in",
+            list(&s.constants)
         )
+    });
+    let new_doc = match (s.required.is_empty(), filled) {
+        (true, None) => format!("{article} `{name}` with every field unset."),
+        (true, Some(filled)) => {
+            format!("{article} `{name}` with {filled}, every other field unset.")
+        }
+        (false, filled) => format!(
+            "{article} `{name}` from its required fields ({}){}; set the others with the `with_*` \
+             methods.",
+            list(&s.required),
+            filled.map(|f| format!(", with {f}")).unwrap_or_default()
+        ),
     };
     let setters = s
         .fields
         .iter()
         .enumerate()
-        .filter(|(i, f)| {
-            let constant = f.constant.is_some() && f.presence == Presence::Required;
-            !s.required.contains(i) && !constant
-        })
+        .filter(|(i, _)| !s.required.contains(i) && !s.constants.contains(i))
         .map(|(_, f)| {
             let field = ident(&f.ident);
             let setter = format_ident!("with_{}", f.ident.trim_end_matches('_'));
@@ -328,7 +339,17 @@ fn emit_struct(
     let many = (params.len() > 7).then(
         || quote!(#[allow(clippy::too_many_arguments, reason = "one argument per required field")]),
     );
-    let default = s.required.is_empty().then(|| quote!(Default,));
+    // Nothing to pass: `Default`, derived unless constants need filling in.
+    let default = (s.required.is_empty() && s.constants.is_empty()).then(|| quote!(Default,));
+    let default_impl = (s.required.is_empty() && !s.constants.is_empty()).then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
     let debug = if s.has_secrets() {
         let shown = s.fields.iter().map(|f| {
             let field = ident(&f.ident);
@@ -378,6 +399,7 @@ fn emit_struct(
             #(#setters)*
         }
 
+        #default_impl
         #debug
     }
 }

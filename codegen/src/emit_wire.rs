@@ -112,13 +112,20 @@ fn local(field: &Field) -> proc_macro2::Ident {
 
 fn struct_impls(w: &TypeWriter<'_>, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
     let unknown = ident(UNKNOWN_FIELDS);
-    let entries = s.fields.iter().map(|f| {
+    let entries = s.fields.iter().enumerate().map(|(i, f)| {
         let field = ident(&f.ident);
         let json = &f.json;
         match f.presence {
             Presence::Required | Presence::RequiredNullable => {
                 let value = written(&f.ty_with_presence(), quote!(&self.#field));
                 quote!(map.serialize_entry(#json, #value)?;)
+            }
+            // A constant the schema requires is written even when unset.
+            Presence::Optional if s.constants.contains(&i) => {
+                let value = f.constant.as_deref().unwrap_or_default();
+                quote! {
+                    map.serialize_entry(#json, self.#field.as_deref().unwrap_or(#value))?;
+                }
             }
             Presence::Optional | Presence::OptionalNullable => {
                 let inner = match f.presence {

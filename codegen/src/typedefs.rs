@@ -43,6 +43,10 @@ pub struct Struct {
     /// Indexes into `fields` of the required ones that are not constants, in the order the
     /// schema's `required` lists them: the arguments of `new`.
     pub required: Vec<usize>,
+    /// Indexes into `fields` of the required ones that allow one value (a union's tag): `new`
+    /// fills them in, and the serializer writes them even when unset, so that no request misses
+    /// one (they stay required after [`relax_sent_only`] makes the field an `Option`).
+    pub constants: Vec<usize>,
 }
 
 impl Struct {
@@ -218,7 +222,8 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
 /// In types that are only ever sent (request bodies, and what only they hold), every field is
 /// optional: the service decides what a request must have, and a newer service may require less
 /// (v60 made `provisionerId` optional in task definitions), so that an older client still reads
-/// a newer definition. `new` still takes the fields this release requires.
+/// a newer definition. `new` still takes the fields this release requires and fills in its
+/// constants.
 fn relax_sent_only<'a>(defs: &mut [TypeDef], outputs: impl Iterator<Item = &'a str>) {
     let received = reachable(defs, outputs);
     for def in defs.iter_mut().filter(|d| !received.contains(&d.name)) {
@@ -681,17 +686,22 @@ impl Builder<'_> {
             });
         }
         let mut order = Vec::new();
+        let mut constants = Vec::new();
         for r in &required {
-            if let Some(i) = fields.iter().position(|f| f.json == *r)
-                && !order.contains(&i)
-                && fields[i].constant.is_none()
-            {
-                order.push(i);
+            if let Some(i) = fields.iter().position(|f| f.json == *r) {
+                let list = match fields[i].constant {
+                    None => &mut order,
+                    Some(_) => &mut constants,
+                };
+                if !list.contains(&i) {
+                    list.push(i);
+                }
             }
         }
         Ok(Struct {
             fields,
             required: order,
+            constants,
         })
     }
 

@@ -147,3 +147,29 @@ fn debug_hides_credentials() {
         "only Debug hides them"
     );
 }
+
+/// A constant the schema requires (a union's tag) is filled in by `new` and written even when a
+/// program cleared it: the queue refuses an artifact request without its `storageType`.
+#[test]
+fn required_constants_reach_the_wire() {
+    use tc_client::queue::types::{
+        ErrorArtifactRequest, PostArtifactRequest, RedirectArtifactRequest,
+    };
+    let redirect = RedirectArtifactRequest::new(at(0), "https://example.com/x", "text/plain");
+    assert_eq!(redirect.storage_type.as_deref(), Some("reference"));
+    let body = serde_json::to_value(PostArtifactRequest::Reference(redirect.clone())).unwrap();
+    assert_eq!(body["storageType"], "reference");
+
+    let mut cleared = ErrorArtifactRequest::new(at(0), "file-missing-on-worker", "gone");
+    cleared.storage_type = None;
+    let body = serde_json::to_value(PostArtifactRequest::Error(cleared)).unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "expires": "1970-01-01T00:00:00.000Z",
+            "message": "gone",
+            "reason": "file-missing-on-worker",
+            "storageType": "error",
+        })
+    );
+}

@@ -1,9 +1,12 @@
 //! Sample documents from JSON schemas, for tests that feed generated types what a service could
 //! send: every property, every enum value and every union branch across the documents, and one
-//! document with only what is required.
+//! document with only what is required. Values keep the schema's constraints (patterns, formats,
+//! lengths, bounds), so that a schema validator accepts the documents; the same ones every run.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use serde_json::{Map, Value, json};
 
 /// Reads every schema under `dir` (a `references/schemas` directory), by `$id` without `#`.
@@ -62,6 +65,8 @@ pub struct Samples<'a> {
     /// How often each location was visited (which value or branch comes next).
     visits: BTreeMap<String, usize>,
     minimal: bool,
+    /// Draws strings for patterns; seeded, so that every run makes the same documents.
+    rng: StdRng,
 }
 
 impl<'a> Samples<'a> {
@@ -72,7 +77,14 @@ impl<'a> Samples<'a> {
             unused: BTreeMap::new(),
             visits: BTreeMap::new(),
             minimal: false,
+            rng: StdRng::seed_from_u64(0x7a5c),
         }
+    }
+
+    /// One value for the schema `schema`, found in the document `doc` (against which its
+    /// `$ref`s resolve): the next in the rotation of enum values and branches.
+    pub fn value_of(&mut self, schema: &Value, doc: &str) -> Value {
+        self.value(schema, doc, doc, 0)
     }
 
     /// Documents for the schema at `root` (`(document id, pointer)`).
@@ -168,28 +180,92 @@ impl<'a> Samples<'a> {
         let deep = !self.minimal && depth < 8;
         match kind.as_str() {
             "object" => self.object(schema, doc, location, depth),
-            "array" => match schema.get("items") {
-                Some(items @ Value::Object(_)) if deep => {
-                    let at = format!("{location}/items");
-                    let first = self.value(items, doc, &at, depth + 1);
-                    let second = self.value(items, doc, &at, depth + 1);
-                    let mut list = vec![first];
-                    if list[0] != second {
-                        list.push(second);
+            "array" => {
+                let least = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+                let most = schema.get("maxItems").and_then(Value::as_u64).unwrap_or(2) as usize;
+                let wanted = if deep { 2.min(most).max(least) } else { least };
+                match schema.get("items") {
+                    Some(items @ Value::Object(_)) if wanted > 0 => {
+                        let at = format!("{location}/items");
+                        let mut list: Vec<Value> = Vec::new();
+                        // Distinct items where the schema allows more than one value.
+                        for _ in 0..wanted * 4 {
+                            let item = self.value(items, doc, &at, depth + 1);
+                            if !list.contains(&item) {
+                                list.push(item);
+                            }
+                            if list.len() == wanted {
+                                break;
+                            }
+                        }
+                        Value::Array(list)
                     }
-                    Value::Array(list)
+                    _ => json!([]),
                 }
-                _ => json!([]),
-            },
-            "string" => match schema.get("format").and_then(Value::as_str) {
-                Some("date-time") => json!("2024-05-01T12:34:56.789Z"),
-                _ => json!(format!("text-{depth}")),
-            },
-            "integer" => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(0) + 1),
-            "number" => json!(2.5),
+            }
+            "string" => json!(self.string(schema, depth)),
+            "integer" => json!(integer(schema)),
+            "number" => json!(number(schema)),
             "boolean" => json!(depth.is_multiple_of(2)),
             _ => Value::Null,
         }
+    }
+
+    /// A string of the schema's format, or matching its pattern, within its length bounds.
+    fn string(&mut self, schema: &Value, depth: usize) -> String {
+        let bound = |key: &str| schema.get(key).and_then(Value::as_u64).map(|n| n as usize);
+        let (min, max) = (bound("minLength").unwrap_or(0), bound("maxLength"));
+        let fits = |s: &str| {
+            let n = s.chars().count();
+            n >= min && max.is_none_or(|max| n <= max)
+        };
+        let formatted = match schema.get("format").and_then(Value::as_str) {
+            Some("date-time") => Some("2024-05-01T12:34:56.789Z"),
+            Some("uri") => Some("https://example.com/a/b"),
+            Some("email") => Some("someone@example.com"),
+            Some("hostname") => Some("host.example.com"),
+            Some("ipv4") => Some("127.0.0.1"),
+            Some("ipv6") => Some("::1"),
+            // A regular expression that is also a URL, for schemas that allow either.
+            Some("regex") => Some("https://example.com/.*"),
+            _ => None,
+        };
+        let pattern = schema.get("pattern").and_then(Value::as_str);
+        let checker = pattern.and_then(|p| regex::Regex::new(p).ok());
+        match (formatted, &checker) {
+            (Some(value), None) => return value.to_owned(),
+            (Some(value), Some(checker)) if checker.is_match(value) => return value.to_owned(),
+            _ => {}
+        }
+        if let Some(pattern) = pattern
+            && let Some(found) = self.matching(pattern, &fits)
+        {
+            return found;
+        }
+        let mut text = format!("text-{depth}");
+        while text.chars().count() < min {
+            text.push('x');
+        }
+        if let Some(max) = max {
+            text = text.chars().take(max.max(min)).collect();
+        }
+        text
+    }
+
+    /// A string `pattern` (ECMAScript's syntax, as schemas write it) matches, for which `fits`
+    /// holds; `None` if the pattern is beyond what `rand_regex` reads.
+    fn matching(&mut self, pattern: &str, fits: &dyn Fn(&str) -> bool) -> Option<String> {
+        // `rand_regex` draws from the pattern without its anchors; what it draws matches the
+        // pattern whether anchored or not.
+        let body = pattern.strip_prefix('^').unwrap_or(pattern);
+        let body = match body.strip_suffix('$') {
+            Some(inner) if !inner.ends_with('\\') => inner,
+            _ => body,
+        };
+        let generator = rand_regex::Regex::compile(body, 12).ok()?;
+        (0..200)
+            .map(|_| self.rng.sample::<String, _>(&generator))
+            .find(|s| fits(s))
     }
 
     fn object(&mut self, schema: &Value, doc: &str, location: &str, depth: usize) -> Value {
@@ -209,7 +285,40 @@ impl<'a> Samples<'a> {
                 }
             }
         }
-        if schema.get("properties").is_none() && deep {
+        let least = schema
+            .get("minProperties")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let most = schema
+            .get("maxProperties")
+            .and_then(Value::as_u64)
+            .map(|n| n as usize);
+        if let Some(Value::Object(properties)) = schema.get("properties") {
+            for (name, property) in properties {
+                if out.len() >= least {
+                    break;
+                }
+                if !out.contains_key(name) {
+                    let at = format!("{location}/properties/{name}");
+                    let value = self.value(property, doc, &at, depth + 1);
+                    out.insert(name.clone(), value);
+                }
+            }
+        }
+        if let Some(most) = most {
+            while out.len() > most.max(least) {
+                let optional = out
+                    .keys()
+                    .rev()
+                    .find(|k| !required.contains(k.as_str()))
+                    .cloned();
+                match optional {
+                    Some(key) => out.remove(&key),
+                    None => break,
+                };
+            }
+        }
+        if schema.get("properties").is_none() && (deep || out.len() < least) {
             match schema.get("additionalProperties") {
                 Some(values @ Value::Object(v)) if !v.is_empty() => {
                     let at = format!("{location}/additionalProperties");
@@ -223,6 +332,37 @@ impl<'a> Samples<'a> {
             }
         }
         Value::Object(out)
+    }
+}
+
+/// An integer within the schema's bounds: one above the minimum, when that is allowed.
+fn integer(schema: &Value) -> i64 {
+    let get = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let low = match (get("minimum"), get("exclusiveMinimum")) {
+        (_, Some(e)) => e.floor() as i64 + 1,
+        (Some(m), None) => m.ceil() as i64,
+        (None, None) => 0,
+    };
+    let high = match (get("maximum"), get("exclusiveMaximum")) {
+        (_, Some(e)) => e.ceil() as i64 - 1,
+        (Some(m), None) => m.floor() as i64,
+        (None, None) => i64::MAX,
+    };
+    if low < high { low + 1 } else { low }
+}
+
+/// A number with a fraction within the schema's bounds, else the lower bound.
+fn number(schema: &Value) -> f64 {
+    let get = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let low = get("minimum").or(get("exclusiveMinimum")).unwrap_or(0.0);
+    let high = get("maximum")
+        .or(get("exclusiveMaximum"))
+        .unwrap_or(f64::MAX);
+    let candidate = low + 2.5;
+    if candidate < high {
+        candidate
+    } else {
+        (low + high) / 2.0
     }
 }
 

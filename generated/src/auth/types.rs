@@ -21,7 +21,7 @@ pub struct AuthenticationFailedResponse {
 }
 
 impl AuthenticationFailedResponse {
-    /// An `AuthenticationFailedResponse` from its required fields (`message`); set the others with the `with_*` methods.
+    /// An `AuthenticationFailedResponse` from its required fields (`message`), with the constants the schema requires (`status`) filled in; set the others with the `with_*` methods.
     pub fn new(message: impl Into<String>) -> Self {
         AuthenticationFailedResponse {
             message: message.into(),
@@ -72,7 +72,7 @@ pub struct AuthenticationSuccessfulResponse {
 }
 
 impl AuthenticationSuccessfulResponse {
-    /// An `AuthenticationSuccessfulResponse` from its required fields (`scopes`, `client_id`, `expires`); set the others with the `with_*` methods.
+    /// An `AuthenticationSuccessfulResponse` from its required fields (`scopes`, `client_id`, `expires`), with the constants the schema requires (`status`, `scheme`) filled in; set the others with the `with_*` methods.
     pub fn new(
         scopes: impl IntoIterator<Item = impl Into<String>>,
         client_id: impl Into<String>,
@@ -1201,7 +1201,7 @@ pub struct NoAuthenticationResponse {
 }
 
 impl NoAuthenticationResponse {
-    /// A `NoAuthenticationResponse` from its required fields (`scopes`, `expires`); set the others with the `with_*` methods.
+    /// A `NoAuthenticationResponse` from its required fields (`scopes`, `expires`), with the constants the schema requires (`status`, `scheme`) filled in; set the others with the `with_*` methods.
     pub fn new(
         scopes: impl IntoIterator<Item = impl Into<String>>,
         expires: DateTime<Utc>,

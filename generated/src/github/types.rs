@@ -625,12 +625,12 @@ pub struct IssueCommentEvents {
 }
 
 impl IssueCommentEvents {
-    /// An `IssueCommentEvents` from its required fields (`action`); set the others with the `with_*` methods.
+    /// An `IssueCommentEvents` from its required fields (`action`), with the constants the schema requires (`type_`) filled in; set the others with the `with_*` methods.
     pub fn new(action: impl Into<IssueCommentAction>) -> Self {
         IssueCommentEvents {
             action: Some(action.into()),
             overrides: None,
-            type_: None,
+            type_: Some("github-issue-comment".to_owned()),
             unknown_fields: Map::new(),
         }
     }
@@ -638,12 +638,6 @@ impl IssueCommentEvents {
     /// Sets [`overrides`](Self::overrides).
     pub fn with_overrides(mut self, overrides: impl Into<Value>) -> Self {
         self.overrides = Some(overrides.into());
-        self
-    }
-
-    /// Sets [`type_`](Self::type_).
-    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
-        self.type_ = Some(type_.into());
         self
     }
 }
@@ -842,7 +836,7 @@ impl fmt::Display for PullRequestEventsType {
 /// To distinguish between those two, the `ref` property is used.
 /// If you want to mock a tag push, please specify `ref` property in the overrides:
 /// "ref": "refs/tags/v1.0.0"
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct PushEvents {
     /// Custom event payload
@@ -864,11 +858,11 @@ pub struct PushEvents {
 }
 
 impl PushEvents {
-    /// A `PushEvents` with every field unset.
+    /// A `PushEvents` with the constants the schema requires (`type_`) filled in, every other field unset.
     pub fn new() -> Self {
         PushEvents {
             overrides: None,
-            type_: None,
+            type_: Some("github-push".to_owned()),
             unknown_fields: Map::new(),
         }
     }
@@ -878,11 +872,11 @@ impl PushEvents {
         self.overrides = Some(overrides.into());
         self
     }
+}
 
-    /// Sets [`type_`](Self::type_).
-    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
-        self.type_ = Some(type_.into());
-        self
+impl Default for PushEvents {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -972,12 +966,12 @@ pub struct ReleaseEvents {
 }
 
 impl ReleaseEvents {
-    /// A `ReleaseEvents` from its required fields (`action`); set the others with the `with_*` methods.
+    /// A `ReleaseEvents` from its required fields (`action`), with the constants the schema requires (`type_`) filled in; set the others with the `with_*` methods.
     pub fn new(action: impl Into<ReleaseAction>) -> Self {
         ReleaseEvents {
             action: Some(action.into()),
             overrides: None,
-            type_: None,
+            type_: Some("github-release".to_owned()),
             unknown_fields: Map::new(),
         }
     }
@@ -985,12 +979,6 @@ impl ReleaseEvents {
     /// Sets [`overrides`](Self::overrides).
     pub fn with_overrides(mut self, overrides: impl Into<Value>) -> Self {
         self.overrides = Some(overrides.into());
-        self
-    }
-
-    /// Sets [`type_`](Self::type_).
-    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
-        self.type_ = Some(type_.into());
         self
     }
 }

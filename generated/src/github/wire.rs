@@ -607,10 +607,10 @@ impl Serialize for types::IssueCommentEvents {
             map.serialize_entry("overrides", value)?;
         }
 
-        if let Some(value) = &self.type_ {
-            map.serialize_entry("type", value)?;
-        }
-
+        map.serialize_entry(
+            "type",
+            self.type_.as_deref().unwrap_or("github-issue-comment"),
+        )?;
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -733,10 +733,7 @@ impl Serialize for types::PushEvents {
             map.serialize_entry("overrides", value)?;
         }
 
-        if let Some(value) = &self.type_ {
-            map.serialize_entry("type", value)?;
-        }
-
+        map.serialize_entry("type", self.type_.as_deref().unwrap_or("github-push"))?;
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -795,10 +792,7 @@ impl Serialize for types::ReleaseEvents {
             map.serialize_entry("overrides", value)?;
         }
 
-        if let Some(value) = &self.type_ {
-            map.serialize_entry("type", value)?;
-        }
-
+        map.serialize_entry("type", self.type_.as_deref().unwrap_or("github-release"))?;
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }

@@ -48,7 +48,7 @@ pub struct FailedFire {
 }
 
 impl FailedFire {
-    /// A `FailedFire` from its required fields (`error`, `time`); set the others with the `with_*` methods.
+    /// A `FailedFire` from its required fields (`error`, `time`), with the constants the schema requires (`result`) filled in; set the others with the `with_*` methods.
     pub fn new(error: impl Into<Value>, time: DateTime<Utc>) -> Self {
         FailedFire {
             error: error.into(),
@@ -635,7 +635,7 @@ impl fmt::Display for LastFiresListLastFiresItemTaskState {
 /// No Fire
 ///
 /// Information about no firing of the hook (e.g., a new hook)
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct NoFire {
     /// Always `"no-fire"`.
@@ -646,12 +646,18 @@ pub struct NoFire {
 }
 
 impl NoFire {
-    /// A `NoFire` with every field unset.
+    /// A `NoFire` with the constants the schema requires (`result`) filled in, every other field unset.
     pub fn new() -> Self {
         NoFire {
             result: "no-fire".to_owned(),
             unknown_fields: Map::new(),
         }
+    }
+}
+
+impl Default for NoFire {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -673,7 +679,7 @@ pub struct SuccessfulFire {
 }
 
 impl SuccessfulFire {
-    /// A `SuccessfulFire` from its required fields (`task_id`, `time`); set the others with the `with_*` methods.
+    /// A `SuccessfulFire` from its required fields (`task_id`, `time`), with the constants the schema requires (`result`) filled in; set the others with the `with_*` methods.
     pub fn new(task_id: impl Into<String>, time: DateTime<Utc>) -> Self {
         SuccessfulFire {
             task_id: task_id.into(),

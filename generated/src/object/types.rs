@@ -271,7 +271,7 @@ pub struct GetUrlDownloadResponse {
 }
 
 impl GetUrlDownloadResponse {
-    /// A `GetUrlDownloadResponse` from its required fields (`url`, `expires`, `hashes`); set the others with the `with_*` methods.
+    /// A `GetUrlDownloadResponse` from its required fields (`url`, `expires`, `hashes`), with the constants the schema requires (`method`) filled in; set the others with the `with_*` methods.
     pub fn new(
         url: impl Into<String>,
         expires: DateTime<Utc>,
@@ -563,7 +563,7 @@ pub struct SimpleDownloadResponse {
 }
 
 impl SimpleDownloadResponse {
-    /// A `SimpleDownloadResponse` from its required fields (`url`); set the others with the `with_*` methods.
+    /// A `SimpleDownloadResponse` from its required fields (`url`), with the constants the schema requires (`method`) filled in; set the others with the `with_*` methods.
     pub fn new(url: impl Into<String>) -> Self {
         SimpleDownloadResponse {
             url: url.into(),

@@ -758,7 +758,7 @@ pub struct ErrorArtifactRequest {
 }
 
 impl ErrorArtifactRequest {
-    /// An `ErrorArtifactRequest` from its required fields (`expires`, `reason`, `message`); set the others with the `with_*` methods.
+    /// An `ErrorArtifactRequest` from its required fields (`expires`, `reason`, `message`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(
         expires: DateTime<Utc>,
         reason: impl Into<ErrorArtifactRequestReason>,
@@ -768,15 +768,9 @@ impl ErrorArtifactRequest {
             expires: Some(expires),
             reason: Some(reason.into()),
             message: Some(message.into()),
-            storage_type: None,
+            storage_type: Some("error".to_owned()),
             unknown_fields: Map::new(),
         }
-    }
-
-    /// Sets [`storage_type`](Self::storage_type).
-    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
-        self.storage_type = Some(storage_type.into());
-        self
     }
 }
 
@@ -831,7 +825,7 @@ impl fmt::Display for ErrorArtifactRequestReason {
 ///
 /// Response to a request for the queue to reply `424` (Failed Dependency)
 /// with `reason` and `message` to any `GET` request for this artifact.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorArtifactResponse {
     /// Artifact storage type, in this case `error`
@@ -844,12 +838,18 @@ pub struct ErrorArtifactResponse {
 }
 
 impl ErrorArtifactResponse {
-    /// An `ErrorArtifactResponse` with every field unset.
+    /// An `ErrorArtifactResponse` with the constants the schema requires (`storage_type`) filled in, every other field unset.
     pub fn new() -> Self {
         ErrorArtifactResponse {
             storage_type: "error".to_owned(),
             unknown_fields: Map::new(),
         }
+    }
+}
+
+impl Default for ErrorArtifactResponse {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -920,7 +920,7 @@ pub struct GetArtifactContentResponseError {
 }
 
 impl GetArtifactContentResponseError {
-    /// A `GetArtifactContentResponseError` from its required fields (`reason`, `message`); set the others with the `with_*` methods.
+    /// A `GetArtifactContentResponseError` from its required fields (`reason`, `message`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(reason: impl Into<String>, message: impl Into<String>) -> Self {
         GetArtifactContentResponseError {
             reason: reason.into(),
@@ -948,7 +948,7 @@ pub struct GetArtifactContentResponseObject {
 }
 
 impl GetArtifactContentResponseObject {
-    /// A `GetArtifactContentResponseObject` from its required fields (`name`, `credentials`); set the others with the `with_*` methods.
+    /// A `GetArtifactContentResponseObject` from its required fields (`name`, `credentials`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(name: impl Into<String>, credentials: ObjectServiceCredentials) -> Self {
         GetArtifactContentResponseObject {
             name: name.into(),
@@ -972,7 +972,7 @@ pub struct GetArtifactContentResponseReference {
 }
 
 impl GetArtifactContentResponseReference {
-    /// A `GetArtifactContentResponseReference` from its required fields (`url`); set the others with the `with_*` methods.
+    /// A `GetArtifactContentResponseReference` from its required fields (`url`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(url: impl Into<String>) -> Self {
         GetArtifactContentResponseReference {
             url: url.into(),
@@ -996,7 +996,7 @@ pub struct GetArtifactContentResponseS3 {
 }
 
 impl GetArtifactContentResponseS3 {
-    /// A `GetArtifactContentResponseS3` from its required fields (`url`); set the others with the `with_*` methods.
+    /// A `GetArtifactContentResponseS3` from its required fields (`url`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(url: impl Into<String>) -> Self {
         GetArtifactContentResponseS3 {
             url: url.into(),
@@ -1071,13 +1071,13 @@ pub struct LinkArtifactRequest {
 }
 
 impl LinkArtifactRequest {
-    /// A `LinkArtifactRequest` from its required fields (`expires`, `artifact`); set the others with the `with_*` methods.
+    /// A `LinkArtifactRequest` from its required fields (`expires`, `artifact`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, artifact: impl Into<String>) -> Self {
         LinkArtifactRequest {
             expires: Some(expires),
             artifact: Some(artifact.into()),
             content_type: None,
-            storage_type: None,
+            storage_type: Some("link".to_owned()),
             unknown_fields: Map::new(),
         }
     }
@@ -1087,18 +1087,12 @@ impl LinkArtifactRequest {
         self.content_type = Some(content_type.into());
         self
     }
-
-    /// Sets [`storage_type`](Self::storage_type).
-    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
-        self.storage_type = Some(storage_type.into());
-        self
-    }
 }
 
 /// Link Artifact Response
 ///
 /// Response for an artifact with `storageType` `link`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct LinkArtifactResponse {
     /// Artifact storage type, in this case `link`
@@ -1111,12 +1105,18 @@ pub struct LinkArtifactResponse {
 }
 
 impl LinkArtifactResponse {
-    /// A `LinkArtifactResponse` with every field unset.
+    /// A `LinkArtifactResponse` with the constants the schema requires (`storage_type`) filled in, every other field unset.
     pub fn new() -> Self {
         LinkArtifactResponse {
             storage_type: "link".to_owned(),
             unknown_fields: Map::new(),
         }
+    }
+}
+
+impl Default for LinkArtifactResponse {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -1709,13 +1709,13 @@ pub struct ObjectArtifactRequest {
 }
 
 impl ObjectArtifactRequest {
-    /// An `ObjectArtifactRequest` from its required fields (`expires`, `content_type`); set the others with the `with_*` methods.
+    /// An `ObjectArtifactRequest` from its required fields (`expires`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, content_type: impl Into<String>) -> Self {
         ObjectArtifactRequest {
             expires: Some(expires),
             content_type: Some(content_type.into()),
             content_length: None,
-            storage_type: None,
+            storage_type: Some("object".to_owned()),
             unknown_fields: Map::new(),
         }
     }
@@ -1723,12 +1723,6 @@ impl ObjectArtifactRequest {
     /// Sets [`content_length`](Self::content_length).
     pub fn with_content_length(mut self, content_length: u64) -> Self {
         self.content_length = Some(content_length);
-        self
-    }
-
-    /// Sets [`storage_type`](Self::storage_type).
-    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
-        self.storage_type = Some(storage_type.into());
         self
     }
 }
@@ -1774,7 +1768,7 @@ pub struct ObjectArtifactResponse {
 }
 
 impl ObjectArtifactResponse {
-    /// An `ObjectArtifactResponse` from its required fields (`name`, `project_id`, `upload_id`, `credentials`, `expires`); set the others with the `with_*` methods.
+    /// An `ObjectArtifactResponse` from its required fields (`name`, `project_id`, `upload_id`, `credentials`, `expires`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(
         name: impl Into<String>,
         project_id: impl Into<String>,
@@ -2464,7 +2458,7 @@ pub struct RedirectArtifactRequest {
 }
 
 impl RedirectArtifactRequest {
-    /// A `RedirectArtifactRequest` from its required fields (`expires`, `url`, `content_type`); set the others with the `with_*` methods.
+    /// A `RedirectArtifactRequest` from its required fields (`expires`, `url`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(
         expires: DateTime<Utc>,
         url: impl Into<String>,
@@ -2474,15 +2468,9 @@ impl RedirectArtifactRequest {
             expires: Some(expires),
             url: Some(url.into()),
             content_type: Some(content_type.into()),
-            storage_type: None,
+            storage_type: Some("reference".to_owned()),
             unknown_fields: Map::new(),
         }
-    }
-
-    /// Sets [`storage_type`](Self::storage_type).
-    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
-        self.storage_type = Some(storage_type.into());
-        self
     }
 }
 
@@ -2490,7 +2478,7 @@ impl RedirectArtifactRequest {
 ///
 /// Response to a request for the queue to redirect to a URL for a given
 /// artifact.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RedirectArtifactResponse {
     /// Artifact storage type, in this case `reference`
@@ -2503,12 +2491,18 @@ pub struct RedirectArtifactResponse {
 }
 
 impl RedirectArtifactResponse {
-    /// A `RedirectArtifactResponse` with every field unset.
+    /// A `RedirectArtifactResponse` with the constants the schema requires (`storage_type`) filled in, every other field unset.
     pub fn new() -> Self {
         RedirectArtifactResponse {
             storage_type: "reference".to_owned(),
             unknown_fields: Map::new(),
         }
+    }
+}
+
+impl Default for RedirectArtifactResponse {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -2730,13 +2724,13 @@ pub struct S3ArtifactRequest {
 }
 
 impl S3ArtifactRequest {
-    /// A `S3ArtifactRequest` from its required fields (`expires`, `content_type`); set the others with the `with_*` methods.
+    /// A `S3ArtifactRequest` from its required fields (`expires`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, content_type: impl Into<String>) -> Self {
         S3ArtifactRequest {
             expires: Some(expires),
             content_type: Some(content_type.into()),
             content_length: None,
-            storage_type: None,
+            storage_type: Some("s3".to_owned()),
             unknown_fields: Map::new(),
         }
     }
@@ -2744,12 +2738,6 @@ impl S3ArtifactRequest {
     /// Sets [`content_length`](Self::content_length).
     pub fn with_content_length(mut self, content_length: u64) -> Self {
         self.content_length = Some(content_length);
-        self
-    }
-
-    /// Sets [`storage_type`](Self::storage_type).
-    pub fn with_storage_type(mut self, storage_type: impl Into<String>) -> Self {
-        self.storage_type = Some(storage_type.into());
         self
     }
 }
@@ -2780,7 +2768,7 @@ pub struct S3ArtifactResponse {
 }
 
 impl S3ArtifactResponse {
-    /// A `S3ArtifactResponse` from its required fields (`put_url`, `expires`, `content_type`); set the others with the `with_*` methods.
+    /// A `S3ArtifactResponse` from its required fields (`put_url`, `expires`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(
         put_url: impl Into<String>,
         expires: DateTime<Utc>,
@@ -5054,7 +5042,7 @@ pub struct WorkerAction {
 }
 
 impl WorkerAction {
-    /// A `WorkerAction` from its required fields (`name`, `title`, `url`, `method`, `description`); set the others with the `with_*` methods.
+    /// A `WorkerAction` from its required fields (`name`, `title`, `url`, `method`, `description`), with the constants the schema requires (`context`) filled in; set the others with the `with_*` methods.
     pub fn new(
         name: impl Into<String>,
         title: impl Into<Value>,
@@ -5379,7 +5367,7 @@ pub struct WorkerTypeAction {
 }
 
 impl WorkerTypeAction {
-    /// A `WorkerTypeAction` from its required fields (`name`, `title`, `url`, `method`, `description`); set the others with the `with_*` methods.
+    /// A `WorkerTypeAction` from its required fields (`name`, `title`, `url`, `method`, `description`), with the constants the schema requires (`context`) filled in; set the others with the `with_*` methods.
     pub fn new(
         name: impl Into<String>,
         title: impl Into<Value>,

@@ -573,10 +573,10 @@ impl Serialize for types::ErrorArtifactRequest {
             map.serialize_entry("reason", value)?;
         }
 
-        if let Some(value) = &self.storage_type {
-            map.serialize_entry("storageType", value)?;
-        }
-
+        map.serialize_entry(
+            "storageType",
+            self.storage_type.as_deref().unwrap_or("error"),
+        )?;
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -958,10 +958,10 @@ impl Serialize for types::LinkArtifactRequest {
             map.serialize_entry("expires", &Encoded(value))?;
         }
 
-        if let Some(value) = &self.storage_type {
-            map.serialize_entry("storageType", value)?;
-        }
-
+        map.serialize_entry(
+            "storageType",
+            self.storage_type.as_deref().unwrap_or("link"),
+        )?;
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -1580,10 +1580,10 @@ impl Serialize for types::ObjectArtifactRequest {
             map.serialize_entry("expires", &Encoded(value))?;
         }
 
-        if let Some(value) = &self.storage_type {
-            map.serialize_entry("storageType", value)?;
-        }
-
+        map.serialize_entry(
+            "storageType",
+            self.storage_type.as_deref().unwrap_or("object"),
+        )?;
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -2105,10 +2105,10 @@ impl Serialize for types::RedirectArtifactRequest {
             map.serialize_entry("expires", &Encoded(value))?;
         }
 
-        if let Some(value) = &self.storage_type {
-            map.serialize_entry("storageType", value)?;
-        }
-
+        map.serialize_entry(
+            "storageType",
+            self.storage_type.as_deref().unwrap_or("reference"),
+        )?;
         if let Some(value) = &self.url {
             map.serialize_entry("url", value)?;
         }
@@ -2307,10 +2307,7 @@ impl Serialize for types::S3ArtifactRequest {
             map.serialize_entry("expires", &Encoded(value))?;
         }
 
-        if let Some(value) = &self.storage_type {
-            map.serialize_entry("storageType", value)?;
-        }
-
+        map.serialize_entry("storageType", self.storage_type.as_deref().unwrap_or("s3"))?;
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }

@@ -1331,7 +1331,7 @@ pub struct WorkerAction {
 }
 
 impl WorkerAction {
-    /// A `WorkerAction` from its required fields (`name`, `title`, `url`, `method`, `description`); set the others with the `with_*` methods.
+    /// A `WorkerAction` from its required fields (`name`, `title`, `url`, `method`, `description`), with the constants the schema requires (`context`) filled in; set the others with the `with_*` methods.
     pub fn new(
         name: impl Into<String>,
         title: impl Into<Value>,
