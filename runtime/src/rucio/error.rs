@@ -1,5 +1,6 @@
 //! Rucio's error answers in the shared [`Error`]: `ExceptionClass` becomes [`Error::code`],
-//! `ExceptionMessage` [`Error::message`], the status [`Error::status`] and the kind.
+//! `ExceptionMessage` [`Error::message`], the status [`Error::status`] and the kind, which
+//! [`kind`] takes from the class where it says more than the status.
 
 use reqwest::header::HeaderMap;
 
@@ -34,9 +35,30 @@ pub(crate) fn from_answer(status: u16, headers: &HeaderMap, body: &[u8]) -> Erro
     let message = message
         .or_else(|| header(headers, EXCEPTION_MESSAGE).map(str::to_owned))
         .unwrap_or_else(|| text_excerpt(body));
-    Error::new(ErrorKind::from_status(status), message)
+    Error::new(kind(status, class.as_deref()), message)
         .with_response(status, None, None)
         .with_body(class, None)
+}
+
+/// The kind of a 4xx answer from Rucio's `ExceptionClass` where it says more than the status:
+/// Rucio's views answer 401 for refusals that are not about the credentials (the gateway's
+/// `AccessDenied`: the account may not do this; `UnsupportedOperation`, `CannotAuthorize`:
+/// the request cannot be done), and a `…NotFound` class is a missing object whatever the
+/// status. 5xx answers and classes it does not know keep the status's kind.
+pub(crate) fn kind(status: u16, class: Option<&str>) -> ErrorKind {
+    let by_status = ErrorKind::from_status(status);
+    if !(400..500).contains(&status) {
+        return by_status;
+    }
+    match class {
+        Some("CannotAuthenticate" | "IdentityError" | "IdentityNotFound") => {
+            ErrorKind::AuthenticationFailed
+        }
+        Some("AccessDenied") => ErrorKind::InsufficientScopes,
+        Some(c) if c.ends_with("NotFound") => ErrorKind::NotFound,
+        Some(_) if status == 401 => ErrorKind::ClientError,
+        _ => by_status,
+    }
 }
 
 fn text_excerpt(body: &[u8]) -> String {
@@ -74,7 +96,7 @@ mod tests {
         assert_eq!(e.message(), "RSE 'X' cannot be found in vo 'def'");
 
         let e = from_answer(401, &headers, b"");
-        assert_eq!(e.kind(), ErrorKind::AuthenticationFailed);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
         assert_eq!(e.code(), Some("RSENotFound"));
         assert_eq!(e.message(), "RSE 'X' cannot be found");
 
@@ -91,6 +113,25 @@ mod tests {
             ErrorKind::ClientError
         );
         let long = "é".repeat(400);
+        let class = |status, class: &str| {
+            let body = format!(r#"{{"ExceptionClass": "{class}", "ExceptionMessage": "m"}}"#);
+            from_answer(status, &HeaderMap::new(), body.as_bytes()).kind()
+        };
+        assert_eq!(
+            class(401, "CannotAuthenticate"),
+            ErrorKind::AuthenticationFailed
+        );
+        assert_eq!(class(401, "AccessDenied"), ErrorKind::InsufficientScopes);
+        assert_eq!(class(401, "UnsupportedOperation"), ErrorKind::ClientError);
+        assert_eq!(class(401, "CannotAuthorize"), ErrorKind::ClientError);
+        assert_eq!(class(404, "DataIdentifierNotFound"), ErrorKind::NotFound);
+        assert_eq!(class(409, "Duplicate"), ErrorKind::ClientError);
+        assert_eq!(class(500, "AccessDenied"), ErrorKind::ServerError);
+        // No class: the status alone.
+        assert_eq!(
+            from_answer(401, &HeaderMap::new(), b"").kind(),
+            ErrorKind::AuthenticationFailed
+        );
         assert!(
             from_answer(500, &HeaderMap::new(), long.as_bytes())
                 .message()

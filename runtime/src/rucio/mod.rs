@@ -11,7 +11,11 @@
 //! [`InsufficientScopes`](crate::ErrorKind::InsufficientScopes), 404
 //! [`NotFound`](crate::ErrorKind::NotFound), other 4xx
 //! [`ClientError`](crate::ErrorKind::ClientError), 5xx after retries
-//! [`ServerError`](crate::ErrorKind::ServerError)).
+//! [`ServerError`](crate::ErrorKind::ServerError)), or the class where it says more: Rucio
+//! answers 401 to more than refused credentials, so only `CannotAuthenticate` (and the
+//! identity errors) is `AuthenticationFailed`, `AccessDenied` (the account may not do this) is
+//! `InsufficientScopes`, another 401 class (`UnsupportedOperation`) is `ClientError`, and a
+//! `…NotFound` class is `NotFound`.
 //!
 //! ```no_run
 //! use tc_runtime::Method;
