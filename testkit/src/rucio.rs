@@ -172,6 +172,16 @@ impl RucioServer {
     pub fn startup_time(&self) -> Duration {
         self.startup
     }
+
+    /// Every request the server has received, in order (`recording.py`): `method`, `path`,
+    /// `query` (each name's values), `headers` (the `X-Rucio-*` ones and `Content-Type`, secrets
+    /// as `"<set>"`) and `body` (`{"json": ..}`, `{"text": ..}` or `null`).
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.dir.join("requests.jsonl")).unwrap_or_default();
+        text.lines()
+            .map(|line| serde_json::from_str(line).expect("recording.py writes JSON lines"))
+            .collect()
+    }
 }
 
 impl Drop for RucioServer {

@@ -5,6 +5,8 @@
 # on stdout (and nothing else goes there):
 #   RUCIO_HOST, RUCIO_ACCOUNT, RUCIO_USERNAME, RUCIO_PASSWORD, RUCIO_CONFIG, RUCIO_SERVER_DIR,
 #   RUCIO_PID, RUCIO_PYTHON (the venv's interpreter, with Rucio's client), RUCIO_STARTUP_SECONDS
+# Every request the server receives is written to RUCIO_SERVER_DIR/requests.jsonl, one JSON
+# object a line, without secrets (recording.py).
 # `stop.sh <RUCIO_SERVER_DIR>` stops it and removes the directory.
 #
 # Environment (all optional):
@@ -137,11 +139,14 @@ write_config 0
 build_database(); create_base_vo(); create_root_account()' >"$dir/bootstrap.log" 2>&1 ||
     { cat "$dir/bootstrap.log" >&2; fail "could not build the database"; }
 
-app=rucio.web.rest.flaskapi.v1.main:application
+# Rucio's application behind recording.py, which writes each request it receives (no secrets)
+# to requests.jsonl; through short_tokens.py when tokens are to expire early.
+app=recording:application
+export RUCIO_RECORD_FILE="$dir/requests.jsonl"
+: >"$RUCIO_RECORD_FILE"
 if [ -n "${RUCIO_TOKEN_LIFETIME:-}" ]; then
     [[ "$RUCIO_TOKEN_LIFETIME" =~ ^[1-9][0-9]*$ ]] || fail "RUCIO_TOKEN_LIFETIME must be whole seconds"
     export RUCIO_TOKEN_LIFETIME
-    app=short_tokens:application
 fi
 
 free_port() {
