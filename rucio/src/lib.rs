@@ -21,12 +21,12 @@
 //!
 //! | Module | Group | Calls |
 //! |---|---|---|
-//! | [`account`] | Account | 17 |
+//! | [`account`] | Account | 18 |
 //! | [`account_limit`] | Account Limit | 8 |
 //! | [`auth`] | Auth | 11 |
 //! | [`config`] | Config | 7 |
 //! | [`credentials`] | Credentials | 1 |
-//! | [`data_identifiers`] | Data Identifiers | 29 |
+//! | [`data_identifiers`] | Data Identifiers | 30 |
 //! | [`dirac`] | Dirac | 1 |
 //! | [`export`] | Export | 1 |
 //! | [`heartbeat`] | Heartbeat | 2 |
@@ -41,10 +41,10 @@
 //! | [`redirect`] | Redirect | 2 |
 //! | [`replicas`] | Replicas | 17 |
 //! | [`requests`] | Requests | 8 |
-//! | [`rucio_storage_elements`] | Rucio Storage Elements | 24 |
+//! | [`rucio_storage_elements`] | Rucio Storage Elements | 26 |
 //! | [`rule`] | Rule | 11 |
 //! | [`scopes`] | Scopes | 4 |
-//! | [`subscription`] | Subscription | 7 |
+//! | [`subscription`] | Subscription | 8 |
 
 pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream};
 

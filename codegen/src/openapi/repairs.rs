@@ -30,6 +30,23 @@
 //! - [`BODY_PARAMETER`]: a parameter `in: body` (OpenAPI 2's form) is the request body.
 //! - [`AUTH_NEEDS_NO_TOKEN`]: `/auth/*` operations issue the token; they do not send one.
 //! - [`ADDED_OPERATIONS`]: endpoints the server has that the spec lacks, from the table below.
+//! - [`HEADERS_IN_QUERY`]: a query parameter named `X-…` is a header (the views read
+//!   `request.headers`); a password sent there would end up in the URL.
+//! - [`GET_BODIES`]: a GET's JSON body is never read (Flask views read a GET's parameters from
+//!   `request.args`): its members are query parameters, or dropped where the view reads none.
+//! - [`JSON_BODIES`]: views that read a JSON body (`json_parameters()`) the spec does not
+//!   give, or whose members it puts in the query: the body of the table below.
+//! - [`NDJSON_AS_JSON`]: views that stream one JSON document a line under
+//!   `Content-Type: application/json`: the call is a stream of the documented items.
+//! - [`TEXT_ANSWERS`]: views that answer a plain string (`Response(id, status=201)`,
+//!   `str(url)`) where the spec documents JSON: the call answers text.
+//! - [`AVAILABILITY_FLAGS`]: an RSE's `availability_read`, `_write`, `_delete` and
+//!   `staging_area` are booleans wherever they appear (`rucio.db.sqla.models.RSE`'s Boolean
+//!   columns), not integers or strings.
+//! - [`RENAMED_PARAMETERS`]: parameters and members the spec spells differently from the view
+//!   that reads them, from the table below.
+//! - [`TOKEN_CHECKS`]: `/auth/validate` is the one `/auth/*` call that checks the token it is
+//!   sent (`auth.py`, `Validate.get`), so it sends the client's.
 //!
 //! The tables are the only knowledge here that is not in the spec; they are short on purpose
 //! and each entry says where its facts come from.
@@ -52,6 +69,14 @@ pub const WORD_ANSWERS: &str = "word-answers";
 pub const CORRECTED_MEMBERS: &str = "corrected-members";
 pub const ANSWERS_REQUIRE_NOTHING: &str = "answers-require-nothing";
 pub const STRING_ANSWERS: &str = "string-answers";
+pub const HEADERS_IN_QUERY: &str = "headers-in-query";
+pub const GET_BODIES: &str = "get-bodies";
+pub const JSON_BODIES: &str = "json-bodies";
+pub const NDJSON_AS_JSON: &str = "ndjson-as-json";
+pub const TEXT_ANSWERS: &str = "text-answers";
+pub const AVAILABILITY_FLAGS: &str = "availability-flags";
+pub const RENAMED_PARAMETERS: &str = "renamed-parameters";
+pub const TOKEN_CHECKS: &str = "token-checks";
 
 /// Where a correction applies: the request body or the answer (a stream's item).
 #[derive(Clone, Copy)]
@@ -67,10 +92,165 @@ enum Shape {
     ListOfIt,
     /// Any JSON (an object keyed by values, which the spec has no way to say here).
     AnyJson,
+    /// This schema (JSON text).
+    Schema(&'static str),
+    /// An object with the documented schema as its one (required) member.
+    WrapIn(&'static str),
 }
 
-/// (operation, part, member pointer, shape), from the 41.5.1 server's code.
+/// A rule's description, as the server writes it.
+const RULE_SCHEMA: &str = r#"{"type": "object", "description": "A replication rule, as `GET /rules/{rule_id}` answers it."}"#;
+
+/// (operation, part, member pointer (`""`: the whole body or answer item), shape), from the
+/// 41.5.1 server's code.
 const CORRECTIONS: &[(&str, Part, &str, Shape)] = &[
+    // accounts.py `Identities.get` yields `render_json(**identity)` per identity: objects.
+    (
+        "/paths/~1accounts~1{account}~1identities/get",
+        Part::Answer,
+        "",
+        Shape::Schema(
+            r#"{"type": "object", "description": "An identity of the account.", "properties": {
+                "type": {"type": "string", "description": "The identity's type (`USERPASS`, `X509`, …)."},
+                "identity": {"type": "string", "description": "The identity."},
+                "email": {"type": "string", "description": "Its email address."}}}"#,
+        ),
+    ),
+    // accounts.py `Rules.get` yields `render_json(**rule)` per rule.
+    (
+        "/paths/~1accounts~1{account}~1rules/get",
+        Part::Answer,
+        "",
+        Shape::Schema(RULE_SCHEMA),
+    ),
+    // dids.py `Scope.get` yields `list_dids`' items, whose `parent` is a DID (`{"scope", "name"}`).
+    (
+        "/paths/~1dids~1{scope}~1/get",
+        Part::Answer,
+        "/properties/parent",
+        Shape::Schema(
+            r#"{"type": "object", "description": "The parent of the DID.", "properties": {
+                "scope": {"type": "string"}, "name": {"type": "string"}}}"#,
+        ),
+    ),
+    // replicas.py `ListReplicas.post` writes `pfns` keyed by PFN and `rses` keyed by RSE,
+    // as `GET /replicas/{scope}/{name}` does.
+    (
+        "/paths/~1replicas~1list/post",
+        Part::Answer,
+        "/items/properties/pfns",
+        Shape::AnyJson,
+    ),
+    (
+        "/paths/~1replicas~1list/post",
+        Part::Answer,
+        "/items/properties/rses",
+        Shape::AnyJson,
+    ),
+    // rses.py `ProtocolList.get` answers `p_list['protocols']`, a bare list of protocols.
+    (
+        "/paths/~1rses~1{rse}~1protocols/get",
+        Part::Answer,
+        "",
+        Shape::Schema(
+            r#"{"type": "array", "description": "The RSE's protocols.", "items": {"type": "object", "properties": {
+                "scheme": {"type": "string"}, "hostname": {"type": "string"}, "port": {"type": "integer"},
+                "prefix": {"type": "string"}, "impl": {"type": "string"}, "domains": {"type": "object"},
+                "extended_attributes": {}}}}"#,
+        ),
+    ),
+    // requests.py `RequestGet.get` writes the request's `attributes` as an object.
+    (
+        "/paths/~1requests~1{scope_name}~1{rse}/get",
+        Part::Answer,
+        "/properties/attributes",
+        Shape::AnyJson,
+    ),
+    // rules.py `MoveRule.post` answers `dumps(rule_id)`: the new rule's id, a string.
+    (
+        "/paths/~1rules~1{rule_id}~1move/post",
+        Part::Answer,
+        "",
+        Shape::Schema(r#"{"type": "string", "description": "The id of the new rule."}"#),
+    ),
+    // subscriptions.py `Subscription.post`/`put` hand `filter`, `replication_rules` and
+    // `lifetime` to `rucio.gateway.subscription`, which requires a dict, a list of dicts and
+    // a number of days.
+    (
+        "/paths/~1subscriptions~1{account}~1{name}/post",
+        Part::Body,
+        "/properties/options/properties/filter",
+        Shape::Schema(SUBSCRIPTION_FILTER),
+    ),
+    (
+        "/paths/~1subscriptions~1{account}~1{name}/post",
+        Part::Body,
+        "/properties/options/properties/replication_rules",
+        Shape::Schema(SUBSCRIPTION_RULES),
+    ),
+    (
+        "/paths/~1subscriptions~1{account}~1{name}/post",
+        Part::Body,
+        "/properties/options/properties/lifetime",
+        Shape::Schema(SUBSCRIPTION_LIFETIME),
+    ),
+    (
+        "/paths/~1subscriptions~1{account}~1{name}/put",
+        Part::Body,
+        "/properties/options/properties/filter",
+        Shape::Schema(SUBSCRIPTION_FILTER),
+    ),
+    (
+        "/paths/~1subscriptions~1{account}~1{name}/put",
+        Part::Body,
+        "/properties/options/properties/replication_rules",
+        Shape::Schema(SUBSCRIPTION_RULES),
+    ),
+    (
+        "/paths/~1subscriptions~1{account}~1{name}/put",
+        Part::Body,
+        "/properties/options/properties/lifetime",
+        Shape::Schema(SUBSCRIPTION_LIFETIME),
+    ),
+    // dids.py `Attachments.post` takes a list of attachments, or an object with the list as
+    // `attachments` and `ignore_duplicate` (the spec: one attachment, and `ignore_duplicates`).
+    (
+        "/paths/~1dids~1attachments/post",
+        Part::Body,
+        "",
+        Shape::Schema(
+            r#"{"type": "object", "required": ["attachments"], "properties": {
+                "attachments": {"type": "array", "description": "The attachments.", "items": {
+                    "type": "object", "required": ["scope", "name", "dids"], "properties": {
+                        "scope": {"type": "string", "description": "The scope of the DID to attach to."},
+                        "name": {"type": "string", "description": "The name of the DID to attach to."},
+                        "rse": {"type": "string", "description": "The RSE of the files, if they are new."},
+                        "dids": {"type": "array", "description": "The DIDs to attach.", "items": {
+                            "type": "object", "required": ["scope", "name"], "properties": {
+                                "scope": {"type": "string"}, "name": {"type": "string"}}}}}}},
+                "ignore_duplicate": {"type": "boolean", "description": "Skip DIDs already attached."}}}"#,
+        ),
+    ),
+    // dids.py `BulkFiles.post` reads `param_get(parameters, 'dids')` from a JSON object.
+    (
+        "/paths/~1dids~1bulkfiles/post",
+        Part::Body,
+        "",
+        Shape::WrapIn("dids"),
+    ),
+    // lifetime_exceptions.py `LifetimeException.post`: `rucio.core.lifetime_exception` reads
+    // each DID's `scope`, `name` and `did_type`.
+    (
+        "/paths/~1lifetime_exceptions~1/post",
+        Part::Body,
+        "/properties/dids/items",
+        Shape::Schema(
+            r#"{"type": "object", "description": "A DID.", "required": ["scope", "name", "did_type"], "properties": {
+                "scope": {"type": "string", "description": "The scope of the DID."},
+                "name": {"type": "string", "description": "The name of the DID."},
+                "did_type": {"type": "string", "description": "`DATASET` or `CONTAINER`."}}}"#,
+        ),
+    ),
     // `rucio.gateway.did.attach_dids` iterates over `dids`.
     (
         "/paths/~1dids~1{scope_name}~1dids/post",
@@ -92,6 +272,10 @@ const CORRECTIONS: &[(&str, Part, &str, Shape)] = &[
         Shape::AnyJson,
     ),
 ];
+
+const SUBSCRIPTION_FILTER: &str = r#"{"type": "object", "description": "Which DIDs the subscription applies to: `scope` (a list), `pattern`, `account`, `did_type`, metadata keys."}"#;
+const SUBSCRIPTION_RULES: &str = r#"{"type": "array", "items": {"type": "object"}, "description": "The rules to create for each DID: `rse_expression`, `copies`, `lifetime`, `activity`, …"}"#;
+const SUBSCRIPTION_LIFETIME: &str = r#"{"type": "integer", "description": "The subscription's lifetime, in days."}"#;
 
 pub const PATH_PARAMETER_NOT_IN_PATH: &str = "path-parameter-not-in-path";
 
@@ -159,8 +343,10 @@ const SCHEMA_TABLE: &[(&str, &[&str])] = &[
 
 /// The operations the server has and the spec lacks, from the views of
 /// `rucio.web.rest.flaskapi.v1` in 41.5.1 (their docstrings are where the spec comes from;
-/// these three did not make it): `/auth/x509_proxy` routes to the `/auth/x509` view,
-/// `POST /dids/<scope_name>` creates a DID, `POST /replicas` adds replicas.
+/// these did not make it): `/auth/x509_proxy` routes to the `/auth/x509` view,
+/// `POST /dids/<scope_name>` creates a DID, `POST /replicas` adds replicas; and five calls
+/// Rucio's own Python client makes: an account's attributes, an RSE's attributes, adding a
+/// protocol, one DID, an account's subscriptions.
 pub fn added_operations() -> Vec<Operation> {
     let header = |name: &str, required: bool, description: &str| Parameter {
         name: name.to_owned(),
@@ -279,15 +465,170 @@ pub fn added_operations() -> Vec<Operation> {
                 }
             })),
         ),
+        // The calls below are methods of Rucio's own Python client.
+        // accounts.py `Attributes.get` (`AccountClient.list_account_attributes`).
+        Operation {
+            response: Response::Json(json!({
+                "type": "array",
+                "description": "The account's attributes.",
+                "items": {"type": "object", "properties": {
+                    "key": {"type": "string", "description": "The attribute's key."},
+                    "value": {"type": "string", "description": "Its value."}
+                }}
+            })),
+            ..added(
+                "Account",
+                "List account attributes",
+                "List the attributes of an account.",
+                HttpMethod::Get,
+                vec![
+                    literal("accounts"),
+                    Segment::Param("account".into()),
+                    literal("attr"),
+                    literal(""),
+                ],
+                vec![path_param("account", "The account.")],
+                None,
+            )
+        },
+        // rses.py `Attributes.get` (`RSEClient.list_rse_attributes`).
+        Operation {
+            response: Response::Json(json!({
+                "type": "object",
+                "description": "The RSE's attributes, keyed by name (values are strings, numbers or booleans).",
+                "additionalProperties": true
+            })),
+            ..added(
+                "Rucio Storage Elements",
+                "List RSE attributes",
+                "List the attributes of an RSE.",
+                HttpMethod::Get,
+                vec![
+                    literal("rses"),
+                    Segment::Param("rse".into()),
+                    literal("attr"),
+                    literal(""),
+                ],
+                vec![path_param("rse", "The RSE.")],
+                None,
+            )
+        },
+        // rses.py `Protocol.post` (`RSEClient.add_protocol`).
+        added(
+            "Rucio Storage Elements",
+            "Add protocol",
+            "Add a protocol (a way to reach the RSE's storage) to an RSE.",
+            HttpMethod::Post,
+            vec![
+                literal("rses"),
+                Segment::Param("rse".into()),
+                literal("protocols"),
+                Segment::Param("scheme".into()),
+            ],
+            vec![
+                path_param("rse", "The RSE."),
+                path_param("scheme", "The protocol's scheme (`root`, `davs`, `file`, …)."),
+            ],
+            Some(json!({
+                "type": "object",
+                "required": ["hostname", "port", "prefix", "impl"],
+                "properties": {
+                    "hostname": {"type": "string", "description": "The storage's host name."},
+                    "port": {"type": "integer", "description": "Its port."},
+                    "prefix": {"type": "string", "description": "The path prefix of the RSE's files."},
+                    "impl": {"type": "string", "description": "The protocol implementation (`rucio.rse.protocols.posix.Default`, …)."},
+                    "domains": {"type": "object", "description": "Priorities per domain and operation: `{\"lan\": {\"read\": 1, …}, \"wan\": {…}}`."},
+                    "extended_attributes": {"type": "object", "description": "Attributes of the protocol implementation."}
+                }
+            })),
+        ),
+        // dids.py `DIDs.get` (`DIDClient.get_did`).
+        Operation {
+            response: Response::Json(json!({
+                "type": "object",
+                "description": "The DID.",
+                "properties": {
+                    "scope": {"type": "string", "description": "The scope of the DID."},
+                    "name": {"type": "string", "description": "The name of the DID."},
+                    "type": {"type": "string", "description": "`FILE`, `DATASET` or `CONTAINER`."},
+                    "account": {"type": "string", "description": "The account that owns it."},
+                    "bytes": {"type": "integer", "description": "Its size (of its files, for a collection)."},
+                    "length": {"type": "integer", "description": "The number of its files."},
+                    "md5": {"type": "string", "description": "A file's MD5."},
+                    "adler32": {"type": "string", "description": "A file's Adler-32."},
+                    "open": {"type": "boolean", "description": "Whether a collection is open."},
+                    "monotonic": {"type": "boolean", "description": "Whether a collection is monotonic."},
+                    "expired_at": {"type": "string", "description": "When it expires."}
+                }
+            })),
+            ..added(
+                "Data Identifiers",
+                "Get DID",
+                "Get a data identifier.",
+                HttpMethod::Get,
+                vec![
+                    literal("dids"),
+                    Segment::Param("scope".into()),
+                    Segment::Param("name".into()),
+                ],
+                vec![
+                    path_param("scope", "The scope of the DID."),
+                    path_param("name", "The name of the DID."),
+                    Parameter {
+                        name: "dynamic_depth".into(),
+                        location: Location::Query,
+                        required: false,
+                        description: "`FILE` or `DATASET`: compute a collection's size and length down to this level.".into(),
+                        schema: json!({"type": "string"}),
+                    },
+                ],
+                None,
+            )
+        },
+        // subscriptions.py `Subscription.get` (`SubscriptionClient.list_subscriptions`).
+        Operation {
+            response: Response::Stream(json!({
+                "type": "object",
+                "description": "A subscription.",
+                "properties": {
+                    "id": {"type": "string", "description": "The subscription's id."},
+                    "name": {"type": "string", "description": "Its name."},
+                    "account": {"type": "string", "description": "Its account."},
+                    "filter": {"type": "string", "description": "Its filter (JSON text)."},
+                    "replication_rules": {"type": "string", "description": "Its rules (JSON text)."},
+                    "state": {"type": "string", "description": "Its state."},
+                    "comments": {"type": "string", "description": "Its comments."}
+                }
+            })),
+            ..added(
+                "Subscription",
+                "List subscriptions of account",
+                "List the subscriptions of an account.",
+                HttpMethod::Get,
+                vec![literal("subscriptions"), Segment::Param("account".into())],
+                vec![path_param("account", "The account.")],
+                None,
+            )
+        },
     ]
 }
 
-/// Applies every repair to every operation.
+/// Applies every repair to every operation; a table entry that fits no operation is an
+/// error (the spec changed under it).
 pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
+    let mut used = vec![false; CORRECTIONS.len()];
+    let mut tables = TableUse::default();
     for op in ops.iter_mut() {
+        token_checks(op);
+        headers_in_query(op);
+        get_bodies(op, &mut tables);
+        json_bodies(op, &mut tables);
+        renamed_parameters(op, &mut tables);
+        ndjson_as_json(op, &mut tables);
+        text_answers(op, &mut tables);
         word_answers(op);
         string_answers(op);
-        corrected_members(op);
+        corrected_members(op, &mut used);
         path_parameter_not_in_path(op);
         split_scope_name(op);
         auth_needs_no_token(op);
@@ -295,13 +636,27 @@ pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
         fix_schemas(op, EMPTY_ENUM, empty_enum);
         fix_schemas(op, PYTHON_TYPES, python_types);
         fix_schemas(op, RFC1123_DATES, rfc1123_dates);
+        fix_schemas(op, AVAILABILITY_FLAGS, availability_flags);
         fix_answer(op, ANSWERS_REQUIRE_NOTHING, answers_require_nothing);
+    }
+    let unused = CORRECTIONS
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(c, _)| format!("{}{}", c.0, c.2))
+        .chain(tables.unused());
+    if let Some(entry) = unused.into_iter().next() {
+        return Err(Error::new(
+            &spec.file,
+            entry,
+            "a repair table's entry fits no operation of the spec",
+        ));
     }
     Ok(())
 }
 
-fn corrected_members(op: &mut Operation) {
-    for (operation, part, member, shape) in CORRECTIONS {
+fn corrected_members(op: &mut Operation, used: &mut [bool]) {
+    for (i, (operation, part, member, shape)) in CORRECTIONS.iter().enumerate() {
         if op.pointer != *operation {
             continue;
         }
@@ -315,12 +670,23 @@ fn corrected_members(op: &mut Operation) {
         let Some(schema) = root.and_then(|r| r.pointer_mut(member)) else {
             continue;
         };
+        used[i] = true;
         let description = schema.get("description").cloned();
         let mut corrected = match shape {
             Shape::ListOfIt => json!({"type": "array", "items": schema.take()}),
             Shape::AnyJson => json!({}),
+            Shape::Schema(text) => {
+                serde_json::from_str(text).expect("a correction's schema is JSON")
+            }
+            Shape::WrapIn(member) => json!({
+                "type": "object",
+                "required": [member],
+                "properties": {*member: schema.take()}
+            }),
         };
-        if let Some(d) = description {
+        if let Some(d) = description
+            && corrected.get("description").is_none()
+        {
             corrected["description"] = d;
         }
         *schema = corrected;
@@ -418,7 +784,10 @@ fn split_scope_name(op: &mut Operation) {
 }
 
 fn auth_needs_no_token(op: &mut Operation) {
-    if op.path.first() == Some(&Segment::Literal("auth".into())) && op.needs_token {
+    if op.path.first() == Some(&Segment::Literal("auth".into()))
+        && op.needs_token
+        && !op.repairs.contains(&TOKEN_CHECKS)
+    {
         op.needs_token = false;
         op.repairs.push(AUTH_NEEDS_NO_TOKEN);
     }
@@ -608,4 +977,295 @@ fn replace_refs(
         Ok(())
     }
     walk(schema, &mut String::new(), rule)
+}
+
+/// Which entries of the small tables below fitted an operation.
+#[derive(Default)]
+struct TableUse(std::collections::BTreeSet<String>);
+
+impl TableUse {
+    fn fit(&mut self, entry: &str) {
+        self.0.insert(entry.to_owned());
+    }
+
+    fn unused(&self) -> Vec<String> {
+        GET_BODY_DROPPED
+            .iter()
+            .map(|(op, _)| *op)
+            .chain(JSON_BODY_TABLE.iter().map(|(op, ..)| *op))
+            .chain(NDJSON_TABLE.iter().map(|(op, _)| *op))
+            .chain(TEXT_TABLE.iter().map(|(op, _)| *op))
+            .chain(RENAMES.iter().map(|(op, ..)| *op))
+            .filter(|op| !self.0.contains(*op))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// GETs whose body the spec documents but whose view reads no parameter at all: the body is
+/// dropped rather than made query parameters. (operation, view)
+const GET_BODY_DROPPED: &[(&str, &str)] = &[(
+    "/paths/~1config~1{section}/get",
+    "config.py `Section.get`: `config.items(section)`, nothing read from the request",
+)];
+
+/// Views that read a JSON body (`json_parameters()`) where the spec has none or puts its
+/// members in the query: (operation, query parameters that are body members, the body, view).
+const JSON_BODY_TABLE: &[(&str, &[&str], &str, &str)] = &[
+    (
+        "/paths/~1rses~1{rse}~1protocols~1{scheme}~1{hostname}~1{port}/put",
+        &[],
+        r#"{"type": "object", "description": "The protocol's attributes to change (`domains`, `prefix`, `impl`, `extended_attributes`, …)."}"#,
+        "rses.py `Protocol.put`: `update_protocols(…, data=json_parameters())`",
+    ),
+    (
+        "/paths/~1rules~1{rule_id}/delete",
+        &[],
+        r#"{"type": "object", "properties": {"purge_replicas": {"type": "boolean", "description": "Delete the replicas the rule protected at once."}}}"#,
+        "rules.py `Rule.delete`: `param_get(json_parameters(), 'purge_replicas')`",
+    ),
+    (
+        "/paths/~1requests~1transfer_limits/delete",
+        &["rse_expression"],
+        r#"{"type": "object", "required": ["rse_expression"], "properties": {
+            "rse_expression": {"type": "string", "description": "The RSE expression of the limit."},
+            "activity": {"type": "string", "description": "The activity of the limit."},
+            "direction": {"type": "string", "description": "`SOURCE` or `DESTINATION` (the default)."}}}"#,
+        "requests.py `TransferLimits.delete`: `param_get(json_parameters(), 'rse_expression')`",
+    ),
+];
+
+/// Views that stream one JSON document a line under `Content-Type: application/json`:
+/// (operation, view).
+const NDJSON_TABLE: &[(&str, &str)] = &[
+    (
+        "/paths/~1dids~1{scope_name}~1follow/get",
+        "dids.py `Follow.get`: `try_stream(…, content_type='application/json')`",
+    ),
+    (
+        "/paths/~1rses~1{rse}~1accounts~1usage/get",
+        "rses.py `RSEAccountUsageLimit.get`: `try_stream(…, content_type='application/json')`",
+    ),
+];
+
+/// Views that answer a plain string where the spec documents JSON: (operation, view).
+const TEXT_TABLE: &[(&str, &str)] = &[
+    (
+        "/paths/~1subscriptions~1{account}~1{name}/post",
+        "subscriptions.py `Subscription.post`: `Response(subscription_id, status=201)`",
+    ),
+    (
+        "/paths/~1credentials~1signurl/get",
+        "credentials.py `SignURL.get`: `return str(result), 200`",
+    ),
+];
+
+/// Where a renamed parameter is.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Query,
+    Body,
+}
+
+/// Parameters and members the spec spells differently from the view that reads them:
+/// (operation, where, the spec's name, the view's name, view).
+const RENAMES: &[(&str, Place, &str, &str, &str)] = &[
+    (
+        "/paths/~1rules~1/post",
+        Place::Body,
+        "sourse_replica_expression",
+        "source_replica_expression",
+        "rules.py `AllRule.post`: `param_get(parameters, 'source_replica_expression')`",
+    ),
+    (
+        "/paths/~1requests~1list/get",
+        Place::Query,
+        "dest_rse",
+        "dst_rse",
+        "requests.py `RequestList.get`: `request.args.get('dst_rse')`",
+    ),
+    (
+        "/paths/~1requests~1list/get",
+        Place::Query,
+        "dest_site",
+        "dst_site",
+        "requests.py `RequestList.get`: `request.args.get('dst_site')`",
+    ),
+    (
+        "/paths/~1requests~1history~1list/get",
+        Place::Query,
+        "dest_rse",
+        "dst_rse",
+        "requests.py `RequestHistoryList.get`: `request.args.get('dst_rse')`",
+    ),
+    (
+        "/paths/~1requests~1history~1list/get",
+        Place::Query,
+        "dest_site",
+        "dst_site",
+        "requests.py `RequestHistoryList.get`: `request.args.get('dst_site')`",
+    ),
+    (
+        "/paths/~1requests~1metrics/get",
+        Place::Query,
+        "dest_rse",
+        "dst_rse",
+        "requests.py `RequestMetrics.get`: `request.args.get('dst_rse')`",
+    ),
+    (
+        "/paths/~1requests~1metrics/get",
+        Place::Query,
+        "source_rse",
+        "src_rse",
+        "requests.py `RequestMetrics.get`: `request.args.get('src_rse')`",
+    ),
+];
+
+fn push_repair(op: &mut Operation, rule: &'static str) {
+    if !op.repairs.contains(&rule) {
+        op.repairs.push(rule);
+    }
+}
+
+fn token_checks(op: &mut Operation) {
+    // Marked here, applied in `auth_needs_no_token`.
+    if op.path == [Segment::Literal("auth".into()), Segment::Literal("validate".into())] {
+        push_repair(op, TOKEN_CHECKS);
+    }
+}
+
+fn headers_in_query(op: &mut Operation) {
+    let mut changed = false;
+    for p in &mut op.params {
+        if p.location == Location::Query && p.name.to_ascii_lowercase().starts_with("x-") {
+            p.location = Location::Header;
+            changed = true;
+        }
+    }
+    if changed {
+        push_repair(op, HEADERS_IN_QUERY);
+    }
+}
+
+fn get_bodies(op: &mut Operation, tables: &mut TableUse) {
+    if op.http != HttpMethod::Get {
+        return;
+    }
+    let Some(body) = op.body.take() else {
+        return;
+    };
+    push_repair(op, GET_BODIES);
+    if let Some((entry, _)) = GET_BODY_DROPPED.iter().find(|(p, _)| *p == op.pointer) {
+        tables.fit(entry);
+        return;
+    }
+    let required: Vec<&str> = body
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for (name, schema) in body
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        op.params.push(Parameter {
+            name: name.clone(),
+            location: Location::Query,
+            required: required.contains(&name.as_str()),
+            description: schema
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            schema: schema.clone(),
+        });
+    }
+}
+
+fn json_bodies(op: &mut Operation, tables: &mut TableUse) {
+    let Some((entry, moved, body, _)) = JSON_BODY_TABLE.iter().find(|(p, ..)| *p == op.pointer)
+    else {
+        return;
+    };
+    tables.fit(entry);
+    op.params
+        .retain(|p| !(p.location == Location::Query && moved.contains(&p.name.as_str())));
+    op.body = Some(serde_json::from_str(body).expect("a table's body is JSON"));
+    push_repair(op, JSON_BODIES);
+}
+
+fn renamed_parameters(op: &mut Operation, tables: &mut TableUse) {
+    let pointer = op.pointer.clone();
+    for (entry, place, from, to, _) in RENAMES.iter().filter(|(p, ..)| *p == pointer) {
+        let renamed = match place {
+            Place::Query => op
+                .params
+                .iter_mut()
+                .find(|p| p.location == Location::Query && p.name == *from)
+                .map(|p| p.name = (*to).to_owned())
+                .is_some(),
+            Place::Body => op
+                .body
+                .as_mut()
+                .and_then(|b| b.get_mut("properties"))
+                .and_then(Value::as_object_mut)
+                .and_then(|props| {
+                    let schema = props.remove(*from)?;
+                    props.insert((*to).to_owned(), schema);
+                    Some(())
+                })
+                .is_some(),
+        };
+        if renamed {
+            tables.fit(entry);
+            push_repair(op, RENAMED_PARAMETERS);
+        }
+    }
+}
+
+fn ndjson_as_json(op: &mut Operation, tables: &mut TableUse) {
+    let Some((entry, _)) = NDJSON_TABLE.iter().find(|(p, _)| *p == op.pointer) else {
+        return;
+    };
+    if let Response::Json(schema) = &op.response {
+        let item = schema.get("items").cloned().unwrap_or(Value::Bool(true));
+        op.response = Response::Stream(item);
+        tables.fit(entry);
+        push_repair(op, NDJSON_AS_JSON);
+    }
+}
+
+fn text_answers(op: &mut Operation, tables: &mut TableUse) {
+    let Some((entry, _)) = TEXT_TABLE.iter().find(|(p, _)| *p == op.pointer) else {
+        return;
+    };
+    if op.response != Response::Text {
+        op.response = Response::Text;
+        tables.fit(entry);
+        push_repair(op, TEXT_ANSWERS);
+    }
+}
+
+fn availability_flags(map: &mut Map<String, Value>) -> bool {
+    let mut changed = false;
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        for flag in [
+            "availability_read",
+            "availability_write",
+            "availability_delete",
+            "staging_area",
+        ] {
+            if let Some(Value::Object(schema)) = props.get_mut(flag)
+                && schema.get("type").and_then(Value::as_str) != Some("boolean")
+            {
+                schema.insert("type".into(), "boolean".into());
+                changed = true;
+            }
+        }
+    }
+    changed
 }

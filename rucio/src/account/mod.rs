@@ -304,4 +304,19 @@ impl Account {
         let request = self.client.request(Method::GET, String::from("accounts"));
         request.send_stream()
     }
+
+    /// List account attributes
+    ///
+    /// List the attributes of an account.
+    ///
+    /// `GET /accounts/{account}/attr/`
+    pub async fn list_attr_for_account(
+        &self,
+        account: &str,
+    ) -> Result<types::ListAttrForAccountResponse> {
+        let request = self
+            .client
+            .request(Method::GET, format!("accounts/{}/attr/", escape(account)));
+        request.send().await
+    }
 }

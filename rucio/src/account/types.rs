@@ -483,9 +483,91 @@ impl ListAccountsItem {
     }
 }
 
-pub type ListIdentitiesForAccountItem = Vec<String>;
+/// The account's attributes.
+pub type ListAttrForAccountResponse = Vec<ListAttrForAccountResponseItem>;
 
-pub type ListRulesForAccountItem = String;
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListAttrForAccountResponseItem {
+    /// The attribute's key.
+    pub key: Option<String>,
+    /// Its value.
+    pub value: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListAttrForAccountResponseItem {
+    /// A `ListAttrForAccountResponseItem` with every field unset.
+    pub fn new() -> Self {
+        ListAttrForAccountResponseItem {
+            key: None,
+            value: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`value`](Self::value).
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
+/// An identity of the account.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListIdentitiesForAccountItem {
+    /// The identity's type (`USERPASS`, `X509`, …).
+    pub type_: Option<String>,
+    /// The identity.
+    pub identity: Option<String>,
+    /// Its email address.
+    pub email: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListIdentitiesForAccountItem {
+    /// A `ListIdentitiesForAccountItem` with every field unset.
+    pub fn new() -> Self {
+        ListIdentitiesForAccountItem {
+            type_: None,
+            identity: None,
+            email: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`identity`](Self::identity).
+    pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+}
+
+/// A replication rule, as `GET /rules/{rule_id}` answers it.
+pub type ListRulesForAccountItem = Value;
 
 /// Json object with key-value pairs corresponding to the new values of the parameters.
 pub type UpdateAccountRequest = Value;

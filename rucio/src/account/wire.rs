@@ -524,3 +524,102 @@ impl Object for types::ListAccountsItem {
         })
     }
 }
+
+impl Serialize for types::ListAttrForAccountResponseItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.key {
+            map.serialize_entry("key", value)?;
+        }
+
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListAttrForAccountResponseItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListAttrForAccountResponseItem {
+    const EXPECTING: &str = "a ListAttrForAccountResponseItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut key_field: Option<String> = None;
+        let mut value: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "key" => key_field = map.next_value()?,
+                "value" => value = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListAttrForAccountResponseItem {
+            key: key_field,
+            value,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListIdentitiesForAccountItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
+        if let Some(value) = &self.identity {
+            map.serialize_entry("identity", value)?;
+        }
+
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListIdentitiesForAccountItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListIdentitiesForAccountItem {
+    const EXPECTING: &str = "a ListIdentitiesForAccountItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut type_: Option<String> = None;
+        let mut identity: Option<String> = None;
+        let mut email: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "type" => type_ = map.next_value()?,
+                "identity" => identity = map.next_value()?,
+                "email" => email = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListIdentitiesForAccountItem {
+            type_,
+            identity,
+            email,
+            unknown_fields,
+        })
+    }
+}

@@ -205,7 +205,7 @@ impl Auth {
     ///
     /// Validate a Rucio auth token.
     ///
-    /// `GET /auth/validate`, sent without a token (it is how one gets one).
+    /// `GET /auth/validate`
     ///
     /// # Headers
     ///
@@ -214,8 +214,7 @@ impl Auth {
         let request = self
             .client
             .request(Method::GET, String::from("auth/validate"))
-            .header("X-Rucio-Account", x_rucio_account)
-            .without_token();
+            .header("X-Rucio-Account", x_rucio_account);
         request.send_empty().await
     }
 

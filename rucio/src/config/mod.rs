@@ -5,8 +5,6 @@
 
 pub mod types;
 
-mod wire;
-
 use tc_runtime::rucio::RucioClient;
 use tc_runtime::{Method, Result, escape};
 
@@ -82,12 +80,10 @@ impl Config {
     pub async fn get_config_by_section(
         &self,
         section: &str,
-        payload: &types::GetConfigBySectionRequest,
     ) -> Result<types::GetConfigBySectionResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("config/{}", escape(section)))
-            .json(payload);
+            .request(Method::GET, format!("config/{}", escape(section)));
         request.send().await
     }
 

@@ -5,8 +5,6 @@
 
 pub mod types;
 
-mod wire;
-
 use tc_runtime::rucio::RucioClient;
 use tc_runtime::{Method, Result};
 
@@ -31,10 +29,10 @@ impl Credentials {
     /// Sign a url for a limited lifetime for a particular srevice.
     ///
     /// `GET /credentials/signurl`
-    pub async fn list_credentials_signurl(
+    pub async fn get_credentials_signurl(
         &self,
-        query: &ListCredentialsSignurlQuery,
-    ) -> Result<types::ListCredentialsSignurlResponse> {
+        query: &GetCredentialsSignurlQuery,
+    ) -> Result<String> {
         let request = self
             .client
             .request(Method::GET, String::from("credentials/signurl"))
@@ -43,14 +41,14 @@ impl Credentials {
             .query("svc", query.svc.as_deref())
             .query("op", query.op.as_deref())
             .query("url", query.url.as_deref());
-        request.send().await
+        request.send_text().await
     }
 }
 
-/// Query-string parameters of [`Credentials::list_credentials_signurl`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Credentials::get_credentials_signurl`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListCredentialsSignurlQuery {
+pub struct GetCredentialsSignurlQuery {
     /// `rse` in the query string.
     pub rse: Option<String>,
     /// `lifetime` in the query string.
@@ -63,7 +61,7 @@ pub struct ListCredentialsSignurlQuery {
     pub url: Option<String>,
 }
 
-impl ListCredentialsSignurlQuery {
+impl GetCredentialsSignurlQuery {
     /// Sets [`rse`](Self::rse).
     pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
         self.rse = Some(rse.into());

@@ -346,7 +346,11 @@ impl DataIdentifiers {
     /// Return all data identifiers in the given scope.
     ///
     /// `GET /dids/{scope}/`
-    pub fn get_did(&self, scope: &str, query: &GetDidQuery) -> RucioStream<types::GetDidItem> {
+    pub fn get_did_by_scope(
+        &self,
+        scope: &str,
+        query: &GetDidByScopeQuery,
+    ) -> RucioStream<types::GetDidByScopeItem> {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/", escape(scope)))
@@ -460,16 +464,16 @@ impl DataIdentifiers {
     /// Get all followers for a specific DID.
     ///
     /// `GET /dids/{scope}/{name}/follow`
-    pub async fn list_follow_of_did(
+    pub fn list_follow_of_did(
         &self,
         scope: &str,
         name: &str,
-    ) -> Result<types::ListFollowOfDidResponse> {
+    ) -> RucioStream<types::ListFollowOfDidItem> {
         let request = self.client.request(
             Method::GET,
             format!("dids/{}/{}/follow", escape(scope), escape(name)),
         );
-        request.send().await
+        request.send_stream()
     }
 
     /// Delete follow
@@ -586,6 +590,27 @@ impl DataIdentifiers {
             )
             .json(payload);
         request.send_empty().await
+    }
+
+    /// Get DID
+    ///
+    /// Get a data identifier.
+    ///
+    /// `GET /dids/{scope}/{name}`
+    pub async fn get_did_by_scope_name(
+        &self,
+        scope: &str,
+        name: &str,
+        query: &GetDidByScopeNameQuery,
+    ) -> Result<types::GetDidByScopeNameResponse> {
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}", escape(scope), escape(name)),
+            )
+            .query("dynamic_depth", query.dynamic_depth.as_deref());
+        request.send().await
     }
 }
 
@@ -765,17 +790,17 @@ impl ListDidsSearchForScopeQuery {
     }
 }
 
-/// Query-string parameters of [`DataIdentifiers::get_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`DataIdentifiers::get_did_by_scope`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDidQuery {
+pub struct GetDidByScopeQuery {
     /// `name` in the query string.
     pub name: Option<String>,
     /// `recursive` in the query string.
     pub recursive: Option<bool>,
 }
 
-impl GetDidQuery {
+impl GetDidByScopeQuery {
     /// Sets [`name`](Self::name).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -801,6 +826,22 @@ impl ListFilesOfDidQuery {
     /// Sets [`long`](Self::long).
     pub fn with_long(mut self, long: impl Into<String>) -> Self {
         self.long = Some(long.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`DataIdentifiers::get_did_by_scope_name`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetDidByScopeNameQuery {
+    /// `dynamic_depth` in the query string.
+    pub dynamic_depth: Option<String>,
+}
+
+impl GetDidByScopeNameQuery {
+    /// Sets [`dynamic_depth`](Self::dynamic_depth).
+    pub fn with_dynamic_depth(mut self, dynamic_depth: impl Into<String>) -> Self {
+        self.dynamic_depth = Some(dynamic_depth.into());
         self
     }
 }

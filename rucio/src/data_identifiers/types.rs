@@ -20,7 +20,7 @@ pub struct AddDidRequest {
     /// The lifetime of the DID, in seconds.
     pub lifetime: Option<i64>,
     /// DIDs to attach to it.
-    pub dids: Option<Vec<DidsItem>>,
+    pub dids: Option<Vec<AddDidRequestDidsItem>>,
     /// The RSE of the DID's files.
     pub rse: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -68,7 +68,7 @@ impl AddDidRequest {
     }
 
     /// Sets [`dids`](Self::dids).
-    pub fn with_dids(mut self, dids: impl IntoIterator<Item = DidsItem>) -> Self {
+    pub fn with_dids(mut self, dids: impl IntoIterator<Item = AddDidRequestDidsItem>) -> Self {
         self.dids = Some(dids.into_iter().collect());
         self
     }
@@ -82,51 +82,7 @@ impl AddDidRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum AddDidsAttachmentsRequest {
-    /// An array containing all DIDs. Duplicates are not ignored.
-    WithScope(AddDidsAttachmentsRequestWithScope),
-    WithAttachments(AddDidsAttachmentsRequestWithAttachments),
-    /// A shape this version of the client does not know: the value as received.
-    Unknown(Value),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsAttachmentsRequestWithAttachments {
-    /// If duplicates should be ignored.
-    ///
-    /// When unset, the service uses `false`.
-    pub ignore_duplicates: Option<bool>,
-    /// An array containing all DIDs. Duplicates are not ignored.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub attachments: Option<AddDidsAttachmentsRequestWithScope>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsAttachmentsRequestWithAttachments {
-    /// An `AddDidsAttachmentsRequestWithAttachments` from its required fields (`attachments`); set the others with the `with_*` methods.
-    pub fn new(attachments: AddDidsAttachmentsRequestWithScope) -> Self {
-        AddDidsAttachmentsRequestWithAttachments {
-            attachments: Some(attachments),
-            ignore_duplicates: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`ignore_duplicates`](Self::ignore_duplicates).
-    pub fn with_ignore_duplicates(mut self, ignore_duplicates: bool) -> Self {
-        self.ignore_duplicates = Some(ignore_duplicates);
-        self
-    }
-}
-
-/// An array containing all DIDs. Duplicates are not ignored.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsAttachmentsRequestWithScope {
+pub struct AddDidRequestDidsItem {
     /// The scope of the DID.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -135,37 +91,120 @@ pub struct AddDidsAttachmentsRequestWithScope {
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub name: Option<String>,
-    /// The DIDs associated with the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<DidsItem>>,
-    /// The rse id of the DID.
-    pub rse_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsAttachmentsRequestWithScope {
-    /// An `AddDidsAttachmentsRequestWithScope` from its required fields (`scope`, `name`, `dids`); set the others with the `with_*` methods.
-    pub fn new(
-        scope: impl Into<String>,
-        name: impl Into<String>,
-        dids: impl IntoIterator<Item = DidsItem>,
-    ) -> Self {
-        AddDidsAttachmentsRequestWithScope {
+impl AddDidRequestDidsItem {
+    /// An `AddDidRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
+    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
+        AddDidRequestDidsItem {
             scope: Some(scope.into()),
             name: Some(name.into()),
-            dids: Some(dids.into_iter().collect()),
-            rse_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AddDidsAttachmentsRequest {
+    /// The attachments.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub attachments: Option<Vec<AddDidsAttachmentsRequestAttachmentsItem>>,
+    /// Skip DIDs already attached.
+    pub ignore_duplicate: Option<bool>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddDidsAttachmentsRequest {
+    /// An `AddDidsAttachmentsRequest` from its required fields (`attachments`); set the others with the `with_*` methods.
+    pub fn new(
+        attachments: impl IntoIterator<Item = AddDidsAttachmentsRequestAttachmentsItem>,
+    ) -> Self {
+        AddDidsAttachmentsRequest {
+            attachments: Some(attachments.into_iter().collect()),
+            ignore_duplicate: None,
             unknown_fields: Map::new(),
         }
     }
 
-    /// Sets [`rse_id`](Self::rse_id).
-    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
-        self.rse_id = Some(rse_id.into());
+    /// Sets [`ignore_duplicate`](Self::ignore_duplicate).
+    pub fn with_ignore_duplicate(mut self, ignore_duplicate: bool) -> Self {
+        self.ignore_duplicate = Some(ignore_duplicate);
         self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AddDidsAttachmentsRequestAttachmentsItem {
+    /// The scope of the DID to attach to.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
+    /// The name of the DID to attach to.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub name: Option<String>,
+    /// The RSE of the files, if they are new.
+    pub rse: Option<String>,
+    /// The DIDs to attach.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub dids: Option<Vec<AddDidsAttachmentsRequestAttachmentsItemDidsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddDidsAttachmentsRequestAttachmentsItem {
+    /// An `AddDidsAttachmentsRequestAttachmentsItem` from its required fields (`scope`, `name`, `dids`); set the others with the `with_*` methods.
+    pub fn new(
+        scope: impl Into<String>,
+        name: impl Into<String>,
+        dids: impl IntoIterator<Item = AddDidsAttachmentsRequestAttachmentsItemDidsItem>,
+    ) -> Self {
+        AddDidsAttachmentsRequestAttachmentsItem {
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            dids: Some(dids.into_iter().collect()),
+            rse: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+    /// An `AddDidsAttachmentsRequestAttachmentsItemDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
+    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
+        AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            unknown_fields: Map::new(),
+        }
     }
 }
 
@@ -313,12 +352,30 @@ impl AddDidsBulkfilesItem {
     }
 }
 
-pub type AddDidsBulkfilesRequest = Vec<AddDidsBulkfilesRequestItem>;
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AddDidsBulkfilesRequest {
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub dids: Option<Vec<AddDidsBulkfilesRequestDidsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddDidsBulkfilesRequest {
+    /// An `AddDidsBulkfilesRequest` from its required fields (`dids`); set the others with the `with_*` methods.
+    pub fn new(dids: impl IntoIterator<Item = AddDidsBulkfilesRequestDidsItem>) -> Self {
+        AddDidsBulkfilesRequest {
+            dids: Some(dids.into_iter().collect()),
+            unknown_fields: Map::new(),
+        }
+    }
+}
 
 /// One DID to list files.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsBulkfilesRequestItem {
+pub struct AddDidsBulkfilesRequestDidsItem {
     /// The DID scope.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -332,10 +389,10 @@ pub struct AddDidsBulkfilesRequestItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsBulkfilesRequestItem {
-    /// An `AddDidsBulkfilesRequestItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
+impl AddDidsBulkfilesRequestDidsItem {
+    /// An `AddDidsBulkfilesRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
     pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AddDidsBulkfilesRequestItem {
+        AddDidsBulkfilesRequestDidsItem {
             scope: Some(scope.into()),
             name: Some(name.into()),
             unknown_fields: Map::new(),
@@ -889,37 +946,10 @@ impl fmt::Display for DidType {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct DidsItem {
-    /// The scope of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub scope: Option<String>,
-    /// The name of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl DidsItem {
-    /// A `DidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        DidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
 /// Data identifier
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDidItem {
+pub struct GetDidByScopeItem {
     /// The scope of the DID.
     pub scope: Option<String>,
     /// The name of the DID.
@@ -929,7 +959,7 @@ pub struct GetDidItem {
     /// The type of the DID.
     pub type_: Option<DidType>,
     /// The parent of the DID.
-    pub parent: Option<String>,
+    pub parent: Option<GetDidByScopeItemParent>,
     /// The level of the DID.
     pub level: Option<i64>,
     /// Properties this version of the client does not know (from a newer service):
@@ -937,10 +967,10 @@ pub struct GetDidItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetDidItem {
-    /// A `GetDidItem` with every field unset.
+impl GetDidByScopeItem {
+    /// A `GetDidByScopeItem` with every field unset.
     pub fn new() -> Self {
-        GetDidItem {
+        GetDidByScopeItem {
             scope: None,
             name: None,
             type_: None,
@@ -969,14 +999,165 @@ impl GetDidItem {
     }
 
     /// Sets [`parent`](Self::parent).
-    pub fn with_parent(mut self, parent: impl Into<String>) -> Self {
-        self.parent = Some(parent.into());
+    pub fn with_parent(mut self, parent: GetDidByScopeItemParent) -> Self {
+        self.parent = Some(parent);
         self
     }
 
     /// Sets [`level`](Self::level).
     pub fn with_level(mut self, level: i64) -> Self {
         self.level = Some(level);
+        self
+    }
+}
+
+/// The parent of the DID.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetDidByScopeItemParent {
+    pub scope: Option<String>,
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetDidByScopeItemParent {
+    /// A `GetDidByScopeItemParent` with every field unset.
+    pub fn new() -> Self {
+        GetDidByScopeItemParent {
+            scope: None,
+            name: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+/// The DID.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetDidByScopeNameResponse {
+    /// The scope of the DID.
+    pub scope: Option<String>,
+    /// The name of the DID.
+    pub name: Option<String>,
+    /// `FILE`, `DATASET` or `CONTAINER`.
+    pub type_: Option<String>,
+    /// The account that owns it.
+    pub account: Option<String>,
+    /// Its size (of its files, for a collection).
+    pub bytes: Option<i64>,
+    /// The number of its files.
+    pub length: Option<i64>,
+    /// A file's MD5.
+    pub md5: Option<String>,
+    /// A file's Adler-32.
+    pub adler32: Option<String>,
+    /// Whether a collection is open.
+    pub open: Option<bool>,
+    /// Whether a collection is monotonic.
+    pub monotonic: Option<bool>,
+    /// When it expires.
+    pub expired_at: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetDidByScopeNameResponse {
+    /// A `GetDidByScopeNameResponse` with every field unset.
+    pub fn new() -> Self {
+        GetDidByScopeNameResponse {
+            scope: None,
+            name: None,
+            type_: None,
+            account: None,
+            bytes: None,
+            length: None,
+            md5: None,
+            adler32: None,
+            open: None,
+            monotonic: None,
+            expired_at: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`bytes`](Self::bytes).
+    pub fn with_bytes(mut self, bytes: i64) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// Sets [`length`](Self::length).
+    pub fn with_length(mut self, length: i64) -> Self {
+        self.length = Some(length);
+        self
+    }
+
+    /// Sets [`md5`](Self::md5).
+    pub fn with_md5(mut self, md5: impl Into<String>) -> Self {
+        self.md5 = Some(md5.into());
+        self
+    }
+
+    /// Sets [`adler32`](Self::adler32).
+    pub fn with_adler32(mut self, adler32: impl Into<String>) -> Self {
+        self.adler32 = Some(adler32.into());
+        self
+    }
+
+    /// Sets [`open`](Self::open).
+    pub fn with_open(mut self, open: bool) -> Self {
+        self.open = Some(open);
+        self
+    }
+
+    /// Sets [`monotonic`](Self::monotonic).
+    pub fn with_monotonic(mut self, monotonic: bool) -> Self {
+        self.monotonic = Some(monotonic);
+        self
+    }
+
+    /// Sets [`expired_at`](Self::expired_at).
+    pub fn with_expired_at(mut self, expired_at: impl Into<String>) -> Self {
+        self.expired_at = Some(expired_at.into());
         self
     }
 }
@@ -1567,13 +1748,10 @@ impl ListFilesOfDidItem {
     }
 }
 
-/// A list of all followers of a DID.
-pub type ListFollowOfDidResponse = Vec<ListFollowOfDidResponseItem>;
-
 /// A follower of a DID.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListFollowOfDidResponseItem {
+pub struct ListFollowOfDidItem {
     /// The user which follows the DID.
     pub user: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -1581,10 +1759,10 @@ pub struct ListFollowOfDidResponseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListFollowOfDidResponseItem {
-    /// A `ListFollowOfDidResponseItem` with every field unset.
+impl ListFollowOfDidItem {
+    /// A `ListFollowOfDidItem` with every field unset.
     pub fn new() -> Self {
-        ListFollowOfDidResponseItem {
+        ListFollowOfDidItem {
             user: None,
             unknown_fields: Map::new(),
         }

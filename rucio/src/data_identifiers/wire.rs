@@ -58,7 +58,7 @@ impl Object for types::AddDidRequest {
         let mut meta: Option<Value> = None;
         let mut rules: Option<Vec<Value>> = None;
         let mut lifetime: Option<i64> = None;
-        let mut dids: Option<Vec<types::DidsItem>> = None;
+        let mut dids: Option<Vec<types::AddDidRequestDidsItem>> = None;
         let mut rse: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -89,85 +89,7 @@ impl Object for types::AddDidRequest {
     }
 }
 
-impl Serialize for types::AddDidsAttachmentsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            types::AddDidsAttachmentsRequest::WithScope(value) => value.serialize(serializer),
-            types::AddDidsAttachmentsRequest::WithAttachments(value) => value.serialize(serializer),
-            types::AddDidsAttachmentsRequest::Unknown(value) => value.serialize(serializer),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        let mut fallback = None;
-        if let Ok(parsed) = <types::AddDidsAttachmentsRequestWithScope>::deserialize(&value) {
-            if parsed.unknown_fields.is_empty() {
-                return Ok(types::AddDidsAttachmentsRequest::WithScope(parsed));
-            }
-            fallback.get_or_insert(types::AddDidsAttachmentsRequest::WithScope(parsed));
-        }
-
-        if let Ok(parsed) = <types::AddDidsAttachmentsRequestWithAttachments>::deserialize(&value) {
-            if parsed.unknown_fields.is_empty() {
-                return Ok(types::AddDidsAttachmentsRequest::WithAttachments(parsed));
-            }
-            fallback.get_or_insert(types::AddDidsAttachmentsRequest::WithAttachments(parsed));
-        }
-
-        Ok(fallback.unwrap_or(types::AddDidsAttachmentsRequest::Unknown(value)))
-    }
-}
-
-impl Serialize for types::AddDidsAttachmentsRequestWithAttachments {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.ignore_duplicates {
-            map.serialize_entry("ignore_duplicates", value)?;
-        }
-
-        if let Some(value) = &self.attachments {
-            map.serialize_entry("attachments", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequestWithAttachments {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsAttachmentsRequestWithAttachments {
-    const EXPECTING: &str = "a AddDidsAttachmentsRequestWithAttachments object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut ignore_duplicates: Option<bool> = None;
-        let mut attachments: Option<types::AddDidsAttachmentsRequestWithScope> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "ignore_duplicates" => ignore_duplicates = map.next_value()?,
-                "attachments" => attachments = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsAttachmentsRequestWithAttachments {
-            ignore_duplicates,
-            attachments,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsAttachmentsRequestWithScope {
+impl Serialize for types::AddDidRequestDidsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -178,12 +100,50 @@ impl Serialize for types::AddDidsAttachmentsRequestWithScope {
             map.serialize_entry("name", value)?;
         }
 
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AddDidRequestDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AddDidRequestDidsItem {
+    const EXPECTING: &str = "a AddDidRequestDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
         }
 
-        if let Some(value) = &self.rse_id {
-            map.serialize_entry("rse_id", value)?;
+        Ok(types::AddDidRequestDidsItem {
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AddDidsAttachmentsRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.attachments {
+            map.serialize_entry("attachments", value)?;
+        }
+
+        if let Some(value) = &self.ignore_duplicate {
+            map.serialize_entry("ignore_duplicate", value)?;
         }
 
         unknown_fields(&mut map, &self.unknown_fields)?;
@@ -191,37 +151,137 @@ impl Serialize for types::AddDidsAttachmentsRequestWithScope {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequestWithScope {
+impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddDidsAttachmentsRequestWithScope {
-    const EXPECTING: &str = "a AddDidsAttachmentsRequestWithScope object";
+impl Object for types::AddDidsAttachmentsRequest {
+    const EXPECTING: &str = "a AddDidsAttachmentsRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut dids: Option<Vec<types::DidsItem>> = None;
-        let mut rse_id: Option<String> = None;
+        let mut attachments: Option<Vec<types::AddDidsAttachmentsRequestAttachmentsItem>> = None;
+        let mut ignore_duplicate: Option<bool> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "dids" => dids = map.next_value()?,
-                "rse_id" => rse_id = map.next_value()?,
+                "attachments" => attachments = map.next_value()?,
+                "ignore_duplicate" => ignore_duplicate = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
             }
         }
 
-        Ok(types::AddDidsAttachmentsRequestWithScope {
+        Ok(types::AddDidsAttachmentsRequest {
+            attachments,
+            ignore_duplicate,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AddDidsAttachmentsRequestAttachmentsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequestAttachmentsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AddDidsAttachmentsRequestAttachmentsItem {
+    const EXPECTING: &str = "a AddDidsAttachmentsRequestAttachmentsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut rse: Option<String> = None;
+        let mut dids: Option<Vec<types::AddDidsAttachmentsRequestAttachmentsItemDidsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AddDidsAttachmentsRequestAttachmentsItem {
             scope,
             name,
+            rse,
             dids,
-            rse_id,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+    const EXPECTING: &str = "a AddDidsAttachmentsRequestAttachmentsItemDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+            scope,
+            name,
             unknown_fields,
         })
     }
@@ -407,7 +467,46 @@ impl Object for types::AddDidsBulkfilesItem {
     }
 }
 
-impl Serialize for types::AddDidsBulkfilesRequestItem {
+impl Serialize for types::AddDidsBulkfilesRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AddDidsBulkfilesRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AddDidsBulkfilesRequest {
+    const EXPECTING: &str = "a AddDidsBulkfilesRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut dids: Option<Vec<types::AddDidsBulkfilesRequestDidsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AddDidsBulkfilesRequest {
+            dids,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AddDidsBulkfilesRequestDidsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -423,14 +522,14 @@ impl Serialize for types::AddDidsBulkfilesRequestItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddDidsBulkfilesRequestItem {
+impl<'de> Deserialize<'de> for types::AddDidsBulkfilesRequestDidsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddDidsBulkfilesRequestItem {
-    const EXPECTING: &str = "a AddDidsBulkfilesRequestItem object";
+impl Object for types::AddDidsBulkfilesRequestDidsItem {
+    const EXPECTING: &str = "a AddDidsBulkfilesRequestDidsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -445,7 +544,7 @@ impl Object for types::AddDidsBulkfilesRequestItem {
             }
         }
 
-        Ok(types::AddDidsBulkfilesRequestItem {
+        Ok(types::AddDidsBulkfilesRequestDidsItem {
             scope,
             name,
             unknown_fields,
@@ -1137,53 +1236,7 @@ impl<'de> Deserialize<'de> for types::DidType {
     }
 }
 
-impl Serialize for types::DidsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::DidsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::DidsItem {
-    const EXPECTING: &str = "a DidsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::DidsItem {
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::GetDidItem {
+impl Serialize for types::GetDidByScopeItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -1211,19 +1264,19 @@ impl Serialize for types::GetDidItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetDidItem {
+impl<'de> Deserialize<'de> for types::GetDidByScopeItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetDidItem {
-    const EXPECTING: &str = "a GetDidItem object";
+impl Object for types::GetDidByScopeItem {
+    const EXPECTING: &str = "a GetDidByScopeItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
         let mut type_: Option<types::DidType> = None;
-        let mut parent: Option<String> = None;
+        let mut parent: Option<types::GetDidByScopeItemParent> = None;
         let mut level: Option<i64> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -1239,12 +1292,167 @@ impl Object for types::GetDidItem {
             }
         }
 
-        Ok(types::GetDidItem {
+        Ok(types::GetDidByScopeItem {
             scope,
             name,
             type_,
             parent,
             level,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetDidByScopeItemParent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetDidByScopeItemParent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetDidByScopeItemParent {
+    const EXPECTING: &str = "a GetDidByScopeItemParent object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetDidByScopeItemParent {
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetDidByScopeNameResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+
+        if let Some(value) = &self.bytes {
+            map.serialize_entry("bytes", value)?;
+        }
+
+        if let Some(value) = &self.length {
+            map.serialize_entry("length", value)?;
+        }
+
+        if let Some(value) = &self.md5 {
+            map.serialize_entry("md5", value)?;
+        }
+
+        if let Some(value) = &self.adler32 {
+            map.serialize_entry("adler32", value)?;
+        }
+
+        if let Some(value) = &self.open {
+            map.serialize_entry("open", value)?;
+        }
+
+        if let Some(value) = &self.monotonic {
+            map.serialize_entry("monotonic", value)?;
+        }
+
+        if let Some(value) = &self.expired_at {
+            map.serialize_entry("expired_at", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetDidByScopeNameResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetDidByScopeNameResponse {
+    const EXPECTING: &str = "a GetDidByScopeNameResponse object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut type_: Option<String> = None;
+        let mut account: Option<String> = None;
+        let mut bytes: Option<i64> = None;
+        let mut length: Option<i64> = None;
+        let mut md5: Option<String> = None;
+        let mut adler32: Option<String> = None;
+        let mut open: Option<bool> = None;
+        let mut monotonic: Option<bool> = None;
+        let mut expired_at: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "type" => type_ = map.next_value()?,
+                "account" => account = map.next_value()?,
+                "bytes" => bytes = map.next_value()?,
+                "length" => length = map.next_value()?,
+                "md5" => md5 = map.next_value()?,
+                "adler32" => adler32 = map.next_value()?,
+                "open" => open = map.next_value()?,
+                "monotonic" => monotonic = map.next_value()?,
+                "expired_at" => expired_at = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetDidByScopeNameResponse {
+            scope,
+            name,
+            type_,
+            account,
+            bytes,
+            length,
+            md5,
+            adler32,
+            open,
+            monotonic,
+            expired_at,
             unknown_fields,
         })
     }
@@ -1849,7 +2057,7 @@ impl Object for types::ListFilesOfDidItem {
     }
 }
 
-impl Serialize for types::ListFollowOfDidResponseItem {
+impl Serialize for types::ListFollowOfDidItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.user {
@@ -1861,14 +2069,14 @@ impl Serialize for types::ListFollowOfDidResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListFollowOfDidResponseItem {
+impl<'de> Deserialize<'de> for types::ListFollowOfDidItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListFollowOfDidResponseItem {
-    const EXPECTING: &str = "a ListFollowOfDidResponseItem object";
+impl Object for types::ListFollowOfDidItem {
+    const EXPECTING: &str = "a ListFollowOfDidItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut user: Option<String> = None;
         let mut unknown_fields = Map::new();
@@ -1881,7 +2089,7 @@ impl Object for types::ListFollowOfDidResponseItem {
             }
         }
 
-        Ok(types::ListFollowOfDidResponseItem {
+        Ok(types::ListFollowOfDidItem {
             user,
             unknown_fields,
         })

@@ -29,20 +29,31 @@ impl Identity {
     /// Creates a new UserPass identity and maps it to an account.
     ///
     /// `PUT /identities/{account}/userpass`
+    ///
+    /// # Headers
+    ///
+    /// - `x_rucio_username`: the `X-Rucio-Username` header: Username for the identity.
+    /// - `x_rucio_password`: the `X-Rucio-Password` header: The password for the identity.
+    /// - `headers.x_rucio_email`: the `X-Rucio-Email` header: The email for the identity.
     pub async fn update_userpass_for_account(
         &self,
         account: &str,
-        query: &UpdateUserpassForAccountQuery,
+        x_rucio_username: &str,
+        x_rucio_password: &str,
+        headers: &UpdateUserpassForAccountHeaders,
     ) -> Result<()> {
-        let request = self
+        let mut request = self
             .client
             .request(
                 Method::PUT,
                 format!("identities/{}/userpass", escape(account)),
             )
-            .query("X-Rucio-Username", query.x_rucio_username.as_deref())
-            .query("X-Rucio-Password", query.x_rucio_password.as_deref())
-            .query("X-Rucio-Email", query.x_rucio_email.as_deref());
+            .header("X-Rucio-Username", x_rucio_username)
+            .header("X-Rucio-Password", x_rucio_password);
+        if let Some(value) = &headers.x_rucio_email {
+            request = request.header("X-Rucio-Email", value);
+        }
+
         request.send_empty().await
     }
 
@@ -51,15 +62,22 @@ impl Identity {
     /// Creates a new X509 identity and maps it to an account.
     ///
     /// `PUT /identities/{account}/x509`
+    ///
+    /// # Headers
+    ///
+    /// - `headers.x_rucio_email`: the `X-Rucio-Email` header: The email for the identity.
     pub async fn update_x509_for_account(
         &self,
         account: &str,
-        query: &UpdateX509ForAccountQuery,
+        headers: &UpdateX509ForAccountHeaders,
     ) -> Result<()> {
-        let request = self
+        let mut request = self
             .client
-            .request(Method::PUT, format!("identities/{}/x509", escape(account)))
-            .query("X-Rucio-Email", query.x_rucio_email.as_deref());
+            .request(Method::PUT, format!("identities/{}/x509", escape(account)));
+        if let Some(value) = &headers.x_rucio_email {
+            request = request.header("X-Rucio-Email", value);
+        }
+
         request.send_empty().await
     }
 
@@ -68,15 +86,22 @@ impl Identity {
     /// Creates a new GSS identity and maps it to an account.
     ///
     /// `PUT /identities/{account}/gss`
+    ///
+    /// # Headers
+    ///
+    /// - `headers.x_rucio_email`: the `X-Rucio-Email` header: The email for the identity.
     pub async fn update_gss_for_account(
         &self,
         account: &str,
-        query: &UpdateGssForAccountQuery,
+        headers: &UpdateGssForAccountHeaders,
     ) -> Result<()> {
-        let request = self
+        let mut request = self
             .client
-            .request(Method::PUT, format!("identities/{}/gss", escape(account)))
-            .query("X-Rucio-Email", query.x_rucio_email.as_deref());
+            .request(Method::PUT, format!("identities/{}/gss", escape(account)));
+        if let Some(value) = &headers.x_rucio_email {
+            request = request.header("X-Rucio-Email", value);
+        }
+
         request.send_empty().await
     }
 
@@ -119,70 +144,6 @@ impl Identity {
     }
 }
 
-/// Query-string parameters of [`Identity::update_userpass_for_account`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct UpdateUserpassForAccountQuery {
-    /// `X-Rucio-Username` in the query string.
-    pub x_rucio_username: Option<String>,
-    /// `X-Rucio-Password` in the query string.
-    pub x_rucio_password: Option<String>,
-    /// `X-Rucio-Email` in the query string.
-    pub x_rucio_email: Option<String>,
-}
-
-impl UpdateUserpassForAccountQuery {
-    /// Sets [`x_rucio_username`](Self::x_rucio_username).
-    pub fn with_x_rucio_username(mut self, x_rucio_username: impl Into<String>) -> Self {
-        self.x_rucio_username = Some(x_rucio_username.into());
-        self
-    }
-
-    /// Sets [`x_rucio_password`](Self::x_rucio_password).
-    pub fn with_x_rucio_password(mut self, x_rucio_password: impl Into<String>) -> Self {
-        self.x_rucio_password = Some(x_rucio_password.into());
-        self
-    }
-
-    /// Sets [`x_rucio_email`](Self::x_rucio_email).
-    pub fn with_x_rucio_email(mut self, x_rucio_email: impl Into<String>) -> Self {
-        self.x_rucio_email = Some(x_rucio_email.into());
-        self
-    }
-}
-
-/// Query-string parameters of [`Identity::update_x509_for_account`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct UpdateX509ForAccountQuery {
-    /// `X-Rucio-Email` in the query string.
-    pub x_rucio_email: Option<String>,
-}
-
-impl UpdateX509ForAccountQuery {
-    /// Sets [`x_rucio_email`](Self::x_rucio_email).
-    pub fn with_x_rucio_email(mut self, x_rucio_email: impl Into<String>) -> Self {
-        self.x_rucio_email = Some(x_rucio_email.into());
-        self
-    }
-}
-
-/// Query-string parameters of [`Identity::update_gss_for_account`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct UpdateGssForAccountQuery {
-    /// `X-Rucio-Email` in the query string.
-    pub x_rucio_email: Option<String>,
-}
-
-impl UpdateGssForAccountQuery {
-    /// Sets [`x_rucio_email`](Self::x_rucio_email).
-    pub fn with_x_rucio_email(mut self, x_rucio_email: impl Into<String>) -> Self {
-        self.x_rucio_email = Some(x_rucio_email.into());
-        self
-    }
-}
-
 /// Query-string parameters of [`Identity::list_identities_accounts`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -204,5 +165,74 @@ impl ListIdentitiesAccountsQuery {
     pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
+    }
+}
+
+/// Optional headers of [`Identity::update_userpass_for_account`]: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateUserpassForAccountHeaders {
+    /// The `X-Rucio-Email` header. The email for the identity.
+    pub x_rucio_email: Option<String>,
+}
+
+impl UpdateUserpassForAccountHeaders {
+    /// Sets [`x_rucio_email`](Self::x_rucio_email).
+    pub fn with_x_rucio_email(mut self, x_rucio_email: impl Into<String>) -> Self {
+        self.x_rucio_email = Some(x_rucio_email.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for UpdateUserpassForAccountHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(stringify!(UpdateUserpassForAccountHeaders))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Optional headers of [`Identity::update_x509_for_account`]: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateX509ForAccountHeaders {
+    /// The `X-Rucio-Email` header. The email for the identity.
+    pub x_rucio_email: Option<String>,
+}
+
+impl UpdateX509ForAccountHeaders {
+    /// Sets [`x_rucio_email`](Self::x_rucio_email).
+    pub fn with_x_rucio_email(mut self, x_rucio_email: impl Into<String>) -> Self {
+        self.x_rucio_email = Some(x_rucio_email.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for UpdateX509ForAccountHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(stringify!(UpdateX509ForAccountHeaders))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Optional headers of [`Identity::update_gss_for_account`]: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateGssForAccountHeaders {
+    /// The `X-Rucio-Email` header. The email for the identity.
+    pub x_rucio_email: Option<String>,
+}
+
+impl UpdateGssForAccountHeaders {
+    /// Sets [`x_rucio_email`](Self::x_rucio_email).
+    pub fn with_x_rucio_email(mut self, x_rucio_email: impl Into<String>) -> Self {
+        self.x_rucio_email = Some(x_rucio_email.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for UpdateGssForAccountHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(stringify!(UpdateGssForAccountHeaders))
+            .finish_non_exhaustive()
     }
 }

@@ -60,30 +60,40 @@ impl AddLifetimeExceptionsRequest {
     }
 }
 
-/// A DID
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A DID.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddLifetimeExceptionsRequestDidsItem {
+    /// The scope of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
     /// The name of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub name: Option<String>,
+    /// `DATASET` or `CONTAINER`.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub did_type: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
 impl AddLifetimeExceptionsRequestDidsItem {
-    /// An `AddLifetimeExceptionsRequestDidsItem` with every field unset.
-    pub fn new() -> Self {
+    /// An `AddLifetimeExceptionsRequestDidsItem` from its required fields (`scope`, `name`, `did_type`); set the others with the `with_*` methods.
+    pub fn new(
+        scope: impl Into<String>,
+        name: impl Into<String>,
+        did_type: impl Into<String>,
+    ) -> Self {
         AddLifetimeExceptionsRequestDidsItem {
-            name: None,
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            did_type: Some(did_type.into()),
             unknown_fields: Map::new(),
         }
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 }
 

@@ -71,8 +71,16 @@ impl Object for types::AddLifetimeExceptionsRequest {
 impl Serialize for types::AddLifetimeExceptionsRequestDidsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
         if let Some(value) = &self.name {
             map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.did_type {
+            map.serialize_entry("did_type", value)?;
         }
 
         unknown_fields(&mut map, &self.unknown_fields)?;
@@ -89,11 +97,15 @@ impl<'de> Deserialize<'de> for types::AddLifetimeExceptionsRequestDidsItem {
 impl Object for types::AddLifetimeExceptionsRequestDidsItem {
     const EXPECTING: &str = "a AddLifetimeExceptionsRequestDidsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
+        let mut did_type: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
+                "scope" => scope = map.next_value()?,
                 "name" => name = map.next_value()?,
+                "did_type" => did_type = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -101,7 +113,9 @@ impl Object for types::AddLifetimeExceptionsRequestDidsItem {
         }
 
         Ok(types::AddLifetimeExceptionsRequestDidsItem {
+            scope,
             name,
+            did_type,
             unknown_fields,
         })
     }

@@ -34,12 +34,12 @@ impl Lock {
     pub fn get_lock_by_rse(
         &self,
         rse: &str,
-        payload: &types::GetLockByRseRequest,
+        query: &GetLockByRseQuery,
     ) -> RucioStream<types::GetLockByRseItem> {
         let request = self
             .client
             .request(Method::GET, format!("locks/{}", escape(rse)))
-            .json(payload);
+            .query("did_type", query.did_type.as_deref());
         request.send_stream()
     }
 
@@ -52,7 +52,7 @@ impl Lock {
         &self,
         scope: &str,
         name: &str,
-        payload: &types::GetLockByScopeNameRequest,
+        query: &GetLockByScopeNameQuery,
     ) -> RucioStream<types::GetLockByScopeNameItem> {
         let request = self
             .client
@@ -60,7 +60,7 @@ impl Lock {
                 Method::GET,
                 format!("locks/{}/{}", escape(scope), escape(name)),
             )
-            .json(payload);
+            .query("did_type", query.did_type.as_deref());
         request.send_stream()
     }
 
@@ -78,5 +78,37 @@ impl Lock {
             .request(Method::POST, String::from("locks/bulk_locks_for_dids"))
             .json(payload);
         request.send_stream()
+    }
+}
+
+/// Query-string parameters of [`Lock::get_lock_by_rse`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetLockByRseQuery {
+    /// `did_type` in the query string.
+    pub did_type: Option<String>,
+}
+
+impl GetLockByRseQuery {
+    /// Sets [`did_type`](Self::did_type).
+    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
+        self.did_type = Some(did_type.into());
+        self
+    }
+}
+
+/// Query-string parameters of [`Lock::get_lock_by_scope_name`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetLockByScopeNameQuery {
+    /// `did_type` in the query string.
+    pub did_type: Option<String>,
+}
+
+impl GetLockByScopeNameQuery {
+    /// Sets [`did_type`](Self::did_type).
+    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
+        self.did_type = Some(did_type.into());
+        self
     }
 }

@@ -227,66 +227,10 @@ impl GetLockByRseItem {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetLockByRseRequest {
-    /// The DID type to filter for.
-    ///
-    /// Always `"dataset"`.
-    pub did_type: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl GetLockByRseRequest {
-    /// A `GetLockByRseRequest` with every field unset.
-    pub fn new() -> Self {
-        GetLockByRseRequest {
-            did_type: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`did_type`](Self::did_type).
-    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
-        self.did_type = Some(did_type.into());
-        self
-    }
-}
-
 /// A lock
 ///
 /// The same type as [`GetLockByRseItem`].
 pub type GetLockByScopeNameItem = GetLockByRseItem;
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetLockByScopeNameRequest {
-    /// The DID type to filter for.
-    ///
-    /// Always `"dataset"`.
-    pub did_type: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl GetLockByScopeNameRequest {
-    /// A `GetLockByScopeNameRequest` with every field unset.
-    pub fn new() -> Self {
-        GetLockByScopeNameRequest {
-            did_type: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`did_type`](Self::did_type).
-    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
-        self.did_type = Some(did_type.into());
-        self
-    }
-}
 
 /// LockState
 ///

@@ -469,9 +469,9 @@ pub struct AddReplicasListResponseItem {
     /// The adler32 checksum.
     pub adler32: Option<String>,
     /// The pfns.
-    pub pfns: Option<Vec<Value>>,
+    pub pfns: Option<Value>,
     /// The RSESs.
-    pub rses: Option<Vec<Value>>,
+    pub rses: Option<Value>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -523,14 +523,14 @@ impl AddReplicasListResponseItem {
     }
 
     /// Sets [`pfns`](Self::pfns).
-    pub fn with_pfns(mut self, pfns: impl IntoIterator<Item = impl Into<Value>>) -> Self {
-        self.pfns = Some(pfns.into_iter().map(Into::into).collect());
+    pub fn with_pfns(mut self, pfns: impl Into<Value>) -> Self {
+        self.pfns = Some(pfns.into());
         self
     }
 
     /// Sets [`rses`](Self::rses).
-    pub fn with_rses(mut self, rses: impl IntoIterator<Item = impl Into<Value>>) -> Self {
-        self.rses = Some(rses.into_iter().map(Into::into).collect());
+    pub fn with_rses(mut self, rses: impl Into<Value>) -> Self {
+        self.rses = Some(rses.into());
         self
     }
 }

@@ -511,8 +511,8 @@ impl Object for types::AddReplicasListResponseItem {
         let mut bytes: Option<i64> = None;
         let mut md5: Option<String> = None;
         let mut adler32: Option<String> = None;
-        let mut pfns: Option<Vec<Value>> = None;
-        let mut rses: Option<Vec<Value>> = None;
+        let mut pfns: Option<Value> = None;
+        let mut rses: Option<Value> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {

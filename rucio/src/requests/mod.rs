@@ -85,9 +85,9 @@ impl Requests {
             .client
             .request(Method::GET, String::from("requests/list"))
             .query("src_rse", query.src_rse.as_deref())
-            .query("dest_rse", query.dest_rse.as_deref())
+            .query("dst_rse", query.dst_rse.as_deref())
             .query("src_site", query.src_site.as_deref())
-            .query("dest_site", query.dest_site.as_deref())
+            .query("dst_site", query.dst_site.as_deref())
             .query("request_states", query.request_states.as_deref());
         request.send_stream()
     }
@@ -105,9 +105,9 @@ impl Requests {
             .client
             .request(Method::GET, String::from("requests/history/list"))
             .query("src_rse", query.src_rse.as_deref())
-            .query("dest_rse", query.dest_rse.as_deref())
+            .query("dst_rse", query.dst_rse.as_deref())
             .query("src_site", query.src_site.as_deref())
-            .query("dest_site", query.dest_site.as_deref())
+            .query("dst_site", query.dst_site.as_deref())
             .query("request_states", query.request_states.as_deref())
             .query("offset", query.offset)
             .query("limit", query.limit);
@@ -126,8 +126,8 @@ impl Requests {
         let request = self
             .client
             .request(Method::GET, String::from("requests/metrics"))
-            .query("dest_rse", query.dest_rse.as_deref())
-            .query("source_rse", query.source_rse.as_deref())
+            .query("dst_rse", query.dst_rse.as_deref())
+            .query("src_rse", query.src_rse.as_deref())
             .query("activity", query.activity.as_deref())
             .query(
                 "group_by_rse_attribute",
@@ -173,12 +173,12 @@ impl Requests {
     /// `DELETE /requests/transfer_limits`
     pub async fn delete_requests_transfer_limits(
         &self,
-        query: &DeleteRequestsTransferLimitsQuery,
+        payload: &types::DeleteRequestsTransferLimitsRequest,
     ) -> Result<()> {
         let request = self
             .client
             .request(Method::DELETE, String::from("requests/transfer_limits"))
-            .query("rse_expression", query.rse_expression.as_deref());
+            .json(payload);
         request.send_empty().await
     }
 }
@@ -189,12 +189,12 @@ impl Requests {
 pub struct ListRequestsListQuery {
     /// `src_rse` in the query string.
     pub src_rse: Option<String>,
-    /// `dest_rse` in the query string.
-    pub dest_rse: Option<String>,
+    /// `dst_rse` in the query string.
+    pub dst_rse: Option<String>,
     /// `src_site` in the query string.
     pub src_site: Option<String>,
-    /// `dest_site` in the query string.
-    pub dest_site: Option<String>,
+    /// `dst_site` in the query string.
+    pub dst_site: Option<String>,
     /// `request_states` in the query string.
     pub request_states: Option<String>,
 }
@@ -206,9 +206,9 @@ impl ListRequestsListQuery {
         self
     }
 
-    /// Sets [`dest_rse`](Self::dest_rse).
-    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
-        self.dest_rse = Some(dest_rse.into());
+    /// Sets [`dst_rse`](Self::dst_rse).
+    pub fn with_dst_rse(mut self, dst_rse: impl Into<String>) -> Self {
+        self.dst_rse = Some(dst_rse.into());
         self
     }
 
@@ -218,9 +218,9 @@ impl ListRequestsListQuery {
         self
     }
 
-    /// Sets [`dest_site`](Self::dest_site).
-    pub fn with_dest_site(mut self, dest_site: impl Into<String>) -> Self {
-        self.dest_site = Some(dest_site.into());
+    /// Sets [`dst_site`](Self::dst_site).
+    pub fn with_dst_site(mut self, dst_site: impl Into<String>) -> Self {
+        self.dst_site = Some(dst_site.into());
         self
     }
 
@@ -237,12 +237,12 @@ impl ListRequestsListQuery {
 pub struct ListRequestsHistoryListQuery {
     /// `src_rse` in the query string.
     pub src_rse: Option<String>,
-    /// `dest_rse` in the query string.
-    pub dest_rse: Option<String>,
+    /// `dst_rse` in the query string.
+    pub dst_rse: Option<String>,
     /// `src_site` in the query string.
     pub src_site: Option<String>,
-    /// `dest_site` in the query string.
-    pub dest_site: Option<String>,
+    /// `dst_site` in the query string.
+    pub dst_site: Option<String>,
     /// `request_states` in the query string.
     pub request_states: Option<String>,
     /// `offset` in the query string.
@@ -258,9 +258,9 @@ impl ListRequestsHistoryListQuery {
         self
     }
 
-    /// Sets [`dest_rse`](Self::dest_rse).
-    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
-        self.dest_rse = Some(dest_rse.into());
+    /// Sets [`dst_rse`](Self::dst_rse).
+    pub fn with_dst_rse(mut self, dst_rse: impl Into<String>) -> Self {
+        self.dst_rse = Some(dst_rse.into());
         self
     }
 
@@ -270,9 +270,9 @@ impl ListRequestsHistoryListQuery {
         self
     }
 
-    /// Sets [`dest_site`](Self::dest_site).
-    pub fn with_dest_site(mut self, dest_site: impl Into<String>) -> Self {
-        self.dest_site = Some(dest_site.into());
+    /// Sets [`dst_site`](Self::dst_site).
+    pub fn with_dst_site(mut self, dst_site: impl Into<String>) -> Self {
+        self.dst_site = Some(dst_site.into());
         self
     }
 
@@ -299,10 +299,10 @@ impl ListRequestsHistoryListQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRequestsMetricsQuery {
-    /// `dest_rse` in the query string.
-    pub dest_rse: Option<String>,
-    /// `source_rse` in the query string.
-    pub source_rse: Option<String>,
+    /// `dst_rse` in the query string.
+    pub dst_rse: Option<String>,
+    /// `src_rse` in the query string.
+    pub src_rse: Option<String>,
     /// `activity` in the query string.
     pub activity: Option<String>,
     /// `group_by_rse_attribute` in the query string.
@@ -310,15 +310,15 @@ pub struct ListRequestsMetricsQuery {
 }
 
 impl ListRequestsMetricsQuery {
-    /// Sets [`dest_rse`](Self::dest_rse).
-    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
-        self.dest_rse = Some(dest_rse.into());
+    /// Sets [`dst_rse`](Self::dst_rse).
+    pub fn with_dst_rse(mut self, dst_rse: impl Into<String>) -> Self {
+        self.dst_rse = Some(dst_rse.into());
         self
     }
 
-    /// Sets [`source_rse`](Self::source_rse).
-    pub fn with_source_rse(mut self, source_rse: impl Into<String>) -> Self {
-        self.source_rse = Some(source_rse.into());
+    /// Sets [`src_rse`](Self::src_rse).
+    pub fn with_src_rse(mut self, src_rse: impl Into<String>) -> Self {
+        self.src_rse = Some(src_rse.into());
         self
     }
 
@@ -334,22 +334,6 @@ impl ListRequestsMetricsQuery {
         group_by_rse_attribute: impl Into<String>,
     ) -> Self {
         self.group_by_rse_attribute = Some(group_by_rse_attribute.into());
-        self
-    }
-}
-
-/// Query-string parameters of [`Requests::delete_requests_transfer_limits`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteRequestsTransferLimitsQuery {
-    /// `rse_expression` in the query string.
-    pub rse_expression: Option<String>,
-}
-
-impl DeleteRequestsTransferLimitsQuery {
-    /// Sets [`rse_expression`](Self::rse_expression).
-    pub fn with_rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
-        self.rse_expression = Some(rse_expression.into());
         self
     }
 }

@@ -5,10 +5,400 @@ use serde_json::Map;
 use std::collections::BTreeMap;
 use std::fmt;
 
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRequestsTransferLimitsRequest {
+    /// The RSE expression of the limit.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub rse_expression: Option<String>,
+    /// The activity of the limit.
+    pub activity: Option<String>,
+    /// `SOURCE` or `DESTINATION` (the default).
+    pub direction: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, ::serde_json::Value>,
+}
+
+impl DeleteRequestsTransferLimitsRequest {
+    /// A `DeleteRequestsTransferLimitsRequest` from its required fields (`rse_expression`); set the others with the `with_*` methods.
+    pub fn new(rse_expression: impl Into<String>) -> Self {
+        DeleteRequestsTransferLimitsRequest {
+            rse_expression: Some(rse_expression.into()),
+            activity: None,
+            direction: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`activity`](Self::activity).
+    pub fn with_activity(mut self, activity: impl Into<String>) -> Self {
+        self.activity = Some(activity.into());
+        self
+    }
+
+    /// Sets [`direction`](Self::direction).
+    pub fn with_direction(mut self, direction: impl Into<String>) -> Self {
+        self.direction = Some(direction.into());
+        self
+    }
+}
+
 /// The request associated with the DID and destination RSE.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetRequestResponse {
+    /// The id of the request.
+    pub id: Option<String>,
+    /// RequestType
+    ///
+    /// The request type.
+    pub request_type: Option<RequestType>,
+    /// The scope of the transfer.
+    pub scope: Option<String>,
+    /// The name of the transfer.
+    pub name: Option<String>,
+    /// The DID type.
+    pub did_type: Option<String>,
+    /// The destination RSE id.
+    pub dest_rse_id: Option<String>,
+    /// The source RSE id.
+    pub source_rse_id: Option<String>,
+    /// All attributes associated with the request.
+    pub attributes: Option<::serde_json::Value>,
+    /// RequestState
+    ///
+    /// The state of the request.
+    pub state: Option<RequestState>,
+    /// External id of the request.
+    pub external_id: Option<String>,
+    /// External host of the request.
+    pub external_host: Option<String>,
+    /// The numbers of attempted retries.
+    pub retry_count: Option<i64>,
+    /// An error message if one occurred.
+    pub err_msg: Option<String>,
+    /// The id of the previous attempt.
+    pub previous_attempt_id: Option<String>,
+    /// The id of the associated replication rule.
+    pub rule_id: Option<String>,
+    /// The activity of the request.
+    pub activity: Option<String>,
+    /// The size of the DID in bytes.
+    pub bytes: Option<i64>,
+    /// The md5 checksum of the DID to transfer.
+    pub md5: Option<String>,
+    /// The adler32 checksum of the DID to transfer.
+    pub adler32: Option<String>,
+    /// The destination url.
+    pub dest_url: Option<String>,
+    /// The time the request got submitted.
+    pub submitted_at: Option<String>,
+    /// The time the request got started.
+    pub started_at: Option<String>,
+    /// The time the request got transferred.
+    pub transferred_at: Option<String>,
+    /// The time the request got estimated.
+    pub estimated_at: Option<String>,
+    /// The id of the submitter.
+    pub submitter_id: Option<String>,
+    /// The estimation of the started at value.
+    pub estimated_stated_at: Option<String>,
+    /// The estimation of the transferred at value.
+    pub estimated_transferred_at: Option<String>,
+    /// The time the staging got started.
+    pub staging_started_at: Option<String>,
+    /// The time the staging got finished.
+    pub staging_finished_at: Option<String>,
+    /// The account which issued the request.
+    pub account: Option<String>,
+    /// The time the request got requested.
+    pub requested_at: Option<String>,
+    /// The priority of the request.
+    pub priority: Option<i64>,
+    /// The transfertool used.
+    pub transfertool: Option<String>,
+    /// The name of the source RSE.
+    pub source_rse: Option<String>,
+    /// The name of the destination RSE.
+    pub dest_rse: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, ::serde_json::Value>,
+}
+
+impl GetRequestResponse {
+    /// A `GetRequestResponse` with every field unset.
+    pub fn new() -> Self {
+        GetRequestResponse {
+            id: None,
+            request_type: None,
+            scope: None,
+            name: None,
+            did_type: None,
+            dest_rse_id: None,
+            source_rse_id: None,
+            attributes: None,
+            state: None,
+            external_id: None,
+            external_host: None,
+            retry_count: None,
+            err_msg: None,
+            previous_attempt_id: None,
+            rule_id: None,
+            activity: None,
+            bytes: None,
+            md5: None,
+            adler32: None,
+            dest_url: None,
+            submitted_at: None,
+            started_at: None,
+            transferred_at: None,
+            estimated_at: None,
+            submitter_id: None,
+            estimated_stated_at: None,
+            estimated_transferred_at: None,
+            staging_started_at: None,
+            staging_finished_at: None,
+            account: None,
+            requested_at: None,
+            priority: None,
+            transfertool: None,
+            source_rse: None,
+            dest_rse: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`request_type`](Self::request_type).
+    pub fn with_request_type(mut self, request_type: impl Into<RequestType>) -> Self {
+        self.request_type = Some(request_type.into());
+        self
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`did_type`](Self::did_type).
+    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
+        self.did_type = Some(did_type.into());
+        self
+    }
+
+    /// Sets [`dest_rse_id`](Self::dest_rse_id).
+    pub fn with_dest_rse_id(mut self, dest_rse_id: impl Into<String>) -> Self {
+        self.dest_rse_id = Some(dest_rse_id.into());
+        self
+    }
+
+    /// Sets [`source_rse_id`](Self::source_rse_id).
+    pub fn with_source_rse_id(mut self, source_rse_id: impl Into<String>) -> Self {
+        self.source_rse_id = Some(source_rse_id.into());
+        self
+    }
+
+    /// Sets [`attributes`](Self::attributes).
+    pub fn with_attributes(mut self, attributes: impl Into<::serde_json::Value>) -> Self {
+        self.attributes = Some(attributes.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<RequestState>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`external_id`](Self::external_id).
+    pub fn with_external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Sets [`external_host`](Self::external_host).
+    pub fn with_external_host(mut self, external_host: impl Into<String>) -> Self {
+        self.external_host = Some(external_host.into());
+        self
+    }
+
+    /// Sets [`retry_count`](Self::retry_count).
+    pub fn with_retry_count(mut self, retry_count: i64) -> Self {
+        self.retry_count = Some(retry_count);
+        self
+    }
+
+    /// Sets [`err_msg`](Self::err_msg).
+    pub fn with_err_msg(mut self, err_msg: impl Into<String>) -> Self {
+        self.err_msg = Some(err_msg.into());
+        self
+    }
+
+    /// Sets [`previous_attempt_id`](Self::previous_attempt_id).
+    pub fn with_previous_attempt_id(mut self, previous_attempt_id: impl Into<String>) -> Self {
+        self.previous_attempt_id = Some(previous_attempt_id.into());
+        self
+    }
+
+    /// Sets [`rule_id`](Self::rule_id).
+    pub fn with_rule_id(mut self, rule_id: impl Into<String>) -> Self {
+        self.rule_id = Some(rule_id.into());
+        self
+    }
+
+    /// Sets [`activity`](Self::activity).
+    pub fn with_activity(mut self, activity: impl Into<String>) -> Self {
+        self.activity = Some(activity.into());
+        self
+    }
+
+    /// Sets [`bytes`](Self::bytes).
+    pub fn with_bytes(mut self, bytes: i64) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// Sets [`md5`](Self::md5).
+    pub fn with_md5(mut self, md5: impl Into<String>) -> Self {
+        self.md5 = Some(md5.into());
+        self
+    }
+
+    /// Sets [`adler32`](Self::adler32).
+    pub fn with_adler32(mut self, adler32: impl Into<String>) -> Self {
+        self.adler32 = Some(adler32.into());
+        self
+    }
+
+    /// Sets [`dest_url`](Self::dest_url).
+    pub fn with_dest_url(mut self, dest_url: impl Into<String>) -> Self {
+        self.dest_url = Some(dest_url.into());
+        self
+    }
+
+    /// Sets [`submitted_at`](Self::submitted_at).
+    pub fn with_submitted_at(mut self, submitted_at: impl Into<String>) -> Self {
+        self.submitted_at = Some(submitted_at.into());
+        self
+    }
+
+    /// Sets [`started_at`](Self::started_at).
+    pub fn with_started_at(mut self, started_at: impl Into<String>) -> Self {
+        self.started_at = Some(started_at.into());
+        self
+    }
+
+    /// Sets [`transferred_at`](Self::transferred_at).
+    pub fn with_transferred_at(mut self, transferred_at: impl Into<String>) -> Self {
+        self.transferred_at = Some(transferred_at.into());
+        self
+    }
+
+    /// Sets [`estimated_at`](Self::estimated_at).
+    pub fn with_estimated_at(mut self, estimated_at: impl Into<String>) -> Self {
+        self.estimated_at = Some(estimated_at.into());
+        self
+    }
+
+    /// Sets [`submitter_id`](Self::submitter_id).
+    pub fn with_submitter_id(mut self, submitter_id: impl Into<String>) -> Self {
+        self.submitter_id = Some(submitter_id.into());
+        self
+    }
+
+    /// Sets [`estimated_stated_at`](Self::estimated_stated_at).
+    pub fn with_estimated_stated_at(mut self, estimated_stated_at: impl Into<String>) -> Self {
+        self.estimated_stated_at = Some(estimated_stated_at.into());
+        self
+    }
+
+    /// Sets [`estimated_transferred_at`](Self::estimated_transferred_at).
+    pub fn with_estimated_transferred_at(
+        mut self,
+        estimated_transferred_at: impl Into<String>,
+    ) -> Self {
+        self.estimated_transferred_at = Some(estimated_transferred_at.into());
+        self
+    }
+
+    /// Sets [`staging_started_at`](Self::staging_started_at).
+    pub fn with_staging_started_at(mut self, staging_started_at: impl Into<String>) -> Self {
+        self.staging_started_at = Some(staging_started_at.into());
+        self
+    }
+
+    /// Sets [`staging_finished_at`](Self::staging_finished_at).
+    pub fn with_staging_finished_at(mut self, staging_finished_at: impl Into<String>) -> Self {
+        self.staging_finished_at = Some(staging_finished_at.into());
+        self
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`requested_at`](Self::requested_at).
+    pub fn with_requested_at(mut self, requested_at: impl Into<String>) -> Self {
+        self.requested_at = Some(requested_at.into());
+        self
+    }
+
+    /// Sets [`priority`](Self::priority).
+    pub fn with_priority(mut self, priority: i64) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// Sets [`transfertool`](Self::transfertool).
+    pub fn with_transfertool(mut self, transfertool: impl Into<String>) -> Self {
+        self.transfertool = Some(transfertool.into());
+        self
+    }
+
+    /// Sets [`source_rse`](Self::source_rse).
+    pub fn with_source_rse(mut self, source_rse: impl Into<String>) -> Self {
+        self.source_rse = Some(source_rse.into());
+        self
+    }
+
+    /// Sets [`dest_rse`](Self::dest_rse).
+    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
+        self.dest_rse = Some(dest_rse.into());
+        self
+    }
+}
+
+/// The request associated with the DID and destination RSE.
+///
+/// The same type as [`ListRequestsListItem`].
+pub type GetRequestsHistoryResponse = ListRequestsListItem;
+
+/// A request.
+///
+/// The same type as [`ListRequestsListItem`].
+pub type ListRequestsHistoryListItem = ListRequestsListItem;
+
+/// A request.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListRequestsListItem {
     /// The id of the request.
     pub id: Option<String>,
     /// RequestType
@@ -88,10 +478,10 @@ pub struct GetRequestResponse {
     pub unknown_fields: Map<String, ::serde_json::Value>,
 }
 
-impl GetRequestResponse {
-    /// A `GetRequestResponse` with every field unset.
+impl ListRequestsListItem {
+    /// A `ListRequestsListItem` with every field unset.
     pub fn new() -> Self {
-        GetRequestResponse {
+        ListRequestsListItem {
             id: None,
             request_type: None,
             scope: None,
@@ -344,21 +734,6 @@ impl GetRequestResponse {
         self
     }
 }
-
-/// The request associated with the DID and destination RSE.
-///
-/// The same type as [`GetRequestResponse`].
-pub type GetRequestsHistoryResponse = GetRequestResponse;
-
-/// A request.
-///
-/// The same type as [`GetRequestResponse`].
-pub type ListRequestsHistoryListItem = GetRequestResponse;
-
-/// A request.
-///
-/// The same type as [`GetRequestResponse`].
-pub type ListRequestsListItem = GetRequestResponse;
 
 /// Statistics of the request group for a given (source, destination, activity) tuple.
 #[derive(Clone, Debug, Default, PartialEq)]

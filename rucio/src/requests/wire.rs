@@ -5,9 +5,62 @@ use super::types;
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Map;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
+
+impl Serialize for types::DeleteRequestsTransferLimitsRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rse_expression {
+            map.serialize_entry("rse_expression", value)?;
+        }
+
+        if let Some(value) = &self.activity {
+            map.serialize_entry("activity", value)?;
+        }
+
+        if let Some(value) = &self.direction {
+            map.serialize_entry("direction", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::DeleteRequestsTransferLimitsRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::DeleteRequestsTransferLimitsRequest {
+    const EXPECTING: &str = "a DeleteRequestsTransferLimitsRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut rse_expression: Option<String> = None;
+        let mut activity: Option<String> = None;
+        let mut direction: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "rse_expression" => rse_expression = map.next_value()?,
+                "activity" => activity = map.next_value()?,
+                "direction" => direction = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::DeleteRequestsTransferLimitsRequest {
+            rse_expression,
+            activity,
+            direction,
+            unknown_fields,
+        })
+    }
+}
 
 impl Serialize for types::GetRequestResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -173,7 +226,7 @@ impl Object for types::GetRequestResponse {
         let mut did_type: Option<String> = None;
         let mut dest_rse_id: Option<String> = None;
         let mut source_rse_id: Option<String> = None;
-        let mut attributes: Option<String> = None;
+        let mut attributes: Option<Value> = None;
         let mut state: Option<types::RequestState> = None;
         let mut external_id: Option<String> = None;
         let mut external_host: Option<String> = None;
@@ -248,6 +301,285 @@ impl Object for types::GetRequestResponse {
         }
 
         Ok(types::GetRequestResponse {
+            id,
+            request_type,
+            scope,
+            name,
+            did_type,
+            dest_rse_id,
+            source_rse_id,
+            attributes,
+            state,
+            external_id,
+            external_host,
+            retry_count,
+            err_msg,
+            previous_attempt_id,
+            rule_id,
+            activity,
+            bytes,
+            md5,
+            adler32,
+            dest_url,
+            submitted_at,
+            started_at,
+            transferred_at,
+            estimated_at,
+            submitter_id,
+            estimated_stated_at,
+            estimated_transferred_at,
+            staging_started_at,
+            staging_finished_at,
+            account,
+            requested_at,
+            priority,
+            transfertool,
+            source_rse,
+            dest_rse,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListRequestsListItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+
+        if let Some(value) = &self.request_type {
+            map.serialize_entry("request_type", value)?;
+        }
+
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.did_type {
+            map.serialize_entry("did_type", value)?;
+        }
+
+        if let Some(value) = &self.dest_rse_id {
+            map.serialize_entry("dest_rse_id", value)?;
+        }
+
+        if let Some(value) = &self.source_rse_id {
+            map.serialize_entry("source_rse_id", value)?;
+        }
+
+        if let Some(value) = &self.attributes {
+            map.serialize_entry("attributes", value)?;
+        }
+
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+
+        if let Some(value) = &self.external_id {
+            map.serialize_entry("external_id", value)?;
+        }
+
+        if let Some(value) = &self.external_host {
+            map.serialize_entry("external_host", value)?;
+        }
+
+        if let Some(value) = &self.retry_count {
+            map.serialize_entry("retry_count", value)?;
+        }
+
+        if let Some(value) = &self.err_msg {
+            map.serialize_entry("err_msg", value)?;
+        }
+
+        if let Some(value) = &self.previous_attempt_id {
+            map.serialize_entry("previous_attempt_id", value)?;
+        }
+
+        if let Some(value) = &self.rule_id {
+            map.serialize_entry("rule_id", value)?;
+        }
+
+        if let Some(value) = &self.activity {
+            map.serialize_entry("activity", value)?;
+        }
+
+        if let Some(value) = &self.bytes {
+            map.serialize_entry("bytes", value)?;
+        }
+
+        if let Some(value) = &self.md5 {
+            map.serialize_entry("md5", value)?;
+        }
+
+        if let Some(value) = &self.adler32 {
+            map.serialize_entry("adler32", value)?;
+        }
+
+        if let Some(value) = &self.dest_url {
+            map.serialize_entry("dest_url", value)?;
+        }
+
+        if let Some(value) = &self.submitted_at {
+            map.serialize_entry("submitted_at", value)?;
+        }
+
+        if let Some(value) = &self.started_at {
+            map.serialize_entry("started_at", value)?;
+        }
+
+        if let Some(value) = &self.transferred_at {
+            map.serialize_entry("transferred_at", value)?;
+        }
+
+        if let Some(value) = &self.estimated_at {
+            map.serialize_entry("estimated_at", value)?;
+        }
+
+        if let Some(value) = &self.submitter_id {
+            map.serialize_entry("submitter_id", value)?;
+        }
+
+        if let Some(value) = &self.estimated_stated_at {
+            map.serialize_entry("estimated_stated_at", value)?;
+        }
+
+        if let Some(value) = &self.estimated_transferred_at {
+            map.serialize_entry("estimated_transferred_at", value)?;
+        }
+
+        if let Some(value) = &self.staging_started_at {
+            map.serialize_entry("staging_started_at", value)?;
+        }
+
+        if let Some(value) = &self.staging_finished_at {
+            map.serialize_entry("staging_finished_at", value)?;
+        }
+
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+
+        if let Some(value) = &self.requested_at {
+            map.serialize_entry("requested_at", value)?;
+        }
+
+        if let Some(value) = &self.priority {
+            map.serialize_entry("priority", value)?;
+        }
+
+        if let Some(value) = &self.transfertool {
+            map.serialize_entry("transfertool", value)?;
+        }
+
+        if let Some(value) = &self.source_rse {
+            map.serialize_entry("source_rse", value)?;
+        }
+
+        if let Some(value) = &self.dest_rse {
+            map.serialize_entry("dest_rse", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListRequestsListItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListRequestsListItem {
+    const EXPECTING: &str = "a ListRequestsListItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<String> = None;
+        let mut request_type: Option<types::RequestType> = None;
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut did_type: Option<String> = None;
+        let mut dest_rse_id: Option<String> = None;
+        let mut source_rse_id: Option<String> = None;
+        let mut attributes: Option<String> = None;
+        let mut state: Option<types::RequestState> = None;
+        let mut external_id: Option<String> = None;
+        let mut external_host: Option<String> = None;
+        let mut retry_count: Option<i64> = None;
+        let mut err_msg: Option<String> = None;
+        let mut previous_attempt_id: Option<String> = None;
+        let mut rule_id: Option<String> = None;
+        let mut activity: Option<String> = None;
+        let mut bytes: Option<i64> = None;
+        let mut md5: Option<String> = None;
+        let mut adler32: Option<String> = None;
+        let mut dest_url: Option<String> = None;
+        let mut submitted_at: Option<String> = None;
+        let mut started_at: Option<String> = None;
+        let mut transferred_at: Option<String> = None;
+        let mut estimated_at: Option<String> = None;
+        let mut submitter_id: Option<String> = None;
+        let mut estimated_stated_at: Option<String> = None;
+        let mut estimated_transferred_at: Option<String> = None;
+        let mut staging_started_at: Option<String> = None;
+        let mut staging_finished_at: Option<String> = None;
+        let mut account: Option<String> = None;
+        let mut requested_at: Option<String> = None;
+        let mut priority: Option<i64> = None;
+        let mut transfertool: Option<String> = None;
+        let mut source_rse: Option<String> = None;
+        let mut dest_rse: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "id" => id = map.next_value()?,
+                "request_type" => request_type = map.next_value()?,
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "did_type" => did_type = map.next_value()?,
+                "dest_rse_id" => dest_rse_id = map.next_value()?,
+                "source_rse_id" => source_rse_id = map.next_value()?,
+                "attributes" => attributes = map.next_value()?,
+                "state" => state = map.next_value()?,
+                "external_id" => external_id = map.next_value()?,
+                "external_host" => external_host = map.next_value()?,
+                "retry_count" => retry_count = map.next_value()?,
+                "err_msg" => err_msg = map.next_value()?,
+                "previous_attempt_id" => previous_attempt_id = map.next_value()?,
+                "rule_id" => rule_id = map.next_value()?,
+                "activity" => activity = map.next_value()?,
+                "bytes" => bytes = map.next_value()?,
+                "md5" => md5 = map.next_value()?,
+                "adler32" => adler32 = map.next_value()?,
+                "dest_url" => dest_url = map.next_value()?,
+                "submitted_at" => submitted_at = map.next_value()?,
+                "started_at" => started_at = map.next_value()?,
+                "transferred_at" => transferred_at = map.next_value()?,
+                "estimated_at" => estimated_at = map.next_value()?,
+                "submitter_id" => submitter_id = map.next_value()?,
+                "estimated_stated_at" => estimated_stated_at = map.next_value()?,
+                "estimated_transferred_at" => {
+                    estimated_transferred_at = map.next_value()?;
+                }
+                "staging_started_at" => staging_started_at = map.next_value()?,
+                "staging_finished_at" => staging_finished_at = map.next_value()?,
+                "account" => account = map.next_value()?,
+                "requested_at" => requested_at = map.next_value()?,
+                "priority" => priority = map.next_value()?,
+                "transfertool" => transfertool = map.next_value()?,
+                "source_rse" => source_rse = map.next_value()?,
+                "dest_rse" => dest_rse = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListRequestsListItem {
             id,
             request_type,
             scope,

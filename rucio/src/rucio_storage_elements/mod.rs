@@ -151,17 +151,21 @@ impl RucioStorageElements {
         scheme: &str,
         hostname: &str,
         port: &str,
+        payload: &types::UpdateProtocolForRseRequest,
     ) -> Result<types::UpdateProtocolForRseResponse> {
-        let request = self.client.request(
-            Method::PUT,
-            format!(
-                "rses/{}/protocols/{}/{}/{}",
-                escape(rse),
-                escape(scheme),
-                escape(hostname),
-                escape(port)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::PUT,
+                format!(
+                    "rses/{}/protocols/{}/{}/{}",
+                    escape(rse),
+                    escape(scheme),
+                    escape(hostname),
+                    escape(port)
+                ),
+            )
+            .json(payload);
         request.send().await
     }
 
@@ -195,10 +199,10 @@ impl RucioStorageElements {
     /// List all supported protocols of the given RSE.
     ///
     /// `GET /rses/{rse}/protocols`
-    pub async fn get_protocols_for_rse(
+    pub async fn list_protocols_for_rse(
         &self,
         rse: &str,
-    ) -> Result<types::GetProtocolsForRseResponse> {
+    ) -> Result<types::ListProtocolsForRseResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/protocols", escape(rse)));
@@ -230,14 +234,14 @@ impl RucioStorageElements {
     /// Returns the usage and limit of an account for a rse.
     ///
     /// `GET /rses/{rse}/accounts/usage`
-    pub async fn list_accounts_usage_for_rse(
+    pub fn list_accounts_usage_for_rse(
         &self,
         rse: &str,
-    ) -> Result<types::ListAccountsUsageForRseResponse> {
+    ) -> RucioStream<types::ListAccountsUsageForRseItem> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/accounts/usage", escape(rse)));
-        request.send().await
+        request.send_stream()
     }
 
     /// Update Rse Usage
@@ -423,6 +427,39 @@ impl RucioStorageElements {
             .request(Method::GET, String::from("rses/"))
             .query("expression", query.expression.as_deref());
         request.send().await
+    }
+
+    /// List RSE attributes
+    ///
+    /// List the attributes of an RSE.
+    ///
+    /// `GET /rses/{rse}/attr/`
+    pub async fn get_attr_for_rse(&self, rse: &str) -> Result<types::GetAttrForRseResponse> {
+        let request = self
+            .client
+            .request(Method::GET, format!("rses/{}/attr/", escape(rse)));
+        request.send().await
+    }
+
+    /// Add protocol
+    ///
+    /// Add a protocol (a way to reach the RSE's storage) to an RSE.
+    ///
+    /// `POST /rses/{rse}/protocols/{scheme}`
+    pub async fn add_protocol_for_rse(
+        &self,
+        rse: &str,
+        scheme: &str,
+        payload: &types::AddProtocolForRseRequest,
+    ) -> Result<()> {
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("rses/{}/protocols/{}", escape(rse), escape(scheme)),
+            )
+            .json(payload);
+        request.send_empty().await
     }
 }
 

@@ -71,6 +71,66 @@ impl AddDistanceForSourceRequest {
     }
 }
 
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AddProtocolForRseRequest {
+    /// The storage's host name.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub hostname: Option<String>,
+    /// Its port.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub port: Option<i64>,
+    /// The path prefix of the RSE's files.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub prefix: Option<String>,
+    /// The protocol implementation (`rucio.rse.protocols.posix.Default`, …).
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub impl_: Option<String>,
+    /// Priorities per domain and operation: `{"lan": {"read": 1, …}, "wan": {…}}`.
+    pub domains: Option<Value>,
+    /// Attributes of the protocol implementation.
+    pub extended_attributes: Option<Value>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddProtocolForRseRequest {
+    /// An `AddProtocolForRseRequest` from its required fields (`hostname`, `port`, `prefix`, `impl_`); set the others with the `with_*` methods.
+    pub fn new(
+        hostname: impl Into<String>,
+        port: i64,
+        prefix: impl Into<String>,
+        impl_: impl Into<String>,
+    ) -> Self {
+        AddProtocolForRseRequest {
+            hostname: Some(hostname.into()),
+            port: Some(port),
+            prefix: Some(prefix.into()),
+            impl_: Some(impl_.into()),
+            domains: None,
+            extended_attributes: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`domains`](Self::domains).
+    pub fn with_domains(mut self, domains: impl Into<Value>) -> Self {
+        self.domains = Some(domains.into());
+        self
+    }
+
+    /// Sets [`extended_attributes`](Self::extended_attributes).
+    pub fn with_extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
+        self.extended_attributes = Some(extended_attributes.into());
+        self
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddRseRequest {
@@ -81,7 +141,7 @@ pub struct AddRseRequest {
     /// The city of the RSE.
     pub city: Option<String>,
     /// Staging area.
-    pub staging_area: Option<String>,
+    pub staging_area: Option<bool>,
     /// The region code of the RSE.
     pub region_code: Option<String>,
     /// The country name of the RSE.
@@ -159,8 +219,8 @@ impl AddRseRequest {
     }
 
     /// Sets [`staging_area`](Self::staging_area).
-    pub fn with_staging_area(mut self, staging_area: impl Into<String>) -> Self {
-        self.staging_area = Some(staging_area.into());
+    pub fn with_staging_area(mut self, staging_area: bool) -> Self {
+        self.staging_area = Some(staging_area);
         self
     }
 
@@ -265,230 +325,8 @@ impl DeleteLimitsForRseRequest {
     }
 }
 
-/// A supported RSE protocol.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ForRseResponseProtocolsItem {
-    /// The hostname of the protocol.
-    pub hostname: Option<String>,
-    /// The scheme of the protocol.
-    pub scheme: Option<String>,
-    /// The port of the protocol.
-    pub port: Option<i64>,
-    /// The prefix of the protocol.
-    pub prefix: Option<String>,
-    /// The implementation of the protocol.
-    pub impl_: Option<String>,
-    /// The domains of the protocol.
-    pub domains: Option<ForRseResponseProtocolsItemDomains>,
-    /// The extended attributes of the protocol.
-    pub extended_attributes: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ForRseResponseProtocolsItem {
-    /// A `ForRseResponseProtocolsItem` with every field unset.
-    pub fn new() -> Self {
-        ForRseResponseProtocolsItem {
-            hostname: None,
-            scheme: None,
-            port: None,
-            prefix: None,
-            impl_: None,
-            domains: None,
-            extended_attributes: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`hostname`](Self::hostname).
-    pub fn with_hostname(mut self, hostname: impl Into<String>) -> Self {
-        self.hostname = Some(hostname.into());
-        self
-    }
-
-    /// Sets [`scheme`](Self::scheme).
-    pub fn with_scheme(mut self, scheme: impl Into<String>) -> Self {
-        self.scheme = Some(scheme.into());
-        self
-    }
-
-    /// Sets [`port`](Self::port).
-    pub fn with_port(mut self, port: i64) -> Self {
-        self.port = Some(port);
-        self
-    }
-
-    /// Sets [`prefix`](Self::prefix).
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = Some(prefix.into());
-        self
-    }
-
-    /// Sets [`impl_`](Self::impl_).
-    pub fn with_impl(mut self, impl_: impl Into<String>) -> Self {
-        self.impl_ = Some(impl_.into());
-        self
-    }
-
-    /// Sets [`domains`](Self::domains).
-    pub fn with_domains(mut self, domains: ForRseResponseProtocolsItemDomains) -> Self {
-        self.domains = Some(domains);
-        self
-    }
-
-    /// Sets [`extended_attributes`](Self::extended_attributes).
-    pub fn with_extended_attributes(mut self, extended_attributes: impl Into<String>) -> Self {
-        self.extended_attributes = Some(extended_attributes.into());
-        self
-    }
-}
-
-/// The domains of the protocol.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ForRseResponseProtocolsItemDomains {
-    /// The lan domain
-    pub lan: Option<ForRseResponseProtocolsItemDomainsLan>,
-    /// The wan domain
-    pub wan: Option<ForRseResponseProtocolsItemDomainsWan>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ForRseResponseProtocolsItemDomains {
-    /// A `ForRseResponseProtocolsItemDomains` with every field unset.
-    pub fn new() -> Self {
-        ForRseResponseProtocolsItemDomains {
-            lan: None,
-            wan: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`lan`](Self::lan).
-    pub fn with_lan(mut self, lan: ForRseResponseProtocolsItemDomainsLan) -> Self {
-        self.lan = Some(lan);
-        self
-    }
-
-    /// Sets [`wan`](Self::wan).
-    pub fn with_wan(mut self, wan: ForRseResponseProtocolsItemDomainsWan) -> Self {
-        self.wan = Some(wan);
-        self
-    }
-}
-
-/// The lan domain
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ForRseResponseProtocolsItemDomainsLan {
-    /// The read value of the lan protocol.
-    pub read: Option<i64>,
-    /// The write value of the lan protocol.
-    pub write: Option<i64>,
-    /// The delete value of the lan protocol.
-    pub delete: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ForRseResponseProtocolsItemDomainsLan {
-    /// A `ForRseResponseProtocolsItemDomainsLan` with every field unset.
-    pub fn new() -> Self {
-        ForRseResponseProtocolsItemDomainsLan {
-            read: None,
-            write: None,
-            delete: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`read`](Self::read).
-    pub fn with_read(mut self, read: i64) -> Self {
-        self.read = Some(read);
-        self
-    }
-
-    /// Sets [`write`](Self::write).
-    pub fn with_write(mut self, write: i64) -> Self {
-        self.write = Some(write);
-        self
-    }
-
-    /// Sets [`delete`](Self::delete).
-    pub fn with_delete(mut self, delete: i64) -> Self {
-        self.delete = Some(delete);
-        self
-    }
-}
-
-/// The wan domain
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ForRseResponseProtocolsItemDomainsWan {
-    /// The read value of the wan protocol.
-    pub read: Option<i64>,
-    /// The read value of the wan protocol.
-    pub write: Option<i64>,
-    /// The read value of the wan protocol.
-    pub delete: Option<i64>,
-    /// The third party copy read value of the wan protocol.
-    pub third_party_copy_read: Option<i64>,
-    /// The third party copy write value of the wan protocol.
-    pub third_party_copy_write: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ForRseResponseProtocolsItemDomainsWan {
-    /// A `ForRseResponseProtocolsItemDomainsWan` with every field unset.
-    pub fn new() -> Self {
-        ForRseResponseProtocolsItemDomainsWan {
-            read: None,
-            write: None,
-            delete: None,
-            third_party_copy_read: None,
-            third_party_copy_write: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`read`](Self::read).
-    pub fn with_read(mut self, read: i64) -> Self {
-        self.read = Some(read);
-        self
-    }
-
-    /// Sets [`write`](Self::write).
-    pub fn with_write(mut self, write: i64) -> Self {
-        self.write = Some(write);
-        self
-    }
-
-    /// Sets [`delete`](Self::delete).
-    pub fn with_delete(mut self, delete: i64) -> Self {
-        self.delete = Some(delete);
-        self
-    }
-
-    /// Sets [`third_party_copy_read`](Self::third_party_copy_read).
-    pub fn with_third_party_copy_read(mut self, third_party_copy_read: i64) -> Self {
-        self.third_party_copy_read = Some(third_party_copy_read);
-        self
-    }
-
-    /// Sets [`third_party_copy_write`](Self::third_party_copy_write).
-    pub fn with_third_party_copy_write(mut self, third_party_copy_write: i64) -> Self {
-        self.third_party_copy_write = Some(third_party_copy_write);
-        self
-    }
-}
+/// The RSE's attributes, keyed by name (values are strings, numbers or booleans).
+pub type GetAttrForRseResponse = Value;
 
 /// The distances between the Rses.
 pub type GetDistanceForSourceResponse = Vec<GetDistanceForSourceResponseItem>;
@@ -553,173 +391,6 @@ pub type GetLfns2pfnsForRseResponse = BTreeMap<String, String>;
 /// The limits.
 pub type GetLimitsForRseResponse = BTreeMap<String, i64>;
 
-/// Supported RSE Protocols and other information.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetProtocolsForRseResponse {
-    /// If the pfn is generated deterministically.
-    pub deterministic: Option<bool>,
-    /// RSE cache.
-    pub volatile: Option<bool>,
-    /// Staging area.
-    pub staging_area: Option<String>,
-    /// RSEType
-    ///
-    /// The rse type.
-    pub rse_type: Option<RseType>,
-    /// The read availability of the RSE.
-    pub availability_read: Option<bool>,
-    /// The write availability of the RSE.
-    pub availability_write: Option<bool>,
-    /// The delete availability of the RSE.
-    pub availability_delete: Option<bool>,
-    /// The credentials, currently None.
-    pub credentials: Option<String>,
-    /// The domains of the RSE protocols.
-    pub domain: Option<Vec<Value>>,
-    /// The RSE id.
-    pub id: Option<String>,
-    /// The algorithm used to translate the logical file names to the physical ones.
-    pub lfn2pfn_algorithm: Option<String>,
-    /// The qos class of the RSE.
-    pub qos_class: Option<String>,
-    /// The name of the RSE.
-    pub rse: Option<String>,
-    /// The sign url of the RSE.
-    pub sign_url: Option<String>,
-    /// If the checksum of the files should be verified.
-    pub verify_checksum: Option<bool>,
-    /// All supported protocols of the RSE.
-    pub protocols: Option<Vec<ForRseResponseProtocolsItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl GetProtocolsForRseResponse {
-    /// A `GetProtocolsForRseResponse` with every field unset.
-    pub fn new() -> Self {
-        GetProtocolsForRseResponse {
-            deterministic: None,
-            volatile: None,
-            staging_area: None,
-            rse_type: None,
-            availability_read: None,
-            availability_write: None,
-            availability_delete: None,
-            credentials: None,
-            domain: None,
-            id: None,
-            lfn2pfn_algorithm: None,
-            qos_class: None,
-            rse: None,
-            sign_url: None,
-            verify_checksum: None,
-            protocols: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`deterministic`](Self::deterministic).
-    pub fn with_deterministic(mut self, deterministic: bool) -> Self {
-        self.deterministic = Some(deterministic);
-        self
-    }
-
-    /// Sets [`volatile`](Self::volatile).
-    pub fn with_volatile(mut self, volatile: bool) -> Self {
-        self.volatile = Some(volatile);
-        self
-    }
-
-    /// Sets [`staging_area`](Self::staging_area).
-    pub fn with_staging_area(mut self, staging_area: impl Into<String>) -> Self {
-        self.staging_area = Some(staging_area.into());
-        self
-    }
-
-    /// Sets [`rse_type`](Self::rse_type).
-    pub fn with_rse_type(mut self, rse_type: impl Into<RseType>) -> Self {
-        self.rse_type = Some(rse_type.into());
-        self
-    }
-
-    /// Sets [`availability_read`](Self::availability_read).
-    pub fn with_availability_read(mut self, availability_read: bool) -> Self {
-        self.availability_read = Some(availability_read);
-        self
-    }
-
-    /// Sets [`availability_write`](Self::availability_write).
-    pub fn with_availability_write(mut self, availability_write: bool) -> Self {
-        self.availability_write = Some(availability_write);
-        self
-    }
-
-    /// Sets [`availability_delete`](Self::availability_delete).
-    pub fn with_availability_delete(mut self, availability_delete: bool) -> Self {
-        self.availability_delete = Some(availability_delete);
-        self
-    }
-
-    /// Sets [`credentials`](Self::credentials).
-    pub fn with_credentials(mut self, credentials: impl Into<String>) -> Self {
-        self.credentials = Some(credentials.into());
-        self
-    }
-
-    /// Sets [`domain`](Self::domain).
-    pub fn with_domain(mut self, domain: impl IntoIterator<Item = impl Into<Value>>) -> Self {
-        self.domain = Some(domain.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets [`id`](Self::id).
-    pub fn with_id(mut self, id: impl Into<String>) -> Self {
-        self.id = Some(id.into());
-        self
-    }
-
-    /// Sets [`lfn2pfn_algorithm`](Self::lfn2pfn_algorithm).
-    pub fn with_lfn2pfn_algorithm(mut self, lfn2pfn_algorithm: impl Into<String>) -> Self {
-        self.lfn2pfn_algorithm = Some(lfn2pfn_algorithm.into());
-        self
-    }
-
-    /// Sets [`qos_class`](Self::qos_class).
-    pub fn with_qos_class(mut self, qos_class: impl Into<String>) -> Self {
-        self.qos_class = Some(qos_class.into());
-        self
-    }
-
-    /// Sets [`rse`](Self::rse).
-    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
-        self.rse = Some(rse.into());
-        self
-    }
-
-    /// Sets [`sign_url`](Self::sign_url).
-    pub fn with_sign_url(mut self, sign_url: impl Into<String>) -> Self {
-        self.sign_url = Some(sign_url.into());
-        self
-    }
-
-    /// Sets [`verify_checksum`](Self::verify_checksum).
-    pub fn with_verify_checksum(mut self, verify_checksum: bool) -> Self {
-        self.verify_checksum = Some(verify_checksum);
-        self
-    }
-
-    /// Sets [`protocols`](Self::protocols).
-    pub fn with_protocols(
-        mut self,
-        protocols: impl IntoIterator<Item = ForRseResponseProtocolsItem>,
-    ) -> Self {
-        self.protocols = Some(protocols.into_iter().collect());
-        self
-    }
-}
-
 /// The RSE properties.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -731,7 +402,7 @@ pub struct GetRseResponse {
     /// The city of the RSE.
     pub city: Option<String>,
     /// Staging area.
-    pub staging_area: Option<String>,
+    pub staging_area: Option<bool>,
     /// The region code of the RSE.
     pub region_code: Option<String>,
     /// The country name of the RSE.
@@ -755,11 +426,11 @@ pub struct GetRseResponse {
     /// The availability of the RSE.
     pub availability: Option<i64>,
     /// If the RSE is readable.
-    pub availability_read: Option<i64>,
+    pub availability_read: Option<bool>,
     /// If the RSE is writable.
-    pub availability_write: Option<i64>,
+    pub availability_write: Option<bool>,
     /// If the RSE is deletable.
-    pub availability_delete: Option<Value>,
+    pub availability_delete: Option<bool>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -809,8 +480,8 @@ impl GetRseResponse {
     }
 
     /// Sets [`staging_area`](Self::staging_area).
-    pub fn with_staging_area(mut self, staging_area: impl Into<String>) -> Self {
-        self.staging_area = Some(staging_area.into());
+    pub fn with_staging_area(mut self, staging_area: bool) -> Self {
+        self.staging_area = Some(staging_area);
         self
     }
 
@@ -875,30 +546,27 @@ impl GetRseResponse {
     }
 
     /// Sets [`availability_read`](Self::availability_read).
-    pub fn with_availability_read(mut self, availability_read: i64) -> Self {
+    pub fn with_availability_read(mut self, availability_read: bool) -> Self {
         self.availability_read = Some(availability_read);
         self
     }
 
     /// Sets [`availability_write`](Self::availability_write).
-    pub fn with_availability_write(mut self, availability_write: i64) -> Self {
+    pub fn with_availability_write(mut self, availability_write: bool) -> Self {
         self.availability_write = Some(availability_write);
         self
     }
 
     /// Sets [`availability_delete`](Self::availability_delete).
-    pub fn with_availability_delete(mut self, availability_delete: impl Into<Value>) -> Self {
-        self.availability_delete = Some(availability_delete.into());
+    pub fn with_availability_delete(mut self, availability_delete: bool) -> Self {
+        self.availability_delete = Some(availability_delete);
         self
     }
 }
 
-/// A list with the rse account limits and usages.
-pub type ListAccountsUsageForRseResponse = Vec<ListAccountsUsageForRseResponseItem>;
-
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListAccountsUsageForRseResponseItem {
+pub struct ListAccountsUsageForRseItem {
     /// The id of the rse.
     pub rse_id: Option<String>,
     /// The name of the rse.
@@ -916,10 +584,10 @@ pub struct ListAccountsUsageForRseResponseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListAccountsUsageForRseResponseItem {
-    /// A `ListAccountsUsageForRseResponseItem` with every field unset.
+impl ListAccountsUsageForRseItem {
+    /// A `ListAccountsUsageForRseItem` with every field unset.
     pub fn new() -> Self {
-        ListAccountsUsageForRseResponseItem {
+        ListAccountsUsageForRseItem {
             rse_id: None,
             rse: None,
             account: None,
@@ -967,6 +635,82 @@ impl ListAccountsUsageForRseResponseItem {
     }
 }
 
+/// The RSE's protocols.
+pub type ListProtocolsForRseResponse = Vec<ListProtocolsForRseResponseItem>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListProtocolsForRseResponseItem {
+    pub scheme: Option<String>,
+    pub hostname: Option<String>,
+    pub port: Option<i64>,
+    pub prefix: Option<String>,
+    pub impl_: Option<String>,
+    pub domains: Option<Value>,
+    pub extended_attributes: Option<Value>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListProtocolsForRseResponseItem {
+    /// A `ListProtocolsForRseResponseItem` with every field unset.
+    pub fn new() -> Self {
+        ListProtocolsForRseResponseItem {
+            scheme: None,
+            hostname: None,
+            port: None,
+            prefix: None,
+            impl_: None,
+            domains: None,
+            extended_attributes: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scheme`](Self::scheme).
+    pub fn with_scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+
+    /// Sets [`hostname`](Self::hostname).
+    pub fn with_hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = Some(hostname.into());
+        self
+    }
+
+    /// Sets [`port`](Self::port).
+    pub fn with_port(mut self, port: i64) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Sets [`prefix`](Self::prefix).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Sets [`impl_`](Self::impl_).
+    pub fn with_impl(mut self, impl_: impl Into<String>) -> Self {
+        self.impl_ = Some(impl_.into());
+        self
+    }
+
+    /// Sets [`domains`](Self::domains).
+    pub fn with_domains(mut self, domains: impl Into<Value>) -> Self {
+        self.domains = Some(domains.into());
+        self
+    }
+
+    /// Sets [`extended_attributes`](Self::extended_attributes).
+    pub fn with_extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
+        self.extended_attributes = Some(extended_attributes.into());
+        self
+    }
+}
+
 /// A list with the corresponding rses.
 pub type ListRsesResponse = Vec<ListRsesResponseItem>;
 
@@ -1006,11 +750,11 @@ pub struct ListRsesResponseItem {
     /// The availability of the rse.
     pub availability: Option<i64>,
     /// If the RSE is readable.
-    pub availability_read: Option<i64>,
+    pub availability_read: Option<bool>,
     /// If the RSE is writable.
-    pub availability_write: Option<i64>,
+    pub availability_write: Option<bool>,
     /// If the RSE is deletable.
-    pub availability_delete: Option<i64>,
+    pub availability_delete: Option<bool>,
     /// The usage of the rse.
     pub usage: Option<i64>,
     /// The quality of service class.
@@ -1146,19 +890,19 @@ impl ListRsesResponseItem {
     }
 
     /// Sets [`availability_read`](Self::availability_read).
-    pub fn with_availability_read(mut self, availability_read: i64) -> Self {
+    pub fn with_availability_read(mut self, availability_read: bool) -> Self {
         self.availability_read = Some(availability_read);
         self
     }
 
     /// Sets [`availability_write`](Self::availability_write).
-    pub fn with_availability_write(mut self, availability_write: i64) -> Self {
+    pub fn with_availability_write(mut self, availability_write: bool) -> Self {
         self.availability_write = Some(availability_write);
         self
     }
 
     /// Sets [`availability_delete`](Self::availability_delete).
-    pub fn with_availability_delete(mut self, availability_delete: i64) -> Self {
+    pub fn with_availability_delete(mut self, availability_delete: bool) -> Self {
         self.availability_delete = Some(availability_delete);
         self
     }
@@ -1465,10 +1209,403 @@ impl UpdateLimitsForRseRequest {
     }
 }
 
+/// The protocol's attributes to change (`domains`, `prefix`, `impl`, `extended_attributes`, …).
+pub type UpdateProtocolForRseRequest = Value;
+
 /// A dict with RSE information and supported protocols.
-///
-/// The same type as [`GetProtocolsForRseResponse`].
-pub type UpdateProtocolForRseResponse = GetProtocolsForRseResponse;
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateProtocolForRseResponse {
+    /// If the pfn is generated deterministically.
+    pub deterministic: Option<bool>,
+    /// RSE cache.
+    pub volatile: Option<bool>,
+    /// Staging area.
+    pub staging_area: Option<bool>,
+    /// RSEType
+    ///
+    /// The rse type.
+    pub rse_type: Option<RseType>,
+    /// The read availability of the RSE.
+    pub availability_read: Option<bool>,
+    /// The write availability of the RSE.
+    pub availability_write: Option<bool>,
+    /// The delete availability of the RSE.
+    pub availability_delete: Option<bool>,
+    /// The credentials, currently None.
+    pub credentials: Option<String>,
+    /// The domains of the RSE protocols.
+    pub domain: Option<Vec<Value>>,
+    /// The RSE id.
+    pub id: Option<String>,
+    /// The algorithm used to translate the logical file names to the physical ones.
+    pub lfn2pfn_algorithm: Option<String>,
+    /// The qos class of the RSE.
+    pub qos_class: Option<String>,
+    /// The name of the RSE.
+    pub rse: Option<String>,
+    /// The sign url of the RSE.
+    pub sign_url: Option<String>,
+    /// If the checksum of the files should be verified.
+    pub verify_checksum: Option<bool>,
+    /// All supported protocols of the RSE.
+    pub protocols: Option<Vec<UpdateProtocolForRseResponseProtocolsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl UpdateProtocolForRseResponse {
+    /// An `UpdateProtocolForRseResponse` with every field unset.
+    pub fn new() -> Self {
+        UpdateProtocolForRseResponse {
+            deterministic: None,
+            volatile: None,
+            staging_area: None,
+            rse_type: None,
+            availability_read: None,
+            availability_write: None,
+            availability_delete: None,
+            credentials: None,
+            domain: None,
+            id: None,
+            lfn2pfn_algorithm: None,
+            qos_class: None,
+            rse: None,
+            sign_url: None,
+            verify_checksum: None,
+            protocols: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`deterministic`](Self::deterministic).
+    pub fn with_deterministic(mut self, deterministic: bool) -> Self {
+        self.deterministic = Some(deterministic);
+        self
+    }
+
+    /// Sets [`volatile`](Self::volatile).
+    pub fn with_volatile(mut self, volatile: bool) -> Self {
+        self.volatile = Some(volatile);
+        self
+    }
+
+    /// Sets [`staging_area`](Self::staging_area).
+    pub fn with_staging_area(mut self, staging_area: bool) -> Self {
+        self.staging_area = Some(staging_area);
+        self
+    }
+
+    /// Sets [`rse_type`](Self::rse_type).
+    pub fn with_rse_type(mut self, rse_type: impl Into<RseType>) -> Self {
+        self.rse_type = Some(rse_type.into());
+        self
+    }
+
+    /// Sets [`availability_read`](Self::availability_read).
+    pub fn with_availability_read(mut self, availability_read: bool) -> Self {
+        self.availability_read = Some(availability_read);
+        self
+    }
+
+    /// Sets [`availability_write`](Self::availability_write).
+    pub fn with_availability_write(mut self, availability_write: bool) -> Self {
+        self.availability_write = Some(availability_write);
+        self
+    }
+
+    /// Sets [`availability_delete`](Self::availability_delete).
+    pub fn with_availability_delete(mut self, availability_delete: bool) -> Self {
+        self.availability_delete = Some(availability_delete);
+        self
+    }
+
+    /// Sets [`credentials`](Self::credentials).
+    pub fn with_credentials(mut self, credentials: impl Into<String>) -> Self {
+        self.credentials = Some(credentials.into());
+        self
+    }
+
+    /// Sets [`domain`](Self::domain).
+    pub fn with_domain(mut self, domain: impl IntoIterator<Item = impl Into<Value>>) -> Self {
+        self.domain = Some(domain.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`lfn2pfn_algorithm`](Self::lfn2pfn_algorithm).
+    pub fn with_lfn2pfn_algorithm(mut self, lfn2pfn_algorithm: impl Into<String>) -> Self {
+        self.lfn2pfn_algorithm = Some(lfn2pfn_algorithm.into());
+        self
+    }
+
+    /// Sets [`qos_class`](Self::qos_class).
+    pub fn with_qos_class(mut self, qos_class: impl Into<String>) -> Self {
+        self.qos_class = Some(qos_class.into());
+        self
+    }
+
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+
+    /// Sets [`sign_url`](Self::sign_url).
+    pub fn with_sign_url(mut self, sign_url: impl Into<String>) -> Self {
+        self.sign_url = Some(sign_url.into());
+        self
+    }
+
+    /// Sets [`verify_checksum`](Self::verify_checksum).
+    pub fn with_verify_checksum(mut self, verify_checksum: bool) -> Self {
+        self.verify_checksum = Some(verify_checksum);
+        self
+    }
+
+    /// Sets [`protocols`](Self::protocols).
+    pub fn with_protocols(
+        mut self,
+        protocols: impl IntoIterator<Item = UpdateProtocolForRseResponseProtocolsItem>,
+    ) -> Self {
+        self.protocols = Some(protocols.into_iter().collect());
+        self
+    }
+}
+
+/// A supported RSE protocol.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateProtocolForRseResponseProtocolsItem {
+    /// The hostname of the protocol.
+    pub hostname: Option<String>,
+    /// The scheme of the protocol.
+    pub scheme: Option<String>,
+    /// The port of the protocol.
+    pub port: Option<i64>,
+    /// The prefix of the protocol.
+    pub prefix: Option<String>,
+    /// The implementation of the protocol.
+    pub impl_: Option<String>,
+    /// The domains of the protocol.
+    pub domains: Option<UpdateProtocolForRseResponseProtocolsItemDomains>,
+    /// The extended attributes of the protocol.
+    pub extended_attributes: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl UpdateProtocolForRseResponseProtocolsItem {
+    /// An `UpdateProtocolForRseResponseProtocolsItem` with every field unset.
+    pub fn new() -> Self {
+        UpdateProtocolForRseResponseProtocolsItem {
+            hostname: None,
+            scheme: None,
+            port: None,
+            prefix: None,
+            impl_: None,
+            domains: None,
+            extended_attributes: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`hostname`](Self::hostname).
+    pub fn with_hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = Some(hostname.into());
+        self
+    }
+
+    /// Sets [`scheme`](Self::scheme).
+    pub fn with_scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+
+    /// Sets [`port`](Self::port).
+    pub fn with_port(mut self, port: i64) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Sets [`prefix`](Self::prefix).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Sets [`impl_`](Self::impl_).
+    pub fn with_impl(mut self, impl_: impl Into<String>) -> Self {
+        self.impl_ = Some(impl_.into());
+        self
+    }
+
+    /// Sets [`domains`](Self::domains).
+    pub fn with_domains(
+        mut self,
+        domains: UpdateProtocolForRseResponseProtocolsItemDomains,
+    ) -> Self {
+        self.domains = Some(domains);
+        self
+    }
+
+    /// Sets [`extended_attributes`](Self::extended_attributes).
+    pub fn with_extended_attributes(mut self, extended_attributes: impl Into<String>) -> Self {
+        self.extended_attributes = Some(extended_attributes.into());
+        self
+    }
+}
+
+/// The domains of the protocol.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateProtocolForRseResponseProtocolsItemDomains {
+    /// The lan domain
+    pub lan: Option<UpdateProtocolForRseResponseProtocolsItemDomainsLan>,
+    /// The wan domain
+    pub wan: Option<UpdateProtocolForRseResponseProtocolsItemDomainsWan>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl UpdateProtocolForRseResponseProtocolsItemDomains {
+    /// An `UpdateProtocolForRseResponseProtocolsItemDomains` with every field unset.
+    pub fn new() -> Self {
+        UpdateProtocolForRseResponseProtocolsItemDomains {
+            lan: None,
+            wan: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`lan`](Self::lan).
+    pub fn with_lan(mut self, lan: UpdateProtocolForRseResponseProtocolsItemDomainsLan) -> Self {
+        self.lan = Some(lan);
+        self
+    }
+
+    /// Sets [`wan`](Self::wan).
+    pub fn with_wan(mut self, wan: UpdateProtocolForRseResponseProtocolsItemDomainsWan) -> Self {
+        self.wan = Some(wan);
+        self
+    }
+}
+
+/// The lan domain
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateProtocolForRseResponseProtocolsItemDomainsLan {
+    /// The read value of the lan protocol.
+    pub read: Option<i64>,
+    /// The write value of the lan protocol.
+    pub write: Option<i64>,
+    /// The delete value of the lan protocol.
+    pub delete: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl UpdateProtocolForRseResponseProtocolsItemDomainsLan {
+    /// An `UpdateProtocolForRseResponseProtocolsItemDomainsLan` with every field unset.
+    pub fn new() -> Self {
+        UpdateProtocolForRseResponseProtocolsItemDomainsLan {
+            read: None,
+            write: None,
+            delete: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`read`](Self::read).
+    pub fn with_read(mut self, read: i64) -> Self {
+        self.read = Some(read);
+        self
+    }
+
+    /// Sets [`write`](Self::write).
+    pub fn with_write(mut self, write: i64) -> Self {
+        self.write = Some(write);
+        self
+    }
+
+    /// Sets [`delete`](Self::delete).
+    pub fn with_delete(mut self, delete: i64) -> Self {
+        self.delete = Some(delete);
+        self
+    }
+}
+
+/// The wan domain
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateProtocolForRseResponseProtocolsItemDomainsWan {
+    /// The read value of the wan protocol.
+    pub read: Option<i64>,
+    /// The read value of the wan protocol.
+    pub write: Option<i64>,
+    /// The read value of the wan protocol.
+    pub delete: Option<i64>,
+    /// The third party copy read value of the wan protocol.
+    pub third_party_copy_read: Option<i64>,
+    /// The third party copy write value of the wan protocol.
+    pub third_party_copy_write: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl UpdateProtocolForRseResponseProtocolsItemDomainsWan {
+    /// An `UpdateProtocolForRseResponseProtocolsItemDomainsWan` with every field unset.
+    pub fn new() -> Self {
+        UpdateProtocolForRseResponseProtocolsItemDomainsWan {
+            read: None,
+            write: None,
+            delete: None,
+            third_party_copy_read: None,
+            third_party_copy_write: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`read`](Self::read).
+    pub fn with_read(mut self, read: i64) -> Self {
+        self.read = Some(read);
+        self
+    }
+
+    /// Sets [`write`](Self::write).
+    pub fn with_write(mut self, write: i64) -> Self {
+        self.write = Some(write);
+        self
+    }
+
+    /// Sets [`delete`](Self::delete).
+    pub fn with_delete(mut self, delete: i64) -> Self {
+        self.delete = Some(delete);
+        self
+    }
+
+    /// Sets [`third_party_copy_read`](Self::third_party_copy_read).
+    pub fn with_third_party_copy_read(mut self, third_party_copy_read: i64) -> Self {
+        self.third_party_copy_read = Some(third_party_copy_read);
+        self
+    }
+
+    /// Sets [`third_party_copy_write`](Self::third_party_copy_write).
+    pub fn with_third_party_copy_write(mut self, third_party_copy_write: i64) -> Self {
+        self.third_party_copy_write = Some(third_party_copy_write);
+        self
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1486,7 +1623,7 @@ pub struct UpdateRseRequest {
     /// The city of the RSE.
     pub city: Option<String>,
     /// Staging area.
-    pub staging_area: Option<String>,
+    pub staging_area: Option<bool>,
     /// The region code of the RSE.
     pub region_code: Option<String>,
     /// The country name of the RSE.
@@ -1564,8 +1701,8 @@ impl UpdateRseRequest {
     }
 
     /// Sets [`staging_area`](Self::staging_area).
-    pub fn with_staging_area(mut self, staging_area: impl Into<String>) -> Self {
-        self.staging_area = Some(staging_area.into());
+    pub fn with_staging_area(mut self, staging_area: bool) -> Self {
+        self.staging_area = Some(staging_area);
         self
     }
 

@@ -100,6 +100,80 @@ impl Object for types::AddDistanceForSourceRequest {
     }
 }
 
+impl Serialize for types::AddProtocolForRseRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.hostname {
+            map.serialize_entry("hostname", value)?;
+        }
+
+        if let Some(value) = &self.port {
+            map.serialize_entry("port", value)?;
+        }
+
+        if let Some(value) = &self.prefix {
+            map.serialize_entry("prefix", value)?;
+        }
+
+        if let Some(value) = &self.impl_ {
+            map.serialize_entry("impl", value)?;
+        }
+
+        if let Some(value) = &self.domains {
+            map.serialize_entry("domains", value)?;
+        }
+
+        if let Some(value) = &self.extended_attributes {
+            map.serialize_entry("extended_attributes", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AddProtocolForRseRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AddProtocolForRseRequest {
+    const EXPECTING: &str = "a AddProtocolForRseRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut hostname: Option<String> = None;
+        let mut port: Option<i64> = None;
+        let mut prefix: Option<String> = None;
+        let mut impl_: Option<String> = None;
+        let mut domains: Option<Value> = None;
+        let mut extended_attributes: Option<Value> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "hostname" => hostname = map.next_value()?,
+                "port" => port = map.next_value()?,
+                "prefix" => prefix = map.next_value()?,
+                "impl" => impl_ = map.next_value()?,
+                "domains" => domains = map.next_value()?,
+                "extended_attributes" => extended_attributes = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AddProtocolForRseRequest {
+            hostname,
+            port,
+            prefix,
+            impl_,
+            domains,
+            extended_attributes,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::AddRseRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -188,7 +262,7 @@ impl Object for types::AddRseRequest {
         let mut deterministic: Option<bool> = None;
         let mut volatile: Option<bool> = None;
         let mut city: Option<String> = None;
-        let mut staging_area: Option<String> = None;
+        let mut staging_area: Option<bool> = None;
         let mut region_code: Option<String> = None;
         let mut country_name: Option<String> = None;
         let mut continent: Option<String> = None;
@@ -290,253 +364,6 @@ impl Object for types::DeleteLimitsForRseRequest {
     }
 }
 
-impl Serialize for types::ForRseResponseProtocolsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.hostname {
-            map.serialize_entry("hostname", value)?;
-        }
-
-        if let Some(value) = &self.scheme {
-            map.serialize_entry("scheme", value)?;
-        }
-
-        if let Some(value) = &self.port {
-            map.serialize_entry("port", value)?;
-        }
-
-        if let Some(value) = &self.prefix {
-            map.serialize_entry("prefix", value)?;
-        }
-
-        if let Some(value) = &self.impl_ {
-            map.serialize_entry("impl", value)?;
-        }
-
-        if let Some(value) = &self.domains {
-            map.serialize_entry("domains", value)?;
-        }
-
-        if let Some(value) = &self.extended_attributes {
-            map.serialize_entry("extended_attributes", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ForRseResponseProtocolsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ForRseResponseProtocolsItem {
-    const EXPECTING: &str = "a ForRseResponseProtocolsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut hostname: Option<String> = None;
-        let mut scheme: Option<String> = None;
-        let mut port: Option<i64> = None;
-        let mut prefix: Option<String> = None;
-        let mut impl_: Option<String> = None;
-        let mut domains: Option<types::ForRseResponseProtocolsItemDomains> = None;
-        let mut extended_attributes: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "hostname" => hostname = map.next_value()?,
-                "scheme" => scheme = map.next_value()?,
-                "port" => port = map.next_value()?,
-                "prefix" => prefix = map.next_value()?,
-                "impl" => impl_ = map.next_value()?,
-                "domains" => domains = map.next_value()?,
-                "extended_attributes" => extended_attributes = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ForRseResponseProtocolsItem {
-            hostname,
-            scheme,
-            port,
-            prefix,
-            impl_,
-            domains,
-            extended_attributes,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::ForRseResponseProtocolsItemDomains {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.lan {
-            map.serialize_entry("lan", value)?;
-        }
-
-        if let Some(value) = &self.wan {
-            map.serialize_entry("wan", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ForRseResponseProtocolsItemDomains {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ForRseResponseProtocolsItemDomains {
-    const EXPECTING: &str = "a ForRseResponseProtocolsItemDomains object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut lan: Option<types::ForRseResponseProtocolsItemDomainsLan> = None;
-        let mut wan: Option<types::ForRseResponseProtocolsItemDomainsWan> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "lan" => lan = map.next_value()?,
-                "wan" => wan = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ForRseResponseProtocolsItemDomains {
-            lan,
-            wan,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::ForRseResponseProtocolsItemDomainsLan {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.read {
-            map.serialize_entry("read", value)?;
-        }
-
-        if let Some(value) = &self.write {
-            map.serialize_entry("write", value)?;
-        }
-
-        if let Some(value) = &self.delete {
-            map.serialize_entry("delete", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ForRseResponseProtocolsItemDomainsLan {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ForRseResponseProtocolsItemDomainsLan {
-    const EXPECTING: &str = "a ForRseResponseProtocolsItemDomainsLan object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: Option<i64> = None;
-        let mut write: Option<i64> = None;
-        let mut delete: Option<i64> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "read" => read = map.next_value()?,
-                "write" => write = map.next_value()?,
-                "delete" => delete = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ForRseResponseProtocolsItemDomainsLan {
-            read,
-            write,
-            delete,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::ForRseResponseProtocolsItemDomainsWan {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.read {
-            map.serialize_entry("read", value)?;
-        }
-
-        if let Some(value) = &self.write {
-            map.serialize_entry("write", value)?;
-        }
-
-        if let Some(value) = &self.delete {
-            map.serialize_entry("delete", value)?;
-        }
-
-        if let Some(value) = &self.third_party_copy_read {
-            map.serialize_entry("third_party_copy_read", value)?;
-        }
-
-        if let Some(value) = &self.third_party_copy_write {
-            map.serialize_entry("third_party_copy_write", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ForRseResponseProtocolsItemDomainsWan {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ForRseResponseProtocolsItemDomainsWan {
-    const EXPECTING: &str = "a ForRseResponseProtocolsItemDomainsWan object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut read: Option<i64> = None;
-        let mut write: Option<i64> = None;
-        let mut delete: Option<i64> = None;
-        let mut third_party_copy_read: Option<i64> = None;
-        let mut third_party_copy_write: Option<i64> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "read" => read = map.next_value()?,
-                "write" => write = map.next_value()?,
-                "delete" => delete = map.next_value()?,
-                "third_party_copy_read" => third_party_copy_read = map.next_value()?,
-                "third_party_copy_write" => third_party_copy_write = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ForRseResponseProtocolsItemDomainsWan {
-            read,
-            write,
-            delete,
-            third_party_copy_read,
-            third_party_copy_write,
-            unknown_fields,
-        })
-    }
-}
-
 impl Serialize for types::GetDistanceForSourceResponseItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -592,150 +419,6 @@ impl Object for types::GetDistanceForSourceResponseItem {
             dest_rse_id,
             distance,
             ranking,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::GetProtocolsForRseResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.deterministic {
-            map.serialize_entry("deterministic", value)?;
-        }
-
-        if let Some(value) = &self.volatile {
-            map.serialize_entry("volatile", value)?;
-        }
-
-        if let Some(value) = &self.staging_area {
-            map.serialize_entry("staging_area", value)?;
-        }
-
-        if let Some(value) = &self.rse_type {
-            map.serialize_entry("rse_type", value)?;
-        }
-
-        if let Some(value) = &self.availability_read {
-            map.serialize_entry("availability_read", value)?;
-        }
-
-        if let Some(value) = &self.availability_write {
-            map.serialize_entry("availability_write", value)?;
-        }
-
-        if let Some(value) = &self.availability_delete {
-            map.serialize_entry("availability_delete", value)?;
-        }
-
-        if let Some(value) = &self.credentials {
-            map.serialize_entry("credentials", value)?;
-        }
-
-        if let Some(value) = &self.domain {
-            map.serialize_entry("domain", value)?;
-        }
-
-        if let Some(value) = &self.id {
-            map.serialize_entry("id", value)?;
-        }
-
-        if let Some(value) = &self.lfn2pfn_algorithm {
-            map.serialize_entry("lfn2pfn_algorithm", value)?;
-        }
-
-        if let Some(value) = &self.qos_class {
-            map.serialize_entry("qos_class", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.sign_url {
-            map.serialize_entry("sign_url", value)?;
-        }
-
-        if let Some(value) = &self.verify_checksum {
-            map.serialize_entry("verify_checksum", value)?;
-        }
-
-        if let Some(value) = &self.protocols {
-            map.serialize_entry("protocols", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::GetProtocolsForRseResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::GetProtocolsForRseResponse {
-    const EXPECTING: &str = "a GetProtocolsForRseResponse object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut deterministic: Option<bool> = None;
-        let mut volatile: Option<bool> = None;
-        let mut staging_area: Option<String> = None;
-        let mut rse_type: Option<types::RseType> = None;
-        let mut availability_read: Option<bool> = None;
-        let mut availability_write: Option<bool> = None;
-        let mut availability_delete: Option<bool> = None;
-        let mut credentials: Option<String> = None;
-        let mut domain: Option<Vec<Value>> = None;
-        let mut id: Option<String> = None;
-        let mut lfn2pfn_algorithm: Option<String> = None;
-        let mut qos_class: Option<String> = None;
-        let mut rse: Option<String> = None;
-        let mut sign_url: Option<String> = None;
-        let mut verify_checksum: Option<bool> = None;
-        let mut protocols: Option<Vec<types::ForRseResponseProtocolsItem>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "deterministic" => deterministic = map.next_value()?,
-                "volatile" => volatile = map.next_value()?,
-                "staging_area" => staging_area = map.next_value()?,
-                "rse_type" => rse_type = map.next_value()?,
-                "availability_read" => availability_read = map.next_value()?,
-                "availability_write" => availability_write = map.next_value()?,
-                "availability_delete" => availability_delete = map.next_value()?,
-                "credentials" => credentials = map.next_value()?,
-                "domain" => domain = map.next_value()?,
-                "id" => id = map.next_value()?,
-                "lfn2pfn_algorithm" => lfn2pfn_algorithm = map.next_value()?,
-                "qos_class" => qos_class = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                "sign_url" => sign_url = map.next_value()?,
-                "verify_checksum" => verify_checksum = map.next_value()?,
-                "protocols" => protocols = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::GetProtocolsForRseResponse {
-            deterministic,
-            volatile,
-            staging_area,
-            rse_type,
-            availability_read,
-            availability_write,
-            availability_delete,
-            credentials,
-            domain,
-            id,
-            lfn2pfn_algorithm,
-            qos_class,
-            rse,
-            sign_url,
-            verify_checksum,
-            protocols,
             unknown_fields,
         })
     }
@@ -829,7 +512,7 @@ impl Object for types::GetRseResponse {
         let mut deterministic: Option<bool> = None;
         let mut volatile: Option<bool> = None;
         let mut city: Option<String> = None;
-        let mut staging_area: Option<String> = None;
+        let mut staging_area: Option<bool> = None;
         let mut region_code: Option<String> = None;
         let mut country_name: Option<String> = None;
         let mut continent: Option<String> = None;
@@ -840,9 +523,9 @@ impl Object for types::GetRseResponse {
         let mut longitude: Option<f64> = None;
         let mut asn: Option<String> = None;
         let mut availability: Option<i64> = None;
-        let mut availability_read: Option<i64> = None;
-        let mut availability_write: Option<i64> = None;
-        let mut availability_delete: Option<Value> = None;
+        let mut availability_read: Option<bool> = None;
+        let mut availability_write: Option<bool> = None;
+        let mut availability_delete: Option<bool> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -892,7 +575,7 @@ impl Object for types::GetRseResponse {
     }
 }
 
-impl Serialize for types::ListAccountsUsageForRseResponseItem {
+impl Serialize for types::ListAccountsUsageForRseItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rse_id {
@@ -924,14 +607,14 @@ impl Serialize for types::ListAccountsUsageForRseResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListAccountsUsageForRseResponseItem {
+impl<'de> Deserialize<'de> for types::ListAccountsUsageForRseItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListAccountsUsageForRseResponseItem {
-    const EXPECTING: &str = "a ListAccountsUsageForRseResponseItem object";
+impl Object for types::ListAccountsUsageForRseItem {
+    const EXPECTING: &str = "a ListAccountsUsageForRseItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rse_id: Option<String> = None;
         let mut rse: Option<String> = None;
@@ -954,13 +637,94 @@ impl Object for types::ListAccountsUsageForRseResponseItem {
             }
         }
 
-        Ok(types::ListAccountsUsageForRseResponseItem {
+        Ok(types::ListAccountsUsageForRseItem {
             rse_id,
             rse,
             account,
             used_files,
             used_bytes,
             quota_bytes,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListProtocolsForRseResponseItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scheme {
+            map.serialize_entry("scheme", value)?;
+        }
+
+        if let Some(value) = &self.hostname {
+            map.serialize_entry("hostname", value)?;
+        }
+
+        if let Some(value) = &self.port {
+            map.serialize_entry("port", value)?;
+        }
+
+        if let Some(value) = &self.prefix {
+            map.serialize_entry("prefix", value)?;
+        }
+
+        if let Some(value) = &self.impl_ {
+            map.serialize_entry("impl", value)?;
+        }
+
+        if let Some(value) = &self.domains {
+            map.serialize_entry("domains", value)?;
+        }
+
+        if let Some(value) = &self.extended_attributes {
+            map.serialize_entry("extended_attributes", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListProtocolsForRseResponseItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListProtocolsForRseResponseItem {
+    const EXPECTING: &str = "a ListProtocolsForRseResponseItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scheme: Option<String> = None;
+        let mut hostname: Option<String> = None;
+        let mut port: Option<i64> = None;
+        let mut prefix: Option<String> = None;
+        let mut impl_: Option<String> = None;
+        let mut domains: Option<Value> = None;
+        let mut extended_attributes: Option<Value> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scheme" => scheme = map.next_value()?,
+                "hostname" => hostname = map.next_value()?,
+                "port" => port = map.next_value()?,
+                "prefix" => prefix = map.next_value()?,
+                "impl" => impl_ = map.next_value()?,
+                "domains" => domains = map.next_value()?,
+                "extended_attributes" => extended_attributes = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListProtocolsForRseResponseItem {
+            scheme,
+            hostname,
+            port,
+            prefix,
+            impl_,
+            domains,
+            extended_attributes,
             unknown_fields,
         })
     }
@@ -1083,9 +847,9 @@ impl Object for types::ListRsesResponseItem {
         let mut longitude: Option<f64> = None;
         let mut latitude: Option<f64> = None;
         let mut availability: Option<i64> = None;
-        let mut availability_read: Option<i64> = None;
-        let mut availability_write: Option<i64> = None;
-        let mut availability_delete: Option<i64> = None;
+        let mut availability_read: Option<bool> = None;
+        let mut availability_write: Option<bool> = None;
+        let mut availability_delete: Option<bool> = None;
         let mut usage: Option<i64> = None;
         let mut qos_class: Option<String> = None;
         let mut unknown_fields = Map::new();
@@ -1425,6 +1189,397 @@ impl Object for types::UpdateLimitsForRseRequest {
     }
 }
 
+impl Serialize for types::UpdateProtocolForRseResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.deterministic {
+            map.serialize_entry("deterministic", value)?;
+        }
+
+        if let Some(value) = &self.volatile {
+            map.serialize_entry("volatile", value)?;
+        }
+
+        if let Some(value) = &self.staging_area {
+            map.serialize_entry("staging_area", value)?;
+        }
+
+        if let Some(value) = &self.rse_type {
+            map.serialize_entry("rse_type", value)?;
+        }
+
+        if let Some(value) = &self.availability_read {
+            map.serialize_entry("availability_read", value)?;
+        }
+
+        if let Some(value) = &self.availability_write {
+            map.serialize_entry("availability_write", value)?;
+        }
+
+        if let Some(value) = &self.availability_delete {
+            map.serialize_entry("availability_delete", value)?;
+        }
+
+        if let Some(value) = &self.credentials {
+            map.serialize_entry("credentials", value)?;
+        }
+
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+
+        if let Some(value) = &self.lfn2pfn_algorithm {
+            map.serialize_entry("lfn2pfn_algorithm", value)?;
+        }
+
+        if let Some(value) = &self.qos_class {
+            map.serialize_entry("qos_class", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.sign_url {
+            map.serialize_entry("sign_url", value)?;
+        }
+
+        if let Some(value) = &self.verify_checksum {
+            map.serialize_entry("verify_checksum", value)?;
+        }
+
+        if let Some(value) = &self.protocols {
+            map.serialize_entry("protocols", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::UpdateProtocolForRseResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::UpdateProtocolForRseResponse {
+    const EXPECTING: &str = "a UpdateProtocolForRseResponse object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut deterministic: Option<bool> = None;
+        let mut volatile: Option<bool> = None;
+        let mut staging_area: Option<bool> = None;
+        let mut rse_type: Option<types::RseType> = None;
+        let mut availability_read: Option<bool> = None;
+        let mut availability_write: Option<bool> = None;
+        let mut availability_delete: Option<bool> = None;
+        let mut credentials: Option<String> = None;
+        let mut domain: Option<Vec<Value>> = None;
+        let mut id: Option<String> = None;
+        let mut lfn2pfn_algorithm: Option<String> = None;
+        let mut qos_class: Option<String> = None;
+        let mut rse: Option<String> = None;
+        let mut sign_url: Option<String> = None;
+        let mut verify_checksum: Option<bool> = None;
+        let mut protocols: Option<Vec<types::UpdateProtocolForRseResponseProtocolsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "deterministic" => deterministic = map.next_value()?,
+                "volatile" => volatile = map.next_value()?,
+                "staging_area" => staging_area = map.next_value()?,
+                "rse_type" => rse_type = map.next_value()?,
+                "availability_read" => availability_read = map.next_value()?,
+                "availability_write" => availability_write = map.next_value()?,
+                "availability_delete" => availability_delete = map.next_value()?,
+                "credentials" => credentials = map.next_value()?,
+                "domain" => domain = map.next_value()?,
+                "id" => id = map.next_value()?,
+                "lfn2pfn_algorithm" => lfn2pfn_algorithm = map.next_value()?,
+                "qos_class" => qos_class = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "sign_url" => sign_url = map.next_value()?,
+                "verify_checksum" => verify_checksum = map.next_value()?,
+                "protocols" => protocols = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::UpdateProtocolForRseResponse {
+            deterministic,
+            volatile,
+            staging_area,
+            rse_type,
+            availability_read,
+            availability_write,
+            availability_delete,
+            credentials,
+            domain,
+            id,
+            lfn2pfn_algorithm,
+            qos_class,
+            rse,
+            sign_url,
+            verify_checksum,
+            protocols,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::UpdateProtocolForRseResponseProtocolsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.hostname {
+            map.serialize_entry("hostname", value)?;
+        }
+
+        if let Some(value) = &self.scheme {
+            map.serialize_entry("scheme", value)?;
+        }
+
+        if let Some(value) = &self.port {
+            map.serialize_entry("port", value)?;
+        }
+
+        if let Some(value) = &self.prefix {
+            map.serialize_entry("prefix", value)?;
+        }
+
+        if let Some(value) = &self.impl_ {
+            map.serialize_entry("impl", value)?;
+        }
+
+        if let Some(value) = &self.domains {
+            map.serialize_entry("domains", value)?;
+        }
+
+        if let Some(value) = &self.extended_attributes {
+            map.serialize_entry("extended_attributes", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::UpdateProtocolForRseResponseProtocolsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::UpdateProtocolForRseResponseProtocolsItem {
+    const EXPECTING: &str = "a UpdateProtocolForRseResponseProtocolsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut hostname: Option<String> = None;
+        let mut scheme: Option<String> = None;
+        let mut port: Option<i64> = None;
+        let mut prefix: Option<String> = None;
+        let mut impl_: Option<String> = None;
+        let mut domains: Option<types::UpdateProtocolForRseResponseProtocolsItemDomains> = None;
+        let mut extended_attributes: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "hostname" => hostname = map.next_value()?,
+                "scheme" => scheme = map.next_value()?,
+                "port" => port = map.next_value()?,
+                "prefix" => prefix = map.next_value()?,
+                "impl" => impl_ = map.next_value()?,
+                "domains" => domains = map.next_value()?,
+                "extended_attributes" => extended_attributes = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::UpdateProtocolForRseResponseProtocolsItem {
+            hostname,
+            scheme,
+            port,
+            prefix,
+            impl_,
+            domains,
+            extended_attributes,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::UpdateProtocolForRseResponseProtocolsItemDomains {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.lan {
+            map.serialize_entry("lan", value)?;
+        }
+
+        if let Some(value) = &self.wan {
+            map.serialize_entry("wan", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::UpdateProtocolForRseResponseProtocolsItemDomains {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::UpdateProtocolForRseResponseProtocolsItemDomains {
+    const EXPECTING: &str = "a UpdateProtocolForRseResponseProtocolsItemDomains object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut lan: Option<types::UpdateProtocolForRseResponseProtocolsItemDomainsLan> = None;
+        let mut wan: Option<types::UpdateProtocolForRseResponseProtocolsItemDomainsWan> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "lan" => lan = map.next_value()?,
+                "wan" => wan = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::UpdateProtocolForRseResponseProtocolsItemDomains {
+            lan,
+            wan,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::UpdateProtocolForRseResponseProtocolsItemDomainsLan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.read {
+            map.serialize_entry("read", value)?;
+        }
+
+        if let Some(value) = &self.write {
+            map.serialize_entry("write", value)?;
+        }
+
+        if let Some(value) = &self.delete {
+            map.serialize_entry("delete", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::UpdateProtocolForRseResponseProtocolsItemDomainsLan {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::UpdateProtocolForRseResponseProtocolsItemDomainsLan {
+    const EXPECTING: &str = "a UpdateProtocolForRseResponseProtocolsItemDomainsLan object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut read: Option<i64> = None;
+        let mut write: Option<i64> = None;
+        let mut delete: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "read" => read = map.next_value()?,
+                "write" => write = map.next_value()?,
+                "delete" => delete = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::UpdateProtocolForRseResponseProtocolsItemDomainsLan {
+            read,
+            write,
+            delete,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::UpdateProtocolForRseResponseProtocolsItemDomainsWan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.read {
+            map.serialize_entry("read", value)?;
+        }
+
+        if let Some(value) = &self.write {
+            map.serialize_entry("write", value)?;
+        }
+
+        if let Some(value) = &self.delete {
+            map.serialize_entry("delete", value)?;
+        }
+
+        if let Some(value) = &self.third_party_copy_read {
+            map.serialize_entry("third_party_copy_read", value)?;
+        }
+
+        if let Some(value) = &self.third_party_copy_write {
+            map.serialize_entry("third_party_copy_write", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::UpdateProtocolForRseResponseProtocolsItemDomainsWan {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::UpdateProtocolForRseResponseProtocolsItemDomainsWan {
+    const EXPECTING: &str = "a UpdateProtocolForRseResponseProtocolsItemDomainsWan object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut read: Option<i64> = None;
+        let mut write: Option<i64> = None;
+        let mut delete: Option<i64> = None;
+        let mut third_party_copy_read: Option<i64> = None;
+        let mut third_party_copy_write: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "read" => read = map.next_value()?,
+                "write" => write = map.next_value()?,
+                "delete" => delete = map.next_value()?,
+                "third_party_copy_read" => third_party_copy_read = map.next_value()?,
+                "third_party_copy_write" => third_party_copy_write = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::UpdateProtocolForRseResponseProtocolsItemDomainsWan {
+            read,
+            write,
+            delete,
+            third_party_copy_read,
+            third_party_copy_write,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::UpdateRseRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -1500,7 +1655,7 @@ impl Object for types::UpdateRseRequest {
         let mut deterministic: Option<bool> = None;
         let mut volatile: Option<bool> = None;
         let mut city: Option<String> = None;
-        let mut staging_area: Option<String> = None;
+        let mut staging_area: Option<bool> = None;
         let mut region_code: Option<String> = None;
         let mut country_name: Option<String> = None;
         let mut time_zone: Option<String> = None;

@@ -60,10 +60,15 @@ impl Rule {
     ///
     ///
     /// `DELETE /rules/{rule_id}`
-    pub async fn delete_rule(&self, rule_id: &str) -> Result<()> {
+    pub async fn delete_rule(
+        &self,
+        rule_id: &str,
+        payload: &types::DeleteRuleRequest,
+    ) -> Result<()> {
         let request = self
             .client
-            .request(Method::DELETE, format!("rules/{}", escape(rule_id)));
+            .request(Method::DELETE, format!("rules/{}", escape(rule_id)))
+            .json(payload);
         request.send_empty().await
     }
 

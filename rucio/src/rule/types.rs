@@ -55,8 +55,8 @@ impl AddMoveForRuleIdRequest {
     }
 }
 
-/// The same type as [`AddRulesResponse`].
-pub type AddMoveForRuleIdResponse = AddRulesResponse;
+/// The id of the new rule.
+pub type AddMoveForRuleIdResponse = String;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -112,8 +112,8 @@ pub struct AddRulesRequest {
     pub locked: Option<bool>,
     /// The subscription_id, if the rule is created by a subscription.
     pub subscription_id: Option<String>,
-    /// Only use replicas as source from these RSEs.
-    pub sourse_replica_expression: Option<String>,
+    /// Dictionary with metadata from the WFMS.
+    pub meta: Option<String>,
     /// Activity to be passed to the conveyor.
     pub activity: Option<String>,
     /// Notification setting of the rule ('Y', 'N', 'C'; None = 'N').
@@ -132,8 +132,8 @@ pub struct AddRulesRequest {
     pub priority: Option<i64>,
     /// Should a container rule be split into individual dataset rules.
     pub split_container: Option<bool>,
-    /// Dictionary with metadata from the WFMS.
-    pub meta: Option<String>,
+    /// Only use replicas as source from these RSEs.
+    pub source_replica_expression: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -157,7 +157,7 @@ impl AddRulesRequest {
             lifetime: None,
             locked: None,
             subscription_id: None,
-            sourse_replica_expression: None,
+            meta: None,
             activity: None,
             notify: None,
             purge_replicas: None,
@@ -167,7 +167,7 @@ impl AddRulesRequest {
             asynchronous: None,
             priority: None,
             split_container: None,
-            meta: None,
+            source_replica_expression: None,
             unknown_fields: Map::new(),
         }
     }
@@ -202,12 +202,9 @@ impl AddRulesRequest {
         self
     }
 
-    /// Sets [`sourse_replica_expression`](Self::sourse_replica_expression).
-    pub fn with_sourse_replica_expression(
-        mut self,
-        sourse_replica_expression: impl Into<String>,
-    ) -> Self {
-        self.sourse_replica_expression = Some(sourse_replica_expression.into());
+    /// Sets [`meta`](Self::meta).
+    pub fn with_meta(mut self, meta: impl Into<String>) -> Self {
+        self.meta = Some(meta.into());
         self
     }
 
@@ -265,9 +262,12 @@ impl AddRulesRequest {
         self
     }
 
-    /// Sets [`meta`](Self::meta).
-    pub fn with_meta(mut self, meta: impl Into<String>) -> Self {
-        self.meta = Some(meta.into());
+    /// Sets [`source_replica_expression`](Self::source_replica_expression).
+    pub fn with_source_replica_expression(
+        mut self,
+        source_replica_expression: impl Into<String>,
+    ) -> Self {
+        self.source_replica_expression = Some(source_replica_expression.into());
         self
     }
 }
@@ -308,6 +308,32 @@ impl AddRulesRequestDidsItem {
 }
 
 pub type AddRulesResponse = Vec<String>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteRuleRequest {
+    /// Delete the replicas the rule protected at once.
+    pub purge_replicas: Option<bool>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl DeleteRuleRequest {
+    /// A `DeleteRuleRequest` with every field unset.
+    pub fn new() -> Self {
+        DeleteRuleRequest {
+            purge_replicas: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`purge_replicas`](Self::purge_replicas).
+    pub fn with_purge_replicas(mut self, purge_replicas: bool) -> Self {
+        self.purge_replicas = Some(purge_replicas);
+        self
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]

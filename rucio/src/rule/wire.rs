@@ -148,8 +148,8 @@ impl Serialize for types::AddRulesRequest {
             map.serialize_entry("subscription_id", value)?;
         }
 
-        if let Some(value) = &self.sourse_replica_expression {
-            map.serialize_entry("sourse_replica_expression", value)?;
+        if let Some(value) = &self.meta {
+            map.serialize_entry("meta", value)?;
         }
 
         if let Some(value) = &self.activity {
@@ -188,8 +188,8 @@ impl Serialize for types::AddRulesRequest {
             map.serialize_entry("split_container", value)?;
         }
 
-        if let Some(value) = &self.meta {
-            map.serialize_entry("meta", value)?;
+        if let Some(value) = &self.source_replica_expression {
+            map.serialize_entry("source_replica_expression", value)?;
         }
 
         unknown_fields(&mut map, &self.unknown_fields)?;
@@ -215,7 +215,7 @@ impl Object for types::AddRulesRequest {
         let mut lifetime: Option<i64> = None;
         let mut locked: Option<bool> = None;
         let mut subscription_id: Option<String> = None;
-        let mut sourse_replica_expression: Option<String> = None;
+        let mut meta: Option<String> = None;
         let mut activity: Option<String> = None;
         let mut notify: Option<String> = None;
         let mut purge_replicas: Option<bool> = None;
@@ -225,7 +225,7 @@ impl Object for types::AddRulesRequest {
         let mut asynchronous: Option<bool> = None;
         let mut priority: Option<i64> = None;
         let mut split_container: Option<bool> = None;
-        let mut meta: Option<String> = None;
+        let mut source_replica_expression: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -238,9 +238,7 @@ impl Object for types::AddRulesRequest {
                 "lifetime" => lifetime = map.next_value()?,
                 "locked" => locked = map.next_value()?,
                 "subscription_id" => subscription_id = map.next_value()?,
-                "sourse_replica_expression" => {
-                    sourse_replica_expression = map.next_value()?;
-                }
+                "meta" => meta = map.next_value()?,
                 "activity" => activity = map.next_value()?,
                 "notify" => notify = map.next_value()?,
                 "purge_replicas" => purge_replicas = map.next_value()?,
@@ -250,7 +248,9 @@ impl Object for types::AddRulesRequest {
                 "asynchronous" => asynchronous = map.next_value()?,
                 "priority" => priority = map.next_value()?,
                 "split_container" => split_container = map.next_value()?,
-                "meta" => meta = map.next_value()?,
+                "source_replica_expression" => {
+                    source_replica_expression = map.next_value()?;
+                }
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -267,7 +267,7 @@ impl Object for types::AddRulesRequest {
             lifetime,
             locked,
             subscription_id,
-            sourse_replica_expression,
+            meta,
             activity,
             notify,
             purge_replicas,
@@ -277,7 +277,7 @@ impl Object for types::AddRulesRequest {
             asynchronous,
             priority,
             split_container,
-            meta,
+            source_replica_expression,
             unknown_fields,
         })
     }
@@ -324,6 +324,45 @@ impl Object for types::AddRulesRequestDidsItem {
         Ok(types::AddRulesRequestDidsItem {
             scope,
             name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::DeleteRuleRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.purge_replicas {
+            map.serialize_entry("purge_replicas", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::DeleteRuleRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::DeleteRuleRequest {
+    const EXPECTING: &str = "a DeleteRuleRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut purge_replicas: Option<bool> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "purge_replicas" => purge_replicas = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::DeleteRuleRequest {
+            purge_replicas,
             unknown_fields,
         })
     }

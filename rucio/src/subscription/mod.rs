@@ -114,11 +114,11 @@ impl Subscription {
     /// Retrieve a subscription.
     ///
     /// `GET /subscriptions/{account}/{name}`
-    pub fn get_subscription(
+    pub fn get_subscription_by_account_name(
         &self,
         account: &str,
         name: &str,
-    ) -> RucioStream<types::GetSubscriptionItem> {
+    ) -> RucioStream<types::GetSubscriptionByAccountNameItem> {
         let request = self.client.request(
             Method::GET,
             format!("subscriptions/{}/{}", escape(account), escape(name)),
@@ -136,7 +136,7 @@ impl Subscription {
         account: &str,
         name: &str,
         payload: &types::AddSubscriptionRequest,
-    ) -> Result<types::AddSubscriptionResponse> {
+    ) -> Result<String> {
         let request = self
             .client
             .request(
@@ -144,7 +144,7 @@ impl Subscription {
                 format!("subscriptions/{}/{}", escape(account), escape(name)),
             )
             .json(payload);
-        request.send().await
+        request.send_text().await
     }
 
     /// Get Subscription by Name
@@ -159,6 +159,21 @@ impl Subscription {
         let request = self
             .client
             .request(Method::GET, format!("subscriptions/name/{}", escape(name)));
+        request.send_stream()
+    }
+
+    /// List subscriptions of account
+    ///
+    /// List the subscriptions of an account.
+    ///
+    /// `GET /subscriptions/{account}`
+    pub fn get_subscription_by_account(
+        &self,
+        account: &str,
+    ) -> RucioStream<types::GetSubscriptionByAccountItem> {
+        let request = self
+            .client
+            .request(Method::GET, format!("subscriptions/{}", escape(account)));
         request.send_stream()
     }
 }

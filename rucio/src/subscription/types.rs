@@ -30,24 +30,22 @@ impl AddSubscriptionRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddSubscriptionRequestOptions {
-    /// The filter for the subscription.
+    /// Which DIDs the subscription applies to: `scope` (a list), `pattern`, `account`, `did_type`, metadata keys.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub filter: Option<String>,
-    /// The replication rules for the subscription.
+    pub filter: Option<Value>,
+    /// The rules to create for each DID: `rse_expression`, `copies`, `lifetime`, `activity`, …
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub replication_rules: Option<String>,
+    pub replication_rules: Option<Vec<Value>>,
     /// The comments for the subscription.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub comments: Option<String>,
-    /// The lifetime for the subscription.
-    ///
-    /// A time as Rucio writes them (RFC 1123): `Mon, 13 May 2013 10:23:03 UTC`.
+    /// The subscription's lifetime, in days.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub lifetime: Option<String>,
+    pub lifetime: Option<i64>,
     /// If the retroactive is activated for a subscription.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -66,17 +64,17 @@ pub struct AddSubscriptionRequestOptions {
 impl AddSubscriptionRequestOptions {
     /// An `AddSubscriptionRequestOptions` from its required fields (`filter`, `replication_rules`, `comments`, `lifetime`, `retroactive`); set the others with the `with_*` methods.
     pub fn new(
-        filter: impl Into<String>,
-        replication_rules: impl Into<String>,
+        filter: impl Into<Value>,
+        replication_rules: impl IntoIterator<Item = impl Into<Value>>,
         comments: impl Into<String>,
-        lifetime: impl Into<String>,
+        lifetime: i64,
         retroactive: bool,
     ) -> Self {
         AddSubscriptionRequestOptions {
             filter: Some(filter.into()),
-            replication_rules: Some(replication_rules.into()),
+            replication_rules: Some(replication_rules.into_iter().map(Into::into).collect()),
             comments: Some(comments.into()),
-            lifetime: Some(lifetime.into()),
+            lifetime: Some(lifetime),
             retroactive: Some(retroactive),
             priority: None,
             dry_run: None,
@@ -97,13 +95,101 @@ impl AddSubscriptionRequestOptions {
     }
 }
 
-/// The subscription Id for the new subscription.
-pub type AddSubscriptionResponse = Value;
+/// A subscription.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetSubscriptionByAccountItem {
+    /// The subscription's id.
+    pub id: Option<String>,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its account.
+    pub account: Option<String>,
+    /// Its filter (JSON text).
+    pub filter: Option<String>,
+    /// Its rules (JSON text).
+    pub replication_rules: Option<String>,
+    /// Its state.
+    pub state: Option<String>,
+    /// Its comments.
+    pub comments: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetSubscriptionByAccountItem {
+    /// A `GetSubscriptionByAccountItem` with every field unset.
+    pub fn new() -> Self {
+        GetSubscriptionByAccountItem {
+            id: None,
+            name: None,
+            account: None,
+            filter: None,
+            replication_rules: None,
+            state: None,
+            comments: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`filter`](Self::filter).
+    pub fn with_filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// Sets [`replication_rules`](Self::replication_rules).
+    pub fn with_replication_rules(mut self, replication_rules: impl Into<String>) -> Self {
+        self.replication_rules = Some(replication_rules.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`comments`](Self::comments).
+    pub fn with_comments(mut self, comments: impl Into<String>) -> Self {
+        self.comments = Some(comments.into());
+        self
+    }
+}
+
+/// A subscription.
+///
+/// The same type as [`GetSubscriptionsNameItem`].
+pub type GetSubscriptionByAccountNameItem = GetSubscriptionsNameItem;
+
+/// The subscription.
+///
+/// The same type as [`GetSubscriptionsNameItem`].
+pub type GetSubscriptionsIdResponse = GetSubscriptionsNameItem;
 
 /// A subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetSubscriptionItem {
+pub struct GetSubscriptionsNameItem {
     /// The id of the subscription.
     pub id: Option<String>,
     /// The name of the subscription.
@@ -141,10 +227,10 @@ pub struct GetSubscriptionItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetSubscriptionItem {
-    /// A `GetSubscriptionItem` with every field unset.
+impl GetSubscriptionsNameItem {
+    /// A `GetSubscriptionsNameItem` with every field unset.
     pub fn new() -> Self {
-        GetSubscriptionItem {
+        GetSubscriptionsNameItem {
             id: None,
             name: None,
             filter: None,
@@ -234,20 +320,8 @@ impl GetSubscriptionItem {
     }
 }
 
-/// The subscription.
-///
-/// The same type as [`GetSubscriptionItem`].
-pub type GetSubscriptionsIdResponse = GetSubscriptionItem;
-
-/// A subscription.
-///
-/// The same type as [`GetSubscriptionItem`].
-pub type GetSubscriptionsNameItem = GetSubscriptionItem;
-
 /// A subscription rule.
-///
-/// The same type as [`AddSubscriptionResponse`].
-pub type ListRulesForAccountNameItem = AddSubscriptionResponse;
+pub type ListRulesForAccountNameItem = Value;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -487,16 +561,14 @@ impl UpdateSubscriptionRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionRequestOptions {
-    /// The filter for the subscription.
-    pub filter: Option<String>,
-    /// The replication rules for the subscription.
-    pub replication_rules: Option<String>,
+    /// Which DIDs the subscription applies to: `scope` (a list), `pattern`, `account`, `did_type`, metadata keys.
+    pub filter: Option<Value>,
+    /// The rules to create for each DID: `rse_expression`, `copies`, `lifetime`, `activity`, …
+    pub replication_rules: Option<Vec<Value>>,
     /// The comments for the subscription.
     pub comments: Option<String>,
-    /// The lifetime for the subscription.
-    ///
-    /// A time as Rucio writes them (RFC 1123): `Mon, 13 May 2013 10:23:03 UTC`.
-    pub lifetime: Option<String>,
+    /// The subscription's lifetime, in days.
+    pub lifetime: Option<i64>,
     /// If the retroactive is activated for a subscription.
     pub retroactive: Option<bool>,
     /// The priority/policyid for the subscription. Stored as policyid.
@@ -526,14 +598,17 @@ impl UpdateSubscriptionRequestOptions {
     }
 
     /// Sets [`filter`](Self::filter).
-    pub fn with_filter(mut self, filter: impl Into<String>) -> Self {
+    pub fn with_filter(mut self, filter: impl Into<Value>) -> Self {
         self.filter = Some(filter.into());
         self
     }
 
     /// Sets [`replication_rules`](Self::replication_rules).
-    pub fn with_replication_rules(mut self, replication_rules: impl Into<String>) -> Self {
-        self.replication_rules = Some(replication_rules.into());
+    pub fn with_replication_rules(
+        mut self,
+        replication_rules: impl IntoIterator<Item = impl Into<Value>>,
+    ) -> Self {
+        self.replication_rules = Some(replication_rules.into_iter().map(Into::into).collect());
         self
     }
 
@@ -544,8 +619,8 @@ impl UpdateSubscriptionRequestOptions {
     }
 
     /// Sets [`lifetime`](Self::lifetime).
-    pub fn with_lifetime(mut self, lifetime: impl Into<String>) -> Self {
-        self.lifetime = Some(lifetime.into());
+    pub fn with_lifetime(mut self, lifetime: i64) -> Self {
+        self.lifetime = Some(lifetime);
         self
     }
 

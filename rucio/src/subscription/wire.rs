@@ -5,7 +5,7 @@ use super::types;
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Map;
+use serde_json::{Map, Value};
 use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
 
 impl Serialize for types::AddSubscriptionRequest {
@@ -92,10 +92,10 @@ impl<'de> Deserialize<'de> for types::AddSubscriptionRequestOptions {
 impl Object for types::AddSubscriptionRequestOptions {
     const EXPECTING: &str = "a AddSubscriptionRequestOptions object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut filter: Option<String> = None;
-        let mut replication_rules: Option<String> = None;
+        let mut filter: Option<Value> = None;
+        let mut replication_rules: Option<Vec<Value>> = None;
         let mut comments: Option<String> = None;
-        let mut lifetime: Option<String> = None;
+        let mut lifetime: Option<i64> = None;
         let mut retroactive: Option<bool> = None;
         let mut priority: Option<i64> = None;
         let mut dry_run: Option<bool> = None;
@@ -128,7 +128,88 @@ impl Object for types::AddSubscriptionRequestOptions {
     }
 }
 
-impl Serialize for types::GetSubscriptionItem {
+impl Serialize for types::GetSubscriptionByAccountItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+
+        if let Some(value) = &self.filter {
+            map.serialize_entry("filter", value)?;
+        }
+
+        if let Some(value) = &self.replication_rules {
+            map.serialize_entry("replication_rules", value)?;
+        }
+
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+
+        if let Some(value) = &self.comments {
+            map.serialize_entry("comments", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetSubscriptionByAccountItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetSubscriptionByAccountItem {
+    const EXPECTING: &str = "a GetSubscriptionByAccountItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut account: Option<String> = None;
+        let mut filter: Option<String> = None;
+        let mut replication_rules: Option<String> = None;
+        let mut state: Option<String> = None;
+        let mut comments: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "id" => id = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "account" => account = map.next_value()?,
+                "filter" => filter = map.next_value()?,
+                "replication_rules" => replication_rules = map.next_value()?,
+                "state" => state = map.next_value()?,
+                "comments" => comments = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetSubscriptionByAccountItem {
+            id,
+            name,
+            account,
+            filter,
+            replication_rules,
+            state,
+            comments,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetSubscriptionsNameItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -184,14 +265,14 @@ impl Serialize for types::GetSubscriptionItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetSubscriptionItem {
+impl<'de> Deserialize<'de> for types::GetSubscriptionsNameItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetSubscriptionItem {
-    const EXPECTING: &str = "a GetSubscriptionItem object";
+impl Object for types::GetSubscriptionsNameItem {
+    const EXPECTING: &str = "a GetSubscriptionsNameItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut name: Option<String> = None;
@@ -226,7 +307,7 @@ impl Object for types::GetSubscriptionItem {
             }
         }
 
-        Ok(types::GetSubscriptionItem {
+        Ok(types::GetSubscriptionsNameItem {
             id,
             name,
             filter,
@@ -447,10 +528,10 @@ impl<'de> Deserialize<'de> for types::UpdateSubscriptionRequestOptions {
 impl Object for types::UpdateSubscriptionRequestOptions {
     const EXPECTING: &str = "a UpdateSubscriptionRequestOptions object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut filter: Option<String> = None;
-        let mut replication_rules: Option<String> = None;
+        let mut filter: Option<Value> = None;
+        let mut replication_rules: Option<Vec<Value>> = None;
         let mut comments: Option<String> = None;
-        let mut lifetime: Option<String> = None;
+        let mut lifetime: Option<i64> = None;
         let mut retroactive: Option<bool> = None;
         let mut priority: Option<i64> = None;
         let mut state: Option<types::State> = None;
