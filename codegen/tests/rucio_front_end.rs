@@ -39,7 +39,11 @@ fn find<'a>(ops: &'a [Operation], method: HttpMethod, p: &str) -> &'a Operation 
 #[test]
 fn every_operation_is_read_and_named() {
     let ops = operations();
-    assert_eq!(ops.len(), 179, "171 in the spec, three the server has that it lacks, five Rucio's client makes");
+    assert_eq!(
+        ops.len(),
+        179,
+        "171 in the spec, three the server has that it lacks, five Rucio's client makes"
+    );
     let mut seen = BTreeSet::new();
     for op in &ops {
         assert!(!op.function.is_empty(), "{}", op.pointer);

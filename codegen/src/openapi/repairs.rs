@@ -275,7 +275,8 @@ const CORRECTIONS: &[(&str, Part, &str, Shape)] = &[
 
 const SUBSCRIPTION_FILTER: &str = r#"{"type": "object", "description": "Which DIDs the subscription applies to: `scope` (a list), `pattern`, `account`, `did_type`, metadata keys."}"#;
 const SUBSCRIPTION_RULES: &str = r#"{"type": "array", "items": {"type": "object"}, "description": "The rules to create for each DID: `rse_expression`, `copies`, `lifetime`, `activity`, …"}"#;
-const SUBSCRIPTION_LIFETIME: &str = r#"{"type": "integer", "description": "The subscription's lifetime, in days."}"#;
+const SUBSCRIPTION_LIFETIME: &str =
+    r#"{"type": "integer", "description": "The subscription's lifetime, in days."}"#;
 
 pub const PATH_PARAMETER_NOT_IN_PATH: &str = "path-parameter-not-in-path";
 
@@ -1129,7 +1130,12 @@ fn push_repair(op: &mut Operation, rule: &'static str) {
 
 fn token_checks(op: &mut Operation) {
     // Marked here, applied in `auth_needs_no_token`.
-    if op.path == [Segment::Literal("auth".into()), Segment::Literal("validate".into())] {
+    if op.path
+        == [
+            Segment::Literal("auth".into()),
+            Segment::Literal("validate".into()),
+        ]
+    {
         push_repair(op, TOKEN_CHECKS);
     }
 }
