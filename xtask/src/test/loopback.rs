@@ -156,16 +156,17 @@ fn of_the_run(run: &Run, pid: u32) -> bool {
 
 /// The run's listening sockets beyond loopback, one line each: address, pid and command line.
 pub fn wide_listeners(run: &Run) -> Vec<String> {
+    run_listeners(run, |address| !is_loopback(address.ip()))
+}
+
+/// The run's listening sockets whose address `select` picks, as [`wide_listeners`] says them.
+fn run_listeners(run: &Run, select: impl Fn(&SocketAddr) -> bool) -> Vec<String> {
     let mut wide = Vec::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = fs::read_to_string(table) else {
             continue;
         };
-        wide.extend(
-            listening(&text)
-                .into_iter()
-                .filter(|s| !is_loopback(s.address.ip())),
-        );
+        wide.extend(listening(&text).into_iter().filter(|s| select(&s.address)));
     }
     if wide.is_empty() {
         return Vec::new();
@@ -307,24 +308,80 @@ mod tests {
         assert_eq!(loopback, [true, false, true]);
     }
 
+    // These tests listen on 127.0.0.1 only, and pick their own socket by its port: a test that
+    // listened beyond loopback would fail the run that checks them.
+
+    /// A server that left its parent, as the run's broker does, is the run's by its mark.
     #[test]
-    fn finds_its_own_listener_beyond_loopback_and_not_on_loopback() {
-        let run = Run::this();
-        let wide = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-        let narrow = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = |l: &std::net::TcpListener| l.local_addr().unwrap().port();
-        let found = wide_listeners(&run);
-        let has = |p: u16| {
-            found
-                .iter()
-                .any(|f| f.starts_with(&format!("0.0.0.0:{p} ")))
+    fn finds_a_detached_server_by_the_runs_mark() {
+        // Began "after" any process: only the mark can make the server the run's.
+        let run = Run {
+            id: format!("test-{}", std::process::id()),
+            pid: std::process::id(),
+            began: u64::MAX,
         };
-        assert!(has(port(&wide)), "{found:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let port_file = dir.join("port");
+        let serve = format!(
+            "import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\n\
+             open({:?}, 'w').write(str(s.getsockname()[1]))\ntime.sleep(30)",
+            port_file.display()
+        );
+        // `sh` exits at once: the server's parent is no longer this process.
+        let status = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "python3 -c \"$0\" </dev/null >/dev/null 2>&1 & echo $! >\"$1\"",
+            ])
+            .arg(&serve)
+            .arg(dir.join("pid"))
+            .env(MARK, &run.id)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut port = String::new();
+        for _ in 0..100 {
+            port = fs::read_to_string(&port_file).unwrap_or_default();
+            if !port.is_empty() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let pid = fs::read_to_string(dir.join("pid")).unwrap();
+        let ours = |a: &SocketAddr| a.port().to_string() == port;
+        let found = run_listeners(&run, ours);
+        let other = Run {
+            id: "another run".into(),
+            ..run.clone()
+        };
+        let not_found = run_listeners(&other, ours);
+        let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+        assert!(!port.is_empty(), "the server did not start");
+        let listening = format!("127.0.0.1:{port} (pid {}", pid.trim());
+        assert!(found.iter().any(|f| f.starts_with(&listening)), "{found:?}");
         assert!(
-            !found
-                .iter()
-                .any(|f| f.starts_with(&format!("127.0.0.1:{} ", port(&narrow)))),
+            !not_found.iter().any(|f| f.starts_with(&listening)),
+            "{not_found:?}"
+        );
+    }
+
+    #[test]
+    fn finds_its_own_listener() {
+        let run = Run::this();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let found = run_listeners(&run, |a| a.port() == port);
+        let pid = std::process::id();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(&format!("127.0.0.1:{port} (pid {pid}: ")),
             "{found:?}"
+        );
+        assert!(
+            !wide_listeners(&run)
+                .iter()
+                .any(|f| f.contains(&format!(":{port} ")))
         );
     }
 }
