@@ -10,17 +10,55 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use rucio_client::account::types::{AddAccountRequest, AddAttrForAccountRequest};
-use rucio_client::data_identifiers::types::{
-    AddDidRequest, AddDidsOfDidRequest, AddDidsOfDidRequestDidsItem,
+use rucio_client::account::types::{
+    AddAccountRequest, AddAttrForAccountRequest, AddIdentitiesForAccountRequest,
 };
-use rucio_client::rucio_storage_elements::types::{AddAttrForRseRequest, AddRseRequest};
+use rucio_client::account_limit::types::AddLimitsLocalForAccountRequest;
+use rucio_client::data_identifiers::types::{
+    AddDidRequest, AddDidsOfDidRequest, AddDidsOfDidRequestDidsItem, AddMetaOfDidRequest,
+    AddMetaOfDidRequestWithMeta, UpdateStatusOfDidRequest,
+};
+use rucio_client::data_identifiers::{
+    GetDidByScopeNameQuery, GetMetaOfDidQuery, ListFilesOfDidQuery,
+};
+use rucio_client::replicas::types::{AddReplicasRequest, AddReplicasRequestFilesItem};
+use rucio_client::rucio_storage_elements::types::{
+    AddAttrForRseRequest, AddProtocolForRseRequest, AddRseRequest, UpdateLimitsForRseRequest,
+    UpdateRseRequest, UpdateUsageForRseRequest,
+};
+use rucio_client::rucio_storage_elements::{ListRsesQuery, ListUsageForRseQuery};
 use rucio_client::{Auth, ErrorKind, Rucio, RucioConfig, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tc_testkit::rucio::RucioServer;
 
 /// Operations whose two requests differ for a reason that is not a bug, with the reason.
 const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
+    (
+        "data_identifiers.add_meta_of_did",
+        "the Python client spells out `recursive: false`, the view's default (dids.py, Meta.post: \
+         param_get_bool(parameters, 'recursive', default=False))",
+    ),
+    (
+        "data_identifiers.get_meta_of_did",
+        "the Python client spells out `plugin=DID_COLUMN`, the view's default (dids.py, Meta.get: \
+         request.args.get('plugin', default='DID_COLUMN'))",
+    ),
+    (
+        "replicas.add_replicas",
+        "the Python client's add_replica sends `ignore_availability: true` and an empty `meta` by \
+         default; the view's default is false (replicas.py, Replicas.post), so ours registers a \
+         replica only on an RSE available for writing unless asked otherwise",
+    ),
+    (
+        "rucio_storage_elements.add_protocol_for_rse",
+        "the Python client repeats the path's scheme in the body; the view overwrites it with the \
+         path's (rses.py, Protocol.post: parameters['scheme'] = scheme)",
+    ),
+    (
+        "rucio_storage_elements.list_protocols_for_rse",
+        "the Python client sends `protocol_domain=ALL`, which the view does not read (rses.py, \
+         ProtocolList.get takes no query parameter)",
+    ),
     (
         "account.add_attr_for_account",
         "the Python client repeats the path's key in the body; the view reads only `value` \
@@ -47,6 +85,8 @@ struct Names {
     rse: String,
     dataset: String,
     file: String,
+    /// A file registered as a replica.
+    replica: String,
 }
 
 impl Names {
@@ -63,17 +103,19 @@ impl Names {
             rse: format!("{side}r{id}").to_uppercase(),
             dataset: format!("{side}d{id}"),
             file: format!("{side}f{id}"),
+            replica: format!("{side}p{id}"),
         }
     }
 
     /// Each name and the placeholder it becomes when two requests are compared.
-    fn placeholders(&self) -> [(&str, &'static str); 5] {
+    fn placeholders(&self) -> [(&str, &'static str); 6] {
         [
             (&self.scope, "<scope>"),
             (&self.account, "<account>"),
             (&self.rse, "<rse>"),
             (&self.dataset, "<dataset>"),
             (&self.file, "<file>"),
+            (&self.replica, "<replica>"),
         ]
     }
 }
@@ -98,9 +140,10 @@ impl Wire<'_> {
         let n = &self.py;
         let script = format!(
             "from types import SimpleNamespace\nfrom rucio.client import Client\nc = Client()\n\
-             n = SimpleNamespace(scope={:?}, account={:?}, rse={:?}, dataset={:?}, file={:?})\n\
+             n = SimpleNamespace(scope={:?}, account={:?}, rse={:?}, dataset={:?}, file={:?}, \
+             replica={:?})\n\
              r = {python}\nif hasattr(r, '__next__'):\n    list(r)\n",
-            n.scope, n.account, n.rse, n.dataset, n.file
+            n.scope, n.account, n.rse, n.dataset, n.file, n.replica
         );
         if let Err(e) = self.server.python(&script) {
             panic!("{operation}: the Python client failed: {e}");
@@ -113,6 +156,7 @@ impl Wire<'_> {
             rse: self.rs.rse.clone(),
             dataset: self.rs.dataset.clone(),
             file: self.rs.file.clone(),
+            replica: self.rs.replica.clone(),
         }));
         // An answer that does not decode is the conformance suite's business; what was sent
         // is compared all the same. A refusal means the server did not take our request.
@@ -376,6 +420,272 @@ async fn the_generated_client_sends_what_rucios_own_client_sends() {
                 .collect()
                 .await;
             items.into_iter().collect::<rucio_client::Result<Vec<_>>>()
+        },
+    )
+    .await;
+    wire.compare(
+        "account.update_account",
+        "c.update_account(n.account, 'email', 'other@example.com')",
+        |n| async move {
+            let request = json!({"email": "other@example.com"});
+            rucio.account().update_account(&n.account, &request).await
+        },
+    )
+    .await;
+    wire.compare(
+        "account.add_identities_for_account",
+        "c.add_identity(n.account, n.account + '@EXAMPLE.COM', 'GSS', 'x@example.com')",
+        |n| async move {
+            let identity = format!("{}@EXAMPLE.COM", n.account);
+            let request = AddIdentitiesForAccountRequest::new(identity, "GSS", "x@example.com")
+                .with_default(false);
+            rucio
+                .account()
+                .add_identities_for_account(&n.account, &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "account.list_identities_for_account",
+        "c.list_identities(n.account)",
+        |n| async move {
+            let stream = rucio.account().list_identities_for_account(&n.account);
+            stream
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+        },
+    )
+    .await;
+    wire.compare(
+        "account.list_attr_for_account",
+        "c.list_account_attributes(n.account)",
+        |n| async move { rucio.account().list_attr_for_account(&n.account).await },
+    )
+    .await;
+    wire.compare(
+        "account_limit.add_limits_local_for_account",
+        "c.set_local_account_limit(n.account, n.rse, 1000)",
+        |n| async move {
+            let request = AddLimitsLocalForAccountRequest::new(1000);
+            rucio
+                .account_limit()
+                .add_limits_local_for_account(&n.account, &n.rse, &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "account.get_limits_local_for_account",
+        "c.get_local_account_limit(n.account, n.rse)",
+        |n| async move {
+            rucio
+                .account()
+                .get_limits_local_for_account(&n.account, &n.rse)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "account.get_usage_local_for_account",
+        "c.get_local_account_usage(n.account, n.rse)",
+        |n| async move {
+            let stream = rucio
+                .account()
+                .get_usage_local_for_account(&n.account, &n.rse);
+            stream
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+        },
+    )
+    .await;
+    wire.compare(
+        "rucio_storage_elements.list_rses",
+        "c.list_rses()",
+        |_| async move {
+            rucio
+                .rucio_storage_elements()
+                .list_rses(&ListRsesQuery::default())
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "rucio_storage_elements.update_rse",
+        "c.update_rse(n.rse, {'city': 'Geneva'})",
+        |n| async move {
+            let request = UpdateRseRequest::new().with_city("Geneva");
+            rucio
+                .rucio_storage_elements()
+                .update_rse(&n.rse, &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "rucio_storage_elements.update_limits_for_rse",
+        "c.set_rse_limits(n.rse, 'MinFreeSpace', 1000)",
+        |n| async move {
+            let request = UpdateLimitsForRseRequest::new()
+                .with_name("MinFreeSpace")
+                .with_value(1000);
+            rucio
+                .rucio_storage_elements()
+                .update_limits_for_rse(&n.rse, &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "rucio_storage_elements.update_usage_for_rse",
+        "c.set_rse_usage(n.rse, 'rucio', 100, 10)",
+        |n| async move {
+            let request = UpdateUsageForRseRequest::new()
+                .with_source("rucio")
+                .with_used(100)
+                .with_free(10);
+            rucio
+                .rucio_storage_elements()
+                .update_usage_for_rse(&n.rse, &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "rucio_storage_elements.list_usage_for_rse",
+        "c.get_rse_usage(n.rse)",
+        |n| async move {
+            let stream = rucio
+                .rucio_storage_elements()
+                .list_usage_for_rse(&n.rse, &ListUsageForRseQuery::default());
+            stream
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+        },
+    )
+    .await;
+    wire.compare(
+        "rucio_storage_elements.add_protocol_for_rse",
+        "c.add_protocol(n.rse, {'scheme': 'file', 'hostname': 'localhost', 'port': 0, \
+         'prefix': '/tmp/wire/', 'impl': 'rucio.rse.protocols.posix.Default'})",
+        |n| async move {
+            let request = AddProtocolForRseRequest::new(
+                "localhost",
+                0,
+                "/tmp/wire/",
+                "rucio.rse.protocols.posix.Default",
+            );
+            rucio
+                .rucio_storage_elements()
+                .add_protocol_for_rse(&n.rse, "file", &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "rucio_storage_elements.list_protocols_for_rse",
+        "c.get_protocols(n.rse)",
+        |n| async move {
+            rucio
+                .rucio_storage_elements()
+                .list_protocols_for_rse(&n.rse)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "data_identifiers.get_did_by_scope_name",
+        "c.get_did(n.scope, n.dataset)",
+        |n| async move {
+            rucio
+                .data_identifiers()
+                .get_did_by_scope_name(&n.scope, &n.dataset, &GetDidByScopeNameQuery::default())
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "data_identifiers.add_meta_of_did",
+        "c.set_metadata_bulk(n.scope, n.dataset, {'project': 'wire'})",
+        |n| async move {
+            let request = AddMetaOfDidRequest::WithMeta(AddMetaOfDidRequestWithMeta::new(
+                json!({"project": "wire"}),
+            ));
+            rucio
+                .data_identifiers()
+                .add_meta_of_did(&n.scope, &n.dataset, &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "data_identifiers.get_meta_of_did",
+        "c.get_metadata(n.scope, n.dataset)",
+        |n| async move {
+            rucio
+                .data_identifiers()
+                .get_meta_of_did(&n.scope, &n.dataset, &GetMetaOfDidQuery::default())
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "data_identifiers.list_files_of_did",
+        "c.list_files(n.scope, n.dataset)",
+        |n| async move {
+            let stream = rucio.data_identifiers().list_files_of_did(
+                &n.scope,
+                &n.dataset,
+                &ListFilesOfDidQuery::default(),
+            );
+            stream
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+        },
+    )
+    .await;
+    wire.compare(
+        "data_identifiers.list_parents_of_did",
+        "c.list_parent_dids(n.scope, n.file)",
+        |n| async move {
+            let stream = rucio
+                .data_identifiers()
+                .list_parents_of_did(&n.scope, &n.file);
+            stream
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+        },
+    )
+    .await;
+    wire.compare(
+        "data_identifiers.update_status_of_did",
+        "c.set_status(n.scope, n.dataset, open=False)",
+        |n| async move {
+            let request = UpdateStatusOfDidRequest::new().with_open(false);
+            rucio
+                .data_identifiers()
+                .update_status_of_did(&n.scope, &n.dataset, &request)
+                .await
+        },
+    )
+    .await;
+    wire.compare(
+        "replicas.add_replicas",
+        "c.add_replica(n.rse, n.scope, n.replica, 1, '0cc737eb')",
+        |n| async move {
+            let file = AddReplicasRequestFilesItem::new(&n.scope, &n.replica, 1, "0cc737eb");
+            let request = AddReplicasRequest::new(&n.rse, [file]);
+            rucio.replicas().add_replicas(&request).await
         },
     )
     .await;
