@@ -4,8 +4,9 @@
 //! the service's generated event enum, each as the variant of its exchange, which writes it
 //! back as the same JSON.
 //!
-//! The broker is `tc_testkit::broker`'s (started if need be, stopped when the tests exit); the
-//! test skips, saying so, only when none can be had, and never under CI.
+//! The broker is `tc_testkit::broker`'s: the run's node under `cargo xtask test`; the test skips,
+//! saying so, only when none can be had, and never under CI. It deletes the exchanges it
+//! declared.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -126,6 +127,10 @@ async fn round_trip<E: Event + Debug + serde::Serialize + ExchangeOf>(
         assert!(!std::mem::replace(&mut seen[n], true), "{route} twice");
         message.ack().await.unwrap();
     }
+    stream.close().await.unwrap();
+    // What this test declared goes, so that no other test meets it.
+    let broker = tc_testkit::broker::broker().expect("the broker this test used");
+    broker.delete(&[], &exchanges).await;
     (exchanges.len(), sent.len())
 }
 
