@@ -45,7 +45,7 @@ pub struct Struct {
     pub required: Vec<usize>,
     /// Indexes into `fields` of the required ones that allow one value (a union's tag): `new`
     /// fills them in, and the serializer writes them even when unset, so that no request misses
-    /// one (they stay required after [`relax_sent_only`] makes the field an `Option`).
+    /// one (they stay required after `relax_sent_only` makes the field an `Option`).
     pub constants: Vec<usize>,
 }
 
