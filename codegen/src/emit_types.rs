@@ -465,6 +465,9 @@ fn emit_enum(
     }
 }
 
+/// The fields from which a union's struct variant may outgrow its others by Clippy's 200 bytes.
+const LARGE_STRUCT_FIELDS: usize = 8;
+
 fn emit_union(
     w: &TypeWriter<'_>,
     name: &Ident,
@@ -495,10 +498,20 @@ fn emit_union(
         }
         None => "A shape this version of the client does not know: the value as received.".into(),
     };
+    // A variant that is a large struct beside `Value`-sized ones (Clippy's limit is 200 bytes
+    // of difference): each field is at least a byte, most 16 to 24, so many fields are large.
+    let large = u.variants.iter().any(|v| match &v.ty {
+        Ty::Named(n) => matches!(w.kinds.get(n.as_str()), Some(Kind::Struct(s)) if s.fields.len() >= LARGE_STRUCT_FIELDS),
+        _ => false,
+    });
+    let allow = large.then(|| {
+        quote!(#[allow(clippy::large_enum_variant, reason = "each variant is a shape the service sends, held as it is")])
+    });
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
+        #allow
         pub enum #name {
             #(#variants)*
             #[doc = #unknown_doc]

@@ -79,59 +79,18 @@ const EXCEPTIONS: &[(&str, &str)] = &[
         "redirect::get_redirect",
         "redirects to the replica's storage, which the test has no server for",
     ),
-    // Not yet repaired: each is a client or test defect still to fix.
     (
         "data_identifiers::add_follow_of_did",
-        "not yet repaired (500)",
-    ),
-    (
-        "dirac::add_dirac_addfiles",
-        "not yet repaired (ScopeNotFound)",
-    ),
-    (
-        "identity::update_userpass_for_account",
-        "not yet repaired (500 DatabaseException)",
-    ),
-    (
-        "lifetime_exceptions::add_lifetime_exceptions",
-        "not yet repaired (Cannot submit exception at that date)",
-    ),
-    (
-        "lifetime_exceptions::get_lifetime_exception",
-        "not yet repaired (needs an exception)",
+        "a server bug in 41.5.1: dids.py `Follow.post` stores the follow but returns nothing, which Flask answers with a 500 (the follow is listed afterwards)",
     ),
     (
         "lifetime_exceptions::update_lifetime_exception",
-        "not yet repaired (needs an exception)",
-    ),
-    (
-        "replicas::add_replicas_bad",
-        "not yet repaired (needs real PFNs)",
-    ),
-    (
-        "replicas::add_replicas_suspicious",
-        "not yet repaired (needs real PFNs)",
-    ),
-    (
-        "replicas::add_replicas_dids",
-        "not yet repaired (needs real PFNs)",
-    ),
-    (
-        "rucio_storage_elements::update_protocol_for_rse",
-        "not yet repaired (empty 200 answer)",
-    ),
-    (
-        "rule::add_reduce_for_rule_id",
-        "not yet repaired (the source rule must be OK)",
-    ),
-    (
-        "subscription::list_rules_states_for_account_name",
-        "not yet repaired (answer shape)",
+        "a server bug in 41.5.1: lifetime_exceptions.py `LifetimeExceptionId.put` passes the JSON string (`A`, `R`) to `rucio.core.lifetime_exception.update_exception`, which compares it with `LifetimeExceptionsState` members, so every state is refused (400 UnsupportedOperation)",
     ),
 ];
 
 /// The fewest operations that must succeed: the coverage reached so far, so it cannot regress.
-const FLOOR: usize = 151;
+const FLOOR: usize = 161;
 
 /// The coverage the suite aims at (issue 20), printed, not asserted, until it is reached.
 const TARGET_PERCENT: usize = 95;
@@ -321,7 +280,10 @@ async fn every_operation_against_the_server() {
     );
     println!("exceptions:");
     for (op, why) in EXCEPTIONS {
-        println!("  {op}: {why}");
+        match run.failed.get(*op) {
+            Some(e) => println!("  {op}: {why}\n    failed: {e}"),
+            None => println!("  {op}: {why}\n    DID NOT FAIL"),
+        }
     }
     for (op, keys) in &run.unknown {
         println!("undocumented members in the answers of {op}: {keys:?}");
@@ -515,12 +477,15 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     let identities = rucio.identity();
     let second_password = format!("pw-{}", unique(""));
     secrets.push(second_password.clone());
+    // The view creates an identity (`add_identity`, then `add_account_identity`), so the key
+    // must be new: the one above still exists, only its mapping to the account was deleted.
+    let second_identity = unique("id");
     run.check(
         "identity::update_userpass_for_account",
         identities
             .update_userpass_for_account(
                 &user,
-                &identity,
+                &second_identity,
                 &second_password,
                 &rucio_client::identity::UpdateUserpassForAccountHeaders::default()
                     .with_x_rucio_email("jdoe@example.org"),
@@ -672,13 +637,30 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         rses.delete_distance_for_source(&rse, &doomed, &Default::default())
             .await,
     );
-    for (name, scheme) in [(&rse, "root"), (&rse2, "root"), (&rse, "davs")] {
+    // Each RSE its own host, so that a PFN names one RSE. `srm`: `POST /replicas/dids` reads
+    // the PFNs with it (`rucio.core.replica.get_did_from_pfns`, `scheme = 'srm'`).
+    for (name, scheme, host, port, implementation) in [
+        (&rse, "root", "storage.example.org", 1094, "posix"),
+        (&rse2, "root", "storage2.example.org", 1094, "posix"),
+        (&rse, "davs", "storage.example.org", 1094, "posix"),
+        (&rse, "srm", "storage.example.org", 8443, "gfal"),
+    ] {
+        let mut protocol = rset::AddProtocolForRseRequest::new(
+            host,
+            port,
+            "/data/",
+            format!("rucio.rse.protocols.{implementation}.Default"),
+        );
+        if scheme == "srm" {
+            protocol = protocol
+                .with_extended_attributes(json!({"web_service_path": "/srm/managerv2?SFN="}));
+        }
         run.check(
             "rucio_storage_elements::add_protocol_for_rse",
             rses.add_protocol_for_rse(
                 name,
                 scheme,
-                &rset::AddProtocolForRseRequest::new("storage.example.org", 1094, "/data/", "rucio.rse.protocols.posix.Default")
+                &protocol
                     .with_domains(json!({"lan": {"read": 1, "write": 1, "delete": 1},
                         "wan": {"read": 1, "write": 1, "delete": 1, "third_party_copy_read": 1, "third_party_copy_write": 1}})),
             )
@@ -1047,11 +1029,17 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         dids.add_follow_of_did(&scope, "dataset1", &did::AddFollowOfDidRequest::new(root))
             .await,
     );
-    run.stream(
-        "data_identifiers::list_follow_of_did",
-        dids.list_follow_of_did(&scope, "dataset1"),
-    )
-    .await;
+    // The follow was stored despite the 500 (a server bug, see EXCEPTIONS).
+    let followers = run
+        .stream(
+            "data_identifiers::list_follow_of_did",
+            dids.list_follow_of_did(&scope, "dataset1"),
+        )
+        .await;
+    assert!(
+        followers.is_none_or(|f| !f.is_empty()),
+        "the follow the server answered 500 to was not stored"
+    );
     run.check(
         "data_identifiers::delete_follow_of_did",
         dids.delete_follow_of_did(
@@ -1076,7 +1064,25 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         .await,
     );
 
-    // Replicas.
+    // Replicas. Their PFNs at the first RSE, from its `srm` protocol (`posix` writes no port,
+    // which the server's own parsing of a PFN then refuses).
+    let mut pfns = BTreeMap::new();
+    for name in ["file1", "file3", "file4"] {
+        let answer = run.check(
+            "rucio_storage_elements::get_lfns2pfns_for_rse",
+            rses.get_lfns2pfns_for_rse(
+                &rse,
+                &rse_mod::GetLfns2pfnsForRseQuery::default()
+                    .with_lfn(format!("{scope}:{name}"))
+                    .with_scheme("srm"),
+            )
+            .await,
+        );
+        let pfn = answer
+            .and_then(|a| a.into_values().next())
+            .unwrap_or_default();
+        pfns.insert(name, pfn);
+    }
     run.stream(
         "replicas::get_replica",
         replicas.get_replica(&scope, "file1", &Default::default(), &Default::default()),
@@ -1104,7 +1110,7 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     run.stream(
         "replicas::add_replicas_dids",
         replicas.add_replicas_dids(
-            &rep::AddReplicasDidsRequest::new(&rse).with_pfns(["file:///nowhere/x"]),
+            &rep::AddReplicasDidsRequest::new(&rse).with_pfns([pfns["file1"].clone()]),
         ),
     )
     .await;
@@ -1133,7 +1139,7 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         replicas
             .add_replicas_suspicious(
                 &rep::AddReplicasSuspiciousRequest::new()
-                    .with_pfns(["file:///x"])
+                    .with_pfns([pfns["file3"].clone()])
                     .with_reason("test"),
             )
             .await,
@@ -1171,7 +1177,7 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         replicas
             .add_replicas_bad(
                 &rep::AddReplicasBadRequest::new()
-                    .with_pfns(["file:///y"])
+                    .with_pfns([pfns["file4"].clone()])
                     .with_reason("test"),
             )
             .await,
@@ -1206,7 +1212,19 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
             .await,
     );
 
-    // Rules and locks.
+    // Rules and locks. file1 and file2 get a replica at the second RSE too, so a rule of two
+    // copies on dataset1 over both RSEs is OK at once (only an OK rule can be reduced,
+    // `rucio.core.rule.reduce_rule`).
+    run.check(
+        "replicas::add_replicas",
+        replicas
+            .add_replicas(&rep::AddReplicasRequest::new(
+                &rse2,
+                ["file1", "file2"]
+                    .map(|f| rep::AddReplicasRequestFilesItem::new(&scope, f, 1000, "0cc737eb")),
+            ))
+            .await,
+    );
     let rules = rucio.rule();
     let target = |name: &str| {
         rul::AddRulesRequestDidsItem::new()
@@ -1510,7 +1528,29 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         heartbeats.list_heartbeats().await,
     );
 
-    // Lifetime exceptions.
+    // Lifetime exceptions. `rucio.core.lifetime_exception.add_exception` refuses any unless
+    // `lifetime_model.cutoff_date` (a config option, `%Y-%m-%d`) is in the future, and makes
+    // one only for DIDs whose end of life (`eol_at`) is before it.
+    run.check(
+        "config::add_config",
+        config
+            .add_config(&json!({"lifetime_model": {"cutoff_date":
+                (rucio_client::chrono::Utc::now() + rucio_client::chrono::Duration::days(30))
+                    .format("%Y-%m-%d")
+                    .to_string()}}))
+            .await,
+    );
+    run.check(
+        "data_identifiers::add_meta_of_did",
+        dids.add_meta_of_did(
+            &scope,
+            "dataset1",
+            &did::AddMetaOfDidRequest::WithMeta(did::AddMetaOfDidRequestWithMeta::new(
+                json!({"eol_at": "2020-01-01"}),
+            )),
+        )
+        .await,
+    );
     let exceptions = rucio.lifetime_exceptions();
     use rucio_client::lifetime_exceptions::types as lex;
     let exception = run.check(
@@ -1526,7 +1566,7 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
                     .with_expires_at(
                         (rucio_client::chrono::Utc::now()
                             + rucio_client::chrono::Duration::days(7))
-                        .format("%Y-%m-%dT%H:%M:%S")
+                        .format("%a, %d %b %Y %H:%M:%S UTC")
                         .to_string(),
                     ),
             )
@@ -1537,7 +1577,11 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         exceptions.list_lifetime_exceptions(),
     )
     .await;
-    let exception_id = format!("{exception:?}");
+    // The answer: `{"exceptions": {<id>: [<DID>, …]}, "unknown": […], "not_affected": […]}`.
+    let exception_id = exception
+        .as_ref()
+        .and_then(|e| e.get("exceptions")?.as_object()?.keys().next().cloned())
+        .unwrap_or_default();
     run.stream(
         "lifetime_exceptions::get_lifetime_exception",
         exceptions.get_lifetime_exception(&exception_id),
@@ -1643,12 +1687,31 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
             .get_credentials_signurl(&Default::default())
             .await,
     );
+    // DIRAC's namespace: /<vo>/<scope>/<dataset>/<file> (the server's `extract_scope` is
+    // `dirac`, rucio/tests/server/start.sh). `rucio.core.dirac.add_files` creates the dataset
+    // and the containers above it, but the top one (`/<vo>`) must exist, and gives the dataset
+    // a rule on `ANY=true`.
+    let vo_container = format!("/{scope}");
+    run.check(
+        "data_identifiers::add_dids",
+        dids.add_dids(&vec![did::AddDidsRequestItem::new(
+            &scope,
+            &vo_container,
+            "CONTAINER",
+        )])
+        .await,
+    );
+    run.check(
+        "rucio_storage_elements::add_attr_for_rse",
+        rses.add_attr_for_rse(&rse, "ANY", &rset::AddAttrForRseRequest::new("true"))
+            .await,
+    );
     run.check(
         "dirac::add_dirac_addfiles",
         rucio
             .dirac()
             .add_dirac_addfiles(&rucio_client::dirac::types::AddDiracAddfilesRequest::new([json!({
-                "lfn": format!("/{scope}/dirac/file9"), "rse": rse.clone(), "bytes": 10, "adler32": "0cc737eb",
+                "lfn": format!("{vo_container}/{scope}/dirac/file9"), "rse": rse.clone(), "bytes": 10, "adler32": "0cc737eb",
                 "guid": "ec4ef4a8ed544a6da7a86f3bd7b8d57d"
             })]))
             .await,

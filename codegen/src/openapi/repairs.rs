@@ -40,6 +40,8 @@
 //!   `Content-Type: application/json`: the call is a stream of the documented items.
 //! - [`TEXT_ANSWERS`]: views that answer a plain string (`Response(id, status=201)`,
 //!   `str(url)`) where the spec documents JSON: the call answers text.
+//! - [`EMPTY_ANSWERS`]: views that answer an empty body (`return '', 200`) where the spec
+//!   documents JSON: the call answers nothing, from the table below.
 //! - [`AVAILABILITY_FLAGS`]: an RSE's `availability_read`, `_write`, `_delete` and
 //!   `staging_area` are booleans wherever they appear (`rucio.db.sqla.models.RSE`'s Boolean
 //!   columns), not integers or strings.
@@ -74,6 +76,7 @@ pub const GET_BODIES: &str = "get-bodies";
 pub const JSON_BODIES: &str = "json-bodies";
 pub const NDJSON_AS_JSON: &str = "ndjson-as-json";
 pub const TEXT_ANSWERS: &str = "text-answers";
+pub const EMPTY_ANSWERS: &str = "empty-answers";
 pub const AVAILABILITY_FLAGS: &str = "availability-flags";
 pub const RENAMED_PARAMETERS: &str = "renamed-parameters";
 pub const TOKEN_CHECKS: &str = "token-checks";
@@ -96,10 +99,15 @@ enum Shape {
     Schema(&'static str),
     /// An object with the documented schema as its one (required) member.
     WrapIn(&'static str),
+    /// Either what the spec documents or this schema (JSON text).
+    OrElse(&'static str),
 }
 
 /// A rule's description, as the server writes it.
 const RULE_SCHEMA: &str = r#"{"type": "object", "description": "A replication rule, as `GET /rules/{rule_id}` answers it."}"#;
+
+/// The replicas a declaration (bad, suspicious) did not declare, by RSE.
+const NOT_DECLARED: &str = r#"{"type": "object", "description": "The replicas not declared, by RSE name.", "additionalProperties": {"type": "array", "items": {"type": "string"}}}"#;
 
 /// (operation, part, member pointer (`""`: the whole body or answer item), shape), from the
 /// 41.5.1 server's code.
@@ -257,6 +265,42 @@ const CORRECTIONS: &[(&str, Part, &str, Shape)] = &[
         Part::Body,
         "/properties/dids",
         Shape::ListOfIt,
+    ),
+    // replicas.py `BadReplicas.post` and `SuspiciousReplicas.post` answer what
+    // `rucio.gateway.replica.declare_bad_file_replicas` and `declare_suspicious_file_replicas`
+    // return: the replicas not declared, by RSE (`{rse_name: [replica, …]}`).
+    (
+        "/paths/~1replicas~1bad/post",
+        Part::Answer,
+        "",
+        Shape::Schema(NOT_DECLARED),
+    ),
+    (
+        "/paths/~1replicas~1suspicious/post",
+        Part::Answer,
+        "",
+        Shape::Schema(NOT_DECLARED),
+    ),
+    // rules.py `ReduceRule.post` answers `dumps(rule_ids)`, where `rucio.core.rule.reduce_rule`
+    // returns `new_rule_id[0]`: one id, not a list.
+    (
+        "/paths/~1rules~1{rule_id}~1reduce/post",
+        Part::Answer,
+        "",
+        Shape::Schema(
+            r#"{"type": "string", "description": "The id of the rule that replaces it."}"#,
+        ),
+    ),
+    // subscriptions.py `States.get` writes `list_subscription_rule_states`' rows: with
+    // `include_details` dicts, as documented; without, `SubscriptionRuleState` namedtuples,
+    // which `json.dumps` writes as arrays.
+    (
+        "/paths/~1subscriptions~1{account}~1{name}~1rules~1states/get",
+        Part::Answer,
+        "",
+        Shape::OrElse(
+            r#"{"type": "array", "description": "Without `include_details`: `[account, name, state, count]`.", "items": {}}"#,
+        ),
     ),
     // `list_replicas` answers `pfns` keyed by PFN and `rses` keyed by RSE.
     (
@@ -627,6 +671,7 @@ pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
         renamed_parameters(op, &mut tables);
         ndjson_as_json(op, &mut tables);
         text_answers(op, &mut tables);
+        empty_answers(op, &mut tables);
         word_answers(op);
         string_answers(op);
         corrected_members(op, &mut used);
@@ -679,6 +724,10 @@ fn corrected_members(op: &mut Operation, used: &mut [bool]) {
             Shape::Schema(text) => {
                 serde_json::from_str(text).expect("a correction's schema is JSON")
             }
+            Shape::OrElse(text) => json!({"oneOf": [
+                schema.take(),
+                serde_json::from_str::<Value>(text).expect("a correction's schema is JSON"),
+            ]}),
             Shape::WrapIn(member) => json!({
                 "type": "object",
                 "required": [member],
@@ -996,6 +1045,7 @@ impl TableUse {
             .chain(JSON_BODY_TABLE.iter().map(|(op, ..)| *op))
             .chain(NDJSON_TABLE.iter().map(|(op, _)| *op))
             .chain(TEXT_TABLE.iter().map(|(op, _)| *op))
+            .chain(EMPTY_TABLE.iter().map(|(op, _)| *op))
             .chain(RENAMES.iter().map(|(op, ..)| *op))
             .filter(|op| !self.0.contains(*op))
             .map(str::to_owned)
@@ -1060,6 +1110,12 @@ const TEXT_TABLE: &[(&str, &str)] = &[
         "credentials.py `SignURL.get`: `return str(result), 200`",
     ),
 ];
+
+/// Views that answer an empty body where the spec documents JSON: (operation, view).
+const EMPTY_TABLE: &[(&str, &str)] = &[(
+    "/paths/~1rses~1{rse}~1protocols~1{scheme}~1{hostname}~1{port}/put",
+    "rses.py `Protocol.put`: `update_protocols(…)`, then `return '', 200`",
+)];
 
 /// Where a renamed parameter is.
 #[derive(Clone, Copy, PartialEq)]
@@ -1253,6 +1309,17 @@ fn text_answers(op: &mut Operation, tables: &mut TableUse) {
         op.response = Response::Text;
         tables.fit(entry);
         push_repair(op, TEXT_ANSWERS);
+    }
+}
+
+fn empty_answers(op: &mut Operation, tables: &mut TableUse) {
+    let Some((entry, _)) = EMPTY_TABLE.iter().find(|(p, _)| *p == op.pointer) else {
+        return;
+    };
+    if op.response != Response::Empty {
+        op.response = Response::Empty;
+        tables.fit(entry);
+        push_repair(op, EMPTY_ANSWERS);
     }
 }
 

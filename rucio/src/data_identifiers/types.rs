@@ -1169,6 +1169,10 @@ pub type GetMetaOfDidResponse = ListRulesOfDidItem;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "each variant is a shape the service sends, held as it is"
+)]
 pub enum GetStatusOfDidResponse {
     /// A single file DID.
     Object(GetStatusOfDidResponseObject),

@@ -214,8 +214,8 @@ impl AddReplicasBadRequest {
     }
 }
 
-/// Returns the not declared files.
-pub type AddReplicasBadResponse = Vec<Value>;
+/// The replicas not declared, by RSE name.
+pub type AddReplicasBadResponse = BTreeMap<String, Vec<String>>;
 
 /// The same type as [`GetReplicasRseItem`].
 pub type AddReplicasDatasetsBulkItem = GetReplicasRseItem;
@@ -749,7 +749,7 @@ impl AddReplicasSuspiciousRequest {
     }
 }
 
-/// Returns the not declared files.
+/// The replicas not declared, by RSE name.
 ///
 /// The same type as [`AddReplicasBadResponse`].
 pub type AddReplicasSuspiciousResponse = AddReplicasBadResponse;

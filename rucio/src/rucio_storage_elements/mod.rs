@@ -152,7 +152,7 @@ impl RucioStorageElements {
         hostname: &str,
         port: &str,
         payload: &types::UpdateProtocolForRseRequest,
-    ) -> Result<types::UpdateProtocolForRseResponse> {
+    ) -> Result<()> {
         let request = self
             .client
             .request(
@@ -166,7 +166,7 @@ impl RucioStorageElements {
                 ),
             )
             .json(payload);
-        request.send().await
+        request.send_empty().await
     }
 
     /// Delete Protocol Attributes

@@ -80,8 +80,10 @@ impl AddReduceForRuleIdRequest {
     }
 }
 
-/// The same type as [`AddRulesResponse`].
-pub type AddReduceForRuleIdResponse = AddRulesResponse;
+/// The id of the rule that replaces it.
+///
+/// The same type as [`AddMoveForRuleIdResponse`].
+pub type AddReduceForRuleIdResponse = AddMoveForRuleIdResponse;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -323,15 +323,29 @@ impl GetSubscriptionsNameItem {
 /// A subscription rule.
 pub type ListRulesForAccountNameItem = Value;
 
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "each variant is a shape the service sends, held as it is"
+)]
+pub enum ListRulesStatesForAccountNameItem {
+    Object(ListRulesStatesForAccountNameItemObject),
+    /// Without `include_details`: `[account, name, state, count]`.
+    Array(Vec<Value>),
+    /// A shape this version of the client does not know: the value as received.
+    Unknown(Value),
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRulesStatesForAccountNameItem {
+pub struct ListRulesStatesForAccountNameItemObject {
     /// The account for the subscription.
     pub account: Option<String>,
     /// The name of the subscription.
     pub name: Option<String>,
     /// The state of the rules.
-    pub state: Option<ListRulesStatesForAccountNameItemState>,
+    pub state: Option<ListRulesStatesForAccountNameItemObjectState>,
     /// The number of rules with that state.
     pub count: Option<i64>,
     /// The state of the subscription (only when include_details=true).
@@ -355,10 +369,10 @@ pub struct ListRulesStatesForAccountNameItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListRulesStatesForAccountNameItem {
-    /// A `ListRulesStatesForAccountNameItem` with every field unset.
+impl ListRulesStatesForAccountNameItemObject {
+    /// A `ListRulesStatesForAccountNameItemObject` with every field unset.
     pub fn new() -> Self {
-        ListRulesStatesForAccountNameItem {
+        ListRulesStatesForAccountNameItemObject {
             account: None,
             name: None,
             state: None,
@@ -385,7 +399,10 @@ impl ListRulesStatesForAccountNameItem {
     }
 
     /// Sets [`state`](Self::state).
-    pub fn with_state(mut self, state: impl Into<ListRulesStatesForAccountNameItemState>) -> Self {
+    pub fn with_state(
+        mut self,
+        state: impl Into<ListRulesStatesForAccountNameItemObjectState>,
+    ) -> Self {
         self.state = Some(state.into());
         self
     }
@@ -430,7 +447,7 @@ impl ListRulesStatesForAccountNameItem {
 /// The state of the rules.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
-pub enum ListRulesStatesForAccountNameItemState {
+pub enum ListRulesStatesForAccountNameItemObjectState {
     /// `REPLICATING`
     Replicating,
     /// `OK`
@@ -447,36 +464,36 @@ pub enum ListRulesStatesForAccountNameItemState {
     Unknown(String),
 }
 
-impl ListRulesStatesForAccountNameItemState {
+impl ListRulesStatesForAccountNameItemObjectState {
     /// The value as the service writes it.
     pub fn as_str(&self) -> &str {
         match self {
-            ListRulesStatesForAccountNameItemState::Replicating => "REPLICATING",
-            ListRulesStatesForAccountNameItemState::Ok => "OK",
-            ListRulesStatesForAccountNameItemState::Stuck => "STUCK",
-            ListRulesStatesForAccountNameItemState::Suspended => "SUSPENDED",
-            ListRulesStatesForAccountNameItemState::WaitingApproval => "WAITING_APPROVAL",
-            ListRulesStatesForAccountNameItemState::Inject => "INJECT",
-            ListRulesStatesForAccountNameItemState::Unknown(value) => value,
+            ListRulesStatesForAccountNameItemObjectState::Replicating => "REPLICATING",
+            ListRulesStatesForAccountNameItemObjectState::Ok => "OK",
+            ListRulesStatesForAccountNameItemObjectState::Stuck => "STUCK",
+            ListRulesStatesForAccountNameItemObjectState::Suspended => "SUSPENDED",
+            ListRulesStatesForAccountNameItemObjectState::WaitingApproval => "WAITING_APPROVAL",
+            ListRulesStatesForAccountNameItemObjectState::Inject => "INJECT",
+            ListRulesStatesForAccountNameItemObjectState::Unknown(value) => value,
         }
     }
 }
 
-impl From<&str> for ListRulesStatesForAccountNameItemState {
+impl From<&str> for ListRulesStatesForAccountNameItemObjectState {
     fn from(value: &str) -> Self {
         match value {
-            "REPLICATING" => ListRulesStatesForAccountNameItemState::Replicating,
-            "OK" => ListRulesStatesForAccountNameItemState::Ok,
-            "STUCK" => ListRulesStatesForAccountNameItemState::Stuck,
-            "SUSPENDED" => ListRulesStatesForAccountNameItemState::Suspended,
-            "WAITING_APPROVAL" => ListRulesStatesForAccountNameItemState::WaitingApproval,
-            "INJECT" => ListRulesStatesForAccountNameItemState::Inject,
-            other => ListRulesStatesForAccountNameItemState::Unknown(other.to_owned()),
+            "REPLICATING" => ListRulesStatesForAccountNameItemObjectState::Replicating,
+            "OK" => ListRulesStatesForAccountNameItemObjectState::Ok,
+            "STUCK" => ListRulesStatesForAccountNameItemObjectState::Stuck,
+            "SUSPENDED" => ListRulesStatesForAccountNameItemObjectState::Suspended,
+            "WAITING_APPROVAL" => ListRulesStatesForAccountNameItemObjectState::WaitingApproval,
+            "INJECT" => ListRulesStatesForAccountNameItemObjectState::Inject,
+            other => ListRulesStatesForAccountNameItemObjectState::Unknown(other.to_owned()),
         }
     }
 }
 
-impl fmt::Display for ListRulesStatesForAccountNameItemState {
+impl fmt::Display for ListRulesStatesForAccountNameItemObjectState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -327,6 +327,35 @@ impl Object for types::GetSubscriptionsNameItem {
 
 impl Serialize for types::ListRulesStatesForAccountNameItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            types::ListRulesStatesForAccountNameItem::Object(value) => value.serialize(serializer),
+            types::ListRulesStatesForAccountNameItem::Array(value) => value.serialize(serializer),
+            types::ListRulesStatesForAccountNameItem::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let mut fallback = None;
+        if let Ok(parsed) = <types::ListRulesStatesForAccountNameItemObject>::deserialize(&value) {
+            if parsed.unknown_fields.is_empty() {
+                return Ok(types::ListRulesStatesForAccountNameItem::Object(parsed));
+            }
+            fallback.get_or_insert(types::ListRulesStatesForAccountNameItem::Object(parsed));
+        }
+
+        if let Ok(parsed) = <Vec<Value>>::deserialize(&value) {
+            return Ok(types::ListRulesStatesForAccountNameItem::Array(parsed));
+        }
+
+        Ok(fallback.unwrap_or(types::ListRulesStatesForAccountNameItem::Unknown(value)))
+    }
+}
+
+impl Serialize for types::ListRulesStatesForAccountNameItemObject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.account {
             map.serialize_entry("account", value)?;
@@ -369,18 +398,18 @@ impl Serialize for types::ListRulesStatesForAccountNameItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItem {
+impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItemObject {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListRulesStatesForAccountNameItem {
-    const EXPECTING: &str = "a ListRulesStatesForAccountNameItem object";
+impl Object for types::ListRulesStatesForAccountNameItemObject {
+    const EXPECTING: &str = "a ListRulesStatesForAccountNameItemObject object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut account: Option<String> = None;
         let mut name: Option<String> = None;
-        let mut state: Option<types::ListRulesStatesForAccountNameItemState> = None;
+        let mut state: Option<types::ListRulesStatesForAccountNameItemObjectState> = None;
         let mut count: Option<i64> = None;
         let mut subscription_state: Option<types::State> = None;
         let mut last_processed: Option<String> = None;
@@ -405,7 +434,7 @@ impl Object for types::ListRulesStatesForAccountNameItem {
             }
         }
 
-        Ok(types::ListRulesStatesForAccountNameItem {
+        Ok(types::ListRulesStatesForAccountNameItemObject {
             account,
             name,
             state,
@@ -420,13 +449,13 @@ impl Object for types::ListRulesStatesForAccountNameItem {
     }
 }
 
-impl Serialize for types::ListRulesStatesForAccountNameItemState {
+impl Serialize for types::ListRulesStatesForAccountNameItemObjectState {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItemState {
+impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItemObjectState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
     }

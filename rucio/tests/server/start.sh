@@ -95,6 +95,9 @@ write_config() { # port
     cat >"$dir/rucio.cfg" <<EOF
 [common]
 loglevel = WARNING
+# How the server reads a scope from a DID without one: DIRAC's convention (/<vo>/<scope>/…),
+# which only POST /dirac/addfiles uses (rucio.common.utils.extract_scope, in core/dirac.py).
+extract_scope = dirac
 
 [database]
 default = $db
