@@ -185,3 +185,20 @@ fn github_repository_tokens() {
         )])
     );
 }
+
+/// The helpers' errors convert into the crate's, so `?` composes in a program's own functions.
+#[test]
+fn errors_compose_with_question_marks() {
+    fn deadline_and_scopes(offset: &str, task: &TaskDefinitionRequest) -> tc_client::Result<()> {
+        let _deadline = tc_client::runtime::time::from_now(offset)?;
+        let _needed = tc_client::queue::required_scopes::create_task("T", task)?;
+        Ok(())
+    }
+    let task = definition().with_task_queue_id("proj/ci");
+    assert!(deadline_and_scopes("1 hour", &task).is_ok());
+    let offset = deadline_and_scopes("soon", &task).unwrap_err();
+    assert_eq!(offset.kind(), tc_client::ErrorKind::InvalidInput);
+    let scopes = deadline_and_scopes("1 hour", &definition()).unwrap_err();
+    assert_eq!(scopes.kind(), tc_client::ErrorKind::InvalidInput);
+    assert!(scopes.to_string().contains("provisionerId"), "{scopes}");
+}

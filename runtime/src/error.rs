@@ -52,6 +52,10 @@ pub enum ErrorKind {
     /// Reading or writing local data failed (a file, a reader or writer, a source shorter or
     /// longer than its declared length).
     Io,
+    /// An argument the client checks before anything is sent is invalid: a time offset
+    /// ([`time::from_now`](crate::time::from_now)), the parameters of a scope template (a
+    /// service's `required_scopes`). The message says which and why.
+    InvalidInput,
     /// The configuration asks for something this client does not implement, such as a Rucio
     /// authentication method it cannot log in with; the message names it.
     Unsupported,
@@ -75,6 +79,7 @@ impl ErrorKind {
             ErrorKind::MissingHashes => "no verifiable hash",
             ErrorKind::Artifact => "artifact error",
             ErrorKind::Io => "local I/O error",
+            ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Unsupported => "not supported",
         }
     }

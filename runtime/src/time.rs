@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 /// Units in the order the grammar allows them, with their spellings and length in seconds.
 const UNITS: [(&[&str], i64); 7] = [
@@ -41,6 +41,13 @@ impl fmt::Display for OffsetError {
 }
 
 impl std::error::Error for OffsetError {}
+
+/// So that `from_now(..)?` works in a function returning the crate's [`Result`](crate::Result).
+impl From<OffsetError> for crate::Error {
+    fn from(e: OffsetError) -> crate::Error {
+        crate::Error::new(crate::ErrorKind::InvalidInput, e.to_string())
+    }
+}
 
 /// The span `offset` describes: `parse_offset("1 day 2h")` is 26 hours, `"-30 min"` negative.
 pub fn parse_offset(offset: &str) -> Result<TimeDelta, OffsetError> {
@@ -94,9 +101,16 @@ pub fn parse_offset(offset: &str) -> Result<TimeDelta, OffsetError> {
     TimeDelta::try_seconds(seconds).ok_or_else(|| fail("the offset is too large"))
 }
 
-/// Now plus `offset`, e.g. a task's deadline: `from_now("1 day")`.
+/// Now plus `offset`, e.g. a task's deadline: `from_now("1 day")`; in whole milliseconds, as
+/// [`now`] is.
 pub fn from_now(offset: &str) -> Result<DateTime<Utc>, OffsetError> {
-    offset_from(Utc::now(), offset)
+    offset_from(now(), offset)
+}
+
+/// The time now in whole milliseconds, as Taskcluster writes times: a value built from it is the
+/// value read back.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
 }
 
 /// `reference` plus `offset`.
@@ -111,6 +125,27 @@ pub fn offset_from(reference: DateTime<Utc>, offset: &str) -> Result<DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn now_and_from_now_keep_whole_milliseconds() {
+        for t in [
+            now(),
+            from_now("1 hour").unwrap(),
+            from_now("-2 days").unwrap(),
+        ] {
+            assert_eq!(t.timestamp_subsec_nanos() % 1_000_000, 0, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_offset_is_the_crates_invalid_input() {
+        let error: crate::Error = from_now("soon").unwrap_err().into();
+        assert_eq!(error.kind(), crate::ErrorKind::InvalidInput);
+        assert!(
+            error.to_string().contains("\"soon\" is not a time offset"),
+            "{error}"
+        );
+    }
 
     fn span(text: &str) -> i64 {
         parse_offset(text).unwrap().num_seconds()

@@ -85,6 +85,14 @@ impl fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
+/// So that `required_scopes::<method>(..)?` works in a function returning the crate's
+/// [`Result`](crate::Result).
+impl From<RenderError> for crate::Error {
+    fn from(e: RenderError) -> crate::Error {
+        crate::Error::new(crate::ErrorKind::InvalidInput, e.to_string())
+    }
+}
+
 fn error(parameter: &str, problem: Problem) -> RenderError {
     RenderError {
         parameter: parameter.to_owned(),
