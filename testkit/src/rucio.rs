@@ -35,7 +35,7 @@ const PYTHON_TIMEOUT: Duration = Duration::from_secs(180);
 ///
 /// `Debug` does not show the password.
 pub struct RucioServer {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https://…` from [`start_with_tls`](Self::start_with_tls)).
     pub host: String,
     /// The account the identity logs in to: `root`.
     pub account: String,
@@ -65,17 +65,26 @@ impl RucioServer {
     /// Installs the server if needed (`install.sh`, which does nothing when the venv is there),
     /// starts one (`start.sh`) and waits until it answers `GET /ping`.
     pub fn start() -> Result<RucioServer, String> {
-        Self::launch(None)
+        Self::launch(None, None)
+    }
+
+    /// Like [`start`](Self::start), but over HTTPS with `tls_dir`'s `server.pem` and
+    /// `server.key` (valid for 127.0.0.1), asking clients for a certificate signed by its
+    /// `ca.pem` (optional: userpass clients are served too). The DN of a verified client
+    /// certificate reaches Rucio as `SSL_CLIENT_S_DN`, as Apache's mod_ssl sets it, so x509
+    /// logins and identities work. Clients must trust `ca.pem`; the `[client]` section does.
+    pub fn start_with_tls(tls_dir: &Path) -> Result<RucioServer, String> {
+        Self::launch(None, Some(tls_dir))
     }
 
     /// Like [`start`](Self::start), but userpass tokens expire after `lifetime` (whole seconds,
     /// at least one) instead of Rucio's hour, for tests of token renewal. Rucio has no setting
     /// for this; `rucio/tests/server/short_tokens.py` says how it is done.
     pub fn start_with_token_lifetime(lifetime: Duration) -> Result<RucioServer, String> {
-        Self::launch(Some(lifetime.as_secs().max(1)))
+        Self::launch(Some(lifetime.as_secs().max(1)), None)
     }
 
-    fn launch(token_lifetime: Option<u64>) -> Result<RucioServer, String> {
+    fn launch(token_lifetime: Option<u64>, tls_dir: Option<&Path>) -> Result<RucioServer, String> {
         let scripts = scripts_dir();
         let mut install = Command::new("bash");
         install.arg(scripts.join("install.sh"));
@@ -88,6 +97,9 @@ impl RucioServer {
             .env("RUCIO_WATCH_PID", std::process::id().to_string());
         if let Some(seconds) = token_lifetime {
             start.env("RUCIO_TOKEN_LIFETIME", seconds.to_string());
+        }
+        if let Some(dir) = tls_dir {
+            start.env("RUCIO_TLS_DIR", dir);
         }
         let begun = Instant::now();
         let stdout = run(start, "rucio/tests/server/start.sh", START_TIMEOUT)?;
@@ -104,7 +116,9 @@ impl RucioServer {
         let parsed = (|| {
             let host = value("RUCIO_HOST")?;
             // Loopback only; anything else would be a bug in start.sh.
-            host.starts_with("http://127.0.0.1:").then_some(())?;
+            let scheme = if tls_dir.is_some() { "https" } else { "http" };
+            host.starts_with(&format!("{scheme}://127.0.0.1:"))
+                .then_some(())?;
             Some(RucioServer {
                 host,
                 account: value("RUCIO_ACCOUNT")?,

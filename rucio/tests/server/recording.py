@@ -50,7 +50,42 @@ def _body(environ):
         return {"text": raw.decode("utf-8", "replace")}
 
 
+# OpenSSL's short names for the attributes of a subject, as mod_ssl writes them.
+_SHORT = {
+    "countryName": "C",
+    "stateOrProvinceName": "ST",
+    "localityName": "L",
+    "organizationName": "O",
+    "organizationalUnitName": "OU",
+    "commonName": "CN",
+    "domainComponent": "DC",
+    "emailAddress": "emailAddress",
+}
+
+
+def _client_dn(environ):
+    """The subject of the client's verified certificate, in the form Rucio's x509 identities
+    use (`/DC=org/CN=someone`), or None: over HTTPS (start.sh's RUCIO_TLS_DIR) gunicorn's
+    socket is an SSLSocket, whose getpeercert() is empty unless a certificate was verified."""
+    sock = environ.get("gunicorn.socket")
+    getpeercert = getattr(sock, "getpeercert", None)
+    cert = getpeercert() if getpeercert else None
+    if not cert:
+        return None
+    parts = [
+        f"{_SHORT.get(key, key)}={value}"
+        for rdn in cert.get("subject", ())
+        for key, value in rdn
+    ]
+    return "/" + "/".join(parts) if parts else None
+
+
 def application(environ, start_response):
+    # What Apache's mod_ssl sets (SSLOptions +StdEnvVars); never a client's own header.
+    environ.pop("SSL_CLIENT_S_DN", None)
+    dn = _client_dn(environ)
+    if dn:
+        environ["SSL_CLIENT_S_DN"] = dn
     entry = {
         "method": environ["REQUEST_METHOD"],
         "path": urllib.parse.unquote(environ.get("PATH_INFO", "")),

@@ -17,6 +17,10 @@
 #   RUCIO_WATCH_PID        stop the server when this process exits (a test runner that was killed
 #                          cannot run stop.sh itself)
 #   RUCIO_START_TIMEOUT    seconds to wait for /ping (90)
+#   RUCIO_TLS_DIR          serve HTTPS with this directory's server.pem and server.key, asking
+#                          for a client certificate (optional) signed by its ca.pem; recording.py
+#                          gives the application a verified one's DN as SSL_CLIENT_S_DN, as
+#                          Apache's mod_ssl does, so x509 logins and identities work
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -90,8 +94,24 @@ formatter = generic
 format = %(levelname)s [%(name)s] %(message)s
 EOF
 
+scheme=http
+tls_args=()
+ca_line=""
+if [ -n "${RUCIO_TLS_DIR:-}" ]; then
+    tls="$(cd "$RUCIO_TLS_DIR" && pwd)"
+    for f in ca.pem server.pem server.key; do
+        [ -r "$tls/$f" ] || { echo "start.sh: no $tls/$f" >&2; exit 1; }
+    done
+    scheme=https
+    # --cert-reqs 1: ssl.CERT_OPTIONAL, so userpass clients without a certificate are served too.
+    tls_args=(--certfile "$tls/server.pem" --keyfile "$tls/server.key" --ca-certs "$tls/ca.pem"
+        --cert-reqs 1)
+    ca_line="ca_cert = $tls/ca.pem"
+    export RUCIO_TLS_CA="$tls/ca.pem"
+fi
+
 write_config() { # port
-    local host="http://127.0.0.1:$1"
+    local host="$scheme://127.0.0.1:$1"
     cat >"$dir/rucio.cfg" <<EOF
 [common]
 loglevel = WARNING
@@ -131,6 +151,7 @@ account = $account
 request_retries = 3
 # Each server's client keeps its token here, not in the shared /tmp/<user>/.rucio_root/.
 auth_token_file_path = $dir/client/auth_token_for_account_$account
+$ca_line
 EOF
 }
 
@@ -166,20 +187,25 @@ for attempt in 1 2 3; do
     # concurrent clients; its own session so that stop.sh can end the whole group.
     setsid "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 1 --threads 4 \
         --timeout 120 --graceful-timeout 5 --no-control-socket --pythonpath "$here" \
-        --pid "$dir/gunicorn.pid" \
+        --pid "$dir/gunicorn.pid" ${tls_args[@]+"${tls_args[@]}"} \
         --access-logfile "$dir/access.log" "$app" \
         </dev/null >>"$dir/server.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/server.pid"
     # Wait for /ping, for the server to die, or for the deadline.
     if "$python" - "$port" "$pid" "${RUCIO_START_TIMEOUT:-90}" <<'EOF'; then
-import json, os, sys, time, urllib.request
+import json, os, ssl, sys, time, urllib.request
 port, pid, timeout = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+ca = os.environ.get("RUCIO_TLS_CA")
+scheme = "https" if ca else "http"
+context = ssl.create_default_context(cafile=ca) if ca else None
 deadline = time.monotonic() + timeout
 while time.monotonic() < deadline:
     try:
         wait = max(0.1, min(5.0, deadline - time.monotonic()))
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=wait) as answer:
+        with urllib.request.urlopen(
+            f"{scheme}://127.0.0.1:{port}/ping", timeout=wait, context=context
+        ) as answer:
             # Rucio's answer, not some other server's that had the port.
             if answer.status == 200 and "version" in json.load(answer):
                 sys.exit(0)
@@ -201,7 +227,7 @@ EOF
         code=$?
     fi
     if [ "$code" = 3 ]; then
-        fail "no answer from http://127.0.0.1:$port/ping within ${RUCIO_START_TIMEOUT:-90} s"
+        fail "no answer from $scheme://127.0.0.1:$port/ping within ${RUCIO_START_TIMEOUT:-90} s"
     fi
     wait "$pid" 2>/dev/null || true
     if [ -n "${RUCIO_PORT:-}" ] || ! grep -q "Address already in use" "$dir/server.log" ||
@@ -213,7 +239,7 @@ done
 
 trap - INT TERM ERR
 cat <<EOF
-RUCIO_HOST=http://127.0.0.1:$port
+RUCIO_HOST=$scheme://127.0.0.1:$port
 RUCIO_ACCOUNT=$account
 RUCIO_USERNAME=$username
 RUCIO_PASSWORD=$password

@@ -49,7 +49,8 @@ struct Inner {
     /// Only these get the token (not a storage server a call redirects to).
     origins: [url::Origin; 2],
     http: reqwest::Client,
-    /// For logins: with the TLS client identity of x509 methods, which other calls do not need.
+    /// For logins (the client's own, and calls sent `without_token`): with the TLS client
+    /// identity of x509 methods, which other calls do not need.
     login_http: reqwest::Client,
     /// `X-Rucio-Account` and `X-Rucio-VO`, sent with every request as Rucio's client does.
     common: HeaderMap,
@@ -711,8 +712,15 @@ impl RucioRequest {
             }
         };
         let parsed = parse_url(&url).map_err(fail)?;
+        // A call without a token is a login (`/auth/*`): it presents the x509 certificate,
+        // as the client's own login does.
+        let http = if self.anonymous {
+            &inner.login_http
+        } else {
+            &inner.http
+        };
         Ok(Exchange {
-            http: inner.http.clone(),
+            http: http.clone(),
             method,
             url,
             parsed,
