@@ -3,7 +3,8 @@
 //! login, whoami through its redirect, scopes, RSEs, DIDs (dataset, container, attach, list as
 //! a stream), replicas, an account limit and a rule; typed errors for a wrong password; a forged
 //! token and expiring tokens renewed unnoticed; and Rucio's own Python client reading what
-//! this one wrote, and the other way round.
+//! this one wrote, and the other way round; error kinds from Rucio's `ExceptionClass` (an account
+//! refused with `AccessDenied` is `InsufficientScopes`, not `AuthenticationFailed`).
 
 use std::time::Duration;
 
@@ -241,4 +242,66 @@ async fn logins_tokens_and_the_python_client() {
         .unwrap();
     let status = rucio_client::serde_json::to_value(&status).unwrap();
     assert_eq!(status["type"], "DATASET", "{status}");
+}
+
+/// Error kinds follow Rucio's `ExceptionClass` where it says more than the status: the gateway's
+/// `AccessDenied` comes as HTTP 401, but the credentials were fine, the account may not do this.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "slow: starts a Rucio server (about 10 s); CI runs it with --include-ignored"]
+async fn error_kinds_follow_rucios_exception_class() {
+    let server = start(RucioServer::start());
+    // An ordinary account with a userpass identity, made with Rucio's own client.
+    let user = unique("user");
+    let password = "tc-test-user-password";
+    server
+        .python(&format!(
+            "from rucio.client import Client\nc = Client()\n\
+             c.add_account({user:?}, 'USER', 'u@example.com')\n\
+             c.add_identity({user:?}, {user:?}, 'USERPASS', 'u@example.com', password={password:?})\n"
+        ))
+        .unwrap();
+    let as_user = Rucio::new(
+        &RucioConfig::new(&server.host)
+            .with_account(&user)
+            .with_auth(Auth::userpass(&user, password)),
+    )
+    .unwrap();
+    let me = as_user.account().get_account(&user).await.unwrap();
+    assert_eq!(me.account.as_deref(), Some(user.as_str()));
+
+    let refused = as_user
+        .rucio_storage_elements()
+        .add_rse("TC_REFUSED", &AddRseRequest::new())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.kind(), refused.status(), refused.code()),
+        (
+            ErrorKind::InsufficientScopes,
+            Some(401),
+            Some("AccessDenied")
+        ),
+        "{refused}"
+    );
+
+    let root = Rucio::new(&config(&server)).unwrap();
+    let missing = root
+        .account()
+        .get_account("nosuchaccount")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (missing.kind(), missing.code()),
+        (ErrorKind::NotFound, Some("AccountNotFound")),
+        "{missing}"
+    );
+    let wrong = Rucio::new(
+        &RucioConfig::new(&server.host)
+            .with_account(&user)
+            .with_auth(Auth::userpass(&user, "not-the-password")),
+    )
+    .unwrap();
+    let denied = wrong.account().get_account(&user).await.unwrap_err();
+    assert_eq!(denied.kind(), ErrorKind::AuthenticationFailed, "{denied}");
+    assert!(!denied.to_string().contains("not-the-password"));
 }
