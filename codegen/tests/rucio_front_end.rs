@@ -157,7 +157,7 @@ fn repairs_apply_by_rule() {
     assert_eq!(with(repairs::EMPTY_ANSWERS), 1);
     // 4: the fifth answer that had them, `PUT /rses/{rse}/protocols/…`, is empty.
     assert_eq!(with(repairs::AVAILABILITY_FLAGS), 4);
-    assert_eq!(with(repairs::RENAMED_PARAMETERS), 4);
+    assert_eq!(with(repairs::RENAMED_PARAMETERS), 6);
     assert_eq!(with(repairs::CORRECTED_MEMBERS), 18);
     assert_eq!(with(repairs::ADDED_OPERATIONS), 8);
     for op in &ops {

@@ -46,7 +46,7 @@
 //!   `staging_area` are booleans wherever they appear (`rucio.db.sqla.models.RSE`'s Boolean
 //!   columns), not integers or strings.
 //! - [`RENAMED_PARAMETERS`]: parameters and members the spec spells differently from the view
-//!   that reads them, from the table below.
+//!   that reads or writes them, from the table below.
 //! - [`TOKEN_CHECKS`]: `/auth/validate` is the one `/auth/*` call that checks the token it is
 //!   sent (`auth.py`, `Validate.get`), so it sends the client's.
 //!
@@ -1122,11 +1122,43 @@ const EMPTY_TABLE: &[(&str, &str)] = &[(
 enum Place {
     Query,
     Body,
+    /// A member of the answer (of each item of a list or stream).
+    Answer,
 }
 
 /// Parameters and members the spec spells differently from the view that reads them:
 /// (operation, where, the spec's name, the view's name, view).
 const RENAMES: &[(&str, Place, &str, &str, &str)] = &[
+    // `rucio.db.sqla.models.Request` and `RequestHistory` have `estimated_started_at`, which
+    // every request answer carries; the spec spells it `estimated_stated_at`.
+    (
+        "/paths/~1requests~1{scope_name}~1{rse}/get",
+        Place::Answer,
+        "estimated_stated_at",
+        "estimated_started_at",
+        "requests.py `RequestGet.get`: `json.dumps(request_data)`, the row's columns",
+    ),
+    (
+        "/paths/~1requests~1history~1{scope_name}~1{rse}/get",
+        Place::Answer,
+        "estimated_stated_at",
+        "estimated_started_at",
+        "requests.py `RequestHistoryGet.get`: `json.dumps(request_data)`, the row's columns",
+    ),
+    (
+        "/paths/~1requests~1list/get",
+        Place::Answer,
+        "estimated_stated_at",
+        "estimated_started_at",
+        "requests.py `RequestList.get`: `render_json(**result)` per row",
+    ),
+    (
+        "/paths/~1requests~1history~1list/get",
+        Place::Answer,
+        "estimated_stated_at",
+        "estimated_started_at",
+        "requests.py `RequestHistoryList.get`: `render_json(**result)` per row",
+    ),
     (
         "/paths/~1rules~1/post",
         Place::Body,
@@ -1275,18 +1307,34 @@ fn renamed_parameters(op: &mut Operation, tables: &mut TableUse) {
                 .as_mut()
                 .and_then(|b| b.get_mut("properties"))
                 .and_then(Value::as_object_mut)
-                .and_then(|props| {
-                    let schema = props.remove(*from)?;
-                    props.insert((*to).to_owned(), schema);
-                    Some(())
-                })
+                .and_then(|props| rename_member(props, from, to))
                 .is_some(),
+            Place::Answer => match &mut op.response {
+                Response::Json(s) | Response::Stream(s) => {
+                    let item = if s.get("items").is_some() {
+                        &mut s["items"]
+                    } else {
+                        s
+                    };
+                    item.get_mut("properties")
+                        .and_then(Value::as_object_mut)
+                        .and_then(|props| rename_member(props, from, to))
+                        .is_some()
+                }
+                _ => false,
+            },
         };
         if renamed {
             tables.fit(entry);
             push_repair(op, RENAMED_PARAMETERS);
         }
     }
+}
+
+fn rename_member(props: &mut Map<String, Value>, from: &str, to: &str) -> Option<()> {
+    let schema = props.remove(from)?;
+    props.insert(to.to_owned(), schema);
+    Some(())
 }
 
 fn ndjson_as_json(op: &mut Operation, tables: &mut TableUse) {

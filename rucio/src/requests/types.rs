@@ -103,8 +103,8 @@ pub struct GetRequestResponse {
     pub estimated_at: Option<String>,
     /// The id of the submitter.
     pub submitter_id: Option<String>,
-    /// The estimation of the started at value.
-    pub estimated_stated_at: Option<String>,
+    /// The name of the destination RSE.
+    pub dest_rse: Option<String>,
     /// The estimation of the transferred at value.
     pub estimated_transferred_at: Option<String>,
     /// The time the staging got started.
@@ -121,8 +121,8 @@ pub struct GetRequestResponse {
     pub transfertool: Option<String>,
     /// The name of the source RSE.
     pub source_rse: Option<String>,
-    /// The name of the destination RSE.
-    pub dest_rse: Option<String>,
+    /// The estimation of the started at value.
+    pub estimated_started_at: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, ::serde_json::Value>,
@@ -157,7 +157,7 @@ impl GetRequestResponse {
             transferred_at: None,
             estimated_at: None,
             submitter_id: None,
-            estimated_stated_at: None,
+            dest_rse: None,
             estimated_transferred_at: None,
             staging_started_at: None,
             staging_finished_at: None,
@@ -166,7 +166,7 @@ impl GetRequestResponse {
             priority: None,
             transfertool: None,
             source_rse: None,
-            dest_rse: None,
+            estimated_started_at: None,
             unknown_fields: Map::new(),
         }
     }
@@ -321,9 +321,9 @@ impl GetRequestResponse {
         self
     }
 
-    /// Sets [`estimated_stated_at`](Self::estimated_stated_at).
-    pub fn with_estimated_stated_at(mut self, estimated_stated_at: impl Into<String>) -> Self {
-        self.estimated_stated_at = Some(estimated_stated_at.into());
+    /// Sets [`dest_rse`](Self::dest_rse).
+    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
+        self.dest_rse = Some(dest_rse.into());
         self
     }
 
@@ -378,9 +378,9 @@ impl GetRequestResponse {
         self
     }
 
-    /// Sets [`dest_rse`](Self::dest_rse).
-    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
-        self.dest_rse = Some(dest_rse.into());
+    /// Sets [`estimated_started_at`](Self::estimated_started_at).
+    pub fn with_estimated_started_at(mut self, estimated_started_at: impl Into<String>) -> Self {
+        self.estimated_started_at = Some(estimated_started_at.into());
         self
     }
 }
@@ -453,8 +453,8 @@ pub struct ListRequestsListItem {
     pub estimated_at: Option<String>,
     /// The id of the submitter.
     pub submitter_id: Option<String>,
-    /// The estimation of the started at value.
-    pub estimated_stated_at: Option<String>,
+    /// The name of the destination RSE.
+    pub dest_rse: Option<String>,
     /// The estimation of the transferred at value.
     pub estimated_transferred_at: Option<String>,
     /// The time the staging got started.
@@ -471,8 +471,8 @@ pub struct ListRequestsListItem {
     pub transfertool: Option<String>,
     /// The name of the source RSE.
     pub source_rse: Option<String>,
-    /// The name of the destination RSE.
-    pub dest_rse: Option<String>,
+    /// The estimation of the started at value.
+    pub estimated_started_at: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, ::serde_json::Value>,
@@ -507,7 +507,7 @@ impl ListRequestsListItem {
             transferred_at: None,
             estimated_at: None,
             submitter_id: None,
-            estimated_stated_at: None,
+            dest_rse: None,
             estimated_transferred_at: None,
             staging_started_at: None,
             staging_finished_at: None,
@@ -516,7 +516,7 @@ impl ListRequestsListItem {
             priority: None,
             transfertool: None,
             source_rse: None,
-            dest_rse: None,
+            estimated_started_at: None,
             unknown_fields: Map::new(),
         }
     }
@@ -671,9 +671,9 @@ impl ListRequestsListItem {
         self
     }
 
-    /// Sets [`estimated_stated_at`](Self::estimated_stated_at).
-    pub fn with_estimated_stated_at(mut self, estimated_stated_at: impl Into<String>) -> Self {
-        self.estimated_stated_at = Some(estimated_stated_at.into());
+    /// Sets [`dest_rse`](Self::dest_rse).
+    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
+        self.dest_rse = Some(dest_rse.into());
         self
     }
 
@@ -728,9 +728,9 @@ impl ListRequestsListItem {
         self
     }
 
-    /// Sets [`dest_rse`](Self::dest_rse).
-    pub fn with_dest_rse(mut self, dest_rse: impl Into<String>) -> Self {
-        self.dest_rse = Some(dest_rse.into());
+    /// Sets [`estimated_started_at`](Self::estimated_started_at).
+    pub fn with_estimated_started_at(mut self, estimated_started_at: impl Into<String>) -> Self {
+        self.estimated_started_at = Some(estimated_started_at.into());
         self
     }
 }

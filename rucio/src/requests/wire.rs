@@ -165,8 +165,8 @@ impl Serialize for types::GetRequestResponse {
             map.serialize_entry("submitter_id", value)?;
         }
 
-        if let Some(value) = &self.estimated_stated_at {
-            map.serialize_entry("estimated_stated_at", value)?;
+        if let Some(value) = &self.dest_rse {
+            map.serialize_entry("dest_rse", value)?;
         }
 
         if let Some(value) = &self.estimated_transferred_at {
@@ -201,8 +201,8 @@ impl Serialize for types::GetRequestResponse {
             map.serialize_entry("source_rse", value)?;
         }
 
-        if let Some(value) = &self.dest_rse {
-            map.serialize_entry("dest_rse", value)?;
+        if let Some(value) = &self.estimated_started_at {
+            map.serialize_entry("estimated_started_at", value)?;
         }
 
         unknown_fields(&mut map, &self.unknown_fields)?;
@@ -244,7 +244,7 @@ impl Object for types::GetRequestResponse {
         let mut transferred_at: Option<String> = None;
         let mut estimated_at: Option<String> = None;
         let mut submitter_id: Option<String> = None;
-        let mut estimated_stated_at: Option<String> = None;
+        let mut dest_rse: Option<String> = None;
         let mut estimated_transferred_at: Option<String> = None;
         let mut staging_started_at: Option<String> = None;
         let mut staging_finished_at: Option<String> = None;
@@ -253,7 +253,7 @@ impl Object for types::GetRequestResponse {
         let mut priority: Option<i64> = None;
         let mut transfertool: Option<String> = None;
         let mut source_rse: Option<String> = None;
-        let mut dest_rse: Option<String> = None;
+        let mut estimated_started_at: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -282,7 +282,7 @@ impl Object for types::GetRequestResponse {
                 "transferred_at" => transferred_at = map.next_value()?,
                 "estimated_at" => estimated_at = map.next_value()?,
                 "submitter_id" => submitter_id = map.next_value()?,
-                "estimated_stated_at" => estimated_stated_at = map.next_value()?,
+                "dest_rse" => dest_rse = map.next_value()?,
                 "estimated_transferred_at" => {
                     estimated_transferred_at = map.next_value()?;
                 }
@@ -293,7 +293,7 @@ impl Object for types::GetRequestResponse {
                 "priority" => priority = map.next_value()?,
                 "transfertool" => transfertool = map.next_value()?,
                 "source_rse" => source_rse = map.next_value()?,
-                "dest_rse" => dest_rse = map.next_value()?,
+                "estimated_started_at" => estimated_started_at = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -326,7 +326,7 @@ impl Object for types::GetRequestResponse {
             transferred_at,
             estimated_at,
             submitter_id,
-            estimated_stated_at,
+            dest_rse,
             estimated_transferred_at,
             staging_started_at,
             staging_finished_at,
@@ -335,7 +335,7 @@ impl Object for types::GetRequestResponse {
             priority,
             transfertool,
             source_rse,
-            dest_rse,
+            estimated_started_at,
             unknown_fields,
         })
     }
@@ -444,8 +444,8 @@ impl Serialize for types::ListRequestsListItem {
             map.serialize_entry("submitter_id", value)?;
         }
 
-        if let Some(value) = &self.estimated_stated_at {
-            map.serialize_entry("estimated_stated_at", value)?;
+        if let Some(value) = &self.dest_rse {
+            map.serialize_entry("dest_rse", value)?;
         }
 
         if let Some(value) = &self.estimated_transferred_at {
@@ -480,8 +480,8 @@ impl Serialize for types::ListRequestsListItem {
             map.serialize_entry("source_rse", value)?;
         }
 
-        if let Some(value) = &self.dest_rse {
-            map.serialize_entry("dest_rse", value)?;
+        if let Some(value) = &self.estimated_started_at {
+            map.serialize_entry("estimated_started_at", value)?;
         }
 
         unknown_fields(&mut map, &self.unknown_fields)?;
@@ -523,7 +523,7 @@ impl Object for types::ListRequestsListItem {
         let mut transferred_at: Option<String> = None;
         let mut estimated_at: Option<String> = None;
         let mut submitter_id: Option<String> = None;
-        let mut estimated_stated_at: Option<String> = None;
+        let mut dest_rse: Option<String> = None;
         let mut estimated_transferred_at: Option<String> = None;
         let mut staging_started_at: Option<String> = None;
         let mut staging_finished_at: Option<String> = None;
@@ -532,7 +532,7 @@ impl Object for types::ListRequestsListItem {
         let mut priority: Option<i64> = None;
         let mut transfertool: Option<String> = None;
         let mut source_rse: Option<String> = None;
-        let mut dest_rse: Option<String> = None;
+        let mut estimated_started_at: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -561,7 +561,7 @@ impl Object for types::ListRequestsListItem {
                 "transferred_at" => transferred_at = map.next_value()?,
                 "estimated_at" => estimated_at = map.next_value()?,
                 "submitter_id" => submitter_id = map.next_value()?,
-                "estimated_stated_at" => estimated_stated_at = map.next_value()?,
+                "dest_rse" => dest_rse = map.next_value()?,
                 "estimated_transferred_at" => {
                     estimated_transferred_at = map.next_value()?;
                 }
@@ -572,7 +572,7 @@ impl Object for types::ListRequestsListItem {
                 "priority" => priority = map.next_value()?,
                 "transfertool" => transfertool = map.next_value()?,
                 "source_rse" => source_rse = map.next_value()?,
-                "dest_rse" => dest_rse = map.next_value()?,
+                "estimated_started_at" => estimated_started_at = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -605,7 +605,7 @@ impl Object for types::ListRequestsListItem {
             transferred_at,
             estimated_at,
             submitter_id,
-            estimated_stated_at,
+            dest_rse,
             estimated_transferred_at,
             staging_started_at,
             staging_finished_at,
@@ -614,7 +614,7 @@ impl Object for types::ListRequestsListItem {
             priority,
             transfertool,
             source_rse,
-            dest_rse,
+            estimated_started_at,
             unknown_fields,
         })
     }
