@@ -4,12 +4,12 @@
 //! same server. Transport details Rucio cannot be made to show (5xx, a second refusal, redirects
 //! to another host, a stream that arrives slowly) run against loopback servers of this file.
 //!
-//! x509 logins cannot be tested end to end against Rucio: its test server is plain HTTP (no TLS,
-//! so no client certificate reaches it, and Rucio takes the DN from the TLS front end, which
-//! gunicorn does not provide). One test shows that the login goes to `/auth/x509` and Rucio's
-//! refusal ("Cannot get DN") comes back typed; another runs the TLS part against a loopback
-//! HTTPS server that asks for client certificates: the certificate goes to the login only, and
-//! the CA setting decides what is trusted.
+//! x509 here: one test shows that the login goes to `/auth/x509` and Rucio's refusal over plain
+//! HTTP ("Cannot get DN") comes back typed; another runs the TLS part against a loopback HTTPS
+//! server that asks for client certificates: the certificate goes to the login only, and the CA
+//! setting decides what is trusted. The login end to end, over HTTPS with the DN taken from the
+//! verified certificate as Apache's mod_ssl would, is in `rucio/tests/conformance.rs`
+//! (`RucioServer::start_with_tls`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
