@@ -100,8 +100,13 @@ pub async fn run(
                 .get_one::<clap_complete::Shell>("shell")
                 .expect("required");
             let mut cmd = command();
-            clap_complete::generate(shell, &mut cmd, "tc", &mut std::io::stdout());
-            Outcome::Done
+            // Into a buffer: `generate` panics when it cannot write (a reader that closed early,
+            // `| head`); printing the outcome handles that.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "tc", &mut script);
+            let script = String::from_utf8(script)
+                .map_err(|e| Problem::other(format!("completions are not UTF-8: {e}")))?;
+            Outcome::Text(script.trim_end_matches('\n').to_owned())
         }
         _ => return Ok(None),
     };

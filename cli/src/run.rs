@@ -37,7 +37,11 @@ impl Outcome {
             }
             Outcome::Text(text) => writeln!(out, "{text}"),
         };
-        written.map_err(|e| Problem::other(format!("cannot write the answer: {e}")))
+        match written {
+            // The reader has all it wanted (`| head`): not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(|e| Problem::other(format!("cannot write the answer: {e}"))),
+        }
     }
 }
 

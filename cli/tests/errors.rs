@@ -27,16 +27,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A loopback port nothing listens on, and what connecting to it says.
-fn closed_port() -> (u16, String) {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let refused = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_err();
-    (port, refused.to_string())
-}
-
 /// What the resolver says of a `.invalid` name (RFC 6761: it never resolves).
 fn lookup_failure(host: &str) -> String {
     std::net::ToSocketAddrs::to_socket_addrs(&(host, 80))
@@ -47,7 +37,7 @@ fn lookup_failure(host: &str) -> String {
 
 #[test]
 fn unreachable_and_unresolvable_hosts_say_why() {
-    let (port, refused) = closed_port();
+    let (port, refused) = tc_testkit::closed_port();
     let root = format!("http://127.0.0.1:{port}");
     let out = tc(&["queue", "task", "abc", "--root-url", &root], &[]);
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
@@ -79,7 +69,7 @@ fn unreachable_and_unresolvable_hosts_say_why() {
 
 #[test]
 fn listen_exits_with_the_transport_code_when_the_broker_is_unreachable() {
-    let (port, refused) = closed_port();
+    let (port, refused) = tc_testkit::closed_port();
     let url = format!("amqp://listener:pulse-password@127.0.0.1:{port}/");
     let out = tc(
         &["listen", "queue", "task-completed", "--pulse-url", &url],
@@ -225,4 +215,26 @@ async fn storage_refusals_error_artifacts_and_content_length() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A reader that stops early (`tc completions bash | head -1`) is no failure: no panic, exit 0.
+#[test]
+fn a_reader_that_closes_early_is_no_failure() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tc"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The pipe closes here, before tc has written the rest.
+    assert!(!first.is_empty());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
 }

@@ -404,10 +404,7 @@ async fn storage_refusals_are_storage_errors_not_missing_scopes() {
 async fn a_storage_url_that_cannot_be_reached_says_why_and_keeps_its_signature() {
     let tc = Deployment::start().await;
     let queue = tc_runtime::Client::new(&tc.config().with_retries(0), "queue", "v1");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let (port, _) = tc_testkit::closed_port();
     let task = "fN1SbArXTPSVFNUvaOlinQ";
     let url = format!("http://127.0.0.1:{port}/get/k?X-Amz-Signature=SECRET-S3-SIGNATURE");
     tc.add_artifact(task, 0, "public/far.bin", Artifact::S3(url));

@@ -289,10 +289,7 @@ async fn timeouts_are_retried() {
 
 #[tokio::test]
 async fn refused_connections_are_transport_errors_after_retries() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let (port, _) = tc_testkit::closed_port();
     let config =
         ClientConfig::new(format!("http://127.0.0.1:{port}")).with_retry_config(fast_retries(2));
     let e = Client::new(&config, "queue", "v1")

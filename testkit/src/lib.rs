@@ -216,3 +216,17 @@ async fn read_more(conn: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
         _ => false,
     }
 }
+
+/// A loopback port nothing listens on, and what connecting to it says (`Connection refused`),
+/// for tests of unreachable hosts. It is below Linux's ephemeral range (32768 and up), where the
+/// servers of concurrent tests land when they bind port 0, so none of them takes it between this
+/// check and its use, as a port just freed by dropping a listener could be.
+pub fn closed_port() -> (u16, String) {
+    let start = 20_000 + (std::process::id() % 5_000) as u16;
+    (start..30_000)
+        .find_map(|port| {
+            let refused = std::net::TcpStream::connect(("127.0.0.1", port)).err()?;
+            Some((port, refused.to_string()))
+        })
+        .expect("a closed loopback port between 20000 and 30000")
+}
