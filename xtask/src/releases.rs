@@ -70,13 +70,58 @@ pub fn scratch_workspace(
         .chain(members.iter().copied())
         .map(|m| format!("{m:?}"))
         .collect();
-    fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n{shared}",
-            members.join(", ")
-        ),
+    let workspace_manifest = format!(
+        "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n{shared}",
+        members.join(", ")
+    );
+    write_if_changed(&dir.join("Cargo.toml"), &workspace_manifest)?;
+    write_if_changed(
+        &dir.join("Cargo.lock"),
+        &fs::read_to_string(root.join("Cargo.lock"))?,
     )?;
-    fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))?;
     Ok(())
+}
+
+/// Writes `text` to `path` unless it holds that already: an unchanged file keeps its time, so
+/// cargo does not rebuild what depends on it.
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+    if fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    tc_codegen::write::write_file(path, text)
+}
+
+/// Writes `generated` into `dir` with a binary crate `harness` beside it (`main_rs`, depending on
+/// the generated crate with `features`, serde and serde_json), builds it, and returns the
+/// binary. Every such harness builds into one target directory, `target/forward-compat`, so
+/// what they share (serde, the runtime) is compiled once; only files that changed are written,
+/// so a second build of the same release recompiles only the harness.
+pub fn build_harness(
+    dir: &Path,
+    generated: &tc_codegen::GeneratedCrate,
+    features: &[&str],
+    main_rs: &str,
+) -> anyhow::Result<PathBuf> {
+    scratch_workspace(dir, generated, &["harness"])?;
+    fs::create_dir_all(dir.join("harness/src"))?;
+    let features: Vec<String> = features.iter().map(|f| format!("{f:?}")).collect();
+    let manifest = format!(
+        "[package]\nname = \"harness\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\ntc-client = {{ path = \"../generated\", features = [{}] }}\n\
+         serde.workspace = true\nserde_json.workspace = true\n",
+        features.join(", ")
+    );
+    write_if_changed(&dir.join("harness/Cargo.toml"), &manifest)?;
+    write_if_changed(&dir.join("harness/src/main.rs"), main_rs)?;
+    let target = workspace().join("target/forward-compat");
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "harness"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .context("cannot run cargo build")?;
+    if !status.success() {
+        bail!("the harness in {} does not build", dir.display());
+    }
+    Ok(target.join("debug/harness"))
 }

@@ -7,9 +7,8 @@
 //! Slow (it compiles the generated crates of three releases), so ignored by default; CI runs it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use quote::{format_ident, quote};
@@ -17,7 +16,7 @@ use serde_json::{Value, json};
 use tc_codegen::load::References;
 
 use tc_testkit::samples::{Samples, locate};
-use xtask::releases::{import_into, scratch_workspace, shared_bundles, workspace};
+use xtask::releases::{build_harness, import_into, shared_bundles};
 
 /// One root schema of one method: the older type that reads it, the newer schema that makes it.
 struct Case {
@@ -220,27 +219,8 @@ fn run_harness(
     harness: &str,
     lines: &[(&Case, Value)],
 ) -> Vec<Value> {
-    if !dir.join("generated/Cargo.toml").exists() {
-        scratch_workspace(dir, generated, &["harness"]).unwrap();
-        fs::create_dir_all(dir.join("harness/src")).unwrap();
-        fs::write(
-            dir.join("harness/Cargo.toml"),
-            "[package]\nname = \"harness\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\ntc-client = { path = \"../generated\" }\nserde.workspace = true\n\
-             serde_json.workspace = true\n",
-        )
-        .unwrap();
-    }
-    fs::write(dir.join("harness/src/main.rs"), harness).unwrap();
-    let target: PathBuf = workspace().join("target/forward-compat");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "harness"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .unwrap();
-    assert!(status.success(), "the harness does not build");
-    let mut child = Command::new(target.join("debug/harness"))
+    let harness = build_harness(dir, generated, &[], harness).unwrap();
+    let mut child = Command::new(harness)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -19,7 +19,7 @@ use std::process::Command;
 use quote::{format_ident, quote};
 use serde_json::Value;
 use tc_testkit::samples::Samples;
-use xtask::releases::{import_into, scratch_workspace, shared_bundles, workspace};
+use xtask::releases::{build_harness, import_into, shared_bundles, workspace};
 
 use build::Builder;
 use validate::Schemas;
@@ -195,16 +195,6 @@ fn service_cases(
 /// Builds the release's crate with a harness that writes each case's value as a JSON line
 /// (`{"ok": value}`, or `{"panic": message}` when building it panicked); what it wrote.
 fn run_harness(dir: &Path, generated: &tc_codegen::GeneratedCrate, cases: &[Case]) -> Vec<Value> {
-    let _ = fs::remove_dir_all(dir.join("generated"));
-    scratch_workspace(dir, generated, &["harness"]).unwrap();
-    fs::create_dir_all(dir.join("harness/src")).unwrap();
-    fs::write(
-        dir.join("harness/Cargo.toml"),
-        "[package]\nname = \"harness\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\ntc-client = { path = \"../generated\", features = [\"events\"] }\n\
-         serde.workspace = true\nserde_json.workspace = true\n",
-    )
-    .unwrap();
     let functions = cases.iter().enumerate().map(|(i, case)| {
         let name = format_ident!("case_{i}");
         let expr: syn::Expr = syn::parse_str(&case.expr).unwrap();
@@ -240,20 +230,8 @@ fn run_harness(dir: &Path, generated: &tc_codegen::GeneratedCrate, cases: &[Case
             }
         }
     };
-    fs::write(dir.join("harness/src/main.rs"), harness.to_string()).unwrap();
-    let target = workspace().join("target/forward-compat");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "harness"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "the harness of {} does not build",
-        dir.display()
-    );
-    let output = Command::new(target.join("debug/harness")).output().unwrap();
+    let harness = build_harness(dir, generated, &["events"], &harness.to_string()).unwrap();
+    let output = Command::new(harness).output().unwrap();
     assert!(output.status.success(), "the harness failed");
     let lines: Vec<Value> = String::from_utf8(output.stdout)
         .unwrap()
