@@ -91,37 +91,38 @@ fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
     tc_codegen::write::write_file(path, text)
 }
 
-/// Writes `generated` into `dir` with a binary crate `harness` beside it (`main_rs`, depending on
-/// the generated crate with `features`, serde and serde_json), builds it, and returns the
-/// binary. Every such harness builds into one target directory, `target/forward-compat`, so
-/// what they share (serde, the runtime) is compiled once; only files that changed are written,
-/// so a second build of the same release recompiles only the harness.
+/// Builds the binary `name` (`main_rs`) beside the crate generated from `release`, and returns
+/// it. Every test that builds a release's crate builds it here, in one fixed workspace per
+/// release (`target/release-harness/<release>`: the generated crate with `events`, and one
+/// `harness` package with a binary per test), so each release's crate compiles once per run
+/// whichever tests use it; only files that changed are written, so a rerun recompiles only the
+/// binaries that changed. All releases share one target directory, so serde and the runtime
+/// compile once.
 pub fn build_harness(
-    dir: &Path,
+    release: &str,
     generated: &tc_codegen::GeneratedCrate,
-    features: &[&str],
+    name: &str,
     main_rs: &str,
 ) -> anyhow::Result<PathBuf> {
-    scratch_workspace(dir, generated, &["harness"])?;
-    fs::create_dir_all(dir.join("harness/src"))?;
-    let features: Vec<String> = features.iter().map(|f| format!("{f:?}")).collect();
-    let manifest = format!(
-        "[package]\nname = \"harness\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\ntc-client = {{ path = \"../generated\", features = [{}] }}\n\
-         serde.workspace = true\nserde_json.workspace = true\n",
-        features.join(", ")
-    );
-    write_if_changed(&dir.join("harness/Cargo.toml"), &manifest)?;
-    write_if_changed(&dir.join("harness/src/main.rs"), main_rs)?;
-    let target = workspace().join("target/forward-compat");
+    let harnesses = workspace().join("target/release-harness");
+    let dir = harnesses.join(release);
+    scratch_workspace(&dir, generated, &["harness"])?;
+    fs::create_dir_all(dir.join("harness/src/bin"))?;
+    let manifest = "[package]\nname = \"harness\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+                    publish = false\n\n[dependencies]\n\
+                    tc-client = { path = \"../generated\", features = [\"events\"] }\n\
+                    serde.workspace = true\nserde_json.workspace = true\n";
+    write_if_changed(&dir.join("harness/Cargo.toml"), manifest)?;
+    write_if_changed(&dir.join(format!("harness/src/bin/{name}.rs")), main_rs)?;
+    let target = harnesses.join("target");
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "harness"])
-        .current_dir(dir)
+        .args(["build", "--quiet", "-p", "harness", "--bin", name])
+        .current_dir(&dir)
         .env("CARGO_TARGET_DIR", &target)
         .status()
         .context("cannot run cargo build")?;
     if !status.success() {
-        bail!("the harness in {} does not build", dir.display());
+        bail!("{name} and the crate generated from {release} in {} do not build", dir.display());
     }
-    Ok(target.join("debug/harness"))
+    Ok(target.join("debug").join(name))
 }

@@ -13,13 +13,12 @@ mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 use quote::{format_ident, quote};
 use serde_json::Value;
 use tc_testkit::samples::Samples;
-use xtask::releases::{build_harness, import_into, shared_bundles, workspace};
+use xtask::releases::{build_harness, import_into, shared_bundles};
 
 use build::Builder;
 use validate::Schemas;
@@ -56,10 +55,8 @@ fn what_the_types_write_fits_the_schemas() {
     let mut failures = Vec::new();
     for bundle in shared_bundles().unwrap() {
         let release = bundle.file_stem().unwrap().to_string_lossy().into_owned();
-        // A fixed place, so that a second run rebuilds only what changed.
-        let dir = workspace().join("target/schema-valid").join(&release);
-        let _ = fs::remove_dir_all(dir.join("references"));
-        let references = import_into(&bundle, &dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let references = import_into(&bundle, dir.path()).unwrap();
         let refs = tc_codegen::load::load(&references).unwrap();
         let services = tc_codegen::model::build(&refs).unwrap();
         let schemas: BTreeMap<String, Value> = refs
@@ -76,7 +73,7 @@ fn what_the_types_write_fits_the_schemas() {
             cases.extend(service_cases(service, &defs, &schemas, &mut roots));
         }
         let generated = tc_codegen::generate(&references).unwrap();
-        let outputs = run_harness(&dir, &generated, &cases);
+        let outputs = run_harness(&release, &generated, &cases);
 
         let mut validator = Schemas::new(&schemas);
         let mut valid: BTreeMap<Role, usize> = BTreeMap::new();
@@ -194,7 +191,7 @@ fn service_cases(
 
 /// Builds the release's crate with a harness that writes each case's value as a JSON line
 /// (`{"ok": value}`, or `{"panic": message}` when building it panicked); what it wrote.
-fn run_harness(dir: &Path, generated: &tc_codegen::GeneratedCrate, cases: &[Case]) -> Vec<Value> {
+fn run_harness(release: &str, generated: &tc_codegen::GeneratedCrate, cases: &[Case]) -> Vec<Value> {
     let functions = cases.iter().enumerate().map(|(i, case)| {
         let name = format_ident!("case_{i}");
         let expr: syn::Expr = syn::parse_str(&case.expr).unwrap();
@@ -230,7 +227,7 @@ fn run_harness(dir: &Path, generated: &tc_codegen::GeneratedCrate, cases: &[Case
             }
         }
     };
-    let harness = build_harness(dir, generated, &["events"], &harness.to_string()).unwrap();
+    let harness = build_harness(release, generated, "schema_valid", &harness.to_string()).unwrap();
     let output = Command::new(harness).output().unwrap();
     assert!(output.status.success(), "the harness failed");
     let lines: Vec<Value> = String::from_utf8(output.stdout)
