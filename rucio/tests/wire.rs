@@ -7,8 +7,12 @@
 //! front end's repairs, unless [`KNOWN_DISAGREEMENTS`] says why it is not (and the test fails
 //! when one of those disappears, so the table stays true).
 //!
-//! All the Python calls run in one process (a script of [`calls`]' Python expressions), each
-//! after a marker request (`GET /ping?wire=<index>`) that tells the recording where it begins.
+//! All the Python calls run in one process (a script of [`calls`]' Python expressions), then
+//! ours; each call comes after a marker request (`GET /ping?wire=py<index>`, `…=rs<index>`)
+//! that tells the recording where its requests begin. Our request bodies are read from the same
+//! JSON as the Python call's arguments (the generated types read JSON), so what is compared is
+//! what the types write; a member the spec does not document is sent from `unknown_fields`,
+//! and [`UNDOCUMENTED_MEMBERS`] lists each.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -275,31 +279,34 @@ impl Names {
         }
     }
 
+    /// Each name by its field's name, then the kept values.
     fn fields(&self) -> Vec<(String, String)> {
-        let fields = vec![
-            ("scope", self.scope.clone()),
-            ("account", self.account.clone()),
-            ("rse", self.rse.clone()),
-            ("rse2", self.rse2.clone()),
-            ("rse3", self.rse3.clone()),
-            ("host", self.host.clone()),
-            ("dataset", self.dataset.clone()),
-            ("dataset2", self.dataset2.clone()),
-            ("container", self.container.clone()),
-            ("file", self.file.clone()),
-            ("file2", self.file2.clone()),
-            ("file3", self.file3.clone()),
-            ("sample", self.sample.clone()),
-            ("guid", self.guid.clone()),
-            ("guid3", self.guid3.clone()),
-            ("section", self.section.clone()),
-            ("key", self.key.clone()),
-            ("subscription", self.subscription.clone()),
+        let names = [
+            ("scope", &self.scope),
+            ("account", &self.account),
+            ("rse", &self.rse),
+            ("rse2", &self.rse2),
+            ("rse3", &self.rse3),
+            ("host", &self.host),
+            ("dataset", &self.dataset),
+            ("dataset2", &self.dataset2),
+            ("container", &self.container),
+            ("file", &self.file),
+            ("file2", &self.file2),
+            ("file3", &self.file3),
+            ("sample", &self.sample),
+            ("guid", &self.guid),
+            ("guid3", &self.guid3),
+            ("section", &self.section),
+            ("key", &self.key),
+            ("subscription", &self.subscription),
         ];
-        let mut fields: Vec<(String, String)> =
-            fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        fields.extend(self.kept.lock().unwrap().clone());
-        fields
+        let kept = self.kept.lock().unwrap().clone();
+        names
+            .into_iter()
+            .map(|(field, name)| (field.to_owned(), name.clone()))
+            .chain(kept)
+            .collect()
     }
 
     /// Each name and the placeholder it becomes, the longest first (a kept PFN holds names).
@@ -1613,23 +1620,22 @@ fn drop_nulls(value: &mut Value) {
     }
 }
 
-/// The requests of each side's calls, split at the markers: call `i`'s at `i`. The Python
-/// client's requests are those that name their program (`X-Rucio-Script`), which ours do not.
+/// The requests of each side's calls, split at the markers: the Python client's calls' first,
+/// then ours, call `i`'s at `i`.
 fn split_at_markers(requests: &[Value], count: usize) -> [Vec<Vec<Value>>; 2] {
     let mut calls = [vec![Vec::new(); count], vec![Vec::new(); count]];
-    let mut current = [None, None];
+    let mut current = None;
     for request in requests {
         let marker = (request["path"] == "/ping")
             .then(|| request["query"]["wire"][0].as_str())
             .flatten();
-        if let Some(marker) = marker {
-            let (side, i) = marker.split_at(2);
-            current[usize::from(side == "rs")] = Some(i.parse::<usize>().unwrap());
-        } else {
-            let side = usize::from(request["headers"].get("x-rucio-script").is_none());
-            if let Some(i) = current[side] {
-                calls[side][i].push(request.clone());
+        match (marker, current) {
+            (Some(marker), _) => {
+                let (side, i) = marker.split_at(2);
+                current = Some((usize::from(side == "rs"), i.parse::<usize>().unwrap()));
             }
+            (None, Some((side, i))) => calls[side][i].push(request.clone()),
+            (None, None) => {}
         }
     }
     calls
