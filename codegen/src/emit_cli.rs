@@ -135,17 +135,22 @@ fn emit_method_command(_service: &Service, method: &Method) -> TokenStream {
         let help = format!("`{}` in the route", a.name);
         quote!(Arg::new(#id).value_name(#id).required(true).help(#help))
     });
-    let options = method.query.iter().map(|q| {
-        let id = format!("query:{}", q.name);
-        let long = q.name.to_kebab_case();
-        let help = format!("`{}` in the query string", q.name);
-        let parser = match q.kind {
-            QueryKind::String => quote!(),
-            QueryKind::Integer => quote!(.value_parser(clap::value_parser!(u32))),
-            QueryKind::Boolean => quote!(.value_parser(clap::value_parser!(bool))),
-        };
-        quote!(Arg::new(#id).long(#long).value_name("VALUE").help(#help) #parser)
-    });
+    // No Taskcluster method has open `key=value` filters (`QueryKind::Pairs`).
+    let options = method
+        .query
+        .iter()
+        .filter(|q| q.kind != QueryKind::Pairs)
+        .map(|q| {
+            let id = format!("query:{}", q.name);
+            let long = q.name.to_kebab_case();
+            let help = format!("`{}` in the query string", q.name);
+            let parser = match q.kind {
+                QueryKind::String | QueryKind::Pairs => quote!(),
+                QueryKind::Integer => quote!(.value_parser(clap::value_parser!(u32))),
+                QueryKind::Boolean => quote!(.value_parser(clap::value_parser!(bool))),
+            };
+            quote!(Arg::new(#id).long(#long).value_name("VALUE").help(#help) #parser)
+        });
     let input = method
         .input
         .is_some()
@@ -184,15 +189,20 @@ fn emit_dispatch_arm(service: &Service, method: &Method, defs: &[TypeDef]) -> To
         .collect();
     let query = (!method.query.is_empty()).then(|| {
         let ty = ident(&method.query_struct());
-        let sets = method.query.iter().map(|q| {
-            let field = ident(&q.ident);
-            let id = format!("query:{}", q.name);
-            match q.kind {
-                QueryKind::String => quote!(query.#field = run::option::<String>(args, #id);),
-                QueryKind::Integer => quote!(query.#field = run::option::<u32>(args, #id);),
-                QueryKind::Boolean => quote!(query.#field = run::option::<bool>(args, #id);),
-            }
-        });
+        let sets = method
+            .query
+            .iter()
+            .filter(|q| q.kind != QueryKind::Pairs)
+            .map(|q| {
+                let field = ident(&q.ident);
+                let id = format!("query:{}", q.name);
+                match q.kind {
+                    QueryKind::String => quote!(query.#field = run::option::<String>(args, #id);),
+                    QueryKind::Integer => quote!(query.#field = run::option::<u32>(args, #id);),
+                    QueryKind::Boolean => quote!(query.#field = run::option::<bool>(args, #id);),
+                    QueryKind::Pairs => quote!(),
+                }
+            });
         quote! {
             let mut query = tc_client::#module::#ty::default();
             #(#sets)*

@@ -309,6 +309,7 @@ pub(crate) fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
         match q.kind {
             QueryKind::String => quote!(.query(#name, query.#field.as_deref())),
             QueryKind::Integer | QueryKind::Boolean => quote!(.query(#name, query.#field)),
+            QueryKind::Pairs => quote!(.query_pairs(&query.#field)),
         }
     });
     let http_method = paths.get(Item::Method);
@@ -330,19 +331,45 @@ pub(crate) fn emit_query_struct(paths: &Paths, service: &Service, method: &Metho
         QueryKind::String => string.clone(),
         QueryKind::Integer => quote!(u32),
         QueryKind::Boolean => quote!(bool),
+        QueryKind::Pairs => quote!((#string, #string)),
     };
     let fields = method.query.iter().map(|q| {
         let field = ident(&q.ident);
         let ty = ty(q);
-        let doc = format!("`{}` in the query string.", q.name);
-        quote! {
-            #[doc = #doc]
-            pub #field: #option<#ty>,
+        let mut doc = match q.kind {
+            QueryKind::Pairs => "Each `key=value` pair in the query string.".to_owned(),
+            _ => format!("`{}` in the query string.", q.name),
+        };
+        if !q.description.trim().is_empty() {
+            doc.push(' ');
+            doc.push_str(q.description.trim());
+        }
+        match q.kind {
+            QueryKind::Pairs => quote! {
+                #[doc = #doc]
+                pub #field: Vec<#ty>,
+            },
+            _ => quote! {
+                #[doc = #doc]
+                pub #field: #option<#ty>,
+            },
         }
     });
     let setters = method.query.iter().map(|q| {
         let field = ident(&q.ident);
-        let setter = quote::format_ident!("with_{}", q.ident.trim_end_matches('_'));
+        let bare = q.ident.trim_end_matches('_');
+        if q.kind == QueryKind::Pairs {
+            let setter = quote::format_ident!("with_{}", bare.strip_suffix('s').unwrap_or(bare));
+            let doc = format!("Adds a pair to [`{}`](Self::{}).", q.ident, q.ident);
+            return quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, key: impl Into<#string>, value: impl Into<#string>) -> Self {
+                    self.#field.push((key.into(), value.into()));
+                    self
+                }
+            };
+        }
+        let setter = quote::format_ident!("with_{bare}");
         let doc = format!("Sets [`{}`](Self::{}).", q.ident, q.ident);
         let (param, value) = match q.kind {
             QueryKind::String => (quote!(impl Into<#string>), quote!(#field.into())),

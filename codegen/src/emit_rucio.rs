@@ -165,6 +165,9 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
     if !method.authenticated {
         doc.push_str(", sent without a token (it is how one gets one).");
     }
+    if let Some(python) = &method.counterpart {
+        doc.push_str(&format!("\n\nRucio's Python client: `{python}`."));
+    }
     let headers_doc: Vec<String> = method
         .headers
         .iter()
@@ -181,8 +184,9 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         doc.push_str("\n\n# Headers\n\n");
         doc.push_str(&headers_doc.join("\n"));
     }
-    // No `doc(alias)`: the spec has no operation ids to find a method by.
-    let alias = quote!();
+    // The name by rule (the path form) where Rucio's client's name replaced it.
+    let aliases = &method.aliases;
+    let alias = quote!(#(#[doc(alias = #aliases)])*);
     let args = method.args.iter().map(|a| {
         let name = ident(&a.ident);
         quote!(#name: &str)
@@ -307,7 +311,7 @@ pub fn emit_lib(services: &[Service]) -> TokenStream {
         }
     });
     quote! {
-        pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream};
+        pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
         pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};
         pub use chrono;
         pub use serde_json;
@@ -354,11 +358,11 @@ pub fn lib_docs(services: &[Service]) -> String {
          // RUCIO_HOST, RUCIO_ACCOUNT, and the [client] section of $RUCIO_CONFIG.\n\
          let rucio = Rucio::from_env()?;\n\
          let me = rucio.account().get_account(\"root\").await?;\n\
-         let rses = rucio.rucio_storage_elements().list_rses(&Default::default()).await?;\n\
-         // Calls that answer newline-delimited JSON are streams.\n\
-         let mut accounts = rucio.account().list_accounts();\n\
+         // Calls that answer newline-delimited JSON are streams; filters are typed.\n\
+         let query = rucio_client::account::ListAccountsQuery::default().with_account_type(\"USER\");\n\
+         let mut accounts = rucio.account().list_accounts(&query);\n\
          while let Some(account) = accounts.next().await {\n    println!(\"{:?}\", account?);\n}\n\
-         # let _ = (me, rses); Ok(()) }\n\
+         # let _ = me; Ok(()) }\n\
          ```\n\n\
          Logging in is the client's: it logs in when it first needs a token (userpass or \
          x509), sends it as `X-Rucio-Auth-Token`, renews it before it expires, and logs in again \
@@ -399,6 +403,7 @@ pub fn cargo_toml() -> String {
      \n\
      [dev-dependencies]\n\
      tc-testkit.workspace = true\n\
+     tempfile.workspace = true\n\
      tokio.workspace = true\n"
         .to_owned()
 }

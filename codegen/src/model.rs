@@ -108,6 +108,11 @@ pub struct Method {
     pub answer: Answer,
     /// Whether the call carries the client's credentials (not the calls that issue them).
     pub authenticated: bool,
+    /// Other names users search for it by (rustdoc `doc(alias)`).
+    pub aliases: Vec<String>,
+    /// The same call in the family's reference client (`DIDClient.get_did` in Rucio's Python
+    /// client), named in the docs.
+    pub counterpart: Option<String>,
 }
 
 /// A request header the method takes as an argument.
@@ -207,6 +212,8 @@ pub struct QueryParam {
     pub name: String,
     pub ident: String,
     pub kind: QueryKind,
+    /// What it means (an OpenAPI front end's; Taskcluster's references say nothing).
+    pub description: String,
 }
 
 /// The Rust type of a query parameter. The references give only names; these are the types
@@ -216,6 +223,9 @@ pub enum QueryKind {
     String,
     Integer,
     Boolean,
+    /// Any number of `key=value` pairs, each a parameter of its own (filters whose keys are
+    /// open: account attributes, DID metadata); an OpenAPI front end's, never Taskcluster's.
+    Pairs,
 }
 
 impl QueryKind {
@@ -224,6 +234,7 @@ impl QueryKind {
         match schema.get("type").and_then(serde_json::Value::as_str) {
             Some("integer") => QueryKind::Integer,
             Some("boolean") => QueryKind::Boolean,
+            Some("object") => QueryKind::Pairs,
             _ => QueryKind::String,
         }
     }
@@ -528,6 +539,7 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
             name: name.clone(),
             ident: query_idents.claim(&snake(name)),
             kind: QueryKind::of(name),
+            description: String::new(),
         })
         .collect();
     let scopes = entry
@@ -553,6 +565,8 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
         headers: Vec::new(),
         answer: Answer::Json,
         authenticated: true,
+        aliases: Vec::new(),
+        counterpart: None,
     })
 }
 

@@ -8,13 +8,13 @@
 //! // RUCIO_HOST, RUCIO_ACCOUNT, and the [client] section of $RUCIO_CONFIG.
 //! let rucio = Rucio::from_env()?;
 //! let me = rucio.account().get_account("root").await?;
-//! let rses = rucio.rucio_storage_elements().list_rses(&Default::default()).await?;
-//! // Calls that answer newline-delimited JSON are streams.
-//! let mut accounts = rucio.account().list_accounts();
+//! // Calls that answer newline-delimited JSON are streams; filters are typed.
+//! let query = rucio_client::account::ListAccountsQuery::default().with_account_type("USER");
+//! let mut accounts = rucio.account().list_accounts(&query);
 //! while let Some(account) = accounts.next().await {
 //!     println!("{:?}", account?);
 //! }
-//! # let _ = (me, rses); Ok(()) }
+//! # let _ = me; Ok(()) }
 //! ```
 //!
 //! Logging in is the client's: it logs in when it first needs a token (userpass or x509), sends it as `X-Rucio-Auth-Token`, renews it before it expires, and logs in again once if the server refuses it. Errors carry Rucio's `ExceptionClass` as [`Error::code`] and its `ExceptionMessage` as [`Error::message`]. List calls that answer newline-delimited JSON are [`RucioStream`]s of typed items. Types keep unknown fields and enum values, as the Taskcluster crate's do.
@@ -46,7 +46,7 @@
 //! | [`scopes`] | Scopes | 4 |
 //! | [`subscription`] | Subscription | 8 |
 
-pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream};
+pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
 
 pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};
 

@@ -8,14 +8,14 @@
 
 use std::time::Duration;
 
-use rucio_client::account_limit::types::AddLimitsLocalForAccountRequest;
-use rucio_client::data_identifiers::ListDidsSearchForScopeQuery;
-use rucio_client::data_identifiers::types::AddDidsOfDidRequest;
-use rucio_client::data_identifiers::types::{AddDidRequest, AddDidsOfDidRequestDidsItem};
+use rucio_client::account_limit::types::SetLocalAccountLimitRequest;
+use rucio_client::data_identifiers::ListDidsQuery;
+use rucio_client::data_identifiers::types::AttachDidsRequest;
+use rucio_client::data_identifiers::types::{AddDidRequest, AttachDidsRequestDidsItem};
 use rucio_client::replicas::types::{AddReplicasRequest, AddReplicasRequestFilesItem};
 use rucio_client::rucio_storage_elements::ListRsesQuery;
 use rucio_client::rucio_storage_elements::types::AddRseRequest;
-use rucio_client::rule::types::{AddRulesRequest, AddRulesRequestDidsItem};
+use rucio_client::rule::types::{AddReplicationRuleRequest, AddReplicationRuleRequestDidsItem};
 use rucio_client::{Auth, AuthToken, ErrorKind, Rucio, RucioConfig, StreamExt};
 use tc_testkit::rucio::RucioServer;
 
@@ -63,9 +63,13 @@ async fn a_data_management_session() {
     rses.add_rse(&rse, &AddRseRequest::default().with_deterministic(true))
         .await
         .unwrap();
-    let listed = rses
+    let listed: Vec<_> = rses
         .list_rses(&ListRsesQuery::default().with_expression(rse.clone()))
-        .await
+        .collect()
+        .await;
+    let listed = listed
+        .into_iter()
+        .collect::<rucio_client::Result<Vec<_>>>()
         .unwrap();
     let names: Vec<_> = listed.iter().filter_map(|r| r.rse.as_deref()).collect();
     assert_eq!(names, [rse.as_str()]);
@@ -85,27 +89,23 @@ async fn a_data_management_session() {
         .await
         .unwrap();
     let did = |name: &str| {
-        AddDidsOfDidRequestDidsItem::new()
+        AttachDidsRequestDidsItem::new()
             .with_scope(scope.clone())
             .with_name(name)
     };
-    dids.add_dids_of_did(
-        &scope,
-        "dataset1",
-        &AddDidsOfDidRequest::new([did("file1")]),
-    )
-    .await
-    .unwrap();
-    dids.add_dids_of_did(
+    dids.attach_dids(&scope, "dataset1", &AttachDidsRequest::new([did("file1")]))
+        .await
+        .unwrap();
+    dids.attach_dids(
         &scope,
         "container1",
-        &AddDidsOfDidRequest::new([did("dataset1")]),
+        &AttachDidsRequest::new([did("dataset1")]),
     )
     .await
     .unwrap();
 
     // Listings are streams of typed items.
-    let mut content = dids.list_dids_of_did(&scope, "container1");
+    let mut content = dids.list_content(&scope, "container1");
     let mut inside = Vec::new();
     while let Some(item) = content.next().await {
         let item = item.unwrap();
@@ -116,7 +116,7 @@ async fn a_data_management_session() {
     }
     assert_eq!(inside, [("dataset1".to_owned(), "DATASET".to_owned())]);
     let files: Vec<_> = dids
-        .list_files_of_did(&scope, "dataset1", &Default::default())
+        .list_files(&scope, "dataset1", &Default::default())
         .map(|f| f.unwrap())
         .collect()
         .await;
@@ -124,10 +124,7 @@ async fn a_data_management_session() {
     assert_eq!(files[0].name.as_deref(), Some("file1"));
     assert_eq!(files[0].bytes, Some(1234));
     let found: Vec<_> = dids
-        .list_dids_search_for_scope(
-            &scope,
-            &ListDidsSearchForScopeQuery::default().with_type("dataset"),
-        )
+        .list_dids(&scope, &ListDidsQuery::default().with_type("dataset"))
         .map(|d| d.unwrap())
         .collect()
         .await;
@@ -142,19 +139,19 @@ async fn a_data_management_session() {
     // A rule needs an account limit at the RSE.
     rucio
         .account_limit()
-        .add_limits_local_for_account("root", &rse, &AddLimitsLocalForAccountRequest::new(1 << 30))
+        .set_local_account_limit("root", &rse, &SetLocalAccountLimitRequest::new(1 << 30))
         .await
         .unwrap();
-    let target = AddRulesRequestDidsItem::new()
+    let target = AddReplicationRuleRequestDidsItem::new()
         .with_scope(scope.clone())
         .with_name("dataset1");
     let rules = rucio
         .rule()
-        .add_rules(&AddRulesRequest::new([target], "root", 1, &rse))
+        .add_replication_rule(&AddReplicationRuleRequest::new([target], "root", 1, &rse))
         .await
         .unwrap();
     assert_eq!(rules.len(), 1, "{rules:?}");
-    let rule = rucio.rule().get_rule(&rules[0]).await.unwrap();
+    let rule = rucio.rule().get_replication_rule(&rules[0]).await.unwrap();
     assert_eq!(rule["rse_expression"], rse.as_str(), "{rule}");
 
     // Errors are typed and carry Rucio's exception class.

@@ -959,7 +959,7 @@ async fn tls_auth_server() -> (String, TlsSeen) {
 }
 
 #[tokio::test]
-async fn x509_login_presents_the_certificate_to_the_auth_host_only() {
+async fn x509_presents_the_certificate_to_the_login_and_every_call() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rucio_x509");
     let (url, seen) = tls_auth_server().await;
     let (cert, key) = (fixtures.join("client.pem"), fixtures.join("client.key"));
@@ -979,7 +979,8 @@ async fn x509_login_presents_the_certificate_to_the_auth_host_only() {
         *seen.lock().unwrap(),
         [
             ("/auth/x509".to_owned(), true, None),
-            ("/accounts/whoami".to_owned(), false, token.clone())
+            // Views such as `PUT /identities/{account}/x509` read the DN beside the token.
+            ("/accounts/whoami".to_owned(), true, token.clone())
         ]
     );
 

@@ -122,7 +122,10 @@ pub fn build_harness(
         .status()
         .context("cannot run cargo build")?;
     if !status.success() {
-        bail!("{name} and the crate generated from {release} in {} do not build", dir.display());
+        bail!(
+            "{name} and the crate generated from {release} in {} do not build",
+            dir.display()
+        );
     }
     Ok(target.join("debug").join(name))
 }

@@ -73,12 +73,7 @@ fn older_types_keep_newer_documents() {
                 }
             }
             let harness = harness(&cases);
-            let outputs = run_harness(
-                older_name,
-                &generated,
-                &harness,
-                &lines,
-            );
+            let outputs = run_harness(older_name, &generated, &harness, &lines);
             let mut ok = 0;
             for ((case, doc), out) in lines.iter().zip(&outputs) {
                 match out.get("ok") {

@@ -10,6 +10,8 @@
 //! service per tag, a schema document per body and answer, so that types are resolved, named
 //! and emitted as Taskcluster's are ([`crate::generate_rucio`]).
 
+pub mod client_names;
+pub mod filters;
 pub mod naming;
 pub mod references;
 pub mod repairs;
@@ -55,6 +57,10 @@ pub struct Operation {
     pub tag: String,
     /// `add_rse`: see [`naming`].
     pub function: String,
+    /// Other names to find it by (the name by rule, when Rucio's client's name replaced it).
+    pub aliases: Vec<String>,
+    /// The Python client's method for it (`DIDClient.get_did`), if it has one.
+    pub counterpart: Option<String>,
     pub summary: String,
     pub description: String,
     pub http: HttpMethod,
@@ -196,6 +202,8 @@ fn read_operation(
     Ok(Operation {
         tag: tag.to_owned(),
         function: String::new(),
+        aliases: Vec::new(),
+        counterpart: None,
         summary: text(op, "summary"),
         description: text(op, "description"),
         http,

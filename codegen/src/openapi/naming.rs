@@ -12,12 +12,16 @@
 //! So `GET /scopes/{account}/scopes` is `list_scopes_for_account` and `POST /rses/{rse}` is
 //! `add_rse`. Names that still clash within a tag get `_by_<item parameters>`; any that clash
 //! after that are named from their summary; a clash left is an error.
+//!
+//! Then the names Rucio users know replace these where Rucio's Python client has a method for
+//! the operation ([`super::client_names`]); the rule's name stays as a rustdoc alias.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use heck::ToSnakeCase;
 
+use super::client_names::CLIENT_NAMES;
 use super::{Operation, Response, Segment};
 use crate::error::{Error, Result};
 use crate::model::HttpMethod;
@@ -47,7 +51,45 @@ pub fn name_all(file: &Path, ops: &mut [Operation]) -> Result<()> {
     for (op, name) in ops.iter_mut().zip(names) {
         op.function = name;
     }
+    for op in ops.iter_mut() {
+        let route = route(op);
+        if let Some((_, name, python)) = CLIENT_NAMES.iter().find(|(r, ..)| *r == route) {
+            if op.function != *name {
+                op.aliases
+                    .push(std::mem::replace(&mut op.function, (*name).to_owned()));
+            }
+            op.counterpart = (!python.is_empty()).then(|| (*python).to_owned());
+        }
+    }
+    if let Some(&i) = clashing(
+        ops,
+        &ops.iter().map(|o| o.function.clone()).collect::<Vec<_>>(),
+    )
+    .first()
+    {
+        return Err(Error::new(
+            file,
+            ops[i].pointer.clone(),
+            format!(
+                "the Rucio client's name {:?} is taken in tag {:?}",
+                ops[i].function, ops[i].tag
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// `GET /dids/{scope}/{name}`: the method and the repaired path, as [`CLIENT_NAMES`] keys them.
+pub fn route(op: &Operation) -> String {
+    let path: String = op
+        .path
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(l) => format!("/{l}"),
+            Segment::Param(p) => format!("/{{{p}}}"),
+        })
+        .collect();
+    format!("{} {path}", op.http.uppercase())
 }
 
 /// The operations whose name another operation of their tag has too.

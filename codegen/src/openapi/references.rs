@@ -139,6 +139,8 @@ pub fn services(
                 Response::Json(_) | Response::Empty => Answer::Json,
             };
             method.authenticated = op.needs_token;
+            method.aliases = op.aliases.clone();
+            method.counterpart = op.counterpart.clone();
             for q in &mut method.query {
                 if let Some(p) = op
                     .params
@@ -146,6 +148,7 @@ pub fn services(
                     .find(|p| p.location == Location::Query && p.name == q.name)
                 {
                     q.kind = QueryKind::of_schema(&p.schema);
+                    q.description = p.description.clone();
                 }
             }
             let mut taken: Vec<&str> = method.args.iter().map(|a| a.ident.as_str()).collect();

@@ -36,8 +36,9 @@
 //!   `request.args`): its members are query parameters, or dropped where the view reads none.
 //! - [`JSON_BODIES`]: views that read a JSON body (`json_parameters()`) the spec does not
 //!   give, or whose members it puts in the query: the body of the table below.
-//! - [`NDJSON_AS_JSON`]: views that stream one JSON document a line under
-//!   `Content-Type: application/json`: the call is a stream of the documented items.
+//! - [`NDJSON_AS_JSON`]: views that stream one JSON document a line (`try_stream`) where the
+//!   spec documents one document, or labels the stream `application/json`: the call is a
+//!   stream of the documented items.
 //! - [`TEXT_ANSWERS`]: views that answer a plain string (`Response(id, status=201)`,
 //!   `str(url)`) where the spec documents JSON: the call answers text.
 //! - [`EMPTY_ANSWERS`]: views that answer an empty body (`return '', 200`) where the spec
@@ -47,6 +48,9 @@
 //!   columns), not integers or strings.
 //! - [`RENAMED_PARAMETERS`]: parameters and members the spec spells differently from the view
 //!   that reads or writes them, from the table below.
+//! - [`TYPED_FILTERS`](super::filters::TYPED_FILTERS): list views that read their filters
+//!   from the whole query string document none: their filters, from the table of
+//!   [`super::filters`].
 //! - [`TOKEN_CHECKS`]: `/auth/validate` is the one `/auth/*` call that checks the token it is
 //!   sent (`auth.py`, `Validate.get`), so it sends the client's.
 //!
@@ -411,6 +415,8 @@ pub fn added_operations() -> Vec<Operation> {
     let added = |tag: &str, summary: &str, description: &str, http, path, params, body| Operation {
         tag: tag.to_owned(),
         function: String::new(),
+        aliases: Vec::new(),
+        counterpart: None,
         summary: summary.to_owned(),
         description: description.to_owned(),
         http,
@@ -669,12 +675,16 @@ pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
         get_bodies(op, &mut tables);
         json_bodies(op, &mut tables);
         renamed_parameters(op, &mut tables);
-        ndjson_as_json(op, &mut tables);
         text_answers(op, &mut tables);
         empty_answers(op, &mut tables);
+        if let Some(entry) = super::filters::typed_filters(op) {
+            tables.fit(entry);
+        }
         word_answers(op);
         string_answers(op);
         corrected_members(op, &mut used);
+        // After the corrections, whose pointers start at the documented answer.
+        ndjson_as_json(op, &mut tables);
         path_parameter_not_in_path(op);
         split_scope_name(op);
         auth_needs_no_token(op);
@@ -1047,6 +1057,7 @@ impl TableUse {
             .chain(TEXT_TABLE.iter().map(|(op, _)| *op))
             .chain(EMPTY_TABLE.iter().map(|(op, _)| *op))
             .chain(RENAMES.iter().map(|(op, ..)| *op))
+            .chain(super::filters::entries())
             .filter(|op| !self.0.contains(*op))
             .map(str::to_owned)
             .collect()
@@ -1096,6 +1107,28 @@ const NDJSON_TABLE: &[(&str, &str)] = &[
     (
         "/paths/~1rses~1{rse}~1accounts~1usage/get",
         "rses.py `RSEAccountUsageLimit.get`: `try_stream(…, content_type='application/json')`",
+    ),
+    // Documented as one document (an array, or one item); `send` would read the lines as an
+    // array, but a stream gives the items as they arrive, as every other listing does.
+    (
+        "/paths/~1rses~1/get",
+        "rses.py `RSEs.get`: `try_stream(generate(…))`",
+    ),
+    (
+        "/paths/~1rules~1/get",
+        "rules.py `AllRule.get`: `try_stream(generate(…))`",
+    ),
+    (
+        "/paths/~1rules~1{rule_id}~1locks/get",
+        "rules.py `ReplicaLocks.get`: `try_stream(generate(…))`",
+    ),
+    (
+        "/paths/~1replicas~1list/post",
+        "replicas.py `ListReplicas.post`: `try_stream(generate(…))` (metalink aside)",
+    ),
+    (
+        "/paths/~1replicas~1{scope_name}~1datasets_vp/get",
+        "replicas.py `DatasetReplicasVP.get`: `try_stream(generate(…))`",
     ),
 ];
 
@@ -1341,12 +1374,14 @@ fn ndjson_as_json(op: &mut Operation, tables: &mut TableUse) {
     let Some((entry, _)) = NDJSON_TABLE.iter().find(|(p, _)| *p == op.pointer) else {
         return;
     };
-    if let Response::Json(schema) = &op.response {
-        let item = schema.get("items").cloned().unwrap_or(Value::Bool(true));
-        op.response = Response::Stream(item);
-        tables.fit(entry);
-        push_repair(op, NDJSON_AS_JSON);
-    }
+    let item = match &op.response {
+        Response::Json(schema) => schema.get("items").cloned().unwrap_or(Value::Bool(true)),
+        Response::Empty => Value::Bool(true),
+        Response::Stream(_) | Response::Text => return,
+    };
+    op.response = Response::Stream(item);
+    tables.fit(entry);
+    push_repair(op, NDJSON_AS_JSON);
 }
 
 fn text_answers(op: &mut Operation, tables: &mut TableUse) {

@@ -31,7 +31,10 @@ impl Account {
     /// Delete an attribute of an account.
     ///
     /// `DELETE /accounts/{account}/attr/{key}`
-    pub async fn delete_attr_for_account(&self, account: &str, key: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `AccountClient.delete_account_attribute`.
+    #[doc(alias = "delete_attr_for_account")]
+    pub async fn delete_account_attribute(&self, account: &str, key: &str) -> Result<()> {
         let request = self.client.request(
             Method::DELETE,
             format!("accounts/{}/attr/{}", escape(account), escape(key)),
@@ -44,11 +47,14 @@ impl Account {
     /// Create an attribute to an account.
     ///
     /// `POST /accounts/{account}/attr/{key}`
-    pub async fn add_attr_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.add_account_attribute`.
+    #[doc(alias = "add_attr_for_account")]
+    pub async fn add_account_attribute(
         &self,
         account: &str,
         key: &str,
-        payload: &types::AddAttrForAccountRequest,
+        payload: &types::AddAccountAttributeRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -65,7 +71,10 @@ impl Account {
     /// Creates a scopse with the given name for an account.
     ///
     /// `POST /accounts/{account}/scopes/{scope}`
-    pub async fn add_scope_for_account(&self, account: &str, scope: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ScopeClient.add_scope`.
+    #[doc(alias = "add_scope_for_account")]
+    pub async fn add_scope(&self, account: &str, scope: &str) -> Result<()> {
         let request = self.client.request(
             Method::POST,
             format!("accounts/{}/scopes/{}", escape(account), escape(scope)),
@@ -78,11 +87,14 @@ impl Account {
     /// Get the current local limits for an account on a specific RSE.
     ///
     /// `GET /accounts/{account}/limits/local/{rse}`
-    pub async fn get_limits_local_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.get_local_account_limit`.
+    #[doc(alias = "get_limits_local_for_account")]
+    pub async fn get_local_account_limit(
         &self,
         account: &str,
         rse: &str,
-    ) -> Result<types::GetLimitsLocalForAccountResponse> {
+    ) -> Result<types::GetLocalAccountLimitResponse> {
         let request = self.client.request(
             Method::GET,
             format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
@@ -95,11 +107,14 @@ impl Account {
     /// Get the current global limits for an account on a specific RSE expression.
     ///
     /// `GET /accounts/{account}/limits/global/{rse_expression}`
-    pub async fn get_limits_global_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.get_global_account_limit`.
+    #[doc(alias = "get_limits_global_for_account")]
+    pub async fn get_global_account_limit(
         &self,
         account: &str,
         rse_expression: &str,
-    ) -> Result<types::GetLimitsGlobalForAccountResponse> {
+    ) -> Result<types::GetGlobalAccountLimitResponse> {
         let request = self.client.request(
             Method::GET,
             format!(
@@ -116,10 +131,10 @@ impl Account {
     /// Lists all identities for an account.
     ///
     /// `GET /accounts/{account}/identities`
-    pub fn list_identities_for_account(
-        &self,
-        account: &str,
-    ) -> RucioStream<types::ListIdentitiesForAccountItem> {
+    ///
+    /// Rucio's Python client: `AccountClient.list_identities`.
+    #[doc(alias = "list_identities_for_account")]
+    pub fn list_identities(&self, account: &str) -> RucioStream<types::ListIdentitiesItem> {
         let request = self.client.request(
             Method::GET,
             format!("accounts/{}/identities", escape(account)),
@@ -132,10 +147,13 @@ impl Account {
     /// Delete an account identity.
     ///
     /// `DELETE /accounts/{account}/identities`
-    pub async fn delete_identities_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.del_identity`.
+    #[doc(alias = "delete_identities_for_account")]
+    pub async fn del_identity(
         &self,
         account: &str,
-        payload: &types::DeleteIdentitiesForAccountRequest,
+        payload: &types::DelIdentityRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -152,10 +170,13 @@ impl Account {
     /// Grant an account identity access to an account.
     ///
     /// `POST /accounts/{account}/identities`
-    pub async fn add_identities_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.add_identity`.
+    #[doc(alias = "add_identities_for_account")]
+    pub async fn add_identity(
         &self,
         account: &str,
-        payload: &types::AddIdentitiesForAccountRequest,
+        payload: &types::AddIdentityRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -172,13 +193,30 @@ impl Account {
     /// Lists all rules for an account.
     ///
     /// `GET /accounts/{account}/rules`
-    pub fn list_rules_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.list_account_rules`.
+    #[doc(alias = "list_rules_for_account")]
+    pub fn list_account_rules(
         &self,
         account: &str,
-    ) -> RucioStream<types::ListRulesForAccountItem> {
+        query: &ListAccountRulesQuery,
+    ) -> RucioStream<types::ListAccountRulesItem> {
         let request = self
             .client
-            .request(Method::GET, format!("accounts/{}/rules", escape(account)));
+            .request(Method::GET, format!("accounts/{}/rules", escape(account)))
+            .query("scope", query.scope.as_deref())
+            .query("name", query.name.as_deref())
+            .query("state", query.state.as_deref())
+            .query("rse_expression", query.rse_expression.as_deref())
+            .query("activity", query.activity.as_deref())
+            .query("did_type", query.did_type.as_deref())
+            .query("grouping", query.grouping.as_deref())
+            .query("subscription_id", query.subscription_id.as_deref())
+            .query("created_before", query.created_before.as_deref())
+            .query("created_after", query.created_after.as_deref())
+            .query("updated_before", query.updated_before.as_deref())
+            .query("updated_after", query.updated_after.as_deref())
+            .query_pairs(&query.filters);
         request.send_stream()
     }
 
@@ -187,11 +225,14 @@ impl Account {
     /// Returns the account usage history.
     ///
     /// `GET /accounts/{account}/usage/history/{rse}`
-    pub async fn get_usage_history_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.get_account_usage_history`.
+    #[doc(alias = "get_usage_history_for_account")]
+    pub async fn get_account_usage_history(
         &self,
         account: &str,
         rse: &str,
-    ) -> Result<types::GetUsageHistoryForAccountResponse> {
+    ) -> Result<types::GetAccountUsageHistoryResponse> {
         let request = self.client.request(
             Method::GET,
             format!("accounts/{}/usage/history/{}", escape(account), escape(rse)),
@@ -204,11 +245,14 @@ impl Account {
     /// Returns the local account usage.
     ///
     /// `GET /accounts/{account}/usage/local/{rse}`
-    pub fn get_usage_local_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.get_local_account_usage`.
+    #[doc(alias = "get_usage_local_for_account")]
+    pub fn get_local_account_usage(
         &self,
         account: &str,
         rse: &str,
-    ) -> RucioStream<types::GetUsageLocalForAccountItem> {
+    ) -> RucioStream<types::GetLocalAccountUsageItem> {
         let request = self.client.request(
             Method::GET,
             format!("accounts/{}/usage/local/{}", escape(account), escape(rse)),
@@ -221,11 +265,14 @@ impl Account {
     /// Returns the local account usage.
     ///
     /// `GET /accounts/{account}/usage/global/{rse_expression}`
-    pub fn get_usage_global_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.get_global_account_usage`.
+    #[doc(alias = "get_usage_global_for_account")]
+    pub fn get_global_account_usage(
         &self,
         account: &str,
         rse_expression: &str,
-    ) -> RucioStream<types::GetUsageGlobalForAccountItem> {
+    ) -> RucioStream<types::GetGlobalAccountUsageItem> {
         let request = self.client.request(
             Method::GET,
             format!(
@@ -242,6 +289,8 @@ impl Account {
     /// Update a parameter for an account.
     ///
     /// `PUT /accounts/{account}`
+    ///
+    /// Rucio's Python client: `AccountClient.update_account`.
     pub async fn update_account(
         &self,
         account: &str,
@@ -259,6 +308,8 @@ impl Account {
     /// Lists all parameters for an account.
     ///
     /// `GET /accounts/{account}`
+    ///
+    /// Rucio's Python client: `AccountClient.get_account`.
     pub async fn get_account(&self, account: &str) -> Result<types::GetAccountResponse> {
         let request = self
             .client
@@ -271,6 +322,8 @@ impl Account {
     /// Delete an account.
     ///
     /// `DELETE /accounts/{account}`
+    ///
+    /// Rucio's Python client: `AccountClient.delete_account`.
     pub async fn delete_account(&self, account: &str) -> Result<()> {
         let request = self
             .client
@@ -283,6 +336,8 @@ impl Account {
     /// Create an account.
     ///
     /// `POST /accounts/{account}`
+    ///
+    /// Rucio's Python client: `AccountClient.add_account`.
     pub async fn add_account(
         &self,
         account: &str,
@@ -300,8 +355,16 @@ impl Account {
     /// List all accounts.
     ///
     /// `GET /accounts`
-    pub fn list_accounts(&self) -> RucioStream<types::ListAccountsItem> {
-        let request = self.client.request(Method::GET, String::from("accounts"));
+    ///
+    /// Rucio's Python client: `AccountClient.list_accounts`.
+    pub fn list_accounts(&self, query: &ListAccountsQuery) -> RucioStream<types::ListAccountsItem> {
+        let request = self
+            .client
+            .request(Method::GET, String::from("accounts"))
+            .query("account", query.account.as_deref())
+            .query("account_type", query.account_type.as_deref())
+            .query("identity", query.identity.as_deref())
+            .query_pairs(&query.filters);
         request.send_stream()
     }
 
@@ -310,13 +373,168 @@ impl Account {
     /// List the attributes of an account.
     ///
     /// `GET /accounts/{account}/attr/`
-    pub async fn list_attr_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.list_account_attributes`.
+    #[doc(alias = "list_attr_for_account")]
+    pub async fn list_account_attributes(
         &self,
         account: &str,
-    ) -> Result<types::ListAttrForAccountResponse> {
+    ) -> Result<types::ListAccountAttributesResponse> {
         let request = self
             .client
             .request(Method::GET, format!("accounts/{}/attr/", escape(account)));
         request.send().await
+    }
+}
+
+/// Query-string parameters of [`Account::list_account_rules`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListAccountRulesQuery {
+    /// `scope` in the query string. The rule's DID scope; `*` is a wildcard.
+    pub scope: Option<String>,
+    /// `name` in the query string. The rule's DID name.
+    pub name: Option<String>,
+    /// `state` in the query string. The rule's state, by name or letter (`OK`/`O`, `REPLICATING`/`R`, `STUCK`/`S`, `SUSPENDED`/`U`, `WAITING_APPROVAL`/`W`, `INJECT`/`I`).
+    pub state: Option<String>,
+    /// `rse_expression` in the query string. The rule's RSE expression, exactly.
+    pub rse_expression: Option<String>,
+    /// `activity` in the query string. The rule's transfer activity.
+    pub activity: Option<String>,
+    /// `did_type` in the query string. The DID's type: `FILE`, `DATASET` or `CONTAINER`.
+    pub did_type: Option<String>,
+    /// `grouping` in the query string. The rule's grouping: `ALL`, `DATASET` or `NONE`.
+    pub grouping: Option<String>,
+    /// `subscription_id` in the query string. The subscription that made the rule.
+    pub subscription_id: Option<String>,
+    /// `created_before` in the query string. Rules created before this time (`%Y-%m-%dT%H:%M:%S.%fZ` or RFC 1123).
+    pub created_before: Option<String>,
+    /// `created_after` in the query string. Rules created after this time.
+    pub created_after: Option<String>,
+    /// `updated_before` in the query string. Rules last updated before this time.
+    pub updated_before: Option<String>,
+    /// `updated_after` in the query string. Rules last updated after this time.
+    pub updated_after: Option<String>,
+    /// Each `key=value` pair in the query string. Any other column of the rule (`copies`, `locked`, `comments`, …), compared for equality.
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListAccountRulesQuery {
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`rse_expression`](Self::rse_expression).
+    pub fn with_rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
+        self.rse_expression = Some(rse_expression.into());
+        self
+    }
+
+    /// Sets [`activity`](Self::activity).
+    pub fn with_activity(mut self, activity: impl Into<String>) -> Self {
+        self.activity = Some(activity.into());
+        self
+    }
+
+    /// Sets [`did_type`](Self::did_type).
+    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
+        self.did_type = Some(did_type.into());
+        self
+    }
+
+    /// Sets [`grouping`](Self::grouping).
+    pub fn with_grouping(mut self, grouping: impl Into<String>) -> Self {
+        self.grouping = Some(grouping.into());
+        self
+    }
+
+    /// Sets [`subscription_id`](Self::subscription_id).
+    pub fn with_subscription_id(mut self, subscription_id: impl Into<String>) -> Self {
+        self.subscription_id = Some(subscription_id.into());
+        self
+    }
+
+    /// Sets [`created_before`](Self::created_before).
+    pub fn with_created_before(mut self, created_before: impl Into<String>) -> Self {
+        self.created_before = Some(created_before.into());
+        self
+    }
+
+    /// Sets [`created_after`](Self::created_after).
+    pub fn with_created_after(mut self, created_after: impl Into<String>) -> Self {
+        self.created_after = Some(created_after.into());
+        self
+    }
+
+    /// Sets [`updated_before`](Self::updated_before).
+    pub fn with_updated_before(mut self, updated_before: impl Into<String>) -> Self {
+        self.updated_before = Some(updated_before.into());
+        self
+    }
+
+    /// Sets [`updated_after`](Self::updated_after).
+    pub fn with_updated_after(mut self, updated_after: impl Into<String>) -> Self {
+        self.updated_after = Some(updated_after.into());
+        self
+    }
+
+    /// Adds a pair to [`filters`](Self::filters).
+    pub fn with_filter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.filters.push((key.into(), value.into()));
+        self
+    }
+}
+
+/// Query-string parameters of [`Account::list_accounts`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListAccountsQuery {
+    /// `account` in the query string. The account's name; `*` is a wildcard.
+    pub account: Option<String>,
+    /// `account_type` in the query string. The account's type: `USER`, `GROUP` or `SERVICE`.
+    pub account_type: Option<String>,
+    /// `identity` in the query string. An identity of the account (a DN, a username, …).
+    pub identity: Option<String>,
+    /// Each `key=value` pair in the query string. Account attributes: accounts whose attribute `key` has this value.
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListAccountsQuery {
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`account_type`](Self::account_type).
+    pub fn with_account_type(mut self, account_type: impl Into<String>) -> Self {
+        self.account_type = Some(account_type.into());
+        self
+    }
+
+    /// Sets [`identity`](Self::identity).
+    pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Adds a pair to [`filters`](Self::filters).
+    pub fn with_filter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.filters.push((key.into(), value.into()));
+        self
     }
 }

@@ -51,6 +51,37 @@ impl fmt::Display for AccountType {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+pub struct AddAccountAttributeRequest {
+    /// The key of the attribute. This would override the key defined in path.
+    pub key: Option<String>,
+    /// The value of the attribute.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub value: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddAccountAttributeRequest {
+    /// An `AddAccountAttributeRequest` from its required fields (`value`); set the others with the `with_*` methods.
+    pub fn new(value: impl Into<String>) -> Self {
+        AddAccountAttributeRequest {
+            value: Some(value.into()),
+            key: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AddAccountRequest {
     /// AccountType
     ///
@@ -78,40 +109,9 @@ impl AddAccountRequest {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddAttrForAccountRequest {
-    /// The key of the attribute. This would override the key defined in path.
-    pub key: Option<String>,
-    /// The value of the attribute.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub value: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddAttrForAccountRequest {
-    /// An `AddAttrForAccountRequest` from its required fields (`value`); set the others with the `with_*` methods.
-    pub fn new(value: impl Into<String>) -> Self {
-        AddAttrForAccountRequest {
-            value: Some(value.into()),
-            key: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`key`](Self::key).
-    pub fn with_key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
-        self
-    }
-}
-
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
-pub struct AddIdentitiesForAccountRequest {
+pub struct AddIdentityRequest {
     /// The identity.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -137,14 +137,14 @@ pub struct AddIdentitiesForAccountRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddIdentitiesForAccountRequest {
-    /// An `AddIdentitiesForAccountRequest` from its required fields (`identity`, `authtype`, `email`); set the others with the `with_*` methods.
+impl AddIdentityRequest {
+    /// An `AddIdentityRequest` from its required fields (`identity`, `authtype`, `email`); set the others with the `with_*` methods.
     pub fn new(
         identity: impl Into<String>,
         authtype: impl Into<String>,
         email: impl Into<String>,
     ) -> Self {
-        AddIdentitiesForAccountRequest {
+        AddIdentityRequest {
             identity: Some(identity.into()),
             authtype: Some(authtype.into()),
             email: Some(email.into()),
@@ -167,9 +167,9 @@ impl AddIdentitiesForAccountRequest {
     }
 }
 
-impl fmt::Debug for AddIdentitiesForAccountRequest {
+impl fmt::Debug for AddIdentityRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AddIdentitiesForAccountRequest")
+        f.debug_struct("AddIdentityRequest")
             .field("identity", &self.identity)
             .field("authtype", &self.authtype)
             .field("email", &self.email)
@@ -185,7 +185,7 @@ impl fmt::Debug for AddIdentitiesForAccountRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct DeleteIdentitiesForAccountRequest {
+pub struct DelIdentityRequest {
     /// The identity.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -199,10 +199,10 @@ pub struct DeleteIdentitiesForAccountRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl DeleteIdentitiesForAccountRequest {
-    /// A `DeleteIdentitiesForAccountRequest` from its required fields (`identity`, `authtype`); set the others with the `with_*` methods.
+impl DelIdentityRequest {
+    /// A `DelIdentityRequest` from its required fields (`identity`, `authtype`); set the others with the `with_*` methods.
     pub fn new(identity: impl Into<String>, authtype: impl Into<String>) -> Self {
-        DeleteIdentitiesForAccountRequest {
+        DelIdentityRequest {
             identity: Some(identity.into()),
             authtype: Some(authtype.into()),
             unknown_fields: Map::new(),
@@ -281,15 +281,58 @@ impl GetAccountResponse {
     }
 }
 
-/// Json object with rse expression as keys and limits in bytes as values.
-pub type GetLimitsGlobalForAccountResponse = Value;
-
-/// Json object with rse identifiers as keys and account limits in bytes as values.
-pub type GetLimitsLocalForAccountResponse = Value;
+pub type GetAccountUsageHistoryResponse = Vec<GetAccountUsageHistoryResponseItem>;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetUsageGlobalForAccountItem {
+pub struct GetAccountUsageHistoryResponseItem {
+    /// The number of bytes used.
+    pub bytes: Option<i64>,
+    /// The files.
+    pub files: Option<String>,
+    /// When the data was provided.
+    pub updated_at: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetAccountUsageHistoryResponseItem {
+    /// A `GetAccountUsageHistoryResponseItem` with every field unset.
+    pub fn new() -> Self {
+        GetAccountUsageHistoryResponseItem {
+            bytes: None,
+            files: None,
+            updated_at: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`bytes`](Self::bytes).
+    pub fn with_bytes(mut self, bytes: i64) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// Sets [`files`](Self::files).
+    pub fn with_files(mut self, files: impl Into<String>) -> Self {
+        self.files = Some(files.into());
+        self
+    }
+
+    /// Sets [`updated_at`](Self::updated_at).
+    pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
+        self.updated_at = Some(updated_at.into());
+        self
+    }
+}
+
+/// Json object with rse expression as keys and limits in bytes as values.
+pub type GetGlobalAccountLimitResponse = Value;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetGlobalAccountUsageItem {
     /// The rse expression.
     pub rse_expression: Option<String>,
     /// The number of bytes used.
@@ -303,10 +346,10 @@ pub struct GetUsageGlobalForAccountItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetUsageGlobalForAccountItem {
-    /// A `GetUsageGlobalForAccountItem` with every field unset.
+impl GetGlobalAccountUsageItem {
+    /// A `GetGlobalAccountUsageItem` with every field unset.
     pub fn new() -> Self {
-        GetUsageGlobalForAccountItem {
+        GetGlobalAccountUsageItem {
             rse_expression: None,
             bytes: None,
             bytes_limit: None,
@@ -340,55 +383,12 @@ impl GetUsageGlobalForAccountItem {
     }
 }
 
-pub type GetUsageHistoryForAccountResponse = Vec<GetUsageHistoryForAccountResponseItem>;
+/// Json object with rse identifiers as keys and account limits in bytes as values.
+pub type GetLocalAccountLimitResponse = Value;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetUsageHistoryForAccountResponseItem {
-    /// The number of bytes used.
-    pub bytes: Option<i64>,
-    /// The files.
-    pub files: Option<String>,
-    /// When the data was provided.
-    pub updated_at: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl GetUsageHistoryForAccountResponseItem {
-    /// A `GetUsageHistoryForAccountResponseItem` with every field unset.
-    pub fn new() -> Self {
-        GetUsageHistoryForAccountResponseItem {
-            bytes: None,
-            files: None,
-            updated_at: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`bytes`](Self::bytes).
-    pub fn with_bytes(mut self, bytes: i64) -> Self {
-        self.bytes = Some(bytes);
-        self
-    }
-
-    /// Sets [`files`](Self::files).
-    pub fn with_files(mut self, files: impl Into<String>) -> Self {
-        self.files = Some(files.into());
-        self
-    }
-
-    /// Sets [`updated_at`](Self::updated_at).
-    pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
-        self.updated_at = Some(updated_at.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetUsageLocalForAccountItem {
+pub struct GetLocalAccountUsageItem {
     /// The rse id.
     pub rse_id: Option<String>,
     /// The number of bytes used.
@@ -402,10 +402,10 @@ pub struct GetUsageLocalForAccountItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetUsageLocalForAccountItem {
-    /// A `GetUsageLocalForAccountItem` with every field unset.
+impl GetLocalAccountUsageItem {
+    /// A `GetLocalAccountUsageItem` with every field unset.
     pub fn new() -> Self {
-        GetUsageLocalForAccountItem {
+        GetLocalAccountUsageItem {
             rse_id: None,
             bytes: None,
             bytes_limit: None,
@@ -438,6 +438,47 @@ impl GetUsageLocalForAccountItem {
         self
     }
 }
+
+/// The account's attributes.
+pub type ListAccountAttributesResponse = Vec<ListAccountAttributesResponseItem>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListAccountAttributesResponseItem {
+    /// The attribute's key.
+    pub key: Option<String>,
+    /// Its value.
+    pub value: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListAccountAttributesResponseItem {
+    /// A `ListAccountAttributesResponseItem` with every field unset.
+    pub fn new() -> Self {
+        ListAccountAttributesResponseItem {
+            key: None,
+            value: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`value`](Self::value).
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
+/// A replication rule, as `GET /rules/{rule_id}` answers it.
+pub type ListAccountRulesItem = Value;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -483,48 +524,10 @@ impl ListAccountsItem {
     }
 }
 
-/// The account's attributes.
-pub type ListAttrForAccountResponse = Vec<ListAttrForAccountResponseItem>;
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListAttrForAccountResponseItem {
-    /// The attribute's key.
-    pub key: Option<String>,
-    /// Its value.
-    pub value: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ListAttrForAccountResponseItem {
-    /// A `ListAttrForAccountResponseItem` with every field unset.
-    pub fn new() -> Self {
-        ListAttrForAccountResponseItem {
-            key: None,
-            value: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`key`](Self::key).
-    pub fn with_key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
-        self
-    }
-
-    /// Sets [`value`](Self::value).
-    pub fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-
 /// An identity of the account.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListIdentitiesForAccountItem {
+pub struct ListIdentitiesItem {
     /// The identity's type (`USERPASS`, `X509`, …).
     pub type_: Option<String>,
     /// The identity.
@@ -536,10 +539,10 @@ pub struct ListIdentitiesForAccountItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListIdentitiesForAccountItem {
-    /// A `ListIdentitiesForAccountItem` with every field unset.
+impl ListIdentitiesItem {
+    /// A `ListIdentitiesItem` with every field unset.
     pub fn new() -> Self {
-        ListIdentitiesForAccountItem {
+        ListIdentitiesItem {
             type_: None,
             identity: None,
             email: None,
@@ -565,9 +568,6 @@ impl ListIdentitiesForAccountItem {
         self
     }
 }
-
-/// A replication rule, as `GET /rules/{rule_id}` answers it.
-pub type ListRulesForAccountItem = Value;
 
 /// Json object with key-value pairs corresponding to the new values of the parameters.
 pub type UpdateAccountRequest = Value;

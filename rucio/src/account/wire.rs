@@ -20,6 +20,52 @@ impl<'de> Deserialize<'de> for types::AccountType {
     }
 }
 
+impl Serialize for types::AddAccountAttributeRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.key {
+            map.serialize_entry("key", value)?;
+        }
+
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AddAccountAttributeRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AddAccountAttributeRequest {
+    const EXPECTING: &str = "a AddAccountAttributeRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut key_field: Option<String> = None;
+        let mut value: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "key" => key_field = map.next_value()?,
+                "value" => value = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AddAccountAttributeRequest {
+            key: key_field,
+            value,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::AddAccountRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -66,53 +112,7 @@ impl Object for types::AddAccountRequest {
     }
 }
 
-impl Serialize for types::AddAttrForAccountRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.key {
-            map.serialize_entry("key", value)?;
-        }
-
-        if let Some(value) = &self.value {
-            map.serialize_entry("value", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddAttrForAccountRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddAttrForAccountRequest {
-    const EXPECTING: &str = "a AddAttrForAccountRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut key_field: Option<String> = None;
-        let mut value: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "key" => key_field = map.next_value()?,
-                "value" => value = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddAttrForAccountRequest {
-            key: key_field,
-            value,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddIdentitiesForAccountRequest {
+impl Serialize for types::AddIdentityRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.identity {
@@ -140,14 +140,14 @@ impl Serialize for types::AddIdentitiesForAccountRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddIdentitiesForAccountRequest {
+impl<'de> Deserialize<'de> for types::AddIdentityRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddIdentitiesForAccountRequest {
-    const EXPECTING: &str = "a AddIdentitiesForAccountRequest object";
+impl Object for types::AddIdentityRequest {
+    const EXPECTING: &str = "a AddIdentityRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut identity: Option<String> = None;
         let mut authtype: Option<String> = None;
@@ -168,7 +168,7 @@ impl Object for types::AddIdentitiesForAccountRequest {
             }
         }
 
-        Ok(types::AddIdentitiesForAccountRequest {
+        Ok(types::AddIdentityRequest {
             identity,
             authtype,
             email,
@@ -179,7 +179,7 @@ impl Object for types::AddIdentitiesForAccountRequest {
     }
 }
 
-impl Serialize for types::DeleteIdentitiesForAccountRequest {
+impl Serialize for types::DelIdentityRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.identity {
@@ -195,14 +195,14 @@ impl Serialize for types::DeleteIdentitiesForAccountRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::DeleteIdentitiesForAccountRequest {
+impl<'de> Deserialize<'de> for types::DelIdentityRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::DeleteIdentitiesForAccountRequest {
-    const EXPECTING: &str = "a DeleteIdentitiesForAccountRequest object";
+impl Object for types::DelIdentityRequest {
+    const EXPECTING: &str = "a DelIdentityRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut identity: Option<String> = None;
         let mut authtype: Option<String> = None;
@@ -217,7 +217,7 @@ impl Object for types::DeleteIdentitiesForAccountRequest {
             }
         }
 
-        Ok(types::DeleteIdentitiesForAccountRequest {
+        Ok(types::DelIdentityRequest {
             identity,
             authtype,
             unknown_fields,
@@ -299,7 +299,60 @@ impl Object for types::GetAccountResponse {
     }
 }
 
-impl Serialize for types::GetUsageGlobalForAccountItem {
+impl Serialize for types::GetAccountUsageHistoryResponseItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.bytes {
+            map.serialize_entry("bytes", value)?;
+        }
+
+        if let Some(value) = &self.files {
+            map.serialize_entry("files", value)?;
+        }
+
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetAccountUsageHistoryResponseItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetAccountUsageHistoryResponseItem {
+    const EXPECTING: &str = "a GetAccountUsageHistoryResponseItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut bytes: Option<i64> = None;
+        let mut files: Option<String> = None;
+        let mut updated_at: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "bytes" => bytes = map.next_value()?,
+                "files" => files = map.next_value()?,
+                "updated_at" => updated_at = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetAccountUsageHistoryResponseItem {
+            bytes,
+            files,
+            updated_at,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetGlobalAccountUsageItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rse_expression {
@@ -323,14 +376,14 @@ impl Serialize for types::GetUsageGlobalForAccountItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetUsageGlobalForAccountItem {
+impl<'de> Deserialize<'de> for types::GetGlobalAccountUsageItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetUsageGlobalForAccountItem {
-    const EXPECTING: &str = "a GetUsageGlobalForAccountItem object";
+impl Object for types::GetGlobalAccountUsageItem {
+    const EXPECTING: &str = "a GetGlobalAccountUsageItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rse_expression: Option<String> = None;
         let mut bytes: Option<i64> = None;
@@ -349,7 +402,7 @@ impl Object for types::GetUsageGlobalForAccountItem {
             }
         }
 
-        Ok(types::GetUsageGlobalForAccountItem {
+        Ok(types::GetGlobalAccountUsageItem {
             rse_expression,
             bytes,
             bytes_limit,
@@ -359,60 +412,7 @@ impl Object for types::GetUsageGlobalForAccountItem {
     }
 }
 
-impl Serialize for types::GetUsageHistoryForAccountResponseItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.bytes {
-            map.serialize_entry("bytes", value)?;
-        }
-
-        if let Some(value) = &self.files {
-            map.serialize_entry("files", value)?;
-        }
-
-        if let Some(value) = &self.updated_at {
-            map.serialize_entry("updated_at", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::GetUsageHistoryForAccountResponseItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::GetUsageHistoryForAccountResponseItem {
-    const EXPECTING: &str = "a GetUsageHistoryForAccountResponseItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut bytes: Option<i64> = None;
-        let mut files: Option<String> = None;
-        let mut updated_at: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "bytes" => bytes = map.next_value()?,
-                "files" => files = map.next_value()?,
-                "updated_at" => updated_at = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::GetUsageHistoryForAccountResponseItem {
-            bytes,
-            files,
-            updated_at,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::GetUsageLocalForAccountItem {
+impl Serialize for types::GetLocalAccountUsageItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rse_id {
@@ -436,14 +436,14 @@ impl Serialize for types::GetUsageLocalForAccountItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetUsageLocalForAccountItem {
+impl<'de> Deserialize<'de> for types::GetLocalAccountUsageItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetUsageLocalForAccountItem {
-    const EXPECTING: &str = "a GetUsageLocalForAccountItem object";
+impl Object for types::GetLocalAccountUsageItem {
+    const EXPECTING: &str = "a GetLocalAccountUsageItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rse_id: Option<String> = None;
         let mut bytes: Option<i64> = None;
@@ -462,11 +462,57 @@ impl Object for types::GetUsageLocalForAccountItem {
             }
         }
 
-        Ok(types::GetUsageLocalForAccountItem {
+        Ok(types::GetLocalAccountUsageItem {
             rse_id,
             bytes,
             bytes_limit,
             bytes_remaining,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListAccountAttributesResponseItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.key {
+            map.serialize_entry("key", value)?;
+        }
+
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListAccountAttributesResponseItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListAccountAttributesResponseItem {
+    const EXPECTING: &str = "a ListAccountAttributesResponseItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut key_field: Option<String> = None;
+        let mut value: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "key" => key_field = map.next_value()?,
+                "value" => value = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListAccountAttributesResponseItem {
+            key: key_field,
+            value,
             unknown_fields,
         })
     }
@@ -525,53 +571,7 @@ impl Object for types::ListAccountsItem {
     }
 }
 
-impl Serialize for types::ListAttrForAccountResponseItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.key {
-            map.serialize_entry("key", value)?;
-        }
-
-        if let Some(value) = &self.value {
-            map.serialize_entry("value", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ListAttrForAccountResponseItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ListAttrForAccountResponseItem {
-    const EXPECTING: &str = "a ListAttrForAccountResponseItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut key_field: Option<String> = None;
-        let mut value: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "key" => key_field = map.next_value()?,
-                "value" => value = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ListAttrForAccountResponseItem {
-            key: key_field,
-            value,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::ListIdentitiesForAccountItem {
+impl Serialize for types::ListIdentitiesItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.type_ {
@@ -591,14 +591,14 @@ impl Serialize for types::ListIdentitiesForAccountItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListIdentitiesForAccountItem {
+impl<'de> Deserialize<'de> for types::ListIdentitiesItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListIdentitiesForAccountItem {
-    const EXPECTING: &str = "a ListIdentitiesForAccountItem object";
+impl Object for types::ListIdentitiesItem {
+    const EXPECTING: &str = "a ListIdentitiesItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut type_: Option<String> = None;
         let mut identity: Option<String> = None;
@@ -615,7 +615,7 @@ impl Object for types::ListIdentitiesForAccountItem {
             }
         }
 
-        Ok(types::ListIdentitiesForAccountItem {
+        Ok(types::ListIdentitiesItem {
             type_,
             identity,
             email,

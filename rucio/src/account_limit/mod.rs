@@ -31,7 +31,10 @@ impl AccountLimit {
     ///
     ///
     /// `DELETE /accounts/{account}/limits/local/{rse}`
-    pub async fn delete_limits_local_for_account(&self, account: &str, rse: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `AccountClient.delete_local_account_limit`.
+    #[doc(alias = "delete_limits_local_for_account")]
+    pub async fn delete_local_account_limit(&self, account: &str, rse: &str) -> Result<()> {
         let request = self.client.request(
             Method::DELETE,
             format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
@@ -44,11 +47,14 @@ impl AccountLimit {
     ///
     ///
     /// `POST /accounts/{account}/limits/local/{rse}`
-    pub async fn add_limits_local_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.set_local_account_limit`.
+    #[doc(alias = "add_limits_local_for_account")]
+    pub async fn set_local_account_limit(
         &self,
         account: &str,
         rse: &str,
-        payload: &types::AddLimitsLocalForAccountRequest,
+        payload: &types::SetLocalAccountLimitRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -65,7 +71,10 @@ impl AccountLimit {
     ///
     ///
     /// `DELETE /accounts/{account}/limits/global/{rse_expression}`
-    pub async fn delete_limits_global_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.delete_global_account_limit`.
+    #[doc(alias = "delete_limits_global_for_account")]
+    pub async fn delete_global_account_limit(
         &self,
         account: &str,
         rse_expression: &str,
@@ -86,11 +95,14 @@ impl AccountLimit {
     ///
     ///
     /// `POST /accounts/{account}/limits/global/{rse_expression}`
-    pub async fn add_limits_global_for_account(
+    ///
+    /// Rucio's Python client: `AccountClient.set_global_account_limit`.
+    #[doc(alias = "add_limits_global_for_account")]
+    pub async fn set_global_account_limit(
         &self,
         account: &str,
         rse_expression: &str,
-        payload: &types::AddLimitsGlobalForAccountRequest,
+        payload: &types::SetGlobalAccountLimitRequest,
     ) -> Result<()> {
         let request = self
             .client

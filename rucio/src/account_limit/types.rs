@@ -49,7 +49,7 @@ impl AddAccountlimitsLocalRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddLimitsGlobalForAccountRequest {
+pub struct SetGlobalAccountLimitRequest {
     /// The new limit in bytes.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -59,10 +59,10 @@ pub struct AddLimitsGlobalForAccountRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddLimitsGlobalForAccountRequest {
-    /// An `AddLimitsGlobalForAccountRequest` from its required fields (`bytes`); set the others with the `with_*` methods.
+impl SetGlobalAccountLimitRequest {
+    /// A `SetGlobalAccountLimitRequest` from its required fields (`bytes`); set the others with the `with_*` methods.
     pub fn new(bytes: i64) -> Self {
-        AddLimitsGlobalForAccountRequest {
+        SetGlobalAccountLimitRequest {
             bytes: Some(bytes),
             unknown_fields: Map::new(),
         }
@@ -71,7 +71,7 @@ impl AddLimitsGlobalForAccountRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddLimitsLocalForAccountRequest {
+pub struct SetLocalAccountLimitRequest {
     /// The new limit in bytes.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -81,10 +81,10 @@ pub struct AddLimitsLocalForAccountRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddLimitsLocalForAccountRequest {
-    /// An `AddLimitsLocalForAccountRequest` from its required fields (`bytes`); set the others with the `with_*` methods.
+impl SetLocalAccountLimitRequest {
+    /// A `SetLocalAccountLimitRequest` from its required fields (`bytes`); set the others with the `with_*` methods.
     pub fn new(bytes: i64) -> Self {
-        AddLimitsLocalForAccountRequest {
+        SetLocalAccountLimitRequest {
             bytes: Some(bytes),
             unknown_fields: Map::new(),
         }

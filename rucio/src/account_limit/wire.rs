@@ -86,7 +86,7 @@ impl Object for types::AddAccountlimitsLocalRequest {
     }
 }
 
-impl Serialize for types::AddLimitsGlobalForAccountRequest {
+impl Serialize for types::SetGlobalAccountLimitRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.bytes {
@@ -98,14 +98,14 @@ impl Serialize for types::AddLimitsGlobalForAccountRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddLimitsGlobalForAccountRequest {
+impl<'de> Deserialize<'de> for types::SetGlobalAccountLimitRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddLimitsGlobalForAccountRequest {
-    const EXPECTING: &str = "a AddLimitsGlobalForAccountRequest object";
+impl Object for types::SetGlobalAccountLimitRequest {
+    const EXPECTING: &str = "a SetGlobalAccountLimitRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut bytes: Option<i64> = None;
         let mut unknown_fields = Map::new();
@@ -118,14 +118,14 @@ impl Object for types::AddLimitsGlobalForAccountRequest {
             }
         }
 
-        Ok(types::AddLimitsGlobalForAccountRequest {
+        Ok(types::SetGlobalAccountLimitRequest {
             bytes,
             unknown_fields,
         })
     }
 }
 
-impl Serialize for types::AddLimitsLocalForAccountRequest {
+impl Serialize for types::SetLocalAccountLimitRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.bytes {
@@ -137,14 +137,14 @@ impl Serialize for types::AddLimitsLocalForAccountRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddLimitsLocalForAccountRequest {
+impl<'de> Deserialize<'de> for types::SetLocalAccountLimitRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddLimitsLocalForAccountRequest {
-    const EXPECTING: &str = "a AddLimitsLocalForAccountRequest object";
+impl Object for types::SetLocalAccountLimitRequest {
+    const EXPECTING: &str = "a SetLocalAccountLimitRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut bytes: Option<i64> = None;
         let mut unknown_fields = Map::new();
@@ -157,7 +157,7 @@ impl Object for types::AddLimitsLocalForAccountRequest {
             }
         }
 
-        Ok(types::AddLimitsLocalForAccountRequest {
+        Ok(types::SetLocalAccountLimitRequest {
             bytes,
             unknown_fields,
         })

@@ -29,7 +29,15 @@ impl Config {
     /// Create or set the value of an option.
     ///
     /// `PUT /config/{section}/{option}/{value}`
-    pub async fn update_config(&self, section: &str, option: &str, value: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ConfigClient.set_config_option`.
+    #[doc(alias = "update_config")]
+    pub async fn set_config_option_by_path(
+        &self,
+        section: &str,
+        option: &str,
+        value: &str,
+    ) -> Result<()> {
         let request = self.client.request(
             Method::PUT,
             format!(
@@ -47,11 +55,14 @@ impl Config {
     /// Returns the value of an option
     ///
     /// `GET /config/{section}/{option}`
-    pub async fn get_config_by_section_option(
+    ///
+    /// Rucio's Python client: `ConfigClient.get_config`.
+    #[doc(alias = "get_config_by_section_option")]
+    pub async fn get_config_option(
         &self,
         section: &str,
         option: &str,
-    ) -> Result<types::GetConfigBySectionOptionResponse> {
+    ) -> Result<types::GetConfigOptionResponse> {
         let request = self.client.request(
             Method::GET,
             format!("config/{}/{}", escape(section), escape(option)),
@@ -64,7 +75,10 @@ impl Config {
     /// Delete an option of a section.
     ///
     /// `DELETE /config/{section}/{option}`
-    pub async fn delete_config_by_section_option(&self, section: &str, option: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ConfigClient.delete_config_option`.
+    #[doc(alias = "delete_config_by_section_option")]
+    pub async fn delete_config_option(&self, section: &str, option: &str) -> Result<()> {
         let request = self.client.request(
             Method::DELETE,
             format!("config/{}/{}", escape(section), escape(option)),
@@ -77,10 +91,13 @@ impl Config {
     ///
     ///
     /// `GET /config/{section}`
-    pub async fn get_config_by_section(
+    ///
+    /// Rucio's Python client: `ConfigClient.get_config`.
+    #[doc(alias = "get_config_by_section")]
+    pub async fn get_config_section(
         &self,
         section: &str,
-    ) -> Result<types::GetConfigBySectionResponse> {
+    ) -> Result<types::GetConfigSectionResponse> {
         let request = self
             .client
             .request(Method::GET, format!("config/{}", escape(section)));
@@ -92,7 +109,10 @@ impl Config {
     ///
     ///
     /// `DELETE /config/{section}`
-    pub async fn delete_config_by_section(&self, section: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ConfigClient.delete_config_section`.
+    #[doc(alias = "delete_config_by_section")]
+    pub async fn delete_config_section(&self, section: &str) -> Result<()> {
         let request = self
             .client
             .request(Method::DELETE, format!("config/{}", escape(section)));
@@ -104,6 +124,8 @@ impl Config {
     /// List the full configuration.
     ///
     /// `GET /config`
+    ///
+    /// Rucio's Python client: `ConfigClient.get_config`.
     pub async fn get_config(&self) -> Result<types::GetConfigResponse> {
         let request = self.client.request(Method::GET, String::from("config"));
         request.send().await
@@ -114,7 +136,10 @@ impl Config {
     /// Create or set the configuration option in the requested section.
     ///
     /// `POST /config`
-    pub async fn add_config(&self, payload: &types::AddConfigRequest) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ConfigClient.set_config_option`.
+    #[doc(alias = "add_config")]
+    pub async fn set_config_option(&self, payload: &types::SetConfigOptionRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, String::from("config"))

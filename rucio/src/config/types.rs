@@ -3,14 +3,14 @@
 
 use serde_json::Value;
 
-/// The request body is expected to contain a json {'section': {'option': 'value'}}.
-pub type AddConfigRequest = Value;
-
 /// The value of the option
-pub type GetConfigBySectionOptionResponse = Value;
-
-/// Dictionary of section options.
-pub type GetConfigBySectionResponse = Value;
+pub type GetConfigOptionResponse = Value;
 
 /// A dict with the sections as keys and a dict with the configuration as value.
 pub type GetConfigResponse = Value;
+
+/// Dictionary of section options.
+pub type GetConfigSectionResponse = Value;
+
+/// The request body is expected to contain a json {'section': {'option': 'value'}}.
+pub type SetConfigOptionRequest = Value;

@@ -29,10 +29,10 @@ impl Credentials {
     /// Sign a url for a limited lifetime for a particular srevice.
     ///
     /// `GET /credentials/signurl`
-    pub async fn get_credentials_signurl(
-        &self,
-        query: &GetCredentialsSignurlQuery,
-    ) -> Result<String> {
+    ///
+    /// Rucio's Python client: `CredentialClient.get_signed_url`.
+    #[doc(alias = "get_credentials_signurl")]
+    pub async fn get_signed_url(&self, query: &GetSignedUrlQuery) -> Result<String> {
         let request = self
             .client
             .request(Method::GET, String::from("credentials/signurl"))
@@ -45,23 +45,23 @@ impl Credentials {
     }
 }
 
-/// Query-string parameters of [`Credentials::get_credentials_signurl`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Credentials::get_signed_url`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetCredentialsSignurlQuery {
-    /// `rse` in the query string.
+pub struct GetSignedUrlQuery {
+    /// `rse` in the query string. The RSE to authenticate against.
     pub rse: Option<String>,
-    /// `lifetime` in the query string.
+    /// `lifetime` in the query string. The lifetime, default 600s.
     pub lifetime: Option<String>,
-    /// `svc` in the query string.
+    /// `svc` in the query string. The service, default gcs.
     pub svc: Option<String>,
-    /// `op` in the query string.
+    /// `op` in the query string. The operation.
     pub op: Option<String>,
-    /// `url` in the query string.
+    /// `url` in the query string. The Url of the authentication.
     pub url: Option<String>,
 }
 
-impl GetCredentialsSignurlQuery {
+impl GetSignedUrlQuery {
     /// Sets [`rse`](Self::rse).
     pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
         self.rse = Some(rse.into());

@@ -31,11 +31,14 @@ impl DataIdentifiers {
     /// Update a DID.
     ///
     /// `PUT /dids/{scope}/{name}/status`
-    pub async fn update_status_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.set_status`.
+    #[doc(alias = "update_status_of_did")]
+    pub async fn set_status(
         &self,
         scope: &str,
         name: &str,
-        payload: &types::UpdateStatusOfDidRequest,
+        payload: &types::SetStatusRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -74,12 +77,15 @@ impl DataIdentifiers {
     /// Retrieve the metadata of a data identifier (DID).
     ///
     /// `GET /dids/{scope}/{name}/meta`
-    pub async fn get_meta_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.get_metadata`.
+    #[doc(alias = "get_meta_of_did")]
+    pub async fn get_metadata(
         &self,
         scope: &str,
         name: &str,
-        query: &GetMetaOfDidQuery,
-    ) -> Result<types::GetMetaOfDidResponse> {
+        query: &GetMetadataQuery,
+    ) -> Result<types::GetMetadataResponse> {
         let request = self
             .client
             .request(
@@ -96,11 +102,14 @@ impl DataIdentifiers {
     /// This `key` must be provided via the query parameter `?key=...`.
     ///
     /// `DELETE /dids/{scope}/{name}/meta`
-    pub async fn delete_meta_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.delete_metadata`.
+    #[doc(alias = "delete_meta_of_did")]
+    pub async fn delete_metadata(
         &self,
         scope: &str,
         name: &str,
-        query: &DeleteMetaOfDidQuery,
+        query: &DeleteMetadataQuery,
     ) -> Result<String> {
         let request = self
             .client
@@ -129,11 +138,14 @@ impl DataIdentifiers {
     /// the plugin configured for your system.
     ///
     /// `POST /dids/{scope}/{name}/meta`
-    pub async fn add_meta_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.set_metadata_bulk`.
+    #[doc(alias = "add_meta_of_did")]
+    pub async fn set_metadata_bulk(
         &self,
         scope: &str,
         name: &str,
-        payload: &types::AddMetaOfDidRequest,
+        payload: &types::SetMetadataBulkRequest,
     ) -> Result<String> {
         let request = self
             .client
@@ -157,9 +169,12 @@ impl DataIdentifiers {
     ///   all DIDs are updated successfully; otherwise no metadata is written.
     ///
     /// `POST /dids/bulkdidsmeta`
-    pub async fn add_dids_bulkdidsmeta(
+    ///
+    /// Rucio's Python client: `DIDClient.set_dids_metadata_bulk`.
+    #[doc(alias = "add_dids_bulkdidsmeta")]
+    pub async fn set_dids_metadata_bulk(
         &self,
-        payload: &types::AddDidsBulkdidsmetaRequest,
+        payload: &types::SetDidsMetadataBulkRequest,
     ) -> Result<String> {
         let request = self
             .client
@@ -184,10 +199,13 @@ impl DataIdentifiers {
     ///   available plug‑in.
     ///
     /// `POST /dids/bulkmeta`
-    pub fn add_dids_bulkmeta(
+    ///
+    /// Rucio's Python client: `DIDClient.get_metadata_bulk`.
+    #[doc(alias = "add_dids_bulkmeta")]
+    pub fn get_metadata_bulk(
         &self,
-        payload: &types::AddDidsBulkmetaRequest,
-    ) -> RucioStream<types::AddDidsBulkmetaItem> {
+        payload: &types::GetMetadataBulkRequest,
+    ) -> RucioStream<types::GetMetadataBulkItem> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkmeta"))
@@ -200,11 +218,10 @@ impl DataIdentifiers {
     /// Returns the contents of a data identifier.
     ///
     /// `GET /dids/{scope}/{name}/dids`
-    pub fn list_dids_of_did(
-        &self,
-        scope: &str,
-        name: &str,
-    ) -> RucioStream<types::ListDidsOfDidItem> {
+    ///
+    /// Rucio's Python client: `DIDClient.list_content`.
+    #[doc(alias = "list_dids_of_did")]
+    pub fn list_content(&self, scope: &str, name: &str) -> RucioStream<types::ListContentItem> {
         let request = self.client.request(
             Method::GET,
             format!("dids/{}/{}/dids", escape(scope), escape(name)),
@@ -217,11 +234,14 @@ impl DataIdentifiers {
     /// Detach data identifiers from data identifiers.
     ///
     /// `DELETE /dids/{scope}/{name}/dids`
-    pub async fn delete_dids_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.detach_dids`.
+    #[doc(alias = "delete_dids_of_did")]
+    pub async fn detach_dids(
         &self,
         scope: &str,
         name: &str,
-        payload: &types::DeleteDidsOfDidRequest,
+        payload: &types::DetachDidsRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -238,11 +258,14 @@ impl DataIdentifiers {
     /// Append data identifiers to data identifiers.
     ///
     /// `POST /dids/{scope}/{name}/dids`
-    pub async fn add_dids_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.attach_dids`.
+    #[doc(alias = "add_dids_of_did")]
+    pub async fn attach_dids(
         &self,
         scope: &str,
         name: &str,
-        payload: &types::AddDidsOfDidRequest,
+        payload: &types::AttachDidsRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -272,6 +295,8 @@ impl DataIdentifiers {
     /// Add new DIDs in bulk.
     ///
     /// `POST /dids`
+    ///
+    /// Rucio's Python client: `DIDClient.add_dids`.
     pub async fn add_dids(&self, payload: &types::AddDidsRequest) -> Result<()> {
         let request = self
             .client
@@ -285,11 +310,14 @@ impl DataIdentifiers {
     /// Returns the content history of a data identifier.
     ///
     /// `GET /dids/{scope}/{name}/dids/history`
-    pub fn list_dids_history_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.list_content_history`.
+    #[doc(alias = "list_dids_history_of_did")]
+    pub fn list_content_history(
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListDidsHistoryOfDidItem> {
+    ) -> RucioStream<types::ListContentHistoryItem> {
         let request = self.client.request(
             Method::GET,
             format!("dids/{}/{}/dids/history", escape(scope), escape(name)),
@@ -302,9 +330,12 @@ impl DataIdentifiers {
     /// Attaches a DID to another DID
     ///
     /// `POST /dids/attachments`
-    pub async fn add_dids_attachments(
+    ///
+    /// Rucio's Python client: `DIDClient.attach_dids_to_dids`.
+    #[doc(alias = "add_dids_attachments")]
+    pub async fn attach_dids_to_dids(
         &self,
-        payload: &types::AddDidsAttachmentsRequest,
+        payload: &types::AttachDidsToDidsRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -318,11 +349,14 @@ impl DataIdentifiers {
     /// List all data identifiers in a scope which match a given metadata.
     ///
     /// `GET /dids/{scope}/dids/search`
-    pub fn list_dids_search_for_scope(
+    ///
+    /// Rucio's Python client: `DIDClient.list_dids`.
+    #[doc(alias = "list_dids_search_for_scope")]
+    pub fn list_dids(
         &self,
         scope: &str,
-        query: &ListDidsSearchForScopeQuery,
-    ) -> RucioStream<types::ListDidsSearchForScopeItem> {
+        query: &ListDidsQuery,
+    ) -> RucioStream<types::ListDidsItem> {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/dids/search", escape(scope)))
@@ -337,7 +371,17 @@ impl DataIdentifiers {
             .query("length.lt", query.length_lt)
             .query("length.gte", query.length_gte)
             .query("length.lte", query.length_lte)
-            .query("name", query.name.as_deref());
+            .query("name", query.name.as_deref())
+            .query("project", query.project.as_deref())
+            .query("datatype", query.datatype.as_deref())
+            .query("run_number", query.run_number.as_deref())
+            .query("stream_name", query.stream_name.as_deref())
+            .query("prod_step", query.prod_step.as_deref())
+            .query("version", query.version.as_deref())
+            .query("campaign", query.campaign.as_deref())
+            .query("provenance", query.provenance.as_deref())
+            .query("phys_group", query.phys_group.as_deref())
+            .query_pairs(&query.metadata);
         request.send_stream()
     }
 
@@ -346,11 +390,14 @@ impl DataIdentifiers {
     /// Return all data identifiers in the given scope.
     ///
     /// `GET /dids/{scope}/`
-    pub fn get_did_by_scope(
+    ///
+    /// Rucio's Python client: `DIDClient.scope_list`.
+    #[doc(alias = "get_did_by_scope")]
+    pub fn scope_list(
         &self,
         scope: &str,
-        query: &GetDidByScopeQuery,
-    ) -> RucioStream<types::GetDidByScopeItem> {
+        query: &ScopeListQuery,
+    ) -> RucioStream<types::ScopeListItem> {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/", escape(scope)))
@@ -364,7 +411,10 @@ impl DataIdentifiers {
     /// Returns the dataset associated with a GUID.
     ///
     /// `GET /dids/{guid}/guid`
-    pub fn list_guid_for_guid(&self, guid: &str) -> RucioStream<types::ListGuidForGuidItem> {
+    ///
+    /// Rucio's Python client: `DIDClient.get_dataset_by_guid`.
+    #[doc(alias = "list_guid_for_guid")]
+    pub fn get_dataset_by_guid(&self, guid: &str) -> RucioStream<types::GetDatasetByGuidItem> {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/guid", escape(guid)));
@@ -376,12 +426,15 @@ impl DataIdentifiers {
     /// Returns as newline-delimited JSON, the file-level descriptors of the specified DID. For datasets and containers this expands to the child files; for file DIDs it returns the metadata of the file itself.
     ///
     /// `GET /dids/{scope}/{name}/files`
-    pub fn list_files_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.list_files`.
+    #[doc(alias = "list_files_of_did")]
+    pub fn list_files(
         &self,
         scope: &str,
         name: &str,
-        query: &ListFilesOfDidQuery,
-    ) -> RucioStream<types::ListFilesOfDidItem> {
+        query: &ListFilesQuery,
+    ) -> RucioStream<types::ListFilesItem> {
         let request = self
             .client
             .request(
@@ -397,10 +450,13 @@ impl DataIdentifiers {
     /// List files in multiple DIDs
     ///
     /// `POST /dids/bulkfiles`
-    pub fn add_dids_bulkfiles(
+    ///
+    /// Rucio's Python client: `DIDClient.bulk_list_files`.
+    #[doc(alias = "add_dids_bulkfiles")]
+    pub fn bulk_list_files(
         &self,
-        payload: &types::AddDidsBulkfilesRequest,
-    ) -> RucioStream<types::AddDidsBulkfilesItem> {
+        payload: &types::BulkListFilesRequest,
+    ) -> RucioStream<types::BulkListFilesItem> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkfiles"))
@@ -413,11 +469,10 @@ impl DataIdentifiers {
     /// Lists all rules of a given DID.
     ///
     /// `GET /dids/{scope}/{name}/rules`
-    pub fn list_rules_of_did(
-        &self,
-        scope: &str,
-        name: &str,
-    ) -> RucioStream<types::ListRulesOfDidItem> {
+    ///
+    /// Rucio's Python client: `DIDClient.list_did_rules`.
+    #[doc(alias = "list_rules_of_did")]
+    pub fn list_did_rules(&self, scope: &str, name: &str) -> RucioStream<types::ListDidRulesItem> {
         let request = self.client.request(
             Method::GET,
             format!("dids/{}/{}/rules", escape(scope), escape(name)),
@@ -430,11 +485,14 @@ impl DataIdentifiers {
     /// Lists all parents of the DID.
     ///
     /// `GET /dids/{scope}/{name}/parents`
-    pub fn list_parents_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.list_parent_dids`.
+    #[doc(alias = "list_parents_of_did")]
+    pub fn list_parent_dids(
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListParentsOfDidItem> {
+    ) -> RucioStream<types::ListParentDidsItem> {
         let request = self.client.request(
             Method::GET,
             format!("dids/{}/{}/parents", escape(scope), escape(name)),
@@ -447,11 +505,14 @@ impl DataIdentifiers {
     /// Gets all associated rules for a file.
     ///
     /// `GET /dids/{scope}/{name}/associated_rules`
-    pub fn list_associated_rules_of_did(
+    ///
+    /// Rucio's Python client: `DIDClient.list_associated_rules_for_file`.
+    #[doc(alias = "list_associated_rules_of_did")]
+    pub fn list_associated_rules_for_file(
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListAssociatedRulesOfDidItem> {
+    ) -> RucioStream<types::ListAssociatedRulesForFileItem> {
         let request = self.client.request(
             Method::GET,
             format!("dids/{}/{}/associated_rules", escape(scope), escape(name)),
@@ -523,7 +584,8 @@ impl DataIdentifiers {
     /// Creates a sample from an input collection.
     ///
     /// `POST /dids/{input_scope}/{input_name}/{output_scope}/{output_name}/{nbfiles}/sample`
-    pub async fn add_sample_for_input_scope_input_name_output_scope_output_name_nbfiles(
+    #[doc(alias = "add_sample_for_input_scope_input_name_output_scope_output_name_nbfiles")]
+    pub async fn create_did_sample_by_path(
         &self,
         input_scope: &str,
         input_name: &str,
@@ -550,7 +612,10 @@ impl DataIdentifiers {
     /// Creates a sample from an input collection.
     ///
     /// `POST /dids/sample`
-    pub async fn add_dids_sample(&self, payload: &types::AddDidsSampleRequest) -> Result<()> {
+    ///
+    /// Rucio's Python client: `DIDClient.create_did_sample`.
+    #[doc(alias = "add_dids_sample")]
+    pub async fn create_did_sample(&self, payload: &types::CreateDidSampleRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/sample"))
@@ -563,7 +628,10 @@ impl DataIdentifiers {
     /// Resurrect all given DIDs.
     ///
     /// `POST /dids/resurrect`
-    pub async fn add_dids_resurrect(&self, payload: &types::AddDidsResurrectRequest) -> Result<()> {
+    ///
+    /// Rucio's Python client: `DIDClient.resurrect`.
+    #[doc(alias = "add_dids_resurrect")]
+    pub async fn resurrect(&self, payload: &types::ResurrectRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/resurrect"))
@@ -576,6 +644,8 @@ impl DataIdentifiers {
     /// Create a new data identifier.
     ///
     /// `POST /dids/{scope}/{name}`
+    ///
+    /// Rucio's Python client: `DIDClient.add_did`.
     pub async fn add_did(
         &self,
         scope: &str,
@@ -597,12 +667,15 @@ impl DataIdentifiers {
     /// Get a data identifier.
     ///
     /// `GET /dids/{scope}/{name}`
-    pub async fn get_did_by_scope_name(
+    ///
+    /// Rucio's Python client: `DIDClient.get_did`.
+    #[doc(alias = "get_did_by_scope_name")]
+    pub async fn get_did(
         &self,
         scope: &str,
         name: &str,
-        query: &GetDidByScopeNameQuery,
-    ) -> Result<types::GetDidByScopeNameResponse> {
+        query: &GetDidQuery,
+    ) -> Result<types::GetDidResponse> {
         let request = self
             .client
             .request(
@@ -618,9 +691,9 @@ impl DataIdentifiers {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetStatusOfDidQuery {
-    /// `dynamic_depth` in the query string.
+    /// `dynamic_depth` in the query string. The DID type at which to stop the dynamic length/size estimation
     pub dynamic_depth: Option<String>,
-    /// `dynamic` in the query string.
+    /// `dynamic` in the query string. Same as dynamic_depth = 'FILE'
     pub dynamic: Option<String>,
 }
 
@@ -638,15 +711,15 @@ impl GetStatusOfDidQuery {
     }
 }
 
-/// Query-string parameters of [`DataIdentifiers::get_meta_of_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`DataIdentifiers::get_metadata`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetMetaOfDidQuery {
-    /// `plugin` in the query string.
+pub struct GetMetadataQuery {
+    /// `plugin` in the query string. The metadata plugin to use.
     pub plugin: Option<String>,
 }
 
-impl GetMetaOfDidQuery {
+impl GetMetadataQuery {
     /// Sets [`plugin`](Self::plugin).
     pub fn with_plugin(mut self, plugin: impl Into<String>) -> Self {
         self.plugin = Some(plugin.into());
@@ -654,15 +727,15 @@ impl GetMetaOfDidQuery {
     }
 }
 
-/// Query-string parameters of [`DataIdentifiers::delete_meta_of_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`DataIdentifiers::delete_metadata`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct DeleteMetaOfDidQuery {
-    /// `key` in the query string.
+pub struct DeleteMetadataQuery {
+    /// `key` in the query string. The metadata key to delete.
     pub key: Option<String>,
 }
 
-impl DeleteMetaOfDidQuery {
+impl DeleteMetadataQuery {
     /// Sets [`key`](Self::key).
     pub fn with_key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
@@ -674,7 +747,7 @@ impl DeleteMetaOfDidQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListDidsNewQuery {
-    /// `type` in the query string.
+    /// `type` in the query string. The type of the DID.
     pub type_: Option<String>,
 }
 
@@ -686,37 +759,57 @@ impl ListDidsNewQuery {
     }
 }
 
-/// Query-string parameters of [`DataIdentifiers::list_dids_search_for_scope`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`DataIdentifiers::list_dids`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListDidsSearchForScopeQuery {
-    /// `type` in the query string.
+pub struct ListDidsQuery {
+    /// `type` in the query string. The DID type to search for.
     pub type_: Option<String>,
-    /// `limit` in the query string.
+    /// `limit` in the query string. The maximum number of DIDs returned.
     pub limit: Option<u32>,
-    /// `long` in the query string.
+    /// `long` in the query string. Provides a longer output, otherwise just prints names.
     pub long: Option<bool>,
-    /// `recursive` in the query string.
+    /// `recursive` in the query string. Recursively list children.
     pub recursive: Option<bool>,
-    /// `created_before` in the query string.
+    /// `created_before` in the query string. Date string in RFC-1123 format where the creation date was earlier.
     pub created_before: Option<String>,
-    /// `created_after` in the query string.
+    /// `created_after` in the query string. Date string in RFC-1123 format where the creation date was later.
     pub created_after: Option<String>,
-    /// `length` in the query string.
+    /// `length` in the query string. Exact number of attached DIDs.
     pub length: Option<u32>,
-    /// `length.gt` in the query string.
+    /// `length.gt` in the query string. Number of attached DIDs greater than.
     pub length_gt: Option<u32>,
-    /// `length.lt` in the query string.
+    /// `length.lt` in the query string. Number of attached DIDs less than.
     pub length_lt: Option<u32>,
-    /// `length.gte` in the query string.
+    /// `length.gte` in the query string. Number of attached DIDs greater than or equal to
     pub length_gte: Option<u32>,
-    /// `length.lte` in the query string.
+    /// `length.lte` in the query string. Number of attached DIDs less than or equal to.
     pub length_lte: Option<u32>,
-    /// `name` in the query string.
+    /// `name` in the query string. Name or pattern of a DID.
     pub name: Option<String>,
+    /// `project` in the query string. The DID's `project` metadata.
+    pub project: Option<String>,
+    /// `datatype` in the query string. The DID's `datatype` metadata.
+    pub datatype: Option<String>,
+    /// `run_number` in the query string. The DID's `run_number` metadata.
+    pub run_number: Option<String>,
+    /// `stream_name` in the query string. The DID's `stream_name` metadata.
+    pub stream_name: Option<String>,
+    /// `prod_step` in the query string. The DID's `prod_step` metadata.
+    pub prod_step: Option<String>,
+    /// `version` in the query string. The DID's `version` metadata.
+    pub version: Option<String>,
+    /// `campaign` in the query string. The DID's `campaign` metadata.
+    pub campaign: Option<String>,
+    /// `provenance` in the query string. The DID's `provenance` metadata.
+    pub provenance: Option<String>,
+    /// `phys_group` in the query string. The DID's `phys_group` metadata.
+    pub phys_group: Option<String>,
+    /// Each `key=value` pair in the query string. Any other metadata key, compared for equality (keys may carry an operator: `length.gt`).
+    pub metadata: Vec<(String, String)>,
 }
 
-impl ListDidsSearchForScopeQuery {
+impl ListDidsQuery {
     /// Sets [`type_`](Self::type_).
     pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
@@ -788,19 +881,79 @@ impl ListDidsSearchForScopeQuery {
         self.name = Some(name.into());
         self
     }
+
+    /// Sets [`project`](Self::project).
+    pub fn with_project(mut self, project: impl Into<String>) -> Self {
+        self.project = Some(project.into());
+        self
+    }
+
+    /// Sets [`datatype`](Self::datatype).
+    pub fn with_datatype(mut self, datatype: impl Into<String>) -> Self {
+        self.datatype = Some(datatype.into());
+        self
+    }
+
+    /// Sets [`run_number`](Self::run_number).
+    pub fn with_run_number(mut self, run_number: impl Into<String>) -> Self {
+        self.run_number = Some(run_number.into());
+        self
+    }
+
+    /// Sets [`stream_name`](Self::stream_name).
+    pub fn with_stream_name(mut self, stream_name: impl Into<String>) -> Self {
+        self.stream_name = Some(stream_name.into());
+        self
+    }
+
+    /// Sets [`prod_step`](Self::prod_step).
+    pub fn with_prod_step(mut self, prod_step: impl Into<String>) -> Self {
+        self.prod_step = Some(prod_step.into());
+        self
+    }
+
+    /// Sets [`version`](Self::version).
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Sets [`campaign`](Self::campaign).
+    pub fn with_campaign(mut self, campaign: impl Into<String>) -> Self {
+        self.campaign = Some(campaign.into());
+        self
+    }
+
+    /// Sets [`provenance`](Self::provenance).
+    pub fn with_provenance(mut self, provenance: impl Into<String>) -> Self {
+        self.provenance = Some(provenance.into());
+        self
+    }
+
+    /// Sets [`phys_group`](Self::phys_group).
+    pub fn with_phys_group(mut self, phys_group: impl Into<String>) -> Self {
+        self.phys_group = Some(phys_group.into());
+        self
+    }
+
+    /// Adds a pair to [`metadata`](Self::metadata).
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.push((key.into(), value.into()));
+        self
+    }
 }
 
-/// Query-string parameters of [`DataIdentifiers::get_did_by_scope`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`DataIdentifiers::scope_list`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDidByScopeQuery {
-    /// `name` in the query string.
+pub struct ScopeListQuery {
+    /// `name` in the query string. The name of the data identifier (DID).
     pub name: Option<String>,
-    /// `recursive` in the query string.
+    /// `recursive` in the query string. If true, retrieves child identifiers recursively for non-file types.
     pub recursive: Option<bool>,
 }
 
-impl GetDidByScopeQuery {
+impl ScopeListQuery {
     /// Sets [`name`](Self::name).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -814,15 +967,15 @@ impl GetDidByScopeQuery {
     }
 }
 
-/// Query-string parameters of [`DataIdentifiers::list_files_of_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`DataIdentifiers::list_files`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListFilesOfDidQuery {
-    /// `long` in the query string.
+pub struct ListFilesQuery {
+    /// `long` in the query string. Presence flag to include extended metadata such as `lumiblocknr` where available.
     pub long: Option<String>,
 }
 
-impl ListFilesOfDidQuery {
+impl ListFilesQuery {
     /// Sets [`long`](Self::long).
     pub fn with_long(mut self, long: impl Into<String>) -> Self {
         self.long = Some(long.into());
@@ -830,15 +983,15 @@ impl ListFilesOfDidQuery {
     }
 }
 
-/// Query-string parameters of [`DataIdentifiers::get_did_by_scope_name`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`DataIdentifiers::get_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDidByScopeNameQuery {
-    /// `dynamic_depth` in the query string.
+pub struct GetDidQuery {
+    /// `dynamic_depth` in the query string. `FILE` or `DATASET`: compute a collection's size and length down to this level.
     pub dynamic_depth: Option<String>,
 }
 
-impl GetDidByScopeNameQuery {
+impl GetDidQuery {
     /// Sets [`dynamic_depth`](Self::dynamic_depth).
     pub fn with_dynamic_depth(mut self, dynamic_depth: impl Into<String>) -> Self {
         self.dynamic_depth = Some(dynamic_depth.into());

@@ -107,13 +107,179 @@ impl AddDidRequestDidsItem {
     }
 }
 
+pub type AddDidsRequest = Vec<AddDidsRequestItem>;
+
+/// One DID to add.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsAttachmentsRequest {
+pub struct AddDidsRequestItem {
+    /// The DID scope.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
+    /// The DID name.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub name: Option<String>,
+    /// DIDType
+    ///
+    /// The type of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub type_: Option<DidType>,
+    /// The account associated with the DID.
+    pub account: Option<String>,
+    /// The monotonic status
+    pub statuses: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddDidsRequestItem {
+    /// An `AddDidsRequestItem` from its required fields (`scope`, `name`, `type_`); set the others with the `with_*` methods.
+    pub fn new(
+        scope: impl Into<String>,
+        name: impl Into<String>,
+        type_: impl Into<DidType>,
+    ) -> Self {
+        AddDidsRequestItem {
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            type_: Some(type_.into()),
+            account: None,
+            statuses: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`statuses`](Self::statuses).
+    pub fn with_statuses(mut self, statuses: impl Into<String>) -> Self {
+        self.statuses = Some(statuses.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AddFollowOfDidRequest {
+    /// The account to follow the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub account: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddFollowOfDidRequest {
+    /// An `AddFollowOfDidRequest` from its required fields (`account`); set the others with the `with_*` methods.
+    pub fn new(account: impl Into<String>) -> Self {
+        AddFollowOfDidRequest {
+            account: Some(account.into()),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AttachDidsRequest {
+    /// The name of the rse.
+    pub rse: Option<String>,
+    /// The account which attaches the DIDs.
+    pub account: Option<String>,
+    /// The DIDs to attach.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub dids: Option<Vec<AttachDidsRequestDidsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AttachDidsRequest {
+    /// An `AttachDidsRequest` from its required fields (`dids`); set the others with the `with_*` methods.
+    pub fn new(dids: impl IntoIterator<Item = AttachDidsRequestDidsItem>) -> Self {
+        AttachDidsRequest {
+            dids: Some(dids.into_iter().collect()),
+            rse: None,
+            account: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+}
+
+/// The DIDs to attach.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct AttachDidsRequestDidsItem {
+    /// The account attaching the DID.
+    pub account: Option<String>,
+    /// The scope of the DID.
+    pub scope: Option<String>,
+    /// The name of the DID.
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AttachDidsRequestDidsItem {
+    /// An `AttachDidsRequestDidsItem` with every field unset.
+    pub fn new() -> Self {
+        AttachDidsRequestDidsItem {
+            account: None,
+            scope: None,
+            name: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AttachDidsToDidsRequest {
     /// The attachments.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub attachments: Option<Vec<AddDidsAttachmentsRequestAttachmentsItem>>,
+    pub attachments: Option<Vec<AttachDidsToDidsRequestAttachmentsItem>>,
     /// Skip DIDs already attached.
     pub ignore_duplicate: Option<bool>,
     /// Properties this version of the client does not know (from a newer service):
@@ -121,12 +287,12 @@ pub struct AddDidsAttachmentsRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsAttachmentsRequest {
-    /// An `AddDidsAttachmentsRequest` from its required fields (`attachments`); set the others with the `with_*` methods.
+impl AttachDidsToDidsRequest {
+    /// An `AttachDidsToDidsRequest` from its required fields (`attachments`); set the others with the `with_*` methods.
     pub fn new(
-        attachments: impl IntoIterator<Item = AddDidsAttachmentsRequestAttachmentsItem>,
+        attachments: impl IntoIterator<Item = AttachDidsToDidsRequestAttachmentsItem>,
     ) -> Self {
-        AddDidsAttachmentsRequest {
+        AttachDidsToDidsRequest {
             attachments: Some(attachments.into_iter().collect()),
             ignore_duplicate: None,
             unknown_fields: Map::new(),
@@ -142,7 +308,7 @@ impl AddDidsAttachmentsRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsAttachmentsRequestAttachmentsItem {
+pub struct AttachDidsToDidsRequestAttachmentsItem {
     /// The scope of the DID to attach to.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -156,20 +322,20 @@ pub struct AddDidsAttachmentsRequestAttachmentsItem {
     /// The DIDs to attach.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<AddDidsAttachmentsRequestAttachmentsItemDidsItem>>,
+    pub dids: Option<Vec<AttachDidsToDidsRequestAttachmentsItemDidsItem>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsAttachmentsRequestAttachmentsItem {
-    /// An `AddDidsAttachmentsRequestAttachmentsItem` from its required fields (`scope`, `name`, `dids`); set the others with the `with_*` methods.
+impl AttachDidsToDidsRequestAttachmentsItem {
+    /// An `AttachDidsToDidsRequestAttachmentsItem` from its required fields (`scope`, `name`, `dids`); set the others with the `with_*` methods.
     pub fn new(
         scope: impl Into<String>,
         name: impl Into<String>,
-        dids: impl IntoIterator<Item = AddDidsAttachmentsRequestAttachmentsItemDidsItem>,
+        dids: impl IntoIterator<Item = AttachDidsToDidsRequestAttachmentsItemDidsItem>,
     ) -> Self {
-        AddDidsAttachmentsRequestAttachmentsItem {
+        AttachDidsToDidsRequestAttachmentsItem {
             scope: Some(scope.into()),
             name: Some(name.into()),
             dids: Some(dids.into_iter().collect()),
@@ -187,7 +353,7 @@ impl AddDidsAttachmentsRequestAttachmentsItem {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+pub struct AttachDidsToDidsRequestAttachmentsItemDidsItem {
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub scope: Option<String>,
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -197,66 +363,12 @@ pub struct AddDidsAttachmentsRequestAttachmentsItemDidsItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsAttachmentsRequestAttachmentsItemDidsItem {
-    /// An `AddDidsAttachmentsRequestAttachmentsItemDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
+impl AttachDidsToDidsRequestAttachmentsItemDidsItem {
+    /// An `AttachDidsToDidsRequestAttachmentsItemDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
     pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AddDidsAttachmentsRequestAttachmentsItemDidsItem {
+        AttachDidsToDidsRequestAttachmentsItemDidsItem {
             scope: Some(scope.into()),
             name: Some(name.into()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsBulkdidsmetaRequest {
-    /// List of DIDs with the metadata to apply.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<AddDidsBulkdidsmetaRequestDidsItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsBulkdidsmetaRequest {
-    /// An `AddDidsBulkdidsmetaRequest` from its required fields (`dids`); set the others with the `with_*` methods.
-    pub fn new(dids: impl IntoIterator<Item = AddDidsBulkdidsmetaRequestDidsItem>) -> Self {
-        AddDidsBulkdidsmetaRequest {
-            dids: Some(dids.into_iter().collect()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsBulkdidsmetaRequestDidsItem {
-    /// Scope of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub scope: Option<String>,
-    /// Name of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub name: Option<String>,
-    /// Dictionary of metadata key–value pairs to set for this DID. Values may be strings, numbers, booleans, etc. – consult the plug‑in documentation for supported types.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub meta: Option<Value>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsBulkdidsmetaRequestDidsItem {
-    /// An `AddDidsBulkdidsmetaRequestDidsItem` from its required fields (`scope`, `name`, `meta`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>, meta: impl Into<Value>) -> Self {
-        AddDidsBulkdidsmetaRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            meta: Some(meta.into()),
             unknown_fields: Map::new(),
         }
     }
@@ -265,7 +377,7 @@ impl AddDidsBulkdidsmetaRequestDidsItem {
 /// Collections file content.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsBulkfilesItem {
+pub struct BulkListFilesItem {
     /// The scope of the parent DID.
     pub parent_scope: Option<String>,
     /// The name of the parent DID.
@@ -287,10 +399,10 @@ pub struct AddDidsBulkfilesItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsBulkfilesItem {
-    /// An `AddDidsBulkfilesItem` with every field unset.
+impl BulkListFilesItem {
+    /// A `BulkListFilesItem` with every field unset.
     pub fn new() -> Self {
-        AddDidsBulkfilesItem {
+        BulkListFilesItem {
             parent_scope: None,
             parent_name: None,
             scope: None,
@@ -354,18 +466,18 @@ impl AddDidsBulkfilesItem {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsBulkfilesRequest {
+pub struct BulkListFilesRequest {
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<AddDidsBulkfilesRequestDidsItem>>,
+    pub dids: Option<Vec<BulkListFilesRequestDidsItem>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsBulkfilesRequest {
-    /// An `AddDidsBulkfilesRequest` from its required fields (`dids`); set the others with the `with_*` methods.
-    pub fn new(dids: impl IntoIterator<Item = AddDidsBulkfilesRequestDidsItem>) -> Self {
-        AddDidsBulkfilesRequest {
+impl BulkListFilesRequest {
+    /// A `BulkListFilesRequest` from its required fields (`dids`); set the others with the `with_*` methods.
+    pub fn new(dids: impl IntoIterator<Item = BulkListFilesRequestDidsItem>) -> Self {
+        BulkListFilesRequest {
             dids: Some(dids.into_iter().collect()),
             unknown_fields: Map::new(),
         }
@@ -375,7 +487,7 @@ impl AddDidsBulkfilesRequest {
 /// One DID to list files.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsBulkfilesRequestDidsItem {
+pub struct BulkListFilesRequestDidsItem {
     /// The DID scope.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -389,84 +501,10 @@ pub struct AddDidsBulkfilesRequestDidsItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsBulkfilesRequestDidsItem {
-    /// An `AddDidsBulkfilesRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
+impl BulkListFilesRequestDidsItem {
+    /// A `BulkListFilesRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
     pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AddDidsBulkfilesRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-/// The same type as [`ListRulesOfDidItem`].
-pub type AddDidsBulkmetaItem = ListRulesOfDidItem;
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsBulkmetaRequest {
-    /// List of DIDs to query.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<AddDidsBulkmetaRequestDidsItem>>,
-    /// If **true**, the server will also return metadata inherited from parent DIDs (default: `false`).
-    ///
-    /// When unset, the service uses `false`.
-    pub inherit: Option<bool>,
-    /// Which metadata plug‑in to query (`"JSON"`, `"DID_COLUMN"`, `"ALL"`, etc.; default: `"DID_COLUMN"`).
-    ///
-    /// When unset, the service uses `"DID_COLUMN"`.
-    pub plugin: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsBulkmetaRequest {
-    /// An `AddDidsBulkmetaRequest` from its required fields (`dids`); set the others with the `with_*` methods.
-    pub fn new(dids: impl IntoIterator<Item = AddDidsBulkmetaRequestDidsItem>) -> Self {
-        AddDidsBulkmetaRequest {
-            dids: Some(dids.into_iter().collect()),
-            inherit: None,
-            plugin: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`inherit`](Self::inherit).
-    pub fn with_inherit(mut self, inherit: bool) -> Self {
-        self.inherit = Some(inherit);
-        self
-    }
-
-    /// Sets [`plugin`](Self::plugin).
-    pub fn with_plugin(mut self, plugin: impl Into<String>) -> Self {
-        self.plugin = Some(plugin.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsBulkmetaRequestDidsItem {
-    /// Scope of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub scope: Option<String>,
-    /// Name of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsBulkmetaRequestDidsItem {
-    /// An `AddDidsBulkmetaRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AddDidsBulkmetaRequestDidsItem {
+        BulkListFilesRequestDidsItem {
             scope: Some(scope.into()),
             name: Some(name.into()),
             unknown_fields: Map::new(),
@@ -476,190 +514,7 @@ impl AddDidsBulkmetaRequestDidsItem {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDidsOfDidRequest {
-    /// The name of the rse.
-    pub rse: Option<String>,
-    /// The account which attaches the DIDs.
-    pub account: Option<String>,
-    /// The DIDs to attach.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<AddDidsOfDidRequestDidsItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsOfDidRequest {
-    /// An `AddDidsOfDidRequest` from its required fields (`dids`); set the others with the `with_*` methods.
-    pub fn new(dids: impl IntoIterator<Item = AddDidsOfDidRequestDidsItem>) -> Self {
-        AddDidsOfDidRequest {
-            dids: Some(dids.into_iter().collect()),
-            rse: None,
-            account: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`rse`](Self::rse).
-    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
-        self.rse = Some(rse.into());
-        self
-    }
-
-    /// Sets [`account`](Self::account).
-    pub fn with_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-}
-
-/// The DIDs to attach.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsOfDidRequestDidsItem {
-    /// The account attaching the DID.
-    pub account: Option<String>,
-    /// The scope of the DID.
-    pub scope: Option<String>,
-    /// The name of the DID.
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsOfDidRequestDidsItem {
-    /// An `AddDidsOfDidRequestDidsItem` with every field unset.
-    pub fn new() -> Self {
-        AddDidsOfDidRequestDidsItem {
-            account: None,
-            scope: None,
-            name: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`account`](Self::account).
-    pub fn with_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
-
-pub type AddDidsRequest = Vec<AddDidsRequestItem>;
-
-/// One DID to add.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsRequestItem {
-    /// The DID scope.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub scope: Option<String>,
-    /// The DID name.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub name: Option<String>,
-    /// DIDType
-    ///
-    /// The type of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub type_: Option<DidType>,
-    /// The account associated with the DID.
-    pub account: Option<String>,
-    /// The monotonic status
-    pub statuses: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsRequestItem {
-    /// An `AddDidsRequestItem` from its required fields (`scope`, `name`, `type_`); set the others with the `with_*` methods.
-    pub fn new(
-        scope: impl Into<String>,
-        name: impl Into<String>,
-        type_: impl Into<DidType>,
-    ) -> Self {
-        AddDidsRequestItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            type_: Some(type_.into()),
-            account: None,
-            statuses: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`account`](Self::account).
-    pub fn with_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-
-    /// Sets [`statuses`](Self::statuses).
-    pub fn with_statuses(mut self, statuses: impl Into<String>) -> Self {
-        self.statuses = Some(statuses.into());
-        self
-    }
-}
-
-/// List of DIDs to resurrect.
-pub type AddDidsResurrectRequest = Vec<AddDidsResurrectRequestItem>;
-
-/// A DID to resurrect.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsResurrectRequestItem {
-    /// The scope of the DID.
-    pub scope: Option<String>,
-    /// The name of the DID
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddDidsResurrectRequestItem {
-    /// An `AddDidsResurrectRequestItem` with every field unset.
-    pub fn new() -> Self {
-        AddDidsResurrectRequestItem {
-            scope: None,
-            name: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddDidsSampleRequest {
+pub struct CreateDidSampleRequest {
     /// The input scope.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -685,8 +540,8 @@ pub struct AddDidsSampleRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDidsSampleRequest {
-    /// An `AddDidsSampleRequest` from its required fields (`input_scope`, `input_name`, `output_scope`, `output_name`, `nbfiles`); set the others with the `with_*` methods.
+impl CreateDidSampleRequest {
+    /// A `CreateDidSampleRequest` from its required fields (`input_scope`, `input_name`, `output_scope`, `output_name`, `nbfiles`); set the others with the `with_*` methods.
     pub fn new(
         input_scope: impl Into<String>,
         input_name: impl Into<String>,
@@ -694,7 +549,7 @@ impl AddDidsSampleRequest {
         output_name: impl Into<String>,
         nbfiles: impl Into<String>,
     ) -> Self {
-        AddDidsSampleRequest {
+        CreateDidSampleRequest {
             input_scope: Some(input_scope.into()),
             input_name: Some(input_name.into()),
             output_scope: Some(output_scope.into()),
@@ -702,164 +557,6 @@ impl AddDidsSampleRequest {
             nbfiles: Some(nbfiles.into()),
             unknown_fields: Map::new(),
         }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddFollowOfDidRequest {
-    /// The account to follow the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub account: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddFollowOfDidRequest {
-    /// An `AddFollowOfDidRequest` from its required fields (`account`); set the others with the `with_*` methods.
-    pub fn new(account: impl Into<String>) -> Self {
-        AddFollowOfDidRequest {
-            account: Some(account.into()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum AddMetaOfDidRequest {
-    /// Schema for **Single-key mode** (`key` included in path).
-    WithValue(AddMetaOfDidRequestWithValue),
-    /// Schema for **Multi-key mode** (`key` not included in the path).
-    WithMeta(AddMetaOfDidRequestWithMeta),
-    /// A shape this version of the client does not know: the value as received.
-    Unknown(Value),
-}
-
-/// Schema for **Multi-key mode** (`key` not included in the path).
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddMetaOfDidRequestWithMeta {
-    /// A dictionary of multiple metadata keys and their values.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub meta: Option<Value>,
-    /// Whether to apply the update recursively to child DIDs.
-    ///
-    /// When unset, the service uses `false`.
-    pub recursive: Option<bool>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddMetaOfDidRequestWithMeta {
-    /// An `AddMetaOfDidRequestWithMeta` from its required fields (`meta`); set the others with the `with_*` methods.
-    pub fn new(meta: impl Into<Value>) -> Self {
-        AddMetaOfDidRequestWithMeta {
-            meta: Some(meta.into()),
-            recursive: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`recursive`](Self::recursive).
-    pub fn with_recursive(mut self, recursive: bool) -> Self {
-        self.recursive = Some(recursive);
-        self
-    }
-}
-
-/// Schema for **Single-key mode** (`key` included in path).
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddMetaOfDidRequestWithValue {
-    /// The metadata value to set for this key.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub value: Option<String>,
-    /// Whether to apply the update recursively to child DIDs.
-    ///
-    /// When unset, the service uses `false`.
-    pub recursive: Option<bool>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddMetaOfDidRequestWithValue {
-    /// An `AddMetaOfDidRequestWithValue` from its required fields (`value`); set the others with the `with_*` methods.
-    pub fn new(value: impl Into<String>) -> Self {
-        AddMetaOfDidRequestWithValue {
-            value: Some(value.into()),
-            recursive: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`recursive`](Self::recursive).
-    pub fn with_recursive(mut self, recursive: bool) -> Self {
-        self.recursive = Some(recursive);
-        self
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteDidsOfDidRequest {
-    /// The DIDs to detach.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<DeleteDidsOfDidRequestDidsItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl DeleteDidsOfDidRequest {
-    /// A `DeleteDidsOfDidRequest` from its required fields (`dids`); set the others with the `with_*` methods.
-    pub fn new(dids: impl IntoIterator<Item = DeleteDidsOfDidRequestDidsItem>) -> Self {
-        DeleteDidsOfDidRequest {
-            dids: Some(dids.into_iter().collect()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteDidsOfDidRequestDidsItem {
-    /// The scope of the DID.
-    pub scope: Option<String>,
-    /// The name of the DID.
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl DeleteDidsOfDidRequestDidsItem {
-    /// A `DeleteDidsOfDidRequestDidsItem` with every field unset.
-    pub fn new() -> Self {
-        DeleteDidsOfDidRequestDidsItem {
-            scope: None,
-            name: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 }
 
@@ -882,6 +579,63 @@ impl DeleteFollowOfDidRequest {
             account: Some(account.into()),
             unknown_fields: Map::new(),
         }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct DetachDidsRequest {
+    /// The DIDs to detach.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub dids: Option<Vec<DetachDidsRequestDidsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl DetachDidsRequest {
+    /// A `DetachDidsRequest` from its required fields (`dids`); set the others with the `with_*` methods.
+    pub fn new(dids: impl IntoIterator<Item = DetachDidsRequestDidsItem>) -> Self {
+        DetachDidsRequest {
+            dids: Some(dids.into_iter().collect()),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct DetachDidsRequestDidsItem {
+    /// The scope of the DID.
+    pub scope: Option<String>,
+    /// The name of the DID.
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl DetachDidsRequestDidsItem {
+    /// A `DetachDidsRequestDidsItem` with every field unset.
+    pub fn new() -> Self {
+        DetachDidsRequestDidsItem {
+            scope: None,
+            name: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
     }
 }
 
@@ -946,86 +700,23 @@ impl fmt::Display for DidType {
     }
 }
 
-/// Data identifier
+/// A dataset associated with a guid.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDidByScopeItem {
-    /// The scope of the DID.
+pub struct GetDatasetByGuidItem {
+    /// The scope of the dataset.
     pub scope: Option<String>,
-    /// The name of the DID.
-    pub name: Option<String>,
-    /// DIDType
-    ///
-    /// The type of the DID.
-    pub type_: Option<DidType>,
-    /// The parent of the DID.
-    pub parent: Option<GetDidByScopeItemParent>,
-    /// The level of the DID.
-    pub level: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl GetDidByScopeItem {
-    /// A `GetDidByScopeItem` with every field unset.
-    pub fn new() -> Self {
-        GetDidByScopeItem {
-            scope: None,
-            name: None,
-            type_: None,
-            parent: None,
-            level: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`type_`](Self::type_).
-    pub fn with_type(mut self, type_: impl Into<DidType>) -> Self {
-        self.type_ = Some(type_.into());
-        self
-    }
-
-    /// Sets [`parent`](Self::parent).
-    pub fn with_parent(mut self, parent: GetDidByScopeItemParent) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// Sets [`level`](Self::level).
-    pub fn with_level(mut self, level: i64) -> Self {
-        self.level = Some(level);
-        self
-    }
-}
-
-/// The parent of the DID.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetDidByScopeItemParent {
-    pub scope: Option<String>,
+    /// The name of the dataset.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetDidByScopeItemParent {
-    /// A `GetDidByScopeItemParent` with every field unset.
+impl GetDatasetByGuidItem {
+    /// A `GetDatasetByGuidItem` with every field unset.
     pub fn new() -> Self {
-        GetDidByScopeItemParent {
+        GetDatasetByGuidItem {
             scope: None,
             name: None,
             unknown_fields: Map::new(),
@@ -1048,7 +739,7 @@ impl GetDidByScopeItemParent {
 /// The DID.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDidByScopeNameResponse {
+pub struct GetDidResponse {
     /// The scope of the DID.
     pub scope: Option<String>,
     /// The name of the DID.
@@ -1076,10 +767,10 @@ pub struct GetDidByScopeNameResponse {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetDidByScopeNameResponse {
-    /// A `GetDidByScopeNameResponse` with every field unset.
+impl GetDidResponse {
+    /// A `GetDidResponse` with every field unset.
     pub fn new() -> Self {
-        GetDidByScopeNameResponse {
+        GetDidResponse {
             scope: None,
             name: None,
             type_: None,
@@ -1162,10 +853,84 @@ impl GetDidByScopeNameResponse {
     }
 }
 
+/// The same type as [`ListDidsItem`].
+pub type GetMetadataBulkItem = ListDidsItem;
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GetMetadataBulkRequest {
+    /// List of DIDs to query.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub dids: Option<Vec<GetMetadataBulkRequestDidsItem>>,
+    /// If **true**, the server will also return metadata inherited from parent DIDs (default: `false`).
+    ///
+    /// When unset, the service uses `false`.
+    pub inherit: Option<bool>,
+    /// Which metadata plug‑in to query (`"JSON"`, `"DID_COLUMN"`, `"ALL"`, etc.; default: `"DID_COLUMN"`).
+    ///
+    /// When unset, the service uses `"DID_COLUMN"`.
+    pub plugin: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetMetadataBulkRequest {
+    /// A `GetMetadataBulkRequest` from its required fields (`dids`); set the others with the `with_*` methods.
+    pub fn new(dids: impl IntoIterator<Item = GetMetadataBulkRequestDidsItem>) -> Self {
+        GetMetadataBulkRequest {
+            dids: Some(dids.into_iter().collect()),
+            inherit: None,
+            plugin: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`inherit`](Self::inherit).
+    pub fn with_inherit(mut self, inherit: bool) -> Self {
+        self.inherit = Some(inherit);
+        self
+    }
+
+    /// Sets [`plugin`](Self::plugin).
+    pub fn with_plugin(mut self, plugin: impl Into<String>) -> Self {
+        self.plugin = Some(plugin.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GetMetadataBulkRequestDidsItem {
+    /// Scope of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
+    /// Name of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetMetadataBulkRequestDidsItem {
+    /// A `GetMetadataBulkRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
+    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
+        GetMetadataBulkRequestDidsItem {
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
 /// A JSON object containing all attributes of the DID.
 ///
-/// The same type as [`ListRulesOfDidItem`].
-pub type GetMetaOfDidResponse = ListRulesOfDidItem;
+/// The same type as [`ListDidsItem`].
+pub type GetMetadataResponse = ListDidsItem;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1374,7 +1139,7 @@ impl GetStatusOfDidResponseObject2 {
 /// A replication rule associated with the file. Has more fields than listed here.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListAssociatedRulesOfDidItem {
+pub struct ListAssociatedRulesForFileItem {
     /// The id of the rule.
     pub id: Option<String>,
     /// The subscription id of the rule.
@@ -1394,10 +1159,10 @@ pub struct ListAssociatedRulesOfDidItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListAssociatedRulesOfDidItem {
-    /// A `ListAssociatedRulesOfDidItem` with every field unset.
+impl ListAssociatedRulesForFileItem {
+    /// A `ListAssociatedRulesForFileItem` with every field unset.
     pub fn new() -> Self {
-        ListAssociatedRulesOfDidItem {
+        ListAssociatedRulesForFileItem {
             id: None,
             subscription_id: None,
             account: None,
@@ -1455,7 +1220,7 @@ impl ListAssociatedRulesOfDidItem {
 /// A single DID with history data.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListDidsHistoryOfDidItem {
+pub struct ListContentHistoryItem {
     /// The scope of the DID.
     pub scope: Option<String>,
     /// The name of the DID.
@@ -1479,10 +1244,10 @@ pub struct ListDidsHistoryOfDidItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListDidsHistoryOfDidItem {
-    /// A `ListDidsHistoryOfDidItem` with every field unset.
+impl ListContentHistoryItem {
+    /// A `ListContentHistoryItem` with every field unset.
     pub fn new() -> Self {
-        ListDidsHistoryOfDidItem {
+        ListContentHistoryItem {
             scope: None,
             name: None,
             type_: None,
@@ -1551,54 +1316,9 @@ impl ListDidsHistoryOfDidItem {
     }
 }
 
-/// A DID.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListDidsNewItem {
-    /// The scope of the DID.
-    pub scope: Option<String>,
-    /// The name of the DID.
-    pub name: Option<String>,
-    /// The type of the DID.
-    pub did_type: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ListDidsNewItem {
-    /// A `ListDidsNewItem` with every field unset.
-    pub fn new() -> Self {
-        ListDidsNewItem {
-            scope: None,
-            name: None,
-            did_type: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`did_type`](Self::did_type).
-    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
-        self.did_type = Some(did_type.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListDidsOfDidItem {
+pub struct ListContentItem {
     /// The scope of the DID.
     pub scope: Option<String>,
     /// The name of the DID.
@@ -1616,10 +1336,10 @@ pub struct ListDidsOfDidItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListDidsOfDidItem {
-    /// A `ListDidsOfDidItem` with every field unset.
+impl ListContentItem {
+    /// A `ListContentItem` with every field unset.
     pub fn new() -> Self {
-        ListDidsOfDidItem {
+        ListContentItem {
             scope: None,
             name: None,
             type_: None,
@@ -1667,14 +1387,62 @@ impl ListDidsOfDidItem {
     }
 }
 
-/// The name of a DID or a dictionary of a DID for long option.
+/// A rule.
 ///
-/// The same type as [`ListRulesOfDidItem`].
-pub type ListDidsSearchForScopeItem = ListRulesOfDidItem;
+/// The same type as [`ListDidsItem`].
+pub type ListDidRulesItem = ListDidsItem;
+
+/// The name of a DID or a dictionary of a DID for long option.
+pub type ListDidsItem = Value;
+
+/// A DID.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListDidsNewItem {
+    /// The scope of the DID.
+    pub scope: Option<String>,
+    /// The name of the DID.
+    pub name: Option<String>,
+    /// The type of the DID.
+    pub did_type: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListDidsNewItem {
+    /// A `ListDidsNewItem` with every field unset.
+    pub fn new() -> Self {
+        ListDidsNewItem {
+            scope: None,
+            name: None,
+            did_type: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`did_type`](Self::did_type).
+    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
+        self.did_type = Some(did_type.into());
+        self
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListFilesOfDidItem {
+pub struct ListFilesItem {
     /// The scope of the file DID.
     pub scope: Option<String>,
     /// The name of the file DID.
@@ -1694,10 +1462,10 @@ pub struct ListFilesOfDidItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListFilesOfDidItem {
-    /// A `ListFilesOfDidItem` with every field unset.
+impl ListFilesItem {
+    /// A `ListFilesItem` with every field unset.
     pub fn new() -> Self {
-        ListFilesOfDidItem {
+        ListFilesItem {
             scope: None,
             name: None,
             bytes: None,
@@ -1779,46 +1547,10 @@ impl ListFollowOfDidItem {
     }
 }
 
-/// A dataset associated with a guid.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListGuidForGuidItem {
-    /// The scope of the dataset.
-    pub scope: Option<String>,
-    /// The name of the dataset.
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ListGuidForGuidItem {
-    /// A `ListGuidForGuidItem` with every field unset.
-    pub fn new() -> Self {
-        ListGuidForGuidItem {
-            scope: None,
-            name: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
-
 /// A parent of the DID.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListParentsOfDidItem {
+pub struct ListParentDidsItem {
     /// The scope of the DID.
     pub scope: Option<String>,
     /// The name of the DID.
@@ -1830,10 +1562,10 @@ pub struct ListParentsOfDidItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListParentsOfDidItem {
-    /// A `ListParentsOfDidItem` with every field unset.
+impl ListParentDidsItem {
+    /// A `ListParentDidsItem` with every field unset.
     pub fn new() -> Self {
-        ListParentsOfDidItem {
+        ListParentDidsItem {
             scope: None,
             name: None,
             type_: None,
@@ -1860,12 +1592,280 @@ impl ListParentsOfDidItem {
     }
 }
 
-/// A rule.
-pub type ListRulesOfDidItem = Value;
+/// List of DIDs to resurrect.
+pub type ResurrectRequest = Vec<ResurrectRequestItem>;
+
+/// A DID to resurrect.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ResurrectRequestItem {
+    /// The scope of the DID.
+    pub scope: Option<String>,
+    /// The name of the DID
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ResurrectRequestItem {
+    /// A `ResurrectRequestItem` with every field unset.
+    pub fn new() -> Self {
+        ResurrectRequestItem {
+            scope: None,
+            name: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+/// Data identifier
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ScopeListItem {
+    /// The scope of the DID.
+    pub scope: Option<String>,
+    /// The name of the DID.
+    pub name: Option<String>,
+    /// DIDType
+    ///
+    /// The type of the DID.
+    pub type_: Option<DidType>,
+    /// The parent of the DID.
+    pub parent: Option<ScopeListItemParent>,
+    /// The level of the DID.
+    pub level: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ScopeListItem {
+    /// A `ScopeListItem` with every field unset.
+    pub fn new() -> Self {
+        ScopeListItem {
+            scope: None,
+            name: None,
+            type_: None,
+            parent: None,
+            level: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, type_: impl Into<DidType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`parent`](Self::parent).
+    pub fn with_parent(mut self, parent: ScopeListItemParent) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// Sets [`level`](Self::level).
+    pub fn with_level(mut self, level: i64) -> Self {
+        self.level = Some(level);
+        self
+    }
+}
+
+/// The parent of the DID.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ScopeListItemParent {
+    pub scope: Option<String>,
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ScopeListItemParent {
+    /// A `ScopeListItemParent` with every field unset.
+    pub fn new() -> Self {
+        ScopeListItemParent {
+            scope: None,
+            name: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SetDidsMetadataBulkRequest {
+    /// List of DIDs with the metadata to apply.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub dids: Option<Vec<SetDidsMetadataBulkRequestDidsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetDidsMetadataBulkRequest {
+    /// A `SetDidsMetadataBulkRequest` from its required fields (`dids`); set the others with the `with_*` methods.
+    pub fn new(dids: impl IntoIterator<Item = SetDidsMetadataBulkRequestDidsItem>) -> Self {
+        SetDidsMetadataBulkRequest {
+            dids: Some(dids.into_iter().collect()),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SetDidsMetadataBulkRequestDidsItem {
+    /// Scope of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
+    /// Name of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub name: Option<String>,
+    /// Dictionary of metadata key–value pairs to set for this DID. Values may be strings, numbers, booleans, etc. – consult the plug‑in documentation for supported types.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub meta: Option<Value>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetDidsMetadataBulkRequestDidsItem {
+    /// A `SetDidsMetadataBulkRequestDidsItem` from its required fields (`scope`, `name`, `meta`); set the others with the `with_*` methods.
+    pub fn new(scope: impl Into<String>, name: impl Into<String>, meta: impl Into<Value>) -> Self {
+        SetDidsMetadataBulkRequestDidsItem {
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            meta: Some(meta.into()),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SetMetadataBulkRequest {
+    /// Schema for **Single-key mode** (`key` included in path).
+    WithValue(SetMetadataBulkRequestWithValue),
+    /// Schema for **Multi-key mode** (`key` not included in the path).
+    WithMeta(SetMetadataBulkRequestWithMeta),
+    /// A shape this version of the client does not know: the value as received.
+    Unknown(Value),
+}
+
+/// Schema for **Multi-key mode** (`key` not included in the path).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SetMetadataBulkRequestWithMeta {
+    /// A dictionary of multiple metadata keys and their values.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub meta: Option<Value>,
+    /// Whether to apply the update recursively to child DIDs.
+    ///
+    /// When unset, the service uses `false`.
+    pub recursive: Option<bool>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetMetadataBulkRequestWithMeta {
+    /// A `SetMetadataBulkRequestWithMeta` from its required fields (`meta`); set the others with the `with_*` methods.
+    pub fn new(meta: impl Into<Value>) -> Self {
+        SetMetadataBulkRequestWithMeta {
+            meta: Some(meta.into()),
+            recursive: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`recursive`](Self::recursive).
+    pub fn with_recursive(mut self, recursive: bool) -> Self {
+        self.recursive = Some(recursive);
+        self
+    }
+}
+
+/// Schema for **Single-key mode** (`key` included in path).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SetMetadataBulkRequestWithValue {
+    /// The metadata value to set for this key.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub value: Option<String>,
+    /// Whether to apply the update recursively to child DIDs.
+    ///
+    /// When unset, the service uses `false`.
+    pub recursive: Option<bool>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetMetadataBulkRequestWithValue {
+    /// A `SetMetadataBulkRequestWithValue` from its required fields (`value`); set the others with the `with_*` methods.
+    pub fn new(value: impl Into<String>) -> Self {
+        SetMetadataBulkRequestWithValue {
+            value: Some(value.into()),
+            recursive: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`recursive`](Self::recursive).
+    pub fn with_recursive(mut self, recursive: bool) -> Self {
+        self.recursive = Some(recursive);
+        self
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct UpdateStatusOfDidRequest {
+pub struct SetStatusRequest {
     /// The open status
     pub open: Option<bool>,
     /// Properties this version of the client does not know (from a newer service):
@@ -1873,10 +1873,10 @@ pub struct UpdateStatusOfDidRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl UpdateStatusOfDidRequest {
-    /// An `UpdateStatusOfDidRequest` with every field unset.
+impl SetStatusRequest {
+    /// A `SetStatusRequest` with every field unset.
     pub fn new() -> Self {
-        UpdateStatusOfDidRequest {
+        SetStatusRequest {
             open: None,
             unknown_fields: Map::new(),
         }

@@ -135,628 +135,6 @@ impl Object for types::AddDidRequestDidsItem {
     }
 }
 
-impl Serialize for types::AddDidsAttachmentsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.attachments {
-            map.serialize_entry("attachments", value)?;
-        }
-
-        if let Some(value) = &self.ignore_duplicate {
-            map.serialize_entry("ignore_duplicate", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsAttachmentsRequest {
-    const EXPECTING: &str = "a AddDidsAttachmentsRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut attachments: Option<Vec<types::AddDidsAttachmentsRequestAttachmentsItem>> = None;
-        let mut ignore_duplicate: Option<bool> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "attachments" => attachments = map.next_value()?,
-                "ignore_duplicate" => ignore_duplicate = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsAttachmentsRequest {
-            attachments,
-            ignore_duplicate,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsAttachmentsRequestAttachmentsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequestAttachmentsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsAttachmentsRequestAttachmentsItem {
-    const EXPECTING: &str = "a AddDidsAttachmentsRequestAttachmentsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut rse: Option<String> = None;
-        let mut dids: Option<Vec<types::AddDidsAttachmentsRequestAttachmentsItemDidsItem>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                "dids" => dids = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsAttachmentsRequestAttachmentsItem {
-            scope,
-            name,
-            rse,
-            dids,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
-    const EXPECTING: &str = "a AddDidsAttachmentsRequestAttachmentsItemDidsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsAttachmentsRequestAttachmentsItemDidsItem {
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsBulkdidsmetaRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsBulkdidsmetaRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsBulkdidsmetaRequest {
-    const EXPECTING: &str = "a AddDidsBulkdidsmetaRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::AddDidsBulkdidsmetaRequestDidsItem>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "dids" => dids = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsBulkdidsmetaRequest {
-            dids,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsBulkdidsmetaRequestDidsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.meta {
-            map.serialize_entry("meta", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsBulkdidsmetaRequestDidsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsBulkdidsmetaRequestDidsItem {
-    const EXPECTING: &str = "a AddDidsBulkdidsmetaRequestDidsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut meta: Option<Value> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "meta" => meta = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsBulkdidsmetaRequestDidsItem {
-            scope,
-            name,
-            meta,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsBulkfilesItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.parent_scope {
-            map.serialize_entry("parent_scope", value)?;
-        }
-
-        if let Some(value) = &self.parent_name {
-            map.serialize_entry("parent_name", value)?;
-        }
-
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.bytes {
-            map.serialize_entry("bytes", value)?;
-        }
-
-        if let Some(value) = &self.guid {
-            map.serialize_entry("guid", value)?;
-        }
-
-        if let Some(value) = &self.events {
-            map.serialize_entry("events", value)?;
-        }
-
-        if let Some(value) = &self.adler32 {
-            map.serialize_entry("adler32", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsBulkfilesItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsBulkfilesItem {
-    const EXPECTING: &str = "a AddDidsBulkfilesItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut parent_scope: Option<String> = None;
-        let mut parent_name: Option<String> = None;
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut bytes: Option<i64> = None;
-        let mut guid: Option<String> = None;
-        let mut events: Option<i64> = None;
-        let mut adler32: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "parent_scope" => parent_scope = map.next_value()?,
-                "parent_name" => parent_name = map.next_value()?,
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "bytes" => bytes = map.next_value()?,
-                "guid" => guid = map.next_value()?,
-                "events" => events = map.next_value()?,
-                "adler32" => adler32 = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsBulkfilesItem {
-            parent_scope,
-            parent_name,
-            scope,
-            name,
-            bytes,
-            guid,
-            events,
-            adler32,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsBulkfilesRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsBulkfilesRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsBulkfilesRequest {
-    const EXPECTING: &str = "a AddDidsBulkfilesRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::AddDidsBulkfilesRequestDidsItem>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "dids" => dids = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsBulkfilesRequest {
-            dids,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsBulkfilesRequestDidsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsBulkfilesRequestDidsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsBulkfilesRequestDidsItem {
-    const EXPECTING: &str = "a AddDidsBulkfilesRequestDidsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsBulkfilesRequestDidsItem {
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsBulkmetaRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        if let Some(value) = &self.inherit {
-            map.serialize_entry("inherit", value)?;
-        }
-
-        if let Some(value) = &self.plugin {
-            map.serialize_entry("plugin", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsBulkmetaRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsBulkmetaRequest {
-    const EXPECTING: &str = "a AddDidsBulkmetaRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::AddDidsBulkmetaRequestDidsItem>> = None;
-        let mut inherit: Option<bool> = None;
-        let mut plugin: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "dids" => dids = map.next_value()?,
-                "inherit" => inherit = map.next_value()?,
-                "plugin" => plugin = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsBulkmetaRequest {
-            dids,
-            inherit,
-            plugin,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsBulkmetaRequestDidsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsBulkmetaRequestDidsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsBulkmetaRequestDidsItem {
-    const EXPECTING: &str = "a AddDidsBulkmetaRequestDidsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsBulkmetaRequestDidsItem {
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsOfDidRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.account {
-            map.serialize_entry("account", value)?;
-        }
-
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsOfDidRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsOfDidRequest {
-    const EXPECTING: &str = "a AddDidsOfDidRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut rse: Option<String> = None;
-        let mut account: Option<String> = None;
-        let mut dids: Option<Vec<types::AddDidsOfDidRequestDidsItem>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "rse" => rse = map.next_value()?,
-                "account" => account = map.next_value()?,
-                "dids" => dids = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsOfDidRequest {
-            rse,
-            account,
-            dids,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsOfDidRequestDidsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.account {
-            map.serialize_entry("account", value)?;
-        }
-
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsOfDidRequestDidsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsOfDidRequestDidsItem {
-    const EXPECTING: &str = "a AddDidsOfDidRequestDidsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut account: Option<String> = None;
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "account" => account = map.next_value()?,
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsOfDidRequestDidsItem {
-            account,
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
 impl Serialize for types::AddDidsRequestItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -824,119 +202,6 @@ impl Object for types::AddDidsRequestItem {
     }
 }
 
-impl Serialize for types::AddDidsResurrectRequestItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsResurrectRequestItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsResurrectRequestItem {
-    const EXPECTING: &str = "a AddDidsResurrectRequestItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsResurrectRequestItem {
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDidsSampleRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.input_scope {
-            map.serialize_entry("input_scope", value)?;
-        }
-
-        if let Some(value) = &self.input_name {
-            map.serialize_entry("input_name", value)?;
-        }
-
-        if let Some(value) = &self.output_scope {
-            map.serialize_entry("output_scope", value)?;
-        }
-
-        if let Some(value) = &self.output_name {
-            map.serialize_entry("output_name", value)?;
-        }
-
-        if let Some(value) = &self.nbfiles {
-            map.serialize_entry("nbfiles", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddDidsSampleRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddDidsSampleRequest {
-    const EXPECTING: &str = "a AddDidsSampleRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut input_scope: Option<String> = None;
-        let mut input_name: Option<String> = None;
-        let mut output_scope: Option<String> = None;
-        let mut output_name: Option<String> = None;
-        let mut nbfiles: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "input_scope" => input_scope = map.next_value()?,
-                "input_name" => input_name = map.next_value()?,
-                "output_scope" => output_scope = map.next_value()?,
-                "output_name" => output_name = map.next_value()?,
-                "nbfiles" => nbfiles = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddDidsSampleRequest {
-            input_scope,
-            input_name,
-            output_scope,
-            output_name,
-            nbfiles,
-            unknown_fields,
-        })
-    }
-}
-
 impl Serialize for types::AddFollowOfDidRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -976,133 +241,17 @@ impl Object for types::AddFollowOfDidRequest {
     }
 }
 
-impl Serialize for types::AddMetaOfDidRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            types::AddMetaOfDidRequest::WithValue(value) => value.serialize(serializer),
-            types::AddMetaOfDidRequest::WithMeta(value) => value.serialize(serializer),
-            types::AddMetaOfDidRequest::Unknown(value) => value.serialize(serializer),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddMetaOfDidRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        let mut fallback = None;
-        if let Ok(parsed) = <types::AddMetaOfDidRequestWithValue>::deserialize(&value) {
-            if parsed.unknown_fields.is_empty() {
-                return Ok(types::AddMetaOfDidRequest::WithValue(parsed));
-            }
-            fallback.get_or_insert(types::AddMetaOfDidRequest::WithValue(parsed));
-        }
-
-        if let Ok(parsed) = <types::AddMetaOfDidRequestWithMeta>::deserialize(&value) {
-            if parsed.unknown_fields.is_empty() {
-                return Ok(types::AddMetaOfDidRequest::WithMeta(parsed));
-            }
-            fallback.get_or_insert(types::AddMetaOfDidRequest::WithMeta(parsed));
-        }
-
-        Ok(fallback.unwrap_or(types::AddMetaOfDidRequest::Unknown(value)))
-    }
-}
-
-impl Serialize for types::AddMetaOfDidRequestWithMeta {
+impl Serialize for types::AttachDidsRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.meta {
-            map.serialize_entry("meta", value)?;
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
         }
 
-        if let Some(value) = &self.recursive {
-            map.serialize_entry("recursive", value)?;
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
         }
 
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddMetaOfDidRequestWithMeta {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddMetaOfDidRequestWithMeta {
-    const EXPECTING: &str = "a AddMetaOfDidRequestWithMeta object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut meta: Option<Value> = None;
-        let mut recursive: Option<bool> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "meta" => meta = map.next_value()?,
-                "recursive" => recursive = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddMetaOfDidRequestWithMeta {
-            meta,
-            recursive,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddMetaOfDidRequestWithValue {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.value {
-            map.serialize_entry("value", value)?;
-        }
-
-        if let Some(value) = &self.recursive {
-            map.serialize_entry("recursive", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddMetaOfDidRequestWithValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddMetaOfDidRequestWithValue {
-    const EXPECTING: &str = "a AddMetaOfDidRequestWithValue object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value: Option<String> = None;
-        let mut recursive: Option<bool> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "value" => value = map.next_value()?,
-                "recursive" => recursive = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddMetaOfDidRequestWithValue {
-            value,
-            recursive,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::DeleteDidsOfDidRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.dids {
             map.serialize_entry("dids", value)?;
         }
@@ -1112,19 +261,23 @@ impl Serialize for types::DeleteDidsOfDidRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::DeleteDidsOfDidRequest {
+impl<'de> Deserialize<'de> for types::AttachDidsRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::DeleteDidsOfDidRequest {
-    const EXPECTING: &str = "a DeleteDidsOfDidRequest object";
+impl Object for types::AttachDidsRequest {
+    const EXPECTING: &str = "a AttachDidsRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::DeleteDidsOfDidRequestDidsItem>> = None;
+        let mut rse: Option<String> = None;
+        let mut account: Option<String> = None;
+        let mut dids: Option<Vec<types::AttachDidsRequestDidsItem>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
+                "rse" => rse = map.next_value()?,
+                "account" => account = map.next_value()?,
                 "dids" => dids = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
@@ -1132,14 +285,175 @@ impl Object for types::DeleteDidsOfDidRequest {
             }
         }
 
-        Ok(types::DeleteDidsOfDidRequest {
+        Ok(types::AttachDidsRequest {
+            rse,
+            account,
             dids,
             unknown_fields,
         })
     }
 }
 
-impl Serialize for types::DeleteDidsOfDidRequestDidsItem {
+impl Serialize for types::AttachDidsRequestDidsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AttachDidsRequestDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AttachDidsRequestDidsItem {
+    const EXPECTING: &str = "a AttachDidsRequestDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut account: Option<String> = None;
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "account" => account = map.next_value()?,
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AttachDidsRequestDidsItem {
+            account,
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AttachDidsToDidsRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.attachments {
+            map.serialize_entry("attachments", value)?;
+        }
+
+        if let Some(value) = &self.ignore_duplicate {
+            map.serialize_entry("ignore_duplicate", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AttachDidsToDidsRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AttachDidsToDidsRequest {
+    const EXPECTING: &str = "a AttachDidsToDidsRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut attachments: Option<Vec<types::AttachDidsToDidsRequestAttachmentsItem>> = None;
+        let mut ignore_duplicate: Option<bool> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "attachments" => attachments = map.next_value()?,
+                "ignore_duplicate" => ignore_duplicate = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AttachDidsToDidsRequest {
+            attachments,
+            ignore_duplicate,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AttachDidsToDidsRequestAttachmentsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AttachDidsToDidsRequestAttachmentsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AttachDidsToDidsRequestAttachmentsItem {
+    const EXPECTING: &str = "a AttachDidsToDidsRequestAttachmentsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut rse: Option<String> = None;
+        let mut dids: Option<Vec<types::AttachDidsToDidsRequestAttachmentsItemDidsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AttachDidsToDidsRequestAttachmentsItem {
+            scope,
+            name,
+            rse,
+            dids,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AttachDidsToDidsRequestAttachmentsItemDidsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -1155,14 +469,14 @@ impl Serialize for types::DeleteDidsOfDidRequestDidsItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::DeleteDidsOfDidRequestDidsItem {
+impl<'de> Deserialize<'de> for types::AttachDidsToDidsRequestAttachmentsItemDidsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::DeleteDidsOfDidRequestDidsItem {
-    const EXPECTING: &str = "a DeleteDidsOfDidRequestDidsItem object";
+impl Object for types::AttachDidsToDidsRequestAttachmentsItemDidsItem {
+    const EXPECTING: &str = "a AttachDidsToDidsRequestAttachmentsItemDidsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -1177,9 +491,249 @@ impl Object for types::DeleteDidsOfDidRequestDidsItem {
             }
         }
 
-        Ok(types::DeleteDidsOfDidRequestDidsItem {
+        Ok(types::AttachDidsToDidsRequestAttachmentsItemDidsItem {
             scope,
             name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::BulkListFilesItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.parent_scope {
+            map.serialize_entry("parent_scope", value)?;
+        }
+
+        if let Some(value) = &self.parent_name {
+            map.serialize_entry("parent_name", value)?;
+        }
+
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.bytes {
+            map.serialize_entry("bytes", value)?;
+        }
+
+        if let Some(value) = &self.guid {
+            map.serialize_entry("guid", value)?;
+        }
+
+        if let Some(value) = &self.events {
+            map.serialize_entry("events", value)?;
+        }
+
+        if let Some(value) = &self.adler32 {
+            map.serialize_entry("adler32", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::BulkListFilesItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::BulkListFilesItem {
+    const EXPECTING: &str = "a BulkListFilesItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut parent_scope: Option<String> = None;
+        let mut parent_name: Option<String> = None;
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut bytes: Option<i64> = None;
+        let mut guid: Option<String> = None;
+        let mut events: Option<i64> = None;
+        let mut adler32: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "parent_scope" => parent_scope = map.next_value()?,
+                "parent_name" => parent_name = map.next_value()?,
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "bytes" => bytes = map.next_value()?,
+                "guid" => guid = map.next_value()?,
+                "events" => events = map.next_value()?,
+                "adler32" => adler32 = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::BulkListFilesItem {
+            parent_scope,
+            parent_name,
+            scope,
+            name,
+            bytes,
+            guid,
+            events,
+            adler32,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::BulkListFilesRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::BulkListFilesRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::BulkListFilesRequest {
+    const EXPECTING: &str = "a BulkListFilesRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut dids: Option<Vec<types::BulkListFilesRequestDidsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::BulkListFilesRequest {
+            dids,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::BulkListFilesRequestDidsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::BulkListFilesRequestDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::BulkListFilesRequestDidsItem {
+    const EXPECTING: &str = "a BulkListFilesRequestDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::BulkListFilesRequestDidsItem {
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::CreateDidSampleRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.input_scope {
+            map.serialize_entry("input_scope", value)?;
+        }
+
+        if let Some(value) = &self.input_name {
+            map.serialize_entry("input_name", value)?;
+        }
+
+        if let Some(value) = &self.output_scope {
+            map.serialize_entry("output_scope", value)?;
+        }
+
+        if let Some(value) = &self.output_name {
+            map.serialize_entry("output_name", value)?;
+        }
+
+        if let Some(value) = &self.nbfiles {
+            map.serialize_entry("nbfiles", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::CreateDidSampleRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::CreateDidSampleRequest {
+    const EXPECTING: &str = "a CreateDidSampleRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut input_scope: Option<String> = None;
+        let mut input_name: Option<String> = None;
+        let mut output_scope: Option<String> = None;
+        let mut output_name: Option<String> = None;
+        let mut nbfiles: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "input_scope" => input_scope = map.next_value()?,
+                "input_name" => input_name = map.next_value()?,
+                "output_scope" => output_scope = map.next_value()?,
+                "output_name" => output_name = map.next_value()?,
+                "nbfiles" => nbfiles = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::CreateDidSampleRequest {
+            input_scope,
+            input_name,
+            output_scope,
+            output_name,
+            nbfiles,
             unknown_fields,
         })
     }
@@ -1224,6 +778,91 @@ impl Object for types::DeleteFollowOfDidRequest {
     }
 }
 
+impl Serialize for types::DetachDidsRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::DetachDidsRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::DetachDidsRequest {
+    const EXPECTING: &str = "a DetachDidsRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut dids: Option<Vec<types::DetachDidsRequestDidsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::DetachDidsRequest {
+            dids,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::DetachDidsRequestDidsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::DetachDidsRequestDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::DetachDidsRequestDidsItem {
+    const EXPECTING: &str = "a DetachDidsRequestDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::DetachDidsRequestDidsItem {
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::DidType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -1236,74 +875,7 @@ impl<'de> Deserialize<'de> for types::DidType {
     }
 }
 
-impl Serialize for types::GetDidByScopeItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.type_ {
-            map.serialize_entry("type", value)?;
-        }
-
-        if let Some(value) = &self.parent {
-            map.serialize_entry("parent", value)?;
-        }
-
-        if let Some(value) = &self.level {
-            map.serialize_entry("level", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::GetDidByScopeItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::GetDidByScopeItem {
-    const EXPECTING: &str = "a GetDidByScopeItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut type_: Option<types::DidType> = None;
-        let mut parent: Option<types::GetDidByScopeItemParent> = None;
-        let mut level: Option<i64> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "type" => type_ = map.next_value()?,
-                "parent" => parent = map.next_value()?,
-                "level" => level = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::GetDidByScopeItem {
-            scope,
-            name,
-            type_,
-            parent,
-            level,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::GetDidByScopeItemParent {
+impl Serialize for types::GetDatasetByGuidItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -1319,14 +891,14 @@ impl Serialize for types::GetDidByScopeItemParent {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetDidByScopeItemParent {
+impl<'de> Deserialize<'de> for types::GetDatasetByGuidItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetDidByScopeItemParent {
-    const EXPECTING: &str = "a GetDidByScopeItemParent object";
+impl Object for types::GetDatasetByGuidItem {
+    const EXPECTING: &str = "a GetDatasetByGuidItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -1341,7 +913,7 @@ impl Object for types::GetDidByScopeItemParent {
             }
         }
 
-        Ok(types::GetDidByScopeItemParent {
+        Ok(types::GetDatasetByGuidItem {
             scope,
             name,
             unknown_fields,
@@ -1349,7 +921,7 @@ impl Object for types::GetDidByScopeItemParent {
     }
 }
 
-impl Serialize for types::GetDidByScopeNameResponse {
+impl Serialize for types::GetDidResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -1401,14 +973,14 @@ impl Serialize for types::GetDidByScopeNameResponse {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetDidByScopeNameResponse {
+impl<'de> Deserialize<'de> for types::GetDidResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetDidByScopeNameResponse {
-    const EXPECTING: &str = "a GetDidByScopeNameResponse object";
+impl Object for types::GetDidResponse {
+    const EXPECTING: &str = "a GetDidResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -1441,7 +1013,7 @@ impl Object for types::GetDidByScopeNameResponse {
             }
         }
 
-        Ok(types::GetDidByScopeNameResponse {
+        Ok(types::GetDidResponse {
             scope,
             name,
             type_,
@@ -1453,6 +1025,105 @@ impl Object for types::GetDidByScopeNameResponse {
             open,
             monotonic,
             expired_at,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetMetadataBulkRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        if let Some(value) = &self.inherit {
+            map.serialize_entry("inherit", value)?;
+        }
+
+        if let Some(value) = &self.plugin {
+            map.serialize_entry("plugin", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetMetadataBulkRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetMetadataBulkRequest {
+    const EXPECTING: &str = "a GetMetadataBulkRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut dids: Option<Vec<types::GetMetadataBulkRequestDidsItem>> = None;
+        let mut inherit: Option<bool> = None;
+        let mut plugin: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "dids" => dids = map.next_value()?,
+                "inherit" => inherit = map.next_value()?,
+                "plugin" => plugin = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetMetadataBulkRequest {
+            dids,
+            inherit,
+            plugin,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetMetadataBulkRequestDidsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetMetadataBulkRequestDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetMetadataBulkRequestDidsItem {
+    const EXPECTING: &str = "a GetMetadataBulkRequestDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetMetadataBulkRequestDidsItem {
+            scope,
+            name,
             unknown_fields,
         })
     }
@@ -1673,7 +1344,7 @@ impl Object for types::GetStatusOfDidResponseObject2 {
     }
 }
 
-impl Serialize for types::ListAssociatedRulesOfDidItem {
+impl Serialize for types::ListAssociatedRulesForFileItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -1709,14 +1380,14 @@ impl Serialize for types::ListAssociatedRulesOfDidItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListAssociatedRulesOfDidItem {
+impl<'de> Deserialize<'de> for types::ListAssociatedRulesForFileItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListAssociatedRulesOfDidItem {
-    const EXPECTING: &str = "a ListAssociatedRulesOfDidItem object";
+impl Object for types::ListAssociatedRulesForFileItem {
+    const EXPECTING: &str = "a ListAssociatedRulesForFileItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut subscription_id: Option<String> = None;
@@ -1741,7 +1412,7 @@ impl Object for types::ListAssociatedRulesOfDidItem {
             }
         }
 
-        Ok(types::ListAssociatedRulesOfDidItem {
+        Ok(types::ListAssociatedRulesForFileItem {
             id,
             subscription_id,
             account,
@@ -1754,7 +1425,7 @@ impl Object for types::ListAssociatedRulesOfDidItem {
     }
 }
 
-impl Serialize for types::ListDidsHistoryOfDidItem {
+impl Serialize for types::ListContentHistoryItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -1798,14 +1469,14 @@ impl Serialize for types::ListDidsHistoryOfDidItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListDidsHistoryOfDidItem {
+impl<'de> Deserialize<'de> for types::ListContentHistoryItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListDidsHistoryOfDidItem {
-    const EXPECTING: &str = "a ListDidsHistoryOfDidItem object";
+impl Object for types::ListContentHistoryItem {
+    const EXPECTING: &str = "a ListContentHistoryItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -1834,7 +1505,7 @@ impl Object for types::ListDidsHistoryOfDidItem {
             }
         }
 
-        Ok(types::ListDidsHistoryOfDidItem {
+        Ok(types::ListContentHistoryItem {
             scope,
             name,
             type_,
@@ -1844,6 +1515,80 @@ impl Object for types::ListDidsHistoryOfDidItem {
             deleted_at,
             created_at,
             updated_at,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListContentItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
+        if let Some(value) = &self.bytes {
+            map.serialize_entry("bytes", &Encoded(value))?;
+        }
+
+        if let Some(value) = &self.adler32 {
+            map.serialize_entry("adler32", value)?;
+        }
+
+        if let Some(value) = &self.md5 {
+            map.serialize_entry("md5", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListContentItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListContentItem {
+    const EXPECTING: &str = "a ListContentItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut type_: Option<String> = None;
+        let mut bytes: Option<f64> = None;
+        let mut adler32: Option<String> = None;
+        let mut md5: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "type" => type_ = map.next_value()?,
+                "bytes" => bytes = map.next_value()?,
+                "adler32" => adler32 = map.next_value()?,
+                "md5" => md5 = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListContentItem {
+            scope,
+            name,
+            type_,
+            bytes,
+            adler32,
+            md5,
             unknown_fields,
         })
     }
@@ -1902,81 +1647,7 @@ impl Object for types::ListDidsNewItem {
     }
 }
 
-impl Serialize for types::ListDidsOfDidItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.type_ {
-            map.serialize_entry("type", value)?;
-        }
-
-        if let Some(value) = &self.bytes {
-            map.serialize_entry("bytes", &Encoded(value))?;
-        }
-
-        if let Some(value) = &self.adler32 {
-            map.serialize_entry("adler32", value)?;
-        }
-
-        if let Some(value) = &self.md5 {
-            map.serialize_entry("md5", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ListDidsOfDidItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ListDidsOfDidItem {
-    const EXPECTING: &str = "a ListDidsOfDidItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut type_: Option<String> = None;
-        let mut bytes: Option<f64> = None;
-        let mut adler32: Option<String> = None;
-        let mut md5: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "type" => type_ = map.next_value()?,
-                "bytes" => bytes = map.next_value()?,
-                "adler32" => adler32 = map.next_value()?,
-                "md5" => md5 = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ListDidsOfDidItem {
-            scope,
-            name,
-            type_,
-            bytes,
-            adler32,
-            md5,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::ListFilesOfDidItem {
+impl Serialize for types::ListFilesItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -2012,14 +1683,14 @@ impl Serialize for types::ListFilesOfDidItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListFilesOfDidItem {
+impl<'de> Deserialize<'de> for types::ListFilesItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListFilesOfDidItem {
-    const EXPECTING: &str = "a ListFilesOfDidItem object";
+impl Object for types::ListFilesItem {
+    const EXPECTING: &str = "a ListFilesItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -2044,7 +1715,7 @@ impl Object for types::ListFilesOfDidItem {
             }
         }
 
-        Ok(types::ListFilesOfDidItem {
+        Ok(types::ListFilesItem {
             scope,
             name,
             bytes,
@@ -2096,53 +1767,7 @@ impl Object for types::ListFollowOfDidItem {
     }
 }
 
-impl Serialize for types::ListGuidForGuidItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ListGuidForGuidItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ListGuidForGuidItem {
-    const EXPECTING: &str = "a ListGuidForGuidItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ListGuidForGuidItem {
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::ListParentsOfDidItem {
+impl Serialize for types::ListParentDidsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -2162,14 +1787,14 @@ impl Serialize for types::ListParentsOfDidItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListParentsOfDidItem {
+impl<'de> Deserialize<'de> for types::ListParentDidsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListParentsOfDidItem {
-    const EXPECTING: &str = "a ListParentsOfDidItem object";
+impl Object for types::ListParentDidsItem {
+    const EXPECTING: &str = "a ListParentDidsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -2186,7 +1811,7 @@ impl Object for types::ListParentsOfDidItem {
             }
         }
 
-        Ok(types::ListParentsOfDidItem {
+        Ok(types::ListParentDidsItem {
             scope,
             name,
             type_,
@@ -2195,7 +1820,382 @@ impl Object for types::ListParentsOfDidItem {
     }
 }
 
-impl Serialize for types::UpdateStatusOfDidRequest {
+impl Serialize for types::ResurrectRequestItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ResurrectRequestItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ResurrectRequestItem {
+    const EXPECTING: &str = "a ResurrectRequestItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ResurrectRequestItem {
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ScopeListItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
+        if let Some(value) = &self.parent {
+            map.serialize_entry("parent", value)?;
+        }
+
+        if let Some(value) = &self.level {
+            map.serialize_entry("level", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ScopeListItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ScopeListItem {
+    const EXPECTING: &str = "a ScopeListItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut type_: Option<types::DidType> = None;
+        let mut parent: Option<types::ScopeListItemParent> = None;
+        let mut level: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "type" => type_ = map.next_value()?,
+                "parent" => parent = map.next_value()?,
+                "level" => level = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ScopeListItem {
+            scope,
+            name,
+            type_,
+            parent,
+            level,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ScopeListItemParent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ScopeListItemParent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ScopeListItemParent {
+    const EXPECTING: &str = "a ScopeListItemParent object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ScopeListItemParent {
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetDidsMetadataBulkRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetDidsMetadataBulkRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetDidsMetadataBulkRequest {
+    const EXPECTING: &str = "a SetDidsMetadataBulkRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut dids: Option<Vec<types::SetDidsMetadataBulkRequestDidsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetDidsMetadataBulkRequest {
+            dids,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetDidsMetadataBulkRequestDidsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.meta {
+            map.serialize_entry("meta", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetDidsMetadataBulkRequestDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetDidsMetadataBulkRequestDidsItem {
+    const EXPECTING: &str = "a SetDidsMetadataBulkRequestDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut meta: Option<Value> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "meta" => meta = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetDidsMetadataBulkRequestDidsItem {
+            scope,
+            name,
+            meta,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetMetadataBulkRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            types::SetMetadataBulkRequest::WithValue(value) => value.serialize(serializer),
+            types::SetMetadataBulkRequest::WithMeta(value) => value.serialize(serializer),
+            types::SetMetadataBulkRequest::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetMetadataBulkRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let mut fallback = None;
+        if let Ok(parsed) = <types::SetMetadataBulkRequestWithValue>::deserialize(&value) {
+            if parsed.unknown_fields.is_empty() {
+                return Ok(types::SetMetadataBulkRequest::WithValue(parsed));
+            }
+            fallback.get_or_insert(types::SetMetadataBulkRequest::WithValue(parsed));
+        }
+
+        if let Ok(parsed) = <types::SetMetadataBulkRequestWithMeta>::deserialize(&value) {
+            if parsed.unknown_fields.is_empty() {
+                return Ok(types::SetMetadataBulkRequest::WithMeta(parsed));
+            }
+            fallback.get_or_insert(types::SetMetadataBulkRequest::WithMeta(parsed));
+        }
+
+        Ok(fallback.unwrap_or(types::SetMetadataBulkRequest::Unknown(value)))
+    }
+}
+
+impl Serialize for types::SetMetadataBulkRequestWithMeta {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.meta {
+            map.serialize_entry("meta", value)?;
+        }
+
+        if let Some(value) = &self.recursive {
+            map.serialize_entry("recursive", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetMetadataBulkRequestWithMeta {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetMetadataBulkRequestWithMeta {
+    const EXPECTING: &str = "a SetMetadataBulkRequestWithMeta object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut meta: Option<Value> = None;
+        let mut recursive: Option<bool> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "meta" => meta = map.next_value()?,
+                "recursive" => recursive = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetMetadataBulkRequestWithMeta {
+            meta,
+            recursive,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetMetadataBulkRequestWithValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+
+        if let Some(value) = &self.recursive {
+            map.serialize_entry("recursive", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetMetadataBulkRequestWithValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetMetadataBulkRequestWithValue {
+    const EXPECTING: &str = "a SetMetadataBulkRequestWithValue object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut value: Option<String> = None;
+        let mut recursive: Option<bool> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "value" => value = map.next_value()?,
+                "recursive" => recursive = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetMetadataBulkRequestWithValue {
+            value,
+            recursive,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetStatusRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.open {
@@ -2207,14 +2207,14 @@ impl Serialize for types::UpdateStatusOfDidRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::UpdateStatusOfDidRequest {
+impl<'de> Deserialize<'de> for types::SetStatusRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::UpdateStatusOfDidRequest {
-    const EXPECTING: &str = "a UpdateStatusOfDidRequest object";
+impl Object for types::SetStatusRequest {
+    const EXPECTING: &str = "a SetStatusRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut open: Option<bool> = None;
         let mut unknown_fields = Map::new();
@@ -2227,7 +2227,7 @@ impl Object for types::UpdateStatusOfDidRequest {
             }
         }
 
-        Ok(types::UpdateStatusOfDidRequest {
+        Ok(types::SetStatusRequest {
             open,
             unknown_fields,
         })

@@ -35,7 +35,10 @@ impl Dirac {
     /// - Creates all the container hierarchy containing the dataset
     ///
     /// `POST /dirac/addfiles`
-    pub async fn add_dirac_addfiles(&self, payload: &types::AddDiracAddfilesRequest) -> Result<()> {
+    ///
+    /// Rucio's Python client: `DiracClient.add_files`.
+    #[doc(alias = "add_dirac_addfiles")]
+    pub async fn add_files(&self, payload: &types::AddFilesRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dirac/addfiles"))

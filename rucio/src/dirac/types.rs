@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddDiracAddfilesRequest {
+pub struct AddFilesRequest {
     /// List of lfn (dictionary {'lfn': \<lfn>, 'rse': \<rse>, 'bytes': \<bytes>, 'adler32': \<adler32>, 'guid': \<guid>, 'pfn': \<pfn>}.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -19,10 +19,10 @@ pub struct AddDiracAddfilesRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDiracAddfilesRequest {
-    /// An `AddDiracAddfilesRequest` from its required fields (`lfns`); set the others with the `with_*` methods.
+impl AddFilesRequest {
+    /// An `AddFilesRequest` from its required fields (`lfns`); set the others with the `with_*` methods.
     pub fn new(lfns: impl IntoIterator<Item = impl Into<Value>>) -> Self {
-        AddDiracAddfilesRequest {
+        AddFilesRequest {
             lfns: Some(lfns.into_iter().map(Into::into).collect()),
             ignore_availability: None,
             parents_metadata: None,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use tc_runtime::wire::{Key, Object, object, unknown_fields};
 
-impl Serialize for types::AddDiracAddfilesRequest {
+impl Serialize for types::AddFilesRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.lfns {
@@ -28,14 +28,14 @@ impl Serialize for types::AddDiracAddfilesRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddDiracAddfilesRequest {
+impl<'de> Deserialize<'de> for types::AddFilesRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddDiracAddfilesRequest {
-    const EXPECTING: &str = "a AddDiracAddfilesRequest object";
+impl Object for types::AddFilesRequest {
+    const EXPECTING: &str = "a AddFilesRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut lfns: Option<Vec<Value>> = None;
         let mut ignore_availability: Option<bool> = None;
@@ -52,7 +52,7 @@ impl Object for types::AddDiracAddfilesRequest {
             }
         }
 
-        Ok(types::AddDiracAddfilesRequest {
+        Ok(types::AddFilesRequest {
             lfns,
             ignore_availability,
             parents_metadata,

@@ -29,7 +29,10 @@ impl Export {
     /// Export data from rucio.
     ///
     /// `GET /export`
-    pub async fn get_export(&self, query: &GetExportQuery) -> Result<types::GetExportResponse> {
+    ///
+    /// Rucio's Python client: `ExportClient.export_data`.
+    #[doc(alias = "get_export")]
+    pub async fn export_data(&self, query: &ExportDataQuery) -> Result<types::ExportDataResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("export"))
@@ -38,15 +41,15 @@ impl Export {
     }
 }
 
-/// Query-string parameters of [`Export::get_export`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Export::export_data`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetExportQuery {
-    /// `distance` in the query string.
+pub struct ExportDataQuery {
+    /// `distance` in the query string. Should the distance be enabled?
     pub distance: Option<bool>,
 }
 
-impl GetExportQuery {
+impl ExportDataQuery {
     /// Sets [`distance`](Self::distance).
     pub fn with_distance(mut self, distance: bool) -> Self {
         self.distance = Some(distance);

@@ -4,4 +4,4 @@
 use serde_json::Value;
 
 /// Dictionary with rucio data.
-pub type GetExportResponse = Value;
+pub type ExportDataResponse = Value;

@@ -31,7 +31,10 @@ impl Import {
     /// Import data into rucio
     ///
     /// `POST /import`
-    pub async fn add_import(&self, payload: &types::AddImportRequest) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ImportClient.import_data`.
+    #[doc(alias = "add_import")]
+    pub async fn import_data(&self, payload: &types::ImportDataRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, String::from("import"))

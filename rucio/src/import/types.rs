@@ -5,237 +5,6 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddImportRequest {
-    /// Rse data with rse name as key.
-    pub rses: Option<BTreeMap<String, AddImportRequestRsesValue>>,
-    /// Distances data with src rse name as key.
-    pub distances: Option<BTreeMap<String, BTreeMap<String, AddImportRequestDistancesValueValue>>>,
-    /// Account data.
-    pub accounts: Option<Vec<AddImportRequestAccountsItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddImportRequest {
-    /// An `AddImportRequest` with every field unset.
-    pub fn new() -> Self {
-        AddImportRequest {
-            rses: None,
-            distances: None,
-            accounts: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`rses`](Self::rses).
-    pub fn with_rses(
-        mut self,
-        rses: impl IntoIterator<Item = (impl Into<String>, AddImportRequestRsesValue)>,
-    ) -> Self {
-        self.rses = Some(rses.into_iter().map(|(k, v)| (k.into(), v)).collect());
-        self
-    }
-
-    /// Sets [`distances`](Self::distances).
-    pub fn with_distances(
-        mut self,
-        distances: impl IntoIterator<
-            Item = (
-                impl Into<String>,
-                BTreeMap<String, AddImportRequestDistancesValueValue>,
-            ),
-        >,
-    ) -> Self {
-        self.distances = Some(distances.into_iter().map(|(k, v)| (k.into(), v)).collect());
-        self
-    }
-
-    /// Sets [`accounts`](Self::accounts).
-    pub fn with_accounts(
-        mut self,
-        accounts: impl IntoIterator<Item = AddImportRequestAccountsItem>,
-    ) -> Self {
-        self.accounts = Some(accounts.into_iter().collect());
-        self
-    }
-}
-
-/// An account.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddImportRequestAccountsItem {
-    /// The account identifier.
-    pub account: Option<String>,
-    /// The email of an account.
-    pub email: Option<String>,
-    /// The identities associated with an account. Deletes old identities and adds the newly defined ones.
-    pub identities: Option<Vec<AddImportRequestAccountsItemIdentitiesItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddImportRequestAccountsItem {
-    /// An `AddImportRequestAccountsItem` with every field unset.
-    pub fn new() -> Self {
-        AddImportRequestAccountsItem {
-            account: None,
-            email: None,
-            identities: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`account`](Self::account).
-    pub fn with_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-
-    /// Sets [`email`](Self::email).
-    pub fn with_email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
-        self
-    }
-
-    /// Sets [`identities`](Self::identities).
-    pub fn with_identities(
-        mut self,
-        identities: impl IntoIterator<Item = AddImportRequestAccountsItemIdentitiesItem>,
-    ) -> Self {
-        self.identities = Some(identities.into_iter().collect());
-        self
-    }
-}
-
-/// One identity associated with an account.
-#[derive(Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddImportRequestAccountsItemIdentitiesItem {
-    /// IdentityType
-    ///
-    /// The type of the identity.
-    pub type_: Option<IdentityType>,
-    /// Identifier of the identity.
-    pub identity: Option<String>,
-    /// The password if the type is USERPASS.
-    pub password: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddImportRequestAccountsItemIdentitiesItem {
-    /// An `AddImportRequestAccountsItemIdentitiesItem` with every field unset.
-    pub fn new() -> Self {
-        AddImportRequestAccountsItemIdentitiesItem {
-            type_: None,
-            identity: None,
-            password: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`type_`](Self::type_).
-    pub fn with_type(mut self, type_: impl Into<IdentityType>) -> Self {
-        self.type_ = Some(type_.into());
-        self
-    }
-
-    /// Sets [`identity`](Self::identity).
-    pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
-        self.identity = Some(identity.into());
-        self
-    }
-
-    /// Sets [`password`](Self::password).
-    pub fn with_password(mut self, password: impl Into<String>) -> Self {
-        self.password = Some(password.into());
-        self
-    }
-}
-
-impl fmt::Debug for AddImportRequestAccountsItemIdentitiesItem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AddImportRequestAccountsItemIdentitiesItem")
-            .field("type_", &self.type_)
-            .field("identity", &self.identity)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field(
-                "unknown_fields",
-                &self.unknown_fields.keys().collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
-/// Distance for two rses.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddImportRequestDistancesValueValue {
-    /// The distance between the rses.
-    pub distance: Option<i64>,
-    /// Same as distance
-    pub ranking: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddImportRequestDistancesValueValue {
-    /// An `AddImportRequestDistancesValueValue` with every field unset.
-    pub fn new() -> Self {
-        AddImportRequestDistancesValueValue {
-            distance: None,
-            ranking: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`distance`](Self::distance).
-    pub fn with_distance(mut self, distance: i64) -> Self {
-        self.distance = Some(distance);
-        self
-    }
-
-    /// Sets [`ranking`](Self::ranking).
-    pub fn with_ranking(mut self, ranking: i64) -> Self {
-        self.ranking = Some(ranking);
-        self
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddImportRequestRsesValue {
-    /// RSEType
-    ///
-    /// The type of an rse.
-    pub rse_type: Option<RseType>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddImportRequestRsesValue {
-    /// An `AddImportRequestRsesValue` with every field unset.
-    pub fn new() -> Self {
-        AddImportRequestRsesValue {
-            rse_type: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`rse_type`](Self::rse_type).
-    pub fn with_rse_type(mut self, rse_type: impl Into<RseType>) -> Self {
-        self.rse_type = Some(rse_type.into());
-        self
-    }
-}
-
 /// IdentityType
 ///
 /// The type of the identity.
@@ -290,6 +59,237 @@ impl From<&str> for IdentityType {
 impl fmt::Display for IdentityType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ImportDataRequest {
+    /// Rse data with rse name as key.
+    pub rses: Option<BTreeMap<String, ImportDataRequestRsesValue>>,
+    /// Distances data with src rse name as key.
+    pub distances: Option<BTreeMap<String, BTreeMap<String, ImportDataRequestDistancesValueValue>>>,
+    /// Account data.
+    pub accounts: Option<Vec<ImportDataRequestAccountsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ImportDataRequest {
+    /// An `ImportDataRequest` with every field unset.
+    pub fn new() -> Self {
+        ImportDataRequest {
+            rses: None,
+            distances: None,
+            accounts: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`rses`](Self::rses).
+    pub fn with_rses(
+        mut self,
+        rses: impl IntoIterator<Item = (impl Into<String>, ImportDataRequestRsesValue)>,
+    ) -> Self {
+        self.rses = Some(rses.into_iter().map(|(k, v)| (k.into(), v)).collect());
+        self
+    }
+
+    /// Sets [`distances`](Self::distances).
+    pub fn with_distances(
+        mut self,
+        distances: impl IntoIterator<
+            Item = (
+                impl Into<String>,
+                BTreeMap<String, ImportDataRequestDistancesValueValue>,
+            ),
+        >,
+    ) -> Self {
+        self.distances = Some(distances.into_iter().map(|(k, v)| (k.into(), v)).collect());
+        self
+    }
+
+    /// Sets [`accounts`](Self::accounts).
+    pub fn with_accounts(
+        mut self,
+        accounts: impl IntoIterator<Item = ImportDataRequestAccountsItem>,
+    ) -> Self {
+        self.accounts = Some(accounts.into_iter().collect());
+        self
+    }
+}
+
+/// An account.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ImportDataRequestAccountsItem {
+    /// The account identifier.
+    pub account: Option<String>,
+    /// The email of an account.
+    pub email: Option<String>,
+    /// The identities associated with an account. Deletes old identities and adds the newly defined ones.
+    pub identities: Option<Vec<ImportDataRequestAccountsItemIdentitiesItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ImportDataRequestAccountsItem {
+    /// An `ImportDataRequestAccountsItem` with every field unset.
+    pub fn new() -> Self {
+        ImportDataRequestAccountsItem {
+            account: None,
+            email: None,
+            identities: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`identities`](Self::identities).
+    pub fn with_identities(
+        mut self,
+        identities: impl IntoIterator<Item = ImportDataRequestAccountsItemIdentitiesItem>,
+    ) -> Self {
+        self.identities = Some(identities.into_iter().collect());
+        self
+    }
+}
+
+/// One identity associated with an account.
+#[derive(Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ImportDataRequestAccountsItemIdentitiesItem {
+    /// IdentityType
+    ///
+    /// The type of the identity.
+    pub type_: Option<IdentityType>,
+    /// Identifier of the identity.
+    pub identity: Option<String>,
+    /// The password if the type is USERPASS.
+    pub password: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ImportDataRequestAccountsItemIdentitiesItem {
+    /// An `ImportDataRequestAccountsItemIdentitiesItem` with every field unset.
+    pub fn new() -> Self {
+        ImportDataRequestAccountsItemIdentitiesItem {
+            type_: None,
+            identity: None,
+            password: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, type_: impl Into<IdentityType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`identity`](Self::identity).
+    pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Sets [`password`](Self::password).
+    pub fn with_password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+}
+
+impl fmt::Debug for ImportDataRequestAccountsItemIdentitiesItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportDataRequestAccountsItemIdentitiesItem")
+            .field("type_", &self.type_)
+            .field("identity", &self.identity)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field(
+                "unknown_fields",
+                &self.unknown_fields.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Distance for two rses.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ImportDataRequestDistancesValueValue {
+    /// The distance between the rses.
+    pub distance: Option<i64>,
+    /// Same as distance
+    pub ranking: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ImportDataRequestDistancesValueValue {
+    /// An `ImportDataRequestDistancesValueValue` with every field unset.
+    pub fn new() -> Self {
+        ImportDataRequestDistancesValueValue {
+            distance: None,
+            ranking: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`distance`](Self::distance).
+    pub fn with_distance(mut self, distance: i64) -> Self {
+        self.distance = Some(distance);
+        self
+    }
+
+    /// Sets [`ranking`](Self::ranking).
+    pub fn with_ranking(mut self, ranking: i64) -> Self {
+        self.ranking = Some(ranking);
+        self
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ImportDataRequestRsesValue {
+    /// RSEType
+    ///
+    /// The type of an rse.
+    pub rse_type: Option<RseType>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ImportDataRequestRsesValue {
+    /// An `ImportDataRequestRsesValue` with every field unset.
+    pub fn new() -> Self {
+        ImportDataRequestRsesValue {
+            rse_type: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`rse_type`](Self::rse_type).
+    pub fn with_rse_type(mut self, rse_type: impl Into<RseType>) -> Self {
+        self.rse_type = Some(rse_type.into());
+        self
     }
 }
 

@@ -9,7 +9,19 @@ use serde_json::Map;
 use std::collections::BTreeMap;
 use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
 
-impl Serialize for types::AddImportRequest {
+impl Serialize for types::IdentityType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for types::IdentityType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::ImportDataRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rses {
@@ -29,20 +41,20 @@ impl Serialize for types::AddImportRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddImportRequest {
+impl<'de> Deserialize<'de> for types::ImportDataRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddImportRequest {
-    const EXPECTING: &str = "a AddImportRequest object";
+impl Object for types::ImportDataRequest {
+    const EXPECTING: &str = "a ImportDataRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut rses: Option<BTreeMap<String, types::AddImportRequestRsesValue>> = None;
+        let mut rses: Option<BTreeMap<String, types::ImportDataRequestRsesValue>> = None;
         let mut distances: Option<
-            BTreeMap<String, BTreeMap<String, types::AddImportRequestDistancesValueValue>>,
+            BTreeMap<String, BTreeMap<String, types::ImportDataRequestDistancesValueValue>>,
         > = None;
-        let mut accounts: Option<Vec<types::AddImportRequestAccountsItem>> = None;
+        let mut accounts: Option<Vec<types::ImportDataRequestAccountsItem>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -55,7 +67,7 @@ impl Object for types::AddImportRequest {
             }
         }
 
-        Ok(types::AddImportRequest {
+        Ok(types::ImportDataRequest {
             rses,
             distances,
             accounts,
@@ -64,7 +76,7 @@ impl Object for types::AddImportRequest {
     }
 }
 
-impl Serialize for types::AddImportRequestAccountsItem {
+impl Serialize for types::ImportDataRequestAccountsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.account {
@@ -84,18 +96,18 @@ impl Serialize for types::AddImportRequestAccountsItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddImportRequestAccountsItem {
+impl<'de> Deserialize<'de> for types::ImportDataRequestAccountsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddImportRequestAccountsItem {
-    const EXPECTING: &str = "a AddImportRequestAccountsItem object";
+impl Object for types::ImportDataRequestAccountsItem {
+    const EXPECTING: &str = "a ImportDataRequestAccountsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut account: Option<String> = None;
         let mut email: Option<String> = None;
-        let mut identities: Option<Vec<types::AddImportRequestAccountsItemIdentitiesItem>> = None;
+        let mut identities: Option<Vec<types::ImportDataRequestAccountsItemIdentitiesItem>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -108,7 +120,7 @@ impl Object for types::AddImportRequestAccountsItem {
             }
         }
 
-        Ok(types::AddImportRequestAccountsItem {
+        Ok(types::ImportDataRequestAccountsItem {
             account,
             email,
             identities,
@@ -117,7 +129,7 @@ impl Object for types::AddImportRequestAccountsItem {
     }
 }
 
-impl Serialize for types::AddImportRequestAccountsItemIdentitiesItem {
+impl Serialize for types::ImportDataRequestAccountsItemIdentitiesItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.type_ {
@@ -137,14 +149,14 @@ impl Serialize for types::AddImportRequestAccountsItemIdentitiesItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddImportRequestAccountsItemIdentitiesItem {
+impl<'de> Deserialize<'de> for types::ImportDataRequestAccountsItemIdentitiesItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddImportRequestAccountsItemIdentitiesItem {
-    const EXPECTING: &str = "a AddImportRequestAccountsItemIdentitiesItem object";
+impl Object for types::ImportDataRequestAccountsItemIdentitiesItem {
+    const EXPECTING: &str = "a ImportDataRequestAccountsItemIdentitiesItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut type_: Option<types::IdentityType> = None;
         let mut identity: Option<String> = None;
@@ -161,7 +173,7 @@ impl Object for types::AddImportRequestAccountsItemIdentitiesItem {
             }
         }
 
-        Ok(types::AddImportRequestAccountsItemIdentitiesItem {
+        Ok(types::ImportDataRequestAccountsItemIdentitiesItem {
             type_,
             identity,
             password,
@@ -170,7 +182,7 @@ impl Object for types::AddImportRequestAccountsItemIdentitiesItem {
     }
 }
 
-impl Serialize for types::AddImportRequestDistancesValueValue {
+impl Serialize for types::ImportDataRequestDistancesValueValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.distance {
@@ -186,14 +198,14 @@ impl Serialize for types::AddImportRequestDistancesValueValue {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddImportRequestDistancesValueValue {
+impl<'de> Deserialize<'de> for types::ImportDataRequestDistancesValueValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddImportRequestDistancesValueValue {
-    const EXPECTING: &str = "a AddImportRequestDistancesValueValue object";
+impl Object for types::ImportDataRequestDistancesValueValue {
+    const EXPECTING: &str = "a ImportDataRequestDistancesValueValue object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut distance: Option<i64> = None;
         let mut ranking: Option<i64> = None;
@@ -208,7 +220,7 @@ impl Object for types::AddImportRequestDistancesValueValue {
             }
         }
 
-        Ok(types::AddImportRequestDistancesValueValue {
+        Ok(types::ImportDataRequestDistancesValueValue {
             distance,
             ranking,
             unknown_fields,
@@ -216,7 +228,7 @@ impl Object for types::AddImportRequestDistancesValueValue {
     }
 }
 
-impl Serialize for types::AddImportRequestRsesValue {
+impl Serialize for types::ImportDataRequestRsesValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rse_type {
@@ -228,14 +240,14 @@ impl Serialize for types::AddImportRequestRsesValue {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddImportRequestRsesValue {
+impl<'de> Deserialize<'de> for types::ImportDataRequestRsesValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddImportRequestRsesValue {
-    const EXPECTING: &str = "a AddImportRequestRsesValue object";
+impl Object for types::ImportDataRequestRsesValue {
+    const EXPECTING: &str = "a ImportDataRequestRsesValue object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rse_type: Option<types::RseType> = None;
         let mut unknown_fields = Map::new();
@@ -248,22 +260,10 @@ impl Object for types::AddImportRequestRsesValue {
             }
         }
 
-        Ok(types::AddImportRequestRsesValue {
+        Ok(types::ImportDataRequestRsesValue {
             rse_type,
             unknown_fields,
         })
-    }
-}
-
-impl Serialize for types::IdentityType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for types::IdentityType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        string_enum(deserializer)
     }
 }
 

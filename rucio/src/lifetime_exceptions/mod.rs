@@ -31,7 +31,10 @@ impl LifetimeExceptions {
     /// Retrieves all exceptions.
     ///
     /// `GET /lifetime_exceptions/`
-    pub fn list_lifetime_exceptions(&self) -> RucioStream<types::ListLifetimeExceptionsItem> {
+    ///
+    /// Rucio's Python client: `LifetimeClient.list_exceptions`.
+    #[doc(alias = "list_lifetime_exceptions")]
+    pub fn list_exceptions(&self) -> RucioStream<types::ListExceptionsItem> {
         let request = self
             .client
             .request(Method::GET, String::from("lifetime_exceptions/"));
@@ -43,10 +46,13 @@ impl LifetimeExceptions {
     /// Creates a Lifetime Exception.
     ///
     /// `POST /lifetime_exceptions/`
-    pub async fn add_lifetime_exceptions(
+    ///
+    /// Rucio's Python client: `LifetimeClient.add_exception`.
+    #[doc(alias = "add_lifetime_exceptions")]
+    pub async fn add_exception(
         &self,
-        payload: &types::AddLifetimeExceptionsRequest,
-    ) -> Result<types::AddLifetimeExceptionsResponse> {
+        payload: &types::AddExceptionRequest,
+    ) -> Result<types::AddExceptionResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("lifetime_exceptions/"))

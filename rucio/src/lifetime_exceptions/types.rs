@@ -6,9 +6,9 @@ use std::fmt;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddLifetimeExceptionsRequest {
+pub struct AddExceptionRequest {
     /// List of DIDs associated with the lifetime exception.
-    pub dids: Option<Vec<AddLifetimeExceptionsRequestDidsItem>>,
+    pub dids: Option<Vec<AddExceptionRequestDidsItem>>,
     /// The pattern of the lifetime exception.
     pub pattern: Option<String>,
     /// The comment for the lifetime exception.
@@ -20,10 +20,10 @@ pub struct AddLifetimeExceptionsRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddLifetimeExceptionsRequest {
-    /// An `AddLifetimeExceptionsRequest` with every field unset.
+impl AddExceptionRequest {
+    /// An `AddExceptionRequest` with every field unset.
     pub fn new() -> Self {
-        AddLifetimeExceptionsRequest {
+        AddExceptionRequest {
             dids: None,
             pattern: None,
             comments: None,
@@ -35,7 +35,7 @@ impl AddLifetimeExceptionsRequest {
     /// Sets [`dids`](Self::dids).
     pub fn with_dids(
         mut self,
-        dids: impl IntoIterator<Item = AddLifetimeExceptionsRequestDidsItem>,
+        dids: impl IntoIterator<Item = AddExceptionRequestDidsItem>,
     ) -> Self {
         self.dids = Some(dids.into_iter().collect());
         self
@@ -63,7 +63,7 @@ impl AddLifetimeExceptionsRequest {
 /// A DID.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddLifetimeExceptionsRequestDidsItem {
+pub struct AddExceptionRequestDidsItem {
     /// The scope of the DID.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -81,14 +81,14 @@ pub struct AddLifetimeExceptionsRequestDidsItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddLifetimeExceptionsRequestDidsItem {
-    /// An `AddLifetimeExceptionsRequestDidsItem` from its required fields (`scope`, `name`, `did_type`); set the others with the `with_*` methods.
+impl AddExceptionRequestDidsItem {
+    /// An `AddExceptionRequestDidsItem` from its required fields (`scope`, `name`, `did_type`); set the others with the `with_*` methods.
     pub fn new(
         scope: impl Into<String>,
         name: impl Into<String>,
         did_type: impl Into<String>,
     ) -> Self {
-        AddLifetimeExceptionsRequestDidsItem {
+        AddExceptionRequestDidsItem {
             scope: Some(scope.into()),
             name: Some(name.into()),
             did_type: Some(did_type.into()),
@@ -98,115 +98,12 @@ impl AddLifetimeExceptionsRequestDidsItem {
 }
 
 /// The exception id.
-pub type AddLifetimeExceptionsResponse = Value;
+pub type AddExceptionResponse = Value;
 
 /// A lifetime exception
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetLifetimeExceptionItem {
-    /// The id of the lifetime exception.
-    pub id: Option<String>,
-    /// The scope associated with the lifetime exception.
-    pub scope: Option<String>,
-    /// The name of the lifetime exception.
-    pub name: Option<String>,
-    /// The type of the DID.
-    pub did_type: Option<ItemDidType>,
-    /// The account associated with the lifetime exception.
-    pub account: Option<String>,
-    /// The pattern of the lifetime exception.
-    pub pattern: Option<String>,
-    /// The comments of the lifetime exception.
-    pub comments: Option<String>,
-    /// The state of the lifetime exception.
-    pub state: Option<ItemState>,
-    /// The datetime the lifetime exception was created.
-    pub created_at: Option<String>,
-    /// The datetime the lifetime exception expires.
-    pub expires_at: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl GetLifetimeExceptionItem {
-    /// A `GetLifetimeExceptionItem` with every field unset.
-    pub fn new() -> Self {
-        GetLifetimeExceptionItem {
-            id: None,
-            scope: None,
-            name: None,
-            did_type: None,
-            account: None,
-            pattern: None,
-            comments: None,
-            state: None,
-            created_at: None,
-            expires_at: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`id`](Self::id).
-    pub fn with_id(mut self, id: impl Into<String>) -> Self {
-        self.id = Some(id.into());
-        self
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`did_type`](Self::did_type).
-    pub fn with_did_type(mut self, did_type: impl Into<ItemDidType>) -> Self {
-        self.did_type = Some(did_type.into());
-        self
-    }
-
-    /// Sets [`account`](Self::account).
-    pub fn with_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-
-    /// Sets [`pattern`](Self::pattern).
-    pub fn with_pattern(mut self, pattern: impl Into<String>) -> Self {
-        self.pattern = Some(pattern.into());
-        self
-    }
-
-    /// Sets [`comments`](Self::comments).
-    pub fn with_comments(mut self, comments: impl Into<String>) -> Self {
-        self.comments = Some(comments.into());
-        self
-    }
-
-    /// Sets [`state`](Self::state).
-    pub fn with_state(mut self, state: impl Into<ItemState>) -> Self {
-        self.state = Some(state.into());
-        self
-    }
-
-    /// Sets [`created_at`](Self::created_at).
-    pub fn with_created_at(mut self, created_at: impl Into<String>) -> Self {
-        self.created_at = Some(created_at.into());
-        self
-    }
-
-    /// Sets [`expires_at`](Self::expires_at).
-    pub fn with_expires_at(mut self, expires_at: impl Into<String>) -> Self {
-        self.expires_at = Some(expires_at.into());
-        self
-    }
-}
+///
+/// The same type as [`ListExceptionsItem`].
+pub type GetLifetimeExceptionItem = ListExceptionsItem;
 
 /// The type of the DID.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
@@ -311,9 +208,112 @@ impl fmt::Display for ItemState {
 }
 
 /// A lifetime exception
-///
-/// The same type as [`GetLifetimeExceptionItem`].
-pub type ListLifetimeExceptionsItem = GetLifetimeExceptionItem;
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListExceptionsItem {
+    /// The id of the lifetime exception.
+    pub id: Option<String>,
+    /// The scope associated with the lifetime exception.
+    pub scope: Option<String>,
+    /// The name of the lifetime exception.
+    pub name: Option<String>,
+    /// The type of the DID.
+    pub did_type: Option<ItemDidType>,
+    /// The account associated with the lifetime exception.
+    pub account: Option<String>,
+    /// The pattern of the lifetime exception.
+    pub pattern: Option<String>,
+    /// The comments of the lifetime exception.
+    pub comments: Option<String>,
+    /// The state of the lifetime exception.
+    pub state: Option<ItemState>,
+    /// The datetime the lifetime exception was created.
+    pub created_at: Option<String>,
+    /// The datetime the lifetime exception expires.
+    pub expires_at: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListExceptionsItem {
+    /// A `ListExceptionsItem` with every field unset.
+    pub fn new() -> Self {
+        ListExceptionsItem {
+            id: None,
+            scope: None,
+            name: None,
+            did_type: None,
+            account: None,
+            pattern: None,
+            comments: None,
+            state: None,
+            created_at: None,
+            expires_at: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`did_type`](Self::did_type).
+    pub fn with_did_type(mut self, did_type: impl Into<ItemDidType>) -> Self {
+        self.did_type = Some(did_type.into());
+        self
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`pattern`](Self::pattern).
+    pub fn with_pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.pattern = Some(pattern.into());
+        self
+    }
+
+    /// Sets [`comments`](Self::comments).
+    pub fn with_comments(mut self, comments: impl Into<String>) -> Self {
+        self.comments = Some(comments.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<ItemState>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`created_at`](Self::created_at).
+    pub fn with_created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.created_at = Some(created_at.into());
+        self
+    }
+
+    /// Sets [`expires_at`](Self::expires_at).
+    pub fn with_expires_at(mut self, expires_at: impl Into<String>) -> Self {
+        self.expires_at = Some(expires_at.into());
+        self
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]

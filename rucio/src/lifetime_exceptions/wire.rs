@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Map;
 use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
 
-impl Serialize for types::AddLifetimeExceptionsRequest {
+impl Serialize for types::AddExceptionRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.dids {
@@ -32,16 +32,16 @@ impl Serialize for types::AddLifetimeExceptionsRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddLifetimeExceptionsRequest {
+impl<'de> Deserialize<'de> for types::AddExceptionRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddLifetimeExceptionsRequest {
-    const EXPECTING: &str = "a AddLifetimeExceptionsRequest object";
+impl Object for types::AddExceptionRequest {
+    const EXPECTING: &str = "a AddExceptionRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::AddLifetimeExceptionsRequestDidsItem>> = None;
+        let mut dids: Option<Vec<types::AddExceptionRequestDidsItem>> = None;
         let mut pattern: Option<String> = None;
         let mut comments: Option<String> = None;
         let mut expires_at: Option<String> = None;
@@ -58,7 +58,7 @@ impl Object for types::AddLifetimeExceptionsRequest {
             }
         }
 
-        Ok(types::AddLifetimeExceptionsRequest {
+        Ok(types::AddExceptionRequest {
             dids,
             pattern,
             comments,
@@ -68,7 +68,7 @@ impl Object for types::AddLifetimeExceptionsRequest {
     }
 }
 
-impl Serialize for types::AddLifetimeExceptionsRequestDidsItem {
+impl Serialize for types::AddExceptionRequestDidsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -88,14 +88,14 @@ impl Serialize for types::AddLifetimeExceptionsRequestDidsItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddLifetimeExceptionsRequestDidsItem {
+impl<'de> Deserialize<'de> for types::AddExceptionRequestDidsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddLifetimeExceptionsRequestDidsItem {
-    const EXPECTING: &str = "a AddLifetimeExceptionsRequestDidsItem object";
+impl Object for types::AddExceptionRequestDidsItem {
+    const EXPECTING: &str = "a AddExceptionRequestDidsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -112,7 +112,7 @@ impl Object for types::AddLifetimeExceptionsRequestDidsItem {
             }
         }
 
-        Ok(types::AddLifetimeExceptionsRequestDidsItem {
+        Ok(types::AddExceptionRequestDidsItem {
             scope,
             name,
             did_type,
@@ -121,7 +121,31 @@ impl Object for types::AddLifetimeExceptionsRequestDidsItem {
     }
 }
 
-impl Serialize for types::GetLifetimeExceptionItem {
+impl Serialize for types::ItemDidType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ItemDidType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::ItemState {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ItemState {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::ListExceptionsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -169,14 +193,14 @@ impl Serialize for types::GetLifetimeExceptionItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetLifetimeExceptionItem {
+impl<'de> Deserialize<'de> for types::ListExceptionsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetLifetimeExceptionItem {
-    const EXPECTING: &str = "a GetLifetimeExceptionItem object";
+impl Object for types::ListExceptionsItem {
+    const EXPECTING: &str = "a ListExceptionsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut scope: Option<String> = None;
@@ -207,7 +231,7 @@ impl Object for types::GetLifetimeExceptionItem {
             }
         }
 
-        Ok(types::GetLifetimeExceptionItem {
+        Ok(types::ListExceptionsItem {
             id,
             scope,
             name,
@@ -220,30 +244,6 @@ impl Object for types::GetLifetimeExceptionItem {
             expires_at,
             unknown_fields,
         })
-    }
-}
-
-impl Serialize for types::ItemDidType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ItemDidType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        string_enum(deserializer)
-    }
-}
-
-impl Serialize for types::ItemState {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ItemState {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        string_enum(deserializer)
     }
 }
 

@@ -31,11 +31,14 @@ impl Lock {
     /// Get all dataset locks for an associated rse.
     ///
     /// `GET /locks/{rse}`
-    pub fn get_lock_by_rse(
+    ///
+    /// Rucio's Python client: `LockClient.get_dataset_locks_by_rse`.
+    #[doc(alias = "get_lock_by_rse")]
+    pub fn get_dataset_locks_by_rse(
         &self,
         rse: &str,
-        query: &GetLockByRseQuery,
-    ) -> RucioStream<types::GetLockByRseItem> {
+        query: &GetDatasetLocksByRseQuery,
+    ) -> RucioStream<types::GetDatasetLocksByRseItem> {
         let request = self
             .client
             .request(Method::GET, format!("locks/{}", escape(rse)))
@@ -48,12 +51,15 @@ impl Lock {
     /// Get all dataset locks for an associated rse.
     ///
     /// `GET /locks/{scope}/{name}`
-    pub fn get_lock_by_scope_name(
+    ///
+    /// Rucio's Python client: `LockClient.get_dataset_locks`.
+    #[doc(alias = "get_lock_by_scope_name")]
+    pub fn get_dataset_locks(
         &self,
         scope: &str,
         name: &str,
-        query: &GetLockByScopeNameQuery,
-    ) -> RucioStream<types::GetLockByScopeNameItem> {
+        query: &GetDatasetLocksQuery,
+    ) -> RucioStream<types::GetDatasetLocksItem> {
         let request = self
             .client
             .request(
@@ -69,10 +75,13 @@ impl Lock {
     /// Get all dataset locks for the associated DIDs.
     ///
     /// `POST /locks/bulk_locks_for_dids`
-    pub fn add_locks_bulk_locks_for_dids(
+    ///
+    /// Rucio's Python client: `LockClient.get_locks_for_dids`.
+    #[doc(alias = "add_locks_bulk_locks_for_dids")]
+    pub fn get_locks_for_dids(
         &self,
-        payload: &types::AddLocksBulkLocksForDidsRequest,
-    ) -> RucioStream<types::AddLocksBulkLocksForDidsItem> {
+        payload: &types::GetLocksForDidsRequest,
+    ) -> RucioStream<types::GetLocksForDidsItem> {
         let request = self
             .client
             .request(Method::POST, String::from("locks/bulk_locks_for_dids"))
@@ -81,15 +90,15 @@ impl Lock {
     }
 }
 
-/// Query-string parameters of [`Lock::get_lock_by_rse`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Lock::get_dataset_locks_by_rse`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetLockByRseQuery {
-    /// `did_type` in the query string.
+pub struct GetDatasetLocksByRseQuery {
+    /// `did_type` in the query string. The DID type to filter for.
     pub did_type: Option<String>,
 }
 
-impl GetLockByRseQuery {
+impl GetDatasetLocksByRseQuery {
     /// Sets [`did_type`](Self::did_type).
     pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
         self.did_type = Some(did_type.into());
@@ -97,15 +106,15 @@ impl GetLockByRseQuery {
     }
 }
 
-/// Query-string parameters of [`Lock::get_lock_by_scope_name`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Lock::get_dataset_locks`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetLockByScopeNameQuery {
-    /// `did_type` in the query string.
+pub struct GetDatasetLocksQuery {
+    /// `did_type` in the query string. The DID type to filter for.
     pub did_type: Option<String>,
 }
 
-impl GetLockByScopeNameQuery {
+impl GetDatasetLocksQuery {
     /// Sets [`did_type`](Self::did_type).
     pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
         self.did_type = Some(did_type.into());

@@ -6,121 +6,13 @@ use std::fmt;
 
 /// A lock
 ///
-/// The same type as [`GetLockByRseItem`].
-pub type AddLocksBulkLocksForDidsItem = GetLockByRseItem;
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddLocksBulkLocksForDidsRequest {
-    /// The DIDs associated with the locks.
-    pub dids: Option<Vec<AddLocksBulkLocksForDidsRequestDidsItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddLocksBulkLocksForDidsRequest {
-    /// An `AddLocksBulkLocksForDidsRequest` with every field unset.
-    pub fn new() -> Self {
-        AddLocksBulkLocksForDidsRequest {
-            dids: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`dids`](Self::dids).
-    pub fn with_dids(
-        mut self,
-        dids: impl IntoIterator<Item = AddLocksBulkLocksForDidsRequestDidsItem>,
-    ) -> Self {
-        self.dids = Some(dids.into_iter().collect());
-        self
-    }
-}
-
-/// A DID
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddLocksBulkLocksForDidsRequestDidsItem {
-    /// The scope of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub scope: Option<String>,
-    /// The name of the DID.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub name: Option<String>,
-    /// The type of the DID.
-    pub type_: Option<AddLocksBulkLocksForDidsRequestDidsItemType>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddLocksBulkLocksForDidsRequestDidsItem {
-    /// An `AddLocksBulkLocksForDidsRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AddLocksBulkLocksForDidsRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            type_: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`type_`](Self::type_).
-    pub fn with_type(
-        mut self,
-        type_: impl Into<AddLocksBulkLocksForDidsRequestDidsItemType>,
-    ) -> Self {
-        self.type_ = Some(type_.into());
-        self
-    }
-}
-
-/// The type of the DID.
-#[derive(Clone, Debug, Eq, Hash, PartialEq)]
-#[non_exhaustive]
-pub enum AddLocksBulkLocksForDidsRequestDidsItemType {
-    /// `dataset`
-    Dataset,
-    /// `container`
-    Container,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
-}
-
-impl AddLocksBulkLocksForDidsRequestDidsItemType {
-    /// The value as the service writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AddLocksBulkLocksForDidsRequestDidsItemType::Dataset => "dataset",
-            AddLocksBulkLocksForDidsRequestDidsItemType::Container => "container",
-            AddLocksBulkLocksForDidsRequestDidsItemType::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for AddLocksBulkLocksForDidsRequestDidsItemType {
-    fn from(value: &str) -> Self {
-        match value {
-            "dataset" => AddLocksBulkLocksForDidsRequestDidsItemType::Dataset,
-            "container" => AddLocksBulkLocksForDidsRequestDidsItemType::Container,
-            other => AddLocksBulkLocksForDidsRequestDidsItemType::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for AddLocksBulkLocksForDidsRequestDidsItemType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The same type as [`GetDatasetLocksItem`].
+pub type GetDatasetLocksByRseItem = GetDatasetLocksItem;
 
 /// A lock
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetLockByRseItem {
+pub struct GetDatasetLocksItem {
     /// The id of the associated rse.
     pub rse_id: Option<String>,
     /// The name of the associated rse.
@@ -148,10 +40,10 @@ pub struct GetLockByRseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetLockByRseItem {
-    /// A `GetLockByRseItem` with every field unset.
+impl GetDatasetLocksItem {
+    /// A `GetDatasetLocksItem` with every field unset.
     pub fn new() -> Self {
-        GetLockByRseItem {
+        GetDatasetLocksItem {
             rse_id: None,
             rse: None,
             scope: None,
@@ -229,8 +121,113 @@ impl GetLockByRseItem {
 
 /// A lock
 ///
-/// The same type as [`GetLockByRseItem`].
-pub type GetLockByScopeNameItem = GetLockByRseItem;
+/// The same type as [`GetDatasetLocksItem`].
+pub type GetLocksForDidsItem = GetDatasetLocksItem;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetLocksForDidsRequest {
+    /// The DIDs associated with the locks.
+    pub dids: Option<Vec<GetLocksForDidsRequestDidsItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetLocksForDidsRequest {
+    /// A `GetLocksForDidsRequest` with every field unset.
+    pub fn new() -> Self {
+        GetLocksForDidsRequest {
+            dids: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`dids`](Self::dids).
+    pub fn with_dids(
+        mut self,
+        dids: impl IntoIterator<Item = GetLocksForDidsRequestDidsItem>,
+    ) -> Self {
+        self.dids = Some(dids.into_iter().collect());
+        self
+    }
+}
+
+/// A DID
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GetLocksForDidsRequestDidsItem {
+    /// The scope of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
+    /// The name of the DID.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub name: Option<String>,
+    /// The type of the DID.
+    pub type_: Option<GetLocksForDidsRequestDidsItemType>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetLocksForDidsRequestDidsItem {
+    /// A `GetLocksForDidsRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
+    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
+        GetLocksForDidsRequestDidsItem {
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            type_: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, type_: impl Into<GetLocksForDidsRequestDidsItemType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+}
+
+/// The type of the DID.
+#[derive(Clone, Debug, Eq, Hash, PartialEq)]
+#[non_exhaustive]
+pub enum GetLocksForDidsRequestDidsItemType {
+    /// `dataset`
+    Dataset,
+    /// `container`
+    Container,
+    /// A value this version of the client does not know, as received.
+    Unknown(String),
+}
+
+impl GetLocksForDidsRequestDidsItemType {
+    /// The value as the service writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetLocksForDidsRequestDidsItemType::Dataset => "dataset",
+            GetLocksForDidsRequestDidsItemType::Container => "container",
+            GetLocksForDidsRequestDidsItemType::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<&str> for GetLocksForDidsRequestDidsItemType {
+    fn from(value: &str) -> Self {
+        match value {
+            "dataset" => GetLocksForDidsRequestDidsItemType::Dataset,
+            "container" => GetLocksForDidsRequestDidsItemType::Container,
+            other => GetLocksForDidsRequestDidsItemType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for GetLocksForDidsRequestDidsItemType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// LockState
 ///

@@ -8,111 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Map;
 use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
 
-impl Serialize for types::AddLocksBulkLocksForDidsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddLocksBulkLocksForDidsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddLocksBulkLocksForDidsRequest {
-    const EXPECTING: &str = "a AddLocksBulkLocksForDidsRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::AddLocksBulkLocksForDidsRequestDidsItem>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "dids" => dids = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddLocksBulkLocksForDidsRequest {
-            dids,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddLocksBulkLocksForDidsRequestDidsItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.type_ {
-            map.serialize_entry("type", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddLocksBulkLocksForDidsRequestDidsItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddLocksBulkLocksForDidsRequestDidsItem {
-    const EXPECTING: &str = "a AddLocksBulkLocksForDidsRequestDidsItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut type_: Option<types::AddLocksBulkLocksForDidsRequestDidsItemType> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "type" => type_ = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddLocksBulkLocksForDidsRequestDidsItem {
-            scope,
-            name,
-            type_,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddLocksBulkLocksForDidsRequestDidsItemType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddLocksBulkLocksForDidsRequestDidsItemType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        string_enum(deserializer)
-    }
-}
-
-impl Serialize for types::GetLockByRseItem {
+impl Serialize for types::GetDatasetLocksItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rse_id {
@@ -160,14 +56,14 @@ impl Serialize for types::GetLockByRseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetLockByRseItem {
+impl<'de> Deserialize<'de> for types::GetDatasetLocksItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetLockByRseItem {
-    const EXPECTING: &str = "a GetLockByRseItem object";
+impl Object for types::GetDatasetLocksItem {
+    const EXPECTING: &str = "a GetDatasetLocksItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rse_id: Option<String> = None;
         let mut rse: Option<String> = None;
@@ -198,7 +94,7 @@ impl Object for types::GetLockByRseItem {
             }
         }
 
-        Ok(types::GetLockByRseItem {
+        Ok(types::GetDatasetLocksItem {
             rse_id,
             rse,
             scope,
@@ -211,6 +107,110 @@ impl Object for types::GetLockByRseItem {
             accessed_at,
             unknown_fields,
         })
+    }
+}
+
+impl Serialize for types::GetLocksForDidsRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetLocksForDidsRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetLocksForDidsRequest {
+    const EXPECTING: &str = "a GetLocksForDidsRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut dids: Option<Vec<types::GetLocksForDidsRequestDidsItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetLocksForDidsRequest {
+            dids,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetLocksForDidsRequestDidsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.type_ {
+            map.serialize_entry("type", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetLocksForDidsRequestDidsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetLocksForDidsRequestDidsItem {
+    const EXPECTING: &str = "a GetLocksForDidsRequestDidsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut type_: Option<types::GetLocksForDidsRequestDidsItemType> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "type" => type_ = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetLocksForDidsRequestDidsItem {
+            scope,
+            name,
+            type_,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetLocksForDidsRequestDidsItemType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetLocksForDidsRequestDidsItemType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string_enum(deserializer)
     }
 }
 

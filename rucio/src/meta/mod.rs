@@ -31,7 +31,10 @@ impl Meta {
     /// Creates a new allowed key (value is NULL).
     ///
     /// `POST /meta_conventions/{key}`
-    pub async fn create_key(&self, key: &str, payload: &types::CreateKeyRequest) -> Result<()> {
+    ///
+    /// Rucio's Python client: `MetaConventionClient.add_key`.
+    #[doc(alias = "create_key")]
+    pub async fn add_key(&self, key: &str, payload: &types::AddKeyRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}", escape(key)))
@@ -44,7 +47,10 @@ impl Meta {
     /// List all values for a key.
     ///
     /// `GET /meta_conventions/{key}/`
-    pub async fn get_meta_convention(&self, key: &str) -> Result<types::GetMetaConventionResponse> {
+    ///
+    /// Rucio's Python client: `MetaConventionClient.list_values`.
+    #[doc(alias = "get_meta_convention")]
+    pub async fn list_values(&self, key: &str) -> Result<types::ListValuesResponse> {
         let request = self
             .client
             .request(Method::GET, format!("meta_conventions/{}/", escape(key)));
@@ -56,11 +62,10 @@ impl Meta {
     /// Creates a new value for a key.
     ///
     /// `POST /meta_conventions/{key}/`
-    pub async fn create_value_for_key(
-        &self,
-        key: &str,
-        payload: &types::CreateValueForKeyRequest,
-    ) -> Result<()> {
+    ///
+    /// Rucio's Python client: `MetaConventionClient.add_value`.
+    #[doc(alias = "create_value_for_key")]
+    pub async fn add_value(&self, key: &str, payload: &types::AddValueRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}/", escape(key)))

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct CreateKeyRequest {
+pub struct AddKeyRequest {
     /// The key type.
     pub key_type: Option<String>,
     /// The value type.
@@ -17,10 +17,10 @@ pub struct CreateKeyRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl CreateKeyRequest {
-    /// A `CreateKeyRequest` with every field unset.
+impl AddKeyRequest {
+    /// An `AddKeyRequest` with every field unset.
     pub fn new() -> Self {
-        CreateKeyRequest {
+        AddKeyRequest {
             key_type: None,
             value_type: None,
             value_regexp: None,
@@ -49,7 +49,7 @@ impl CreateKeyRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct CreateValueForKeyRequest {
+pub struct AddValueRequest {
     /// The new value associated with a key.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -59,10 +59,10 @@ pub struct CreateValueForKeyRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl CreateValueForKeyRequest {
-    /// A `CreateValueForKeyRequest` from its required fields (`value`); set the others with the `with_*` methods.
+impl AddValueRequest {
+    /// An `AddValueRequest` from its required fields (`value`); set the others with the `with_*` methods.
     pub fn new(value: impl Into<String>) -> Self {
-        CreateValueForKeyRequest {
+        AddValueRequest {
             value: Some(value.into()),
             unknown_fields: Map::new(),
         }
@@ -70,4 +70,4 @@ impl CreateValueForKeyRequest {
 }
 
 /// List of all key values.
-pub type GetMetaConventionResponse = Vec<String>;
+pub type ListValuesResponse = Vec<String>;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Map;
 use tc_runtime::wire::{Key, Object, object, unknown_fields};
 
-impl Serialize for types::CreateKeyRequest {
+impl Serialize for types::AddKeyRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.key_type {
@@ -28,14 +28,14 @@ impl Serialize for types::CreateKeyRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::CreateKeyRequest {
+impl<'de> Deserialize<'de> for types::AddKeyRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::CreateKeyRequest {
-    const EXPECTING: &str = "a CreateKeyRequest object";
+impl Object for types::AddKeyRequest {
+    const EXPECTING: &str = "a AddKeyRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut key_type: Option<String> = None;
         let mut value_type: Option<String> = None;
@@ -52,7 +52,7 @@ impl Object for types::CreateKeyRequest {
             }
         }
 
-        Ok(types::CreateKeyRequest {
+        Ok(types::AddKeyRequest {
             key_type,
             value_type,
             value_regexp,
@@ -61,7 +61,7 @@ impl Object for types::CreateKeyRequest {
     }
 }
 
-impl Serialize for types::CreateValueForKeyRequest {
+impl Serialize for types::AddValueRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.value {
@@ -73,14 +73,14 @@ impl Serialize for types::CreateValueForKeyRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::CreateValueForKeyRequest {
+impl<'de> Deserialize<'de> for types::AddValueRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::CreateValueForKeyRequest {
-    const EXPECTING: &str = "a CreateValueForKeyRequest object";
+impl Object for types::AddValueRequest {
+    const EXPECTING: &str = "a AddValueRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut value: Option<String> = None;
         let mut unknown_fields = Map::new();
@@ -93,7 +93,7 @@ impl Object for types::CreateValueForKeyRequest {
             }
         }
 
-        Ok(types::CreateValueForKeyRequest {
+        Ok(types::AddValueRequest {
             value,
             unknown_fields,
         })

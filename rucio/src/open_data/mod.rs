@@ -31,10 +31,13 @@ impl OpenData {
     /// Retrieves a list of Open Data DIDs. Supports optional query parameters for pagination and filtering by state.
     ///
     /// `GET /opendata/dids`
-    pub async fn get_opendata_dids(
+    ///
+    /// Rucio's Python client: `OpenDataClient.list_opendata_dids`.
+    #[doc(alias = "get_opendata_dids")]
+    pub async fn list_opendata_dids(
         &self,
-        query: &GetOpendataDidsQuery,
-    ) -> Result<types::GetOpendataDidsResponse> {
+        query: &ListOpendataDidsQuery,
+    ) -> Result<types::ListOpendataDidsResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/dids"))
@@ -49,6 +52,8 @@ impl OpenData {
     /// Updates the properties of an existing Open Data DID.
     ///
     /// `PUT /opendata/dids/{scope}/{name}`
+    ///
+    /// Rucio's Python client: `OpenDataClient.update_opendata_did`.
     pub async fn update_opendata_did(
         &self,
         scope: &str,
@@ -70,6 +75,8 @@ impl OpenData {
     /// Retrieves detailed Open Data information for the given scope and name. Supports optional query parameters to control the inclusion of files, metadata, and DOI information.
     ///
     /// `GET /opendata/dids/{scope}/{name}`
+    ///
+    /// Rucio's Python client: `OpenDataClient.get_opendata_did`.
     pub async fn get_opendata_did(
         &self,
         scope: &str,
@@ -96,7 +103,10 @@ impl OpenData {
     /// Deletes an entry in the Open Data catalog.
     ///
     /// `DELETE /opendata/dids/{scope}/{name}`
-    pub async fn delete_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `OpenDataClient.remove_opendata_did`.
+    #[doc(alias = "delete_opendata_did")]
+    pub async fn remove_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
         let request = self.client.request(
             Method::DELETE,
             format!("opendata/dids/{}/{}", escape(scope), escape(name)),
@@ -109,6 +119,8 @@ impl OpenData {
     /// Registers an existing DID as Open Data.
     ///
     /// `POST /opendata/dids/{scope}/{name}`
+    ///
+    /// Rucio's Python client: `OpenDataClient.add_opendata_did`.
     pub async fn add_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
         let request = self.client.request(
             Method::POST,
@@ -118,19 +130,19 @@ impl OpenData {
     }
 }
 
-/// Query-string parameters of [`OpenData::get_opendata_dids`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`OpenData::list_opendata_dids`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetOpendataDidsQuery {
-    /// `limit` in the query string.
+pub struct ListOpendataDidsQuery {
+    /// `limit` in the query string. Maximum number of results to return.
     pub limit: Option<u32>,
-    /// `offset` in the query string.
+    /// `offset` in the query string. Number of items to skip before starting to collect the result set.
     pub offset: Option<u32>,
-    /// `state` in the query string.
+    /// `state` in the query string. Filter DIDs by their state (e.g., 'PUBLIC').
     pub state: Option<String>,
 }
 
-impl GetOpendataDidsQuery {
+impl ListOpendataDidsQuery {
     /// Sets [`limit`](Self::limit).
     pub fn with_limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
@@ -154,17 +166,17 @@ impl GetOpendataDidsQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetOpendataDidQuery {
-    /// `files` in the query string.
+    /// `files` in the query string. Whether to include the list of files. '1' to include, '0' to exclude. Default is '0'.
     pub files: Option<String>,
-    /// `meta` in the query string.
+    /// `meta` in the query string. Whether to include metadata. '1' to include, '0' to exclude. Default is '0'.
     pub meta: Option<String>,
-    /// `doi` in the query string.
+    /// `doi` in the query string. Whether to include the Digital Object Identifier (DOI). '1' to include, '0' to exclude. Default is '1'.
     pub doi: Option<String>,
-    /// `record_id` in the query string.
+    /// `record_id` in the query string. Whether to include the record ID. '1' to include, '0' to exclude. Default is '1'.
     pub record_id: Option<String>,
-    /// `download_urls` in the query string.
+    /// `download_urls` in the query string. Whether to include download URLs for the files. '1' to include, '0' to exclude. Default is '0'.
     pub download_urls: Option<String>,
-    /// `state` in the query string.
+    /// `state` in the query string. Optional state filter for the data identifier.
     pub state: Option<String>,
 }
 

@@ -7,7 +7,7 @@ use std::fmt;
 pub type GetOpendataDidResponse = Value;
 
 /// The same type as [`GetOpendataDidResponse`].
-pub type GetOpendataDidsResponse = GetOpendataDidResponse;
+pub type ListOpendataDidsResponse = GetOpendataDidResponse;
 
 /// OpenDataDIDState
 ///

@@ -29,10 +29,13 @@ impl OpenDataPublic {
     /// Retrieves a list of public Open Data DIDs. Supports optional query parameters for pagination.
     ///
     /// `GET /opendata/public/dids`
-    pub async fn get_opendata_public_dids(
+    ///
+    /// Rucio's Python client: `OpenDataClient.list_opendata_dids`.
+    #[doc(alias = "get_opendata_public_dids")]
+    pub async fn list_opendata_dids(
         &self,
-        query: &GetOpendataPublicDidsQuery,
-    ) -> Result<types::GetOpendataPublicDidsResponse> {
+        query: &ListOpendataDidsQuery,
+    ) -> Result<types::ListOpendataDidsResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/public/dids"))
@@ -46,12 +49,15 @@ impl OpenDataPublic {
     /// Retrieves detailed Open Data information for the given scope and name. Only works for public opendata DIDs. Supports optional query parameters to control the inclusion of files, metadata, and DOI information.
     ///
     /// `GET /opendata/public/dids/{scope}/{name}`
-    pub async fn get_opendata_public_did(
+    ///
+    /// Rucio's Python client: `OpenDataClient.get_opendata_did`.
+    #[doc(alias = "get_opendata_public_did")]
+    pub async fn get_opendata_did(
         &self,
         scope: &str,
         name: &str,
-        query: &GetOpendataPublicDidQuery,
-    ) -> Result<types::GetOpendataPublicDidResponse> {
+        query: &GetOpendataDidQuery,
+    ) -> Result<types::GetOpendataDidResponse> {
         let request = self
             .client
             .request(
@@ -67,17 +73,17 @@ impl OpenDataPublic {
     }
 }
 
-/// Query-string parameters of [`OpenDataPublic::get_opendata_public_dids`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`OpenDataPublic::list_opendata_dids`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetOpendataPublicDidsQuery {
-    /// `limit` in the query string.
+pub struct ListOpendataDidsQuery {
+    /// `limit` in the query string. Maximum number of results to return.
     pub limit: Option<u32>,
-    /// `offset` in the query string.
+    /// `offset` in the query string. Number of items to skip before starting to collect the result set.
     pub offset: Option<u32>,
 }
 
-impl GetOpendataPublicDidsQuery {
+impl ListOpendataDidsQuery {
     /// Sets [`limit`](Self::limit).
     pub fn with_limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
@@ -91,23 +97,23 @@ impl GetOpendataPublicDidsQuery {
     }
 }
 
-/// Query-string parameters of [`OpenDataPublic::get_opendata_public_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`OpenDataPublic::get_opendata_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetOpendataPublicDidQuery {
-    /// `files` in the query string.
+pub struct GetOpendataDidQuery {
+    /// `files` in the query string. Whether to include the list of files. '1' to include, '0' to exclude. Default is '0'.
     pub files: Option<String>,
-    /// `meta` in the query string.
+    /// `meta` in the query string. Whether to include metadata. '1' to include, '0' to exclude. Default is '0'.
     pub meta: Option<String>,
-    /// `doi` in the query string.
+    /// `doi` in the query string. Whether to include the Digital Object Identifier (DOI). '1' to include, '0' to exclude. Default is '1'.
     pub doi: Option<String>,
-    /// `record_id` in the query string.
+    /// `record_id` in the query string. Whether to include the record ID. '1' to include, '0' to exclude. Default is '1'.
     pub record_id: Option<String>,
-    /// `download_urls` in the query string.
+    /// `download_urls` in the query string. Whether to include download URLs for the files. '1' to include, '0' to exclude. Default is '0'.
     pub download_urls: Option<String>,
 }
 
-impl GetOpendataPublicDidQuery {
+impl GetOpendataDidQuery {
     /// Sets [`files`](Self::files).
     pub fn with_files(mut self, files: impl Into<String>) -> Self {
         self.files = Some(files.into());

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-pub type GetOpendataPublicDidResponse = Value;
+pub type GetOpendataDidResponse = Value;
 
-/// The same type as [`GetOpendataPublicDidResponse`].
-pub type GetOpendataPublicDidsResponse = GetOpendataPublicDidResponse;
+/// The same type as [`GetOpendataDidResponse`].
+pub type ListOpendataDidsResponse = GetOpendataDidResponse;

@@ -31,7 +31,10 @@ impl Ping {
     /// Ping the server and get data about it.
     ///
     /// `GET /ping`
-    pub async fn get_ping(&self) -> Result<types::GetPingResponse> {
+    ///
+    /// Rucio's Python client: `PingClient.ping`.
+    #[doc(alias = "get_ping")]
+    pub async fn ping(&self) -> Result<types::PingResponse> {
         let request = self.client.request(Method::GET, String::from("ping"));
         request.send().await
     }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetPingResponse {
+pub struct PingResponse {
     /// The server version.
     pub version: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -13,10 +13,10 @@ pub struct GetPingResponse {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetPingResponse {
-    /// A `GetPingResponse` with every field unset.
+impl PingResponse {
+    /// A `PingResponse` with every field unset.
     pub fn new() -> Self {
-        GetPingResponse {
+        PingResponse {
             version: None,
             unknown_fields: Map::new(),
         }

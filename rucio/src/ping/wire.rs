@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Map;
 use tc_runtime::wire::{Key, Object, object, unknown_fields};
 
-impl Serialize for types::GetPingResponse {
+impl Serialize for types::PingResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.version {
@@ -20,14 +20,14 @@ impl Serialize for types::GetPingResponse {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetPingResponse {
+impl<'de> Deserialize<'de> for types::PingResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetPingResponse {
-    const EXPECTING: &str = "a GetPingResponse object";
+impl Object for types::PingResponse {
+    const EXPECTING: &str = "a PingResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut version: Option<String> = None;
         let mut unknown_fields = Map::new();
@@ -40,7 +40,7 @@ impl Object for types::GetPingResponse {
             }
         }
 
-        Ok(types::GetPingResponse {
+        Ok(types::PingResponse {
             version,
             unknown_fields,
         })

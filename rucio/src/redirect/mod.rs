@@ -82,7 +82,7 @@ impl Redirect {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetMetalinkOfDidQuery {
-    /// `ip` in the query string.
+    /// `ip` in the query string. The client ip.
     pub ip: Option<String>,
     /// `fqdn` in the query string.
     pub fqdn: Option<String>,
@@ -138,7 +138,7 @@ impl GetMetalinkOfDidQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetRedirectQuery {
-    /// `ip` in the query string.
+    /// `ip` in the query string. The client ip.
     pub ip: Option<String>,
     /// `fqdn` in the query string.
     pub fqdn: Option<String>,

@@ -32,15 +32,18 @@ impl Replicas {
     ///
     /// `POST /replicas/list`
     ///
+    /// Rucio's Python client: `ReplicaClient.list_replicas`.
+    ///
     /// # Headers
     ///
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header: The client ip address.
-    pub async fn add_replicas_list(
+    #[doc(alias = "add_replicas_list")]
+    pub fn list_replicas(
         &self,
-        headers: &AddReplicasListHeaders,
-        query: &AddReplicasListQuery,
-        payload: &types::AddReplicasListRequest,
-    ) -> Result<types::AddReplicasListResponse> {
+        headers: &ListReplicasHeaders,
+        query: &ListReplicasQuery,
+        payload: &types::ListReplicasRequest,
+    ) -> RucioStream<types::ListReplicasItem> {
         let mut request = self
             .client
             .request(Method::POST, String::from("replicas/list"))
@@ -52,7 +55,7 @@ impl Replicas {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send().await
+        request.send_stream()
     }
 
     /// Get Replicas
@@ -92,10 +95,13 @@ impl Replicas {
     /// List the suspicious replicas on a list of RSEs.
     ///
     /// `GET /replicas/suspicious`
-    pub async fn list_replicas_suspicious(
+    ///
+    /// Rucio's Python client: `ReplicaClient.list_suspicious_replicas`.
+    #[doc(alias = "list_replicas_suspicious")]
+    pub async fn list_suspicious_replicas(
         &self,
-        query: &ListReplicasSuspiciousQuery,
-    ) -> Result<types::ListReplicasSuspiciousResponse> {
+        query: &ListSuspiciousReplicasQuery,
+    ) -> Result<types::ListSuspiciousReplicasResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/suspicious"))
@@ -110,10 +116,13 @@ impl Replicas {
     /// Declare a list of suspicious replicas.
     ///
     /// `POST /replicas/suspicious`
-    pub async fn add_replicas_suspicious(
+    ///
+    /// Rucio's Python client: `ReplicaClient.declare_suspicious_file_replicas`.
+    #[doc(alias = "add_replicas_suspicious")]
+    pub async fn declare_suspicious_file_replicas(
         &self,
-        payload: &types::AddReplicasSuspiciousRequest,
-    ) -> Result<types::AddReplicasSuspiciousResponse> {
+        payload: &types::DeclareSuspiciousFileReplicasRequest,
+    ) -> Result<types::DeclareSuspiciousFileReplicasResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/suspicious"))
@@ -165,10 +174,10 @@ impl Replicas {
     /// Declare a list of bad PFNs.
     ///
     /// `POST /replicas/bad/pfns`
-    pub async fn add_replicas_bad_pfns(
-        &self,
-        payload: &types::AddReplicasBadPfnsRequest,
-    ) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ReplicaClient.add_bad_pfns`.
+    #[doc(alias = "add_replicas_bad_pfns")]
+    pub async fn add_bad_pfns(&self, payload: &types::AddBadPfnsRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/pfns"))
@@ -181,10 +190,13 @@ impl Replicas {
     /// Declare a list of bad replicas by DID.
     ///
     /// `POST /replicas/bad/dids`
-    pub async fn add_replicas_bad_dids(
+    ///
+    /// Rucio's Python client: `ReplicaClient.declare_bad_did_replicas`.
+    #[doc(alias = "add_replicas_bad_dids")]
+    pub async fn declare_bad_did_replicas(
         &self,
-        payload: &types::AddReplicasBadDidsRequest,
-    ) -> Result<types::AddReplicasBadDidsResponse> {
+        payload: &types::DeclareBadDidReplicasRequest,
+    ) -> Result<types::DeclareBadDidReplicasResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/dids"))
@@ -197,7 +209,10 @@ impl Replicas {
     /// List dataset replicas per RSE.
     ///
     /// `GET /replicas/rse/{rse}`
-    pub fn get_replicas_rse(&self, rse: &str) -> RucioStream<types::GetReplicasRseItem> {
+    ///
+    /// Rucio's Python client: `ReplicaClient.list_datasets_per_rse`.
+    #[doc(alias = "get_replicas_rse")]
+    pub fn list_datasets_per_rse(&self, rse: &str) -> RucioStream<types::ListDatasetsPerRseItem> {
         let request = self
             .client
             .request(Method::GET, format!("replicas/rse/{}", escape(rse)));
@@ -209,10 +224,13 @@ impl Replicas {
     /// Declares a list of bad replicas.
     ///
     /// `POST /replicas/bad`
-    pub async fn add_replicas_bad(
+    ///
+    /// Rucio's Python client: `ReplicaClient.declare_bad_file_replicas`.
+    #[doc(alias = "add_replicas_bad")]
+    pub async fn declare_bad_file_replicas(
         &self,
-        payload: &types::AddReplicasBadRequest,
-    ) -> Result<types::AddReplicasBadResponse> {
+        payload: &types::DeclareBadFileReplicasRequest,
+    ) -> Result<types::DeclareBadFileReplicasResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad"))
@@ -225,9 +243,12 @@ impl Replicas {
     /// Quarantine replicas.
     ///
     /// `POST /replicas/quarantine`
-    pub async fn add_replicas_quarantine(
+    ///
+    /// Rucio's Python client: `ReplicaClient.quarantine_replicas`.
+    #[doc(alias = "add_replicas_quarantine")]
+    pub async fn quarantine_replicas(
         &self,
-        payload: &types::AddReplicasQuarantineRequest,
+        payload: &types::QuarantineReplicasRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -241,10 +262,13 @@ impl Replicas {
     /// List the DIDs associated to a list of replicas.
     ///
     /// `POST /replicas/dids`
-    pub fn add_replicas_dids(
+    ///
+    /// Rucio's Python client: `ReplicaClient.get_did_from_pfns`.
+    #[doc(alias = "add_replicas_dids")]
+    pub fn get_did_from_pfns(
         &self,
-        payload: &types::AddReplicasDidsRequest,
-    ) -> RucioStream<types::AddReplicasDidsItem> {
+        payload: &types::GetDidFromPfnsRequest,
+    ) -> RucioStream<types::GetDidFromPfnsItem> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/dids"))
@@ -257,12 +281,15 @@ impl Replicas {
     /// List dataset replicas.
     ///
     /// `GET /replicas/{scope}/{name}/datasets`
-    pub fn list_datasets_of_did(
+    ///
+    /// Rucio's Python client: `ReplicaClient.list_dataset_replicas`.
+    #[doc(alias = "list_datasets_of_did")]
+    pub fn list_dataset_replicas(
         &self,
         scope: &str,
         name: &str,
-        query: &ListDatasetsOfDidQuery,
-    ) -> RucioStream<types::ListDatasetsOfDidItem> {
+        query: &ListDatasetReplicasQuery,
+    ) -> RucioStream<types::ListDatasetReplicasItem> {
         let request = self
             .client
             .request(
@@ -278,10 +305,13 @@ impl Replicas {
     /// List dataset replicas for multiple DIDs.
     ///
     /// `POST /replicas/datasets_bulk`
-    pub fn add_replicas_datasets_bulk(
+    ///
+    /// Rucio's Python client: `ReplicaClient.list_dataset_replicas_bulk`.
+    #[doc(alias = "add_replicas_datasets_bulk")]
+    pub fn list_dataset_replicas_bulk(
         &self,
-        payload: &types::AddReplicasDatasetsBulkRequest,
-    ) -> RucioStream<types::AddReplicasDatasetsBulkItem> {
+        payload: &types::ListDatasetReplicasBulkRequest,
+    ) -> RucioStream<types::ListDatasetReplicasBulkItem> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/datasets_bulk"))
@@ -294,10 +324,10 @@ impl Replicas {
     /// Set a tombstone on a list of replicas.
     ///
     /// `POST /replicas/tombstone`
-    pub async fn add_replicas_tombstone(
-        &self,
-        payload: &types::AddReplicasTombstoneRequest,
-    ) -> Result<()> {
+    ///
+    /// Rucio's Python client: `ReplicaClient.set_tombstone`.
+    #[doc(alias = "add_replicas_tombstone")]
+    pub async fn set_tombstone(&self, payload: &types::SetTombstoneRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/tombstone"))
@@ -311,12 +341,15 @@ impl Replicas {
     /// This is an RnD function and might change or go away at any time.
     ///
     /// `GET /replicas/{scope}/{name}/datasets_vp`
-    pub async fn get_datasets_vp_of_did(
+    ///
+    /// Rucio's Python client: `ReplicaClient.list_dataset_replicas_vp`.
+    #[doc(alias = "list_datasets_vp_of_did")]
+    pub fn list_dataset_replicas_vp(
         &self,
         scope: &str,
         name: &str,
-        query: &GetDatasetsVpOfDidQuery,
-    ) -> Result<()> {
+        query: &ListDatasetReplicasVpQuery,
+    ) -> RucioStream<types::ListDatasetReplicasVpItem> {
         let request = self
             .client
             .request(
@@ -324,7 +357,7 @@ impl Replicas {
                 format!("replicas/{}/{}/datasets_vp", escape(scope), escape(name)),
             )
             .query("deep", query.deep);
-        request.send_empty().await
+        request.send_stream()
     }
 
     /// Add replicas
@@ -332,6 +365,8 @@ impl Replicas {
     /// Add file replicas at an RSE (the files are registered as DIDs if they are not yet).
     ///
     /// `POST /replicas`
+    ///
+    /// Rucio's Python client: `ReplicaClient.add_replicas`.
     pub async fn add_replicas(&self, payload: &types::AddReplicasRequest) -> Result<()> {
         let request = self
             .client
@@ -341,19 +376,19 @@ impl Replicas {
     }
 }
 
-/// Query-string parameters of [`Replicas::add_replicas_list`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Replicas::list_replicas`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddReplicasListQuery {
-    /// `limit` in the query string.
+pub struct ListReplicasQuery {
+    /// `limit` in the query string. The maximum number pfns per replica to return.
     pub limit: Option<u32>,
-    /// `select` in the query string.
+    /// `select` in the query string. Requested sorting of the result, e.g., 'geoip', 'random'.
     pub select: Option<String>,
-    /// `sort` in the query string.
+    /// `sort` in the query string. Requested sorting of the result, e.g., 'geoip', 'random'.
     pub sort: Option<String>,
 }
 
-impl AddReplicasListQuery {
+impl ListReplicasQuery {
     /// Sets [`limit`](Self::limit).
     pub fn with_limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
@@ -377,11 +412,11 @@ impl AddReplicasListQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetReplicaQuery {
-    /// `schemes` in the query string.
+    /// `schemes` in the query string. The schemes of the replicas.
     pub schemes: Option<String>,
-    /// `select` in the query string.
+    /// `select` in the query string. The sorting algorithm.
     pub select: Option<String>,
-    /// `limit` in the query string.
+    /// `limit` in the query string. The maximum number of replicas returned.
     pub limit: Option<u32>,
 }
 
@@ -405,19 +440,19 @@ impl GetReplicaQuery {
     }
 }
 
-/// Query-string parameters of [`Replicas::list_replicas_suspicious`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Replicas::list_suspicious_replicas`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListReplicasSuspiciousQuery {
-    /// `rse_expression` in the query string.
+pub struct ListSuspiciousReplicasQuery {
+    /// `rse_expression` in the query string. The RSE expression to filter for.
     pub rse_expression: Option<String>,
-    /// `younger_than` in the query string.
+    /// `younger_than` in the query string. Date to filter for.
     pub younger_than: Option<String>,
-    /// `nattempts` in the query string.
+    /// `nattempts` in the query string. The maximum number of attempts to make.
     pub nattempts: Option<u32>,
 }
 
-impl ListReplicasSuspiciousQuery {
+impl ListSuspiciousReplicasQuery {
     /// Sets [`rse_expression`](Self::rse_expression).
     pub fn with_rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
         self.rse_expression = Some(rse_expression.into());
@@ -441,17 +476,17 @@ impl ListReplicasSuspiciousQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicasBadStatesQuery {
-    /// `state` in the query string.
+    /// `state` in the query string. The state of the file.
     pub state: Option<String>,
-    /// `rse` in the query string.
+    /// `rse` in the query string. The rse name.
     pub rse: Option<String>,
-    /// `younger_than` in the query string.
+    /// `younger_than` in the query string. Date to select bad replicas younger than this date.
     pub younger_than: Option<String>,
-    /// `older_than` in the query string.
+    /// `older_than` in the query string. Date to select bad replicas older than this date.
     pub older_than: Option<String>,
-    /// `limit` in the query string.
+    /// `limit` in the query string. The maximum number of replicas returned.
     pub limit: Option<u32>,
-    /// `list_pfns` in the query string.
+    /// `list_pfns` in the query string. Flag to include pfns.
     pub list_pfns: Option<bool>,
 }
 
@@ -497,11 +532,11 @@ impl ListReplicasBadStatesQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicasBadSummaryQuery {
-    /// `rse_expression` in the query string.
+    /// `rse_expression` in the query string. The RSE expression.
     pub rse_expression: Option<String>,
-    /// `from_date` in the query string.
+    /// `from_date` in the query string. The start date.
     pub from_date: Option<String>,
-    /// `to_date` in the query string.
+    /// `to_date` in the query string. The end date.
     pub to_date: Option<String>,
 }
 
@@ -525,15 +560,15 @@ impl ListReplicasBadSummaryQuery {
     }
 }
 
-/// Query-string parameters of [`Replicas::list_datasets_of_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Replicas::list_dataset_replicas`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListDatasetsOfDidQuery {
-    /// `deep` in the query string.
+pub struct ListDatasetReplicasQuery {
+    /// `deep` in the query string. Flag to enable lookup at the file level.
     pub deep: Option<bool>,
 }
 
-impl ListDatasetsOfDidQuery {
+impl ListDatasetReplicasQuery {
     /// Sets [`deep`](Self::deep).
     pub fn with_deep(mut self, deep: bool) -> Self {
         self.deep = Some(deep);
@@ -541,15 +576,15 @@ impl ListDatasetsOfDidQuery {
     }
 }
 
-/// Query-string parameters of [`Replicas::get_datasets_vp_of_did`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Replicas::list_dataset_replicas_vp`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDatasetsVpOfDidQuery {
-    /// `deep` in the query string.
+pub struct ListDatasetReplicasVpQuery {
+    /// `deep` in the query string. Flag to ennable lookup at the file level.
     pub deep: Option<bool>,
 }
 
-impl GetDatasetsVpOfDidQuery {
+impl ListDatasetReplicasVpQuery {
     /// Sets [`deep`](Self::deep).
     pub fn with_deep(mut self, deep: bool) -> Self {
         self.deep = Some(deep);
@@ -557,15 +592,15 @@ impl GetDatasetsVpOfDidQuery {
     }
 }
 
-/// Optional headers of [`Replicas::add_replicas_list`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`Replicas::list_replicas`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddReplicasListHeaders {
+pub struct ListReplicasHeaders {
     /// The `X-Forwarded-For` header. The client ip address.
     pub x_forwarded_for: Option<String>,
 }
 
-impl AddReplicasListHeaders {
+impl ListReplicasHeaders {
     /// Sets [`x_forwarded_for`](Self::x_forwarded_for).
     pub fn with_x_forwarded_for(mut self, x_forwarded_for: impl Into<String>) -> Self {
         self.x_forwarded_for = Some(x_forwarded_for.into());
@@ -573,9 +608,9 @@ impl AddReplicasListHeaders {
     }
 }
 
-impl std::fmt::Debug for AddReplicasListHeaders {
+impl std::fmt::Debug for ListReplicasHeaders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct(stringify!(AddReplicasListHeaders))
+        f.debug_struct(stringify!(ListReplicasHeaders))
             .finish_non_exhaustive()
     }
 }

@@ -7,65 +7,7 @@ use std::fmt;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddReplicasBadDidsRequest {
-    /// The expires at value.
-    ///
-    /// A time as Rucio writes them (RFC 1123): `Mon, 13 May 2013 10:23:03 UTC`.
-    pub expires_at: Option<String>,
-    /// The list of DIDs associated with the bad replicas.
-    pub dids: Option<Vec<AddReplicasDidsItemValue>>,
-    /// The name of the rse.
-    pub rse: Option<String>,
-    /// The reason for the change.
-    pub reason: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasBadDidsRequest {
-    /// An `AddReplicasBadDidsRequest` with every field unset.
-    pub fn new() -> Self {
-        AddReplicasBadDidsRequest {
-            expires_at: None,
-            dids: None,
-            rse: None,
-            reason: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`expires_at`](Self::expires_at).
-    pub fn with_expires_at(mut self, expires_at: impl Into<String>) -> Self {
-        self.expires_at = Some(expires_at.into());
-        self
-    }
-
-    /// Sets [`dids`](Self::dids).
-    pub fn with_dids(mut self, dids: impl IntoIterator<Item = AddReplicasDidsItemValue>) -> Self {
-        self.dids = Some(dids.into_iter().collect());
-        self
-    }
-
-    /// Sets [`rse`](Self::rse).
-    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
-        self.rse = Some(rse.into());
-        self
-    }
-
-    /// Sets [`reason`](Self::reason).
-    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
-    }
-}
-
-/// All files not declared as bad.
-pub type AddReplicasBadDidsResponse = Vec<String>;
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasBadPfnsRequest {
+pub struct AddBadPfnsRequest {
     /// The expires at value. Only apply to TEMPORARY_UNAVAILABLE.
     ///
     /// A time as Rucio writes them (RFC 1123): `Mon, 13 May 2013 10:23:03 UTC`.
@@ -73,7 +15,7 @@ pub struct AddReplicasBadPfnsRequest {
     /// The list of pfns associated with the bad PFNs.
     pub pfns: Option<Vec<String>>,
     /// The state to set the PFNs to.
-    pub state: Option<AddReplicasBadPfnsRequestState>,
+    pub state: Option<AddBadPfnsRequestState>,
     /// The reason for the change.
     pub reason: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -81,10 +23,10 @@ pub struct AddReplicasBadPfnsRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddReplicasBadPfnsRequest {
-    /// An `AddReplicasBadPfnsRequest` with every field unset.
+impl AddBadPfnsRequest {
+    /// An `AddBadPfnsRequest` with every field unset.
     pub fn new() -> Self {
-        AddReplicasBadPfnsRequest {
+        AddBadPfnsRequest {
             expires_at: None,
             pfns: None,
             state: None,
@@ -106,7 +48,7 @@ impl AddReplicasBadPfnsRequest {
     }
 
     /// Sets [`state`](Self::state).
-    pub fn with_state(mut self, state: impl Into<AddReplicasBadPfnsRequestState>) -> Self {
+    pub fn with_state(mut self, state: impl Into<AddBadPfnsRequestState>) -> Self {
         self.state = Some(state.into());
         self
     }
@@ -121,7 +63,7 @@ impl AddReplicasBadPfnsRequest {
 /// The state to set the PFNs to.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
-pub enum AddReplicasBadPfnsRequestState {
+pub enum AddBadPfnsRequestState {
     /// `BAD`
     Bad,
     /// `SUSPICIOUS`
@@ -132,488 +74,32 @@ pub enum AddReplicasBadPfnsRequestState {
     Unknown(String),
 }
 
-impl AddReplicasBadPfnsRequestState {
+impl AddBadPfnsRequestState {
     /// The value as the service writes it.
     pub fn as_str(&self) -> &str {
         match self {
-            AddReplicasBadPfnsRequestState::Bad => "BAD",
-            AddReplicasBadPfnsRequestState::Suspicious => "SUSPICIOUS",
-            AddReplicasBadPfnsRequestState::TemporaryUnavailable => "TEMPORARY_UNAVAILABLE",
-            AddReplicasBadPfnsRequestState::Unknown(value) => value,
+            AddBadPfnsRequestState::Bad => "BAD",
+            AddBadPfnsRequestState::Suspicious => "SUSPICIOUS",
+            AddBadPfnsRequestState::TemporaryUnavailable => "TEMPORARY_UNAVAILABLE",
+            AddBadPfnsRequestState::Unknown(value) => value,
         }
     }
 }
 
-impl From<&str> for AddReplicasBadPfnsRequestState {
+impl From<&str> for AddBadPfnsRequestState {
     fn from(value: &str) -> Self {
         match value {
-            "BAD" => AddReplicasBadPfnsRequestState::Bad,
-            "SUSPICIOUS" => AddReplicasBadPfnsRequestState::Suspicious,
-            "TEMPORARY_UNAVAILABLE" => AddReplicasBadPfnsRequestState::TemporaryUnavailable,
-            other => AddReplicasBadPfnsRequestState::Unknown(other.to_owned()),
+            "BAD" => AddBadPfnsRequestState::Bad,
+            "SUSPICIOUS" => AddBadPfnsRequestState::Suspicious,
+            "TEMPORARY_UNAVAILABLE" => AddBadPfnsRequestState::TemporaryUnavailable,
+            other => AddBadPfnsRequestState::Unknown(other.to_owned()),
         }
     }
 }
 
-impl fmt::Display for AddReplicasBadPfnsRequestState {
+impl fmt::Display for AddBadPfnsRequestState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasBadRequest {
-    /// The list of pfns or list of dicts with 'scope', 'name', 'rse_id'/'rse'
-    pub replicas: Option<Vec<String>>,
-    /// The list of pfns, for backward compatibility with older versions of the ReplicaClient
-    pub pfns: Option<Vec<String>>,
-    /// The reason for the declaration.
-    pub reason: Option<String>,
-    /// If true, ignore existing replica status in the bad_replicas table.
-    pub force: Option<bool>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasBadRequest {
-    /// An `AddReplicasBadRequest` with every field unset.
-    pub fn new() -> Self {
-        AddReplicasBadRequest {
-            replicas: None,
-            pfns: None,
-            reason: None,
-            force: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`replicas`](Self::replicas).
-    pub fn with_replicas(mut self, replicas: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.replicas = Some(replicas.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets [`pfns`](Self::pfns).
-    pub fn with_pfns(mut self, pfns: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.pfns = Some(pfns.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets [`reason`](Self::reason).
-    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
-    }
-
-    /// Sets [`force`](Self::force).
-    pub fn with_force(mut self, force: bool) -> Self {
-        self.force = Some(force);
-        self
-    }
-}
-
-/// The replicas not declared, by RSE name.
-pub type AddReplicasBadResponse = BTreeMap<String, Vec<String>>;
-
-/// The same type as [`GetReplicasRseItem`].
-pub type AddReplicasDatasetsBulkItem = GetReplicasRseItem;
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasDatasetsBulkRequest {
-    /// A list of DIDs.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<AddReplicasDidsItemValue>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasDatasetsBulkRequest {
-    /// An `AddReplicasDatasetsBulkRequest` from its required fields (`dids`); set the others with the `with_*` methods.
-    pub fn new(dids: impl IntoIterator<Item = AddReplicasDidsItemValue>) -> Self {
-        AddReplicasDatasetsBulkRequest {
-            dids: Some(dids.into_iter().collect()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-pub type AddReplicasDidsItem = BTreeMap<String, AddReplicasDidsItemValue>;
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasDidsItemValue {
-    /// The scope of the DID.
-    pub scope: Option<String>,
-    /// The name of the DID.
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasDidsItemValue {
-    /// An `AddReplicasDidsItemValue` with every field unset.
-    pub fn new() -> Self {
-        AddReplicasDidsItemValue {
-            scope: None,
-            name: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasDidsRequest {
-    /// The list of pfns.
-    pub pfns: Option<Vec<String>>,
-    /// The RSE name.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub rse: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasDidsRequest {
-    /// An `AddReplicasDidsRequest` from its required fields (`rse`); set the others with the `with_*` methods.
-    pub fn new(rse: impl Into<String>) -> Self {
-        AddReplicasDidsRequest {
-            rse: Some(rse.into()),
-            pfns: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`pfns`](Self::pfns).
-    pub fn with_pfns(mut self, pfns: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.pfns = Some(pfns.into_iter().map(Into::into).collect());
-        self
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasListRequest {
-    /// The client's location.
-    pub client_location: Option<String>,
-    /// List of DIDs.
-    pub dids: Option<Vec<AddReplicasDidsItemValue>>,
-    /// A list of schemes to filter the replicas.
-    pub schemes: Option<Vec<String>>,
-    /// Requested sorting of the result, e.g., 'geoip', 'random'.
-    pub sort: Option<String>,
-    /// If unavailable rse should be considered.
-    pub unavailable: Option<bool>,
-    /// If the availability should be ignored.
-    pub ignore_availability: Option<bool>,
-    /// The RSE expression to restrict on a list of RSEs.
-    pub rse_expression: Option<String>,
-    /// Return all replicas whatever state they are in. Adds an extra 'states' entry in the result dictionary.
-    pub all_states: Option<bool>,
-    /// The network domain for the call, either None, 'wan' or 'lan'. None is fallback to 'wan', 'all' is both \['lan','wan'\]
-    pub domain: Option<String>,
-    /// If supported, in seconds, restrict the lifetime of the signed PFN.
-    pub signature_lifetime: Option<i64>,
-    /// When set to True, find archives which contain the replicas.
-    pub resolve_archives: Option<bool>,
-    /// When set to True, find all parent datasets which contain the replicas.
-    pub resolve_parents: Option<bool>,
-    /// datetime object (UTC time), only return replicas updated after this time
-    pub updated_after: Option<String>,
-    /// The maximum number of replicas to return.
-    pub nrandom: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasListRequest {
-    /// An `AddReplicasListRequest` with every field unset.
-    pub fn new() -> Self {
-        AddReplicasListRequest {
-            client_location: None,
-            dids: None,
-            schemes: None,
-            sort: None,
-            unavailable: None,
-            ignore_availability: None,
-            rse_expression: None,
-            all_states: None,
-            domain: None,
-            signature_lifetime: None,
-            resolve_archives: None,
-            resolve_parents: None,
-            updated_after: None,
-            nrandom: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`client_location`](Self::client_location).
-    pub fn with_client_location(mut self, client_location: impl Into<String>) -> Self {
-        self.client_location = Some(client_location.into());
-        self
-    }
-
-    /// Sets [`dids`](Self::dids).
-    pub fn with_dids(mut self, dids: impl IntoIterator<Item = AddReplicasDidsItemValue>) -> Self {
-        self.dids = Some(dids.into_iter().collect());
-        self
-    }
-
-    /// Sets [`schemes`](Self::schemes).
-    pub fn with_schemes(mut self, schemes: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.schemes = Some(schemes.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets [`sort`](Self::sort).
-    pub fn with_sort(mut self, sort: impl Into<String>) -> Self {
-        self.sort = Some(sort.into());
-        self
-    }
-
-    /// Sets [`unavailable`](Self::unavailable).
-    pub fn with_unavailable(mut self, unavailable: bool) -> Self {
-        self.unavailable = Some(unavailable);
-        self
-    }
-
-    /// Sets [`ignore_availability`](Self::ignore_availability).
-    pub fn with_ignore_availability(mut self, ignore_availability: bool) -> Self {
-        self.ignore_availability = Some(ignore_availability);
-        self
-    }
-
-    /// Sets [`rse_expression`](Self::rse_expression).
-    pub fn with_rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
-        self.rse_expression = Some(rse_expression.into());
-        self
-    }
-
-    /// Sets [`all_states`](Self::all_states).
-    pub fn with_all_states(mut self, all_states: bool) -> Self {
-        self.all_states = Some(all_states);
-        self
-    }
-
-    /// Sets [`domain`](Self::domain).
-    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into());
-        self
-    }
-
-    /// Sets [`signature_lifetime`](Self::signature_lifetime).
-    pub fn with_signature_lifetime(mut self, signature_lifetime: i64) -> Self {
-        self.signature_lifetime = Some(signature_lifetime);
-        self
-    }
-
-    /// Sets [`resolve_archives`](Self::resolve_archives).
-    pub fn with_resolve_archives(mut self, resolve_archives: bool) -> Self {
-        self.resolve_archives = Some(resolve_archives);
-        self
-    }
-
-    /// Sets [`resolve_parents`](Self::resolve_parents).
-    pub fn with_resolve_parents(mut self, resolve_parents: bool) -> Self {
-        self.resolve_parents = Some(resolve_parents);
-        self
-    }
-
-    /// Sets [`updated_after`](Self::updated_after).
-    pub fn with_updated_after(mut self, updated_after: impl Into<String>) -> Self {
-        self.updated_after = Some(updated_after.into());
-        self
-    }
-
-    /// Sets [`nrandom`](Self::nrandom).
-    pub fn with_nrandom(mut self, nrandom: i64) -> Self {
-        self.nrandom = Some(nrandom);
-        self
-    }
-}
-
-pub type AddReplicasListResponse = Vec<AddReplicasListResponseItem>;
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasListResponseItem {
-    /// The scope of the replica.
-    pub scope: Option<String>,
-    /// The name of the replica.
-    pub name: Option<String>,
-    /// The size of the replica in bytes.
-    pub bytes: Option<i64>,
-    /// The md5 checksum.
-    pub md5: Option<String>,
-    /// The adler32 checksum.
-    pub adler32: Option<String>,
-    /// The pfns.
-    pub pfns: Option<Value>,
-    /// The RSESs.
-    pub rses: Option<Value>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasListResponseItem {
-    /// An `AddReplicasListResponseItem` with every field unset.
-    pub fn new() -> Self {
-        AddReplicasListResponseItem {
-            scope: None,
-            name: None,
-            bytes: None,
-            md5: None,
-            adler32: None,
-            pfns: None,
-            rses: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`bytes`](Self::bytes).
-    pub fn with_bytes(mut self, bytes: i64) -> Self {
-        self.bytes = Some(bytes);
-        self
-    }
-
-    /// Sets [`md5`](Self::md5).
-    pub fn with_md5(mut self, md5: impl Into<String>) -> Self {
-        self.md5 = Some(md5.into());
-        self
-    }
-
-    /// Sets [`adler32`](Self::adler32).
-    pub fn with_adler32(mut self, adler32: impl Into<String>) -> Self {
-        self.adler32 = Some(adler32.into());
-        self
-    }
-
-    /// Sets [`pfns`](Self::pfns).
-    pub fn with_pfns(mut self, pfns: impl Into<Value>) -> Self {
-        self.pfns = Some(pfns.into());
-        self
-    }
-
-    /// Sets [`rses`](Self::rses).
-    pub fn with_rses(mut self, rses: impl Into<Value>) -> Self {
-        self.rses = Some(rses.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasQuarantineRequest {
-    /// replicas
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub replicas: Option<Vec<AddReplicasQuarantineRequestReplicasItem>>,
-    /// RSE name
-    pub rse: Option<String>,
-    /// RSE id
-    pub rse_id: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasQuarantineRequest {
-    /// An `AddReplicasQuarantineRequest` from its required fields (`replicas`); set the others with the `with_*` methods.
-    pub fn new(
-        replicas: impl IntoIterator<Item = AddReplicasQuarantineRequestReplicasItem>,
-    ) -> Self {
-        AddReplicasQuarantineRequest {
-            replicas: Some(replicas.into_iter().collect()),
-            rse: None,
-            rse_id: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`rse`](Self::rse).
-    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
-        self.rse = Some(rse.into());
-        self
-    }
-
-    /// Sets [`rse_id`](Self::rse_id).
-    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
-        self.rse_id = Some(rse_id.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasQuarantineRequestReplicasItem {
-    /// path
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub path: Option<String>,
-    /// scope
-    pub scope: Option<String>,
-    /// name
-    pub name: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasQuarantineRequestReplicasItem {
-    /// An `AddReplicasQuarantineRequestReplicasItem` from its required fields (`path`); set the others with the `with_*` methods.
-    pub fn new(path: impl Into<String>) -> Self {
-        AddReplicasQuarantineRequestReplicasItem {
-            path: Some(path.into()),
-            scope: None,
-            name: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
     }
 }
 
@@ -716,7 +202,121 @@ impl AddReplicasRequestFilesItem {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddReplicasSuspiciousRequest {
+pub struct DeclareBadDidReplicasRequest {
+    /// The expires at value.
+    ///
+    /// A time as Rucio writes them (RFC 1123): `Mon, 13 May 2013 10:23:03 UTC`.
+    pub expires_at: Option<String>,
+    /// The list of DIDs associated with the bad replicas.
+    pub dids: Option<Vec<GetDidFromPfnsItemValue>>,
+    /// The name of the rse.
+    pub rse: Option<String>,
+    /// The reason for the change.
+    pub reason: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl DeclareBadDidReplicasRequest {
+    /// A `DeclareBadDidReplicasRequest` with every field unset.
+    pub fn new() -> Self {
+        DeclareBadDidReplicasRequest {
+            expires_at: None,
+            dids: None,
+            rse: None,
+            reason: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`expires_at`](Self::expires_at).
+    pub fn with_expires_at(mut self, expires_at: impl Into<String>) -> Self {
+        self.expires_at = Some(expires_at.into());
+        self
+    }
+
+    /// Sets [`dids`](Self::dids).
+    pub fn with_dids(mut self, dids: impl IntoIterator<Item = GetDidFromPfnsItemValue>) -> Self {
+        self.dids = Some(dids.into_iter().collect());
+        self
+    }
+
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+/// All files not declared as bad.
+pub type DeclareBadDidReplicasResponse = Vec<String>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct DeclareBadFileReplicasRequest {
+    /// The list of pfns or list of dicts with 'scope', 'name', 'rse_id'/'rse'
+    pub replicas: Option<Vec<String>>,
+    /// The list of pfns, for backward compatibility with older versions of the ReplicaClient
+    pub pfns: Option<Vec<String>>,
+    /// The reason for the declaration.
+    pub reason: Option<String>,
+    /// If true, ignore existing replica status in the bad_replicas table.
+    pub force: Option<bool>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl DeclareBadFileReplicasRequest {
+    /// A `DeclareBadFileReplicasRequest` with every field unset.
+    pub fn new() -> Self {
+        DeclareBadFileReplicasRequest {
+            replicas: None,
+            pfns: None,
+            reason: None,
+            force: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`replicas`](Self::replicas).
+    pub fn with_replicas(mut self, replicas: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.replicas = Some(replicas.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`pfns`](Self::pfns).
+    pub fn with_pfns(mut self, pfns: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.pfns = Some(pfns.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`reason`](Self::reason).
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Sets [`force`](Self::force).
+    pub fn with_force(mut self, force: bool) -> Self {
+        self.force = Some(force);
+        self
+    }
+}
+
+/// The replicas not declared, by RSE name.
+pub type DeclareBadFileReplicasResponse = BTreeMap<String, Vec<String>>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct DeclareSuspiciousFileReplicasRequest {
     /// The list of pfns.
     pub pfns: Option<Vec<String>>,
     /// The reason for the declaration.
@@ -726,10 +326,10 @@ pub struct AddReplicasSuspiciousRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddReplicasSuspiciousRequest {
-    /// An `AddReplicasSuspiciousRequest` with every field unset.
+impl DeclareSuspiciousFileReplicasRequest {
+    /// A `DeclareSuspiciousFileReplicasRequest` with every field unset.
     pub fn new() -> Self {
-        AddReplicasSuspiciousRequest {
+        DeclareSuspiciousFileReplicasRequest {
             pfns: None,
             reason: None,
             unknown_fields: Map::new(),
@@ -751,67 +351,74 @@ impl AddReplicasSuspiciousRequest {
 
 /// The replicas not declared, by RSE name.
 ///
-/// The same type as [`AddReplicasBadResponse`].
-pub type AddReplicasSuspiciousResponse = AddReplicasBadResponse;
+/// The same type as [`DeclareBadFileReplicasResponse`].
+pub type DeclareSuspiciousFileReplicasResponse = DeclareBadFileReplicasResponse;
+
+pub type GetDidFromPfnsItem = BTreeMap<String, GetDidFromPfnsItemValue>;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddReplicasTombstoneRequest {
-    /// The replicas to set the tombstone to.
-    pub replicas: Option<Vec<AddReplicasTombstoneRequestReplicasItem>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReplicasTombstoneRequest {
-    /// An `AddReplicasTombstoneRequest` with every field unset.
-    pub fn new() -> Self {
-        AddReplicasTombstoneRequest {
-            replicas: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`replicas`](Self::replicas).
-    pub fn with_replicas(
-        mut self,
-        replicas: impl IntoIterator<Item = AddReplicasTombstoneRequestReplicasItem>,
-    ) -> Self {
-        self.replicas = Some(replicas.into_iter().collect());
-        self
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddReplicasTombstoneRequestReplicasItem {
-    /// The rse associated with the tombstone.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub rse: Option<String>,
-    /// The scope of the replica
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+pub struct GetDidFromPfnsItemValue {
+    /// The scope of the DID.
     pub scope: Option<String>,
-    /// The name of the replica.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The name of the DID.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddReplicasTombstoneRequestReplicasItem {
-    /// An `AddReplicasTombstoneRequestReplicasItem` from its required fields (`rse`, `scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(rse: impl Into<String>, scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AddReplicasTombstoneRequestReplicasItem {
-            rse: Some(rse.into()),
-            scope: Some(scope.into()),
-            name: Some(name.into()),
+impl GetDidFromPfnsItemValue {
+    /// A `GetDidFromPfnsItemValue` with every field unset.
+    pub fn new() -> Self {
+        GetDidFromPfnsItemValue {
+            scope: None,
+            name: None,
             unknown_fields: Map::new(),
         }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GetDidFromPfnsRequest {
+    /// The list of pfns.
+    pub pfns: Option<Vec<String>>,
+    /// The RSE name.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub rse: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetDidFromPfnsRequest {
+    /// A `GetDidFromPfnsRequest` from its required fields (`rse`); set the others with the `with_*` methods.
+    pub fn new(rse: impl Into<String>) -> Self {
+        GetDidFromPfnsRequest {
+            rse: Some(rse.into()),
+            pfns: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`pfns`](Self::pfns).
+    pub fn with_pfns(mut self, pfns: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.pfns = Some(pfns.into_iter().map(Into::into).collect());
+        self
     }
 }
 
@@ -896,9 +503,39 @@ impl GetReplicaItem {
     }
 }
 
+/// The same type as [`ListDatasetsPerRseItem`].
+pub type ListDatasetReplicasBulkItem = ListDatasetsPerRseItem;
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ListDatasetReplicasBulkRequest {
+    /// A list of DIDs.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub dids: Option<Vec<GetDidFromPfnsItemValue>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListDatasetReplicasBulkRequest {
+    /// A `ListDatasetReplicasBulkRequest` from its required fields (`dids`); set the others with the `with_*` methods.
+    pub fn new(dids: impl IntoIterator<Item = GetDidFromPfnsItemValue>) -> Self {
+        ListDatasetReplicasBulkRequest {
+            dids: Some(dids.into_iter().collect()),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// The same type as [`ListDatasetsPerRseItem`].
+pub type ListDatasetReplicasItem = ListDatasetsPerRseItem;
+
+pub type ListDatasetReplicasVpItem = Value;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetReplicasRseItem {
+pub struct ListDatasetsPerRseItem {
     /// The scope of the replica.
     pub scope: Option<String>,
     /// The name of the replica.
@@ -934,10 +571,10 @@ pub struct GetReplicasRseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetReplicasRseItem {
-    /// A `GetReplicasRseItem` with every field unset.
+impl ListDatasetsPerRseItem {
+    /// A `ListDatasetsPerRseItem` with every field unset.
     pub fn new() -> Self {
-        GetReplicasRseItem {
+        ListDatasetsPerRseItem {
             scope: None,
             name: None,
             rse: None,
@@ -1026,9 +663,6 @@ impl GetReplicasRseItem {
         self
     }
 }
-
-/// The same type as [`GetReplicasRseItem`].
-pub type ListDatasetsOfDidItem = GetReplicasRseItem;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1222,11 +856,234 @@ impl ListReplicasBadSummaryItem {
     }
 }
 
-pub type ListReplicasSuspiciousResponse = Vec<ListReplicasSuspiciousResponseItem>;
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListReplicasItem {
+    /// The scope of the replica.
+    pub scope: Option<String>,
+    /// The name of the replica.
+    pub name: Option<String>,
+    /// The size of the replica in bytes.
+    pub bytes: Option<i64>,
+    /// The md5 checksum.
+    pub md5: Option<String>,
+    /// The adler32 checksum.
+    pub adler32: Option<String>,
+    /// The pfns.
+    pub pfns: Option<Value>,
+    /// The RSESs.
+    pub rses: Option<Value>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListReplicasItem {
+    /// A `ListReplicasItem` with every field unset.
+    pub fn new() -> Self {
+        ListReplicasItem {
+            scope: None,
+            name: None,
+            bytes: None,
+            md5: None,
+            adler32: None,
+            pfns: None,
+            rses: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`bytes`](Self::bytes).
+    pub fn with_bytes(mut self, bytes: i64) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// Sets [`md5`](Self::md5).
+    pub fn with_md5(mut self, md5: impl Into<String>) -> Self {
+        self.md5 = Some(md5.into());
+        self
+    }
+
+    /// Sets [`adler32`](Self::adler32).
+    pub fn with_adler32(mut self, adler32: impl Into<String>) -> Self {
+        self.adler32 = Some(adler32.into());
+        self
+    }
+
+    /// Sets [`pfns`](Self::pfns).
+    pub fn with_pfns(mut self, pfns: impl Into<Value>) -> Self {
+        self.pfns = Some(pfns.into());
+        self
+    }
+
+    /// Sets [`rses`](Self::rses).
+    pub fn with_rses(mut self, rses: impl Into<Value>) -> Self {
+        self.rses = Some(rses.into());
+        self
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListReplicasSuspiciousResponseItem {
+pub struct ListReplicasRequest {
+    /// The client's location.
+    pub client_location: Option<String>,
+    /// List of DIDs.
+    pub dids: Option<Vec<GetDidFromPfnsItemValue>>,
+    /// A list of schemes to filter the replicas.
+    pub schemes: Option<Vec<String>>,
+    /// Requested sorting of the result, e.g., 'geoip', 'random'.
+    pub sort: Option<String>,
+    /// If unavailable rse should be considered.
+    pub unavailable: Option<bool>,
+    /// If the availability should be ignored.
+    pub ignore_availability: Option<bool>,
+    /// The RSE expression to restrict on a list of RSEs.
+    pub rse_expression: Option<String>,
+    /// Return all replicas whatever state they are in. Adds an extra 'states' entry in the result dictionary.
+    pub all_states: Option<bool>,
+    /// The network domain for the call, either None, 'wan' or 'lan'. None is fallback to 'wan', 'all' is both \['lan','wan'\]
+    pub domain: Option<String>,
+    /// If supported, in seconds, restrict the lifetime of the signed PFN.
+    pub signature_lifetime: Option<i64>,
+    /// When set to True, find archives which contain the replicas.
+    pub resolve_archives: Option<bool>,
+    /// When set to True, find all parent datasets which contain the replicas.
+    pub resolve_parents: Option<bool>,
+    /// datetime object (UTC time), only return replicas updated after this time
+    pub updated_after: Option<String>,
+    /// The maximum number of replicas to return.
+    pub nrandom: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListReplicasRequest {
+    /// A `ListReplicasRequest` with every field unset.
+    pub fn new() -> Self {
+        ListReplicasRequest {
+            client_location: None,
+            dids: None,
+            schemes: None,
+            sort: None,
+            unavailable: None,
+            ignore_availability: None,
+            rse_expression: None,
+            all_states: None,
+            domain: None,
+            signature_lifetime: None,
+            resolve_archives: None,
+            resolve_parents: None,
+            updated_after: None,
+            nrandom: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`client_location`](Self::client_location).
+    pub fn with_client_location(mut self, client_location: impl Into<String>) -> Self {
+        self.client_location = Some(client_location.into());
+        self
+    }
+
+    /// Sets [`dids`](Self::dids).
+    pub fn with_dids(mut self, dids: impl IntoIterator<Item = GetDidFromPfnsItemValue>) -> Self {
+        self.dids = Some(dids.into_iter().collect());
+        self
+    }
+
+    /// Sets [`schemes`](Self::schemes).
+    pub fn with_schemes(mut self, schemes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.schemes = Some(schemes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`sort`](Self::sort).
+    pub fn with_sort(mut self, sort: impl Into<String>) -> Self {
+        self.sort = Some(sort.into());
+        self
+    }
+
+    /// Sets [`unavailable`](Self::unavailable).
+    pub fn with_unavailable(mut self, unavailable: bool) -> Self {
+        self.unavailable = Some(unavailable);
+        self
+    }
+
+    /// Sets [`ignore_availability`](Self::ignore_availability).
+    pub fn with_ignore_availability(mut self, ignore_availability: bool) -> Self {
+        self.ignore_availability = Some(ignore_availability);
+        self
+    }
+
+    /// Sets [`rse_expression`](Self::rse_expression).
+    pub fn with_rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
+        self.rse_expression = Some(rse_expression.into());
+        self
+    }
+
+    /// Sets [`all_states`](Self::all_states).
+    pub fn with_all_states(mut self, all_states: bool) -> Self {
+        self.all_states = Some(all_states);
+        self
+    }
+
+    /// Sets [`domain`](Self::domain).
+    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Sets [`signature_lifetime`](Self::signature_lifetime).
+    pub fn with_signature_lifetime(mut self, signature_lifetime: i64) -> Self {
+        self.signature_lifetime = Some(signature_lifetime);
+        self
+    }
+
+    /// Sets [`resolve_archives`](Self::resolve_archives).
+    pub fn with_resolve_archives(mut self, resolve_archives: bool) -> Self {
+        self.resolve_archives = Some(resolve_archives);
+        self
+    }
+
+    /// Sets [`resolve_parents`](Self::resolve_parents).
+    pub fn with_resolve_parents(mut self, resolve_parents: bool) -> Self {
+        self.resolve_parents = Some(resolve_parents);
+        self
+    }
+
+    /// Sets [`updated_after`](Self::updated_after).
+    pub fn with_updated_after(mut self, updated_after: impl Into<String>) -> Self {
+        self.updated_after = Some(updated_after.into());
+        self
+    }
+
+    /// Sets [`nrandom`](Self::nrandom).
+    pub fn with_nrandom(mut self, nrandom: i64) -> Self {
+        self.nrandom = Some(nrandom);
+        self
+    }
+}
+
+pub type ListSuspiciousReplicasResponse = Vec<ListSuspiciousReplicasResponseItem>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListSuspiciousReplicasResponseItem {
     /// The scope of the Replica.
     pub scope: Option<String>,
     /// The name of the Replica.
@@ -1244,10 +1101,10 @@ pub struct ListReplicasSuspiciousResponseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListReplicasSuspiciousResponseItem {
-    /// A `ListReplicasSuspiciousResponseItem` with every field unset.
+impl ListSuspiciousReplicasResponseItem {
+    /// A `ListSuspiciousReplicasResponseItem` with every field unset.
     pub fn new() -> Self {
-        ListReplicasSuspiciousResponseItem {
+        ListSuspiciousReplicasResponseItem {
             scope: None,
             name: None,
             rse: None,
@@ -1292,5 +1149,146 @@ impl ListReplicasSuspiciousResponseItem {
     pub fn with_created_at(mut self, created_at: impl Into<String>) -> Self {
         self.created_at = Some(created_at.into());
         self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct QuarantineReplicasRequest {
+    /// replicas
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub replicas: Option<Vec<QuarantineReplicasRequestReplicasItem>>,
+    /// RSE name
+    pub rse: Option<String>,
+    /// RSE id
+    pub rse_id: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl QuarantineReplicasRequest {
+    /// A `QuarantineReplicasRequest` from its required fields (`replicas`); set the others with the `with_*` methods.
+    pub fn new(replicas: impl IntoIterator<Item = QuarantineReplicasRequestReplicasItem>) -> Self {
+        QuarantineReplicasRequest {
+            replicas: Some(replicas.into_iter().collect()),
+            rse: None,
+            rse_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+
+    /// Sets [`rse_id`](Self::rse_id).
+    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
+        self.rse_id = Some(rse_id.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct QuarantineReplicasRequestReplicasItem {
+    /// path
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub path: Option<String>,
+    /// scope
+    pub scope: Option<String>,
+    /// name
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl QuarantineReplicasRequestReplicasItem {
+    /// A `QuarantineReplicasRequestReplicasItem` from its required fields (`path`); set the others with the `with_*` methods.
+    pub fn new(path: impl Into<String>) -> Self {
+        QuarantineReplicasRequestReplicasItem {
+            path: Some(path.into()),
+            scope: None,
+            name: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SetTombstoneRequest {
+    /// The replicas to set the tombstone to.
+    pub replicas: Option<Vec<SetTombstoneRequestReplicasItem>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetTombstoneRequest {
+    /// A `SetTombstoneRequest` with every field unset.
+    pub fn new() -> Self {
+        SetTombstoneRequest {
+            replicas: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`replicas`](Self::replicas).
+    pub fn with_replicas(
+        mut self,
+        replicas: impl IntoIterator<Item = SetTombstoneRequestReplicasItem>,
+    ) -> Self {
+        self.replicas = Some(replicas.into_iter().collect());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SetTombstoneRequestReplicasItem {
+    /// The rse associated with the tombstone.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub rse: Option<String>,
+    /// The scope of the replica
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub scope: Option<String>,
+    /// The name of the replica.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub name: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetTombstoneRequestReplicasItem {
+    /// A `SetTombstoneRequestReplicasItem` from its required fields (`rse`, `scope`, `name`); set the others with the `with_*` methods.
+    pub fn new(rse: impl Into<String>, scope: impl Into<String>, name: impl Into<String>) -> Self {
+        SetTombstoneRequestReplicasItem {
+            rse: Some(rse.into()),
+            scope: Some(scope.into()),
+            name: Some(name.into()),
+            unknown_fields: Map::new(),
+        }
     }
 }

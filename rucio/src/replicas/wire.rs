@@ -8,67 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
 
-impl Serialize for types::AddReplicasBadDidsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.expires_at {
-            map.serialize_entry("expires_at", value)?;
-        }
-
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.reason {
-            map.serialize_entry("reason", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasBadDidsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasBadDidsRequest {
-    const EXPECTING: &str = "a AddReplicasBadDidsRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut expires_at: Option<String> = None;
-        let mut dids: Option<Vec<types::AddReplicasDidsItemValue>> = None;
-        let mut rse: Option<String> = None;
-        let mut reason: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "expires_at" => expires_at = map.next_value()?,
-                "dids" => dids = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                "reason" => reason = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasBadDidsRequest {
-            expires_at,
-            dids,
-            rse,
-            reason,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasBadPfnsRequest {
+impl Serialize for types::AddBadPfnsRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.expires_at {
@@ -92,18 +32,18 @@ impl Serialize for types::AddReplicasBadPfnsRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddReplicasBadPfnsRequest {
+impl<'de> Deserialize<'de> for types::AddBadPfnsRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddReplicasBadPfnsRequest {
-    const EXPECTING: &str = "a AddReplicasBadPfnsRequest object";
+impl Object for types::AddBadPfnsRequest {
+    const EXPECTING: &str = "a AddBadPfnsRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut expires_at: Option<String> = None;
         let mut pfns: Option<Vec<String>> = None;
-        let mut state: Option<types::AddReplicasBadPfnsRequestState> = None;
+        let mut state: Option<types::AddBadPfnsRequestState> = None;
         let mut reason: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -118,7 +58,7 @@ impl Object for types::AddReplicasBadPfnsRequest {
             }
         }
 
-        Ok(types::AddReplicasBadPfnsRequest {
+        Ok(types::AddBadPfnsRequest {
             expires_at,
             pfns,
             state,
@@ -128,523 +68,15 @@ impl Object for types::AddReplicasBadPfnsRequest {
     }
 }
 
-impl Serialize for types::AddReplicasBadPfnsRequestState {
+impl Serialize for types::AddBadPfnsRequestState {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddReplicasBadPfnsRequestState {
+impl<'de> Deserialize<'de> for types::AddBadPfnsRequestState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
-    }
-}
-
-impl Serialize for types::AddReplicasBadRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.replicas {
-            map.serialize_entry("replicas", value)?;
-        }
-
-        if let Some(value) = &self.pfns {
-            map.serialize_entry("pfns", value)?;
-        }
-
-        if let Some(value) = &self.reason {
-            map.serialize_entry("reason", value)?;
-        }
-
-        if let Some(value) = &self.force {
-            map.serialize_entry("force", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasBadRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasBadRequest {
-    const EXPECTING: &str = "a AddReplicasBadRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut replicas: Option<Vec<String>> = None;
-        let mut pfns: Option<Vec<String>> = None;
-        let mut reason: Option<String> = None;
-        let mut force: Option<bool> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "replicas" => replicas = map.next_value()?,
-                "pfns" => pfns = map.next_value()?,
-                "reason" => reason = map.next_value()?,
-                "force" => force = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasBadRequest {
-            replicas,
-            pfns,
-            reason,
-            force,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasDatasetsBulkRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasDatasetsBulkRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasDatasetsBulkRequest {
-    const EXPECTING: &str = "a AddReplicasDatasetsBulkRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::AddReplicasDidsItemValue>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "dids" => dids = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasDatasetsBulkRequest {
-            dids,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasDidsItemValue {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasDidsItemValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasDidsItemValue {
-    const EXPECTING: &str = "a AddReplicasDidsItemValue object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasDidsItemValue {
-            scope,
-            name,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasDidsRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.pfns {
-            map.serialize_entry("pfns", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasDidsRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasDidsRequest {
-    const EXPECTING: &str = "a AddReplicasDidsRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut pfns: Option<Vec<String>> = None;
-        let mut rse: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "pfns" => pfns = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasDidsRequest {
-            pfns,
-            rse,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasListRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.client_location {
-            map.serialize_entry("client_location", value)?;
-        }
-
-        if let Some(value) = &self.dids {
-            map.serialize_entry("dids", value)?;
-        }
-
-        if let Some(value) = &self.schemes {
-            map.serialize_entry("schemes", value)?;
-        }
-
-        if let Some(value) = &self.sort {
-            map.serialize_entry("sort", value)?;
-        }
-
-        if let Some(value) = &self.unavailable {
-            map.serialize_entry("unavailable", value)?;
-        }
-
-        if let Some(value) = &self.ignore_availability {
-            map.serialize_entry("ignore_availability", value)?;
-        }
-
-        if let Some(value) = &self.rse_expression {
-            map.serialize_entry("rse_expression", value)?;
-        }
-
-        if let Some(value) = &self.all_states {
-            map.serialize_entry("all_states", value)?;
-        }
-
-        if let Some(value) = &self.domain {
-            map.serialize_entry("domain", value)?;
-        }
-
-        if let Some(value) = &self.signature_lifetime {
-            map.serialize_entry("signature_lifetime", value)?;
-        }
-
-        if let Some(value) = &self.resolve_archives {
-            map.serialize_entry("resolve_archives", value)?;
-        }
-
-        if let Some(value) = &self.resolve_parents {
-            map.serialize_entry("resolve_parents", value)?;
-        }
-
-        if let Some(value) = &self.updated_after {
-            map.serialize_entry("updated_after", value)?;
-        }
-
-        if let Some(value) = &self.nrandom {
-            map.serialize_entry("nrandom", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasListRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasListRequest {
-    const EXPECTING: &str = "a AddReplicasListRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut client_location: Option<String> = None;
-        let mut dids: Option<Vec<types::AddReplicasDidsItemValue>> = None;
-        let mut schemes: Option<Vec<String>> = None;
-        let mut sort: Option<String> = None;
-        let mut unavailable: Option<bool> = None;
-        let mut ignore_availability: Option<bool> = None;
-        let mut rse_expression: Option<String> = None;
-        let mut all_states: Option<bool> = None;
-        let mut domain: Option<String> = None;
-        let mut signature_lifetime: Option<i64> = None;
-        let mut resolve_archives: Option<bool> = None;
-        let mut resolve_parents: Option<bool> = None;
-        let mut updated_after: Option<String> = None;
-        let mut nrandom: Option<i64> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "client_location" => client_location = map.next_value()?,
-                "dids" => dids = map.next_value()?,
-                "schemes" => schemes = map.next_value()?,
-                "sort" => sort = map.next_value()?,
-                "unavailable" => unavailable = map.next_value()?,
-                "ignore_availability" => ignore_availability = map.next_value()?,
-                "rse_expression" => rse_expression = map.next_value()?,
-                "all_states" => all_states = map.next_value()?,
-                "domain" => domain = map.next_value()?,
-                "signature_lifetime" => signature_lifetime = map.next_value()?,
-                "resolve_archives" => resolve_archives = map.next_value()?,
-                "resolve_parents" => resolve_parents = map.next_value()?,
-                "updated_after" => updated_after = map.next_value()?,
-                "nrandom" => nrandom = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasListRequest {
-            client_location,
-            dids,
-            schemes,
-            sort,
-            unavailable,
-            ignore_availability,
-            rse_expression,
-            all_states,
-            domain,
-            signature_lifetime,
-            resolve_archives,
-            resolve_parents,
-            updated_after,
-            nrandom,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasListResponseItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.bytes {
-            map.serialize_entry("bytes", value)?;
-        }
-
-        if let Some(value) = &self.md5 {
-            map.serialize_entry("md5", value)?;
-        }
-
-        if let Some(value) = &self.adler32 {
-            map.serialize_entry("adler32", value)?;
-        }
-
-        if let Some(value) = &self.pfns {
-            map.serialize_entry("pfns", value)?;
-        }
-
-        if let Some(value) = &self.rses {
-            map.serialize_entry("rses", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasListResponseItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasListResponseItem {
-    const EXPECTING: &str = "a AddReplicasListResponseItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut bytes: Option<i64> = None;
-        let mut md5: Option<String> = None;
-        let mut adler32: Option<String> = None;
-        let mut pfns: Option<Value> = None;
-        let mut rses: Option<Value> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "bytes" => bytes = map.next_value()?,
-                "md5" => md5 = map.next_value()?,
-                "adler32" => adler32 = map.next_value()?,
-                "pfns" => pfns = map.next_value()?,
-                "rses" => rses = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasListResponseItem {
-            scope,
-            name,
-            bytes,
-            md5,
-            adler32,
-            pfns,
-            rses,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasQuarantineRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.replicas {
-            map.serialize_entry("replicas", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.rse_id {
-            map.serialize_entry("rse_id", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasQuarantineRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasQuarantineRequest {
-    const EXPECTING: &str = "a AddReplicasQuarantineRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut replicas: Option<Vec<types::AddReplicasQuarantineRequestReplicasItem>> = None;
-        let mut rse: Option<String> = None;
-        let mut rse_id: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "replicas" => replicas = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                "rse_id" => rse_id = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasQuarantineRequest {
-            replicas,
-            rse,
-            rse_id,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasQuarantineRequestReplicasItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.path {
-            map.serialize_entry("path", value)?;
-        }
-
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasQuarantineRequestReplicasItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasQuarantineRequestReplicasItem {
-    const EXPECTING: &str = "a AddReplicasQuarantineRequestReplicasItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut path: Option<String> = None;
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "path" => path = map.next_value()?,
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasQuarantineRequestReplicasItem {
-            path,
-            scope,
-            name,
-            unknown_fields,
-        })
     }
 }
 
@@ -782,7 +214,127 @@ impl Object for types::AddReplicasRequestFilesItem {
     }
 }
 
-impl Serialize for types::AddReplicasSuspiciousRequest {
+impl Serialize for types::DeclareBadDidReplicasRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.expires_at {
+            map.serialize_entry("expires_at", value)?;
+        }
+
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::DeclareBadDidReplicasRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::DeclareBadDidReplicasRequest {
+    const EXPECTING: &str = "a DeclareBadDidReplicasRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut expires_at: Option<String> = None;
+        let mut dids: Option<Vec<types::GetDidFromPfnsItemValue>> = None;
+        let mut rse: Option<String> = None;
+        let mut reason: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "expires_at" => expires_at = map.next_value()?,
+                "dids" => dids = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "reason" => reason = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::DeclareBadDidReplicasRequest {
+            expires_at,
+            dids,
+            rse,
+            reason,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::DeclareBadFileReplicasRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.replicas {
+            map.serialize_entry("replicas", value)?;
+        }
+
+        if let Some(value) = &self.pfns {
+            map.serialize_entry("pfns", value)?;
+        }
+
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+
+        if let Some(value) = &self.force {
+            map.serialize_entry("force", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::DeclareBadFileReplicasRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::DeclareBadFileReplicasRequest {
+    const EXPECTING: &str = "a DeclareBadFileReplicasRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut replicas: Option<Vec<String>> = None;
+        let mut pfns: Option<Vec<String>> = None;
+        let mut reason: Option<String> = None;
+        let mut force: Option<bool> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "replicas" => replicas = map.next_value()?,
+                "pfns" => pfns = map.next_value()?,
+                "reason" => reason = map.next_value()?,
+                "force" => force = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::DeclareBadFileReplicasRequest {
+            replicas,
+            pfns,
+            reason,
+            force,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::DeclareSuspiciousFileReplicasRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.pfns {
@@ -798,14 +350,14 @@ impl Serialize for types::AddReplicasSuspiciousRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddReplicasSuspiciousRequest {
+impl<'de> Deserialize<'de> for types::DeclareSuspiciousFileReplicasRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddReplicasSuspiciousRequest {
-    const EXPECTING: &str = "a AddReplicasSuspiciousRequest object";
+impl Object for types::DeclareSuspiciousFileReplicasRequest {
+    const EXPECTING: &str = "a DeclareSuspiciousFileReplicasRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut pfns: Option<Vec<String>> = None;
         let mut reason: Option<String> = None;
@@ -820,7 +372,7 @@ impl Object for types::AddReplicasSuspiciousRequest {
             }
         }
 
-        Ok(types::AddReplicasSuspiciousRequest {
+        Ok(types::DeclareSuspiciousFileReplicasRequest {
             pfns,
             reason,
             unknown_fields,
@@ -828,52 +380,9 @@ impl Object for types::AddReplicasSuspiciousRequest {
     }
 }
 
-impl Serialize for types::AddReplicasTombstoneRequest {
+impl Serialize for types::GetDidFromPfnsItemValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.replicas {
-            map.serialize_entry("replicas", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReplicasTombstoneRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReplicasTombstoneRequest {
-    const EXPECTING: &str = "a AddReplicasTombstoneRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut replicas: Option<Vec<types::AddReplicasTombstoneRequestReplicasItem>> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "replicas" => replicas = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReplicasTombstoneRequest {
-            replicas,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReplicasTombstoneRequestReplicasItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
         if let Some(value) = &self.scope {
             map.serialize_entry("scope", value)?;
         }
@@ -887,22 +396,20 @@ impl Serialize for types::AddReplicasTombstoneRequestReplicasItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddReplicasTombstoneRequestReplicasItem {
+impl<'de> Deserialize<'de> for types::GetDidFromPfnsItemValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddReplicasTombstoneRequestReplicasItem {
-    const EXPECTING: &str = "a AddReplicasTombstoneRequestReplicasItem object";
+impl Object for types::GetDidFromPfnsItemValue {
+    const EXPECTING: &str = "a GetDidFromPfnsItemValue object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut rse: Option<String> = None;
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "rse" => rse = map.next_value()?,
                 "scope" => scope = map.next_value()?,
                 "name" => name = map.next_value()?,
                 _ => {
@@ -911,10 +418,55 @@ impl Object for types::AddReplicasTombstoneRequestReplicasItem {
             }
         }
 
-        Ok(types::AddReplicasTombstoneRequestReplicasItem {
-            rse,
+        Ok(types::GetDidFromPfnsItemValue {
             scope,
             name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetDidFromPfnsRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.pfns {
+            map.serialize_entry("pfns", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetDidFromPfnsRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetDidFromPfnsRequest {
+    const EXPECTING: &str = "a GetDidFromPfnsRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut pfns: Option<Vec<String>> = None;
+        let mut rse: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "pfns" => pfns = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetDidFromPfnsRequest {
+            pfns,
+            rse,
             unknown_fields,
         })
     }
@@ -1001,7 +553,46 @@ impl Object for types::GetReplicaItem {
     }
 }
 
-impl Serialize for types::GetReplicasRseItem {
+impl Serialize for types::ListDatasetReplicasBulkRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListDatasetReplicasBulkRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListDatasetReplicasBulkRequest {
+    const EXPECTING: &str = "a ListDatasetReplicasBulkRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut dids: Option<Vec<types::GetDidFromPfnsItemValue>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "dids" => dids = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListDatasetReplicasBulkRequest {
+            dids,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListDatasetsPerRseItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -1057,14 +648,14 @@ impl Serialize for types::GetReplicasRseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetReplicasRseItem {
+impl<'de> Deserialize<'de> for types::ListDatasetsPerRseItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetReplicasRseItem {
-    const EXPECTING: &str = "a GetReplicasRseItem object";
+impl Object for types::ListDatasetsPerRseItem {
+    const EXPECTING: &str = "a ListDatasetsPerRseItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -1099,7 +690,7 @@ impl Object for types::GetReplicasRseItem {
             }
         }
 
-        Ok(types::GetReplicasRseItem {
+        Ok(types::ListDatasetsPerRseItem {
             scope,
             name,
             rse,
@@ -1343,7 +934,218 @@ impl Object for types::ListReplicasBadSummaryItem {
     }
 }
 
-impl Serialize for types::ListReplicasSuspiciousResponseItem {
+impl Serialize for types::ListReplicasItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.bytes {
+            map.serialize_entry("bytes", value)?;
+        }
+
+        if let Some(value) = &self.md5 {
+            map.serialize_entry("md5", value)?;
+        }
+
+        if let Some(value) = &self.adler32 {
+            map.serialize_entry("adler32", value)?;
+        }
+
+        if let Some(value) = &self.pfns {
+            map.serialize_entry("pfns", value)?;
+        }
+
+        if let Some(value) = &self.rses {
+            map.serialize_entry("rses", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListReplicasItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListReplicasItem {
+    const EXPECTING: &str = "a ListReplicasItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut bytes: Option<i64> = None;
+        let mut md5: Option<String> = None;
+        let mut adler32: Option<String> = None;
+        let mut pfns: Option<Value> = None;
+        let mut rses: Option<Value> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "bytes" => bytes = map.next_value()?,
+                "md5" => md5 = map.next_value()?,
+                "adler32" => adler32 = map.next_value()?,
+                "pfns" => pfns = map.next_value()?,
+                "rses" => rses = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListReplicasItem {
+            scope,
+            name,
+            bytes,
+            md5,
+            adler32,
+            pfns,
+            rses,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListReplicasRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.client_location {
+            map.serialize_entry("client_location", value)?;
+        }
+
+        if let Some(value) = &self.dids {
+            map.serialize_entry("dids", value)?;
+        }
+
+        if let Some(value) = &self.schemes {
+            map.serialize_entry("schemes", value)?;
+        }
+
+        if let Some(value) = &self.sort {
+            map.serialize_entry("sort", value)?;
+        }
+
+        if let Some(value) = &self.unavailable {
+            map.serialize_entry("unavailable", value)?;
+        }
+
+        if let Some(value) = &self.ignore_availability {
+            map.serialize_entry("ignore_availability", value)?;
+        }
+
+        if let Some(value) = &self.rse_expression {
+            map.serialize_entry("rse_expression", value)?;
+        }
+
+        if let Some(value) = &self.all_states {
+            map.serialize_entry("all_states", value)?;
+        }
+
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+
+        if let Some(value) = &self.signature_lifetime {
+            map.serialize_entry("signature_lifetime", value)?;
+        }
+
+        if let Some(value) = &self.resolve_archives {
+            map.serialize_entry("resolve_archives", value)?;
+        }
+
+        if let Some(value) = &self.resolve_parents {
+            map.serialize_entry("resolve_parents", value)?;
+        }
+
+        if let Some(value) = &self.updated_after {
+            map.serialize_entry("updated_after", value)?;
+        }
+
+        if let Some(value) = &self.nrandom {
+            map.serialize_entry("nrandom", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListReplicasRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListReplicasRequest {
+    const EXPECTING: &str = "a ListReplicasRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut client_location: Option<String> = None;
+        let mut dids: Option<Vec<types::GetDidFromPfnsItemValue>> = None;
+        let mut schemes: Option<Vec<String>> = None;
+        let mut sort: Option<String> = None;
+        let mut unavailable: Option<bool> = None;
+        let mut ignore_availability: Option<bool> = None;
+        let mut rse_expression: Option<String> = None;
+        let mut all_states: Option<bool> = None;
+        let mut domain: Option<String> = None;
+        let mut signature_lifetime: Option<i64> = None;
+        let mut resolve_archives: Option<bool> = None;
+        let mut resolve_parents: Option<bool> = None;
+        let mut updated_after: Option<String> = None;
+        let mut nrandom: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "client_location" => client_location = map.next_value()?,
+                "dids" => dids = map.next_value()?,
+                "schemes" => schemes = map.next_value()?,
+                "sort" => sort = map.next_value()?,
+                "unavailable" => unavailable = map.next_value()?,
+                "ignore_availability" => ignore_availability = map.next_value()?,
+                "rse_expression" => rse_expression = map.next_value()?,
+                "all_states" => all_states = map.next_value()?,
+                "domain" => domain = map.next_value()?,
+                "signature_lifetime" => signature_lifetime = map.next_value()?,
+                "resolve_archives" => resolve_archives = map.next_value()?,
+                "resolve_parents" => resolve_parents = map.next_value()?,
+                "updated_after" => updated_after = map.next_value()?,
+                "nrandom" => nrandom = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListReplicasRequest {
+            client_location,
+            dids,
+            schemes,
+            sort,
+            unavailable,
+            ignore_availability,
+            rse_expression,
+            all_states,
+            domain,
+            signature_lifetime,
+            resolve_archives,
+            resolve_parents,
+            updated_after,
+            nrandom,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListSuspiciousReplicasResponseItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -1375,14 +1177,14 @@ impl Serialize for types::ListReplicasSuspiciousResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListReplicasSuspiciousResponseItem {
+impl<'de> Deserialize<'de> for types::ListSuspiciousReplicasResponseItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListReplicasSuspiciousResponseItem {
-    const EXPECTING: &str = "a ListReplicasSuspiciousResponseItem object";
+impl Object for types::ListSuspiciousReplicasResponseItem {
+    const EXPECTING: &str = "a ListSuspiciousReplicasResponseItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -1405,13 +1207,211 @@ impl Object for types::ListReplicasSuspiciousResponseItem {
             }
         }
 
-        Ok(types::ListReplicasSuspiciousResponseItem {
+        Ok(types::ListSuspiciousReplicasResponseItem {
             scope,
             name,
             rse,
             rse_id,
             cnt,
             created_at,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::QuarantineReplicasRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.replicas {
+            map.serialize_entry("replicas", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.rse_id {
+            map.serialize_entry("rse_id", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::QuarantineReplicasRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::QuarantineReplicasRequest {
+    const EXPECTING: &str = "a QuarantineReplicasRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut replicas: Option<Vec<types::QuarantineReplicasRequestReplicasItem>> = None;
+        let mut rse: Option<String> = None;
+        let mut rse_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "replicas" => replicas = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "rse_id" => rse_id = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::QuarantineReplicasRequest {
+            replicas,
+            rse,
+            rse_id,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::QuarantineReplicasRequestReplicasItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.path {
+            map.serialize_entry("path", value)?;
+        }
+
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::QuarantineReplicasRequestReplicasItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::QuarantineReplicasRequestReplicasItem {
+    const EXPECTING: &str = "a QuarantineReplicasRequestReplicasItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut path: Option<String> = None;
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "path" => path = map.next_value()?,
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::QuarantineReplicasRequestReplicasItem {
+            path,
+            scope,
+            name,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetTombstoneRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.replicas {
+            map.serialize_entry("replicas", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetTombstoneRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetTombstoneRequest {
+    const EXPECTING: &str = "a SetTombstoneRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut replicas: Option<Vec<types::SetTombstoneRequestReplicasItem>> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "replicas" => replicas = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetTombstoneRequest {
+            replicas,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetTombstoneRequestReplicasItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetTombstoneRequestReplicasItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetTombstoneRequestReplicasItem {
+    const EXPECTING: &str = "a SetTombstoneRequestReplicasItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut rse: Option<String> = None;
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "rse" => rse = map.next_value()?,
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetTombstoneRequestReplicasItem {
+            rse,
+            scope,
+            name,
             unknown_fields,
         })
     }

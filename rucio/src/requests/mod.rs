@@ -31,12 +31,15 @@ impl Requests {
     /// Get a request for a given DID to a destination RSE.
     ///
     /// `GET /requests/{scope}/{name}/{rse}`
-    pub async fn get_request(
+    ///
+    /// Rucio's Python client: `RequestClient.list_request_by_did`.
+    #[doc(alias = "get_request")]
+    pub async fn list_request_by_did(
         &self,
         scope: &str,
         name: &str,
         rse: &str,
-    ) -> Result<types::GetRequestResponse> {
+    ) -> Result<types::ListRequestByDidResponse> {
         let request = self.client.request(
             Method::GET,
             format!(
@@ -54,12 +57,15 @@ impl Requests {
     /// List a historical request for a given DID to a destination RSE.
     ///
     /// `GET /requests/history/{scope}/{name}/{rse}`
-    pub async fn get_requests_history(
+    ///
+    /// Rucio's Python client: `RequestClient.list_request_history_by_did`.
+    #[doc(alias = "get_requests_history")]
+    pub async fn list_request_history_by_did(
         &self,
         scope: &str,
         name: &str,
         rse: &str,
-    ) -> Result<types::GetRequestsHistoryResponse> {
+    ) -> Result<types::ListRequestHistoryByDidResponse> {
         let request = self.client.request(
             Method::GET,
             format!(
@@ -77,10 +83,10 @@ impl Requests {
     /// List requests for a given source and destination RSE or site.
     ///
     /// `GET /requests/list`
-    pub fn list_requests_list(
-        &self,
-        query: &ListRequestsListQuery,
-    ) -> RucioStream<types::ListRequestsListItem> {
+    ///
+    /// Rucio's Python client: `RequestClient.list_requests`.
+    #[doc(alias = "list_requests_list")]
+    pub fn list_requests(&self, query: &ListRequestsQuery) -> RucioStream<types::ListRequestsItem> {
         let request = self
             .client
             .request(Method::GET, String::from("requests/list"))
@@ -97,10 +103,13 @@ impl Requests {
     /// List historical requests for a given source and destination RSE or site.
     ///
     /// `GET /requests/history/list`
-    pub fn list_requests_history_list(
+    ///
+    /// Rucio's Python client: `RequestClient.list_requests_history`.
+    #[doc(alias = "list_requests_history_list")]
+    pub fn list_requests_history(
         &self,
-        query: &ListRequestsHistoryListQuery,
-    ) -> RucioStream<types::ListRequestsHistoryListItem> {
+        query: &ListRequestsHistoryQuery,
+    ) -> RucioStream<types::ListRequestsHistoryItem> {
         let request = self
             .client
             .request(Method::GET, String::from("requests/history/list"))
@@ -141,10 +150,10 @@ impl Requests {
     /// Create or update a transfer limit for a specific RSE expression and activity.
     ///
     /// `PUT /requests/transfer_limits`
-    pub async fn update_requests_transfer_limits(
-        &self,
-        payload: &types::UpdateRequestsTransferLimitsRequest,
-    ) -> Result<()> {
+    ///
+    /// Rucio's Python client: `RequestClient.set_transfer_limit`.
+    #[doc(alias = "update_requests_transfer_limits")]
+    pub async fn set_transfer_limit(&self, payload: &types::SetTransferLimitRequest) -> Result<()> {
         let request = self
             .client
             .request(Method::PUT, String::from("requests/transfer_limits"))
@@ -157,9 +166,10 @@ impl Requests {
     /// Get all the transfer limits.
     ///
     /// `GET /requests/transfer_limits`
-    pub fn list_requests_transfer_limits(
-        &self,
-    ) -> RucioStream<types::ListRequestsTransferLimitsItem> {
+    ///
+    /// Rucio's Python client: `RequestClient.list_transfer_limits`.
+    #[doc(alias = "list_requests_transfer_limits")]
+    pub fn list_transfer_limits(&self) -> RucioStream<types::ListTransferLimitsItem> {
         let request = self
             .client
             .request(Method::GET, String::from("requests/transfer_limits"));
@@ -171,9 +181,12 @@ impl Requests {
     /// Delete a transfer limit for an RSE expression.
     ///
     /// `DELETE /requests/transfer_limits`
-    pub async fn delete_requests_transfer_limits(
+    ///
+    /// Rucio's Python client: `RequestClient.delete_transfer_limit`.
+    #[doc(alias = "delete_requests_transfer_limits")]
+    pub async fn delete_transfer_limit(
         &self,
-        payload: &types::DeleteRequestsTransferLimitsRequest,
+        payload: &types::DeleteTransferLimitRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -183,23 +196,23 @@ impl Requests {
     }
 }
 
-/// Query-string parameters of [`Requests::list_requests_list`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Requests::list_requests`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRequestsListQuery {
-    /// `src_rse` in the query string.
+pub struct ListRequestsQuery {
+    /// `src_rse` in the query string. The source rse.
     pub src_rse: Option<String>,
-    /// `dst_rse` in the query string.
+    /// `dst_rse` in the query string. The destination rse.
     pub dst_rse: Option<String>,
-    /// `src_site` in the query string.
+    /// `src_site` in the query string. The source site.
     pub src_site: Option<String>,
-    /// `dst_site` in the query string.
+    /// `dst_site` in the query string. The destination site.
     pub dst_site: Option<String>,
-    /// `request_states` in the query string.
+    /// `request_states` in the query string. The accepted request states. Delimited by comma.
     pub request_states: Option<String>,
 }
 
-impl ListRequestsListQuery {
+impl ListRequestsQuery {
     /// Sets [`src_rse`](Self::src_rse).
     pub fn with_src_rse(mut self, src_rse: impl Into<String>) -> Self {
         self.src_rse = Some(src_rse.into());
@@ -231,27 +244,27 @@ impl ListRequestsListQuery {
     }
 }
 
-/// Query-string parameters of [`Requests::list_requests_history_list`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Requests::list_requests_history`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRequestsHistoryListQuery {
-    /// `src_rse` in the query string.
+pub struct ListRequestsHistoryQuery {
+    /// `src_rse` in the query string. The source rse.
     pub src_rse: Option<String>,
-    /// `dst_rse` in the query string.
+    /// `dst_rse` in the query string. The destination rse.
     pub dst_rse: Option<String>,
-    /// `src_site` in the query string.
+    /// `src_site` in the query string. The source site.
     pub src_site: Option<String>,
-    /// `dst_site` in the query string.
+    /// `dst_site` in the query string. The destination site.
     pub dst_site: Option<String>,
-    /// `request_states` in the query string.
+    /// `request_states` in the query string. The accepted request states. Delimited by comma.
     pub request_states: Option<String>,
-    /// `offset` in the query string.
+    /// `offset` in the query string. The offset of the list.
     pub offset: Option<u32>,
-    /// `limit` in the query string.
+    /// `limit` in the query string. The maximum number of items to return.
     pub limit: Option<u32>,
 }
 
-impl ListRequestsHistoryListQuery {
+impl ListRequestsHistoryQuery {
     /// Sets [`src_rse`](Self::src_rse).
     pub fn with_src_rse(mut self, src_rse: impl Into<String>) -> Self {
         self.src_rse = Some(src_rse.into());
@@ -299,13 +312,13 @@ impl ListRequestsHistoryListQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRequestsMetricsQuery {
-    /// `dst_rse` in the query string.
+    /// `dst_rse` in the query string. The destination RSE name
     pub dst_rse: Option<String>,
-    /// `src_rse` in the query string.
+    /// `src_rse` in the query string. The source RSE name
     pub src_rse: Option<String>,
-    /// `activity` in the query string.
+    /// `activity` in the query string. The activity
     pub activity: Option<String>,
-    /// `group_by_rse_attribute` in the query string.
+    /// `group_by_rse_attribute` in the query string. The parameter to group the RSEs by.
     pub group_by_rse_attribute: Option<String>,
 }
 

@@ -7,7 +7,7 @@ use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct DeleteRequestsTransferLimitsRequest {
+pub struct DeleteTransferLimitRequest {
     /// The RSE expression of the limit.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -21,10 +21,10 @@ pub struct DeleteRequestsTransferLimitsRequest {
     pub unknown_fields: Map<String, ::serde_json::Value>,
 }
 
-impl DeleteRequestsTransferLimitsRequest {
-    /// A `DeleteRequestsTransferLimitsRequest` from its required fields (`rse_expression`); set the others with the `with_*` methods.
+impl DeleteTransferLimitRequest {
+    /// A `DeleteTransferLimitRequest` from its required fields (`rse_expression`); set the others with the `with_*` methods.
     pub fn new(rse_expression: impl Into<String>) -> Self {
-        DeleteRequestsTransferLimitsRequest {
+        DeleteTransferLimitRequest {
             rse_expression: Some(rse_expression.into()),
             activity: None,
             direction: None,
@@ -48,7 +48,7 @@ impl DeleteRequestsTransferLimitsRequest {
 /// The request associated with the DID and destination RSE.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetRequestResponse {
+pub struct ListRequestByDidResponse {
     /// The id of the request.
     pub id: Option<String>,
     /// RequestType
@@ -128,10 +128,10 @@ pub struct GetRequestResponse {
     pub unknown_fields: Map<String, ::serde_json::Value>,
 }
 
-impl GetRequestResponse {
-    /// A `GetRequestResponse` with every field unset.
+impl ListRequestByDidResponse {
+    /// A `ListRequestByDidResponse` with every field unset.
     pub fn new() -> Self {
-        GetRequestResponse {
+        ListRequestByDidResponse {
             id: None,
             request_type: None,
             scope: None,
@@ -387,18 +387,18 @@ impl GetRequestResponse {
 
 /// The request associated with the DID and destination RSE.
 ///
-/// The same type as [`ListRequestsListItem`].
-pub type GetRequestsHistoryResponse = ListRequestsListItem;
+/// The same type as [`ListRequestsItem`].
+pub type ListRequestHistoryByDidResponse = ListRequestsItem;
 
 /// A request.
 ///
-/// The same type as [`ListRequestsListItem`].
-pub type ListRequestsHistoryListItem = ListRequestsListItem;
+/// The same type as [`ListRequestsItem`].
+pub type ListRequestsHistoryItem = ListRequestsItem;
 
 /// A request.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRequestsListItem {
+pub struct ListRequestsItem {
     /// The id of the request.
     pub id: Option<String>,
     /// RequestType
@@ -478,10 +478,10 @@ pub struct ListRequestsListItem {
     pub unknown_fields: Map<String, ::serde_json::Value>,
 }
 
-impl ListRequestsListItem {
-    /// A `ListRequestsListItem` with every field unset.
+impl ListRequestsItem {
+    /// A `ListRequestsItem` with every field unset.
     pub fn new() -> Self {
-        ListRequestsListItem {
+        ListRequestsItem {
             id: None,
             request_type: None,
             scope: None,
@@ -957,7 +957,7 @@ impl ListRequestsMetricsItemFiles {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRequestsTransferLimitsItem {
+pub struct ListTransferLimitsItem {
     /// The transfer limit id.
     pub id: Option<String>,
     /// The RSE expression for which the limit applies.
@@ -985,10 +985,10 @@ pub struct ListRequestsTransferLimitsItem {
     pub unknown_fields: Map<String, ::serde_json::Value>,
 }
 
-impl ListRequestsTransferLimitsItem {
-    /// A `ListRequestsTransferLimitsItem` with every field unset.
+impl ListTransferLimitsItem {
+    /// A `ListTransferLimitsItem` with every field unset.
     pub fn new() -> Self {
-        ListRequestsTransferLimitsItem {
+        ListTransferLimitsItem {
             id: None,
             rse_expression: None,
             direction: None,
@@ -1211,7 +1211,7 @@ impl fmt::Display for RequestType {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct UpdateRequestsTransferLimitsRequest {
+pub struct SetTransferLimitRequest {
     /// The RSE expression for which the transfer limit is being set.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -1225,7 +1225,7 @@ pub struct UpdateRequestsTransferLimitsRequest {
     /// The direction of the transfer limit (source or destination).
     ///
     /// When unset, the service uses `"DESTINATION"`.
-    pub direction: Option<UpdateRequestsTransferLimitsRequestDirection>,
+    pub direction: Option<SetTransferLimitRequestDirection>,
     /// The maximum transfer volume in bytes.
     pub volume: Option<i64>,
     /// The maximum waiting time in hours until a dataset is released.
@@ -1241,10 +1241,10 @@ pub struct UpdateRequestsTransferLimitsRequest {
     pub unknown_fields: Map<String, ::serde_json::Value>,
 }
 
-impl UpdateRequestsTransferLimitsRequest {
-    /// An `UpdateRequestsTransferLimitsRequest` from its required fields (`rse_expression`, `max_transfers`); set the others with the `with_*` methods.
+impl SetTransferLimitRequest {
+    /// A `SetTransferLimitRequest` from its required fields (`rse_expression`, `max_transfers`); set the others with the `with_*` methods.
     pub fn new(rse_expression: impl Into<String>, max_transfers: i64) -> Self {
-        UpdateRequestsTransferLimitsRequest {
+        SetTransferLimitRequest {
             rse_expression: Some(rse_expression.into()),
             max_transfers: Some(max_transfers),
             activity: None,
@@ -1267,7 +1267,7 @@ impl UpdateRequestsTransferLimitsRequest {
     /// Sets [`direction`](Self::direction).
     pub fn with_direction(
         mut self,
-        direction: impl Into<UpdateRequestsTransferLimitsRequestDirection>,
+        direction: impl Into<SetTransferLimitRequestDirection>,
     ) -> Self {
         self.direction = Some(direction.into());
         self
@@ -1307,7 +1307,7 @@ impl UpdateRequestsTransferLimitsRequest {
 /// The direction of the transfer limit (source or destination).
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
-pub enum UpdateRequestsTransferLimitsRequestDirection {
+pub enum SetTransferLimitRequestDirection {
     /// `SOURCE`
     Source,
     /// `DESTINATION`
@@ -1316,28 +1316,28 @@ pub enum UpdateRequestsTransferLimitsRequestDirection {
     Unknown(String),
 }
 
-impl UpdateRequestsTransferLimitsRequestDirection {
+impl SetTransferLimitRequestDirection {
     /// The value as the service writes it.
     pub fn as_str(&self) -> &str {
         match self {
-            UpdateRequestsTransferLimitsRequestDirection::Source => "SOURCE",
-            UpdateRequestsTransferLimitsRequestDirection::Destination => "DESTINATION",
-            UpdateRequestsTransferLimitsRequestDirection::Unknown(value) => value,
+            SetTransferLimitRequestDirection::Source => "SOURCE",
+            SetTransferLimitRequestDirection::Destination => "DESTINATION",
+            SetTransferLimitRequestDirection::Unknown(value) => value,
         }
     }
 }
 
-impl From<&str> for UpdateRequestsTransferLimitsRequestDirection {
+impl From<&str> for SetTransferLimitRequestDirection {
     fn from(value: &str) -> Self {
         match value {
-            "SOURCE" => UpdateRequestsTransferLimitsRequestDirection::Source,
-            "DESTINATION" => UpdateRequestsTransferLimitsRequestDirection::Destination,
-            other => UpdateRequestsTransferLimitsRequestDirection::Unknown(other.to_owned()),
+            "SOURCE" => SetTransferLimitRequestDirection::Source,
+            "DESTINATION" => SetTransferLimitRequestDirection::Destination,
+            other => SetTransferLimitRequestDirection::Unknown(other.to_owned()),
         }
     }
 }
 
-impl fmt::Display for UpdateRequestsTransferLimitsRequestDirection {
+impl fmt::Display for SetTransferLimitRequestDirection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

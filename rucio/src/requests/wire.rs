@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tc_runtime::wire::{Key, Object, object, string_enum, unknown_fields};
 
-impl Serialize for types::DeleteRequestsTransferLimitsRequest {
+impl Serialize for types::DeleteTransferLimitRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rse_expression {
@@ -29,14 +29,14 @@ impl Serialize for types::DeleteRequestsTransferLimitsRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::DeleteRequestsTransferLimitsRequest {
+impl<'de> Deserialize<'de> for types::DeleteTransferLimitRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::DeleteRequestsTransferLimitsRequest {
-    const EXPECTING: &str = "a DeleteRequestsTransferLimitsRequest object";
+impl Object for types::DeleteTransferLimitRequest {
+    const EXPECTING: &str = "a DeleteTransferLimitRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rse_expression: Option<String> = None;
         let mut activity: Option<String> = None;
@@ -53,7 +53,7 @@ impl Object for types::DeleteRequestsTransferLimitsRequest {
             }
         }
 
-        Ok(types::DeleteRequestsTransferLimitsRequest {
+        Ok(types::DeleteTransferLimitRequest {
             rse_expression,
             activity,
             direction,
@@ -62,7 +62,7 @@ impl Object for types::DeleteRequestsTransferLimitsRequest {
     }
 }
 
-impl Serialize for types::GetRequestResponse {
+impl Serialize for types::ListRequestByDidResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -210,14 +210,14 @@ impl Serialize for types::GetRequestResponse {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetRequestResponse {
+impl<'de> Deserialize<'de> for types::ListRequestByDidResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetRequestResponse {
-    const EXPECTING: &str = "a GetRequestResponse object";
+impl Object for types::ListRequestByDidResponse {
+    const EXPECTING: &str = "a ListRequestByDidResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut request_type: Option<types::RequestType> = None;
@@ -300,7 +300,7 @@ impl Object for types::GetRequestResponse {
             }
         }
 
-        Ok(types::GetRequestResponse {
+        Ok(types::ListRequestByDidResponse {
             id,
             request_type,
             scope,
@@ -341,7 +341,7 @@ impl Object for types::GetRequestResponse {
     }
 }
 
-impl Serialize for types::ListRequestsListItem {
+impl Serialize for types::ListRequestsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -489,14 +489,14 @@ impl Serialize for types::ListRequestsListItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRequestsListItem {
+impl<'de> Deserialize<'de> for types::ListRequestsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListRequestsListItem {
-    const EXPECTING: &str = "a ListRequestsListItem object";
+impl Object for types::ListRequestsItem {
+    const EXPECTING: &str = "a ListRequestsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut request_type: Option<types::RequestType> = None;
@@ -579,7 +579,7 @@ impl Object for types::ListRequestsListItem {
             }
         }
 
-        Ok(types::ListRequestsListItem {
+        Ok(types::ListRequestsItem {
             id,
             request_type,
             scope,
@@ -842,7 +842,7 @@ impl Object for types::ListRequestsMetricsItemFiles {
     }
 }
 
-impl Serialize for types::ListRequestsTransferLimitsItem {
+impl Serialize for types::ListTransferLimitsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -894,14 +894,14 @@ impl Serialize for types::ListRequestsTransferLimitsItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRequestsTransferLimitsItem {
+impl<'de> Deserialize<'de> for types::ListTransferLimitsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListRequestsTransferLimitsItem {
-    const EXPECTING: &str = "a ListRequestsTransferLimitsItem object";
+impl Object for types::ListTransferLimitsItem {
+    const EXPECTING: &str = "a ListTransferLimitsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut rse_expression: Option<String> = None;
@@ -934,7 +934,7 @@ impl Object for types::ListRequestsTransferLimitsItem {
             }
         }
 
-        Ok(types::ListRequestsTransferLimitsItem {
+        Ok(types::ListTransferLimitsItem {
             id,
             rse_expression,
             direction,
@@ -975,7 +975,7 @@ impl<'de> Deserialize<'de> for types::RequestType {
     }
 }
 
-impl Serialize for types::UpdateRequestsTransferLimitsRequest {
+impl Serialize for types::SetTransferLimitRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rse_expression {
@@ -1019,19 +1019,19 @@ impl Serialize for types::UpdateRequestsTransferLimitsRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::UpdateRequestsTransferLimitsRequest {
+impl<'de> Deserialize<'de> for types::SetTransferLimitRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::UpdateRequestsTransferLimitsRequest {
-    const EXPECTING: &str = "a UpdateRequestsTransferLimitsRequest object";
+impl Object for types::SetTransferLimitRequest {
+    const EXPECTING: &str = "a SetTransferLimitRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rse_expression: Option<String> = None;
         let mut activity: Option<String> = None;
         let mut max_transfers: Option<i64> = None;
-        let mut direction: Option<types::UpdateRequestsTransferLimitsRequestDirection> = None;
+        let mut direction: Option<types::SetTransferLimitRequestDirection> = None;
         let mut volume: Option<i64> = None;
         let mut deadline: Option<i64> = None;
         let mut strategy: Option<String> = None;
@@ -1055,7 +1055,7 @@ impl Object for types::UpdateRequestsTransferLimitsRequest {
             }
         }
 
-        Ok(types::UpdateRequestsTransferLimitsRequest {
+        Ok(types::SetTransferLimitRequest {
             rse_expression,
             activity,
             max_transfers,
@@ -1070,13 +1070,13 @@ impl Object for types::UpdateRequestsTransferLimitsRequest {
     }
 }
 
-impl Serialize for types::UpdateRequestsTransferLimitsRequestDirection {
+impl Serialize for types::SetTransferLimitRequestDirection {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for types::UpdateRequestsTransferLimitsRequestDirection {
+impl<'de> Deserialize<'de> for types::SetTransferLimitRequestDirection {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
     }

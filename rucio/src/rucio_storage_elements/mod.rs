@@ -31,7 +31,10 @@ impl RucioStorageElements {
     /// Delete an RSE attribute for given RSE name.
     ///
     /// `DELETE /rses/{rse}/attr/{key}`
-    pub async fn delete_attr_for_rse(&self, rse: &str, key: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `RSEClient.delete_rse_attribute`.
+    #[doc(alias = "delete_attr_for_rse")]
+    pub async fn delete_rse_attribute(&self, rse: &str, key: &str) -> Result<()> {
         let request = self.client.request(
             Method::DELETE,
             format!("rses/{}/attr/{}", escape(rse), escape(key)),
@@ -44,11 +47,14 @@ impl RucioStorageElements {
     /// Create a RSE attribute with given RSE name.
     ///
     /// `POST /rses/{rse}/attr/{key}`
-    pub async fn add_attr_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.add_rse_attribute`.
+    #[doc(alias = "add_attr_for_rse")]
+    pub async fn add_rse_attribute(
         &self,
         rse: &str,
         key: &str,
-        payload: &types::AddAttrForRseRequest,
+        payload: &types::AddRseAttributeRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -65,11 +71,14 @@ impl RucioStorageElements {
     /// Update rse distance information.
     ///
     /// `PUT /rses/{source}/distances/{destination}`
-    pub async fn update_distance_for_source(
+    ///
+    /// Rucio's Python client: `RSEClient.update_distance`.
+    #[doc(alias = "update_distance_for_source")]
+    pub async fn update_distance(
         &self,
         source: &str,
         destination: &str,
-        payload: &types::UpdateDistanceForSourceRequest,
+        payload: &types::UpdateDistanceRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -86,11 +95,14 @@ impl RucioStorageElements {
     /// Returns the distances between a source and destination rse.
     ///
     /// `GET /rses/{source}/distances/{destination}`
-    pub async fn get_distance_for_source(
+    ///
+    /// Rucio's Python client: `RSEClient.get_distance`.
+    #[doc(alias = "get_distance_for_source")]
+    pub async fn get_distance(
         &self,
         source: &str,
         destination: &str,
-    ) -> Result<types::GetDistanceForSourceResponse> {
+    ) -> Result<types::GetDistanceResponse> {
         let request = self.client.request(
             Method::GET,
             format!("rses/{}/distances/{}", escape(source), escape(destination)),
@@ -103,11 +115,14 @@ impl RucioStorageElements {
     /// Delete distance information between source RSE and destination RSE.
     ///
     /// `DELETE /rses/{source}/distances/{destination}`
-    pub async fn delete_distance_for_source(
+    ///
+    /// Rucio's Python client: `RSEClient.delete_distance`.
+    #[doc(alias = "delete_distance_for_source")]
+    pub async fn delete_distance(
         &self,
         source: &str,
         destination: &str,
-        query: &DeleteDistanceForSourceQuery,
+        query: &DeleteDistanceQuery,
     ) -> Result<()> {
         let request = self
             .client
@@ -124,11 +139,14 @@ impl RucioStorageElements {
     /// Post a rse distance.
     ///
     /// `POST /rses/{source}/distances/{destination}`
-    pub async fn add_distance_for_source(
+    ///
+    /// Rucio's Python client: `RSEClient.add_distance`.
+    #[doc(alias = "add_distance_for_source")]
+    pub async fn add_distance(
         &self,
         source: &str,
         destination: &str,
-        payload: &types::AddDistanceForSourceRequest,
+        payload: &types::AddDistanceRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -145,13 +163,16 @@ impl RucioStorageElements {
     /// Updates attributes of an existing protocol entry. Because protocol identifier, hostname, and port are used as unique identifiers, they are immutable.
     ///
     /// `PUT /rses/{rse}/protocols/{scheme}/{hostname}/{port}`
-    pub async fn update_protocol_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.update_protocols`.
+    #[doc(alias = "update_protocol_for_rse")]
+    pub async fn update_protocols(
         &self,
         rse: &str,
         scheme: &str,
         hostname: &str,
         port: &str,
-        payload: &types::UpdateProtocolForRseRequest,
+        payload: &types::UpdateProtocolsRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -174,7 +195,10 @@ impl RucioStorageElements {
     /// Delete all protocol attributes.
     ///
     /// `DELETE /rses/{rse}/protocols/{scheme}/{hostname}/{port}`
-    pub async fn delete_protocol_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.delete_protocols`.
+    #[doc(alias = "delete_protocol_for_rse")]
+    pub async fn delete_protocols(
         &self,
         rse: &str,
         scheme: &str,
@@ -199,10 +223,10 @@ impl RucioStorageElements {
     /// List all supported protocols of the given RSE.
     ///
     /// `GET /rses/{rse}/protocols`
-    pub async fn list_protocols_for_rse(
-        &self,
-        rse: &str,
-    ) -> Result<types::ListProtocolsForRseResponse> {
+    ///
+    /// Rucio's Python client: `RSEClient.get_protocols`.
+    #[doc(alias = "list_protocols_for_rse")]
+    pub async fn get_protocols(&self, rse: &str) -> Result<types::GetProtocolsResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/protocols", escape(rse)));
@@ -214,11 +238,14 @@ impl RucioStorageElements {
     /// Return PFNs for a set of LFNs.  Formatted as a JSON object where the key is a LFN and the value is the corresponding PFN.
     ///
     /// `GET /rses/{rse}/lfns2pfns`
-    pub async fn get_lfns2pfns_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.lfns2pfns`.
+    #[doc(alias = "get_lfns2pfns_for_rse")]
+    pub async fn lfns2pfns(
         &self,
         rse: &str,
-        query: &GetLfns2pfnsForRseQuery,
-    ) -> Result<types::GetLfns2pfnsForRseResponse> {
+        query: &Lfns2pfnsQuery,
+    ) -> Result<types::Lfns2pfnsResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/lfns2pfns", escape(rse)))
@@ -249,10 +276,13 @@ impl RucioStorageElements {
     /// Update the RSE Update information.
     ///
     /// `PUT /rses/{rse}/usage`
-    pub async fn update_usage_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.set_rse_usage`.
+    #[doc(alias = "update_usage_for_rse")]
+    pub async fn set_rse_usage(
         &self,
         rse: &str,
-        payload: &types::UpdateUsageForRseRequest,
+        payload: &types::SetRseUsageRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -266,11 +296,14 @@ impl RucioStorageElements {
     /// Get rse usage information.
     ///
     /// `GET /rses/{rse}/usage`
-    pub fn list_usage_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.get_rse_usage`.
+    #[doc(alias = "list_usage_for_rse")]
+    pub fn get_rse_usage(
         &self,
         rse: &str,
-        query: &ListUsageForRseQuery,
-    ) -> RucioStream<types::ListUsageForRseItem> {
+        query: &GetRseUsageQuery,
+    ) -> RucioStream<types::GetRseUsageItem> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/usage", escape(rse)))
@@ -284,10 +317,10 @@ impl RucioStorageElements {
     /// Get the rse usage history
     ///
     /// `GET /rses/{rse}/usage/history`
-    pub fn list_usage_history_for_rse(
-        &self,
-        rse: &str,
-    ) -> RucioStream<types::ListUsageHistoryForRseItem> {
+    ///
+    /// Rucio's Python client: `RSEClient.list_rse_usage_history`.
+    #[doc(alias = "list_usage_history_for_rse")]
+    pub fn list_rse_usage_history(&self, rse: &str) -> RucioStream<types::ListRseUsageHistoryItem> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/usage/history", escape(rse)));
@@ -299,10 +332,13 @@ impl RucioStorageElements {
     /// Update an rse limit.
     ///
     /// `PUT /rses/{rse}/limits`
-    pub async fn update_limits_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.set_rse_limits`.
+    #[doc(alias = "update_limits_for_rse")]
+    pub async fn set_rse_limits(
         &self,
         rse: &str,
-        payload: &types::UpdateLimitsForRseRequest,
+        payload: &types::SetRseLimitsRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -316,7 +352,10 @@ impl RucioStorageElements {
     /// Get the rse limits.
     ///
     /// `GET /rses/{rse}/limits`
-    pub async fn get_limits_for_rse(&self, rse: &str) -> Result<types::GetLimitsForRseResponse> {
+    ///
+    /// Rucio's Python client: `RSEClient.get_rse_limits`.
+    #[doc(alias = "get_limits_for_rse")]
+    pub async fn get_rse_limits(&self, rse: &str) -> Result<types::GetRseLimitsResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/limits", escape(rse)));
@@ -328,10 +367,13 @@ impl RucioStorageElements {
     /// Delete an rse limit
     ///
     /// `DELETE /rses/{rse}/limits`
-    pub async fn delete_limits_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.delete_rse_limits`.
+    #[doc(alias = "delete_limits_for_rse")]
+    pub async fn delete_rse_limits(
         &self,
         rse: &str,
-        payload: &types::DeleteLimitsForRseRequest,
+        payload: &types::DeleteRseLimitsRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -345,7 +387,10 @@ impl RucioStorageElements {
     /// Delete QoS policy from RSE.
     ///
     /// `DELETE /rses/{rse}/qos_policy/{policy}`
-    pub async fn delete_qos_policy_for_rse(&self, rse: &str, policy: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `RSEClient.delete_qos_policy`.
+    #[doc(alias = "delete_qos_policy_for_rse")]
+    pub async fn delete_qos_policy(&self, rse: &str, policy: &str) -> Result<()> {
         let request = self.client.request(
             Method::DELETE,
             format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
@@ -358,7 +403,10 @@ impl RucioStorageElements {
     /// Add a QoS Policy to a RSE.
     ///
     /// `POST /rses/{rse}/qos_policy/{policy}`
-    pub async fn add_qos_policy_for_rse(&self, rse: &str, policy: &str) -> Result<()> {
+    ///
+    /// Rucio's Python client: `RSEClient.add_qos_policy`.
+    #[doc(alias = "add_qos_policy_for_rse")]
+    pub async fn add_qos_policy(&self, rse: &str, policy: &str) -> Result<()> {
         let request = self.client.request(
             Method::POST,
             format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
@@ -371,6 +419,8 @@ impl RucioStorageElements {
     /// Update RSE properties.
     ///
     /// `PUT /rses/{rse}`
+    ///
+    /// Rucio's Python client: `RSEClient.update_rse`.
     pub async fn update_rse(&self, rse: &str, payload: &types::UpdateRseRequest) -> Result<()> {
         let request = self
             .client
@@ -384,6 +434,8 @@ impl RucioStorageElements {
     /// Get details about a specific RSE.
     ///
     /// `GET /rses/{rse}`
+    ///
+    /// Rucio's Python client: `RSEClient.get_rse`.
     pub async fn get_rse(&self, rse: &str) -> Result<types::GetRseResponse> {
         let request = self
             .client
@@ -396,6 +448,8 @@ impl RucioStorageElements {
     /// Disable a specific RSE.
     ///
     /// `DELETE /rses/{rse}`
+    ///
+    /// Rucio's Python client: `RSEClient.delete_rse`.
     pub async fn delete_rse(&self, rse: &str) -> Result<()> {
         let request = self
             .client
@@ -408,6 +462,8 @@ impl RucioStorageElements {
     /// Creates a RSE with all the metadata.
     ///
     /// `POST /rses/{rse}`
+    ///
+    /// Rucio's Python client: `RSEClient.add_rse`.
     pub async fn add_rse(&self, rse: &str, payload: &types::AddRseRequest) -> Result<()> {
         let request = self
             .client
@@ -421,12 +477,14 @@ impl RucioStorageElements {
     /// Lists all RSEs.
     ///
     /// `GET /rses/`
-    pub async fn list_rses(&self, query: &ListRsesQuery) -> Result<types::ListRsesResponse> {
+    ///
+    /// Rucio's Python client: `RSEClient.list_rses`.
+    pub fn list_rses(&self, query: &ListRsesQuery) -> RucioStream<types::ListRsesItem> {
         let request = self
             .client
             .request(Method::GET, String::from("rses/"))
             .query("expression", query.expression.as_deref());
-        request.send().await
+        request.send_stream()
     }
 
     /// List RSE attributes
@@ -434,7 +492,10 @@ impl RucioStorageElements {
     /// List the attributes of an RSE.
     ///
     /// `GET /rses/{rse}/attr/`
-    pub async fn get_attr_for_rse(&self, rse: &str) -> Result<types::GetAttrForRseResponse> {
+    ///
+    /// Rucio's Python client: `RSEClient.list_rse_attributes`.
+    #[doc(alias = "get_attr_for_rse")]
+    pub async fn list_rse_attributes(&self, rse: &str) -> Result<types::ListRseAttributesResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/attr/", escape(rse)));
@@ -446,11 +507,14 @@ impl RucioStorageElements {
     /// Add a protocol (a way to reach the RSE's storage) to an RSE.
     ///
     /// `POST /rses/{rse}/protocols/{scheme}`
-    pub async fn add_protocol_for_rse(
+    ///
+    /// Rucio's Python client: `RSEClient.add_protocol`.
+    #[doc(alias = "add_protocol_for_rse")]
+    pub async fn add_protocol(
         &self,
         rse: &str,
         scheme: &str,
-        payload: &types::AddProtocolForRseRequest,
+        payload: &types::AddProtocolRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -463,15 +527,15 @@ impl RucioStorageElements {
     }
 }
 
-/// Query-string parameters of [`RucioStorageElements::delete_distance_for_source`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`RucioStorageElements::delete_distance`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct DeleteDistanceForSourceQuery {
-    /// `bidirectional` in the query string.
+pub struct DeleteDistanceQuery {
+    /// `bidirectional` in the query string. If True, delete distance in both directions.
     pub bidirectional: Option<bool>,
 }
 
-impl DeleteDistanceForSourceQuery {
+impl DeleteDistanceQuery {
     /// Sets [`bidirectional`](Self::bidirectional).
     pub fn with_bidirectional(mut self, bidirectional: bool) -> Self {
         self.bidirectional = Some(bidirectional);
@@ -479,21 +543,21 @@ impl DeleteDistanceForSourceQuery {
     }
 }
 
-/// Query-string parameters of [`RucioStorageElements::get_lfns2pfns_for_rse`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`RucioStorageElements::lfns2pfns`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetLfns2pfnsForRseQuery {
-    /// `lfn` in the query string.
+pub struct Lfns2pfnsQuery {
+    /// `lfn` in the query string. The lfns of the request.
     pub lfn: Option<String>,
-    /// `scheme` in the query string.
+    /// `scheme` in the query string. Optional argument to help with the protocol selection (e.g., http / root)
     pub scheme: Option<String>,
-    /// `domain` in the query string.
+    /// `domain` in the query string. Optional argument used to select the protocol for wan or lan use cases.
     pub domain: Option<String>,
-    /// `operation` in the query string.
+    /// `operation` in the query string. Optional query argument to select the protocol for read-vs-writes.
     pub operation: Option<String>,
 }
 
-impl GetLfns2pfnsForRseQuery {
+impl Lfns2pfnsQuery {
     /// Sets [`lfn`](Self::lfn).
     pub fn with_lfn(mut self, lfn: impl Into<String>) -> Self {
         self.lfn = Some(lfn.into());
@@ -519,17 +583,17 @@ impl GetLfns2pfnsForRseQuery {
     }
 }
 
-/// Query-string parameters of [`RucioStorageElements::list_usage_for_rse`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`RucioStorageElements::get_rse_usage`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListUsageForRseQuery {
-    /// `per_account` in the query string.
+pub struct GetRseUsageQuery {
+    /// `per_account` in the query string. Boolean whether the usage should be also calculated per account or not.
     pub per_account: Option<bool>,
-    /// `source` in the query string.
+    /// `source` in the query string. The information source, e.g., srm.
     pub source: Option<String>,
 }
 
-impl ListUsageForRseQuery {
+impl GetRseUsageQuery {
     /// Sets [`per_account`](Self::per_account).
     pub fn with_per_account(mut self, per_account: bool) -> Self {
         self.per_account = Some(per_account);
@@ -547,7 +611,7 @@ impl ListUsageForRseQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRsesQuery {
-    /// `expression` in the query string.
+    /// `expression` in the query string. RSE expression to select RSEs.
     pub expression: Option<String>,
 }
 

@@ -5,31 +5,9 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddAttrForRseRequest {
-    /// The value of the RSE attribute.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub value: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddAttrForRseRequest {
-    /// An `AddAttrForRseRequest` from its required fields (`value`); set the others with the `with_*` methods.
-    pub fn new(value: impl Into<String>) -> Self {
-        AddAttrForRseRequest {
-            value: Some(value.into()),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddDistanceForSourceRequest {
+pub struct AddDistanceRequest {
     /// The distance between RSEs.
     pub distance: Option<i64>,
     /// Same as distance.
@@ -41,10 +19,10 @@ pub struct AddDistanceForSourceRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddDistanceForSourceRequest {
-    /// An `AddDistanceForSourceRequest` with every field unset.
+impl AddDistanceRequest {
+    /// An `AddDistanceRequest` with every field unset.
     pub fn new() -> Self {
-        AddDistanceForSourceRequest {
+        AddDistanceRequest {
             distance: None,
             ranking: None,
             bidirectional: None,
@@ -73,7 +51,7 @@ impl AddDistanceForSourceRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddProtocolForRseRequest {
+pub struct AddProtocolRequest {
     /// The storage's host name.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -99,15 +77,15 @@ pub struct AddProtocolForRseRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddProtocolForRseRequest {
-    /// An `AddProtocolForRseRequest` from its required fields (`hostname`, `port`, `prefix`, `impl_`); set the others with the `with_*` methods.
+impl AddProtocolRequest {
+    /// An `AddProtocolRequest` from its required fields (`hostname`, `port`, `prefix`, `impl_`); set the others with the `with_*` methods.
     pub fn new(
         hostname: impl Into<String>,
         port: i64,
         prefix: impl Into<String>,
         impl_: impl Into<String>,
     ) -> Self {
-        AddProtocolForRseRequest {
+        AddProtocolRequest {
             hostname: Some(hostname.into()),
             port: Some(port),
             prefix: Some(prefix.into()),
@@ -128,6 +106,28 @@ impl AddProtocolForRseRequest {
     pub fn with_extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
         self.extended_attributes = Some(extended_attributes.into());
         self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AddRseAttributeRequest {
+    /// The value of the RSE attribute.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub value: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl AddRseAttributeRequest {
+    /// An `AddRseAttributeRequest` from its required fields (`value`); set the others with the `with_*` methods.
+    pub fn new(value: impl Into<String>) -> Self {
+        AddRseAttributeRequest {
+            value: Some(value.into()),
+            unknown_fields: Map::new(),
+        }
     }
 }
 
@@ -305,7 +305,7 @@ impl AddRseRequest {
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct DeleteLimitsForRseRequest {
+pub struct DeleteRseLimitsRequest {
     /// The name of the limit.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -315,26 +315,23 @@ pub struct DeleteLimitsForRseRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl DeleteLimitsForRseRequest {
-    /// A `DeleteLimitsForRseRequest` from its required fields (`name`); set the others with the `with_*` methods.
+impl DeleteRseLimitsRequest {
+    /// A `DeleteRseLimitsRequest` from its required fields (`name`); set the others with the `with_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
-        DeleteLimitsForRseRequest {
+        DeleteRseLimitsRequest {
             name: Some(name.into()),
             unknown_fields: Map::new(),
         }
     }
 }
 
-/// The RSE's attributes, keyed by name (values are strings, numbers or booleans).
-pub type GetAttrForRseResponse = Value;
-
 /// The distances between the Rses.
-pub type GetDistanceForSourceResponse = Vec<GetDistanceForSourceResponseItem>;
+pub type GetDistanceResponse = Vec<GetDistanceResponseItem>;
 
 /// One distance between source and destination.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetDistanceForSourceResponseItem {
+pub struct GetDistanceResponseItem {
     /// The source rse id.
     pub src_rse_id: Option<String>,
     /// The destination rse id.
@@ -348,10 +345,10 @@ pub struct GetDistanceForSourceResponseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetDistanceForSourceResponseItem {
-    /// A `GetDistanceForSourceResponseItem` with every field unset.
+impl GetDistanceResponseItem {
+    /// A `GetDistanceResponseItem` with every field unset.
     pub fn new() -> Self {
-        GetDistanceForSourceResponseItem {
+        GetDistanceResponseItem {
             src_rse_id: None,
             dest_rse_id: None,
             distance: None,
@@ -385,11 +382,84 @@ impl GetDistanceForSourceResponseItem {
     }
 }
 
-/// The PFNs to the LFNs. Dictionary with lfns as keys and pfns as values.
-pub type GetLfns2pfnsForRseResponse = BTreeMap<String, String>;
+/// The RSE's protocols.
+pub type GetProtocolsResponse = Vec<GetProtocolsResponseItem>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetProtocolsResponseItem {
+    pub scheme: Option<String>,
+    pub hostname: Option<String>,
+    pub port: Option<i64>,
+    pub prefix: Option<String>,
+    pub impl_: Option<String>,
+    pub domains: Option<Value>,
+    pub extended_attributes: Option<Value>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetProtocolsResponseItem {
+    /// A `GetProtocolsResponseItem` with every field unset.
+    pub fn new() -> Self {
+        GetProtocolsResponseItem {
+            scheme: None,
+            hostname: None,
+            port: None,
+            prefix: None,
+            impl_: None,
+            domains: None,
+            extended_attributes: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scheme`](Self::scheme).
+    pub fn with_scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+
+    /// Sets [`hostname`](Self::hostname).
+    pub fn with_hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = Some(hostname.into());
+        self
+    }
+
+    /// Sets [`port`](Self::port).
+    pub fn with_port(mut self, port: i64) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Sets [`prefix`](Self::prefix).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Sets [`impl_`](Self::impl_).
+    pub fn with_impl(mut self, impl_: impl Into<String>) -> Self {
+        self.impl_ = Some(impl_.into());
+        self
+    }
+
+    /// Sets [`domains`](Self::domains).
+    pub fn with_domains(mut self, domains: impl Into<Value>) -> Self {
+        self.domains = Some(domains.into());
+        self
+    }
+
+    /// Sets [`extended_attributes`](Self::extended_attributes).
+    pub fn with_extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
+        self.extended_attributes = Some(extended_attributes.into());
+        self
+    }
+}
 
 /// The limits.
-pub type GetLimitsForRseResponse = BTreeMap<String, i64>;
+pub type GetRseLimitsResponse = BTreeMap<String, i64>;
 
 /// The RSE properties.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -566,6 +636,98 @@ impl GetRseResponse {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
+pub struct GetRseUsageItem {
+    /// The id of the rse.
+    pub rse_id: Option<String>,
+    /// The name of the rse.
+    pub rse: Option<String>,
+    /// The source of the rse.
+    pub source: Option<String>,
+    /// The number of used bytes.
+    pub used: Option<i64>,
+    /// The number of free bytes.
+    pub free: Option<i64>,
+    /// The number of total bytes.
+    pub total: Option<i64>,
+    /// The number of files.
+    pub files: Option<i64>,
+    /// The last time it got updated.
+    pub updated_at: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl GetRseUsageItem {
+    /// A `GetRseUsageItem` with every field unset.
+    pub fn new() -> Self {
+        GetRseUsageItem {
+            rse_id: None,
+            rse: None,
+            source: None,
+            used: None,
+            free: None,
+            total: None,
+            files: None,
+            updated_at: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`rse_id`](Self::rse_id).
+    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
+        self.rse_id = Some(rse_id.into());
+        self
+    }
+
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets [`used`](Self::used).
+    pub fn with_used(mut self, used: i64) -> Self {
+        self.used = Some(used);
+        self
+    }
+
+    /// Sets [`free`](Self::free).
+    pub fn with_free(mut self, free: i64) -> Self {
+        self.free = Some(free);
+        self
+    }
+
+    /// Sets [`total`](Self::total).
+    pub fn with_total(mut self, total: i64) -> Self {
+        self.total = Some(total);
+        self
+    }
+
+    /// Sets [`files`](Self::files).
+    pub fn with_files(mut self, files: i64) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    /// Sets [`updated_at`](Self::updated_at).
+    pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
+        self.updated_at = Some(updated_at.into());
+        self
+    }
+}
+
+/// The PFNs to the LFNs. Dictionary with lfns as keys and pfns as values.
+pub type Lfns2pfnsResponse = BTreeMap<String, String>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListAccountsUsageForRseItem {
     /// The id of the rse.
     pub rse_id: Option<String>,
@@ -635,88 +797,92 @@ impl ListAccountsUsageForRseItem {
     }
 }
 
-/// The RSE's protocols.
-pub type ListProtocolsForRseResponse = Vec<ListProtocolsForRseResponseItem>;
+/// The RSE's attributes, keyed by name (values are strings, numbers or booleans).
+pub type ListRseAttributesResponse = Value;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListProtocolsForRseResponseItem {
-    pub scheme: Option<String>,
-    pub hostname: Option<String>,
-    pub port: Option<i64>,
-    pub prefix: Option<String>,
-    pub impl_: Option<String>,
-    pub domains: Option<Value>,
-    pub extended_attributes: Option<Value>,
+pub struct ListRseUsageHistoryItem {
+    /// The id of the rse.
+    pub rse_id: Option<String>,
+    /// The name of the rse.
+    pub rse: Option<String>,
+    /// The source of the rse.
+    pub source: Option<String>,
+    /// The number of used bytes.
+    pub used: Option<i64>,
+    /// The number of free bytes.
+    pub free: Option<i64>,
+    /// The number of total bytes.
+    pub total: Option<i64>,
+    /// The last time it got updated.
+    pub updated_at: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListProtocolsForRseResponseItem {
-    /// A `ListProtocolsForRseResponseItem` with every field unset.
+impl ListRseUsageHistoryItem {
+    /// A `ListRseUsageHistoryItem` with every field unset.
     pub fn new() -> Self {
-        ListProtocolsForRseResponseItem {
-            scheme: None,
-            hostname: None,
-            port: None,
-            prefix: None,
-            impl_: None,
-            domains: None,
-            extended_attributes: None,
+        ListRseUsageHistoryItem {
+            rse_id: None,
+            rse: None,
+            source: None,
+            used: None,
+            free: None,
+            total: None,
+            updated_at: None,
             unknown_fields: Map::new(),
         }
     }
 
-    /// Sets [`scheme`](Self::scheme).
-    pub fn with_scheme(mut self, scheme: impl Into<String>) -> Self {
-        self.scheme = Some(scheme.into());
+    /// Sets [`rse_id`](Self::rse_id).
+    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
+        self.rse_id = Some(rse_id.into());
         self
     }
 
-    /// Sets [`hostname`](Self::hostname).
-    pub fn with_hostname(mut self, hostname: impl Into<String>) -> Self {
-        self.hostname = Some(hostname.into());
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
         self
     }
 
-    /// Sets [`port`](Self::port).
-    pub fn with_port(mut self, port: i64) -> Self {
-        self.port = Some(port);
+    /// Sets [`source`](Self::source).
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
         self
     }
 
-    /// Sets [`prefix`](Self::prefix).
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = Some(prefix.into());
+    /// Sets [`used`](Self::used).
+    pub fn with_used(mut self, used: i64) -> Self {
+        self.used = Some(used);
         self
     }
 
-    /// Sets [`impl_`](Self::impl_).
-    pub fn with_impl(mut self, impl_: impl Into<String>) -> Self {
-        self.impl_ = Some(impl_.into());
+    /// Sets [`free`](Self::free).
+    pub fn with_free(mut self, free: i64) -> Self {
+        self.free = Some(free);
         self
     }
 
-    /// Sets [`domains`](Self::domains).
-    pub fn with_domains(mut self, domains: impl Into<Value>) -> Self {
-        self.domains = Some(domains.into());
+    /// Sets [`total`](Self::total).
+    pub fn with_total(mut self, total: i64) -> Self {
+        self.total = Some(total);
         self
     }
 
-    /// Sets [`extended_attributes`](Self::extended_attributes).
-    pub fn with_extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
-        self.extended_attributes = Some(extended_attributes.into());
+    /// Sets [`updated_at`](Self::updated_at).
+    pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
+        self.updated_at = Some(updated_at.into());
         self
     }
 }
 
-/// A list with the corresponding rses.
-pub type ListRsesResponse = Vec<ListRsesResponseItem>;
-
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRsesResponseItem {
+pub struct ListRsesItem {
     /// The rse id.
     pub id: Option<String>,
     /// The name of the rse.
@@ -764,10 +930,10 @@ pub struct ListRsesResponseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListRsesResponseItem {
-    /// A `ListRsesResponseItem` with every field unset.
+impl ListRsesItem {
+    /// A `ListRsesItem` with every field unset.
     pub fn new() -> Self {
-        ListRsesResponseItem {
+        ListRsesItem {
             id: None,
             rse: None,
             rse_type: None,
@@ -920,175 +1086,6 @@ impl ListRsesResponseItem {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListUsageForRseItem {
-    /// The id of the rse.
-    pub rse_id: Option<String>,
-    /// The name of the rse.
-    pub rse: Option<String>,
-    /// The source of the rse.
-    pub source: Option<String>,
-    /// The number of used bytes.
-    pub used: Option<i64>,
-    /// The number of free bytes.
-    pub free: Option<i64>,
-    /// The number of total bytes.
-    pub total: Option<i64>,
-    /// The number of files.
-    pub files: Option<i64>,
-    /// The last time it got updated.
-    pub updated_at: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ListUsageForRseItem {
-    /// A `ListUsageForRseItem` with every field unset.
-    pub fn new() -> Self {
-        ListUsageForRseItem {
-            rse_id: None,
-            rse: None,
-            source: None,
-            used: None,
-            free: None,
-            total: None,
-            files: None,
-            updated_at: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`rse_id`](Self::rse_id).
-    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
-        self.rse_id = Some(rse_id.into());
-        self
-    }
-
-    /// Sets [`rse`](Self::rse).
-    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
-        self.rse = Some(rse.into());
-        self
-    }
-
-    /// Sets [`source`](Self::source).
-    pub fn with_source(mut self, source: impl Into<String>) -> Self {
-        self.source = Some(source.into());
-        self
-    }
-
-    /// Sets [`used`](Self::used).
-    pub fn with_used(mut self, used: i64) -> Self {
-        self.used = Some(used);
-        self
-    }
-
-    /// Sets [`free`](Self::free).
-    pub fn with_free(mut self, free: i64) -> Self {
-        self.free = Some(free);
-        self
-    }
-
-    /// Sets [`total`](Self::total).
-    pub fn with_total(mut self, total: i64) -> Self {
-        self.total = Some(total);
-        self
-    }
-
-    /// Sets [`files`](Self::files).
-    pub fn with_files(mut self, files: i64) -> Self {
-        self.files = Some(files);
-        self
-    }
-
-    /// Sets [`updated_at`](Self::updated_at).
-    pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
-        self.updated_at = Some(updated_at.into());
-        self
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListUsageHistoryForRseItem {
-    /// The id of the rse.
-    pub rse_id: Option<String>,
-    /// The name of the rse.
-    pub rse: Option<String>,
-    /// The source of the rse.
-    pub source: Option<String>,
-    /// The number of used bytes.
-    pub used: Option<i64>,
-    /// The number of free bytes.
-    pub free: Option<i64>,
-    /// The number of total bytes.
-    pub total: Option<i64>,
-    /// The last time it got updated.
-    pub updated_at: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl ListUsageHistoryForRseItem {
-    /// A `ListUsageHistoryForRseItem` with every field unset.
-    pub fn new() -> Self {
-        ListUsageHistoryForRseItem {
-            rse_id: None,
-            rse: None,
-            source: None,
-            used: None,
-            free: None,
-            total: None,
-            updated_at: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`rse_id`](Self::rse_id).
-    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
-        self.rse_id = Some(rse_id.into());
-        self
-    }
-
-    /// Sets [`rse`](Self::rse).
-    pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
-        self.rse = Some(rse.into());
-        self
-    }
-
-    /// Sets [`source`](Self::source).
-    pub fn with_source(mut self, source: impl Into<String>) -> Self {
-        self.source = Some(source.into());
-        self
-    }
-
-    /// Sets [`used`](Self::used).
-    pub fn with_used(mut self, used: i64) -> Self {
-        self.used = Some(used);
-        self
-    }
-
-    /// Sets [`free`](Self::free).
-    pub fn with_free(mut self, free: i64) -> Self {
-        self.free = Some(free);
-        self
-    }
-
-    /// Sets [`total`](Self::total).
-    pub fn with_total(mut self, total: i64) -> Self {
-        self.total = Some(total);
-        self
-    }
-
-    /// Sets [`updated_at`](Self::updated_at).
-    pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
-        self.updated_at = Some(updated_at.into());
-        self
-    }
-}
-
 /// RSEType
 ///
 /// The rse type.
@@ -1132,7 +1129,95 @@ impl fmt::Display for RseType {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct UpdateDistanceForSourceRequest {
+pub struct SetRseLimitsRequest {
+    /// The name of the limit.
+    pub name: Option<String>,
+    /// The value of the limit.
+    pub value: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetRseLimitsRequest {
+    /// A `SetRseLimitsRequest` with every field unset.
+    pub fn new() -> Self {
+        SetRseLimitsRequest {
+            name: None,
+            value: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`value`](Self::value).
+    pub fn with_value(mut self, value: i64) -> Self {
+        self.value = Some(value);
+        self
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SetRseUsageRequest {
+    /// The information source, e.g. srm.
+    pub source: Option<String>,
+    /// The number of used bytes.
+    pub used: Option<i64>,
+    /// The number of free bytes.
+    pub free: Option<i64>,
+    /// The number of files.
+    pub files: Option<i64>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl SetRseUsageRequest {
+    /// A `SetRseUsageRequest` with every field unset.
+    pub fn new() -> Self {
+        SetRseUsageRequest {
+            source: None,
+            used: None,
+            free: None,
+            files: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets [`used`](Self::used).
+    pub fn with_used(mut self, used: i64) -> Self {
+        self.used = Some(used);
+        self
+    }
+
+    /// Sets [`free`](Self::free).
+    pub fn with_free(mut self, free: i64) -> Self {
+        self.free = Some(free);
+        self
+    }
+
+    /// Sets [`files`](Self::files).
+    pub fn with_files(mut self, files: i64) -> Self {
+        self.files = Some(files);
+        self
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateDistanceRequest {
     /// The distance between the RSEs.
     pub distance: Option<i64>,
     /// Same as distance.
@@ -1144,10 +1229,10 @@ pub struct UpdateDistanceForSourceRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl UpdateDistanceForSourceRequest {
-    /// An `UpdateDistanceForSourceRequest` with every field unset.
+impl UpdateDistanceRequest {
+    /// An `UpdateDistanceRequest` with every field unset.
     pub fn new() -> Self {
-        UpdateDistanceForSourceRequest {
+        UpdateDistanceRequest {
             distance: None,
             ranking: None,
             bidirectional: None,
@@ -1174,43 +1259,8 @@ impl UpdateDistanceForSourceRequest {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct UpdateLimitsForRseRequest {
-    /// The name of the limit.
-    pub name: Option<String>,
-    /// The value of the limit.
-    pub value: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl UpdateLimitsForRseRequest {
-    /// An `UpdateLimitsForRseRequest` with every field unset.
-    pub fn new() -> Self {
-        UpdateLimitsForRseRequest {
-            name: None,
-            value: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`value`](Self::value).
-    pub fn with_value(mut self, value: i64) -> Self {
-        self.value = Some(value);
-        self
-    }
-}
-
 /// The protocol's attributes to change (`domains`, `prefix`, `impl`, `extended_attributes`, …).
-pub type UpdateProtocolForRseRequest = Value;
+pub type UpdateProtocolsRequest = Value;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1344,59 +1394,6 @@ impl UpdateRseRequest {
     /// Sets [`longitude`](Self::longitude).
     pub fn with_longitude(mut self, longitude: f64) -> Self {
         self.longitude = Some(longitude);
-        self
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct UpdateUsageForRseRequest {
-    /// The information source, e.g. srm.
-    pub source: Option<String>,
-    /// The number of used bytes.
-    pub used: Option<i64>,
-    /// The number of free bytes.
-    pub free: Option<i64>,
-    /// The number of files.
-    pub files: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl UpdateUsageForRseRequest {
-    /// An `UpdateUsageForRseRequest` with every field unset.
-    pub fn new() -> Self {
-        UpdateUsageForRseRequest {
-            source: None,
-            used: None,
-            free: None,
-            files: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`source`](Self::source).
-    pub fn with_source(mut self, source: impl Into<String>) -> Self {
-        self.source = Some(source.into());
-        self
-    }
-
-    /// Sets [`used`](Self::used).
-    pub fn with_used(mut self, used: i64) -> Self {
-        self.used = Some(used);
-        self
-    }
-
-    /// Sets [`free`](Self::free).
-    pub fn with_free(mut self, free: i64) -> Self {
-        self.free = Some(free);
-        self
-    }
-
-    /// Sets [`files`](Self::files).
-    pub fn with_files(mut self, files: i64) -> Self {
-        self.files = Some(files);
         self
     }
 }

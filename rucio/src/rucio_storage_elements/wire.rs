@@ -8,46 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use tc_runtime::wire::{Encoded, Key, Object, object, string_enum, unknown_fields};
 
-impl Serialize for types::AddAttrForRseRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.value {
-            map.serialize_entry("value", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddAttrForRseRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddAttrForRseRequest {
-    const EXPECTING: &str = "a AddAttrForRseRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut value: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "value" => value = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddAttrForRseRequest {
-            value,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddDistanceForSourceRequest {
+impl Serialize for types::AddDistanceRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.distance {
@@ -67,14 +28,14 @@ impl Serialize for types::AddDistanceForSourceRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddDistanceForSourceRequest {
+impl<'de> Deserialize<'de> for types::AddDistanceRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddDistanceForSourceRequest {
-    const EXPECTING: &str = "a AddDistanceForSourceRequest object";
+impl Object for types::AddDistanceRequest {
+    const EXPECTING: &str = "a AddDistanceRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut distance: Option<i64> = None;
         let mut ranking: Option<i64> = None;
@@ -91,7 +52,7 @@ impl Object for types::AddDistanceForSourceRequest {
             }
         }
 
-        Ok(types::AddDistanceForSourceRequest {
+        Ok(types::AddDistanceRequest {
             distance,
             ranking,
             bidirectional,
@@ -100,7 +61,7 @@ impl Object for types::AddDistanceForSourceRequest {
     }
 }
 
-impl Serialize for types::AddProtocolForRseRequest {
+impl Serialize for types::AddProtocolRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.hostname {
@@ -132,14 +93,14 @@ impl Serialize for types::AddProtocolForRseRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddProtocolForRseRequest {
+impl<'de> Deserialize<'de> for types::AddProtocolRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddProtocolForRseRequest {
-    const EXPECTING: &str = "a AddProtocolForRseRequest object";
+impl Object for types::AddProtocolRequest {
+    const EXPECTING: &str = "a AddProtocolRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut hostname: Option<String> = None;
         let mut port: Option<i64> = None;
@@ -162,13 +123,52 @@ impl Object for types::AddProtocolForRseRequest {
             }
         }
 
-        Ok(types::AddProtocolForRseRequest {
+        Ok(types::AddProtocolRequest {
             hostname,
             port,
             prefix,
             impl_,
             domains,
             extended_attributes,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::AddRseAttributeRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::AddRseAttributeRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::AddRseAttributeRequest {
+    const EXPECTING: &str = "a AddRseAttributeRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut value: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "value" => value = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::AddRseAttributeRequest {
+            value,
             unknown_fields,
         })
     }
@@ -325,7 +325,7 @@ impl Object for types::AddRseRequest {
     }
 }
 
-impl Serialize for types::DeleteLimitsForRseRequest {
+impl Serialize for types::DeleteRseLimitsRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.name {
@@ -337,14 +337,14 @@ impl Serialize for types::DeleteLimitsForRseRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::DeleteLimitsForRseRequest {
+impl<'de> Deserialize<'de> for types::DeleteRseLimitsRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::DeleteLimitsForRseRequest {
-    const EXPECTING: &str = "a DeleteLimitsForRseRequest object";
+impl Object for types::DeleteRseLimitsRequest {
+    const EXPECTING: &str = "a DeleteRseLimitsRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut name: Option<String> = None;
         let mut unknown_fields = Map::new();
@@ -357,14 +357,14 @@ impl Object for types::DeleteLimitsForRseRequest {
             }
         }
 
-        Ok(types::DeleteLimitsForRseRequest {
+        Ok(types::DeleteRseLimitsRequest {
             name,
             unknown_fields,
         })
     }
 }
 
-impl Serialize for types::GetDistanceForSourceResponseItem {
+impl Serialize for types::GetDistanceResponseItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.src_rse_id {
@@ -388,14 +388,14 @@ impl Serialize for types::GetDistanceForSourceResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetDistanceForSourceResponseItem {
+impl<'de> Deserialize<'de> for types::GetDistanceResponseItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetDistanceForSourceResponseItem {
-    const EXPECTING: &str = "a GetDistanceForSourceResponseItem object";
+impl Object for types::GetDistanceResponseItem {
+    const EXPECTING: &str = "a GetDistanceResponseItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut src_rse_id: Option<String> = None;
         let mut dest_rse_id: Option<String> = None;
@@ -414,11 +414,92 @@ impl Object for types::GetDistanceForSourceResponseItem {
             }
         }
 
-        Ok(types::GetDistanceForSourceResponseItem {
+        Ok(types::GetDistanceResponseItem {
             src_rse_id,
             dest_rse_id,
             distance,
             ranking,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::GetProtocolsResponseItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scheme {
+            map.serialize_entry("scheme", value)?;
+        }
+
+        if let Some(value) = &self.hostname {
+            map.serialize_entry("hostname", value)?;
+        }
+
+        if let Some(value) = &self.port {
+            map.serialize_entry("port", value)?;
+        }
+
+        if let Some(value) = &self.prefix {
+            map.serialize_entry("prefix", value)?;
+        }
+
+        if let Some(value) = &self.impl_ {
+            map.serialize_entry("impl", value)?;
+        }
+
+        if let Some(value) = &self.domains {
+            map.serialize_entry("domains", value)?;
+        }
+
+        if let Some(value) = &self.extended_attributes {
+            map.serialize_entry("extended_attributes", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetProtocolsResponseItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetProtocolsResponseItem {
+    const EXPECTING: &str = "a GetProtocolsResponseItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scheme: Option<String> = None;
+        let mut hostname: Option<String> = None;
+        let mut port: Option<i64> = None;
+        let mut prefix: Option<String> = None;
+        let mut impl_: Option<String> = None;
+        let mut domains: Option<Value> = None;
+        let mut extended_attributes: Option<Value> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scheme" => scheme = map.next_value()?,
+                "hostname" => hostname = map.next_value()?,
+                "port" => port = map.next_value()?,
+                "prefix" => prefix = map.next_value()?,
+                "impl" => impl_ = map.next_value()?,
+                "domains" => domains = map.next_value()?,
+                "extended_attributes" => extended_attributes = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetProtocolsResponseItem {
+            scheme,
+            hostname,
+            port,
+            prefix,
+            impl_,
+            domains,
+            extended_attributes,
             unknown_fields,
         })
     }
@@ -575,6 +656,94 @@ impl Object for types::GetRseResponse {
     }
 }
 
+impl Serialize for types::GetRseUsageItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rse_id {
+            map.serialize_entry("rse_id", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.source {
+            map.serialize_entry("source", value)?;
+        }
+
+        if let Some(value) = &self.used {
+            map.serialize_entry("used", value)?;
+        }
+
+        if let Some(value) = &self.free {
+            map.serialize_entry("free", value)?;
+        }
+
+        if let Some(value) = &self.total {
+            map.serialize_entry("total", value)?;
+        }
+
+        if let Some(value) = &self.files {
+            map.serialize_entry("files", value)?;
+        }
+
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::GetRseUsageItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::GetRseUsageItem {
+    const EXPECTING: &str = "a GetRseUsageItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut rse_id: Option<String> = None;
+        let mut rse: Option<String> = None;
+        let mut source: Option<String> = None;
+        let mut used: Option<i64> = None;
+        let mut free: Option<i64> = None;
+        let mut total: Option<i64> = None;
+        let mut files: Option<i64> = None;
+        let mut updated_at: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "rse_id" => rse_id = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "source" => source = map.next_value()?,
+                "used" => used = map.next_value()?,
+                "free" => free = map.next_value()?,
+                "total" => total = map.next_value()?,
+                "files" => files = map.next_value()?,
+                "updated_at" => updated_at = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::GetRseUsageItem {
+            rse_id,
+            rse,
+            source,
+            used,
+            free,
+            total,
+            files,
+            updated_at,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::ListAccountsUsageForRseItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -649,35 +818,35 @@ impl Object for types::ListAccountsUsageForRseItem {
     }
 }
 
-impl Serialize for types::ListProtocolsForRseResponseItem {
+impl Serialize for types::ListRseUsageHistoryItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scheme {
-            map.serialize_entry("scheme", value)?;
+        if let Some(value) = &self.rse_id {
+            map.serialize_entry("rse_id", value)?;
         }
 
-        if let Some(value) = &self.hostname {
-            map.serialize_entry("hostname", value)?;
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
         }
 
-        if let Some(value) = &self.port {
-            map.serialize_entry("port", value)?;
+        if let Some(value) = &self.source {
+            map.serialize_entry("source", value)?;
         }
 
-        if let Some(value) = &self.prefix {
-            map.serialize_entry("prefix", value)?;
+        if let Some(value) = &self.used {
+            map.serialize_entry("used", value)?;
         }
 
-        if let Some(value) = &self.impl_ {
-            map.serialize_entry("impl", value)?;
+        if let Some(value) = &self.free {
+            map.serialize_entry("free", value)?;
         }
 
-        if let Some(value) = &self.domains {
-            map.serialize_entry("domains", value)?;
+        if let Some(value) = &self.total {
+            map.serialize_entry("total", value)?;
         }
 
-        if let Some(value) = &self.extended_attributes {
-            map.serialize_entry("extended_attributes", value)?;
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
         }
 
         unknown_fields(&mut map, &self.unknown_fields)?;
@@ -685,52 +854,52 @@ impl Serialize for types::ListProtocolsForRseResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListProtocolsForRseResponseItem {
+impl<'de> Deserialize<'de> for types::ListRseUsageHistoryItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListProtocolsForRseResponseItem {
-    const EXPECTING: &str = "a ListProtocolsForRseResponseItem object";
+impl Object for types::ListRseUsageHistoryItem {
+    const EXPECTING: &str = "a ListRseUsageHistoryItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scheme: Option<String> = None;
-        let mut hostname: Option<String> = None;
-        let mut port: Option<i64> = None;
-        let mut prefix: Option<String> = None;
-        let mut impl_: Option<String> = None;
-        let mut domains: Option<Value> = None;
-        let mut extended_attributes: Option<Value> = None;
+        let mut rse_id: Option<String> = None;
+        let mut rse: Option<String> = None;
+        let mut source: Option<String> = None;
+        let mut used: Option<i64> = None;
+        let mut free: Option<i64> = None;
+        let mut total: Option<i64> = None;
+        let mut updated_at: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "scheme" => scheme = map.next_value()?,
-                "hostname" => hostname = map.next_value()?,
-                "port" => port = map.next_value()?,
-                "prefix" => prefix = map.next_value()?,
-                "impl" => impl_ = map.next_value()?,
-                "domains" => domains = map.next_value()?,
-                "extended_attributes" => extended_attributes = map.next_value()?,
+                "rse_id" => rse_id = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "source" => source = map.next_value()?,
+                "used" => used = map.next_value()?,
+                "free" => free = map.next_value()?,
+                "total" => total = map.next_value()?,
+                "updated_at" => updated_at = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
             }
         }
 
-        Ok(types::ListProtocolsForRseResponseItem {
-            scheme,
-            hostname,
-            port,
-            prefix,
-            impl_,
-            domains,
-            extended_attributes,
+        Ok(types::ListRseUsageHistoryItem {
+            rse_id,
+            rse,
+            source,
+            used,
+            free,
+            total,
+            updated_at,
             unknown_fields,
         })
     }
 }
 
-impl Serialize for types::ListRsesResponseItem {
+impl Serialize for types::ListRsesItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -822,14 +991,14 @@ impl Serialize for types::ListRsesResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRsesResponseItem {
+impl<'de> Deserialize<'de> for types::ListRsesItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListRsesResponseItem {
-    const EXPECTING: &str = "a ListRsesResponseItem object";
+impl Object for types::ListRsesItem {
+    const EXPECTING: &str = "a ListRsesItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut rse: Option<String> = None;
@@ -882,7 +1051,7 @@ impl Object for types::ListRsesResponseItem {
             }
         }
 
-        Ok(types::ListRsesResponseItem {
+        Ok(types::ListRsesItem {
             id,
             rse,
             rse_type,
@@ -909,175 +1078,6 @@ impl Object for types::ListRsesResponseItem {
     }
 }
 
-impl Serialize for types::ListUsageForRseItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.rse_id {
-            map.serialize_entry("rse_id", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.source {
-            map.serialize_entry("source", value)?;
-        }
-
-        if let Some(value) = &self.used {
-            map.serialize_entry("used", value)?;
-        }
-
-        if let Some(value) = &self.free {
-            map.serialize_entry("free", value)?;
-        }
-
-        if let Some(value) = &self.total {
-            map.serialize_entry("total", value)?;
-        }
-
-        if let Some(value) = &self.files {
-            map.serialize_entry("files", value)?;
-        }
-
-        if let Some(value) = &self.updated_at {
-            map.serialize_entry("updated_at", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ListUsageForRseItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ListUsageForRseItem {
-    const EXPECTING: &str = "a ListUsageForRseItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut rse_id: Option<String> = None;
-        let mut rse: Option<String> = None;
-        let mut source: Option<String> = None;
-        let mut used: Option<i64> = None;
-        let mut free: Option<i64> = None;
-        let mut total: Option<i64> = None;
-        let mut files: Option<i64> = None;
-        let mut updated_at: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "rse_id" => rse_id = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                "source" => source = map.next_value()?,
-                "used" => used = map.next_value()?,
-                "free" => free = map.next_value()?,
-                "total" => total = map.next_value()?,
-                "files" => files = map.next_value()?,
-                "updated_at" => updated_at = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ListUsageForRseItem {
-            rse_id,
-            rse,
-            source,
-            used,
-            free,
-            total,
-            files,
-            updated_at,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::ListUsageHistoryForRseItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.rse_id {
-            map.serialize_entry("rse_id", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.source {
-            map.serialize_entry("source", value)?;
-        }
-
-        if let Some(value) = &self.used {
-            map.serialize_entry("used", value)?;
-        }
-
-        if let Some(value) = &self.free {
-            map.serialize_entry("free", value)?;
-        }
-
-        if let Some(value) = &self.total {
-            map.serialize_entry("total", value)?;
-        }
-
-        if let Some(value) = &self.updated_at {
-            map.serialize_entry("updated_at", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::ListUsageHistoryForRseItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::ListUsageHistoryForRseItem {
-    const EXPECTING: &str = "a ListUsageHistoryForRseItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut rse_id: Option<String> = None;
-        let mut rse: Option<String> = None;
-        let mut source: Option<String> = None;
-        let mut used: Option<i64> = None;
-        let mut free: Option<i64> = None;
-        let mut total: Option<i64> = None;
-        let mut updated_at: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "rse_id" => rse_id = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                "source" => source = map.next_value()?,
-                "used" => used = map.next_value()?,
-                "free" => free = map.next_value()?,
-                "total" => total = map.next_value()?,
-                "updated_at" => updated_at = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::ListUsageHistoryForRseItem {
-            rse_id,
-            rse,
-            source,
-            used,
-            free,
-            total,
-            updated_at,
-            unknown_fields,
-        })
-    }
-}
-
 impl Serialize for types::RseType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -1090,7 +1090,113 @@ impl<'de> Deserialize<'de> for types::RseType {
     }
 }
 
-impl Serialize for types::UpdateDistanceForSourceRequest {
+impl Serialize for types::SetRseLimitsRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetRseLimitsRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetRseLimitsRequest {
+    const EXPECTING: &str = "a SetRseLimitsRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut name: Option<String> = None;
+        let mut value: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "name" => name = map.next_value()?,
+                "value" => value = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetRseLimitsRequest {
+            name,
+            value,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::SetRseUsageRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.source {
+            map.serialize_entry("source", value)?;
+        }
+
+        if let Some(value) = &self.used {
+            map.serialize_entry("used", value)?;
+        }
+
+        if let Some(value) = &self.free {
+            map.serialize_entry("free", value)?;
+        }
+
+        if let Some(value) = &self.files {
+            map.serialize_entry("files", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::SetRseUsageRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::SetRseUsageRequest {
+    const EXPECTING: &str = "a SetRseUsageRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut source: Option<String> = None;
+        let mut used: Option<i64> = None;
+        let mut free: Option<i64> = None;
+        let mut files: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "source" => source = map.next_value()?,
+                "used" => used = map.next_value()?,
+                "free" => free = map.next_value()?,
+                "files" => files = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::SetRseUsageRequest {
+            source,
+            used,
+            free,
+            files,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::UpdateDistanceRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.distance {
@@ -1110,14 +1216,14 @@ impl Serialize for types::UpdateDistanceForSourceRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::UpdateDistanceForSourceRequest {
+impl<'de> Deserialize<'de> for types::UpdateDistanceRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::UpdateDistanceForSourceRequest {
-    const EXPECTING: &str = "a UpdateDistanceForSourceRequest object";
+impl Object for types::UpdateDistanceRequest {
+    const EXPECTING: &str = "a UpdateDistanceRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut distance: Option<i64> = None;
         let mut ranking: Option<i64> = None;
@@ -1134,56 +1240,10 @@ impl Object for types::UpdateDistanceForSourceRequest {
             }
         }
 
-        Ok(types::UpdateDistanceForSourceRequest {
+        Ok(types::UpdateDistanceRequest {
             distance,
             ranking,
             bidirectional,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::UpdateLimitsForRseRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.value {
-            map.serialize_entry("value", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::UpdateLimitsForRseRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::UpdateLimitsForRseRequest {
-    const EXPECTING: &str = "a UpdateLimitsForRseRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut name: Option<String> = None;
-        let mut value: Option<i64> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "name" => name = map.next_value()?,
-                "value" => value = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::UpdateLimitsForRseRequest {
-            name,
-            value,
             unknown_fields,
         })
     }
@@ -1307,66 +1367,6 @@ impl Object for types::UpdateRseRequest {
             rse_type,
             latitude,
             longitude,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::UpdateUsageForRseRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.source {
-            map.serialize_entry("source", value)?;
-        }
-
-        if let Some(value) = &self.used {
-            map.serialize_entry("used", value)?;
-        }
-
-        if let Some(value) = &self.free {
-            map.serialize_entry("free", value)?;
-        }
-
-        if let Some(value) = &self.files {
-            map.serialize_entry("files", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::UpdateUsageForRseRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::UpdateUsageForRseRequest {
-    const EXPECTING: &str = "a UpdateUsageForRseRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut source: Option<String> = None;
-        let mut used: Option<i64> = None;
-        let mut free: Option<i64> = None;
-        let mut files: Option<i64> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "source" => source = map.next_value()?,
-                "used" => used = map.next_value()?,
-                "free" => free = map.next_value()?,
-                "files" => files = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::UpdateUsageForRseRequest {
-            source,
-            used,
-            free,
-            files,
             unknown_fields,
         })
     }

@@ -31,10 +31,13 @@ impl Rule {
     ///
     ///
     /// `PUT /rules/{rule_id}`
-    pub async fn update_rule(
+    ///
+    /// Rucio's Python client: `RuleClient.update_replication_rule`.
+    #[doc(alias = "update_rule")]
+    pub async fn update_replication_rule(
         &self,
         rule_id: &str,
-        payload: &types::UpdateRuleRequest,
+        payload: &types::UpdateReplicationRuleRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -48,7 +51,13 @@ impl Rule {
     ///
     ///
     /// `GET /rules/{rule_id}`
-    pub async fn get_rule(&self, rule_id: &str) -> Result<types::GetRuleResponse> {
+    ///
+    /// Rucio's Python client: `RuleClient.get_replication_rule`.
+    #[doc(alias = "get_rule")]
+    pub async fn get_replication_rule(
+        &self,
+        rule_id: &str,
+    ) -> Result<types::GetReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rules/{}", escape(rule_id)));
@@ -60,10 +69,13 @@ impl Rule {
     ///
     ///
     /// `DELETE /rules/{rule_id}`
-    pub async fn delete_rule(
+    ///
+    /// Rucio's Python client: `RuleClient.delete_replication_rule`.
+    #[doc(alias = "delete_rule")]
+    pub async fn delete_replication_rule(
         &self,
         rule_id: &str,
-        payload: &types::DeleteRuleRequest,
+        payload: &types::DeleteReplicationRuleRequest,
     ) -> Result<()> {
         let request = self
             .client
@@ -77,9 +89,31 @@ impl Rule {
     ///
     ///
     /// `GET /rules/`
-    pub async fn get_rules(&self) -> Result<types::GetRulesResponse> {
-        let request = self.client.request(Method::GET, String::from("rules/"));
-        request.send().await
+    ///
+    /// Rucio's Python client: `RuleClient.list_replication_rules`.
+    #[doc(alias = "list_rules")]
+    pub fn list_replication_rules(
+        &self,
+        query: &ListReplicationRulesQuery,
+    ) -> RucioStream<types::ListReplicationRulesItem> {
+        let request = self
+            .client
+            .request(Method::GET, String::from("rules/"))
+            .query("account", query.account.as_deref())
+            .query("scope", query.scope.as_deref())
+            .query("name", query.name.as_deref())
+            .query("state", query.state.as_deref())
+            .query("rse_expression", query.rse_expression.as_deref())
+            .query("activity", query.activity.as_deref())
+            .query("did_type", query.did_type.as_deref())
+            .query("grouping", query.grouping.as_deref())
+            .query("subscription_id", query.subscription_id.as_deref())
+            .query("created_before", query.created_before.as_deref())
+            .query("created_after", query.created_after.as_deref())
+            .query("updated_before", query.updated_before.as_deref())
+            .query("updated_after", query.updated_after.as_deref())
+            .query_pairs(&query.filters);
+        request.send_stream()
     }
 
     /// Create a new replication rule
@@ -87,10 +121,13 @@ impl Rule {
     ///
     ///
     /// `POST /rules/`
-    pub async fn add_rules(
+    ///
+    /// Rucio's Python client: `RuleClient.add_replication_rule`.
+    #[doc(alias = "add_rules")]
+    pub async fn add_replication_rule(
         &self,
-        payload: &types::AddRulesRequest,
-    ) -> Result<types::AddRulesResponse> {
+        payload: &types::AddReplicationRuleRequest,
+    ) -> Result<types::AddReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("rules/"))
@@ -103,14 +140,14 @@ impl Rule {
     ///
     ///
     /// `GET /rules/{rule_id}/locks`
-    pub async fn list_locks_for_rule_id(
-        &self,
-        rule_id: &str,
-    ) -> Result<types::ListLocksForRuleIdResponse> {
+    ///
+    /// Rucio's Python client: `RuleClient.list_replica_locks`.
+    #[doc(alias = "list_locks_for_rule_id")]
+    pub fn list_replica_locks(&self, rule_id: &str) -> RucioStream<types::ListReplicaLocksItem> {
         let request = self
             .client
             .request(Method::GET, format!("rules/{}/locks", escape(rule_id)));
-        request.send().await
+        request.send_stream()
     }
 
     /// Reduce a replication rule
@@ -118,11 +155,14 @@ impl Rule {
     ///
     ///
     /// `POST /rules/{rule_id}/reduce`
-    pub async fn add_reduce_for_rule_id(
+    ///
+    /// Rucio's Python client: `RuleClient.reduce_replication_rule`.
+    #[doc(alias = "add_reduce_for_rule_id")]
+    pub async fn reduce_replication_rule(
         &self,
         rule_id: &str,
-        payload: &types::AddReduceForRuleIdRequest,
-    ) -> Result<types::AddReduceForRuleIdResponse> {
+        payload: &types::ReduceReplicationRuleRequest,
+    ) -> Result<types::ReduceReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/reduce", escape(rule_id)))
@@ -135,11 +175,14 @@ impl Rule {
     ///
     ///
     /// `POST /rules/{rule_id}/move`
-    pub async fn add_move_for_rule_id(
+    ///
+    /// Rucio's Python client: `RuleClient.move_replication_rule`.
+    #[doc(alias = "add_move_for_rule_id")]
+    pub async fn move_replication_rule(
         &self,
         rule_id: &str,
-        payload: &types::AddMoveForRuleIdRequest,
-    ) -> Result<types::AddMoveForRuleIdResponse> {
+        payload: &types::MoveReplicationRuleRequest,
+    ) -> Result<types::MoveReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/move", escape(rule_id)))
@@ -167,11 +210,14 @@ impl Rule {
     ///
     ///
     /// `GET /rules/{scope}/{name}/history`
-    pub fn list_history_of_did(
+    ///
+    /// Rucio's Python client: `RuleClient.list_replication_rule_full_history`.
+    #[doc(alias = "list_history_of_did")]
+    pub fn list_replication_rule_full_history(
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListHistoryOfDidItem> {
+    ) -> RucioStream<types::ListReplicationRuleFullHistoryItem> {
         let request = self.client.request(
             Method::GET,
             format!("rules/{}/{}/history", escape(scope), escape(name)),
@@ -184,13 +230,136 @@ impl Rule {
     ///
     ///
     /// `GET /rules/{rule_id}/analysis`
-    pub async fn get_analysis_for_rule_id(
+    ///
+    /// Rucio's Python client: `RuleClient.examine_replication_rule`.
+    #[doc(alias = "get_analysis_for_rule_id")]
+    pub async fn examine_replication_rule(
         &self,
         rule_id: &str,
-    ) -> Result<types::GetAnalysisForRuleIdResponse> {
+    ) -> Result<types::ExamineReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rules/{}/analysis", escape(rule_id)));
         request.send().await
+    }
+}
+
+/// Query-string parameters of [`Rule::list_replication_rules`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListReplicationRulesQuery {
+    /// `account` in the query string. The rule's account; `*` is a wildcard.
+    pub account: Option<String>,
+    /// `scope` in the query string. The rule's DID scope; `*` is a wildcard.
+    pub scope: Option<String>,
+    /// `name` in the query string. The rule's DID name.
+    pub name: Option<String>,
+    /// `state` in the query string. The rule's state, by name or letter (`OK`/`O`, `REPLICATING`/`R`, `STUCK`/`S`, `SUSPENDED`/`U`, `WAITING_APPROVAL`/`W`, `INJECT`/`I`).
+    pub state: Option<String>,
+    /// `rse_expression` in the query string. The rule's RSE expression, exactly.
+    pub rse_expression: Option<String>,
+    /// `activity` in the query string. The rule's transfer activity.
+    pub activity: Option<String>,
+    /// `did_type` in the query string. The DID's type: `FILE`, `DATASET` or `CONTAINER`.
+    pub did_type: Option<String>,
+    /// `grouping` in the query string. The rule's grouping: `ALL`, `DATASET` or `NONE`.
+    pub grouping: Option<String>,
+    /// `subscription_id` in the query string. The subscription that made the rule.
+    pub subscription_id: Option<String>,
+    /// `created_before` in the query string. Rules created before this time (`%Y-%m-%dT%H:%M:%S.%fZ` or RFC 1123).
+    pub created_before: Option<String>,
+    /// `created_after` in the query string. Rules created after this time.
+    pub created_after: Option<String>,
+    /// `updated_before` in the query string. Rules last updated before this time.
+    pub updated_before: Option<String>,
+    /// `updated_after` in the query string. Rules last updated after this time.
+    pub updated_after: Option<String>,
+    /// Each `key=value` pair in the query string. Any other column of the rule (`copies`, `locked`, `comments`, …), compared for equality.
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListReplicationRulesQuery {
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`rse_expression`](Self::rse_expression).
+    pub fn with_rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
+        self.rse_expression = Some(rse_expression.into());
+        self
+    }
+
+    /// Sets [`activity`](Self::activity).
+    pub fn with_activity(mut self, activity: impl Into<String>) -> Self {
+        self.activity = Some(activity.into());
+        self
+    }
+
+    /// Sets [`did_type`](Self::did_type).
+    pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
+        self.did_type = Some(did_type.into());
+        self
+    }
+
+    /// Sets [`grouping`](Self::grouping).
+    pub fn with_grouping(mut self, grouping: impl Into<String>) -> Self {
+        self.grouping = Some(grouping.into());
+        self
+    }
+
+    /// Sets [`subscription_id`](Self::subscription_id).
+    pub fn with_subscription_id(mut self, subscription_id: impl Into<String>) -> Self {
+        self.subscription_id = Some(subscription_id.into());
+        self
+    }
+
+    /// Sets [`created_before`](Self::created_before).
+    pub fn with_created_before(mut self, created_before: impl Into<String>) -> Self {
+        self.created_before = Some(created_before.into());
+        self
+    }
+
+    /// Sets [`created_after`](Self::created_after).
+    pub fn with_created_after(mut self, created_after: impl Into<String>) -> Self {
+        self.created_after = Some(created_after.into());
+        self
+    }
+
+    /// Sets [`updated_before`](Self::updated_before).
+    pub fn with_updated_before(mut self, updated_before: impl Into<String>) -> Self {
+        self.updated_before = Some(updated_before.into());
+        self
+    }
+
+    /// Sets [`updated_after`](Self::updated_after).
+    pub fn with_updated_after(mut self, updated_after: impl Into<String>) -> Self {
+        self.updated_after = Some(updated_after.into());
+        self
+    }
+
+    /// Adds a pair to [`filters`](Self::filters).
+    pub fn with_filter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.filters.push((key.into(), value.into()));
+        self
     }
 }

@@ -5,93 +5,11 @@ use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct AddMoveForRuleIdRequest {
-    /// The new rse expression.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub rse_expression: Option<String>,
-    /// The rule_id of the rule to moves. If specified, overrides the `rule_id` parameter.
-    pub rule_id: Option<String>,
-    /// The `activity` of the moved rule.
-    pub activity: Option<String>,
-    /// The `source_replica_expression` of the moved rule.
-    pub source_replica_expression: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddMoveForRuleIdRequest {
-    /// An `AddMoveForRuleIdRequest` from its required fields (`rse_expression`); set the others with the `with_*` methods.
-    pub fn new(rse_expression: impl Into<String>) -> Self {
-        AddMoveForRuleIdRequest {
-            rse_expression: Some(rse_expression.into()),
-            rule_id: None,
-            activity: None,
-            source_replica_expression: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`rule_id`](Self::rule_id).
-    pub fn with_rule_id(mut self, rule_id: impl Into<String>) -> Self {
-        self.rule_id = Some(rule_id.into());
-        self
-    }
-
-    /// Sets [`activity`](Self::activity).
-    pub fn with_activity(mut self, activity: impl Into<String>) -> Self {
-        self.activity = Some(activity.into());
-        self
-    }
-
-    /// Sets [`source_replica_expression`](Self::source_replica_expression).
-    pub fn with_source_replica_expression(
-        mut self,
-        source_replica_expression: impl Into<String>,
-    ) -> Self {
-        self.source_replica_expression = Some(source_replica_expression.into());
-        self
-    }
-}
-
-/// The id of the new rule.
-pub type AddMoveForRuleIdResponse = String;
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddReduceForRuleIdRequest {
-    /// Number of copies to keep.
-    ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub copies: Option<i64>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl AddReduceForRuleIdRequest {
-    /// An `AddReduceForRuleIdRequest` from its required fields (`copies`); set the others with the `with_*` methods.
-    pub fn new(copies: i64) -> Self {
-        AddReduceForRuleIdRequest {
-            copies: Some(copies),
-            unknown_fields: Map::new(),
-        }
-    }
-}
-
-/// The id of the rule that replaces it.
-///
-/// The same type as [`AddMoveForRuleIdResponse`].
-pub type AddReduceForRuleIdResponse = AddMoveForRuleIdResponse;
-
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct AddRulesRequest {
+pub struct AddReplicationRuleRequest {
     /// The list of data identifiers.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub dids: Option<Vec<AddRulesRequestDidsItem>>,
+    pub dids: Option<Vec<AddReplicationRuleRequestDidsItem>>,
     /// The account of the issuer.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -141,15 +59,15 @@ pub struct AddRulesRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddRulesRequest {
-    /// An `AddRulesRequest` from its required fields (`dids`, `account`, `copies`, `rse_expression`); set the others with the `with_*` methods.
+impl AddReplicationRuleRequest {
+    /// An `AddReplicationRuleRequest` from its required fields (`dids`, `account`, `copies`, `rse_expression`); set the others with the `with_*` methods.
     pub fn new(
-        dids: impl IntoIterator<Item = AddRulesRequestDidsItem>,
+        dids: impl IntoIterator<Item = AddReplicationRuleRequestDidsItem>,
         account: impl Into<String>,
         copies: i64,
         rse_expression: impl Into<String>,
     ) -> Self {
-        AddRulesRequest {
+        AddReplicationRuleRequest {
             dids: Some(dids.into_iter().collect()),
             account: Some(account.into()),
             copies: Some(copies),
@@ -276,7 +194,7 @@ impl AddRulesRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct AddRulesRequestDidsItem {
+pub struct AddReplicationRuleRequestDidsItem {
     /// The scope of the data identifier
     pub scope: Option<String>,
     /// The name of the data identifier
@@ -286,10 +204,10 @@ pub struct AddRulesRequestDidsItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl AddRulesRequestDidsItem {
-    /// An `AddRulesRequestDidsItem` with every field unset.
+impl AddReplicationRuleRequestDidsItem {
+    /// An `AddReplicationRuleRequestDidsItem` with every field unset.
     pub fn new() -> Self {
-        AddRulesRequestDidsItem {
+        AddReplicationRuleRequestDidsItem {
             scope: None,
             name: None,
             unknown_fields: Map::new(),
@@ -309,11 +227,11 @@ impl AddRulesRequestDidsItem {
     }
 }
 
-pub type AddRulesResponse = Vec<String>;
+pub type AddReplicationRuleResponse = Vec<String>;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct DeleteRuleRequest {
+pub struct DeleteReplicationRuleRequest {
     /// Delete the replicas the rule protected at once.
     pub purge_replicas: Option<bool>,
     /// Properties this version of the client does not know (from a newer service):
@@ -321,10 +239,10 @@ pub struct DeleteRuleRequest {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl DeleteRuleRequest {
-    /// A `DeleteRuleRequest` with every field unset.
+impl DeleteReplicationRuleRequest {
+    /// A `DeleteReplicationRuleRequest` with every field unset.
     pub fn new() -> Self {
-        DeleteRuleRequest {
+        DeleteReplicationRuleRequest {
             purge_replicas: None,
             unknown_fields: Map::new(),
         }
@@ -339,20 +257,20 @@ impl DeleteRuleRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetAnalysisForRuleIdResponse {
+pub struct ExamineReplicationRuleResponse {
     /// The state of the rule.
     pub rule_error: Option<String>,
     /// List of all transfer errors.
-    pub transfers: Option<Vec<GetAnalysisForRuleIdResponseTransfersItem>>,
+    pub transfers: Option<Vec<ExamineReplicationRuleResponseTransfersItem>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetAnalysisForRuleIdResponse {
-    /// A `GetAnalysisForRuleIdResponse` with every field unset.
+impl ExamineReplicationRuleResponse {
+    /// An `ExamineReplicationRuleResponse` with every field unset.
     pub fn new() -> Self {
-        GetAnalysisForRuleIdResponse {
+        ExamineReplicationRuleResponse {
             rule_error: None,
             transfers: None,
             unknown_fields: Map::new(),
@@ -368,7 +286,7 @@ impl GetAnalysisForRuleIdResponse {
     /// Sets [`transfers`](Self::transfers).
     pub fn with_transfers(
         mut self,
-        transfers: impl IntoIterator<Item = GetAnalysisForRuleIdResponseTransfersItem>,
+        transfers: impl IntoIterator<Item = ExamineReplicationRuleResponseTransfersItem>,
     ) -> Self {
         self.transfers = Some(transfers.into_iter().collect());
         self
@@ -377,7 +295,7 @@ impl GetAnalysisForRuleIdResponse {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetAnalysisForRuleIdResponseTransfersItem {
+pub struct ExamineReplicationRuleResponseTransfersItem {
     /// The scope of the transfer.
     pub scope: Option<String>,
     /// The name of the lock.
@@ -401,10 +319,10 @@ pub struct GetAnalysisForRuleIdResponseTransfersItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetAnalysisForRuleIdResponseTransfersItem {
-    /// A `GetAnalysisForRuleIdResponseTransfersItem` with every field unset.
+impl ExamineReplicationRuleResponseTransfersItem {
+    /// An `ExamineReplicationRuleResponseTransfersItem` with every field unset.
     pub fn new() -> Self {
-        GetAnalysisForRuleIdResponseTransfersItem {
+        ExamineReplicationRuleResponseTransfersItem {
             scope: None,
             name: None,
             rse_id: None,
@@ -473,10 +391,8 @@ impl GetAnalysisForRuleIdResponseTransfersItem {
     }
 }
 
-pub type GetRuleResponse = Value;
-
-/// The same type as [`GetRuleResponse`].
-pub type GetRulesResponse = GetRuleResponse;
+/// The same type as [`ListReplicationRulesItem`].
+pub type GetReplicationRuleResponse = ListReplicationRulesItem;
 
 pub type ListHistoryForRuleIdResponse = Vec<ListHistoryForRuleIdResponseItem>;
 
@@ -543,10 +459,81 @@ impl ListHistoryForRuleIdResponseItem {
     }
 }
 
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListReplicaLocksItem {
+    /// The scope of the lock.
+    pub scope: Option<String>,
+    /// The name of the lock.
+    pub name: Option<String>,
+    /// The rse_id of the lock.
+    pub rse_id: Option<String>,
+    /// Information about the rse of the lock.
+    pub rse: Option<Value>,
+    /// The state of the lock.
+    pub state: Option<String>,
+    /// The rule_id of the lock.
+    pub rule_id: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListReplicaLocksItem {
+    /// A `ListReplicaLocksItem` with every field unset.
+    pub fn new() -> Self {
+        ListReplicaLocksItem {
+            scope: None,
+            name: None,
+            rse_id: None,
+            rse: None,
+            state: None,
+            rule_id: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`rse_id`](Self::rse_id).
+    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
+        self.rse_id = Some(rse_id.into());
+        self
+    }
+
+    /// Sets [`rse`](Self::rse).
+    pub fn with_rse(mut self, rse: impl Into<Value>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`rule_id`](Self::rule_id).
+    pub fn with_rule_id(mut self, rule_id: impl Into<String>) -> Self {
+        self.rule_id = Some(rule_id.into());
+        self
+    }
+}
+
 /// Rule history object.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListHistoryOfDidItem {
+pub struct ListReplicationRuleFullHistoryItem {
     /// The id of the rule.
     pub rule_id: Option<String>,
     /// The date of the update.
@@ -570,10 +557,10 @@ pub struct ListHistoryOfDidItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListHistoryOfDidItem {
-    /// A `ListHistoryOfDidItem` with every field unset.
+impl ListReplicationRuleFullHistoryItem {
+    /// A `ListReplicationRuleFullHistoryItem` with every field unset.
     pub fn new() -> Self {
-        ListHistoryOfDidItem {
+        ListReplicationRuleFullHistoryItem {
             rule_id: None,
             updated_at: None,
             created_at: None,
@@ -642,70 +629,36 @@ impl ListHistoryOfDidItem {
     }
 }
 
-pub type ListLocksForRuleIdResponse = Vec<ListLocksForRuleIdResponseItem>;
+pub type ListReplicationRulesItem = Value;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct ListLocksForRuleIdResponseItem {
-    /// The scope of the lock.
-    pub scope: Option<String>,
-    /// The name of the lock.
-    pub name: Option<String>,
-    /// The rse_id of the lock.
-    pub rse_id: Option<String>,
-    /// Information about the rse of the lock.
-    pub rse: Option<Value>,
-    /// The state of the lock.
-    pub state: Option<String>,
-    /// The rule_id of the lock.
+pub struct MoveReplicationRuleRequest {
+    /// The new rse expression.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub rse_expression: Option<String>,
+    /// The rule_id of the rule to moves. If specified, overrides the `rule_id` parameter.
     pub rule_id: Option<String>,
+    /// The `activity` of the moved rule.
+    pub activity: Option<String>,
+    /// The `source_replica_expression` of the moved rule.
+    pub source_replica_expression: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListLocksForRuleIdResponseItem {
-    /// A `ListLocksForRuleIdResponseItem` with every field unset.
-    pub fn new() -> Self {
-        ListLocksForRuleIdResponseItem {
-            scope: None,
-            name: None,
-            rse_id: None,
-            rse: None,
-            state: None,
+impl MoveReplicationRuleRequest {
+    /// A `MoveReplicationRuleRequest` from its required fields (`rse_expression`); set the others with the `with_*` methods.
+    pub fn new(rse_expression: impl Into<String>) -> Self {
+        MoveReplicationRuleRequest {
+            rse_expression: Some(rse_expression.into()),
             rule_id: None,
+            activity: None,
+            source_replica_expression: None,
             unknown_fields: Map::new(),
         }
-    }
-
-    /// Sets [`scope`](Self::scope).
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`rse_id`](Self::rse_id).
-    pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
-        self.rse_id = Some(rse_id.into());
-        self
-    }
-
-    /// Sets [`rse`](Self::rse).
-    pub fn with_rse(mut self, rse: impl Into<Value>) -> Self {
-        self.rse = Some(rse.into());
-        self
-    }
-
-    /// Sets [`state`](Self::state).
-    pub fn with_state(mut self, state: impl Into<String>) -> Self {
-        self.state = Some(state.into());
-        self
     }
 
     /// Sets [`rule_id`](Self::rule_id).
@@ -713,24 +666,69 @@ impl ListLocksForRuleIdResponseItem {
         self.rule_id = Some(rule_id.into());
         self
     }
+
+    /// Sets [`activity`](Self::activity).
+    pub fn with_activity(mut self, activity: impl Into<String>) -> Self {
+        self.activity = Some(activity.into());
+        self
+    }
+
+    /// Sets [`source_replica_expression`](Self::source_replica_expression).
+    pub fn with_source_replica_expression(
+        mut self,
+        source_replica_expression: impl Into<String>,
+    ) -> Self {
+        self.source_replica_expression = Some(source_replica_expression.into());
+        self
+    }
 }
+
+/// The id of the new rule.
+pub type MoveReplicationRuleResponse = String;
 
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct UpdateRuleRequest {
-    /// The parameters to change.
+pub struct ReduceReplicationRuleRequest {
+    /// Number of copies to keep.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub options: Option<UpdateRuleRequestOptions>,
+    pub copies: Option<i64>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
 }
 
-impl UpdateRuleRequest {
-    /// An `UpdateRuleRequest` from its required fields (`options`); set the others with the `with_*` methods.
-    pub fn new(options: UpdateRuleRequestOptions) -> Self {
-        UpdateRuleRequest {
+impl ReduceReplicationRuleRequest {
+    /// A `ReduceReplicationRuleRequest` from its required fields (`copies`); set the others with the `with_*` methods.
+    pub fn new(copies: i64) -> Self {
+        ReduceReplicationRuleRequest {
+            copies: Some(copies),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// The id of the rule that replaces it.
+///
+/// The same type as [`MoveReplicationRuleResponse`].
+pub type ReduceReplicationRuleResponse = MoveReplicationRuleResponse;
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateReplicationRuleRequest {
+    /// The parameters to change.
+    ///
+    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    pub options: Option<UpdateReplicationRuleRequestOptions>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl UpdateReplicationRuleRequest {
+    /// An `UpdateReplicationRuleRequest` from its required fields (`options`); set the others with the `with_*` methods.
+    pub fn new(options: UpdateReplicationRuleRequestOptions) -> Self {
+        UpdateReplicationRuleRequest {
             options: Some(options),
             unknown_fields: Map::new(),
         }
@@ -740,7 +738,7 @@ impl UpdateRuleRequest {
 /// The parameters to change.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct UpdateRuleRequestOptions {
+pub struct UpdateReplicationRuleRequestOptions {
     /// The time in which the rule will expire in seconds.
     pub lifetime: Option<i64>,
     /// The account of the replication rule.
@@ -774,10 +772,10 @@ pub struct UpdateRuleRequestOptions {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl UpdateRuleRequestOptions {
-    /// An `UpdateRuleRequestOptions` with every field unset.
+impl UpdateReplicationRuleRequestOptions {
+    /// An `UpdateReplicationRuleRequestOptions` with every field unset.
     pub fn new() -> Self {
-        UpdateRuleRequestOptions {
+        UpdateReplicationRuleRequestOptions {
             lifetime: None,
             account: None,
             state: None,

@@ -8,108 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use tc_runtime::wire::{Encoded, Key, Object, object, unknown_fields};
 
-impl Serialize for types::AddMoveForRuleIdRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.rse_expression {
-            map.serialize_entry("rse_expression", value)?;
-        }
-
-        if let Some(value) = &self.rule_id {
-            map.serialize_entry("rule_id", value)?;
-        }
-
-        if let Some(value) = &self.activity {
-            map.serialize_entry("activity", value)?;
-        }
-
-        if let Some(value) = &self.source_replica_expression {
-            map.serialize_entry("source_replica_expression", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddMoveForRuleIdRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddMoveForRuleIdRequest {
-    const EXPECTING: &str = "a AddMoveForRuleIdRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut rse_expression: Option<String> = None;
-        let mut rule_id: Option<String> = None;
-        let mut activity: Option<String> = None;
-        let mut source_replica_expression: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "rse_expression" => rse_expression = map.next_value()?,
-                "rule_id" => rule_id = map.next_value()?,
-                "activity" => activity = map.next_value()?,
-                "source_replica_expression" => {
-                    source_replica_expression = map.next_value()?;
-                }
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddMoveForRuleIdRequest {
-            rse_expression,
-            rule_id,
-            activity,
-            source_replica_expression,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddReduceForRuleIdRequest {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.copies {
-            map.serialize_entry("copies", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::AddReduceForRuleIdRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::AddReduceForRuleIdRequest {
-    const EXPECTING: &str = "a AddReduceForRuleIdRequest object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut copies: Option<i64> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "copies" => copies = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::AddReduceForRuleIdRequest {
-            copies,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::AddRulesRequest {
+impl Serialize for types::AddReplicationRuleRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.dids {
@@ -197,16 +96,16 @@ impl Serialize for types::AddRulesRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddRulesRequest {
+impl<'de> Deserialize<'de> for types::AddReplicationRuleRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddRulesRequest {
-    const EXPECTING: &str = "a AddRulesRequest object";
+impl Object for types::AddReplicationRuleRequest {
+    const EXPECTING: &str = "a AddReplicationRuleRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut dids: Option<Vec<types::AddRulesRequestDidsItem>> = None;
+        let mut dids: Option<Vec<types::AddReplicationRuleRequestDidsItem>> = None;
         let mut account: Option<String> = None;
         let mut copies: Option<i64> = None;
         let mut rse_expression: Option<String> = None;
@@ -257,7 +156,7 @@ impl Object for types::AddRulesRequest {
             }
         }
 
-        Ok(types::AddRulesRequest {
+        Ok(types::AddReplicationRuleRequest {
             dids,
             account,
             copies,
@@ -283,7 +182,7 @@ impl Object for types::AddRulesRequest {
     }
 }
 
-impl Serialize for types::AddRulesRequestDidsItem {
+impl Serialize for types::AddReplicationRuleRequestDidsItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -299,14 +198,14 @@ impl Serialize for types::AddRulesRequestDidsItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::AddRulesRequestDidsItem {
+impl<'de> Deserialize<'de> for types::AddReplicationRuleRequestDidsItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::AddRulesRequestDidsItem {
-    const EXPECTING: &str = "a AddRulesRequestDidsItem object";
+impl Object for types::AddReplicationRuleRequestDidsItem {
+    const EXPECTING: &str = "a AddReplicationRuleRequestDidsItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -321,7 +220,7 @@ impl Object for types::AddRulesRequestDidsItem {
             }
         }
 
-        Ok(types::AddRulesRequestDidsItem {
+        Ok(types::AddReplicationRuleRequestDidsItem {
             scope,
             name,
             unknown_fields,
@@ -329,7 +228,7 @@ impl Object for types::AddRulesRequestDidsItem {
     }
 }
 
-impl Serialize for types::DeleteRuleRequest {
+impl Serialize for types::DeleteReplicationRuleRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.purge_replicas {
@@ -341,14 +240,14 @@ impl Serialize for types::DeleteRuleRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::DeleteRuleRequest {
+impl<'de> Deserialize<'de> for types::DeleteReplicationRuleRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::DeleteRuleRequest {
-    const EXPECTING: &str = "a DeleteRuleRequest object";
+impl Object for types::DeleteReplicationRuleRequest {
+    const EXPECTING: &str = "a DeleteReplicationRuleRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut purge_replicas: Option<bool> = None;
         let mut unknown_fields = Map::new();
@@ -361,14 +260,14 @@ impl Object for types::DeleteRuleRequest {
             }
         }
 
-        Ok(types::DeleteRuleRequest {
+        Ok(types::DeleteReplicationRuleRequest {
             purge_replicas,
             unknown_fields,
         })
     }
 }
 
-impl Serialize for types::GetAnalysisForRuleIdResponse {
+impl Serialize for types::ExamineReplicationRuleResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rule_error {
@@ -384,17 +283,17 @@ impl Serialize for types::GetAnalysisForRuleIdResponse {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetAnalysisForRuleIdResponse {
+impl<'de> Deserialize<'de> for types::ExamineReplicationRuleResponse {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetAnalysisForRuleIdResponse {
-    const EXPECTING: &str = "a GetAnalysisForRuleIdResponse object";
+impl Object for types::ExamineReplicationRuleResponse {
+    const EXPECTING: &str = "a ExamineReplicationRuleResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rule_error: Option<String> = None;
-        let mut transfers: Option<Vec<types::GetAnalysisForRuleIdResponseTransfersItem>> = None;
+        let mut transfers: Option<Vec<types::ExamineReplicationRuleResponseTransfersItem>> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -406,7 +305,7 @@ impl Object for types::GetAnalysisForRuleIdResponse {
             }
         }
 
-        Ok(types::GetAnalysisForRuleIdResponse {
+        Ok(types::ExamineReplicationRuleResponse {
             rule_error,
             transfers,
             unknown_fields,
@@ -414,7 +313,7 @@ impl Object for types::GetAnalysisForRuleIdResponse {
     }
 }
 
-impl Serialize for types::GetAnalysisForRuleIdResponseTransfersItem {
+impl Serialize for types::ExamineReplicationRuleResponseTransfersItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -458,14 +357,14 @@ impl Serialize for types::GetAnalysisForRuleIdResponseTransfersItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetAnalysisForRuleIdResponseTransfersItem {
+impl<'de> Deserialize<'de> for types::ExamineReplicationRuleResponseTransfersItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetAnalysisForRuleIdResponseTransfersItem {
-    const EXPECTING: &str = "a GetAnalysisForRuleIdResponseTransfersItem object";
+impl Object for types::ExamineReplicationRuleResponseTransfersItem {
+    const EXPECTING: &str = "a ExamineReplicationRuleResponseTransfersItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut name: Option<String> = None;
@@ -494,7 +393,7 @@ impl Object for types::GetAnalysisForRuleIdResponseTransfersItem {
             }
         }
 
-        Ok(types::GetAnalysisForRuleIdResponseTransfersItem {
+        Ok(types::ExamineReplicationRuleResponseTransfersItem {
             scope,
             name,
             rse_id,
@@ -576,7 +475,81 @@ impl Object for types::ListHistoryForRuleIdResponseItem {
     }
 }
 
-impl Serialize for types::ListHistoryOfDidItem {
+impl Serialize for types::ListReplicaLocksItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.scope {
+            map.serialize_entry("scope", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.rse_id {
+            map.serialize_entry("rse_id", value)?;
+        }
+
+        if let Some(value) = &self.rse {
+            map.serialize_entry("rse", value)?;
+        }
+
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+
+        if let Some(value) = &self.rule_id {
+            map.serialize_entry("rule_id", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListReplicaLocksItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListReplicaLocksItem {
+    const EXPECTING: &str = "a ListReplicaLocksItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut scope: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut rse_id: Option<String> = None;
+        let mut rse: Option<Value> = None;
+        let mut state: Option<String> = None;
+        let mut rule_id: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "scope" => scope = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "rse_id" => rse_id = map.next_value()?,
+                "rse" => rse = map.next_value()?,
+                "state" => state = map.next_value()?,
+                "rule_id" => rule_id = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListReplicaLocksItem {
+            scope,
+            name,
+            rse_id,
+            rse,
+            state,
+            rule_id,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::ListReplicationRuleFullHistoryItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.rule_id {
@@ -620,14 +593,14 @@ impl Serialize for types::ListHistoryOfDidItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListHistoryOfDidItem {
+impl<'de> Deserialize<'de> for types::ListReplicationRuleFullHistoryItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListHistoryOfDidItem {
-    const EXPECTING: &str = "a ListHistoryOfDidItem object";
+impl Object for types::ListReplicationRuleFullHistoryItem {
+    const EXPECTING: &str = "a ListReplicationRuleFullHistoryItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut rule_id: Option<String> = None;
         let mut updated_at: Option<String> = None;
@@ -656,7 +629,7 @@ impl Object for types::ListHistoryOfDidItem {
             }
         }
 
-        Ok(types::ListHistoryOfDidItem {
+        Ok(types::ListReplicationRuleFullHistoryItem {
             rule_id,
             updated_at,
             created_at,
@@ -671,31 +644,23 @@ impl Object for types::ListHistoryOfDidItem {
     }
 }
 
-impl Serialize for types::ListLocksForRuleIdResponseItem {
+impl Serialize for types::MoveReplicationRuleRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.rse_id {
-            map.serialize_entry("rse_id", value)?;
-        }
-
-        if let Some(value) = &self.rse {
-            map.serialize_entry("rse", value)?;
-        }
-
-        if let Some(value) = &self.state {
-            map.serialize_entry("state", value)?;
+        if let Some(value) = &self.rse_expression {
+            map.serialize_entry("rse_expression", value)?;
         }
 
         if let Some(value) = &self.rule_id {
             map.serialize_entry("rule_id", value)?;
+        }
+
+        if let Some(value) = &self.activity {
+            map.serialize_entry("activity", value)?;
+        }
+
+        if let Some(value) = &self.source_replica_expression {
+            map.serialize_entry("source_replica_expression", value)?;
         }
 
         unknown_fields(&mut map, &self.unknown_fields)?;
@@ -703,49 +668,84 @@ impl Serialize for types::ListLocksForRuleIdResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListLocksForRuleIdResponseItem {
+impl<'de> Deserialize<'de> for types::MoveReplicationRuleRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListLocksForRuleIdResponseItem {
-    const EXPECTING: &str = "a ListLocksForRuleIdResponseItem object";
+impl Object for types::MoveReplicationRuleRequest {
+    const EXPECTING: &str = "a MoveReplicationRuleRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut scope: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut rse_id: Option<String> = None;
-        let mut rse: Option<Value> = None;
-        let mut state: Option<String> = None;
+        let mut rse_expression: Option<String> = None;
         let mut rule_id: Option<String> = None;
+        let mut activity: Option<String> = None;
+        let mut source_replica_expression: Option<String> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "rse_id" => rse_id = map.next_value()?,
-                "rse" => rse = map.next_value()?,
-                "state" => state = map.next_value()?,
+                "rse_expression" => rse_expression = map.next_value()?,
                 "rule_id" => rule_id = map.next_value()?,
+                "activity" => activity = map.next_value()?,
+                "source_replica_expression" => {
+                    source_replica_expression = map.next_value()?;
+                }
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
             }
         }
 
-        Ok(types::ListLocksForRuleIdResponseItem {
-            scope,
-            name,
-            rse_id,
-            rse,
-            state,
+        Ok(types::MoveReplicationRuleRequest {
+            rse_expression,
             rule_id,
+            activity,
+            source_replica_expression,
             unknown_fields,
         })
     }
 }
 
-impl Serialize for types::UpdateRuleRequest {
+impl Serialize for types::ReduceReplicationRuleRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.copies {
+            map.serialize_entry("copies", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ReduceReplicationRuleRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ReduceReplicationRuleRequest {
+    const EXPECTING: &str = "a ReduceReplicationRuleRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut copies: Option<i64> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "copies" => copies = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ReduceReplicationRuleRequest {
+            copies,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::UpdateReplicationRuleRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.options {
@@ -757,16 +757,16 @@ impl Serialize for types::UpdateRuleRequest {
     }
 }
 
-impl<'de> Deserialize<'de> for types::UpdateRuleRequest {
+impl<'de> Deserialize<'de> for types::UpdateReplicationRuleRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::UpdateRuleRequest {
-    const EXPECTING: &str = "a UpdateRuleRequest object";
+impl Object for types::UpdateReplicationRuleRequest {
+    const EXPECTING: &str = "a UpdateReplicationRuleRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut options: Option<types::UpdateRuleRequestOptions> = None;
+        let mut options: Option<types::UpdateReplicationRuleRequestOptions> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -777,14 +777,14 @@ impl Object for types::UpdateRuleRequest {
             }
         }
 
-        Ok(types::UpdateRuleRequest {
+        Ok(types::UpdateReplicationRuleRequest {
             options,
             unknown_fields,
         })
     }
 }
 
-impl Serialize for types::UpdateRuleRequestOptions {
+impl Serialize for types::UpdateReplicationRuleRequestOptions {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.lifetime {
@@ -848,14 +848,14 @@ impl Serialize for types::UpdateRuleRequestOptions {
     }
 }
 
-impl<'de> Deserialize<'de> for types::UpdateRuleRequestOptions {
+impl<'de> Deserialize<'de> for types::UpdateReplicationRuleRequestOptions {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::UpdateRuleRequestOptions {
-    const EXPECTING: &str = "a UpdateRuleRequestOptions object";
+impl Object for types::UpdateReplicationRuleRequestOptions {
+    const EXPECTING: &str = "a UpdateReplicationRuleRequestOptions object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut lifetime: Option<i64> = None;
         let mut account: Option<String> = None;
@@ -896,7 +896,7 @@ impl Object for types::UpdateRuleRequestOptions {
             }
         }
 
-        Ok(types::UpdateRuleRequestOptions {
+        Ok(types::UpdateReplicationRuleRequestOptions {
             lifetime,
             account,
             state,

@@ -31,6 +31,8 @@ impl Scopes {
     /// Changes ownership of a scope..
     ///
     /// `PUT /scopes/{account}/{scope}`
+    ///
+    /// Rucio's Python client: `ScopeClient.update_scope`.
     pub async fn update_scope(&self, account: &str, scope: &str) -> Result<()> {
         let request = self.client.request(
             Method::PUT,
@@ -72,7 +74,10 @@ impl Scopes {
     /// List all scopes and their ownership.
     ///
     /// `GET /scopes/owner/`
-    pub async fn list_scopes_owner(&self) -> Result<types::ListScopesOwnerResponse> {
+    ///
+    /// Rucio's Python client: `ScopeClient.list_scope_owners`.
+    #[doc(alias = "list_scopes_owner")]
+    pub async fn list_scope_owners(&self) -> Result<types::ListScopeOwnersResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("scopes/owner/"));

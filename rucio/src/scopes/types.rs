@@ -4,14 +4,11 @@
 use serde_json::{Map, Value};
 
 /// All scopes for the account.
-pub type ListScopesForAccountResponse = Vec<String>;
-
-/// All scopes for the account.
-pub type ListScopesOwnerResponse = Vec<ListScopesOwnerResponseItem>;
+pub type ListScopeOwnersResponse = Vec<ListScopeOwnersResponseItem>;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListScopesOwnerResponseItem {
+pub struct ListScopeOwnersResponseItem {
     /// Name of the scope.
     pub scope: Option<String>,
     /// Account with ownership of the scope.
@@ -21,10 +18,10 @@ pub struct ListScopesOwnerResponseItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListScopesOwnerResponseItem {
-    /// A `ListScopesOwnerResponseItem` with every field unset.
+impl ListScopeOwnersResponseItem {
+    /// A `ListScopeOwnersResponseItem` with every field unset.
     pub fn new() -> Self {
-        ListScopesOwnerResponseItem {
+        ListScopeOwnersResponseItem {
             scope: None,
             account: None,
             unknown_fields: Map::new(),
@@ -43,3 +40,6 @@ impl ListScopesOwnerResponseItem {
         self
     }
 }
+
+/// All scopes for the account.
+pub type ListScopesForAccountResponse = Vec<String>;

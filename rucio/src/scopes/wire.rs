@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Map;
 use tc_runtime::wire::{Key, Object, object, unknown_fields};
 
-impl Serialize for types::ListScopesOwnerResponseItem {
+impl Serialize for types::ListScopeOwnersResponseItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.scope {
@@ -24,14 +24,14 @@ impl Serialize for types::ListScopesOwnerResponseItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListScopesOwnerResponseItem {
+impl<'de> Deserialize<'de> for types::ListScopeOwnersResponseItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListScopesOwnerResponseItem {
-    const EXPECTING: &str = "a ListScopesOwnerResponseItem object";
+impl Object for types::ListScopeOwnersResponseItem {
+    const EXPECTING: &str = "a ListScopeOwnersResponseItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut account: Option<String> = None;
@@ -46,7 +46,7 @@ impl Object for types::ListScopesOwnerResponseItem {
             }
         }
 
-        Ok(types::ListScopesOwnerResponseItem {
+        Ok(types::ListScopeOwnersResponseItem {
             scope,
             account,
             unknown_fields,

@@ -31,10 +31,11 @@ impl Subscription {
     /// Retrieve a subscription matching the given subscription id.
     ///
     /// `GET /subscriptions/id/{subscription_id}`
-    pub async fn get_subscriptions_id(
+    #[doc(alias = "get_subscriptions_id")]
+    pub async fn get_subscription_by_id(
         &self,
         subscription_id: &str,
-    ) -> Result<types::GetSubscriptionsIdResponse> {
+    ) -> Result<types::GetSubscriptionByIdResponse> {
         let request = self.client.request(
             Method::GET,
             format!("subscriptions/id/{}", escape(subscription_id)),
@@ -47,12 +48,15 @@ impl Subscription {
     /// Return a summary of the states of all rules of a given subscription id.
     ///
     /// `GET /subscriptions/{account}/{name}/rules/states`
-    pub fn list_rules_states_for_account_name(
+    ///
+    /// Rucio's Python client: `SubscriptionClient.list_subscription_rule_states`.
+    #[doc(alias = "list_rules_states_for_account_name")]
+    pub fn list_subscription_rule_states(
         &self,
         account: &str,
         name: &str,
-        query: &ListRulesStatesForAccountNameQuery,
-    ) -> RucioStream<types::ListRulesStatesForAccountNameItem> {
+        query: &ListSubscriptionRuleStatesQuery,
+    ) -> RucioStream<types::ListSubscriptionRuleStatesItem> {
         let request = self
             .client
             .request(
@@ -72,12 +76,15 @@ impl Subscription {
     /// Return all rules of a given subscription id.
     ///
     /// `GET /subscriptions/{account}/{name}/rules`
-    pub fn list_rules_for_account_name(
+    ///
+    /// Rucio's Python client: `SubscriptionClient.list_subscription_rules`.
+    #[doc(alias = "list_rules_for_account_name")]
+    pub fn list_subscription_rules(
         &self,
         account: &str,
         name: &str,
-        query: &ListRulesForAccountNameQuery,
-    ) -> RucioStream<types::ListRulesForAccountNameItem> {
+        query: &ListSubscriptionRulesQuery,
+    ) -> RucioStream<types::ListSubscriptionRulesItem> {
         let request = self
             .client
             .request(
@@ -93,6 +100,8 @@ impl Subscription {
     /// Update an existing subscription.
     ///
     /// `PUT /subscriptions/{account}/{name}`
+    ///
+    /// Rucio's Python client: `SubscriptionClient.update_subscription`.
     pub async fn update_subscription(
         &self,
         account: &str,
@@ -114,11 +123,14 @@ impl Subscription {
     /// Retrieve a subscription.
     ///
     /// `GET /subscriptions/{account}/{name}`
-    pub fn get_subscription_by_account_name(
+    ///
+    /// Rucio's Python client: `SubscriptionClient.list_subscriptions`.
+    #[doc(alias = "get_subscription_by_account_name")]
+    pub fn get_subscription(
         &self,
         account: &str,
         name: &str,
-    ) -> RucioStream<types::GetSubscriptionByAccountNameItem> {
+    ) -> RucioStream<types::GetSubscriptionItem> {
         let request = self.client.request(
             Method::GET,
             format!("subscriptions/{}/{}", escape(account), escape(name)),
@@ -131,6 +143,8 @@ impl Subscription {
     /// Create a new subscription
     ///
     /// `POST /subscriptions/{account}/{name}`
+    ///
+    /// Rucio's Python client: `SubscriptionClient.add_subscription`.
     pub async fn add_subscription(
         &self,
         account: &str,
@@ -152,10 +166,13 @@ impl Subscription {
     /// Retrieve a subscription by name.
     ///
     /// `GET /subscriptions/name/{name}`
-    pub fn get_subscriptions_name(
+    ///
+    /// Rucio's Python client: `SubscriptionClient.list_subscriptions`.
+    #[doc(alias = "get_subscriptions_name")]
+    pub fn list_subscriptions_by_name(
         &self,
         name: &str,
-    ) -> RucioStream<types::GetSubscriptionsNameItem> {
+    ) -> RucioStream<types::ListSubscriptionsByNameItem> {
         let request = self
             .client
             .request(Method::GET, format!("subscriptions/name/{}", escape(name)));
@@ -167,10 +184,10 @@ impl Subscription {
     /// List the subscriptions of an account.
     ///
     /// `GET /subscriptions/{account}`
-    pub fn get_subscription_by_account(
-        &self,
-        account: &str,
-    ) -> RucioStream<types::GetSubscriptionByAccountItem> {
+    ///
+    /// Rucio's Python client: `SubscriptionClient.list_subscriptions`.
+    #[doc(alias = "get_subscription_by_account")]
+    pub fn list_subscriptions(&self, account: &str) -> RucioStream<types::ListSubscriptionsItem> {
         let request = self
             .client
             .request(Method::GET, format!("subscriptions/{}", escape(account)));
@@ -178,15 +195,15 @@ impl Subscription {
     }
 }
 
-/// Query-string parameters of [`Subscription::list_rules_states_for_account_name`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Subscription::list_subscription_rule_states`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRulesStatesForAccountNameQuery {
-    /// `include_details` in the query string.
+pub struct ListSubscriptionRuleStatesQuery {
+    /// `include_details` in the query string. Include subscription metadata (state, last_processed, lifetime, expired_at, comments).
     pub include_details: Option<bool>,
 }
 
-impl ListRulesStatesForAccountNameQuery {
+impl ListSubscriptionRuleStatesQuery {
     /// Sets [`include_details`](Self::include_details).
     pub fn with_include_details(mut self, include_details: bool) -> Self {
         self.include_details = Some(include_details);
@@ -194,15 +211,15 @@ impl ListRulesStatesForAccountNameQuery {
     }
 }
 
-/// Query-string parameters of [`Subscription::list_rules_for_account_name`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
+/// Query-string parameters of [`Subscription::list_subscription_rules`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRulesForAccountNameQuery {
-    /// `state` in the query string.
+pub struct ListSubscriptionRulesQuery {
+    /// `state` in the query string. The subscription state to filter for.
     pub state: Option<String>,
 }
 
-impl ListRulesForAccountNameQuery {
+impl ListSubscriptionRulesQuery {
     /// Sets [`state`](Self::state).
     pub fn with_state(mut self, state: impl Into<String>) -> Self {
         self.state = Some(state.into());

@@ -95,101 +95,15 @@ impl AddSubscriptionRequestOptions {
     }
 }
 
-/// A subscription.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct GetSubscriptionByAccountItem {
-    /// The subscription's id.
-    pub id: Option<String>,
-    /// Its name.
-    pub name: Option<String>,
-    /// Its account.
-    pub account: Option<String>,
-    /// Its filter (JSON text).
-    pub filter: Option<String>,
-    /// Its rules (JSON text).
-    pub replication_rules: Option<String>,
-    /// Its state.
-    pub state: Option<String>,
-    /// Its comments.
-    pub comments: Option<String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl GetSubscriptionByAccountItem {
-    /// A `GetSubscriptionByAccountItem` with every field unset.
-    pub fn new() -> Self {
-        GetSubscriptionByAccountItem {
-            id: None,
-            name: None,
-            account: None,
-            filter: None,
-            replication_rules: None,
-            state: None,
-            comments: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`id`](Self::id).
-    pub fn with_id(mut self, id: impl Into<String>) -> Self {
-        self.id = Some(id.into());
-        self
-    }
-
-    /// Sets [`name`](Self::name).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets [`account`](Self::account).
-    pub fn with_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-
-    /// Sets [`filter`](Self::filter).
-    pub fn with_filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets [`replication_rules`](Self::replication_rules).
-    pub fn with_replication_rules(mut self, replication_rules: impl Into<String>) -> Self {
-        self.replication_rules = Some(replication_rules.into());
-        self
-    }
-
-    /// Sets [`state`](Self::state).
-    pub fn with_state(mut self, state: impl Into<String>) -> Self {
-        self.state = Some(state.into());
-        self
-    }
-
-    /// Sets [`comments`](Self::comments).
-    pub fn with_comments(mut self, comments: impl Into<String>) -> Self {
-        self.comments = Some(comments.into());
-        self
-    }
-}
-
-/// A subscription.
-///
-/// The same type as [`GetSubscriptionsNameItem`].
-pub type GetSubscriptionByAccountNameItem = GetSubscriptionsNameItem;
-
 /// The subscription.
 ///
-/// The same type as [`GetSubscriptionsNameItem`].
-pub type GetSubscriptionsIdResponse = GetSubscriptionsNameItem;
+/// The same type as [`GetSubscriptionItem`].
+pub type GetSubscriptionByIdResponse = GetSubscriptionItem;
 
 /// A subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct GetSubscriptionsNameItem {
+pub struct GetSubscriptionItem {
     /// The id of the subscription.
     pub id: Option<String>,
     /// The name of the subscription.
@@ -227,10 +141,10 @@ pub struct GetSubscriptionsNameItem {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl GetSubscriptionsNameItem {
-    /// A `GetSubscriptionsNameItem` with every field unset.
+impl GetSubscriptionItem {
+    /// A `GetSubscriptionItem` with every field unset.
     pub fn new() -> Self {
-        GetSubscriptionsNameItem {
+        GetSubscriptionItem {
             id: None,
             name: None,
             filter: None,
@@ -320,17 +234,14 @@ impl GetSubscriptionsNameItem {
     }
 }
 
-/// A subscription rule.
-pub type ListRulesForAccountNameItem = Value;
-
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 #[allow(
     clippy::large_enum_variant,
     reason = "each variant is a shape the service sends, held as it is"
 )]
-pub enum ListRulesStatesForAccountNameItem {
-    Object(ListRulesStatesForAccountNameItemObject),
+pub enum ListSubscriptionRuleStatesItem {
+    Object(ListSubscriptionRuleStatesItemObject),
     /// Without `include_details`: `[account, name, state, count]`.
     Array(Vec<Value>),
     /// A shape this version of the client does not know: the value as received.
@@ -339,13 +250,13 @@ pub enum ListRulesStatesForAccountNameItem {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ListRulesStatesForAccountNameItemObject {
+pub struct ListSubscriptionRuleStatesItemObject {
     /// The account for the subscription.
     pub account: Option<String>,
     /// The name of the subscription.
     pub name: Option<String>,
     /// The state of the rules.
-    pub state: Option<ListRulesStatesForAccountNameItemObjectState>,
+    pub state: Option<ListSubscriptionRuleStatesItemObjectState>,
     /// The number of rules with that state.
     pub count: Option<i64>,
     /// The state of the subscription (only when include_details=true).
@@ -369,10 +280,10 @@ pub struct ListRulesStatesForAccountNameItemObject {
     pub unknown_fields: Map<String, Value>,
 }
 
-impl ListRulesStatesForAccountNameItemObject {
-    /// A `ListRulesStatesForAccountNameItemObject` with every field unset.
+impl ListSubscriptionRuleStatesItemObject {
+    /// A `ListSubscriptionRuleStatesItemObject` with every field unset.
     pub fn new() -> Self {
-        ListRulesStatesForAccountNameItemObject {
+        ListSubscriptionRuleStatesItemObject {
             account: None,
             name: None,
             state: None,
@@ -401,7 +312,7 @@ impl ListRulesStatesForAccountNameItemObject {
     /// Sets [`state`](Self::state).
     pub fn with_state(
         mut self,
-        state: impl Into<ListRulesStatesForAccountNameItemObjectState>,
+        state: impl Into<ListSubscriptionRuleStatesItemObjectState>,
     ) -> Self {
         self.state = Some(state.into());
         self
@@ -447,7 +358,7 @@ impl ListRulesStatesForAccountNameItemObject {
 /// The state of the rules.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
-pub enum ListRulesStatesForAccountNameItemObjectState {
+pub enum ListSubscriptionRuleStatesItemObjectState {
     /// `REPLICATING`
     Replicating,
     /// `OK`
@@ -464,38 +375,127 @@ pub enum ListRulesStatesForAccountNameItemObjectState {
     Unknown(String),
 }
 
-impl ListRulesStatesForAccountNameItemObjectState {
+impl ListSubscriptionRuleStatesItemObjectState {
     /// The value as the service writes it.
     pub fn as_str(&self) -> &str {
         match self {
-            ListRulesStatesForAccountNameItemObjectState::Replicating => "REPLICATING",
-            ListRulesStatesForAccountNameItemObjectState::Ok => "OK",
-            ListRulesStatesForAccountNameItemObjectState::Stuck => "STUCK",
-            ListRulesStatesForAccountNameItemObjectState::Suspended => "SUSPENDED",
-            ListRulesStatesForAccountNameItemObjectState::WaitingApproval => "WAITING_APPROVAL",
-            ListRulesStatesForAccountNameItemObjectState::Inject => "INJECT",
-            ListRulesStatesForAccountNameItemObjectState::Unknown(value) => value,
+            ListSubscriptionRuleStatesItemObjectState::Replicating => "REPLICATING",
+            ListSubscriptionRuleStatesItemObjectState::Ok => "OK",
+            ListSubscriptionRuleStatesItemObjectState::Stuck => "STUCK",
+            ListSubscriptionRuleStatesItemObjectState::Suspended => "SUSPENDED",
+            ListSubscriptionRuleStatesItemObjectState::WaitingApproval => "WAITING_APPROVAL",
+            ListSubscriptionRuleStatesItemObjectState::Inject => "INJECT",
+            ListSubscriptionRuleStatesItemObjectState::Unknown(value) => value,
         }
     }
 }
 
-impl From<&str> for ListRulesStatesForAccountNameItemObjectState {
+impl From<&str> for ListSubscriptionRuleStatesItemObjectState {
     fn from(value: &str) -> Self {
         match value {
-            "REPLICATING" => ListRulesStatesForAccountNameItemObjectState::Replicating,
-            "OK" => ListRulesStatesForAccountNameItemObjectState::Ok,
-            "STUCK" => ListRulesStatesForAccountNameItemObjectState::Stuck,
-            "SUSPENDED" => ListRulesStatesForAccountNameItemObjectState::Suspended,
-            "WAITING_APPROVAL" => ListRulesStatesForAccountNameItemObjectState::WaitingApproval,
-            "INJECT" => ListRulesStatesForAccountNameItemObjectState::Inject,
-            other => ListRulesStatesForAccountNameItemObjectState::Unknown(other.to_owned()),
+            "REPLICATING" => ListSubscriptionRuleStatesItemObjectState::Replicating,
+            "OK" => ListSubscriptionRuleStatesItemObjectState::Ok,
+            "STUCK" => ListSubscriptionRuleStatesItemObjectState::Stuck,
+            "SUSPENDED" => ListSubscriptionRuleStatesItemObjectState::Suspended,
+            "WAITING_APPROVAL" => ListSubscriptionRuleStatesItemObjectState::WaitingApproval,
+            "INJECT" => ListSubscriptionRuleStatesItemObjectState::Inject,
+            other => ListSubscriptionRuleStatesItemObjectState::Unknown(other.to_owned()),
         }
     }
 }
 
-impl fmt::Display for ListRulesStatesForAccountNameItemObjectState {
+impl fmt::Display for ListSubscriptionRuleStatesItemObjectState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A subscription rule.
+pub type ListSubscriptionRulesItem = Value;
+
+/// A subscription.
+///
+/// The same type as [`GetSubscriptionItem`].
+pub type ListSubscriptionsByNameItem = GetSubscriptionItem;
+
+/// A subscription.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListSubscriptionsItem {
+    /// The subscription's id.
+    pub id: Option<String>,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its account.
+    pub account: Option<String>,
+    /// Its filter (JSON text).
+    pub filter: Option<String>,
+    /// Its rules (JSON text).
+    pub replication_rules: Option<String>,
+    /// Its state.
+    pub state: Option<String>,
+    /// Its comments.
+    pub comments: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl ListSubscriptionsItem {
+    /// A `ListSubscriptionsItem` with every field unset.
+    pub fn new() -> Self {
+        ListSubscriptionsItem {
+            id: None,
+            name: None,
+            account: None,
+            filter: None,
+            replication_rules: None,
+            state: None,
+            comments: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`filter`](Self::filter).
+    pub fn with_filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// Sets [`replication_rules`](Self::replication_rules).
+    pub fn with_replication_rules(mut self, replication_rules: impl Into<String>) -> Self {
+        self.replication_rules = Some(replication_rules.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn with_state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`comments`](Self::comments).
+    pub fn with_comments(mut self, comments: impl Into<String>) -> Self {
+        self.comments = Some(comments.into());
+        self
     }
 }
 

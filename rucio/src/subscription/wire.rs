@@ -128,88 +128,7 @@ impl Object for types::AddSubscriptionRequestOptions {
     }
 }
 
-impl Serialize for types::GetSubscriptionByAccountItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.id {
-            map.serialize_entry("id", value)?;
-        }
-
-        if let Some(value) = &self.name {
-            map.serialize_entry("name", value)?;
-        }
-
-        if let Some(value) = &self.account {
-            map.serialize_entry("account", value)?;
-        }
-
-        if let Some(value) = &self.filter {
-            map.serialize_entry("filter", value)?;
-        }
-
-        if let Some(value) = &self.replication_rules {
-            map.serialize_entry("replication_rules", value)?;
-        }
-
-        if let Some(value) = &self.state {
-            map.serialize_entry("state", value)?;
-        }
-
-        if let Some(value) = &self.comments {
-            map.serialize_entry("comments", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::GetSubscriptionByAccountItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::GetSubscriptionByAccountItem {
-    const EXPECTING: &str = "a GetSubscriptionByAccountItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut id: Option<String> = None;
-        let mut name: Option<String> = None;
-        let mut account: Option<String> = None;
-        let mut filter: Option<String> = None;
-        let mut replication_rules: Option<String> = None;
-        let mut state: Option<String> = None;
-        let mut comments: Option<String> = None;
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "id" => id = map.next_value()?,
-                "name" => name = map.next_value()?,
-                "account" => account = map.next_value()?,
-                "filter" => filter = map.next_value()?,
-                "replication_rules" => replication_rules = map.next_value()?,
-                "state" => state = map.next_value()?,
-                "comments" => comments = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
-                }
-            }
-        }
-
-        Ok(types::GetSubscriptionByAccountItem {
-            id,
-            name,
-            account,
-            filter,
-            replication_rules,
-            state,
-            comments,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::GetSubscriptionsNameItem {
+impl Serialize for types::GetSubscriptionItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.id {
@@ -265,14 +184,14 @@ impl Serialize for types::GetSubscriptionsNameItem {
     }
 }
 
-impl<'de> Deserialize<'de> for types::GetSubscriptionsNameItem {
+impl<'de> Deserialize<'de> for types::GetSubscriptionItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::GetSubscriptionsNameItem {
-    const EXPECTING: &str = "a GetSubscriptionsNameItem object";
+impl Object for types::GetSubscriptionItem {
+    const EXPECTING: &str = "a GetSubscriptionItem object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut id: Option<String> = None;
         let mut name: Option<String> = None;
@@ -307,7 +226,7 @@ impl Object for types::GetSubscriptionsNameItem {
             }
         }
 
-        Ok(types::GetSubscriptionsNameItem {
+        Ok(types::GetSubscriptionItem {
             id,
             name,
             filter,
@@ -325,36 +244,36 @@ impl Object for types::GetSubscriptionsNameItem {
     }
 }
 
-impl Serialize for types::ListRulesStatesForAccountNameItem {
+impl Serialize for types::ListSubscriptionRuleStatesItem {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            types::ListRulesStatesForAccountNameItem::Object(value) => value.serialize(serializer),
-            types::ListRulesStatesForAccountNameItem::Array(value) => value.serialize(serializer),
-            types::ListRulesStatesForAccountNameItem::Unknown(value) => value.serialize(serializer),
+            types::ListSubscriptionRuleStatesItem::Object(value) => value.serialize(serializer),
+            types::ListSubscriptionRuleStatesItem::Array(value) => value.serialize(serializer),
+            types::ListSubscriptionRuleStatesItem::Unknown(value) => value.serialize(serializer),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItem {
+impl<'de> Deserialize<'de> for types::ListSubscriptionRuleStatesItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         let mut fallback = None;
-        if let Ok(parsed) = <types::ListRulesStatesForAccountNameItemObject>::deserialize(&value) {
+        if let Ok(parsed) = <types::ListSubscriptionRuleStatesItemObject>::deserialize(&value) {
             if parsed.unknown_fields.is_empty() {
-                return Ok(types::ListRulesStatesForAccountNameItem::Object(parsed));
+                return Ok(types::ListSubscriptionRuleStatesItem::Object(parsed));
             }
-            fallback.get_or_insert(types::ListRulesStatesForAccountNameItem::Object(parsed));
+            fallback.get_or_insert(types::ListSubscriptionRuleStatesItem::Object(parsed));
         }
 
         if let Ok(parsed) = <Vec<Value>>::deserialize(&value) {
-            return Ok(types::ListRulesStatesForAccountNameItem::Array(parsed));
+            return Ok(types::ListSubscriptionRuleStatesItem::Array(parsed));
         }
 
-        Ok(fallback.unwrap_or(types::ListRulesStatesForAccountNameItem::Unknown(value)))
+        Ok(fallback.unwrap_or(types::ListSubscriptionRuleStatesItem::Unknown(value)))
     }
 }
 
-impl Serialize for types::ListRulesStatesForAccountNameItemObject {
+impl Serialize for types::ListSubscriptionRuleStatesItemObject {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(value) = &self.account {
@@ -398,18 +317,18 @@ impl Serialize for types::ListRulesStatesForAccountNameItemObject {
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItemObject {
+impl<'de> Deserialize<'de> for types::ListSubscriptionRuleStatesItemObject {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         object(deserializer)
     }
 }
 
-impl Object for types::ListRulesStatesForAccountNameItemObject {
-    const EXPECTING: &str = "a ListRulesStatesForAccountNameItemObject object";
+impl Object for types::ListSubscriptionRuleStatesItemObject {
+    const EXPECTING: &str = "a ListSubscriptionRuleStatesItemObject object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut account: Option<String> = None;
         let mut name: Option<String> = None;
-        let mut state: Option<types::ListRulesStatesForAccountNameItemObjectState> = None;
+        let mut state: Option<types::ListSubscriptionRuleStatesItemObjectState> = None;
         let mut count: Option<i64> = None;
         let mut subscription_state: Option<types::State> = None;
         let mut last_processed: Option<String> = None;
@@ -434,7 +353,7 @@ impl Object for types::ListRulesStatesForAccountNameItemObject {
             }
         }
 
-        Ok(types::ListRulesStatesForAccountNameItemObject {
+        Ok(types::ListSubscriptionRuleStatesItemObject {
             account,
             name,
             state,
@@ -449,15 +368,96 @@ impl Object for types::ListRulesStatesForAccountNameItemObject {
     }
 }
 
-impl Serialize for types::ListRulesStatesForAccountNameItemObjectState {
+impl Serialize for types::ListSubscriptionRuleStatesItemObjectState {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for types::ListRulesStatesForAccountNameItemObjectState {
+impl<'de> Deserialize<'de> for types::ListSubscriptionRuleStatesItemObjectState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::ListSubscriptionsItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+
+        if let Some(value) = &self.account {
+            map.serialize_entry("account", value)?;
+        }
+
+        if let Some(value) = &self.filter {
+            map.serialize_entry("filter", value)?;
+        }
+
+        if let Some(value) = &self.replication_rules {
+            map.serialize_entry("replication_rules", value)?;
+        }
+
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+
+        if let Some(value) = &self.comments {
+            map.serialize_entry("comments", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ListSubscriptionsItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::ListSubscriptionsItem {
+    const EXPECTING: &str = "a ListSubscriptionsItem object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut id: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut account: Option<String> = None;
+        let mut filter: Option<String> = None;
+        let mut replication_rules: Option<String> = None;
+        let mut state: Option<String> = None;
+        let mut comments: Option<String> = None;
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "id" => id = map.next_value()?,
+                "name" => name = map.next_value()?,
+                "account" => account = map.next_value()?,
+                "filter" => filter = map.next_value()?,
+                "replication_rules" => replication_rules = map.next_value()?,
+                "state" => state = map.next_value()?,
+                "comments" => comments = map.next_value()?,
+                _ => {
+                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                }
+            }
+        }
+
+        Ok(types::ListSubscriptionsItem {
+            id,
+            name,
+            account,
+            filter,
+            replication_rules,
+            state,
+            comments,
+            unknown_fields,
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use crate::{Error, ErrorKind, Result};
 
 /// A Rucio authentication method, as `auth_type` in `rucio.cfg` names them.
 ///
-/// `UserPass`, `X509` and `X509Proxy` log in by themselves; `Ssh`, `Gss` and `Oidc` are known
+/// `UserPass`, `X509`, `X509Proxy` and `Ssh` log in by themselves; `Gss` and `Oidc` are known
 /// (so a configuration naming them parses) but logging in with them is an
 /// [`ErrorKind::Unsupported`] error naming the method: get a token with Rucio's own client and
 /// pass it with [`RucioConfig::with_token`](super::RucioConfig::with_token) instead.
@@ -38,9 +38,10 @@ pub enum Auth {
         /// The proxy file, e.g. `/tmp/x509up_u1000`.
         proxy: PathBuf,
     },
-    /// SSH key challenge (`/auth/ssh_challenge_token`, `/auth/ssh`): not implemented.
+    /// `GET /auth/ssh` with the server's challenge (`/auth/ssh_challenge_token`) signed by the
+    /// RSA key of one of the account's SSH identities ([`SshKey`](super::SshKey)).
     Ssh {
-        /// The private key Rucio's client would sign with.
+        /// The private key, a PEM file.
         private_key: PathBuf,
     },
     /// Kerberos (`/auth/gss`): not implemented.
@@ -66,6 +67,13 @@ impl Auth {
         }
     }
 
+    /// An SSH identity's RSA private key (a PEM file).
+    pub fn ssh(private_key: impl Into<PathBuf>) -> Auth {
+        Auth::Ssh {
+            private_key: private_key.into(),
+        }
+    }
+
     /// The method's name as `auth_type` in `rucio.cfg` and `RUCIO_AUTH_TYPE` spell it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -79,7 +87,7 @@ impl Auth {
     }
 
     /// The path and headers of the login request (besides `X-Rucio-Account` and `X-Rucio-VO`,
-    /// which every request carries).
+    /// which every request carries, and SSH's signature of a challenge, which the client adds).
     pub(crate) fn login_request(&self) -> Result<(&'static str, HeaderMap)> {
         let mut headers = HeaderMap::new();
         let path = match self {
@@ -96,7 +104,8 @@ impl Auth {
             }
             Auth::X509 { .. } => "auth/x509",
             Auth::X509Proxy { .. } => "auth/x509_proxy",
-            Auth::Ssh { .. } | Auth::Gss | Auth::Oidc => return Err(self.unsupported()),
+            Auth::Ssh { .. } => "auth/ssh",
+            Auth::Gss | Auth::Oidc => return Err(self.unsupported()),
         };
         Ok((path, headers))
     }
@@ -227,13 +236,7 @@ mod tests {
 
     #[test]
     fn unimplemented_methods_say_which() {
-        for auth in [
-            Auth::Ssh {
-                private_key: "/home/me/.ssh/id_rsa".into(),
-            },
-            Auth::Gss,
-            Auth::Oidc,
-        ] {
+        for auth in [Auth::Gss, Auth::Oidc] {
             let err = auth.login_request().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Unsupported);
             assert!(

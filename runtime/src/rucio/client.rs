@@ -48,10 +48,12 @@ struct Inner {
     auth_base: String,
     /// Only these get the token (not a storage server a call redirects to).
     origins: [url::Origin; 2],
+    /// With the TLS client identity of the x509 methods, for every call: logins need it, and
+    /// so do views that read the caller's DN beside its token (`PUT /identities/{account}/x509`).
+    /// Rucio's own client presents it to logins only, so it cannot make those calls.
     http: reqwest::Client,
-    /// For logins (the client's own, and calls sent `without_token`): with the TLS client
-    /// identity of x509 methods, which other calls do not need.
-    login_http: reqwest::Client,
+    /// The key of `Auth::Ssh`, read when the client is made.
+    ssh: Option<super::SshKey>,
     /// `X-Rucio-Account` and `X-Rucio-VO`, sent with every request as Rucio's client does.
     common: HeaderMap,
     /// Behind an async mutex so that concurrent calls that find no fresh token log in once.
@@ -114,15 +116,15 @@ impl RucioClient {
                 .with_source(e)
             })
         };
-        let http = build(None)?;
         let identity = config
             .auth
             .as_ref()
             .map(super::Auth::identity)
             .transpose()?;
-        let login_http = match identity.flatten() {
-            Some(identity) => build(Some(identity))?,
-            None => http.clone(),
+        let http = build(identity.flatten())?;
+        let ssh = match &config.auth {
+            Some(super::Auth::Ssh { private_key }) => Some(super::SshKey::load(private_key)?),
+            _ => None,
         };
         let mut common = HeaderMap::new();
         for (name, value, what) in [
@@ -146,7 +148,7 @@ impl RucioClient {
                 auth_base,
                 origins: [base_origin, auth_origin],
                 http,
-                login_http,
+                ssh,
                 common,
                 token: tokio::sync::Mutex::new(config.token.clone().map(Cached::preset)),
                 logins: AtomicU64::new(0),
@@ -221,6 +223,24 @@ impl RucioClient {
         Ok(Some(token))
     }
 
+    /// A challenge for an SSH login (`GET /auth/ssh_challenge_token`, answered in the
+    /// `X-Rucio-SSH-Challenge-Token` header), valid for seconds: sign it with
+    /// [`SshKey::sign`](super::SshKey::sign) and send it to `GET /auth/ssh`. A client made with
+    /// [`Auth::Ssh`](super::Auth::Ssh) does this by itself when it logs in.
+    pub async fn ssh_challenge(&self) -> Result<String> {
+        let exchange = self.login_exchange("auth/ssh_challenge_token", HeaderMap::new())?;
+        let answer = self.attempts(&exchange, true, None).await?;
+        rucio_error::header(&answer.headers, "x-rucio-ssh-challenge-token")
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                answer.call(&exchange).error(
+                    ErrorKind::ServerError,
+                    "the answer has no X-Rucio-SSH-Challenge-Token",
+                )
+            })
+    }
+
     /// Forgets `refused`, unless another call has replaced it already.
     async fn forget(&self, refused: &AuthToken) {
         let mut slot = self.inner.token.lock().await;
@@ -244,18 +264,14 @@ impl RucioClient {
             ));
         }
         let (path, mut headers) = auth.login_request()?;
-        headers.extend(self.inner.common.clone());
-        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_ANY));
-        let url = format!("{}{path}", self.inner.auth_base);
-        let exchange = Exchange {
-            http: self.inner.login_http.clone(),
-            method: Method::GET,
-            parsed: parse_url(&url)?,
-            url,
-            headers,
-            body: None,
-            anonymous: true,
-        };
+        if let Some(key) = &self.inner.ssh {
+            let signature = key.sign(&self.ssh_challenge().await?)?;
+            let mut value = HeaderValue::from_str(&signature)
+                .map_err(|_| Error::new(ErrorKind::Credentials, "an unsendable SSH signature"))?;
+            value.set_sensitive(true);
+            headers.insert(HeaderName::from_static("x-rucio-ssh-signature"), value);
+        }
+        let exchange = self.login_exchange(path, headers)?;
         let answer = self.attempts(&exchange, true, None).await?;
         self.inner.logins.fetch_add(1, Ordering::Relaxed);
         let received = Instant::now();
@@ -277,6 +293,23 @@ impl RucioClient {
             server_now,
             expires,
         ))
+    }
+
+    /// A `GET` of `path` on the auth host, without a token, with `headers` and those every
+    /// request carries.
+    fn login_exchange(&self, path: &str, mut headers: HeaderMap) -> Result<Exchange> {
+        headers.extend(self.inner.common.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_ANY));
+        let url = format!("{}{path}", self.inner.auth_base);
+        Ok(Exchange {
+            http: self.inner.http.clone(),
+            method: Method::GET,
+            parsed: parse_url(&url)?,
+            url,
+            headers,
+            body: None,
+            anonymous: true,
+        })
     }
 
     /// Sends `exchange` with the client's token; if the server refuses the token
@@ -546,6 +579,14 @@ impl RucioRequest {
         self
     }
 
+    /// Adds each `key=value` pair as a query parameter (filters whose keys are open).
+    pub fn query_pairs(mut self, pairs: &[(String, String)]) -> Self {
+        for (key, value) in pairs {
+            self = self.query(key, Some(value));
+        }
+        self
+    }
+
     /// Sets a header (replacing one of the same name, `Accept` included); an invalid name or
     /// value is an [`ErrorKind::Config`] error when the request is sent. `X-Rucio-Auth-Token`
     /// is the client's to set.
@@ -712,15 +753,8 @@ impl RucioRequest {
             }
         };
         let parsed = parse_url(&url).map_err(fail)?;
-        // A call without a token is a login (`/auth/*`): it presents the x509 certificate,
-        // as the client's own login does.
-        let http = if self.anonymous {
-            &inner.login_http
-        } else {
-            &inner.http
-        };
         Ok(Exchange {
-            http: http.clone(),
+            http: inner.http.clone(),
             method,
             url,
             parsed,

@@ -58,10 +58,12 @@ mod client;
 mod config;
 mod error;
 mod ini;
+mod ssh;
 mod stream;
 mod token;
 
 pub use auth::Auth;
 pub use client::{RucioClient, RucioRequest, RucioStream};
 pub use config::RucioConfig;
+pub use ssh::SshKey;
 pub use token::AuthToken;

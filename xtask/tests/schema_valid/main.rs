@@ -191,7 +191,11 @@ fn service_cases(
 
 /// Builds the release's crate with a harness that writes each case's value as a JSON line
 /// (`{"ok": value}`, or `{"panic": message}` when building it panicked); what it wrote.
-fn run_harness(release: &str, generated: &tc_codegen::GeneratedCrate, cases: &[Case]) -> Vec<Value> {
+fn run_harness(
+    release: &str,
+    generated: &tc_codegen::GeneratedCrate,
+    cases: &[Case],
+) -> Vec<Value> {
     let functions = cases.iter().enumerate().map(|(i, case)| {
         let name = format_ident!("case_{i}");
         let expr: syn::Expr = syn::parse_str(&case.expr).unwrap();
