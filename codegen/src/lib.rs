@@ -18,6 +18,7 @@
 //! rule, as references) and goes out through [`emit_rucio`]; [`generate_rucio`] runs the same
 //! stages 2–7 in between.
 
+pub mod api_diff;
 mod docs;
 pub mod emit_cli;
 pub mod emit_client;
@@ -31,6 +32,7 @@ pub mod emit_wire;
 pub mod error;
 pub mod format;
 mod idents;
+pub mod listing;
 pub mod load;
 pub mod model;
 pub mod openapi;

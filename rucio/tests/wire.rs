@@ -71,11 +71,12 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
     ),
     (
         "data_identifiers::list_dids",
-        "a repair to make: the view reads a `filters` query parameter, a Python literal of a list \
-         of filter dicts (dids.py, Search.get: ast.literal_eval(request.args.get('filters'))), \
-         which the spec lacks, so ours sends the older form (each filter a parameter of its own, \
-         read only when `filters` is absent: one filter dict, no OR of several). The Python \
-         client also spells out `long=False` and `recursive=False`, the view's defaults",
+        "ours sends each filter as a query parameter of its own (the typed-filters repair), the \
+         form the view reads when there is no `filters` parameter (dids.py, Search.get); the \
+         Python client sends `filters`, a Python literal of a list of filter dicts \
+         (ast.literal_eval), which a JSON client cannot write faithfully (`True`, `None`): the \
+         same DIDs for one filter dict, no OR of several. It also spells out `long=False` and \
+         `recursive=False`, the view's defaults",
     ),
     (
         "data_identifiers::set_dids_metadata_bulk",
@@ -207,12 +208,9 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
 
 /// Members the Python client sends that the spec does not document, so that ours can send them
 /// only through a type's `unknown_fields`, by operation.
-const UNDOCUMENTED_MEMBERS: &[(&str, &[&str], &str)] = &[(
-    "rule::move_replication_rule",
-    &["override"],
-    "a repair to make: the view reads it (rules.py, MoveRule.post: param_get(parameters, \
-     'override', default={})), the spec's body does not have it",
-)];
+/// (`override` of `rule::move_replication_rule` was one, until the `corrected-members` repair
+/// added it.)
+const UNDOCUMENTED_MEMBERS: &[(&str, &[&str], &str)] = &[];
 
 /// Operations with a Python counterpart that are not compared, and why.
 const NOT_COMPARED: &[(&str, &str)] = &[];

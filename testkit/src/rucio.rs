@@ -170,6 +170,12 @@ impl RucioServer {
         )
     }
 
+    /// This server's scratch directory; `etc/` in it is the server's `$RUCIO_HOME/etc`, where
+    /// Rucio reads `rse-accounts.cfg` (storage credentials).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The `rucio.cfg` of this server (server settings and a `[client]` section).
     pub fn config_path(&self) -> &Path {
         &self.config

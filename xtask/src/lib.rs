@@ -1,5 +1,6 @@
 //! The project's tasks, as a library so that `xtask/tests/` can drive them; `main.rs` dispatches.
 
+pub mod api_diff;
 pub mod generate;
 pub mod import;
 pub mod releases;

@@ -18,6 +18,12 @@
 //!   `references/X` is written to `references/X`, `schemas/X` to `references/schemas/X`, and
 //!   `references/source.json` records the source and a hash of the documents. See
 //!   [`xtask::import`].
+//!   It then prints the change report of the references it replaced against the new ones (see
+//!   `api-diff`).
+//! - `cargo xtask api-diff OLD NEW`: what changes in the generated crate's public API from the
+//!   references OLD to NEW (bundles, reference directories, root URLs, or OpenAPI
+//!   descriptions): per service, each change classified breaking, additive or docs-only, and the
+//!   version bump they imply. See [`xtask::api_diff`].
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,7 +32,7 @@ use anyhow::bail;
 
 mod bench;
 
-const USAGE: &str = "usage: cargo xtask <generate [--references DIR --out DIR] | test | bench [ARGS] | import-references SOURCE>";
+const USAGE: &str = "usage: cargo xtask <generate [--references DIR --out DIR] | test | bench [ARGS] | import-references SOURCE | api-diff OLD NEW>";
 
 fn main() -> ExitCode {
     // A panic is a bug here, not in the input; still, the user sees one line, not a backtrace.
@@ -91,6 +97,8 @@ fn run() -> anyhow::Result<()> {
                 );
             };
             let dest = workspace.join("references");
+            // What the references were, to report what the import changes.
+            let before = xtask::api_diff::pinned(&dest, source);
             if source.ends_with(".yaml") || source.ends_with(".yml") {
                 // An OpenAPI description (Rucio's), pinned beside Taskcluster's references.
                 println!(
@@ -101,6 +109,29 @@ fn run() -> anyhow::Result<()> {
                 let summary = xtask::import::import(source, &dest)?;
                 println!("{summary}");
             }
+            match before {
+                Ok(Some(before)) => {
+                    let after = xtask::api_diff::pinned(&dest, source)?
+                        .ok_or_else(|| anyhow::anyhow!("the import left no references"))?;
+                    let report = tc_codegen::api_diff::diff(&before, &after);
+                    let family = xtask::api_diff::Family::of(source);
+                    println!(
+                        "\n{}",
+                        xtask::api_diff::render(family, "the references replaced", source, &report)
+                    );
+                }
+                Ok(None) => println!("(no references were pinned before: no change report)"),
+                Err(e) => println!(
+                    "(the references replaced do not load, so there is no change report: {e:#})"
+                ),
+            }
+        }
+        Some("api-diff") => {
+            let [_, old, new] = args.as_slice() else {
+                bail!("usage: cargo xtask api-diff OLD NEW (bundle files, reference directories, root URLs, or OpenAPI .yaml files)");
+            };
+            let (text, _) = xtask::api_diff::run(old, new)?;
+            print!("{text}");
         }
         _ => bail!(USAGE),
     }

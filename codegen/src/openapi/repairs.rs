@@ -105,6 +105,9 @@ enum Shape {
     WrapIn(&'static str),
     /// Either what the spec documents or this schema (JSON text).
     OrElse(&'static str),
+    /// A member the spec leaves out (the pointer names it: `/properties/override`), with this
+    /// schema (JSON text).
+    Added(&'static str),
 }
 
 /// A rule's description, as the server writes it.
@@ -116,6 +119,16 @@ const NOT_DECLARED: &str = r#"{"type": "object", "description": "The replicas no
 /// (operation, part, member pointer (`""`: the whole body or answer item), shape), from the
 /// 41.5.1 server's code.
 const CORRECTIONS: &[(&str, Part, &str, Shape)] = &[
+    // rules.py `MoveRule.post`: `override = param_get(parameters, 'override', default={})`,
+    // the options of the new rule that differ from the moved one's.
+    (
+        "/paths/~1rules~1{rule_id}~1move/post",
+        Part::Body,
+        "/properties/override",
+        Shape::Added(
+            r#"{"type": "object", "description": "Options of the new rule that differ from the moved rule's (`copies`, `grouping`, `lifetime`, `weight`, `locked`, `comment`, …)."}"#,
+        ),
+    ),
     // accounts.py `Identities.get` yields `render_json(**identity)` per identity: objects.
     (
         "/paths/~1accounts~1{account}~1identities/get",
@@ -723,6 +736,20 @@ fn corrected_members(op: &mut Operation, used: &mut [bool]) {
                 _ => None,
             },
         };
+        if let Shape::Added(text) = shape {
+            let Some((parent, name)) = member.rsplit_once('/') else {
+                continue;
+            };
+            let added: Value = serde_json::from_str(text).expect("a correction's schema is JSON");
+            if let Some(Value::Object(props)) = root.and_then(|r| r.pointer_mut(parent))
+                && !props.contains_key(name)
+            {
+                props.insert(name.to_owned(), added);
+                used[i] = true;
+                push_repair(op, CORRECTED_MEMBERS);
+            }
+            continue;
+        }
         let Some(schema) = root.and_then(|r| r.pointer_mut(member)) else {
             continue;
         };
@@ -738,6 +765,7 @@ fn corrected_members(op: &mut Operation, used: &mut [bool]) {
                 schema.take(),
                 serde_json::from_str::<Value>(text).expect("a correction's schema is JSON"),
             ]}),
+            Shape::Added(_) => continue, // handled above
             Shape::WrapIn(member) => json!({
                 "type": "object",
                 "required": [member],

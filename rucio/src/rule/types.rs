@@ -644,6 +644,8 @@ pub struct MoveReplicationRuleRequest {
     pub activity: Option<String>,
     /// The `source_replica_expression` of the moved rule.
     pub source_replica_expression: Option<String>,
+    /// Options of the new rule that differ from the moved rule's (`copies`, `grouping`, `lifetime`, `weight`, `locked`, `comment`, …).
+    pub override_: Option<Value>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -657,6 +659,7 @@ impl MoveReplicationRuleRequest {
             rule_id: None,
             activity: None,
             source_replica_expression: None,
+            override_: None,
             unknown_fields: Map::new(),
         }
     }
@@ -679,6 +682,12 @@ impl MoveReplicationRuleRequest {
         source_replica_expression: impl Into<String>,
     ) -> Self {
         self.source_replica_expression = Some(source_replica_expression.into());
+        self
+    }
+
+    /// Sets [`override_`](Self::override_).
+    pub fn with_override(mut self, override_: impl Into<Value>) -> Self {
+        self.override_ = Some(override_.into());
         self
     }
 }

@@ -663,6 +663,10 @@ impl Serialize for types::MoveReplicationRuleRequest {
             map.serialize_entry("source_replica_expression", value)?;
         }
 
+        if let Some(value) = &self.override_ {
+            map.serialize_entry("override", value)?;
+        }
+
         unknown_fields(&mut map, &self.unknown_fields)?;
         map.end()
     }
@@ -681,6 +685,7 @@ impl Object for types::MoveReplicationRuleRequest {
         let mut rule_id: Option<String> = None;
         let mut activity: Option<String> = None;
         let mut source_replica_expression: Option<String> = None;
+        let mut override_: Option<Value> = None;
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
@@ -690,6 +695,7 @@ impl Object for types::MoveReplicationRuleRequest {
                 "source_replica_expression" => {
                     source_replica_expression = map.next_value()?;
                 }
+                "override" => override_ = map.next_value()?,
                 _ => {
                     unknown_fields.insert(key.into_string(), map.next_value()?);
                 }
@@ -701,6 +707,7 @@ impl Object for types::MoveReplicationRuleRequest {
             rule_id,
             activity,
             source_replica_expression,
+            override_,
             unknown_fields,
         })
     }

@@ -156,6 +156,9 @@ EOF
 }
 
 export RUCIO_CONFIG="$dir/rucio.cfg"
+# Rucio looks for its other files (rse-accounts.cfg: storage credentials) in $RUCIO_HOME/etc.
+export RUCIO_HOME="$dir"
+mkdir -p "$dir/etc"
 write_config 0
 # The three calls Rucio's own bootstrap makes, in this order: tables, the default VO, root with
 # the [bootstrap] identities.
