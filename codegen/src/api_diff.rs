@@ -172,7 +172,10 @@ impl Report {
     /// The bump for a crate at `version` (`0.1.0`): below 1.0 breaking is minor, anything else
     /// patch; from 1.0 on, breaking is major, additive minor, docs-only patch.
     pub fn bump(&self, version: &str) -> Bump {
-        let major = version.split('.').next().and_then(|m| m.parse::<u64>().ok());
+        let major = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u64>().ok());
         let stable = major.is_some_and(|m| m >= 1);
         match (self.class(), stable) {
             (None, _) => Bump::None,
@@ -235,10 +238,8 @@ impl Report {
         for service in services {
             out.push_str(&format!("\n{service}\n"));
             for class in [Class::Breaking, Class::Additive] {
-                let changes: Vec<&Change> = self
-                    .of(class)
-                    .filter(|c| c.service == service)
-                    .collect();
+                let changes: Vec<&Change> =
+                    self.of(class).filter(|c| c.service == service).collect();
                 if changes.is_empty() {
                     continue;
                 }
@@ -307,26 +308,40 @@ pub fn diff(old: &Api, new: &Api) -> Report {
         };
         match (old_services.get(name), new_services.get(name)) {
             (Some(o), Some(n)) => d.service(o, n),
-            (None, Some(n)) => d.push(
-                format!("service {name}"),
-                Class::Additive,
-                format!(
-                    "added: module {} (feature `{}`), client {}, {} methods, {} types",
-                    n.service.module,
-                    n.service.module,
-                    n.service.client,
-                    n.service.methods.len(),
-                    n.types.len()
-                ),
-            ),
-            (Some(o), None) => d.push(
-                format!("service {name}"),
-                Class::Breaking,
-                format!(
-                    "removed: module {}, client {}",
-                    o.service.module, o.service.client
-                ),
-            ),
+            (None, Some(n)) => {
+                d.push(
+                    format!("service {name}"),
+                    Class::Additive,
+                    format!(
+                        "added: module {} (feature `{}`), client {}, {} methods, {} types",
+                        n.service.module,
+                        n.service.module,
+                        n.service.client,
+                        n.service.methods.len(),
+                        n.types.len()
+                    ),
+                );
+                for m in &n.service.methods {
+                    d.added_method(m, &n.types);
+                }
+                d.exchanges(None, Some(&n.service));
+                d.types(&[], &n.types);
+            }
+            (Some(o), None) => {
+                d.push(
+                    format!("service {name}"),
+                    Class::Breaking,
+                    format!(
+                        "removed: module {}, client {}",
+                        o.service.module, o.service.client
+                    ),
+                );
+                for m in &o.service.methods {
+                    d.removed_method(m);
+                }
+                d.exchanges(Some(&o.service), None);
+                d.types(&o.types, &[]);
+            }
             (None, None) => {}
         }
     }
@@ -375,7 +390,7 @@ impl Differ<'_> {
             self.push(&item, Class::DocsOnly, DOCS_CHANGED);
         }
         self.methods(old, new);
-        self.exchanges(o, n);
+        self.exchanges(Some(o), Some(n));
         self.types(&old.types, &new.types);
     }
 
@@ -389,33 +404,43 @@ impl Differ<'_> {
         for m in &new.service.methods {
             match old_methods.get(m.name.as_str()) {
                 Some(o) => self.method(o, m, old, new),
-                None => {
-                    let mut what = format!("added: {}", signature(m));
-                    if streams(m, &new.types) {
-                        what.push_str(&format!(
-                            ", and {} (every item, page after page)",
-                            m.stream_function.as_deref().unwrap_or_default()
-                        ));
-                    }
-                    what.push_str(&format!(" [{}]", route(m)));
-                    self.push(method_item(m), Class::Additive, what);
-                }
+                None => self.added_method(m, &new.types),
             }
         }
-        let new_names: BTreeSet<&str> =
-            new.service.methods.iter().map(|m| m.name.as_str()).collect();
+        let new_names: BTreeSet<&str> = new
+            .service
+            .methods
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
         for m in old
             .service
             .methods
             .iter()
             .filter(|m| !new_names.contains(m.name.as_str()))
         {
-            self.push(
-                method_item(m),
-                Class::Breaking,
-                format!("removed: {} [{}]", signature(m), route(m)),
-            );
+            self.removed_method(m);
         }
+    }
+
+    fn added_method(&mut self, m: &Method, types: &[TypeDef]) {
+        let mut what = format!("added: {}", signature(m));
+        if streams(m, types) {
+            what.push_str(&format!(
+                ", and {} (every item, page after page)",
+                m.stream_function.as_deref().unwrap_or_default()
+            ));
+        }
+        what.push_str(&format!(" [{}]", route(m)));
+        self.push(method_item(m), Class::Additive, what);
+    }
+
+    fn removed_method(&mut self, m: &Method) {
+        self.push(
+            method_item(m),
+            Class::Breaking,
+            format!("removed: {} [{}]", signature(m), route(m)),
+        );
     }
 
     fn method(&mut self, o: &Method, n: &Method, old: &ServiceApi, new: &ServiceApi) {
@@ -558,10 +583,7 @@ impl Differ<'_> {
             (false, true) => self.push(
                 item,
                 Class::Breaking,
-                format!(
-                    "takes no query now (query parameters {} removed)",
-                    names(o)
-                ),
+                format!("takes no query now (query parameters {} removed)", names(o)),
             ),
             (false, false) => {
                 let old_query: BTreeMap<&str, &QueryParam> =
@@ -605,7 +627,10 @@ impl Differ<'_> {
                     self.push(
                         item,
                         Class::Breaking,
-                        format!("query parameter {} removed ({struct_name}.{})", q.name, q.ident),
+                        format!(
+                            "query parameter {} removed ({struct_name}.{})",
+                            q.name, q.ident
+                        ),
                     );
                 }
             }
@@ -708,14 +733,17 @@ impl Differ<'_> {
         }
     }
 
-    fn exchanges(&mut self, o: &Service, n: &Service) {
-        let none: &[Exchange] = &[];
-        let olds = o.events.as_ref().map_or(none, |e| &e.exchanges);
-        let news = n.events.as_ref().map_or(none, |e| &e.exchanges);
-        let full = |s: &Service, e: &Exchange| {
+    /// The exchanges of `o` and `n` (`None`: a service added or removed).
+    fn exchanges(&mut self, o: Option<&Service>, n: Option<&Service>) {
+        fn exchanges(s: Option<&Service>) -> &[Exchange] {
+            s.and_then(|s| s.events.as_ref())
+                .map_or(&[], |e| e.exchanges.as_slice())
+        }
+        let (olds, news) = (exchanges(o), exchanges(n));
+        let full = |s: Option<&Service>, e: &Exchange| {
             format!(
                 "{}{}",
-                s.events.as_ref().map_or("", |e| &e.prefix),
+                s.and_then(|s| s.events.as_ref()).map_or("", |e| &e.prefix),
                 e.exchange
             )
         };
@@ -801,7 +829,10 @@ impl Differ<'_> {
                 self.push(&item, Class::DocsOnly, DOCS_CHANGED);
             }
         }
-        for e in olds.iter().filter(|e| !news.iter().any(|x| x.name == e.name)) {
+        for e in olds
+            .iter()
+            .filter(|e| !news.iter().any(|x| x.name == e.name))
+        {
             self.push(
                 format!("exchange {}", e.ident),
                 Class::Breaking,
@@ -821,7 +852,7 @@ impl Differ<'_> {
                 None => self.push(
                     format!("type {name}"),
                     Class::Additive,
-                    format!("added: {}", crate::listing::typedef(n).trim()),
+                    format!("added: {}", one_line(&crate::listing::typedef(n))),
                 ),
             }
         }
@@ -830,7 +861,7 @@ impl Differ<'_> {
                 self.push(
                     format!("type {name}"),
                     Class::Breaking,
-                    format!("removed: {}", first_line(&crate::listing::typedef(o))),
+                    format!("removed: {}", one_line(&crate::listing::typedef(o))),
                 );
             }
         }
@@ -960,8 +991,7 @@ impl Differ<'_> {
     fn fields(&mut self, item: &str, a: &Struct, b: &Struct) {
         let is_arg = |s: &Struct, i: usize| s.required.contains(&i);
         for (i, f) in b.fields.iter().enumerate() {
-            let Some((j, old)) = a.fields.iter().enumerate().find(|(_, x)| x.json == f.json)
-            else {
+            let Some((j, old)) = a.fields.iter().enumerate().find(|(_, x)| x.json == f.json) else {
                 let what = format!("field {}: {} added", f.ident, field_ty(f));
                 if is_arg(b, i) {
                     self.push(
@@ -1060,8 +1090,8 @@ impl Differ<'_> {
                 .collect::<Vec<_>>()
         };
         let (old_args, new_args) = (args(a), args(b));
-        let same_set = old_args.iter().collect::<BTreeSet<_>>()
-            == new_args.iter().collect::<BTreeSet<_>>();
+        let same_set =
+            old_args.iter().collect::<BTreeSet<_>>() == new_args.iter().collect::<BTreeSet<_>>();
         if same_set && old_args != new_args {
             self.push(
                 item,
@@ -1103,7 +1133,18 @@ fn kind_name(kind: &Kind) -> &'static str {
     }
 }
 
-fn first_line(text: &str) -> String {
-    let line = text.trim().lines().next().unwrap_or_default();
-    line.trim_end_matches(" {").to_owned()
+/// A listing entry on one line: `struct A { a: String, b: Option<u64> } new(a)`.
+fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    match lines.as_slice() {
+        [first, fields @ .., last] if first.ends_with('{') => {
+            let fields: Vec<&str> = fields
+                .iter()
+                .copied()
+                .filter(|f| *f != crate::typedefs::UNKNOWN_FIELDS)
+                .collect();
+            format!("{} {} {last}", first, fields.join(", "))
+        }
+        _ => lines.join(" "),
+    }
 }

@@ -81,11 +81,7 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
                 .iter()
                 .map(|k| match &k.constant {
                     Some(c) => format!("{c:?}"),
-                    None => format!(
-                        "{}{}",
-                        k.ident,
-                        if k.multiple_words { "#" } else { "" }
-                    ),
+                    None => format!("{}{}", k.ident, if k.multiple_words { "#" } else { "" }),
                 })
                 .collect();
             let _ = writeln!(
@@ -266,6 +262,7 @@ pub fn signature(method: &Method) -> String {
         Answer::Json => output.to_owned(),
         Answer::Stream => format!("Stream<{output}>"),
         Answer::Text => "String".to_owned(),
+        Answer::Location => "Location: String".to_owned(),
     };
     let deprecated = if method.stability == Stability::Deprecated {
         "#[deprecated] "

@@ -109,7 +109,9 @@ pub fn render(family: Family, old: &str, new: &str, report: &Report) -> String {
 pub fn run(old: &str, new: &str) -> Result<(String, Report)> {
     let family = Family::of(new);
     if Family::of(old) != family {
-        bail!("{old} and {new} are of different families (a Taskcluster reference set and an OpenAPI description)");
+        bail!(
+            "{old} and {new} are of different families (a Taskcluster reference set and an OpenAPI description)"
+        );
     }
     let report = tc_codegen::api_diff::diff(&load(old)?, &load(new)?);
     Ok((render(family, old, new, &report), report))

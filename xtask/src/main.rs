@@ -128,7 +128,9 @@ fn run() -> anyhow::Result<()> {
         }
         Some("api-diff") => {
             let [_, old, new] = args.as_slice() else {
-                bail!("usage: cargo xtask api-diff OLD NEW (bundle files, reference directories, root URLs, or OpenAPI .yaml files)");
+                bail!(
+                    "usage: cargo xtask api-diff OLD NEW (bundle files, reference directories, root URLs, or OpenAPI .yaml files)"
+                );
             };
             let (text, _) = xtask::api_diff::run(old, new)?;
             print!("{text}");
