@@ -78,13 +78,13 @@ impl Api {
         Ok(Api { services })
     }
 
-    /// Each service's listing ([`crate::listing::service`]), in order.
+    /// Each service's module and listing ([`crate::listing::service`]), in order.
     pub fn listings(&self) -> Vec<(String, String)> {
         self.services
             .iter()
             .map(|s| {
                 (
-                    s.service.name.clone(),
+                    s.service.module.clone(),
                     crate::listing::service(&s.service, &s.types),
                 )
             })

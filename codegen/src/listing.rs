@@ -258,11 +258,16 @@ fn params(method: &Method, stream: bool) -> Vec<String> {
 /// `fn create_task(task_id: &str, payload: &TaskDefinitionRequest) -> TaskStatusResponse`.
 pub fn signature(method: &Method) -> String {
     let output = method.output.as_deref().unwrap_or("()");
-    let output = match method.answer {
-        Answer::Json => output.to_owned(),
-        Answer::Stream => format!("Stream<{output}>"),
-        Answer::Text => "String".to_owned(),
-        Answer::Location => "Location: String".to_owned(),
+    // Compared rather than matched, so that this compiles whether or not the model has the
+    // answers a newer front end adds (`Location`: a redirect's URL, a `String`).
+    let output = if method.answer == Answer::Json {
+        output.to_owned()
+    } else if method.answer == Answer::Stream {
+        format!("Stream<{output}>")
+    } else if method.answer == Answer::Text {
+        "String".to_owned()
+    } else {
+        format!("{:?}: String", method.answer)
     };
     let deprecated = if method.stability == Stability::Deprecated {
         "#[deprecated] "
