@@ -1041,7 +1041,8 @@ impl Differ<'_> {
                     ),
                 );
             }
-            match (is_arg(a, j), is_arg(b, i)) {
+            let (was_arg, is_now_arg) = (is_arg(a, j), is_arg(b, i));
+            match (was_arg, is_now_arg) {
                 (false, true) => self.push(
                     item,
                     Class::Breaking,
@@ -1067,7 +1068,9 @@ impl Differ<'_> {
                     ),
                 );
             }
-            if old.doc != f.doc || old.default != f.default {
+            // A field newly required in a request has a new note in its docs, said already.
+            let docs_differ = old.doc != f.doc && was_arg == is_now_arg;
+            if docs_differ || old.default != f.default {
                 self.push(item, Class::DocsOnly, DOCS_CHANGED);
             }
         }
