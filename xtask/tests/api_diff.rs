@@ -505,3 +505,40 @@ fn import_reports_what_it_replaced() {
     let (_, direct) = xtask::api_diff::run(&v95, &v106).unwrap();
     assert_eq!(report.changes, direct.changes);
 }
+
+/// A path taken out of Rucio's OpenAPI description: its methods are removed, a breaking change.
+#[test]
+fn rucio_operation_removed() {
+    let original = workspace().join("references/rucio/rest_api_doc_spec.yaml");
+    let mut spec = tc_codegen::openapi::load(&original).unwrap().doc;
+    let path = "/config/{section}/{option}/{value}";
+    assert!(
+        spec["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove(path)
+            .is_some()
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    // JSON is YAML: the front end reads it as it reads the original.
+    let changed = scratch.path().join("rest_api_doc_spec.yaml");
+    fs::write(&changed, serde_json::to_vec_pretty(&spec).unwrap()).unwrap();
+    let (text, report) =
+        xtask::api_diff::run(original.to_str().unwrap(), changed.to_str().unwrap()).unwrap();
+    println!("{text}");
+    let removed: Vec<&str> = report
+        .changes
+        .iter()
+        .filter(|c| c.item.starts_with("fn "))
+        .inspect(|c| assert_eq!(c.class, Class::Breaking, "{c:?}"))
+        .map(|c| c.what.as_str())
+        .collect();
+    assert!(!removed.is_empty(), "{text}");
+    assert!(
+        removed.iter().all(
+            |w| w.starts_with("removed: ") && w.contains(" config/<section>/<option>/<value>]")
+        ),
+        "{removed:?}"
+    );
+    assert_eq!(report.class(), Some(Class::Breaking));
+}
