@@ -251,6 +251,17 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
                 }
             }
         }
+        (Answer::Location, _) => {
+            let result = result();
+            quote! {
+                #[doc = #doc]
+                #alias
+                pub async fn #function(#signature_args) -> #result<String> {
+                    #build
+                    request.send_for_location().await
+                }
+            }
+        }
         (Answer::Text, _) => {
             let result = result();
             quote! {

@@ -135,6 +135,8 @@ pub enum Answer {
     Stream,
     /// Text, given as it is.
     Text,
+    /// A redirect, not followed: the URL it points to (`Location`).
+    Location,
 }
 
 impl Method {

@@ -211,6 +211,7 @@ fn repairs_apply_by_rule() {
     assert_eq!(with(tc_codegen::openapi::filters::TYPED_FILTERS), 4);
     assert_eq!(with(repairs::TEXT_ANSWERS), 2);
     assert_eq!(with(repairs::EMPTY_ANSWERS), 1);
+    assert_eq!(with(repairs::REDIRECT_ANSWERS), 1);
     // 4: the fifth answer that had them, `PUT /rses/{rse}/protocols/…`, is empty.
     assert_eq!(with(repairs::AVAILABILITY_FLAGS), 4);
     assert_eq!(with(repairs::RENAMED_PARAMETERS), 6);

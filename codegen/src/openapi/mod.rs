@@ -115,6 +115,8 @@ pub enum Response {
     Text,
     /// Nothing the caller needs (a 201 or 204, or headers only).
     Empty,
+    /// A redirect (303) to where the data is: the URL, not followed.
+    Location,
 }
 
 /// Every operation of `spec`, repaired and named.

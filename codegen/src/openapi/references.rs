@@ -57,7 +57,7 @@ pub fn references(spec: &Spec, ops: &[Operation]) -> References {
         let output = match &op.response {
             Response::Json(s) => Some(document("response", s, "/responses")),
             Response::Stream(item) => Some(document("item", item, "/responses")),
-            Response::Text | Response::Empty => None,
+            Response::Text | Response::Empty | Response::Location => None,
         };
         let route: String = op
             .path
@@ -136,6 +136,7 @@ pub fn services(
             method.answer = match op.response {
                 Response::Stream(_) => Answer::Stream,
                 Response::Text => Answer::Text,
+                Response::Location => Answer::Location,
                 Response::Json(_) | Response::Empty => Answer::Json,
             };
             method.authenticated = op.needs_token;

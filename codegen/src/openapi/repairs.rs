@@ -43,6 +43,9 @@
 //!   `str(url)`) where the spec documents JSON: the call answers text.
 //! - [`EMPTY_ANSWERS`]: views that answer an empty body (`return '', 200`) where the spec
 //!   documents JSON: the call answers nothing, from the table below.
+//! - [`REDIRECT_ANSWERS`]: a view that answers a redirect to the data (a replica on its
+//!   storage): the call answers the URL, without following it (the client has no business
+//!   downloading the file, nor sending the storage its token).
 //! - [`AVAILABILITY_FLAGS`]: an RSE's `availability_read`, `_write`, `_delete` and
 //!   `staging_area` are booleans wherever they appear (`rucio.db.sqla.models.RSE`'s Boolean
 //!   columns), not integers or strings.
@@ -81,6 +84,7 @@ pub const JSON_BODIES: &str = "json-bodies";
 pub const NDJSON_AS_JSON: &str = "ndjson-as-json";
 pub const TEXT_ANSWERS: &str = "text-answers";
 pub const EMPTY_ANSWERS: &str = "empty-answers";
+pub const REDIRECT_ANSWERS: &str = "redirect-answers";
 pub const AVAILABILITY_FLAGS: &str = "availability-flags";
 pub const RENAMED_PARAMETERS: &str = "renamed-parameters";
 pub const TOKEN_CHECKS: &str = "token-checks";
@@ -690,6 +694,7 @@ pub fn apply_all(spec: &Spec, ops: &mut [Operation]) -> Result<()> {
         renamed_parameters(op, &mut tables);
         text_answers(op, &mut tables);
         empty_answers(op, &mut tables);
+        redirect_answers(op, &mut tables);
         if let Some(entry) = super::filters::typed_filters(op) {
             tables.fit(entry);
         }
@@ -1084,6 +1089,7 @@ impl TableUse {
             .chain(NDJSON_TABLE.iter().map(|(op, _)| *op))
             .chain(TEXT_TABLE.iter().map(|(op, _)| *op))
             .chain(EMPTY_TABLE.iter().map(|(op, _)| *op))
+            .chain(REDIRECT_TABLE.iter().map(|(op, _)| *op))
             .chain(RENAMES.iter().map(|(op, ..)| *op))
             .chain(super::filters::entries())
             .filter(|op| !self.0.contains(*op))
@@ -1171,6 +1177,12 @@ const TEXT_TABLE: &[(&str, &str)] = &[
         "credentials.py `SignURL.get`: `return str(result), 200`",
     ),
 ];
+
+/// Views that answer a redirect to the data (303 to a replica's URL): (operation, view).
+const REDIRECT_TABLE: &[(&str, &str)] = &[(
+    "/paths/~1redirect~1{scope_name}/get",
+    "redirect.py `HeaderRedirector.get`: `redirect(selected_url, code=303)`",
+)];
 
 /// Views that answer an empty body where the spec documents JSON: (operation, view).
 const EMPTY_TABLE: &[(&str, &str)] = &[(
@@ -1405,7 +1417,7 @@ fn ndjson_as_json(op: &mut Operation, tables: &mut TableUse) {
     let item = match &op.response {
         Response::Json(schema) => schema.get("items").cloned().unwrap_or(Value::Bool(true)),
         Response::Empty => Value::Bool(true),
-        Response::Stream(_) | Response::Text => return,
+        Response::Stream(_) | Response::Text | Response::Location => return,
     };
     op.response = Response::Stream(item);
     tables.fit(entry);
@@ -1420,6 +1432,17 @@ fn text_answers(op: &mut Operation, tables: &mut TableUse) {
         op.response = Response::Text;
         tables.fit(entry);
         push_repair(op, TEXT_ANSWERS);
+    }
+}
+
+fn redirect_answers(op: &mut Operation, tables: &mut TableUse) {
+    let Some((entry, _)) = REDIRECT_TABLE.iter().find(|(p, _)| *p == op.pointer) else {
+        return;
+    };
+    if op.response != Response::Location {
+        op.response = Response::Location;
+        tables.fit(entry);
+        push_repair(op, REDIRECT_ANSWERS);
     }
 }
 

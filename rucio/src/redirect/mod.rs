@@ -60,7 +60,7 @@ impl Redirect {
         scope: &str,
         name: &str,
         query: &GetRedirectQuery,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let request = self
             .client
             .request(
@@ -74,7 +74,7 @@ impl Redirect {
             .query("select", query.select.as_deref())
             .query("sort", query.sort.as_deref())
             .query("rse", query.rse.as_deref());
-        request.send_empty().await
+        request.send_for_location().await
     }
 }
 

@@ -86,6 +86,9 @@ def application(environ, start_response):
     dn = _client_dn(environ)
     if dn:
         environ["SSL_CLIENT_S_DN"] = dn
+    # What Apache's mod_wsgi sets and gunicorn does not (RAW_URI instead); the redirect views
+    # read it.
+    environ.setdefault("REQUEST_URI", environ.get("RAW_URI") or environ.get("PATH_INFO", ""))
     entry = {
         "method": environ["REQUEST_METHOD"],
         "path": urllib.parse.unquote(environ.get("PATH_INFO", "")),

@@ -309,6 +309,7 @@ impl RucioClient {
             headers,
             body: None,
             anonymous: true,
+            follow: true,
         })
     }
 
@@ -464,7 +465,7 @@ impl RucioClient {
                 .await
                 .map_err(Trouble::Transport)?;
             let status = response.status().as_u16();
-            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+            if !exchange.follow || !matches!(status, 301 | 302 | 303 | 307 | 308) {
                 return Ok(response);
             }
             let location = rucio_error::header(response.headers(), LOCATION.as_str())
@@ -512,6 +513,8 @@ struct Exchange {
     body: Option<Bytes>,
     /// Sent without a token (the calls that issue one).
     anonymous: bool,
+    /// Whether redirects are followed (not when the redirect is the answer).
+    follow: bool,
 }
 
 /// A successful answer: the body read whole, or the response to stream it from.
@@ -670,6 +673,31 @@ impl RucioRequest {
         })
     }
 
+    /// Sends the request and answers where the server redirects it (`Location`, made absolute),
+    /// without following: calls that redirect to the data (a replica on its storage).
+    pub async fn send_for_location(self) -> Result<String> {
+        let client = self.client.clone();
+        let mut exchange = self.prepare(ACCEPT_ANY)?;
+        exchange.follow = false;
+        let answer = client.call(&exchange, true).await?;
+        let location = rucio_error::header(&answer.headers, LOCATION.as_str())
+            .filter(|_| (300..400).contains(&answer.status))
+            .ok_or_else(|| {
+                answer
+                    .call(&exchange)
+                    .error(ErrorKind::ServerError, "the answer is no redirect")
+            })?;
+        exchange
+            .parsed
+            .join(location)
+            .map(String::from)
+            .map_err(|_| {
+                answer
+                    .call(&exchange)
+                    .error(ErrorKind::ServerError, "a redirect to an invalid Location")
+            })
+    }
+
     /// Sends the request and decodes the answer's items as they arrive.
     ///
     /// For list endpoints, which answer `application/x-json-stream` (one JSON document per
@@ -761,6 +789,7 @@ impl RucioRequest {
             headers,
             body,
             anonymous: self.anonymous,
+            follow: true,
         })
     }
 }
