@@ -26,7 +26,10 @@ fn auth_command() -> Command {
     Command::new("auth")
         .about("Auth Service")
         .long_about(
-            "Auth Service\n\nAuthentication related API end-points for Taskcluster and related\nservices. These API end-points are of interest if you wish to:\n  * Authorize a request signed with Taskcluster credentials,\n  * Manage clients and roles,\n  * Inspect or audit clients and roles,\n  * Gain access to various services guarded by this API.\n\nEvery method is a subcommand; `tc auth <method> --help` says what it takes.",
+            "Auth Service\n\nEvery method is a subcommand; `tc auth <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "Authentication related API end-points for Taskcluster and related\nservices. These API end-points are of interest if you wish to:\n  * Authorize a request signed with Taskcluster credentials,\n  * Manage clients and roles,\n  * Inspect or audit clients and roles,\n  * Gain access to various services guarded by this API.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -636,7 +639,10 @@ fn github_command() -> Command {
     Command::new("github")
         .about("GitHub Service")
         .long_about(
-            "GitHub Service\n\nThe github service is responsible for creating tasks in response\nto GitHub events, and posting results to the GitHub UI.\n\nThis document describes the API end-point for consuming GitHub\nweb hooks, as well as some useful consumer APIs.\n\nWhen Github forbids an action, this service returns an HTTP 403\nwith code ForbiddenByGithub.\n\nEvery method is a subcommand; `tc github <method> --help` says what it takes.",
+            "GitHub Service\n\nEvery method is a subcommand; `tc github <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The github service is responsible for creating tasks in response\nto GitHub events, and posting results to the GitHub UI.\n\nThis document describes the API end-point for consuming GitHub\nweb hooks, as well as some useful consumer APIs.\n\nWhen Github forbids an action, this service returns an HTTP 403\nwith code ForbiddenByGithub.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -890,7 +896,10 @@ fn hooks_command() -> Command {
     Command::new("hooks")
         .about("Hooks Service")
         .long_about(
-            "Hooks Service\n\nThe hooks service provides a mechanism for creating tasks in response to events.\n\nEvery method is a subcommand; `tc hooks <method> --help` says what it takes.",
+            "Hooks Service\n\nEvery method is a subcommand; `tc hooks <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The hooks service provides a mechanism for creating tasks in response to events.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -1182,7 +1191,10 @@ fn index_command() -> Command {
     Command::new("index")
         .about("Index Service")
         .long_about(
-            "Index Service\n\nThe index service is responsible for indexing tasks. The service ensures that\ntasks can be located by user-defined names.\n\nAs described in the service documentation, tasks are typically indexed via Pulse\nmessages, so the most common use of API methods is to read from the index.\n\nSlashes (`/`) aren't allowed in index paths.\n\nEvery method is a subcommand; `tc index <method> --help` says what it takes.",
+            "Index Service\n\nEvery method is a subcommand; `tc index <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The index service is responsible for indexing tasks. The service ensures that\ntasks can be located by user-defined names.\n\nAs described in the service documentation, tasks are typically indexed via Pulse\nmessages, so the most common use of API methods is to read from the index.\n\nSlashes (`/`) aren't allowed in index paths.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -1369,7 +1381,10 @@ fn notify_command() -> Command {
     Command::new("notify")
         .about("Notification Service")
         .long_about(
-            "Notification Service\n\nThe notification service listens for tasks with associated notifications\nand handles requests to send emails and post pulse messages.\n\nEvery method is a subcommand; `tc notify <method> --help` says what it takes.",
+            "Notification Service\n\nEvery method is a subcommand; `tc notify <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The notification service listens for tasks with associated notifications\nand handles requests to send emails and post pulse messages.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -1483,7 +1498,10 @@ fn object_command() -> Command {
     Command::new("object")
         .about("Object Service")
         .long_about(
-            "Object Service\n\nThe object service provides HTTP-accessible storage for large blobs of data.\n\nObjects can be uploaded and downloaded, with the object data flowing directly\nfrom the storage \"backend\" to the caller, and not directly via this service.\nOnce uploaded, objects are immutable until their expiration time.\n\nEvery method is a subcommand; `tc object <method> --help` says what it takes.",
+            "Object Service\n\nEvery method is a subcommand; `tc object <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The object service provides HTTP-accessible storage for large blobs of data.\n\nObjects can be uploaded and downloaded, with the object data flowing directly\nfrom the storage \"backend\" to the caller, and not directly via this service.\nOnce uploaded, objects are immutable until their expiration time.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -1597,7 +1615,10 @@ fn purge_cache_command() -> Command {
     Command::new("purge-cache")
         .about("Purge Cache Service")
         .long_about(
-            "Purge Cache Service\n\nThe purge-cache service is responsible for tracking cache-purge requests.\n\nUser create purge requests for specific caches on specific workers, and\nthese requests are timestamped.  Workers consult the service before\nstarting a new task, and purge any caches older than the timestamp.\n\nEvery method is a subcommand; `tc purge-cache <method> --help` says what it takes.",
+            "Purge Cache Service\n\nEvery method is a subcommand; `tc purge-cache <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The purge-cache service is responsible for tracking cache-purge requests.\n\nUser create purge requests for specific caches on specific workers, and\nthese requests are timestamped.  Workers consult the service before\nstarting a new task, and purge any caches older than the timestamp.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -1697,7 +1718,10 @@ fn queue_command() -> Command {
     Command::new("queue")
         .about("Queue Service")
         .long_about(
-            "Queue Service\n\nThe queue service is responsible for accepting tasks and tracking their state\nas they are executed by workers, in order to ensure they are eventually\nresolved.\n\n## Artifact Storage Types\n\n* **Object artifacts** contain arbitrary data, stored via the object service.\n* **Redirect artifacts**, will redirect the caller to URL when fetched\n  with a a 303 (See Other) response.  Clients will not apply any kind of\n  authentication to that URL.\n* **Link artifacts**, will be treated as if the caller requested the linked\n  artifact on the same task.  Links may be chained, but cycles are forbidden.\n  The caller must have scopes for the linked artifact, or a 403 response will\n  be returned.\n* **Error artifacts**, only consists of meta-data which the queue will\n  store for you. These artifacts are only meant to indicate that you the\n  worker or the task failed to generate a specific artifact, that you\n  would otherwise have uploaded. For example generic-worker will upload an\n  error artifact, if the file it was supposed to upload doesn't exists or\n  turns out to be a directory. Clients requesting an error artifact will\n  get a `424` (Failed Dependency) response. This is mainly designed to\n  ensure that dependent tasks can distinguish between artifacts that were\n  suppose to be generated and artifacts for which the name is misspelled.\n* **S3 artifacts** are used for static files which will be\n  stored on S3. When creating an S3 artifact the queue will return a\n  pre-signed URL to which you can do a `PUT` request to upload your\n  artifact. Note that `PUT` request **must** specify the `content-length`\n  header and **must** give the `content-type` header the same value as in\n  the request to `createArtifact`. S3 artifacts will be deprecated soon,\n  and users should prefer object artifacts instead.\n\n## Artifact immutability\n\nGenerally speaking you cannot overwrite an artifact when created.\nBut if you repeat the request with the same properties the request will\nsucceed as the operation is idempotent.\nThis is useful if you need to refresh a signed URL while uploading.\nDo not abuse this to overwrite artifacts created by another entity!\nSuch as worker-host overwriting artifact created by worker-code.\n\nThe queue defines the following *immutability special cases*:\n\n* A `reference` artifact can replace an existing `reference` artifact.\n* A `link` artifact can replace an existing `reference` artifact.\n* Any artifact's `expires` can be extended (made later, but not earlier).\n\nEvery method is a subcommand; `tc queue <method> --help` says what it takes.",
+            "Queue Service\n\nEvery method is a subcommand; `tc queue <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The queue service is responsible for accepting tasks and tracking their state\nas they are executed by workers, in order to ensure they are eventually\nresolved.\n\n## Artifact Storage Types\n\n* **Object artifacts** contain arbitrary data, stored via the object service.\n* **Redirect artifacts**, will redirect the caller to URL when fetched\n  with a a 303 (See Other) response.  Clients will not apply any kind of\n  authentication to that URL.\n* **Link artifacts**, will be treated as if the caller requested the linked\n  artifact on the same task.  Links may be chained, but cycles are forbidden.\n  The caller must have scopes for the linked artifact, or a 403 response will\n  be returned.\n* **Error artifacts**, only consists of meta-data which the queue will\n  store for you. These artifacts are only meant to indicate that you the\n  worker or the task failed to generate a specific artifact, that you\n  would otherwise have uploaded. For example generic-worker will upload an\n  error artifact, if the file it was supposed to upload doesn't exists or\n  turns out to be a directory. Clients requesting an error artifact will\n  get a `424` (Failed Dependency) response. This is mainly designed to\n  ensure that dependent tasks can distinguish between artifacts that were\n  suppose to be generated and artifacts for which the name is misspelled.\n* **S3 artifacts** are used for static files which will be\n  stored on S3. When creating an S3 artifact the queue will return a\n  pre-signed URL to which you can do a `PUT` request to upload your\n  artifact. Note that `PUT` request **must** specify the `content-length`\n  header and **must** give the `content-type` header the same value as in\n  the request to `createArtifact`. S3 artifacts will be deprecated soon,\n  and users should prefer object artifacts instead.\n\n## Artifact immutability\n\nGenerally speaking you cannot overwrite an artifact when created.\nBut if you repeat the request with the same properties the request will\nsucceed as the operation is idempotent.\nThis is useful if you need to refresh a signed URL while uploading.\nDo not abuse this to overwrite artifacts created by another entity!\nSuch as worker-host overwriting artifact created by worker-code.\n\nThe queue defines the following *immutability special cases*:\n\n* A `reference` artifact can replace an existing `reference` artifact.\n* A `link` artifact can replace an existing `reference` artifact.\n* Any artifact's `expires` can be extended (made later, but not earlier).",
         )
         .subcommand_required(true)
         .subcommand(
@@ -2767,7 +2791,10 @@ fn secrets_command() -> Command {
     Command::new("secrets")
         .about("Secrets Service")
         .long_about(
-            "Secrets Service\n\nThe secrets service provides a simple key/value store for small bits of secret\ndata.  Access is limited by scopes, so values can be considered secret from\nthose who do not have the relevant scopes.\n\nSecrets also have an expiration date, and once a secret has expired it can no\nlonger be read.  This is useful for short-term secrets such as a temporary\nservice credential or a one-time signing key.\n\nEvery method is a subcommand; `tc secrets <method> --help` says what it takes.",
+            "Secrets Service\n\nEvery method is a subcommand; `tc secrets <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The secrets service provides a simple key/value store for small bits of secret\ndata.  Access is limited by scopes, so values can be considered secret from\nthose who do not have the relevant scopes.\n\nSecrets also have an expiration date, and once a secret has expired it can no\nlonger be read.  This is useful for short-term secrets such as a temporary\nservice credential or a one-time signing key.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -2871,7 +2898,10 @@ fn web_server_command() -> Command {
     Command::new("web-server")
         .about("Web Server Service")
         .long_about(
-            "Web Server Service\n\nThe web-server service provides a GraphQL gateway to Taskcluster APIs,\nas well as profiler endpoints that generate Firefox Profiler–compatible\nprofiles from task group metadata and task logs.\n\nEvery method is a subcommand; `tc web-server <method> --help` says what it takes.",
+            "Web Server Service\n\nEvery method is a subcommand; `tc web-server <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "The web-server service provides a GraphQL gateway to Taskcluster APIs,\nas well as profiler endpoints that generate Firefox Profiler–compatible\nprofiles from task group metadata and task logs.",
         )
         .subcommand_required(true)
         .subcommand(
@@ -2942,7 +2972,10 @@ fn worker_manager_command() -> Command {
     Command::new("worker-manager")
         .about("Worker Manager Service")
         .long_about(
-            "Worker Manager Service\n\nThis service manages workers, including provisioning for dynamic worker pools.\n\nMethods interacting with a provider may return a 503 response if that provider has\nnot been able to start up, such as if the service to which it interfaces has an\noutage.  Such requests can be retried as for any other 5xx response.\n\nEvery method is a subcommand; `tc worker-manager <method> --help` says what it takes.",
+            "Worker Manager Service\n\nEvery method is a subcommand; `tc worker-manager <method> --help` says what it takes (the service's description follows the list).",
+        )
+        .after_long_help(
+            "This service manages workers, including provisioning for dynamic worker pools.\n\nMethods interacting with a provider may return a 503 response if that provider has\nnot been able to start up, such as if the service to which it interfaces has an\noutage.  Such requests can be retried as for any other 5xx response.",
         )
         .subcommand_required(true)
         .subcommand(

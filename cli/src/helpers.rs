@@ -18,7 +18,14 @@ pub fn commands() -> Vec<Command> {
                 "Print now plus OFFSET (\"2 days 3 hours\", \"-1 hour\"), in Taskcluster's form \
                  (2024-05-01T12:00:00.000Z). Units: y, mo, w, d, h, m, s and their long forms.",
             )
-            .arg(Arg::new("offset").required(true).num_args(1..).value_name("OFFSET")),
+            // A negative offset ("-1 hour") is a value, not an unknown flag: no `--` needed.
+            .arg(
+                Arg::new("offset")
+                    .required(true)
+                    .num_args(1..)
+                    .allow_hyphen_values(true)
+                    .value_name("OFFSET"),
+            ),
         Command::new("scopes")
             .about("Scope expressions, with Taskcluster's semantics")
             .subcommand_required(true)
@@ -35,6 +42,15 @@ pub fn commands() -> Vec<Command> {
                             .action(ArgAction::Append)
                             .value_name("SCOPE")
                             .help("A scope held (repeat; trailing * is a pattern)"),
+                    )
+                    .arg(
+                        Arg::new("explain")
+                            .long("explain")
+                            .action(ArgAction::SetTrue)
+                            .help(
+                                "Also say why: what is missing (one line each), or which of the \
+                                 expression's scopes are held",
+                            ),
                     ),
             )
             .subcommand(
@@ -130,14 +146,49 @@ fn scopes_command(args: &ArgMatches) -> Result<Outcome, Problem> {
             } else {
                 ScopeExpr::from(text)
             };
-            if expr.is_satisfied_by(&scopes) {
-                Ok(Outcome::Text("true".into()))
-            } else {
-                Outcome::Text("false".into()).print()?;
-                Err(Problem::unsatisfied())
+            let explain = args.get_flag("explain");
+            match scopes::remove_given(&scopes, &expr) {
+                None => {
+                    let mut text = String::from("true");
+                    if explain {
+                        let used = scopes::satisfying(&scopes, &expr).unwrap_or_default();
+                        for scope in used {
+                            text.push_str(&format!("\nsatisfied: {scope}"));
+                        }
+                    }
+                    Ok(Outcome::Text(text))
+                }
+                Some(missing) => {
+                    let mut text = String::from("false");
+                    if explain {
+                        text.push_str(&explain_missing(&missing));
+                    }
+                    Outcome::Text(text).print()?;
+                    Err(Problem::unsatisfied())
+                }
             }
         }
         "normalize" => Ok(Outcome::Text(scopes::normalize(&scopes).join("\n"))),
         _ => unreachable!("clap knows the subcommands"),
     }
+}
+
+/// The lines `--explain` adds to a "false": `missing: SCOPE` for each scope an `AllOf` still
+/// needs, `missing one of: [..]` (JSON) for an `AnyOf` any one member of which would do.
+fn explain_missing(missing: &ScopeExpr) -> String {
+    let members = match missing {
+        ScopeExpr::AllOf(members) => members.as_slice(),
+        one => std::slice::from_ref(one),
+    };
+    members
+        .iter()
+        .map(|member| match member {
+            ScopeExpr::Scope(scope) => format!("\nmissing: {scope}"),
+            ScopeExpr::AnyOf(any) => format!(
+                "\nmissing one of: {}",
+                serde_json::to_string(any).unwrap_or_default()
+            ),
+            ScopeExpr::AllOf(_) => format!("\nmissing: {member}"),
+        })
+        .collect()
 }

@@ -354,6 +354,125 @@ fn helpers() {
 }
 
 #[test]
+fn negative_offsets_need_no_double_dash() {
+    let expected = tc_client::chrono::Utc::now() - tc_client::chrono::Duration::hours(1);
+    for args in [
+        &["from-now", "-1 hour"][..],
+        &["from-now", "-1", "hour"],
+        &["from-now", "-1h"],
+    ] {
+        let out = tc(args, &[], "");
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let printed = tc_client::chrono::DateTime::parse_from_rfc3339(stdout(&out).trim())
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout(&out)));
+        let off = (printed.to_utc() - expected).num_seconds().abs();
+        assert!(off < 120, "{args:?}: {printed} is not an hour ago");
+    }
+    // `--help` before the offset is still help.
+    let out = tc(&["from-now", "--help"], &[], "");
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("Usage: tc from-now"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn service_help_lists_the_commands_before_the_prose() {
+    let out = tc(&["queue", "--help"], &[], "");
+    assert!(out.status.success());
+    let help = stdout(&out);
+    let at = |text: &str| {
+        help.find(text)
+            .unwrap_or_else(|| panic!("{text} in\n{help}"))
+    };
+    assert!(at("Queue Service") < at("Commands:"), "{help}");
+    assert!(
+        at("create-task") < at("## Artifact Storage Types"),
+        "{help}"
+    );
+    assert!(
+        help.lines()
+            .take_while(|l| !l.starts_with("Commands:"))
+            .count()
+            < 10,
+        "the commands come within the first lines:\n{help}"
+    );
+    // `-h` keeps to the summary.
+    let out = tc(&["queue", "-h"], &[], "");
+    assert!(
+        !stdout(&out).contains("Artifact Storage Types"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn satisfies_explain_names_what_is_missing() {
+    let satisfies = |args: &[&str]| {
+        let mut all = vec![
+            "scopes",
+            "satisfies",
+            "--explain",
+            "-s",
+            "queue:*",
+            "-s",
+            "x",
+        ];
+        all.extend_from_slice(args);
+        let out = tc(&all, &[], "");
+        (out.status.code(), stdout(&out))
+    };
+    assert_eq!(
+        satisfies(&[r#"{"AllOf": ["queue:a", "index:b", {"AnyOf": ["y", "z"]}]}"#]),
+        (
+            Some(1),
+            "false\nmissing: index:b\nmissing one of: [\"y\",\"z\"]\n".into()
+        )
+    );
+    assert_eq!(
+        satisfies(&["index:b"]),
+        (Some(1), "false\nmissing: index:b\n".into())
+    );
+    // What is held leaves the expression (`x` of the `AllOf` here).
+    assert_eq!(
+        satisfies(&[r#"{"AnyOf": ["index:a", {"AllOf": ["x", "y"]}]}"#]),
+        (
+            Some(1),
+            "false\nmissing one of: [\"index:a\",\"y\"]\n".into()
+        )
+    );
+    // Satisfied: which of the expression's scopes were held.
+    assert_eq!(
+        satisfies(&[r#"{"AllOf": ["queue:b", "queue:a", {"AnyOf": ["x", "index:c"]}]}"#]),
+        (
+            Some(0),
+            "true\nsatisfied: queue:a\nsatisfied: queue:b\nsatisfied: x\n".into()
+        )
+    );
+    // Without --explain, only the answer.
+    let out = tc(&["scopes", "satisfies", "-s", "a", "b"], &[], "");
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(1), "false\n".into())
+    );
+}
+
+#[test]
+fn readme_installs_with_the_tested_lockfile() {
+    let readme = include_str!("../../README.md");
+    let installs: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.contains("cargo install --path cli"))
+        .collect();
+    assert!(!installs.is_empty(), "the README says how to install tc");
+    for line in installs {
+        assert!(line.contains("--locked"), "{line}");
+    }
+}
+
+#[test]
 fn help_of_one_service() {
     let out = tc(&["secrets", "--help"], &[], "");
     insta::assert_snapshot!("secrets_help", stdout(&out));

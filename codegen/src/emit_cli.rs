@@ -90,11 +90,13 @@ fn emit_service_command(service: &Service) -> TokenStream {
     let function = ident(&format!("{}_command", service.module));
     let name = service_command(service);
     let about = service.plain_title.trim().to_owned();
+    // `--help` shows the commands first: the service's prose (48 lines for the queue) comes
+    // after them, where a reader looking for a command need not scroll past it.
     let long_about = format!(
-        "{about}\n\n{}\n\nEvery method is a subcommand; `tc {name} <method> --help` says what it \
-         takes.",
-        strip_markdown(&service.description)
+        "{about}\n\nEvery method is a subcommand; `tc {name} <method> --help` says what it takes \
+         (the service's description follows the list)."
     );
+    let after_long_help = strip_markdown(&service.description);
     let methods = service
         .methods
         .iter()
@@ -104,6 +106,7 @@ fn emit_service_command(service: &Service) -> TokenStream {
             Command::new(#name)
                 .about(#about)
                 .long_about(#long_about)
+                .after_long_help(#after_long_help)
                 .subcommand_required(true)
                 #(.subcommand(#methods))*
         }
