@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use crate::model::Service;
 
 /// The crate's `lib.rs` items: one feature-gated module per service, and re-exports.
-pub fn emit_lib(services: &[Service]) -> TokenStream {
+pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
     let modules = services.iter().map(|s| {
         let module = format_ident!("{}", s.module);
         let feature = &s.module;
@@ -17,13 +17,38 @@ pub fn emit_lib(services: &[Service]) -> TokenStream {
             pub mod #module;
         }
     });
+    let source = source.emit();
     quote! {
+        #source
+
         pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
         pub use tc_runtime as runtime;
         pub use chrono;
         pub use serde_json;
 
         #(#modules)*
+    }
+}
+
+/// What a crate was generated from, recorded in it where users can read it.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// `Taskcluster references from v106.0.0.json (bundle, 246 documents)`.
+    pub description: String,
+    /// Hex SHA-256 of the references (as `references/source.json` records it, or of the spec).
+    pub sha256: String,
+}
+
+impl Source {
+    /// `REFERENCES` and `REFERENCES_SHA256`.
+    pub fn emit(&self) -> TokenStream {
+        let (description, sha256) = (&self.description, &self.sha256);
+        quote! {
+            #[doc = "What this crate was generated from (`cargo xtask api-diff` compares two)."]
+            pub const REFERENCES: &str = #description;
+            #[doc = "The SHA-256 of those references, to tell two generations apart."]
+            pub const REFERENCES_SHA256: &str = #sha256;
+        }
     }
 }
 

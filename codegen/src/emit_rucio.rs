@@ -301,7 +301,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
 
 /// The crate's `lib.rs`: re-exports, one module per service, and `Rucio` with an accessor
 /// per service.
-pub fn emit_lib(services: &[Service]) -> TokenStream {
+pub fn emit_lib(services: &[Service], source: &crate::emit_crate::Source) -> TokenStream {
     let modules = services.iter().map(|s| {
         let module = ident(&s.module);
         let doc = format!("{} (`{}`).", s.plain_title, s.name);
@@ -321,7 +321,10 @@ pub fn emit_lib(services: &[Service]) -> TokenStream {
             }
         }
     });
+    let source = source.emit();
     quote! {
+        #source
+
         pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
         pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};
         pub use chrono;

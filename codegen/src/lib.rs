@@ -48,6 +48,8 @@ pub mod write;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 pub use error::{Error, Result};
 
 /// The generated crate, in memory: file contents by path relative to the crate directory.
@@ -126,7 +128,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
         emit_cli::emit_cli(&with_defs),
     )?;
     let cli = format::rustfmt_text(&cli)?;
-    let lib = emit_crate::emit_lib(&services);
+    let lib = emit_crate::emit_lib(&services, &taskcluster_source(references_dir)?);
     let lib_doc = emit_crate::lib_docs(&services);
     let lib_file = format::format_file("lib.rs", &lib_doc, lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
@@ -197,7 +199,7 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
         );
         summary.methods += service.methods.len();
     }
-    let lib = emit_rucio::emit_lib(&services);
+    let lib = emit_rucio::emit_lib(&services, &rucio_source(&spec)?);
     let lib_file = format::format_file(&origin, &emit_rucio::lib_docs(&services), lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
     files.insert(PathBuf::from("Cargo.toml"), emit_rucio::cargo_toml());
@@ -208,6 +210,61 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
         cli: String::new(),
         summary,
     })
+}
+
+/// What `references/source.json` (written by `import-references`) says the references came
+/// from; a hash of the manifest and references when there is none.
+fn taskcluster_source(dir: &Path) -> Result<emit_crate::Source> {
+    let file = dir.join("source.json");
+    let Ok(text) = std::fs::read_to_string(&file) else {
+        let manifest = std::fs::read(dir.join("manifest.json")).unwrap_or_default();
+        return Ok(emit_crate::Source {
+            description: "Taskcluster references (no record of their source)".into(),
+            sha256: hex(&Sha256::digest(manifest)),
+        });
+    };
+    let record: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| error::Error::new(&file, "", format!("not JSON: {e}")))?;
+    let field = |name: &str| {
+        record
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| error::Error::new(&file, format!("/{name}"), "missing"))
+    };
+    let source = field("source")?;
+    // A file's name, not the path of the machine that imported it.
+    let shown = Path::new(&source)
+        .file_name()
+        .filter(|_| !source.starts_with("http"))
+        .map_or(source.clone(), |n| n.to_string_lossy().into_owned());
+    let documents = record.get("documents").and_then(|v| v.as_u64()).unwrap_or(0);
+    Ok(emit_crate::Source {
+        description: format!(
+            "Taskcluster references from {shown} ({}, {documents} documents)",
+            field("kind")?
+        ),
+        sha256: field("sha256")?,
+    })
+}
+
+/// The spec's title and version, and a hash of the file as read.
+fn rucio_source(spec: &openapi::Spec) -> Result<emit_crate::Source> {
+    let bytes = std::fs::read(&spec.file)
+        .map_err(|e| error::Error::new(&spec.file, "", format!("cannot read: {e}")))?;
+    let version = spec
+        .doc
+        .pointer("/info/version")
+        .and_then(|v| v.as_str())
+        .unwrap_or("of no stated version");
+    Ok(emit_crate::Source {
+        description: format!("Rucio's OpenAPI description, version {version}"),
+        sha256: hex(&Sha256::digest(bytes)),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn count_types(source: &str) -> usize {

@@ -69,6 +69,13 @@
 //! | [`web_server`] | Web Server Service | 6 |
 //! | [`worker_manager`] | Worker Manager Service | 27 |
 
+/// What this crate was generated from (`cargo xtask api-diff` compares two).
+pub const REFERENCES: &str = "Taskcluster references from v106.0.0.json (bundle, 246 documents)";
+
+/// The SHA-256 of those references, to tell two generations apart.
+pub const REFERENCES_SHA256: &str =
+    "fa5f1c00c75eb66114307dd55674e1aae38766e578946d8ee45bc956ad7c267a";
+
 pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
 
 pub use tc_runtime as runtime;

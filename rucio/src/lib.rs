@@ -46,6 +46,13 @@
 //! | [`scopes`] | Scopes | 4 |
 //! | [`subscription`] | Subscription | 8 |
 
+/// What this crate was generated from (`cargo xtask api-diff` compares two).
+pub const REFERENCES: &str = "Rucio's OpenAPI description, version 41.0.0rc1";
+
+/// The SHA-256 of those references, to tell two generations apart.
+pub const REFERENCES_SHA256: &str =
+    "420c318712d708c516c4aaf651ec3313b17d7a0e24ca7fbcedc06f18b214f974";
+
 pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
 
 pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};
