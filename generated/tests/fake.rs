@@ -67,18 +67,56 @@ async fn errors_are_the_errors_a_deployment_would_give() {
     let err = queue.task("t").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InsufficientScopes);
     assert_eq!(err.code(), Some("InsufficientScopes"));
+}
 
-    let err = queue.status("t").await.unwrap_err();
+#[tokio::test]
+async fn an_unanswered_call_is_an_error_of_its_own_naming_the_endpoint() {
+    let fake = Fake::new();
+    fake.on(endpoints::TASK, |_| {
+        Err(FakeError::new(404, "ResourceNotFound", "no task"))
+    });
+    let queue = Queue::new(&fake.config());
+    // A 404 the test asked for is the deployment's 404 ...
     assert_eq!(
-        err.kind(),
-        ErrorKind::NotFound,
-        "an unanswered method is a 404"
+        queue.task("t").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    // ... an endpoint nothing answers is not: no status, no Taskcluster code.
+    let err = queue.status("t%").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::FakeUnanswered);
+    assert_eq!((err.status(), err.code()), (None, None));
+    assert_eq!(
+        err.message(),
+        "queue GET task/t%25/status: no `Fake::on` answers this endpoint"
     );
     assert!(
         err.to_string()
-            .contains("no answer for queue GET task/t/status"),
+            .contains("unanswered by the fake: queue GET task/t%25/status"),
         "{err}"
     );
+    let err = queue.cancel_task("t").await.unwrap_err();
+    assert!(
+        err.message().starts_with("queue POST task/t/cancel:"),
+        "{err}"
+    );
+    // Recorded all the same.
+    assert_eq!(fake.calls().len(), 3);
+}
+
+#[tokio::test]
+#[should_panic(expected = "the strict fake has no answer for queue GET task/t/status")]
+async fn a_strict_fake_panics_on_an_unanswered_call() {
+    let fake = Fake::strict();
+    fake.on(endpoints::TASK, |_| {
+        Err(FakeError::new(403, "InsufficientScopes", "no"))
+    });
+    let queue = Queue::new(&fake.config());
+    // Answered endpoints answer as usual.
+    assert_eq!(
+        queue.task("t").await.unwrap_err().kind(),
+        ErrorKind::InsufficientScopes
+    );
+    let _ = queue.status("t").await;
 }
 
 #[tokio::test]

@@ -59,6 +59,11 @@ pub enum ErrorKind {
     /// The configuration asks for something this client does not implement, such as a Rucio
     /// authentication method it cannot log in with; the message names it.
     Unsupported,
+    /// A call to a [`Fake`](crate::fake::Fake) that no [`Fake::on`](crate::fake::Fake::on)
+    /// answers: a test that forgot an endpoint, not an answer a deployment would give. The
+    /// message names the endpoint (service, method name when known, HTTP method and path).
+    /// [`Fake::strict`](crate::fake::Fake::strict) panics instead.
+    FakeUnanswered,
 }
 
 impl ErrorKind {
@@ -81,6 +86,7 @@ impl ErrorKind {
             ErrorKind::Io => "local I/O error",
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Unsupported => "not supported",
+            ErrorKind::FakeUnanswered => "unanswered by the fake",
         }
     }
 

@@ -137,6 +137,8 @@ struct Route {
 /// What the runtime hands the fake for one request.
 pub(crate) struct Incoming<'a> {
     pub(crate) service: &'a str,
+    /// The API method's name (`createTask`), when the request carries it.
+    pub(crate) name: Option<&'a str>,
     pub(crate) method: &'a str,
     /// Path relative to the service base, and query string (with its `?`).
     pub(crate) path: &'a str,
@@ -154,19 +156,47 @@ pub struct Fake {
 struct FakeInner {
     routes: Mutex<Vec<Route>>,
     calls: Mutex<Vec<FakeCall>>,
+    /// Panic on an unanswered call instead of failing it.
+    strict: bool,
+}
+
+/// Why the fake did not answer a request with a body.
+pub(crate) enum Refusal {
+    /// The test's answer was an error.
+    Error(FakeError),
+    /// Nothing answers the endpoint: what it was, for [`ErrorKind::FakeUnanswered`](crate::ErrorKind::FakeUnanswered).
+    Unanswered(String),
 }
 
 impl fmt::Debug for Fake {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let routes = self.inner.routes.lock().map_or(0, |r| r.len());
-        f.debug_struct("Fake").field("answers", &routes).finish()
+        f.debug_struct("Fake")
+            .field("answers", &routes)
+            .field("strict", &self.inner.strict)
+            .finish()
     }
 }
 
 impl Fake {
-    /// A fake that answers nothing yet: every call is a 404 until answered with [`Fake::on`].
+    /// A fake that answers nothing yet: a call is an error of kind
+    /// [`ErrorKind::FakeUnanswered`](crate::ErrorKind::FakeUnanswered), naming the endpoint,
+    /// until [`Fake::on`] answers it. (A 404 would read as the deployment's answer; a test that
+    /// wants one answers with `FakeError::new(404, "ResourceNotFound", ..)`.)
     pub fn new() -> Fake {
         Fake::default()
+    }
+
+    /// A fake that panics on a call nothing answers, naming the endpoint: for tests where such a
+    /// call is a mistake in the test that the code under test might otherwise swallow (an error
+    /// it retries, logs or maps to a default). The call is recorded before the panic.
+    pub fn strict() -> Fake {
+        Fake {
+            inner: Arc::new(FakeInner {
+                strict: true,
+                ..FakeInner::default()
+            }),
+        }
     }
 
     /// A client configuration whose calls this fake answers (its root URL is never contacted).
@@ -216,8 +246,9 @@ impl Fake {
         self.inner.calls.lock().expect("not poisoned").clone()
     }
 
-    /// Answers one request: the body of a 200, or the error answer.
-    pub(crate) fn answer(&self, incoming: &Incoming<'_>) -> Result<Vec<u8>, FakeError> {
+    /// Answers one request: the body of a 200, the error answer, or that nothing answers it
+    /// (a panic instead for a [strict](Fake::strict) fake).
+    pub(crate) fn answer(&self, incoming: &Incoming<'_>) -> Result<Vec<u8>, Refusal> {
         self.inner
             .calls
             .lock()
@@ -236,17 +267,34 @@ impl Fake {
                 && route_args(r.route, incoming.path).is_some()
         });
         match route {
-            Some(route) => (route.answer)(incoming),
-            None => Err(FakeError::new(
-                404,
-                "ResourceNotFound",
-                format!(
-                    "the fake has no answer for {} {} {}",
-                    incoming.service, incoming.method, incoming.path
-                ),
-            )),
+            Some(route) => (route.answer)(incoming).map_err(Refusal::Error),
+            None => {
+                drop(routes);
+                let what = unanswered(incoming);
+                if self.inner.strict {
+                    panic!("the strict fake has no answer for {what}");
+                }
+                Err(Refusal::Unanswered(what))
+            }
         }
     }
+}
+
+/// `queue createTask (PUT task/abc): no Fake::on answers it`, or without the method's name
+/// `queue PUT task/abc: …`.
+fn unanswered(incoming: &Incoming<'_>) -> String {
+    let Incoming {
+        service,
+        name,
+        method,
+        path,
+        ..
+    } = incoming;
+    let endpoint = match name {
+        Some(name) => format!("{service} {name} ({method} {path})"),
+        None => format!("{service} {method} {path}"),
+    };
+    format!("{endpoint}: no `Fake::on` answers this endpoint")
 }
 
 /// The route parameters of `path` if it matches `route` (`task/<taskId>/runs/<runId>`).
@@ -310,5 +358,33 @@ mod tests {
         assert!(route_args("task/<taskId>", "task/a/status").is_none());
         assert!(route_args("task/<taskId>/status", "task/a/runs").is_none());
         assert_eq!(route_args("ping", "ping"), Some(BTreeMap::new()));
+    }
+
+    #[test]
+    fn an_unanswered_call_names_its_endpoint() {
+        let mut incoming = Incoming {
+            service: "queue",
+            name: Some("createTask"),
+            method: "PUT",
+            path: "task/abc",
+            query: "",
+            body: Some(b"{}"),
+        };
+        assert_eq!(
+            unanswered(&incoming),
+            "queue createTask (PUT task/abc): no `Fake::on` answers this endpoint"
+        );
+        incoming.name = None;
+        let fake = Fake::new();
+        match fake.answer(&incoming) {
+            Err(Refusal::Unanswered(what)) => {
+                assert_eq!(
+                    what,
+                    "queue PUT task/abc: no `Fake::on` answers this endpoint"
+                )
+            }
+            _ => panic!("unanswered"),
+        }
+        assert_eq!(fake.calls().len(), 1);
     }
 }

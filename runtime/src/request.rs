@@ -287,6 +287,8 @@ impl Request<'_> {
         if let Some(fake) = &inner.fake {
             let incoming = crate::fake::Incoming {
                 service: inner.service,
+                // Requests do not carry their API method's name yet.
+                name: None,
                 method: method.as_str(),
                 path: &self.path,
                 query: &self.query,
@@ -300,7 +302,10 @@ impl Request<'_> {
                     body: body.into(),
                     attempts: 1,
                 }),
-                Err(e) => {
+                Err(crate::fake::Refusal::Unanswered(what)) => {
+                    Err(fail(Error::new(ErrorKind::FakeUnanswered, what), 1))
+                }
+                Err(crate::fake::Refusal::Error(e)) => {
                     let body = serde_json::json!({"code": e.code, "message": e.message});
                     let error = error_from_answer(
                         e.status,
