@@ -18,8 +18,11 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
         }
     });
     let source = source.emit();
+    let unknown = unknown_value("tc_client");
     quote! {
         #source
+
+        #unknown
 
         pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
         pub use tc_runtime as runtime;
@@ -27,6 +30,41 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
         pub use serde_json;
 
         #(#modules)*
+    }
+}
+
+/// `UnknownValue`, what the enums hold for a value they do not know. Its field is private to the
+/// crate root, so only the crate's own modules build it, and no one matches on its text: code
+/// that compares `Unknown("paused")` would silently stop matching once a later release makes
+/// `paused` a variant (aws-sdk-rust's enums are opaque the same way).
+pub fn unknown_value(krate: &str) -> TokenStream {
+    let doc = format!(
+        "An enum value this version of the crate does not know, as received. Only its text can \
+         be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the \
+         crate, so code comparing it with a value that a later version makes a variant cannot \
+         compile; compare the enum's `as_str()` instead.\n\n\
+         ```compile_fail,E0603\n\
+         fn paused(value: &{krate}::UnknownValue) -> bool {{\n    \
+         matches!(value, {krate}::UnknownValue(text) if text == \"paused\")\n}}\n\
+         ```"
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+        pub struct UnknownValue(String);
+
+        impl UnknownValue {
+            #[doc = "The value as received."]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for UnknownValue {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
     }
 }
 

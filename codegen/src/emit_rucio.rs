@@ -322,8 +322,11 @@ pub fn emit_lib(services: &[Service], source: &crate::emit_crate::Source) -> Tok
         }
     });
     let source = source.emit();
+    let unknown = crate::emit_crate::unknown_value("rucio_client");
     quote! {
         #source
+
+        #unknown
 
         pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
         pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};

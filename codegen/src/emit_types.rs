@@ -151,7 +151,7 @@ pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
             let name = ident(&def.name);
             let items = match &def.kind {
                 Kind::Struct(s) => emit_struct(&writer, &name, doc, s),
-                Kind::Enum(e) => emit_enum(&writer, &name, doc, e),
+                Kind::Enum(e) => emit_enum(&name, doc, e),
                 Kind::Union(u) => emit_union(&writer, &name, doc, u),
                 Kind::Alias(ty) => {
                     let ty = writer.ty(ty);
@@ -404,14 +404,8 @@ fn emit_struct(
     }
 }
 
-fn emit_enum(
-    w: &TypeWriter<'_>,
-    name: &Ident,
-    doc: Option<TokenStream>,
-    e: &StringEnum,
-) -> TokenStream {
+fn emit_enum(name: &Ident, doc: Option<TokenStream>, e: &StringEnum) -> TokenStream {
     let unknown = ident(UNKNOWN_VARIANT);
-    let string = w.paths.get(Item::String);
     let variants = e.variants.iter().map(|(variant, value)| {
         let variant = ident(variant);
         let doc = format!("`{value}`");
@@ -434,8 +428,9 @@ fn emit_enum(
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
-            #[doc = "A value this version of the client does not know, as received."]
-            #unknown(#string),
+            #[doc = "A value this version of the client does not know, as received: compare \
+                     [`as_str`](Self::as_str), since a later version may know it as a variant."]
+            #unknown(crate::UnknownValue),
         }
 
         impl #name {
@@ -443,7 +438,7 @@ fn emit_enum(
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#to_str)*
-                    #name::#unknown(value) => value,
+                    #name::#unknown(value) => value.as_str(),
                 }
             }
         }
@@ -452,7 +447,7 @@ fn emit_enum(
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
-                    other => #name::#unknown(other.to_owned()),
+                    other => #name::#unknown(crate::UnknownValue(other.into())),
                 }
             }
         }

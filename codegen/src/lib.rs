@@ -238,7 +238,10 @@ fn taskcluster_source(dir: &Path) -> Result<emit_crate::Source> {
         .file_name()
         .filter(|_| !source.starts_with("http"))
         .map_or(source.clone(), |n| n.to_string_lossy().into_owned());
-    let documents = record.get("documents").and_then(|v| v.as_u64()).unwrap_or(0);
+    let documents = record
+        .get("documents")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
     Ok(emit_crate::Source {
         description: format!(
             "Taskcluster references from {shown} ({}, {documents} documents)",

@@ -135,7 +135,7 @@ pub fn typedef(def: &TypeDef) -> String {
                 })
                 .collect();
             format!(
-                "  enum {}{events} {{ {}, {UNKNOWN_VARIANT}(String) }}\n",
+                "  enum {}{events} {{ {}, {UNKNOWN_VARIANT}(UnknownValue) }}\n",
                 def.name,
                 values.join(", ")
             )

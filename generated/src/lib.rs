@@ -76,6 +76,29 @@ pub const REFERENCES: &str = "Taskcluster references from v106.0.0.json (bundle,
 pub const REFERENCES_SHA256: &str =
     "fa5f1c00c75eb66114307dd55674e1aae38766e578946d8ee45bc956ad7c267a";
 
+/// An enum value this version of the crate does not know, as received. Only its text can be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the crate, so code comparing it with a value that a later version makes a variant cannot compile; compare the enum's `as_str()` instead.
+///
+/// ```compile_fail,E0603
+/// fn paused(value: &tc_client::UnknownValue) -> bool {
+///     matches!(value, tc_client::UnknownValue(text) if text == "paused")
+/// }
+/// ```
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    /// The value as received.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
 
 pub use tc_runtime as runtime;

@@ -53,6 +53,29 @@ pub const REFERENCES: &str = "Rucio's OpenAPI description, version 41.0.0rc1";
 pub const REFERENCES_SHA256: &str =
     "420c318712d708c516c4aaf651ec3313b17d7a0e24ca7fbcedc06f18b214f974";
 
+/// An enum value this version of the crate does not know, as received. Only its text can be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the crate, so code comparing it with a value that a later version makes a variant cannot compile; compare the enum's `as_str()` instead.
+///
+/// ```compile_fail,E0603
+/// fn paused(value: &rucio_client::UnknownValue) -> bool {
+///     matches!(value, rucio_client::UnknownValue(text) if text == "paused")
+/// }
+/// ```
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    /// The value as received.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
 
 pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};

@@ -318,7 +318,7 @@ fn a_field_made_required_in_an_answer_is_breaking() {
 
 #[test]
 fn an_enum_value_added_is_additive() {
-    // Enums are `#[non_exhaustive]` with an `Unknown(String)` variant.
+    // Enums are `#[non_exhaustive]` with an `Unknown(UnknownValue)` variant.
     let report = report_of(|r| {
         r["schemas/fake/v1/thing.json"]["properties"]["state"]["enum"] =
             json!(["on", "off", "idle", "broken"]);

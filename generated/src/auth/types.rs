@@ -1036,8 +1036,8 @@ pub enum HawkSignatureAuthenticationRequestMethod {
     Search,
     /// `connect`
     Connect,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl HawkSignatureAuthenticationRequestMethod {
@@ -1070,7 +1070,7 @@ impl HawkSignatureAuthenticationRequestMethod {
             HawkSignatureAuthenticationRequestMethod::Patch => "patch",
             HawkSignatureAuthenticationRequestMethod::Search => "search",
             HawkSignatureAuthenticationRequestMethod::Connect => "connect",
-            HawkSignatureAuthenticationRequestMethod::Unknown(value) => value,
+            HawkSignatureAuthenticationRequestMethod::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1104,7 +1104,9 @@ impl From<&str> for HawkSignatureAuthenticationRequestMethod {
             "patch" => HawkSignatureAuthenticationRequestMethod::Patch,
             "search" => HawkSignatureAuthenticationRequestMethod::Search,
             "connect" => HawkSignatureAuthenticationRequestMethod::Connect,
-            other => HawkSignatureAuthenticationRequestMethod::Unknown(other.to_owned()),
+            other => {
+                HawkSignatureAuthenticationRequestMethod::Unknown(crate::UnknownValue(other.into()))
+            }
         }
     }
 }
@@ -1512,8 +1514,8 @@ pub enum RepositoryPermissionsPages {
     Read,
     /// `write`
     Write,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl RepositoryPermissionsPages {
@@ -1522,7 +1524,7 @@ impl RepositoryPermissionsPages {
         match self {
             RepositoryPermissionsPages::Read => "read",
             RepositoryPermissionsPages::Write => "write",
-            RepositoryPermissionsPages::Unknown(value) => value,
+            RepositoryPermissionsPages::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1532,7 +1534,7 @@ impl From<&str> for RepositoryPermissionsPages {
         match value {
             "read" => RepositoryPermissionsPages::Read,
             "write" => RepositoryPermissionsPages::Write,
-            other => RepositoryPermissionsPages::Unknown(other.to_owned()),
+            other => RepositoryPermissionsPages::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -1552,8 +1554,8 @@ pub enum RepositoryPermissionsRepositoryProjects {
     Write,
     /// `admin`
     Admin,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl RepositoryPermissionsRepositoryProjects {
@@ -1563,7 +1565,7 @@ impl RepositoryPermissionsRepositoryProjects {
             RepositoryPermissionsRepositoryProjects::Read => "read",
             RepositoryPermissionsRepositoryProjects::Write => "write",
             RepositoryPermissionsRepositoryProjects::Admin => "admin",
-            RepositoryPermissionsRepositoryProjects::Unknown(value) => value,
+            RepositoryPermissionsRepositoryProjects::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1574,7 +1576,9 @@ impl From<&str> for RepositoryPermissionsRepositoryProjects {
             "read" => RepositoryPermissionsRepositoryProjects::Read,
             "write" => RepositoryPermissionsRepositoryProjects::Write,
             "admin" => RepositoryPermissionsRepositoryProjects::Admin,
-            other => RepositoryPermissionsRepositoryProjects::Unknown(other.to_owned()),
+            other => {
+                RepositoryPermissionsRepositoryProjects::Unknown(crate::UnknownValue(other.into()))
+            }
         }
     }
 }

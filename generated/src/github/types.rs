@@ -96,8 +96,8 @@ pub enum BuildState {
     Failure,
     /// `cancelled`
     Cancelled,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl BuildState {
@@ -109,7 +109,7 @@ impl BuildState {
             BuildState::Error => "error",
             BuildState::Failure => "failure",
             BuildState::Cancelled => "cancelled",
-            BuildState::Unknown(value) => value,
+            BuildState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -122,7 +122,7 @@ impl From<&str> for BuildState {
             "error" => BuildState::Error,
             "failure" => BuildState::Failure,
             "cancelled" => BuildState::Cancelled,
-            other => BuildState::Unknown(other.to_owned()),
+            other => BuildState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -256,8 +256,8 @@ pub enum CreateStatusRequestState {
     Error,
     /// `failure`
     Failure,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl CreateStatusRequestState {
@@ -268,7 +268,7 @@ impl CreateStatusRequestState {
             CreateStatusRequestState::Success => "success",
             CreateStatusRequestState::Error => "error",
             CreateStatusRequestState::Failure => "failure",
-            CreateStatusRequestState::Unknown(value) => value,
+            CreateStatusRequestState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -280,7 +280,7 @@ impl From<&str> for CreateStatusRequestState {
             "success" => CreateStatusRequestState::Success,
             "error" => CreateStatusRequestState::Error,
             "failure" => CreateStatusRequestState::Failure,
-            other => CreateStatusRequestState::Unknown(other.to_owned()),
+            other => CreateStatusRequestState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -567,8 +567,8 @@ pub enum IssueCommentAction {
     Created,
     /// `edited`
     Edited,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl IssueCommentAction {
@@ -577,7 +577,7 @@ impl IssueCommentAction {
         match self {
             IssueCommentAction::Created => "created",
             IssueCommentAction::Edited => "edited",
-            IssueCommentAction::Unknown(value) => value,
+            IssueCommentAction::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -587,7 +587,7 @@ impl From<&str> for IssueCommentAction {
         match value {
             "created" => IssueCommentAction::Created,
             "edited" => IssueCommentAction::Edited,
-            other => IssueCommentAction::Unknown(other.to_owned()),
+            other => IssueCommentAction::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -680,8 +680,8 @@ pub enum PullRequestAction {
     Unassigned,
     /// `unlabeled`
     Unlabeled,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl PullRequestAction {
@@ -705,7 +705,7 @@ impl PullRequestAction {
             PullRequestAction::ReviewRequestRemoved => "review_request_removed",
             PullRequestAction::Unassigned => "unassigned",
             PullRequestAction::Unlabeled => "unlabeled",
-            PullRequestAction::Unknown(value) => value,
+            PullRequestAction::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -730,7 +730,7 @@ impl From<&str> for PullRequestAction {
             "review_request_removed" => PullRequestAction::ReviewRequestRemoved,
             "unassigned" => PullRequestAction::Unassigned,
             "unlabeled" => PullRequestAction::Unlabeled,
-            other => PullRequestAction::Unknown(other.to_owned()),
+            other => PullRequestAction::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -799,8 +799,8 @@ pub enum PullRequestEventsType {
     GithubPullRequest,
     /// `github-pull-request-untrusted`
     GithubPullRequestUntrusted,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl PullRequestEventsType {
@@ -809,7 +809,7 @@ impl PullRequestEventsType {
         match self {
             PullRequestEventsType::GithubPullRequest => "github-pull-request",
             PullRequestEventsType::GithubPullRequestUntrusted => "github-pull-request-untrusted",
-            PullRequestEventsType::Unknown(value) => value,
+            PullRequestEventsType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -819,7 +819,7 @@ impl From<&str> for PullRequestEventsType {
         match value {
             "github-pull-request" => PullRequestEventsType::GithubPullRequest,
             "github-pull-request-untrusted" => PullRequestEventsType::GithubPullRequestUntrusted,
-            other => PullRequestEventsType::Unknown(other.to_owned()),
+            other => PullRequestEventsType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -898,8 +898,8 @@ pub enum ReleaseAction {
     Prereleased,
     /// `released`
     Released,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ReleaseAction {
@@ -913,7 +913,7 @@ impl ReleaseAction {
             ReleaseAction::Deleted => "deleted",
             ReleaseAction::Prereleased => "prereleased",
             ReleaseAction::Released => "released",
-            ReleaseAction::Unknown(value) => value,
+            ReleaseAction::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -928,7 +928,7 @@ impl From<&str> for ReleaseAction {
             "deleted" => ReleaseAction::Deleted,
             "prereleased" => ReleaseAction::Prereleased,
             "released" => ReleaseAction::Released,
-            other => ReleaseAction::Unknown(other.to_owned()),
+            other => ReleaseAction::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -1168,8 +1168,8 @@ impl TaskGroupDefinedCreateStatus {
 pub enum UnknownGithubGuid {
     /// `Unknown`
     Unknown2,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl UnknownGithubGuid {
@@ -1177,7 +1177,7 @@ impl UnknownGithubGuid {
     pub fn as_str(&self) -> &str {
         match self {
             UnknownGithubGuid::Unknown2 => "Unknown",
-            UnknownGithubGuid::Unknown(value) => value,
+            UnknownGithubGuid::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1186,7 +1186,7 @@ impl From<&str> for UnknownGithubGuid {
     fn from(value: &str) -> Self {
         match value {
             "Unknown" => UnknownGithubGuid::Unknown2,
-            other => UnknownGithubGuid::Unknown(other.to_owned()),
+            other => UnknownGithubGuid::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

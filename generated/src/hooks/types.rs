@@ -497,8 +497,8 @@ pub enum LastFiresListLastFiresItemFiredBy {
     TriggerHookWithToken,
     /// `pulseMessage`
     PulseMessage,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl LastFiresListLastFiresItemFiredBy {
@@ -509,7 +509,7 @@ impl LastFiresListLastFiresItemFiredBy {
             LastFiresListLastFiresItemFiredBy::TriggerHook => "triggerHook",
             LastFiresListLastFiresItemFiredBy::TriggerHookWithToken => "triggerHookWithToken",
             LastFiresListLastFiresItemFiredBy::PulseMessage => "pulseMessage",
-            LastFiresListLastFiresItemFiredBy::Unknown(value) => value,
+            LastFiresListLastFiresItemFiredBy::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -521,7 +521,7 @@ impl From<&str> for LastFiresListLastFiresItemFiredBy {
             "triggerHook" => LastFiresListLastFiresItemFiredBy::TriggerHook,
             "triggerHookWithToken" => LastFiresListLastFiresItemFiredBy::TriggerHookWithToken,
             "pulseMessage" => LastFiresListLastFiresItemFiredBy::PulseMessage,
-            other => LastFiresListLastFiresItemFiredBy::Unknown(other.to_owned()),
+            other => LastFiresListLastFiresItemFiredBy::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -540,8 +540,8 @@ pub enum LastFiresListLastFiresItemResult {
     Success,
     /// `error`
     Error,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl LastFiresListLastFiresItemResult {
@@ -550,7 +550,7 @@ impl LastFiresListLastFiresItemResult {
         match self {
             LastFiresListLastFiresItemResult::Success => "success",
             LastFiresListLastFiresItemResult::Error => "error",
-            LastFiresListLastFiresItemResult::Unknown(value) => value,
+            LastFiresListLastFiresItemResult::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -560,7 +560,7 @@ impl From<&str> for LastFiresListLastFiresItemResult {
         match value {
             "success" => LastFiresListLastFiresItemResult::Success,
             "error" => LastFiresListLastFiresItemResult::Error,
-            other => LastFiresListLastFiresItemResult::Unknown(other.to_owned()),
+            other => LastFiresListLastFiresItemResult::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -591,8 +591,8 @@ pub enum LastFiresListLastFiresItemTaskState {
     Failed,
     /// `exception`
     Exception,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl LastFiresListLastFiresItemTaskState {
@@ -606,7 +606,7 @@ impl LastFiresListLastFiresItemTaskState {
             LastFiresListLastFiresItemTaskState::Completed => "completed",
             LastFiresListLastFiresItemTaskState::Failed => "failed",
             LastFiresListLastFiresItemTaskState::Exception => "exception",
-            LastFiresListLastFiresItemTaskState::Unknown(value) => value,
+            LastFiresListLastFiresItemTaskState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -621,7 +621,9 @@ impl From<&str> for LastFiresListLastFiresItemTaskState {
             "completed" => LastFiresListLastFiresItemTaskState::Completed,
             "failed" => LastFiresListLastFiresItemTaskState::Failed,
             "exception" => LastFiresListLastFiresItemTaskState::Exception,
-            other => LastFiresListLastFiresItemTaskState::Unknown(other.to_owned()),
+            other => {
+                LastFiresListLastFiresItemTaskState::Unknown(crate::UnknownValue(other.into()))
+            }
         }
     }
 }

@@ -113,8 +113,8 @@ pub enum NotificationTypeAndAddressNotificationType {
     MatrixRoom,
     /// `slack-channel`
     SlackChannel,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl NotificationTypeAndAddressNotificationType {
@@ -125,7 +125,7 @@ impl NotificationTypeAndAddressNotificationType {
             NotificationTypeAndAddressNotificationType::Pulse => "pulse",
             NotificationTypeAndAddressNotificationType::MatrixRoom => "matrix-room",
             NotificationTypeAndAddressNotificationType::SlackChannel => "slack-channel",
-            NotificationTypeAndAddressNotificationType::Unknown(value) => value,
+            NotificationTypeAndAddressNotificationType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -137,7 +137,9 @@ impl From<&str> for NotificationTypeAndAddressNotificationType {
             "pulse" => NotificationTypeAndAddressNotificationType::Pulse,
             "matrix-room" => NotificationTypeAndAddressNotificationType::MatrixRoom,
             "slack-channel" => NotificationTypeAndAddressNotificationType::SlackChannel,
-            other => NotificationTypeAndAddressNotificationType::Unknown(other.to_owned()),
+            other => NotificationTypeAndAddressNotificationType::Unknown(crate::UnknownValue(
+                other.into(),
+            )),
         }
     }
 }
@@ -284,8 +286,8 @@ pub enum SendEmailRequestTemplate {
     Simple,
     /// `fullscreen`
     Fullscreen,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl SendEmailRequestTemplate {
@@ -294,7 +296,7 @@ impl SendEmailRequestTemplate {
         match self {
             SendEmailRequestTemplate::Simple => "simple",
             SendEmailRequestTemplate::Fullscreen => "fullscreen",
-            SendEmailRequestTemplate::Unknown(value) => value,
+            SendEmailRequestTemplate::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -304,7 +306,7 @@ impl From<&str> for SendEmailRequestTemplate {
         match value {
             "simple" => SendEmailRequestTemplate::Simple,
             "fullscreen" => SendEmailRequestTemplate::Fullscreen,
-            other => SendEmailRequestTemplate::Unknown(other.to_owned()),
+            other => SendEmailRequestTemplate::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -391,8 +393,8 @@ pub enum SendMatrixNoticeRequestMsgtype {
     MText,
     /// `m.emote`
     MEmote,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl SendMatrixNoticeRequestMsgtype {
@@ -402,7 +404,7 @@ impl SendMatrixNoticeRequestMsgtype {
             SendMatrixNoticeRequestMsgtype::MNotice => "m.notice",
             SendMatrixNoticeRequestMsgtype::MText => "m.text",
             SendMatrixNoticeRequestMsgtype::MEmote => "m.emote",
-            SendMatrixNoticeRequestMsgtype::Unknown(value) => value,
+            SendMatrixNoticeRequestMsgtype::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -413,7 +415,7 @@ impl From<&str> for SendMatrixNoticeRequestMsgtype {
             "m.notice" => SendMatrixNoticeRequestMsgtype::MNotice,
             "m.text" => SendMatrixNoticeRequestMsgtype::MText,
             "m.emote" => SendMatrixNoticeRequestMsgtype::MEmote,
-            other => SendMatrixNoticeRequestMsgtype::Unknown(other.to_owned()),
+            other => SendMatrixNoticeRequestMsgtype::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

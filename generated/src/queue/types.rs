@@ -120,8 +120,8 @@ pub enum ActionContext {
     WorkerType,
     /// `worker`
     Worker,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ActionContext {
@@ -131,7 +131,7 @@ impl ActionContext {
             ActionContext::Provisioner => "provisioner",
             ActionContext::WorkerType => "worker-type",
             ActionContext::Worker => "worker",
-            ActionContext::Unknown(value) => value,
+            ActionContext::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -142,7 +142,7 @@ impl From<&str> for ActionContext {
             "provisioner" => ActionContext::Provisioner,
             "worker-type" => ActionContext::WorkerType,
             "worker" => ActionContext::Worker,
-            other => ActionContext::Unknown(other.to_owned()),
+            other => ActionContext::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -275,8 +275,8 @@ pub enum ArtifactCreatedMessageArtifactStorageType {
     Error,
     /// `object`
     Object,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 #[cfg(feature = "events")]
@@ -288,7 +288,7 @@ impl ArtifactCreatedMessageArtifactStorageType {
             ArtifactCreatedMessageArtifactStorageType::Link => "link",
             ArtifactCreatedMessageArtifactStorageType::Error => "error",
             ArtifactCreatedMessageArtifactStorageType::Object => "object",
-            ArtifactCreatedMessageArtifactStorageType::Unknown(value) => value,
+            ArtifactCreatedMessageArtifactStorageType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -301,7 +301,9 @@ impl From<&str> for ArtifactCreatedMessageArtifactStorageType {
             "link" => ArtifactCreatedMessageArtifactStorageType::Link,
             "error" => ArtifactCreatedMessageArtifactStorageType::Error,
             "object" => ArtifactCreatedMessageArtifactStorageType::Object,
-            other => ArtifactCreatedMessageArtifactStorageType::Unknown(other.to_owned()),
+            other => ArtifactCreatedMessageArtifactStorageType::Unknown(crate::UnknownValue(
+                other.into(),
+            )),
         }
     }
 }
@@ -393,8 +395,8 @@ pub enum ArtifactResponseStorageType {
     Link,
     /// `error`
     Error,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ArtifactResponseStorageType {
@@ -406,7 +408,7 @@ impl ArtifactResponseStorageType {
             ArtifactResponseStorageType::Reference => "reference",
             ArtifactResponseStorageType::Link => "link",
             ArtifactResponseStorageType::Error => "error",
-            ArtifactResponseStorageType::Unknown(value) => value,
+            ArtifactResponseStorageType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -419,7 +421,7 @@ impl From<&str> for ArtifactResponseStorageType {
             "reference" => ArtifactResponseStorageType::Reference,
             "link" => ArtifactResponseStorageType::Link,
             "error" => ArtifactResponseStorageType::Error,
-            other => ArtifactResponseStorageType::Unknown(other.to_owned()),
+            other => ArtifactResponseStorageType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -695,8 +697,8 @@ pub enum DependencyRequirementSemantics {
     AllCompleted,
     /// `all-resolved`
     AllResolved,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl DependencyRequirementSemantics {
@@ -705,7 +707,7 @@ impl DependencyRequirementSemantics {
         match self {
             DependencyRequirementSemantics::AllCompleted => "all-completed",
             DependencyRequirementSemantics::AllResolved => "all-resolved",
-            DependencyRequirementSemantics::Unknown(value) => value,
+            DependencyRequirementSemantics::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -715,7 +717,7 @@ impl From<&str> for DependencyRequirementSemantics {
         match value {
             "all-completed" => DependencyRequirementSemantics::AllCompleted,
             "all-resolved" => DependencyRequirementSemantics::AllResolved,
-            other => DependencyRequirementSemantics::Unknown(other.to_owned()),
+            other => DependencyRequirementSemantics::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -786,8 +788,8 @@ pub enum ErrorArtifactRequestReason {
     TooLargeFileOnWorker,
     /// `file-not-readable-on-worker`
     FileNotReadableOnWorker,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ErrorArtifactRequestReason {
@@ -798,7 +800,7 @@ impl ErrorArtifactRequestReason {
             ErrorArtifactRequestReason::InvalidResourceOnWorker => "invalid-resource-on-worker",
             ErrorArtifactRequestReason::TooLargeFileOnWorker => "too-large-file-on-worker",
             ErrorArtifactRequestReason::FileNotReadableOnWorker => "file-not-readable-on-worker",
-            ErrorArtifactRequestReason::Unknown(value) => value,
+            ErrorArtifactRequestReason::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -810,7 +812,7 @@ impl From<&str> for ErrorArtifactRequestReason {
             "invalid-resource-on-worker" => ErrorArtifactRequestReason::InvalidResourceOnWorker,
             "too-large-file-on-worker" => ErrorArtifactRequestReason::TooLargeFileOnWorker,
             "file-not-readable-on-worker" => ErrorArtifactRequestReason::FileNotReadableOnWorker,
-            other => ErrorArtifactRequestReason::Unknown(other.to_owned()),
+            other => ErrorArtifactRequestReason::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -1646,8 +1648,8 @@ pub enum Method {
     Delete,
     /// `PATCH`
     Patch,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl Method {
@@ -1658,7 +1660,7 @@ impl Method {
             Method::Put => "PUT",
             Method::Delete => "DELETE",
             Method::Patch => "PATCH",
-            Method::Unknown(value) => value,
+            Method::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1670,7 +1672,7 @@ impl From<&str> for Method {
             "PUT" => Method::Put,
             "DELETE" => Method::Delete,
             "PATCH" => Method::Patch,
-            other => Method::Unknown(other.to_owned()),
+            other => Method::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -1964,8 +1966,8 @@ pub enum Priority {
     VeryLow,
     /// `lowest`
     Lowest,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl Priority {
@@ -1979,7 +1981,7 @@ impl Priority {
             Priority::Low => "low",
             Priority::VeryLow => "very-low",
             Priority::Lowest => "lowest",
-            Priority::Unknown(value) => value,
+            Priority::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1994,7 +1996,7 @@ impl From<&str> for Priority {
             "low" => Priority::Low,
             "very-low" => Priority::VeryLow,
             "lowest" => Priority::Lowest,
-            other => Priority::Unknown(other.to_owned()),
+            other => Priority::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -2299,8 +2301,8 @@ pub enum ReasonCreated {
     Rerun,
     /// `exception`
     Exception,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ReasonCreated {
@@ -2312,7 +2314,7 @@ impl ReasonCreated {
             ReasonCreated::TaskRetry => "task-retry",
             ReasonCreated::Rerun => "rerun",
             ReasonCreated::Exception => "exception",
-            ReasonCreated::Unknown(value) => value,
+            ReasonCreated::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2325,7 +2327,7 @@ impl From<&str> for ReasonCreated {
             "task-retry" => ReasonCreated::TaskRetry,
             "rerun" => ReasonCreated::Rerun,
             "exception" => ReasonCreated::Exception,
-            other => ReasonCreated::Unknown(other.to_owned()),
+            other => ReasonCreated::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -2371,8 +2373,8 @@ pub enum ReasonResolved {
     IntermittentTask,
     /// `superseded`
     Superseded,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ReasonResolved {
@@ -2390,7 +2392,7 @@ impl ReasonResolved {
             ReasonResolved::InternalError => "internal-error",
             ReasonResolved::IntermittentTask => "intermittent-task",
             ReasonResolved::Superseded => "superseded",
-            ReasonResolved::Unknown(value) => value,
+            ReasonResolved::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2409,7 +2411,7 @@ impl From<&str> for ReasonResolved {
             "internal-error" => ReasonResolved::InternalError,
             "intermittent-task" => ReasonResolved::IntermittentTask,
             "superseded" => ReasonResolved::Superseded,
-            other => ReasonResolved::Unknown(other.to_owned()),
+            other => ReasonResolved::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -2652,8 +2654,8 @@ pub enum RunState {
     Failed,
     /// `exception`
     Exception,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl RunState {
@@ -2665,7 +2667,7 @@ impl RunState {
             RunState::Completed => "completed",
             RunState::Failed => "failed",
             RunState::Exception => "exception",
-            RunState::Unknown(value) => value,
+            RunState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2678,7 +2680,7 @@ impl From<&str> for RunState {
             "completed" => RunState::Completed,
             "failed" => RunState::Failed,
             "exception" => RunState::Exception,
-            other => RunState::Unknown(other.to_owned()),
+            other => RunState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -2814,8 +2816,8 @@ pub enum Stability {
     Stable,
     /// `deprecated`
     Deprecated,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl Stability {
@@ -2825,7 +2827,7 @@ impl Stability {
             Stability::Experimental => "experimental",
             Stability::Stable => "stable",
             Stability::Deprecated => "deprecated",
-            Stability::Unknown(value) => value,
+            Stability::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2836,7 +2838,7 @@ impl From<&str> for Stability {
             "experimental" => Stability::Experimental,
             "stable" => Stability::Stable,
             "deprecated" => Stability::Deprecated,
-            other => Stability::Unknown(other.to_owned()),
+            other => Stability::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -2864,8 +2866,8 @@ pub enum State {
     Failed,
     /// `exception`
     Exception,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl State {
@@ -2878,7 +2880,7 @@ impl State {
             State::Completed => "completed",
             State::Failed => "failed",
             State::Exception => "exception",
-            State::Unknown(value) => value,
+            State::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2892,7 +2894,7 @@ impl From<&str> for State {
             "completed" => State::Completed,
             "failed" => State::Failed,
             "exception" => State::Exception,
-            other => State::Unknown(other.to_owned()),
+            other => State::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -3902,8 +3904,8 @@ pub enum TaskExceptionRequestReason {
     InternalError,
     /// `intermittent-task`
     IntermittentTask,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl TaskExceptionRequestReason {
@@ -3915,7 +3917,7 @@ impl TaskExceptionRequestReason {
             TaskExceptionRequestReason::ResourceUnavailable => "resource-unavailable",
             TaskExceptionRequestReason::InternalError => "internal-error",
             TaskExceptionRequestReason::IntermittentTask => "intermittent-task",
-            TaskExceptionRequestReason::Unknown(value) => value,
+            TaskExceptionRequestReason::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3928,7 +3930,7 @@ impl From<&str> for TaskExceptionRequestReason {
             "resource-unavailable" => TaskExceptionRequestReason::ResourceUnavailable,
             "internal-error" => TaskExceptionRequestReason::InternalError,
             "intermittent-task" => TaskExceptionRequestReason::IntermittentTask,
-            other => TaskExceptionRequestReason::Unknown(other.to_owned()),
+            other => TaskExceptionRequestReason::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

@@ -282,8 +282,8 @@ pub enum Method {
     Delete,
     /// `PATCH`
     Patch,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl Method {
@@ -294,7 +294,7 @@ impl Method {
             Method::Put => "PUT",
             Method::Delete => "DELETE",
             Method::Patch => "PATCH",
-            Method::Unknown(value) => value,
+            Method::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -306,7 +306,7 @@ impl From<&str> for Method {
             "PUT" => Method::Put,
             "DELETE" => Method::Delete,
             "PATCH" => Method::Patch,
-            other => Method::Unknown(other.to_owned()),
+            other => Method::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -944,8 +944,8 @@ pub enum State {
     Stopped,
     /// `standalone`
     Standalone,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl State {
@@ -957,7 +957,7 @@ impl State {
             State::Stopping => "stopping",
             State::Stopped => "stopped",
             State::Standalone => "standalone",
-            State::Unknown(value) => value,
+            State::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -970,7 +970,7 @@ impl From<&str> for State {
             "stopping" => State::Stopping,
             "stopped" => State::Stopped,
             "standalone" => State::Standalone,
-            other => State::Unknown(other.to_owned()),
+            other => State::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -1591,8 +1591,8 @@ pub enum WorkerFullDefinitionState {
     Stopping,
     /// `stopped`
     Stopped,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl WorkerFullDefinitionState {
@@ -1603,7 +1603,7 @@ impl WorkerFullDefinitionState {
             WorkerFullDefinitionState::Running => "running",
             WorkerFullDefinitionState::Stopping => "stopping",
             WorkerFullDefinitionState::Stopped => "stopped",
-            WorkerFullDefinitionState::Unknown(value) => value,
+            WorkerFullDefinitionState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1615,7 +1615,7 @@ impl From<&str> for WorkerFullDefinitionState {
             "running" => WorkerFullDefinitionState::Running,
             "stopping" => WorkerFullDefinitionState::Stopping,
             "stopped" => WorkerFullDefinitionState::Stopped,
-            other => WorkerFullDefinitionState::Unknown(other.to_owned()),
+            other => WorkerFullDefinitionState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

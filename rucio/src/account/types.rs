@@ -16,8 +16,8 @@ pub enum AccountType {
     Group,
     /// `SERVICE`
     Service,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl AccountType {
@@ -27,7 +27,7 @@ impl AccountType {
             AccountType::User => "USER",
             AccountType::Group => "GROUP",
             AccountType::Service => "SERVICE",
-            AccountType::Unknown(value) => value,
+            AccountType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -38,7 +38,7 @@ impl From<&str> for AccountType {
             "USER" => AccountType::User,
             "GROUP" => AccountType::Group,
             "SERVICE" => AccountType::Service,
-            other => AccountType::Unknown(other.to_owned()),
+            other => AccountType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

@@ -659,8 +659,8 @@ pub enum DidType {
     DeletedDataset,
     /// `DELETED_CONTAINER`
     DeletedContainer,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl DidType {
@@ -674,7 +674,7 @@ impl DidType {
             DidType::DeletedFile => "DELETED_FILE",
             DidType::DeletedDataset => "DELETED_DATASET",
             DidType::DeletedContainer => "DELETED_CONTAINER",
-            DidType::Unknown(value) => value,
+            DidType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -689,7 +689,7 @@ impl From<&str> for DidType {
             "DELETED_FILE" => DidType::DeletedFile,
             "DELETED_DATASET" => DidType::DeletedDataset,
             "DELETED_CONTAINER" => DidType::DeletedContainer,
-            other => DidType::Unknown(other.to_owned()),
+            other => DidType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

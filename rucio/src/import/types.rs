@@ -23,8 +23,8 @@ pub enum IdentityType {
     Saml,
     /// `OIDC`
     Oidc,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl IdentityType {
@@ -37,7 +37,7 @@ impl IdentityType {
             IdentityType::Ssh => "SSH",
             IdentityType::Saml => "SAML",
             IdentityType::Oidc => "OIDC",
-            IdentityType::Unknown(value) => value,
+            IdentityType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -51,7 +51,7 @@ impl From<&str> for IdentityType {
             "SSH" => IdentityType::Ssh,
             "SAML" => IdentityType::Saml,
             "OIDC" => IdentityType::Oidc,
-            other => IdentityType::Unknown(other.to_owned()),
+            other => IdentityType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -303,8 +303,8 @@ pub enum RseType {
     Disk,
     /// `TAPE`
     Tape,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl RseType {
@@ -313,7 +313,7 @@ impl RseType {
         match self {
             RseType::Disk => "DISK",
             RseType::Tape => "TAPE",
-            RseType::Unknown(value) => value,
+            RseType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -323,7 +323,7 @@ impl From<&str> for RseType {
         match value {
             "DISK" => RseType::Disk,
             "TAPE" => RseType::Tape,
-            other => RseType::Unknown(other.to_owned()),
+            other => RseType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

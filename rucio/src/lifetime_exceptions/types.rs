@@ -123,8 +123,8 @@ pub enum ItemDidType {
     Y,
     /// `Z`
     Z,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ItemDidType {
@@ -138,7 +138,7 @@ impl ItemDidType {
             ItemDidType::X => "X",
             ItemDidType::Y => "Y",
             ItemDidType::Z => "Z",
-            ItemDidType::Unknown(value) => value,
+            ItemDidType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -153,7 +153,7 @@ impl From<&str> for ItemDidType {
             "X" => ItemDidType::X,
             "Y" => ItemDidType::Y,
             "Z" => ItemDidType::Z,
-            other => ItemDidType::Unknown(other.to_owned()),
+            other => ItemDidType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -174,8 +174,8 @@ pub enum ItemState {
     R,
     /// `W`
     W,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ItemState {
@@ -185,7 +185,7 @@ impl ItemState {
             ItemState::A => "A",
             ItemState::R => "R",
             ItemState::W => "W",
-            ItemState::Unknown(value) => value,
+            ItemState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -196,7 +196,7 @@ impl From<&str> for ItemState {
             "A" => ItemState::A,
             "R" => ItemState::R,
             "W" => ItemState::W,
-            other => ItemState::Unknown(other.to_owned()),
+            other => ItemState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -349,8 +349,8 @@ pub enum UpdateLifetimeExceptionRequestState {
     A,
     /// `R`
     R,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl UpdateLifetimeExceptionRequestState {
@@ -359,7 +359,7 @@ impl UpdateLifetimeExceptionRequestState {
         match self {
             UpdateLifetimeExceptionRequestState::A => "A",
             UpdateLifetimeExceptionRequestState::R => "R",
-            UpdateLifetimeExceptionRequestState::Unknown(value) => value,
+            UpdateLifetimeExceptionRequestState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -369,7 +369,9 @@ impl From<&str> for UpdateLifetimeExceptionRequestState {
         match value {
             "A" => UpdateLifetimeExceptionRequestState::A,
             "R" => UpdateLifetimeExceptionRequestState::R,
-            other => UpdateLifetimeExceptionRequestState::Unknown(other.to_owned()),
+            other => {
+                UpdateLifetimeExceptionRequestState::Unknown(crate::UnknownValue(other.into()))
+            }
         }
     }
 }

@@ -198,8 +198,8 @@ pub enum GetLocksForDidsRequestDidsItemType {
     Dataset,
     /// `container`
     Container,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl GetLocksForDidsRequestDidsItemType {
@@ -208,7 +208,7 @@ impl GetLocksForDidsRequestDidsItemType {
         match self {
             GetLocksForDidsRequestDidsItemType::Dataset => "dataset",
             GetLocksForDidsRequestDidsItemType::Container => "container",
-            GetLocksForDidsRequestDidsItemType::Unknown(value) => value,
+            GetLocksForDidsRequestDidsItemType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -218,7 +218,7 @@ impl From<&str> for GetLocksForDidsRequestDidsItemType {
         match value {
             "dataset" => GetLocksForDidsRequestDidsItemType::Dataset,
             "container" => GetLocksForDidsRequestDidsItemType::Container,
-            other => GetLocksForDidsRequestDidsItemType::Unknown(other.to_owned()),
+            other => GetLocksForDidsRequestDidsItemType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -241,8 +241,8 @@ pub enum LockState {
     Ok,
     /// `STUCK`
     Stuck,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl LockState {
@@ -252,7 +252,7 @@ impl LockState {
             LockState::Replicating => "REPLICATING",
             LockState::Ok => "OK",
             LockState::Stuck => "STUCK",
-            LockState::Unknown(value) => value,
+            LockState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -263,7 +263,7 @@ impl From<&str> for LockState {
             "REPLICATING" => LockState::Replicating,
             "OK" => LockState::Ok,
             "STUCK" => LockState::Stuck,
-            other => LockState::Unknown(other.to_owned()),
+            other => LockState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

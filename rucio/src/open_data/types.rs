@@ -21,8 +21,8 @@ pub enum OpenDataDidState {
     Draft,
     /// `SUSPENDED`
     Suspended,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl OpenDataDidState {
@@ -32,7 +32,7 @@ impl OpenDataDidState {
             OpenDataDidState::Public => "PUBLIC",
             OpenDataDidState::Draft => "DRAFT",
             OpenDataDidState::Suspended => "SUSPENDED",
-            OpenDataDidState::Unknown(value) => value,
+            OpenDataDidState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -43,7 +43,7 @@ impl From<&str> for OpenDataDidState {
             "PUBLIC" => OpenDataDidState::Public,
             "DRAFT" => OpenDataDidState::Draft,
             "SUSPENDED" => OpenDataDidState::Suspended,
-            other => OpenDataDidState::Unknown(other.to_owned()),
+            other => OpenDataDidState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

@@ -70,8 +70,8 @@ pub enum AddBadPfnsRequestState {
     Suspicious,
     /// `TEMPORARY_UNAVAILABLE`
     TemporaryUnavailable,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl AddBadPfnsRequestState {
@@ -81,7 +81,7 @@ impl AddBadPfnsRequestState {
             AddBadPfnsRequestState::Bad => "BAD",
             AddBadPfnsRequestState::Suspicious => "SUSPICIOUS",
             AddBadPfnsRequestState::TemporaryUnavailable => "TEMPORARY_UNAVAILABLE",
-            AddBadPfnsRequestState::Unknown(value) => value,
+            AddBadPfnsRequestState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -92,7 +92,7 @@ impl From<&str> for AddBadPfnsRequestState {
             "BAD" => AddBadPfnsRequestState::Bad,
             "SUSPICIOUS" => AddBadPfnsRequestState::Suspicious,
             "TEMPORARY_UNAVAILABLE" => AddBadPfnsRequestState::TemporaryUnavailable,
-            other => AddBadPfnsRequestState::Unknown(other.to_owned()),
+            other => AddBadPfnsRequestState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

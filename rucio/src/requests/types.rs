@@ -1103,8 +1103,8 @@ pub enum RequestState {
     Waiting,
     /// `PREPARING`
     Preparing,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl RequestState {
@@ -1124,7 +1124,7 @@ impl RequestState {
             RequestState::Suspend => "SUSPEND",
             RequestState::Waiting => "WAITING",
             RequestState::Preparing => "PREPARING",
-            RequestState::Unknown(value) => value,
+            RequestState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1145,7 +1145,7 @@ impl From<&str> for RequestState {
             "SUSPEND" => RequestState::Suspend,
             "WAITING" => RequestState::Waiting,
             "PREPARING" => RequestState::Preparing,
-            other => RequestState::Unknown(other.to_owned()),
+            other => RequestState::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -1172,8 +1172,8 @@ pub enum RequestType {
     Stagein,
     /// `STAGEOUT`
     Stageout,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl RequestType {
@@ -1185,7 +1185,7 @@ impl RequestType {
             RequestType::Download => "DOWNLOAD",
             RequestType::Stagein => "STAGEIN",
             RequestType::Stageout => "STAGEOUT",
-            RequestType::Unknown(value) => value,
+            RequestType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1198,7 +1198,7 @@ impl From<&str> for RequestType {
             "DOWNLOAD" => RequestType::Download,
             "STAGEIN" => RequestType::Stagein,
             "STAGEOUT" => RequestType::Stageout,
-            other => RequestType::Unknown(other.to_owned()),
+            other => RequestType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
@@ -1312,8 +1312,8 @@ pub enum SetTransferLimitRequestDirection {
     Source,
     /// `DESTINATION`
     Destination,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl SetTransferLimitRequestDirection {
@@ -1322,7 +1322,7 @@ impl SetTransferLimitRequestDirection {
         match self {
             SetTransferLimitRequestDirection::Source => "SOURCE",
             SetTransferLimitRequestDirection::Destination => "DESTINATION",
-            SetTransferLimitRequestDirection::Unknown(value) => value,
+            SetTransferLimitRequestDirection::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1332,7 +1332,7 @@ impl From<&str> for SetTransferLimitRequestDirection {
         match value {
             "SOURCE" => SetTransferLimitRequestDirection::Source,
             "DESTINATION" => SetTransferLimitRequestDirection::Destination,
-            other => SetTransferLimitRequestDirection::Unknown(other.to_owned()),
+            other => SetTransferLimitRequestDirection::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

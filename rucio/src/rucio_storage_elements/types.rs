@@ -1096,8 +1096,8 @@ pub enum RseType {
     Disk,
     /// `TAPE`
     Tape,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl RseType {
@@ -1106,7 +1106,7 @@ impl RseType {
         match self {
             RseType::Disk => "DISK",
             RseType::Tape => "TAPE",
-            RseType::Unknown(value) => value,
+            RseType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1116,7 +1116,7 @@ impl From<&str> for RseType {
         match value {
             "DISK" => RseType::Disk,
             "TAPE" => RseType::Tape,
-            other => RseType::Unknown(other.to_owned()),
+            other => RseType::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }

@@ -371,8 +371,8 @@ pub enum ListSubscriptionRuleStatesItemObjectState {
     WaitingApproval,
     /// `INJECT`
     Inject,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl ListSubscriptionRuleStatesItemObjectState {
@@ -385,7 +385,7 @@ impl ListSubscriptionRuleStatesItemObjectState {
             ListSubscriptionRuleStatesItemObjectState::Suspended => "SUSPENDED",
             ListSubscriptionRuleStatesItemObjectState::WaitingApproval => "WAITING_APPROVAL",
             ListSubscriptionRuleStatesItemObjectState::Inject => "INJECT",
-            ListSubscriptionRuleStatesItemObjectState::Unknown(value) => value,
+            ListSubscriptionRuleStatesItemObjectState::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -399,7 +399,9 @@ impl From<&str> for ListSubscriptionRuleStatesItemObjectState {
             "SUSPENDED" => ListSubscriptionRuleStatesItemObjectState::Suspended,
             "WAITING_APPROVAL" => ListSubscriptionRuleStatesItemObjectState::WaitingApproval,
             "INJECT" => ListSubscriptionRuleStatesItemObjectState::Inject,
-            other => ListSubscriptionRuleStatesItemObjectState::Unknown(other.to_owned()),
+            other => ListSubscriptionRuleStatesItemObjectState::Unknown(crate::UnknownValue(
+                other.into(),
+            )),
         }
     }
 }
@@ -515,8 +517,8 @@ pub enum State {
     Updated,
     /// `BROKEN`
     Broken,
-    /// A value this version of the client does not know, as received.
-    Unknown(String),
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
 }
 
 impl State {
@@ -528,7 +530,7 @@ impl State {
             State::New => "NEW",
             State::Updated => "UPDATED",
             State::Broken => "BROKEN",
-            State::Unknown(value) => value,
+            State::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -541,7 +543,7 @@ impl From<&str> for State {
             "NEW" => State::New,
             "UPDATED" => State::Updated,
             "BROKEN" => State::Broken,
-            other => State::Unknown(other.to_owned()),
+            other => State::Unknown(crate::UnknownValue(other.into())),
         }
     }
 }
