@@ -8,8 +8,11 @@ use bytes::Bytes;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use url::{Position, Url};
 
+use tracing::Instrument;
+
 use crate::Client;
 use crate::config::Attempts;
+use crate::trace::{self, CallTrace, Family};
 use crate::urls::{Escaper, push_escaped};
 use crate::{Error, ErrorKind, Method, Result, hawk};
 
@@ -20,6 +23,8 @@ const JSON: &str = "application/json";
 pub struct Request<'a> {
     pub(crate) client: &'a Client,
     pub(crate) method: Method,
+    /// The API method's name (`task`), for traces.
+    pub(crate) name: Option<&'static str>,
     pub(crate) path: String,
     pub(crate) query: String,
     pub(crate) body: Option<Result<Vec<u8>, serde_json::Error>>,
@@ -157,6 +162,13 @@ fn error_from_answer(status: u16, headers: ErrorHeaders, body: &[u8]) -> Error {
 }
 
 impl Request<'_> {
+    /// Names the API method this request calls (`"task"`), for the call's span
+    /// (`tc.method`); generated clients set it.
+    pub fn name(mut self, name: &'static str) -> Self {
+        self.name = Some(name);
+        self
+    }
+
     /// Adds `name=value` to the query string when `value` is `Some`.
     pub fn query(mut self, name: &'static str, value: Option<impl fmt::Display>) -> Self {
         if let Some(v) = value {
@@ -256,8 +268,25 @@ impl Request<'_> {
         Ok(out)
     }
 
-    /// Sends the request with retries; returns the successful answer.
+    /// Sends the request with retries, in a `tc.call` span; returns the successful answer.
     async fn execute(self, url_str: &str) -> Result<Answer> {
+        let inner = &*self.client.inner;
+        let span = trace::call_span(Family::Taskcluster, inner.service, self.name, &self.method);
+        let call = CallTrace::new(span, url_str);
+        let result = self.attempt(url_str).instrument(call.span.clone()).await;
+        match &result {
+            Ok(a) => call.succeeded(
+                a.status,
+                a.attempts,
+                a.request_id.as_deref(),
+                a.trace_id.as_deref(),
+            ),
+            Err(e) => call.failed(e),
+        }
+        result
+    }
+
+    async fn attempt(self, url_str: &str) -> Result<Answer> {
         let inner = &*self.client.inner;
         let method = self.method;
         let fail = |e: Error, attempts: u32| e.with_call(&method, url_str, attempts);
@@ -375,17 +404,22 @@ impl Request<'_> {
                         attempts: attempts.made(),
                     });
                 }
-                Ok((status, _, _)) if status >= 500 && retries_left => {}
+                Ok((status, _, _)) if status >= 500 && retries_left => {
+                    let status = status.to_string();
+                    attempts.retry(&status, &format!("HTTP {status}")).await;
+                }
                 Ok((status, headers, body)) => {
                     return Err(fail(
                         error_from_answer(status, headers, &body),
                         attempts.made(),
                     ));
                 }
-                Err(e) if retries_left && !e.is_builder() => {}
+                Err(e) if retries_left && !e.is_builder() => {
+                    let e = Error::transport(e);
+                    attempts.retry(&trace::error_type(&e), e.message()).await;
+                }
                 Err(e) => return Err(fail(Error::transport(e), attempts.made())),
             }
-            attempts.pause().await;
         }
     }
 }
