@@ -296,7 +296,7 @@ impl RucioClient {
             body: None,
             anonymous: true,
         };
-        let answer = self.attempts(&exchange, true, None).await?;
+        let answer = traced(&exchange, self.attempts(&exchange, true, None)).await?;
         self.inner.logins.fetch_add(1, Ordering::Relaxed);
         let received = Instant::now();
         let headers = &answer.headers;
@@ -323,17 +323,7 @@ impl RucioClient {
     /// (401 `CannotAuthenticate`) and the client can log in, logs in again and sends it once
     /// more: a second refusal is the error.
     async fn call(&self, exchange: &Exchange, whole: bool) -> Result<Answer> {
-        let span = trace::call_span(Family::Rucio, "rucio", exchange.name, &exchange.method);
-        let call = CallTrace::new(span, &exchange.url);
-        let result = self
-            .call_untraced(exchange, whole)
-            .instrument(call.span.clone())
-            .await;
-        match &result {
-            Ok(a) => call.succeeded(a.status, a.attempts, None, None),
-            Err(e) => call.failed(e),
-        }
-        result
+        traced(exchange, self.call_untraced(exchange, whole)).await
     }
 
     async fn call_untraced(&self, exchange: &Exchange, whole: bool) -> Result<Answer> {
@@ -511,6 +501,18 @@ impl RucioClient {
         }
         Err(redirect_error(0, "more than 10 times"))
     }
+}
+
+/// Runs `work`, the sending of `exchange`, in a `rucio.call` span.
+async fn traced(exchange: &Exchange, work: impl Future<Output = Result<Answer>>) -> Result<Answer> {
+    let span = trace::call_span(Family::Rucio, "rucio", exchange.name, &exchange.method);
+    let call = CallTrace::new(span, &exchange.url);
+    let result = work.instrument(call.span.clone()).await;
+    match &result {
+        Ok(a) => call.succeeded(a.status, a.attempts, None, None),
+        Err(e) => call.failed(e),
+    }
+    result
 }
 
 /// Why the client logs in.
