@@ -32,10 +32,13 @@ impl Account {
     ///
     /// `DELETE /accounts/{account}/attr/{key}`
     pub async fn delete_attr_for_account(&self, account: &str, key: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("accounts/{}/attr/{}", escape(account), escape(key)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("accounts/{}/attr/{}", escape(account), escape(key)),
+            )
+            .name("deleteAttrForAccount");
         request.send_empty().await
     }
 
@@ -56,6 +59,7 @@ impl Account {
                 Method::POST,
                 format!("accounts/{}/attr/{}", escape(account), escape(key)),
             )
+            .name("addAttrForAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -66,10 +70,13 @@ impl Account {
     ///
     /// `POST /accounts/{account}/scopes/{scope}`
     pub async fn add_scope_for_account(&self, account: &str, scope: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("accounts/{}/scopes/{}", escape(account), escape(scope)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("accounts/{}/scopes/{}", escape(account), escape(scope)),
+            )
+            .name("addScopeForAccount");
         request.send_empty().await
     }
 
@@ -83,10 +90,13 @@ impl Account {
         account: &str,
         rse: &str,
     ) -> Result<types::GetLimitsLocalForAccountResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
+            )
+            .name("getLimitsLocalForAccount");
         request.send().await
     }
 
@@ -100,14 +110,17 @@ impl Account {
         account: &str,
         rse_expression: &str,
     ) -> Result<types::GetLimitsGlobalForAccountResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "accounts/{}/limits/global/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "accounts/{}/limits/global/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("getLimitsGlobalForAccount");
         request.send().await
     }
 
@@ -120,10 +133,13 @@ impl Account {
         &self,
         account: &str,
     ) -> RucioStream<types::ListIdentitiesForAccountItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/identities", escape(account)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/identities", escape(account)),
+            )
+            .name("listIdentitiesForAccount");
         request.send_stream()
     }
 
@@ -143,6 +159,7 @@ impl Account {
                 Method::DELETE,
                 format!("accounts/{}/identities", escape(account)),
             )
+            .name("deleteIdentitiesForAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -163,6 +180,7 @@ impl Account {
                 Method::POST,
                 format!("accounts/{}/identities", escape(account)),
             )
+            .name("addIdentitiesForAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -178,7 +196,8 @@ impl Account {
     ) -> RucioStream<types::ListRulesForAccountItem> {
         let request = self
             .client
-            .request(Method::GET, format!("accounts/{}/rules", escape(account)));
+            .request(Method::GET, format!("accounts/{}/rules", escape(account)))
+            .name("listRulesForAccount");
         request.send_stream()
     }
 
@@ -192,10 +211,13 @@ impl Account {
         account: &str,
         rse: &str,
     ) -> Result<types::GetUsageHistoryForAccountResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/usage/history/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/usage/history/{}", escape(account), escape(rse)),
+            )
+            .name("getUsageHistoryForAccount");
         request.send().await
     }
 
@@ -209,10 +231,13 @@ impl Account {
         account: &str,
         rse: &str,
     ) -> RucioStream<types::GetUsageLocalForAccountItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/usage/local/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/usage/local/{}", escape(account), escape(rse)),
+            )
+            .name("getUsageLocalForAccount");
         request.send_stream()
     }
 
@@ -226,14 +251,17 @@ impl Account {
         account: &str,
         rse_expression: &str,
     ) -> RucioStream<types::GetUsageGlobalForAccountItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "accounts/{}/usage/global/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "accounts/{}/usage/global/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("getUsageGlobalForAccount");
         request.send_stream()
     }
 
@@ -250,6 +278,7 @@ impl Account {
         let request = self
             .client
             .request(Method::PUT, format!("accounts/{}", escape(account)))
+            .name("updateAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -262,7 +291,8 @@ impl Account {
     pub async fn get_account(&self, account: &str) -> Result<types::GetAccountResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("accounts/{}", escape(account)));
+            .request(Method::GET, format!("accounts/{}", escape(account)))
+            .name("getAccount");
         request.send().await
     }
 
@@ -274,7 +304,8 @@ impl Account {
     pub async fn delete_account(&self, account: &str) -> Result<()> {
         let request = self
             .client
-            .request(Method::DELETE, format!("accounts/{}", escape(account)));
+            .request(Method::DELETE, format!("accounts/{}", escape(account)))
+            .name("deleteAccount");
         request.send_empty().await
     }
 
@@ -291,6 +322,7 @@ impl Account {
         let request = self
             .client
             .request(Method::POST, format!("accounts/{}", escape(account)))
+            .name("addAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -301,7 +333,10 @@ impl Account {
     ///
     /// `GET /accounts`
     pub fn list_accounts(&self) -> RucioStream<types::ListAccountsItem> {
-        let request = self.client.request(Method::GET, String::from("accounts"));
+        let request = self
+            .client
+            .request(Method::GET, String::from("accounts"))
+            .name("listAccounts");
         request.send_stream()
     }
 
@@ -316,7 +351,8 @@ impl Account {
     ) -> Result<types::ListAttrForAccountResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("accounts/{}/attr/", escape(account)));
+            .request(Method::GET, format!("accounts/{}/attr/", escape(account)))
+            .name("listAttrForAccount");
         request.send().await
     }
 }

@@ -32,10 +32,13 @@ impl AccountLimit {
     ///
     /// `DELETE /accounts/{account}/limits/local/{rse}`
     pub async fn delete_limits_local_for_account(&self, account: &str, rse: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
+            )
+            .name("deleteLimitsLocalForAccount");
         request.send_empty().await
     }
 
@@ -56,6 +59,7 @@ impl AccountLimit {
                 Method::POST,
                 format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
             )
+            .name("addLimitsLocalForAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -70,14 +74,17 @@ impl AccountLimit {
         account: &str,
         rse_expression: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!(
-                "accounts/{}/limits/global/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!(
+                    "accounts/{}/limits/global/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("deleteLimitsGlobalForAccount");
         request.send_empty().await
     }
 
@@ -102,6 +109,7 @@ impl AccountLimit {
                     escape(rse_expression)
                 ),
             )
+            .name("addLimitsGlobalForAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -112,10 +120,13 @@ impl AccountLimit {
     ///
     /// `DELETE /accountlimits/local/{account}/{rse}`
     pub async fn delete_accountlimits_local(&self, account: &str, rse: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("accountlimits/local/{}/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("accountlimits/local/{}/{}", escape(account), escape(rse)),
+            )
+            .name("deleteAccountlimitsLocal");
         request.send_empty().await
     }
 
@@ -136,6 +147,7 @@ impl AccountLimit {
                 Method::POST,
                 format!("accountlimits/local/{}/{}", escape(account), escape(rse)),
             )
+            .name("addAccountlimitsLocal")
             .json(payload);
         request.send_empty().await
     }
@@ -150,14 +162,17 @@ impl AccountLimit {
         account: &str,
         rse_expression: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!(
-                "accountlimits/global/{}/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!(
+                    "accountlimits/global/{}/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("deleteAccountlimitsGlobal");
         request.send_empty().await
     }
 
@@ -182,6 +197,7 @@ impl AccountLimit {
                     escape(rse_expression)
                 ),
             )
+            .name("addAccountlimitsGlobal")
             .json(payload);
         request.send_empty().await
     }

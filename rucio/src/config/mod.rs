@@ -30,15 +30,18 @@ impl Config {
     ///
     /// `PUT /config/{section}/{option}/{value}`
     pub async fn update_config(&self, section: &str, option: &str, value: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::PUT,
-            format!(
-                "config/{}/{}/{}",
-                escape(section),
-                escape(option),
-                escape(value)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::PUT,
+                format!(
+                    "config/{}/{}/{}",
+                    escape(section),
+                    escape(option),
+                    escape(value)
+                ),
+            )
+            .name("updateConfig");
         request.send_empty().await
     }
 
@@ -52,10 +55,13 @@ impl Config {
         section: &str,
         option: &str,
     ) -> Result<types::GetConfigBySectionOptionResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("config/{}/{}", escape(section), escape(option)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("config/{}/{}", escape(section), escape(option)),
+            )
+            .name("getConfigBySectionOption");
         request.send().await
     }
 
@@ -65,10 +71,13 @@ impl Config {
     ///
     /// `DELETE /config/{section}/{option}`
     pub async fn delete_config_by_section_option(&self, section: &str, option: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("config/{}/{}", escape(section), escape(option)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("config/{}/{}", escape(section), escape(option)),
+            )
+            .name("deleteConfigBySectionOption");
         request.send_empty().await
     }
 
@@ -83,7 +92,8 @@ impl Config {
     ) -> Result<types::GetConfigBySectionResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("config/{}", escape(section)));
+            .request(Method::GET, format!("config/{}", escape(section)))
+            .name("getConfigBySection");
         request.send().await
     }
 
@@ -95,7 +105,8 @@ impl Config {
     pub async fn delete_config_by_section(&self, section: &str) -> Result<()> {
         let request = self
             .client
-            .request(Method::DELETE, format!("config/{}", escape(section)));
+            .request(Method::DELETE, format!("config/{}", escape(section)))
+            .name("deleteConfigBySection");
         request.send_empty().await
     }
 
@@ -105,7 +116,10 @@ impl Config {
     ///
     /// `GET /config`
     pub async fn get_config(&self) -> Result<types::GetConfigResponse> {
-        let request = self.client.request(Method::GET, String::from("config"));
+        let request = self
+            .client
+            .request(Method::GET, String::from("config"))
+            .name("getConfig");
         request.send().await
     }
 
@@ -118,6 +132,7 @@ impl Config {
         let request = self
             .client
             .request(Method::POST, String::from("config"))
+            .name("addConfig")
             .json(payload);
         request.send_empty().await
     }

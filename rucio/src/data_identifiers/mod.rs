@@ -43,6 +43,7 @@ impl DataIdentifiers {
                 Method::PUT,
                 format!("dids/{}/{}/status", escape(scope), escape(name)),
             )
+            .name("updateStatusOfDid")
             .json(payload);
         request.send_empty().await
     }
@@ -64,6 +65,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}/status", escape(scope), escape(name)),
             )
+            .name("getStatusOfDid")
             .query("dynamic_depth", query.dynamic_depth.as_deref())
             .query("dynamic", query.dynamic.as_deref());
         request.send().await
@@ -86,6 +88,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}/meta", escape(scope), escape(name)),
             )
+            .name("getMetaOfDid")
             .query("plugin", query.plugin.as_deref());
         request.send().await
     }
@@ -108,6 +111,7 @@ impl DataIdentifiers {
                 Method::DELETE,
                 format!("dids/{}/{}/meta", escape(scope), escape(name)),
             )
+            .name("deleteMetaOfDid")
             .query("key", query.key.as_deref());
         request.send_text().await
     }
@@ -141,6 +145,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}/meta", escape(scope), escape(name)),
             )
+            .name("addMetaOfDid")
             .json(payload);
         request.send_text().await
     }
@@ -164,6 +169,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkdidsmeta"))
+            .name("addDidsBulkdidsmeta")
             .json(payload);
         request.send_text().await
     }
@@ -191,6 +197,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkmeta"))
+            .name("addDidsBulkmeta")
             .json(payload);
         request.send_stream()
     }
@@ -205,10 +212,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListDidsOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/dids", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/dids", escape(scope), escape(name)),
+            )
+            .name("listDidsOfDid");
         request.send_stream()
     }
 
@@ -229,6 +239,7 @@ impl DataIdentifiers {
                 Method::DELETE,
                 format!("dids/{}/{}/dids", escape(scope), escape(name)),
             )
+            .name("deleteDidsOfDid")
             .json(payload);
         request.send_empty().await
     }
@@ -250,6 +261,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}/dids", escape(scope), escape(name)),
             )
+            .name("addDidsOfDid")
             .json(payload);
         request.send_empty().await
     }
@@ -263,6 +275,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::GET, String::from("dids/new"))
+            .name("listDidsNew")
             .query("type", query.type_.as_deref());
         request.send_stream()
     }
@@ -276,6 +289,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids"))
+            .name("addDids")
             .json(payload);
         request.send_empty().await
     }
@@ -290,10 +304,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListDidsHistoryOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/dids/history", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/dids/history", escape(scope), escape(name)),
+            )
+            .name("listDidsHistoryOfDid");
         request.send_stream()
     }
 
@@ -309,6 +326,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/attachments"))
+            .name("addDidsAttachments")
             .json(payload);
         request.send_empty().await
     }
@@ -326,6 +344,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/dids/search", escape(scope)))
+            .name("listDidsSearchForScope")
             .query("type", query.type_.as_deref())
             .query("limit", query.limit)
             .query("long", query.long)
@@ -354,6 +373,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/", escape(scope)))
+            .name("getDidByScope")
             .query("name", query.name.as_deref())
             .query("recursive", query.recursive);
         request.send_stream()
@@ -367,7 +387,8 @@ impl DataIdentifiers {
     pub fn list_guid_for_guid(&self, guid: &str) -> RucioStream<types::ListGuidForGuidItem> {
         let request = self
             .client
-            .request(Method::GET, format!("dids/{}/guid", escape(guid)));
+            .request(Method::GET, format!("dids/{}/guid", escape(guid)))
+            .name("listGuidForGuid");
         request.send_stream()
     }
 
@@ -388,6 +409,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}/files", escape(scope), escape(name)),
             )
+            .name("listFilesOfDid")
             .query("long", query.long.as_deref());
         request.send_stream()
     }
@@ -404,6 +426,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkfiles"))
+            .name("addDidsBulkfiles")
             .json(payload);
         request.send_stream()
     }
@@ -418,10 +441,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListRulesOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/rules", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/rules", escape(scope), escape(name)),
+            )
+            .name("listRulesOfDid");
         request.send_stream()
     }
 
@@ -435,10 +461,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListParentsOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/parents", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/parents", escape(scope), escape(name)),
+            )
+            .name("listParentsOfDid");
         request.send_stream()
     }
 
@@ -452,10 +481,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListAssociatedRulesOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/associated_rules", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/associated_rules", escape(scope), escape(name)),
+            )
+            .name("listAssociatedRulesOfDid");
         request.send_stream()
     }
 
@@ -469,10 +501,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListFollowOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/follow", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/follow", escape(scope), escape(name)),
+            )
+            .name("listFollowOfDid");
         request.send_stream()
     }
 
@@ -493,6 +528,7 @@ impl DataIdentifiers {
                 Method::DELETE,
                 format!("dids/{}/{}/follow", escape(scope), escape(name)),
             )
+            .name("deleteFollowOfDid")
             .json(payload);
         request.send_empty().await
     }
@@ -514,6 +550,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}/follow", escape(scope), escape(name)),
             )
+            .name("addFollowOfDid")
             .json(payload);
         request.send_empty().await
     }
@@ -531,17 +568,20 @@ impl DataIdentifiers {
         output_name: &str,
         nbfiles: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!(
-                "dids/{}/{}/{}/{}/{}/sample",
-                escape(input_scope),
-                escape(input_name),
-                escape(output_scope),
-                escape(output_name),
-                escape(nbfiles)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!(
+                    "dids/{}/{}/{}/{}/{}/sample",
+                    escape(input_scope),
+                    escape(input_name),
+                    escape(output_scope),
+                    escape(output_name),
+                    escape(nbfiles)
+                ),
+            )
+            .name("addSampleForInputScopeInputNameOutputScopeOutputNameNbfiles");
         request.send_empty().await
     }
 
@@ -554,6 +594,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/sample"))
+            .name("addDidsSample")
             .json(payload);
         request.send_empty().await
     }
@@ -567,6 +608,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/resurrect"))
+            .name("addDidsResurrect")
             .json(payload);
         request.send_empty().await
     }
@@ -588,6 +630,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("addDid")
             .json(payload);
         request.send_empty().await
     }
@@ -609,6 +652,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("getDidByScopeName")
             .query("dynamic_depth", query.dynamic_depth.as_deref());
         request.send().await
     }

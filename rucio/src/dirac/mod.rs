@@ -39,6 +39,7 @@ impl Dirac {
         let request = self
             .client
             .request(Method::POST, String::from("dirac/addfiles"))
+            .name("addDiracAddfiles")
             .json(payload);
         request.send_empty().await
     }

@@ -33,6 +33,7 @@ impl Export {
         let request = self
             .client
             .request(Method::GET, String::from("export"))
+            .name("getExport")
             .query("distance", query.distance);
         request.send().await
     }

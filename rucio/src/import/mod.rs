@@ -35,6 +35,7 @@ impl Import {
         let request = self
             .client
             .request(Method::POST, String::from("import"))
+            .name("addImport")
             .json(payload);
         request.send_empty().await
     }

@@ -34,7 +34,8 @@ impl LifetimeExceptions {
     pub fn list_lifetime_exceptions(&self) -> RucioStream<types::ListLifetimeExceptionsItem> {
         let request = self
             .client
-            .request(Method::GET, String::from("lifetime_exceptions/"));
+            .request(Method::GET, String::from("lifetime_exceptions/"))
+            .name("listLifetimeExceptions");
         request.send_stream()
     }
 
@@ -50,6 +51,7 @@ impl LifetimeExceptions {
         let request = self
             .client
             .request(Method::POST, String::from("lifetime_exceptions/"))
+            .name("addLifetimeExceptions")
             .json(payload);
         request.send().await
     }
@@ -70,6 +72,7 @@ impl LifetimeExceptions {
                 Method::PUT,
                 format!("lifetime_exceptions/{}", escape(exception_id)),
             )
+            .name("updateLifetimeException")
             .json(payload);
         request.send_empty().await
     }
@@ -83,10 +86,13 @@ impl LifetimeExceptions {
         &self,
         exception_id: &str,
     ) -> RucioStream<types::GetLifetimeExceptionItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("lifetime_exceptions/{}", escape(exception_id)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("lifetime_exceptions/{}", escape(exception_id)),
+            )
+            .name("getLifetimeException");
         request.send_stream()
     }
 }

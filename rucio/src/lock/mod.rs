@@ -39,6 +39,7 @@ impl Lock {
         let request = self
             .client
             .request(Method::GET, format!("locks/{}", escape(rse)))
+            .name("getLockByRse")
             .query("did_type", query.did_type.as_deref());
         request.send_stream()
     }
@@ -60,6 +61,7 @@ impl Lock {
                 Method::GET,
                 format!("locks/{}/{}", escape(scope), escape(name)),
             )
+            .name("getLockByScopeName")
             .query("did_type", query.did_type.as_deref());
         request.send_stream()
     }
@@ -76,6 +78,7 @@ impl Lock {
         let request = self
             .client
             .request(Method::POST, String::from("locks/bulk_locks_for_dids"))
+            .name("addLocksBulkLocksForDids")
             .json(payload);
         request.send_stream()
     }

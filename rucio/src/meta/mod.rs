@@ -35,6 +35,7 @@ impl Meta {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}", escape(key)))
+            .name("createKey")
             .json(payload);
         request.send_empty().await
     }
@@ -47,7 +48,8 @@ impl Meta {
     pub async fn get_meta_convention(&self, key: &str) -> Result<types::GetMetaConventionResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("meta_conventions/{}/", escape(key)));
+            .request(Method::GET, format!("meta_conventions/{}/", escape(key)))
+            .name("getMetaConvention");
         request.send().await
     }
 
@@ -64,6 +66,7 @@ impl Meta {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}/", escape(key)))
+            .name("createValueForKey")
             .json(payload);
         request.send_empty().await
     }

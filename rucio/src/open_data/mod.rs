@@ -38,6 +38,7 @@ impl OpenData {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/dids"))
+            .name("getOpendataDids")
             .query("limit", query.limit)
             .query("offset", query.offset)
             .query("state", query.state.as_deref());
@@ -61,6 +62,7 @@ impl OpenData {
                 Method::PUT,
                 format!("opendata/dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("updateOpendataDid")
             .json(payload);
         request.send_empty().await
     }
@@ -82,6 +84,7 @@ impl OpenData {
                 Method::GET,
                 format!("opendata/dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("getOpendataDid")
             .query("files", query.files.as_deref())
             .query("meta", query.meta.as_deref())
             .query("doi", query.doi.as_deref())
@@ -97,10 +100,13 @@ impl OpenData {
     ///
     /// `DELETE /opendata/dids/{scope}/{name}`
     pub async fn delete_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("opendata/dids/{}/{}", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("opendata/dids/{}/{}", escape(scope), escape(name)),
+            )
+            .name("deleteOpendataDid");
         request.send_empty().await
     }
 
@@ -110,10 +116,13 @@ impl OpenData {
     ///
     /// `POST /opendata/dids/{scope}/{name}`
     pub async fn add_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("opendata/dids/{}/{}", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("opendata/dids/{}/{}", escape(scope), escape(name)),
+            )
+            .name("addOpendataDid");
         request.send_empty().await
     }
 }

@@ -36,6 +36,7 @@ impl OpenDataPublic {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/public/dids"))
+            .name("getOpendataPublicDids")
             .query("limit", query.limit)
             .query("offset", query.offset);
         request.send().await
@@ -58,6 +59,7 @@ impl OpenDataPublic {
                 Method::GET,
                 format!("opendata/public/dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("getOpendataPublicDid")
             .query("files", query.files.as_deref())
             .query("meta", query.meta.as_deref())
             .query("doi", query.doi.as_deref())

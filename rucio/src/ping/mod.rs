@@ -32,7 +32,10 @@ impl Ping {
     ///
     /// `GET /ping`
     pub async fn get_ping(&self) -> Result<types::GetPingResponse> {
-        let request = self.client.request(Method::GET, String::from("ping"));
+        let request = self
+            .client
+            .request(Method::GET, String::from("ping"))
+            .name("getPing");
         request.send().await
     }
 }

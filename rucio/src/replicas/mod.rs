@@ -44,6 +44,7 @@ impl Replicas {
         let mut request = self
             .client
             .request(Method::POST, String::from("replicas/list"))
+            .name("addReplicasList")
             .query("limit", query.limit)
             .query("select", query.select.as_deref())
             .query("sort", query.sort.as_deref())
@@ -77,6 +78,7 @@ impl Replicas {
                 Method::GET,
                 format!("replicas/{}/{}", escape(scope), escape(name)),
             )
+            .name("getReplica")
             .query("schemes", query.schemes.as_deref())
             .query("select", query.select.as_deref())
             .query("limit", query.limit);
@@ -99,6 +101,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/suspicious"))
+            .name("listReplicasSuspicious")
             .query("rse_expression", query.rse_expression.as_deref())
             .query("younger_than", query.younger_than.as_deref())
             .query("nattempts", query.nattempts);
@@ -117,6 +120,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/suspicious"))
+            .name("addReplicasSuspicious")
             .json(payload);
         request.send().await
     }
@@ -133,6 +137,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/bad/states"))
+            .name("listReplicasBadStates")
             .query("state", query.state.as_deref())
             .query("rse", query.rse.as_deref())
             .query("younger_than", query.younger_than.as_deref())
@@ -154,6 +159,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/bad/summary"))
+            .name("listReplicasBadSummary")
             .query("rse_expression", query.rse_expression.as_deref())
             .query("from_date", query.from_date.as_deref())
             .query("to_date", query.to_date.as_deref());
@@ -172,6 +178,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/pfns"))
+            .name("addReplicasBadPfns")
             .json(payload);
         request.send_empty().await
     }
@@ -188,6 +195,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/dids"))
+            .name("addReplicasBadDids")
             .json(payload);
         request.send().await
     }
@@ -200,7 +208,8 @@ impl Replicas {
     pub fn get_replicas_rse(&self, rse: &str) -> RucioStream<types::GetReplicasRseItem> {
         let request = self
             .client
-            .request(Method::GET, format!("replicas/rse/{}", escape(rse)));
+            .request(Method::GET, format!("replicas/rse/{}", escape(rse)))
+            .name("getReplicasRse");
         request.send_stream()
     }
 
@@ -216,6 +225,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad"))
+            .name("addReplicasBad")
             .json(payload);
         request.send().await
     }
@@ -232,6 +242,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/quarantine"))
+            .name("addReplicasQuarantine")
             .json(payload);
         request.send_empty().await
     }
@@ -248,6 +259,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/dids"))
+            .name("addReplicasDids")
             .json(payload);
         request.send_stream()
     }
@@ -269,6 +281,7 @@ impl Replicas {
                 Method::GET,
                 format!("replicas/{}/{}/datasets", escape(scope), escape(name)),
             )
+            .name("listDatasetsOfDid")
             .query("deep", query.deep);
         request.send_stream()
     }
@@ -285,6 +298,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/datasets_bulk"))
+            .name("addReplicasDatasetsBulk")
             .json(payload);
         request.send_stream()
     }
@@ -301,6 +315,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/tombstone"))
+            .name("addReplicasTombstone")
             .json(payload);
         request.send_empty().await
     }
@@ -323,6 +338,7 @@ impl Replicas {
                 Method::GET,
                 format!("replicas/{}/{}/datasets_vp", escape(scope), escape(name)),
             )
+            .name("getDatasetsVpOfDid")
             .query("deep", query.deep);
         request.send_empty().await
     }
@@ -336,6 +352,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas"))
+            .name("addReplicas")
             .json(payload);
         request.send_empty().await
     }

@@ -37,15 +37,18 @@ impl Requests {
         name: &str,
         rse: &str,
     ) -> Result<types::GetRequestResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "requests/{}/{}/{}",
-                escape(scope),
-                escape(name),
-                escape(rse)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "requests/{}/{}/{}",
+                    escape(scope),
+                    escape(name),
+                    escape(rse)
+                ),
+            )
+            .name("getRequest");
         request.send().await
     }
 
@@ -60,15 +63,18 @@ impl Requests {
         name: &str,
         rse: &str,
     ) -> Result<types::GetRequestsHistoryResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "requests/history/{}/{}/{}",
-                escape(scope),
-                escape(name),
-                escape(rse)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "requests/history/{}/{}/{}",
+                    escape(scope),
+                    escape(name),
+                    escape(rse)
+                ),
+            )
+            .name("getRequestsHistory");
         request.send().await
     }
 
@@ -84,6 +90,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::GET, String::from("requests/list"))
+            .name("listRequestsList")
             .query("src_rse", query.src_rse.as_deref())
             .query("dst_rse", query.dst_rse.as_deref())
             .query("src_site", query.src_site.as_deref())
@@ -104,6 +111,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::GET, String::from("requests/history/list"))
+            .name("listRequestsHistoryList")
             .query("src_rse", query.src_rse.as_deref())
             .query("dst_rse", query.dst_rse.as_deref())
             .query("src_site", query.src_site.as_deref())
@@ -126,6 +134,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::GET, String::from("requests/metrics"))
+            .name("listRequestsMetrics")
             .query("dst_rse", query.dst_rse.as_deref())
             .query("src_rse", query.src_rse.as_deref())
             .query("activity", query.activity.as_deref())
@@ -148,6 +157,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::PUT, String::from("requests/transfer_limits"))
+            .name("updateRequestsTransferLimits")
             .json(payload);
         request.send_empty().await
     }
@@ -162,7 +172,8 @@ impl Requests {
     ) -> RucioStream<types::ListRequestsTransferLimitsItem> {
         let request = self
             .client
-            .request(Method::GET, String::from("requests/transfer_limits"));
+            .request(Method::GET, String::from("requests/transfer_limits"))
+            .name("listRequestsTransferLimits");
         request.send_stream()
     }
 
@@ -178,6 +189,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::DELETE, String::from("requests/transfer_limits"))
+            .name("deleteRequestsTransferLimits")
             .json(payload);
         request.send_empty().await
     }

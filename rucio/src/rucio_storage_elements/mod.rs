@@ -32,10 +32,13 @@ impl RucioStorageElements {
     ///
     /// `DELETE /rses/{rse}/attr/{key}`
     pub async fn delete_attr_for_rse(&self, rse: &str, key: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("rses/{}/attr/{}", escape(rse), escape(key)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("rses/{}/attr/{}", escape(rse), escape(key)),
+            )
+            .name("deleteAttrForRse");
         request.send_empty().await
     }
 
@@ -56,6 +59,7 @@ impl RucioStorageElements {
                 Method::POST,
                 format!("rses/{}/attr/{}", escape(rse), escape(key)),
             )
+            .name("addAttrForRse")
             .json(payload);
         request.send_empty().await
     }
@@ -77,6 +81,7 @@ impl RucioStorageElements {
                 Method::PUT,
                 format!("rses/{}/distances/{}", escape(source), escape(destination)),
             )
+            .name("updateDistanceForSource")
             .json(payload);
         request.send_empty().await
     }
@@ -91,10 +96,13 @@ impl RucioStorageElements {
         source: &str,
         destination: &str,
     ) -> Result<types::GetDistanceForSourceResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("rses/{}/distances/{}", escape(source), escape(destination)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("rses/{}/distances/{}", escape(source), escape(destination)),
+            )
+            .name("getDistanceForSource");
         request.send().await
     }
 
@@ -115,6 +123,7 @@ impl RucioStorageElements {
                 Method::DELETE,
                 format!("rses/{}/distances/{}", escape(source), escape(destination)),
             )
+            .name("deleteDistanceForSource")
             .query("bidirectional", query.bidirectional);
         request.send_empty().await
     }
@@ -136,6 +145,7 @@ impl RucioStorageElements {
                 Method::POST,
                 format!("rses/{}/distances/{}", escape(source), escape(destination)),
             )
+            .name("addDistanceForSource")
             .json(payload);
         request.send_empty().await
     }
@@ -165,6 +175,7 @@ impl RucioStorageElements {
                     escape(port)
                 ),
             )
+            .name("updateProtocolForRse")
             .json(payload);
         request.send_empty().await
     }
@@ -181,16 +192,19 @@ impl RucioStorageElements {
         hostname: &str,
         port: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!(
-                "rses/{}/protocols/{}/{}/{}",
-                escape(rse),
-                escape(scheme),
-                escape(hostname),
-                escape(port)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!(
+                    "rses/{}/protocols/{}/{}/{}",
+                    escape(rse),
+                    escape(scheme),
+                    escape(hostname),
+                    escape(port)
+                ),
+            )
+            .name("deleteProtocolForRse");
         request.send_empty().await
     }
 
@@ -205,7 +219,8 @@ impl RucioStorageElements {
     ) -> Result<types::ListProtocolsForRseResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/protocols", escape(rse)));
+            .request(Method::GET, format!("rses/{}/protocols", escape(rse)))
+            .name("listProtocolsForRse");
         request.send().await
     }
 
@@ -222,6 +237,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/lfns2pfns", escape(rse)))
+            .name("getLfns2pfnsForRse")
             .query("lfn", query.lfn.as_deref())
             .query("scheme", query.scheme.as_deref())
             .query("domain", query.domain.as_deref())
@@ -240,7 +256,8 @@ impl RucioStorageElements {
     ) -> RucioStream<types::ListAccountsUsageForRseItem> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/accounts/usage", escape(rse)));
+            .request(Method::GET, format!("rses/{}/accounts/usage", escape(rse)))
+            .name("listAccountsUsageForRse");
         request.send_stream()
     }
 
@@ -257,6 +274,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}/usage", escape(rse)))
+            .name("updateUsageForRse")
             .json(payload);
         request.send_empty().await
     }
@@ -274,6 +292,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/usage", escape(rse)))
+            .name("listUsageForRse")
             .query("per_account", query.per_account)
             .query("source", query.source.as_deref());
         request.send_stream()
@@ -290,7 +309,8 @@ impl RucioStorageElements {
     ) -> RucioStream<types::ListUsageHistoryForRseItem> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/usage/history", escape(rse)));
+            .request(Method::GET, format!("rses/{}/usage/history", escape(rse)))
+            .name("listUsageHistoryForRse");
         request.send_stream()
     }
 
@@ -307,6 +327,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}/limits", escape(rse)))
+            .name("updateLimitsForRse")
             .json(payload);
         request.send_empty().await
     }
@@ -319,7 +340,8 @@ impl RucioStorageElements {
     pub async fn get_limits_for_rse(&self, rse: &str) -> Result<types::GetLimitsForRseResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/limits", escape(rse)));
+            .request(Method::GET, format!("rses/{}/limits", escape(rse)))
+            .name("getLimitsForRse");
         request.send().await
     }
 
@@ -336,6 +358,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::DELETE, format!("rses/{}/limits", escape(rse)))
+            .name("deleteLimitsForRse")
             .json(payload);
         request.send_empty().await
     }
@@ -346,10 +369,13 @@ impl RucioStorageElements {
     ///
     /// `DELETE /rses/{rse}/qos_policy/{policy}`
     pub async fn delete_qos_policy_for_rse(&self, rse: &str, policy: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
+            )
+            .name("deleteQosPolicyForRse");
         request.send_empty().await
     }
 
@@ -359,10 +385,13 @@ impl RucioStorageElements {
     ///
     /// `POST /rses/{rse}/qos_policy/{policy}`
     pub async fn add_qos_policy_for_rse(&self, rse: &str, policy: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
+            )
+            .name("addQosPolicyForRse");
         request.send_empty().await
     }
 
@@ -375,6 +404,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}", escape(rse)))
+            .name("updateRse")
             .json(payload);
         request.send_empty().await
     }
@@ -387,7 +417,8 @@ impl RucioStorageElements {
     pub async fn get_rse(&self, rse: &str) -> Result<types::GetRseResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}", escape(rse)));
+            .request(Method::GET, format!("rses/{}", escape(rse)))
+            .name("getRse");
         request.send().await
     }
 
@@ -399,7 +430,8 @@ impl RucioStorageElements {
     pub async fn delete_rse(&self, rse: &str) -> Result<()> {
         let request = self
             .client
-            .request(Method::DELETE, format!("rses/{}", escape(rse)));
+            .request(Method::DELETE, format!("rses/{}", escape(rse)))
+            .name("deleteRse");
         request.send_empty().await
     }
 
@@ -412,6 +444,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::POST, format!("rses/{}", escape(rse)))
+            .name("addRse")
             .json(payload);
         request.send_empty().await
     }
@@ -425,6 +458,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::GET, String::from("rses/"))
+            .name("listRses")
             .query("expression", query.expression.as_deref());
         request.send().await
     }
@@ -437,7 +471,8 @@ impl RucioStorageElements {
     pub async fn get_attr_for_rse(&self, rse: &str) -> Result<types::GetAttrForRseResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/attr/", escape(rse)));
+            .request(Method::GET, format!("rses/{}/attr/", escape(rse)))
+            .name("getAttrForRse");
         request.send().await
     }
 
@@ -458,6 +493,7 @@ impl RucioStorageElements {
                 Method::POST,
                 format!("rses/{}/protocols/{}", escape(rse), escape(scheme)),
             )
+            .name("addProtocolForRse")
             .json(payload);
         request.send_empty().await
     }

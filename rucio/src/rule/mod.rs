@@ -39,6 +39,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::PUT, format!("rules/{}", escape(rule_id)))
+            .name("updateRule")
             .json(payload);
         request.send_empty().await
     }
@@ -51,7 +52,8 @@ impl Rule {
     pub async fn get_rule(&self, rule_id: &str) -> Result<types::GetRuleResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}", escape(rule_id)))
+            .name("getRule");
         request.send().await
     }
 
@@ -68,6 +70,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::DELETE, format!("rules/{}", escape(rule_id)))
+            .name("deleteRule")
             .json(payload);
         request.send_empty().await
     }
@@ -78,7 +81,10 @@ impl Rule {
     ///
     /// `GET /rules/`
     pub async fn get_rules(&self) -> Result<types::GetRulesResponse> {
-        let request = self.client.request(Method::GET, String::from("rules/"));
+        let request = self
+            .client
+            .request(Method::GET, String::from("rules/"))
+            .name("getRules");
         request.send().await
     }
 
@@ -94,6 +100,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::POST, String::from("rules/"))
+            .name("addRules")
             .json(payload);
         request.send().await
     }
@@ -109,7 +116,8 @@ impl Rule {
     ) -> Result<types::ListLocksForRuleIdResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}/locks", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}/locks", escape(rule_id)))
+            .name("listLocksForRuleId");
         request.send().await
     }
 
@@ -126,6 +134,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/reduce", escape(rule_id)))
+            .name("addReduceForRuleId")
             .json(payload);
         request.send().await
     }
@@ -143,6 +152,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/move", escape(rule_id)))
+            .name("addMoveForRuleId")
             .json(payload);
         request.send().await
     }
@@ -158,7 +168,8 @@ impl Rule {
     ) -> Result<types::ListHistoryForRuleIdResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}/history", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}/history", escape(rule_id)))
+            .name("listHistoryForRuleId");
         request.send().await
     }
 
@@ -172,10 +183,13 @@ impl Rule {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListHistoryOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("rules/{}/{}/history", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("rules/{}/{}/history", escape(scope), escape(name)),
+            )
+            .name("listHistoryOfDid");
         request.send_stream()
     }
 
@@ -190,7 +204,8 @@ impl Rule {
     ) -> Result<types::GetAnalysisForRuleIdResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}/analysis", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}/analysis", escape(rule_id)))
+            .name("getAnalysisForRuleId");
         request.send().await
     }
 }

@@ -32,10 +32,13 @@ impl Scopes {
     ///
     /// `PUT /scopes/{account}/{scope}`
     pub async fn update_scope(&self, account: &str, scope: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::PUT,
-            format!("scopes/{}/{}", escape(account), escape(scope)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::PUT,
+                format!("scopes/{}/{}", escape(account), escape(scope)),
+            )
+            .name("updateScope");
         request.send_empty().await
     }
 
@@ -45,10 +48,13 @@ impl Scopes {
     ///
     /// `POST /scopes/{account}/{scope}`
     pub async fn add_scope(&self, account: &str, scope: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("scopes/{}/{}", escape(account), escape(scope)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("scopes/{}/{}", escape(account), escape(scope)),
+            )
+            .name("addScope");
         request.send_empty().await
     }
 
@@ -63,7 +69,8 @@ impl Scopes {
     ) -> Result<types::ListScopesForAccountResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("scopes/{}/scopes", escape(account)));
+            .request(Method::GET, format!("scopes/{}/scopes", escape(account)))
+            .name("listScopesForAccount");
         request.send().await
     }
 
@@ -75,7 +82,8 @@ impl Scopes {
     pub async fn list_scopes_owner(&self) -> Result<types::ListScopesOwnerResponse> {
         let request = self
             .client
-            .request(Method::GET, String::from("scopes/owner/"));
+            .request(Method::GET, String::from("scopes/owner/"))
+            .name("listScopesOwner");
         request.send().await
     }
 }

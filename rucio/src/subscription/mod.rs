@@ -35,10 +35,13 @@ impl Subscription {
         &self,
         subscription_id: &str,
     ) -> Result<types::GetSubscriptionsIdResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("subscriptions/id/{}", escape(subscription_id)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("subscriptions/id/{}", escape(subscription_id)),
+            )
+            .name("getSubscriptionsId");
         request.send().await
     }
 
@@ -63,6 +66,7 @@ impl Subscription {
                     escape(name)
                 ),
             )
+            .name("listRulesStatesForAccountName")
             .query("include_details", query.include_details);
         request.send_stream()
     }
@@ -84,6 +88,7 @@ impl Subscription {
                 Method::GET,
                 format!("subscriptions/{}/{}/rules", escape(account), escape(name)),
             )
+            .name("listRulesForAccountName")
             .query("state", query.state.as_deref());
         request.send_stream()
     }
@@ -105,6 +110,7 @@ impl Subscription {
                 Method::PUT,
                 format!("subscriptions/{}/{}", escape(account), escape(name)),
             )
+            .name("updateSubscription")
             .json(payload);
         request.send_empty().await
     }
@@ -119,10 +125,13 @@ impl Subscription {
         account: &str,
         name: &str,
     ) -> RucioStream<types::GetSubscriptionByAccountNameItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("subscriptions/{}/{}", escape(account), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("subscriptions/{}/{}", escape(account), escape(name)),
+            )
+            .name("getSubscriptionByAccountName");
         request.send_stream()
     }
 
@@ -143,6 +152,7 @@ impl Subscription {
                 Method::POST,
                 format!("subscriptions/{}/{}", escape(account), escape(name)),
             )
+            .name("addSubscription")
             .json(payload);
         request.send_text().await
     }
@@ -158,7 +168,8 @@ impl Subscription {
     ) -> RucioStream<types::GetSubscriptionsNameItem> {
         let request = self
             .client
-            .request(Method::GET, format!("subscriptions/name/{}", escape(name)));
+            .request(Method::GET, format!("subscriptions/name/{}", escape(name)))
+            .name("getSubscriptionsName");
         request.send_stream()
     }
 
@@ -173,7 +184,8 @@ impl Subscription {
     ) -> RucioStream<types::GetSubscriptionByAccountItem> {
         let request = self
             .client
-            .request(Method::GET, format!("subscriptions/{}", escape(account)));
+            .request(Method::GET, format!("subscriptions/{}", escape(account)))
+            .name("getSubscriptionByAccount");
         request.send_stream()
     }
 }
