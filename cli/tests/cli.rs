@@ -678,6 +678,8 @@ async fn verbose_shows_calls_and_retries_on_stderr_and_is_silent_by_default() {
         "DEBUG",
         "tc.call",
         "tc.service=\"queue\"",
+        "tc.method=\"status\"",
+        "otel.name=\"GET queue.status\"",
         "retrying",
         "error.type=\"500\"",
         "call succeeded",
