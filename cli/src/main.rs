@@ -75,7 +75,9 @@ async fn main() -> ExitCode {
 /// transfers), `-vv` (`trace`, every crate) or `RUST_LOG`; without them nothing is installed,
 /// so `tc` stays silent and pays nothing.
 fn show_traces(verbosity: u8) {
-    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
     let mut filter = match (&from_env, verbosity) {
         (None, 0) => return,
         (Some(directives), _) => EnvFilter::new(directives),

@@ -644,7 +644,10 @@ async fn verbose_shows_calls_and_retries_on_stderr_and_is_silent_by_default() {
     let once = failed.clone();
     let server = Server::start(move |_| {
         if !once.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            return Reply::Json(500, json!({"code": "InternalServerError", "message": "boom"}));
+            return Reply::Json(
+                500,
+                json!({"code": "InternalServerError", "message": "boom"}),
+            );
         }
         Reply::Raw(
             200,
@@ -692,7 +695,11 @@ async fn verbose_shows_calls_and_retries_on_stderr_and_is_silent_by_default() {
     }
     assert!(!err.contains(token), "{err}");
     assert!(!err.contains("TRACE"), "-v is debug: {err}");
-    assert_eq!(stdout(&out).lines().count(), 1, "stdout is the answer alone");
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "stdout is the answer alone"
+    );
 
     // RUST_LOG alone does the same.
     reset();
@@ -700,6 +707,9 @@ async fn verbose_shows_calls_and_retries_on_stderr_and_is_silent_by_default() {
     with_env[3] = ("RUST_LOG", "tc_runtime=debug");
     let out = tc(&["queue", "status", "T"], &with_env, "");
     let err = stderr(&out);
-    assert!(err.contains("retrying") && err.contains("call succeeded"), "{err}");
+    assert!(
+        err.contains("retrying") && err.contains("call succeeded"),
+        "{err}"
+    );
     assert!(!err.contains(token), "{err}");
 }

@@ -1159,7 +1159,11 @@ async fn transfers_are_traced_with_bytes_hashes_and_refreshes_and_no_secret() {
         ),
     ] {
         for (field, value) in fields {
-            assert_eq!(span.field(field), Some(value.as_str()), "{field}: {span:#?}");
+            assert_eq!(
+                span.field(field),
+                Some(value.as_str()),
+                "{field}: {span:#?}"
+            );
         }
         assert!(span.field("tc.transfer.rate_mb_s").is_some());
         assert!(span.field("tc.transfer.duration_ms").is_some());
@@ -1180,7 +1184,11 @@ async fn transfers_are_traced_with_bytes_hashes_and_refreshes_and_no_secret() {
         let object = call.field("tc.service") == Some("object");
         assert_eq!(call.within("tc.transfer"), object, "{call:#?}");
     }
-    assert!(calls.iter().any(|c| c.field("url.full").unwrap().contains("/start-download/")));
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.field("url.full").unwrap().contains("/start-download/"))
+    );
 
     let state = tc.state.lock().unwrap();
     let mut secrets: Vec<String> = state.keys.values().cloned().collect();

@@ -836,8 +836,8 @@ async fn connects_reconnects_rebinds_and_decode_errors_are_traced_without_secret
     // A login refused: whatever lapin or we say about it holds no password.
     let password = "Wr0ng-pa55word-traced";
     let rest = broker.url.split_once('@').expect("user@host").1;
-    let wrong = PulseConfig::from_connection_string(&format!("amqp://guest:{password}@{rest}"))
-        .unwrap();
+    let wrong =
+        PulseConfig::from_connection_string(&format!("amqp://guest:{password}@{rest}")).unwrap();
     Consumer::new(&wrong)
         .ephemeral()
         .stream::<Value>()

@@ -1035,7 +1035,11 @@ async fn logins_renewals_refusals_and_retries_are_traced_without_secrets() {
     let recorder = tc_testkit::traces::Recorder::new();
     let _guard = recorder.install();
     const PASSWORD: &str = "rucio-password-do-not-print";
-    let tokens = ["root-tok-first-x1", "root-tok-renewed-x2", "root-tok-again-x3"];
+    let tokens = [
+        "root-tok-first-x1",
+        "root-tok-renewed-x2",
+        "root-tok-again-x3",
+    ];
     let logins = Arc::new(AtomicUsize::new(0));
     let flaky = Arc::new(AtomicUsize::new(0));
     let (l, f) = (logins.clone(), flaky.clone());
@@ -1103,11 +1107,25 @@ async fn logins_renewals_refusals_and_retries_are_traced_without_secrets() {
     // Each call, and each login inside one.
     let paths: Vec<_> = calls
         .iter()
-        .map(|c| c.field("url.full").unwrap().rsplit('/').next().unwrap().to_owned())
+        .map(|c| {
+            c.field("url.full")
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(
         paths,
-        ["whoami", "userpass", "flaky", "userpass", "refused-once", "userpass"]
+        [
+            "whoami",
+            "userpass",
+            "flaky",
+            "userpass",
+            "refused-once",
+            "userpass"
+        ]
     );
     let flaky = &calls[2];
     assert_eq!(flaky.field("tc.method"), Some("traced"));
@@ -1160,7 +1178,11 @@ async fn a_real_servers_renewal_is_traced_without_secrets() {
     let calls = recorder.spans("rucio.call");
     // whoami (a login inside), whoami (a renewal inside).
     assert_eq!(calls.len(), 4, "{calls:#?}");
-    assert!(calls.iter().all(|c| c.field("http.response.status_code").is_some()));
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.field("http.response.status_code").is_some())
+    );
     let host = server.host.trim_start_matches("http://");
     assert!(calls[0].field("url.full").unwrap().contains(host));
     recorder.assert_no_secret(&[&server.password, first.secret(), second.secret()]);

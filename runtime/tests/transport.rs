@@ -557,7 +557,11 @@ async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
     let recorder = tc_testkit::traces::Recorder::new();
     let _guard = recorder.install();
     let server = Server::start(vec![
-        Action::Respond(500, "", r#"{"code":"InternalServerError","message":"boom"}"#),
+        Action::Respond(
+            500,
+            "",
+            r#"{"code":"InternalServerError","message":"boom"}"#,
+        ),
         Action::Respond(
             200,
             "x-for-request-id: rid-9\r\nx-for-trace-id: tid-9\r\n",
@@ -578,7 +582,10 @@ async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
     let spans = recorder.spans("tc.call");
     assert_eq!(spans.len(), 1, "{spans:#?}");
     let span = &spans[0];
-    let url = format!("http://127.0.0.1:{}/api/queue/v1/task/abc?limit=2", server.port);
+    let url = format!(
+        "http://127.0.0.1:{}/api/queue/v1/task/abc?limit=2",
+        server.port
+    );
     let port = server.port.to_string();
     for (field, value) in [
         ("tc.service", "queue"),

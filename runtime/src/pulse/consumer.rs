@@ -329,8 +329,9 @@ impl Worker {
                         ));
                     }
                 }
-                Err(e) if log_failure(&e, pause, self.failures)
-                    && self.reported.elapsed() >= self.consumer.outage_after =>
+                Err(e)
+                    if log_failure(&e, pause, self.failures)
+                        && self.reported.elapsed() >= self.consumer.outage_after =>
                 {
                     self.reported = Instant::now();
                     let down = self.down_since.elapsed().as_secs();
@@ -461,7 +462,11 @@ async fn try_setup(
             pulse.routing_key_pattern = pattern.as_str(),
             pulse.reconnect = again,
             "{}",
-            if again { "re-bound the queue" } else { "bound the queue" }
+            if again {
+                "re-bound the queue"
+            } else {
+                "bound the queue"
+            }
         );
     }
     let deliveries = channel
