@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -86,6 +86,12 @@ impl Recorder {
     /// the guard is dropped. Tasks spawned on other threads are not seen: use a
     /// current-thread runtime (`#[tokio::test]`'s default).
     pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+        // While a single dispatcher exists, tracing-core asks only the registering thread's
+        // default about a new callsite: one first reached by another test's thread would be
+        // cached as uninteresting and never reach this recorder. A second dispatcher, kept for
+        // good, makes it ask every live one.
+        static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         tracing::subscriber::set_default(Registry::default().with(self.clone()))
     }
 
@@ -200,7 +206,10 @@ where
         let parent = if attrs.is_root() {
             None
         } else {
-            attrs.parent().cloned().or_else(|| ctx.current_span().id().cloned())
+            attrs
+                .parent()
+                .cloned()
+                .or_else(|| ctx.current_span().id().cloned())
         };
         let recorded = Recorded {
             is_span: true,
