@@ -27,7 +27,6 @@ const REDACTED: &str = "REDACTED";
 fn secret_param(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     name == "sig"
-        || name == "se"
         || [
             "bewit",
             "signature",
@@ -72,6 +71,31 @@ pub(crate) fn url_full(url: &str) -> String {
     parsed.into()
 }
 
+/// A call span called `$name` (a span's name is a literal), every field declared.
+macro_rules! call_span {
+    ($name:literal, $service:expr, $method:expr, $http_method:expr) => {
+        debug_span!(
+            $name,
+            otel.kind = "client",
+            otel.name = Empty,
+            otel.status_code = Empty,
+            tc.service = $service,
+            tc.method = $method,
+            http.request.method = $http_method,
+            url.full = Empty,
+            server.address = Empty,
+            server.port = Empty,
+            tc.attempts = Empty,
+            http.request.resend_count = Empty,
+            http.response.status_code = Empty,
+            tc.request_id = Empty,
+            tc.trace_id = Empty,
+            error.type = Empty,
+            tc.duration_ms = Empty,
+        )
+    };
+}
+
 /// The span of one call to a Taskcluster (`tc.call`) or Rucio (`rucio.call`) method.
 pub(crate) fn call_span(
     family: Family,
@@ -79,50 +103,15 @@ pub(crate) fn call_span(
     method: Option<&'static str>,
     http_method: &reqwest::Method,
 ) -> Span {
+    let http = http_method.as_str();
     let span = match family {
-        Family::Taskcluster => debug_span!(
-            "tc.call",
-            otel.kind = "client",
-            otel.name = Empty,
-            otel.status_code = Empty,
-            tc.service = service,
-            tc.method = method,
-            http.request.method = http_method.as_str(),
-            url.full = Empty,
-            server.address = Empty,
-            server.port = Empty,
-            tc.attempts = Empty,
-            http.request.resend_count = Empty,
-            http.response.status_code = Empty,
-            tc.request_id = Empty,
-            tc.trace_id = Empty,
-            error.type = Empty,
-            tc.duration_ms = Empty,
-        ),
-        Family::Rucio => debug_span!(
-            "rucio.call",
-            otel.kind = "client",
-            otel.name = Empty,
-            otel.status_code = Empty,
-            tc.service = service,
-            tc.method = method,
-            http.request.method = http_method.as_str(),
-            url.full = Empty,
-            server.address = Empty,
-            server.port = Empty,
-            tc.attempts = Empty,
-            http.request.resend_count = Empty,
-            http.response.status_code = Empty,
-            tc.request_id = Empty,
-            tc.trace_id = Empty,
-            error.type = Empty,
-            tc.duration_ms = Empty,
-        ),
+        Family::Taskcluster => call_span!("tc.call", service, method, http),
+        Family::Rucio => call_span!("rucio.call", service, method, http),
     };
     if !span.is_disabled() {
         let name = match method {
-            Some(m) => format!("{} {service}.{m}", http_method.as_str()),
-            None => format!("{} {service}", http_method.as_str()),
+            Some(m) => format!("{http} {service}.{m}"),
+            None => format!("{http} {service}"),
         };
         span.record("otel.name", name);
     }
