@@ -204,8 +204,8 @@ impl Request<'_> {
     pub async fn send<T: serde::de::DeserializeOwned>(self) -> Result<T> {
         let method = self.method.clone();
         let url = self.full_url(&self.client.inner.request_base_url);
-        let answer = self.execute(&url).await?;
-        answer.parse(&method, &url)
+        self.execute(&url, |answer| answer.parse(&method, &url))
+            .await
     }
 
     /// Sends the request and returns the JSON answer whatever its shape: `null` for an empty
@@ -214,17 +214,19 @@ impl Request<'_> {
     pub async fn send_json(self) -> Result<serde_json::Value> {
         let method = self.method.clone();
         let url = self.full_url(&self.client.inner.request_base_url);
-        let answer = self.execute(&url).await?;
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(serde_json::Value::Null);
-        }
-        answer.parse(&method, &url)
+        self.execute(&url, |answer| {
+            if answer.body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(serde_json::Value::Null);
+            }
+            answer.parse(&method, &url)
+        })
+        .await
     }
 
     /// Sends the request, expecting no meaningful response body.
     pub async fn send_empty(self) -> Result<()> {
         let url = self.full_url(&self.client.inner.request_base_url);
-        self.execute(&url).await.map(drop)
+        self.execute(&url, |_| Ok(())).await
     }
 
     /// The request's URL, unsigned.
@@ -268,20 +270,35 @@ impl Request<'_> {
         Ok(out)
     }
 
-    /// Sends the request with retries, in a `tc.call` span; returns the successful answer.
-    async fn execute(self, url_str: &str) -> Result<Answer> {
+    /// Sends the request with retries and reads the successful answer with `read`, in a
+    /// `tc.call` span (so that an answer that does not parse is the call's failure).
+    async fn execute<T>(self, url_str: &str, read: impl FnOnce(Answer) -> Result<T>) -> Result<T> {
         let inner = &*self.client.inner;
         let span = trace::call_span(Family::Taskcluster, inner.service, self.name, &self.method);
         let call = CallTrace::new(span, url_str);
-        let result = self.attempt(url_str).instrument(call.span.clone()).await;
-        match &result {
-            Ok(a) => call.succeeded(
-                a.status,
-                a.attempts,
-                a.request_id.as_deref(),
-                a.trace_id.as_deref(),
-            ),
-            Err(e) => call.failed(e),
+        let answer = match self.attempt(url_str).instrument(call.span.clone()).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                call.failed(&e);
+                return Err(e);
+            }
+        };
+        // Only when someone listens: the ids are copied for the span.
+        let seen = (!call.span.is_disabled()).then(|| {
+            (
+                answer.status,
+                answer.attempts,
+                answer.request_id.clone(),
+                answer.trace_id.clone(),
+            )
+        });
+        let result = read(answer);
+        match (&result, seen) {
+            (Ok(_), Some((status, attempts, request_id, trace_id))) => {
+                call.succeeded(status, attempts, request_id.as_deref(), trace_id.as_deref());
+            }
+            (Err(e), _) => call.failed(e),
+            (Ok(_), None) => {}
         }
         result
     }

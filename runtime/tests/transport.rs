@@ -638,6 +638,18 @@ async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
     assert_eq!(failed.field("error.type"), Some("500"));
     assert_eq!(failed.field("otel.status_code"), Some("ERROR"));
     assert_eq!(failed.field("tc.attempts"), Some("6"));
+    // An answer that does not fit its type fails the call.
+    let misfit = Server::start(vec![Action::Respond(200, "", r#"{"ok":"yes"}"#)]).await;
+    let err = Client::new(&misfit.config(), "queue", "v1")
+        .request(Method::GET, "task/abc".into())
+        .send::<Ok200>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Schema);
+    let failed = recorder.spans("tc.call").pop().unwrap();
+    assert_eq!(failed.field("error.type"), Some("Schema"));
+    assert_eq!(failed.field("http.response.status_code"), Some("200"));
+    assert_eq!(recorder.events("call failed").len(), 2);
     let signed = client
         .request(Method::GET, "task/abc".into())
         .signed_url(Duration::from_secs(60))
