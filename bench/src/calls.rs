@@ -20,6 +20,10 @@ pub struct Clients {
     pub peer: Arc<taskcluster::Queue>,
     pub floor: reqwest::Client,
     pub floor_url: String,
+    /// The same GET by hand: a reqwest client, our Hawk signer and the generated `Task`.
+    pub hand_signer: tc_runtime::hawk::Signer,
+    /// `(host, port, path)` that the hand-written GET signs.
+    pub hand_target: (String, u16, String),
     /// What `create_task` sends, typed for ours and as JSON for the peer.
     pub ours_def: Arc<tc_client::queue::types::TaskDefinitionRequest>,
     pub peer_def: Arc<Value>,
@@ -39,11 +43,20 @@ impl Clients {
         )?;
         let ours_def = serde_json::from_slice(task_json)
             .context("the task definition does not parse as TaskDefinitionRequest")?;
+        let floor_url = format!("{root_url}/api/queue/v1/task/{TASK_ID}");
+        let parsed = url::Url::parse(&floor_url)?;
+        let hand_target = (
+            parsed.host_str().unwrap_or("").to_owned(),
+            parsed.port_or_known_default().unwrap_or(80),
+            parsed.path().to_owned(),
+        );
         Ok(Clients {
             ours,
             peer: Arc::new(peer),
             floor: reqwest::Client::new(),
-            floor_url: format!("{root_url}/api/queue/v1/task/{TASK_ID}"),
+            floor_url,
+            hand_signer: tc_runtime::hawk::Signer::new(CLIENT_ID, ACCESS_TOKEN, None),
+            hand_target,
             ours_def: Arc::new(ours_def),
             peer_def: Arc::new(serde_json::from_slice(task_json)?),
         })
@@ -80,13 +93,18 @@ impl Clients {
             .bytes()
             .await?;
         ensure!(body.len() > 1000, "floor: short body");
+        let task = by_hand(self).await?;
+        ensure!(
+            task.metadata.name == "build-linux64/opt",
+            "by hand: wrong task"
+        );
         let (requests, signed) = (
             server.counts.requests.load(Relaxed) - before.0,
             server.counts.hawk_signed.load(Relaxed) - before.1,
         );
         ensure!(
-            requests == 5 && signed == 4,
-            "expected 4 Hawk-signed requests of 5, the server saw {signed} of {requests}"
+            requests == 6 && signed == 5,
+            "expected 5 Hawk-signed requests of 6, the server saw {signed} of {requests}"
         );
         Ok(())
     }
@@ -104,6 +122,65 @@ pub enum Who {
     Ours,
     Peer,
     Floor,
+    /// Ours with a `tracing` subscriber installed that drops everything.
+    OursDropAll,
+    /// The same GET written by hand: reqwest, the Hawk signer, a serde-derived struct.
+    ByHand,
+}
+
+/// A subscriber that asks about every callsite each time and wants nothing: the dearest way
+/// of not listening (`NoSubscriber` would let `tracing` skip the callsites for good).
+struct DropAll;
+
+impl tracing::Subscriber for DropAll {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {}
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// `GET queue.task` as a user would write it without our client.
+async fn by_hand(c: &Clients) -> anyhow::Result<tc_client::queue::types::Task> {
+    let (host, port, path) = &c.hand_target;
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let nonce = tc_runtime::hawk::nonce();
+    let nonce = std::str::from_utf8(&nonce)?;
+    let authorization = c
+        .hand_signer
+        .header("GET", path, host, *port, ts, nonce, None);
+    let body = c
+        .floor
+        .get(&c.floor_url)
+        .header("authorization", authorization)
+        .header("accept", "application/json")
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    Ok(serde_json::from_slice(&body)?)
 }
 
 async fn one(c: &Clients, who: Who, call: Call) -> anyhow::Result<()> {
@@ -124,7 +201,16 @@ async fn one(c: &Clients, who: Who, call: Call) -> anyhow::Result<()> {
             let resp = c.floor.get(&c.floor_url).send().await?;
             std::hint::black_box(resp.bytes().await?);
         }
-        (Who::Floor, Call::Put) => anyhow::bail!("the floor only measures GET"),
+        (Who::OursDropAll, Call::Get) => {
+            std::hint::black_box(c.ours.task(TASK_ID).await?);
+        }
+        (Who::OursDropAll, Call::Put) => {
+            std::hint::black_box(c.ours.create_task(TASK_ID, &c.ours_def).await?);
+        }
+        (Who::ByHand, Call::Get) => {
+            std::hint::black_box(by_hand(c).await?);
+        }
+        (Who::Floor | Who::ByHand, Call::Put) => anyhow::bail!("{who:?} only measures GET"),
     }
     Ok(())
 }
@@ -137,6 +223,14 @@ async fn run(
     calls: usize,
     concurrency: usize,
 ) -> anyhow::Result<f64> {
+    // Thread-local, so for the sequential measures only (one thread runs client and server).
+    let _listening = (who == Who::OursDropAll).then(|| {
+        assert_eq!(
+            concurrency, 1,
+            "a thread's default subscriber: sequential only"
+        );
+        tracing::subscriber::set_default(DropAll)
+    });
     let start = Instant::now();
     if concurrency == 1 {
         for _ in 0..calls {

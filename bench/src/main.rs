@@ -205,7 +205,13 @@ fn main() -> anyhow::Result<()> {
             clients.check(&server).await?;
             let get = calls::measure(
                 &clients,
-                &[Who::Ours, Who::Peer, Who::Floor],
+                &[
+                    Who::Ours,
+                    Who::Peer,
+                    Who::Floor,
+                    Who::OursDropAll,
+                    Who::ByHand,
+                ],
                 Call::Get,
                 o.calls,
                 1,
@@ -214,7 +220,7 @@ fn main() -> anyhow::Result<()> {
             .await?;
             let put = calls::measure(
                 &clients,
-                &[Who::Ours, Who::Peer],
+                &[Who::Ours, Who::Peer, Who::OursDropAll],
                 Call::Put,
                 o.calls,
                 1,
@@ -274,6 +280,27 @@ fn main() -> anyhow::Result<()> {
             &get[2],
             "reqwest",
             0.9,
+        ));
+        rows.push(rate_row(
+            "the same sequential GET vs the GET by hand (reqwest, Hawk signer, serde-derived `Task`): the honest floor",
+            &get[0],
+            &get[4],
+            "by hand",
+            0.95,
+        ));
+        rows.push(rate_row(
+            "sequential GET with a `tracing` subscriber that drops everything, vs none",
+            &get[3],
+            &get[0],
+            "no subscriber",
+            0.98,
+        ));
+        rows.push(rate_row(
+            "sequential PUT with a `tracing` subscriber that drops everything, vs none",
+            &put[2],
+            &put[0],
+            "no subscriber",
+            0.98,
         ));
         rows.push(rate_row(
             "(info) concurrency 16 vs plain reqwest",

@@ -6,7 +6,8 @@
 //! Credentials and the root URL come from the same `TASKCLUSTER_*` variables as the library;
 //! `--root-url` overrides the root URL. Answers are JSON on stdout (indented on a terminal,
 //! compact when piped); errors one line on stderr, with distinct exit codes (the constants of
-//! `run::Problem`).
+//! `run::Problem`). `-v` (calls, retries, logins, transfers) and `-vv` (everything, other
+//! crates' too) or `RUST_LOG` show the runtime's `tracing` spans and events on stderr.
 
 mod api;
 mod artifacts;
@@ -16,7 +17,8 @@ mod run;
 
 use std::process::ExitCode;
 
-use clap::{Arg, ArgMatches, Command};
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use tracing_subscriber::EnvFilter;
 
 fn command() -> Command {
     Command::new("tc")
@@ -29,6 +31,14 @@ fn command() -> Command {
                 .global(true)
                 .value_name("URL")
                 .help("The deployment's root URL (default: TASKCLUSTER_ROOT_URL)"),
+        )
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(ArgAction::Count)
+                .help("Say on stderr what is sent: -v each call, retry and transfer, -vv all (or RUST_LOG=<filter>)"),
         )
         .subcommands(api::services())
         .subcommands(helpers::commands())
@@ -51,6 +61,7 @@ async fn main() -> ExitCode {
             };
         }
     };
+    show_traces(matches.get_count("verbose"));
     match dispatch(&matches).await {
         Ok(outcome) => match outcome.print() {
             Ok(()) => ExitCode::SUCCESS,
@@ -58,6 +69,34 @@ async fn main() -> ExitCode {
         },
         Err(problem) => problem.report(),
     }
+}
+
+/// Prints the runtime's spans and events on stderr for `-v` (`debug`: calls, retries, logins,
+/// transfers), `-vv` (`trace`, every crate) or `RUST_LOG`; without them nothing is installed,
+/// so `tc` stays silent and pays nothing.
+fn show_traces(verbosity: u8) {
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let mut filter = match (&from_env, verbosity) {
+        (None, 0) => return,
+        (Some(directives), _) => EnvFilter::new(directives),
+        // Other crates' warnings, not their chatter.
+        (None, _) => EnvFilter::new("warn"),
+    };
+    let level = match verbosity {
+        0 => None,
+        1 => Some("tc_runtime=debug"),
+        _ => Some("trace"),
+    };
+    if let Some(directive) = level.and_then(|l| l.parse().ok()) {
+        filter = filter.add_directive(directive);
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
 
 async fn dispatch(matches: &ArgMatches) -> Result<run::Outcome, run::Problem> {

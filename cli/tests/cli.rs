@@ -756,3 +756,79 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_calls_and_retries_on_stderr_and_is_silent_by_default() {
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let once = failed.clone();
+    let server = Server::start(move |_| {
+        if !once.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Reply::Json(
+                500,
+                json!({"code": "InternalServerError", "message": "boom"}),
+            );
+        }
+        Reply::Raw(
+            200,
+            vec![
+                ("content-type".into(), "application/json".into()),
+                ("x-for-request-id".into(), "rid-cli".into()),
+            ],
+            task("T").to_string().into_bytes(),
+        )
+    })
+    .await;
+    let root = server.root_url();
+    let token = "cli-access-token-do-not-print";
+    let env = [
+        ("TASKCLUSTER_ROOT_URL", root.as_str()),
+        ("TASKCLUSTER_CLIENT_ID", "tester"),
+        ("TASKCLUSTER_ACCESS_TOKEN", token),
+        ("RUST_LOG", ""),
+    ];
+    let reset = || failed.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    let out = tc(&["queue", "status", "T"], &env, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "silent by default");
+
+    reset();
+    let out = tc(&["queue", "status", "T", "-v"], &env, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for expected in [
+        "DEBUG",
+        "tc.call",
+        "tc.service=\"queue\"",
+        "tc.method=\"status\"",
+        "otel.name=\"GET queue.status\"",
+        "retrying",
+        "error.type=\"500\"",
+        "call succeeded",
+        "http.response.status_code=200",
+        "tc.attempts=2",
+        "tc.request_id=\"rid-cli\"",
+        "/api/queue/v1/task/T/status",
+    ] {
+        assert!(err.contains(expected), "{expected} in {err}");
+    }
+    assert!(!err.contains(token), "{err}");
+    assert!(!err.contains("TRACE"), "-v is debug: {err}");
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "stdout is the answer alone"
+    );
+
+    // RUST_LOG alone does the same.
+    reset();
+    let mut with_env = env;
+    with_env[3] = ("RUST_LOG", "tc_runtime=debug");
+    let out = tc(&["queue", "status", "T"], &with_env, "");
+    let err = stderr(&out);
+    assert!(
+        err.contains("retrying") && err.contains("call succeeded"),
+        "{err}"
+    );
+    assert!(!err.contains(token), "{err}");
+}

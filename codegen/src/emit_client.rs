@@ -279,7 +279,7 @@ fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStr
     }
 }
 
-/// `self.client.request(Method::GET, format!(..)).query(..)..`
+/// `self.client.request(Method::GET, format!(..)).name("task").query(..)..`
 pub(crate) fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
     let http = ident(method.http.uppercase());
     let mut template = String::new();
@@ -313,8 +313,10 @@ pub(crate) fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
         }
     });
     let http_method = paths.get(Item::Method);
+    // The reference's name, for the call's span (`tc.method`).
+    let name = &method.name;
     quote! {
-        self.client.request(#http_method::#http, #path) #(#query)*
+        self.client.request(#http_method::#http, #path).name(#name) #(#query)*
     }
 }
 

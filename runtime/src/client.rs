@@ -127,6 +127,7 @@ impl Client {
         Request {
             client: self,
             method,
+            name: None,
             path,
             query: String::new(),
             body: None,

@@ -73,9 +73,17 @@ impl<'a> Attempts<'a> {
         self.made <= self.retry.retries
     }
 
-    /// Waits before the next attempt, longer after each failure.
-    pub(crate) async fn pause(&self) {
-        tokio::time::sleep(self.retry.delay(self.made.saturating_sub(1))).await;
+    /// How long to wait before the next attempt, longer after each failure (random: ask once).
+    pub(crate) fn delay(&self) -> Duration {
+        self.retry.delay(self.made.saturating_sub(1))
+    }
+
+    /// Tells `tracing` why the attempt failed (`error_type` as OpenTelemetry's `error.type`,
+    /// `reason` for people), then waits before the next attempt, longer after each failure.
+    pub(crate) async fn retry(&self, error_type: &str, reason: &str) {
+        let pause = self.delay();
+        crate::trace::retry(self.made, pause, error_type, reason);
+        tokio::time::sleep(pause).await;
     }
 }
 

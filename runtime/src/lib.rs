@@ -55,6 +55,7 @@ pub mod rucio;
 pub mod scopes;
 pub mod slugid;
 pub mod time;
+mod trace;
 pub mod urls;
 pub mod wire;
 

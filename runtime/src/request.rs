@@ -8,8 +8,11 @@ use bytes::Bytes;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use url::{Position, Url};
 
+use tracing::Instrument;
+
 use crate::Client;
 use crate::config::Attempts;
+use crate::trace::{self, CallTrace, Family};
 use crate::urls::{Escaper, push_escaped};
 use crate::{Error, ErrorKind, Method, Result, hawk};
 
@@ -20,6 +23,8 @@ const JSON: &str = "application/json";
 pub struct Request<'a> {
     pub(crate) client: &'a Client,
     pub(crate) method: Method,
+    /// The API method's name (`task`), for traces.
+    pub(crate) name: Option<&'static str>,
     pub(crate) path: String,
     pub(crate) query: String,
     pub(crate) body: Option<Result<Vec<u8>, serde_json::Error>>,
@@ -157,6 +162,13 @@ fn error_from_answer(status: u16, headers: ErrorHeaders, body: &[u8]) -> Error {
 }
 
 impl Request<'_> {
+    /// Names the API method this request calls (`"task"`), for the call's span
+    /// (`tc.method`); generated clients set it.
+    pub fn name(mut self, name: &'static str) -> Self {
+        self.name = Some(name);
+        self
+    }
+
     /// Adds `name=value` to the query string when `value` is `Some`.
     pub fn query(mut self, name: &'static str, value: Option<impl fmt::Display>) -> Self {
         if let Some(v) = value {
@@ -192,8 +204,8 @@ impl Request<'_> {
     pub async fn send<T: serde::de::DeserializeOwned>(self) -> Result<T> {
         let method = self.method.clone();
         let url = self.full_url(&self.client.inner.request_base_url);
-        let answer = self.execute(&url).await?;
-        answer.parse(&method, &url)
+        self.execute(&url, |answer| answer.parse(&method, &url))
+            .await
     }
 
     /// Sends the request and returns the JSON answer whatever its shape: `null` for an empty
@@ -202,17 +214,19 @@ impl Request<'_> {
     pub async fn send_json(self) -> Result<serde_json::Value> {
         let method = self.method.clone();
         let url = self.full_url(&self.client.inner.request_base_url);
-        let answer = self.execute(&url).await?;
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(serde_json::Value::Null);
-        }
-        answer.parse(&method, &url)
+        self.execute(&url, |answer| {
+            if answer.body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(serde_json::Value::Null);
+            }
+            answer.parse(&method, &url)
+        })
+        .await
     }
 
     /// Sends the request, expecting no meaningful response body.
     pub async fn send_empty(self) -> Result<()> {
         let url = self.full_url(&self.client.inner.request_base_url);
-        self.execute(&url).await.map(drop)
+        self.execute(&url, |_| Ok(())).await
     }
 
     /// The request's URL, unsigned.
@@ -256,8 +270,40 @@ impl Request<'_> {
         Ok(out)
     }
 
-    /// Sends the request with retries; returns the successful answer.
-    async fn execute(self, url_str: &str) -> Result<Answer> {
+    /// Sends the request with retries and reads the successful answer with `read`, in a
+    /// `tc.call` span (so that an answer that does not parse is the call's failure).
+    async fn execute<T>(self, url_str: &str, read: impl FnOnce(Answer) -> Result<T>) -> Result<T> {
+        let inner = &*self.client.inner;
+        let span = trace::call_span(Family::Taskcluster, inner.service, self.name, &self.method);
+        let call = CallTrace::new(span, url_str);
+        let answer = match self.attempt(url_str).instrument(call.span.clone()).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                call.failed(&e);
+                return Err(e);
+            }
+        };
+        // Only when someone listens: the ids are copied for the span.
+        let seen = (!call.span.is_disabled()).then(|| {
+            (
+                answer.status,
+                answer.attempts,
+                answer.request_id.clone(),
+                answer.trace_id.clone(),
+            )
+        });
+        let result = read(answer);
+        match (&result, seen) {
+            (Ok(_), Some((status, attempts, request_id, trace_id))) => {
+                call.succeeded(status, attempts, request_id.as_deref(), trace_id.as_deref());
+            }
+            (Err(e), _) => call.failed(e),
+            (Ok(_), None) => {}
+        }
+        result
+    }
+
+    async fn attempt(self, url_str: &str) -> Result<Answer> {
         let inner = &*self.client.inner;
         let method = self.method;
         let fail = |e: Error, attempts: u32| e.with_call(&method, url_str, attempts);
@@ -380,17 +426,22 @@ impl Request<'_> {
                         attempts: attempts.made(),
                     });
                 }
-                Ok((status, _, _)) if status >= 500 && retries_left => {}
+                Ok((status, _, _)) if status >= 500 && retries_left => {
+                    let status = status.to_string();
+                    attempts.retry(&status, &format!("HTTP {status}")).await;
+                }
                 Ok((status, headers, body)) => {
                     return Err(fail(
                         error_from_answer(status, headers, &body),
                         attempts.made(),
                     ));
                 }
-                Err(e) if retries_left && !e.is_builder() => {}
+                Err(e) if retries_left && !e.is_builder() => {
+                    let e = Error::transport(e);
+                    attempts.retry(&trace::error_type(&e), e.message()).await;
+                }
                 Err(e) => return Err(fail(Error::transport(e), attempts.made())),
             }
-            attempts.pause().await;
         }
     }
 }

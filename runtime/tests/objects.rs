@@ -1088,3 +1088,117 @@ async fn python_downloads_what_we_upload_and_we_download_what_python_uploads() {
     assert!(tc.calls().iter().all(|c| c.client_id == CLIENT_ID));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A current-thread runtime: the recorder listens on this thread only.
+#[tokio::test]
+async fn transfers_are_traced_with_bytes_hashes_and_refreshes_and_no_secret() {
+    let recorder = tc_testkit::traces::Recorder::new();
+    let _guard = recorder.install();
+    let tc = Deployment::start().await;
+    tc.knobs(|k| {
+        k.inline = false;
+        k.next_key = Some("traced-key".into());
+    });
+    let object = tc.object();
+    let bytes = data(200_000, 3);
+    tc.storage.fault("traced-key", Fault::Status(503));
+    objects::upload_from_bytes(&object, &upload("traced"), bytes.clone())
+        .await
+        .unwrap();
+    // The getUrl expires at once: the retry after the 503 asks for a fresh one.
+    tc.knobs(|k| k.geturl_ttl_secs = -1);
+    tc.storage.fault("traced-key", Fault::Status(503));
+    let (got, _) = objects::download_to_vec(&object, "traced", &no_options())
+        .await
+        .unwrap();
+    assert!(got == bytes);
+    // An object artifact: the queue hands out temporary credentials.
+    tc.knobs(|k| k.geturl_ttl_secs = 60);
+    let task = "fN1SbArXTPSVFNUvaOlinQ";
+    tc.seed_object(&format!("t/{task}/0/private/obj.bin"), &data(1000, 4));
+    tc.add_artifact(task, 0, "private/obj.bin", Artifact::Object);
+    objects::download_artifact_to_vec(&tc.queue(), task, Some(0), "private/obj.bin", &no_options())
+        .await
+        .unwrap();
+
+    let transfers = recorder.spans("tc.transfer");
+    assert_eq!(transfers.len(), 3, "{transfers:#?}");
+    let (up, down, artifact) = (&transfers[0], &transfers[1], &transfers[2]);
+    let storage = tc.storage.base();
+    for (span, fields) in [
+        (
+            up,
+            vec![
+                ("tc.transfer.direction", "upload".to_owned()),
+                ("tc.object.name", "traced".to_owned()),
+                ("tc.transfer.bytes", "200000".to_owned()),
+                ("tc.transfer.hashes", "sha256,sha512".to_owned()),
+                ("tc.transfer.url_refreshed", "0".to_owned()),
+                ("tc.attempts", "2".to_owned()),
+                ("url.full", format!("{storage}/put/traced-key")),
+            ],
+        ),
+        (
+            down,
+            vec![
+                ("tc.transfer.direction", "download".to_owned()),
+                ("tc.transfer.bytes", "200000".to_owned()),
+                ("tc.transfer.hashes", "sha256,sha512".to_owned()),
+                ("tc.transfer.url_refreshed", "1".to_owned()),
+                ("tc.attempts", "2".to_owned()),
+                ("url.full", format!("{storage}/get/traced-key")),
+            ],
+        ),
+        (
+            artifact,
+            vec![
+                ("tc.transfer.bytes", "1000".to_owned()),
+                ("tc.transfer.hashes", "sha256,sha512".to_owned()),
+                ("tc.attempts", "1".to_owned()),
+            ],
+        ),
+    ] {
+        for (field, value) in fields {
+            assert_eq!(
+                span.field(field),
+                Some(value.as_str()),
+                "{field}: {span:#?}"
+            );
+        }
+        assert!(span.field("tc.transfer.rate_mb_s").is_some());
+        assert!(span.field("tc.transfer.duration_ms").is_some());
+    }
+    assert_eq!(recorder.events("transfer done").len(), 3);
+    let retries = recorder.events("retrying");
+    assert_eq!(retries.len(), 2, "{retries:#?}");
+    for retry in &retries {
+        assert!(retry.within("tc.transfer"));
+        assert_eq!(retry.field("error.type"), Some("503"));
+    }
+    let refreshed = recorder.events("the storage URL expired");
+    assert_eq!(refreshed.len(), 1);
+    // The object service's calls are spans inside the transfers (the queue's `artifact` call
+    // comes before its transfer).
+    let calls = recorder.spans("tc.call");
+    for call in &calls {
+        let object = call.field("tc.service") == Some("object");
+        assert_eq!(call.within("tc.transfer"), object, "{call:#?}");
+    }
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.field("url.full").unwrap().contains("/start-download/"))
+    );
+
+    let state = tc.state.lock().unwrap();
+    let mut secrets: Vec<String> = state.keys.values().cloned().collect();
+    for certificate in &state.certificates {
+        let parsed: serde_json::Value = serde_json::from_str(certificate).unwrap();
+        secrets.push(parsed["signature"].as_str().unwrap().to_owned());
+        secrets.push(certificate.clone());
+    }
+    assert!(!state.certificates.is_empty());
+    secrets.push("SECRET".into());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    recorder.assert_no_secret(&secrets);
+}

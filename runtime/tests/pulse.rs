@@ -802,3 +802,82 @@ async fn a_broker_restart_in_the_middle_of_10000_messages_loses_none() {
     drop(stream);
     scope.cleanup(&["restart", "impatient"], &["restart"]).await;
 }
+
+/// A current-thread runtime: the recorder listens on this thread only.
+#[tokio::test]
+async fn connects_reconnects_rebinds_and_decode_errors_are_traced_without_secrets() {
+    let Some(broker) = controlled() else {
+        return;
+    };
+    let _alone = DISRUPTION.write().await;
+    let recorder = tc_testkit::traces::Recorder::new();
+    let _guard = recorder.install();
+    let scope = Scope::new(broker);
+    let (exchange, publisher) = scope.declared("traced").await;
+    let mut stream = scope.durable("traced", 5, &exchange, "#").await;
+    publish_id(&publisher, &exchange, 1).await;
+    next(&mut stream, 10).await.unwrap().ack().await.unwrap();
+    tokio::task::spawn_blocking(|| {
+        rabbitmqctl(&["-q", "close_all_connections", "test: traced reconnect"]);
+    })
+    .await
+    .unwrap();
+    publish_id(&publisher, &exchange, 2).await;
+    let m = next(&mut stream, 30).await.unwrap();
+    assert_eq!(m.payload["id"], 2);
+    m.ack().await.unwrap();
+    publisher
+        .publish(&exchange, "x", &[], b"not json")
+        .await
+        .unwrap();
+    let e = next(&mut stream, 10).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    stream.close().await.unwrap();
+    // A login refused: whatever lapin or we say about it holds no password.
+    let password = "Wr0ng-pa55word-traced";
+    let rest = broker.url.split_once('@').expect("user@host").1;
+    let wrong =
+        PulseConfig::from_connection_string(&format!("amqp://guest:{password}@{rest}")).unwrap();
+    Consumer::new(&wrong)
+        .ephemeral()
+        .stream::<Value>()
+        .await
+        .unwrap_err();
+
+    let connected = recorder.events("connected to Pulse");
+    assert_eq!(connected.len(), 2, "{connected:#?}");
+    assert_eq!(connected[0].field("pulse.reconnect"), Some("false"));
+    assert_eq!(connected[1].field("pulse.reconnect"), Some("true"));
+    assert_eq!(
+        connected[0].field("pulse.queue"),
+        Some(scope.queue("traced").as_str())
+    );
+    assert!(connected[0].field("server.address").is_some());
+    let bound = recorder.events("bound the queue");
+    assert_eq!(bound.len(), 1);
+    assert_eq!(bound[0].field("pulse.exchange"), Some(exchange.as_str()));
+    assert_eq!(bound[0].field("pulse.routing_key_pattern"), Some("#"));
+    let rebound = recorder.events("re-bound the queue");
+    assert_eq!(rebound.len(), 1, "{rebound:#?}");
+    let lost = recorder.events("the Pulse connection was lost");
+    assert_eq!(lost.len(), 1, "{lost:#?}");
+    assert_eq!(lost[0].level, "INFO");
+    let back = recorder.events("reconnected to Pulse");
+    assert_eq!(back.len(), 1, "{back:#?}");
+    assert_eq!(back[0].level, "INFO");
+    assert!(back[0].field("pulse.down_ms").is_some());
+    let undecoded = recorder.events("a Pulse message did not decode");
+    assert_eq!(undecoded.len(), 1);
+    assert_eq!(undecoded[0].field("pulse.routing_key"), Some("x"));
+
+    // The test broker's password is its user name (`guest`), which traces may show: look for
+    // it as a URL's password.
+    let broker_password = broker
+        .url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map_or("", |(_, password)| password);
+    recorder.assert_no_secret(&[password, &format!(":{broker_password}@")]);
+    scope.cleanup(&["traced"], &["traced"]).await;
+}

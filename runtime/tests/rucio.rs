@@ -1030,3 +1030,161 @@ fn x509_fixtures_are_what_the_tests_assume() {
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.message().contains("client.key"), "{err}");
 }
+
+#[tokio::test]
+async fn logins_renewals_refusals_and_retries_are_traced_without_secrets() {
+    let recorder = tc_testkit::traces::Recorder::new();
+    let _guard = recorder.install();
+    const PASSWORD: &str = "rucio-password-do-not-print";
+    let tokens = [
+        "root-tok-first-x1",
+        "root-tok-renewed-x2",
+        "root-tok-again-x3",
+    ];
+    let logins = Arc::new(AtomicUsize::new(0));
+    let flaky = Arc::new(AtomicUsize::new(0));
+    let (l, f) = (logins.clone(), flaky.clone());
+    let server = Server::start(move |seen| match seen.path() {
+        "/auth/userpass" => {
+            let n = l.fetch_add(1, Ordering::SeqCst);
+            // The first token expires as it is issued (its Date is its expiry): the next
+            // call renews it.
+            let date = if n == 0 {
+                "Fri, 01 Jan 2100 00:00:00 UTC"
+            } else {
+                "Fri, 01 Jan 2099 00:00:00 UTC"
+            };
+            let Reply::Raw(status, mut headers, body) = login_answer(tokens[n.min(2)]) else {
+                unreachable!()
+            };
+            headers.push(("Date".into(), date.into()));
+            Reply::Raw(status, headers, body)
+        }
+        "/refused-once" if seen.header("X-Rucio-Auth-Token") == Some(tokens[1]) => {
+            refused("CannotAuthenticate")
+        }
+        "/flaky" if f.fetch_add(1, Ordering::SeqCst) == 0 => Reply::Raw(
+            503,
+            vec![("ExceptionClass".into(), "DatabaseException".into())],
+            b"busy".to_vec(),
+        ),
+        _ => Reply::Json(200, json!({"ok": true})),
+    })
+    .await;
+    let config = RucioConfig::new(server.root_url())
+        .with_account("root")
+        .with_auth(Auth::userpass("tc-test", PASSWORD))
+        .with_retry_config(quick_retries());
+    let rucio = client(&config);
+    for path in ["accounts/whoami", "flaky", "refused-once"] {
+        let ok: Value = rucio
+            .request(Method::GET, path)
+            .name("traced")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok["ok"], true);
+    }
+    assert_eq!(rucio.logins(), 3);
+
+    let logins = recorder.events("logged in to Rucio");
+    assert_eq!(logins.len(), 2, "{logins:#?}");
+    assert_eq!(logins[0].field("rucio.login.reason"), Some("first"));
+    assert_eq!(logins[1].field("rucio.login.reason"), Some("refused"));
+    let renewals = recorder.events("renewed the Rucio token");
+    assert_eq!(renewals.len(), 1, "{renewals:#?}");
+    let renewal = &renewals[0];
+    assert_eq!(renewal.field("rucio.login.reason"), Some("expiring"));
+    assert_eq!(renewal.field("rucio.auth.method"), Some("userpass"));
+    assert_eq!(renewal.field("rucio.account"), Some("root"));
+    assert_eq!(
+        renewal.field("rucio.token.expires"),
+        Some("2100-01-01T00:00:00+00:00")
+    );
+    assert!(renewal.within("rucio.call"));
+    assert_eq!(recorder.events("Rucio refused the token").len(), 1);
+
+    let calls = recorder.spans("rucio.call");
+    // Each call, and each login inside one.
+    let paths: Vec<_> = calls
+        .iter()
+        .map(|c| {
+            c.field("url.full")
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "whoami",
+            "userpass",
+            "flaky",
+            "userpass",
+            "refused-once",
+            "userpass"
+        ]
+    );
+    let flaky = &calls[2];
+    assert_eq!(flaky.field("tc.method"), Some("traced"));
+    assert_eq!(flaky.field("tc.service"), Some("rucio"));
+    assert_eq!(flaky.field("tc.attempts"), Some("2"));
+    assert_eq!(flaky.field("http.request.resend_count"), Some("1"));
+    assert_eq!(flaky.field("http.response.status_code"), Some("200"));
+    assert_eq!(calls[1].field("tc.method"), Some("userpass"));
+    // The refused call: the first attempt, the login, the second.
+    assert_eq!(calls[4].field("tc.attempts"), Some("2"));
+    let retries = recorder.events("retrying");
+    assert_eq!(retries.len(), 1, "{retries:#?}");
+    assert_eq!(retries[0].field("error.type"), Some("503"));
+    assert!(retries[0].field("tc.retry.pause_ms").is_some());
+
+    let mut secrets = vec![PASSWORD];
+    secrets.extend(tokens);
+    recorder.assert_no_secret(&secrets);
+}
+
+#[tokio::test]
+#[ignore = "slow: starts a Rucio server, waits for a token to expire (about 10 s); CI runs it with --include-ignored"]
+async fn a_real_servers_renewal_is_traced_without_secrets() {
+    let recorder = tc_testkit::traces::Recorder::new();
+    let _guard = recorder.install();
+    let lifetime = Duration::from_secs(2);
+    let server = start(RucioServer::start_with_token_lifetime(lifetime));
+    let rucio = client(&config(&server));
+    let me: Account = rucio
+        .request(Method::GET, "accounts/whoami")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.account, "root");
+    let first = rucio.token().await.unwrap();
+    tokio::time::sleep(lifetime + Duration::from_secs(1)).await;
+    let me: Account = rucio
+        .request(Method::GET, "accounts/whoami")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
+    assert_eq!(me.account, "root");
+    let second = rucio.token().await.unwrap();
+    assert_ne!(first, second);
+
+    assert_eq!(recorder.events("logged in to Rucio").len(), 1);
+    let renewals = recorder.events("renewed the Rucio token");
+    assert_eq!(renewals.len(), 1, "{:#?}", recorder.all());
+    assert!(renewals[0].field("rucio.token.expires").is_some());
+    let calls = recorder.spans("rucio.call");
+    // whoami (a login inside), whoami (a renewal inside).
+    assert_eq!(calls.len(), 4, "{calls:#?}");
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.field("http.response.status_code").is_some())
+    );
+    let host = server.host.trim_start_matches("http://");
+    assert!(calls[0].field("url.full").unwrap().contains(host));
+    recorder.assert_no_secret(&[&server.password, first.secret(), second.secret()]);
+}

@@ -542,3 +542,126 @@ async fn an_answer_that_no_longer_fits_is_kept() {
     assert_eq!(e.document(), Some(&b"<html>not json</html>"[..]));
     assert_eq!(server.seen().len(), 4);
 }
+
+/// The runtime's own spans and events (not those of reqwest or hyper).
+fn ours(recorder: &tc_testkit::traces::Recorder) -> Vec<tc_testkit::traces::Recorded> {
+    recorder
+        .all()
+        .into_iter()
+        .filter(|r| r.target.starts_with("tc_runtime"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
+    let recorder = tc_testkit::traces::Recorder::new();
+    let _guard = recorder.install();
+    let server = Server::start(vec![
+        Action::Respond(
+            500,
+            "",
+            r#"{"code":"InternalServerError","message":"boom"}"#,
+        ),
+        Action::Respond(
+            200,
+            "x-for-request-id: rid-9\r\nx-for-trace-id: tid-9\r\n",
+            r#"{"ok":true}"#,
+        ),
+    ])
+    .await;
+    let client = Client::new(&server.config(), "queue", "v1");
+    let r: Ok200 = client
+        .request(Method::GET, "task/abc".into())
+        .name("task")
+        .query("limit", Some(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r, Ok200 { ok: true });
+
+    let spans = recorder.spans("tc.call");
+    assert_eq!(spans.len(), 1, "{spans:#?}");
+    let span = &spans[0];
+    let url = format!(
+        "http://127.0.0.1:{}/api/queue/v1/task/abc?limit=2",
+        server.port
+    );
+    let port = server.port.to_string();
+    for (field, value) in [
+        ("tc.service", "queue"),
+        ("tc.method", "task"),
+        ("otel.name", "GET queue.task"),
+        ("otel.kind", "client"),
+        ("http.request.method", "GET"),
+        ("url.full", url.as_str()),
+        ("server.address", "127.0.0.1"),
+        ("server.port", port.as_str()),
+        ("tc.attempts", "2"),
+        ("http.request.resend_count", "1"),
+        ("http.response.status_code", "200"),
+        ("tc.request_id", "rid-9"),
+        ("tc.trace_id", "tid-9"),
+    ] {
+        assert_eq!(span.field(field), Some(value), "{field} in {span:#?}");
+    }
+    assert_eq!(span.level, "DEBUG");
+    assert!(span.field("tc.duration_ms").is_some());
+    assert_eq!(span.field("error.type"), None);
+
+    let retries = recorder.events("retrying");
+    assert_eq!(retries.len(), 1, "{retries:#?}");
+    let retry = &retries[0];
+    assert!(retry.within("tc.call"));
+    assert_eq!(retry.field("error.type"), Some("500"));
+    assert_eq!(retry.field("tc.retry.reason"), Some("HTTP 500"));
+    assert_eq!(retry.field("http.request.resend_count"), Some("1"));
+    assert!(retry.field("tc.retry.pause_ms").is_some());
+    let done = recorder.events("call succeeded");
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].field("tc.attempts"), Some("2"));
+    // Nothing at `info` or above for a call that worked.
+    let loud: Vec<_> = ours(&recorder)
+        .into_iter()
+        .filter(|r| r.level != "DEBUG" && r.level != "TRACE")
+        .collect();
+    assert!(loud.is_empty(), "{loud:#?}");
+
+    // A failed call, and a signed URL made while the recorder listens.
+    let err = client
+        .request(Method::GET, "task/abc".into())
+        .name("task")
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServerError);
+    let failed = recorder.spans("tc.call").pop().unwrap();
+    assert_eq!(failed.field("error.type"), Some("500"));
+    assert_eq!(failed.field("otel.status_code"), Some("ERROR"));
+    assert_eq!(failed.field("tc.attempts"), Some("6"));
+    // An answer that does not fit its type fails the call.
+    let misfit = Server::start(vec![Action::Respond(200, "", r#"{"ok":"yes"}"#)]).await;
+    let err = Client::new(&misfit.config(), "queue", "v1")
+        .request(Method::GET, "task/abc".into())
+        .send::<Ok200>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Schema);
+    let failed = recorder.spans("tc.call").pop().unwrap();
+    assert_eq!(failed.field("error.type"), Some("Schema"));
+    assert_eq!(failed.field("http.response.status_code"), Some("200"));
+    assert_eq!(recorder.events("call failed").len(), 2);
+    let signed = client
+        .request(Method::GET, "task/abc".into())
+        .signed_url(Duration::from_secs(60))
+        .unwrap();
+    let bewit = signed.split("bewit=").nth(1).unwrap().to_owned();
+
+    let mut secrets = vec!["secret-key".to_owned(), bewit];
+    for seen in server.seen() {
+        let authorization = seen.authorization.unwrap();
+        secrets.push(authorization.split("mac=\"").nth(1).unwrap()[..20].to_owned());
+        secrets.push(authorization);
+    }
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    recorder.assert_no_secret(&secrets);
+}

@@ -13,12 +13,15 @@
 //!
 //! [`samples`]: documents from JSON schemas, for feeding generated types what a service could
 //! send.
+//!
+//! [`traces`]: a `tracing` layer that records every span and event, and scans them for secrets.
 
 pub mod broker;
 pub mod objects;
 pub mod peers;
 pub mod rucio;
 pub mod samples;
+pub mod traces;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

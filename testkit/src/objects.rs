@@ -91,6 +91,8 @@ pub struct State {
     pub content_lengths: HashMap<(String, u32, String), u64>,
     pub knobs: Knobs,
     pub calls: Vec<Call>,
+    /// The certificates of the temporary credentials handed out (JSON), for secret scans.
+    pub certificates: Vec<String>,
 }
 
 pub struct Deployment {
@@ -454,10 +456,12 @@ fn temporary(s: &mut State, name: &str, scope: String) -> Value {
         .expect("temporary credentials");
     s.keys
         .insert(temp.client_id.clone(), temp.access_token.clone());
+    let certificate = temp.certificate.expect("a certificate").to_json();
+    s.certificates.push(certificate.clone());
     json!({
         "clientId": temp.client_id,
         "accessToken": temp.access_token,
-        "certificate": temp.certificate.expect("a certificate").to_json(),
+        "certificate": certificate,
     })
 }
 

@@ -42,6 +42,7 @@ impl Auth {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -52,6 +53,7 @@ impl Auth {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -62,6 +64,7 @@ impl Auth {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -86,6 +89,7 @@ impl Auth {
     pub fn list_clients(&self, query: &ListClientsQuery) -> Call<'_, types::ListClientResponse> {
         self.client
             .request(Method::GET, String::from("clients/"))
+            .name("listClients")
             .query("prefix", query.prefix.as_deref())
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
@@ -104,6 +108,7 @@ impl Auth {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("clients/"))
+                    .name("listClients")
                     .query("prefix", query.prefix.as_deref())
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
@@ -125,6 +130,7 @@ impl Auth {
     pub fn client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
         self.client
             .request(Method::GET, format!("clients/{}", escape(client_id)))
+            .name("client")
             .call()
     }
 
@@ -158,6 +164,7 @@ impl Auth {
     ) -> Call<'_, types::CreateClientResponse> {
         self.client
             .request(Method::PUT, format!("clients/{}", escape(client_id)))
+            .name("createClient")
             .json(payload)
             .call()
     }
@@ -183,6 +190,7 @@ impl Auth {
                 Method::GET,
                 format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
             )
+            .name("getEntityHistory")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -212,6 +220,7 @@ impl Auth {
                         Method::GET,
                         format!("audit/{}/{}", escape(entity_type), escape(entity_id)),
                     )
+                    .name("getEntityHistory")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -237,6 +246,7 @@ impl Auth {
     ) -> Call<'_, types::GetEntityHistoryResponse> {
         self.client
             .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
+            .name("listAuditHistory")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -260,6 +270,7 @@ impl Auth {
                 let client_id = client_id.as_str();
                 self.client
                     .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
+                    .name("listAuditHistory")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -286,6 +297,7 @@ impl Auth {
     pub fn reset_access_token(&self, client_id: &str) -> Call<'_, types::CreateClientResponse> {
         self.client
             .request(Method::POST, format!("clients/{}/reset", escape(client_id)))
+            .name("resetAccessToken")
             .call()
     }
 
@@ -312,6 +324,7 @@ impl Auth {
     ) -> Call<'_, types::GetClientResponse> {
         self.client
             .request(Method::POST, format!("clients/{}", escape(client_id)))
+            .name("updateClient")
             .json(payload)
             .call()
     }
@@ -336,6 +349,7 @@ impl Auth {
                 Method::POST,
                 format!("clients/{}/enable", escape(client_id)),
             )
+            .name("enableClient")
             .call()
     }
 
@@ -358,6 +372,7 @@ impl Auth {
                 Method::POST,
                 format!("clients/{}/disable", escape(client_id)),
             )
+            .name("disableClient")
             .call()
     }
 
@@ -375,6 +390,7 @@ impl Auth {
     pub fn delete_client(&self, client_id: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("clients/{}", escape(client_id)))
+            .name("deleteClient")
             .call_empty()
     }
 
@@ -395,6 +411,7 @@ impl Auth {
     pub fn list_roles(&self) -> Call<'_, types::GetAllRolesNoPagination> {
         self.client
             .request(Method::GET, String::from("roles/"))
+            .name("listRoles")
             .call()
     }
 
@@ -417,6 +434,7 @@ impl Auth {
     pub fn list_roles2(&self, query: &ListRoles2Query) -> Call<'_, types::GetAllRolesResponse> {
         self.client
             .request(Method::GET, String::from("roles2/"))
+            .name("listRoles2")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -434,6 +452,7 @@ impl Auth {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("roles2/"))
+                    .name("listRoles2")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -459,6 +478,7 @@ impl Auth {
     pub fn list_role_ids(&self, query: &ListRoleIdsQuery) -> Call<'_, types::GetRoleIdsResponse> {
         self.client
             .request(Method::GET, String::from("roleids/"))
+            .name("listRoleIds")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -476,6 +496,7 @@ impl Auth {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("roleids/"))
+                    .name("listRoleIds")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -497,6 +518,7 @@ impl Auth {
     pub fn role(&self, role_id: &str) -> Call<'_, types::GetRoleResponse> {
         self.client
             .request(Method::GET, format!("roles/{}", escape(role_id)))
+            .name("role")
             .call()
     }
 
@@ -527,6 +549,7 @@ impl Auth {
     ) -> Call<'_, types::GetRoleResponse> {
         self.client
             .request(Method::PUT, format!("roles/{}", escape(role_id)))
+            .name("createRole")
             .json(payload)
             .call()
     }
@@ -556,6 +579,7 @@ impl Auth {
     ) -> Call<'_, types::GetRoleResponse> {
         self.client
             .request(Method::POST, format!("roles/{}", escape(role_id)))
+            .name("updateRole")
             .json(payload)
             .call()
     }
@@ -574,6 +598,7 @@ impl Auth {
     pub fn delete_role(&self, role_id: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("roles/{}", escape(role_id)))
+            .name("deleteRole")
             .call_empty()
     }
 
@@ -591,6 +616,7 @@ impl Auth {
     pub fn expand_scopes(&self, payload: &types::SetOfScopes) -> Call<'_, types::SetOfScopes> {
         self.client
             .request(Method::POST, String::from("scopes/expand"))
+            .name("expandScopes")
             .json(payload)
             .call()
     }
@@ -610,6 +636,7 @@ impl Auth {
     pub fn current_scopes(&self) -> Call<'_, types::SetOfScopes> {
         self.client
             .request(Method::GET, String::from("scopes/current"))
+            .name("currentScopes")
             .call()
     }
 
@@ -681,6 +708,7 @@ impl Auth {
                     escape(prefix)
                 ),
             )
+            .name("awsS3Credentials")
             .query("format", query.format.as_deref())
             .call()
     }
@@ -701,6 +729,7 @@ impl Auth {
     pub fn azure_accounts(&self) -> Call<'_, types::AzureListAccountResponse> {
         self.client
             .request(Method::GET, String::from("azure/accounts"))
+            .name("azureAccounts")
             .call()
     }
 
@@ -724,6 +753,7 @@ impl Auth {
     ) -> Call<'_, types::AzureListTableResponse> {
         self.client
             .request(Method::GET, format!("azure/{}/tables", escape(account)))
+            .name("azureTables")
             .query("continuationToken", query.continuation_token.as_deref())
             .call()
     }
@@ -744,6 +774,7 @@ impl Auth {
                 let account = account.as_str();
                 self.client
                     .request(Method::GET, format!("azure/{}/tables", escape(account)))
+                    .name("azureTables")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .call()
             },
@@ -791,6 +822,7 @@ impl Auth {
                     escape(level)
                 ),
             )
+            .name("azureTableSAS")
             .call()
     }
 
@@ -814,6 +846,7 @@ impl Auth {
     ) -> Call<'_, types::AzureListContainersResponse> {
         self.client
             .request(Method::GET, format!("azure/{}/containers", escape(account)))
+            .name("azureContainers")
             .query("continuationToken", query.continuation_token.as_deref())
             .call()
     }
@@ -834,6 +867,7 @@ impl Auth {
                 let account = account.as_str();
                 self.client
                     .request(Method::GET, format!("azure/{}/containers", escape(account)))
+                    .name("azureContainers")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .call()
             },
@@ -881,6 +915,7 @@ impl Auth {
                     escape(level)
                 ),
             )
+            .name("azureContainerSAS")
             .call()
     }
 
@@ -903,6 +938,7 @@ impl Auth {
     pub fn sentry_dsn(&self, project: &str) -> Call<'_, types::SentryDsnResponse> {
         self.client
             .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
+            .name("sentryDSN")
             .call()
     }
 
@@ -939,6 +975,7 @@ impl Auth {
                     escape(wst_client)
                 ),
             )
+            .name("websocktunnelToken")
             .call()
     }
 
@@ -974,6 +1011,7 @@ impl Auth {
                     escape(service_account)
                 ),
             )
+            .name("gcpCredentials")
             .call()
     }
 
@@ -1015,6 +1053,7 @@ impl Auth {
                 Method::POST,
                 format!("github/{}/{}/repo-token", escape(app_name), escape(owner)),
             )
+            .name("githubRepoToken")
             .json(payload)
             .call()
     }
@@ -1034,6 +1073,7 @@ impl Auth {
     ) -> Call<'_, types::HawkSignatureAuthenticationResponse> {
         self.client
             .request(Method::POST, String::from("authenticate-hawk"))
+            .name("authenticateHawk")
             .json(payload)
             .call()
     }
@@ -1058,6 +1098,7 @@ impl Auth {
     ) -> Call<'_, types::TestAuthenticateResponse> {
         self.client
             .request(Method::POST, String::from("test-authenticate"))
+            .name("testAuthenticate")
             .json(payload)
             .call()
     }
@@ -1083,6 +1124,7 @@ impl Auth {
     pub fn test_authenticate_get(&self) -> Call<'_, types::TestAuthenticateResponse> {
         self.client
             .request(Method::GET, String::from("test-authenticate-get/"))
+            .name("testAuthenticateGet")
             .call()
     }
 
@@ -1095,6 +1137,7 @@ impl Auth {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

@@ -44,6 +44,7 @@ impl Github {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -54,6 +55,7 @@ impl Github {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -64,6 +66,7 @@ impl Github {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -81,6 +84,7 @@ impl Github {
     pub fn builds(&self, query: &BuildsQuery) -> Call<'_, types::BuildsResponse> {
         self.client
             .request(Method::GET, String::from("builds"))
+            .name("builds")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .query("organization", query.organization.as_deref())
@@ -102,6 +106,7 @@ impl Github {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("builds"))
+                    .name("builds")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .query("organization", query.organization.as_deref())
@@ -135,6 +140,7 @@ impl Github {
                 Method::POST,
                 format!("builds/{}/{}/cancel", escape(owner), escape(repo)),
             )
+            .name("cancelBuilds")
             .query("sha", query.sha.as_deref())
             .query("pullRequest", query.pull_request.as_deref())
             .call()
@@ -163,6 +169,7 @@ impl Github {
                     escape(branch)
                 ),
             )
+            .name("badge")
             .call_empty()
     }
 
@@ -184,6 +191,7 @@ impl Github {
                 Method::GET,
                 format!("repository/{}/{}", escape(owner), escape(repo)),
             )
+            .name("repository")
             .call()
     }
 
@@ -211,6 +219,7 @@ impl Github {
                     escape(branch)
                 ),
             )
+            .name("latest")
             .call_empty()
     }
 
@@ -246,6 +255,7 @@ impl Github {
                     escape(sha)
                 ),
             )
+            .name("createStatus")
             .json(payload)
             .call_empty()
     }
@@ -277,6 +287,7 @@ impl Github {
                     escape(number)
                 ),
             )
+            .name("createComment")
             .json(payload)
             .call_empty()
     }
@@ -296,6 +307,7 @@ impl Github {
     ) -> Call<'_, types::RenderTaskclusterYmlOutput> {
         self.client
             .request(Method::POST, String::from("taskcluster-yml"))
+            .name("renderTaskclusterYml")
             .json(payload)
             .call()
     }
@@ -309,6 +321,7 @@ impl Github {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

@@ -37,6 +37,7 @@ impl Hooks {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -47,6 +48,7 @@ impl Hooks {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -57,6 +59,7 @@ impl Hooks {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -73,6 +76,7 @@ impl Hooks {
     pub fn list_hook_groups(&self) -> Call<'_, types::HookGroups> {
         self.client
             .request(Method::GET, String::from("hooks"))
+            .name("listHookGroups")
             .call()
     }
 
@@ -90,6 +94,7 @@ impl Hooks {
     pub fn list_hooks(&self, hook_group_id: &str) -> Call<'_, types::HookList> {
         self.client
             .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
+            .name("listHooks")
             .call()
     }
 
@@ -109,6 +114,7 @@ impl Hooks {
                 Method::GET,
                 format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
             )
+            .name("hook")
             .call()
     }
 
@@ -138,6 +144,7 @@ impl Hooks {
                 Method::GET,
                 format!("hooks/{}/{}/status", escape(hook_group_id), escape(hook_id)),
             )
+            .name("getHookStatus")
             .call()
     }
 
@@ -168,6 +175,7 @@ impl Hooks {
                 Method::PUT,
                 format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
             )
+            .name("createHook")
             .json(payload)
             .call()
     }
@@ -196,6 +204,7 @@ impl Hooks {
                 Method::POST,
                 format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
             )
+            .name("updateHook")
             .json(payload)
             .call()
     }
@@ -216,6 +225,7 @@ impl Hooks {
                 Method::DELETE,
                 format!("hooks/{}/{}", escape(hook_group_id), escape(hook_id)),
             )
+            .name("removeHook")
             .call_empty()
     }
 
@@ -251,6 +261,7 @@ impl Hooks {
                     escape(hook_id)
                 ),
             )
+            .name("triggerHook")
             .json(payload)
             .call()
     }
@@ -276,6 +287,7 @@ impl Hooks {
                 Method::GET,
                 format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
             )
+            .name("getTriggerToken")
             .call()
     }
 
@@ -300,6 +312,7 @@ impl Hooks {
                 Method::POST,
                 format!("hooks/{}/{}/token", escape(hook_group_id), escape(hook_id)),
             )
+            .name("resetTriggerToken")
             .call()
     }
 
@@ -331,6 +344,7 @@ impl Hooks {
                     escape(token)
                 ),
             )
+            .name("triggerHookWithToken")
             .json(payload)
             .call()
     }
@@ -363,6 +377,7 @@ impl Hooks {
                     escape(hook_id)
                 ),
             )
+            .name("listLastFires")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -394,6 +409,7 @@ impl Hooks {
                             escape(hook_id)
                         ),
                     )
+                    .name("listLastFires")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -411,6 +427,7 @@ impl Hooks {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

@@ -40,6 +40,7 @@ impl Index {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -50,6 +51,7 @@ impl Index {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -60,6 +62,7 @@ impl Index {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -77,6 +80,7 @@ impl Index {
     pub fn find_task(&self, index_path: &str) -> Call<'_, types::IndexedTaskResponse> {
         self.client
             .request(Method::GET, format!("task/{}", escape(index_path)))
+            .name("findTask")
             .call()
     }
 
@@ -106,6 +110,7 @@ impl Index {
     ) -> Call<'_, types::ListTasksResponse> {
         self.client
             .request(Method::POST, String::from("tasks/indexes"))
+            .name("findTasksAtIndex")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .json(payload)
@@ -126,6 +131,7 @@ impl Index {
                 let query = &query;
                 self.client
                     .request(Method::POST, String::from("tasks/indexes"))
+                    .name("findTasksAtIndex")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .json(&payload)
@@ -158,6 +164,7 @@ impl Index {
     ) -> Call<'_, types::ListNamespacesResponse> {
         self.client
             .request(Method::GET, format!("namespaces/{}", escape(namespace)))
+            .name("listNamespaces")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -178,6 +185,7 @@ impl Index {
                 let namespace = namespace.as_str();
                 self.client
                     .request(Method::GET, format!("namespaces/{}", escape(namespace)))
+                    .name("listNamespaces")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -212,6 +220,7 @@ impl Index {
     ) -> Call<'_, types::ListTasksResponse> {
         self.client
             .request(Method::GET, format!("tasks/{}", escape(namespace)))
+            .name("listTasks")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -232,6 +241,7 @@ impl Index {
                 let namespace = namespace.as_str();
                 self.client
                     .request(Method::GET, format!("tasks/{}", escape(namespace)))
+                    .name("listTasks")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -261,6 +271,7 @@ impl Index {
     ) -> Call<'_, types::IndexedTaskResponse> {
         self.client
             .request(Method::PUT, format!("task/{}", escape(namespace)))
+            .name("insertTask")
             .json(payload)
             .call()
     }
@@ -281,6 +292,7 @@ impl Index {
     pub fn delete_task(&self, namespace: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("task/{}", escape(namespace)))
+            .name("deleteTask")
             .call_empty()
     }
 
@@ -313,6 +325,7 @@ impl Index {
                 Method::GET,
                 format!("task/{}/artifacts/{}", escape(index_path), escape(name)),
             )
+            .name("findArtifactFromTask")
             .call_empty()
     }
 
@@ -325,6 +338,7 @@ impl Index {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

@@ -38,6 +38,7 @@ impl Notify {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -48,6 +49,7 @@ impl Notify {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -58,6 +60,7 @@ impl Notify {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -81,6 +84,7 @@ impl Notify {
     pub fn email(&self, payload: &types::SendEmailRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("email"))
+            .name("email")
             .json(payload)
             .call_empty()
     }
@@ -101,6 +105,7 @@ impl Notify {
     pub fn pulse(&self, payload: &types::PostPulseMessageRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("pulse"))
+            .name("pulse")
             .json(payload)
             .call_empty()
     }
@@ -128,6 +133,7 @@ impl Notify {
     pub fn matrix(&self, payload: &types::SendMatrixNoticeRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("matrix"))
+            .name("matrix")
             .json(payload)
             .call_empty()
     }
@@ -154,6 +160,7 @@ impl Notify {
     pub fn slack(&self, payload: &types::SendSlackMessage) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("slack"))
+            .name("slack")
             .json(payload)
             .call_empty()
     }
@@ -177,6 +184,7 @@ impl Notify {
     ) -> Call<'_, ()> {
         self.client
             .request(Method::POST, String::from("denylist/add"))
+            .name("addDenylistAddress")
             .json(payload)
             .call_empty()
     }
@@ -199,6 +207,7 @@ impl Notify {
     ) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, String::from("denylist/delete"))
+            .name("deleteDenylistAddress")
             .json(payload)
             .call_empty()
     }
@@ -231,6 +240,7 @@ impl Notify {
     ) -> Call<'_, types::ListOfNotificationAdresses> {
         self.client
             .request(Method::GET, String::from("denylist/list"))
+            .name("listDenylist")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -249,6 +259,7 @@ impl Notify {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("denylist/list"))
+                    .name("listDenylist")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -266,6 +277,7 @@ impl Notify {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

@@ -39,6 +39,7 @@ impl Object {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -49,6 +50,7 @@ impl Object {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -59,6 +61,7 @@ impl Object {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -96,6 +99,7 @@ impl Object {
     ) -> Call<'_, types::CreateUploadResponse> {
         self.client
             .request(Method::PUT, format!("upload/{}", escape(name)))
+            .name("createUpload")
             .json(payload)
             .call()
     }
@@ -123,6 +127,7 @@ impl Object {
     pub fn finish_upload(&self, name: &str, payload: &types::FinishUploadRequest) -> Call<'_, ()> {
         self.client
             .request(Method::POST, format!("finish-upload/{}", escape(name)))
+            .name("finishUpload")
             .json(payload)
             .call_empty()
     }
@@ -149,6 +154,7 @@ impl Object {
     ) -> Call<'_, types::DownloadObjectResponse> {
         self.client
             .request(Method::PUT, format!("start-download/{}", escape(name)))
+            .name("startDownload")
             .json(payload)
             .call()
     }
@@ -166,6 +172,7 @@ impl Object {
     pub fn object(&self, name: &str) -> Call<'_, types::ObjectMetadata> {
         self.client
             .request(Method::GET, format!("metadata/{}", escape(name)))
+            .name("object")
             .call()
     }
 
@@ -193,6 +200,7 @@ impl Object {
     pub fn download(&self, name: &str) -> Call<'_, ()> {
         self.client
             .request(Method::GET, format!("download/{}", escape(name)))
+            .name("download")
             .call_empty()
     }
 
@@ -205,6 +213,7 @@ impl Object {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 

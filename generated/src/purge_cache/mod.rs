@@ -38,6 +38,7 @@ impl PurgeCache {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -48,6 +49,7 @@ impl PurgeCache {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -58,6 +60,7 @@ impl PurgeCache {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -85,6 +88,7 @@ impl PurgeCache {
                 Method::POST,
                 format!("purge-cache/{}", escape(worker_pool_id)),
             )
+            .name("purgeCache")
             .json(payload)
             .call_empty()
     }
@@ -111,6 +115,7 @@ impl PurgeCache {
     ) -> Call<'_, types::OpenAllPurgeRequestsList> {
         self.client
             .request(Method::GET, String::from("purge-cache/list"))
+            .name("allPurgeRequests")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -128,6 +133,7 @@ impl PurgeCache {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("purge-cache/list"))
+                    .name("allPurgeRequests")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -159,6 +165,7 @@ impl PurgeCache {
                 Method::GET,
                 format!("purge-cache/{}", escape(worker_pool_id)),
             )
+            .name("purgeRequests")
             .query("since", query.since.as_deref())
             .call()
     }
@@ -172,6 +179,7 @@ impl PurgeCache {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

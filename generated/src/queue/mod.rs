@@ -82,6 +82,7 @@ impl Queue {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -92,6 +93,7 @@ impl Queue {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -102,6 +104,7 @@ impl Queue {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -119,6 +122,7 @@ impl Queue {
     pub fn task(&self, task_id: &str) -> Call<'_, types::Task> {
         self.client
             .request(Method::GET, format!("task/{}", escape(task_id)))
+            .name("task")
             .call()
     }
 
@@ -142,6 +146,7 @@ impl Queue {
     ) -> Call<'_, types::TasksResponse> {
         self.client
             .request(Method::POST, String::from("tasks"))
+            .name("tasks")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .json(payload)
@@ -162,6 +167,7 @@ impl Queue {
                 let query = &query;
                 self.client
                     .request(Method::POST, String::from("tasks"))
+                    .name("tasks")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .json(&payload)
@@ -192,6 +198,7 @@ impl Queue {
     ) -> Call<'_, types::TasksStatusesResponse> {
         self.client
             .request(Method::POST, String::from("tasks/status"))
+            .name("statuses")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .json(payload)
@@ -213,6 +220,7 @@ impl Queue {
                 let query = &query;
                 self.client
                     .request(Method::POST, String::from("tasks/status"))
+                    .name("statuses")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .json(&payload)
@@ -234,6 +242,7 @@ impl Queue {
     pub fn status(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::GET, format!("task/{}/status", escape(task_id)))
+            .name("status")
             .call()
     }
 
@@ -275,6 +284,7 @@ impl Queue {
                 Method::GET,
                 format!("task-group/{}/list", escape(task_group_id)),
             )
+            .name("listTaskGroup")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -298,6 +308,7 @@ impl Queue {
                         Method::GET,
                         format!("task-group/{}/list", escape(task_group_id)),
                     )
+                    .name("listTaskGroup")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -335,6 +346,7 @@ impl Queue {
                 Method::POST,
                 format!("task-group/{}/cancel", escape(task_group_id)),
             )
+            .name("cancelTaskGroup")
             .call()
     }
 
@@ -360,6 +372,7 @@ impl Queue {
     ) -> Call<'_, types::TaskGroupDefinitionResponse> {
         self.client
             .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
+            .name("getTaskGroup")
             .call()
     }
 
@@ -392,6 +405,7 @@ impl Queue {
                 Method::POST,
                 format!("task-group/{}/seal", escape(task_group_id)),
             )
+            .name("sealTaskGroup")
             .call()
     }
 
@@ -427,6 +441,7 @@ impl Queue {
     ) -> Call<'_, types::ListDependentTasksResponse> {
         self.client
             .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
+            .name("listDependentTasks")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -447,6 +462,7 @@ impl Queue {
                 let task_id = task_id.as_str();
                 self.client
                     .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
+                    .name("listDependentTasks")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -507,6 +523,7 @@ impl Queue {
     ) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::PUT, format!("task/{}", escape(task_id)))
+            .name("createTask")
             .json(payload)
             .call()
     }
@@ -542,6 +559,7 @@ impl Queue {
     pub fn schedule_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/schedule", escape(task_id)))
+            .name("scheduleTask")
             .call()
     }
 
@@ -574,6 +592,7 @@ impl Queue {
     pub fn rerun_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/rerun", escape(task_id)))
+            .name("rerunTask")
             .call()
     }
 
@@ -606,6 +625,7 @@ impl Queue {
     pub fn cancel_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/cancel", escape(task_id)))
+            .name("cancelTask")
             .call()
     }
 
@@ -633,6 +653,7 @@ impl Queue {
     ) -> Call<'_, types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/priority", escape(task_id)))
+            .name("changeTaskPriority")
             .json(payload)
             .call()
     }
@@ -663,6 +684,7 @@ impl Queue {
                 Method::POST,
                 format!("task-group/{}/priority", escape(task_group_id)),
             )
+            .name("changeTaskGroupPriority")
             .json(payload)
             .call()
     }
@@ -696,6 +718,7 @@ impl Queue {
                 Method::POST,
                 format!("claim-work/{}", escape(task_queue_id)),
             )
+            .name("claimWork")
             .json(payload)
             .call()
     }
@@ -726,6 +749,7 @@ impl Queue {
                 Method::POST,
                 format!("task/{}/runs/{}/claim", escape(task_id), escape(run_id)),
             )
+            .name("claimTask")
             .json(payload)
             .call()
     }
@@ -770,6 +794,7 @@ impl Queue {
                 Method::POST,
                 format!("task/{}/runs/{}/reclaim", escape(task_id), escape(run_id)),
             )
+            .name("reclaimTask")
             .call()
     }
 
@@ -793,6 +818,7 @@ impl Queue {
                 Method::POST,
                 format!("task/{}/runs/{}/completed", escape(task_id), escape(run_id)),
             )
+            .name("reportCompleted")
             .call()
     }
 
@@ -822,6 +848,7 @@ impl Queue {
                 Method::POST,
                 format!("task/{}/runs/{}/failed", escape(task_id), escape(run_id)),
             )
+            .name("reportFailed")
             .call()
     }
 
@@ -858,6 +885,7 @@ impl Queue {
                 Method::POST,
                 format!("task/{}/runs/{}/exception", escape(task_id), escape(run_id)),
             )
+            .name("reportException")
             .json(payload)
             .call()
     }
@@ -897,6 +925,7 @@ impl Queue {
                     escape(name)
                 ),
             )
+            .name("createArtifact")
             .json(payload)
             .call()
     }
@@ -935,6 +964,7 @@ impl Queue {
                     escape(name)
                 ),
             )
+            .name("finishArtifact")
             .json(payload)
             .call_empty()
     }
@@ -1013,6 +1043,7 @@ impl Queue {
                     escape(name)
                 ),
             )
+            .name("getArtifact")
             .call()
     }
 
@@ -1088,6 +1119,7 @@ impl Queue {
                 Method::GET,
                 format!("task/{}/artifacts/{}", escape(task_id), escape(name)),
             )
+            .name("getLatestArtifact")
             .call()
     }
 
@@ -1120,6 +1152,7 @@ impl Queue {
                 Method::GET,
                 format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
             )
+            .name("listArtifacts")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -1146,6 +1179,7 @@ impl Queue {
                         Method::GET,
                         format!("task/{}/runs/{}/artifacts", escape(task_id), escape(run_id)),
                     )
+                    .name("listArtifacts")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -1180,6 +1214,7 @@ impl Queue {
     ) -> Call<'_, types::ListArtifactsResponse> {
         self.client
             .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
+            .name("listLatestArtifacts")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -1200,6 +1235,7 @@ impl Queue {
                 let task_id = task_id.as_str();
                 self.client
                     .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
+                    .name("listLatestArtifacts")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -1238,6 +1274,7 @@ impl Queue {
                     escape(name)
                 ),
             )
+            .name("artifactInfo")
             .call()
     }
 
@@ -1265,6 +1302,7 @@ impl Queue {
                 Method::GET,
                 format!("task/{}/artifact-info/{}", escape(task_id), escape(name)),
             )
+            .name("latestArtifactInfo")
             .call()
     }
 
@@ -1300,6 +1338,7 @@ impl Queue {
                     escape(name)
                 ),
             )
+            .name("artifact")
             .call()
     }
 
@@ -1330,6 +1369,7 @@ impl Queue {
                 Method::GET,
                 format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
             )
+            .name("latestArtifact")
             .call()
     }
 
@@ -1361,6 +1401,7 @@ impl Queue {
     ) -> Call<'_, types::ListProvisionersResponse> {
         self.client
             .request(Method::GET, String::from("provisioners"))
+            .name("listProvisioners")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -1379,6 +1420,7 @@ impl Queue {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("provisioners"))
+                    .name("listProvisioners")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -1410,6 +1452,7 @@ impl Queue {
                 Method::GET,
                 format!("provisioners/{}", escape(provisioner_id)),
             )
+            .name("getProvisioner")
             .call()
     }
 
@@ -1446,6 +1489,7 @@ impl Queue {
                 Method::PUT,
                 format!("provisioners/{}", escape(provisioner_id)),
             )
+            .name("declareProvisioner")
             .json(payload)
             .call()
     }
@@ -1471,6 +1515,7 @@ impl Queue {
     pub fn pending_tasks(&self, task_queue_id: &str) -> Call<'_, types::CountPendingTasksResponse> {
         self.client
             .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
+            .name("pendingTasks")
             .call()
     }
 
@@ -1498,6 +1543,7 @@ impl Queue {
                 Method::GET,
                 format!("task-queues/{}/counts", escape(task_queue_id)),
             )
+            .name("taskQueueCounts")
             .call()
     }
 
@@ -1526,6 +1572,7 @@ impl Queue {
                 Method::GET,
                 format!("task-queues/{}/pending", escape(task_queue_id)),
             )
+            .name("listPendingTasks")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -1550,6 +1597,7 @@ impl Queue {
                         Method::GET,
                         format!("task-queues/{}/pending", escape(task_queue_id)),
                     )
+                    .name("listPendingTasks")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -1583,6 +1631,7 @@ impl Queue {
                 Method::GET,
                 format!("task-queues/{}/claimed", escape(task_queue_id)),
             )
+            .name("listClaimedTasks")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -1607,6 +1656,7 @@ impl Queue {
                         Method::GET,
                         format!("task-queues/{}/claimed", escape(task_queue_id)),
                     )
+                    .name("listClaimedTasks")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -1643,6 +1693,7 @@ impl Queue {
                 Method::GET,
                 format!("provisioners/{}/worker-types", escape(provisioner_id)),
             )
+            .name("listWorkerTypes")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -1667,6 +1718,7 @@ impl Queue {
                         Method::GET,
                         format!("provisioners/{}/worker-types", escape(provisioner_id)),
                     )
+                    .name("listWorkerTypes")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -1702,6 +1754,7 @@ impl Queue {
                     escape(worker_type)
                 ),
             )
+            .name("getWorkerType")
             .call()
     }
 
@@ -1739,6 +1792,7 @@ impl Queue {
                     escape(worker_type)
                 ),
             )
+            .name("declareWorkerType")
             .json(payload)
             .call()
     }
@@ -1764,6 +1818,7 @@ impl Queue {
     ) -> Call<'_, types::ListTaskQueuesResponse> {
         self.client
             .request(Method::GET, String::from("task-queues"))
+            .name("listTaskQueues")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -1781,6 +1836,7 @@ impl Queue {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("task-queues"))
+                    .name("listTaskQueues")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -1805,6 +1861,7 @@ impl Queue {
                 Method::GET,
                 format!("task-queues/{}", escape(task_queue_id)),
             )
+            .name("getTaskQueue")
             .call()
     }
 
@@ -1845,6 +1902,7 @@ impl Queue {
                     escape(worker_type)
                 ),
             )
+            .name("listWorkers")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .query("quarantined", query.quarantined)
@@ -1877,6 +1935,7 @@ impl Queue {
                             escape(worker_type)
                         ),
                     )
+                    .name("listWorkers")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .query("quarantined", query.quarantined)
@@ -1917,6 +1976,7 @@ impl Queue {
                     escape(worker_id)
                 ),
             )
+            .name("getWorker")
             .call()
     }
 
@@ -1952,6 +2012,7 @@ impl Queue {
                     escape(worker_id)
                 ),
             )
+            .name("quarantineWorker")
             .json(payload)
             .call()
     }
@@ -1991,6 +2052,7 @@ impl Queue {
                     escape(worker_id)
                 ),
             )
+            .name("declareWorker")
             .json(payload)
             .call()
     }
@@ -2004,6 +2066,7 @@ impl Queue {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 

@@ -40,6 +40,7 @@ impl Secrets {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -50,6 +51,7 @@ impl Secrets {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -60,6 +62,7 @@ impl Secrets {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -76,6 +79,7 @@ impl Secrets {
     pub fn set(&self, name: &str, payload: &types::Secret) -> Call<'_, ()> {
         self.client
             .request(Method::PUT, format!("secret/{}", escape(name)))
+            .name("set")
             .json(payload)
             .call_empty()
     }
@@ -92,6 +96,7 @@ impl Secrets {
     pub fn remove(&self, name: &str) -> Call<'_, ()> {
         self.client
             .request(Method::DELETE, format!("secret/{}", escape(name)))
+            .name("remove")
             .call_empty()
     }
 
@@ -110,6 +115,7 @@ impl Secrets {
     pub fn get(&self, name: &str) -> Call<'_, types::Secret> {
         self.client
             .request(Method::GET, format!("secret/{}", escape(name)))
+            .name("get")
             .call()
     }
 
@@ -135,6 +141,7 @@ impl Secrets {
     pub fn list(&self, query: &ListQuery) -> Call<'_, types::SecretsList> {
         self.client
             .request(Method::GET, String::from("secrets"))
+            .name("list")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -152,6 +159,7 @@ impl Secrets {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("secrets"))
+                    .name("list")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -169,6 +177,7 @@ impl Secrets {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

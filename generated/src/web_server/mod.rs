@@ -32,6 +32,7 @@ impl WebServer {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -42,6 +43,7 @@ impl WebServer {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -52,6 +54,7 @@ impl WebServer {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -68,6 +71,7 @@ impl WebServer {
                 Method::GET,
                 format!("task-group/{}/profile", escape(task_group_id)),
             )
+            .name("taskGroupProfile")
             .call_empty()
     }
 
@@ -81,6 +85,7 @@ impl WebServer {
     pub fn task_profile(&self, task_id: &str) -> Call<'_, ()> {
         self.client
             .request(Method::GET, format!("task/{}/profile", escape(task_id)))
+            .name("taskProfile")
             .call_empty()
     }
 
@@ -93,6 +98,7 @@ impl WebServer {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

@@ -41,6 +41,7 @@ impl WorkerManager {
     pub fn ping(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("ping"))
+            .name("ping")
             .call_empty()
     }
 
@@ -51,6 +52,7 @@ impl WorkerManager {
     pub fn lbheartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
+            .name("lbheartbeat")
             .call_empty()
     }
 
@@ -61,6 +63,7 @@ impl WorkerManager {
     pub fn version(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__version__"))
+            .name("version")
             .call_empty()
     }
 
@@ -77,6 +80,7 @@ impl WorkerManager {
     pub fn list_providers(&self, query: &ListProvidersQuery) -> Call<'_, types::ProviderList> {
         self.client
             .request(Method::GET, String::from("providers"))
+            .name("listProviders")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -94,6 +98,7 @@ impl WorkerManager {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("providers"))
+                    .name("listProviders")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -124,6 +129,7 @@ impl WorkerManager {
                 Method::PUT,
                 format!("worker-pool/{}", escape(worker_pool_id)),
             )
+            .name("createWorkerPool")
             .json(payload)
             .call()
     }
@@ -158,6 +164,7 @@ impl WorkerManager {
                 Method::POST,
                 format!("worker-pool/{}", escape(worker_pool_id)),
             )
+            .name("updateWorkerPool")
             .json(payload)
             .call()
     }
@@ -184,6 +191,7 @@ impl WorkerManager {
                 Method::DELETE,
                 format!("worker-pool/{}", escape(worker_pool_id)),
             )
+            .name("deleteWorkerPool")
             .call()
     }
 
@@ -211,6 +219,7 @@ impl WorkerManager {
                 Method::GET,
                 format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
             )
+            .name("listWorkerPoolLaunchConfigs")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .query("includeArchived", query.include_archived)
@@ -238,6 +247,7 @@ impl WorkerManager {
                         Method::GET,
                         format!("worker-pool/{}/launch-configs", escape(worker_pool_id)),
                     )
+                    .name("listWorkerPoolLaunchConfigs")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .query("includeArchived", query.include_archived)
@@ -268,6 +278,7 @@ impl WorkerManager {
                 Method::GET,
                 format!("worker-pool/{}/stats", escape(worker_pool_id)),
             )
+            .name("workerPoolStats")
             .call()
     }
 
@@ -287,6 +298,7 @@ impl WorkerManager {
                 Method::GET,
                 format!("worker-pool/{}", escape(worker_pool_id)),
             )
+            .name("workerPool")
             .call()
     }
 
@@ -306,6 +318,7 @@ impl WorkerManager {
     ) -> Call<'_, types::WorkerPoolList> {
         self.client
             .request(Method::GET, String::from("worker-pools"))
+            .name("listWorkerPools")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -323,6 +336,7 @@ impl WorkerManager {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("worker-pools"))
+                    .name("listWorkerPools")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -349,6 +363,7 @@ impl WorkerManager {
     ) -> Call<'_, types::WorkerPoolListStats> {
         self.client
             .request(Method::GET, String::from("worker-pools/stats"))
+            .name("listWorkerPoolsStats")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -369,6 +384,7 @@ impl WorkerManager {
                 let query = &query;
                 self.client
                     .request(Method::GET, String::from("worker-pools/stats"))
+                    .name("listWorkerPoolsStats")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -407,6 +423,7 @@ impl WorkerManager {
                 Method::POST,
                 format!("worker-pool-errors/{}", escape(worker_pool_id)),
             )
+            .name("reportWorkerError")
             .json(payload)
             .call()
     }
@@ -433,6 +450,7 @@ impl WorkerManager {
     ) -> Call<'_, types::WorkerPoolErrorStats> {
         self.client
             .request(Method::GET, String::from("worker-pool-errors/stats"))
+            .name("workerPoolErrorStats")
             .query("workerPoolId", query.worker_pool_id.as_deref())
             .call()
     }
@@ -457,6 +475,7 @@ impl WorkerManager {
                 Method::GET,
                 format!("worker-pool-errors/{}", escape(worker_pool_id)),
             )
+            .name("listWorkerPoolErrors")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .query("launchConfigId", query.launch_config_id.as_deref())
@@ -482,6 +501,7 @@ impl WorkerManager {
                         Method::GET,
                         format!("worker-pool-errors/{}", escape(worker_pool_id)),
                     )
+                    .name("listWorkerPoolErrors")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .query("launchConfigId", query.launch_config_id.as_deref())
@@ -517,6 +537,7 @@ impl WorkerManager {
                     escape(worker_group)
                 ),
             )
+            .name("listWorkersForWorkerGroup")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .call()
@@ -547,6 +568,7 @@ impl WorkerManager {
                             escape(worker_group)
                         ),
                     )
+                    .name("listWorkersForWorkerGroup")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .call()
@@ -580,6 +602,7 @@ impl WorkerManager {
                     escape(worker_id)
                 ),
             )
+            .name("worker")
             .call()
     }
 
@@ -615,6 +638,7 @@ impl WorkerManager {
                     escape(worker_id)
                 ),
             )
+            .name("createWorker")
             .json(payload)
             .call()
     }
@@ -652,6 +676,7 @@ impl WorkerManager {
                     escape(worker_id)
                 ),
             )
+            .name("updateWorker")
             .json(payload)
             .call()
     }
@@ -686,6 +711,7 @@ impl WorkerManager {
                     escape(worker_id)
                 ),
             )
+            .name("removeWorker")
             .call_empty()
     }
 
@@ -723,6 +749,7 @@ impl WorkerManager {
                     escape(worker_id)
                 ),
             )
+            .name("shouldWorkerTerminate")
             .call()
     }
 
@@ -743,6 +770,7 @@ impl WorkerManager {
     ) -> Call<'_, types::WorkerListInAGivenWorkerPool> {
         self.client
             .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
+            .name("listWorkersForWorkerPool")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .query("launchConfigId", query.launch_config_id.as_deref())
@@ -765,6 +793,7 @@ impl WorkerManager {
                 let worker_pool_id = worker_pool_id.as_str();
                 self.client
                     .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
+                    .name("listWorkersForWorkerPool")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .query("launchConfigId", query.launch_config_id.as_deref())
@@ -789,6 +818,7 @@ impl WorkerManager {
     ) -> Call<'_, types::RegisterWorkerResponse> {
         self.client
             .request(Method::POST, String::from("worker/register"))
+            .name("registerWorker")
             .json(payload)
             .call()
     }
@@ -816,6 +846,7 @@ impl WorkerManager {
     ) -> Call<'_, types::ReregisterWorkerResponse> {
         self.client
             .request(Method::POST, String::from("worker/reregister"))
+            .name("reregisterWorker")
             .json(payload)
             .call()
     }
@@ -857,6 +888,7 @@ impl WorkerManager {
                     escape(worker_type)
                 ),
             )
+            .name("listWorkers")
             .query("continuationToken", query.continuation_token.as_deref())
             .query("limit", query.limit)
             .query("launchConfigId", query.launch_config_id.as_deref())
@@ -890,6 +922,7 @@ impl WorkerManager {
                             escape(worker_type)
                         ),
                     )
+                    .name("listWorkers")
                     .query("continuationToken", query.continuation_token.as_deref())
                     .query("limit", query.limit)
                     .query("launchConfigId", query.launch_config_id.as_deref())
@@ -931,6 +964,7 @@ impl WorkerManager {
                     escape(worker_id)
                 ),
             )
+            .name("getWorker")
             .call()
     }
 
@@ -943,6 +977,7 @@ impl WorkerManager {
     pub fn heartbeat(&self) -> Call<'_, ()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
+            .name("heartbeat")
             .call_empty()
     }
 }

@@ -35,10 +35,13 @@ impl Account {
     /// Rucio's Python client: `AccountClient.delete_account_attribute`.
     #[doc(alias = "delete_attr_for_account")]
     pub async fn delete_account_attribute(&self, account: &str, key: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("accounts/{}/attr/{}", escape(account), escape(key)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("accounts/{}/attr/{}", escape(account), escape(key)),
+            )
+            .name("deleteAccountAttribute");
         request.send_empty().await
     }
 
@@ -62,6 +65,7 @@ impl Account {
                 Method::POST,
                 format!("accounts/{}/attr/{}", escape(account), escape(key)),
             )
+            .name("addAccountAttribute")
             .json(payload);
         request.send_empty().await
     }
@@ -75,10 +79,13 @@ impl Account {
     /// Rucio's Python client: `ScopeClient.add_scope`.
     #[doc(alias = "add_scope_for_account")]
     pub async fn add_scope(&self, account: &str, scope: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("accounts/{}/scopes/{}", escape(account), escape(scope)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("accounts/{}/scopes/{}", escape(account), escape(scope)),
+            )
+            .name("addScope");
         request.send_empty().await
     }
 
@@ -95,10 +102,13 @@ impl Account {
         account: &str,
         rse: &str,
     ) -> Result<types::GetLocalAccountLimitResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
+            )
+            .name("getLocalAccountLimit");
         request.send().await
     }
 
@@ -115,14 +125,17 @@ impl Account {
         account: &str,
         rse_expression: &str,
     ) -> Result<types::GetGlobalAccountLimitResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "accounts/{}/limits/global/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "accounts/{}/limits/global/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("getGlobalAccountLimit");
         request.send().await
     }
 
@@ -135,10 +148,13 @@ impl Account {
     /// Rucio's Python client: `AccountClient.list_identities`.
     #[doc(alias = "list_identities_for_account")]
     pub fn list_identities(&self, account: &str) -> RucioStream<types::ListIdentitiesItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/identities", escape(account)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/identities", escape(account)),
+            )
+            .name("listIdentities");
         request.send_stream()
     }
 
@@ -161,6 +177,7 @@ impl Account {
                 Method::DELETE,
                 format!("accounts/{}/identities", escape(account)),
             )
+            .name("delIdentity")
             .json(payload);
         request.send_empty().await
     }
@@ -184,6 +201,7 @@ impl Account {
                 Method::POST,
                 format!("accounts/{}/identities", escape(account)),
             )
+            .name("addIdentity")
             .json(payload);
         request.send_empty().await
     }
@@ -204,6 +222,7 @@ impl Account {
         let request = self
             .client
             .request(Method::GET, format!("accounts/{}/rules", escape(account)))
+            .name("listAccountRules")
             .query("scope", query.scope.as_deref())
             .query("name", query.name.as_deref())
             .query("state", query.state.as_deref())
@@ -233,10 +252,13 @@ impl Account {
         account: &str,
         rse: &str,
     ) -> Result<types::GetAccountUsageHistoryResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/usage/history/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/usage/history/{}", escape(account), escape(rse)),
+            )
+            .name("getAccountUsageHistory");
         request.send().await
     }
 
@@ -253,10 +275,13 @@ impl Account {
         account: &str,
         rse: &str,
     ) -> RucioStream<types::GetLocalAccountUsageItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("accounts/{}/usage/local/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("accounts/{}/usage/local/{}", escape(account), escape(rse)),
+            )
+            .name("getLocalAccountUsage");
         request.send_stream()
     }
 
@@ -273,14 +298,17 @@ impl Account {
         account: &str,
         rse_expression: &str,
     ) -> RucioStream<types::GetGlobalAccountUsageItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "accounts/{}/usage/global/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "accounts/{}/usage/global/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("getGlobalAccountUsage");
         request.send_stream()
     }
 
@@ -299,6 +327,7 @@ impl Account {
         let request = self
             .client
             .request(Method::PUT, format!("accounts/{}", escape(account)))
+            .name("updateAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -313,7 +342,8 @@ impl Account {
     pub async fn get_account(&self, account: &str) -> Result<types::GetAccountResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("accounts/{}", escape(account)));
+            .request(Method::GET, format!("accounts/{}", escape(account)))
+            .name("getAccount");
         request.send().await
     }
 
@@ -327,7 +357,8 @@ impl Account {
     pub async fn delete_account(&self, account: &str) -> Result<()> {
         let request = self
             .client
-            .request(Method::DELETE, format!("accounts/{}", escape(account)));
+            .request(Method::DELETE, format!("accounts/{}", escape(account)))
+            .name("deleteAccount");
         request.send_empty().await
     }
 
@@ -346,6 +377,7 @@ impl Account {
         let request = self
             .client
             .request(Method::POST, format!("accounts/{}", escape(account)))
+            .name("addAccount")
             .json(payload);
         request.send_empty().await
     }
@@ -361,6 +393,7 @@ impl Account {
         let request = self
             .client
             .request(Method::GET, String::from("accounts"))
+            .name("listAccounts")
             .query("account", query.account.as_deref())
             .query("account_type", query.account_type.as_deref())
             .query("identity", query.identity.as_deref())
@@ -382,7 +415,8 @@ impl Account {
     ) -> Result<types::ListAccountAttributesResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("accounts/{}/attr/", escape(account)));
+            .request(Method::GET, format!("accounts/{}/attr/", escape(account)))
+            .name("listAccountAttributes");
         request.send().await
     }
 }

@@ -35,10 +35,13 @@ impl AccountLimit {
     /// Rucio's Python client: `AccountClient.delete_local_account_limit`.
     #[doc(alias = "delete_limits_local_for_account")]
     pub async fn delete_local_account_limit(&self, account: &str, rse: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
+            )
+            .name("deleteLocalAccountLimit");
         request.send_empty().await
     }
 
@@ -62,6 +65,7 @@ impl AccountLimit {
                 Method::POST,
                 format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
             )
+            .name("setLocalAccountLimit")
             .json(payload);
         request.send_empty().await
     }
@@ -79,14 +83,17 @@ impl AccountLimit {
         account: &str,
         rse_expression: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!(
-                "accounts/{}/limits/global/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!(
+                    "accounts/{}/limits/global/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("deleteGlobalAccountLimit");
         request.send_empty().await
     }
 
@@ -114,6 +121,7 @@ impl AccountLimit {
                     escape(rse_expression)
                 ),
             )
+            .name("setGlobalAccountLimit")
             .json(payload);
         request.send_empty().await
     }
@@ -124,10 +132,13 @@ impl AccountLimit {
     ///
     /// `DELETE /accountlimits/local/{account}/{rse}`
     pub async fn delete_accountlimits_local(&self, account: &str, rse: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("accountlimits/local/{}/{}", escape(account), escape(rse)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("accountlimits/local/{}/{}", escape(account), escape(rse)),
+            )
+            .name("deleteAccountlimitsLocal");
         request.send_empty().await
     }
 
@@ -148,6 +159,7 @@ impl AccountLimit {
                 Method::POST,
                 format!("accountlimits/local/{}/{}", escape(account), escape(rse)),
             )
+            .name("addAccountlimitsLocal")
             .json(payload);
         request.send_empty().await
     }
@@ -162,14 +174,17 @@ impl AccountLimit {
         account: &str,
         rse_expression: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!(
-                "accountlimits/global/{}/{}",
-                escape(account),
-                escape(rse_expression)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!(
+                    "accountlimits/global/{}/{}",
+                    escape(account),
+                    escape(rse_expression)
+                ),
+            )
+            .name("deleteAccountlimitsGlobal");
         request.send_empty().await
     }
 
@@ -194,6 +209,7 @@ impl AccountLimit {
                     escape(rse_expression)
                 ),
             )
+            .name("addAccountlimitsGlobal")
             .json(payload);
         request.send_empty().await
     }

@@ -47,6 +47,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/userpass"))
+            .name("getAuthUserpass")
             .header("X-Rucio-Account", x_rucio_account)
             .header("X-Rucio-Username", x_rucio_username)
             .header("X-Rucio-Password", x_rucio_password)
@@ -83,6 +84,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/gss"))
+            .name("getAuthGss")
             .header("X-Rucio-Account", x_rucio_account)
             .header("REMOTE_USER", remote_user)
             .without_token();
@@ -117,6 +119,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/x509"))
+            .name("getAuthX509")
             .header("X-Rucio-Account", x_rucio_account)
             .without_token();
         if let Some(value) = &headers.x_rucio_app_id {
@@ -155,6 +158,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/ssh"))
+            .name("getAuthSsh")
             .header("X-Rucio-Account", x_rucio_account)
             .header("X-Rucio-SSH-Signature", x_rucio_ssh_signature)
             .without_token();
@@ -188,6 +192,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/ssh_challenge_token"))
+            .name("getAuthSshChallengeToken")
             .header("X-Rucio-Account", x_rucio_account)
             .without_token();
         if let Some(value) = &headers.x_rucio_app_id {
@@ -214,6 +219,7 @@ impl Auth {
         let request = self
             .client
             .request(Method::GET, String::from("auth/validate"))
+            .name("getAuthValidate")
             .header("X-Rucio-Account", x_rucio_account);
         request.send_empty().await
     }
@@ -237,6 +243,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/oidc"))
+            .name("getAuthOidc")
             .without_token();
         if let Some(value) = &headers.http_x_rucio_account {
             request = request.header("HTTP_X_RUCIO_ACCOUNT", value);
@@ -282,6 +289,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/oidc_code"))
+            .name("getAuthOidcCode")
             .without_token();
         if let Some(value) = &headers.x_forwarded_for {
             request = request.header("X-Forwarded-For", value);
@@ -303,6 +311,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/oidc_redirect"))
+            .name("getAuthOidcRedirect")
             .without_token();
         if let Some(value) = &headers.x_rucio_client_fetch_token {
             request = request.header("X-Rucio-Client-Fetch-Token", value);
@@ -329,6 +338,7 @@ impl Auth {
         let request = self
             .client
             .request(Method::GET, String::from("auth/oidc_refresh"))
+            .name("getAuthOidcRefresh")
             .header("X-Rucio-Account", x_rucio_account)
             .header("X-Rucio-Auth-Token", x_rucio_auth_token)
             .without_token();
@@ -353,6 +363,7 @@ impl Auth {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/x509_proxy"))
+            .name("getAuthX509Proxy")
             .header("X-Rucio-Account", x_rucio_account)
             .without_token();
         if let Some(value) = &headers.x_rucio_app_id {

@@ -38,15 +38,18 @@ impl Config {
         option: &str,
         value: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::PUT,
-            format!(
-                "config/{}/{}/{}",
-                escape(section),
-                escape(option),
-                escape(value)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::PUT,
+                format!(
+                    "config/{}/{}/{}",
+                    escape(section),
+                    escape(option),
+                    escape(value)
+                ),
+            )
+            .name("setConfigOptionByPath");
         request.send_empty().await
     }
 
@@ -63,10 +66,13 @@ impl Config {
         section: &str,
         option: &str,
     ) -> Result<types::GetConfigOptionResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("config/{}/{}", escape(section), escape(option)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("config/{}/{}", escape(section), escape(option)),
+            )
+            .name("getConfigOption");
         request.send().await
     }
 
@@ -79,10 +85,13 @@ impl Config {
     /// Rucio's Python client: `ConfigClient.delete_config_option`.
     #[doc(alias = "delete_config_by_section_option")]
     pub async fn delete_config_option(&self, section: &str, option: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("config/{}/{}", escape(section), escape(option)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("config/{}/{}", escape(section), escape(option)),
+            )
+            .name("deleteConfigOption");
         request.send_empty().await
     }
 
@@ -100,7 +109,8 @@ impl Config {
     ) -> Result<types::GetConfigSectionResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("config/{}", escape(section)));
+            .request(Method::GET, format!("config/{}", escape(section)))
+            .name("getConfigSection");
         request.send().await
     }
 
@@ -115,7 +125,8 @@ impl Config {
     pub async fn delete_config_section(&self, section: &str) -> Result<()> {
         let request = self
             .client
-            .request(Method::DELETE, format!("config/{}", escape(section)));
+            .request(Method::DELETE, format!("config/{}", escape(section)))
+            .name("deleteConfigSection");
         request.send_empty().await
     }
 
@@ -127,7 +138,10 @@ impl Config {
     ///
     /// Rucio's Python client: `ConfigClient.get_config`.
     pub async fn get_config(&self) -> Result<types::GetConfigResponse> {
-        let request = self.client.request(Method::GET, String::from("config"));
+        let request = self
+            .client
+            .request(Method::GET, String::from("config"))
+            .name("getConfig");
         request.send().await
     }
 
@@ -143,6 +157,7 @@ impl Config {
         let request = self
             .client
             .request(Method::POST, String::from("config"))
+            .name("setConfigOption")
             .json(payload);
         request.send_empty().await
     }

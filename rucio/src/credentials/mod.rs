@@ -36,6 +36,7 @@ impl Credentials {
         let request = self
             .client
             .request(Method::GET, String::from("credentials/signurl"))
+            .name("getSignedUrl")
             .query("rse", query.rse.as_deref())
             .query("lifetime", query.lifetime.as_deref())
             .query("svc", query.svc.as_deref())

@@ -46,6 +46,7 @@ impl DataIdentifiers {
                 Method::PUT,
                 format!("dids/{}/{}/status", escape(scope), escape(name)),
             )
+            .name("setStatus")
             .json(payload);
         request.send_empty().await
     }
@@ -67,6 +68,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}/status", escape(scope), escape(name)),
             )
+            .name("getStatusOfDid")
             .query("dynamic_depth", query.dynamic_depth.as_deref())
             .query("dynamic", query.dynamic.as_deref());
         request.send().await
@@ -92,6 +94,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}/meta", escape(scope), escape(name)),
             )
+            .name("getMetadata")
             .query("plugin", query.plugin.as_deref());
         request.send().await
     }
@@ -117,6 +120,7 @@ impl DataIdentifiers {
                 Method::DELETE,
                 format!("dids/{}/{}/meta", escape(scope), escape(name)),
             )
+            .name("deleteMetadata")
             .query("key", query.key.as_deref());
         request.send_text().await
     }
@@ -153,6 +157,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}/meta", escape(scope), escape(name)),
             )
+            .name("setMetadataBulk")
             .json(payload);
         request.send_text().await
     }
@@ -179,6 +184,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkdidsmeta"))
+            .name("setDidsMetadataBulk")
             .json(payload);
         request.send_text().await
     }
@@ -209,6 +215,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkmeta"))
+            .name("getMetadataBulk")
             .json(payload);
         request.send_stream()
     }
@@ -222,10 +229,13 @@ impl DataIdentifiers {
     /// Rucio's Python client: `DIDClient.list_content`.
     #[doc(alias = "list_dids_of_did")]
     pub fn list_content(&self, scope: &str, name: &str) -> RucioStream<types::ListContentItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/dids", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/dids", escape(scope), escape(name)),
+            )
+            .name("listContent");
         request.send_stream()
     }
 
@@ -249,6 +259,7 @@ impl DataIdentifiers {
                 Method::DELETE,
                 format!("dids/{}/{}/dids", escape(scope), escape(name)),
             )
+            .name("detachDids")
             .json(payload);
         request.send_empty().await
     }
@@ -273,6 +284,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}/dids", escape(scope), escape(name)),
             )
+            .name("attachDids")
             .json(payload);
         request.send_empty().await
     }
@@ -286,6 +298,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::GET, String::from("dids/new"))
+            .name("listDidsNew")
             .query("type", query.type_.as_deref());
         request.send_stream()
     }
@@ -301,6 +314,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids"))
+            .name("addDids")
             .json(payload);
         request.send_empty().await
     }
@@ -318,10 +332,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListContentHistoryItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/dids/history", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/dids/history", escape(scope), escape(name)),
+            )
+            .name("listContentHistory");
         request.send_stream()
     }
 
@@ -340,6 +357,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/attachments"))
+            .name("attachDidsToDids")
             .json(payload);
         request.send_empty().await
     }
@@ -360,6 +378,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/dids/search", escape(scope)))
+            .name("listDids")
             .query("type", query.type_.as_deref())
             .query("limit", query.limit)
             .query("long", query.long)
@@ -401,6 +420,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/", escape(scope)))
+            .name("scopeList")
             .query("name", query.name.as_deref())
             .query("recursive", query.recursive);
         request.send_stream()
@@ -417,7 +437,8 @@ impl DataIdentifiers {
     pub fn get_dataset_by_guid(&self, guid: &str) -> RucioStream<types::GetDatasetByGuidItem> {
         let request = self
             .client
-            .request(Method::GET, format!("dids/{}/guid", escape(guid)));
+            .request(Method::GET, format!("dids/{}/guid", escape(guid)))
+            .name("getDatasetByGuid");
         request.send_stream()
     }
 
@@ -441,6 +462,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}/files", escape(scope), escape(name)),
             )
+            .name("listFiles")
             .query("long", query.long.as_deref());
         request.send_stream()
     }
@@ -460,6 +482,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkfiles"))
+            .name("bulkListFiles")
             .json(payload);
         request.send_stream()
     }
@@ -473,10 +496,13 @@ impl DataIdentifiers {
     /// Rucio's Python client: `DIDClient.list_did_rules`.
     #[doc(alias = "list_rules_of_did")]
     pub fn list_did_rules(&self, scope: &str, name: &str) -> RucioStream<types::ListDidRulesItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/rules", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/rules", escape(scope), escape(name)),
+            )
+            .name("listDidRules");
         request.send_stream()
     }
 
@@ -493,10 +519,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListParentDidsItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/parents", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/parents", escape(scope), escape(name)),
+            )
+            .name("listParentDids");
         request.send_stream()
     }
 
@@ -513,10 +542,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListAssociatedRulesForFileItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/associated_rules", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/associated_rules", escape(scope), escape(name)),
+            )
+            .name("listAssociatedRulesForFile");
         request.send_stream()
     }
 
@@ -530,10 +562,13 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListFollowOfDidItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("dids/{}/{}/follow", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("dids/{}/{}/follow", escape(scope), escape(name)),
+            )
+            .name("listFollowOfDid");
         request.send_stream()
     }
 
@@ -554,6 +589,7 @@ impl DataIdentifiers {
                 Method::DELETE,
                 format!("dids/{}/{}/follow", escape(scope), escape(name)),
             )
+            .name("deleteFollowOfDid")
             .json(payload);
         request.send_empty().await
     }
@@ -575,6 +611,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}/follow", escape(scope), escape(name)),
             )
+            .name("addFollowOfDid")
             .json(payload);
         request.send_empty().await
     }
@@ -593,17 +630,20 @@ impl DataIdentifiers {
         output_name: &str,
         nbfiles: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!(
-                "dids/{}/{}/{}/{}/{}/sample",
-                escape(input_scope),
-                escape(input_name),
-                escape(output_scope),
-                escape(output_name),
-                escape(nbfiles)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!(
+                    "dids/{}/{}/{}/{}/{}/sample",
+                    escape(input_scope),
+                    escape(input_name),
+                    escape(output_scope),
+                    escape(output_name),
+                    escape(nbfiles)
+                ),
+            )
+            .name("createDidSampleByPath");
         request.send_empty().await
     }
 
@@ -619,6 +659,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/sample"))
+            .name("createDidSample")
             .json(payload);
         request.send_empty().await
     }
@@ -635,6 +676,7 @@ impl DataIdentifiers {
         let request = self
             .client
             .request(Method::POST, String::from("dids/resurrect"))
+            .name("resurrect")
             .json(payload);
         request.send_empty().await
     }
@@ -658,6 +700,7 @@ impl DataIdentifiers {
                 Method::POST,
                 format!("dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("addDid")
             .json(payload);
         request.send_empty().await
     }
@@ -682,6 +725,7 @@ impl DataIdentifiers {
                 Method::GET,
                 format!("dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("getDid")
             .query("dynamic_depth", query.dynamic_depth.as_deref());
         request.send().await
     }

@@ -42,6 +42,7 @@ impl Dirac {
         let request = self
             .client
             .request(Method::POST, String::from("dirac/addfiles"))
+            .name("addFiles")
             .json(payload);
         request.send_empty().await
     }

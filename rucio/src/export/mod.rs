@@ -36,6 +36,7 @@ impl Export {
         let request = self
             .client
             .request(Method::GET, String::from("export"))
+            .name("exportData")
             .query("distance", query.distance);
         request.send().await
     }

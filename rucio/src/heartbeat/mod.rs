@@ -32,7 +32,10 @@ impl Heartbeat {
     ///
     /// `GET /heartbeats`
     pub async fn list_heartbeats(&self) -> Result<types::ListHeartbeatsResponse> {
-        let request = self.client.request(Method::GET, String::from("heartbeats"));
+        let request = self
+            .client
+            .request(Method::GET, String::from("heartbeats"))
+            .name("listHeartbeats");
         request.send().await
     }
 
@@ -45,6 +48,7 @@ impl Heartbeat {
         let request = self
             .client
             .request(Method::POST, String::from("heartbeats"))
+            .name("addHeartbeats")
             .json(payload);
         request.send_empty().await
     }

@@ -48,6 +48,7 @@ impl Identity {
                 Method::PUT,
                 format!("identities/{}/userpass", escape(account)),
             )
+            .name("updateUserpassForAccount")
             .header("X-Rucio-Username", x_rucio_username)
             .header("X-Rucio-Password", x_rucio_password);
         if let Some(value) = &headers.x_rucio_email {
@@ -73,7 +74,8 @@ impl Identity {
     ) -> Result<()> {
         let mut request = self
             .client
-            .request(Method::PUT, format!("identities/{}/x509", escape(account)));
+            .request(Method::PUT, format!("identities/{}/x509", escape(account)))
+            .name("updateX509ForAccount");
         if let Some(value) = &headers.x_rucio_email {
             request = request.header("X-Rucio-Email", value);
         }
@@ -97,7 +99,8 @@ impl Identity {
     ) -> Result<()> {
         let mut request = self
             .client
-            .request(Method::PUT, format!("identities/{}/gss", escape(account)));
+            .request(Method::PUT, format!("identities/{}/gss", escape(account)))
+            .name("updateGssForAccount");
         if let Some(value) = &headers.x_rucio_email {
             request = request.header("X-Rucio-Email", value);
         }
@@ -115,14 +118,17 @@ impl Identity {
         identity_key: &str,
         type_: &str,
     ) -> Result<types::ListAccountsForIdentityKeyTypeResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "identities/{}/{}/accounts",
-                escape(identity_key),
-                escape(type_)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "identities/{}/{}/accounts",
+                    escape(identity_key),
+                    escape(type_)
+                ),
+            )
+            .name("listAccountsForIdentityKeyType");
         request.send().await
     }
 
@@ -138,6 +144,7 @@ impl Identity {
         let request = self
             .client
             .request(Method::GET, String::from("identities/accounts"))
+            .name("listIdentitiesAccounts")
             .query("identity_key", query.identity_key.as_deref())
             .query("type", query.type_.as_deref());
         request.send().await

@@ -38,6 +38,7 @@ impl Import {
         let request = self
             .client
             .request(Method::POST, String::from("import"))
+            .name("importData")
             .json(payload);
         request.send_empty().await
     }

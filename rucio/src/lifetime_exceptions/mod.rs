@@ -37,7 +37,8 @@ impl LifetimeExceptions {
     pub fn list_exceptions(&self) -> RucioStream<types::ListExceptionsItem> {
         let request = self
             .client
-            .request(Method::GET, String::from("lifetime_exceptions/"));
+            .request(Method::GET, String::from("lifetime_exceptions/"))
+            .name("listExceptions");
         request.send_stream()
     }
 
@@ -56,6 +57,7 @@ impl LifetimeExceptions {
         let request = self
             .client
             .request(Method::POST, String::from("lifetime_exceptions/"))
+            .name("addException")
             .json(payload);
         request.send().await
     }
@@ -76,6 +78,7 @@ impl LifetimeExceptions {
                 Method::PUT,
                 format!("lifetime_exceptions/{}", escape(exception_id)),
             )
+            .name("updateLifetimeException")
             .json(payload);
         request.send_empty().await
     }
@@ -89,10 +92,13 @@ impl LifetimeExceptions {
         &self,
         exception_id: &str,
     ) -> RucioStream<types::GetLifetimeExceptionItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("lifetime_exceptions/{}", escape(exception_id)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("lifetime_exceptions/{}", escape(exception_id)),
+            )
+            .name("getLifetimeException");
         request.send_stream()
     }
 }

@@ -42,6 +42,7 @@ impl Lock {
         let request = self
             .client
             .request(Method::GET, format!("locks/{}", escape(rse)))
+            .name("getDatasetLocksByRse")
             .query("did_type", query.did_type.as_deref());
         request.send_stream()
     }
@@ -66,6 +67,7 @@ impl Lock {
                 Method::GET,
                 format!("locks/{}/{}", escape(scope), escape(name)),
             )
+            .name("getDatasetLocks")
             .query("did_type", query.did_type.as_deref());
         request.send_stream()
     }
@@ -85,6 +87,7 @@ impl Lock {
         let request = self
             .client
             .request(Method::POST, String::from("locks/bulk_locks_for_dids"))
+            .name("getLocksForDids")
             .json(payload);
         request.send_stream()
     }

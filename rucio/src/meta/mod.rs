@@ -38,6 +38,7 @@ impl Meta {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}", escape(key)))
+            .name("addKey")
             .json(payload);
         request.send_empty().await
     }
@@ -53,7 +54,8 @@ impl Meta {
     pub async fn list_values(&self, key: &str) -> Result<types::ListValuesResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("meta_conventions/{}/", escape(key)));
+            .request(Method::GET, format!("meta_conventions/{}/", escape(key)))
+            .name("listValues");
         request.send().await
     }
 
@@ -69,6 +71,7 @@ impl Meta {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}/", escape(key)))
+            .name("addValue")
             .json(payload);
         request.send_empty().await
     }

@@ -41,6 +41,7 @@ impl OpenData {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/dids"))
+            .name("listOpendataDids")
             .query("limit", query.limit)
             .query("offset", query.offset)
             .query("state", query.state.as_deref());
@@ -66,6 +67,7 @@ impl OpenData {
                 Method::PUT,
                 format!("opendata/dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("updateOpendataDid")
             .json(payload);
         request.send_empty().await
     }
@@ -89,6 +91,7 @@ impl OpenData {
                 Method::GET,
                 format!("opendata/dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("getOpendataDid")
             .query("files", query.files.as_deref())
             .query("meta", query.meta.as_deref())
             .query("doi", query.doi.as_deref())
@@ -107,10 +110,13 @@ impl OpenData {
     /// Rucio's Python client: `OpenDataClient.remove_opendata_did`.
     #[doc(alias = "delete_opendata_did")]
     pub async fn remove_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("opendata/dids/{}/{}", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("opendata/dids/{}/{}", escape(scope), escape(name)),
+            )
+            .name("removeOpendataDid");
         request.send_empty().await
     }
 
@@ -122,10 +128,13 @@ impl OpenData {
     ///
     /// Rucio's Python client: `OpenDataClient.add_opendata_did`.
     pub async fn add_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("opendata/dids/{}/{}", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("opendata/dids/{}/{}", escape(scope), escape(name)),
+            )
+            .name("addOpendataDid");
         request.send_empty().await
     }
 }

@@ -39,6 +39,7 @@ impl OpenDataPublic {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/public/dids"))
+            .name("listOpendataDids")
             .query("limit", query.limit)
             .query("offset", query.offset);
         request.send().await
@@ -64,6 +65,7 @@ impl OpenDataPublic {
                 Method::GET,
                 format!("opendata/public/dids/{}/{}", escape(scope), escape(name)),
             )
+            .name("getOpendataDid")
             .query("files", query.files.as_deref())
             .query("meta", query.meta.as_deref())
             .query("doi", query.doi.as_deref())

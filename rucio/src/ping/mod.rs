@@ -35,7 +35,10 @@ impl Ping {
     /// Rucio's Python client: `PingClient.ping`.
     #[doc(alias = "get_ping")]
     pub async fn ping(&self) -> Result<types::PingResponse> {
-        let request = self.client.request(Method::GET, String::from("ping"));
+        let request = self
+            .client
+            .request(Method::GET, String::from("ping"))
+            .name("ping");
         request.send().await
     }
 }

@@ -41,6 +41,7 @@ impl Redirect {
                 Method::GET,
                 format!("redirect/{}/{}/metalink", escape(scope), escape(name)),
             )
+            .name("getMetalinkOfDid")
             .query("ip", query.ip.as_deref())
             .query("fqdn", query.fqdn.as_deref())
             .query("site", query.site.as_deref())
@@ -67,6 +68,7 @@ impl Redirect {
                 Method::GET,
                 format!("redirect/{}/{}", escape(scope), escape(name)),
             )
+            .name("getRedirect")
             .query("ip", query.ip.as_deref())
             .query("fqdn", query.fqdn.as_deref())
             .query("site", query.site.as_deref())

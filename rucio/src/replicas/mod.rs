@@ -47,6 +47,7 @@ impl Replicas {
         let mut request = self
             .client
             .request(Method::POST, String::from("replicas/list"))
+            .name("listReplicas")
             .query("limit", query.limit)
             .query("select", query.select.as_deref())
             .query("sort", query.sort.as_deref())
@@ -80,6 +81,7 @@ impl Replicas {
                 Method::GET,
                 format!("replicas/{}/{}", escape(scope), escape(name)),
             )
+            .name("getReplica")
             .query("schemes", query.schemes.as_deref())
             .query("select", query.select.as_deref())
             .query("limit", query.limit);
@@ -105,6 +107,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/suspicious"))
+            .name("listSuspiciousReplicas")
             .query("rse_expression", query.rse_expression.as_deref())
             .query("younger_than", query.younger_than.as_deref())
             .query("nattempts", query.nattempts);
@@ -126,6 +129,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/suspicious"))
+            .name("declareSuspiciousFileReplicas")
             .json(payload);
         request.send().await
     }
@@ -142,6 +146,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/bad/states"))
+            .name("listReplicasBadStates")
             .query("state", query.state.as_deref())
             .query("rse", query.rse.as_deref())
             .query("younger_than", query.younger_than.as_deref())
@@ -163,6 +168,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/bad/summary"))
+            .name("listReplicasBadSummary")
             .query("rse_expression", query.rse_expression.as_deref())
             .query("from_date", query.from_date.as_deref())
             .query("to_date", query.to_date.as_deref());
@@ -181,6 +187,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/pfns"))
+            .name("addBadPfns")
             .json(payload);
         request.send_empty().await
     }
@@ -200,6 +207,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/dids"))
+            .name("declareBadDidReplicas")
             .json(payload);
         request.send().await
     }
@@ -215,7 +223,8 @@ impl Replicas {
     pub fn list_datasets_per_rse(&self, rse: &str) -> RucioStream<types::ListDatasetsPerRseItem> {
         let request = self
             .client
-            .request(Method::GET, format!("replicas/rse/{}", escape(rse)));
+            .request(Method::GET, format!("replicas/rse/{}", escape(rse)))
+            .name("listDatasetsPerRse");
         request.send_stream()
     }
 
@@ -234,6 +243,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad"))
+            .name("declareBadFileReplicas")
             .json(payload);
         request.send().await
     }
@@ -253,6 +263,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/quarantine"))
+            .name("quarantineReplicas")
             .json(payload);
         request.send_empty().await
     }
@@ -272,6 +283,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/dids"))
+            .name("getDidFromPfns")
             .json(payload);
         request.send_stream()
     }
@@ -296,6 +308,7 @@ impl Replicas {
                 Method::GET,
                 format!("replicas/{}/{}/datasets", escape(scope), escape(name)),
             )
+            .name("listDatasetReplicas")
             .query("deep", query.deep);
         request.send_stream()
     }
@@ -315,6 +328,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/datasets_bulk"))
+            .name("listDatasetReplicasBulk")
             .json(payload);
         request.send_stream()
     }
@@ -331,6 +345,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/tombstone"))
+            .name("setTombstone")
             .json(payload);
         request.send_empty().await
     }
@@ -356,6 +371,7 @@ impl Replicas {
                 Method::GET,
                 format!("replicas/{}/{}/datasets_vp", escape(scope), escape(name)),
             )
+            .name("listDatasetReplicasVp")
             .query("deep", query.deep);
         request.send_stream()
     }
@@ -371,6 +387,7 @@ impl Replicas {
         let request = self
             .client
             .request(Method::POST, String::from("replicas"))
+            .name("addReplicas")
             .json(payload);
         request.send_empty().await
     }

@@ -40,15 +40,18 @@ impl Requests {
         name: &str,
         rse: &str,
     ) -> Result<types::ListRequestByDidResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "requests/{}/{}/{}",
-                escape(scope),
-                escape(name),
-                escape(rse)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "requests/{}/{}/{}",
+                    escape(scope),
+                    escape(name),
+                    escape(rse)
+                ),
+            )
+            .name("listRequestByDid");
         request.send().await
     }
 
@@ -66,15 +69,18 @@ impl Requests {
         name: &str,
         rse: &str,
     ) -> Result<types::ListRequestHistoryByDidResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!(
-                "requests/history/{}/{}/{}",
-                escape(scope),
-                escape(name),
-                escape(rse)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!(
+                    "requests/history/{}/{}/{}",
+                    escape(scope),
+                    escape(name),
+                    escape(rse)
+                ),
+            )
+            .name("listRequestHistoryByDid");
         request.send().await
     }
 
@@ -90,6 +96,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::GET, String::from("requests/list"))
+            .name("listRequests")
             .query("src_rse", query.src_rse.as_deref())
             .query("dst_rse", query.dst_rse.as_deref())
             .query("src_site", query.src_site.as_deref())
@@ -113,6 +120,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::GET, String::from("requests/history/list"))
+            .name("listRequestsHistory")
             .query("src_rse", query.src_rse.as_deref())
             .query("dst_rse", query.dst_rse.as_deref())
             .query("src_site", query.src_site.as_deref())
@@ -135,6 +143,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::GET, String::from("requests/metrics"))
+            .name("listRequestsMetrics")
             .query("dst_rse", query.dst_rse.as_deref())
             .query("src_rse", query.src_rse.as_deref())
             .query("activity", query.activity.as_deref())
@@ -157,6 +166,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::PUT, String::from("requests/transfer_limits"))
+            .name("setTransferLimit")
             .json(payload);
         request.send_empty().await
     }
@@ -172,7 +182,8 @@ impl Requests {
     pub fn list_transfer_limits(&self) -> RucioStream<types::ListTransferLimitsItem> {
         let request = self
             .client
-            .request(Method::GET, String::from("requests/transfer_limits"));
+            .request(Method::GET, String::from("requests/transfer_limits"))
+            .name("listTransferLimits");
         request.send_stream()
     }
 
@@ -191,6 +202,7 @@ impl Requests {
         let request = self
             .client
             .request(Method::DELETE, String::from("requests/transfer_limits"))
+            .name("deleteTransferLimit")
             .json(payload);
         request.send_empty().await
     }

@@ -35,10 +35,13 @@ impl RucioStorageElements {
     /// Rucio's Python client: `RSEClient.delete_rse_attribute`.
     #[doc(alias = "delete_attr_for_rse")]
     pub async fn delete_rse_attribute(&self, rse: &str, key: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("rses/{}/attr/{}", escape(rse), escape(key)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("rses/{}/attr/{}", escape(rse), escape(key)),
+            )
+            .name("deleteRseAttribute");
         request.send_empty().await
     }
 
@@ -62,6 +65,7 @@ impl RucioStorageElements {
                 Method::POST,
                 format!("rses/{}/attr/{}", escape(rse), escape(key)),
             )
+            .name("addRseAttribute")
             .json(payload);
         request.send_empty().await
     }
@@ -86,6 +90,7 @@ impl RucioStorageElements {
                 Method::PUT,
                 format!("rses/{}/distances/{}", escape(source), escape(destination)),
             )
+            .name("updateDistance")
             .json(payload);
         request.send_empty().await
     }
@@ -103,10 +108,13 @@ impl RucioStorageElements {
         source: &str,
         destination: &str,
     ) -> Result<types::GetDistanceResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("rses/{}/distances/{}", escape(source), escape(destination)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("rses/{}/distances/{}", escape(source), escape(destination)),
+            )
+            .name("getDistance");
         request.send().await
     }
 
@@ -130,6 +138,7 @@ impl RucioStorageElements {
                 Method::DELETE,
                 format!("rses/{}/distances/{}", escape(source), escape(destination)),
             )
+            .name("deleteDistance")
             .query("bidirectional", query.bidirectional);
         request.send_empty().await
     }
@@ -154,6 +163,7 @@ impl RucioStorageElements {
                 Method::POST,
                 format!("rses/{}/distances/{}", escape(source), escape(destination)),
             )
+            .name("addDistance")
             .json(payload);
         request.send_empty().await
     }
@@ -186,6 +196,7 @@ impl RucioStorageElements {
                     escape(port)
                 ),
             )
+            .name("updateProtocols")
             .json(payload);
         request.send_empty().await
     }
@@ -205,16 +216,19 @@ impl RucioStorageElements {
         hostname: &str,
         port: &str,
     ) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!(
-                "rses/{}/protocols/{}/{}/{}",
-                escape(rse),
-                escape(scheme),
-                escape(hostname),
-                escape(port)
-            ),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!(
+                    "rses/{}/protocols/{}/{}/{}",
+                    escape(rse),
+                    escape(scheme),
+                    escape(hostname),
+                    escape(port)
+                ),
+            )
+            .name("deleteProtocols");
         request.send_empty().await
     }
 
@@ -229,7 +243,8 @@ impl RucioStorageElements {
     pub async fn get_protocols(&self, rse: &str) -> Result<types::GetProtocolsResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/protocols", escape(rse)));
+            .request(Method::GET, format!("rses/{}/protocols", escape(rse)))
+            .name("getProtocols");
         request.send().await
     }
 
@@ -249,6 +264,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/lfns2pfns", escape(rse)))
+            .name("lfns2pfns")
             .query("lfn", query.lfn.as_deref())
             .query("scheme", query.scheme.as_deref())
             .query("domain", query.domain.as_deref())
@@ -267,7 +283,8 @@ impl RucioStorageElements {
     ) -> RucioStream<types::ListAccountsUsageForRseItem> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/accounts/usage", escape(rse)));
+            .request(Method::GET, format!("rses/{}/accounts/usage", escape(rse)))
+            .name("listAccountsUsageForRse");
         request.send_stream()
     }
 
@@ -287,6 +304,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}/usage", escape(rse)))
+            .name("setRseUsage")
             .json(payload);
         request.send_empty().await
     }
@@ -307,6 +325,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/usage", escape(rse)))
+            .name("getRseUsage")
             .query("per_account", query.per_account)
             .query("source", query.source.as_deref());
         request.send_stream()
@@ -323,7 +342,8 @@ impl RucioStorageElements {
     pub fn list_rse_usage_history(&self, rse: &str) -> RucioStream<types::ListRseUsageHistoryItem> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/usage/history", escape(rse)));
+            .request(Method::GET, format!("rses/{}/usage/history", escape(rse)))
+            .name("listRseUsageHistory");
         request.send_stream()
     }
 
@@ -343,6 +363,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}/limits", escape(rse)))
+            .name("setRseLimits")
             .json(payload);
         request.send_empty().await
     }
@@ -358,7 +379,8 @@ impl RucioStorageElements {
     pub async fn get_rse_limits(&self, rse: &str) -> Result<types::GetRseLimitsResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/limits", escape(rse)));
+            .request(Method::GET, format!("rses/{}/limits", escape(rse)))
+            .name("getRseLimits");
         request.send().await
     }
 
@@ -378,6 +400,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::DELETE, format!("rses/{}/limits", escape(rse)))
+            .name("deleteRseLimits")
             .json(payload);
         request.send_empty().await
     }
@@ -391,10 +414,13 @@ impl RucioStorageElements {
     /// Rucio's Python client: `RSEClient.delete_qos_policy`.
     #[doc(alias = "delete_qos_policy_for_rse")]
     pub async fn delete_qos_policy(&self, rse: &str, policy: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::DELETE,
-            format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::DELETE,
+                format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
+            )
+            .name("deleteQosPolicy");
         request.send_empty().await
     }
 
@@ -407,10 +433,13 @@ impl RucioStorageElements {
     /// Rucio's Python client: `RSEClient.add_qos_policy`.
     #[doc(alias = "add_qos_policy_for_rse")]
     pub async fn add_qos_policy(&self, rse: &str, policy: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
+            )
+            .name("addQosPolicy");
         request.send_empty().await
     }
 
@@ -425,6 +454,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}", escape(rse)))
+            .name("updateRse")
             .json(payload);
         request.send_empty().await
     }
@@ -439,7 +469,8 @@ impl RucioStorageElements {
     pub async fn get_rse(&self, rse: &str) -> Result<types::GetRseResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}", escape(rse)));
+            .request(Method::GET, format!("rses/{}", escape(rse)))
+            .name("getRse");
         request.send().await
     }
 
@@ -453,7 +484,8 @@ impl RucioStorageElements {
     pub async fn delete_rse(&self, rse: &str) -> Result<()> {
         let request = self
             .client
-            .request(Method::DELETE, format!("rses/{}", escape(rse)));
+            .request(Method::DELETE, format!("rses/{}", escape(rse)))
+            .name("deleteRse");
         request.send_empty().await
     }
 
@@ -468,6 +500,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::POST, format!("rses/{}", escape(rse)))
+            .name("addRse")
             .json(payload);
         request.send_empty().await
     }
@@ -483,6 +516,7 @@ impl RucioStorageElements {
         let request = self
             .client
             .request(Method::GET, String::from("rses/"))
+            .name("listRses")
             .query("expression", query.expression.as_deref());
         request.send_stream()
     }
@@ -498,7 +532,8 @@ impl RucioStorageElements {
     pub async fn list_rse_attributes(&self, rse: &str) -> Result<types::ListRseAttributesResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rses/{}/attr/", escape(rse)));
+            .request(Method::GET, format!("rses/{}/attr/", escape(rse)))
+            .name("listRseAttributes");
         request.send().await
     }
 
@@ -522,6 +557,7 @@ impl RucioStorageElements {
                 Method::POST,
                 format!("rses/{}/protocols/{}", escape(rse), escape(scheme)),
             )
+            .name("addProtocol")
             .json(payload);
         request.send_empty().await
     }

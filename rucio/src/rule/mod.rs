@@ -42,6 +42,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::PUT, format!("rules/{}", escape(rule_id)))
+            .name("updateReplicationRule")
             .json(payload);
         request.send_empty().await
     }
@@ -60,7 +61,8 @@ impl Rule {
     ) -> Result<types::GetReplicationRuleResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}", escape(rule_id)))
+            .name("getReplicationRule");
         request.send().await
     }
 
@@ -80,6 +82,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::DELETE, format!("rules/{}", escape(rule_id)))
+            .name("deleteReplicationRule")
             .json(payload);
         request.send_empty().await
     }
@@ -99,6 +102,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::GET, String::from("rules/"))
+            .name("listReplicationRules")
             .query("account", query.account.as_deref())
             .query("scope", query.scope.as_deref())
             .query("name", query.name.as_deref())
@@ -131,6 +135,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::POST, String::from("rules/"))
+            .name("addReplicationRule")
             .json(payload);
         request.send().await
     }
@@ -146,7 +151,8 @@ impl Rule {
     pub fn list_replica_locks(&self, rule_id: &str) -> RucioStream<types::ListReplicaLocksItem> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}/locks", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}/locks", escape(rule_id)))
+            .name("listReplicaLocks");
         request.send_stream()
     }
 
@@ -166,6 +172,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/reduce", escape(rule_id)))
+            .name("reduceReplicationRule")
             .json(payload);
         request.send().await
     }
@@ -186,6 +193,7 @@ impl Rule {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/move", escape(rule_id)))
+            .name("moveReplicationRule")
             .json(payload);
         request.send().await
     }
@@ -201,7 +209,8 @@ impl Rule {
     ) -> Result<types::ListHistoryForRuleIdResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}/history", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}/history", escape(rule_id)))
+            .name("listHistoryForRuleId");
         request.send().await
     }
 
@@ -218,10 +227,13 @@ impl Rule {
         scope: &str,
         name: &str,
     ) -> RucioStream<types::ListReplicationRuleFullHistoryItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("rules/{}/{}/history", escape(scope), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("rules/{}/{}/history", escape(scope), escape(name)),
+            )
+            .name("listReplicationRuleFullHistory");
         request.send_stream()
     }
 
@@ -239,7 +251,8 @@ impl Rule {
     ) -> Result<types::ExamineReplicationRuleResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("rules/{}/analysis", escape(rule_id)));
+            .request(Method::GET, format!("rules/{}/analysis", escape(rule_id)))
+            .name("examineReplicationRule");
         request.send().await
     }
 }

@@ -34,10 +34,13 @@ impl Scopes {
     ///
     /// Rucio's Python client: `ScopeClient.update_scope`.
     pub async fn update_scope(&self, account: &str, scope: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::PUT,
-            format!("scopes/{}/{}", escape(account), escape(scope)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::PUT,
+                format!("scopes/{}/{}", escape(account), escape(scope)),
+            )
+            .name("updateScope");
         request.send_empty().await
     }
 
@@ -47,10 +50,13 @@ impl Scopes {
     ///
     /// `POST /scopes/{account}/{scope}`
     pub async fn add_scope(&self, account: &str, scope: &str) -> Result<()> {
-        let request = self.client.request(
-            Method::POST,
-            format!("scopes/{}/{}", escape(account), escape(scope)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                format!("scopes/{}/{}", escape(account), escape(scope)),
+            )
+            .name("addScope");
         request.send_empty().await
     }
 
@@ -65,7 +71,8 @@ impl Scopes {
     ) -> Result<types::ListScopesForAccountResponse> {
         let request = self
             .client
-            .request(Method::GET, format!("scopes/{}/scopes", escape(account)));
+            .request(Method::GET, format!("scopes/{}/scopes", escape(account)))
+            .name("listScopesForAccount");
         request.send().await
     }
 
@@ -80,7 +87,8 @@ impl Scopes {
     pub async fn list_scope_owners(&self) -> Result<types::ListScopeOwnersResponse> {
         let request = self
             .client
-            .request(Method::GET, String::from("scopes/owner/"));
+            .request(Method::GET, String::from("scopes/owner/"))
+            .name("listScopeOwners");
         request.send().await
     }
 }

@@ -36,10 +36,13 @@ impl Subscription {
         &self,
         subscription_id: &str,
     ) -> Result<types::GetSubscriptionByIdResponse> {
-        let request = self.client.request(
-            Method::GET,
-            format!("subscriptions/id/{}", escape(subscription_id)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("subscriptions/id/{}", escape(subscription_id)),
+            )
+            .name("getSubscriptionById");
         request.send().await
     }
 
@@ -67,6 +70,7 @@ impl Subscription {
                     escape(name)
                 ),
             )
+            .name("listSubscriptionRuleStates")
             .query("include_details", query.include_details);
         request.send_stream()
     }
@@ -91,6 +95,7 @@ impl Subscription {
                 Method::GET,
                 format!("subscriptions/{}/{}/rules", escape(account), escape(name)),
             )
+            .name("listSubscriptionRules")
             .query("state", query.state.as_deref());
         request.send_stream()
     }
@@ -114,6 +119,7 @@ impl Subscription {
                 Method::PUT,
                 format!("subscriptions/{}/{}", escape(account), escape(name)),
             )
+            .name("updateSubscription")
             .json(payload);
         request.send_empty().await
     }
@@ -131,10 +137,13 @@ impl Subscription {
         account: &str,
         name: &str,
     ) -> RucioStream<types::GetSubscriptionItem> {
-        let request = self.client.request(
-            Method::GET,
-            format!("subscriptions/{}/{}", escape(account), escape(name)),
-        );
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                format!("subscriptions/{}/{}", escape(account), escape(name)),
+            )
+            .name("getSubscription");
         request.send_stream()
     }
 
@@ -157,6 +166,7 @@ impl Subscription {
                 Method::POST,
                 format!("subscriptions/{}/{}", escape(account), escape(name)),
             )
+            .name("addSubscription")
             .json(payload);
         request.send_text().await
     }
@@ -175,7 +185,8 @@ impl Subscription {
     ) -> RucioStream<types::ListSubscriptionsByNameItem> {
         let request = self
             .client
-            .request(Method::GET, format!("subscriptions/name/{}", escape(name)));
+            .request(Method::GET, format!("subscriptions/name/{}", escape(name)))
+            .name("listSubscriptionsByName");
         request.send_stream()
     }
 
@@ -190,7 +201,8 @@ impl Subscription {
     pub fn list_subscriptions(&self, account: &str) -> RucioStream<types::ListSubscriptionsItem> {
         let request = self
             .client
-            .request(Method::GET, format!("subscriptions/{}", escape(account)));
+            .request(Method::GET, format!("subscriptions/{}", escape(account)))
+            .name("listSubscriptions");
         request.send_stream()
     }
 }

@@ -16,11 +16,13 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use serde::Deserialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tracing::Instrument;
 
 use super::hashing::{self, Hasher, Hashes, Worker};
 use super::progress::{ProgressFn, Reporter};
 use super::transfer::{self, Failure, Redirects};
 use crate::config::Attempts;
+use crate::trace::{self, TransferTrace};
 use crate::{Client, Error, ErrorKind, Method, Result, RetryConfig, escape};
 
 /// Options of a download: a progress observer.
@@ -202,6 +204,8 @@ enum Origin<'a> {
         name: &'a str,
         current: GetUrl,
         used: bool,
+        /// How many times `current` expired and was replaced.
+        refreshed: u32,
     },
     Url(String),
 }
@@ -216,9 +220,12 @@ impl Origin<'_> {
                 name,
                 current,
                 used,
+                refreshed,
             } => {
                 if *used && current.expires.is_some_and(|t| t <= Utc::now()) {
                     *current = start_download(client, name).await?;
+                    *refreshed += 1;
+                    trace::url_refreshed(&current.url);
                 }
                 *used = true;
                 Ok(current.url.clone())
@@ -235,6 +242,23 @@ pub(crate) async fn download_object(
     out: Output<'_>,
     options: &DownloadOptions,
 ) -> Result<Downloaded> {
+    let trace = trace::transfer_span("download", name);
+    let result = download_object_traced(object, name, out, options, &trace)
+        .instrument(trace.span.clone())
+        .await;
+    if let Err(e) = &result {
+        trace.failed(e);
+    }
+    result
+}
+
+async fn download_object_traced(
+    object: &Client,
+    name: &str,
+    out: Output<'_>,
+    options: &DownloadOptions,
+    trace: &TransferTrace,
+) -> Result<Downloaded> {
     let current = start_download(object, name).await?;
     // Refuse before moving any data that could not be verified.
     hashing::check_verifiable(&current.hashes)?;
@@ -243,6 +267,7 @@ pub(crate) async fn download_object(
         name,
         current,
         used: false,
+        refreshed: 0,
     };
     let http = transfer::storage_client(object.config(), Redirects::Refuse)?;
     let retry = object.config().retry_config().clone();
@@ -253,9 +278,13 @@ pub(crate) async fn download_object(
         out,
         Some(Hasher::new()),
         options,
+        trace,
     )
     .await?;
-    let Origin::Object { current, .. } = origin else {
+    let Origin::Object {
+        current, refreshed, ..
+    } = origin
+    else {
         unreachable!("the origin is an object")
     };
     let hashes = fetched.hashes.clone().unwrap_or_else(|| Hashes::of(b""));
@@ -267,6 +296,16 @@ pub(crate) async fn download_object(
         )
     })?;
     fetched.output.finish().await?;
+    let verified: Vec<&str> = ["sha256", "sha512"]
+        .into_iter()
+        .filter(|a| current.hashes.contains_key(*a))
+        .collect();
+    trace.done(
+        fetched.length,
+        fetched.attempts,
+        &verified.join(","),
+        refreshed,
+    );
     Ok(Downloaded {
         length: fetched.length,
         content_type: fetched.content_type,
@@ -282,17 +321,24 @@ pub(crate) async fn download_url(
     out: Output<'_>,
     options: &DownloadOptions,
 ) -> Result<Downloaded> {
-    let mut origin = Origin::Url(url.to_owned());
-    let http = transfer::storage_client(client.config(), Redirects::Follow)?;
-    let retry = client.config().retry_config().clone();
-    let fetched = fetch(&mut origin, &http, &retry, out, None, options).await?;
-    fetched.output.finish().await?;
-    Ok(Downloaded {
-        length: fetched.length,
-        content_type: fetched.content_type,
-        hashes: None,
-        attempts: fetched.attempts,
-    })
+    let trace = trace::transfer_span("download", "url");
+    let result = async {
+        let mut origin = Origin::Url(url.to_owned());
+        let http = transfer::storage_client(client.config(), Redirects::Follow)?;
+        let retry = client.config().retry_config().clone();
+        let fetched = fetch(&mut origin, &http, &retry, out, None, options, &trace).await?;
+        fetched.output.finish().await?;
+        trace.done(fetched.length, fetched.attempts, "", 0);
+        Ok(Downloaded {
+            length: fetched.length,
+            content_type: fetched.content_type,
+            hashes: None,
+            attempts: fetched.attempts,
+        })
+    }
+    .instrument(trace.span.clone())
+    .await;
+    result.inspect_err(|e| trace.failed(e))
 }
 
 struct Fetched<'a> {
@@ -329,6 +375,7 @@ async fn fetch<'a>(
     output: Output<'a>,
     hasher: Option<Hasher>,
     options: &DownloadOptions,
+    trace: &TransferTrace,
 ) -> Result<Fetched<'a>> {
     let mut state = State {
         output,
@@ -343,6 +390,7 @@ async fn fetch<'a>(
     loop {
         attempts.start();
         let url = origin.url().await?;
+        trace.url(&url);
         let result = get_once(http, &url, &mut state).await;
         // What arrived counts, even from a failed attempt: the next one resumes after it.
         let failure = match (result, flush(&mut state).await) {
@@ -350,7 +398,9 @@ async fn fetch<'a>(
             (_, Err(f)) | (Err(f), Ok(())) => f,
         };
         match failure {
-            Failure::Retry(_) if attempts.may_retry() => attempts.pause().await,
+            Failure::Retry(e) if attempts.may_retry() => {
+                attempts.retry(&trace::error_type(&e), e.message()).await;
+            }
             f => {
                 return Err(transfer::at(
                     f.into_error(),

@@ -73,6 +73,8 @@ pub use upload::{DATA_INLINE_MAX_SIZE, Upload, UploadMethod, Uploaded};
 use download::{FileOutput, Output};
 use upload::Source;
 
+pub(crate) use transfer::redact as redacted_url;
+
 use crate::{Client, Error, ErrorKind, Result};
 
 fn expect_service(client: &Client, service: &str, what: &str) -> Result<()> {

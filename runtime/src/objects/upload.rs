@@ -13,11 +13,13 @@ use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use super::hashing::{Hasher, Hashes};
 use super::progress::{ProgressFn, Reporter};
 use super::transfer::{self, Failure, Redirects};
 use crate::config::Attempts;
+use crate::trace::{self, TransferTrace};
 use crate::{Client, Error, ErrorKind, Method, Result, escape};
 
 /// Objects shorter than this are proposed inline (`dataInline`) as well as by `putUrl`, as
@@ -307,9 +309,27 @@ struct HashesBody<'a> {
 pub(crate) async fn upload(
     object: &Client,
     upload: &Upload,
-    mut source: Source,
+    source: Source,
     length: u64,
 ) -> Result<Uploaded> {
+    let trace = trace::transfer_span("upload", &upload.name);
+    let result = upload_traced(object, upload, source, length, &trace)
+        .instrument(trace.span.clone())
+        .await;
+    if let Err(e) = &result {
+        trace.failed(e);
+    }
+    result
+}
+
+async fn upload_traced(
+    object: &Client,
+    upload: &Upload,
+    mut source: Source,
+    length: u64,
+    trace: &TransferTrace,
+) -> Result<Uploaded> {
+    let mut refreshed = 0;
     let upload_id = upload.upload_id.clone().unwrap_or_else(crate::slugid::nice);
     let mut reporter = Reporter::new(upload.progress.clone());
     reporter.set_total(Some(length));
@@ -362,13 +382,16 @@ pub(crate) async fn upload(
             ));
         };
         attempts.start();
+        trace.url(&put.url);
         let failure = match put_once(&http, &put, &mut source, length, &reporter).await {
             Ok(hashes) => break (hashes, UploadMethod::PutUrl),
             Err(f) => f,
         };
         let url = transfer::redact(&put.url);
         match failure {
-            Failure::Retry(_) if attempts.may_retry() => attempts.pause().await,
+            Failure::Retry(e) if attempts.may_retry() => {
+                attempts.retry(&trace::error_type(&e), e.message()).await;
+            }
             f => {
                 let e = f.into_error();
                 return Err(transfer::at(e, &Method::PUT, &url, attempts.made()));
@@ -376,7 +399,12 @@ pub(crate) async fn upload(
         }
         // A putUrl that expired is replaced by asking again (same upload id and expiry).
         answer = if put.expires.is_some_and(|t| t <= Utc::now()) {
-            create_upload().await?
+            let fresh = create_upload().await?;
+            refreshed += 1;
+            if let Some(put) = &fresh.upload_method.put_url {
+                trace::url_refreshed(&put.url);
+            }
+            fresh
         } else {
             CreateUploadResponse {
                 upload_method: SelectedMethod {
@@ -398,6 +426,8 @@ pub(crate) async fn upload(
         })
         .send_empty()
         .await?;
+    // Data inline goes in the createUpload call: no storage request.
+    trace.done(length, attempts.made(), "sha256,sha512", refreshed);
     Ok(Uploaded {
         name: upload.name.clone(),
         upload_id,

@@ -13,6 +13,7 @@ use futures_util::{FutureExt, StreamExt};
 use lapin::options::{BasicConsumeOptions, BasicQosOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection};
+use tracing::{debug, info};
 
 use super::acks::Acks;
 use super::{
@@ -109,7 +110,7 @@ impl Consumer {
             ));
         };
         let current = Arc::new(Current::default());
-        let live = setup(&self, &queue, &current).await?;
+        let live = setup(&self, &queue, &current, false).await?;
         let now = Instant::now();
         let worker = Worker {
             consumer: self,
@@ -294,6 +295,12 @@ impl Worker {
                         if live.up_since.elapsed() >= STABLE {
                             self.failures = 0;
                         }
+                        // `info`: nothing else tells the caller (a durable queue's stream
+                        // just goes on after the reconnection).
+                        info!(
+                            pulse.url = self.consumer.config.redacted_url(),
+                            "the Pulse connection was lost: reconnecting"
+                        );
                         self.live = None;
                         self.current.replace(None);
                         self.down_since = Instant::now();
@@ -302,11 +309,18 @@ impl Worker {
                 }
                 continue;
             }
-            tokio::time::sleep(backoff(self.failures)).await;
+            let pause = backoff(self.failures);
+            tokio::time::sleep(pause).await;
             self.failures = self.failures.saturating_add(1);
-            match setup(&self.consumer, &self.queue, &self.current).await {
+            match setup(&self.consumer, &self.queue, &self.current, true).await {
                 Ok(live) => {
                     self.live = Some(live);
+                    info!(
+                        pulse.url = self.consumer.config.redacted_url(),
+                        pulse.attempts = self.failures,
+                        pulse.down_ms = self.down_since.elapsed().as_secs_f64() * 1000.0,
+                        "reconnected to Pulse"
+                    );
                     if let Queue::Ephemeral = self.queue {
                         return Err(Error::new(
                             ErrorKind::Reconnected,
@@ -315,7 +329,10 @@ impl Worker {
                         ));
                     }
                 }
-                Err(e) if self.reported.elapsed() >= self.consumer.outage_after => {
+                Err(e)
+                    if log_failure(&e, pause, self.failures)
+                        && self.reported.elapsed() >= self.consumer.outage_after =>
+                {
                     self.reported = Instant::now();
                     let down = self.down_since.elapsed().as_secs();
                     let message = format!(
@@ -330,10 +347,27 @@ impl Worker {
     }
 }
 
+/// A failed reconnection attempt, for `tracing` (`true`, to sit in a match guard).
+fn log_failure(e: &Error, pause: Duration, attempt: u32) -> bool {
+    debug!(
+        pulse.attempts = attempt,
+        pulse.pause_ms = pause.as_secs_f64() * 1000.0,
+        error.type = ?e.kind(),
+        error.message = e.message(),
+        "reconnecting to Pulse failed"
+    );
+    true
+}
+
 /// One connection's setup, as Taskcluster's consumer does it on each connection: channel,
-/// prefetch, queue, exchanges, bindings, consume.
-async fn setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Result<Live, Error> {
-    match tokio::time::timeout(SETUP_TIMEOUT, try_setup(consumer, queue, current)).await {
+/// prefetch, queue, exchanges, bindings, consume. `again` after a lost connection.
+async fn setup(
+    consumer: &Consumer,
+    queue: &Queue,
+    current: &Current,
+    again: bool,
+) -> Result<Live, Error> {
+    match tokio::time::timeout(SETUP_TIMEOUT, try_setup(consumer, queue, current, again)).await {
         Ok(result) => result,
         Err(_) => Err(Error::new(
             ErrorKind::Connection,
@@ -346,7 +380,12 @@ async fn setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Result<
     }
 }
 
-async fn try_setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Result<Live, Error> {
+async fn try_setup(
+    consumer: &Consumer,
+    queue: &Queue,
+    current: &Current,
+    again: bool,
+) -> Result<Live, Error> {
     let config = &consumer.config;
     let (name, options, arguments) = match queue {
         Queue::Named(name) => {
@@ -374,6 +413,14 @@ async fn try_setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Res
     };
     let queue = short(&name)?;
     let connection = connect(config, &format!("tc-runtime consumer of {name}")).await?;
+    debug!(
+        pulse.url = config.redacted_url(),
+        server.address = config.uri.authority.host.as_str(),
+        server.port = config.uri.authority.port,
+        pulse.queue = name.as_str(),
+        pulse.reconnect = again,
+        "connected to Pulse"
+    );
     let channel = connection
         .create_channel()
         .await
@@ -409,6 +456,18 @@ async fn try_setup(consumer: &Consumer, queue: &Queue, current: &Current) -> Res
                     e,
                 )
             })?;
+        debug!(
+            pulse.queue = name.as_str(),
+            pulse.exchange = exchange.as_str(),
+            pulse.routing_key_pattern = pattern.as_str(),
+            pulse.reconnect = again,
+            "{}",
+            if again {
+                "re-bound the queue"
+            } else {
+                "bound the queue"
+            }
+        );
     }
     let deliveries = channel
         .basic_consume(

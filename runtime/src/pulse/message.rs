@@ -52,7 +52,15 @@ impl<E: Event> Message<E> {
                 // If this nack fails the channel is gone and the broker redelivers it: reported
                 // again then.
                 let _ = acks.nack(delivery.delivery_tag, false);
-                Err(Error::decode(e, &routing_key, delivery.data))
+                let error = Error::decode(e, &routing_key, delivery.data);
+                // `debug`: the stream yields the error too.
+                tracing::debug!(
+                    pulse.exchange = exchange.as_str(),
+                    pulse.routing_key = routing_key.as_str(),
+                    error.message = error.message(),
+                    "a Pulse message did not decode"
+                );
+                Err(error)
             }
         }
     }

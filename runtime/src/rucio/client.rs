@@ -15,6 +15,7 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, DATE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use serde::de::DeserializeOwned;
+use tracing::{Instrument, debug};
 use url::Url;
 
 use super::error as rucio_error;
@@ -22,6 +23,7 @@ use super::stream::{self, CallInfo};
 use super::token::{self, Cached};
 use super::{AuthToken, RucioConfig};
 use crate::config::Attempts;
+use crate::trace::{self, CallTrace, Family};
 use crate::urls::{Escaper, push_escaped};
 use crate::{Error, ErrorKind, Method, Result};
 
@@ -162,6 +164,7 @@ impl RucioClient {
         RucioRequest {
             client: self.clone(),
             method,
+            name: None,
             path: path.into(),
             query: String::new(),
             headers: Vec::new(),
@@ -217,7 +220,12 @@ impl RucioClient {
         if !can_login {
             return Ok(None);
         }
-        let fresh = self.login().await?;
+        let reason = match slot.as_ref() {
+            Some(_) => LoginReason::Expiring,
+            None if self.logins() == 0 => LoginReason::First,
+            None => LoginReason::Refused,
+        };
+        let fresh = self.login(reason).await?;
         let token = fresh.token.clone();
         *slot = Some(fresh);
         Ok(Some(token))
@@ -228,8 +236,12 @@ impl RucioClient {
     /// [`SshKey::sign`](super::SshKey::sign) and send it to `GET /auth/ssh`. A client made with
     /// [`Auth::Ssh`](super::Auth::Ssh) does this by itself when it logs in.
     pub async fn ssh_challenge(&self) -> Result<String> {
-        let exchange = self.login_exchange("auth/ssh_challenge_token", HeaderMap::new())?;
-        let answer = self.attempts(&exchange, true, None).await?;
+        let exchange = self.login_exchange(
+            "auth/ssh_challenge_token",
+            Some("ssh_challenge"),
+            HeaderMap::new(),
+        )?;
+        let answer = traced(&exchange, self.attempts(&exchange, true, None)).await?;
         rucio_error::header(&answer.headers, "x-rucio-ssh-challenge-token")
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
@@ -249,7 +261,38 @@ impl RucioClient {
         }
     }
 
-    async fn login(&self) -> Result<Cached> {
+    /// Logs in, telling `tracing` why and how it went (never the token or the password).
+    async fn login(&self, reason: LoginReason) -> Result<Cached> {
+        let started = Instant::now();
+        let result = self.login_untraced().await;
+        let config = &self.inner.config;
+        let method = config.auth.as_ref().map(super::Auth::name);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(cached) => debug!(
+                rucio.auth.method = method,
+                rucio.account = config.account.as_deref(),
+                rucio.login.reason = reason.as_str(),
+                rucio.token.expires = cached.expires.map(|t| t.to_rfc3339()),
+                tc.duration_ms = ms,
+                "{}",
+                reason.done(),
+            ),
+            Err(e) => debug!(
+                rucio.auth.method = method,
+                rucio.account = config.account.as_deref(),
+                rucio.login.reason = reason.as_str(),
+                http.response.status_code = e.status(),
+                error.type = trace::error_type(e),
+                error.message = e.message(),
+                tc.duration_ms = ms,
+                "Rucio login failed",
+            ),
+        }
+        result
+    }
+
+    async fn login_untraced(&self) -> Result<Cached> {
         let config = &self.inner.config;
         let Some(auth) = &config.auth else {
             return Err(Error::new(
@@ -271,8 +314,8 @@ impl RucioClient {
             value.set_sensitive(true);
             headers.insert(HeaderName::from_static("x-rucio-ssh-signature"), value);
         }
-        let exchange = self.login_exchange(path, headers)?;
-        let answer = self.attempts(&exchange, true, None).await?;
+        let exchange = self.login_exchange(path, Some(auth.name()), headers)?;
+        let answer = traced(&exchange, self.attempts(&exchange, true, None)).await?;
         self.inner.logins.fetch_add(1, Ordering::Relaxed);
         let received = Instant::now();
         let headers = &answer.headers;
@@ -297,13 +340,19 @@ impl RucioClient {
 
     /// A `GET` of `path` on the auth host, without a token, with `headers` and those every
     /// request carries.
-    fn login_exchange(&self, path: &str, mut headers: HeaderMap) -> Result<Exchange> {
+    fn login_exchange(
+        &self,
+        path: &str,
+        name: Option<&'static str>,
+        mut headers: HeaderMap,
+    ) -> Result<Exchange> {
         headers.extend(self.inner.common.clone());
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_ANY));
         let url = format!("{}{path}", self.inner.auth_base);
         Ok(Exchange {
             http: self.inner.http.clone(),
             method: Method::GET,
+            name,
             parsed: parse_url(&url)?,
             url,
             headers,
@@ -317,6 +366,10 @@ impl RucioClient {
     /// (401 `CannotAuthenticate`) and the client can log in, logs in again and sends it once
     /// more: a second refusal is the error.
     async fn call(&self, exchange: &Exchange, whole: bool) -> Result<Answer> {
+        traced(exchange, self.call_untraced(exchange, whole)).await
+    }
+
+    async fn call_untraced(&self, exchange: &Exchange, whole: bool) -> Result<Answer> {
         if exchange.anonymous {
             return self.attempts(exchange, whole, None).await;
         }
@@ -332,6 +385,11 @@ impl RucioClient {
                         && self.inner.config.auth.is_some()
                         && let Some(refused) = &token =>
                 {
+                    debug!(
+                        http.response.status_code = 401,
+                        error.type = "CannotAuthenticate",
+                        "Rucio refused the token: logging in again"
+                    );
                     logged_in_again = true;
                     earlier_attempts += e.attempts();
                     self.forget(refused).await;
@@ -377,7 +435,8 @@ impl RucioClient {
                     if status >= 400 {
                         if status >= 500 && idempotent && retries_left {
                             let _ = response.bytes().await;
-                            attempts.pause().await;
+                            let status = status.to_string();
+                            attempts.retry(&status, &format!("HTTP {status}")).await;
                             continue;
                         }
                         let headers = response.headers().clone();
@@ -409,7 +468,8 @@ impl RucioClient {
             };
             let e = transport_error;
             if retries_left && !e.is_builder() && (idempotent || e.is_connect()) {
-                attempts.pause().await;
+                let e = Error::transport(e);
+                attempts.retry(&trace::error_type(&e), e.message()).await;
                 continue;
             }
             return Err(fail(Error::transport(e), attempts.made()));
@@ -486,6 +546,47 @@ impl RucioClient {
     }
 }
 
+/// Runs `work`, the sending of `exchange`, in a `rucio.call` span.
+async fn traced(exchange: &Exchange, work: impl Future<Output = Result<Answer>>) -> Result<Answer> {
+    let span = trace::call_span(Family::Rucio, "rucio", exchange.name, &exchange.method);
+    let call = CallTrace::new(span, &exchange.url);
+    let result = work.instrument(call.span.clone()).await;
+    match &result {
+        Ok(a) => call.succeeded(a.status, a.attempts, None, None),
+        Err(e) => call.failed(e),
+    }
+    result
+}
+
+/// Why the client logs in.
+#[derive(Clone, Copy)]
+enum LoginReason {
+    /// It had no token yet.
+    First,
+    /// Its token is about to expire: a renewal.
+    Expiring,
+    /// The server refused its token.
+    Refused,
+}
+
+impl LoginReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            LoginReason::First => "first",
+            LoginReason::Expiring => "expiring",
+            LoginReason::Refused => "refused",
+        }
+    }
+
+    fn done(self) -> &'static str {
+        match self {
+            LoginReason::First => "logged in to Rucio",
+            LoginReason::Expiring => "renewed the Rucio token before it expired",
+            LoginReason::Refused => "logged in to Rucio again after a refused token",
+        }
+    }
+}
+
 fn redirect_error(status: u16, what: &str) -> Trouble {
     let mut e = Error::new(ErrorKind::ServerError, format!("redirected {what}"));
     if status != 0 {
@@ -506,6 +607,8 @@ struct Exchange {
     /// The client's HTTP client (a cheap clone: a reference-counted pool).
     http: reqwest::Client,
     method: Method,
+    /// The API method's name, for traces.
+    name: Option<&'static str>,
     /// The URL as given, for errors (it never holds a secret).
     url: String,
     parsed: Url,
@@ -550,6 +653,7 @@ fn is_json_stream(content_type: &str) -> bool {
 pub struct RucioRequest {
     client: RucioClient,
     method: Method,
+    name: Option<&'static str>,
     path: String,
     query: String,
     headers: Vec<(String, String)>,
@@ -569,6 +673,13 @@ impl fmt::Debug for RucioRequest {
 }
 
 impl RucioRequest {
+    /// Names the API method this request calls (`"whoami"`), for the call's span
+    /// (`tc.method`); generated clients set it.
+    pub fn name(mut self, name: &'static str) -> Self {
+        self.name = Some(name);
+        self
+    }
+
     /// Adds `name=value` to the query string when `value` is `Some` (both percent-escaped).
     pub fn query(mut self, name: &str, value: Option<impl fmt::Display>) -> Self {
         if let Some(v) = value {
@@ -784,6 +895,7 @@ impl RucioRequest {
         Ok(Exchange {
             http: inner.http.clone(),
             method,
+            name: self.name,
             url,
             parsed,
             headers,
