@@ -25,6 +25,11 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
         #unknown
 
         pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
+        #[doc = "The runtime every service client is built on, shown here in full: the\n\
+                 [fake](runtime::fake) for tests, [scopes](runtime::scopes), [time](runtime::time),\n\
+                 [slugids](runtime::slugid), [objects](runtime::objects),\n\
+                 [events](runtime::events) and (feature `pulse`) Pulse."]
+        #[doc(inline)]
         pub use tc_runtime as runtime;
         pub use chrono;
         pub use serde_json;
@@ -225,6 +230,11 @@ pub fn cargo_toml(services: &[Service]) -> String {
          tc-client = { path = \".\", features = [\"pulse\"] }\n\
          tc-testkit.workspace = true\n\
          tokio.workspace = true\n",
+    );
+    out.push_str(
+        "\n# The rendered docs show everything: every service, `events` and `pulse`.\n\
+         [package.metadata.docs.rs]\n\
+         all-features = true\n",
     );
     out
 }

@@ -44,7 +44,9 @@ pub fn emit_events(service: &Service) -> TokenStream {
     });
     let not_ours = format!("not an exchange of the {}", service.title);
     quote! {
-        use tc_runtime::events::{self, Binding, DecodeError, Event, KeyPart};
+        // `Event` is what decodes a message (`QueueEvent::decode`): in scope with the enum.
+        pub use tc_runtime::events::{Binding, DecodeError, Event};
+        use tc_runtime::events::{self, KeyPart};
 
         use super::types;
 

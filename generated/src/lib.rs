@@ -101,6 +101,11 @@ impl std::fmt::Display for UnknownValue {
 
 pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
 
+/// The runtime every service client is built on, shown here in full: the
+/// [fake](runtime::fake) for tests, [scopes](runtime::scopes), [time](runtime::time),
+/// [slugids](runtime::slugid), [objects](runtime::objects),
+/// [events](runtime::events) and (feature `pulse`) Pulse.
+#[doc(inline)]
 pub use tc_runtime as runtime;
 
 pub use chrono;

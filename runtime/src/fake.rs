@@ -96,12 +96,16 @@ impl<I> FakeRequest<I> {
 /// An error answer: what a deployment would send (status, Taskcluster's error code, message).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FakeError {
+    /// The HTTP status (`404`).
     pub status: u16,
+    /// Taskcluster's error code (`ResourceNotFound`).
     pub code: String,
+    /// The error's message.
     pub message: String,
 }
 
 impl FakeError {
+    /// The answer `status` with Taskcluster's error `code` and `message`.
     pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
         FakeError {
             status,
@@ -120,6 +124,7 @@ pub struct FakeCall {
     pub method: String,
     /// Relative to the service's base URL, as sent (`task/abc`).
     pub path: String,
+    /// The query parameters, decoded, in the order sent.
     pub query: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<serde_json::Value>,

@@ -38,6 +38,8 @@
 //! Every request is signed afresh (new timestamp and nonce) on each attempt, over the full path
 //! *and query string*, and JSON bodies carry a Hawk payload hash.
 
+#![warn(missing_docs)]
+
 mod call;
 mod client;
 mod config;

@@ -10,8 +10,10 @@
 //! can purge their caches and synchronize state. But you are of course
 //! welcome to use these for other purposes, monitoring changes for example.
 
+pub use tc_runtime::events::{Binding, DecodeError, Event};
+
 use super::types;
-use tc_runtime::events::{self, Binding, DecodeError, Event, KeyPart};
+use tc_runtime::events::{self, KeyPart};
 
 /// Client Created Messages
 ///

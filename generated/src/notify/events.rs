@@ -5,8 +5,10 @@
 //! message that can be published from this service from a request
 //! by anybody with the proper scopes.
 
+pub use tc_runtime::events::{Binding, DecodeError, Event};
+
 use super::types;
-use tc_runtime::events::{self, Binding, DecodeError, Event, KeyPart};
+use tc_runtime::events::{self, KeyPart};
 
 /// Notification Messages
 ///

@@ -49,8 +49,10 @@
 //! future. For now we suggest you ignore this corner case, and notify us
 //! if this corner case is of concern to you.
 
+pub use tc_runtime::events::{Binding, DecodeError, Event};
+
 use super::types;
-use tc_runtime::events::{self, Binding, DecodeError, Event, KeyPart};
+use tc_runtime::events::{self, KeyPart};
 
 /// Task Defined Messages
 ///
