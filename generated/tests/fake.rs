@@ -87,16 +87,17 @@ async fn an_unanswered_call_is_an_error_of_its_own_naming_the_endpoint() {
     assert_eq!((err.status(), err.code()), (None, None));
     assert_eq!(
         err.message(),
-        "queue GET task/t%25/status: no `Fake::on` answers this endpoint"
+        "queue status (GET task/t%25/status): no `Fake::on` answers this endpoint"
     );
     assert!(
         err.to_string()
-            .contains("unanswered by the fake: queue GET task/t%25/status"),
+            .contains("unanswered by the fake: queue status (GET task/t%25/status)"),
         "{err}"
     );
     let err = queue.cancel_task("t").await.unwrap_err();
     assert!(
-        err.message().starts_with("queue POST task/t/cancel:"),
+        err.message()
+            .starts_with("queue cancelTask (POST task/t/cancel):"),
         "{err}"
     );
     // Recorded all the same.
@@ -104,7 +105,7 @@ async fn an_unanswered_call_is_an_error_of_its_own_naming_the_endpoint() {
 }
 
 #[tokio::test]
-#[should_panic(expected = "the strict fake has no answer for queue GET task/t/status")]
+#[should_panic(expected = "the strict fake has no answer for queue status (GET task/t/status)")]
 async fn a_strict_fake_panics_on_an_unanswered_call() {
     let fake = Fake::strict();
     fake.on(endpoints::TASK, |_| {

@@ -333,8 +333,7 @@ impl Request<'_> {
         if let Some(fake) = &inner.fake {
             let incoming = crate::fake::Incoming {
                 service: inner.service,
-                // Requests do not carry their API method's name yet.
-                name: None,
+                name: self.name,
                 method: method.as_str(),
                 path: &self.path,
                 query: &self.query,
