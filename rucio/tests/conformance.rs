@@ -318,9 +318,27 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}{}", id.to_lowercase())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[test]
 #[ignore = "slow: starts a Rucio server (about 10 s) and calls every operation; CI runs it with --include-ignored"]
-async fn every_operation_against_the_server() {
+fn every_operation_against_the_server() {
+    // The calls make one async function whose poll needs more stack, in a debug build, than a
+    // test thread has: they run on a thread with room.
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(every_operation())
+        })
+        .unwrap()
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
+async fn every_operation() {
     let server =
         RucioServer::start().unwrap_or_else(|e| panic!("the Rucio test server did not start: {e}"));
     let config = RucioConfig::new(&server.host)
