@@ -91,6 +91,18 @@ impl TypeWriter<'_> {
         }
     }
 
+    /// The value of a nullable parameter `name` (an `Option` of `ty`): a date-time in whole
+    /// milliseconds, as [`TypeWriter::param`] makes it.
+    fn nullable(&self, ty: &Ty, name: &Ident) -> TokenStream {
+        match ty {
+            Ty::DateTime => {
+                let whole_millis = self.paths.get(Item::WholeMillis);
+                quote!(#name.map(#whole_millis))
+            }
+            _ => quote!(#name),
+        }
+    }
+
     /// The parameter type a constructor or setter takes for a value of `ty`, and the expression
     /// that turns the parameter `name` into the value.
     fn param(&self, ty: &Ty, name: &Ident) -> (TokenStream, TokenStream) {
@@ -99,6 +111,11 @@ impl TypeWriter<'_> {
             quote!(impl Into<#t>)
         };
         match ty {
+            // The wire keeps milliseconds: a value set with more would not read back equal.
+            Ty::DateTime => {
+                let whole_millis = self.paths.get(Item::WholeMillis);
+                (self.ty(ty), quote!(#whole_millis(#name)))
+            }
             t if self.converts(t) => (into(t), quote!(#name.into())),
             Ty::Vec(item) if self.converts(item) => {
                 let item = into(item);
@@ -261,11 +278,12 @@ fn emit_struct(
         let f = &s.fields[i];
         let field = ident(&f.ident);
         let (ty, expr) = match f.presence {
-            Presence::RequiredNullable => (w.field_ty(f), quote!(#field)),
+            Presence::RequiredNullable => (w.field_ty(f), w.nullable(&f.ty, &field)),
             Presence::OptionalNullable => {
                 let o = w.paths.get(Item::Option);
                 let ty = w.ty(&f.ty);
-                (quote!(#o<#ty>), quote!(Some(#field)))
+                let expr = w.nullable(&f.ty, &field);
+                (quote!(#o<#ty>), quote!(Some(#expr)))
             }
             Presence::Required => w.param(&f.ty, &field),
             Presence::Optional => {
@@ -322,7 +340,7 @@ fn emit_struct(
                 Presence::OptionalNullable => {
                     let o = w.paths.get(Item::Option);
                     let ty = w.ty(&f.ty);
-                    (quote!(#o<#ty>), quote!(#field))
+                    (quote!(#o<#ty>), w.nullable(&f.ty, &field))
                 }
                 _ => w.param(&f.ty, &field),
             };

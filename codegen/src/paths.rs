@@ -31,6 +31,7 @@ pub enum Item {
     RuntimeResult,
     Objects,
     Path,
+    WholeMillis,
 }
 
 impl Item {
@@ -56,6 +57,7 @@ impl Item {
             Item::RuntimeResult => "Result",
             Item::Objects => "objects",
             Item::Path => "Path",
+            Item::WholeMillis => "whole_millis",
         }
     }
 
@@ -81,6 +83,7 @@ impl Item {
             Item::RuntimeResult => quote!(::tc_runtime::Result),
             Item::Objects => quote!(::tc_runtime::objects),
             Item::Path => quote!(::std::path::Path),
+            Item::WholeMillis => quote!(::tc_runtime::time::whole_millis),
         }
     }
 
@@ -104,6 +107,7 @@ impl Item {
             Item::RuntimeResult => Some(("tc_runtime", "Result")),
             Item::Objects => Some(("tc_runtime", "objects")),
             Item::Path => Some(("std::path", "Path")),
+            Item::WholeMillis => Some(("tc_runtime::time", "whole_millis")),
         }
     }
 }

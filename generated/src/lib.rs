@@ -46,7 +46,9 @@
 //!   Reading a document and writing it back never loses anything, from a newer service or not.
 //! - **JSON as Taskcluster writes it.** Date-times are `chrono::DateTime<Utc>` written with
 //!   milliseconds (`2024-05-01T12:00:00.000Z`), whole numbers in `number` fields without a fraction,
-//!   so a document written back is the one that was read.
+//!   so a document written back is the one that was read. `new` and the `with_*` setters keep a
+//!   date-time's whole milliseconds (`runtime::time::whole_millis`), as do `runtime::time::now` and
+//!   `from_now`, so a value built with `Utc::now()` equals itself read back.
 //! - **Secrets stay secret.** `Debug` shows `***` for access tokens, certificates, signed URLs and
 //!   secret values.
 //!

@@ -110,16 +110,26 @@ pub fn from_now(offset: &str) -> Result<DateTime<Utc>, OffsetError> {
 /// The time now in whole milliseconds, as Taskcluster writes times: a value built from it is the
 /// value read back.
 pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(3)
+    whole_millis(Utc::now())
 }
 
-/// `reference` plus `offset`.
+/// `t` without what the wire does not keep: Taskcluster writes times in whole milliseconds
+/// (`2024-05-01T12:00:00.123Z`), so a value with microseconds would not equal itself read back.
+/// The generated constructors and setters pass every date-time through this.
+pub fn whole_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(3)
+}
+
+/// `reference` plus `offset`, in whole milliseconds.
 pub fn offset_from(reference: DateTime<Utc>, offset: &str) -> Result<DateTime<Utc>, OffsetError> {
     let span = parse_offset(offset)?;
-    reference.checked_add_signed(span).ok_or(OffsetError {
-        offset: offset.to_owned(),
-        reason: "the time it gives is out of range",
-    })
+    reference
+        .checked_add_signed(span)
+        .map(whole_millis)
+        .ok_or(OffsetError {
+            offset: offset.to_owned(),
+            reason: "the time it gives is out of range",
+        })
 }
 
 #[cfg(test)]

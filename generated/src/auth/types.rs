@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
+use tc_runtime::time::whole_millis;
 
 /// Authentication Failed Response
 #[derive(Clone, Debug, PartialEq)]
@@ -81,7 +82,7 @@ impl AuthenticationSuccessfulResponse {
         AuthenticationSuccessfulResponse {
             scopes: scopes.into_iter().map(Into::into).collect(),
             client_id: client_id.into(),
-            expires,
+            expires: whole_millis(expires),
             hash: None,
             scheme: "hawk".to_owned(),
             status: "auth-success".to_owned(),
@@ -118,7 +119,7 @@ impl AwsS3CredentialsResponse {
     pub fn new(credentials: TemporarySecurityCredentials, expires: DateTime<Utc>) -> Self {
         AwsS3CredentialsResponse {
             credentials,
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }
@@ -147,7 +148,7 @@ impl AzureBlobSharedAccessSignature {
     pub fn new(sas: impl Into<String>, expiry: DateTime<Utc>) -> Self {
         AzureBlobSharedAccessSignature {
             sas: sas.into(),
-            expiry,
+            expiry: whole_millis(expiry),
             unknown_fields: Map::new(),
         }
     }
@@ -347,7 +348,7 @@ impl CreateClientRequest {
     /// A `CreateClientRequest` from its required fields (`expires`, `description`); set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, description: impl Into<String>) -> Self {
         CreateClientRequest {
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             description: Some(description.into()),
             delete_on_expiration: None,
             scopes: None,
@@ -433,12 +434,12 @@ impl CreateClientResponse {
         CreateClientResponse {
             client_id: client_id.into(),
             access_token: access_token.into(),
-            expires,
+            expires: whole_millis(expires),
             description: description.into(),
-            created,
-            last_modified,
-            last_date_used,
-            last_rotated,
+            created: whole_millis(created),
+            last_modified: whole_millis(last_modified),
+            last_date_used: whole_millis(last_date_used),
+            last_rotated: whole_millis(last_rotated),
             scopes: scopes.into_iter().map(Into::into).collect(),
             expanded_scopes: expanded_scopes.into_iter().map(Into::into).collect(),
             disabled,
@@ -530,7 +531,7 @@ impl GcpCredentialsResponse {
     pub fn new(access_token: impl Into<String>, expire_time: DateTime<Utc>) -> Self {
         GcpCredentialsResponse {
             access_token: access_token.into(),
-            expire_time,
+            expire_time: whole_millis(expire_time),
             unknown_fields: Map::new(),
         }
     }
@@ -653,12 +654,12 @@ impl GetClientResponse {
     ) -> Self {
         GetClientResponse {
             client_id: client_id.into(),
-            expires,
+            expires: whole_millis(expires),
             description: description.into(),
-            created,
-            last_modified,
-            last_date_used,
-            last_rotated,
+            created: whole_millis(created),
+            last_modified: whole_millis(last_modified),
+            last_date_used: whole_millis(last_date_used),
+            last_rotated: whole_millis(last_rotated),
             scopes: scopes.into_iter().map(Into::into).collect(),
             expanded_scopes: expanded_scopes.into_iter().map(Into::into).collect(),
             disabled,
@@ -731,7 +732,7 @@ impl GetEntityHistoryResponseAuditHistoryItem {
         GetEntityHistoryResponseAuditHistoryItem {
             client_id: client_id.into(),
             action_type: action_type.into(),
-            created,
+            created: whole_millis(created),
             entity_id: entity_id.into(),
             entity_type: entity_type.into(),
             unknown_fields: Map::new(),
@@ -818,8 +819,8 @@ impl GetRoleResponse {
             role_id: role_id.into(),
             scopes: scopes.into_iter().map(Into::into).collect(),
             description: description.into(),
-            created,
-            last_modified,
+            created: whole_millis(created),
+            last_modified: whole_millis(last_modified),
             expanded_scopes: expanded_scopes.into_iter().map(Into::into).collect(),
             unknown_fields: Map::new(),
         }
@@ -889,7 +890,7 @@ impl GithubTokenResponse {
     pub fn new(token: impl Into<String>, expires: DateTime<Utc>) -> Self {
         GithubTokenResponse {
             token: token.into(),
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }
@@ -1210,7 +1211,7 @@ impl NoAuthenticationResponse {
     ) -> Self {
         NoAuthenticationResponse {
             scopes: scopes.into_iter().map(Into::into).collect(),
-            expires,
+            expires: whole_millis(expires),
             scheme: "none".to_owned(),
             status: "no-auth".to_owned(),
             unknown_fields: Map::new(),
@@ -1648,7 +1649,7 @@ impl SentryDsnResponse {
         SentryDsnResponse {
             project: project.into(),
             dsn,
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }
@@ -1884,7 +1885,7 @@ impl WebsocktunnelTokenResponse {
             wst_client: wst_client.into(),
             wst_audience: wst_audience.into(),
             token: token.into(),
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }

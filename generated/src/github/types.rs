@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
+use tc_runtime::time::whole_millis;
 
 /// Build
 #[derive(Clone, Debug, PartialEq)]
@@ -56,8 +57,8 @@ impl Build {
             task_group_id: task_group_id.into(),
             event_type: event_type.into(),
             event_id,
-            created,
-            updated,
+            created: whole_millis(created),
+            updated: whole_millis(updated),
             pull_request_number: None,
             unknown_fields: Map::new(),
         }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
+use tc_runtime::time::whole_millis;
 
 /// Binding
 ///
@@ -52,7 +53,7 @@ impl FailedFire {
     pub fn new(error: impl Into<Value>, time: DateTime<Utc>) -> Self {
         FailedFire {
             error: error.into(),
-            time,
+            time: whole_millis(time),
             result: "error".to_owned(),
             unknown_fields: Map::new(),
         }
@@ -363,7 +364,7 @@ impl HookStatusResponse {
 
     /// Sets [`next_scheduled_date`](Self::next_scheduled_date).
     pub fn with_next_scheduled_date(mut self, next_scheduled_date: DateTime<Utc>) -> Self {
-        self.next_scheduled_date = Some(next_scheduled_date);
+        self.next_scheduled_date = Some(whole_millis(next_scheduled_date));
         self
     }
 }
@@ -477,7 +478,7 @@ impl LastFiresListLastFiresItem {
             hook_id: hook_id.into(),
             task_id: task_id.into(),
             fired_by: fired_by.into(),
-            task_create_time,
+            task_create_time: whole_millis(task_create_time),
             result: result.into(),
             task_state: task_state.into(),
             error: error.into(),
@@ -685,7 +686,7 @@ impl SuccessfulFire {
     pub fn new(task_id: impl Into<String>, time: DateTime<Utc>) -> Self {
         SuccessfulFire {
             task_id: task_id.into(),
-            time,
+            time: whole_millis(time),
             result: "success".to_owned(),
             unknown_fields: Map::new(),
         }

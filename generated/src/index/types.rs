@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use tc_runtime::time::whole_millis;
 
 /// Indexed Task Response
 ///
@@ -51,7 +52,7 @@ impl IndexedTaskResponse {
             task_id: task_id.into(),
             rank,
             data: data.into(),
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }
@@ -110,7 +111,7 @@ impl InsertTaskRequest {
             task_id: Some(task_id.into()),
             rank: Some(rank),
             data: Some(data.into()),
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             unknown_fields: Map::new(),
         }
     }
@@ -254,7 +255,7 @@ impl Namespace {
         Namespace {
             namespace: namespace.into(),
             name: name.into(),
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }
@@ -309,7 +310,7 @@ impl Task {
             task_id: task_id.into(),
             rank,
             data: data.into(),
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
+use tc_runtime::time::whole_millis;
 
 /// Create Upload Request
 ///
@@ -61,7 +62,7 @@ impl CreateUploadRequest {
         CreateUploadRequest {
             project_id: Some(project_id.into()),
             upload_id: Some(upload_id.into()),
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             proposed_upload_methods: Some(proposed_upload_methods),
             hashes: None,
             unknown_fields: Map::new(),
@@ -110,7 +111,7 @@ impl CreateUploadResponse {
         CreateUploadResponse {
             project_id: project_id.into(),
             upload_id: upload_id.into(),
-            expires,
+            expires: whole_millis(expires),
             upload_method,
             unknown_fields: Map::new(),
         }
@@ -279,7 +280,7 @@ impl GetUrlDownloadResponse {
     ) -> Self {
         GetUrlDownloadResponse {
             url: url.into(),
-            expires,
+            expires: whole_millis(expires),
             hashes,
             method: "getUrl".to_owned(),
             unknown_fields: Map::new(),
@@ -359,7 +360,7 @@ impl ObjectMetadata {
     ) -> Self {
         ObjectMetadata {
             project_id: project_id.into(),
-            expires,
+            expires: whole_millis(expires),
             hashes,
             unknown_fields: Map::new(),
         }
@@ -483,7 +484,7 @@ impl PutUrlUploadResponse {
     ) -> Self {
         PutUrlUploadResponse {
             url: url.into(),
-            expires,
+            expires: whole_millis(expires),
             headers: headers
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use tc_runtime::time::whole_millis;
 
 /// Open All Purge Requests List
 ///
@@ -121,7 +122,7 @@ impl PurgeCacheRequestsEntry {
             provisioner_id: provisioner_id.into(),
             worker_type: worker_type.into(),
             cache_name: cache_name.into(),
-            before,
+            before: whole_millis(before),
             unknown_fields: Map::new(),
         }
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
+use tc_runtime::time::whole_millis;
 
 /// Actions provide a generic mechanism to expose additional features of a
 /// provisioner, worker type, or worker to Taskcluster clients.
@@ -251,7 +252,7 @@ impl ArtifactCreatedMessageArtifact {
         ArtifactCreatedMessageArtifact {
             storage_type: storage_type.into(),
             name: name.into(),
-            expires,
+            expires: whole_millis(expires),
             content_type: content_type.into(),
             unknown_fields: Map::new(),
         }
@@ -364,7 +365,7 @@ impl ArtifactResponse {
         ArtifactResponse {
             storage_type: storage_type.into(),
             name: name.into(),
-            expires,
+            expires: whole_millis(expires),
             content_type: content_type.into(),
             content_length: None,
             unknown_fields: Map::new(),
@@ -767,7 +768,7 @@ impl ErrorArtifactRequest {
         message: impl Into<String>,
     ) -> Self {
         ErrorArtifactRequest {
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             reason: Some(reason.into()),
             message: Some(message.into()),
             storage_type: Some("error".to_owned()),
@@ -1076,7 +1077,7 @@ impl LinkArtifactRequest {
     /// A `LinkArtifactRequest` from its required fields (`expires`, `artifact`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, artifact: impl Into<String>) -> Self {
         LinkArtifactRequest {
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             artifact: Some(artifact.into()),
             content_type: None,
             storage_type: Some("link".to_owned()),
@@ -1247,7 +1248,7 @@ impl ListClaimedTasksResponseTasksItem {
             run_id,
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
-            claimed,
+            claimed: whole_millis(claimed),
             task,
             unknown_fields: Map::new(),
         }
@@ -1383,7 +1384,7 @@ impl ListPendingTasksResponseTasksItem {
             task_id: task_id.into(),
             run_id,
             task,
-            inserted,
+            inserted: whole_millis(inserted),
             unknown_fields: Map::new(),
         }
     }
@@ -1489,7 +1490,7 @@ impl ListTaskGroupResponse {
         ListTaskGroupResponse {
             task_group_id: task_group_id.into(),
             scheduler_id: scheduler_id.into(),
-            expires,
+            expires: whole_millis(expires),
             tasks: tasks.into_iter().collect(),
             continuation_token: None,
             sealed: None,
@@ -1505,7 +1506,7 @@ impl ListTaskGroupResponse {
 
     /// Sets [`sealed`](Self::sealed).
     pub fn with_sealed(mut self, sealed: DateTime<Utc>) -> Self {
-        self.sealed = Some(sealed);
+        self.sealed = Some(whole_millis(sealed));
         self
     }
 }
@@ -1714,7 +1715,7 @@ impl ObjectArtifactRequest {
     /// An `ObjectArtifactRequest` from its required fields (`expires`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, content_type: impl Into<String>) -> Self {
         ObjectArtifactRequest {
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             content_type: Some(content_type.into()),
             content_length: None,
             storage_type: Some("object".to_owned()),
@@ -1783,7 +1784,7 @@ impl ObjectArtifactResponse {
             project_id: project_id.into(),
             upload_id: upload_id.into(),
             credentials,
-            expires,
+            expires: whole_millis(expires),
             storage_type: "object".to_owned(),
             unknown_fields: Map::new(),
         }
@@ -2059,8 +2060,8 @@ impl ProvisionerInformation {
             provisioner_id: provisioner_id.into(),
             description: description.into(),
             stability: stability.into(),
-            expires,
-            last_date_active,
+            expires: whole_millis(expires),
+            last_date_active: whole_millis(last_date_active),
             actions: actions.into_iter().collect(),
             unknown_fields: Map::new(),
         }
@@ -2122,7 +2123,7 @@ impl ProvisionerRequest {
 
     /// Sets [`expires`](Self::expires).
     pub fn with_expires(mut self, expires: DateTime<Utc>) -> Self {
-        self.expires = Some(expires);
+        self.expires = Some(whole_millis(expires));
         self
     }
 
@@ -2190,8 +2191,8 @@ impl ProvisionerResponse {
             description: description.into(),
             actions: actions.into_iter().collect(),
             stability: stability.into(),
-            expires,
-            last_date_active,
+            expires: whole_millis(expires),
+            last_date_active: whole_millis(last_date_active),
             unknown_fields: Map::new(),
         }
     }
@@ -2234,8 +2235,8 @@ impl QuarantineDetails {
     ) -> Self {
         QuarantineDetails {
             client_id: client_id.into(),
-            updated_at,
-            quarantine_until,
+            updated_at: whole_millis(updated_at),
+            quarantine_until: whole_millis(quarantine_until),
             quarantine_info: quarantine_info.into(),
             unknown_fields: Map::new(),
         }
@@ -2271,7 +2272,7 @@ impl QuarantineWorkerRequest {
     /// A `QuarantineWorkerRequest` from its required fields (`quarantine_until`); set the others with the `with_*` methods.
     pub fn new(quarantine_until: DateTime<Utc>) -> Self {
         QuarantineWorkerRequest {
-            quarantine_until: Some(quarantine_until),
+            quarantine_until: Some(whole_millis(quarantine_until)),
             quarantine_info: None,
             unknown_fields: Map::new(),
         }
@@ -2467,7 +2468,7 @@ impl RedirectArtifactRequest {
         content_type: impl Into<String>,
     ) -> Self {
         RedirectArtifactRequest {
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             url: Some(url.into()),
             content_type: Some(content_type.into()),
             storage_type: Some("reference".to_owned()),
@@ -2590,7 +2591,7 @@ impl RunInformation {
             run_id,
             state: state.into(),
             reason_created: reason_created.into(),
-            scheduled,
+            scheduled: whole_millis(scheduled),
             reason_resolved: None,
             resolved: None,
             started: None,
@@ -2609,19 +2610,19 @@ impl RunInformation {
 
     /// Sets [`resolved`](Self::resolved).
     pub fn with_resolved(mut self, resolved: DateTime<Utc>) -> Self {
-        self.resolved = Some(resolved);
+        self.resolved = Some(whole_millis(resolved));
         self
     }
 
     /// Sets [`started`](Self::started).
     pub fn with_started(mut self, started: DateTime<Utc>) -> Self {
-        self.started = Some(started);
+        self.started = Some(whole_millis(started));
         self
     }
 
     /// Sets [`taken_until`](Self::taken_until).
     pub fn with_taken_until(mut self, taken_until: DateTime<Utc>) -> Self {
-        self.taken_until = Some(taken_until);
+        self.taken_until = Some(whole_millis(taken_until));
         self
     }
 
@@ -2729,7 +2730,7 @@ impl S3ArtifactRequest {
     /// A `S3ArtifactRequest` from its required fields (`expires`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>, content_type: impl Into<String>) -> Self {
         S3ArtifactRequest {
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             content_type: Some(content_type.into()),
             content_length: None,
             storage_type: Some("s3".to_owned()),
@@ -2778,7 +2779,7 @@ impl S3ArtifactResponse {
     ) -> Self {
         S3ArtifactResponse {
             put_url: put_url.into(),
-            expires,
+            expires: whole_millis(expires),
             content_type: content_type.into(),
             storage_type: "s3".to_owned(),
             unknown_fields: Map::new(),
@@ -3089,8 +3090,8 @@ impl Task {
             routes: routes.into_iter().map(Into::into).collect(),
             priority: priority.into(),
             retries,
-            created,
-            deadline,
+            created: whole_millis(created),
+            deadline: whole_millis(deadline),
             scopes: scopes.into_iter().map(Into::into).collect(),
             payload: payload.into(),
             metadata,
@@ -3107,7 +3108,7 @@ impl Task {
 
     /// Sets [`expires`](Self::expires).
     pub fn with_expires(mut self, expires: DateTime<Utc>) -> Self {
-        self.expires = Some(expires);
+        self.expires = Some(whole_millis(expires));
         self
     }
 
@@ -3157,7 +3158,7 @@ impl TaskClaim {
             run_id,
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
-            taken_until,
+            taken_until: whole_millis(taken_until),
             task,
             credentials,
             unknown_fields: Map::new(),
@@ -3234,7 +3235,7 @@ impl TaskClaimResponse {
             run_id,
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
-            taken_until,
+            taken_until: whole_millis(taken_until),
             task,
             credentials,
             unknown_fields: Map::new(),
@@ -3578,8 +3579,8 @@ impl TaskDefinitionRequest {
         metadata: TaskMetadata,
     ) -> Self {
         TaskDefinitionRequest {
-            created: Some(created),
-            deadline: Some(deadline),
+            created: Some(whole_millis(created)),
+            deadline: Some(whole_millis(deadline)),
             payload: Some(payload.into()),
             metadata: Some(metadata),
             dependencies: None,
@@ -3612,7 +3613,7 @@ impl TaskDefinitionRequest {
 
     /// Sets [`expires`](Self::expires).
     pub fn with_expires(mut self, expires: DateTime<Utc>) -> Self {
-        self.expires = Some(expires);
+        self.expires = Some(whole_millis(expires));
         self
     }
 
@@ -4045,7 +4046,7 @@ impl TaskGroupChangedMessage {
             version,
             task_group_id: task_group_id.into(),
             scheduler_id: scheduler_id.into(),
-            expires,
+            expires: whole_millis(expires),
             sealed: None,
             unknown_fields: Map::new(),
         }
@@ -4053,7 +4054,7 @@ impl TaskGroupChangedMessage {
 
     /// Sets [`sealed`](Self::sealed).
     pub fn with_sealed(mut self, sealed: DateTime<Utc>) -> Self {
-        self.sealed = Some(sealed);
+        self.sealed = Some(whole_millis(sealed));
         self
     }
 }
@@ -4106,7 +4107,7 @@ impl TaskGroupDefinitionResponse {
         TaskGroupDefinitionResponse {
             task_group_id: task_group_id.into(),
             scheduler_id: scheduler_id.into(),
-            expires,
+            expires: whole_millis(expires),
             sealed: None,
             unknown_fields: Map::new(),
         }
@@ -4114,7 +4115,7 @@ impl TaskGroupDefinitionResponse {
 
     /// Sets [`sealed`](Self::sealed).
     pub fn with_sealed(mut self, sealed: DateTime<Utc>) -> Self {
-        self.sealed = Some(sealed);
+        self.sealed = Some(whole_millis(sealed));
         self
     }
 }
@@ -4436,8 +4437,8 @@ impl TaskQueue {
             task_queue_id: task_queue_id.into(),
             stability: stability.into(),
             description: description.into(),
-            expires,
-            last_date_active,
+            expires: whole_millis(expires),
+            last_date_active: whole_millis(last_date_active),
             unknown_fields: Map::new(),
         }
     }
@@ -4492,8 +4493,8 @@ impl TaskQueueResponse {
             task_queue_id: task_queue_id.into(),
             description: description.into(),
             stability: stability.into(),
-            expires,
-            last_date_active,
+            expires: whole_millis(expires),
+            last_date_active: whole_millis(last_date_active),
             unknown_fields: Map::new(),
         }
     }
@@ -4536,7 +4537,7 @@ impl TaskReclaimResponse {
             run_id,
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
-            taken_until,
+            taken_until: whole_millis(taken_until),
             credentials,
             unknown_fields: Map::new(),
         }
@@ -4617,7 +4618,7 @@ impl TaskRunningMessage {
             run_id,
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
-            taken_until,
+            taken_until: whole_millis(taken_until),
             task: None,
             unknown_fields: Map::new(),
         }
@@ -4768,8 +4769,8 @@ impl TaskStatusStructure {
             scheduler_id: scheduler_id.into(),
             project_id: project_id.into(),
             task_group_id: task_group_id.into(),
-            deadline,
-            expires,
+            deadline: whole_millis(deadline),
+            expires: whole_millis(expires),
             retries_left,
             state: state.into(),
             runs: runs.into_iter().collect(),
@@ -4946,7 +4947,7 @@ impl Worker {
         Worker {
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
-            first_claim,
+            first_claim: whole_millis(first_claim),
             last_date_active: None,
             latest_task: None,
             quarantine_until: None,
@@ -4956,7 +4957,7 @@ impl Worker {
 
     /// Sets [`last_date_active`](Self::last_date_active).
     pub fn with_last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
-        self.last_date_active = Some(last_date_active);
+        self.last_date_active = Some(whole_millis(last_date_active));
         self
     }
 
@@ -4968,7 +4969,7 @@ impl Worker {
 
     /// Sets [`quarantine_until`](Self::quarantine_until).
     pub fn with_quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
-        self.quarantine_until = Some(quarantine_until);
+        self.quarantine_until = Some(whole_millis(quarantine_until));
         self
     }
 }
@@ -5091,7 +5092,7 @@ impl WorkerRequest {
 
     /// Sets [`expires`](Self::expires).
     pub fn with_expires(mut self, expires: DateTime<Utc>) -> Self {
-        self.expires = Some(expires);
+        self.expires = Some(whole_millis(expires));
         self
     }
 }
@@ -5190,8 +5191,8 @@ impl WorkerResponse {
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
             recent_tasks: recent_tasks.into_iter().collect(),
-            expires,
-            first_claim,
+            expires: whole_millis(expires),
+            first_claim: whole_millis(first_claim),
             actions: actions.into_iter().collect(),
             last_date_active: None,
             quarantine_details: None,
@@ -5203,7 +5204,7 @@ impl WorkerResponse {
 
     /// Sets [`last_date_active`](Self::last_date_active).
     pub fn with_last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
-        self.last_date_active = Some(last_date_active);
+        self.last_date_active = Some(whole_millis(last_date_active));
         self
     }
 
@@ -5218,7 +5219,7 @@ impl WorkerResponse {
 
     /// Sets [`quarantine_until`](Self::quarantine_until).
     pub fn with_quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
-        self.quarantine_until = Some(quarantine_until);
+        self.quarantine_until = Some(whole_millis(quarantine_until));
         self
     }
 
@@ -5291,8 +5292,8 @@ impl WorkerType {
             task_queue_id: task_queue_id.into(),
             stability: stability.into(),
             description: description.into(),
-            expires,
-            last_date_active,
+            expires: whole_millis(expires),
+            last_date_active: whole_millis(last_date_active),
             unknown_fields: Map::new(),
         }
     }
@@ -5433,7 +5434,7 @@ impl WorkerTypeRequest {
 
     /// Sets [`expires`](Self::expires).
     pub fn with_expires(mut self, expires: DateTime<Utc>) -> Self {
-        self.expires = Some(expires);
+        self.expires = Some(whole_millis(expires));
         self
     }
 
@@ -5514,8 +5515,8 @@ impl WorkerTypeResponse {
             task_queue_id: task_queue_id.into(),
             description: description.into(),
             stability: stability.into(),
-            expires,
-            last_date_active,
+            expires: whole_millis(expires),
+            last_date_active: whole_millis(last_date_active),
             actions: actions.into_iter().collect(),
             unknown_fields: Map::new(),
         }

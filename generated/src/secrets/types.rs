@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
+use tc_runtime::time::whole_millis;
 
 /// Secret
 ///
@@ -25,7 +26,7 @@ impl Secret {
     pub fn new(secret: impl Into<Value>, expires: DateTime<Utc>) -> Self {
         Secret {
             secret: secret.into(),
-            expires,
+            expires: whole_millis(expires),
             unknown_fields: Map::new(),
         }
     }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
+use tc_runtime::time::whole_millis;
 
 /// aws provider type
 #[derive(Clone, PartialEq)]
@@ -498,7 +499,7 @@ impl PulseWorkerPoolErrorMessage {
             error_id: error_id.into(),
             kind: kind.into(),
             title: title.into(),
-            timestamp,
+            timestamp: whole_millis(timestamp),
             launch_config_id: None,
             worker_group: None,
             worker_id: None,
@@ -611,8 +612,8 @@ impl QuarantineDetails {
     ) -> Self {
         QuarantineDetails {
             client_id: client_id.into(),
-            updated_at,
-            quarantine_until,
+            updated_at: whole_millis(updated_at),
+            quarantine_until: whole_millis(quarantine_until),
             quarantine_info: quarantine_info.into(),
             unknown_fields: Map::new(),
         }
@@ -687,7 +688,7 @@ impl RegisterWorkerRequest {
 
     /// Sets [`system_boot_time`](Self::system_boot_time).
     pub fn with_system_boot_time(mut self, system_boot_time: DateTime<Utc>) -> Self {
-        self.system_boot_time = Some(system_boot_time);
+        self.system_boot_time = Some(whole_millis(system_boot_time));
         self
     }
 }
@@ -742,7 +743,7 @@ impl RegisterWorkerResponse {
         secret: impl Into<String>,
     ) -> Self {
         RegisterWorkerResponse {
-            expires,
+            expires: whole_millis(expires),
             credentials,
             worker_config: worker_config.into(),
             secret: secret.into(),
@@ -873,7 +874,7 @@ impl ReregisterWorkerResponse {
         secret: impl Into<String>,
     ) -> Self {
         ReregisterWorkerResponse {
-            expires,
+            expires: whole_millis(expires),
             credentials,
             secret: secret.into(),
             unknown_fields: Map::new(),
@@ -1095,13 +1096,13 @@ impl UpdateWorkerPoolRequest {
 
     /// Sets [`created`](Self::created).
     pub fn with_created(mut self, created: DateTime<Utc>) -> Self {
-        self.created = Some(created);
+        self.created = Some(whole_millis(created));
         self
     }
 
     /// Sets [`last_modified`](Self::last_modified).
     pub fn with_last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
-        self.last_modified = Some(last_modified);
+        self.last_modified = Some(whole_millis(last_modified));
         self
     }
 
@@ -1213,13 +1214,13 @@ impl Worker {
 
     /// Sets [`first_claim`](Self::first_claim).
     pub fn with_first_claim(mut self, first_claim: DateTime<Utc>) -> Self {
-        self.first_claim = Some(first_claim);
+        self.first_claim = Some(whole_millis(first_claim));
         self
     }
 
     /// Sets [`last_date_active`](Self::last_date_active).
     pub fn with_last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
-        self.last_date_active = Some(last_date_active);
+        self.last_date_active = Some(whole_millis(last_date_active));
         self
     }
 
@@ -1243,7 +1244,7 @@ impl Worker {
 
     /// Sets [`quarantine_until`](Self::quarantine_until).
     pub fn with_quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
-        self.quarantine_until = Some(quarantine_until);
+        self.quarantine_until = Some(whole_millis(quarantine_until));
         self
     }
 
@@ -1380,7 +1381,7 @@ impl WorkerCreationUpdateRequest {
     /// A `WorkerCreationUpdateRequest` from its required fields (`expires`); set the others with the `with_*` methods.
     pub fn new(expires: DateTime<Utc>) -> Self {
         WorkerCreationUpdateRequest {
-            expires: Some(expires),
+            expires: Some(whole_millis(expires)),
             capacity: None,
             provider_info: None,
             unknown_fields: Map::new(),
@@ -1553,12 +1554,12 @@ impl WorkerFullDefinition {
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
             provider_id: provider_id.into(),
-            created,
-            expires,
+            created: whole_millis(created),
+            expires: whole_millis(expires),
             state: state.into(),
             capacity,
-            last_checked,
-            last_modified,
+            last_checked: whole_millis(last_checked),
+            last_modified: whole_millis(last_modified),
             launch_config_id: None,
             unknown_fields: Map::new(),
         }
@@ -1781,7 +1782,7 @@ impl WorkerPoolError {
         WorkerPoolError {
             worker_pool_id: worker_pool_id.into(),
             error_id: error_id.into(),
-            reported,
+            reported: whole_millis(reported),
             kind: kind.into(),
             title: title.into(),
             description: description.into(),
@@ -2046,8 +2047,8 @@ impl WorkerPoolFullDefinition {
         WorkerPoolFullDefinition {
             provider_id: provider_id.into(),
             description: description.into(),
-            created,
-            last_modified,
+            created: whole_millis(created),
+            last_modified: whole_millis(last_modified),
             config: config.into(),
             owner: owner.into(),
             email_on_error,
@@ -2153,8 +2154,8 @@ impl WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
             worker_pool_id: worker_pool_id.into(),
             is_archived,
             configuration: configuration.into(),
-            created,
-            last_modified,
+            created: whole_millis(created),
+            last_modified: whole_millis(last_modified),
             unknown_fields: Map::new(),
         }
     }
@@ -2499,7 +2500,7 @@ impl WorkerPulseMessage {
             worker_id: worker_id.into(),
             worker_group: worker_group.into(),
             capacity,
-            timestamp,
+            timestamp: whole_millis(timestamp),
             launch_config_id: None,
             unknown_fields: Map::new(),
         }
@@ -2584,7 +2585,7 @@ impl WorkerRemovedPulseMessage {
             worker_group: worker_group.into(),
             capacity,
             reason: reason.into(),
-            timestamp,
+            timestamp: whole_millis(timestamp),
             launch_config_id: None,
             unknown_fields: Map::new(),
         }
@@ -2724,8 +2725,8 @@ impl WorkerResponse {
             worker_group: worker_group.into(),
             worker_id: worker_id.into(),
             recent_tasks: recent_tasks.into_iter().collect(),
-            expires,
-            first_claim,
+            expires: whole_millis(expires),
+            first_claim: whole_millis(first_claim),
             actions: actions.into_iter().collect(),
             capacity: None,
             last_date_active: None,
@@ -2747,7 +2748,7 @@ impl WorkerResponse {
 
     /// Sets [`last_date_active`](Self::last_date_active).
     pub fn with_last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
-        self.last_date_active = Some(last_date_active);
+        self.last_date_active = Some(whole_millis(last_date_active));
         self
     }
 
@@ -2774,7 +2775,7 @@ impl WorkerResponse {
 
     /// Sets [`quarantine_until`](Self::quarantine_until).
     pub fn with_quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
-        self.quarantine_until = Some(quarantine_until);
+        self.quarantine_until = Some(whole_millis(quarantine_until));
         self
     }
 
