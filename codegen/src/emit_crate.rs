@@ -47,7 +47,12 @@ pub fn unknown_value(krate: &str) -> TokenStream {
         "An enum value this version of the crate does not know, as received. Only its text can \
          be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the \
          crate, so code comparing it with a value that a later version makes a variant cannot \
-         compile; compare the enum's `as_str()` instead.\n\n\
+         compile; compare the enum's `as_str()` instead:\n\n\
+         ```\n\
+         fn paused(value: &{krate}::UnknownValue) -> bool {{\n    \
+         value.as_str() == \"paused\"\n}}\n\
+         ```\n\n\
+         while matching its text does not compile (the field is private):\n\n\
          ```compile_fail,E0603\n\
          fn paused(value: &{krate}::UnknownValue) -> bool {{\n    \
          matches!(value, {krate}::UnknownValue(text) if text == \"paused\")\n}}\n\

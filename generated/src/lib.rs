@@ -78,7 +78,15 @@ pub const REFERENCES: &str = "Taskcluster references from v106.0.0.json (bundle,
 pub const REFERENCES_SHA256: &str =
     "fa5f1c00c75eb66114307dd55674e1aae38766e578946d8ee45bc956ad7c267a";
 
-/// An enum value this version of the crate does not know, as received. Only its text can be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the crate, so code comparing it with a value that a later version makes a variant cannot compile; compare the enum's `as_str()` instead.
+/// An enum value this version of the crate does not know, as received. Only its text can be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the crate, so code comparing it with a value that a later version makes a variant cannot compile; compare the enum's `as_str()` instead:
+///
+/// ```
+/// fn paused(value: &tc_client::UnknownValue) -> bool {
+///     value.as_str() == "paused"
+/// }
+/// ```
+///
+/// while matching its text does not compile (the field is private):
 ///
 /// ```compile_fail,E0603
 /// fn paused(value: &tc_client::UnknownValue) -> bool {

@@ -53,7 +53,15 @@ pub const REFERENCES: &str = "Rucio's OpenAPI description, version 41.0.0rc1";
 pub const REFERENCES_SHA256: &str =
     "420c318712d708c516c4aaf651ec3313b17d7a0e24ca7fbcedc06f18b214f974";
 
-/// An enum value this version of the crate does not know, as received. Only its text can be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the crate, so code comparing it with a value that a later version makes a variant cannot compile; compare the enum's `as_str()` instead.
+/// An enum value this version of the crate does not know, as received. Only its text can be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the crate, so code comparing it with a value that a later version makes a variant cannot compile; compare the enum's `as_str()` instead:
+///
+/// ```
+/// fn paused(value: &rucio_client::UnknownValue) -> bool {
+///     value.as_str() == "paused"
+/// }
+/// ```
+///
+/// while matching its text does not compile (the field is private):
 ///
 /// ```compile_fail,E0603
 /// fn paused(value: &rucio_client::UnknownValue) -> bool {
