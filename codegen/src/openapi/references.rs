@@ -149,7 +149,7 @@ pub fn services(
                     .find(|p| p.location == Location::Query && p.name == q.name)
                 {
                     q.kind = QueryKind::of_schema(&p.schema);
-                    q.description = p.description.clone();
+                    q.description = crate::docs::markdown(&p.description);
                 }
             }
             let mut taken: Vec<&str> = method.args.iter().map(|a| a.ident.as_str()).collect();

@@ -155,7 +155,7 @@ impl Identity {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListIdentitiesAccountsQuery {
-    /// `identity_key` in the query string. Identity string. For OIDC identities, use format: SUB=<sub>, ISS=<issuer_url>
+    /// `identity_key` in the query string. Identity string. For OIDC identities, use format: SUB=\<sub>, ISS=\<issuer_url>
     pub identity_key: Option<String>,
     /// `type` in the query string. Identity type.
     pub type_: Option<String>,
