@@ -48,7 +48,7 @@ pub fn unknown_value(krate: &str) -> TokenStream {
          be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the \
          crate, so code comparing it with a value that a later version makes a variant cannot \
          compile; compare the enum's `as_str()` instead:\n\n\
-         ```\n\
+         ```no_run\n\
          fn paused(value: &{krate}::UnknownValue) -> bool {{\n    \
          value.as_str() == \"paused\"\n}}\n\
          ```\n\n\

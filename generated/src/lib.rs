@@ -80,7 +80,7 @@ pub const REFERENCES_SHA256: &str =
 
 /// An enum value this version of the crate does not know, as received. Only its text can be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the crate, so code comparing it with a value that a later version makes a variant cannot compile; compare the enum's `as_str()` instead:
 ///
-/// ```
+/// ```no_run
 /// fn paused(value: &tc_client::UnknownValue) -> bool {
 ///     value.as_str() == "paused"
 /// }
