@@ -44,12 +44,9 @@ fn secret_param(name: &str) -> bool {
 /// `url` as traces may show it: without user info or fragment, and with the values of
 /// credential-like query parameters replaced by `REDACTED`.
 pub(crate) fn url_full(url: &str) -> String {
-    let Ok(mut parsed) = Url::parse(url) else {
+    let Some(mut parsed) = without_user_info(url) else {
         return "(invalid URL)".to_owned();
     };
-    let _ = parsed.set_username("");
-    let _ = parsed.set_password(None);
-    parsed.set_fragment(None);
     if let Some(query) = parsed.query()
         && query
             .split('&')
@@ -69,6 +66,16 @@ pub(crate) fn url_full(url: &str) -> String {
         parsed.set_query(Some(&kept.join("&")));
     }
     parsed.into()
+}
+
+/// `url` parsed, without user info or fragment; `None` when it is no URL. What every URL a
+/// trace or an error shows starts from.
+pub(crate) fn without_user_info(url: &str) -> Option<Url> {
+    let mut parsed = Url::parse(url).ok()?;
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    parsed.set_fragment(None);
+    Some(parsed)
 }
 
 /// A call span called `$name` (a span's name is a literal), every field declared.

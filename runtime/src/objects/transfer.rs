@@ -6,7 +6,6 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
-use url::Url;
 
 use crate::{ClientConfig, Error, ErrorKind, Method, Result};
 
@@ -63,15 +62,12 @@ pub(crate) fn storage_client(
 
 /// `url` without its query, fragment or user info: what errors may show of a signed URL.
 pub(crate) fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) => {
+    match crate::trace::without_user_info(url) {
+        Some(mut u) => {
             u.set_query(None);
-            u.set_fragment(None);
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
             u.into()
         }
-        Err(_) => "(invalid URL)".to_owned(),
+        None => "(invalid URL)".to_owned(),
     }
 }
 
