@@ -213,7 +213,7 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
 }
 
 /// What `references/source.json` (written by `import-references`) says the references came
-/// from; a hash of the manifest and references when there is none.
+/// from; without one (references written by hand, as tests do), a hash of the manifest.
 fn taskcluster_source(dir: &Path) -> Result<emit_crate::Source> {
     let file = dir.join("source.json");
     let Ok(text) = std::fs::read_to_string(&file) else {

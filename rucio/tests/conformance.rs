@@ -476,14 +476,11 @@ async fn x509_calls(run: &mut Run, secrets: &mut Vec<String>) -> String {
     // The certificate's DN becomes an identity of root through the view that reads it from the
     // TLS layer of a call that carries a token: a client presenting the certificate with the
     // admin's token (the DN cannot log in yet).
-    let presenting = Rucio::new(
-        &config(Auth::x509(
-            certs.join("client.pem"),
-            Some(certs.join("client.key")),
-        ))
-        .with_token(admin_token),
-    )
-    .unwrap();
+    let certificate = config(Auth::x509(
+        certs.join("client.pem"),
+        Some(certs.join("client.key")),
+    ));
+    let presenting = Rucio::new(&certificate.clone().with_token(admin_token)).unwrap();
     run.check(
         "identity::update_x509_for_account",
         presenting
@@ -496,11 +493,7 @@ async fn x509_calls(run: &mut Run, secrets: &mut Vec<String>) -> String {
             .await,
     );
     // A client that logs in with its certificate, and the login calls themselves.
-    let x509 = Rucio::new(&config(Auth::x509(
-        certs.join("client.pem"),
-        Some(certs.join("client.key")),
-    )))
-    .unwrap();
+    let x509 = Rucio::new(&certificate).unwrap();
     run.check(
         "account::get_account",
         x509.account().get_account(&server.account).await,
