@@ -19,31 +19,25 @@
 //! stages 2–7 in between.
 
 pub mod api_diff;
-mod docs;
-pub mod emit_cli;
-pub mod emit_client;
-pub mod emit_crate;
-pub mod emit_events;
-pub mod emit_rucio;
-pub mod emit_scopes;
-pub mod emit_transfers;
-pub mod emit_types;
-pub mod emit_wire;
+pub mod emit;
 pub mod error;
-pub mod format;
+pub mod front;
 mod idents;
-pub mod listing;
-pub mod load;
 pub mod model;
-pub mod openapi;
-pub mod paging;
-mod paths;
+pub mod output;
 pub mod resolve;
-mod sanitize;
-pub mod scope_params;
-mod subschemas;
-pub mod typedefs;
-pub mod write;
+pub mod types;
+
+// The paths other crates (xtask, the tests) use.
+pub use api_diff::listing;
+pub use emit::{
+    cli as emit_cli, client as emit_client, crate_root as emit_crate, events as emit_events,
+    rucio as emit_rucio, scopes as emit_scopes, transfers as emit_transfers,
+};
+pub use front::{openapi, taskcluster as load};
+pub use model::scope_params;
+pub use output::{format, write};
+pub use types::{emit_types, emit_wire, paging, typedefs};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

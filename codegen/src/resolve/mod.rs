@@ -17,11 +17,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::load::References;
-use crate::sanitize;
+use crate::front::taskcluster::References;
 
 mod naming;
 mod refs;
+pub(crate) mod sanitize;
+pub(crate) mod subschemas;
 mod validate;
 
 use naming::{Namer, apply_nested_names, strip_titles_of_unnamed};

@@ -309,7 +309,9 @@ pub(super) fn strip_titles_of_unnamed(node: &mut Value, is_root: bool) {
             fold_title_into_description(map);
         }
     }
-    crate::subschemas::for_each_mut(node, &mut |_, child| strip_titles_of_unnamed(child, false));
+    crate::resolve::subschemas::for_each_mut(node, &mut |_, child| {
+        strip_titles_of_unnamed(child, false)
+    });
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::Location;
 use crate::error::{Error, Result};
-use crate::subschemas;
+use crate::resolve::subschemas;
 
 pub(super) fn display_location((doc, ptr): &Location) -> String {
     format!("{doc}#{ptr}")

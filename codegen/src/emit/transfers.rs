@@ -13,7 +13,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::model::Service;
-use crate::paths::{Item, Paths};
+use crate::types::paths::{Item, Paths};
 
 /// One group of transfer methods: which service, which API methods they need.
 struct Group {

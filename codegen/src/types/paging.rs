@@ -3,7 +3,7 @@
 //! exactly one array (the items) is streamed; any other is not, and the generator says why.
 
 use crate::model::Method;
-use crate::typedefs::{Kind, Presence, Ty, TypeDef};
+use crate::types::typedefs::{Kind, Presence, Ty, TypeDef};
 
 /// How to take one page apart.
 #[derive(Debug, Clone, PartialEq)]

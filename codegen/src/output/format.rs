@@ -114,7 +114,7 @@ fn doc_text(attr: TokenStream) -> Option<String> {
     }
 }
 
-/// One `#[doc]` line per line of `text` (markdown already made safe by [`crate::docs`]).
+/// One `#[doc]` line per line of `text` (markdown already made safe by [`crate::model::docs`]).
 fn doc_lines(text: &str) -> Vec<String> {
     text.trim_end()
         .lines()

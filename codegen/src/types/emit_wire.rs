@@ -9,9 +9,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::emit_types::{TypeWriter, ident};
-use crate::paths::{Item, Paths};
-use crate::typedefs::{Field, Kind, Presence, Struct, Ty, TypeDef, UNKNOWN_FIELDS, Union};
+use crate::types::emit_types::{TypeWriter, ident};
+use crate::types::paths::{Item, Paths};
+use crate::types::typedefs::{Field, Kind, Presence, Struct, Ty, TypeDef, UNKNOWN_FIELDS, Union};
 
 /// The items of `wire.rs`.
 pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
@@ -31,7 +31,7 @@ pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
                 Kind::Union(u) => union_impls(&writer, &name, u),
                 Kind::Alias(_) => quote!(),
             };
-            crate::emit_types::events_gate(def, impls)
+            crate::types::emit_types::events_gate(def, impls)
         })
         .collect();
     let has = |f: &dyn Fn(&Kind) -> bool| defs.iter().any(|d| f(&d.kind));

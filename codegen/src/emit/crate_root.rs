@@ -198,7 +198,7 @@ depend with `default-features = false, features = ["queue"]` to build only what 
 
 /// The crate's `Cargo.toml`.
 pub fn cargo_toml(services: &[Service]) -> String {
-    let mut out = format!("# {}\n", crate::format::GENERATED);
+    let mut out = format!("# {}\n", crate::output::format::GENERATED);
     out.push_str(
         "[package]\n\
          name = \"tc-client\"\n\

@@ -3,15 +3,15 @@
 //! query structs, and the crate around the services. Types, their JSON and formatting are
 //! the common stages'; the request each method builds is [`emit_client`]'s.
 //!
-//! [`emit_client`]: crate::emit_client
+//! [`emit_client`]: crate::emit::client
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit_client::{emit_query_struct, method_doc, request_expr};
-use crate::emit_types::ident;
+use crate::emit::client::{emit_query_struct, method_doc, request_expr};
 use crate::model::{Answer, Method, Service};
-use crate::paths::Paths;
+use crate::types::emit_types::ident;
+use crate::types::paths::Paths;
 
 /// A service module (`mod.rs`): the client struct, its methods, their query structs.
 pub fn emit_service(service: &Service, has_wire: bool) -> TokenStream {
@@ -236,7 +236,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         #binding = #request #(#required_headers)* #body #anonymous;
         #(#optional_headers)*
     };
-    let result = || paths.get(crate::paths::Item::RuntimeResult);
+    let result = || paths.get(crate::types::paths::Item::RuntimeResult);
     let signature_args =
         quote!(&self, #(#args,)* #(#header_args,)* #optional_arg #query_arg #payload_arg);
     match (method.answer, &method.output) {
@@ -301,7 +301,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
 
 /// The crate's `lib.rs`: re-exports, one module per service, and `Rucio` with an accessor
 /// per service.
-pub fn emit_lib(services: &[Service], source: &crate::emit_crate::Source) -> TokenStream {
+pub fn emit_lib(services: &[Service], source: &crate::emit::crate_root::Source) -> TokenStream {
     let modules = services.iter().map(|s| {
         let module = ident(&s.module);
         let doc = format!("{} (`{}`).", s.plain_title, s.name);
@@ -322,7 +322,7 @@ pub fn emit_lib(services: &[Service], source: &crate::emit_crate::Source) -> Tok
         }
     });
     let source = source.emit();
-    let unknown = crate::emit_crate::unknown_value("rucio_client");
+    let unknown = crate::emit::crate_root::unknown_value("rucio_client");
     quote! {
         #source
 

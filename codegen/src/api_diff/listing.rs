@@ -8,9 +8,9 @@
 use std::fmt::Write as _;
 
 use crate::model::{Answer, Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
-use crate::typedefs::{Field, Kind, Presence, Ty, TypeDef, UNKNOWN_FIELDS, UNKNOWN_VARIANT};
+use crate::types::typedefs::{Field, Kind, Presence, Ty, TypeDef, UNKNOWN_FIELDS, UNKNOWN_VARIANT};
 
-/// The listing of `service`, whose types are `defs` (from [`crate::typedefs::build`]).
+/// The listing of `service`, whose types are `defs` (from [`crate::types::typedefs::build`]).
 pub fn service(service: &Service, defs: &[TypeDef]) -> String {
     let mut out = String::new();
     let exchanges = service.events.as_ref().map_or(0, |e| e.exchanges.len());
@@ -31,7 +31,7 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
             let _ = writeln!(out, "  {}", signature(method));
             let _ = writeln!(out, "    // {}", method_facts(method));
             if let Some(stream) = &method.stream_function {
-                let item = crate::paging::paging(method, defs)
+                let item = crate::types::paging::paging(method, defs)
                     .ok()
                     .flatten()
                     .map(|p| rust_ty(&p.item));

@@ -6,11 +6,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit_types::ident;
 use crate::idents::{Claimed, snake};
+use crate::model::scope_params::{Kind, Rule, derived, rules, template_params};
 use crate::model::{Method, ScopeExpr, Service};
-use crate::scope_params::{Kind, Rule, derived, rules, template_params};
-use crate::typedefs::{Kind as TypeKind, TypeDef};
+use crate::types::emit_types::ident;
+use crate::types::typedefs::{Kind as TypeKind, TypeDef};
 
 /// The items of `required_scopes.rs`, or nothing when no method has scopes.
 pub fn emit_required_scopes(service: &Service, defs: &[TypeDef]) -> TokenStream {
@@ -56,7 +56,10 @@ fn needs_derive(rule: &Rule) -> bool {
 }
 
 /// The top-level members of a method's body, by JSON name, with their schema defaults.
-fn body_members<'a>(method: &Method, defs: &'a [TypeDef]) -> Vec<&'a crate::typedefs::Field> {
+fn body_members<'a>(
+    method: &Method,
+    defs: &'a [TypeDef],
+) -> Vec<&'a crate::types::typedefs::Field> {
     let Some(input) = &method.input else {
         return Vec::new();
     };
@@ -69,7 +72,7 @@ fn body_members<'a>(method: &Method, defs: &'a [TypeDef]) -> Vec<&'a crate::type
             .variants
             .iter()
             .filter_map(|v| match &v.ty {
-                crate::typedefs::Ty::Named(n) => defs.iter().find(|d| &d.name == n),
+                crate::types::typedefs::Ty::Named(n) => defs.iter().find(|d| &d.name == n),
                 _ => None,
             })
             .filter_map(|d| match &d.kind {

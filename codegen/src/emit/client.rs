@@ -3,11 +3,11 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::emit_types::TypeWriter;
 use crate::model::{Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
-use crate::paging::Paging;
-use crate::paths::{Item, Paths};
-use crate::typedefs::TypeDef;
+use crate::types::emit_types::TypeWriter;
+use crate::types::paging::Paging;
+use crate::types::paths::{Item, Paths};
+use crate::types::typedefs::TypeDef;
 
 /// The service module: client struct, methods, query structs; types live in `types`.
 pub fn emit_client(
@@ -47,7 +47,7 @@ pub fn emit_client(
         .map(|m| {
             let call = emit_method(&paths, m);
             // Methods whose output cannot be paged are not streamed (see `paging`).
-            let stream = match crate::paging::paging(m, defs) {
+            let stream = match crate::types::paging::paging(m, defs) {
                 Ok(Some(paging)) => emit_stream(&writer, m, &paging),
                 _ => quote!(),
             };
@@ -60,7 +60,7 @@ pub fn emit_client(
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
-    let transfers = crate::emit_transfers::emit_transfers(&paths, service);
+    let transfers = crate::emit::transfers::emit_transfers(&paths, service);
     let endpoints = emit_endpoints(service);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);

@@ -5,9 +5,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::emit_types::ident;
 use crate::idents::Claimed;
 use crate::model::{Events, Exchange, Service};
+use crate::types::emit_types::ident;
 
 /// The items of `events.rs`, or nothing for a service without exchanges.
 pub fn emit_events(service: &Service) -> TokenStream {

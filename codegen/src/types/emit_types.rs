@@ -1,4 +1,4 @@
-//! Stage 4: a service's `types.rs`: the structs, enums and unions of [`typedefs`](crate::typedefs), their
+//! Stage 4: a service's `types.rs`: the structs, enums and unions of [`typedefs`](crate::types::typedefs), their
 //! constructors and `with_*` setters, and the string enums' conversions.
 //!
 //! Every type follows the same rules, documented once in the generated crate's docs:
@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::paths::{Item, Paths};
-use crate::typedefs::{
+use crate::types::paths::{Item, Paths};
+use crate::types::typedefs::{
     Field, Kind, Presence, StringEnum, Struct, Ty, TypeDef, UNKNOWN_FIELDS, UNKNOWN_VARIANT, Union,
 };
 

@@ -12,10 +12,10 @@ use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit_client::render_scopes;
-use crate::emit_types::ident;
+use crate::emit::client::render_scopes;
 use crate::model::{HttpMethod, Method, QueryKind, Service, Stability};
-use crate::typedefs::TypeDef;
+use crate::types::emit_types::ident;
+use crate::types::typedefs::TypeDef;
 
 /// Command names the CLI itself uses, which a service's command must not take.
 pub const CLI_COMMANDS: &[&str] = &[
@@ -217,7 +217,7 @@ fn emit_dispatch_arm(service: &Service, method: &Method, defs: &[TypeDef]) -> To
         quote!(let payload: tc_client::#module::types::#ty = run::input(args)?;)
     });
     let payload_arg = payload.as_ref().map(|_| quote!(&payload,));
-    let stream = match crate::paging::paging(method, defs) {
+    let stream = match crate::types::paging::paging(method, defs) {
         Ok(Some(_)) => {
             let stream_fn = ident(method.stream_function.as_deref().unwrap_or_default());
             Some(quote! {

@@ -11,7 +11,9 @@ use heck::{ToKebabCase, ToLowerCamelCase};
 use serde_json::Value;
 
 use super::{Location, Operation, Response, Segment, Spec};
-use crate::load::{ApiEntry, ApiReference, References, SchemaDocument, ServiceReference};
+use crate::front::taskcluster::{
+    ApiEntry, ApiReference, References, SchemaDocument, ServiceReference,
+};
 
 /// The service (kebab-case tag) an operation belongs to.
 pub fn service_name(op: &Operation) -> String {
@@ -149,7 +151,7 @@ pub fn services(
                     .find(|p| p.location == Location::Query && p.name == q.name)
                 {
                     q.kind = QueryKind::of_schema(&p.schema);
-                    q.description = crate::docs::markdown(&p.description);
+                    q.description = crate::model::docs::markdown(&p.description);
                 }
             }
             let mut taken: Vec<&str> = method.args.iter().map(|a| a.ident.as_str()).collect();

@@ -1,5 +1,8 @@
 //! Stage 3: the client model, everything the emitters need and nothing they must look up.
 
+pub(crate) mod docs;
+pub mod scope_params;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -7,7 +10,7 @@ use crate::idents::{Claimed, pascal, snake};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::load::{ApiEntry, ExchangesReference, References, ServiceReference};
+use crate::front::taskcluster::{ApiEntry, ExchangesReference, References, ServiceReference};
 use crate::resolve::{self, ResolvedSchemas, RootUse};
 
 /// One service's client.
@@ -100,7 +103,7 @@ pub struct Method {
     pub stability: Stability,
     /// `list_task_group_stream`: the name of the method streaming every item, for a method
     /// taking a `continuationToken` (whether it streams depends on its output, see
-    /// [`crate::paging`]).
+    /// [`crate::types::paging`]).
     pub stream_function: Option<String>,
     /// Header parameters (an OpenAPI front end's; Taskcluster's methods have none).
     pub headers: Vec<HeaderParam>,
@@ -432,8 +435,8 @@ fn build_service(
         module: snake(service_name),
         client: pascal(service_name),
         api_version: api_version.clone(),
-        title: crate::docs::markdown(title),
-        description: crate::docs::markdown(description),
+        title: crate::model::docs::markdown(title),
+        description: crate::model::docs::markdown(description),
         plain_title: title.clone(),
         methods,
         events,
@@ -476,7 +479,7 @@ fn build_events(reference: &ExchangesReference, roots: &mut Vec<RootUse>) -> Res
             routing_key.push(KeyPart {
                 name: part.name.clone(),
                 ident: fields.claim(&snake(&part.name)),
-                summary: crate::docs::markdown(&part.summary),
+                summary: crate::model::docs::markdown(&part.summary),
                 multiple_words: part.multiple_words,
                 required: part.required,
                 constant: part.constant.clone(),
@@ -491,15 +494,15 @@ fn build_events(reference: &ExchangesReference, roots: &mut Vec<RootUse>) -> Res
             name: entry.name.clone(),
             ident: idents.claim(&pascal(&entry.name)),
             exchange: entry.exchange.clone(),
-            title: crate::docs::markdown(&entry.title),
-            description: crate::docs::markdown(&entry.description),
+            title: crate::model::docs::markdown(&entry.title),
+            description: crate::model::docs::markdown(&entry.description),
             routing_key,
             message: String::new(),
         });
     }
     Ok(Events {
-        title: crate::docs::markdown(&doc.title),
-        description: crate::docs::markdown(&doc.description),
+        title: crate::model::docs::markdown(&doc.title),
+        description: crate::model::docs::markdown(&doc.description),
         prefix: doc.exchange_prefix.clone(),
         exchanges,
         file: file.clone(),
@@ -552,8 +555,8 @@ fn build_method(file: &PathBuf, at: &str, entry: &ApiEntry) -> Result<Method> {
     Ok(Method {
         name: entry.name.clone(),
         function: snake(&entry.name),
-        title: crate::docs::markdown(&entry.title),
-        description: crate::docs::markdown(&entry.description),
+        title: crate::model::docs::markdown(&entry.title),
+        description: crate::model::docs::markdown(&entry.description),
         plain_description: entry.description.clone(),
         http,
         path,

@@ -3,7 +3,7 @@
 //!
 //! Both sides are read by the generator's own stages ([`Api::taskcluster`] mirrors
 //! [`crate::generate`], [`Api::rucio`] mirrors [`crate::generate_rucio`]): services and methods
-//! from [`crate::model`], the Rust types from [`crate::typedefs`]. So the report speaks of what
+//! from [`crate::model`], the Rust types from [`crate::types::typedefs`]. So the report speaks of what
 //! users see (functions, arguments, types, fields, enum values), not of JSON text.
 //!
 //! Every change is put in one [`Class`], by the rules the emitters follow:
@@ -27,10 +27,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
+pub mod listing;
+
 use crate::error::Result;
-use crate::listing::{field_ty, route, rust_ty, scope_expr, signature};
 use crate::model::{Exchange, Method, QueryParam, ScopeExpr, Service, Stability};
-use crate::typedefs::{Kind, Struct, TypeDef};
+use crate::types::typedefs::{Kind, Struct, TypeDef};
+use listing::{field_ty, route, rust_ty, scope_expr, signature};
 
 /// One side of a comparison: every service of a reference set, with its Rust types.
 #[derive(Debug)]
@@ -49,13 +51,13 @@ impl Api {
     /// The API the generator makes of the Taskcluster references in `references_dir` (the
     /// layout `import-references` writes: `manifest.json` at its root).
     pub fn taskcluster(references_dir: &Path) -> Result<Api> {
-        let refs = crate::load::load(references_dir)?;
+        let refs = crate::front::taskcluster::load(references_dir)?;
         let services = crate::model::build(&refs)?;
         let services = services
             .into_iter()
             .map(|service| {
                 let origin = format!("{}/schemas/{}", references_dir.display(), service.name);
-                let types = crate::typedefs::build(&origin, &service)?;
+                let types = crate::types::typedefs::build(&origin, &service)?;
                 Ok(ServiceApi { service, types })
             })
             .collect::<Result<_>>()?;
@@ -64,28 +66,28 @@ impl Api {
 
     /// The API the generator makes of the OpenAPI description in `spec_file` (Rucio's).
     pub fn rucio(spec_file: &Path) -> Result<Api> {
-        let spec = crate::openapi::load(spec_file)?;
-        let operations = crate::openapi::operations(&spec)?;
-        let services = crate::openapi::references::services(&spec, &operations)?;
+        let spec = crate::front::openapi::load(spec_file)?;
+        let operations = crate::front::openapi::operations(&spec)?;
+        let services = crate::front::openapi::references::services(&spec, &operations)?;
         let origin = spec_file.display().to_string();
         let services = services
             .into_iter()
             .map(|service| {
-                let types = crate::typedefs::build(&origin, &service)?;
+                let types = crate::types::typedefs::build(&origin, &service)?;
                 Ok(ServiceApi { service, types })
             })
             .collect::<Result<_>>()?;
         Ok(Api { services })
     }
 
-    /// Each service's module and listing ([`crate::listing::service`]), in order.
+    /// Each service's module and listing ([`crate::api_diff::listing::service`]), in order.
     pub fn listings(&self) -> Vec<(String, String)> {
         self.services
             .iter()
             .map(|s| {
                 (
                     s.service.module.clone(),
-                    crate::listing::service(&s.service, &s.types),
+                    crate::api_diff::listing::service(&s.service, &s.types),
                 )
             })
             .collect()
@@ -598,7 +600,7 @@ impl Differ<'_> {
                                 "query parameter {} added ({struct_name}.{}: {})",
                                 q.name,
                                 q.ident,
-                                crate::listing::query_ty(q.kind)
+                                crate::api_diff::listing::query_ty(q.kind)
                             ),
                         ),
                         Some(old) if old.kind != q.kind || old.ident != q.ident => self.push(
@@ -608,9 +610,9 @@ impl Differ<'_> {
                                 "query parameter {}: {}: {} -> {}: {}",
                                 q.name,
                                 old.ident,
-                                crate::listing::query_ty(old.kind),
+                                crate::api_diff::listing::query_ty(old.kind),
                                 q.ident,
-                                crate::listing::query_ty(q.kind)
+                                crate::api_diff::listing::query_ty(q.kind)
                             ),
                         ),
                         Some(old) if old.description != q.description => {
@@ -708,7 +710,7 @@ impl Differ<'_> {
                 // The scope function takes the route parameters, and what else the expression
                 // reads: its signature changes only with the latter.
                 let extra = |m: &Method, e: &ScopeExpr| {
-                    crate::scope_params::template_params(e)
+                    crate::model::scope_params::template_params(e)
                         .into_iter()
                         .map(|(p, _)| p)
                         .filter(|p| !m.args.iter().any(|a| &a.name == p))
@@ -852,7 +854,7 @@ impl Differ<'_> {
                 None => self.push(
                     format!("type {name}"),
                     Class::Additive,
-                    format!("added: {}", one_line(&crate::listing::typedef(n))),
+                    format!("added: {}", one_line(&crate::api_diff::listing::typedef(n))),
                 ),
             }
         }
@@ -861,7 +863,10 @@ impl Differ<'_> {
                 self.push(
                     format!("type {name}"),
                     Class::Breaking,
-                    format!("removed: {}", one_line(&crate::listing::typedef(o))),
+                    format!(
+                        "removed: {}",
+                        one_line(&crate::api_diff::listing::typedef(o))
+                    ),
                 );
             }
         }
@@ -1116,7 +1121,7 @@ fn method_item(m: &Method) -> String {
 
 /// Whether the client has a `_stream` method for `m`.
 fn streams(m: &Method, defs: &[TypeDef]) -> bool {
-    matches!(crate::paging::paging(m, defs), Ok(Some(_)))
+    matches!(crate::types::paging::paging(m, defs), Ok(Some(_)))
 }
 
 fn stability(s: Stability) -> &'static str {
@@ -1144,7 +1149,7 @@ fn one_line(text: &str) -> String {
             let fields: Vec<&str> = fields
                 .iter()
                 .copied()
-                .filter(|f| *f != crate::typedefs::UNKNOWN_FIELDS)
+                .filter(|f| *f != crate::types::typedefs::UNKNOWN_FIELDS)
                 .collect();
             format!("{} {} {last}", first, fields.join(", "))
         }

@@ -933,5 +933,5 @@ fn description(node: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|d| !d.is_empty())
-        .map(crate::docs::markdown)
+        .map(crate::model::docs::markdown)
 }

@@ -1,0 +1,8 @@
+//! Stage 4, the type stage: the Rust types a service's schemas describe ([`typedefs`]), and
+//! the files that declare them ([`emit_types`]) and read and write them as JSON ([`emit_wire`]).
+
+pub mod emit_types;
+pub mod emit_wire;
+pub mod paging;
+pub(crate) mod paths;
+pub mod typedefs;
