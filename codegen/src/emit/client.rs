@@ -61,7 +61,7 @@ pub fn emit_client(
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
     let transfers = crate::emit::transfers::emit_transfers(&paths, service);
-    let endpoints = emit_endpoints(service);
+    let endpoints = emit_endpoints(service, &service.name);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);
     let imports = paths.imports();
@@ -112,18 +112,27 @@ pub fn emit_client(
     }
 }
 
-/// `pub mod endpoints`: every method as a [`tc_runtime::fake::Endpoint`], for tests.
-fn emit_endpoints(service: &Service) -> TokenStream {
+/// `pub mod endpoints`: every method as a [`Endpoint`](crate::runtime::fake::Endpoint) of the
+/// fake's `service_name`, for tests; a streamed answer is a `Vec` of its items.
+pub(crate) fn emit_endpoints(service: &Service, service_name: &str) -> TokenStream {
     let consts = service.methods.iter().map(|m| {
         let name = ident(&m.function.to_uppercase());
         let input = m.input.as_ref().map_or(quote!(()), |ty| {
             let ty = ident(ty);
             quote!(types::#ty)
         });
-        let output = m.output.as_ref().map_or(quote!(()), |ty| {
-            let ty = ident(ty);
-            quote!(types::#ty)
-        });
+        let output = match (&m.output, m.answer) {
+            (Some(ty), crate::model::Answer::Stream) => {
+                let ty = ident(ty);
+                quote!(Vec<types::#ty>)
+            }
+            (Some(ty), _) => {
+                let ty = ident(ty);
+                quote!(types::#ty)
+            }
+            (None, crate::model::Answer::Text | crate::model::Answer::Location) => quote!(String),
+            (None, _) => quote!(()),
+        };
         let method = m.http.uppercase();
         let route: String = m
             .path
@@ -134,15 +143,14 @@ fn emit_endpoints(service: &Service) -> TokenStream {
             })
             .collect();
         let doc = format!("[`{0}::{1}`](super::{0}::{1}).", service.client, m.function);
-        let service_name = &service.name;
         quote! {
             #[doc = #doc]
             pub const #name: Endpoint<#input, #output> = Endpoint::new(#service_name, #method, #route);
         }
     });
     let doc = format!(
-        "The methods of the {} as [endpoints](tc_runtime::fake::Endpoint), to answer them with a \
-         [`Fake`](tc_runtime::fake::Fake) in tests.",
+        "The methods of the {} as [endpoints](crate::runtime::fake::Endpoint), to answer them with a \
+         [`Fake`](crate::runtime::fake::Fake) in tests.",
         service.title
     );
     let typed = service
@@ -158,7 +166,7 @@ fn emit_endpoints(service: &Service) -> TokenStream {
         #[doc = #doc]
         pub mod endpoints {
             #types
-            use tc_runtime::fake::Endpoint;
+            use crate::runtime::fake::Endpoint;
 
             #(#consts)*
         }
@@ -200,7 +208,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         #[doc = #doc]
         #alias
         #deprecated
-        pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> #call_ty<'_, #output> {
+        pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> #call_ty<#output> {
             #request #body #call
         }
     }
