@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tc_client::runtime::TaskclusterError as _;
 use tc_client::runtime::{Stream, StreamExt};
 use tc_client::{Call, ClientConfig, Credentials, ErrorKind};
 
@@ -104,7 +105,7 @@ impl From<tc_client::Error> for Problem {
     fn from(e: tc_client::Error) -> Problem {
         let code = match e.kind() {
             ErrorKind::AuthenticationFailed => Problem::AUTHENTICATION,
-            ErrorKind::InsufficientScopes => Problem::SCOPES,
+            ErrorKind::Forbidden => Problem::SCOPES,
             ErrorKind::NotFound => Problem::NOT_FOUND,
             // A storage URL's refusal (an expired signature, say) is no scope missing.
             ErrorKind::ClientError | ErrorKind::Storage => Problem::REJECTED,
@@ -274,9 +275,9 @@ pub fn duration(text: &str) -> Result<Duration, Problem> {
 }
 
 /// Makes the call, or prints its URL (`--url`, `--signed-url`).
-pub async fn call<T>(call: Call<'_, T>, args: &ArgMatches) -> Result<Outcome, Problem>
+pub async fn call<T>(call: Call<T>, args: &ArgMatches) -> Result<Outcome, Problem>
 where
-    T: Serialize + DeserializeOwned + Send,
+    T: Serialize + DeserializeOwned + Send + 'static,
 {
     if args.try_get_one::<bool>("url").ok().flatten() == Some(&true) {
         return Ok(Outcome::Text(call.url()?));

@@ -109,7 +109,7 @@ impl std::fmt::Display for UnknownValue {
     }
 }
 
-pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
+pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result, TaskclusterError};
 
 /// The runtime every service client is built on, shown here in full: the
 /// [fake](runtime::fake) for tests, [scopes](runtime::scopes), [time](runtime::time),

@@ -132,7 +132,7 @@ async fn generated_auth_test_authenticate() {
         .test_authenticate(&request(&["test:*"], &["test:b"]))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InsufficientScopes);
+    assert_eq!(e.kind(), ErrorKind::Forbidden);
     let expired = tester
         .create_temporary(
             None,

@@ -19,8 +19,8 @@ fn the_rendered_docs_show_every_feature_and_the_runtime() {
     for (name, manifest) in [
         ("generated/Cargo.toml", include_str!("../Cargo.toml")),
         (
-            "runtime/Cargo.toml",
-            include_str!("../../runtime/Cargo.toml"),
+            "runtime/taskcluster/Cargo.toml",
+            include_str!("../../runtime/taskcluster/Cargo.toml"),
         ),
     ] {
         assert!(manifest.contains(metadata), "{name} lacks\n{metadata}");
@@ -31,6 +31,6 @@ fn the_rendered_docs_show_every_feature_and_the_runtime() {
         lib.contains("#[doc(inline)]\npub use tc_runtime as runtime;"),
         "the runtime is inlined"
     );
-    let runtime = include_str!("../../runtime/src/lib.rs");
+    let runtime = include_str!("../../runtime/taskcluster/src/lib.rs");
     assert!(runtime.contains("#![warn(missing_docs)]"));
 }

@@ -65,7 +65,7 @@ async fn errors_are_the_errors_a_deployment_would_give() {
     });
     let queue = Queue::new(&fake.config());
     let err = queue.task("t").await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InsufficientScopes);
+    assert_eq!(err.kind(), ErrorKind::Forbidden);
     assert_eq!(err.code(), Some("InsufficientScopes"));
 }
 
@@ -115,7 +115,7 @@ async fn a_strict_fake_panics_on_an_unanswered_call() {
     // Answered endpoints answer as usual.
     assert_eq!(
         queue.task("t").await.unwrap_err().kind(),
-        ErrorKind::InsufficientScopes
+        ErrorKind::Forbidden
     );
     let _ = queue.status("t").await;
 }

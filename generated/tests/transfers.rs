@@ -147,7 +147,7 @@ async fn queue_artifact_methods_round_trip() {
         .download_artifact_to_file(TASK, Some(0), "public/broken", &broken, &options)
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Artifact);
+    assert_eq!(err.kind(), ErrorKind::ClientError);
     assert!(err.to_string().contains("file-missing-on-worker"), "{err}");
     assert!(!broken.exists());
     let mut left: Vec<String> = std::fs::read_dir(&dir)

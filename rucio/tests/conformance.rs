@@ -13,9 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
 use rucio_client::serde_json::json;
-use rucio_client::{
-    Auth, Error, ErrorKind, Result, Rucio, RucioConfig, RucioStream, SshKey, StreamExt,
-};
+use rucio_client::{Auth, Call, Error, ErrorKind, Result, Rucio, RucioConfig, SshKey, StreamExt};
 use tc_testkit::rucio::RucioServer;
 
 /// Operations this server cannot serve, and why. Each one is called anyway, and must fail.
@@ -210,7 +208,12 @@ impl Run {
             .or_insert_with(|| e.to_string());
     }
 
-    async fn stream<T: Debug>(&mut self, op: &str, mut items: RucioStream<T>) -> Option<Vec<T>> {
+    async fn stream<T: Debug + serde::de::DeserializeOwned + Send + 'static>(
+        &mut self,
+        op: &str,
+        call: Call<Vec<T>>,
+    ) -> Option<Vec<T>> {
+        let mut items = call.stream();
         let mut all = Vec::new();
         while let Some(item) = items.next().await {
             match item {
@@ -310,7 +313,7 @@ fn generated_operations() -> BTreeSet<String> {
 
 /// A name no other run has used, short enough for a scope (at most 25 characters).
 fn unique(prefix: &str) -> String {
-    let id: String = tc_runtime::slugid::nice()
+    let id: String = tc_testkit::unique_id()
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .take(10)

@@ -28,10 +28,10 @@ use rucio_client::data_identifiers::{
 use rucio_client::lock::{GetDatasetLocksByRseQuery, GetDatasetLocksQuery};
 use rucio_client::requests::{ListRequestsHistoryQuery, ListRequestsQuery};
 use rucio_client::rucio_storage_elements::{Lfns2pfnsQuery, ListRsesQuery};
-use rucio_client::{Auth, ErrorKind, Rucio, RucioConfig, RucioStream, StreamExt};
+use rucio_client::runtime::Method;
+use rucio_client::{Auth, ErrorKind, Rucio, RucioConfig, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tc_runtime::Method;
 use tc_testkit::rucio::RucioServer;
 
 /// Operations whose two requests differ for a reason that is not a bug, with the reason. Most
@@ -245,7 +245,7 @@ struct Names {
 
 impl Names {
     fn new(side: &str) -> Names {
-        let id: String = tc_runtime::slugid::nice()
+        let id: String = tc_testkit::unique_id()
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .take(8)
@@ -375,7 +375,10 @@ fn outcome<T>(result: rucio_client::Result<T>) -> Option<String> {
     }
 }
 
-async fn drain<T>(mut stream: RucioStream<T>) -> rucio_client::Result<Vec<T>> {
+async fn drain<T: serde::de::DeserializeOwned + Send + 'static>(
+    call: rucio_client::Call<Vec<T>>,
+) -> rucio_client::Result<Vec<T>> {
+    let mut stream = call.stream();
     let mut items = Vec::new();
     while let Some(item) = stream.next().await {
         items.push(item?);
@@ -1717,7 +1720,7 @@ async fn the_generated_client_sends_what_rucios_own_client_sends() {
             .client()
             .request(Method::GET, "ping")
             .query("wire", Some(format!("rs{i}")))
-            .without_token()
+            .without_auth()
             .send_text()
             .await
             .unwrap_or_else(|e| panic!("no marker: {e}"));

@@ -24,7 +24,7 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
 
         #unknown
 
-        pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result};
+        pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result, TaskclusterError};
         #[doc = "The runtime every service client is built on, shown here in full: the\n\
                  [fake](runtime::fake) for tests, [scopes](runtime::scopes), [time](runtime::time),\n\
                  [slugids](runtime::slugid), [objects](runtime::objects),\n\

@@ -286,7 +286,7 @@ pub fn emit_lib(services: &[Service], source: &crate::emit::crate_root::Source) 
 
         #unknown
 
-        pub use rucio_runtime::{Auth, AuthToken, Call, Error, ErrorKind, Result, RucioClient, RucioConfig, SshKey, StreamExt};
+        pub use rucio_runtime::{Auth, AuthToken, Call, Error, ErrorKind, Result, RucioClient, RucioConfig, RucioStream, SshKey, StreamExt};
         #[doc = "The Rucio family's runtime (over the runtime core): configuration, login, the fake."]
         pub use rucio_runtime as runtime;
         pub use chrono;

@@ -142,7 +142,9 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for Call<T> {
                 from_value(serde_json::Value::String(request.send_text().await?))
             }),
             Answer::Location => Box::pin(async move {
-                from_value(serde_json::Value::String(request.send_for_location().await?))
+                from_value(serde_json::Value::String(
+                    request.send_for_location().await?,
+                ))
             }),
         }
     }

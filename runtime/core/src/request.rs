@@ -208,9 +208,10 @@ impl Request {
     /// [`Request::signed_url`], expiring at `expiry` (whole seconds).
     pub fn signed_url_expiring_at(self, expiry: SystemTime) -> Result<String> {
         let url = self.url()?;
-        let auth = self.client.inner.url_auth.as_ref().ok_or_else(|| {
-            Error::new(ErrorKind::Credentials, "signed URLs need credentials")
-        })?;
+        let auth =
+            self.client.inner.url_auth.as_ref().ok_or_else(|| {
+                Error::new(ErrorKind::Credentials, "signed URLs need credentials")
+            })?;
         auth.sign_url(&parse_url(&url)?, expiry)
     }
 
@@ -271,9 +272,9 @@ impl Request {
                 .filter(|_| (300..400).contains(&answer.status))
                 .ok_or_else(|| call.error(ErrorKind::ServerError, "the answer is no redirect"))?;
             let base = parse_url(&base?)?;
-            base.join(location)
-                .map(String::from)
-                .map_err(|_| call.error(ErrorKind::ServerError, "a redirect to an invalid Location"))
+            base.join(location).map(String::from).map_err(|_| {
+                call.error(ErrorKind::ServerError, "a redirect to an invalid Location")
+            })
         })
         .await
     }
@@ -281,8 +282,10 @@ impl Request {
     /// Sends the request and returns the answer's status and headers, its body unread: calls
     /// whose answer is in its headers (a login's token).
     pub async fn send_for_headers(self) -> Result<(u16, HeaderMap)> {
-        self.execute(ACCEPT_ANY, |answer, _| Ok((answer.status, answer.headers.clone())))
-            .await
+        self.execute(ACCEPT_ANY, |answer, _| {
+            Ok((answer.status, answer.headers.clone()))
+        })
+        .await
     }
 
     /// Sends the request and decodes the answer's items as they arrive.
@@ -304,11 +307,8 @@ impl Request {
     async fn open_stream<T: DeserializeOwned + Send + 'static>(self) -> Result<ItemStream<T>> {
         let client = self.client.clone();
         let prepared = self.prepare(ACCEPT_STREAM)?;
-        let span = (client.inner.family.call_span)(
-            client.inner.service,
-            prepared.name,
-            &prepared.method,
-        );
+        let span =
+            (client.inner.family.call_span)(client.inner.service, prepared.name, &prepared.method);
         let call = CallTrace::new(span, &prepared.url);
         let opened = send_with_auth(&client, &prepared, false)
             .instrument(call.span.clone())
@@ -512,41 +512,41 @@ async fn attempts(
     loop {
         attempts.start();
         let retries_left = attempts.may_retry();
-        let network_error = match transmit(client, transport.as_ref(), prepared, timeout, sent).await
-        {
-            Err(Failure::Final(e)) => return Err(fail(e, attempts.made())),
-            Err(Failure::Network(e)) => e,
-            Ok(incoming) => {
-                let status = incoming.status;
-                if status >= 400 {
-                    if status >= 500 && idempotent && retries_left {
-                        let _ = incoming.body.bytes().await;
-                        let status = status.to_string();
-                        attempts.retry(&status, &format!("HTTP {status}")).await;
-                        continue;
+        let network_error =
+            match transmit(client, transport.as_ref(), prepared, timeout, sent).await {
+                Err(Failure::Final(e)) => return Err(fail(e, attempts.made())),
+                Err(Failure::Network(e)) => e,
+                Ok(incoming) => {
+                    let status = incoming.status;
+                    if status >= 400 {
+                        if status >= 500 && idempotent && retries_left {
+                            let _ = incoming.body.bytes().await;
+                            let status = status.to_string();
+                            attempts.retry(&status, &format!("HTTP {status}")).await;
+                            continue;
+                        }
+                        let body = incoming.body.bytes().await.unwrap_or_default();
+                        let error = (inner.family.error)(status, &incoming.headers, &body);
+                        return Err(fail(error, attempts.made()));
                     }
-                    let body = incoming.body.bytes().await.unwrap_or_default();
-                    let error = (inner.family.error)(status, &incoming.headers, &body);
-                    return Err(fail(error, attempts.made()));
-                }
-                let mut answer = Answer {
-                    status,
-                    headers: incoming.headers,
-                    body: incoming.body,
-                    attempts: attempts.made(),
-                };
-                if !whole {
-                    return Ok(answer);
-                }
-                match answer.body.bytes().await {
-                    Ok(body) => {
-                        answer.body = Body::Bytes(body);
+                    let mut answer = Answer {
+                        status,
+                        headers: incoming.headers,
+                        body: incoming.body,
+                        attempts: attempts.made(),
+                    };
+                    if !whole {
                         return Ok(answer);
                     }
-                    Err(e) => e,
+                    match answer.body.bytes().await {
+                        Ok(body) => {
+                            answer.body = Body::Bytes(body);
+                            return Ok(answer);
+                        }
+                        Err(e) => e,
+                    }
                 }
-            }
-        };
+            };
         let e = network_error;
         if retries_left && !e.is_builder() && (idempotent || e.is_connect()) {
             let e = Error::transport(e);

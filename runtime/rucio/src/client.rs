@@ -345,9 +345,9 @@ impl TokenAuth {
         let (path, headers) = auth.login_request()?;
         let mut request = self.login_request(client, path, auth.name());
         for (name, value) in &headers {
-            let value = value.to_str().map_err(|_| {
-                Error::new(ErrorKind::Credentials, format!("an unsendable {name}"))
-            })?;
+            let value = value
+                .to_str()
+                .map_err(|_| Error::new(ErrorKind::Credentials, format!("an unsendable {name}")))?;
             request = request.header(name.as_str(), value);
         }
         if let Some(key) = &self.ssh {

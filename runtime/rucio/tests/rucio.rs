@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use rucio_runtime::{Auth, AuthToken, RucioClient, RucioConfig};
+use rucio_runtime::{ErrorKind, Method, RetryConfig, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig};
-use tc_runtime::{ErrorKind, Method, RetryConfig, StreamExt, TryStreamExt};
 use tc_testkit::rucio::RucioServer;
 use tc_testkit::{Reply, Server};
 

@@ -80,3 +80,67 @@ impl Client {
         self.core.request(method, path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{ErrorKind, escape};
+
+    #[test]
+    fn urls_and_query_strings() {
+        let config = ClientConfig::new("https://tc.example.com/");
+        let queue = Client::new(&config, "queue", "v1");
+        let url = queue
+            .request(Method::GET, format!("task-group/{}/list", escape("a/b c")))
+            .query("continuationToken", Some("x y&z"))
+            .query("limit", Some(5))
+            .query("prefix", None::<&str>)
+            .url()
+            .unwrap();
+        assert_eq!(
+            url,
+            "https://tc.example.com/api/queue/v1/task-group/a%2Fb%20c/list?continuationToken=x%20y%26z&limit=5"
+        );
+        let legacy = Client::new(&ClientConfig::new("https://taskcluster.net"), "queue", "v1");
+        assert_eq!(
+            legacy.request(Method::GET, "ping").url().unwrap(),
+            "https://queue.taskcluster.net/v1/ping"
+        );
+        let err = queue
+            .request(Method::GET, "x")
+            .signed_url(Duration::from_secs(60))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Credentials);
+    }
+
+    #[test]
+    fn urls_are_signed_even_through_a_proxy() {
+        let config = ClientConfig::new("https://tc.example.com")
+            .with_credentials(crate::Credentials::new("me", "secret"))
+            .with_proxy_url("http://taskcluster");
+        let queue = Client::new(&config, "queue", "v1");
+        let signed = queue
+            .request(Method::GET, "task/abc")
+            .signed_url(Duration::from_secs(60))
+            .unwrap();
+        assert!(
+            signed.starts_with("https://tc.example.com/api/queue/v1/task/abc?bewit="),
+            "{signed}"
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_root_url_is_reported_by_requests() {
+        let client = Client::new(&ClientConfig::new("not a url"), "queue", "v1");
+        let err = client
+            .request(Method::GET, "ping")
+            .send_empty()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.attempts(), 0);
+        assert!(client.request(Method::GET, "ping").url().is_err());
+    }
+}

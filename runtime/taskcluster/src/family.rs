@@ -120,3 +120,57 @@ impl TaskclusterError for Error {
         self.detail::<ErrorArtifact>().map(|a| a.reason.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn storage(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(ARTIFACT_STORAGE_TYPE, value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn error_artifacts_are_told_by_header_or_body() {
+        let none = HeaderMap::new();
+        // The queue's answer: header and body.
+        let e = error_from_answer(424, &storage("error"), br#"{"reason":"r","message":"m"}"#);
+        assert_eq!(
+            (e.kind(), e.artifact_reason(), e.message(), e.status()),
+            (ErrorKind::ClientError, Some("r"), "m", Some(424))
+        );
+        // The body alone (a proxy that drops the header) or the header alone.
+        let e = error_from_answer(424, &none, br#"{"reason":"r","message":"m"}"#);
+        assert_eq!(e.artifact_reason(), Some("r"));
+        let e = error_from_answer(424, &storage("error"), b"not json");
+        assert_eq!(e.artifact_reason(), Some(""));
+        // A Taskcluster error body with a 424 is not an error artifact.
+        let e = error_from_answer(
+            424,
+            &none,
+            br#"{"code":"DependencyFailed","message":"m","reason":"x"}"#,
+        );
+        assert_eq!(
+            (e.kind(), e.artifact_reason()),
+            (ErrorKind::ClientError, None)
+        );
+        let e = error_from_answer(400, &storage("error"), br#"{"reason":"r","message":"m"}"#);
+        assert_eq!(e.artifact_reason(), None);
+    }
+
+    #[test]
+    fn a_403_is_insufficient_scopes_with_the_ids_and_details() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-for-request-id", "req-1".parse().unwrap());
+        let e = error_from_answer(
+            403,
+            &headers,
+            br#"{"code":"InsufficientScopes","message":"no","requestInfo":{"method":"task"}}"#,
+        );
+        assert!(e.is_insufficient_scopes());
+        assert_eq!(e.code(), Some("InsufficientScopes"));
+        assert_eq!(e.request_id(), Some("req-1"));
+        assert_eq!(e.details().unwrap()["method"], "task");
+    }
+}

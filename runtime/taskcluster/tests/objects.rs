@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 use aws_lc_rs::digest::{Context, SHA256};
 use chrono::{Duration, Utc};
 use serde_json::json;
-use tc_runtime::ErrorKind;
 use tc_runtime::objects::{
     self, ArtifactUpload, DATA_INLINE_MAX_SIZE, DownloadOptions, Hashes, Progress, Upload,
     UploadMethod,
 };
+use tc_runtime::{ErrorKind, TaskclusterError};
 
 use tc_testkit::objects::{
     ACCESS_TOKEN, Artifact, CLIENT_ID, Deployment, Fault, PROJECT, data, temp_dir,
@@ -449,7 +449,7 @@ async fn plain_artifact_calls_carry_an_error_artifacts_reason() {
             .call::<serde_json::Value>()
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Artifact, "{err}");
+        assert_eq!(err.kind(), ErrorKind::ClientError, "{err}");
         assert_eq!(err.artifact_reason(), Some("file-missing-on-worker"));
         assert_eq!(err.message(), "no such file");
         assert_eq!((err.status(), err.code()), (Some(424), None));
@@ -714,7 +714,7 @@ async fn artifacts_of_every_storage_type() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Artifact);
+    assert_eq!(err.kind(), ErrorKind::ClientError);
     assert_eq!(err.artifact_reason(), Some("file-missing-on-worker"));
     assert_eq!(err.message(), "no such file");
     let err = objects::download_artifact_to_file(
@@ -727,7 +727,7 @@ async fn artifacts_of_every_storage_type() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Artifact);
+    assert_eq!(err.kind(), ErrorKind::ClientError);
     only_file(&dir, Some("obj.bin"));
     let err = objects::download_artifact_to_vec(&queue, task, Some(0), "nope", &no_options())
         .await

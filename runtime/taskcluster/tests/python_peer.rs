@@ -146,7 +146,7 @@ fn ext_and_signed_urls_match_taskcluster_python() {
             "v1",
         );
         let url = client
-            .request(Method::GET, "test-authenticate-get/".into())
+            .request(Method::GET, "test-authenticate-get/")
             .signed_url_expiring_at(secs(now + ttl))
             .unwrap();
         ours.push((creds, url));

@@ -161,7 +161,7 @@ async fn server_errors_are_retried_with_fresh_signatures() {
     .await;
     let client = Client::new(&server.config(), "queue", "v1");
     let r: Ok200 = client
-        .request(Method::PUT, "task/abc".into())
+        .request(Method::PUT, "task/abc")
         .query("limit", Some(2))
         .json(&serde_json::json!({"x": 1}))
         .send()
@@ -213,7 +213,7 @@ async fn client_errors_are_not_retried_and_carry_details() {
     assert_eq!(e.message(), "no task");
     assert_eq!(e.request_id(), Some("rid-1"));
     assert_eq!(e.trace_id(), Some("tid-1"));
-    assert_eq!(e.request_info().unwrap()["method"], "task");
+    assert_eq!(e.details().unwrap()["method"], "task");
     assert_eq!(
         e.url(),
         Some(format!("http://127.0.0.1:{}/api/queue/v1/task/a%2Fb", server.port).as_str())
@@ -223,7 +223,7 @@ async fn client_errors_are_not_retried_and_carry_details() {
     assert_eq!(server.seen().len(), 1);
 
     let e = client
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send_empty()
         .await
         .unwrap_err();
@@ -238,7 +238,7 @@ async fn server_errors_after_all_retries() {
     let server = Server::start(script).await;
     let config = server.config().with_retry_config(fast_retries(2));
     let e = Client::new(&config, "queue", "v1")
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send_empty()
         .await
         .unwrap_err();
@@ -252,7 +252,7 @@ async fn server_errors_after_all_retries() {
 async fn connection_resets_are_retried() {
     let server = Server::start(vec![Action::Reset, Action::Reset, OK]).await;
     let r: Ok200 = Client::new(&server.config(), "queue", "v1")
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send()
         .await
         .unwrap();
@@ -265,7 +265,7 @@ async fn timeouts_are_retried() {
     let server = Server::start(vec![Action::Hang, OK]).await;
     let config = server.config().with_timeout(Duration::from_millis(300));
     let r: Ok200 = Client::new(&config, "queue", "v1")
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send()
         .await
         .unwrap();
@@ -279,7 +279,7 @@ async fn timeouts_are_retried() {
         .with_timeout(Duration::from_millis(300))
         .with_retries(0);
     let e = Client::new(&config, "queue", "v1")
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send_empty()
         .await
         .unwrap_err();
@@ -293,7 +293,7 @@ async fn refused_connections_are_transport_errors_after_retries() {
     let config =
         ClientConfig::new(format!("http://127.0.0.1:{port}")).with_retry_config(fast_retries(2));
     let e = Client::new(&config, "queue", "v1")
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send_empty()
         .await
         .unwrap_err();
@@ -324,7 +324,7 @@ async fn a_failed_dns_lookup_says_so() {
         .with_retries(0);
     let client = Client::new(&config, "queue", "v1");
     let e = client
-        .request(Method::GET, "task/abc".into())
+        .request(Method::GET, "task/abc")
         .send_empty()
         .await
         .unwrap_err();
@@ -356,13 +356,13 @@ async fn redirects_with_json_are_results_and_not_followed() {
     .await;
     let client = Client::new(&server.config(), "queue", "v1");
     let r: Ok200 = client
-        .request(Method::GET, "task/t/artifacts/a".into())
+        .request(Method::GET, "task/t/artifacts/a")
         .send()
         .await
         .unwrap();
     assert!(r.ok);
     let e = client
-        .request(Method::GET, "task/t/artifacts/a".into())
+        .request(Method::GET, "task/t/artifacts/a")
         .send::<Ok200>()
         .await
         .unwrap_err();
@@ -402,7 +402,7 @@ async fn schema_errors_name_the_field() {
     .await;
     let client = Client::new(&server.config(), "queue", "v1");
     let e = client
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send::<Listing>()
         .await
         .unwrap_err();
@@ -414,14 +414,14 @@ async fn schema_errors_name_the_field() {
         Some(&br#"{"tasks":[{"status":{"state":"ok"}},{"status":{"state":7}}]}"#[..])
     );
     let e = client
-        .request(Method::GET, "x".into())
+        .request(Method::GET, "x")
         .send::<Listing>()
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Schema);
     assert!(e.message().contains("empty"), "{e}");
     client
-        .request(Method::POST, "x".into())
+        .request(Method::POST, "x")
         .send_empty()
         .await
         .unwrap();
@@ -435,7 +435,7 @@ async fn proxy_requests_are_unsigned() {
         .with_proxy_url(format!("http://127.0.0.1:{}", server.port));
     let client = Client::new(&config, "secrets", "v1");
     let _: Ok200 = client
-        .request(Method::GET, "secret/a%2Fb".into())
+        .request(Method::GET, "secret/a%2Fb")
         .send()
         .await
         .unwrap();
@@ -444,7 +444,7 @@ async fn proxy_requests_are_unsigned() {
     assert_eq!(seen[0].authorization, None);
     // URLs still name the deployment.
     assert_eq!(
-        client.request(Method::GET, "x".into()).url().unwrap(),
+        client.request(Method::GET, "x").url().unwrap(),
         "https://tc.example.com/api/secrets/v1/x"
     );
 }
@@ -456,11 +456,7 @@ async fn service_clients_share_connections() {
     let queue = Client::new(&config, "queue", "v1");
     let index = Client::new(&config, "index", "v1");
     for client in [&queue, &index, &queue, &index, &queue.clone(), &index] {
-        let _: Ok200 = client
-            .request(Method::GET, "x".into())
-            .send()
-            .await
-            .unwrap();
+        let _: Ok200 = client.request(Method::GET, "x").send().await.unwrap();
     }
     assert_eq!(server.seen().len(), 6);
     assert_eq!(server.connections(), 1);
@@ -490,7 +486,7 @@ async fn an_answer_that_no_longer_fits_is_kept() {
     let client = Client::new(&server.config(), "hooks", "v1");
     let call = || {
         client
-            .request(Method::GET, "hooks/a/b".into())
+            .request(Method::GET, "hooks/a/b")
             .call::<HookAction>()
     };
 
@@ -530,7 +526,7 @@ async fn an_answer_that_no_longer_fits_is_kept() {
     assert_eq!(server.seen().len(), 2);
     // An empty answer is null; one that is not JSON is a schema error that keeps it.
     let empty = client
-        .request(Method::POST, "x".into())
+        .request(Method::POST, "x")
         .call_empty()
         .json()
         .await
@@ -571,7 +567,7 @@ async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
     .await;
     let client = Client::new(&server.config(), "queue", "v1");
     let r: Ok200 = client
-        .request(Method::GET, "task/abc".into())
+        .request(Method::GET, "task/abc")
         .name("task")
         .query("limit", Some(2))
         .send()
@@ -628,7 +624,7 @@ async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
 
     // A failed call, and a signed URL made while the recorder listens.
     let err = client
-        .request(Method::GET, "task/abc".into())
+        .request(Method::GET, "task/abc")
         .name("task")
         .send_empty()
         .await
@@ -641,7 +637,7 @@ async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
     // An answer that does not fit its type fails the call.
     let misfit = Server::start(vec![Action::Respond(200, "", r#"{"ok":"yes"}"#)]).await;
     let err = Client::new(&misfit.config(), "queue", "v1")
-        .request(Method::GET, "task/abc".into())
+        .request(Method::GET, "task/abc")
         .send::<Ok200>()
         .await
         .unwrap_err();
@@ -651,7 +647,7 @@ async fn a_retried_call_is_one_span_with_a_retry_event_and_no_secret() {
     assert_eq!(failed.field("http.response.status_code"), Some("200"));
     assert_eq!(recorder.events("call failed").len(), 2);
     let signed = client
-        .request(Method::GET, "task/abc".into())
+        .request(Method::GET, "task/abc")
         .signed_url(Duration::from_secs(60))
         .unwrap();
     let bewit = signed.split("bewit=").nth(1).unwrap().to_owned();

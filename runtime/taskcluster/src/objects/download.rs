@@ -20,10 +20,10 @@ use tracing::Instrument;
 
 use super::hashing::{self, Hasher, Hashes, Worker};
 use super::progress::{ProgressFn, Reporter};
-use super::transfer::{self, Failure, Redirects};
-use runtime_core::Attempts;
 use super::trace::{self, TransferTrace};
+use super::transfer::{self, Failure, Redirects};
 use crate::{Client, Error, ErrorKind, Method, Result, RetryConfig, escape};
+use runtime_core::Attempts;
 
 /// Options of a download: a progress observer.
 #[derive(Clone, Default)]

@@ -38,8 +38,7 @@ impl TransferTrace {
     /// The storage URL (signed: shown without its query).
     pub(crate) fn url(&self, url: &str) {
         if !self.span.is_disabled() {
-            self.span
-                .record("url.full", super::redacted_url(url));
+            self.span.record("url.full", super::redacted_url(url));
         }
     }
 
@@ -101,4 +100,3 @@ pub(crate) fn url_refreshed(url: &str) {
         "the storage URL expired: asked for a fresh one"
     );
 }
-

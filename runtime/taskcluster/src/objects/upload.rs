@@ -17,10 +17,10 @@ use tracing::Instrument;
 
 use super::hashing::{Hasher, Hashes};
 use super::progress::{ProgressFn, Reporter};
-use super::transfer::{self, Failure, Redirects};
-use runtime_core::Attempts;
 use super::trace::{self, TransferTrace};
+use super::transfer::{self, Failure, Redirects};
 use crate::{Client, Error, ErrorKind, Method, Result, escape};
+use runtime_core::Attempts;
 
 /// Objects shorter than this are proposed inline (`dataInline`) as well as by `putUrl`, as
 /// Taskcluster's clients do (`DATA_INLINE_MAX_SIZE`).
