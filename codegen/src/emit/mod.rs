@@ -5,6 +5,7 @@ pub mod cli;
 pub mod client;
 pub mod crate_root;
 pub mod events;
+pub mod helpers;
 pub mod rucio;
 pub mod scopes;
 pub mod transfers;

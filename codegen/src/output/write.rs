@@ -8,7 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::GeneratedCrate;
+use super::GeneratedCrate;
 
 /// Replaces the generated files under `dir` with `generated`.
 pub fn write(generated: &GeneratedCrate, dir: &Path) -> io::Result<()> {

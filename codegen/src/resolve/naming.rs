@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
-use super::{Location, is_named_kind};
+use super::refs::{Location, is_named_kind};
 use crate::error::pointer_token;
 
 /// The names chosen for definitions and for nested schemas (by definition name and pointer).
@@ -309,9 +309,7 @@ pub(super) fn strip_titles_of_unnamed(node: &mut Value, is_root: bool) {
             fold_title_into_description(map);
         }
     }
-    crate::resolve::subschemas::for_each_mut(node, &mut |_, child| {
-        strip_titles_of_unnamed(child, false)
-    });
+    super::subschemas::for_each_mut(node, &mut |_, child| strip_titles_of_unnamed(child, false));
 }
 
 #[cfg(test)]

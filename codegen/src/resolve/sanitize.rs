@@ -104,7 +104,7 @@ fn is_anything(schema: &Value) -> bool {
 ///   `ipv4`/`ipv6` formats) is just that branch;
 /// - `anyOf` becomes `oneOf`: an enum where the best-fitting branch wins.
 pub(crate) fn unions(schema: &mut Value) {
-    crate::resolve::subschemas::for_each_mut(schema, &mut |_, child| unions(child));
+    super::subschemas::for_each_mut(schema, &mut |_, child| unions(child));
     let Value::Object(map) = schema else {
         return;
     };

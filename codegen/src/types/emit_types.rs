@@ -9,17 +9,14 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::idents::ident;
 use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::{
     Field, Kind, Presence, StringEnum, Struct, Ty, TypeDef, UNKNOWN_FIELDS, UNKNOWN_VARIANT, Union,
 };
-
-pub(crate) fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
 
 /// How the emitters write types: plain names with imports, `types::` before generated names
 /// outside `types.rs`.

@@ -9,7 +9,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::types::emit_types::{TypeWriter, ident};
+use crate::idents::ident;
+use crate::types::emit_types::TypeWriter;
 use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::{Field, Kind, Presence, Struct, Ty, TypeDef, UNKNOWN_FIELDS, Union};
 

@@ -22,9 +22,9 @@ use std::path::Path;
 use heck::ToSnakeCase;
 
 use super::client_names::CLIENT_NAMES;
-use super::{Operation, Response, Segment};
+use super::spec::{Operation, Response, Segment};
 use crate::error::{Error, Result};
-use crate::model::HttpMethod;
+use crate::front::references::HttpMethod;
 
 /// Names every operation, unique within its tag.
 pub fn name_all(file: &Path, ops: &mut [Operation]) -> Result<()> {

@@ -62,15 +62,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Location, Operation, Parameter, Response, Segment, Spec};
+use super::spec::{Location, Operation, Parameter, Response, Segment, Spec};
 use crate::error::{Error, Result};
-use crate::model::HttpMethod;
+use crate::front::references::HttpMethod;
 
 pub const SPLIT_SCOPE_NAME: &str = "split-scope-name";
 pub const KNOWN_SCHEMAS: &str = "known-schemas";
 pub const AUTH_NEEDS_NO_TOKEN: &str = "auth-needs-no-token";
 pub const ADDED_OPERATIONS: &str = "added-operations";
-pub const BODY_PARAMETER: &str = "body-parameter";
+pub use super::spec::BODY_PARAMETER;
 pub const EMPTY_ENUM: &str = "empty-enum";
 pub const PYTHON_TYPES: &str = "python-types";
 pub const RFC1123_DATES: &str = "rfc1123-dates";
