@@ -225,3 +225,41 @@ impl HttpMethod {
         Self::ALL.into_iter().find(|m| m.lowercase() == lowercase)
     }
 }
+
+/// Small in-memory references for the later stages' unit tests.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::*;
+
+    /// Service `fake` (`/references/fake/v1/api.json`) whose one method, `get`, answers
+    /// `/schemas/fake/v1/<output>`; `schemas` are the documents under `/schemas/fake/v1/`.
+    pub(crate) fn one_method(schemas: &[(&str, Value)], output: &str) -> References {
+        let api: ApiReference = serde_json::from_value(serde_json::json!({
+            "serviceName": "fake", "apiVersion": "v1", "title": "Fake", "description": "",
+            "entries": [{
+                "type": "function", "name": "get", "method": "get", "route": "/thing",
+                "title": "Get", "description": "", "stability": "stable",
+                "output": format!("v1/{output}#"),
+            }],
+        }))
+        .unwrap();
+        let schemas = schemas
+            .iter()
+            .map(|(name, content)| {
+                let id = format!("/schemas/fake/v1/{name}");
+                let mut content = content.clone();
+                content["$id"] = Value::String(format!("{id}#"));
+                let file = PathBuf::from(format!("schemas/fake/v1/{name}"));
+                (id, SchemaDocument { file, content })
+            })
+            .collect();
+        References {
+            services: vec![ServiceReference {
+                file: PathBuf::from("fake/v1/api.json"),
+                api,
+            }],
+            exchanges: Vec::new(),
+            schemas,
+        }
+    }
+}
