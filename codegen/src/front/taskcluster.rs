@@ -1,4 +1,5 @@
-//! Stage 1, Taskcluster's front end: load the reference documents from a directory laid out like `references/`.
+//! Stage 1, Taskcluster's front end: load the reference documents from a directory laid out
+//! like `references/`.
 //!
 //! `manifest.json` lists the references; `<service>/<version>/api.json` describes methods and
 //! `schemas/<service>/<version>/*.json` holds the payload schemas, keyed by their `$id`.

@@ -1,4 +1,5 @@
-//! Stage 3: the client model, everything the emitters need and nothing they must look up.
+//! Stage 3: the client model, everything the emitters need and nothing they must look up,
+//! from the references and each service's schemas as stage 2 resolved them.
 
 pub(crate) mod docs;
 pub mod openapi;

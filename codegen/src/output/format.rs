@@ -1,4 +1,4 @@
-//! Stage 6: turn token streams into source text that reads as if written by hand.
+//! Stage 6a: turn token streams into source text that reads as if written by hand.
 
 use std::collections::BTreeMap;
 use std::fs;

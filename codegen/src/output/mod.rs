@@ -1,5 +1,5 @@
-//! Stage 6, the output: code formatted as `cargo fmt` keeps it ([`format`]), then written all
-//! or nothing ([`write`]).
+//! Stage 6, the output: code formatted as `cargo fmt` keeps it ([`format`](mod@format)),
+//! then written all or nothing ([`write`](mod@write)).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
-//! Stage 4: a service's `types.rs`: the structs, enums and unions of [`typedefs`](crate::types::typedefs), their
-//! constructors and `with_*` setters, and the string enums' conversions.
+//! Stage 4b: a service's `types.rs`: the structs, enums and unions of
+//! [`typedefs`](super::typedefs), their constructors and `with_*` setters, and the string
+//! enums' conversions.
 //!
 //! Every type follows the same rules, documented once in the generated crate's docs:
 //! `Type::new(required fields…)`, `with_<field>(value)` for the optional ones (taking anything

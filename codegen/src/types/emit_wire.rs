@@ -1,4 +1,4 @@
-//! Stage 4b: a service's `wire.rs`: how its types read and write JSON.
+//! Stage 4c: a service's `wire.rs`: how its types read and write JSON.
 //!
 //! Written out rather than derived, for three reasons: a struct keeps the fields it does not
 //! know without `#[serde(flatten)]` (which buffers every document and is slow), a string enum

@@ -1,4 +1,4 @@
-//! Stage 3b: the Rust types of one service, from its resolved schemas.
+//! Stage 4a: the Rust types of one service, from its model and resolved schemas.
 //!
 //! Every type keeps what a newer server sends: structs carry the fields they do not know in
 //! `unknown_fields`, string enums the values they do not know in `Unknown(String)`, unions the

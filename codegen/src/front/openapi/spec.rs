@@ -44,7 +44,7 @@ pub fn load(file: &Path) -> Result<Spec> {
 pub struct Operation {
     /// The first tag (`Rucio Storage Elements`): which client the method belongs to.
     pub tag: String,
-    /// `add_rse`: see [`naming`].
+    /// `add_rse`: see [`naming`](super::naming).
     pub function: String,
     /// Other names to find it by (the name by rule, when Rucio's client's name replaced it).
     pub aliases: Vec<String>,
