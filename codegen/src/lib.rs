@@ -170,7 +170,7 @@ fn emit_types_and_wire(
     let has_wire = !wire.is_empty();
     if has_wire {
         let wire_doc = format!(
-            "How the types of the {} read and write JSON (see [`tc_runtime::wire`]).",
+            "How the types of the {} read and write JSON (see [`wire`](crate::runtime::wire)).",
             service.title
         );
         let wire_file = format::format_file(origin, &wire_doc, wire)?;

@@ -10,14 +10,14 @@
 //! let me = rucio.account().get_account("root").await?;
 //! // Calls that answer newline-delimited JSON are streams; filters are typed.
 //! let query = rucio_client::account::ListAccountsQuery::default().with_account_type("USER");
-//! let mut accounts = rucio.account().list_accounts(&query);
+//! let mut accounts = rucio.account().list_accounts(&query).stream();
 //! while let Some(account) = accounts.next().await {
 //!     println!("{:?}", account?);
 //! }
 //! # let _ = me; Ok(()) }
 //! ```
 //!
-//! Logging in is the client's: it logs in when it first needs a token (userpass or x509), sends it as `X-Rucio-Auth-Token`, renews it before it expires, and logs in again once if the server refuses it. Errors carry Rucio's `ExceptionClass` as [`Error::code`] and its `ExceptionMessage` as [`Error::message`]. List calls that answer newline-delimited JSON are [`RucioStream`]s of typed items. Types keep unknown fields and enum values, as the Taskcluster crate's do.
+//! Logging in is the client's: it logs in when it first needs a token (userpass or x509), sends it as `X-Rucio-Auth-Token`, renews it before it expires, and logs in again once if the server refuses it. Errors carry Rucio's `ExceptionClass` as [`Error::code`] and its `ExceptionMessage` as [`Error::message`]. List calls that answer newline-delimited JSON are [`Call`]s of a `Vec`: `.await` for all the items, or `.stream()` for each as it arrives. Every method has an endpoint for the in-process fake (`runtime::fake`), as the Taskcluster crate's do. Types keep unknown fields and enum values, as the Taskcluster crate's do.
 //!
 //! | Module | Group | Calls |
 //! |---|---|---|
@@ -84,9 +84,12 @@ impl std::fmt::Display for UnknownValue {
     }
 }
 
-pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
+pub use rucio_runtime::{
+    Auth, AuthToken, Call, Error, ErrorKind, Result, RucioClient, RucioConfig, SshKey, StreamExt,
+};
 
-pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};
+/// The Rucio family's runtime (over the runtime core): configuration, login, the fake.
+pub use rucio_runtime as runtime;
 
 pub use chrono;
 

@@ -3,9 +3,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use crate::emit::helpers::{emit_query_struct, method_doc, request_expr};
+use crate::emit::helpers::{emit_endpoints, emit_query_struct, method_doc, request_expr};
 use crate::idents::ident;
-use crate::model::{Method, PathPart, Service, Stability};
+use crate::model::{Method, Service, Stability};
 use crate::types::emit_types::TypeWriter;
 use crate::types::paging::Paging;
 use crate::types::paths::{Item, Paths};
@@ -66,7 +66,7 @@ pub fn emit_client(
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
     let transfers = extra_methods(&paths);
-    let endpoints = emit_endpoints(service);
+    let endpoints = emit_endpoints(service, &service.name);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);
     let imports = paths.imports();
@@ -117,59 +117,6 @@ pub fn emit_client(
     }
 }
 
-/// `pub mod endpoints`: every method as a [`tc_runtime::fake::Endpoint`], for tests.
-fn emit_endpoints(service: &Service) -> TokenStream {
-    let consts = service.methods.iter().map(|m| {
-        let name = ident(&m.function.to_uppercase());
-        let input = m.input.as_ref().map_or(quote!(()), |ty| {
-            let ty = ident(ty);
-            quote!(types::#ty)
-        });
-        let output = m.output.as_ref().map_or(quote!(()), |ty| {
-            let ty = ident(ty);
-            quote!(types::#ty)
-        });
-        let method = m.http.uppercase();
-        let route: String = m
-            .path
-            .iter()
-            .map(|p| match p {
-                PathPart::Literal(text) => text.clone(),
-                PathPart::Param(i) => format!("<{}>", m.args[*i].name),
-            })
-            .collect();
-        let doc = format!("[`{0}::{1}`](super::{0}::{1}).", service.client, m.function);
-        let service_name = &service.name;
-        quote! {
-            #[doc = #doc]
-            pub const #name: Endpoint<#input, #output> = Endpoint::new(#service_name, #method, #route);
-        }
-    });
-    let doc = format!(
-        "The methods of the {} as [endpoints](tc_runtime::fake::Endpoint), to answer them with a \
-         [`Fake`](tc_runtime::fake::Fake) in tests.",
-        service.title
-    );
-    let typed = service
-        .methods
-        .iter()
-        .any(|m| m.input.is_some() || m.output.is_some());
-    let types = typed.then(|| {
-        quote!(
-            use super::types;
-        )
-    });
-    quote! {
-        #[doc = #doc]
-        pub mod endpoints {
-            #types
-            use tc_runtime::fake::Endpoint;
-
-            #(#consts)*
-        }
-    }
-}
-
 fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
     let function = ident(&method.function);
     let alias = (method.name != method.function).then(|| {
@@ -205,7 +152,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         #[doc = #doc]
         #alias
         #deprecated
-        pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> #call_ty<'_, #output> {
+        pub fn #function(&self, #(#args,)* #query_arg #payload_arg) -> #call_ty<#output> {
             #request #body #call
         }
     }

@@ -44,8 +44,8 @@ pub fn emit_events(service: &Service) -> TokenStream {
     let not_ours = format!("not an exchange of the {}", service.title);
     quote! {
         // `Event` is what decodes a message (`QueueEvent::decode`): in scope with the enum.
-        pub use tc_runtime::events::{Binding, DecodeError, Event};
-        use tc_runtime::events::{self, KeyPart};
+        pub use crate::runtime::events::{Binding, DecodeError, Event};
+        use crate::runtime::events::{self, KeyPart};
 
         use super::types;
 

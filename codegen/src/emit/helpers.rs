@@ -257,6 +257,67 @@ pub fn unknown_value(krate: &str) -> TokenStream {
     }
 }
 
+/// `pub mod endpoints`: every method as a [`Endpoint`](crate::runtime::fake::Endpoint) of the
+/// fake's `service_name`, for tests; a streamed answer is a `Vec` of its items.
+pub fn emit_endpoints(service: &Service, service_name: &str) -> TokenStream {
+    let consts = service.methods.iter().map(|m| {
+        let name = ident(&m.function.to_uppercase());
+        let input = m.input.as_ref().map_or(quote!(()), |ty| {
+            let ty = ident(ty);
+            quote!(types::#ty)
+        });
+        let output = match (&m.output, m.answer) {
+            (Some(ty), crate::model::Answer::Stream) => {
+                let ty = ident(ty);
+                quote!(Vec<types::#ty>)
+            }
+            (Some(ty), _) => {
+                let ty = ident(ty);
+                quote!(types::#ty)
+            }
+            (None, crate::model::Answer::Text | crate::model::Answer::Location) => quote!(String),
+            (None, _) => quote!(()),
+        };
+        let method = m.http.uppercase();
+        let route: String = m
+            .path
+            .iter()
+            .map(|p| match p {
+                PathPart::Literal(text) => text.clone(),
+                PathPart::Param(i) => format!("<{}>", m.args[*i].name),
+            })
+            .collect();
+        let doc = format!("[`{0}::{1}`](super::{0}::{1}).", service.client, m.function);
+        quote! {
+            #[doc = #doc]
+            pub const #name: Endpoint<#input, #output> = Endpoint::new(#service_name, #method, #route);
+        }
+    });
+    let doc = format!(
+        "The methods of the {} as [endpoints](crate::runtime::fake::Endpoint), to answer them with a \
+         [`Fake`](crate::runtime::fake::Fake) in tests.",
+        service.title
+    );
+    let typed = service
+        .methods
+        .iter()
+        .any(|m| m.input.is_some() || m.output.is_some());
+    let types = typed.then(|| {
+        quote!(
+            use super::types;
+        )
+    });
+    quote! {
+        #[doc = #doc]
+        pub mod endpoints {
+            #types
+            use crate::runtime::fake::Endpoint;
+
+            #(#consts)*
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
-//! Stage 5, for an OpenAPI family (Rucio): a service's client over
-//! `tc_runtime::rucio::RucioClient` (token login, `X-Rucio-Auth-Token`), its methods and
-//! query structs, and the crate around the services. Types, their JSON and formatting are
+//! Stage 5, for an OpenAPI family (Rucio): a service's client over `rucio_runtime`'s
+//! `RucioClient` (token login, `X-Rucio-Auth-Token`), its methods (each returning the core's
+//! `Call`, as Taskcluster's do), query structs and fake endpoints, and the crate around the
+//! services. Types, their JSON and formatting are
 //! the common stages'; the request each method builds is [`emit_client`]'s.
 //!
 //! [`emit_client`]: crate::emit::client
@@ -8,7 +9,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::helpers::{Source, emit_query_struct, method_doc, request_expr, unknown_value};
+use crate::emit::helpers::{
+    Source, emit_endpoints, emit_query_struct, method_doc, request_expr, unknown_value,
+};
 use crate::idents::ident;
 use crate::model::{Answer, Method, Service};
 use crate::types::paths::Paths;
@@ -47,19 +50,11 @@ pub fn emit_service(service: &Service, has_wire: bool) -> TokenStream {
         .map(|m| emit_headers_struct(service, m))
         .collect();
     let imports = paths.imports();
-    let streams = service
-        .methods
-        .iter()
-        .any(|m| m.answer == Answer::Stream && m.output.is_some());
-    let rucio_imports = if streams {
-        quote!(
-            use tc_runtime::rucio::{RucioClient, RucioStream};
-        )
-    } else {
-        quote!(
-            use tc_runtime::rucio::RucioClient;
-        )
-    };
+    let rucio_imports = quote!(
+        use crate::runtime::RucioClient;
+    );
+    // The core client's service name: every group is one Rucio server.
+    let endpoints = emit_endpoints(service, "rucio");
     let wire = has_wire.then(|| {
         quote!(
             mod wire;
@@ -90,6 +85,8 @@ pub fn emit_service(service: &Service, has_wire: bool) -> TokenStream {
         #(#queries)*
 
         #(#header_structs)*
+
+        #endpoints
     }
 }
 
@@ -226,7 +223,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         })
         .collect();
     let body = method.input.as_ref().map(|_| quote!(.json(payload)));
-    let anonymous = (!method.authenticated).then(|| quote!(.without_token()));
+    let anonymous = (!method.authenticated).then(|| quote!(.without_auth()));
     let binding = if optional_headers.is_empty() {
         quote!(let request)
     } else {
@@ -236,65 +233,28 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         #binding = #request #(#required_headers)* #body #anonymous;
         #(#optional_headers)*
     };
-    let result = || paths.get(crate::types::paths::Item::RuntimeResult);
+    let call = paths.get(crate::types::paths::Item::Call);
     let signature_args =
         quote!(&self, #(#args,)* #(#header_args,)* #optional_arg #query_arg #payload_arg);
-    match (method.answer, &method.output) {
+    let (output, finish) = match (method.answer, &method.output) {
         (Answer::Stream, Some(ty)) => {
             let ty = ident(ty);
-            quote! {
-                #[doc = #doc]
-                #alias
-                pub fn #function(#signature_args) -> RucioStream<types::#ty> {
-                    #build
-                    request.send_stream()
-                }
-            }
+            (quote!(Vec<types::#ty>), quote!(call()))
         }
-        (Answer::Location, _) => {
-            let result = result();
-            quote! {
-                #[doc = #doc]
-                #alias
-                pub async fn #function(#signature_args) -> #result<String> {
-                    #build
-                    request.send_for_location().await
-                }
-            }
-        }
-        (Answer::Text, _) => {
-            let result = result();
-            quote! {
-                #[doc = #doc]
-                #alias
-                pub async fn #function(#signature_args) -> #result<String> {
-                    #build
-                    request.send_text().await
-                }
-            }
-        }
+        (Answer::Location, _) => (quote!(String), quote!(call_location())),
+        (Answer::Text, _) => (quote!(String), quote!(call_text())),
         (_, Some(ty)) => {
             let ty = ident(ty);
-            let result = result();
-            quote! {
-                #[doc = #doc]
-                #alias
-                pub async fn #function(#signature_args) -> #result<types::#ty> {
-                    #build
-                    request.send().await
-                }
-            }
+            (quote!(types::#ty), quote!(call()))
         }
-        (_, None) => {
-            let result = result();
-            quote! {
-                #[doc = #doc]
-                #alias
-                pub async fn #function(#signature_args) -> #result<()> {
-                    #build
-                    request.send_empty().await
-                }
-            }
+        (_, None) => (quote!(()), quote!(call_empty())),
+    };
+    quote! {
+        #[doc = #doc]
+        #alias
+        pub fn #function(#signature_args) -> #call<#output> {
+            #build
+            request.#finish
         }
     }
 }
@@ -328,8 +288,9 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
 
         #unknown
 
-        pub use tc_runtime::rucio::{Auth, AuthToken, RucioClient, RucioConfig, RucioStream, SshKey};
-        pub use tc_runtime::{Error, ErrorKind, Result, StreamExt};
+        pub use rucio_runtime::{Auth, AuthToken, Call, Error, ErrorKind, Result, RucioClient, RucioConfig, SshKey, StreamExt};
+        #[doc = "The Rucio family's runtime (over the runtime core): configuration, login, the fake."]
+        pub use rucio_runtime as runtime;
         pub use chrono;
         pub use serde_json;
 
@@ -377,7 +338,7 @@ pub fn lib_docs(services: &[Service]) -> String {
          let me = rucio.account().get_account(\"root\").await?;\n\
          // Calls that answer newline-delimited JSON are streams; filters are typed.\n\
          let query = rucio_client::account::ListAccountsQuery::default().with_account_type(\"USER\");\n\
-         let mut accounts = rucio.account().list_accounts(&query);\n\
+         let mut accounts = rucio.account().list_accounts(&query).stream();\n\
          while let Some(account) = accounts.next().await {\n    println!(\"{:?}\", account?);\n}\n\
          # let _ = me; Ok(()) }\n\
          ```\n\n\
@@ -385,7 +346,9 @@ pub fn lib_docs(services: &[Service]) -> String {
          x509), sends it as `X-Rucio-Auth-Token`, renews it before it expires, and logs in again \
          once if the server refuses it. Errors carry Rucio's `ExceptionClass` as \
          [`Error::code`] and its `ExceptionMessage` as [`Error::message`]. List calls that \
-         answer newline-delimited JSON are [`RucioStream`]s of typed items. Types keep unknown \
+         answer newline-delimited JSON are [`Call`]s of a `Vec`: `.await` for all the items, or \
+         `.stream()` for each as it arrives. Every method has an endpoint for the in-process \
+         fake (`runtime::fake`), as the Taskcluster crate's do. Types keep unknown \
          fields and enum values, as the Taskcluster crate's do.\n\n\
          | Module | Group | Calls |\n|---|---|---|\n",
     );
@@ -416,7 +379,7 @@ pub fn cargo_toml() -> String {
      chrono.workspace = true\n\
      serde.workspace = true\n\
      serde_json.workspace = true\n\
-     tc-runtime.workspace = true\n\
+     rucio-runtime.workspace = true\n\
      \n\
      [dev-dependencies]\n\
      tc-testkit.workspace = true\n\

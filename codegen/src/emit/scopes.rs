@@ -35,13 +35,13 @@ pub fn emit_required_scopes(service: &Service, defs: &[TypeDef]) -> TokenStream 
         .any(|m| m.scopes.is_some() && rules(&service.name, &m.name).iter().any(needs_derive))
         .then(|| {
             quote!(
-                use tc_runtime::scopes::derive;
+                use crate::runtime::scopes::derive;
             )
         });
     quote! {
         #types
         #derive
-        use tc_runtime::scopes::{Params, RenderError, ScopeExpr, Template};
+        use crate::runtime::scopes::{Params, RenderError, ScopeExpr, Template};
 
         #(#functions)*
     }

@@ -73,7 +73,7 @@ pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
             use serde::ser::SerializeMap;
         )
     });
-    let runtime = (!runtime.is_empty()).then(|| quote!(use tc_runtime::wire::{#(#runtime),*};));
+    let runtime = (!runtime.is_empty()).then(|| quote!(use crate::runtime::wire::{#(#runtime),*};));
     let imports = paths.imports();
     if impls.iter().all(TokenStream::is_empty) {
         return quote!();

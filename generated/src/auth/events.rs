@@ -10,10 +10,10 @@
 //! can purge their caches and synchronize state. But you are of course
 //! welcome to use these for other purposes, monitoring changes for example.
 
-pub use tc_runtime::events::{Binding, DecodeError, Event};
+pub use crate::runtime::events::{Binding, DecodeError, Event};
 
 use super::types;
-use tc_runtime::events::{self, KeyPart};
+use crate::runtime::events::{self, KeyPart};
 
 /// Client Created Messages
 ///

@@ -17,7 +17,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Auth Service (`auth/v1`).
 ///
@@ -39,7 +39,7 @@ impl Auth {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -50,7 +50,7 @@ impl Auth {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -61,7 +61,7 @@ impl Auth {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -86,7 +86,7 @@ impl Auth {
     ///
     /// [`required_scopes::list_clients`] renders them for given arguments.
     #[doc(alias = "listClients")]
-    pub fn list_clients(&self, query: &ListClientsQuery) -> Call<'_, types::ListClientResponse> {
+    pub fn list_clients(&self, query: &ListClientsQuery) -> Call<types::ListClientResponse> {
         self.client
             .request(Method::GET, String::from("clients/"))
             .name("listClients")
@@ -127,7 +127,7 @@ impl Auth {
     /// `auth:get-client:<clientId>`
     ///
     /// [`required_scopes::client`] renders them for given arguments.
-    pub fn client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
+    pub fn client(&self, client_id: &str) -> Call<types::GetClientResponse> {
         self.client
             .request(Method::GET, format!("clients/{}", escape(client_id)))
             .name("client")
@@ -161,7 +161,7 @@ impl Auth {
         &self,
         client_id: &str,
         payload: &types::CreateClientRequest,
-    ) -> Call<'_, types::CreateClientResponse> {
+    ) -> Call<types::CreateClientResponse> {
         self.client
             .request(Method::PUT, format!("clients/{}", escape(client_id)))
             .name("createClient")
@@ -184,7 +184,7 @@ impl Auth {
         entity_type: &str,
         entity_id: &str,
         query: &GetEntityHistoryQuery,
-    ) -> Call<'_, types::GetEntityHistoryResponse> {
+    ) -> Call<types::GetEntityHistoryResponse> {
         self.client
             .request(
                 Method::GET,
@@ -243,7 +243,7 @@ impl Auth {
         &self,
         client_id: &str,
         query: &ListAuditHistoryQuery,
-    ) -> Call<'_, types::GetEntityHistoryResponse> {
+    ) -> Call<types::GetEntityHistoryResponse> {
         self.client
             .request(Method::GET, format!("clients/{}/audit", escape(client_id)))
             .name("listAuditHistory")
@@ -294,7 +294,7 @@ impl Auth {
     ///
     /// [`required_scopes::reset_access_token`] renders them for given arguments.
     #[doc(alias = "resetAccessToken")]
-    pub fn reset_access_token(&self, client_id: &str) -> Call<'_, types::CreateClientResponse> {
+    pub fn reset_access_token(&self, client_id: &str) -> Call<types::CreateClientResponse> {
         self.client
             .request(Method::POST, format!("clients/{}/reset", escape(client_id)))
             .name("resetAccessToken")
@@ -321,7 +321,7 @@ impl Auth {
         &self,
         client_id: &str,
         payload: &types::CreateClientRequest,
-    ) -> Call<'_, types::GetClientResponse> {
+    ) -> Call<types::GetClientResponse> {
         self.client
             .request(Method::POST, format!("clients/{}", escape(client_id)))
             .name("updateClient")
@@ -343,7 +343,7 @@ impl Auth {
     ///
     /// [`required_scopes::enable_client`] renders them for given arguments.
     #[doc(alias = "enableClient")]
-    pub fn enable_client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
+    pub fn enable_client(&self, client_id: &str) -> Call<types::GetClientResponse> {
         self.client
             .request(
                 Method::POST,
@@ -366,7 +366,7 @@ impl Auth {
     ///
     /// [`required_scopes::disable_client`] renders them for given arguments.
     #[doc(alias = "disableClient")]
-    pub fn disable_client(&self, client_id: &str) -> Call<'_, types::GetClientResponse> {
+    pub fn disable_client(&self, client_id: &str) -> Call<types::GetClientResponse> {
         self.client
             .request(
                 Method::POST,
@@ -387,7 +387,7 @@ impl Auth {
     ///
     /// [`required_scopes::delete_client`] renders them for given arguments.
     #[doc(alias = "deleteClient")]
-    pub fn delete_client(&self, client_id: &str) -> Call<'_, ()> {
+    pub fn delete_client(&self, client_id: &str) -> Call<()> {
         self.client
             .request(Method::DELETE, format!("clients/{}", escape(client_id)))
             .name("deleteClient")
@@ -408,7 +408,7 @@ impl Auth {
     ///
     /// [`required_scopes::list_roles`] renders them for given arguments.
     #[doc(alias = "listRoles")]
-    pub fn list_roles(&self) -> Call<'_, types::GetAllRolesNoPagination> {
+    pub fn list_roles(&self) -> Call<types::GetAllRolesNoPagination> {
         self.client
             .request(Method::GET, String::from("roles/"))
             .name("listRoles")
@@ -431,7 +431,7 @@ impl Auth {
     ///
     /// [`required_scopes::list_roles2`] renders them for given arguments.
     #[doc(alias = "listRoles2")]
-    pub fn list_roles2(&self, query: &ListRoles2Query) -> Call<'_, types::GetAllRolesResponse> {
+    pub fn list_roles2(&self, query: &ListRoles2Query) -> Call<types::GetAllRolesResponse> {
         self.client
             .request(Method::GET, String::from("roles2/"))
             .name("listRoles2")
@@ -475,7 +475,7 @@ impl Auth {
     ///
     /// [`required_scopes::list_role_ids`] renders them for given arguments.
     #[doc(alias = "listRoleIds")]
-    pub fn list_role_ids(&self, query: &ListRoleIdsQuery) -> Call<'_, types::GetRoleIdsResponse> {
+    pub fn list_role_ids(&self, query: &ListRoleIdsQuery) -> Call<types::GetRoleIdsResponse> {
         self.client
             .request(Method::GET, String::from("roleids/"))
             .name("listRoleIds")
@@ -515,7 +515,7 @@ impl Auth {
     /// `auth:get-role:<roleId>`
     ///
     /// [`required_scopes::role`] renders them for given arguments.
-    pub fn role(&self, role_id: &str) -> Call<'_, types::GetRoleResponse> {
+    pub fn role(&self, role_id: &str) -> Call<types::GetRoleResponse> {
         self.client
             .request(Method::GET, format!("roles/{}", escape(role_id)))
             .name("role")
@@ -546,7 +546,7 @@ impl Auth {
         &self,
         role_id: &str,
         payload: &types::CreateRoleRequest,
-    ) -> Call<'_, types::GetRoleResponse> {
+    ) -> Call<types::GetRoleResponse> {
         self.client
             .request(Method::PUT, format!("roles/{}", escape(role_id)))
             .name("createRole")
@@ -576,7 +576,7 @@ impl Auth {
         &self,
         role_id: &str,
         payload: &types::CreateRoleRequest,
-    ) -> Call<'_, types::GetRoleResponse> {
+    ) -> Call<types::GetRoleResponse> {
         self.client
             .request(Method::POST, format!("roles/{}", escape(role_id)))
             .name("updateRole")
@@ -595,7 +595,7 @@ impl Auth {
     ///
     /// [`required_scopes::delete_role`] renders them for given arguments.
     #[doc(alias = "deleteRole")]
-    pub fn delete_role(&self, role_id: &str) -> Call<'_, ()> {
+    pub fn delete_role(&self, role_id: &str) -> Call<()> {
         self.client
             .request(Method::DELETE, format!("roles/{}", escape(role_id)))
             .name("deleteRole")
@@ -613,7 +613,7 @@ impl Auth {
     ///
     /// [`required_scopes::expand_scopes`] renders them for given arguments.
     #[doc(alias = "expandScopes")]
-    pub fn expand_scopes(&self, payload: &types::SetOfScopes) -> Call<'_, types::SetOfScopes> {
+    pub fn expand_scopes(&self, payload: &types::SetOfScopes) -> Call<types::SetOfScopes> {
         self.client
             .request(Method::POST, String::from("scopes/expand"))
             .name("expandScopes")
@@ -633,7 +633,7 @@ impl Auth {
     ///
     /// [`required_scopes::current_scopes`] renders them for given arguments.
     #[doc(alias = "currentScopes")]
-    pub fn current_scopes(&self) -> Call<'_, types::SetOfScopes> {
+    pub fn current_scopes(&self) -> Call<types::SetOfScopes> {
         self.client
             .request(Method::GET, String::from("scopes/current"))
             .name("currentScopes")
@@ -697,7 +697,7 @@ impl Auth {
         bucket: &str,
         prefix: &str,
         query: &AwsS3CredentialsQuery,
-    ) -> Call<'_, types::AwsS3CredentialsResponse> {
+    ) -> Call<types::AwsS3CredentialsResponse> {
         self.client
             .request(
                 Method::GET,
@@ -726,7 +726,7 @@ impl Auth {
     /// [`required_scopes::azure_accounts`] renders them for given arguments.
     #[doc(alias = "azureAccounts")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn azure_accounts(&self) -> Call<'_, types::AzureListAccountResponse> {
+    pub fn azure_accounts(&self) -> Call<types::AzureListAccountResponse> {
         self.client
             .request(Method::GET, String::from("azure/accounts"))
             .name("azureAccounts")
@@ -750,7 +750,7 @@ impl Auth {
         &self,
         account: &str,
         query: &AzureTablesQuery,
-    ) -> Call<'_, types::AzureListTableResponse> {
+    ) -> Call<types::AzureListTableResponse> {
         self.client
             .request(Method::GET, format!("azure/{}/tables", escape(account)))
             .name("azureTables")
@@ -811,7 +811,7 @@ impl Auth {
         account: &str,
         table: &str,
         level: &str,
-    ) -> Call<'_, types::AzureTableSharedAccessSignature> {
+    ) -> Call<types::AzureTableSharedAccessSignature> {
         self.client
             .request(
                 Method::GET,
@@ -843,7 +843,7 @@ impl Auth {
         &self,
         account: &str,
         query: &AzureContainersQuery,
-    ) -> Call<'_, types::AzureListContainersResponse> {
+    ) -> Call<types::AzureListContainersResponse> {
         self.client
             .request(Method::GET, format!("azure/{}/containers", escape(account)))
             .name("azureContainers")
@@ -904,7 +904,7 @@ impl Auth {
         account: &str,
         container: &str,
         level: &str,
-    ) -> Call<'_, types::AzureBlobSharedAccessSignature> {
+    ) -> Call<types::AzureBlobSharedAccessSignature> {
         self.client
             .request(
                 Method::GET,
@@ -935,7 +935,7 @@ impl Auth {
     ///
     /// [`required_scopes::sentry_dsn`] renders them for given arguments.
     #[doc(alias = "sentryDSN")]
-    pub fn sentry_dsn(&self, project: &str) -> Call<'_, types::SentryDsnResponse> {
+    pub fn sentry_dsn(&self, project: &str) -> Call<types::SentryDsnResponse> {
         self.client
             .request(Method::GET, format!("sentry/{}/dsn", escape(project)))
             .name("sentryDSN")
@@ -965,7 +965,7 @@ impl Auth {
         &self,
         wst_audience: &str,
         wst_client: &str,
-    ) -> Call<'_, types::WebsocktunnelTokenResponse> {
+    ) -> Call<types::WebsocktunnelTokenResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1001,7 +1001,7 @@ impl Auth {
         &self,
         project_id: &str,
         service_account: &str,
-    ) -> Call<'_, types::GcpCredentialsResponse> {
+    ) -> Call<types::GcpCredentialsResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1047,7 +1047,7 @@ impl Auth {
         app_name: &str,
         owner: &str,
         payload: &types::GithubRepositoryTokenRequest,
-    ) -> Call<'_, types::GithubTokenResponse> {
+    ) -> Call<types::GithubTokenResponse> {
         self.client
             .request(
                 Method::POST,
@@ -1070,7 +1070,7 @@ impl Auth {
     pub fn authenticate_hawk(
         &self,
         payload: &types::HawkSignatureAuthenticationRequest,
-    ) -> Call<'_, types::HawkSignatureAuthenticationResponse> {
+    ) -> Call<types::HawkSignatureAuthenticationResponse> {
         self.client
             .request(Method::POST, String::from("authenticate-hawk"))
             .name("authenticateHawk")
@@ -1095,7 +1095,7 @@ impl Auth {
     pub fn test_authenticate(
         &self,
         payload: &types::TestAuthenticateRequest,
-    ) -> Call<'_, types::TestAuthenticateResponse> {
+    ) -> Call<types::TestAuthenticateResponse> {
         self.client
             .request(Method::POST, String::from("test-authenticate"))
             .name("testAuthenticate")
@@ -1121,7 +1121,7 @@ impl Auth {
     /// This method may later be extended to allow specification of client and
     /// required scopes via query arguments.
     #[doc(alias = "testAuthenticateGet")]
-    pub fn test_authenticate_get(&self) -> Call<'_, types::TestAuthenticateResponse> {
+    pub fn test_authenticate_get(&self) -> Call<types::TestAuthenticateResponse> {
         self.client
             .request(Method::GET, String::from("test-authenticate-get/"))
             .name("testAuthenticateGet")
@@ -1134,7 +1134,7 @@ impl Auth {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -1318,10 +1318,10 @@ impl AzureContainersQuery {
     }
 }
 
-/// The methods of the Auth Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Auth Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Auth::ping`](super::Auth::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("auth", "GET", "ping");
     /// [`Auth::lbheartbeat`](super::Auth::lbheartbeat).

@@ -8,10 +8,10 @@
 //! This document describes the exchange offered by the taskcluster
 //! github service
 
-pub use tc_runtime::events::{Binding, DecodeError, Event};
+pub use crate::runtime::events::{Binding, DecodeError, Event};
 
 use super::types;
-use tc_runtime::events::{self, KeyPart};
+use crate::runtime::events::{self, KeyPart};
 
 /// GitHub Pull Request Event
 ///

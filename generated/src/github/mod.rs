@@ -19,7 +19,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the GitHub Service (`github/v1`).
 ///
@@ -41,7 +41,7 @@ impl Github {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -52,7 +52,7 @@ impl Github {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -63,7 +63,7 @@ impl Github {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -81,7 +81,7 @@ impl Github {
     /// `github:list-builds`
     ///
     /// [`required_scopes::builds`] renders them for given arguments.
-    pub fn builds(&self, query: &BuildsQuery) -> Call<'_, types::BuildsResponse> {
+    pub fn builds(&self, query: &BuildsQuery) -> Call<types::BuildsResponse> {
         self.client
             .request(Method::GET, String::from("builds"))
             .name("builds")
@@ -134,7 +134,7 @@ impl Github {
         owner: &str,
         repo: &str,
         query: &CancelBuildsQuery,
-    ) -> Call<'_, types::BuildsResponse> {
+    ) -> Call<types::BuildsResponse> {
         self.client
             .request(
                 Method::POST,
@@ -158,7 +158,7 @@ impl Github {
     /// `github:get-badge:<owner>:<repo>:<branch>`
     ///
     /// [`required_scopes::badge`] renders them for given arguments.
-    pub fn badge(&self, owner: &str, repo: &str, branch: &str) -> Call<'_, ()> {
+    pub fn badge(&self, owner: &str, repo: &str, branch: &str) -> Call<()> {
         self.client
             .request(
                 Method::GET,
@@ -185,7 +185,7 @@ impl Github {
     /// `github:get-repository:<owner>:<repo>`
     ///
     /// [`required_scopes::repository`] renders them for given arguments.
-    pub fn repository(&self, owner: &str, repo: &str) -> Call<'_, types::RepositoryResponse> {
+    pub fn repository(&self, owner: &str, repo: &str) -> Call<types::RepositoryResponse> {
         self.client
             .request(
                 Method::GET,
@@ -208,7 +208,7 @@ impl Github {
     /// `github:latest-status:<owner>:<repo>:<branch>`
     ///
     /// [`required_scopes::latest`] renders them for given arguments.
-    pub fn latest(&self, owner: &str, repo: &str, branch: &str) -> Call<'_, ()> {
+    pub fn latest(&self, owner: &str, repo: &str, branch: &str) -> Call<()> {
         self.client
             .request(
                 Method::GET,
@@ -244,7 +244,7 @@ impl Github {
         repo: &str,
         sha: &str,
         payload: &types::CreateStatusRequest,
-    ) -> Call<'_, ()> {
+    ) -> Call<()> {
         self.client
             .request(
                 Method::POST,
@@ -276,7 +276,7 @@ impl Github {
         repo: &str,
         number: &str,
         payload: &types::CreateCommentRequest,
-    ) -> Call<'_, ()> {
+    ) -> Call<()> {
         self.client
             .request(
                 Method::POST,
@@ -304,7 +304,7 @@ impl Github {
     pub fn render_taskcluster_yml(
         &self,
         payload: &types::RenderTaskclusterYmlInput,
-    ) -> Call<'_, types::RenderTaskclusterYmlOutput> {
+    ) -> Call<types::RenderTaskclusterYmlOutput> {
         self.client
             .request(Method::POST, String::from("taskcluster-yml"))
             .name("renderTaskclusterYml")
@@ -318,7 +318,7 @@ impl Github {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -406,10 +406,10 @@ impl CancelBuildsQuery {
     }
 }
 
-/// The methods of the GitHub Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the GitHub Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Github::ping`](super::Github::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("github", "GET", "ping");
     /// [`Github::lbheartbeat`](super::Github::lbheartbeat).

@@ -3,10 +3,10 @@
 //!
 //! The hooks service is responsible for creating tasks at specific times orin .  response to webhooks and API calls.Using this exchange allows us tomake hooks which repsond to particular pulse messagesThese exchanges provide notifications when a hook is created, updatedor deleted. This is so that the listener running in a different hooks process at the other end can direct another listener specified by`hookGroupId` and `hookId` to synchronize its bindings. But you are ofcourse welcome to use these for other purposes, monitoring changes for example.
 
-pub use tc_runtime::events::{Binding, DecodeError, Event};
+pub use crate::runtime::events::{Binding, DecodeError, Event};
 
 use super::types;
-use tc_runtime::events::{self, KeyPart};
+use crate::runtime::events::{self, KeyPart};
 
 /// Hook Created Messages
 ///

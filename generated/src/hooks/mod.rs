@@ -12,7 +12,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Hooks Service (`hooks/v1`).
 ///
@@ -34,7 +34,7 @@ impl Hooks {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -45,7 +45,7 @@ impl Hooks {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -56,7 +56,7 @@ impl Hooks {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -73,7 +73,7 @@ impl Hooks {
     ///
     /// [`required_scopes::list_hook_groups`] renders them for given arguments.
     #[doc(alias = "listHookGroups")]
-    pub fn list_hook_groups(&self) -> Call<'_, types::HookGroups> {
+    pub fn list_hook_groups(&self) -> Call<types::HookGroups> {
         self.client
             .request(Method::GET, String::from("hooks"))
             .name("listHookGroups")
@@ -91,7 +91,7 @@ impl Hooks {
     ///
     /// [`required_scopes::list_hooks`] renders them for given arguments.
     #[doc(alias = "listHooks")]
-    pub fn list_hooks(&self, hook_group_id: &str) -> Call<'_, types::HookList> {
+    pub fn list_hooks(&self, hook_group_id: &str) -> Call<types::HookList> {
         self.client
             .request(Method::GET, format!("hooks/{}", escape(hook_group_id)))
             .name("listHooks")
@@ -108,7 +108,7 @@ impl Hooks {
     /// `hooks:get:<hookGroupId>:<hookId>`
     ///
     /// [`required_scopes::hook`] renders them for given arguments.
-    pub fn hook(&self, hook_group_id: &str, hook_id: &str) -> Call<'_, types::HookDefinition> {
+    pub fn hook(&self, hook_group_id: &str, hook_id: &str) -> Call<types::HookDefinition> {
         self.client
             .request(
                 Method::GET,
@@ -138,7 +138,7 @@ impl Hooks {
         &self,
         hook_group_id: &str,
         hook_id: &str,
-    ) -> Call<'_, types::HookStatusResponse> {
+    ) -> Call<types::HookStatusResponse> {
         self.client
             .request(
                 Method::GET,
@@ -169,7 +169,7 @@ impl Hooks {
         hook_group_id: &str,
         hook_id: &str,
         payload: &types::HookCreationRequest,
-    ) -> Call<'_, types::HookDefinition> {
+    ) -> Call<types::HookDefinition> {
         self.client
             .request(
                 Method::PUT,
@@ -198,7 +198,7 @@ impl Hooks {
         hook_group_id: &str,
         hook_id: &str,
         payload: &types::HookCreationRequest,
-    ) -> Call<'_, types::HookDefinition> {
+    ) -> Call<types::HookDefinition> {
         self.client
             .request(
                 Method::POST,
@@ -219,7 +219,7 @@ impl Hooks {
     ///
     /// [`required_scopes::remove_hook`] renders them for given arguments.
     #[doc(alias = "removeHook")]
-    pub fn remove_hook(&self, hook_group_id: &str, hook_id: &str) -> Call<'_, ()> {
+    pub fn remove_hook(&self, hook_group_id: &str, hook_id: &str) -> Call<()> {
         self.client
             .request(
                 Method::DELETE,
@@ -251,7 +251,7 @@ impl Hooks {
         hook_group_id: &str,
         hook_id: &str,
         payload: &types::TriggerHookRequest,
-    ) -> Call<'_, types::TriggerHookResponse> {
+    ) -> Call<types::TriggerHookResponse> {
         self.client
             .request(
                 Method::POST,
@@ -281,7 +281,7 @@ impl Hooks {
         &self,
         hook_group_id: &str,
         hook_id: &str,
-    ) -> Call<'_, types::TriggerTokenResponse> {
+    ) -> Call<types::TriggerTokenResponse> {
         self.client
             .request(
                 Method::GET,
@@ -306,7 +306,7 @@ impl Hooks {
         &self,
         hook_group_id: &str,
         hook_id: &str,
-    ) -> Call<'_, types::TriggerTokenResponse> {
+    ) -> Call<types::TriggerTokenResponse> {
         self.client
             .request(
                 Method::POST,
@@ -333,7 +333,7 @@ impl Hooks {
         hook_id: &str,
         token: &str,
         payload: &types::TriggerHookRequest,
-    ) -> Call<'_, types::TriggerHookResponse> {
+    ) -> Call<types::TriggerHookResponse> {
         self.client
             .request(
                 Method::POST,
@@ -367,7 +367,7 @@ impl Hooks {
         hook_group_id: &str,
         hook_id: &str,
         query: &ListLastFiresQuery,
-    ) -> Call<'_, types::LastFiresList> {
+    ) -> Call<types::LastFiresList> {
         self.client
             .request(
                 Method::GET,
@@ -424,7 +424,7 @@ impl Hooks {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -456,10 +456,10 @@ impl ListLastFiresQuery {
     }
 }
 
-/// The methods of the Hooks Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Hooks Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Hooks::ping`](super::Hooks::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("hooks", "GET", "ping");
     /// [`Hooks::lbheartbeat`](super::Hooks::lbheartbeat).

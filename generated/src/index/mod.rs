@@ -15,7 +15,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Index Service (`index/v1`).
 ///
@@ -37,7 +37,7 @@ impl Index {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -48,7 +48,7 @@ impl Index {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -59,7 +59,7 @@ impl Index {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -77,7 +77,7 @@ impl Index {
     ///
     /// [`required_scopes::find_task`] renders them for given arguments.
     #[doc(alias = "findTask")]
-    pub fn find_task(&self, index_path: &str) -> Call<'_, types::IndexedTaskResponse> {
+    pub fn find_task(&self, index_path: &str) -> Call<types::IndexedTaskResponse> {
         self.client
             .request(Method::GET, format!("task/{}", escape(index_path)))
             .name("findTask")
@@ -107,7 +107,7 @@ impl Index {
         &self,
         query: &FindTasksAtIndexQuery,
         payload: &types::ListTasksAtIndexRequest,
-    ) -> Call<'_, types::ListTasksResponse> {
+    ) -> Call<types::ListTasksResponse> {
         self.client
             .request(Method::POST, String::from("tasks/indexes"))
             .name("findTasksAtIndex")
@@ -161,7 +161,7 @@ impl Index {
         &self,
         namespace: &str,
         query: &ListNamespacesQuery,
-    ) -> Call<'_, types::ListNamespacesResponse> {
+    ) -> Call<types::ListNamespacesResponse> {
         self.client
             .request(Method::GET, format!("namespaces/{}", escape(namespace)))
             .name("listNamespaces")
@@ -217,7 +217,7 @@ impl Index {
         &self,
         namespace: &str,
         query: &ListTasksQuery,
-    ) -> Call<'_, types::ListTasksResponse> {
+    ) -> Call<types::ListTasksResponse> {
         self.client
             .request(Method::GET, format!("tasks/{}", escape(namespace)))
             .name("listTasks")
@@ -268,7 +268,7 @@ impl Index {
         &self,
         namespace: &str,
         payload: &types::InsertTaskRequest,
-    ) -> Call<'_, types::IndexedTaskResponse> {
+    ) -> Call<types::IndexedTaskResponse> {
         self.client
             .request(Method::PUT, format!("task/{}", escape(namespace)))
             .name("insertTask")
@@ -289,7 +289,7 @@ impl Index {
     ///
     /// [`required_scopes::delete_task`] renders them for given arguments.
     #[doc(alias = "deleteTask")]
-    pub fn delete_task(&self, namespace: &str) -> Call<'_, ()> {
+    pub fn delete_task(&self, namespace: &str) -> Call<()> {
         self.client
             .request(Method::DELETE, format!("task/{}", escape(namespace)))
             .name("deleteTask")
@@ -319,7 +319,7 @@ impl Index {
     ///
     /// [`required_scopes::find_artifact_from_task`] renders them for given arguments.
     #[doc(alias = "findArtifactFromTask")]
-    pub fn find_artifact_from_task(&self, index_path: &str, name: &str) -> Call<'_, ()> {
+    pub fn find_artifact_from_task(&self, index_path: &str, name: &str) -> Call<()> {
         self.client
             .request(
                 Method::GET,
@@ -335,7 +335,7 @@ impl Index {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -415,10 +415,10 @@ impl ListTasksQuery {
     }
 }
 
-/// The methods of the Index Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Index Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Index::ping`](super::Index::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("index", "GET", "ping");
     /// [`Index::lbheartbeat`](super::Index::lbheartbeat).

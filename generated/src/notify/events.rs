@@ -5,10 +5,10 @@
 //! message that can be published from this service from a request
 //! by anybody with the proper scopes.
 
-pub use tc_runtime::events::{Binding, DecodeError, Event};
+pub use crate::runtime::events::{Binding, DecodeError, Event};
 
 use super::types;
-use tc_runtime::events::{self, KeyPart};
+use crate::runtime::events::{self, KeyPart};
 
 /// Notification Messages
 ///

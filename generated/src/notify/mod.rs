@@ -13,7 +13,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, pages};
 
 /// Client for the Notification Service (`notify/v1`).
 ///
@@ -35,7 +35,7 @@ impl Notify {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -46,7 +46,7 @@ impl Notify {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -57,7 +57,7 @@ impl Notify {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -81,7 +81,7 @@ impl Notify {
     /// `notify:email:<address>`
     ///
     /// [`required_scopes::email`] renders them for given arguments.
-    pub fn email(&self, payload: &types::SendEmailRequest) -> Call<'_, ()> {
+    pub fn email(&self, payload: &types::SendEmailRequest) -> Call<()> {
         self.client
             .request(Method::POST, String::from("email"))
             .name("email")
@@ -102,7 +102,7 @@ impl Notify {
     /// `notify:pulse:<routingKey>`
     ///
     /// [`required_scopes::pulse`] renders them for given arguments.
-    pub fn pulse(&self, payload: &types::PostPulseMessageRequest) -> Call<'_, ()> {
+    pub fn pulse(&self, payload: &types::PostPulseMessageRequest) -> Call<()> {
         self.client
             .request(Method::POST, String::from("pulse"))
             .name("pulse")
@@ -130,7 +130,7 @@ impl Notify {
     /// `notify:matrix-room:<roomId>`
     ///
     /// [`required_scopes::matrix`] renders them for given arguments.
-    pub fn matrix(&self, payload: &types::SendMatrixNoticeRequest) -> Call<'_, ()> {
+    pub fn matrix(&self, payload: &types::SendMatrixNoticeRequest) -> Call<()> {
         self.client
             .request(Method::POST, String::from("matrix"))
             .name("matrix")
@@ -157,7 +157,7 @@ impl Notify {
     /// `notify:slack-channel:<channelId>`
     ///
     /// [`required_scopes::slack`] renders them for given arguments.
-    pub fn slack(&self, payload: &types::SendSlackMessage) -> Call<'_, ()> {
+    pub fn slack(&self, payload: &types::SendSlackMessage) -> Call<()> {
         self.client
             .request(Method::POST, String::from("slack"))
             .name("slack")
@@ -178,10 +178,7 @@ impl Notify {
     ///
     /// [`required_scopes::add_denylist_address`] renders them for given arguments.
     #[doc(alias = "addDenylistAddress")]
-    pub fn add_denylist_address(
-        &self,
-        payload: &types::NotificationTypeAndAddress,
-    ) -> Call<'_, ()> {
+    pub fn add_denylist_address(&self, payload: &types::NotificationTypeAndAddress) -> Call<()> {
         self.client
             .request(Method::POST, String::from("denylist/add"))
             .name("addDenylistAddress")
@@ -201,10 +198,7 @@ impl Notify {
     ///
     /// [`required_scopes::delete_denylist_address`] renders them for given arguments.
     #[doc(alias = "deleteDenylistAddress")]
-    pub fn delete_denylist_address(
-        &self,
-        payload: &types::NotificationTypeAndAddress,
-    ) -> Call<'_, ()> {
+    pub fn delete_denylist_address(&self, payload: &types::NotificationTypeAndAddress) -> Call<()> {
         self.client
             .request(Method::DELETE, String::from("denylist/delete"))
             .name("deleteDenylistAddress")
@@ -237,7 +231,7 @@ impl Notify {
     pub fn list_denylist(
         &self,
         query: &ListDenylistQuery,
-    ) -> Call<'_, types::ListOfNotificationAdresses> {
+    ) -> Call<types::ListOfNotificationAdresses> {
         self.client
             .request(Method::GET, String::from("denylist/list"))
             .name("listDenylist")
@@ -274,7 +268,7 @@ impl Notify {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -306,10 +300,10 @@ impl ListDenylistQuery {
     }
 }
 
-/// The methods of the Notification Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Notification Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Notify::ping`](super::Notify::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("notify", "GET", "ping");
     /// [`Notify::lbheartbeat`](super::Notify::lbheartbeat).

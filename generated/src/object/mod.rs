@@ -13,8 +13,8 @@ pub mod required_scopes;
 
 mod wire;
 
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, escape, objects};
 use std::path::Path;
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, escape, objects};
 
 /// Client for the Object Service (`object/v1`).
 ///
@@ -36,7 +36,7 @@ impl Object {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -47,7 +47,7 @@ impl Object {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -58,7 +58,7 @@ impl Object {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -96,7 +96,7 @@ impl Object {
         &self,
         name: &str,
         payload: &types::CreateUploadRequest,
-    ) -> Call<'_, types::CreateUploadResponse> {
+    ) -> Call<types::CreateUploadResponse> {
         self.client
             .request(Method::PUT, format!("upload/{}", escape(name)))
             .name("createUpload")
@@ -124,7 +124,7 @@ impl Object {
     ///
     /// [`required_scopes::finish_upload`] renders them for given arguments.
     #[doc(alias = "finishUpload")]
-    pub fn finish_upload(&self, name: &str, payload: &types::FinishUploadRequest) -> Call<'_, ()> {
+    pub fn finish_upload(&self, name: &str, payload: &types::FinishUploadRequest) -> Call<()> {
         self.client
             .request(Method::POST, format!("finish-upload/{}", escape(name)))
             .name("finishUpload")
@@ -151,7 +151,7 @@ impl Object {
         &self,
         name: &str,
         payload: &types::DownloadObjectRequest,
-    ) -> Call<'_, types::DownloadObjectResponse> {
+    ) -> Call<types::DownloadObjectResponse> {
         self.client
             .request(Method::PUT, format!("start-download/{}", escape(name)))
             .name("startDownload")
@@ -169,7 +169,7 @@ impl Object {
     /// `object:download:<name>`
     ///
     /// [`required_scopes::object`] renders them for given arguments.
-    pub fn object(&self, name: &str) -> Call<'_, types::ObjectMetadata> {
+    pub fn object(&self, name: &str) -> Call<types::ObjectMetadata> {
         self.client
             .request(Method::GET, format!("metadata/{}", escape(name)))
             .name("object")
@@ -197,7 +197,7 @@ impl Object {
     /// `object:download:<name>`
     ///
     /// [`required_scopes::download`] renders them for given arguments.
-    pub fn download(&self, name: &str) -> Call<'_, ()> {
+    pub fn download(&self, name: &str) -> Call<()> {
         self.client
             .request(Method::GET, format!("download/{}", escape(name)))
             .name("download")
@@ -210,7 +210,7 @@ impl Object {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -289,10 +289,10 @@ impl Object {
     }
 }
 
-/// The methods of the Object Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Object Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Object::ping`](super::Object::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("object", "GET", "ping");
     /// [`Object::lbheartbeat`](super::Object::lbheartbeat).

@@ -2,7 +2,7 @@
 //! The scopes each method of the Object Service needs, for given arguments.
 
 use super::types;
-use tc_runtime::scopes::{Params, RenderError, ScopeExpr, Template};
+use crate::runtime::scopes::{Params, RenderError, ScopeExpr, Template};
 
 /// The scopes [`Object::create_upload`](super::Object::create_upload) needs, for these arguments: Taskcluster's template rendered as the service renders it. Check them with [`ScopeExpr::is_satisfied_by`] before calling.
 ///

@@ -13,7 +13,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Purge Cache Service (`purge-cache/v1`).
 ///
@@ -35,7 +35,7 @@ impl PurgeCache {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -46,7 +46,7 @@ impl PurgeCache {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -57,7 +57,7 @@ impl PurgeCache {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -82,7 +82,7 @@ impl PurgeCache {
         &self,
         worker_pool_id: &str,
         payload: &types::PurgeCacheRequest,
-    ) -> Call<'_, ()> {
+    ) -> Call<()> {
         self.client
             .request(
                 Method::POST,
@@ -112,7 +112,7 @@ impl PurgeCache {
     pub fn all_purge_requests(
         &self,
         query: &AllPurgeRequestsQuery,
-    ) -> Call<'_, types::OpenAllPurgeRequestsList> {
+    ) -> Call<types::OpenAllPurgeRequestsList> {
         self.client
             .request(Method::GET, String::from("purge-cache/list"))
             .name("allPurgeRequests")
@@ -159,7 +159,7 @@ impl PurgeCache {
         &self,
         worker_pool_id: &str,
         query: &PurgeRequestsQuery,
-    ) -> Call<'_, types::OpenPurgeRequestList> {
+    ) -> Call<types::OpenPurgeRequestList> {
         self.client
             .request(
                 Method::GET,
@@ -176,7 +176,7 @@ impl PurgeCache {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -224,10 +224,10 @@ impl PurgeRequestsQuery {
     }
 }
 
-/// The methods of the Purge Cache Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Purge Cache Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`PurgeCache::ping`](super::PurgeCache::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("purge-cache", "GET", "ping");
     /// [`PurgeCache::lbheartbeat`](super::PurgeCache::lbheartbeat).

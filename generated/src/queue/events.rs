@@ -49,10 +49,10 @@
 //! future. For now we suggest you ignore this corner case, and notify us
 //! if this corner case is of concern to you.
 
-pub use tc_runtime::events::{Binding, DecodeError, Event};
+pub use crate::runtime::events::{Binding, DecodeError, Event};
 
 use super::types;
-use tc_runtime::events::{self, KeyPart};
+use crate::runtime::events::{self, KeyPart};
 
 /// Task Defined Messages
 ///

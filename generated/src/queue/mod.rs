@@ -56,8 +56,9 @@ pub mod required_scopes;
 
 mod wire;
 
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, objects, pages};
+
 use std::path::Path;
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, objects, pages};
 
 /// Client for the Queue Service (`queue/v1`).
 ///
@@ -79,7 +80,7 @@ impl Queue {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -90,7 +91,7 @@ impl Queue {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -101,7 +102,7 @@ impl Queue {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -119,7 +120,7 @@ impl Queue {
     /// `queue:get-task:<taskId>`
     ///
     /// [`required_scopes::task`] renders them for given arguments.
-    pub fn task(&self, task_id: &str) -> Call<'_, types::Task> {
+    pub fn task(&self, task_id: &str) -> Call<types::Task> {
         self.client
             .request(Method::GET, format!("task/{}", escape(task_id)))
             .name("task")
@@ -143,7 +144,7 @@ impl Queue {
         &self,
         query: &TasksQuery,
         payload: &types::TaskDefinitionsResponse,
-    ) -> Call<'_, types::TasksResponse> {
+    ) -> Call<types::TasksResponse> {
         self.client
             .request(Method::POST, String::from("tasks"))
             .name("tasks")
@@ -195,7 +196,7 @@ impl Queue {
         &self,
         query: &StatusesQuery,
         payload: &types::TaskDefinitionsResponse,
-    ) -> Call<'_, types::TasksStatusesResponse> {
+    ) -> Call<types::TasksStatusesResponse> {
         self.client
             .request(Method::POST, String::from("tasks/status"))
             .name("statuses")
@@ -239,7 +240,7 @@ impl Queue {
     /// `queue:status:<taskId>`
     ///
     /// [`required_scopes::status`] renders them for given arguments.
-    pub fn status(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
+    pub fn status(&self, task_id: &str) -> Call<types::TaskStatusResponse> {
         self.client
             .request(Method::GET, format!("task/{}/status", escape(task_id)))
             .name("status")
@@ -278,7 +279,7 @@ impl Queue {
         &self,
         task_group_id: &str,
         query: &ListTaskGroupQuery,
-    ) -> Call<'_, types::ListTaskGroupResponse> {
+    ) -> Call<types::ListTaskGroupResponse> {
         self.client
             .request(
                 Method::GET,
@@ -337,10 +338,7 @@ impl Queue {
     ///
     /// [`required_scopes::cancel_task_group`] renders them for given arguments.
     #[doc(alias = "cancelTaskGroup")]
-    pub fn cancel_task_group(
-        &self,
-        task_group_id: &str,
-    ) -> Call<'_, types::CancelTaskGroupResponse> {
+    pub fn cancel_task_group(&self, task_group_id: &str) -> Call<types::CancelTaskGroupResponse> {
         self.client
             .request(
                 Method::POST,
@@ -366,10 +364,7 @@ impl Queue {
     ///
     /// [`required_scopes::get_task_group`] renders them for given arguments.
     #[doc(alias = "getTaskGroup")]
-    pub fn get_task_group(
-        &self,
-        task_group_id: &str,
-    ) -> Call<'_, types::TaskGroupDefinitionResponse> {
+    pub fn get_task_group(&self, task_group_id: &str) -> Call<types::TaskGroupDefinitionResponse> {
         self.client
             .request(Method::GET, format!("task-group/{}", escape(task_group_id)))
             .name("getTaskGroup")
@@ -396,10 +391,7 @@ impl Queue {
     ///
     /// [`required_scopes::seal_task_group`] renders them for given arguments.
     #[doc(alias = "sealTaskGroup")]
-    pub fn seal_task_group(
-        &self,
-        task_group_id: &str,
-    ) -> Call<'_, types::TaskGroupDefinitionResponse> {
+    pub fn seal_task_group(&self, task_group_id: &str) -> Call<types::TaskGroupDefinitionResponse> {
         self.client
             .request(
                 Method::POST,
@@ -438,7 +430,7 @@ impl Queue {
         &self,
         task_id: &str,
         query: &ListDependentTasksQuery,
-    ) -> Call<'_, types::ListDependentTasksResponse> {
+    ) -> Call<types::ListDependentTasksResponse> {
         self.client
             .request(Method::GET, format!("task/{}/dependents", escape(task_id)))
             .name("listDependentTasks")
@@ -520,7 +512,7 @@ impl Queue {
         &self,
         task_id: &str,
         payload: &types::TaskDefinitionRequest,
-    ) -> Call<'_, types::TaskStatusResponse> {
+    ) -> Call<types::TaskStatusResponse> {
         self.client
             .request(Method::PUT, format!("task/{}", escape(task_id)))
             .name("createTask")
@@ -556,7 +548,7 @@ impl Queue {
     ///
     /// [`required_scopes::schedule_task`] renders them for given arguments.
     #[doc(alias = "scheduleTask")]
-    pub fn schedule_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
+    pub fn schedule_task(&self, task_id: &str) -> Call<types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/schedule", escape(task_id)))
             .name("scheduleTask")
@@ -589,7 +581,7 @@ impl Queue {
     ///
     /// [`required_scopes::rerun_task`] renders them for given arguments.
     #[doc(alias = "rerunTask")]
-    pub fn rerun_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
+    pub fn rerun_task(&self, task_id: &str) -> Call<types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/rerun", escape(task_id)))
             .name("rerunTask")
@@ -622,7 +614,7 @@ impl Queue {
     ///
     /// [`required_scopes::cancel_task`] renders them for given arguments.
     #[doc(alias = "cancelTask")]
-    pub fn cancel_task(&self, task_id: &str) -> Call<'_, types::TaskStatusResponse> {
+    pub fn cancel_task(&self, task_id: &str) -> Call<types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/cancel", escape(task_id)))
             .name("cancelTask")
@@ -650,7 +642,7 @@ impl Queue {
         &self,
         task_id: &str,
         payload: &types::ChangeTaskPriorityRequest,
-    ) -> Call<'_, types::TaskStatusResponse> {
+    ) -> Call<types::TaskStatusResponse> {
         self.client
             .request(Method::POST, format!("task/{}/priority", escape(task_id)))
             .name("changeTaskPriority")
@@ -678,7 +670,7 @@ impl Queue {
         &self,
         task_group_id: &str,
         payload: &types::ChangeTaskPriorityRequest,
-    ) -> Call<'_, types::TaskGroupPriorityChangeResponse> {
+    ) -> Call<types::TaskGroupPriorityChangeResponse> {
         self.client
             .request(
                 Method::POST,
@@ -712,7 +704,7 @@ impl Queue {
         &self,
         task_queue_id: &str,
         payload: &types::ClaimWorkRequest,
-    ) -> Call<'_, types::ClaimWorkResponse> {
+    ) -> Call<types::ClaimWorkResponse> {
         self.client
             .request(
                 Method::POST,
@@ -743,7 +735,7 @@ impl Queue {
         task_id: &str,
         run_id: &str,
         payload: &types::TaskClaimRequest,
-    ) -> Call<'_, types::TaskClaimResponse> {
+    ) -> Call<types::TaskClaimResponse> {
         self.client
             .request(
                 Method::POST,
@@ -784,11 +776,7 @@ impl Queue {
     ///
     /// [`required_scopes::reclaim_task`] renders them for given arguments.
     #[doc(alias = "reclaimTask")]
-    pub fn reclaim_task(
-        &self,
-        task_id: &str,
-        run_id: &str,
-    ) -> Call<'_, types::TaskReclaimResponse> {
+    pub fn reclaim_task(&self, task_id: &str, run_id: &str) -> Call<types::TaskReclaimResponse> {
         self.client
             .request(
                 Method::POST,
@@ -808,11 +796,7 @@ impl Queue {
     ///
     /// [`required_scopes::report_completed`] renders them for given arguments.
     #[doc(alias = "reportCompleted")]
-    pub fn report_completed(
-        &self,
-        task_id: &str,
-        run_id: &str,
-    ) -> Call<'_, types::TaskStatusResponse> {
+    pub fn report_completed(&self, task_id: &str, run_id: &str) -> Call<types::TaskStatusResponse> {
         self.client
             .request(
                 Method::POST,
@@ -838,11 +822,7 @@ impl Queue {
     ///
     /// [`required_scopes::report_failed`] renders them for given arguments.
     #[doc(alias = "reportFailed")]
-    pub fn report_failed(
-        &self,
-        task_id: &str,
-        run_id: &str,
-    ) -> Call<'_, types::TaskStatusResponse> {
+    pub fn report_failed(&self, task_id: &str, run_id: &str) -> Call<types::TaskStatusResponse> {
         self.client
             .request(
                 Method::POST,
@@ -879,7 +859,7 @@ impl Queue {
         task_id: &str,
         run_id: &str,
         payload: &types::TaskExceptionRequest,
-    ) -> Call<'_, types::TaskStatusResponse> {
+    ) -> Call<types::TaskStatusResponse> {
         self.client
             .request(
                 Method::POST,
@@ -914,7 +894,7 @@ impl Queue {
         run_id: &str,
         name: &str,
         payload: &types::PostArtifactRequest,
-    ) -> Call<'_, types::PostArtifactResponse> {
+    ) -> Call<types::PostArtifactResponse> {
         self.client
             .request(
                 Method::POST,
@@ -953,7 +933,7 @@ impl Queue {
         run_id: &str,
         name: &str,
         payload: &types::FinishArtifactRequest,
-    ) -> Call<'_, ()> {
+    ) -> Call<()> {
         self.client
             .request(
                 Method::PUT,
@@ -1032,7 +1012,7 @@ impl Queue {
         task_id: &str,
         run_id: &str,
         name: &str,
-    ) -> Call<'_, types::GetArtifactResponse> {
+    ) -> Call<types::GetArtifactResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1113,7 +1093,7 @@ impl Queue {
         &self,
         task_id: &str,
         name: &str,
-    ) -> Call<'_, types::GetArtifactResponse> {
+    ) -> Call<types::GetArtifactResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1146,7 +1126,7 @@ impl Queue {
         task_id: &str,
         run_id: &str,
         query: &ListArtifactsQuery,
-    ) -> Call<'_, types::ListArtifactsResponse> {
+    ) -> Call<types::ListArtifactsResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1211,7 +1191,7 @@ impl Queue {
         &self,
         task_id: &str,
         query: &ListLatestArtifactsQuery,
-    ) -> Call<'_, types::ListArtifactsResponse> {
+    ) -> Call<types::ListArtifactsResponse> {
         self.client
             .request(Method::GET, format!("task/{}/artifacts", escape(task_id)))
             .name("listLatestArtifacts")
@@ -1263,7 +1243,7 @@ impl Queue {
         task_id: &str,
         run_id: &str,
         name: &str,
-    ) -> Call<'_, types::ArtifactResponse> {
+    ) -> Call<types::ArtifactResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1292,11 +1272,7 @@ impl Queue {
     ///
     /// [`required_scopes::latest_artifact_info`] renders them for given arguments.
     #[doc(alias = "latestArtifactInfo")]
-    pub fn latest_artifact_info(
-        &self,
-        task_id: &str,
-        name: &str,
-    ) -> Call<'_, types::ArtifactResponse> {
+    pub fn latest_artifact_info(&self, task_id: &str, name: &str) -> Call<types::ArtifactResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1327,7 +1303,7 @@ impl Queue {
         task_id: &str,
         run_id: &str,
         name: &str,
-    ) -> Call<'_, types::GetArtifactContentResponse> {
+    ) -> Call<types::GetArtifactContentResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1363,7 +1339,7 @@ impl Queue {
         &self,
         task_id: &str,
         name: &str,
-    ) -> Call<'_, types::GetArtifactContentResponse> {
+    ) -> Call<types::GetArtifactContentResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1398,7 +1374,7 @@ impl Queue {
     pub fn list_provisioners(
         &self,
         query: &ListProvisionersQuery,
-    ) -> Call<'_, types::ListProvisionersResponse> {
+    ) -> Call<types::ListProvisionersResponse> {
         self.client
             .request(Method::GET, String::from("provisioners"))
             .name("listProvisioners")
@@ -1446,7 +1422,7 @@ impl Queue {
     /// [`required_scopes::get_provisioner`] renders them for given arguments.
     #[doc(alias = "getProvisioner")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn get_provisioner(&self, provisioner_id: &str) -> Call<'_, types::ProvisionerResponse> {
+    pub fn get_provisioner(&self, provisioner_id: &str) -> Call<types::ProvisionerResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1483,7 +1459,7 @@ impl Queue {
         &self,
         provisioner_id: &str,
         payload: &types::ProvisionerRequest,
-    ) -> Call<'_, types::ProvisionerResponse> {
+    ) -> Call<types::ProvisionerResponse> {
         self.client
             .request(
                 Method::PUT,
@@ -1512,7 +1488,7 @@ impl Queue {
     /// [`required_scopes::pending_tasks`] renders them for given arguments.
     #[doc(alias = "pendingTasks")]
     #[deprecated(note = "deprecated in the Taskcluster API reference")]
-    pub fn pending_tasks(&self, task_queue_id: &str) -> Call<'_, types::CountPendingTasksResponse> {
+    pub fn pending_tasks(&self, task_queue_id: &str) -> Call<types::CountPendingTasksResponse> {
         self.client
             .request(Method::GET, format!("pending/{}", escape(task_queue_id)))
             .name("pendingTasks")
@@ -1537,7 +1513,7 @@ impl Queue {
     pub fn task_queue_counts(
         &self,
         task_queue_id: &str,
-    ) -> Call<'_, types::CountPendingAndClaimedTasksResponse> {
+    ) -> Call<types::CountPendingAndClaimedTasksResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1566,7 +1542,7 @@ impl Queue {
         &self,
         task_queue_id: &str,
         query: &ListPendingTasksQuery,
-    ) -> Call<'_, types::ListPendingTasksResponse> {
+    ) -> Call<types::ListPendingTasksResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1625,7 +1601,7 @@ impl Queue {
         &self,
         task_queue_id: &str,
         query: &ListClaimedTasksQuery,
-    ) -> Call<'_, types::ListClaimedTasksResponse> {
+    ) -> Call<types::ListClaimedTasksResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1687,7 +1663,7 @@ impl Queue {
         &self,
         provisioner_id: &str,
         query: &ListWorkerTypesQuery,
-    ) -> Call<'_, types::ListWorkerTypesResponse> {
+    ) -> Call<types::ListWorkerTypesResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1744,7 +1720,7 @@ impl Queue {
         &self,
         provisioner_id: &str,
         worker_type: &str,
-    ) -> Call<'_, types::WorkerTypeResponse> {
+    ) -> Call<types::WorkerTypeResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1782,7 +1758,7 @@ impl Queue {
         provisioner_id: &str,
         worker_type: &str,
         payload: &types::WorkerTypeRequest,
-    ) -> Call<'_, types::WorkerTypeResponse> {
+    ) -> Call<types::WorkerTypeResponse> {
         self.client
             .request(
                 Method::PUT,
@@ -1815,7 +1791,7 @@ impl Queue {
     pub fn list_task_queues(
         &self,
         query: &ListTaskQueuesQuery,
-    ) -> Call<'_, types::ListTaskQueuesResponse> {
+    ) -> Call<types::ListTaskQueuesResponse> {
         self.client
             .request(Method::GET, String::from("task-queues"))
             .name("listTaskQueues")
@@ -1855,7 +1831,7 @@ impl Queue {
     ///
     /// [`required_scopes::get_task_queue`] renders them for given arguments.
     #[doc(alias = "getTaskQueue")]
-    pub fn get_task_queue(&self, task_queue_id: &str) -> Call<'_, types::TaskQueueResponse> {
+    pub fn get_task_queue(&self, task_queue_id: &str) -> Call<types::TaskQueueResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1892,7 +1868,7 @@ impl Queue {
         provisioner_id: &str,
         worker_type: &str,
         query: &ListWorkersQuery,
-    ) -> Call<'_, types::ListWorkersResponse> {
+    ) -> Call<types::ListWorkersResponse> {
         self.client
             .request(
                 Method::GET,
@@ -1964,7 +1940,7 @@ impl Queue {
         worker_type: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Call<'_, types::WorkerResponse> {
+    ) -> Call<types::WorkerResponse> {
         self.client
             .request(
                 Method::GET,
@@ -2000,7 +1976,7 @@ impl Queue {
         worker_group: &str,
         worker_id: &str,
         payload: &types::QuarantineWorkerRequest,
-    ) -> Call<'_, types::WorkerResponse> {
+    ) -> Call<types::WorkerResponse> {
         self.client
             .request(
                 Method::PUT,
@@ -2040,7 +2016,7 @@ impl Queue {
         worker_group: &str,
         worker_id: &str,
         payload: &types::WorkerRequest,
-    ) -> Call<'_, types::WorkerResponse> {
+    ) -> Call<types::WorkerResponse> {
         self.client
             .request(
                 Method::PUT,
@@ -2063,7 +2039,7 @@ impl Queue {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -2445,10 +2421,10 @@ impl ListWorkersQuery {
     }
 }
 
-/// The methods of the Queue Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Queue Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Queue::ping`](super::Queue::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("queue", "GET", "ping");
     /// [`Queue::lbheartbeat`](super::Queue::lbheartbeat).

@@ -2,8 +2,8 @@
 //! The scopes each method of the Queue Service needs, for given arguments.
 
 use super::types;
-use tc_runtime::scopes::derive;
-use tc_runtime::scopes::{Params, RenderError, ScopeExpr, Template};
+use crate::runtime::scopes::derive;
+use crate::runtime::scopes::{Params, RenderError, ScopeExpr, Template};
 
 /// The scopes [`Queue::task`](super::Queue::task) needs, for these arguments: Taskcluster's template rendered as the service renders it. Check them with [`ScopeExpr::is_satisfied_by`] before calling.
 ///

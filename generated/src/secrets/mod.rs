@@ -15,7 +15,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Secrets Service (`secrets/v1`).
 ///
@@ -37,7 +37,7 @@ impl Secrets {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -48,7 +48,7 @@ impl Secrets {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -59,7 +59,7 @@ impl Secrets {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -76,7 +76,7 @@ impl Secrets {
     /// `secrets:set:<name>`
     ///
     /// [`required_scopes::set`] renders them for given arguments.
-    pub fn set(&self, name: &str, payload: &types::Secret) -> Call<'_, ()> {
+    pub fn set(&self, name: &str, payload: &types::Secret) -> Call<()> {
         self.client
             .request(Method::PUT, format!("secret/{}", escape(name)))
             .name("set")
@@ -93,7 +93,7 @@ impl Secrets {
     /// `secrets:set:<name>`
     ///
     /// [`required_scopes::remove`] renders them for given arguments.
-    pub fn remove(&self, name: &str) -> Call<'_, ()> {
+    pub fn remove(&self, name: &str) -> Call<()> {
         self.client
             .request(Method::DELETE, format!("secret/{}", escape(name)))
             .name("remove")
@@ -112,7 +112,7 @@ impl Secrets {
     /// `secrets:get:<name>`
     ///
     /// [`required_scopes::get`] renders them for given arguments.
-    pub fn get(&self, name: &str) -> Call<'_, types::Secret> {
+    pub fn get(&self, name: &str) -> Call<types::Secret> {
         self.client
             .request(Method::GET, format!("secret/{}", escape(name)))
             .name("get")
@@ -138,7 +138,7 @@ impl Secrets {
     /// `secrets:list-secrets`
     ///
     /// [`required_scopes::list`] renders them for given arguments.
-    pub fn list(&self, query: &ListQuery) -> Call<'_, types::SecretsList> {
+    pub fn list(&self, query: &ListQuery) -> Call<types::SecretsList> {
         self.client
             .request(Method::GET, String::from("secrets"))
             .name("list")
@@ -174,7 +174,7 @@ impl Secrets {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -206,10 +206,10 @@ impl ListQuery {
     }
 }
 
-/// The methods of the Secrets Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Secrets Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`Secrets::ping`](super::Secrets::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("secrets", "GET", "ping");
     /// [`Secrets::lbheartbeat`](super::Secrets::lbheartbeat).

@@ -7,7 +7,7 @@
 
 pub mod types;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, escape};
+use crate::runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Web Server Service (`web-server/v1`).
 ///
@@ -29,7 +29,7 @@ impl WebServer {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -40,7 +40,7 @@ impl WebServer {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -51,7 +51,7 @@ impl WebServer {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -65,7 +65,7 @@ impl WebServer {
     ///
     /// **Experimental**: this method may change or be removed without notice.
     #[doc(alias = "taskGroupProfile")]
-    pub fn task_group_profile(&self, task_group_id: &str) -> Call<'_, ()> {
+    pub fn task_group_profile(&self, task_group_id: &str) -> Call<()> {
         self.client
             .request(
                 Method::GET,
@@ -82,7 +82,7 @@ impl WebServer {
     ///
     /// **Experimental**: this method may change or be removed without notice.
     #[doc(alias = "taskProfile")]
-    pub fn task_profile(&self, task_id: &str) -> Call<'_, ()> {
+    pub fn task_profile(&self, task_id: &str) -> Call<()> {
         self.client
             .request(Method::GET, format!("task/{}/profile", escape(task_id)))
             .name("taskProfile")
@@ -95,7 +95,7 @@ impl WebServer {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -103,9 +103,9 @@ impl WebServer {
     }
 }
 
-/// The methods of the Web Server Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Web Server Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`WebServer::ping`](super::WebServer::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "ping");
     /// [`WebServer::lbheartbeat`](super::WebServer::lbheartbeat).

@@ -3,10 +3,10 @@
 //!
 //! These exchanges provide notifications when a worker pool is created or updated.This is so that the provisioner running in a differentprocess at the other end can synchronize to the changes. But you are ofcourse welcome to use these for other purposes, monitoring changes for example.
 
-pub use tc_runtime::events::{Binding, DecodeError, Event};
+pub use crate::runtime::events::{Binding, DecodeError, Event};
 
 use super::types;
-use tc_runtime::events::{self, KeyPart};
+use crate::runtime::events::{self, KeyPart};
 
 /// Worker Pool Created Messages
 ///

@@ -16,7 +16,7 @@ pub mod required_scopes;
 
 mod wire;
 
-use tc_runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
+use crate::runtime::{Call, Client, ClientConfig, Method, Result, Stream, escape, pages};
 
 /// Client for the Worker Manager Service (`worker-manager/v1`).
 ///
@@ -38,7 +38,7 @@ impl WorkerManager {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn ping(&self) -> Call<'_, ()> {
+    pub fn ping(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("ping"))
             .name("ping")
@@ -49,7 +49,7 @@ impl WorkerManager {
     ///
     /// Respond without doing anything.
     /// This endpoint is used to check that the service is up.
-    pub fn lbheartbeat(&self) -> Call<'_, ()> {
+    pub fn lbheartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__lbheartbeat__"))
             .name("lbheartbeat")
@@ -60,7 +60,7 @@ impl WorkerManager {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<'_, ()> {
+    pub fn version(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
@@ -77,7 +77,7 @@ impl WorkerManager {
     ///
     /// [`required_scopes::list_providers`] renders them for given arguments.
     #[doc(alias = "listProviders")]
-    pub fn list_providers(&self, query: &ListProvidersQuery) -> Call<'_, types::ProviderList> {
+    pub fn list_providers(&self, query: &ListProvidersQuery) -> Call<types::ProviderList> {
         self.client
             .request(Method::GET, String::from("providers"))
             .name("listProviders")
@@ -123,7 +123,7 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
         payload: &types::CreateWorkerPoolRequest,
-    ) -> Call<'_, types::WorkerPoolFullDefinition> {
+    ) -> Call<types::WorkerPoolFullDefinition> {
         self.client
             .request(
                 Method::PUT,
@@ -158,7 +158,7 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
         payload: &types::UpdateWorkerPoolRequest,
-    ) -> Call<'_, types::WorkerPoolFullDefinition> {
+    ) -> Call<types::WorkerPoolFullDefinition> {
         self.client
             .request(
                 Method::POST,
@@ -185,7 +185,7 @@ impl WorkerManager {
     pub fn delete_worker_pool(
         &self,
         worker_pool_id: &str,
-    ) -> Call<'_, types::WorkerPoolFullDefinition> {
+    ) -> Call<types::WorkerPoolFullDefinition> {
         self.client
             .request(
                 Method::DELETE,
@@ -213,7 +213,7 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
         query: &ListWorkerPoolLaunchConfigsQuery,
-    ) -> Call<'_, types::WorkerPoolLaunchConfigList> {
+    ) -> Call<types::WorkerPoolLaunchConfigList> {
         self.client
             .request(
                 Method::GET,
@@ -272,7 +272,7 @@ impl WorkerManager {
     ///
     /// [`required_scopes::worker_pool_stats`] renders them for given arguments.
     #[doc(alias = "workerPoolStats")]
-    pub fn worker_pool_stats(&self, worker_pool_id: &str) -> Call<'_, types::WorkerPoolStatistics> {
+    pub fn worker_pool_stats(&self, worker_pool_id: &str) -> Call<types::WorkerPoolStatistics> {
         self.client
             .request(
                 Method::GET,
@@ -292,7 +292,7 @@ impl WorkerManager {
     ///
     /// [`required_scopes::worker_pool`] renders them for given arguments.
     #[doc(alias = "workerPool")]
-    pub fn worker_pool(&self, worker_pool_id: &str) -> Call<'_, types::WorkerPoolFullDefinition> {
+    pub fn worker_pool(&self, worker_pool_id: &str) -> Call<types::WorkerPoolFullDefinition> {
         self.client
             .request(
                 Method::GET,
@@ -312,10 +312,7 @@ impl WorkerManager {
     ///
     /// [`required_scopes::list_worker_pools`] renders them for given arguments.
     #[doc(alias = "listWorkerPools")]
-    pub fn list_worker_pools(
-        &self,
-        query: &ListWorkerPoolsQuery,
-    ) -> Call<'_, types::WorkerPoolList> {
+    pub fn list_worker_pools(&self, query: &ListWorkerPoolsQuery) -> Call<types::WorkerPoolList> {
         self.client
             .request(Method::GET, String::from("worker-pools"))
             .name("listWorkerPools")
@@ -360,7 +357,7 @@ impl WorkerManager {
     pub fn list_worker_pools_stats(
         &self,
         query: &ListWorkerPoolsStatsQuery,
-    ) -> Call<'_, types::WorkerPoolListStats> {
+    ) -> Call<types::WorkerPoolListStats> {
         self.client
             .request(Method::GET, String::from("worker-pools/stats"))
             .name("listWorkerPoolsStats")
@@ -417,7 +414,7 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
         payload: &types::WorkerErrorReport,
-    ) -> Call<'_, types::WorkerPoolError> {
+    ) -> Call<types::WorkerPoolError> {
         self.client
             .request(
                 Method::POST,
@@ -447,7 +444,7 @@ impl WorkerManager {
     pub fn worker_pool_error_stats(
         &self,
         query: &WorkerPoolErrorStatsQuery,
-    ) -> Call<'_, types::WorkerPoolErrorStats> {
+    ) -> Call<types::WorkerPoolErrorStats> {
         self.client
             .request(Method::GET, String::from("worker-pool-errors/stats"))
             .name("workerPoolErrorStats")
@@ -469,7 +466,7 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
         query: &ListWorkerPoolErrorsQuery,
-    ) -> Call<'_, types::WorkerPoolErrorList> {
+    ) -> Call<types::WorkerPoolErrorList> {
         self.client
             .request(
                 Method::GET,
@@ -527,7 +524,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         worker_group: &str,
         query: &ListWorkersForWorkerGroupQuery,
-    ) -> Call<'_, types::WorkerListInAGivenWorkerPool> {
+    ) -> Call<types::WorkerListInAGivenWorkerPool> {
         self.client
             .request(
                 Method::GET,
@@ -591,7 +588,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Call<'_, types::WorkerFullDefinition> {
+    ) -> Call<types::WorkerFullDefinition> {
         self.client
             .request(
                 Method::GET,
@@ -627,7 +624,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
         payload: &types::WorkerCreationUpdateRequest,
-    ) -> Call<'_, types::WorkerFullDefinition> {
+    ) -> Call<types::WorkerFullDefinition> {
         self.client
             .request(
                 Method::PUT,
@@ -665,7 +662,7 @@ impl WorkerManager {
         worker_group: &str,
         worker_id: &str,
         payload: &types::WorkerCreationUpdateRequest,
-    ) -> Call<'_, types::WorkerFullDefinition> {
+    ) -> Call<types::WorkerFullDefinition> {
         self.client
             .request(
                 Method::POST,
@@ -700,7 +697,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Call<'_, ()> {
+    ) -> Call<()> {
         self.client
             .request(
                 Method::DELETE,
@@ -738,7 +735,7 @@ impl WorkerManager {
         worker_pool_id: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Call<'_, types::ShouldWorkerTerminateResponse> {
+    ) -> Call<types::ShouldWorkerTerminateResponse> {
         self.client
             .request(
                 Method::GET,
@@ -767,7 +764,7 @@ impl WorkerManager {
         &self,
         worker_pool_id: &str,
         query: &ListWorkersForWorkerPoolQuery,
-    ) -> Call<'_, types::WorkerListInAGivenWorkerPool> {
+    ) -> Call<types::WorkerListInAGivenWorkerPool> {
         self.client
             .request(Method::GET, format!("workers/{}", escape(worker_pool_id)))
             .name("listWorkersForWorkerPool")
@@ -815,7 +812,7 @@ impl WorkerManager {
     pub fn register_worker(
         &self,
         payload: &types::RegisterWorkerRequest,
-    ) -> Call<'_, types::RegisterWorkerResponse> {
+    ) -> Call<types::RegisterWorkerResponse> {
         self.client
             .request(Method::POST, String::from("worker/register"))
             .name("registerWorker")
@@ -843,7 +840,7 @@ impl WorkerManager {
     pub fn reregister_worker(
         &self,
         payload: &types::ReregisterWorkerRequest,
-    ) -> Call<'_, types::ReregisterWorkerResponse> {
+    ) -> Call<types::ReregisterWorkerResponse> {
         self.client
             .request(Method::POST, String::from("worker/reregister"))
             .name("reregisterWorker")
@@ -878,7 +875,7 @@ impl WorkerManager {
         provisioner_id: &str,
         worker_type: &str,
         query: &ListWorkersQuery,
-    ) -> Call<'_, types::ListWorkersResponse> {
+    ) -> Call<types::ListWorkersResponse> {
         self.client
             .request(
                 Method::GET,
@@ -952,7 +949,7 @@ impl WorkerManager {
         worker_type: &str,
         worker_group: &str,
         worker_id: &str,
-    ) -> Call<'_, types::WorkerResponse> {
+    ) -> Call<types::WorkerResponse> {
         self.client
             .request(
                 Method::GET,
@@ -974,7 +971,7 @@ impl WorkerManager {
     ///
     /// This endpoint is used to check on backing services this service
     /// depends on.
-    pub fn heartbeat(&self) -> Call<'_, ()> {
+    pub fn heartbeat(&self) -> Call<()> {
         self.client
             .request(Method::GET, String::from("__heartbeat__"))
             .name("heartbeat")
@@ -1254,10 +1251,10 @@ impl ListWorkersQuery {
     }
 }
 
-/// The methods of the Worker Manager Service as [endpoints](tc_runtime::fake::Endpoint), to answer them with a [`Fake`](tc_runtime::fake::Fake) in tests.
+/// The methods of the Worker Manager Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use super::types;
-    use tc_runtime::fake::Endpoint;
+    use crate::runtime::fake::Endpoint;
     /// [`WorkerManager::ping`](super::WorkerManager::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("worker-manager", "GET", "ping");
     /// [`WorkerManager::lbheartbeat`](super::WorkerManager::lbheartbeat).

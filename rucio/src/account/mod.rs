@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Account calls of Rucio's REST API.
 ///
@@ -34,7 +34,7 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.delete_account_attribute`.
     #[doc(alias = "delete_attr_for_account")]
-    pub async fn delete_account_attribute(&self, account: &str, key: &str) -> Result<()> {
+    pub fn delete_account_attribute(&self, account: &str, key: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -42,7 +42,7 @@ impl Account {
                 format!("accounts/{}/attr/{}", escape(account), escape(key)),
             )
             .name("deleteAccountAttribute");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create attribute
@@ -53,12 +53,12 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.add_account_attribute`.
     #[doc(alias = "add_attr_for_account")]
-    pub async fn add_account_attribute(
+    pub fn add_account_attribute(
         &self,
         account: &str,
         key: &str,
         payload: &types::AddAccountAttributeRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -67,7 +67,7 @@ impl Account {
             )
             .name("addAccountAttribute")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create scope
@@ -78,7 +78,7 @@ impl Account {
     ///
     /// Rucio's Python client: `ScopeClient.add_scope`.
     #[doc(alias = "add_scope_for_account")]
-    pub async fn add_scope(&self, account: &str, scope: &str) -> Result<()> {
+    pub fn add_scope(&self, account: &str, scope: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -86,7 +86,7 @@ impl Account {
                 format!("accounts/{}/scopes/{}", escape(account), escape(scope)),
             )
             .name("addScope");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get local limit
@@ -97,11 +97,11 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.get_local_account_limit`.
     #[doc(alias = "get_limits_local_for_account")]
-    pub async fn get_local_account_limit(
+    pub fn get_local_account_limit(
         &self,
         account: &str,
         rse: &str,
-    ) -> Result<types::GetLocalAccountLimitResponse> {
+    ) -> Call<types::GetLocalAccountLimitResponse> {
         let request = self
             .client
             .request(
@@ -109,7 +109,7 @@ impl Account {
                 format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
             )
             .name("getLocalAccountLimit");
-        request.send().await
+        request.call()
     }
 
     /// Get global limit
@@ -120,11 +120,11 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.get_global_account_limit`.
     #[doc(alias = "get_limits_global_for_account")]
-    pub async fn get_global_account_limit(
+    pub fn get_global_account_limit(
         &self,
         account: &str,
         rse_expression: &str,
-    ) -> Result<types::GetGlobalAccountLimitResponse> {
+    ) -> Call<types::GetGlobalAccountLimitResponse> {
         let request = self
             .client
             .request(
@@ -136,7 +136,7 @@ impl Account {
                 ),
             )
             .name("getGlobalAccountLimit");
-        request.send().await
+        request.call()
     }
 
     /// List identities
@@ -147,7 +147,7 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.list_identities`.
     #[doc(alias = "list_identities_for_account")]
-    pub fn list_identities(&self, account: &str) -> RucioStream<types::ListIdentitiesItem> {
+    pub fn list_identities(&self, account: &str) -> Call<Vec<types::ListIdentitiesItem>> {
         let request = self
             .client
             .request(
@@ -155,7 +155,7 @@ impl Account {
                 format!("accounts/{}/identities", escape(account)),
             )
             .name("listIdentities");
-        request.send_stream()
+        request.call()
     }
 
     /// Delete identity
@@ -166,11 +166,7 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.del_identity`.
     #[doc(alias = "delete_identities_for_account")]
-    pub async fn del_identity(
-        &self,
-        account: &str,
-        payload: &types::DelIdentityRequest,
-    ) -> Result<()> {
+    pub fn del_identity(&self, account: &str, payload: &types::DelIdentityRequest) -> Call<()> {
         let request = self
             .client
             .request(
@@ -179,7 +175,7 @@ impl Account {
             )
             .name("delIdentity")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create identity
@@ -190,11 +186,7 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.add_identity`.
     #[doc(alias = "add_identities_for_account")]
-    pub async fn add_identity(
-        &self,
-        account: &str,
-        payload: &types::AddIdentityRequest,
-    ) -> Result<()> {
+    pub fn add_identity(&self, account: &str, payload: &types::AddIdentityRequest) -> Call<()> {
         let request = self
             .client
             .request(
@@ -203,7 +195,7 @@ impl Account {
             )
             .name("addIdentity")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List rules
@@ -218,7 +210,7 @@ impl Account {
         &self,
         account: &str,
         query: &ListAccountRulesQuery,
-    ) -> RucioStream<types::ListAccountRulesItem> {
+    ) -> Call<Vec<types::ListAccountRulesItem>> {
         let request = self
             .client
             .request(Method::GET, format!("accounts/{}/rules", escape(account)))
@@ -236,7 +228,7 @@ impl Account {
             .query("updated_before", query.updated_before.as_deref())
             .query("updated_after", query.updated_after.as_deref())
             .query_pairs(&query.filters);
-        request.send_stream()
+        request.call()
     }
 
     /// Get account usage history
@@ -247,11 +239,11 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.get_account_usage_history`.
     #[doc(alias = "get_usage_history_for_account")]
-    pub async fn get_account_usage_history(
+    pub fn get_account_usage_history(
         &self,
         account: &str,
         rse: &str,
-    ) -> Result<types::GetAccountUsageHistoryResponse> {
+    ) -> Call<types::GetAccountUsageHistoryResponse> {
         let request = self
             .client
             .request(
@@ -259,7 +251,7 @@ impl Account {
                 format!("accounts/{}/usage/history/{}", escape(account), escape(rse)),
             )
             .name("getAccountUsageHistory");
-        request.send().await
+        request.call()
     }
 
     /// Get local account usage
@@ -274,7 +266,7 @@ impl Account {
         &self,
         account: &str,
         rse: &str,
-    ) -> RucioStream<types::GetLocalAccountUsageItem> {
+    ) -> Call<Vec<types::GetLocalAccountUsageItem>> {
         let request = self
             .client
             .request(
@@ -282,7 +274,7 @@ impl Account {
                 format!("accounts/{}/usage/local/{}", escape(account), escape(rse)),
             )
             .name("getLocalAccountUsage");
-        request.send_stream()
+        request.call()
     }
 
     /// Get local account usage
@@ -297,7 +289,7 @@ impl Account {
         &self,
         account: &str,
         rse_expression: &str,
-    ) -> RucioStream<types::GetGlobalAccountUsageItem> {
+    ) -> Call<Vec<types::GetGlobalAccountUsageItem>> {
         let request = self
             .client
             .request(
@@ -309,7 +301,7 @@ impl Account {
                 ),
             )
             .name("getGlobalAccountUsage");
-        request.send_stream()
+        request.call()
     }
 
     /// Update
@@ -319,17 +311,13 @@ impl Account {
     /// `PUT /accounts/{account}`
     ///
     /// Rucio's Python client: `AccountClient.update_account`.
-    pub async fn update_account(
-        &self,
-        account: &str,
-        payload: &types::UpdateAccountRequest,
-    ) -> Result<()> {
+    pub fn update_account(&self, account: &str, payload: &types::UpdateAccountRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::PUT, format!("accounts/{}", escape(account)))
             .name("updateAccount")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List account parameters
@@ -339,12 +327,12 @@ impl Account {
     /// `GET /accounts/{account}`
     ///
     /// Rucio's Python client: `AccountClient.get_account`.
-    pub async fn get_account(&self, account: &str) -> Result<types::GetAccountResponse> {
+    pub fn get_account(&self, account: &str) -> Call<types::GetAccountResponse> {
         let request = self
             .client
             .request(Method::GET, format!("accounts/{}", escape(account)))
             .name("getAccount");
-        request.send().await
+        request.call()
     }
 
     /// Delete
@@ -354,12 +342,12 @@ impl Account {
     /// `DELETE /accounts/{account}`
     ///
     /// Rucio's Python client: `AccountClient.delete_account`.
-    pub async fn delete_account(&self, account: &str) -> Result<()> {
+    pub fn delete_account(&self, account: &str) -> Call<()> {
         let request = self
             .client
             .request(Method::DELETE, format!("accounts/{}", escape(account)))
             .name("deleteAccount");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create
@@ -369,17 +357,13 @@ impl Account {
     /// `POST /accounts/{account}`
     ///
     /// Rucio's Python client: `AccountClient.add_account`.
-    pub async fn add_account(
-        &self,
-        account: &str,
-        payload: &types::AddAccountRequest,
-    ) -> Result<()> {
+    pub fn add_account(&self, account: &str, payload: &types::AddAccountRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, format!("accounts/{}", escape(account)))
             .name("addAccount")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List
@@ -389,7 +373,7 @@ impl Account {
     /// `GET /accounts`
     ///
     /// Rucio's Python client: `AccountClient.list_accounts`.
-    pub fn list_accounts(&self, query: &ListAccountsQuery) -> RucioStream<types::ListAccountsItem> {
+    pub fn list_accounts(&self, query: &ListAccountsQuery) -> Call<Vec<types::ListAccountsItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("accounts"))
@@ -398,7 +382,7 @@ impl Account {
             .query("account_type", query.account_type.as_deref())
             .query("identity", query.identity.as_deref())
             .query_pairs(&query.filters);
-        request.send_stream()
+        request.call()
     }
 
     /// List account attributes
@@ -409,15 +393,15 @@ impl Account {
     ///
     /// Rucio's Python client: `AccountClient.list_account_attributes`.
     #[doc(alias = "list_attr_for_account")]
-    pub async fn list_account_attributes(
+    pub fn list_account_attributes(
         &self,
         account: &str,
-    ) -> Result<types::ListAccountAttributesResponse> {
+    ) -> Call<types::ListAccountAttributesResponse> {
         let request = self
             .client
             .request(Method::GET, format!("accounts/{}/attr/", escape(account)))
             .name("listAccountAttributes");
-        request.send().await
+        request.call()
     }
 }
 
@@ -571,4 +555,72 @@ impl ListAccountsQuery {
         self.filters.push((key.into(), value.into()));
         self
     }
+}
+
+/// The methods of the Account as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Account::delete_account_attribute`](super::Account::delete_account_attribute).
+    pub const DELETE_ACCOUNT_ATTRIBUTE: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "accounts/<account>/attr/<key>");
+    /// [`Account::add_account_attribute`](super::Account::add_account_attribute).
+    pub const ADD_ACCOUNT_ATTRIBUTE: Endpoint<types::AddAccountAttributeRequest, ()> =
+        Endpoint::new("rucio", "POST", "accounts/<account>/attr/<key>");
+    /// [`Account::add_scope`](super::Account::add_scope).
+    pub const ADD_SCOPE: Endpoint<(), ()> =
+        Endpoint::new("rucio", "POST", "accounts/<account>/scopes/<scope>");
+    /// [`Account::get_local_account_limit`](super::Account::get_local_account_limit).
+    pub const GET_LOCAL_ACCOUNT_LIMIT: Endpoint<(), types::GetLocalAccountLimitResponse> =
+        Endpoint::new("rucio", "GET", "accounts/<account>/limits/local/<rse>");
+    /// [`Account::get_global_account_limit`](super::Account::get_global_account_limit).
+    pub const GET_GLOBAL_ACCOUNT_LIMIT: Endpoint<(), types::GetGlobalAccountLimitResponse> =
+        Endpoint::new(
+            "rucio",
+            "GET",
+            "accounts/<account>/limits/global/<rse_expression>",
+        );
+    /// [`Account::list_identities`](super::Account::list_identities).
+    pub const LIST_IDENTITIES: Endpoint<(), Vec<types::ListIdentitiesItem>> =
+        Endpoint::new("rucio", "GET", "accounts/<account>/identities");
+    /// [`Account::del_identity`](super::Account::del_identity).
+    pub const DEL_IDENTITY: Endpoint<types::DelIdentityRequest, ()> =
+        Endpoint::new("rucio", "DELETE", "accounts/<account>/identities");
+    /// [`Account::add_identity`](super::Account::add_identity).
+    pub const ADD_IDENTITY: Endpoint<types::AddIdentityRequest, ()> =
+        Endpoint::new("rucio", "POST", "accounts/<account>/identities");
+    /// [`Account::list_account_rules`](super::Account::list_account_rules).
+    pub const LIST_ACCOUNT_RULES: Endpoint<(), Vec<types::ListAccountRulesItem>> =
+        Endpoint::new("rucio", "GET", "accounts/<account>/rules");
+    /// [`Account::get_account_usage_history`](super::Account::get_account_usage_history).
+    pub const GET_ACCOUNT_USAGE_HISTORY: Endpoint<(), types::GetAccountUsageHistoryResponse> =
+        Endpoint::new("rucio", "GET", "accounts/<account>/usage/history/<rse>");
+    /// [`Account::get_local_account_usage`](super::Account::get_local_account_usage).
+    pub const GET_LOCAL_ACCOUNT_USAGE: Endpoint<(), Vec<types::GetLocalAccountUsageItem>> =
+        Endpoint::new("rucio", "GET", "accounts/<account>/usage/local/<rse>");
+    /// [`Account::get_global_account_usage`](super::Account::get_global_account_usage).
+    pub const GET_GLOBAL_ACCOUNT_USAGE: Endpoint<(), Vec<types::GetGlobalAccountUsageItem>> =
+        Endpoint::new(
+            "rucio",
+            "GET",
+            "accounts/<account>/usage/global/<rse_expression>",
+        );
+    /// [`Account::update_account`](super::Account::update_account).
+    pub const UPDATE_ACCOUNT: Endpoint<types::UpdateAccountRequest, ()> =
+        Endpoint::new("rucio", "PUT", "accounts/<account>");
+    /// [`Account::get_account`](super::Account::get_account).
+    pub const GET_ACCOUNT: Endpoint<(), types::GetAccountResponse> =
+        Endpoint::new("rucio", "GET", "accounts/<account>");
+    /// [`Account::delete_account`](super::Account::delete_account).
+    pub const DELETE_ACCOUNT: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "accounts/<account>");
+    /// [`Account::add_account`](super::Account::add_account).
+    pub const ADD_ACCOUNT: Endpoint<types::AddAccountRequest, ()> =
+        Endpoint::new("rucio", "POST", "accounts/<account>");
+    /// [`Account::list_accounts`](super::Account::list_accounts).
+    pub const LIST_ACCOUNTS: Endpoint<(), Vec<types::ListAccountsItem>> =
+        Endpoint::new("rucio", "GET", "accounts");
+    /// [`Account::list_account_attributes`](super::Account::list_account_attributes).
+    pub const LIST_ACCOUNT_ATTRIBUTES: Endpoint<(), types::ListAccountAttributesResponse> =
+        Endpoint::new("rucio", "GET", "accounts/<account>/attr/");
 }

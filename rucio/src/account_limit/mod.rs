@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Account Limit calls of Rucio's REST API.
 ///
@@ -34,7 +34,7 @@ impl AccountLimit {
     ///
     /// Rucio's Python client: `AccountClient.delete_local_account_limit`.
     #[doc(alias = "delete_limits_local_for_account")]
-    pub async fn delete_local_account_limit(&self, account: &str, rse: &str) -> Result<()> {
+    pub fn delete_local_account_limit(&self, account: &str, rse: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -42,7 +42,7 @@ impl AccountLimit {
                 format!("accounts/{}/limits/local/{}", escape(account), escape(rse)),
             )
             .name("deleteLocalAccountLimit");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create or update a local account limit
@@ -53,12 +53,12 @@ impl AccountLimit {
     ///
     /// Rucio's Python client: `AccountClient.set_local_account_limit`.
     #[doc(alias = "add_limits_local_for_account")]
-    pub async fn set_local_account_limit(
+    pub fn set_local_account_limit(
         &self,
         account: &str,
         rse: &str,
         payload: &types::SetLocalAccountLimitRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -67,7 +67,7 @@ impl AccountLimit {
             )
             .name("setLocalAccountLimit")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Delete a global account limit
@@ -78,11 +78,7 @@ impl AccountLimit {
     ///
     /// Rucio's Python client: `AccountClient.delete_global_account_limit`.
     #[doc(alias = "delete_limits_global_for_account")]
-    pub async fn delete_global_account_limit(
-        &self,
-        account: &str,
-        rse_expression: &str,
-    ) -> Result<()> {
+    pub fn delete_global_account_limit(&self, account: &str, rse_expression: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -94,7 +90,7 @@ impl AccountLimit {
                 ),
             )
             .name("deleteGlobalAccountLimit");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create or update a global account limit
@@ -105,12 +101,12 @@ impl AccountLimit {
     ///
     /// Rucio's Python client: `AccountClient.set_global_account_limit`.
     #[doc(alias = "add_limits_global_for_account")]
-    pub async fn set_global_account_limit(
+    pub fn set_global_account_limit(
         &self,
         account: &str,
         rse_expression: &str,
         payload: &types::SetGlobalAccountLimitRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -123,7 +119,7 @@ impl AccountLimit {
             )
             .name("setGlobalAccountLimit")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Delete a local account limit
@@ -131,7 +127,7 @@ impl AccountLimit {
     ///
     ///
     /// `DELETE /accountlimits/local/{account}/{rse}`
-    pub async fn delete_accountlimits_local(&self, account: &str, rse: &str) -> Result<()> {
+    pub fn delete_accountlimits_local(&self, account: &str, rse: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -139,7 +135,7 @@ impl AccountLimit {
                 format!("accountlimits/local/{}/{}", escape(account), escape(rse)),
             )
             .name("deleteAccountlimitsLocal");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create or update a local account limit
@@ -147,12 +143,12 @@ impl AccountLimit {
     ///
     ///
     /// `POST /accountlimits/local/{account}/{rse}`
-    pub async fn add_accountlimits_local(
+    pub fn add_accountlimits_local(
         &self,
         account: &str,
         rse: &str,
         payload: &types::AddAccountlimitsLocalRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -161,7 +157,7 @@ impl AccountLimit {
             )
             .name("addAccountlimitsLocal")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Delete a global account limit
@@ -169,11 +165,7 @@ impl AccountLimit {
     ///
     ///
     /// `DELETE /accountlimits/global/{account}/{rse_expression}`
-    pub async fn delete_accountlimits_global(
-        &self,
-        account: &str,
-        rse_expression: &str,
-    ) -> Result<()> {
+    pub fn delete_accountlimits_global(&self, account: &str, rse_expression: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -185,7 +177,7 @@ impl AccountLimit {
                 ),
             )
             .name("deleteAccountlimitsGlobal");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create or update a global account limit
@@ -193,12 +185,12 @@ impl AccountLimit {
     ///
     ///
     /// `POST /accountlimits/global/{account}/{rse_expression}`
-    pub async fn add_accountlimits_global(
+    pub fn add_accountlimits_global(
         &self,
         account: &str,
         rse_expression: &str,
         payload: &types::AddAccountlimitsGlobalRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -211,6 +203,50 @@ impl AccountLimit {
             )
             .name("addAccountlimitsGlobal")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
+}
+
+/// The methods of the Account Limit as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`AccountLimit::delete_local_account_limit`](super::AccountLimit::delete_local_account_limit).
+    pub const DELETE_LOCAL_ACCOUNT_LIMIT: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "accounts/<account>/limits/local/<rse>");
+    /// [`AccountLimit::set_local_account_limit`](super::AccountLimit::set_local_account_limit).
+    pub const SET_LOCAL_ACCOUNT_LIMIT: Endpoint<types::SetLocalAccountLimitRequest, ()> =
+        Endpoint::new("rucio", "POST", "accounts/<account>/limits/local/<rse>");
+    /// [`AccountLimit::delete_global_account_limit`](super::AccountLimit::delete_global_account_limit).
+    pub const DELETE_GLOBAL_ACCOUNT_LIMIT: Endpoint<(), ()> = Endpoint::new(
+        "rucio",
+        "DELETE",
+        "accounts/<account>/limits/global/<rse_expression>",
+    );
+    /// [`AccountLimit::set_global_account_limit`](super::AccountLimit::set_global_account_limit).
+    pub const SET_GLOBAL_ACCOUNT_LIMIT: Endpoint<types::SetGlobalAccountLimitRequest, ()> =
+        Endpoint::new(
+            "rucio",
+            "POST",
+            "accounts/<account>/limits/global/<rse_expression>",
+        );
+    /// [`AccountLimit::delete_accountlimits_local`](super::AccountLimit::delete_accountlimits_local).
+    pub const DELETE_ACCOUNTLIMITS_LOCAL: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "accountlimits/local/<account>/<rse>");
+    /// [`AccountLimit::add_accountlimits_local`](super::AccountLimit::add_accountlimits_local).
+    pub const ADD_ACCOUNTLIMITS_LOCAL: Endpoint<types::AddAccountlimitsLocalRequest, ()> =
+        Endpoint::new("rucio", "POST", "accountlimits/local/<account>/<rse>");
+    /// [`AccountLimit::delete_accountlimits_global`](super::AccountLimit::delete_accountlimits_global).
+    pub const DELETE_ACCOUNTLIMITS_GLOBAL: Endpoint<(), ()> = Endpoint::new(
+        "rucio",
+        "DELETE",
+        "accountlimits/global/<account>/<rse_expression>",
+    );
+    /// [`AccountLimit::add_accountlimits_global`](super::AccountLimit::add_accountlimits_global).
+    pub const ADD_ACCOUNTLIMITS_GLOBAL: Endpoint<types::AddAccountlimitsGlobalRequest, ()> =
+        Endpoint::new(
+            "rucio",
+            "POST",
+            "accountlimits/global/<account>/<rse_expression>",
+        );
 }

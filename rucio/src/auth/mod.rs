@@ -5,8 +5,8 @@
 
 pub mod types;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method};
 
 /// The Auth calls of Rucio's REST API.
 ///
@@ -37,13 +37,13 @@ impl Auth {
     /// - `x_rucio_password`: the `X-Rucio-Password` header: password as a text-plain string.
     /// - `headers.x_rucio_app_id`: the `X-Rucio-AppID` header: Application identifier as a string.
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header: The forward ip address.
-    pub async fn get_auth_userpass(
+    pub fn get_auth_userpass(
         &self,
         x_rucio_account: &str,
         x_rucio_username: &str,
         x_rucio_password: &str,
         headers: &GetAuthUserpassHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/userpass"))
@@ -51,7 +51,7 @@ impl Auth {
             .header("X-Rucio-Account", x_rucio_account)
             .header("X-Rucio-Username", x_rucio_username)
             .header("X-Rucio-Password", x_rucio_password)
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_rucio_app_id {
             request = request.header("X-Rucio-AppID", value);
         }
@@ -60,7 +60,7 @@ impl Auth {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// GSS
@@ -75,19 +75,19 @@ impl Auth {
     /// - `remote_user`: the `REMOTE_USER` header
     /// - `headers.x_rucio_app_id`: the `X-Rucio-AppID` header
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header
-    pub async fn get_auth_gss(
+    pub fn get_auth_gss(
         &self,
         x_rucio_account: &str,
         remote_user: &str,
         headers: &GetAuthGssHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/gss"))
             .name("getAuthGss")
             .header("X-Rucio-Account", x_rucio_account)
             .header("REMOTE_USER", remote_user)
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_rucio_app_id {
             request = request.header("X-Rucio-AppID", value);
         }
@@ -96,7 +96,7 @@ impl Auth {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// x509
@@ -111,17 +111,13 @@ impl Auth {
     /// - `headers.x_rucio_app_id`: the `X-Rucio-AppID` header
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header
     /// - `headers.x_rucio_allow_return_multiple_accounts`: the `X-Rucio-Allow-Return-Multiple-Accounts` header: If set to true, a HTTP 206 response will be returned if the identity is associated with multiple accounts.
-    pub async fn get_auth_x509(
-        &self,
-        x_rucio_account: &str,
-        headers: &GetAuthX509Headers,
-    ) -> Result<()> {
+    pub fn get_auth_x509(&self, x_rucio_account: &str, headers: &GetAuthX509Headers) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/x509"))
             .name("getAuthX509")
             .header("X-Rucio-Account", x_rucio_account)
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_rucio_app_id {
             request = request.header("X-Rucio-AppID", value);
         }
@@ -134,7 +130,7 @@ impl Auth {
             request = request.header("X-Rucio-Allow-Return-Multiple-Accounts", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// SSH
@@ -149,19 +145,19 @@ impl Auth {
     /// - `x_rucio_ssh_signature`: the `X-Rucio-SSH-Signature` header
     /// - `headers.x_rucio_app_id`: the `X-Rucio-AppID` header
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header
-    pub async fn get_auth_ssh(
+    pub fn get_auth_ssh(
         &self,
         x_rucio_account: &str,
         x_rucio_ssh_signature: &str,
         headers: &GetAuthSshHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/ssh"))
             .name("getAuthSsh")
             .header("X-Rucio-Account", x_rucio_account)
             .header("X-Rucio-SSH-Signature", x_rucio_ssh_signature)
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_rucio_app_id {
             request = request.header("X-Rucio-AppID", value);
         }
@@ -170,7 +166,7 @@ impl Auth {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// SSHChallengeToken
@@ -184,17 +180,17 @@ impl Auth {
     /// - `x_rucio_account`: the `X-Rucio-Account` header
     /// - `headers.x_rucio_app_id`: the `X-Rucio-AppID` header
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header
-    pub async fn get_auth_ssh_challenge_token(
+    pub fn get_auth_ssh_challenge_token(
         &self,
         x_rucio_account: &str,
         headers: &GetAuthSshChallengeTokenHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/ssh_challenge_token"))
             .name("getAuthSshChallengeToken")
             .header("X-Rucio-Account", x_rucio_account)
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_rucio_app_id {
             request = request.header("X-Rucio-AppID", value);
         }
@@ -203,7 +199,7 @@ impl Auth {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Validate
@@ -215,13 +211,13 @@ impl Auth {
     /// # Headers
     ///
     /// - `x_rucio_account`: the `X-Rucio-Account` header
-    pub async fn get_auth_validate(&self, x_rucio_account: &str) -> Result<()> {
+    pub fn get_auth_validate(&self, x_rucio_account: &str) -> Call<()> {
         let request = self
             .client
             .request(Method::GET, String::from("auth/validate"))
             .name("getAuthValidate")
             .header("X-Rucio-Account", x_rucio_account);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// OIDC
@@ -239,12 +235,12 @@ impl Auth {
     /// - `headers.http_x_rucio_client_authorize_polling`: the `HTTP_X_RUCIO_CLIENT_AUTHORIZE_POLLING` header
     /// - `headers.http_x_rucio_client_authorize_refresh_lifetime`: the `HTTP_X_RUCIO_CLIENT_AUTHORIZE_REFRESH_LIFETIME` header
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header
-    pub async fn get_auth_oidc(&self, headers: &GetAuthOidcHeaders) -> Result<()> {
+    pub fn get_auth_oidc(&self, headers: &GetAuthOidcHeaders) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/oidc"))
             .name("getAuthOidc")
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.http_x_rucio_account {
             request = request.header("HTTP_X_RUCIO_ACCOUNT", value);
         }
@@ -273,7 +269,7 @@ impl Auth {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// CodeOIDC
@@ -285,17 +281,17 @@ impl Auth {
     /// # Headers
     ///
     /// - `headers.x_forwarded_for`: the `X-Forwarded-For` header
-    pub async fn get_auth_oidc_code(&self, headers: &GetAuthOidcCodeHeaders) -> Result<()> {
+    pub fn get_auth_oidc_code(&self, headers: &GetAuthOidcCodeHeaders) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/oidc_code"))
             .name("getAuthOidcCode")
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_forwarded_for {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// RedirectOIDC
@@ -307,17 +303,17 @@ impl Auth {
     /// # Headers
     ///
     /// - `headers.x_rucio_client_fetch_token`: the `X-Rucio-Client-Fetch-Token` header
-    pub async fn get_auth_oidc_redirect(&self, headers: &GetAuthOidcRedirectHeaders) -> Result<()> {
+    pub fn get_auth_oidc_redirect(&self, headers: &GetAuthOidcRedirectHeaders) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/oidc_redirect"))
             .name("getAuthOidcRedirect")
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_rucio_client_fetch_token {
             request = request.header("X-Rucio-Client-Fetch-Token", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// RefreshOIDC
@@ -330,19 +326,19 @@ impl Auth {
     ///
     /// - `x_rucio_account`: the `X-Rucio-Account` header
     /// - `x_rucio_auth_token`: the `X-Rucio-Auth-Token` header
-    pub async fn get_auth_oidc_refresh(
+    pub fn get_auth_oidc_refresh(
         &self,
         x_rucio_account: &str,
         x_rucio_auth_token: &str,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(Method::GET, String::from("auth/oidc_refresh"))
             .name("getAuthOidcRefresh")
             .header("X-Rucio-Account", x_rucio_account)
             .header("X-Rucio-Auth-Token", x_rucio_auth_token)
-            .without_token();
-        request.send_empty().await
+            .without_auth();
+        request.call_empty()
     }
 
     /// x509 proxy
@@ -355,22 +351,22 @@ impl Auth {
     ///
     /// - `x_rucio_account`: the `X-Rucio-Account` header: Account identifier as a string.
     /// - `headers.x_rucio_app_id`: the `X-Rucio-AppID` header: Application identifier as a string.
-    pub async fn get_auth_x509_proxy(
+    pub fn get_auth_x509_proxy(
         &self,
         x_rucio_account: &str,
         headers: &GetAuthX509ProxyHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(Method::GET, String::from("auth/x509_proxy"))
             .name("getAuthX509Proxy")
             .header("X-Rucio-Account", x_rucio_account)
-            .without_token();
+            .without_auth();
         if let Some(value) = &headers.x_rucio_app_id {
             request = request.header("X-Rucio-AppID", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 }
 
@@ -701,4 +697,36 @@ impl std::fmt::Debug for GetAuthX509ProxyHeaders {
         f.debug_struct(stringify!(GetAuthX509ProxyHeaders))
             .finish_non_exhaustive()
     }
+}
+
+/// The methods of the Auth as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use crate::runtime::fake::Endpoint;
+    /// [`Auth::get_auth_userpass`](super::Auth::get_auth_userpass).
+    pub const GET_AUTH_USERPASS: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/userpass");
+    /// [`Auth::get_auth_gss`](super::Auth::get_auth_gss).
+    pub const GET_AUTH_GSS: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/gss");
+    /// [`Auth::get_auth_x509`](super::Auth::get_auth_x509).
+    pub const GET_AUTH_X509: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/x509");
+    /// [`Auth::get_auth_ssh`](super::Auth::get_auth_ssh).
+    pub const GET_AUTH_SSH: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/ssh");
+    /// [`Auth::get_auth_ssh_challenge_token`](super::Auth::get_auth_ssh_challenge_token).
+    pub const GET_AUTH_SSH_CHALLENGE_TOKEN: Endpoint<(), ()> =
+        Endpoint::new("rucio", "GET", "auth/ssh_challenge_token");
+    /// [`Auth::get_auth_validate`](super::Auth::get_auth_validate).
+    pub const GET_AUTH_VALIDATE: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/validate");
+    /// [`Auth::get_auth_oidc`](super::Auth::get_auth_oidc).
+    pub const GET_AUTH_OIDC: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/oidc");
+    /// [`Auth::get_auth_oidc_code`](super::Auth::get_auth_oidc_code).
+    pub const GET_AUTH_OIDC_CODE: Endpoint<(), ()> =
+        Endpoint::new("rucio", "GET", "auth/oidc_code");
+    /// [`Auth::get_auth_oidc_redirect`](super::Auth::get_auth_oidc_redirect).
+    pub const GET_AUTH_OIDC_REDIRECT: Endpoint<(), ()> =
+        Endpoint::new("rucio", "GET", "auth/oidc_redirect");
+    /// [`Auth::get_auth_oidc_refresh`](super::Auth::get_auth_oidc_refresh).
+    pub const GET_AUTH_OIDC_REFRESH: Endpoint<(), ()> =
+        Endpoint::new("rucio", "GET", "auth/oidc_refresh");
+    /// [`Auth::get_auth_x509_proxy`](super::Auth::get_auth_x509_proxy).
+    pub const GET_AUTH_X509_PROXY: Endpoint<(), ()> =
+        Endpoint::new("rucio", "GET", "auth/x509_proxy");
 }

@@ -5,8 +5,8 @@
 
 pub mod types;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Config calls of Rucio's REST API.
 ///
@@ -32,12 +32,7 @@ impl Config {
     ///
     /// Rucio's Python client: `ConfigClient.set_config_option`.
     #[doc(alias = "update_config")]
-    pub async fn set_config_option_by_path(
-        &self,
-        section: &str,
-        option: &str,
-        value: &str,
-    ) -> Result<()> {
+    pub fn set_config_option_by_path(&self, section: &str, option: &str, value: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -50,7 +45,7 @@ impl Config {
                 ),
             )
             .name("setConfigOptionByPath");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get option
@@ -61,11 +56,11 @@ impl Config {
     ///
     /// Rucio's Python client: `ConfigClient.get_config`.
     #[doc(alias = "get_config_by_section_option")]
-    pub async fn get_config_option(
+    pub fn get_config_option(
         &self,
         section: &str,
         option: &str,
-    ) -> Result<types::GetConfigOptionResponse> {
+    ) -> Call<types::GetConfigOptionResponse> {
         let request = self
             .client
             .request(
@@ -73,7 +68,7 @@ impl Config {
                 format!("config/{}/{}", escape(section), escape(option)),
             )
             .name("getConfigOption");
-        request.send().await
+        request.call()
     }
 
     /// Delete option
@@ -84,7 +79,7 @@ impl Config {
     ///
     /// Rucio's Python client: `ConfigClient.delete_config_option`.
     #[doc(alias = "delete_config_by_section_option")]
-    pub async fn delete_config_option(&self, section: &str, option: &str) -> Result<()> {
+    pub fn delete_config_option(&self, section: &str, option: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -92,7 +87,7 @@ impl Config {
                 format!("config/{}/{}", escape(section), escape(option)),
             )
             .name("deleteConfigOption");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List Sections
@@ -103,15 +98,12 @@ impl Config {
     ///
     /// Rucio's Python client: `ConfigClient.get_config`.
     #[doc(alias = "get_config_by_section")]
-    pub async fn get_config_section(
-        &self,
-        section: &str,
-    ) -> Result<types::GetConfigSectionResponse> {
+    pub fn get_config_section(&self, section: &str) -> Call<types::GetConfigSectionResponse> {
         let request = self
             .client
             .request(Method::GET, format!("config/{}", escape(section)))
             .name("getConfigSection");
-        request.send().await
+        request.call()
     }
 
     /// Remove an existing section
@@ -122,12 +114,12 @@ impl Config {
     ///
     /// Rucio's Python client: `ConfigClient.delete_config_section`.
     #[doc(alias = "delete_config_by_section")]
-    pub async fn delete_config_section(&self, section: &str) -> Result<()> {
+    pub fn delete_config_section(&self, section: &str) -> Call<()> {
         let request = self
             .client
             .request(Method::DELETE, format!("config/{}", escape(section)))
             .name("deleteConfigSection");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List
@@ -137,12 +129,12 @@ impl Config {
     /// `GET /config`
     ///
     /// Rucio's Python client: `ConfigClient.get_config`.
-    pub async fn get_config(&self) -> Result<types::GetConfigResponse> {
+    pub fn get_config(&self) -> Call<types::GetConfigResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("config"))
             .name("getConfig");
-        request.send().await
+        request.call()
     }
 
     /// Create
@@ -153,12 +145,39 @@ impl Config {
     ///
     /// Rucio's Python client: `ConfigClient.set_config_option`.
     #[doc(alias = "add_config")]
-    pub async fn set_config_option(&self, payload: &types::SetConfigOptionRequest) -> Result<()> {
+    pub fn set_config_option(&self, payload: &types::SetConfigOptionRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("config"))
             .name("setConfigOption")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
+}
+
+/// The methods of the Config as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Config::set_config_option_by_path`](super::Config::set_config_option_by_path).
+    pub const SET_CONFIG_OPTION_BY_PATH: Endpoint<(), ()> =
+        Endpoint::new("rucio", "PUT", "config/<section>/<option>/<value>");
+    /// [`Config::get_config_option`](super::Config::get_config_option).
+    pub const GET_CONFIG_OPTION: Endpoint<(), types::GetConfigOptionResponse> =
+        Endpoint::new("rucio", "GET", "config/<section>/<option>");
+    /// [`Config::delete_config_option`](super::Config::delete_config_option).
+    pub const DELETE_CONFIG_OPTION: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "config/<section>/<option>");
+    /// [`Config::get_config_section`](super::Config::get_config_section).
+    pub const GET_CONFIG_SECTION: Endpoint<(), types::GetConfigSectionResponse> =
+        Endpoint::new("rucio", "GET", "config/<section>");
+    /// [`Config::delete_config_section`](super::Config::delete_config_section).
+    pub const DELETE_CONFIG_SECTION: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "config/<section>");
+    /// [`Config::get_config`](super::Config::get_config).
+    pub const GET_CONFIG: Endpoint<(), types::GetConfigResponse> =
+        Endpoint::new("rucio", "GET", "config");
+    /// [`Config::set_config_option`](super::Config::set_config_option).
+    pub const SET_CONFIG_OPTION: Endpoint<types::SetConfigOptionRequest, ()> =
+        Endpoint::new("rucio", "POST", "config");
 }

@@ -5,8 +5,8 @@
 
 pub mod types;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method};
 
 /// The Credentials calls of Rucio's REST API.
 ///
@@ -32,7 +32,7 @@ impl Credentials {
     ///
     /// Rucio's Python client: `CredentialClient.get_signed_url`.
     #[doc(alias = "get_credentials_signurl")]
-    pub async fn get_signed_url(&self, query: &GetSignedUrlQuery) -> Result<String> {
+    pub fn get_signed_url(&self, query: &GetSignedUrlQuery) -> Call<String> {
         let request = self
             .client
             .request(Method::GET, String::from("credentials/signurl"))
@@ -42,7 +42,7 @@ impl Credentials {
             .query("svc", query.svc.as_deref())
             .query("op", query.op.as_deref())
             .query("url", query.url.as_deref());
-        request.send_text().await
+        request.call_text()
     }
 }
 
@@ -92,4 +92,12 @@ impl GetSignedUrlQuery {
         self.url = Some(url.into());
         self
     }
+}
+
+/// The methods of the Credentials as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use crate::runtime::fake::Endpoint;
+    /// [`Credentials::get_signed_url`](super::Credentials::get_signed_url).
+    pub const GET_SIGNED_URL: Endpoint<(), String> =
+        Endpoint::new("rucio", "GET", "credentials/signurl");
 }

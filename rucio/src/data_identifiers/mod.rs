@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Data Identifiers calls of Rucio's REST API.
 ///
@@ -34,12 +34,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.set_status`.
     #[doc(alias = "update_status_of_did")]
-    pub async fn set_status(
+    pub fn set_status(
         &self,
         scope: &str,
         name: &str,
         payload: &types::SetStatusRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -48,7 +48,7 @@ impl DataIdentifiers {
             )
             .name("setStatus")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get DID
@@ -56,12 +56,12 @@ impl DataIdentifiers {
     /// Get a single data identifier.
     ///
     /// `GET /dids/{scope}/{name}/status`
-    pub async fn get_status_of_did(
+    pub fn get_status_of_did(
         &self,
         scope: &str,
         name: &str,
         query: &GetStatusOfDidQuery,
-    ) -> Result<types::GetStatusOfDidResponse> {
+    ) -> Call<types::GetStatusOfDidResponse> {
         let request = self
             .client
             .request(
@@ -71,7 +71,7 @@ impl DataIdentifiers {
             .name("getStatusOfDid")
             .query("dynamic_depth", query.dynamic_depth.as_deref())
             .query("dynamic", query.dynamic.as_deref());
-        request.send().await
+        request.call()
     }
 
     /// Get metadata
@@ -82,12 +82,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.get_metadata`.
     #[doc(alias = "get_meta_of_did")]
-    pub async fn get_metadata(
+    pub fn get_metadata(
         &self,
         scope: &str,
         name: &str,
         query: &GetMetadataQuery,
-    ) -> Result<types::GetMetadataResponse> {
+    ) -> Call<types::GetMetadataResponse> {
         let request = self
             .client
             .request(
@@ -96,7 +96,7 @@ impl DataIdentifiers {
             )
             .name("getMetadata")
             .query("plugin", query.plugin.as_deref());
-        request.send().await
+        request.call()
     }
 
     /// Delete metadata
@@ -108,12 +108,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.delete_metadata`.
     #[doc(alias = "delete_meta_of_did")]
-    pub async fn delete_metadata(
+    pub fn delete_metadata(
         &self,
         scope: &str,
         name: &str,
         query: &DeleteMetadataQuery,
-    ) -> Result<String> {
+    ) -> Call<String> {
         let request = self
             .client
             .request(
@@ -122,7 +122,7 @@ impl DataIdentifiers {
             )
             .name("deleteMetadata")
             .query("key", query.key.as_deref());
-        request.send_text().await
+        request.call_text()
     }
 
     /// Set or update metadata
@@ -145,12 +145,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.set_metadata_bulk`.
     #[doc(alias = "add_meta_of_did")]
-    pub async fn set_metadata_bulk(
+    pub fn set_metadata_bulk(
         &self,
         scope: &str,
         name: &str,
         payload: &types::SetMetadataBulkRequest,
-    ) -> Result<String> {
+    ) -> Call<String> {
         let request = self
             .client
             .request(
@@ -159,7 +159,7 @@ impl DataIdentifiers {
             )
             .name("setMetadataBulk")
             .json(payload);
-        request.send_text().await
+        request.call_text()
     }
 
     /// Bulk set metadata
@@ -177,16 +177,16 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.set_dids_metadata_bulk`.
     #[doc(alias = "add_dids_bulkdidsmeta")]
-    pub async fn set_dids_metadata_bulk(
+    pub fn set_dids_metadata_bulk(
         &self,
         payload: &types::SetDidsMetadataBulkRequest,
-    ) -> Result<String> {
+    ) -> Call<String> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkdidsmeta"))
             .name("setDidsMetadataBulk")
             .json(payload);
-        request.send_text().await
+        request.call_text()
     }
 
     /// Bulk get metadata
@@ -211,13 +211,13 @@ impl DataIdentifiers {
     pub fn get_metadata_bulk(
         &self,
         payload: &types::GetMetadataBulkRequest,
-    ) -> RucioStream<types::GetMetadataBulkItem> {
+    ) -> Call<Vec<types::GetMetadataBulkItem>> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkmeta"))
             .name("getMetadataBulk")
             .json(payload);
-        request.send_stream()
+        request.call()
     }
 
     /// Get DID
@@ -228,7 +228,7 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.list_content`.
     #[doc(alias = "list_dids_of_did")]
-    pub fn list_content(&self, scope: &str, name: &str) -> RucioStream<types::ListContentItem> {
+    pub fn list_content(&self, scope: &str, name: &str) -> Call<Vec<types::ListContentItem>> {
         let request = self
             .client
             .request(
@@ -236,7 +236,7 @@ impl DataIdentifiers {
                 format!("dids/{}/{}/dids", escape(scope), escape(name)),
             )
             .name("listContent");
-        request.send_stream()
+        request.call()
     }
 
     /// Detach DIDs from DID
@@ -247,12 +247,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.detach_dids`.
     #[doc(alias = "delete_dids_of_did")]
-    pub async fn detach_dids(
+    pub fn detach_dids(
         &self,
         scope: &str,
         name: &str,
         payload: &types::DetachDidsRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -261,7 +261,7 @@ impl DataIdentifiers {
             )
             .name("detachDids")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Add DIDs to DID
@@ -272,12 +272,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.attach_dids`.
     #[doc(alias = "add_dids_of_did")]
-    pub async fn attach_dids(
+    pub fn attach_dids(
         &self,
         scope: &str,
         name: &str,
         payload: &types::AttachDidsRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -286,7 +286,7 @@ impl DataIdentifiers {
             )
             .name("attachDids")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get recent identifiers
@@ -294,13 +294,13 @@ impl DataIdentifiers {
     /// Returns a list of recent identifiers.
     ///
     /// `GET /dids/new`
-    pub fn list_dids_new(&self, query: &ListDidsNewQuery) -> RucioStream<types::ListDidsNewItem> {
+    pub fn list_dids_new(&self, query: &ListDidsNewQuery) -> Call<Vec<types::ListDidsNewItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("dids/new"))
             .name("listDidsNew")
             .query("type", query.type_.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// Add DIDs bulk
@@ -310,13 +310,13 @@ impl DataIdentifiers {
     /// `POST /dids`
     ///
     /// Rucio's Python client: `DIDClient.add_dids`.
-    pub async fn add_dids(&self, payload: &types::AddDidsRequest) -> Result<()> {
+    pub fn add_dids(&self, payload: &types::AddDidsRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dids"))
             .name("addDids")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get history
@@ -331,7 +331,7 @@ impl DataIdentifiers {
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListContentHistoryItem> {
+    ) -> Call<Vec<types::ListContentHistoryItem>> {
         let request = self
             .client
             .request(
@@ -339,7 +339,7 @@ impl DataIdentifiers {
                 format!("dids/{}/{}/dids/history", escape(scope), escape(name)),
             )
             .name("listContentHistory");
-        request.send_stream()
+        request.call()
     }
 
     /// Attach DID to DID
@@ -350,16 +350,13 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.attach_dids_to_dids`.
     #[doc(alias = "add_dids_attachments")]
-    pub async fn attach_dids_to_dids(
-        &self,
-        payload: &types::AttachDidsToDidsRequest,
-    ) -> Result<()> {
+    pub fn attach_dids_to_dids(&self, payload: &types::AttachDidsToDidsRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/attachments"))
             .name("attachDidsToDids")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List Data identifier
@@ -370,11 +367,7 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.list_dids`.
     #[doc(alias = "list_dids_search_for_scope")]
-    pub fn list_dids(
-        &self,
-        scope: &str,
-        query: &ListDidsQuery,
-    ) -> RucioStream<types::ListDidsItem> {
+    pub fn list_dids(&self, scope: &str, query: &ListDidsQuery) -> Call<Vec<types::ListDidsItem>> {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/dids/search", escape(scope)))
@@ -401,7 +394,7 @@ impl DataIdentifiers {
             .query("provenance", query.provenance.as_deref())
             .query("phys_group", query.phys_group.as_deref())
             .query_pairs(&query.metadata);
-        request.send_stream()
+        request.call()
     }
 
     /// Get Data Identifier
@@ -416,14 +409,14 @@ impl DataIdentifiers {
         &self,
         scope: &str,
         query: &ScopeListQuery,
-    ) -> RucioStream<types::ScopeListItem> {
+    ) -> Call<Vec<types::ScopeListItem>> {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/", escape(scope)))
             .name("scopeList")
             .query("name", query.name.as_deref())
             .query("recursive", query.recursive);
-        request.send_stream()
+        request.call()
     }
 
     /// Get dataset
@@ -434,12 +427,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.get_dataset_by_guid`.
     #[doc(alias = "list_guid_for_guid")]
-    pub fn get_dataset_by_guid(&self, guid: &str) -> RucioStream<types::GetDatasetByGuidItem> {
+    pub fn get_dataset_by_guid(&self, guid: &str) -> Call<Vec<types::GetDatasetByGuidItem>> {
         let request = self
             .client
             .request(Method::GET, format!("dids/{}/guid", escape(guid)))
             .name("getDatasetByGuid");
-        request.send_stream()
+        request.call()
     }
 
     /// List DID file descriptors
@@ -455,7 +448,7 @@ impl DataIdentifiers {
         scope: &str,
         name: &str,
         query: &ListFilesQuery,
-    ) -> RucioStream<types::ListFilesItem> {
+    ) -> Call<Vec<types::ListFilesItem>> {
         let request = self
             .client
             .request(
@@ -464,7 +457,7 @@ impl DataIdentifiers {
             )
             .name("listFiles")
             .query("long", query.long.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// List files bulk
@@ -478,13 +471,13 @@ impl DataIdentifiers {
     pub fn bulk_list_files(
         &self,
         payload: &types::BulkListFilesRequest,
-    ) -> RucioStream<types::BulkListFilesItem> {
+    ) -> Call<Vec<types::BulkListFilesItem>> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/bulkfiles"))
             .name("bulkListFiles")
             .json(payload);
-        request.send_stream()
+        request.call()
     }
 
     /// Get rules
@@ -495,7 +488,7 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.list_did_rules`.
     #[doc(alias = "list_rules_of_did")]
-    pub fn list_did_rules(&self, scope: &str, name: &str) -> RucioStream<types::ListDidRulesItem> {
+    pub fn list_did_rules(&self, scope: &str, name: &str) -> Call<Vec<types::ListDidRulesItem>> {
         let request = self
             .client
             .request(
@@ -503,7 +496,7 @@ impl DataIdentifiers {
                 format!("dids/{}/{}/rules", escape(scope), escape(name)),
             )
             .name("listDidRules");
-        request.send_stream()
+        request.call()
     }
 
     /// Get Parents
@@ -518,7 +511,7 @@ impl DataIdentifiers {
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListParentDidsItem> {
+    ) -> Call<Vec<types::ListParentDidsItem>> {
         let request = self
             .client
             .request(
@@ -526,7 +519,7 @@ impl DataIdentifiers {
                 format!("dids/{}/{}/parents", escape(scope), escape(name)),
             )
             .name("listParentDids");
-        request.send_stream()
+        request.call()
     }
 
     /// Get associated rules
@@ -541,7 +534,7 @@ impl DataIdentifiers {
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListAssociatedRulesForFileItem> {
+    ) -> Call<Vec<types::ListAssociatedRulesForFileItem>> {
         let request = self
             .client
             .request(
@@ -549,7 +542,7 @@ impl DataIdentifiers {
                 format!("dids/{}/{}/associated_rules", escape(scope), escape(name)),
             )
             .name("listAssociatedRulesForFile");
-        request.send_stream()
+        request.call()
     }
 
     /// Get followers
@@ -561,7 +554,7 @@ impl DataIdentifiers {
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListFollowOfDidItem> {
+    ) -> Call<Vec<types::ListFollowOfDidItem>> {
         let request = self
             .client
             .request(
@@ -569,7 +562,7 @@ impl DataIdentifiers {
                 format!("dids/{}/{}/follow", escape(scope), escape(name)),
             )
             .name("listFollowOfDid");
-        request.send_stream()
+        request.call()
     }
 
     /// Delete follow
@@ -577,12 +570,12 @@ impl DataIdentifiers {
     /// Mark the input DID as not followed
     ///
     /// `DELETE /dids/{scope}/{name}/follow`
-    pub async fn delete_follow_of_did(
+    pub fn delete_follow_of_did(
         &self,
         scope: &str,
         name: &str,
         payload: &types::DeleteFollowOfDidRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -591,7 +584,7 @@ impl DataIdentifiers {
             )
             .name("deleteFollowOfDid")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Post follow
@@ -599,12 +592,12 @@ impl DataIdentifiers {
     /// Mark the input DID as being followed by the given account.
     ///
     /// `POST /dids/{scope}/{name}/follow`
-    pub async fn add_follow_of_did(
+    pub fn add_follow_of_did(
         &self,
         scope: &str,
         name: &str,
         payload: &types::AddFollowOfDidRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -613,7 +606,7 @@ impl DataIdentifiers {
             )
             .name("addFollowOfDid")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create sample
@@ -622,14 +615,14 @@ impl DataIdentifiers {
     ///
     /// `POST /dids/{input_scope}/{input_name}/{output_scope}/{output_name}/{nbfiles}/sample`
     #[doc(alias = "add_sample_for_input_scope_input_name_output_scope_output_name_nbfiles")]
-    pub async fn create_did_sample_by_path(
+    pub fn create_did_sample_by_path(
         &self,
         input_scope: &str,
         input_name: &str,
         output_scope: &str,
         output_name: &str,
         nbfiles: &str,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -644,7 +637,7 @@ impl DataIdentifiers {
                 ),
             )
             .name("createDidSampleByPath");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create sample
@@ -655,13 +648,13 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.create_did_sample`.
     #[doc(alias = "add_dids_sample")]
-    pub async fn create_did_sample(&self, payload: &types::CreateDidSampleRequest) -> Result<()> {
+    pub fn create_did_sample(&self, payload: &types::CreateDidSampleRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/sample"))
             .name("createDidSample")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Resurrect DIDs
@@ -672,13 +665,13 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.resurrect`.
     #[doc(alias = "add_dids_resurrect")]
-    pub async fn resurrect(&self, payload: &types::ResurrectRequest) -> Result<()> {
+    pub fn resurrect(&self, payload: &types::ResurrectRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dids/resurrect"))
             .name("resurrect")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create DID
@@ -688,12 +681,7 @@ impl DataIdentifiers {
     /// `POST /dids/{scope}/{name}`
     ///
     /// Rucio's Python client: `DIDClient.add_did`.
-    pub async fn add_did(
-        &self,
-        scope: &str,
-        name: &str,
-        payload: &types::AddDidRequest,
-    ) -> Result<()> {
+    pub fn add_did(&self, scope: &str, name: &str, payload: &types::AddDidRequest) -> Call<()> {
         let request = self
             .client
             .request(
@@ -702,7 +690,7 @@ impl DataIdentifiers {
             )
             .name("addDid")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get DID
@@ -713,12 +701,12 @@ impl DataIdentifiers {
     ///
     /// Rucio's Python client: `DIDClient.get_did`.
     #[doc(alias = "get_did_by_scope_name")]
-    pub async fn get_did(
+    pub fn get_did(
         &self,
         scope: &str,
         name: &str,
         query: &GetDidQuery,
-    ) -> Result<types::GetDidResponse> {
+    ) -> Call<types::GetDidResponse> {
         let request = self
             .client
             .request(
@@ -727,7 +715,7 @@ impl DataIdentifiers {
             )
             .name("getDid")
             .query("dynamic_depth", query.dynamic_depth.as_deref());
-        request.send().await
+        request.call()
     }
 }
 
@@ -1041,4 +1029,109 @@ impl GetDidQuery {
         self.dynamic_depth = Some(dynamic_depth.into());
         self
     }
+}
+
+/// The methods of the Data Identifiers as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`DataIdentifiers::set_status`](super::DataIdentifiers::set_status).
+    pub const SET_STATUS: Endpoint<types::SetStatusRequest, ()> =
+        Endpoint::new("rucio", "PUT", "dids/<scope>/<name>/status");
+    /// [`DataIdentifiers::get_status_of_did`](super::DataIdentifiers::get_status_of_did).
+    pub const GET_STATUS_OF_DID: Endpoint<(), types::GetStatusOfDidResponse> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/status");
+    /// [`DataIdentifiers::get_metadata`](super::DataIdentifiers::get_metadata).
+    pub const GET_METADATA: Endpoint<(), types::GetMetadataResponse> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/meta");
+    /// [`DataIdentifiers::delete_metadata`](super::DataIdentifiers::delete_metadata).
+    pub const DELETE_METADATA: Endpoint<(), String> =
+        Endpoint::new("rucio", "DELETE", "dids/<scope>/<name>/meta");
+    /// [`DataIdentifiers::set_metadata_bulk`](super::DataIdentifiers::set_metadata_bulk).
+    pub const SET_METADATA_BULK: Endpoint<types::SetMetadataBulkRequest, String> =
+        Endpoint::new("rucio", "POST", "dids/<scope>/<name>/meta");
+    /// [`DataIdentifiers::set_dids_metadata_bulk`](super::DataIdentifiers::set_dids_metadata_bulk).
+    pub const SET_DIDS_METADATA_BULK: Endpoint<types::SetDidsMetadataBulkRequest, String> =
+        Endpoint::new("rucio", "POST", "dids/bulkdidsmeta");
+    /// [`DataIdentifiers::get_metadata_bulk`](super::DataIdentifiers::get_metadata_bulk).
+    pub const GET_METADATA_BULK: Endpoint<
+        types::GetMetadataBulkRequest,
+        Vec<types::GetMetadataBulkItem>,
+    > = Endpoint::new("rucio", "POST", "dids/bulkmeta");
+    /// [`DataIdentifiers::list_content`](super::DataIdentifiers::list_content).
+    pub const LIST_CONTENT: Endpoint<(), Vec<types::ListContentItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/dids");
+    /// [`DataIdentifiers::detach_dids`](super::DataIdentifiers::detach_dids).
+    pub const DETACH_DIDS: Endpoint<types::DetachDidsRequest, ()> =
+        Endpoint::new("rucio", "DELETE", "dids/<scope>/<name>/dids");
+    /// [`DataIdentifiers::attach_dids`](super::DataIdentifiers::attach_dids).
+    pub const ATTACH_DIDS: Endpoint<types::AttachDidsRequest, ()> =
+        Endpoint::new("rucio", "POST", "dids/<scope>/<name>/dids");
+    /// [`DataIdentifiers::list_dids_new`](super::DataIdentifiers::list_dids_new).
+    pub const LIST_DIDS_NEW: Endpoint<(), Vec<types::ListDidsNewItem>> =
+        Endpoint::new("rucio", "GET", "dids/new");
+    /// [`DataIdentifiers::add_dids`](super::DataIdentifiers::add_dids).
+    pub const ADD_DIDS: Endpoint<types::AddDidsRequest, ()> =
+        Endpoint::new("rucio", "POST", "dids");
+    /// [`DataIdentifiers::list_content_history`](super::DataIdentifiers::list_content_history).
+    pub const LIST_CONTENT_HISTORY: Endpoint<(), Vec<types::ListContentHistoryItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/dids/history");
+    /// [`DataIdentifiers::attach_dids_to_dids`](super::DataIdentifiers::attach_dids_to_dids).
+    pub const ATTACH_DIDS_TO_DIDS: Endpoint<types::AttachDidsToDidsRequest, ()> =
+        Endpoint::new("rucio", "POST", "dids/attachments");
+    /// [`DataIdentifiers::list_dids`](super::DataIdentifiers::list_dids).
+    pub const LIST_DIDS: Endpoint<(), Vec<types::ListDidsItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/dids/search");
+    /// [`DataIdentifiers::scope_list`](super::DataIdentifiers::scope_list).
+    pub const SCOPE_LIST: Endpoint<(), Vec<types::ScopeListItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/");
+    /// [`DataIdentifiers::get_dataset_by_guid`](super::DataIdentifiers::get_dataset_by_guid).
+    pub const GET_DATASET_BY_GUID: Endpoint<(), Vec<types::GetDatasetByGuidItem>> =
+        Endpoint::new("rucio", "GET", "dids/<guid>/guid");
+    /// [`DataIdentifiers::list_files`](super::DataIdentifiers::list_files).
+    pub const LIST_FILES: Endpoint<(), Vec<types::ListFilesItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/files");
+    /// [`DataIdentifiers::bulk_list_files`](super::DataIdentifiers::bulk_list_files).
+    pub const BULK_LIST_FILES: Endpoint<
+        types::BulkListFilesRequest,
+        Vec<types::BulkListFilesItem>,
+    > = Endpoint::new("rucio", "POST", "dids/bulkfiles");
+    /// [`DataIdentifiers::list_did_rules`](super::DataIdentifiers::list_did_rules).
+    pub const LIST_DID_RULES: Endpoint<(), Vec<types::ListDidRulesItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/rules");
+    /// [`DataIdentifiers::list_parent_dids`](super::DataIdentifiers::list_parent_dids).
+    pub const LIST_PARENT_DIDS: Endpoint<(), Vec<types::ListParentDidsItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/parents");
+    /// [`DataIdentifiers::list_associated_rules_for_file`](super::DataIdentifiers::list_associated_rules_for_file).
+    pub const LIST_ASSOCIATED_RULES_FOR_FILE: Endpoint<
+        (),
+        Vec<types::ListAssociatedRulesForFileItem>,
+    > = Endpoint::new("rucio", "GET", "dids/<scope>/<name>/associated_rules");
+    /// [`DataIdentifiers::list_follow_of_did`](super::DataIdentifiers::list_follow_of_did).
+    pub const LIST_FOLLOW_OF_DID: Endpoint<(), Vec<types::ListFollowOfDidItem>> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>/follow");
+    /// [`DataIdentifiers::delete_follow_of_did`](super::DataIdentifiers::delete_follow_of_did).
+    pub const DELETE_FOLLOW_OF_DID: Endpoint<types::DeleteFollowOfDidRequest, ()> =
+        Endpoint::new("rucio", "DELETE", "dids/<scope>/<name>/follow");
+    /// [`DataIdentifiers::add_follow_of_did`](super::DataIdentifiers::add_follow_of_did).
+    pub const ADD_FOLLOW_OF_DID: Endpoint<types::AddFollowOfDidRequest, ()> =
+        Endpoint::new("rucio", "POST", "dids/<scope>/<name>/follow");
+    /// [`DataIdentifiers::create_did_sample_by_path`](super::DataIdentifiers::create_did_sample_by_path).
+    pub const CREATE_DID_SAMPLE_BY_PATH: Endpoint<(), ()> = Endpoint::new(
+        "rucio",
+        "POST",
+        "dids/<input_scope>/<input_name>/<output_scope>/<output_name>/<nbfiles>/sample",
+    );
+    /// [`DataIdentifiers::create_did_sample`](super::DataIdentifiers::create_did_sample).
+    pub const CREATE_DID_SAMPLE: Endpoint<types::CreateDidSampleRequest, ()> =
+        Endpoint::new("rucio", "POST", "dids/sample");
+    /// [`DataIdentifiers::resurrect`](super::DataIdentifiers::resurrect).
+    pub const RESURRECT: Endpoint<types::ResurrectRequest, ()> =
+        Endpoint::new("rucio", "POST", "dids/resurrect");
+    /// [`DataIdentifiers::add_did`](super::DataIdentifiers::add_did).
+    pub const ADD_DID: Endpoint<types::AddDidRequest, ()> =
+        Endpoint::new("rucio", "POST", "dids/<scope>/<name>");
+    /// [`DataIdentifiers::get_did`](super::DataIdentifiers::get_did).
+    pub const GET_DID: Endpoint<(), types::GetDidResponse> =
+        Endpoint::new("rucio", "GET", "dids/<scope>/<name>");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method};
 
 /// The Dirac calls of Rucio's REST API.
 ///
@@ -38,12 +38,21 @@ impl Dirac {
     ///
     /// Rucio's Python client: `DiracClient.add_files`.
     #[doc(alias = "add_dirac_addfiles")]
-    pub async fn add_files(&self, payload: &types::AddFilesRequest) -> Result<()> {
+    pub fn add_files(&self, payload: &types::AddFilesRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("dirac/addfiles"))
             .name("addFiles")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
+}
+
+/// The methods of the Dirac as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Dirac::add_files`](super::Dirac::add_files).
+    pub const ADD_FILES: Endpoint<types::AddFilesRequest, ()> =
+        Endpoint::new("rucio", "POST", "dirac/addfiles");
 }

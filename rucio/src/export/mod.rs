@@ -5,8 +5,8 @@
 
 pub mod types;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method};
 
 /// The Export calls of Rucio's REST API.
 ///
@@ -32,13 +32,13 @@ impl Export {
     ///
     /// Rucio's Python client: `ExportClient.export_data`.
     #[doc(alias = "get_export")]
-    pub async fn export_data(&self, query: &ExportDataQuery) -> Result<types::ExportDataResponse> {
+    pub fn export_data(&self, query: &ExportDataQuery) -> Call<types::ExportDataResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("export"))
             .name("exportData")
             .query("distance", query.distance);
-        request.send().await
+        request.call()
     }
 }
 
@@ -56,4 +56,13 @@ impl ExportDataQuery {
         self.distance = Some(distance);
         self
     }
+}
+
+/// The methods of the Export as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Export::export_data`](super::Export::export_data).
+    pub const EXPORT_DATA: Endpoint<(), types::ExportDataResponse> =
+        Endpoint::new("rucio", "GET", "export");
 }

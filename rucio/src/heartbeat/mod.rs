@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method};
 
 /// The Heartbeat calls of Rucio's REST API.
 ///
@@ -31,12 +31,12 @@ impl Heartbeat {
     /// List all heartbeats.
     ///
     /// `GET /heartbeats`
-    pub async fn list_heartbeats(&self) -> Result<types::ListHeartbeatsResponse> {
+    pub fn list_heartbeats(&self) -> Call<types::ListHeartbeatsResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("heartbeats"))
             .name("listHeartbeats");
-        request.send().await
+        request.call()
     }
 
     /// Create
@@ -44,12 +44,24 @@ impl Heartbeat {
     ///
     ///
     /// `POST /heartbeats`
-    pub async fn add_heartbeats(&self, payload: &types::AddHeartbeatsRequest) -> Result<()> {
+    pub fn add_heartbeats(&self, payload: &types::AddHeartbeatsRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("heartbeats"))
             .name("addHeartbeats")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
+}
+
+/// The methods of the Heartbeat as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Heartbeat::list_heartbeats`](super::Heartbeat::list_heartbeats).
+    pub const LIST_HEARTBEATS: Endpoint<(), types::ListHeartbeatsResponse> =
+        Endpoint::new("rucio", "GET", "heartbeats");
+    /// [`Heartbeat::add_heartbeats`](super::Heartbeat::add_heartbeats).
+    pub const ADD_HEARTBEATS: Endpoint<types::AddHeartbeatsRequest, ()> =
+        Endpoint::new("rucio", "POST", "heartbeats");
 }

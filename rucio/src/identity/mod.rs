@@ -5,8 +5,8 @@
 
 pub mod types;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Identity calls of Rucio's REST API.
 ///
@@ -35,13 +35,13 @@ impl Identity {
     /// - `x_rucio_username`: the `X-Rucio-Username` header: Username for the identity.
     /// - `x_rucio_password`: the `X-Rucio-Password` header: The password for the identity.
     /// - `headers.x_rucio_email`: the `X-Rucio-Email` header: The email for the identity.
-    pub async fn update_userpass_for_account(
+    pub fn update_userpass_for_account(
         &self,
         account: &str,
         x_rucio_username: &str,
         x_rucio_password: &str,
         headers: &UpdateUserpassForAccountHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(
@@ -55,7 +55,7 @@ impl Identity {
             request = request.header("X-Rucio-Email", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create X509 identity
@@ -67,11 +67,11 @@ impl Identity {
     /// # Headers
     ///
     /// - `headers.x_rucio_email`: the `X-Rucio-Email` header: The email for the identity.
-    pub async fn update_x509_for_account(
+    pub fn update_x509_for_account(
         &self,
         account: &str,
         headers: &UpdateX509ForAccountHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(Method::PUT, format!("identities/{}/x509", escape(account)))
@@ -80,7 +80,7 @@ impl Identity {
             request = request.header("X-Rucio-Email", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create GSS identity
@@ -92,11 +92,11 @@ impl Identity {
     /// # Headers
     ///
     /// - `headers.x_rucio_email`: the `X-Rucio-Email` header: The email for the identity.
-    pub async fn update_gss_for_account(
+    pub fn update_gss_for_account(
         &self,
         account: &str,
         headers: &UpdateGssForAccountHeaders,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let mut request = self
             .client
             .request(Method::PUT, format!("identities/{}/gss", escape(account)))
@@ -105,7 +105,7 @@ impl Identity {
             request = request.header("X-Rucio-Email", value);
         }
 
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List
@@ -113,11 +113,11 @@ impl Identity {
     /// List all identities mapped to an account.
     ///
     /// `GET /identities/{identity_key}/{type}/accounts`
-    pub async fn list_accounts_for_identity_key_type(
+    pub fn list_accounts_for_identity_key_type(
         &self,
         identity_key: &str,
         type_: &str,
-    ) -> Result<types::ListAccountsForIdentityKeyTypeResponse> {
+    ) -> Call<types::ListAccountsForIdentityKeyTypeResponse> {
         let request = self
             .client
             .request(
@@ -129,7 +129,7 @@ impl Identity {
                 ),
             )
             .name("listAccountsForIdentityKeyType");
-        request.send().await
+        request.call()
     }
 
     /// List accounts by identity
@@ -137,17 +137,17 @@ impl Identity {
     /// List all accounts mapped to an identity using query parameters. This endpoint supports identity keys containing special characters like slashes.
     ///
     /// `GET /identities/accounts`
-    pub async fn list_identities_accounts(
+    pub fn list_identities_accounts(
         &self,
         query: &ListIdentitiesAccountsQuery,
-    ) -> Result<types::ListIdentitiesAccountsResponse> {
+    ) -> Call<types::ListIdentitiesAccountsResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("identities/accounts"))
             .name("listIdentitiesAccounts")
             .query("identity_key", query.identity_key.as_deref())
             .query("type", query.type_.as_deref());
-        request.send().await
+        request.call()
     }
 }
 
@@ -242,4 +242,27 @@ impl std::fmt::Debug for UpdateGssForAccountHeaders {
         f.debug_struct(stringify!(UpdateGssForAccountHeaders))
             .finish_non_exhaustive()
     }
+}
+
+/// The methods of the Identity as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Identity::update_userpass_for_account`](super::Identity::update_userpass_for_account).
+    pub const UPDATE_USERPASS_FOR_ACCOUNT: Endpoint<(), ()> =
+        Endpoint::new("rucio", "PUT", "identities/<account>/userpass");
+    /// [`Identity::update_x509_for_account`](super::Identity::update_x509_for_account).
+    pub const UPDATE_X509_FOR_ACCOUNT: Endpoint<(), ()> =
+        Endpoint::new("rucio", "PUT", "identities/<account>/x509");
+    /// [`Identity::update_gss_for_account`](super::Identity::update_gss_for_account).
+    pub const UPDATE_GSS_FOR_ACCOUNT: Endpoint<(), ()> =
+        Endpoint::new("rucio", "PUT", "identities/<account>/gss");
+    /// [`Identity::list_accounts_for_identity_key_type`](super::Identity::list_accounts_for_identity_key_type).
+    pub const LIST_ACCOUNTS_FOR_IDENTITY_KEY_TYPE: Endpoint<
+        (),
+        types::ListAccountsForIdentityKeyTypeResponse,
+    > = Endpoint::new("rucio", "GET", "identities/<identity_key>/<type>/accounts");
+    /// [`Identity::list_identities_accounts`](super::Identity::list_identities_accounts).
+    pub const LIST_IDENTITIES_ACCOUNTS: Endpoint<(), types::ListIdentitiesAccountsResponse> =
+        Endpoint::new("rucio", "GET", "identities/accounts");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method};
 
 /// The Import calls of Rucio's REST API.
 ///
@@ -34,12 +34,21 @@ impl Import {
     ///
     /// Rucio's Python client: `ImportClient.import_data`.
     #[doc(alias = "add_import")]
-    pub async fn import_data(&self, payload: &types::ImportDataRequest) -> Result<()> {
+    pub fn import_data(&self, payload: &types::ImportDataRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("import"))
             .name("importData")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
+}
+
+/// The methods of the Import as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Import::import_data`](super::Import::import_data).
+    pub const IMPORT_DATA: Endpoint<types::ImportDataRequest, ()> =
+        Endpoint::new("rucio", "POST", "import");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Lifetime Exceptions calls of Rucio's REST API.
 ///
@@ -34,12 +34,12 @@ impl LifetimeExceptions {
     ///
     /// Rucio's Python client: `LifetimeClient.list_exceptions`.
     #[doc(alias = "list_lifetime_exceptions")]
-    pub fn list_exceptions(&self) -> RucioStream<types::ListExceptionsItem> {
+    pub fn list_exceptions(&self) -> Call<Vec<types::ListExceptionsItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("lifetime_exceptions/"))
             .name("listExceptions");
-        request.send_stream()
+        request.call()
     }
 
     /// Create Exception
@@ -50,16 +50,16 @@ impl LifetimeExceptions {
     ///
     /// Rucio's Python client: `LifetimeClient.add_exception`.
     #[doc(alias = "add_lifetime_exceptions")]
-    pub async fn add_exception(
+    pub fn add_exception(
         &self,
         payload: &types::AddExceptionRequest,
-    ) -> Result<types::AddExceptionResponse> {
+    ) -> Call<types::AddExceptionResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("lifetime_exceptions/"))
             .name("addException")
             .json(payload);
-        request.send().await
+        request.call()
     }
 
     /// Approve/Reject exception
@@ -67,11 +67,11 @@ impl LifetimeExceptions {
     /// Approve/Reject a Lifetime Exception.
     ///
     /// `PUT /lifetime_exceptions/{exception_id}`
-    pub async fn update_lifetime_exception(
+    pub fn update_lifetime_exception(
         &self,
         exception_id: &str,
         payload: &types::UpdateLifetimeExceptionRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -80,7 +80,7 @@ impl LifetimeExceptions {
             )
             .name("updateLifetimeException")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get Exception
@@ -91,7 +91,7 @@ impl LifetimeExceptions {
     pub fn get_lifetime_exception(
         &self,
         exception_id: &str,
-    ) -> RucioStream<types::GetLifetimeExceptionItem> {
+    ) -> Call<Vec<types::GetLifetimeExceptionItem>> {
         let request = self
             .client
             .request(
@@ -99,6 +99,24 @@ impl LifetimeExceptions {
                 format!("lifetime_exceptions/{}", escape(exception_id)),
             )
             .name("getLifetimeException");
-        request.send_stream()
+        request.call()
     }
+}
+
+/// The methods of the Lifetime Exceptions as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`LifetimeExceptions::list_exceptions`](super::LifetimeExceptions::list_exceptions).
+    pub const LIST_EXCEPTIONS: Endpoint<(), Vec<types::ListExceptionsItem>> =
+        Endpoint::new("rucio", "GET", "lifetime_exceptions/");
+    /// [`LifetimeExceptions::add_exception`](super::LifetimeExceptions::add_exception).
+    pub const ADD_EXCEPTION: Endpoint<types::AddExceptionRequest, types::AddExceptionResponse> =
+        Endpoint::new("rucio", "POST", "lifetime_exceptions/");
+    /// [`LifetimeExceptions::update_lifetime_exception`](super::LifetimeExceptions::update_lifetime_exception).
+    pub const UPDATE_LIFETIME_EXCEPTION: Endpoint<types::UpdateLifetimeExceptionRequest, ()> =
+        Endpoint::new("rucio", "PUT", "lifetime_exceptions/<exception_id>");
+    /// [`LifetimeExceptions::get_lifetime_exception`](super::LifetimeExceptions::get_lifetime_exception).
+    pub const GET_LIFETIME_EXCEPTION: Endpoint<(), Vec<types::GetLifetimeExceptionItem>> =
+        Endpoint::new("rucio", "GET", "lifetime_exceptions/<exception_id>");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Lock calls of Rucio's REST API.
 ///
@@ -38,13 +38,13 @@ impl Lock {
         &self,
         rse: &str,
         query: &GetDatasetLocksByRseQuery,
-    ) -> RucioStream<types::GetDatasetLocksByRseItem> {
+    ) -> Call<Vec<types::GetDatasetLocksByRseItem>> {
         let request = self
             .client
             .request(Method::GET, format!("locks/{}", escape(rse)))
             .name("getDatasetLocksByRse")
             .query("did_type", query.did_type.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// Get locks by scope
@@ -60,7 +60,7 @@ impl Lock {
         scope: &str,
         name: &str,
         query: &GetDatasetLocksQuery,
-    ) -> RucioStream<types::GetDatasetLocksItem> {
+    ) -> Call<Vec<types::GetDatasetLocksItem>> {
         let request = self
             .client
             .request(
@@ -69,7 +69,7 @@ impl Lock {
             )
             .name("getDatasetLocks")
             .query("did_type", query.did_type.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// Get locks by DIDs
@@ -83,13 +83,13 @@ impl Lock {
     pub fn get_locks_for_dids(
         &self,
         payload: &types::GetLocksForDidsRequest,
-    ) -> RucioStream<types::GetLocksForDidsItem> {
+    ) -> Call<Vec<types::GetLocksForDidsItem>> {
         let request = self
             .client
             .request(Method::POST, String::from("locks/bulk_locks_for_dids"))
             .name("getLocksForDids")
             .json(payload);
-        request.send_stream()
+        request.call()
     }
 }
 
@@ -123,4 +123,21 @@ impl GetDatasetLocksQuery {
         self.did_type = Some(did_type.into());
         self
     }
+}
+
+/// The methods of the Lock as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Lock::get_dataset_locks_by_rse`](super::Lock::get_dataset_locks_by_rse).
+    pub const GET_DATASET_LOCKS_BY_RSE: Endpoint<(), Vec<types::GetDatasetLocksByRseItem>> =
+        Endpoint::new("rucio", "GET", "locks/<rse>");
+    /// [`Lock::get_dataset_locks`](super::Lock::get_dataset_locks).
+    pub const GET_DATASET_LOCKS: Endpoint<(), Vec<types::GetDatasetLocksItem>> =
+        Endpoint::new("rucio", "GET", "locks/<scope>/<name>");
+    /// [`Lock::get_locks_for_dids`](super::Lock::get_locks_for_dids).
+    pub const GET_LOCKS_FOR_DIDS: Endpoint<
+        types::GetLocksForDidsRequest,
+        Vec<types::GetLocksForDidsItem>,
+    > = Endpoint::new("rucio", "POST", "locks/bulk_locks_for_dids");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Meta calls of Rucio's REST API.
 ///
@@ -34,13 +34,13 @@ impl Meta {
     ///
     /// Rucio's Python client: `MetaConventionClient.add_key`.
     #[doc(alias = "create_key")]
-    pub async fn add_key(&self, key: &str, payload: &types::AddKeyRequest) -> Result<()> {
+    pub fn add_key(&self, key: &str, payload: &types::AddKeyRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}", escape(key)))
             .name("addKey")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get value for key
@@ -51,12 +51,12 @@ impl Meta {
     ///
     /// Rucio's Python client: `MetaConventionClient.list_values`.
     #[doc(alias = "get_meta_convention")]
-    pub async fn list_values(&self, key: &str) -> Result<types::ListValuesResponse> {
+    pub fn list_values(&self, key: &str) -> Call<types::ListValuesResponse> {
         let request = self
             .client
             .request(Method::GET, format!("meta_conventions/{}/", escape(key)))
             .name("listValues");
-        request.send().await
+        request.call()
     }
 
     /// Create value for key
@@ -67,12 +67,27 @@ impl Meta {
     ///
     /// Rucio's Python client: `MetaConventionClient.add_value`.
     #[doc(alias = "create_value_for_key")]
-    pub async fn add_value(&self, key: &str, payload: &types::AddValueRequest) -> Result<()> {
+    pub fn add_value(&self, key: &str, payload: &types::AddValueRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, format!("meta_conventions/{}/", escape(key)))
             .name("addValue")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
+}
+
+/// The methods of the Meta as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Meta::add_key`](super::Meta::add_key).
+    pub const ADD_KEY: Endpoint<types::AddKeyRequest, ()> =
+        Endpoint::new("rucio", "POST", "meta_conventions/<key>");
+    /// [`Meta::list_values`](super::Meta::list_values).
+    pub const LIST_VALUES: Endpoint<(), types::ListValuesResponse> =
+        Endpoint::new("rucio", "GET", "meta_conventions/<key>/");
+    /// [`Meta::add_value`](super::Meta::add_value).
+    pub const ADD_VALUE: Endpoint<types::AddValueRequest, ()> =
+        Endpoint::new("rucio", "POST", "meta_conventions/<key>/");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Open Data calls of Rucio's REST API.
 ///
@@ -34,10 +34,10 @@ impl OpenData {
     ///
     /// Rucio's Python client: `OpenDataClient.list_opendata_dids`.
     #[doc(alias = "get_opendata_dids")]
-    pub async fn list_opendata_dids(
+    pub fn list_opendata_dids(
         &self,
         query: &ListOpendataDidsQuery,
-    ) -> Result<types::ListOpendataDidsResponse> {
+    ) -> Call<types::ListOpendataDidsResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/dids"))
@@ -45,7 +45,7 @@ impl OpenData {
             .query("limit", query.limit)
             .query("offset", query.offset)
             .query("state", query.state.as_deref());
-        request.send().await
+        request.call()
     }
 
     /// Update Open Data DID
@@ -55,12 +55,12 @@ impl OpenData {
     /// `PUT /opendata/dids/{scope}/{name}`
     ///
     /// Rucio's Python client: `OpenDataClient.update_opendata_did`.
-    pub async fn update_opendata_did(
+    pub fn update_opendata_did(
         &self,
         scope: &str,
         name: &str,
         payload: &types::UpdateOpendataDidRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -69,7 +69,7 @@ impl OpenData {
             )
             .name("updateOpendataDid")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get Open Data DID Information
@@ -79,12 +79,12 @@ impl OpenData {
     /// `GET /opendata/dids/{scope}/{name}`
     ///
     /// Rucio's Python client: `OpenDataClient.get_opendata_did`.
-    pub async fn get_opendata_did(
+    pub fn get_opendata_did(
         &self,
         scope: &str,
         name: &str,
         query: &GetOpendataDidQuery,
-    ) -> Result<types::GetOpendataDidResponse> {
+    ) -> Call<types::GetOpendataDidResponse> {
         let request = self
             .client
             .request(
@@ -98,7 +98,7 @@ impl OpenData {
             .query("record_id", query.record_id.as_deref())
             .query("download_urls", query.download_urls.as_deref())
             .query("state", query.state.as_deref());
-        request.send().await
+        request.call()
     }
 
     /// Delete Open Data DID
@@ -109,7 +109,7 @@ impl OpenData {
     ///
     /// Rucio's Python client: `OpenDataClient.remove_opendata_did`.
     #[doc(alias = "delete_opendata_did")]
-    pub async fn remove_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
+    pub fn remove_opendata_did(&self, scope: &str, name: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -117,7 +117,7 @@ impl OpenData {
                 format!("opendata/dids/{}/{}", escape(scope), escape(name)),
             )
             .name("removeOpendataDid");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Register Open Data DID
@@ -127,7 +127,7 @@ impl OpenData {
     /// `POST /opendata/dids/{scope}/{name}`
     ///
     /// Rucio's Python client: `OpenDataClient.add_opendata_did`.
-    pub async fn add_opendata_did(&self, scope: &str, name: &str) -> Result<()> {
+    pub fn add_opendata_did(&self, scope: &str, name: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -135,7 +135,7 @@ impl OpenData {
                 format!("opendata/dids/{}/{}", escape(scope), escape(name)),
             )
             .name("addOpendataDid");
-        request.send_empty().await
+        request.call_empty()
     }
 }
 
@@ -225,4 +225,25 @@ impl GetOpendataDidQuery {
         self.state = Some(state.into());
         self
     }
+}
+
+/// The methods of the Open Data as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`OpenData::list_opendata_dids`](super::OpenData::list_opendata_dids).
+    pub const LIST_OPENDATA_DIDS: Endpoint<(), types::ListOpendataDidsResponse> =
+        Endpoint::new("rucio", "GET", "opendata/dids");
+    /// [`OpenData::update_opendata_did`](super::OpenData::update_opendata_did).
+    pub const UPDATE_OPENDATA_DID: Endpoint<types::UpdateOpendataDidRequest, ()> =
+        Endpoint::new("rucio", "PUT", "opendata/dids/<scope>/<name>");
+    /// [`OpenData::get_opendata_did`](super::OpenData::get_opendata_did).
+    pub const GET_OPENDATA_DID: Endpoint<(), types::GetOpendataDidResponse> =
+        Endpoint::new("rucio", "GET", "opendata/dids/<scope>/<name>");
+    /// [`OpenData::remove_opendata_did`](super::OpenData::remove_opendata_did).
+    pub const REMOVE_OPENDATA_DID: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "opendata/dids/<scope>/<name>");
+    /// [`OpenData::add_opendata_did`](super::OpenData::add_opendata_did).
+    pub const ADD_OPENDATA_DID: Endpoint<(), ()> =
+        Endpoint::new("rucio", "POST", "opendata/dids/<scope>/<name>");
 }

@@ -5,8 +5,8 @@
 
 pub mod types;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Open Data Public calls of Rucio's REST API.
 ///
@@ -32,17 +32,17 @@ impl OpenDataPublic {
     ///
     /// Rucio's Python client: `OpenDataClient.list_opendata_dids`.
     #[doc(alias = "get_opendata_public_dids")]
-    pub async fn list_opendata_dids(
+    pub fn list_opendata_dids(
         &self,
         query: &ListOpendataDidsQuery,
-    ) -> Result<types::ListOpendataDidsResponse> {
+    ) -> Call<types::ListOpendataDidsResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("opendata/public/dids"))
             .name("listOpendataDids")
             .query("limit", query.limit)
             .query("offset", query.offset);
-        request.send().await
+        request.call()
     }
 
     /// Get Open Data DID Information for public Open Data DIDs
@@ -53,12 +53,12 @@ impl OpenDataPublic {
     ///
     /// Rucio's Python client: `OpenDataClient.get_opendata_did`.
     #[doc(alias = "get_opendata_public_did")]
-    pub async fn get_opendata_did(
+    pub fn get_opendata_did(
         &self,
         scope: &str,
         name: &str,
         query: &GetOpendataDidQuery,
-    ) -> Result<types::GetOpendataDidResponse> {
+    ) -> Call<types::GetOpendataDidResponse> {
         let request = self
             .client
             .request(
@@ -71,7 +71,7 @@ impl OpenDataPublic {
             .query("doi", query.doi.as_deref())
             .query("record_id", query.record_id.as_deref())
             .query("download_urls", query.download_urls.as_deref());
-        request.send().await
+        request.call()
     }
 }
 
@@ -145,4 +145,16 @@ impl GetOpendataDidQuery {
         self.download_urls = Some(download_urls.into());
         self
     }
+}
+
+/// The methods of the Open Data Public as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`OpenDataPublic::list_opendata_dids`](super::OpenDataPublic::list_opendata_dids).
+    pub const LIST_OPENDATA_DIDS: Endpoint<(), types::ListOpendataDidsResponse> =
+        Endpoint::new("rucio", "GET", "opendata/public/dids");
+    /// [`OpenDataPublic::get_opendata_did`](super::OpenDataPublic::get_opendata_did).
+    pub const GET_OPENDATA_DID: Endpoint<(), types::GetOpendataDidResponse> =
+        Endpoint::new("rucio", "GET", "opendata/public/dids/<scope>/<name>");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method};
 
 /// The Ping calls of Rucio's REST API.
 ///
@@ -34,11 +34,19 @@ impl Ping {
     ///
     /// Rucio's Python client: `PingClient.ping`.
     #[doc(alias = "get_ping")]
-    pub async fn ping(&self) -> Result<types::PingResponse> {
+    pub fn ping(&self) -> Call<types::PingResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("ping"))
             .name("ping");
-        request.send().await
+        request.call()
     }
+}
+
+/// The methods of the Ping as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Ping::ping`](super::Ping::ping).
+    pub const PING: Endpoint<(), types::PingResponse> = Endpoint::new("rucio", "GET", "ping");
 }

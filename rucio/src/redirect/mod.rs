@@ -5,8 +5,8 @@
 
 pub mod types;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Redirect calls of Rucio's REST API.
 ///
@@ -29,12 +29,12 @@ impl Redirect {
     /// Get Metalink redirect.
     ///
     /// `GET /redirect/{scope}/{name}/metalink`
-    pub async fn get_metalink_of_did(
+    pub fn get_metalink_of_did(
         &self,
         scope: &str,
         name: &str,
         query: &GetMetalinkOfDidQuery,
-    ) -> Result<String> {
+    ) -> Call<String> {
         let request = self
             .client
             .request(
@@ -48,7 +48,7 @@ impl Redirect {
             .query("schemes", query.schemes.as_deref())
             .query("select", query.select.as_deref())
             .query("sort", query.sort.as_deref());
-        request.send_text().await
+        request.call_text()
     }
 
     /// Header redirect
@@ -56,12 +56,7 @@ impl Redirect {
     /// Get the header redirect.
     ///
     /// `GET /redirect/{scope}/{name}`
-    pub async fn get_redirect(
-        &self,
-        scope: &str,
-        name: &str,
-        query: &GetRedirectQuery,
-    ) -> Result<String> {
+    pub fn get_redirect(&self, scope: &str, name: &str, query: &GetRedirectQuery) -> Call<String> {
         let request = self
             .client
             .request(
@@ -76,7 +71,7 @@ impl Redirect {
             .query("select", query.select.as_deref())
             .query("sort", query.sort.as_deref())
             .query("rse", query.rse.as_deref());
-        request.send_for_location().await
+        request.call_location()
     }
 }
 
@@ -198,4 +193,15 @@ impl GetRedirectQuery {
         self.rse = Some(rse.into());
         self
     }
+}
+
+/// The methods of the Redirect as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use crate::runtime::fake::Endpoint;
+    /// [`Redirect::get_metalink_of_did`](super::Redirect::get_metalink_of_did).
+    pub const GET_METALINK_OF_DID: Endpoint<(), String> =
+        Endpoint::new("rucio", "GET", "redirect/<scope>/<name>/metalink");
+    /// [`Redirect::get_redirect`](super::Redirect::get_redirect).
+    pub const GET_REDIRECT: Endpoint<(), String> =
+        Endpoint::new("rucio", "GET", "redirect/<scope>/<name>");
 }

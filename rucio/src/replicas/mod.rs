@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Replicas calls of Rucio's REST API.
 ///
@@ -43,7 +43,7 @@ impl Replicas {
         headers: &ListReplicasHeaders,
         query: &ListReplicasQuery,
         payload: &types::ListReplicasRequest,
-    ) -> RucioStream<types::ListReplicasItem> {
+    ) -> Call<Vec<types::ListReplicasItem>> {
         let mut request = self
             .client
             .request(Method::POST, String::from("replicas/list"))
@@ -56,7 +56,7 @@ impl Replicas {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_stream()
+        request.call()
     }
 
     /// Get Replicas
@@ -74,7 +74,7 @@ impl Replicas {
         name: &str,
         headers: &GetReplicaHeaders,
         query: &GetReplicaQuery,
-    ) -> RucioStream<types::GetReplicaItem> {
+    ) -> Call<Vec<types::GetReplicaItem>> {
         let mut request = self
             .client
             .request(
@@ -89,7 +89,7 @@ impl Replicas {
             request = request.header("X-Forwarded-For", value);
         }
 
-        request.send_stream()
+        request.call()
     }
 
     /// List Suspicious Replicas
@@ -100,10 +100,10 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.list_suspicious_replicas`.
     #[doc(alias = "list_replicas_suspicious")]
-    pub async fn list_suspicious_replicas(
+    pub fn list_suspicious_replicas(
         &self,
         query: &ListSuspiciousReplicasQuery,
-    ) -> Result<types::ListSuspiciousReplicasResponse> {
+    ) -> Call<types::ListSuspiciousReplicasResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/suspicious"))
@@ -111,7 +111,7 @@ impl Replicas {
             .query("rse_expression", query.rse_expression.as_deref())
             .query("younger_than", query.younger_than.as_deref())
             .query("nattempts", query.nattempts);
-        request.send().await
+        request.call()
     }
 
     /// Declare Suspicious Replicas
@@ -122,16 +122,16 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.declare_suspicious_file_replicas`.
     #[doc(alias = "add_replicas_suspicious")]
-    pub async fn declare_suspicious_file_replicas(
+    pub fn declare_suspicious_file_replicas(
         &self,
         payload: &types::DeclareSuspiciousFileReplicasRequest,
-    ) -> Result<types::DeclareSuspiciousFileReplicasResponse> {
+    ) -> Call<types::DeclareSuspiciousFileReplicasResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/suspicious"))
             .name("declareSuspiciousFileReplicas")
             .json(payload);
-        request.send().await
+        request.call()
     }
 
     /// List Bad Replicas By States
@@ -142,7 +142,7 @@ impl Replicas {
     pub fn list_replicas_bad_states(
         &self,
         query: &ListReplicasBadStatesQuery,
-    ) -> RucioStream<types::ListReplicasBadStatesItem> {
+    ) -> Call<Vec<types::ListReplicasBadStatesItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/bad/states"))
@@ -153,7 +153,7 @@ impl Replicas {
             .query("older_than", query.older_than.as_deref())
             .query("limit", query.limit)
             .query("list_pfns", query.list_pfns);
-        request.send_stream()
+        request.call()
     }
 
     /// Bad Replicas Summary
@@ -164,7 +164,7 @@ impl Replicas {
     pub fn list_replicas_bad_summary(
         &self,
         query: &ListReplicasBadSummaryQuery,
-    ) -> RucioStream<types::ListReplicasBadSummaryItem> {
+    ) -> Call<Vec<types::ListReplicasBadSummaryItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("replicas/bad/summary"))
@@ -172,7 +172,7 @@ impl Replicas {
             .query("rse_expression", query.rse_expression.as_deref())
             .query("from_date", query.from_date.as_deref())
             .query("to_date", query.to_date.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// Declare Bad PFNs
@@ -183,13 +183,13 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.add_bad_pfns`.
     #[doc(alias = "add_replicas_bad_pfns")]
-    pub async fn add_bad_pfns(&self, payload: &types::AddBadPfnsRequest) -> Result<()> {
+    pub fn add_bad_pfns(&self, payload: &types::AddBadPfnsRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/pfns"))
             .name("addBadPfns")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Mark Bad by DID
@@ -200,16 +200,16 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.declare_bad_did_replicas`.
     #[doc(alias = "add_replicas_bad_dids")]
-    pub async fn declare_bad_did_replicas(
+    pub fn declare_bad_did_replicas(
         &self,
         payload: &types::DeclareBadDidReplicasRequest,
-    ) -> Result<types::DeclareBadDidReplicasResponse> {
+    ) -> Call<types::DeclareBadDidReplicasResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad/dids"))
             .name("declareBadDidReplicas")
             .json(payload);
-        request.send().await
+        request.call()
     }
 
     /// List Dataset Replicas per RSE
@@ -220,12 +220,12 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.list_datasets_per_rse`.
     #[doc(alias = "get_replicas_rse")]
-    pub fn list_datasets_per_rse(&self, rse: &str) -> RucioStream<types::ListDatasetsPerRseItem> {
+    pub fn list_datasets_per_rse(&self, rse: &str) -> Call<Vec<types::ListDatasetsPerRseItem>> {
         let request = self
             .client
             .request(Method::GET, format!("replicas/rse/{}", escape(rse)))
             .name("listDatasetsPerRse");
-        request.send_stream()
+        request.call()
     }
 
     /// Declare Bad Replicas
@@ -236,16 +236,16 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.declare_bad_file_replicas`.
     #[doc(alias = "add_replicas_bad")]
-    pub async fn declare_bad_file_replicas(
+    pub fn declare_bad_file_replicas(
         &self,
         payload: &types::DeclareBadFileReplicasRequest,
-    ) -> Result<types::DeclareBadFileReplicasResponse> {
+    ) -> Call<types::DeclareBadFileReplicasResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/bad"))
             .name("declareBadFileReplicas")
             .json(payload);
-        request.send().await
+        request.call()
     }
 
     /// Quarantine replicas
@@ -256,16 +256,13 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.quarantine_replicas`.
     #[doc(alias = "add_replicas_quarantine")]
-    pub async fn quarantine_replicas(
-        &self,
-        payload: &types::QuarantineReplicasRequest,
-    ) -> Result<()> {
+    pub fn quarantine_replicas(&self, payload: &types::QuarantineReplicasRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/quarantine"))
             .name("quarantineReplicas")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List Replicas DIDs
@@ -279,13 +276,13 @@ impl Replicas {
     pub fn get_did_from_pfns(
         &self,
         payload: &types::GetDidFromPfnsRequest,
-    ) -> RucioStream<types::GetDidFromPfnsItem> {
+    ) -> Call<Vec<types::GetDidFromPfnsItem>> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/dids"))
             .name("getDidFromPfns")
             .json(payload);
-        request.send_stream()
+        request.call()
     }
 
     /// List Dataset Replicas
@@ -301,7 +298,7 @@ impl Replicas {
         scope: &str,
         name: &str,
         query: &ListDatasetReplicasQuery,
-    ) -> RucioStream<types::ListDatasetReplicasItem> {
+    ) -> Call<Vec<types::ListDatasetReplicasItem>> {
         let request = self
             .client
             .request(
@@ -310,7 +307,7 @@ impl Replicas {
             )
             .name("listDatasetReplicas")
             .query("deep", query.deep);
-        request.send_stream()
+        request.call()
     }
 
     /// List Dataset Replicas for Multiple DIDs
@@ -324,13 +321,13 @@ impl Replicas {
     pub fn list_dataset_replicas_bulk(
         &self,
         payload: &types::ListDatasetReplicasBulkRequest,
-    ) -> RucioStream<types::ListDatasetReplicasBulkItem> {
+    ) -> Call<Vec<types::ListDatasetReplicasBulkItem>> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/datasets_bulk"))
             .name("listDatasetReplicasBulk")
             .json(payload);
-        request.send_stream()
+        request.call()
     }
 
     /// Set Tombstone
@@ -341,13 +338,13 @@ impl Replicas {
     ///
     /// Rucio's Python client: `ReplicaClient.set_tombstone`.
     #[doc(alias = "add_replicas_tombstone")]
-    pub async fn set_tombstone(&self, payload: &types::SetTombstoneRequest) -> Result<()> {
+    pub fn set_tombstone(&self, payload: &types::SetTombstoneRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas/tombstone"))
             .name("setTombstone")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List Dataset Replicas VP
@@ -364,7 +361,7 @@ impl Replicas {
         scope: &str,
         name: &str,
         query: &ListDatasetReplicasVpQuery,
-    ) -> RucioStream<types::ListDatasetReplicasVpItem> {
+    ) -> Call<Vec<types::ListDatasetReplicasVpItem>> {
         let request = self
             .client
             .request(
@@ -373,7 +370,7 @@ impl Replicas {
             )
             .name("listDatasetReplicasVp")
             .query("deep", query.deep);
-        request.send_stream()
+        request.call()
     }
 
     /// Add replicas
@@ -383,13 +380,13 @@ impl Replicas {
     /// `POST /replicas`
     ///
     /// Rucio's Python client: `ReplicaClient.add_replicas`.
-    pub async fn add_replicas(&self, payload: &types::AddReplicasRequest) -> Result<()> {
+    pub fn add_replicas(&self, payload: &types::AddReplicasRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, String::from("replicas"))
             .name("addReplicas")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 }
 
@@ -653,4 +650,71 @@ impl std::fmt::Debug for GetReplicaHeaders {
         f.debug_struct(stringify!(GetReplicaHeaders))
             .finish_non_exhaustive()
     }
+}
+
+/// The methods of the Replicas as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Replicas::list_replicas`](super::Replicas::list_replicas).
+    pub const LIST_REPLICAS: Endpoint<types::ListReplicasRequest, Vec<types::ListReplicasItem>> =
+        Endpoint::new("rucio", "POST", "replicas/list");
+    /// [`Replicas::get_replica`](super::Replicas::get_replica).
+    pub const GET_REPLICA: Endpoint<(), Vec<types::GetReplicaItem>> =
+        Endpoint::new("rucio", "GET", "replicas/<scope>/<name>");
+    /// [`Replicas::list_suspicious_replicas`](super::Replicas::list_suspicious_replicas).
+    pub const LIST_SUSPICIOUS_REPLICAS: Endpoint<(), types::ListSuspiciousReplicasResponse> =
+        Endpoint::new("rucio", "GET", "replicas/suspicious");
+    /// [`Replicas::declare_suspicious_file_replicas`](super::Replicas::declare_suspicious_file_replicas).
+    pub const DECLARE_SUSPICIOUS_FILE_REPLICAS: Endpoint<
+        types::DeclareSuspiciousFileReplicasRequest,
+        types::DeclareSuspiciousFileReplicasResponse,
+    > = Endpoint::new("rucio", "POST", "replicas/suspicious");
+    /// [`Replicas::list_replicas_bad_states`](super::Replicas::list_replicas_bad_states).
+    pub const LIST_REPLICAS_BAD_STATES: Endpoint<(), Vec<types::ListReplicasBadStatesItem>> =
+        Endpoint::new("rucio", "GET", "replicas/bad/states");
+    /// [`Replicas::list_replicas_bad_summary`](super::Replicas::list_replicas_bad_summary).
+    pub const LIST_REPLICAS_BAD_SUMMARY: Endpoint<(), Vec<types::ListReplicasBadSummaryItem>> =
+        Endpoint::new("rucio", "GET", "replicas/bad/summary");
+    /// [`Replicas::add_bad_pfns`](super::Replicas::add_bad_pfns).
+    pub const ADD_BAD_PFNS: Endpoint<types::AddBadPfnsRequest, ()> =
+        Endpoint::new("rucio", "POST", "replicas/bad/pfns");
+    /// [`Replicas::declare_bad_did_replicas`](super::Replicas::declare_bad_did_replicas).
+    pub const DECLARE_BAD_DID_REPLICAS: Endpoint<
+        types::DeclareBadDidReplicasRequest,
+        types::DeclareBadDidReplicasResponse,
+    > = Endpoint::new("rucio", "POST", "replicas/bad/dids");
+    /// [`Replicas::list_datasets_per_rse`](super::Replicas::list_datasets_per_rse).
+    pub const LIST_DATASETS_PER_RSE: Endpoint<(), Vec<types::ListDatasetsPerRseItem>> =
+        Endpoint::new("rucio", "GET", "replicas/rse/<rse>");
+    /// [`Replicas::declare_bad_file_replicas`](super::Replicas::declare_bad_file_replicas).
+    pub const DECLARE_BAD_FILE_REPLICAS: Endpoint<
+        types::DeclareBadFileReplicasRequest,
+        types::DeclareBadFileReplicasResponse,
+    > = Endpoint::new("rucio", "POST", "replicas/bad");
+    /// [`Replicas::quarantine_replicas`](super::Replicas::quarantine_replicas).
+    pub const QUARANTINE_REPLICAS: Endpoint<types::QuarantineReplicasRequest, ()> =
+        Endpoint::new("rucio", "POST", "replicas/quarantine");
+    /// [`Replicas::get_did_from_pfns`](super::Replicas::get_did_from_pfns).
+    pub const GET_DID_FROM_PFNS: Endpoint<
+        types::GetDidFromPfnsRequest,
+        Vec<types::GetDidFromPfnsItem>,
+    > = Endpoint::new("rucio", "POST", "replicas/dids");
+    /// [`Replicas::list_dataset_replicas`](super::Replicas::list_dataset_replicas).
+    pub const LIST_DATASET_REPLICAS: Endpoint<(), Vec<types::ListDatasetReplicasItem>> =
+        Endpoint::new("rucio", "GET", "replicas/<scope>/<name>/datasets");
+    /// [`Replicas::list_dataset_replicas_bulk`](super::Replicas::list_dataset_replicas_bulk).
+    pub const LIST_DATASET_REPLICAS_BULK: Endpoint<
+        types::ListDatasetReplicasBulkRequest,
+        Vec<types::ListDatasetReplicasBulkItem>,
+    > = Endpoint::new("rucio", "POST", "replicas/datasets_bulk");
+    /// [`Replicas::set_tombstone`](super::Replicas::set_tombstone).
+    pub const SET_TOMBSTONE: Endpoint<types::SetTombstoneRequest, ()> =
+        Endpoint::new("rucio", "POST", "replicas/tombstone");
+    /// [`Replicas::list_dataset_replicas_vp`](super::Replicas::list_dataset_replicas_vp).
+    pub const LIST_DATASET_REPLICAS_VP: Endpoint<(), Vec<types::ListDatasetReplicasVpItem>> =
+        Endpoint::new("rucio", "GET", "replicas/<scope>/<name>/datasets_vp");
+    /// [`Replicas::add_replicas`](super::Replicas::add_replicas).
+    pub const ADD_REPLICAS: Endpoint<types::AddReplicasRequest, ()> =
+        Endpoint::new("rucio", "POST", "replicas");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Requests calls of Rucio's REST API.
 ///
@@ -34,12 +34,12 @@ impl Requests {
     ///
     /// Rucio's Python client: `RequestClient.list_request_by_did`.
     #[doc(alias = "get_request")]
-    pub async fn list_request_by_did(
+    pub fn list_request_by_did(
         &self,
         scope: &str,
         name: &str,
         rse: &str,
-    ) -> Result<types::ListRequestByDidResponse> {
+    ) -> Call<types::ListRequestByDidResponse> {
         let request = self
             .client
             .request(
@@ -52,7 +52,7 @@ impl Requests {
                 ),
             )
             .name("listRequestByDid");
-        request.send().await
+        request.call()
     }
 
     /// Get Historical Request
@@ -63,12 +63,12 @@ impl Requests {
     ///
     /// Rucio's Python client: `RequestClient.list_request_history_by_did`.
     #[doc(alias = "get_requests_history")]
-    pub async fn list_request_history_by_did(
+    pub fn list_request_history_by_did(
         &self,
         scope: &str,
         name: &str,
         rse: &str,
-    ) -> Result<types::ListRequestHistoryByDidResponse> {
+    ) -> Call<types::ListRequestHistoryByDidResponse> {
         let request = self
             .client
             .request(
@@ -81,7 +81,7 @@ impl Requests {
                 ),
             )
             .name("listRequestHistoryByDid");
-        request.send().await
+        request.call()
     }
 
     /// List Requests
@@ -92,7 +92,7 @@ impl Requests {
     ///
     /// Rucio's Python client: `RequestClient.list_requests`.
     #[doc(alias = "list_requests_list")]
-    pub fn list_requests(&self, query: &ListRequestsQuery) -> RucioStream<types::ListRequestsItem> {
+    pub fn list_requests(&self, query: &ListRequestsQuery) -> Call<Vec<types::ListRequestsItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("requests/list"))
@@ -102,7 +102,7 @@ impl Requests {
             .query("src_site", query.src_site.as_deref())
             .query("dst_site", query.dst_site.as_deref())
             .query("request_states", query.request_states.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// List Historic Requests
@@ -116,7 +116,7 @@ impl Requests {
     pub fn list_requests_history(
         &self,
         query: &ListRequestsHistoryQuery,
-    ) -> RucioStream<types::ListRequestsHistoryItem> {
+    ) -> Call<Vec<types::ListRequestsHistoryItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("requests/history/list"))
@@ -128,7 +128,7 @@ impl Requests {
             .query("request_states", query.request_states.as_deref())
             .query("offset", query.offset)
             .query("limit", query.limit);
-        request.send_stream()
+        request.call()
     }
 
     /// Get Request Statistics
@@ -139,7 +139,7 @@ impl Requests {
     pub fn list_requests_metrics(
         &self,
         query: &ListRequestsMetricsQuery,
-    ) -> RucioStream<types::ListRequestsMetricsItem> {
+    ) -> Call<Vec<types::ListRequestsMetricsItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("requests/metrics"))
@@ -151,7 +151,7 @@ impl Requests {
                 "group_by_rse_attribute",
                 query.group_by_rse_attribute.as_deref(),
             );
-        request.send_stream()
+        request.call()
     }
 
     /// Set Transfer Limit
@@ -162,13 +162,13 @@ impl Requests {
     ///
     /// Rucio's Python client: `RequestClient.set_transfer_limit`.
     #[doc(alias = "update_requests_transfer_limits")]
-    pub async fn set_transfer_limit(&self, payload: &types::SetTransferLimitRequest) -> Result<()> {
+    pub fn set_transfer_limit(&self, payload: &types::SetTransferLimitRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::PUT, String::from("requests/transfer_limits"))
             .name("setTransferLimit")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get Transfer Limits
@@ -179,12 +179,12 @@ impl Requests {
     ///
     /// Rucio's Python client: `RequestClient.list_transfer_limits`.
     #[doc(alias = "list_requests_transfer_limits")]
-    pub fn list_transfer_limits(&self) -> RucioStream<types::ListTransferLimitsItem> {
+    pub fn list_transfer_limits(&self) -> Call<Vec<types::ListTransferLimitsItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("requests/transfer_limits"))
             .name("listTransferLimits");
-        request.send_stream()
+        request.call()
     }
 
     /// Delete Transfer Limit
@@ -195,16 +195,13 @@ impl Requests {
     ///
     /// Rucio's Python client: `RequestClient.delete_transfer_limit`.
     #[doc(alias = "delete_requests_transfer_limits")]
-    pub async fn delete_transfer_limit(
-        &self,
-        payload: &types::DeleteTransferLimitRequest,
-    ) -> Result<()> {
+    pub fn delete_transfer_limit(&self, payload: &types::DeleteTransferLimitRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::DELETE, String::from("requests/transfer_limits"))
             .name("deleteTransferLimit")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 }
 
@@ -361,4 +358,34 @@ impl ListRequestsMetricsQuery {
         self.group_by_rse_attribute = Some(group_by_rse_attribute.into());
         self
     }
+}
+
+/// The methods of the Requests as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Requests::list_request_by_did`](super::Requests::list_request_by_did).
+    pub const LIST_REQUEST_BY_DID: Endpoint<(), types::ListRequestByDidResponse> =
+        Endpoint::new("rucio", "GET", "requests/<scope>/<name>/<rse>");
+    /// [`Requests::list_request_history_by_did`](super::Requests::list_request_history_by_did).
+    pub const LIST_REQUEST_HISTORY_BY_DID: Endpoint<(), types::ListRequestHistoryByDidResponse> =
+        Endpoint::new("rucio", "GET", "requests/history/<scope>/<name>/<rse>");
+    /// [`Requests::list_requests`](super::Requests::list_requests).
+    pub const LIST_REQUESTS: Endpoint<(), Vec<types::ListRequestsItem>> =
+        Endpoint::new("rucio", "GET", "requests/list");
+    /// [`Requests::list_requests_history`](super::Requests::list_requests_history).
+    pub const LIST_REQUESTS_HISTORY: Endpoint<(), Vec<types::ListRequestsHistoryItem>> =
+        Endpoint::new("rucio", "GET", "requests/history/list");
+    /// [`Requests::list_requests_metrics`](super::Requests::list_requests_metrics).
+    pub const LIST_REQUESTS_METRICS: Endpoint<(), Vec<types::ListRequestsMetricsItem>> =
+        Endpoint::new("rucio", "GET", "requests/metrics");
+    /// [`Requests::set_transfer_limit`](super::Requests::set_transfer_limit).
+    pub const SET_TRANSFER_LIMIT: Endpoint<types::SetTransferLimitRequest, ()> =
+        Endpoint::new("rucio", "PUT", "requests/transfer_limits");
+    /// [`Requests::list_transfer_limits`](super::Requests::list_transfer_limits).
+    pub const LIST_TRANSFER_LIMITS: Endpoint<(), Vec<types::ListTransferLimitsItem>> =
+        Endpoint::new("rucio", "GET", "requests/transfer_limits");
+    /// [`Requests::delete_transfer_limit`](super::Requests::delete_transfer_limit).
+    pub const DELETE_TRANSFER_LIMIT: Endpoint<types::DeleteTransferLimitRequest, ()> =
+        Endpoint::new("rucio", "DELETE", "requests/transfer_limits");
 }

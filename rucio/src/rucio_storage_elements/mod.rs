@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Rucio Storage Elements calls of Rucio's REST API.
 ///
@@ -34,7 +34,7 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.delete_rse_attribute`.
     #[doc(alias = "delete_attr_for_rse")]
-    pub async fn delete_rse_attribute(&self, rse: &str, key: &str) -> Result<()> {
+    pub fn delete_rse_attribute(&self, rse: &str, key: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -42,7 +42,7 @@ impl RucioStorageElements {
                 format!("rses/{}/attr/{}", escape(rse), escape(key)),
             )
             .name("deleteRseAttribute");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create RSE Attribute
@@ -53,12 +53,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.add_rse_attribute`.
     #[doc(alias = "add_attr_for_rse")]
-    pub async fn add_rse_attribute(
+    pub fn add_rse_attribute(
         &self,
         rse: &str,
         key: &str,
         payload: &types::AddRseAttributeRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -67,7 +67,7 @@ impl RucioStorageElements {
             )
             .name("addRseAttribute")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Update Rse Distance
@@ -78,12 +78,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.update_distance`.
     #[doc(alias = "update_distance_for_source")]
-    pub async fn update_distance(
+    pub fn update_distance(
         &self,
         source: &str,
         destination: &str,
         payload: &types::UpdateDistanceRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -92,7 +92,7 @@ impl RucioStorageElements {
             )
             .name("updateDistance")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get Rse Distances
@@ -103,11 +103,11 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.get_distance`.
     #[doc(alias = "get_distance_for_source")]
-    pub async fn get_distance(
+    pub fn get_distance(
         &self,
         source: &str,
         destination: &str,
-    ) -> Result<types::GetDistanceResponse> {
+    ) -> Call<types::GetDistanceResponse> {
         let request = self
             .client
             .request(
@@ -115,7 +115,7 @@ impl RucioStorageElements {
                 format!("rses/{}/distances/{}", escape(source), escape(destination)),
             )
             .name("getDistance");
-        request.send().await
+        request.call()
     }
 
     /// Delete Rse Distance
@@ -126,12 +126,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.delete_distance`.
     #[doc(alias = "delete_distance_for_source")]
-    pub async fn delete_distance(
+    pub fn delete_distance(
         &self,
         source: &str,
         destination: &str,
         query: &DeleteDistanceQuery,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -140,7 +140,7 @@ impl RucioStorageElements {
             )
             .name("deleteDistance")
             .query("bidirectional", query.bidirectional);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create Rse Distance
@@ -151,12 +151,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.add_distance`.
     #[doc(alias = "add_distance_for_source")]
-    pub async fn add_distance(
+    pub fn add_distance(
         &self,
         source: &str,
         destination: &str,
         payload: &types::AddDistanceRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -165,7 +165,7 @@ impl RucioStorageElements {
             )
             .name("addDistance")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Update Protocol Attributes
@@ -176,14 +176,14 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.update_protocols`.
     #[doc(alias = "update_protocol_for_rse")]
-    pub async fn update_protocols(
+    pub fn update_protocols(
         &self,
         rse: &str,
         scheme: &str,
         hostname: &str,
         port: &str,
         payload: &types::UpdateProtocolsRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -198,7 +198,7 @@ impl RucioStorageElements {
             )
             .name("updateProtocols")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Delete Protocol Attributes
@@ -209,13 +209,13 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.delete_protocols`.
     #[doc(alias = "delete_protocol_for_rse")]
-    pub async fn delete_protocols(
+    pub fn delete_protocols(
         &self,
         rse: &str,
         scheme: &str,
         hostname: &str,
         port: &str,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -229,7 +229,7 @@ impl RucioStorageElements {
                 ),
             )
             .name("deleteProtocols");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List RSE Protocols
@@ -240,12 +240,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.get_protocols`.
     #[doc(alias = "list_protocols_for_rse")]
-    pub async fn get_protocols(&self, rse: &str) -> Result<types::GetProtocolsResponse> {
+    pub fn get_protocols(&self, rse: &str) -> Call<types::GetProtocolsResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/protocols", escape(rse)))
             .name("getProtocols");
-        request.send().await
+        request.call()
     }
 
     /// Translate LFNs to PFNs
@@ -256,11 +256,7 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.lfns2pfns`.
     #[doc(alias = "get_lfns2pfns_for_rse")]
-    pub async fn lfns2pfns(
-        &self,
-        rse: &str,
-        query: &Lfns2pfnsQuery,
-    ) -> Result<types::Lfns2pfnsResponse> {
+    pub fn lfns2pfns(&self, rse: &str, query: &Lfns2pfnsQuery) -> Call<types::Lfns2pfnsResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/lfns2pfns", escape(rse)))
@@ -269,7 +265,7 @@ impl RucioStorageElements {
             .query("scheme", query.scheme.as_deref())
             .query("domain", query.domain.as_deref())
             .query("operation", query.operation.as_deref());
-        request.send().await
+        request.call()
     }
 
     /// Get Rse Account Usage and Limit
@@ -280,12 +276,12 @@ impl RucioStorageElements {
     pub fn list_accounts_usage_for_rse(
         &self,
         rse: &str,
-    ) -> RucioStream<types::ListAccountsUsageForRseItem> {
+    ) -> Call<Vec<types::ListAccountsUsageForRseItem>> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/accounts/usage", escape(rse)))
             .name("listAccountsUsageForRse");
-        request.send_stream()
+        request.call()
     }
 
     /// Update Rse Usage
@@ -296,17 +292,13 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.set_rse_usage`.
     #[doc(alias = "update_usage_for_rse")]
-    pub async fn set_rse_usage(
-        &self,
-        rse: &str,
-        payload: &types::SetRseUsageRequest,
-    ) -> Result<()> {
+    pub fn set_rse_usage(&self, rse: &str, payload: &types::SetRseUsageRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}/usage", escape(rse)))
             .name("setRseUsage")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get Rse Usage Information
@@ -321,14 +313,14 @@ impl RucioStorageElements {
         &self,
         rse: &str,
         query: &GetRseUsageQuery,
-    ) -> RucioStream<types::GetRseUsageItem> {
+    ) -> Call<Vec<types::GetRseUsageItem>> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/usage", escape(rse)))
             .name("getRseUsage")
             .query("per_account", query.per_account)
             .query("source", query.source.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// Get Rse Usage History
@@ -339,12 +331,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.list_rse_usage_history`.
     #[doc(alias = "list_usage_history_for_rse")]
-    pub fn list_rse_usage_history(&self, rse: &str) -> RucioStream<types::ListRseUsageHistoryItem> {
+    pub fn list_rse_usage_history(&self, rse: &str) -> Call<Vec<types::ListRseUsageHistoryItem>> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/usage/history", escape(rse)))
             .name("listRseUsageHistory");
-        request.send_stream()
+        request.call()
     }
 
     /// Update Rse Limit
@@ -355,17 +347,13 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.set_rse_limits`.
     #[doc(alias = "update_limits_for_rse")]
-    pub async fn set_rse_limits(
-        &self,
-        rse: &str,
-        payload: &types::SetRseLimitsRequest,
-    ) -> Result<()> {
+    pub fn set_rse_limits(&self, rse: &str, payload: &types::SetRseLimitsRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}/limits", escape(rse)))
             .name("setRseLimits")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get Rse Limits
@@ -376,12 +364,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.get_rse_limits`.
     #[doc(alias = "get_limits_for_rse")]
-    pub async fn get_rse_limits(&self, rse: &str) -> Result<types::GetRseLimitsResponse> {
+    pub fn get_rse_limits(&self, rse: &str) -> Call<types::GetRseLimitsResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/limits", escape(rse)))
             .name("getRseLimits");
-        request.send().await
+        request.call()
     }
 
     /// Delete Rse Limit
@@ -392,17 +380,17 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.delete_rse_limits`.
     #[doc(alias = "delete_limits_for_rse")]
-    pub async fn delete_rse_limits(
+    pub fn delete_rse_limits(
         &self,
         rse: &str,
         payload: &types::DeleteRseLimitsRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(Method::DELETE, format!("rses/{}/limits", escape(rse)))
             .name("deleteRseLimits")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Delete QoS Policy
@@ -413,7 +401,7 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.delete_qos_policy`.
     #[doc(alias = "delete_qos_policy_for_rse")]
-    pub async fn delete_qos_policy(&self, rse: &str, policy: &str) -> Result<()> {
+    pub fn delete_qos_policy(&self, rse: &str, policy: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -421,7 +409,7 @@ impl RucioStorageElements {
                 format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
             )
             .name("deleteQosPolicy");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Add QoS policy
@@ -432,7 +420,7 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.add_qos_policy`.
     #[doc(alias = "add_qos_policy_for_rse")]
-    pub async fn add_qos_policy(&self, rse: &str, policy: &str) -> Result<()> {
+    pub fn add_qos_policy(&self, rse: &str, policy: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -440,7 +428,7 @@ impl RucioStorageElements {
                 format!("rses/{}/qos_policy/{}", escape(rse), escape(policy)),
             )
             .name("addQosPolicy");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Update RSE
@@ -450,13 +438,13 @@ impl RucioStorageElements {
     /// `PUT /rses/{rse}`
     ///
     /// Rucio's Python client: `RSEClient.update_rse`.
-    pub async fn update_rse(&self, rse: &str, payload: &types::UpdateRseRequest) -> Result<()> {
+    pub fn update_rse(&self, rse: &str, payload: &types::UpdateRseRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::PUT, format!("rses/{}", escape(rse)))
             .name("updateRse")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get RSE
@@ -466,12 +454,12 @@ impl RucioStorageElements {
     /// `GET /rses/{rse}`
     ///
     /// Rucio's Python client: `RSEClient.get_rse`.
-    pub async fn get_rse(&self, rse: &str) -> Result<types::GetRseResponse> {
+    pub fn get_rse(&self, rse: &str) -> Call<types::GetRseResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}", escape(rse)))
             .name("getRse");
-        request.send().await
+        request.call()
     }
 
     /// Disable RSE
@@ -481,12 +469,12 @@ impl RucioStorageElements {
     /// `DELETE /rses/{rse}`
     ///
     /// Rucio's Python client: `RSEClient.delete_rse`.
-    pub async fn delete_rse(&self, rse: &str) -> Result<()> {
+    pub fn delete_rse(&self, rse: &str) -> Call<()> {
         let request = self
             .client
             .request(Method::DELETE, format!("rses/{}", escape(rse)))
             .name("deleteRse");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Create RSE
@@ -496,13 +484,13 @@ impl RucioStorageElements {
     /// `POST /rses/{rse}`
     ///
     /// Rucio's Python client: `RSEClient.add_rse`.
-    pub async fn add_rse(&self, rse: &str, payload: &types::AddRseRequest) -> Result<()> {
+    pub fn add_rse(&self, rse: &str, payload: &types::AddRseRequest) -> Call<()> {
         let request = self
             .client
             .request(Method::POST, format!("rses/{}", escape(rse)))
             .name("addRse")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List RSEs
@@ -512,13 +500,13 @@ impl RucioStorageElements {
     /// `GET /rses/`
     ///
     /// Rucio's Python client: `RSEClient.list_rses`.
-    pub fn list_rses(&self, query: &ListRsesQuery) -> RucioStream<types::ListRsesItem> {
+    pub fn list_rses(&self, query: &ListRsesQuery) -> Call<Vec<types::ListRsesItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("rses/"))
             .name("listRses")
             .query("expression", query.expression.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// List RSE attributes
@@ -529,12 +517,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.list_rse_attributes`.
     #[doc(alias = "get_attr_for_rse")]
-    pub async fn list_rse_attributes(&self, rse: &str) -> Result<types::ListRseAttributesResponse> {
+    pub fn list_rse_attributes(&self, rse: &str) -> Call<types::ListRseAttributesResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rses/{}/attr/", escape(rse)))
             .name("listRseAttributes");
-        request.send().await
+        request.call()
     }
 
     /// Add protocol
@@ -545,12 +533,12 @@ impl RucioStorageElements {
     ///
     /// Rucio's Python client: `RSEClient.add_protocol`.
     #[doc(alias = "add_protocol_for_rse")]
-    pub async fn add_protocol(
+    pub fn add_protocol(
         &self,
         rse: &str,
         scheme: &str,
         payload: &types::AddProtocolRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -559,7 +547,7 @@ impl RucioStorageElements {
             )
             .name("addProtocol")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 }
 
@@ -657,4 +645,93 @@ impl ListRsesQuery {
         self.expression = Some(expression.into());
         self
     }
+}
+
+/// The methods of the Rucio Storage Elements as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`RucioStorageElements::delete_rse_attribute`](super::RucioStorageElements::delete_rse_attribute).
+    pub const DELETE_RSE_ATTRIBUTE: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "rses/<rse>/attr/<key>");
+    /// [`RucioStorageElements::add_rse_attribute`](super::RucioStorageElements::add_rse_attribute).
+    pub const ADD_RSE_ATTRIBUTE: Endpoint<types::AddRseAttributeRequest, ()> =
+        Endpoint::new("rucio", "POST", "rses/<rse>/attr/<key>");
+    /// [`RucioStorageElements::update_distance`](super::RucioStorageElements::update_distance).
+    pub const UPDATE_DISTANCE: Endpoint<types::UpdateDistanceRequest, ()> =
+        Endpoint::new("rucio", "PUT", "rses/<source>/distances/<destination>");
+    /// [`RucioStorageElements::get_distance`](super::RucioStorageElements::get_distance).
+    pub const GET_DISTANCE: Endpoint<(), types::GetDistanceResponse> =
+        Endpoint::new("rucio", "GET", "rses/<source>/distances/<destination>");
+    /// [`RucioStorageElements::delete_distance`](super::RucioStorageElements::delete_distance).
+    pub const DELETE_DISTANCE: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "rses/<source>/distances/<destination>");
+    /// [`RucioStorageElements::add_distance`](super::RucioStorageElements::add_distance).
+    pub const ADD_DISTANCE: Endpoint<types::AddDistanceRequest, ()> =
+        Endpoint::new("rucio", "POST", "rses/<source>/distances/<destination>");
+    /// [`RucioStorageElements::update_protocols`](super::RucioStorageElements::update_protocols).
+    pub const UPDATE_PROTOCOLS: Endpoint<types::UpdateProtocolsRequest, ()> = Endpoint::new(
+        "rucio",
+        "PUT",
+        "rses/<rse>/protocols/<scheme>/<hostname>/<port>",
+    );
+    /// [`RucioStorageElements::delete_protocols`](super::RucioStorageElements::delete_protocols).
+    pub const DELETE_PROTOCOLS: Endpoint<(), ()> = Endpoint::new(
+        "rucio",
+        "DELETE",
+        "rses/<rse>/protocols/<scheme>/<hostname>/<port>",
+    );
+    /// [`RucioStorageElements::get_protocols`](super::RucioStorageElements::get_protocols).
+    pub const GET_PROTOCOLS: Endpoint<(), types::GetProtocolsResponse> =
+        Endpoint::new("rucio", "GET", "rses/<rse>/protocols");
+    /// [`RucioStorageElements::lfns2pfns`](super::RucioStorageElements::lfns2pfns).
+    pub const LFNS2PFNS: Endpoint<(), types::Lfns2pfnsResponse> =
+        Endpoint::new("rucio", "GET", "rses/<rse>/lfns2pfns");
+    /// [`RucioStorageElements::list_accounts_usage_for_rse`](super::RucioStorageElements::list_accounts_usage_for_rse).
+    pub const LIST_ACCOUNTS_USAGE_FOR_RSE: Endpoint<(), Vec<types::ListAccountsUsageForRseItem>> =
+        Endpoint::new("rucio", "GET", "rses/<rse>/accounts/usage");
+    /// [`RucioStorageElements::set_rse_usage`](super::RucioStorageElements::set_rse_usage).
+    pub const SET_RSE_USAGE: Endpoint<types::SetRseUsageRequest, ()> =
+        Endpoint::new("rucio", "PUT", "rses/<rse>/usage");
+    /// [`RucioStorageElements::get_rse_usage`](super::RucioStorageElements::get_rse_usage).
+    pub const GET_RSE_USAGE: Endpoint<(), Vec<types::GetRseUsageItem>> =
+        Endpoint::new("rucio", "GET", "rses/<rse>/usage");
+    /// [`RucioStorageElements::list_rse_usage_history`](super::RucioStorageElements::list_rse_usage_history).
+    pub const LIST_RSE_USAGE_HISTORY: Endpoint<(), Vec<types::ListRseUsageHistoryItem>> =
+        Endpoint::new("rucio", "GET", "rses/<rse>/usage/history");
+    /// [`RucioStorageElements::set_rse_limits`](super::RucioStorageElements::set_rse_limits).
+    pub const SET_RSE_LIMITS: Endpoint<types::SetRseLimitsRequest, ()> =
+        Endpoint::new("rucio", "PUT", "rses/<rse>/limits");
+    /// [`RucioStorageElements::get_rse_limits`](super::RucioStorageElements::get_rse_limits).
+    pub const GET_RSE_LIMITS: Endpoint<(), types::GetRseLimitsResponse> =
+        Endpoint::new("rucio", "GET", "rses/<rse>/limits");
+    /// [`RucioStorageElements::delete_rse_limits`](super::RucioStorageElements::delete_rse_limits).
+    pub const DELETE_RSE_LIMITS: Endpoint<types::DeleteRseLimitsRequest, ()> =
+        Endpoint::new("rucio", "DELETE", "rses/<rse>/limits");
+    /// [`RucioStorageElements::delete_qos_policy`](super::RucioStorageElements::delete_qos_policy).
+    pub const DELETE_QOS_POLICY: Endpoint<(), ()> =
+        Endpoint::new("rucio", "DELETE", "rses/<rse>/qos_policy/<policy>");
+    /// [`RucioStorageElements::add_qos_policy`](super::RucioStorageElements::add_qos_policy).
+    pub const ADD_QOS_POLICY: Endpoint<(), ()> =
+        Endpoint::new("rucio", "POST", "rses/<rse>/qos_policy/<policy>");
+    /// [`RucioStorageElements::update_rse`](super::RucioStorageElements::update_rse).
+    pub const UPDATE_RSE: Endpoint<types::UpdateRseRequest, ()> =
+        Endpoint::new("rucio", "PUT", "rses/<rse>");
+    /// [`RucioStorageElements::get_rse`](super::RucioStorageElements::get_rse).
+    pub const GET_RSE: Endpoint<(), types::GetRseResponse> =
+        Endpoint::new("rucio", "GET", "rses/<rse>");
+    /// [`RucioStorageElements::delete_rse`](super::RucioStorageElements::delete_rse).
+    pub const DELETE_RSE: Endpoint<(), ()> = Endpoint::new("rucio", "DELETE", "rses/<rse>");
+    /// [`RucioStorageElements::add_rse`](super::RucioStorageElements::add_rse).
+    pub const ADD_RSE: Endpoint<types::AddRseRequest, ()> =
+        Endpoint::new("rucio", "POST", "rses/<rse>");
+    /// [`RucioStorageElements::list_rses`](super::RucioStorageElements::list_rses).
+    pub const LIST_RSES: Endpoint<(), Vec<types::ListRsesItem>> =
+        Endpoint::new("rucio", "GET", "rses/");
+    /// [`RucioStorageElements::list_rse_attributes`](super::RucioStorageElements::list_rse_attributes).
+    pub const LIST_RSE_ATTRIBUTES: Endpoint<(), types::ListRseAttributesResponse> =
+        Endpoint::new("rucio", "GET", "rses/<rse>/attr/");
+    /// [`RucioStorageElements::add_protocol`](super::RucioStorageElements::add_protocol).
+    pub const ADD_PROTOCOL: Endpoint<types::AddProtocolRequest, ()> =
+        Endpoint::new("rucio", "POST", "rses/<rse>/protocols/<scheme>");
 }

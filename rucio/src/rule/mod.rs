@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Rule calls of Rucio's REST API.
 ///
@@ -34,17 +34,17 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.update_replication_rule`.
     #[doc(alias = "update_rule")]
-    pub async fn update_replication_rule(
+    pub fn update_replication_rule(
         &self,
         rule_id: &str,
         payload: &types::UpdateReplicationRuleRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(Method::PUT, format!("rules/{}", escape(rule_id)))
             .name("updateReplicationRule")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Return a Rule
@@ -55,15 +55,12 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.get_replication_rule`.
     #[doc(alias = "get_rule")]
-    pub async fn get_replication_rule(
-        &self,
-        rule_id: &str,
-    ) -> Result<types::GetReplicationRuleResponse> {
+    pub fn get_replication_rule(&self, rule_id: &str) -> Call<types::GetReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rules/{}", escape(rule_id)))
             .name("getReplicationRule");
-        request.send().await
+        request.call()
     }
 
     /// Delete a replication rule
@@ -74,17 +71,17 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.delete_replication_rule`.
     #[doc(alias = "delete_rule")]
-    pub async fn delete_replication_rule(
+    pub fn delete_replication_rule(
         &self,
         rule_id: &str,
         payload: &types::DeleteReplicationRuleRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(Method::DELETE, format!("rules/{}", escape(rule_id)))
             .name("deleteReplicationRule")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Return all rules for a given account
@@ -98,7 +95,7 @@ impl Rule {
     pub fn list_replication_rules(
         &self,
         query: &ListReplicationRulesQuery,
-    ) -> RucioStream<types::ListReplicationRulesItem> {
+    ) -> Call<Vec<types::ListReplicationRulesItem>> {
         let request = self
             .client
             .request(Method::GET, String::from("rules/"))
@@ -117,7 +114,7 @@ impl Rule {
             .query("updated_before", query.updated_before.as_deref())
             .query("updated_after", query.updated_after.as_deref())
             .query_pairs(&query.filters);
-        request.send_stream()
+        request.call()
     }
 
     /// Create a new replication rule
@@ -128,16 +125,16 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.add_replication_rule`.
     #[doc(alias = "add_rules")]
-    pub async fn add_replication_rule(
+    pub fn add_replication_rule(
         &self,
         payload: &types::AddReplicationRuleRequest,
-    ) -> Result<types::AddReplicationRuleResponse> {
+    ) -> Call<types::AddReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::POST, String::from("rules/"))
             .name("addReplicationRule")
             .json(payload);
-        request.send().await
+        request.call()
     }
 
     /// Return all locks for a Rule
@@ -148,12 +145,12 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.list_replica_locks`.
     #[doc(alias = "list_locks_for_rule_id")]
-    pub fn list_replica_locks(&self, rule_id: &str) -> RucioStream<types::ListReplicaLocksItem> {
+    pub fn list_replica_locks(&self, rule_id: &str) -> Call<Vec<types::ListReplicaLocksItem>> {
         let request = self
             .client
             .request(Method::GET, format!("rules/{}/locks", escape(rule_id)))
             .name("listReplicaLocks");
-        request.send_stream()
+        request.call()
     }
 
     /// Reduce a replication rule
@@ -164,17 +161,17 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.reduce_replication_rule`.
     #[doc(alias = "add_reduce_for_rule_id")]
-    pub async fn reduce_replication_rule(
+    pub fn reduce_replication_rule(
         &self,
         rule_id: &str,
         payload: &types::ReduceReplicationRuleRequest,
-    ) -> Result<types::ReduceReplicationRuleResponse> {
+    ) -> Call<types::ReduceReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/reduce", escape(rule_id)))
             .name("reduceReplicationRule")
             .json(payload);
-        request.send().await
+        request.call()
     }
 
     /// Move a replication Rule
@@ -185,17 +182,17 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.move_replication_rule`.
     #[doc(alias = "add_move_for_rule_id")]
-    pub async fn move_replication_rule(
+    pub fn move_replication_rule(
         &self,
         rule_id: &str,
         payload: &types::MoveReplicationRuleRequest,
-    ) -> Result<types::MoveReplicationRuleResponse> {
+    ) -> Call<types::MoveReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::POST, format!("rules/{}/move", escape(rule_id)))
             .name("moveReplicationRule")
             .json(payload);
-        request.send().await
+        request.call()
     }
 
     /// Get the history of a rule
@@ -203,15 +200,15 @@ impl Rule {
     ///
     ///
     /// `GET /rules/{rule_id}/history`
-    pub async fn list_history_for_rule_id(
+    pub fn list_history_for_rule_id(
         &self,
         rule_id: &str,
-    ) -> Result<types::ListHistoryForRuleIdResponse> {
+    ) -> Call<types::ListHistoryForRuleIdResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rules/{}/history", escape(rule_id)))
             .name("listHistoryForRuleId");
-        request.send().await
+        request.call()
     }
 
     /// Get the history of a DID
@@ -226,7 +223,7 @@ impl Rule {
         &self,
         scope: &str,
         name: &str,
-    ) -> RucioStream<types::ListReplicationRuleFullHistoryItem> {
+    ) -> Call<Vec<types::ListReplicationRuleFullHistoryItem>> {
         let request = self
             .client
             .request(
@@ -234,7 +231,7 @@ impl Rule {
                 format!("rules/{}/{}/history", escape(scope), escape(name)),
             )
             .name("listReplicationRuleFullHistory");
-        request.send_stream()
+        request.call()
     }
 
     /// Get the analysis of a rule
@@ -245,15 +242,15 @@ impl Rule {
     ///
     /// Rucio's Python client: `RuleClient.examine_replication_rule`.
     #[doc(alias = "get_analysis_for_rule_id")]
-    pub async fn examine_replication_rule(
+    pub fn examine_replication_rule(
         &self,
         rule_id: &str,
-    ) -> Result<types::ExamineReplicationRuleResponse> {
+    ) -> Call<types::ExamineReplicationRuleResponse> {
         let request = self
             .client
             .request(Method::GET, format!("rules/{}/analysis", escape(rule_id)))
             .name("examineReplicationRule");
-        request.send().await
+        request.call()
     }
 }
 
@@ -375,4 +372,51 @@ impl ListReplicationRulesQuery {
         self.filters.push((key.into(), value.into()));
         self
     }
+}
+
+/// The methods of the Rule as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Rule::update_replication_rule`](super::Rule::update_replication_rule).
+    pub const UPDATE_REPLICATION_RULE: Endpoint<types::UpdateReplicationRuleRequest, ()> =
+        Endpoint::new("rucio", "PUT", "rules/<rule_id>");
+    /// [`Rule::get_replication_rule`](super::Rule::get_replication_rule).
+    pub const GET_REPLICATION_RULE: Endpoint<(), types::GetReplicationRuleResponse> =
+        Endpoint::new("rucio", "GET", "rules/<rule_id>");
+    /// [`Rule::delete_replication_rule`](super::Rule::delete_replication_rule).
+    pub const DELETE_REPLICATION_RULE: Endpoint<types::DeleteReplicationRuleRequest, ()> =
+        Endpoint::new("rucio", "DELETE", "rules/<rule_id>");
+    /// [`Rule::list_replication_rules`](super::Rule::list_replication_rules).
+    pub const LIST_REPLICATION_RULES: Endpoint<(), Vec<types::ListReplicationRulesItem>> =
+        Endpoint::new("rucio", "GET", "rules/");
+    /// [`Rule::add_replication_rule`](super::Rule::add_replication_rule).
+    pub const ADD_REPLICATION_RULE: Endpoint<
+        types::AddReplicationRuleRequest,
+        types::AddReplicationRuleResponse,
+    > = Endpoint::new("rucio", "POST", "rules/");
+    /// [`Rule::list_replica_locks`](super::Rule::list_replica_locks).
+    pub const LIST_REPLICA_LOCKS: Endpoint<(), Vec<types::ListReplicaLocksItem>> =
+        Endpoint::new("rucio", "GET", "rules/<rule_id>/locks");
+    /// [`Rule::reduce_replication_rule`](super::Rule::reduce_replication_rule).
+    pub const REDUCE_REPLICATION_RULE: Endpoint<
+        types::ReduceReplicationRuleRequest,
+        types::ReduceReplicationRuleResponse,
+    > = Endpoint::new("rucio", "POST", "rules/<rule_id>/reduce");
+    /// [`Rule::move_replication_rule`](super::Rule::move_replication_rule).
+    pub const MOVE_REPLICATION_RULE: Endpoint<
+        types::MoveReplicationRuleRequest,
+        types::MoveReplicationRuleResponse,
+    > = Endpoint::new("rucio", "POST", "rules/<rule_id>/move");
+    /// [`Rule::list_history_for_rule_id`](super::Rule::list_history_for_rule_id).
+    pub const LIST_HISTORY_FOR_RULE_ID: Endpoint<(), types::ListHistoryForRuleIdResponse> =
+        Endpoint::new("rucio", "GET", "rules/<rule_id>/history");
+    /// [`Rule::list_replication_rule_full_history`](super::Rule::list_replication_rule_full_history).
+    pub const LIST_REPLICATION_RULE_FULL_HISTORY: Endpoint<
+        (),
+        Vec<types::ListReplicationRuleFullHistoryItem>,
+    > = Endpoint::new("rucio", "GET", "rules/<scope>/<name>/history");
+    /// [`Rule::examine_replication_rule`](super::Rule::examine_replication_rule).
+    pub const EXAMINE_REPLICATION_RULE: Endpoint<(), types::ExamineReplicationRuleResponse> =
+        Endpoint::new("rucio", "GET", "rules/<rule_id>/analysis");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::RucioClient;
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Scopes calls of Rucio's REST API.
 ///
@@ -33,7 +33,7 @@ impl Scopes {
     /// `PUT /scopes/{account}/{scope}`
     ///
     /// Rucio's Python client: `ScopeClient.update_scope`.
-    pub async fn update_scope(&self, account: &str, scope: &str) -> Result<()> {
+    pub fn update_scope(&self, account: &str, scope: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -41,7 +41,7 @@ impl Scopes {
                 format!("scopes/{}/{}", escape(account), escape(scope)),
             )
             .name("updateScope");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Add Scope
@@ -49,7 +49,7 @@ impl Scopes {
     /// Adds a new scope.
     ///
     /// `POST /scopes/{account}/{scope}`
-    pub async fn add_scope(&self, account: &str, scope: &str) -> Result<()> {
+    pub fn add_scope(&self, account: &str, scope: &str) -> Call<()> {
         let request = self
             .client
             .request(
@@ -57,7 +57,7 @@ impl Scopes {
                 format!("scopes/{}/{}", escape(account), escape(scope)),
             )
             .name("addScope");
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// List Account Scopes
@@ -65,15 +65,15 @@ impl Scopes {
     /// List all scopes for an account.
     ///
     /// `GET /scopes/{account}/scopes`
-    pub async fn list_scopes_for_account(
+    pub fn list_scopes_for_account(
         &self,
         account: &str,
-    ) -> Result<types::ListScopesForAccountResponse> {
+    ) -> Call<types::ListScopesForAccountResponse> {
         let request = self
             .client
             .request(Method::GET, format!("scopes/{}/scopes", escape(account)))
             .name("listScopesForAccount");
-        request.send().await
+        request.call()
     }
 
     /// List Scopes
@@ -84,11 +84,29 @@ impl Scopes {
     ///
     /// Rucio's Python client: `ScopeClient.list_scope_owners`.
     #[doc(alias = "list_scopes_owner")]
-    pub async fn list_scope_owners(&self) -> Result<types::ListScopeOwnersResponse> {
+    pub fn list_scope_owners(&self) -> Call<types::ListScopeOwnersResponse> {
         let request = self
             .client
             .request(Method::GET, String::from("scopes/owner/"))
             .name("listScopeOwners");
-        request.send().await
+        request.call()
     }
+}
+
+/// The methods of the Scopes as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Scopes::update_scope`](super::Scopes::update_scope).
+    pub const UPDATE_SCOPE: Endpoint<(), ()> =
+        Endpoint::new("rucio", "PUT", "scopes/<account>/<scope>");
+    /// [`Scopes::add_scope`](super::Scopes::add_scope).
+    pub const ADD_SCOPE: Endpoint<(), ()> =
+        Endpoint::new("rucio", "POST", "scopes/<account>/<scope>");
+    /// [`Scopes::list_scopes_for_account`](super::Scopes::list_scopes_for_account).
+    pub const LIST_SCOPES_FOR_ACCOUNT: Endpoint<(), types::ListScopesForAccountResponse> =
+        Endpoint::new("rucio", "GET", "scopes/<account>/scopes");
+    /// [`Scopes::list_scope_owners`](super::Scopes::list_scope_owners).
+    pub const LIST_SCOPE_OWNERS: Endpoint<(), types::ListScopeOwnersResponse> =
+        Endpoint::new("rucio", "GET", "scopes/owner/");
 }

@@ -7,8 +7,8 @@ pub mod types;
 
 mod wire;
 
-use tc_runtime::rucio::{RucioClient, RucioStream};
-use tc_runtime::{Method, Result, escape};
+use crate::runtime::RucioClient;
+use crate::runtime::{Call, Method, escape};
 
 /// The Subscription calls of Rucio's REST API.
 ///
@@ -32,10 +32,10 @@ impl Subscription {
     ///
     /// `GET /subscriptions/id/{subscription_id}`
     #[doc(alias = "get_subscriptions_id")]
-    pub async fn get_subscription_by_id(
+    pub fn get_subscription_by_id(
         &self,
         subscription_id: &str,
-    ) -> Result<types::GetSubscriptionByIdResponse> {
+    ) -> Call<types::GetSubscriptionByIdResponse> {
         let request = self
             .client
             .request(
@@ -43,7 +43,7 @@ impl Subscription {
                 format!("subscriptions/id/{}", escape(subscription_id)),
             )
             .name("getSubscriptionById");
-        request.send().await
+        request.call()
     }
 
     /// Get states
@@ -59,7 +59,7 @@ impl Subscription {
         account: &str,
         name: &str,
         query: &ListSubscriptionRuleStatesQuery,
-    ) -> RucioStream<types::ListSubscriptionRuleStatesItem> {
+    ) -> Call<Vec<types::ListSubscriptionRuleStatesItem>> {
         let request = self
             .client
             .request(
@@ -72,7 +72,7 @@ impl Subscription {
             )
             .name("listSubscriptionRuleStates")
             .query("include_details", query.include_details);
-        request.send_stream()
+        request.call()
     }
 
     /// Get Replication Rules
@@ -88,7 +88,7 @@ impl Subscription {
         account: &str,
         name: &str,
         query: &ListSubscriptionRulesQuery,
-    ) -> RucioStream<types::ListSubscriptionRulesItem> {
+    ) -> Call<Vec<types::ListSubscriptionRulesItem>> {
         let request = self
             .client
             .request(
@@ -97,7 +97,7 @@ impl Subscription {
             )
             .name("listSubscriptionRules")
             .query("state", query.state.as_deref());
-        request.send_stream()
+        request.call()
     }
 
     /// Update subscription
@@ -107,12 +107,12 @@ impl Subscription {
     /// `PUT /subscriptions/{account}/{name}`
     ///
     /// Rucio's Python client: `SubscriptionClient.update_subscription`.
-    pub async fn update_subscription(
+    pub fn update_subscription(
         &self,
         account: &str,
         name: &str,
         payload: &types::UpdateSubscriptionRequest,
-    ) -> Result<()> {
+    ) -> Call<()> {
         let request = self
             .client
             .request(
@@ -121,7 +121,7 @@ impl Subscription {
             )
             .name("updateSubscription")
             .json(payload);
-        request.send_empty().await
+        request.call_empty()
     }
 
     /// Get Subscription
@@ -136,7 +136,7 @@ impl Subscription {
         &self,
         account: &str,
         name: &str,
-    ) -> RucioStream<types::GetSubscriptionItem> {
+    ) -> Call<Vec<types::GetSubscriptionItem>> {
         let request = self
             .client
             .request(
@@ -144,7 +144,7 @@ impl Subscription {
                 format!("subscriptions/{}/{}", escape(account), escape(name)),
             )
             .name("getSubscription");
-        request.send_stream()
+        request.call()
     }
 
     /// Create subscription
@@ -154,12 +154,12 @@ impl Subscription {
     /// `POST /subscriptions/{account}/{name}`
     ///
     /// Rucio's Python client: `SubscriptionClient.add_subscription`.
-    pub async fn add_subscription(
+    pub fn add_subscription(
         &self,
         account: &str,
         name: &str,
         payload: &types::AddSubscriptionRequest,
-    ) -> Result<String> {
+    ) -> Call<String> {
         let request = self
             .client
             .request(
@@ -168,7 +168,7 @@ impl Subscription {
             )
             .name("addSubscription")
             .json(payload);
-        request.send_text().await
+        request.call_text()
     }
 
     /// Get Subscription by Name
@@ -182,12 +182,12 @@ impl Subscription {
     pub fn list_subscriptions_by_name(
         &self,
         name: &str,
-    ) -> RucioStream<types::ListSubscriptionsByNameItem> {
+    ) -> Call<Vec<types::ListSubscriptionsByNameItem>> {
         let request = self
             .client
             .request(Method::GET, format!("subscriptions/name/{}", escape(name)))
             .name("listSubscriptionsByName");
-        request.send_stream()
+        request.call()
     }
 
     /// List subscriptions of account
@@ -198,12 +198,12 @@ impl Subscription {
     ///
     /// Rucio's Python client: `SubscriptionClient.list_subscriptions`.
     #[doc(alias = "get_subscription_by_account")]
-    pub fn list_subscriptions(&self, account: &str) -> RucioStream<types::ListSubscriptionsItem> {
+    pub fn list_subscriptions(&self, account: &str) -> Call<Vec<types::ListSubscriptionsItem>> {
         let request = self
             .client
             .request(Method::GET, format!("subscriptions/{}", escape(account)))
             .name("listSubscriptions");
-        request.send_stream()
+        request.call()
     }
 }
 
@@ -237,4 +237,40 @@ impl ListSubscriptionRulesQuery {
         self.state = Some(state.into());
         self
     }
+}
+
+/// The methods of the Subscription as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
+pub mod endpoints {
+    use super::types;
+    use crate::runtime::fake::Endpoint;
+    /// [`Subscription::get_subscription_by_id`](super::Subscription::get_subscription_by_id).
+    pub const GET_SUBSCRIPTION_BY_ID: Endpoint<(), types::GetSubscriptionByIdResponse> =
+        Endpoint::new("rucio", "GET", "subscriptions/id/<subscription_id>");
+    /// [`Subscription::list_subscription_rule_states`](super::Subscription::list_subscription_rule_states).
+    pub const LIST_SUBSCRIPTION_RULE_STATES: Endpoint<
+        (),
+        Vec<types::ListSubscriptionRuleStatesItem>,
+    > = Endpoint::new(
+        "rucio",
+        "GET",
+        "subscriptions/<account>/<name>/rules/states",
+    );
+    /// [`Subscription::list_subscription_rules`](super::Subscription::list_subscription_rules).
+    pub const LIST_SUBSCRIPTION_RULES: Endpoint<(), Vec<types::ListSubscriptionRulesItem>> =
+        Endpoint::new("rucio", "GET", "subscriptions/<account>/<name>/rules");
+    /// [`Subscription::update_subscription`](super::Subscription::update_subscription).
+    pub const UPDATE_SUBSCRIPTION: Endpoint<types::UpdateSubscriptionRequest, ()> =
+        Endpoint::new("rucio", "PUT", "subscriptions/<account>/<name>");
+    /// [`Subscription::get_subscription`](super::Subscription::get_subscription).
+    pub const GET_SUBSCRIPTION: Endpoint<(), Vec<types::GetSubscriptionItem>> =
+        Endpoint::new("rucio", "GET", "subscriptions/<account>/<name>");
+    /// [`Subscription::add_subscription`](super::Subscription::add_subscription).
+    pub const ADD_SUBSCRIPTION: Endpoint<types::AddSubscriptionRequest, String> =
+        Endpoint::new("rucio", "POST", "subscriptions/<account>/<name>");
+    /// [`Subscription::list_subscriptions_by_name`](super::Subscription::list_subscriptions_by_name).
+    pub const LIST_SUBSCRIPTIONS_BY_NAME: Endpoint<(), Vec<types::ListSubscriptionsByNameItem>> =
+        Endpoint::new("rucio", "GET", "subscriptions/name/<name>");
+    /// [`Subscription::list_subscriptions`](super::Subscription::list_subscriptions).
+    pub const LIST_SUBSCRIPTIONS: Endpoint<(), Vec<types::ListSubscriptionsItem>> =
+        Endpoint::new("rucio", "GET", "subscriptions/<account>");
 }
