@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Ident, Span};
 
 /// Words that cannot be identifiers in the 2024 edition: the strict and reserved keywords of the
 /// Rust Reference, `gen` (reserved since 2024) included. Weak keywords (`union`, `raw`, `safe`,
@@ -52,6 +53,11 @@ pub fn snake(name: &str) -> String {
 /// `task-group` → `TaskGroup`, `3d` → `X3d`.
 pub fn pascal(name: &str) -> String {
     finish(words(name).to_upper_camel_case(), "X", "Empty")
+}
+
+/// `name` as an identifier token (already a valid identifier: see [`snake`], [`pascal`]).
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
 }
 
 /// Hands out identifiers, never the same twice: a taken name gets the first free number

@@ -1,22 +1,24 @@
-//! Generates a typed Rust client crate from Taskcluster's API references.
+//! Generates typed Rust client crates from API descriptions: Taskcluster's references, and
+//! Rucio's OpenAPI description.
 //!
-//! The pipeline runs one way, a module per stage:
+//! The pipeline runs one way, a folder per stage; a stage uses only the stages above it, and
+//! this file drives them in order:
 //!
-//! 1. [`load`]: read `manifest.json`, each `api.json` and every schema;
+//! 1. [`front`], a front end per family, reads its description into [`References`]:
+//!    [`front::taskcluster`] reads `manifest.json`, each `api.json` and every schema;
+//!    [`front::openapi`] reads an OpenAPI spec, repairs it by rule and names its operations;
 //! 2. [`resolve`]: per service, bundle the reachable schemas into uniquely named definitions;
-//! 3. [`model`]: services and methods, with the type names of their bodies, and
-//!    [`typedefs`]: the Rust types those schemas describe;
-//! 4. [`emit_types`] and [`emit_wire`]: the types, and how they read and write JSON;
-//! 5. [`emit_client`] (with [`emit_transfers`]) and [`emit_crate`]: client structs, methods,
-//!    `lib.rs`, `Cargo.toml`;
-//! 6. [`format`](mod@format): prettyplease, then rustfmt, so the output is what `cargo fmt` keeps;
-//! 7. [`write`](mod@write): swap the new files in, all or nothing.
+//! 3. [`model`]: services and methods, with the type names of their bodies;
+//! 4. [`types`]: the Rust types those schemas describe ([`types::typedefs`]), and the code
+//!    declaring them and how they read and write JSON;
+//! 5. [`emit`]: clients, scopes, events, the crates' roots and the command-line client, as
+//!    sibling emitters sharing [`emit::helpers`];
+//! 6. [`output`]: prettyplease, then rustfmt, so the output is what `cargo fmt` keeps; then
+//!    swap the new files in, all or nothing.
 //!
-//! [`generate`] runs stages 1–6 in memory; nothing touches the disk until [`write::write`].
-//!
-//! A second family, Rucio, comes in through [`openapi`] (its OpenAPI description, repaired by
-//! rule, as references) and goes out through [`emit_rucio`]; [`generate_rucio`] runs the same
-//! stages 2–7 in between.
+//! [`generate`] and [`generate_rucio`] run stages 1–5 and formatting in memory; nothing touches
+//! the disk until [`output::write::write`]. [`api_diff`] compares what two reference sets make
+//! (stages 1–4), with each service's API as a listing.
 
 pub mod api_diff;
 pub mod emit;
@@ -28,47 +30,54 @@ pub mod output;
 pub mod resolve;
 pub mod types;
 
-// The paths other crates (xtask, the tests) use.
-pub use api_diff::listing;
-pub use emit::{
-    cli as emit_cli, client as emit_client, crate_root as emit_crate, events as emit_events,
-    rucio as emit_rucio, scopes as emit_scopes, transfers as emit_transfers,
-};
+// Paths other crates use.
+pub use front::references::References;
 pub use front::{openapi, taskcluster as load};
 pub use model::scope_params;
-pub use output::{format, write};
-pub use types::{emit_types, emit_wire, paging, typedefs};
+pub use output::{GeneratedCrate, Summary, write};
+pub use types::typedefs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use emit::helpers::Source;
+use output::format;
+
 pub use error::{Error, Result};
 
-/// The generated crate, in memory: file contents by path relative to the crate directory.
-#[derive(Debug)]
-pub struct GeneratedCrate {
-    pub files: BTreeMap<PathBuf, String>,
-    /// The command-line client's command tree (`cli/src/api.rs`).
-    pub cli: String,
-    pub summary: Summary,
+/// Stages 2 and 3 for the references a front end read: the references checked, each service's
+/// schemas resolved, then the model of every service.
+pub fn services(refs: &References) -> Result<Vec<model::Service>> {
+    front::references::check(refs)?;
+    let schemas = refs
+        .service_names()
+        .into_iter()
+        .map(|name| {
+            let resolved = resolve::resolve(refs, name, &resolve::roots(refs, name))?;
+            Ok((name.to_owned(), resolved))
+        })
+        .collect::<Result<_>>()?;
+    model::build(refs, schemas)
 }
 
-/// Counts, for the record.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub services: usize,
-    pub methods: usize,
-    pub types: usize,
-    pub exchanges: usize,
-    pub lines: usize,
+/// The services of an OpenAPI spec's operations: [`services`] of the references they make,
+/// completed with what the operations say that references cannot.
+pub fn rucio_services(
+    spec: &openapi::Spec,
+    ops: &[openapi::Operation],
+) -> Result<Vec<model::Service>> {
+    let refs = openapi::references::references(spec, ops);
+    let mut services = services(&refs)?;
+    model::openapi::complete(&mut services, ops);
+    Ok(services)
 }
 
 /// Generates the client crate from the references in `references_dir`.
 pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
-    let refs = load::load(references_dir)?;
-    let services = model::build(&refs)?;
+    let refs = front::taskcluster::load(references_dir)?;
+    let services = services(&refs)?;
 
     let mut files = BTreeMap::new();
     let mut all_defs = Vec::with_capacity(services.len());
@@ -78,14 +87,14 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     };
     for service in &services {
         let origin = format!("{}/schemas/{}", references_dir.display(), service.name);
-        let defs = typedefs::build(&origin, service)?;
+        let defs = types::typedefs::build(&origin, service)?;
         let dir = PathBuf::from("src").join(&service.module);
         let module_origin = service.file.display().to_string();
 
         let has_wire =
             emit_types_and_wire(service, &defs, &origin, &dir, &mut files, &mut summary)?;
 
-        let scopes = emit_scopes::emit_required_scopes(service, &defs);
+        let scopes = emit::scopes::emit_required_scopes(service, &defs);
         let has_scopes = !scopes.is_empty();
         if has_scopes {
             let scopes_doc = format!(
@@ -95,7 +104,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
             let scopes_file = format::format_file(&module_origin, &scopes_doc, scopes)?;
             files.insert(dir.join("required_scopes.rs"), scopes_file);
         }
-        let events = emit_events::emit_events(service);
+        let events = emit::events::emit_events(service);
         let has_events = !events.is_empty();
         if let (true, Some(e)) = (has_events, &service.events) {
             let events_doc = format!("{}\n\n{}", e.title, e.description.trim());
@@ -104,14 +113,17 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
             files.insert(dir.join("events.rs"), events_file);
             summary.exchanges += e.exchanges.len();
         }
-        let client = emit_client::emit_client(service, &defs, has_wire, has_scopes, has_events);
+        let client =
+            emit::client::emit_client(service, &defs, has_wire, has_scopes, has_events, |paths| {
+                emit::transfers::emit_transfers(paths, service)
+            });
         let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
         let client_file = format::format_file(&module_origin, &module_doc, client)?;
         files.insert(dir.join("mod.rs"), client_file);
         summary.methods += service.methods.len();
         all_defs.push(defs);
     }
-    let with_defs: Vec<(&model::Service, &[typedefs::TypeDef])> = services
+    let with_defs: Vec<(&model::Service, &[types::typedefs::TypeDef])> = services
         .iter()
         .zip(&all_defs)
         .map(|(s, d)| (s, d.as_slice()))
@@ -119,16 +131,16 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     let cli = format::format_file(
         "cli/src/api.rs",
         "Every method of every service as a command (see `crate::run` for what they share).",
-        emit_cli::emit_cli(&with_defs),
+        emit::cli::emit_cli(&with_defs),
     )?;
     let cli = format::rustfmt_text(&cli)?;
-    let lib = emit_crate::emit_lib(&services, &taskcluster_source(references_dir)?);
-    let lib_doc = emit_crate::lib_docs(&services);
+    let lib = emit::crate_root::emit_lib(&services, &taskcluster_source(references_dir)?);
+    let lib_doc = emit::crate_root::lib_docs(&services);
     let lib_file = format::format_file("lib.rs", &lib_doc, lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
     files.insert(
         PathBuf::from("Cargo.toml"),
-        emit_crate::cargo_toml(&services),
+        emit::crate_root::cargo_toml(&services),
     );
     format::rustfmt_all(&mut files)?;
     summary.lines = files.values().map(|f| f.lines().count()).sum();
@@ -142,19 +154,19 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
 /// A service's `types.rs` and, if its types need any, `wire.rs`; whether it has `wire.rs`.
 fn emit_types_and_wire(
     service: &model::Service,
-    defs: &[typedefs::TypeDef],
+    defs: &[types::typedefs::TypeDef],
     origin: &str,
     dir: &Path,
     files: &mut BTreeMap<PathBuf, String>,
     summary: &mut Summary,
 ) -> Result<bool> {
     let types_doc = format!("Request and response types of the {}.", service.title);
-    let types = emit_types::emit_types(defs);
-    let types_file = format::format_file(origin, &types_doc, types)?;
+    let code = types::emit_types::emit_types(defs);
+    let types_file = format::format_file(origin, &types_doc, code)?;
     summary.types += count_types(&types_file);
     files.insert(dir.join("types.rs"), types_file);
 
-    let wire = emit_wire::emit_wire(defs);
+    let wire = types::emit_wire::emit_wire(defs);
     let has_wire = !wire.is_empty();
     if has_wire {
         let wire_doc = format!(
@@ -169,11 +181,11 @@ fn emit_types_and_wire(
 
 /// Generates the Rucio client crate (`rucio/`) from Rucio's OpenAPI description: the
 /// [`openapi`] front end, then the stages Taskcluster's crate goes through, with the
-/// [`emit_rucio`] client emitter.
+/// [`emit::rucio`] client emitter.
 pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
     let spec = openapi::load(spec_file)?;
     let operations = openapi::operations(&spec)?;
-    let services = openapi::references::services(&spec, &operations)?;
+    let services = rucio_services(&spec, &operations)?;
     let mut files = BTreeMap::new();
     let mut summary = Summary {
         services: services.len(),
@@ -181,11 +193,11 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
     };
     let origin = spec_file.display().to_string();
     for service in &services {
-        let defs = typedefs::build(&origin, service)?;
+        let defs = types::typedefs::build(&origin, service)?;
         let dir = PathBuf::from("src").join(&service.module);
         let has_wire =
             emit_types_and_wire(service, &defs, &origin, &dir, &mut files, &mut summary)?;
-        let module = emit_rucio::emit_service(service, has_wire);
+        let module = emit::rucio::emit_service(service, has_wire);
         let doc = format!("{}\n\n{}", service.title, service.description.trim());
         files.insert(
             dir.join("mod.rs"),
@@ -193,10 +205,10 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
         );
         summary.methods += service.methods.len();
     }
-    let lib = emit_rucio::emit_lib(&services, &rucio_source(&spec)?);
-    let lib_file = format::format_file(&origin, &emit_rucio::lib_docs(&services), lib)?;
+    let lib = emit::rucio::emit_lib(&services, &rucio_source(&spec)?);
+    let lib_file = format::format_file(&origin, &emit::rucio::lib_docs(&services), lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
-    files.insert(PathBuf::from("Cargo.toml"), emit_rucio::cargo_toml());
+    files.insert(PathBuf::from("Cargo.toml"), emit::rucio::cargo_toml());
     format::rustfmt_all(&mut files)?;
     summary.lines = files.values().map(|f| f.lines().count()).sum();
     Ok(GeneratedCrate {
@@ -208,11 +220,11 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
 
 /// What `references/source.json` (written by `import-references`) says the references came
 /// from; without one (references written by hand, as tests do), a hash of the manifest.
-fn taskcluster_source(dir: &Path) -> Result<emit_crate::Source> {
+fn taskcluster_source(dir: &Path) -> Result<Source> {
     let file = dir.join("source.json");
     let Ok(text) = std::fs::read_to_string(&file) else {
         let manifest = std::fs::read(dir.join("manifest.json")).unwrap_or_default();
-        return Ok(emit_crate::Source {
+        return Ok(Source {
             description: "Taskcluster references (no record of their source)".into(),
             sha256: hex(&Sha256::digest(manifest)),
         });
@@ -236,7 +248,7 @@ fn taskcluster_source(dir: &Path) -> Result<emit_crate::Source> {
         .get("documents")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
-    Ok(emit_crate::Source {
+    Ok(Source {
         description: format!(
             "Taskcluster references from {shown} ({}, {documents} documents)",
             field("kind")?
@@ -246,7 +258,7 @@ fn taskcluster_source(dir: &Path) -> Result<emit_crate::Source> {
 }
 
 /// The spec's title and version, and a hash of the file as read.
-fn rucio_source(spec: &openapi::Spec) -> Result<emit_crate::Source> {
+fn rucio_source(spec: &openapi::Spec) -> Result<Source> {
     let bytes = std::fs::read(&spec.file)
         .map_err(|e| error::Error::new(&spec.file, "", format!("cannot read: {e}")))?;
     let version = spec
@@ -254,7 +266,7 @@ fn rucio_source(spec: &openapi::Spec) -> Result<emit_crate::Source> {
         .pointer("/info/version")
         .and_then(|v| v.as_str())
         .unwrap_or("of no stated version");
-    Ok(emit_crate::Source {
+    Ok(Source {
         description: format!("Rucio's OpenAPI description, version {version}"),
         sha256: hex(&Sha256::digest(bytes)),
     })

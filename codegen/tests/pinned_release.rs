@@ -42,7 +42,7 @@ fn cli_commands_are_up_to_date() {
     );
 }
 
-/// One snapshot per service: the listing of its public API ([`tc_codegen::listing`]: methods
+/// One snapshot per service: the listing of its public API ([`tc_codegen::api_diff::listing`]: methods
 /// with their signatures, exchanges, types with their fields, enum values), so a reference
 /// update shows up as a short diff to review with `cargo insta review`; the generated code
 /// itself is guarded by `generated_crate_is_up_to_date`.

@@ -292,12 +292,13 @@ fn every_operation_gets_typed_through_the_common_stages() {
     let spec = openapi::load(&spec_path()).unwrap();
     let ops = openapi::operations(&spec).unwrap();
     let refs = openapi::references::references(&spec, &ops);
-    let services = tc_codegen::model::build(&refs).unwrap_or_else(|e| panic!("{e}"));
+    let services = tc_codegen::services(&refs).unwrap_or_else(|e| panic!("{e}"));
     let mut methods = 0;
     for service in &services {
         let defs = tc_codegen::typedefs::build("rucio", service).unwrap_or_else(|e| panic!("{e}"));
-        let types = tc_codegen::emit_types::emit_types(&defs);
-        tc_codegen::format::format_file("rucio", "types", types).unwrap_or_else(|e| panic!("{e}"));
+        let types = tc_codegen::types::emit_types::emit_types(&defs);
+        tc_codegen::output::format::format_file("rucio", "types", types)
+            .unwrap_or_else(|e| panic!("{e}"));
         methods += service.methods.len();
     }
     assert_eq!(methods, 179);
@@ -327,12 +328,12 @@ fn rucio_api_listing() {
     let spec_file = workspace.join("references/rucio/rest_api_doc_spec.yaml");
     let spec = tc_codegen::openapi::load(&spec_file).unwrap();
     let ops = tc_codegen::openapi::operations(&spec).unwrap();
-    let services = tc_codegen::openapi::references::services(&spec, &ops).unwrap();
+    let services = tc_codegen::rucio_services(&spec, &ops).unwrap();
     let origin = spec_file.display().to_string();
     let mut listing = String::new();
     for service in &services {
         let defs = tc_codegen::typedefs::build(&origin, service).unwrap();
-        listing.push_str(&tc_codegen::listing::service(service, &defs));
+        listing.push_str(&tc_codegen::api_diff::listing::service(service, &defs));
         listing.push('\n');
     }
     insta::assert_snapshot!("rucio_api", listing);

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 
 use quote::{format_ident, quote};
 use serde_json::{Value, json};
-use tc_codegen::load::References;
+use tc_codegen::References;
 
 use tc_testkit::samples::{Samples, locate};
 use xtask::releases::{build_harness, import_into, shared_bundles};
@@ -57,7 +57,7 @@ fn older_types_keep_newer_documents() {
         if i + 1 == releases.len() {
             break;
         }
-        let services = tc_codegen::model::build(older_refs).unwrap();
+        let services = tc_codegen::services(older_refs).unwrap();
         let generated = tc_codegen::generate(&older_dir.path().join("references")).unwrap();
         for (newer_name, _, newer_refs) in &releases[i + 1..] {
             let cases = cases(&services, older_refs, newer_refs);

@@ -23,7 +23,7 @@ fn import(bundle: &Path, dir: &Path) -> PathBuf {
 }
 
 /// The raw schema at `doc#pointer`, following `$ref`s met along the pointer.
-fn raw_schema(refs: &tc_codegen::load::References, location: &str) -> Value {
+fn raw_schema(refs: &tc_codegen::References, location: &str) -> Value {
     let (doc, pointer) = location.split_once('#').unwrap();
     let mut node = refs.schemas[doc].content.clone();
     let mut base = doc.to_owned();
@@ -58,7 +58,7 @@ fn no_two_distinct_schemas_share_a_type() {
         let dir = tempfile::tempdir().unwrap();
         let references = import(&bundle, dir.path());
         let refs = tc_codegen::load::load(&references).unwrap();
-        let services = tc_codegen::model::build(&refs).unwrap();
+        let services = tc_codegen::services(&refs).unwrap();
         let mut shared = 0;
         let mut merged = 0;
         for service in &services {
@@ -176,7 +176,7 @@ fn generator_and_runtime_agree_on_every_scope_template() {
     for bundle in bundles() {
         let dir = tempfile::tempdir().unwrap();
         let refs = tc_codegen::load::load(&import(&bundle, dir.path())).unwrap();
-        let services = tc_codegen::model::build(&refs).unwrap();
+        let services = tc_codegen::services(&refs).unwrap();
         for reference in &refs.services {
             let name = &reference.api.service_name;
             let service = services.iter().find(|s| &s.name == name).unwrap();

@@ -52,7 +52,7 @@ impl Api {
     /// layout `import-references` writes: `manifest.json` at its root).
     pub fn taskcluster(references_dir: &Path) -> Result<Api> {
         let refs = crate::front::taskcluster::load(references_dir)?;
-        let services = crate::model::build(&refs)?;
+        let services = crate::services(&refs)?;
         let services = services
             .into_iter()
             .map(|service| {
@@ -68,7 +68,7 @@ impl Api {
     pub fn rucio(spec_file: &Path) -> Result<Api> {
         let spec = crate::front::openapi::load(spec_file)?;
         let operations = crate::front::openapi::operations(&spec)?;
-        let services = crate::front::openapi::references::services(&spec, &operations)?;
+        let services = crate::rucio_services(&spec, &operations)?;
         let origin = spec_file.display().to_string();
         let services = services
             .into_iter()

@@ -12,9 +12,9 @@ use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::client::render_scopes;
+use crate::emit::helpers::render_scopes;
+use crate::idents::ident;
 use crate::model::{HttpMethod, Method, QueryKind, Service, Stability};
-use crate::types::emit_types::ident;
 use crate::types::typedefs::TypeDef;
 
 /// Command names the CLI itself uses, which a service's command must not take.

@@ -1,21 +1,26 @@
 //! Stage 5: emit a service's client struct, its methods and their query structs.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use crate::model::{Method, PathPart, QueryKind, ScopeExpr, Service, Stability};
+use crate::emit::helpers::{emit_endpoints, emit_query_struct, method_doc, request_expr};
+use crate::idents::ident;
+use crate::model::{Method, Service, Stability};
 use crate::types::emit_types::TypeWriter;
 use crate::types::paging::Paging;
 use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::TypeDef;
 
 /// The service module: client struct, methods, query structs; types live in `types`.
+/// `extra_methods` adds hand-designed methods to the client (the transfers, which the pipeline
+/// passes in so that emitters never call each other), written with the module's paths.
 pub fn emit_client(
     service: &Service,
     defs: &[TypeDef],
     has_wire: bool,
     has_scopes: bool,
     has_events: bool,
+    extra_methods: impl FnOnce(&Paths) -> TokenStream,
 ) -> TokenStream {
     // What the module defines itself, which plain names from elsewhere must not shadow.
     let locals = std::iter::once(service.client.clone()).chain(
@@ -60,7 +65,7 @@ pub fn emit_client(
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
-    let transfers = crate::emit::transfers::emit_transfers(&paths, service);
+    let transfers = extra_methods(&paths);
     let endpoints = emit_endpoints(service, &service.name);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);
@@ -109,67 +114,6 @@ pub fn emit_client(
         #(#query_structs)*
 
         #endpoints
-    }
-}
-
-/// `pub mod endpoints`: every method as a [`Endpoint`](crate::runtime::fake::Endpoint) of the
-/// fake's `service_name`, for tests; a streamed answer is a `Vec` of its items.
-pub(crate) fn emit_endpoints(service: &Service, service_name: &str) -> TokenStream {
-    let consts = service.methods.iter().map(|m| {
-        let name = ident(&m.function.to_uppercase());
-        let input = m.input.as_ref().map_or(quote!(()), |ty| {
-            let ty = ident(ty);
-            quote!(types::#ty)
-        });
-        let output = match (&m.output, m.answer) {
-            (Some(ty), crate::model::Answer::Stream) => {
-                let ty = ident(ty);
-                quote!(Vec<types::#ty>)
-            }
-            (Some(ty), _) => {
-                let ty = ident(ty);
-                quote!(types::#ty)
-            }
-            (None, crate::model::Answer::Text | crate::model::Answer::Location) => quote!(String),
-            (None, _) => quote!(()),
-        };
-        let method = m.http.uppercase();
-        let route: String = m
-            .path
-            .iter()
-            .map(|p| match p {
-                PathPart::Literal(text) => text.clone(),
-                PathPart::Param(i) => format!("<{}>", m.args[*i].name),
-            })
-            .collect();
-        let doc = format!("[`{0}::{1}`](super::{0}::{1}).", service.client, m.function);
-        quote! {
-            #[doc = #doc]
-            pub const #name: Endpoint<#input, #output> = Endpoint::new(#service_name, #method, #route);
-        }
-    });
-    let doc = format!(
-        "The methods of the {} as [endpoints](crate::runtime::fake::Endpoint), to answer them with a \
-         [`Fake`](crate::runtime::fake::Fake) in tests.",
-        service.title
-    );
-    let typed = service
-        .methods
-        .iter()
-        .any(|m| m.input.is_some() || m.output.is_some());
-    let types = typed.then(|| {
-        quote!(
-            use super::types;
-        )
-    });
-    quote! {
-        #[doc = #doc]
-        pub mod endpoints {
-            #types
-            use crate::runtime::fake::Endpoint;
-
-            #(#consts)*
-        }
     }
 }
 
@@ -284,211 +228,5 @@ fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStr
                 |page: types::#page| (#items, #token),
             )
         }
-    }
-}
-
-/// `self.client.request(Method::GET, format!(..)).name("task").query(..)..`
-pub(crate) fn request_expr(paths: &Paths, method: &Method) -> TokenStream {
-    let http = ident(method.http.uppercase());
-    let mut template = String::new();
-    let mut params = Vec::new();
-    for part in &method.path {
-        match part {
-            PathPart::Literal(text) => {
-                template.push_str(&text.replace('{', "{{").replace('}', "}}"))
-            }
-            PathPart::Param(i) => {
-                template.push_str("{}");
-                let arg = ident(&method.args[*i].ident);
-                let escape = paths.get(Item::Escape);
-                params.push(quote!(#escape(#arg)));
-            }
-        }
-    }
-    let path = if params.is_empty() {
-        let string = paths.get(Item::String);
-        quote!(#string::from(#template))
-    } else {
-        quote!(format!(#template, #(#params),*))
-    };
-    let query = method.query.iter().map(|q| {
-        let name = &q.name;
-        let field = ident(&q.ident);
-        match q.kind {
-            QueryKind::String => quote!(.query(#name, query.#field.as_deref())),
-            QueryKind::Integer | QueryKind::Boolean => quote!(.query(#name, query.#field)),
-            QueryKind::Pairs => quote!(.query_pairs(&query.#field)),
-        }
-    });
-    let http_method = paths.get(Item::Method);
-    // The reference's name, for the call's span (`tc.method`).
-    let name = &method.name;
-    quote! {
-        self.client.request(#http_method::#http, #path).name(#name) #(#query)*
-    }
-}
-
-pub(crate) fn emit_query_struct(paths: &Paths, service: &Service, method: &Method) -> TokenStream {
-    let string = paths.get(Item::String);
-    let option = paths.get(Item::Option);
-    let name = ident(&method.query_struct());
-    let doc = format!(
-        "Query-string parameters of [`{}::{}`]; every one is optional: start from `default()` \
-         and set what you need with the `with_*` methods.",
-        service.client, method.function
-    );
-    let ty = |q: &crate::model::QueryParam| match q.kind {
-        QueryKind::String => string.clone(),
-        QueryKind::Integer => quote!(u32),
-        QueryKind::Boolean => quote!(bool),
-        QueryKind::Pairs => quote!((#string, #string)),
-    };
-    let fields = method.query.iter().map(|q| {
-        let field = ident(&q.ident);
-        let ty = ty(q);
-        let mut doc = match q.kind {
-            QueryKind::Pairs => "Each `key=value` pair in the query string.".to_owned(),
-            _ => format!("`{}` in the query string.", q.name),
-        };
-        if !q.description.trim().is_empty() {
-            doc.push(' ');
-            doc.push_str(q.description.trim());
-        }
-        match q.kind {
-            QueryKind::Pairs => quote! {
-                #[doc = #doc]
-                pub #field: Vec<#ty>,
-            },
-            _ => quote! {
-                #[doc = #doc]
-                pub #field: #option<#ty>,
-            },
-        }
-    });
-    let setters = method.query.iter().map(|q| {
-        let field = ident(&q.ident);
-        let bare = q.ident.trim_end_matches('_');
-        if q.kind == QueryKind::Pairs {
-            let setter = quote::format_ident!("with_{}", bare.strip_suffix('s').unwrap_or(bare));
-            let doc = format!("Adds a pair to [`{}`](Self::{}).", q.ident, q.ident);
-            return quote! {
-                #[doc = #doc]
-                pub fn #setter(mut self, key: impl Into<#string>, value: impl Into<#string>) -> Self {
-                    self.#field.push((key.into(), value.into()));
-                    self
-                }
-            };
-        }
-        let setter = quote::format_ident!("with_{bare}");
-        let doc = format!("Sets [`{}`](Self::{}).", q.ident, q.ident);
-        let (param, value) = match q.kind {
-            QueryKind::String => (quote!(impl Into<#string>), quote!(#field.into())),
-            _ => (ty(q), quote!(#field)),
-        };
-        quote! {
-            #[doc = #doc]
-            pub fn #setter(mut self, #field: #param) -> Self {
-                self.#field = Some(#value);
-                self
-            }
-        }
-    });
-    quote! {
-        #[doc = #doc]
-        #[derive(Clone, Debug, Default, PartialEq)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        impl #name {
-            #(#setters)*
-        }
-    }
-}
-
-pub(crate) fn method_doc(method: &Method) -> String {
-    let mut doc = format!("{}\n\n{}", method.title.trim(), method.description.trim());
-    match method.stability {
-        Stability::Experimental => doc
-            .push_str("\n\n**Experimental**: this method may change or be removed without notice."),
-        Stability::Deprecated => {
-            doc.push_str("\n\n**Deprecated** in the Taskcluster API reference.")
-        }
-        Stability::Stable => {}
-    }
-    if let Some(scopes) = &method.scopes {
-        doc.push_str("\n\n# Required scopes\n\n");
-        match scopes {
-            ScopeExpr::Scope(s) => doc.push_str(&format!("`{s}`")),
-            other => render_scopes(other, 0, &mut doc),
-        }
-        doc.push_str(&format!(
-            "\n\n[`required_scopes::{}`] renders them for given arguments.",
-            method.function
-        ));
-    }
-    doc
-}
-
-/// Renders a scope expression as a nested markdown list.
-pub(crate) fn render_scopes(expr: &ScopeExpr, depth: usize, out: &mut String) {
-    let indent = "  ".repeat(depth);
-    match expr {
-        ScopeExpr::Scope(s) => out.push_str(&format!("`{s}`")),
-        ScopeExpr::AllOf(items) | ScopeExpr::AnyOf(items) => {
-            let label = if matches!(expr, ScopeExpr::AllOf(_)) {
-                "All of:"
-            } else {
-                "Any of:"
-            };
-            out.push_str(label);
-            for item in items {
-                out.push_str(&format!("\n{indent}- "));
-                render_scopes(item, depth + 1, out);
-            }
-        }
-        ScopeExpr::If {
-            condition,
-            then,
-            otherwise,
-        } => {
-            out.push_str(&format!("If `{condition}`:\n{indent}- "));
-            render_scopes(then, depth + 1, out);
-            if let Some(otherwise) = otherwise {
-                out.push_str(&format!("\n\n{indent}Otherwise:\n{indent}- "));
-                render_scopes(otherwise, depth + 1, out);
-            }
-        }
-        ScopeExpr::ForEach {
-            variable,
-            collection,
-            each,
-        } => out.push_str(&format!(
-            "For each `{variable}` in `{collection}`: `{each}`"
-        )),
-    }
-}
-
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nested_scopes_render_as_lists() {
-        let expr = ScopeExpr::AllOf(vec![
-            ScopeExpr::Scope("a:<x>".into()),
-            ScopeExpr::AnyOf(vec![
-                ScopeExpr::Scope("b".into()),
-                ScopeExpr::Scope("c".into()),
-            ]),
-        ]);
-        let mut out = String::new();
-        render_scopes(&expr, 0, &mut out);
-        assert_eq!(out, "All of:\n- `a:<x>`\n- Any of:\n  - `b`\n  - `c`");
     }
 }

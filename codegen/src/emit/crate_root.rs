@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::emit::helpers::{GENERATED, Source, unknown_value};
 use crate::model::Service;
 
 /// The crate's `lib.rs` items: one feature-gated module per service, and re-exports.
@@ -35,68 +36,6 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
         pub use serde_json;
 
         #(#modules)*
-    }
-}
-
-/// `UnknownValue`, what the enums hold for a value they do not know. Its field is private to the
-/// crate root, so only the crate's own modules build it, and no one matches on its text: code
-/// that compares `Unknown("paused")` would silently stop matching once a later release makes
-/// `paused` a variant (aws-sdk-rust's enums are opaque the same way).
-pub fn unknown_value(krate: &str) -> TokenStream {
-    let doc = format!(
-        "An enum value this version of the crate does not know, as received. Only its text can \
-         be read ([`as_str`](Self::as_str)); it cannot be built or matched on outside the \
-         crate, so code comparing it with a value that a later version makes a variant cannot \
-         compile; compare the enum's `as_str()` instead:\n\n\
-         ```no_run\n\
-         fn paused(value: &{krate}::UnknownValue) -> bool {{\n    \
-         value.as_str() == \"paused\"\n}}\n\
-         ```\n\n\
-         while matching its text does not compile (the field is private):\n\n\
-         ```compile_fail,E0603\n\
-         fn paused(value: &{krate}::UnknownValue) -> bool {{\n    \
-         matches!(value, {krate}::UnknownValue(text) if text == \"paused\")\n}}\n\
-         ```"
-    );
-    quote! {
-        #[doc = #doc]
-        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-        pub struct UnknownValue(String);
-
-        impl UnknownValue {
-            #[doc = "The value as received."]
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::fmt::Display for UnknownValue {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    }
-}
-
-/// What a crate was generated from, recorded in it where users can read it.
-#[derive(Clone, Debug)]
-pub struct Source {
-    /// `Taskcluster references from v106.0.0.json (bundle, 246 documents)`.
-    pub description: String,
-    /// Hex SHA-256 of the references (as `references/source.json` records it, or of the spec).
-    pub sha256: String,
-}
-
-impl Source {
-    /// `REFERENCES` and `REFERENCES_SHA256`.
-    pub fn emit(&self) -> TokenStream {
-        let (description, sha256) = (&self.description, &self.sha256);
-        quote! {
-            #[doc = "What this crate was generated from (`cargo xtask api-diff` compares two)."]
-            pub const REFERENCES: &str = #description;
-            #[doc = "The SHA-256 of those references, to tell two generations apart."]
-            pub const REFERENCES_SHA256: &str = #sha256;
-        }
     }
 }
 
@@ -198,7 +137,7 @@ depend with `default-features = false, features = ["queue"]` to build only what 
 
 /// The crate's `Cargo.toml`.
 pub fn cargo_toml(services: &[Service]) -> String {
-    let mut out = format!("# {}\n", crate::output::format::GENERATED);
+    let mut out = format!("# {}\n", GENERATED);
     out.push_str(
         "[package]\n\
          name = \"tc-client\"\n\

@@ -5,9 +5,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::idents::Claimed;
+use crate::idents::{Claimed, ident};
 use crate::model::{Events, Exchange, Service};
-use crate::types::emit_types::ident;
 
 /// The items of `events.rs`, or nothing for a service without exchanges.
 pub fn emit_events(service: &Service) -> TokenStream {

@@ -9,9 +9,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::client::{emit_endpoints, emit_query_struct, method_doc, request_expr};
+use crate::emit::helpers::{
+    Source, emit_endpoints, emit_query_struct, method_doc, request_expr, unknown_value,
+};
+use crate::idents::ident;
 use crate::model::{Answer, Method, Service};
-use crate::types::emit_types::ident;
 use crate::types::paths::Paths;
 
 /// A service module (`mod.rs`): the client struct, its methods, their query structs.
@@ -259,7 +261,7 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
 
 /// The crate's `lib.rs`: re-exports, one module per service, and `Rucio` with an accessor
 /// per service.
-pub fn emit_lib(services: &[Service], source: &crate::emit::crate_root::Source) -> TokenStream {
+pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
     let modules = services.iter().map(|s| {
         let module = ident(&s.module);
         let doc = format!("{} (`{}`).", s.plain_title, s.name);
@@ -280,7 +282,7 @@ pub fn emit_lib(services: &[Service], source: &crate::emit::crate_root::Source) 
         }
     });
     let source = source.emit();
-    let unknown = crate::emit::crate_root::unknown_value("rucio_client");
+    let unknown = unknown_value("rucio_client");
     quote! {
         #source
 

@@ -6,10 +6,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::idents::{Claimed, snake};
+use crate::idents::{Claimed, ident, snake};
 use crate::model::scope_params::{Kind, Rule, derived, rules, template_params};
 use crate::model::{Method, ScopeExpr, Service};
-use crate::types::emit_types::ident;
 use crate::types::typedefs::{Kind as TypeKind, TypeDef};
 
 /// The items of `required_scopes.rs`, or nothing when no method has scopes.

@@ -1,6 +1,6 @@
-//! Stage 5, continued: the object and artifact transfers of `tc_runtime::objects` as
-//! methods of the clients they need (`object.download_to_file(..)`,
-//! `queue.upload_artifact_from_file(..)`).
+//! Stage 5a: the object and artifact transfers of `tc_runtime::objects` as methods of the
+//! clients they need (`object.download_to_file(..)`, `queue.upload_artifact_from_file(..)`);
+//! the pipeline hands them to the client emitter.
 //!
 //! The transfers are hand-written in the runtime (a multi-call protocol with hashing and
 //! retries is not a template); this stage only gives each one a method on its client, so a

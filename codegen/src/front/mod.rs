@@ -2,4 +2,5 @@
 //! later stages take.
 
 pub mod openapi;
+pub mod references;
 pub mod taskcluster;

@@ -1,124 +1,19 @@
-//! Stage 1: load the reference documents from a directory laid out like `references/`.
+//! Stage 1, Taskcluster's front end: load the reference documents from a directory laid out
+//! like `references/`.
 //!
 //! `manifest.json` lists the references; `<service>/<version>/api.json` describes methods and
 //! `schemas/<service>/<version>/*.json` holds the payload schemas, keyed by their `$id`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::Deserialize;
 use serde_json::Value;
 
+use super::references::{
+    ApiEntry, ApiReference, ExchangeEntry, ExchangesDocument, ExchangesReference, References,
+    SchemaDocument, ServiceReference,
+};
 use crate::error::{Error, Result};
-
-/// Everything the generator reads.
-#[derive(Debug)]
-pub struct References {
-    /// One entry per service with an `api.json`, sorted by service name.
-    pub services: Vec<ServiceReference>,
-    /// One entry per `exchanges.json`, sorted by service name.
-    pub exchanges: Vec<ExchangesReference>,
-    /// Every schema document, keyed by its `$id` without the trailing `#`.
-    pub schemas: BTreeMap<String, SchemaDocument>,
-}
-
-/// A schema document and where it came from.
-#[derive(Debug)]
-pub struct SchemaDocument {
-    /// Path of the file (the references directory joined with its place in it).
-    pub file: PathBuf,
-    /// The document as read.
-    pub content: Value,
-}
-
-/// One service's `api.json`.
-#[derive(Debug)]
-pub struct ServiceReference {
-    /// Path of the file (the references directory joined with its place in it).
-    pub file: PathBuf,
-    /// The parsed document.
-    pub api: ApiReference,
-}
-
-/// One service's `exchanges.json`.
-#[derive(Debug)]
-pub struct ExchangesReference {
-    /// Path of the file.
-    pub file: PathBuf,
-    pub doc: ExchangesDocument,
-}
-
-/// An `exchanges.json` document (`/schemas/common/exchanges-reference-v0.json#`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExchangesDocument {
-    pub service_name: String,
-    pub api_version: String,
-    pub title: String,
-    pub description: String,
-    pub exchange_prefix: String,
-    pub entries: Vec<ExchangeEntry>,
-}
-
-/// One exchange.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExchangeEntry {
-    /// `task-completed`.
-    pub exchange: String,
-    /// `taskCompleted`.
-    pub name: String,
-    pub title: String,
-    pub description: String,
-    pub routing_key: Vec<RoutingKeyEntry>,
-    /// The message schema, relative to `/schemas/<service>/`.
-    pub schema: String,
-}
-
-/// One word (or, for one entry at most, several words) of a routing key.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RoutingKeyEntry {
-    pub name: String,
-    pub summary: String,
-    pub multiple_words: bool,
-    pub required: bool,
-    #[serde(default)]
-    pub constant: Option<String>,
-}
-
-/// An `api.json` document (`/schemas/common/api-reference-v0.json#`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiReference {
-    pub service_name: String,
-    pub api_version: String,
-    pub title: String,
-    pub description: String,
-    pub entries: Vec<ApiEntry>,
-}
-
-/// One method of an API.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiEntry {
-    pub name: String,
-    pub method: String,
-    pub route: String,
-    #[serde(default)]
-    pub args: Vec<String>,
-    #[serde(default)]
-    pub query: Vec<String>,
-    pub title: String,
-    pub description: String,
-    pub stability: String,
-    #[serde(default)]
-    pub input: Option<String>,
-    #[serde(default)]
-    pub output: Option<String>,
-    #[serde(default)]
-    pub scopes: Option<Value>,
-}
 
 /// Reads `dir` (the `references/` directory).
 pub fn load(dir: &Path) -> Result<References> {

@@ -1,6 +1,8 @@
-//! Stage 3: the client model, everything the emitters need and nothing they must look up.
+//! Stage 3: the client model, everything the emitters need and nothing they must look up,
+//! from the references and each service's schemas as stage 2 resolved them.
 
 pub(crate) mod docs;
+pub mod openapi;
 pub mod scope_params;
 
 use std::collections::BTreeMap;
@@ -10,8 +12,10 @@ use crate::idents::{Claimed, pascal, snake};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::front::taskcluster::{ApiEntry, ExchangesReference, References, ServiceReference};
-use crate::resolve::{self, ResolvedSchemas, RootUse};
+use crate::front::references::{ApiEntry, ExchangesReference, References, ServiceReference};
+use crate::resolve::ResolvedSchemas;
+
+pub use crate::front::references::HttpMethod;
 
 /// One service's client.
 #[derive(Debug)]
@@ -149,52 +153,6 @@ impl Method {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-    Put,
-    Delete,
-    Patch,
-}
-
-impl HttpMethod {
-    const ALL: [HttpMethod; 5] = [
-        HttpMethod::Get,
-        HttpMethod::Post,
-        HttpMethod::Put,
-        HttpMethod::Delete,
-        HttpMethod::Patch,
-    ];
-
-    /// `get`, as `api.json` and OpenAPI write it.
-    pub fn lowercase(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "get",
-            HttpMethod::Post => "post",
-            HttpMethod::Put => "put",
-            HttpMethod::Delete => "delete",
-            HttpMethod::Patch => "patch",
-        }
-    }
-
-    /// `GET`, as HTTP writes it.
-    pub fn uppercase(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Delete => "DELETE",
-            HttpMethod::Patch => "PATCH",
-        }
-    }
-
-    /// The method written `lowercase`, if it is one.
-    pub fn parse(lowercase: &str) -> Option<HttpMethod> {
-        Self::ALL.into_iter().find(|m| m.lowercase() == lowercase)
-    }
-}
-
 /// A piece of a route: literal text, or the route parameter at an index of `args`.
 #[derive(Debug, PartialEq)]
 pub enum PathPart {
@@ -280,22 +238,22 @@ pub enum ScopeExpr {
     },
 }
 
-/// Builds the model of every service in `refs`.
-pub fn build(refs: &References) -> Result<Vec<Service>> {
-    let mut names: Vec<&str> = refs
-        .services
-        .iter()
-        .map(|s| s.api.service_name.as_str())
-        .chain(refs.exchanges.iter().map(|e| e.doc.service_name.as_str()))
-        .collect();
-    names.sort();
-    names.dedup();
-    let mut services: Vec<Service> = names
+/// Builds the model of every service in `refs`, whose schemas stage 2 resolved into `schemas`
+/// (by service name).
+pub fn build(
+    refs: &References,
+    mut schemas: BTreeMap<String, ResolvedSchemas>,
+) -> Result<Vec<Service>> {
+    let mut services: Vec<Service> = refs
+        .service_names()
         .into_iter()
         .map(|name| {
             let api = refs.services.iter().find(|s| s.api.service_name == name);
             let exchanges = refs.exchanges.iter().find(|e| e.doc.service_name == name);
-            build_service(refs, api, exchanges)
+            let resolved = schemas
+                .remove(name)
+                .expect("the pipeline resolves every service before building it");
+            build_service(api, exchanges, resolved)
         })
         .collect::<Result<_>>()?;
     // Modules (and features, and client names) are unique and never a name the crate uses
@@ -318,27 +276,10 @@ pub fn build(refs: &References) -> Result<Vec<Service>> {
 /// Names at the generated crate's root that a service module must not take.
 pub const CRATE_ITEMS: &[&str] = &["chrono", "lib", "runtime", "serde_json"];
 
-/// What Taskcluster allows as a service name (`api-reference-v0.json`): it becomes a path
-/// segment of every URL, a module and a cargo feature.
-fn check_service_name(name: &str) -> std::result::Result<(), String> {
-    let mut chars = name.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        && name.len() <= 22;
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name:?} is not a Taskcluster service name (lower-case ASCII letters, digits, `-` and \
-             `_`, starting with a letter, at most 22 characters)"
-        ))
-    }
-}
-
 fn build_service(
-    refs: &References,
     api: Option<&ServiceReference>,
     exchanges: Option<&ExchangesReference>,
+    schemas: ResolvedSchemas,
 ) -> Result<Service> {
     let (service_name, api_version, title, description, file) = match (api, exchanges) {
         (Some(a), _) => (
@@ -357,26 +298,8 @@ fn build_service(
         ),
         (None, None) => unreachable!("a service comes from one reference or the other"),
     };
-    for (file, name, version) in api
-        .map(|a| (&a.file, &a.api.service_name, &a.api.api_version))
-        .into_iter()
-        .chain(exchanges.map(|e| (&e.file, &e.doc.service_name, &e.doc.api_version)))
-    {
-        check_service_name(name).map_err(|m| Error::new(file, "/serviceName", m))?;
-        let version_ok = version
-            .strip_prefix('v')
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-        if !version_ok {
-            return Err(Error::new(
-                file,
-                "/apiVersion",
-                format!("{version:?} is not an API version like \"v1\""),
-            ));
-        }
-    }
     let entries: &[ApiEntry] = api.map_or(&[], |a| &a.api.entries);
     let mut methods = Vec::with_capacity(entries.len());
-    let mut roots = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     // The client's own `new`; a method called `new` becomes `new_`.
     let mut functions = Claimed::reserving(&["new"]);
@@ -399,15 +322,6 @@ fn build_service(
             method.function.clone()
         };
         method.function = functions.claim(&base);
-        for (key, reference) in [("input", &entry.input), ("output", &entry.output)] {
-            if let Some(reference) = reference {
-                roots.push(RootUse {
-                    reference: reference.clone(),
-                    file: file.clone(),
-                    pointer: format!("{at}/{key}"),
-                });
-            }
-        }
         methods.push(method);
     }
     // Then the names derived from methods' own, so that no method is renamed for them.
@@ -417,10 +331,9 @@ fn build_service(
         }
     }
     let mut events = match exchanges {
-        Some(e) => Some(build_events(e, &mut roots)?),
+        Some(e) => Some(build_events(e)?),
         None => None,
     };
-    let schemas = resolve::resolve(refs, service_name, &roots)?;
     for (method, entry) in methods.iter_mut().zip(entries) {
         method.input = entry.input.as_ref().map(|r| schemas.roots[r].clone());
         method.output = entry.output.as_ref().map(|r| schemas.roots[r].clone());
@@ -445,8 +358,8 @@ fn build_service(
     })
 }
 
-/// The exchanges of `reference`; their message schemas join `roots`.
-fn build_events(reference: &ExchangesReference, roots: &mut Vec<RootUse>) -> Result<Events> {
+/// The exchanges of `reference`.
+fn build_events(reference: &ExchangesReference) -> Result<Events> {
     let file = &reference.file;
     let doc = &reference.doc;
     let mut idents = Claimed::default();
@@ -485,11 +398,6 @@ fn build_events(reference: &ExchangesReference, roots: &mut Vec<RootUse>) -> Res
                 constant: part.constant.clone(),
             });
         }
-        roots.push(RootUse {
-            reference: entry.schema.clone(),
-            file: file.clone(),
-            pointer: format!("{at}/schema"),
-        });
         exchanges.push(Exchange {
             name: entry.name.clone(),
             ident: idents.claim(&pascal(&entry.name)),

@@ -1,4 +1,4 @@
-//! Stage 7: write the generated crate, all or nothing.
+//! Stage 6b: write the generated crate, all or nothing.
 //!
 //! The generator owns `Cargo.toml` and `src/` of the output directory; anything else there
 //! (hand-written tests, examples) is left alone. New files are written to a staging directory
@@ -8,7 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::GeneratedCrate;
+use super::GeneratedCrate;
 
 /// Replaces the generated files under `dir` with `generated`.
 pub fn write(generated: &GeneratedCrate, dir: &Path) -> io::Result<()> {

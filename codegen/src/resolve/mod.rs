@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::front::taskcluster::References;
+use crate::front::references::References;
 
 mod naming;
 mod refs;
@@ -27,8 +27,8 @@ mod validate;
 
 use naming::{Namer, apply_nested_names, strip_titles_of_unnamed};
 use refs::{
-    absolutize, collect_refs, detach_nested, display_location, inline_refs, join_reference,
-    rewrite_refs, split_location,
+    Location, absolutize, collect_refs, detach_nested, display_location, inline_refs,
+    is_named_kind, join_reference, rewrite_refs, split_location,
 };
 
 /// One schema a method uses, and where the method names it (for error messages).
@@ -56,8 +56,39 @@ pub struct ResolvedSchemas {
     pub files: BTreeMap<String, std::path::PathBuf>,
 }
 
-/// An absolute schema location: document id (without `#`) and JSON pointer.
-type Location = (String, String);
+/// The schemas `service` uses, in order: each method's input and output, then each
+/// exchange's message.
+pub fn roots(refs: &References, service: &str) -> Vec<RootUse> {
+    let mut roots = Vec::new();
+    // The first document of each kind, as the model takes it.
+    if let Some(api) = refs.services.iter().find(|s| s.api.service_name == service) {
+        for (i, entry) in api.api.entries.iter().enumerate() {
+            for (key, reference) in [("input", &entry.input), ("output", &entry.output)] {
+                if let Some(reference) = reference {
+                    roots.push(RootUse {
+                        reference: reference.clone(),
+                        file: api.file.clone(),
+                        pointer: format!("/entries/{i}/{key}"),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(exchanges) = refs
+        .exchanges
+        .iter()
+        .find(|e| e.doc.service_name == service)
+    {
+        for (i, entry) in exchanges.doc.entries.iter().enumerate() {
+            roots.push(RootUse {
+                reference: entry.schema.clone(),
+                file: exchanges.file.clone(),
+                pointer: format!("/entries/{i}/schema"),
+            });
+        }
+    }
+    roots
+}
 
 /// Resolves the schemas that `roots` reach in `service`'s schema directory.
 pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<ResolvedSchemas> {
@@ -233,20 +264,4 @@ impl Resolver<'_> {
             None => Ok(node),
         }
     }
-}
-
-/// Whether this schema becomes a named Rust type (struct, enum, union).
-pub(super) fn is_named_kind(node: &Value) -> bool {
-    let Some(map) = node.as_object() else {
-        return false;
-    };
-    let has_properties = map
-        .get("properties")
-        .and_then(Value::as_object)
-        .is_some_and(|p| !p.is_empty());
-    has_properties
-        || map.contains_key("enum")
-        || map.contains_key("oneOf")
-        || map.contains_key("anyOf")
-        || map.contains_key("allOf")
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
-use super::{Location, is_named_kind};
+use super::refs::{Location, is_named_kind};
 use crate::error::pointer_token;
 
 /// The names chosen for definitions and for nested schemas (by definition name and pointer).
@@ -309,14 +309,113 @@ pub(super) fn strip_titles_of_unnamed(node: &mut Value, is_root: bool) {
             fold_title_into_description(map);
         }
     }
-    crate::resolve::subschemas::for_each_mut(node, &mut |_, child| {
-        strip_titles_of_unnamed(child, false)
-    });
+    super::subschemas::for_each_mut(node, &mut |_, child| strip_titles_of_unnamed(child, false));
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    fn at(doc: &str, ptr: &str) -> Location {
+        (format!("/schemas/fake/v1/{doc}"), ptr.to_owned())
+    }
+
+    fn object(title: Option<&str>, properties: Value) -> Value {
+        let mut schema = json!({"type": "object", "properties": properties});
+        if let Some(title) = title {
+            schema["title"] = json!(title);
+        }
+        schema
+    }
+
+    #[test]
+    fn a_unique_title_names_a_definition_else_its_file_and_place() {
+        let bodies = BTreeMap::from([
+            (
+                at("task.json", ""),
+                object(Some("Task Definition"), json!({"a": {}})),
+            ),
+            (at("status.json", ""), object(None, json!({"b": {}}))),
+            (
+                at("status.json", "/definitions/run"),
+                object(None, json!({"c": {}})),
+            ),
+        ]);
+        let names = Namer::name_all(&bodies);
+        assert_eq!(names.definition[&at("task.json", "")], "TaskDefinition");
+        assert_eq!(names.definition[&at("status.json", "")], "Status");
+        assert_eq!(
+            names.definition[&at("status.json", "/definitions/run")],
+            "StatusRun"
+        );
+    }
+
+    #[test]
+    fn a_title_two_different_schemas_share_names_neither() {
+        let bodies = BTreeMap::from([
+            (at("a.json", ""), object(Some("Thing"), json!({"x": {}}))),
+            (at("b.json", ""), object(Some("Thing"), json!({"y": {}}))),
+            // The same schema twice keeps its title.
+            (at("c.json", ""), object(Some("Same"), json!({"z": {}}))),
+            (at("d.json", ""), object(Some("Same"), json!({"z": {}}))),
+        ]);
+        let names = Namer::name_all(&bodies);
+        assert_eq!(names.definition[&at("a.json", "")], "A");
+        assert_eq!(names.definition[&at("b.json", "")], "B");
+        assert_eq!(names.definition[&at("c.json", "")], "Same");
+        assert_eq!(names.definition[&at("d.json", "")], "Same");
+    }
+
+    #[test]
+    fn nested_types_are_named_after_their_parent_and_place() {
+        let task = at("task.json", "");
+        let bodies = BTreeMap::from([(
+            task.clone(),
+            object(
+                Some("Task"),
+                json!({
+                    "payload": object(None, json!({"env": object(None, json!({"k": {}}))})),
+                    "runs": {"type": "array", "items": object(None, json!({"id": {}}))},
+                    "meta": object(Some("Task Metadata"), json!({"m": {}}))
+                }),
+            ),
+        )]);
+        let names = Namer::name_all(&bodies);
+        let nested = |ptr: &str| names.nested[&("Task".to_owned(), ptr.to_owned())].as_str();
+        assert_eq!(nested("/properties/payload"), "TaskPayload");
+        assert_eq!(
+            nested("/properties/payload/properties/env"),
+            "TaskPayloadEnv"
+        );
+        assert_eq!(nested("/properties/runs/items"), "TaskRunsItem");
+        assert_eq!(nested("/properties/meta"), "TaskMetadata");
+    }
+
+    #[test]
+    fn a_taken_name_for_a_different_schema_gets_a_number() {
+        // `StatusRun` is both a definition's place name and a nested property's.
+        let bodies = BTreeMap::from([
+            (
+                at("status.json", ""),
+                object(None, json!({"run": object(None, json!({"x": {}}))})),
+            ),
+            (
+                at("status.json", "/definitions/run"),
+                object(None, json!({"y": {}})),
+            ),
+        ]);
+        let names = Namer::name_all(&bodies);
+        assert_eq!(
+            names.definition[&at("status.json", "/definitions/run")],
+            "StatusRun"
+        );
+        assert_eq!(
+            names.nested[&("Status".to_owned(), "/properties/run".to_owned())],
+            "StatusRun2"
+        );
+    }
 
     #[test]
     fn names_from_context() {

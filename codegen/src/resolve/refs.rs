@@ -5,9 +5,27 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::Location;
+use super::subschemas;
 use crate::error::{Error, Result};
-use crate::resolve::subschemas;
+
+/// An absolute schema location: document id (without `#`) and JSON pointer.
+pub(super) type Location = (String, String);
+
+/// Whether this schema becomes a named Rust type (struct, enum, union).
+pub(super) fn is_named_kind(node: &Value) -> bool {
+    let Some(map) = node.as_object() else {
+        return false;
+    };
+    let has_properties = map
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    has_properties
+        || map.contains_key("enum")
+        || map.contains_key("oneOf")
+        || map.contains_key("anyOf")
+        || map.contains_key("allOf")
+}
 
 pub(super) fn display_location((doc, ptr): &Location) -> String {
     format!("{doc}#{ptr}")

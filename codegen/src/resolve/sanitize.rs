@@ -104,7 +104,7 @@ fn is_anything(schema: &Value) -> bool {
 ///   `ipv4`/`ipv6` formats) is just that branch;
 /// - `anyOf` becomes `oneOf`: an enum where the best-fitting branch wins.
 pub(crate) fn unions(schema: &mut Value) {
-    crate::resolve::subschemas::for_each_mut(schema, &mut |_, child| unions(child));
+    super::subschemas::for_each_mut(schema, &mut |_, child| unions(child));
     let Value::Object(map) = schema else {
         return;
     };
@@ -207,5 +207,132 @@ fn merge_all_of(map: &mut Map<String, Value>) {
         {
             map.insert("type".into(), t.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn sanitized(mut schema: Value) -> Value {
+        definition(&mut schema);
+        schema
+    }
+
+    fn reshaped(mut schema: Value) -> Value {
+        unions(&mut schema);
+        schema
+    }
+
+    #[test]
+    fn constraints_the_server_checks_are_dropped_at_every_depth() {
+        let schema = sanitized(json!({
+            "$schema": "http://json-schema.org/draft-06/schema#",
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "id": {"type": "string", "pattern": "^[a-z]+$", "minLength": 1, "format": "slugid"},
+                "when": {"type": "string", "format": "date-time"},
+                "tags": {"type": "array", "uniqueItems": true, "items": {"type": "string", "maxLength": 9}},
+                "gone": {"not": {}}
+            }
+        }));
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "when": {"type": "string", "format": "date-time"},
+                    "tags": {"type": "array", "items": {"type": "string"}}
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn only_string_enums_stay_enums() {
+        assert_eq!(
+            sanitized(json!({"enum": [1, 2]})),
+            json!({"type": "integer"})
+        );
+        assert_eq!(
+            sanitized(json!({"enum": [0.5, 1]})),
+            json!({"type": "number"})
+        );
+        assert_eq!(
+            sanitized(json!({"enum": [true]})),
+            json!({"type": "boolean"})
+        );
+        assert_eq!(sanitized(json!({"enum": [1, "a"]})), json!({}));
+        assert_eq!(
+            sanitized(json!({"enum": ["a", "b"]})),
+            json!({"enum": ["a", "b"]})
+        );
+    }
+
+    #[test]
+    fn branches_of_a_typed_union_take_its_type() {
+        let schema =
+            sanitized(json!({"type": "string", "oneOf": [{"enum": ["a"]}, {"$ref": "#/x"}]}));
+        assert_eq!(
+            schema,
+            json!({"type": "string", "oneOf": [{"enum": ["a"], "type": "string"}, {"$ref": "#/x"}]})
+        );
+    }
+
+    #[test]
+    fn null_becomes_nullability() {
+        assert_eq!(
+            reshaped(json!({"type": ["string", "null"]})),
+            json!({"type": "string", "x-nullable": true})
+        );
+        assert_eq!(
+            reshaped(json!({"oneOf": [{"type": "null"}, {"type": "string"}, {"type": "integer"}]})),
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}], "x-nullable": true})
+        );
+    }
+
+    #[test]
+    fn all_of_merges_properties_and_required() {
+        let schema = reshaped(json!({
+            "allOf": [
+                {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+                {"properties": {"b": {"type": "integer"}}, "required": ["b", "a"]}
+            ]
+        }));
+        assert_eq!(
+            schema,
+            json!({
+                "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+                "required": ["a", "b"],
+                "type": "object"
+            })
+        );
+    }
+
+    #[test]
+    fn identical_branches_collapse_and_any_of_becomes_one_of() {
+        assert_eq!(
+            reshaped(json!({"description": "An address.", "anyOf": [
+                {"type": "string", "description": "v4"},
+                {"type": "string", "description": "v6"}
+            ]})),
+            json!({"description": "An address.", "type": "string"})
+        );
+        assert_eq!(
+            reshaped(json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})),
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+        );
+    }
+
+    #[test]
+    fn nested_unions_are_reshaped_too() {
+        assert_eq!(
+            reshaped(json!({"type": "object", "properties": {"x": {"type": ["integer", "null"]}}})),
+            json!({"type": "object", "properties": {"x": {"type": "integer", "x-nullable": true}}})
+        );
     }
 }

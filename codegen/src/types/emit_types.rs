@@ -1,5 +1,6 @@
-//! Stage 4: a service's `types.rs`: the structs, enums and unions of [`typedefs`](crate::types::typedefs), their
-//! constructors and `with_*` setters, and the string enums' conversions.
+//! Stage 4b: a service's `types.rs`: the structs, enums and unions of
+//! [`typedefs`](super::typedefs), their constructors and `with_*` setters, and the string
+//! enums' conversions.
 //!
 //! Every type follows the same rules, documented once in the generated crate's docs:
 //! `Type::new(required fields…)`, `with_<field>(value)` for the optional ones (taking anything
@@ -9,17 +10,14 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::idents::ident;
 use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::{
     Field, Kind, Presence, StringEnum, Struct, Ty, TypeDef, UNKNOWN_FIELDS, UNKNOWN_VARIANT, Union,
 };
-
-pub(crate) fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
 
 /// How the emitters write types: plain names with imports, `types::` before generated names
 /// outside `types.rs`.

@@ -1,4 +1,4 @@
-//! Stage 4b: a service's `wire.rs`: how its types read and write JSON.
+//! Stage 4c: a service's `wire.rs`: how its types read and write JSON.
 //!
 //! Written out rather than derived, for three reasons: a struct keeps the fields it does not
 //! know without `#[serde(flatten)]` (which buffers every document and is slow), a string enum
@@ -9,7 +9,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::types::emit_types::{TypeWriter, ident};
+use crate::idents::ident;
+use crate::types::emit_types::TypeWriter;
 use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::{Field, Kind, Presence, Struct, Ty, TypeDef, UNKNOWN_FIELDS, Union};
 
@@ -346,5 +347,165 @@ impl Field {
             Presence::Required => self.ty.clone(),
             _ => Ty::Nullable(Box::new(self.ty.clone())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::typedefs::{UNKNOWN_VARIANT, Variant};
+
+    fn def(name: &str, kind: Kind) -> TypeDef {
+        TypeDef {
+            name: name.into(),
+            doc: None,
+            kind,
+            sources: Vec::new(),
+            events_only: false,
+        }
+    }
+
+    fn object(fields: &[(&str, Presence)]) -> Kind {
+        Kind::Struct(Struct {
+            fields: fields
+                .iter()
+                .map(|(json, presence)| Field {
+                    json: (*json).into(),
+                    ident: (*json).into(),
+                    ty: Ty::String,
+                    presence: *presence,
+                    doc: None,
+                    default: None,
+                    secret: false,
+                    constant: None,
+                })
+                .collect(),
+            required: Vec::new(),
+            constants: Vec::new(),
+        })
+    }
+
+    fn union(variants: &[(&str, Ty, Option<&str>)], tag: Option<&str>) -> Kind {
+        Kind::Union(Union {
+            variants: variants
+                .iter()
+                .map(|(ident, ty, tag_value)| Variant {
+                    ident: (*ident).into(),
+                    ty: ty.clone(),
+                    tag_value: tag_value.map(str::to_owned),
+                    doc: None,
+                })
+                .collect(),
+            tag: tag.map(str::to_owned),
+        })
+    }
+
+    /// `wire.rs` for `defs`, without whitespace (token spacing is not what is tested).
+    fn wire(defs: &[TypeDef]) -> String {
+        let tokens = emit_wire(defs);
+        syn::parse2::<syn::File>(tokens.clone()).expect("wire.rs parses");
+        tokens.to_string().split_whitespace().collect()
+    }
+
+    /// Checks that `text` holds each of `parts` (whitespace ignored), in this order.
+    fn in_order(text: &str, parts: &[&str]) {
+        let mut from = 0;
+        for part in parts {
+            let part: String = part.split_whitespace().collect();
+            let part = part.as_str();
+            let at = text[from..]
+                .find(part)
+                .unwrap_or_else(|| panic!("{part:?} missing after byte {from} of:\n{text}"));
+            from += at + part.len();
+        }
+    }
+
+    #[test]
+    fn an_untagged_union_of_overlapping_objects_falls_back_to_the_first_that_reads() {
+        let short = def("Short", object(&[("name", Presence::Required)]));
+        let long = def(
+            "Long",
+            object(&[("name", Presence::Optional), ("size", Presence::Optional)]),
+        );
+        let entry = def(
+            "Entry",
+            union(
+                &[
+                    ("Short", Ty::Named("Short".into()), None),
+                    ("Long", Ty::Named("Long".into()), None),
+                ],
+                None,
+            ),
+        );
+        let text = wire(&[short, long, entry]);
+        // A branch wins outright only if nothing was left over; else the first that read the
+        // value at all, else the value as it came.
+        in_order(
+            &text,
+            &[
+                "impl<'de> Deserialize<'de> for types::Entry",
+                "let mut fallback = None;",
+                "if let Ok(parsed) = <types::Short>::deserialize(&value)",
+                "if parsed.unknown_fields.is_empty() { return Ok(types::Entry::Short(parsed)); }",
+                "fallback.get_or_insert(types::Entry::Short(parsed));",
+                "if let Ok(parsed) = <types::Long>::deserialize(&value)",
+                "fallback.get_or_insert(types::Entry::Long(parsed));",
+                &format!("Ok(fallback.unwrap_or(types::Entry::{UNKNOWN_VARIANT}(value)))"),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_union_of_plain_values_takes_the_first_that_reads_with_no_fallback() {
+        let id = def(
+            "Id",
+            union(
+                &[("String", Ty::String, None), ("I64", Ty::I64, None)],
+                None,
+            ),
+        );
+        let text = wire(&[id]);
+        assert!(!text.contains("fallback"), "{text}");
+        in_order(
+            &text,
+            &[
+                "if let Ok(parsed) = <String>::deserialize(&value) { return Ok(types::Id::String(parsed)); }",
+                "if let Ok(parsed) = <i64>::deserialize(&value) { return Ok(types::Id::I64(parsed)); }",
+                "Ok(types::Id::Unknown(value))",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_tagged_union_reads_the_branch_its_tag_names() {
+        let s3 = def("S3", object(&[("url", Presence::Optional)]));
+        let error = def("Failure", object(&[("reason", Presence::Optional)]));
+        let artifact = def(
+            "Artifact",
+            union(
+                &[
+                    ("S3", Ty::Named("S3".into()), Some("s3")),
+                    ("Error", Ty::Named("Failure".into()), Some("error")),
+                ],
+                Some("storageType"),
+            ),
+        );
+        let text = wire(&[s3, error, artifact]);
+        in_order(
+            &text,
+            &[
+                "match value.get(\"storageType\")",
+                "Some(\"s3\") => <types::S3>::deserialize(&value).map(types::Artifact::S3),",
+                "Some(\"error\") => <types::Failure>::deserialize(&value).map(types::Artifact::Error),",
+                "_ => return Ok(types::Artifact::Unknown(value)),",
+            ],
+        );
+        assert!(!text.contains("fallback"), "{text}");
+    }
+
+    #[test]
+    fn only_types_with_impls_make_a_wire_file() {
+        let alias = def("Names", Kind::Alias(Ty::Vec(Box::new(Ty::String))));
+        assert!(emit_wire(&[alias]).is_empty());
     }
 }

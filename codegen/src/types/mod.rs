@@ -1,5 +1,8 @@
 //! Stage 4, the type stage: the Rust types a service's schemas describe ([`typedefs`]), and
 //! the files that declare them ([`emit_types`]) and read and write them as JSON ([`emit_wire`]).
+//!
+//! [`paging`] (which methods page, from their types) and `paths` (the names the generated code
+//! uses from elsewhere) serve this stage and the emitters after it.
 
 pub mod emit_types;
 pub mod emit_wire;

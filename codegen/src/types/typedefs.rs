@@ -1,4 +1,4 @@
-//! Stage 3b: the Rust types of one service, from its resolved schemas.
+//! Stage 4a: the Rust types of one service, from its model and resolved schemas.
 //!
 //! Every type keeps what a newer server sends: structs carry the fields they do not know in
 //! `unknown_fields`, string enums the values they do not know in `Unknown(String)`, unions the
@@ -934,4 +934,180 @@ fn description(node: &Value) -> Option<String> {
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .map(crate::model::docs::markdown)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::front::references::fixture;
+
+    /// The types of the one method's answer, `schema`, through stages 2 and 3.
+    fn types_of(schema: Value) -> Vec<TypeDef> {
+        let refs = fixture::one_method(&[("answer.json", schema)], "answer.json");
+        let services = crate::services(&refs).unwrap_or_else(|e| panic!("{e}"));
+        build("test", &services[0]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn def<'a>(defs: &'a [TypeDef], name: &str) -> &'a TypeDef {
+        let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+        defs.iter()
+            .find(|d| d.name == name)
+            .unwrap_or_else(|| panic!("no type {name} in {names:?}"))
+    }
+
+    #[test]
+    fn an_answer_keeps_fields_optional_unless_required() {
+        let defs = types_of(json!({
+            "title": "Thing",
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "count": {"type": "integer", "minimum": 0, "default": 1},
+                "token": {"type": "string"},
+                "note": {"type": ["string", "null"]}
+            },
+            "required": ["name", "note"]
+        }));
+        let Kind::Struct(s) = &def(&defs, "Thing").kind else {
+            panic!("Thing is a struct");
+        };
+        let field = |json: &str| s.fields.iter().find(|f| f.json == json).unwrap();
+        assert_eq!(field("name").presence, Presence::Required);
+        assert_eq!(field("name").ty, Ty::String);
+        assert_eq!(field("count").presence, Presence::Optional);
+        assert_eq!(field("count").ty, Ty::U64);
+        // A default is documented, never filled in.
+        assert_eq!(field("count").default, Some(json!(1)));
+        assert_eq!(field("note").presence, Presence::RequiredNullable);
+        assert!(field("token").secret, "a token is hidden from Debug");
+        assert!(!field("name").secret);
+        // `new` takes the required fields, in the order `required` lists them.
+        let required: Vec<&str> = s
+            .required
+            .iter()
+            .map(|&i| s.fields[i].json.as_str())
+            .collect();
+        assert_eq!(required, ["name", "note"]);
+    }
+
+    #[test]
+    fn a_string_enum_keeps_its_values_in_order() {
+        let defs = types_of(json!({
+            "title": "Answer",
+            "type": "object",
+            "properties": {"state": {"title": "State", "type": "string", "enum": ["running", "on-hold"]}}
+        }));
+        let Kind::Enum(e) = &def(&defs, "State").kind else {
+            panic!("State is an enum");
+        };
+        assert_eq!(
+            e.variants,
+            [
+                ("Running".to_owned(), "running".to_owned()),
+                ("OnHold".to_owned(), "on-hold".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_union_with_a_distinct_constant_in_every_branch_is_tagged() {
+        let defs = types_of(json!({
+            "title": "Artifact",
+            "oneOf": [
+                {"title": "S3 Artifact", "type": "object",
+                 "properties": {"storageType": {"type": "string", "enum": ["s3"]}, "url": {"type": "string"}},
+                 "required": ["storageType"]},
+                {"title": "Error Artifact", "type": "object",
+                 "properties": {"storageType": {"type": "string", "enum": ["error"]}, "reason": {"type": "string"}},
+                 "required": ["storageType"]}
+            ]
+        }));
+        let Kind::Union(u) = &def(&defs, "Artifact").kind else {
+            panic!("Artifact is a union");
+        };
+        assert_eq!(u.tag.as_deref(), Some("storageType"));
+        let variants: Vec<(&str, Option<&str>)> = u
+            .variants
+            .iter()
+            .map(|v| (v.ident.as_str(), v.tag_value.as_deref()))
+            .collect();
+        // Named by the tag's values, not by the branches' titles.
+        assert_eq!(variants, [("S3", Some("s3")), ("Error", Some("error"))]);
+    }
+
+    #[test]
+    fn a_union_whose_branches_overlap_stays_untagged_in_schema_order() {
+        // Every `{"name": ..}` also fits the second branch, and `kind` is the same constant in
+        // both: no property tells them apart, so the wire stage tries them in order.
+        let defs = types_of(json!({
+            "title": "Entry",
+            "anyOf": [
+                {"title": "Short", "type": "object",
+                 "properties": {"kind": {"type": "string", "enum": ["entry"]}, "name": {"type": "string"}},
+                 "required": ["name"]},
+                {"title": "Long", "type": "object",
+                 "properties": {"kind": {"type": "string", "enum": ["entry"]}, "name": {"type": "string"},
+                                "size": {"type": "integer"}}}
+            ]
+        }));
+        let Kind::Union(u) = &def(&defs, "Entry").kind else {
+            panic!("Entry is a union");
+        };
+        assert_eq!(u.tag, None);
+        let variants: Vec<(&str, &Ty)> = u
+            .variants
+            .iter()
+            .map(|v| (v.ident.as_str(), &v.ty))
+            .collect();
+        assert_eq!(
+            variants,
+            [
+                ("Short", &Ty::Named("Short".into())),
+                ("Long", &Ty::Named("Long".into()))
+            ]
+        );
+        assert!(matches!(def(&defs, "Short").kind, Kind::Struct(_)));
+        assert!(matches!(def(&defs, "Long").kind, Kind::Struct(_)));
+    }
+
+    #[test]
+    fn branches_that_differ_only_in_dropped_constraints_are_one_type() {
+        let defs = types_of(json!({
+            "title": "Answer",
+            "type": "object",
+            "properties": {"ip": {"anyOf": [
+                {"type": "string", "format": "ipv4"},
+                {"type": "string", "format": "ipv6"}
+            ]}}
+        }));
+        let Kind::Struct(s) = &def(&defs, "Answer").kind else {
+            panic!("Answer is a struct");
+        };
+        assert_eq!(s.fields[0].ty, Ty::String);
+        assert!(defs.iter().all(|d| !matches!(d.kind, Kind::Union(_))));
+    }
+
+    #[test]
+    fn a_type_that_holds_itself_is_boxed() {
+        let defs = types_of(json!({
+            "title": "Node",
+            "type": "object",
+            "properties": {"parent": {"$ref": "#"}, "children": {"type": "array", "items": {"$ref": "#"}}}
+        }));
+        let Kind::Struct(s) = &def(&defs, "Node").kind else {
+            panic!("Node is a struct");
+        };
+        let field = |json: &str| &s.fields.iter().find(|f| f.json == json).unwrap().ty;
+        assert_eq!(
+            field("parent"),
+            &Ty::Box(Box::new(Ty::Named("Node".into())))
+        );
+        // A Vec is already indirect.
+        assert_eq!(
+            field("children"),
+            &Ty::Vec(Box::new(Ty::Named("Node".into())))
+        );
+    }
 }

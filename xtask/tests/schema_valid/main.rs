@@ -58,7 +58,7 @@ fn what_the_types_write_fits_the_schemas() {
         let dir = tempfile::tempdir().unwrap();
         let references = import_into(&bundle, dir.path()).unwrap();
         let refs = tc_codegen::load::load(&references).unwrap();
-        let services = tc_codegen::model::build(&refs).unwrap();
+        let services = tc_codegen::services(&refs).unwrap();
         let schemas: BTreeMap<String, Value> = refs
             .schemas
             .iter()

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Location, Operation, Parameter};
+use super::spec::{Location, Operation, Parameter};
 
 pub const TYPED_FILTERS: &str = "typed-filters";
 

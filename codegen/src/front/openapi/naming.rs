@@ -22,9 +22,9 @@ use std::path::Path;
 use heck::ToSnakeCase;
 
 use super::client_names::CLIENT_NAMES;
-use super::{Operation, Response, Segment};
+use super::spec::{Operation, Response, Segment};
 use crate::error::{Error, Result};
-use crate::model::HttpMethod;
+use crate::front::references::HttpMethod;
 
 /// Names every operation, unique within its tag.
 pub fn name_all(file: &Path, ops: &mut [Operation]) -> Result<()> {
@@ -194,7 +194,134 @@ fn identifier(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    /// An operation of tag `Things` at `path` (`{x}` a parameter), as read, not yet named.
+    fn op(http: HttpMethod, path: &str, response: Response) -> Operation {
+        Operation {
+            tag: "Things".into(),
+            function: String::new(),
+            aliases: Vec::new(),
+            counterpart: None,
+            summary: format!("{} {path}", http.uppercase()),
+            description: String::new(),
+            http,
+            path: path
+                .split('/')
+                .skip(1)
+                .map(
+                    |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(p) => Segment::Param(p.into()),
+                        None => Segment::Literal(s.into()),
+                    },
+                )
+                .collect(),
+            params: Vec::new(),
+            body: None,
+            response,
+            needs_token: true,
+            pointer: format!("/paths/{path}"),
+            repairs: Vec::new(),
+        }
+    }
+
+    fn named(mut ops: Vec<Operation>) -> Vec<String> {
+        name_all(Path::new("spec.yaml"), &mut ops).unwrap_or_else(|e| panic!("{e}"));
+        ops.into_iter().map(|o| o.function).collect()
+    }
+
+    fn many() -> Response {
+        Response::Stream(json!({"type": "object"}))
+    }
+
+    fn one() -> Response {
+        Response::Json(json!({"type": "object"}))
+    }
+
+    #[test]
+    fn names_come_from_the_verb_the_object_and_its_owner() {
+        use HttpMethod::*;
+        let names = named(vec![
+            op(Get, "/things", many()),
+            op(Get, "/things/{id}", one()),
+            op(Post, "/things/{id}", Response::Empty),
+            op(Put, "/things/{id}", Response::Empty),
+            op(Delete, "/things/{id}", Response::Empty),
+            op(Get, "/accounts/{account}/things", many()),
+            op(Get, "/dids/{scope}/{name}/things", many()),
+            // A JSON array answers many, too; a trailing `/` is no word.
+            op(Get, "/policies/", Response::Json(json!({"type": "array"}))),
+        ]);
+        assert_eq!(
+            names,
+            [
+                "list_things",
+                "get_thing",
+                "add_thing",
+                "update_thing",
+                "delete_thing",
+                "list_things_for_account",
+                "list_things_of_did",
+                "list_policies",
+            ]
+        );
+    }
+
+    #[test]
+    fn clashes_are_told_apart_by_item_parameters_then_by_summary() {
+        use HttpMethod::*;
+        let names = named(vec![
+            op(Get, "/things/{id}", one()),
+            op(Get, "/things/{id}/{version}", one()),
+            op(Get, "/x/things", one()),
+            op(Get, "/y/things", one()),
+        ]);
+        assert_eq!(
+            names,
+            [
+                "get_thing_by_id",
+                "get_thing_by_id_version",
+                "get_x_things",
+                "get_y_things",
+            ]
+        );
+        let names = named(vec![
+            op(Get, "/a/{k}/things", one()),
+            op(Get, "/b/{k}/things", one()),
+        ]);
+        // Same verb, object and owner, no item parameter: the summaries name them.
+        assert_eq!(names, ["get_a_k_things", "get_b_k_things"]);
+    }
+
+    #[test]
+    fn a_clash_nothing_resolves_is_an_error_at_the_operation() {
+        let mut a = op(HttpMethod::Get, "/things", one());
+        let mut b = op(HttpMethod::Get, "/things/", one());
+        a.summary = "Same".into();
+        b.summary = "Same".into();
+        let mut ops = vec![a, b];
+        let e = name_all(Path::new("spec.yaml"), &mut ops).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "spec.yaml: /paths//things: no unique name for this operation of tag \"Things\": \
+             \"same\" is taken"
+        );
+    }
+
+    #[test]
+    fn rucio_client_names_replace_the_rule_which_stays_an_alias() {
+        let (route, name, python) = CLIENT_NAMES[0];
+        let (method, path) = route.split_once(' ').unwrap();
+        let http = HttpMethod::parse(&method.to_lowercase()).unwrap();
+        let mut ops = vec![op(http, path, Response::Empty)];
+        name_all(Path::new("spec.yaml"), &mut ops).unwrap();
+        assert_eq!(route, "DELETE /accounts/{account}/attr/{key}");
+        assert_eq!(ops[0].function, name);
+        assert_eq!(ops[0].aliases, ["delete_attr_for_account"]);
+        assert_eq!(ops[0].counterpart.as_deref(), Some(python));
+    }
 
     #[test]
     fn singular_words() {

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use heck::{ToKebabCase, ToLowerCamelCase};
 use serde_json::Value;
 
-use super::{Location, Operation, Response, Segment, Spec};
-use crate::front::taskcluster::{
+use super::spec::{Location, Operation, Response, Segment, Spec};
+use crate::front::references::{
     ApiEntry, ApiReference, References, SchemaDocument, ServiceReference,
 };
 
@@ -113,62 +113,4 @@ pub fn references(spec: &Spec, ops: &[Operation]) -> References {
         exchanges: Vec::new(),
         schemas,
     }
-}
-
-/// The model's services for `spec`'s operations: built by [`crate::model::build`] from
-/// [`references`], then given what `api.json` cannot say (headers, how the answer is read,
-/// whether the call is authenticated, query parameter types).
-pub fn services(
-    spec: &Spec,
-    ops: &[Operation],
-) -> crate::error::Result<Vec<crate::model::Service>> {
-    use crate::idents::{Claimed, snake};
-    use crate::model::{Answer, HeaderParam, QueryKind};
-
-    let refs = references(spec, ops);
-    let mut services = crate::model::build(&refs)?;
-    for service in &mut services {
-        for method in &mut service.methods {
-            let Some(op) = ops
-                .iter()
-                .find(|o| service_name(o) == service.name && method_name(o) == method.name)
-            else {
-                continue;
-            };
-            method.answer = match op.response {
-                Response::Stream(_) => Answer::Stream,
-                Response::Text => Answer::Text,
-                Response::Location => Answer::Location,
-                Response::Json(_) | Response::Empty => Answer::Json,
-            };
-            method.authenticated = op.needs_token;
-            method.aliases = op.aliases.clone();
-            method.counterpart = op.counterpart.clone();
-            for q in &mut method.query {
-                if let Some(p) = op
-                    .params
-                    .iter()
-                    .find(|p| p.location == Location::Query && p.name == q.name)
-                {
-                    q.kind = QueryKind::of_schema(&p.schema);
-                    q.description = crate::model::docs::markdown(&p.description);
-                }
-            }
-            let mut taken: Vec<&str> = method.args.iter().map(|a| a.ident.as_str()).collect();
-            taken.extend(["payload", "query"]);
-            let mut idents = Claimed::reserving(&taken);
-            method.headers = op
-                .params
-                .iter()
-                .filter(|p| p.location == Location::Header)
-                .map(|p| HeaderParam {
-                    name: p.name.clone(),
-                    ident: idents.claim(&snake(&p.name)),
-                    required: p.required,
-                    description: p.description.clone(),
-                })
-                .collect();
-        }
-    }
-    Ok(services)
 }

@@ -62,15 +62,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Location, Operation, Parameter, Response, Segment, Spec};
+use super::spec::{Location, Operation, Parameter, Response, Segment, Spec};
 use crate::error::{Error, Result};
-use crate::model::HttpMethod;
+use crate::front::references::HttpMethod;
 
 pub const SPLIT_SCOPE_NAME: &str = "split-scope-name";
 pub const KNOWN_SCHEMAS: &str = "known-schemas";
 pub const AUTH_NEEDS_NO_TOKEN: &str = "auth-needs-no-token";
 pub const ADDED_OPERATIONS: &str = "added-operations";
-pub const BODY_PARAMETER: &str = "body-parameter";
+pub use super::spec::BODY_PARAMETER;
 pub const EMPTY_ENUM: &str = "empty-enum";
 pub const PYTHON_TYPES: &str = "python-types";
 pub const RFC1123_DATES: &str = "rfc1123-dates";
@@ -1475,4 +1475,330 @@ fn availability_flags(map: &mut Map<String, Value>) -> bool {
         }
     }
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::front::openapi::spec::read_operations;
+
+    /// A spec of `paths` (each operation tagged `t`), read but not repaired.
+    fn read(paths: Value) -> (Spec, Vec<Operation>) {
+        let mut paths = paths;
+        for item in paths.as_object_mut().unwrap().values_mut() {
+            for op in item.as_object_mut().unwrap().values_mut() {
+                op["tags"] = json!(["t"]);
+            }
+        }
+        let spec = Spec {
+            file: PathBuf::from("spec.yaml"),
+            doc: json!({"openapi": "3.0.0", "paths": paths}),
+        };
+        let ops = read_operations(&spec).unwrap_or_else(|e| panic!("{e}"));
+        (spec, ops)
+    }
+
+    /// The one operation of a spec with one path and method.
+    fn one(path: &str, method: &str, op: Value) -> Operation {
+        let (_, mut ops) = read(json!({path: {method: op}}));
+        assert_eq!(ops.len(), 1);
+        ops.remove(0)
+    }
+
+    fn answer(schema: Value) -> Value {
+        json!({"200": {"content": {"application/json": {"schema": schema}}}})
+    }
+
+    fn path(op: &Operation) -> String {
+        op.path
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(l) => format!("/{l}"),
+                Segment::Param(p) => format!("/{{{p}}}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_did_parameter_becomes_scope_and_name_and_a_stray_path_parameter_goes() {
+        let mut op = one(
+            "/dids/{scope_name}/meta",
+            "post",
+            json!({"parameters": [
+                {"name": "scope_name", "in": "path", "schema": {"type": "string"}},
+                {"name": "key", "in": "path", "schema": {"type": "string"}}
+            ]}),
+        );
+        path_parameter_not_in_path(&mut op);
+        split_scope_name(&mut op);
+        assert_eq!(path(&op), "/dids/{scope}/{name}/meta");
+        let params: Vec<&str> = op.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(params, ["scope", "name"]);
+        assert!(
+            op.params
+                .iter()
+                .all(|p| p.location == Location::Path && p.required)
+        );
+        assert_eq!(op.repairs, [PATH_PARAMETER_NOT_IN_PATH, SPLIT_SCOPE_NAME]);
+    }
+
+    #[test]
+    fn schema_fixes_reach_every_depth_and_answers_require_nothing() {
+        let mut op = one(
+            "/rses/{rse}",
+            "get",
+            json!({"responses": answer(json!({
+                "type": "object",
+                "required": ["rse"],
+                "properties": {
+                    "rse": {"type": "str"},
+                    "created_at": {"type": "string", "format": "date-time", "description": "When."},
+                    "state": {"type": "string", "enum": []},
+                    "availability_read": {"type": "integer"},
+                    "list": {"type": "array", "items": {"type": "dict", "required": ["a"]}}
+                }
+            }))}),
+        );
+        fix_schemas(&mut op, EMPTY_ENUM, empty_enum);
+        fix_schemas(&mut op, PYTHON_TYPES, python_types);
+        fix_schemas(&mut op, RFC1123_DATES, rfc1123_dates);
+        fix_schemas(&mut op, AVAILABILITY_FLAGS, availability_flags);
+        fix_answer(&mut op, ANSWERS_REQUIRE_NOTHING, answers_require_nothing);
+        let Response::Json(schema) = &op.response else {
+            panic!("a JSON answer: {:?}", op.response);
+        };
+        assert_eq!(
+            schema,
+            &json!({
+                "type": "object",
+                "properties": {
+                    "rse": {"type": "string"},
+                    "created_at": {"type": "string", "description":
+                        "When.\n\nA time as Rucio writes them (RFC 1123): `Mon, 13 May 2013 10:23:03 UTC`."},
+                    "state": {"type": "string"},
+                    "availability_read": {"type": "boolean"},
+                    "list": {"type": "array", "items": {"type": "object"}}
+                }
+            })
+        );
+        assert_eq!(
+            op.repairs,
+            [
+                EMPTY_ENUM,
+                PYTHON_TYPES,
+                RFC1123_DATES,
+                AVAILABILITY_FLAGS,
+                ANSWERS_REQUIRE_NOTHING
+            ]
+        );
+        // A fix that finds nothing to do leaves no record.
+        fix_schemas(&mut op, PYTHON_TYPES, python_types);
+        assert_eq!(op.repairs.len(), 5);
+    }
+
+    #[test]
+    fn answers_the_spec_misdescribes_are_read_as_the_server_writes_them() {
+        let mut word = one(
+            "/a",
+            "post",
+            json!({"responses": answer(json!({"type": "string", "enum": ["Created"]}))}),
+        );
+        word_answers(&mut word);
+        assert_eq!(
+            (word.response, word.repairs),
+            (Response::Empty, vec![WORD_ANSWERS])
+        );
+
+        let mut string = one(
+            "/b",
+            "get",
+            json!({"responses": answer(json!({"type": "string", "description": "A rule."}))}),
+        );
+        string_answers(&mut string);
+        assert_eq!(
+            string.response,
+            Response::Json(json!({"description": "A rule."}))
+        );
+        assert_eq!(string.repairs, [STRING_ANSWERS]);
+
+        // From the tables, by the operation's place in the spec.
+        let (_, mut ops) = read(json!({
+            "/credentials/signurl": {"get": {"responses": answer(json!({"type": "object"}))}},
+            "/redirect/{scope_name}": {"get": {"responses": answer(json!({"type": "object"}))}},
+            "/rules/": {"get": {"responses": answer(json!({"type": "array", "items": {"type": "object"}}))}},
+            "/rses/{rse}/protocols/{scheme}/{hostname}/{port}": {"put": {"responses": answer(json!({"type": "object"}))}}
+        }));
+        let mut tables = TableUse::default();
+        for op in &mut ops {
+            text_answers(op, &mut tables);
+            redirect_answers(op, &mut tables);
+            ndjson_as_json(op, &mut tables);
+            empty_answers(op, &mut tables);
+        }
+        let seen: Vec<(&Response, &[&str])> = ops
+            .iter()
+            .map(|o| (&o.response, o.repairs.as_slice()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (&Response::Text, &[TEXT_ANSWERS][..]),
+                (&Response::Location, &[REDIRECT_ANSWERS][..]),
+                (
+                    &Response::Stream(json!({"type": "object"})),
+                    &[NDJSON_AS_JSON][..]
+                ),
+                (&Response::Empty, &[EMPTY_ANSWERS][..]),
+            ]
+        );
+        assert!(tables.0.contains("/paths/~1credentials~1signurl/get"));
+    }
+
+    #[test]
+    fn auth_calls_send_no_token_but_the_one_that_checks_it() {
+        let mut login = one("/auth/userpass", "get", json!({}));
+        let mut validate = one("/auth/validate", "get", json!({}));
+        let mut other = one("/accounts/whoami", "get", json!({}));
+        for op in [&mut login, &mut validate, &mut other] {
+            token_checks(op);
+            auth_needs_no_token(op);
+        }
+        assert!(!login.needs_token);
+        assert_eq!(login.repairs, [AUTH_NEEDS_NO_TOKEN]);
+        assert!(validate.needs_token);
+        assert_eq!(validate.repairs, [TOKEN_CHECKS]);
+        assert!(other.needs_token && other.repairs.is_empty());
+    }
+
+    #[test]
+    fn parameters_and_bodies_go_where_the_views_read_them() {
+        // OpenAPI 2's body parameter, taken as the body while reading.
+        let op = one(
+            "/a",
+            "post",
+            json!({"parameters": [{"name": "b", "in": "body",
+                "content": {"application/json": {"schema": {"type": "object"}}}}]}),
+        );
+        assert_eq!(
+            (op.body, op.repairs),
+            (Some(json!({"type": "object"})), vec![BODY_PARAMETER])
+        );
+
+        let mut op = one(
+            "/auth/userpass",
+            "get",
+            json!({"parameters": [{"name": "X-Rucio-Password", "in": "query", "schema": {"type": "string"}}]}),
+        );
+        headers_in_query(&mut op);
+        assert_eq!(op.params[0].location, Location::Header);
+        assert_eq!(op.repairs, [HEADERS_IN_QUERY]);
+
+        let mut op = one(
+            "/things",
+            "get",
+            json!({"requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string", "description": "Whose."}, "limit": {"type": "integer"}}
+            }}}}}),
+        );
+        let mut tables = TableUse::default();
+        get_bodies(&mut op, &mut tables);
+        assert_eq!(op.body, None);
+        let query: Vec<(&str, bool, &str)> = op
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.required, p.description.as_str()))
+            .collect();
+        assert_eq!(query, [("name", true, "Whose."), ("limit", false, "")]);
+        assert!(op.params.iter().all(|p| p.location == Location::Query));
+        assert_eq!(op.repairs, [GET_BODIES]);
+
+        let mut op = one(
+            "/requests/transfer_limits",
+            "delete",
+            json!({"parameters": [{"name": "rse_expression", "in": "query", "schema": {"type": "string"}}]}),
+        );
+        json_bodies(&mut op, &mut tables);
+        assert!(op.params.is_empty(), "the query member moved into the body");
+        assert_eq!(
+            op.body.as_ref().unwrap()["required"],
+            json!(["rse_expression"])
+        );
+        assert_eq!(op.repairs, [JSON_BODIES]);
+
+        let mut op = one(
+            "/requests/{scope_name}/{rse}",
+            "get",
+            json!({"responses": answer(json!({"type": "object", "properties": {"estimated_stated_at": {"type": "string"}}}))}),
+        );
+        renamed_parameters(&mut op, &mut tables);
+        let Response::Json(schema) = &op.response else {
+            panic!("a JSON answer");
+        };
+        assert!(schema["properties"].get("estimated_started_at").is_some());
+        assert!(schema["properties"].get("estimated_stated_at").is_none());
+        assert_eq!(op.repairs, [RENAMED_PARAMETERS]);
+    }
+
+    #[test]
+    fn members_the_server_shapes_otherwise_are_corrected_from_the_table() {
+        let mut op = one(
+            "/rules/{rule_id}/move",
+            "post",
+            json!({"requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"rse_expression": {"type": "string"}}
+            }}}}}),
+        );
+        let mut used = vec![false; CORRECTIONS.len()];
+        corrected_members(&mut op, &mut used);
+        let body = op.body.as_ref().unwrap();
+        assert_eq!(body["properties"]["override"]["type"], "object");
+        assert!(body["properties"].get("rse_expression").is_some());
+        assert_eq!(op.repairs, [CORRECTED_MEMBERS]);
+        assert!(used[0]);
+    }
+
+    #[test]
+    fn references_the_spec_lacks_come_from_the_known_schemas_or_fail_where_they_are() {
+        let (spec, mut ops) = read(json!({
+            "/dids": {"get": {"responses": answer(json!({"type": "object", "properties": {
+                "type": {"$ref": "#/components/schemas/DIDType", "description": "Which kind."}
+            }}))}},
+            "/x": {"get": {"responses": answer(json!({"items": {"$ref": "#/components/schemas/Nope"}}))}}
+        }));
+        known_schemas(&spec, &mut ops[0]).unwrap();
+        let Response::Json(schema) = &ops[0].response else {
+            panic!("a JSON answer");
+        };
+        let ty = &schema["properties"]["type"];
+        assert_eq!(ty["title"], "DIDType");
+        assert_eq!(ty["enum"][0], "FILE");
+        assert_eq!(ty["description"], "Which kind.");
+        assert_eq!(ops[0].repairs, [KNOWN_SCHEMAS]);
+
+        let e = known_schemas(&spec, &mut ops[1]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "spec.yaml: /paths/~1x/get/responses/items: $ref \"#/components/schemas/Nope\" is \
+             neither in the spec nor in the known schemas"
+        );
+    }
+
+    #[test]
+    fn added_operations_are_marked_and_a_table_entry_that_fits_nothing_is_an_error() {
+        let added = added_operations();
+        assert!(!added.is_empty());
+        assert!(added.iter().all(|o| o.repairs.contains(&ADDED_OPERATIONS)));
+
+        // A spec without the operations the tables name: the first unused entry is reported.
+        let (spec, mut ops) = read(json!({"/ping": {"get": {}}}));
+        let e = apply_all(&spec, &mut ops).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "spec.yaml: /paths/~1rules~1{rule_id}~1move/post/properties/override: a repair \
+             table's entry fits no operation of the spec"
+        );
+    }
 }
