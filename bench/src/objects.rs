@@ -4,7 +4,7 @@
 //! Rust crates `taskcluster-upload` / `taskcluster-download`.
 //!
 //! Each client runs in a child process of its own (this binary's `objects-child` mode, or
-//! `runtime/tests/peers/objects_peer.py`), timed by [`crate::process::timed`] for its peak RSS;
+//! `runtime/taskcluster/tests/peers/objects_peer.py`), timed by [`crate::process::timed`] for its peak RSS;
 //! MB/s is the size over the transfer time the child measures itself (no interpreter start-up).
 //! The parent serves a minimal object service (`createUpload` → `putUrl`, `finishUpload`
 //! checks the SHA-256 the storage computed of what it received, `startDownload` → `getUrl`
@@ -607,13 +607,13 @@ fn size_label(mib: u64) -> String {
 pub fn measure(workspace: &Path, bench_dir: &Path, o: &ObjectOptions) -> anyhow::Result<Vec<Row>> {
     let dir = bench_dir.join("target/objects");
     std::fs::create_dir_all(&dir)?;
-    let python = workspace.join("runtime/tests/peers/objects_peer.py");
+    let python = workspace.join("runtime/taskcluster/tests/peers/objects_peer.py");
     let mut peers = vec![Who::Crates];
     if python_ok() {
         peers.insert(0, Who::Python);
     } else {
         eprintln!(
-            "python3 with `taskcluster` is missing (bash runtime/tests/peers/install.sh): no Python rows"
+            "python3 with `taskcluster` is missing (bash runtime/taskcluster/tests/peers/install.sh): no Python rows"
         );
     }
     let server = ObjectServer::start()?;

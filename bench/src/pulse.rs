@@ -7,7 +7,7 @@
 //! does. The floor is lapin acking in runs: the same crate, the same frames on the wire, no
 //! decoding. All use a prefetch of [`PREFETCH`].
 //!
-//! Needs a RabbitMQ broker on 127.0.0.1:5672, guest/guest (`bash runtime/tests/broker/start.sh`);
+//! Needs a RabbitMQ broker on 127.0.0.1:5672, guest/guest (`bash runtime/taskcluster/tests/broker/start.sh`);
 //! without one the rows are skipped. Each consumer is a child process (this binary's
 //! `pulse-child` mode, or `peers/pika_consume.py` in a venv under `target/`), started once its
 //! queue holds all the messages, and timed by itself from connecting to its last ack, so the
@@ -518,7 +518,7 @@ fn command(who: Who, queue: &str, group: &str, n: usize, python: &Path, script: 
 pub fn measure(bench_dir: &Path, o: &PulseOptions) -> anyhow::Result<Vec<Row>> {
     if TcpStream::connect_timeout(&ADDRESS.parse()?, Duration::from_secs(2)).is_err() {
         eprintln!(
-            "no broker answers on {ADDRESS} (start one with `bash runtime/tests/broker/start.sh`): \
+            "no broker answers on {ADDRESS} (start one with `bash runtime/taskcluster/tests/broker/start.sh`): \
              no Pulse rows"
         );
         return Ok(Vec::new());

@@ -84,12 +84,13 @@ fn show_traces(verbosity: u8) {
         // Other crates' warnings, not their chatter.
         (None, _) => EnvFilter::new("warn"),
     };
-    let level = match verbosity {
-        0 => None,
-        1 => Some("tc_runtime=debug"),
-        _ => Some("trace"),
+    // The calls' spans are the family's (`tc_runtime`), retries and re-logins the core's.
+    let levels: &[&str] = match verbosity {
+        0 => &[],
+        1 => &["tc_runtime=debug", "runtime_core=debug"],
+        _ => &["trace"],
     };
-    if let Some(directive) = level.and_then(|l| l.parse().ok()) {
+    for directive in levels.iter().filter_map(|l| l.parse().ok()) {
         filter = filter.add_directive(directive);
     }
     let _ = tracing_subscriber::fmt()

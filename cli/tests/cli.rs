@@ -1,6 +1,6 @@
 //! The built `tc` against loopback servers: calls with route and query parameters, bodies from a
 //! file and from stdin, signed URLs and signed calls that Taskcluster's Hawk validator (npm
-//! `hawk`, runtime/tests/peers) accepts, errors with their exit codes, input that does not fit,
+//! `hawk`, runtime/taskcluster/tests/peers) accepts, errors with their exit codes, input that does not fit,
 //! help with the required scopes.
 
 use std::io::Write;
@@ -823,7 +823,7 @@ async fn verbose_shows_calls_and_retries_on_stderr_and_is_silent_by_default() {
     // RUST_LOG alone does the same.
     reset();
     let mut with_env = env;
-    with_env[3] = ("RUST_LOG", "tc_runtime=debug");
+    with_env[3] = ("RUST_LOG", "tc_runtime=debug,runtime_core=debug");
     let out = tc(&["queue", "status", "T"], &with_env, "");
     let err = stderr(&out);
     assert!(

@@ -73,8 +73,8 @@ fn every_method_is_typed() {
     assert_eq!(summary.methods, 194);
     let queue = &generated().files[Path::new("src/queue/mod.rs")];
     for signature in [
-        "pub fn create_task(\n        &self,\n        task_id: &str,\n        payload: &types::TaskDefinitionRequest,\n    ) -> Call<'_, types::TaskStatusResponse>",
-        "pub fn task(&self, task_id: &str) -> Call<'_, types::Task>",
+        "pub fn create_task(\n        &self,\n        task_id: &str,\n        payload: &types::TaskDefinitionRequest,\n    ) -> Call<types::TaskStatusResponse>",
+        "pub fn task(&self, task_id: &str) -> Call<types::Task>",
         "#[doc(alias = \"listTaskGroup\")]",
     ] {
         assert!(queue.contains(signature), "queue lacks {signature}");

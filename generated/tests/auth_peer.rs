@@ -1,7 +1,7 @@
 //! The generated `Auth` client's `testAuthenticate` and `testAuthenticateGet` against the Hawk
-//! test server (npm's `hawk` with Taskcluster's `ext` rules, `runtime/tests/peers`).
+//! test server (npm's `hawk` with Taskcluster's `ext` rules, `runtime/taskcluster/tests/peers`).
 //!
-//! Needs the peers: `bash runtime/tests/peers/install.sh`.
+//! Needs the peers: `bash runtime/taskcluster/tests/peers/install.sh`.
 
 use std::time::{Duration, SystemTime};
 

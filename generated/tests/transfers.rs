@@ -2,7 +2,7 @@
 //! (`Object::download_to_file`, `Queue::upload_artifact_from_file`, …), called as a user
 //! would, against the loopback object service, queue and storage server of
 //! `tc_testkit::objects`. The transfers themselves are tested in depth in
-//! `runtime/tests/objects.rs`; this checks that each generated method reaches its transfer
+//! `runtime/taskcluster/tests/objects.rs`; this checks that each generated method reaches its transfer
 //! with its arguments in place.
 
 use std::sync::{Arc, Mutex};

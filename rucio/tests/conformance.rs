@@ -459,12 +459,12 @@ async fn every_operation() {
 }
 
 /// The x509 calls, against a second server that speaks HTTPS and asks for a client certificate
-/// (`RucioServer::start_with_tls`, with runtime/tests/rucio_x509/'s test CA): the DN of the
+/// (`RucioServer::start_with_tls`, with runtime/rucio/tests/rucio_x509/'s test CA): the DN of the
 /// certificate reaches Rucio as `SSL_CLIENT_S_DN`, as behind Apache's mod_ssl. Returns the
 /// server's access log, to scan for secrets.
 async fn x509_calls(run: &mut Run, secrets: &mut Vec<String>) -> String {
     let certs =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/rucio_x509");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/rucio/tests/rucio_x509");
     let server = RucioServer::start_with_tls(&certs)
         .unwrap_or_else(|e| panic!("the Rucio test server (HTTPS) did not start: {e}"));
     let config = |auth: Auth| {

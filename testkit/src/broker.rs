@@ -2,7 +2,7 @@
 //!
 //! Which one, in this order:
 //! 1. The run's: `cargo xtask test` starts one node per run from empty state in a scratch
-//!    directory (`runtime/tests/broker/start.sh`) and gives every test process its address and
+//!    directory (`runtime/taskcluster/tests/broker/start.sh`) and gives every test process its address and
 //!    directory (`TC_BROKER_URL`, `TC_BROKER_DIR`); it stops the node and removes the directory
 //!    when the run ends. `rabbitmqctl` controls it ([`rabbitmqctl`], [`Broker::restart`]).
 //! 2. `PULSE_CONNECTION_STRING`: a broker of yours, which the tests cannot control.
@@ -29,9 +29,9 @@ pub struct Broker {
     dir: Option<PathBuf>,
 }
 
-/// `runtime/tests/broker`: the scripts that start, control and stop a test node.
+/// `runtime/taskcluster/tests/broker`: the scripts that start, control and stop a test node.
 pub fn broker_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/broker")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/taskcluster/tests/broker")
 }
 
 /// The broker; `None`, saying so, when there is none outside CI. Under CI (`CI` set) a missing
@@ -65,7 +65,7 @@ fn missing(why: &str) {
     );
     eprintln!(
         "SKIPPED: a Pulse test ({why}); run `cargo xtask test`, or have \
-         runtime/tests/broker/start.sh work"
+         runtime/taskcluster/tests/broker/start.sh work"
     );
 }
 

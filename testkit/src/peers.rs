@@ -1,13 +1,13 @@
-//! The test peers other implementations provide (`runtime/tests/peers`: npm `hawk`, PyPI
+//! The test peers other implementations provide (`runtime/taskcluster/tests/peers`: npm `hawk`, PyPI
 //! `taskcluster` and `mohawk`, installed by its `install.sh`): where they are, and spawning them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-/// `runtime/tests/peers`.
+/// `runtime/taskcluster/tests/peers`.
 pub fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/peers")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/taskcluster/tests/peers")
 }
 
 fn missing(what: &str) -> ! {
@@ -34,7 +34,7 @@ impl Drop for Peer {
 pub fn start_hawk_server() -> Peer {
     let dir = peers_dir();
     if !dir.join("node_modules/hawk/package.json").exists() {
-        missing("npm package `hawk` (runtime/tests/peers/node_modules)");
+        missing("npm package `hawk` (runtime/taskcluster/tests/peers/node_modules)");
     }
     let mut child = Command::new("node")
         .arg(dir.join("hawk_server.js"))

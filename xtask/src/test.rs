@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything CI checks, in the order a failure is cheapest to see; then
 //! every test, against servers started for this run.
 //!
-//! The run starts one RabbitMQ node (`runtime/tests/broker/start.sh`: empty, in a scratch
+//! The run starts one RabbitMQ node (`runtime/taskcluster/tests/broker/start.sh`: empty, in a scratch
 //! directory, on loopback ports of its own) before the tests, gives the test processes its
 //! address and directory (`TC_BROKER_URL`, `TC_BROKER_DIR`, read by `tc_testkit::broker`), and
 //! stops it and removes the directory at the end; a watchdog does so too if the run is killed.
@@ -24,7 +24,7 @@ type Step<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
 /// too) with the run's broker; fails at the end if anything failed.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
     let checks: [Step; 4] = [
-        ("bash", &["runtime/tests/peers/install.sh"], &[]),
+        ("bash", &["runtime/taskcluster/tests/peers/install.sh"], &[]),
         ("cargo", &["fmt", "--all", "--check"], &[]),
         (
             "cargo",
@@ -53,7 +53,7 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
 
     let run = loopback::Run::this();
     let watch = loopback::Watch::start(&run);
-    eprintln!("==> starting the run's RabbitMQ (runtime/tests/broker/start.sh)");
+    eprintln!("==> starting the run's RabbitMQ (runtime/taskcluster/tests/broker/start.sh)");
     let broker = RunBroker::start(workspace, &run)?;
     let mut env = broker.env();
     env.push((loopback::MARK.into(), run.id.clone()));
@@ -133,7 +133,7 @@ struct RunBroker {
 
 impl RunBroker {
     fn start(workspace: &Path, run: &loopback::Run) -> anyhow::Result<RunBroker> {
-        let scripts = workspace.join("runtime/tests/broker");
+        let scripts = workspace.join("runtime/taskcluster/tests/broker");
         let out = Command::new("bash")
             .arg(scripts.join("start.sh"))
             .env("TC_BROKER_WATCH_PID", std::process::id().to_string())
@@ -141,10 +141,10 @@ impl RunBroker {
             .stdin(Stdio::null())
             .stderr(Stdio::inherit())
             .output()
-            .context("cannot run runtime/tests/broker/start.sh")?;
+            .context("cannot run runtime/taskcluster/tests/broker/start.sh")?;
         if !out.status.success() {
             bail!(
-                "runtime/tests/broker/start.sh failed ({}): no broker for the Pulse tests",
+                "runtime/taskcluster/tests/broker/start.sh failed ({}): no broker for the Pulse tests",
                 out.status
             );
         }
@@ -161,7 +161,9 @@ impl RunBroker {
             value("TC_BROKER_URL"),
             value("RABBITMQ_NODENAME"),
         ) else {
-            bail!("runtime/tests/broker/start.sh did not say where its broker is: {stdout:?}");
+            bail!(
+                "runtime/taskcluster/tests/broker/start.sh did not say where its broker is: {stdout:?}"
+            );
         };
         Ok(RunBroker {
             scripts,
@@ -192,7 +194,7 @@ impl RunBroker {
             .args(["-q", "list_queues", "--no-table-headers", "name", "durable"])
             .stdin(Stdio::null())
             .output()
-            .context("cannot run runtime/tests/broker/ctl.sh")?;
+            .context("cannot run runtime/taskcluster/tests/broker/ctl.sh")?;
         if !out.status.success() {
             bail!(
                 "cannot list the broker's queues: {}",
@@ -216,10 +218,10 @@ impl RunBroker {
             .arg(&self.dir)
             .stdin(Stdio::null())
             .status()
-            .context("cannot run runtime/tests/broker/stop.sh")?;
+            .context("cannot run runtime/taskcluster/tests/broker/stop.sh")?;
         if !status.success() {
             bail!(
-                "runtime/tests/broker/stop.sh {} failed ({status})",
+                "runtime/taskcluster/tests/broker/stop.sh {} failed ({status})",
                 self.dir.display()
             );
         }

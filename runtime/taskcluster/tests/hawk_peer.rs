@@ -1,7 +1,7 @@
 //! Requests signed by tc-runtime, validated by npm's `hawk` with Taskcluster's `ext` rules
 //! (`tests/peers/hawk_server.js`), through the `testAuthenticate` / `testAuthenticateGet` calls.
 //!
-//! Needs the peers: `bash runtime/tests/peers/install.sh`.
+//! Needs the peers: `bash runtime/taskcluster/tests/peers/install.sh`.
 
 use std::time::{Duration, SystemTime};
 

@@ -2,7 +2,7 @@
 //! the real ones do (`tc_testkit::objects`): Hawk-checked API calls, unauthenticated storage URLs,
 //! `putUrl` headers enforced, faults scripted per object. Also: a 64 MiB round trip whose peak
 //! RSS is checked in a process of its own, and cross-checks with Taskcluster's Python client
-//! (needs the peers: `bash runtime/tests/peers/install.sh`).
+//! (needs the peers: `bash runtime/taskcluster/tests/peers/install.sh`).
 
 use std::io::Write;
 use std::process::Command;
@@ -1016,11 +1016,11 @@ async fn python(tc: &Deployment, args: Vec<String>) {
     .await
     .unwrap()
     .unwrap_or_else(|e| {
-        panic!("python3 is missing ({e}): run `bash runtime/tests/peers/install.sh`")
+        panic!("python3 is missing ({e}): run `bash runtime/taskcluster/tests/peers/install.sh`")
     });
     assert!(
         out.status.success(),
-        "objects_peer.py failed (is `taskcluster` installed? run `bash runtime/tests/peers/install.sh`):\n{}",
+        "objects_peer.py failed (is `taskcluster` installed? run `bash runtime/taskcluster/tests/peers/install.sh`):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
 }

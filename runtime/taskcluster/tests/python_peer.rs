@@ -2,7 +2,7 @@
 //! Taskcluster's Python client `taskcluster` (ext, signed URLs, temporary credentials), with
 //! fixed timestamps, nonces and seeds (`tests/peers/crosscheck.py`).
 //!
-//! Needs the peers: `bash runtime/tests/peers/install.sh`.
+//! Needs the peers: `bash runtime/taskcluster/tests/peers/install.sh`.
 
 use std::time::{Duration, UNIX_EPOCH};
 

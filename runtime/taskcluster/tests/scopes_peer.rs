@@ -2,7 +2,7 @@
 //! (`tests/peers/scopes_peer.js`): tens of thousands of generated cases (fixed seed) over every
 //! operation the library exports, all sent to one node process, every answer compared.
 //!
-//! Needs the peers: `bash runtime/tests/peers/install.sh`.
+//! Needs the peers: `bash runtime/taskcluster/tests/peers/install.sh`.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

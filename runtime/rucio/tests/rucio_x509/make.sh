@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the test-only x509 fixtures of runtime/tests/rucio.rs: a CA, a server certificate
+# Regenerates the test-only x509 fixtures of runtime/rucio/tests/rucio.rs: a CA, a server certificate
 # for 127.0.0.1 and a client certificate, valid from 2000 to 2100, EC P-256, keys unencrypted.
 # Nothing real trusts this CA; its key is thrown away.
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # rabbitmqctl ARGS for the node that start.sh started in DIR:
-#   bash runtime/tests/broker/ctl.sh "$TC_BROKER_DIR" list_queues name durable
+#   bash runtime/taskcluster/tests/broker/ctl.sh "$TC_BROKER_DIR" list_queues name durable
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/node.sh"

@@ -1,7 +1,7 @@
 """Cross-checks for tc-runtime: computes Hawk headers and bewits with `mohawk`, and signed
 URLs, `ext` strings and temporary credentials with Taskcluster's Python client `taskcluster`,
 all with fixed timestamps, nonces and seeds. Reads one JSON object on stdin, writes one on
-stdout. Run by runtime/tests/python_peer.rs.
+stdout. Run by runtime/taskcluster/tests/python_peer.rs.
 """
 import datetime
 import json

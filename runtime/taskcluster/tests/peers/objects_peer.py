@@ -1,4 +1,4 @@
-"""Taskcluster's Python client moving objects, for runtime/tests/objects_peer.rs and the bench.
+"""Taskcluster's Python client moving objects, for runtime/taskcluster/tests/objects_peer.rs and the bench.
 
     objects_peer.py upload ROOT_URL CLIENT_ID ACCESS_TOKEN PROJECT NAME FILE
     objects_peer.py download ROOT_URL CLIENT_ID ACCESS_TOKEN NAME FILE
