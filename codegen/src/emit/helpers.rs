@@ -257,7 +257,7 @@ pub fn unknown_value(krate: &str) -> TokenStream {
     }
 }
 
-/// `pub mod endpoints`: every method as a [`Endpoint`](crate::runtime::fake::Endpoint) of the
+/// `pub mod endpoints`: every method as a fake `Endpoint` (the runtime core's) of the
 /// fake's `service_name`, for tests; a streamed answer is a `Vec` of its items.
 pub fn emit_endpoints(service: &Service, service_name: &str) -> TokenStream {
     let consts = service.methods.iter().map(|m| {

@@ -8,18 +8,14 @@ use std::time::SystemTime;
 use futures_util::future::BoxFuture;
 use url::Url;
 
+use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Outgoing;
-use crate::{Client, Error, ErrorKind, Result};
 
 /// Authenticates requests to a client's own hosts (never to a host a call is redirected to).
 pub trait Auth: fmt::Debug + Send + Sync + 'static {
-    /// Adds what authenticates `request` (one attempt: called afresh for each). `client` is the
-    /// client sending it, for an authentication that must call the service itself (a login).
-    fn authorize<'a>(
-        &'a self,
-        client: &'a Client,
-        request: &'a mut Outgoing,
-    ) -> BoxFuture<'a, Result<()>>;
+    /// Adds what authenticates `request` (one attempt: called afresh for each). An
+    /// authentication that must call a service itself (a login) keeps its own client for it.
+    fn authorize<'a>(&'a self, request: &'a mut Outgoing) -> BoxFuture<'a, Result<()>>;
 
     /// The server refused the credentials `request` carried with `error`: whether sending it
     /// once more may succeed (after forgetting a refused token). The default never does.

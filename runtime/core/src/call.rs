@@ -8,7 +8,10 @@ use std::time::{Duration, SystemTime};
 use serde::de::DeserializeOwned;
 
 use crate::request::ItemStream;
-use crate::{Error, ErrorKind, Method, Request, Result};
+use reqwest::Method;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::request::Request;
 
 type Sending<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 

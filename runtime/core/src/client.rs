@@ -9,14 +9,16 @@ use reqwest::header::HeaderMap;
 use tracing::Span;
 use url::Url;
 
-use crate::transport::{HttpTransport, Transport};
-use crate::{Auth, Error, ErrorKind, Method, Request, Result, RetryConfig};
+use crate::auth::Auth;
+use crate::error::{Error, ErrorKind, Result};
+use crate::retry::RetryConfig;
+use crate::transport::{DEFAULT_TIMEOUT, HttpTransport, Transport};
 
 /// The rules of one API family, which the core follows for every call.
 #[derive(Clone, Copy)]
 pub struct Family {
     /// The span of one call (`tc.call`, `rucio.call`): the family names it.
-    pub call_span: fn(service: &str, method: Option<&'static str>, http: &Method) -> Span,
+    pub call_span: fn(service: &str, method: Option<&'static str>, http: &reqwest::Method) -> Span,
     /// The error for an answer with status 400 or more.
     pub error: fn(status: u16, headers: &HeaderMap, body: &[u8]) -> Error,
     /// The request and trace ids an answer gives, for spans.
@@ -60,7 +62,7 @@ pub(crate) struct Inner {
 /// credentials' state, such as a token).
 ///
 /// Family crates make them (Taskcluster's `Client::new`, Rucio's `RucioClient::new`);
-/// generated methods call [`Client::request`].
+/// generated methods call [`Client::request`](crate::Client::request).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -95,23 +97,6 @@ impl Client {
             timeout: None,
             headers: HeaderMap::new(),
         }
-    }
-
-    /// Starts a request to `path`, relative to the service's base URL (a leading `/` is
-    /// ignored), with path parameters already escaped ([`escape`](crate::escape)).
-    pub fn request(&self, method: Method, path: impl Into<String>) -> Request {
-        let path = path.into();
-        let path = match path.strip_prefix('/') {
-            Some(rest) => rest.to_owned(),
-            None => path,
-        };
-        Request::new(self.clone(), method, path, false)
-    }
-
-    /// Starts a request to an absolute `url` on one of the client's hosts (a login on an
-    /// authentication host).
-    pub fn request_url(&self, method: Method, url: impl Into<String>) -> Request {
-        Request::new(self.clone(), method, url.into(), true)
     }
 
     /// The service's name (`"queue"`).
@@ -231,7 +216,7 @@ impl ClientBuilder {
             }
         }
         let transport = self.transport.unwrap_or_else(|| {
-            HttpTransport::build(crate::DEFAULT_TIMEOUT, |b| b)
+            HttpTransport::build(DEFAULT_TIMEOUT, |b| b)
                 .map(|t| Arc::new(t) as Arc<dyn Transport>)
                 .map_err(|e| e.message().to_owned())
         });

@@ -2,7 +2,7 @@
 //! no HTTP to write. A test answers the methods it expects with typed values; the client under
 //! test is the real one, made from [`Fake::config`], so its calls go through the same
 //! serialization and error handling as against a deployment. The fake is a
-//! [`Transport`](crate::Transport): only the last step, the network, is replaced.
+//! [`Transport`]: only the last step, the network, is replaced.
 //!
 //! Generated clients have an [`Endpoint`] constant for every method
 //! (`tc_client::queue::endpoints::TASK`, `rucio_client::account::endpoints::GET_ACCOUNT`).
@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 
 use futures_util::future::BoxFuture;
 
+use crate::error::{Error, ErrorKind};
 use crate::transport::{Body, Failure, Incoming as Answered, Outgoing, Transport};
-use crate::{Error, ErrorKind};
 
 /// One method of one service: its HTTP method and route (`task/<taskId>`, relative to the
 /// service's base URL), with the types of its request body `I` and answer `O` (`()` for none).
@@ -155,7 +155,7 @@ struct FakeInner {
 enum Refusal {
     /// The test's answer was an error.
     Error(FakeError),
-    /// Nothing answers the endpoint: what it was, for [`ErrorKind::FakeUnanswered`](crate::ErrorKind::FakeUnanswered).
+    /// Nothing answers the endpoint: what it was, for [`ErrorKind::FakeUnanswered`].
     Unanswered(String),
 }
 
@@ -171,7 +171,7 @@ impl fmt::Debug for Fake {
 
 impl Fake {
     /// A fake that answers nothing yet: a call is an error of kind
-    /// [`ErrorKind::FakeUnanswered`](crate::ErrorKind::FakeUnanswered), naming the endpoint,
+    /// [`ErrorKind::FakeUnanswered`], naming the endpoint,
     /// until [`Fake::on`] answers it. (A 404 would read as the deployment's answer; a test that
     /// wants one answers with `FakeError::new(404, "ResourceNotFound", ..)`.)
     pub fn new() -> Fake {

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// What the errors of reading an answer say about the call that produced it.
 #[derive(Clone, Debug)]

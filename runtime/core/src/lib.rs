@@ -24,8 +24,6 @@ pub mod trace;
 pub mod transport;
 pub mod wire;
 
-use std::time::Duration;
-
 pub use auth::Auth;
 pub use call::Call;
 pub use client::{Client, ClientBuilder, Family};
@@ -37,10 +35,7 @@ pub use pages::pages;
 pub use request::{ItemStream, Request};
 pub use reqwest::Method;
 pub use retry::{Attempts, RetryConfig};
-pub use transport::{HttpTransport, Transport};
+pub use transport::{DEFAULT_TIMEOUT, HttpTransport, Transport};
 
 #[doc(hidden)]
 pub use tracing as __tracing;
-
-/// The default timeout of one HTTP attempt: 30 s.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -6,7 +6,8 @@ use futures_core::Stream;
 use futures_util::stream;
 use serde::de::DeserializeOwned;
 
-use crate::{Call, Result};
+use crate::call::Call;
+use crate::error::Result;
 
 /// Every item of a paginated method: calls `call(token)` (the first time with `None`, then with
 /// each page's continuation token) and yields the items `split` takes from each page, until a

@@ -9,17 +9,19 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::StreamExt;
+use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Result};
 use crate::escape::{Escaper, push_escaped};
 use crate::json::{self, CallInfo};
 use crate::retry::Attempts;
 use crate::trace::{self, CallTrace};
-use crate::transport::{Body, EndpointInfo, Failure, Outgoing};
-use crate::{Client, Error, ErrorKind, Method, Result};
+use crate::transport::{Body, EndpointInfo, Failure, Incoming, Outgoing, Transport};
 
 const JSON: &str = "application/json";
 const JSON_STREAM: &str = "application/x-json-stream";
@@ -40,9 +42,8 @@ pub struct Request {
     client: Client,
     pub(crate) method: Method,
     name: Option<&'static str>,
-    /// Relative to the service's base, or the whole URL when `absolute`.
+    /// Relative to the service's base.
     path: String,
-    absolute: bool,
     query: String,
     headers: Vec<(String, String)>,
     body: Option<std::result::Result<Vec<u8>, serde_json::Error>>,
@@ -114,14 +115,20 @@ fn is_json_stream(content_type: &str) -> bool {
     content_type.trim_start().starts_with(JSON_STREAM)
 }
 
-impl Request {
-    pub(crate) fn new(client: Client, method: Method, path: String, absolute: bool) -> Request {
+impl Client {
+    /// Starts a request to `path`, relative to the service's base URL (a leading `/` is
+    /// ignored), with path parameters already escaped ([`escape`](crate::escape)).
+    pub fn request(&self, method: Method, path: impl Into<String>) -> Request {
+        let path = path.into();
+        let path = match path.strip_prefix('/') {
+            Some(rest) => rest.to_owned(),
+            None => path,
+        };
         Request {
-            client,
+            client: self.clone(),
             method,
             name: None,
             path,
-            absolute,
             query: String::new(),
             headers: Vec::new(),
             body: None,
@@ -129,7 +136,9 @@ impl Request {
             follow: None,
         }
     }
+}
 
+impl Request {
     /// Names the API method this request calls (`"createTask"`), for the call's span and the
     /// fake; generated clients set it.
     pub fn name(mut self, name: &'static str) -> Self {
@@ -179,9 +188,6 @@ impl Request {
     }
 
     fn full_url(&self, base: &str) -> String {
-        if self.absolute {
-            return format!("{}{}", self.path, self.query);
-        }
         let mut url = String::with_capacity(base.len() + self.path.len() + self.query.len());
         url.push_str(base);
         url.push_str(&self.path);
@@ -432,11 +438,7 @@ impl Request {
         let endpoint = EndpointInfo {
             service: inner.service,
             name: self.name,
-            path: if self.absolute {
-                parsed.path().trim_start_matches('/').to_owned()
-            } else {
-                self.path
-            },
+            path: self.path,
             query: self.query,
         };
         Ok(Prepared {
@@ -562,11 +564,11 @@ async fn attempts(
 /// only to the client's own hosts; elsewhere only `Accept` and `Content-Type` go.
 async fn transmit(
     client: &Client,
-    transport: &dyn crate::Transport,
+    transport: &dyn Transport,
     prepared: &Prepared,
     timeout: Option<Duration>,
     sent: &mut Option<Outgoing>,
-) -> std::result::Result<crate::transport::Incoming, Failure> {
+) -> std::result::Result<Incoming, Failure> {
     let inner = &*client.inner;
     let mut method = prepared.method.clone();
     let mut url = prepared.parsed.clone();
@@ -599,7 +601,7 @@ async fn transmit(
             && !prepared.anonymous
             && let Some(auth) = &inner.auth
         {
-            auth.authorize(client, &mut outgoing)
+            auth.authorize(&mut outgoing)
                 .await
                 .map_err(Failure::Final)?;
             *sent = Some(Outgoing {

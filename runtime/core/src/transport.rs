@@ -12,7 +12,11 @@ use futures_util::{StreamExt, TryStreamExt};
 use reqwest::header::HeaderMap;
 use url::Url;
 
-use crate::{Error, ErrorKind, Method, Result};
+use crate::error::{Error, ErrorKind, Result};
+use reqwest::Method;
+
+/// The default timeout of one HTTP attempt: 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One attempt of a request, as it goes out.
 #[derive(Debug)]

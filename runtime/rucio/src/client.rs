@@ -14,8 +14,9 @@ use runtime_core::{Client, HttpTransport, Method, Request, Transport};
 use tracing::debug;
 use url::Url;
 
+use crate::family::{self, header};
 use crate::token::{self, Cached};
-use crate::{AuthToken, RucioConfig, family};
+use crate::{AuthToken, RucioConfig};
 use runtime_core::{Error, ErrorKind, Result};
 
 const TOKEN_HEADER: &str = "x-rucio-auth-token";
@@ -78,9 +79,16 @@ impl RucioClient {
                 common.insert(HeaderName::from_static(name), value);
             }
         }
+        // Logins go through a client of their own, to the auth host and without a token.
+        let login_client = Client::builder(family::RUCIO, "rucio", &auth_base)
+            .transport(Ok(transport.clone()))
+            .retry(config.retry.clone())
+            .timeout(Some(config.timeout))
+            .headers(common.clone())
+            .build();
         let login = Arc::new(TokenAuth {
             config: config.clone(),
-            auth_base: auth_base.clone(),
+            client: login_client,
             ssh,
             token: tokio::sync::Mutex::new(config.token.clone().map(Cached::preset)),
             logins: AtomicU64::new(0),
@@ -110,7 +118,7 @@ impl RucioClient {
     /// A token that is not about to expire, logging in if there is none: for handing to tools
     /// that talk to Rucio themselves.
     pub async fn token(&self) -> Result<AuthToken> {
-        self.login.current_token(&self.core).await?.ok_or_else(|| {
+        self.login.current_token().await?.ok_or_else(|| {
             Error::new(
                 ErrorKind::Credentials,
                 "no Rucio token and no authentication method to get one (RucioConfig::with_auth)",
@@ -146,7 +154,7 @@ impl RucioClient {
     /// [`SshKey::sign`](crate::SshKey::sign) and send it to `GET /auth/ssh`. A client made with
     /// [`Auth::Ssh`](crate::Auth::Ssh) does this by itself when it logs in.
     pub async fn ssh_challenge(&self) -> Result<String> {
-        self.login.ssh_challenge(&self.core).await
+        self.login.ssh_challenge().await
     }
 }
 
@@ -177,8 +185,8 @@ fn http_transport(config: &RucioConfig) -> Result<HttpTransport> {
 /// Rucio's authentication for the core: the token, logged in for, renewed and re-obtained.
 struct TokenAuth {
     config: RucioConfig,
-    /// The auth host's base URL, ending in `/`.
-    auth_base: String,
+    /// A client of the auth host, without authentication.
+    client: Client,
     /// The key of `Auth::Ssh`, read when the client is made.
     ssh: Option<crate::SshKey>,
     /// Behind an async mutex so that concurrent calls that find no fresh token log in once.
@@ -195,13 +203,9 @@ impl fmt::Debug for TokenAuth {
 }
 
 impl runtime_core::Auth for TokenAuth {
-    fn authorize<'a>(
-        &'a self,
-        client: &'a Client,
-        request: &'a mut Outgoing,
-    ) -> BoxFuture<'a, Result<()>> {
+    fn authorize<'a>(&'a self, request: &'a mut Outgoing) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            if let Some(token) = self.current_token(client).await? {
+            if let Some(token) = self.current_token().await? {
                 let mut value = HeaderValue::from_str(token.secret()).map_err(|_| {
                     Error::new(
                         ErrorKind::Credentials,
@@ -251,7 +255,7 @@ impl TokenAuth {
 
     /// The token to send, logging in when there is none or it is about to expire; `None`
     /// without a token and a way to get one (calls such as `/ping` need none).
-    async fn current_token(&self, client: &Client) -> Result<Option<AuthToken>> {
+    async fn current_token(&self) -> Result<Option<AuthToken>> {
         let mut slot = self.token.lock().await;
         let can_login = self.config.auth.is_some();
         if let Some(cached) = slot.as_ref()
@@ -267,23 +271,20 @@ impl TokenAuth {
             None if self.logins() == 0 => LoginReason::First,
             None => LoginReason::Refused,
         };
-        let fresh = self.login(client, reason).await?;
+        let fresh = self.login(reason).await?;
         let token = fresh.token.clone();
         *slot = Some(fresh);
         Ok(Some(token))
     }
 
     /// A `GET` of `path` on the auth host, without a token.
-    fn login_request(&self, client: &Client, path: &str, name: &'static str) -> Request {
-        client
-            .request_url(Method::GET, format!("{}{path}", self.auth_base))
-            .name(name)
-            .without_auth()
+    fn login_request(&self, path: &str, name: &'static str) -> Request {
+        self.client.request(Method::GET, path).name(name)
     }
 
-    async fn ssh_challenge(&self, client: &Client) -> Result<String> {
+    async fn ssh_challenge(&self) -> Result<String> {
         let (_, headers) = self
-            .login_request(client, "auth/ssh_challenge_token", "ssh_challenge")
+            .login_request("auth/ssh_challenge_token", "ssh_challenge")
             .send_for_headers()
             .await?;
         header(&headers, "x-rucio-ssh-challenge-token")
@@ -298,9 +299,9 @@ impl TokenAuth {
     }
 
     /// Logs in, telling `tracing` why and how it went (never the token or the password).
-    async fn login(&self, client: &Client, reason: LoginReason) -> Result<Cached> {
+    async fn login(&self, reason: LoginReason) -> Result<Cached> {
         let started = Instant::now();
-        let result = self.login_untraced(client).await;
+        let result = self.login_untraced().await;
         let config = &self.config;
         let method = config.auth.as_ref().map(crate::Auth::name);
         let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -328,7 +329,7 @@ impl TokenAuth {
         result
     }
 
-    async fn login_untraced(&self, client: &Client) -> Result<Cached> {
+    async fn login_untraced(&self) -> Result<Cached> {
         let config = &self.config;
         let Some(auth) = &config.auth else {
             return Err(Error::new(
@@ -343,7 +344,7 @@ impl TokenAuth {
             ));
         }
         let (path, headers) = auth.login_request()?;
-        let mut request = self.login_request(client, path, auth.name());
+        let mut request = self.login_request(path, auth.name());
         for (name, value) in &headers {
             let value = value
                 .to_str()
@@ -351,7 +352,7 @@ impl TokenAuth {
             request = request.header(name.as_str(), value);
         }
         if let Some(key) = &self.ssh {
-            let signature = key.sign(&self.ssh_challenge(client).await?)?;
+            let signature = key.sign(&self.ssh_challenge().await?)?;
             request = request.header("x-rucio-ssh-signature", signature);
         }
         let (_, headers) = request.send_for_headers().await?;
@@ -374,10 +375,6 @@ impl TokenAuth {
             expires,
         ))
     }
-}
-
-pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Why the client logs in.

@@ -32,7 +32,10 @@ struct Body {
     message: Option<String>,
 }
 
-use crate::client::header;
+/// The text of header `name`, if it is text.
+pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
 
 /// The error for a 4xx or 5xx answer. The JSON body wins over the headers (headers cannot
 /// carry every character of a message); a body that is neither becomes the message, cut short.

@@ -5,7 +5,7 @@
 //! auth host and sends the token it gets as `X-Rucio-Auth-Token` on every call. A
 //! [`RucioClient`] does that by itself: it logs in on first use (once, however many calls start
 //! at the same time), renews the token shortly before it expires, and logs in again when the
-//! server refuses it. Errors are the core's [`Error`](crate::Error): [`Error::code`] is Rucio's
+//! server refuses it. Errors are the core's [`Error`]: [`Error::code`] is Rucio's
 //! `ExceptionClass`, [`Error::message`] its `ExceptionMessage`, and the kind follows the status
 //! (401 [`AuthenticationFailed`](crate::ErrorKind::AuthenticationFailed), 403
 //! [`Forbidden`](crate::ErrorKind::Forbidden), 404

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use runtime_core::Auth;
 use runtime_core::transport::Outgoing;
-use runtime_core::{Auth, Client};
 use url::{Position, Url};
 
 use crate::{ClientConfig, Credentials, Error, ErrorKind, Result, hawk};
@@ -48,11 +48,7 @@ fn now_secs() -> u64 {
 }
 
 impl Auth for Hawk {
-    fn authorize<'a>(
-        &'a self,
-        _client: &'a Client,
-        request: &'a mut Outgoing,
-    ) -> BoxFuture<'a, Result<()>> {
+    fn authorize<'a>(&'a self, request: &'a mut Outgoing) -> BoxFuture<'a, Result<()>> {
         Box::pin(std::future::ready(self.sign(request)))
     }
 

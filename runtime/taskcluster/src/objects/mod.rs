@@ -12,7 +12,8 @@
 //!   `gzip`-encoded answers are decoded; hashes are of the decoded data.
 //! - **Artifacts**: downloads follow `queue.artifact`'s storage type (`s3` and `reference` as
 //!   plain URLs, `object` through the object service with the temporary credentials the queue
-//!   returns, `error` as an [`ErrorKind::Artifact`] error), and
+//!   returns, `error` as an error whose [`artifact_reason`](crate::TaskclusterError::artifact_reason)
+//!   says why), and
 //!   uploads are one call: `createArtifact` (`storageType: object`; `contentLength` only if
 //!   asked for, see [`ArtifactUpload::with_content_length`]), the object upload,
 //!   `finishArtifact`.
@@ -73,8 +74,6 @@ pub use upload::{DATA_INLINE_MAX_SIZE, Upload, UploadMethod, Uploaded};
 
 use download::{FileOutput, Output};
 use upload::Source;
-
-pub(crate) use transfer::redact as redacted_url;
 
 use crate::{Client, Error, ErrorKind, Result};
 

@@ -38,7 +38,7 @@ impl TransferTrace {
     /// The storage URL (signed: shown without its query).
     pub(crate) fn url(&self, url: &str) {
         if !self.span.is_disabled() {
-            self.span.record("url.full", super::redacted_url(url));
+            self.span.record("url.full", super::transfer::redact(url));
         }
     }
 
@@ -96,7 +96,7 @@ impl TransferTrace {
 /// A storage URL expired and the service gave a fresh one.
 pub(crate) fn url_refreshed(url: &str) {
     debug!(
-        url.full = super::redacted_url(url),
+        url.full = super::transfer::redact(url),
         "the storage URL expired: asked for a fresh one"
     );
 }

@@ -19,7 +19,8 @@ use lapin::Channel;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Error, ErrorKind, Liveness};
+use super::connection::Liveness;
+use super::error::{Error, ErrorKind};
 
 /// Acks wait at most this long for others to join them, even if the program stops reading
 /// the stream.

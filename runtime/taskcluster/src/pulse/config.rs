@@ -6,7 +6,7 @@ use lapin::uri::{AMQPAuthority, AMQPQueryString, AMQPScheme, AMQPUri, AMQPUserIn
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use url::{Host, Url};
 
-use super::{Error, ErrorKind};
+use super::error::{Error, ErrorKind};
 
 /// How to reach Pulse (a RabbitMQ broker) and the namespace of the queues and exchanges we own.
 ///

@@ -16,10 +16,11 @@ use lapin::{Channel, Connection};
 use tracing::{debug, info};
 
 use super::acks::Acks;
-use super::{
-    Binding, Error, ErrorKind, Event, Liveness, Message, PulseConfig, SETUP_TIMEOUT, backoff,
-    connect, declare_exchange, short,
-};
+use super::config::PulseConfig;
+use super::connection::{Liveness, SETUP_TIMEOUT, backoff, connect, declare_exchange, short};
+use super::error::{Error, ErrorKind};
+use super::message::Message;
+use crate::events::{Binding, Event};
 
 /// A connection that stayed up this long was healthy: the next outage starts its backoff anew.
 const STABLE: Duration = Duration::from_secs(10);

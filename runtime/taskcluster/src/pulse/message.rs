@@ -6,7 +6,8 @@ use lapin::message::Delivery;
 use lapin::types::AMQPValue;
 
 use super::acks::Acks;
-use super::{Error, Event};
+use super::error::Error;
+use crate::events::Event;
 
 /// A message from Pulse: its decoded payload and where it came from.
 ///

@@ -8,10 +8,9 @@ use lapin::types::{AMQPValue, FieldArray, FieldTable};
 use lapin::{BasicProperties, Channel, Confirmation, Connection};
 use tokio::sync::Mutex;
 
-use super::{
-    Error, ErrorKind, Liveness, PulseConfig, SETUP_TIMEOUT, backoff, connect, declare_exchange,
-    short,
-};
+use super::config::PulseConfig;
+use super::connection::{Liveness, SETUP_TIMEOUT, backoff, connect, declare_exchange, short};
+use super::error::{Error, ErrorKind};
 
 /// Publishes messages on a confirm channel and waits for the broker's confirm, reconnecting and
 /// retrying (at least once: a retried message may arrive twice) until a send deadline, 30 s by
