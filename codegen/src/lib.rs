@@ -78,6 +78,7 @@ pub fn rucio_services(
 pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     let refs = front::taskcluster::load(references_dir)?;
     let services = services(&refs)?;
+    let has_object_service = services.iter().any(|s| s.name == "object");
 
     let mut files = BTreeMap::new();
     let mut all_defs = Vec::with_capacity(services.len());
@@ -115,7 +116,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
         }
         let client =
             emit::client::emit_client(service, &defs, has_wire, has_scopes, has_events, |paths| {
-                emit::transfers::emit_transfers(paths, service)
+                emit::transfers::emit_transfers(paths, service, &defs, has_object_service)
             });
         let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
         let client_file = format::format_file(&module_origin, &module_doc, client)?;

@@ -12,15 +12,16 @@ use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::TypeDef;
 
 /// The service module: client struct, methods, query structs; types live in `types`.
-/// `extra_methods` adds hand-designed methods to the client (the transfers, which the pipeline
-/// passes in so that emitters never call each other), written with the module's paths.
+/// `extra_methods` adds hand-designed methods to the client and items to the module (the
+/// transfers and their seam, which the pipeline passes in so that emitters never call each
+/// other), written with the module's paths.
 pub fn emit_client(
     service: &Service,
     defs: &[TypeDef],
     has_wire: bool,
     has_scopes: bool,
     has_events: bool,
-    extra_methods: impl FnOnce(&Paths) -> TokenStream,
+    extra_methods: impl FnOnce(&Paths) -> (TokenStream, TokenStream),
 ) -> TokenStream {
     // What the module defines itself, which plain names from elsewhere must not shadow.
     let locals = std::iter::once(service.client.clone()).chain(
@@ -65,7 +66,7 @@ pub fn emit_client(
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
-    let transfers = extra_methods(&paths);
+    let (transfers, transfer_items) = extra_methods(&paths);
     let endpoints = emit_endpoints(service, &service.name);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);
@@ -110,6 +111,8 @@ pub fn emit_client(
 
             #transfers
         }
+
+        #transfer_items
 
         #(#query_structs)*
 

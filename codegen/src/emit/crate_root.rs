@@ -172,6 +172,10 @@ pub fn cargo_toml(services: &[Service]) -> String {
          tc-runtime.workspace = true\n\
          \n\
          [dev-dependencies]\n\
+         # The transfer tests hash what storage received and send a request the client would not\n\
+         # (both already built for the runtime).\n\
+         aws-lc-rs = { version = \"1.19\", default-features = false, features = [\"aws-lc-sys\"] }\n\
+         reqwest.workspace = true\n\
          # The crate's own tests see its events and consume them from a broker.\n\
          tc-client = { path = \".\", features = [\"pulse\"] }\n\
          tc-testkit.workspace = true\n\

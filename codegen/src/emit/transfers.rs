@@ -3,17 +3,22 @@
 //! the pipeline hands them to the client emitter.
 //!
 //! The transfers are hand-written in the runtime (a multi-call protocol with hashing and
-//! retries is not a template); this stage only gives each one a method on its client, so a
-//! user needs no second crate and no raw `Client`. A group of methods is emitted when the
-//! service has every API method the transfer calls, by reference name, so a release without
-//! them (v24 has no object service and no `finishArtifact`) gets none. A generated API method
-//! of the same name wins: the group that has it is left out (none does in the shared releases).
+//! retries is not a template), over two seams, `ObjectService` and `ArtifactService`: this
+//! stage implements them on the `Object` and `Queue` clients with their generated methods and
+//! types (so the transfers make the API calls the references describe, and a reference change
+//! reaches them), and gives each transfer a method on its client, so a user needs no second
+//! crate and no raw `Client`. A group is emitted when the service has every API method the
+//! transfers call, by reference name, so a release without them (v24 has no object service
+//! and no `finishArtifact`) gets none; artifact transfers also need the object service (and
+//! its feature). A generated API method of the same name wins: the group that has it is left
+//! out (none does in the shared releases).
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::model::Service;
 use crate::types::paths::{Item, Paths};
+use crate::types::typedefs::{Kind, TypeDef};
 
 /// One group of transfer methods: which service, which API methods they need.
 struct Group {
@@ -32,63 +37,342 @@ struct Transfer {
     output: TokenStream,
 }
 
+/// The object service's calls that `ObjectService` makes.
+const OBJECT_CALLS: &[&str] = &["createUpload", "finishUpload", "startDownload"];
+/// The queue's calls that `ArtifactService` makes.
+const ARTIFACT_CALLS: &[&str] = &[
+    "artifact",
+    "latestArtifact",
+    "createArtifact",
+    "finishArtifact",
+];
+
 const GROUPS: &[Group] = &[
     Group {
         service: "object",
-        needs: &["createUpload", "finishUpload"],
+        needs: OBJECT_CALLS,
         methods: object_uploads,
     },
     Group {
         service: "object",
-        needs: &["startDownload"],
+        needs: OBJECT_CALLS,
         methods: object_downloads,
     },
     Group {
         service: "queue",
-        needs: &["artifact", "latestArtifact"],
+        needs: ARTIFACT_CALLS,
         methods: artifact_downloads,
     },
     Group {
         service: "queue",
-        needs: &["createArtifact", "finishArtifact"],
+        needs: ARTIFACT_CALLS,
         methods: artifact_uploads,
     },
 ];
 
-/// The transfer methods `service` gets, for its client's `impl` block.
-pub fn emit_transfers(paths: &Paths, service: &Service) -> TokenStream {
+/// The transfer methods `service` gets, for its client's `impl` block, and the seam the
+/// transfers call it through, for the module; `object_service` says whether the crate has the
+/// object service (artifact transfers need it).
+pub fn emit_transfers(
+    paths: &Paths,
+    service: &Service,
+    defs: &[TypeDef],
+    object_service: bool,
+) -> (TokenStream, TokenStream) {
     let has = |name: &str| service.methods.iter().any(|m| m.name == name);
+    if service.name == "queue" && !object_service {
+        return (quote!(), quote!());
+    }
     let taken = |name: &str| service.methods.iter().any(|m| m.function == name);
     // Names are looked at through a scratch copy, so a group left out imports nothing.
     let scratch = paths.scratch();
-    let methods = GROUPS
+    let groups: Vec<&Group> = GROUPS
         .iter()
         .filter(|g| g.service == service.name && g.needs.iter().all(|n| has(n)))
         .filter(|g| (g.methods)(&scratch).iter().all(|t| !taken(t.name)))
-        .flat_map(|g| (g.methods)(paths))
-        .map(|t| {
-            let Transfer {
-                name,
-                doc,
-                generics,
-                params,
-                args,
-                output,
-            } = t;
-            let function = Ident::new(name, Span::call_site());
-            let objects = paths.get(Item::Objects);
-            let result = paths.get(Item::RuntimeResult);
-            let doc = format!(
-                "{doc}\n\nSee [`objects::{name}`] for the details: hashes, retries, progress."
-            );
-            quote! {
-                #[doc = #doc]
-                pub async fn #function #generics (&self, #params) -> #result<#output> {
-                    #objects::#function(&self.client, #args).await
-                }
+        .collect();
+    if groups.is_empty() {
+        return (quote!(), quote!());
+    }
+    // Artifact transfers reach the object service's client, compiled with its feature.
+    let gate = (service.name == "queue").then(|| quote!(#[cfg(feature = "object")]));
+    let seam = match service.name.as_str() {
+        "object" => object_seam(paths, &service.client),
+        _ => artifact_seam(paths, &service.client, defs),
+    };
+    let methods = groups.iter().flat_map(|g| (g.methods)(paths)).map(|t| {
+        let Transfer {
+            name,
+            doc,
+            generics,
+            params,
+            args,
+            output,
+        } = t;
+        let function = Ident::new(name, Span::call_site());
+        let objects = paths.get(Item::Objects);
+        let result = paths.get(Item::RuntimeResult);
+        let doc =
+            format!("{doc}\n\nSee [`objects::{name}`] for the details: hashes, retries, progress.");
+        quote! {
+            #[doc = #doc]
+            #gate
+            pub async fn #function #generics (&self, #params) -> #result<#output> {
+                #objects::#function(self, #args).await
             }
-        });
-    quote!(#(#methods)*)
+        }
+    });
+    (quote!(#(#methods)*), quote!(#gate #seam))
+}
+
+/// `ObjectService` for the object service's client: `createUpload`, `finishUpload` and
+/// `startDownload` with their generated types.
+fn object_seam(paths: &Paths, client: &str) -> TokenStream {
+    let client = Ident::new(client, Span::call_site());
+    let o = paths.get(Item::Objects);
+    let result = paths.get(Item::RuntimeResult);
+    let config = paths.get(Item::ClientConfig);
+    let string = paths.get(Item::String);
+    quote! {
+        /// The object service's calls the transfers make, with this client's methods.
+        impl #o::ObjectService for #client {
+            fn client_config(&self) -> &#config {
+                self.client.config()
+            }
+
+            fn propose_upload<'a>(
+                &'a self,
+                name: &'a str,
+                proposal: &'a #o::UploadProposal,
+            ) -> #o::BoxFuture<'a, #result<#o::UploadAgreement>> {
+                Box::pin(async move {
+                    let mut methods = types::ProposedUploadMethods::new();
+                    methods.put_url = Some(types::PutUrlUploadRequest::new(
+                        proposal.content_type.clone(),
+                        i64::try_from(proposal.content_length).unwrap_or(i64::MAX),
+                    ));
+                    // Same-typed arguments of `new` are set again by name: their order is the
+                    // schema's `required` list, which a release may change.
+                    if let Some(data) = &proposal.data_inline_base64 {
+                        let mut inline = types::DataInlineUploadRequest::new(
+                            proposal.content_type.clone(),
+                            data.clone(),
+                        );
+                        inline.content_type = Some(proposal.content_type.clone());
+                        inline.object_data = Some(data.clone());
+                        methods.data_inline = Some(inline);
+                    }
+                    let mut request = types::CreateUploadRequest::new(
+                        proposal.project_id.clone(),
+                        proposal.upload_id.clone(),
+                        proposal.expires,
+                        methods,
+                    );
+                    request.project_id = Some(proposal.project_id.clone());
+                    request.upload_id = Some(proposal.upload_id.clone());
+                    let chosen = self.create_upload(name, &request).await?.upload_method;
+                    Ok(match (chosen.data_inline, chosen.put_url) {
+                        (Some(true), _) => #o::UploadAgreement::DataInline,
+                        (_, Some(put)) => #o::UploadAgreement::PutUrl {
+                            url: put.url,
+                            headers: put.headers,
+                            expires: Some(put.expires),
+                        },
+                        _ => #o::UploadAgreement::None,
+                    })
+                })
+            }
+
+            fn complete_upload<'a>(
+                &'a self,
+                name: &'a str,
+                proposal: &'a #o::UploadProposal,
+                hashes: &'a #o::Hashes,
+            ) -> #o::BoxFuture<'a, #result<()>> {
+                Box::pin(async move {
+                    let mut content = types::ObjectContentHashes::new();
+                    content.sha256 = Some(hashes.sha256.clone());
+                    content.sha512 = Some(hashes.sha512.clone());
+                    let mut request = types::FinishUploadRequest::new(
+                        proposal.upload_id.clone(),
+                        proposal.project_id.clone(),
+                    )
+                    .with_hashes(content);
+                    request.project_id = Some(proposal.project_id.clone());
+                    request.upload_id = Some(proposal.upload_id.clone());
+                    self.finish_upload(name, &request).await
+                })
+            }
+
+            fn get_url<'a>(&'a self, name: &'a str) -> #o::BoxFuture<'a, #result<#o::GetUrl>> {
+                Box::pin(async move {
+                    let mut accept = types::SupportedDownloadMethods::new();
+                    accept.get_url = Some(true);
+                    let request = types::DownloadObjectRequest::new(accept);
+                    match self.start_download(name, &request).await? {
+                        types::DownloadObjectResponse::GetUrl(answer) => {
+                            // Every hash the service gave, the ones this release names and any
+                            // a newer one adds: the download checks what it can.
+                            let mut hashes = answer.hashes.unknown_fields;
+                            for (algorithm, value) in
+                                [("sha256", answer.hashes.sha256), ("sha512", answer.hashes.sha512)]
+                            {
+                                if let Some(value) = value {
+                                    hashes.insert(#string::from(algorithm), value.into());
+                                }
+                            }
+                            Ok(#o::GetUrl::new(
+                                answer.url,
+                                Some(answer.expires),
+                                hashes.into_iter().collect(),
+                            ))
+                        }
+                        other => Err(crate::Error::new(
+                            crate::ErrorKind::Schema,
+                            format!("startDownload answered {other:?}, not the getUrl method"),
+                        )),
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// `ArtifactService` for the queue's client: `artifact`, `latestArtifact`, `createArtifact`
+/// and `finishArtifact` with their generated types, and the object service's client.
+fn artifact_seam(paths: &Paths, client: &str, defs: &[TypeDef]) -> TokenStream {
+    let client = Ident::new(client, Span::call_site());
+    let o = paths.get(Item::Objects);
+    let result = paths.get(Item::RuntimeResult);
+    let config = paths.get(Item::ClientConfig);
+    // `contentLength` is in the request's schema from v96 on; before, it can only be sent as
+    // a member the schema does not name (the queue refuses it then, which the docs say).
+    let has_content_length = defs.iter().any(|d| {
+        d.name == "ObjectArtifactRequest"
+            && matches!(&d.kind, Kind::Struct(s) if s.fields.iter().any(|f| f.json == "contentLength"))
+    });
+    let content_length = if has_content_length {
+        quote! {
+            if let Some(length) = content_length {
+                request = request.with_content_length(length);
+            }
+        }
+    } else {
+        quote! {
+            if let Some(length) = content_length {
+                request.unknown_fields.insert("contentLength".into(), length.into());
+            }
+        }
+    };
+    quote! {
+        /// The queue's calls the artifact transfers make, with this client's methods.
+        impl #o::ArtifactService for #client {
+            type Objects = crate::object::Object;
+
+            fn client_config(&self) -> &#config {
+                self.client.config()
+            }
+
+            fn locate_artifact<'a>(
+                &'a self,
+                task_id: &'a str,
+                run_id: Option<u32>,
+                name: &'a str,
+            ) -> #o::BoxFuture<'a, #result<#o::ArtifactLocation>> {
+                Box::pin(async move {
+                    let content = match run_id {
+                        Some(run) => self.artifact(task_id, &run.to_string(), name).await?,
+                        None => self.latest_artifact(task_id, name).await?,
+                    };
+                    Ok(match content {
+                        types::GetArtifactContentResponse::S3(a) => #o::ArtifactLocation::Url(a.url),
+                        types::GetArtifactContentResponse::Reference(a) => {
+                            #o::ArtifactLocation::Url(a.url)
+                        }
+                        types::GetArtifactContentResponse::Object(a) => #o::ArtifactLocation::Object {
+                            name: a.name,
+                            credentials: object_credentials(a.credentials)?,
+                        },
+                        types::GetArtifactContentResponse::Error(a) => #o::ArtifactLocation::Error {
+                            reason: a.reason,
+                            message: a.message,
+                        },
+                        types::GetArtifactContentResponse::Unknown(value) => {
+                            #o::ArtifactLocation::Unsupported(value["storageType"].to_string())
+                        }
+                    })
+                })
+            }
+
+            fn create_object_artifact<'a>(
+                &'a self,
+                artifact: &'a #o::ArtifactUpload,
+                content_length: Option<u64>,
+            ) -> #o::BoxFuture<'a, #result<#o::ObjectArtifact>> {
+                Box::pin(async move {
+                    let mut request =
+                        types::ObjectArtifactRequest::new(artifact.expires(), artifact.content_type());
+                    #content_length
+                    let created = self
+                        .create_artifact(
+                            artifact.task_id(),
+                            &artifact.run_id().to_string(),
+                            artifact.name(),
+                            &types::PostArtifactRequest::Object(request),
+                        )
+                        .await?;
+                    match created {
+                        types::PostArtifactResponse::Object(a) => Ok(#o::ObjectArtifact::new(
+                            a.name,
+                            a.project_id,
+                            a.upload_id,
+                            a.expires,
+                            object_credentials(a.credentials)?,
+                        )),
+                        other => Err(crate::Error::new(
+                            crate::ErrorKind::Schema,
+                            format!("createArtifact answered {other:?}, not an object artifact"),
+                        )),
+                    }
+                })
+            }
+
+            fn complete_artifact<'a>(
+                &'a self,
+                artifact: &'a #o::ArtifactUpload,
+                upload_id: &'a str,
+            ) -> #o::BoxFuture<'a, #result<()>> {
+                Box::pin(async move {
+                    self.finish_artifact(
+                        artifact.task_id(),
+                        &artifact.run_id().to_string(),
+                        artifact.name(),
+                        &types::FinishArtifactRequest::new(upload_id),
+                    )
+                    .await
+                })
+            }
+
+            fn objects_with(&self, credentials: crate::Credentials) -> crate::object::Object {
+                let config = self
+                    .client
+                    .config()
+                    .clone()
+                    .with_proxy_url("")
+                    .with_credentials(credentials);
+                crate::object::Object::new(&config)
+            }
+        }
+
+        /// The temporary credentials the queue hands out for the object service.
+        fn object_credentials(c: types::ObjectServiceCredentials) -> #result<crate::Credentials> {
+            let credentials = crate::Credentials::new(c.client_id, c.access_token);
+            if c.certificate.is_empty() {
+                return Ok(credentials);
+            }
+            Ok(credentials.with_certificate(crate::runtime::Certificate::from_json(&c.certificate)?))
+        }
+    }
 }
 
 fn object_uploads(paths: &Paths) -> Vec<Transfer> {

@@ -225,7 +225,7 @@ impl Object {
         upload: &objects::Upload,
         data: impl Into<objects::Bytes>,
     ) -> Result<objects::Uploaded> {
-        objects::upload_from_bytes(&self.client, upload, data).await
+        objects::upload_from_bytes(self, upload, data).await
     }
 
     /// Uploads the file at `path` as `upload` describes, streaming it.
@@ -236,7 +236,7 @@ impl Object {
         upload: &objects::Upload,
         path: impl AsRef<Path>,
     ) -> Result<objects::Uploaded> {
-        objects::upload_from_file(&self.client, upload, path).await
+        objects::upload_from_file(self, upload, path).await
     }
 
     /// Uploads `length` bytes of `reader` as `upload` describes; a retry seeks it back to where it was.
@@ -250,7 +250,7 @@ impl Object {
         reader: R,
         length: u64,
     ) -> Result<objects::Uploaded> {
-        objects::upload_from_reader(&self.client, upload, reader, length).await
+        objects::upload_from_reader(self, upload, reader, length).await
     }
 
     /// Downloads object `name` to `path`, verifying its hashes; the file appears only once complete and verified.
@@ -262,7 +262,7 @@ impl Object {
         path: impl AsRef<Path>,
         options: &objects::DownloadOptions,
     ) -> Result<objects::Downloaded> {
-        objects::download_to_file(&self.client, name, path, options).await
+        objects::download_to_file(self, name, path, options).await
     }
 
     /// Downloads object `name` into memory, verifying its hashes.
@@ -273,7 +273,7 @@ impl Object {
         name: &str,
         options: &objects::DownloadOptions,
     ) -> Result<(Vec<u8>, objects::Downloaded)> {
-        objects::download_to_vec(&self.client, name, options).await
+        objects::download_to_vec(self, name, options).await
     }
 
     /// Downloads object `name` into `writer`, verifying its hashes once all is written: on an error, `writer` may hold partial data.
@@ -285,7 +285,106 @@ impl Object {
         writer: &mut W,
         options: &objects::DownloadOptions,
     ) -> Result<objects::Downloaded> {
-        objects::download_to_writer(&self.client, name, writer, options).await
+        objects::download_to_writer(self, name, writer, options).await
+    }
+}
+
+///  The object service's calls the transfers make, with this client's methods.
+impl objects::ObjectService for Object {
+    fn client_config(&self) -> &ClientConfig {
+        self.client.config()
+    }
+
+    fn propose_upload<'a>(
+        &'a self,
+        name: &'a str,
+        proposal: &'a objects::UploadProposal,
+    ) -> objects::BoxFuture<'a, Result<objects::UploadAgreement>> {
+        Box::pin(async move {
+            let mut methods = types::ProposedUploadMethods::new();
+            methods.put_url = Some(types::PutUrlUploadRequest::new(
+                proposal.content_type.clone(),
+                i64::try_from(proposal.content_length).unwrap_or(i64::MAX),
+            ));
+            if let Some(data) = &proposal.data_inline_base64 {
+                let mut inline = types::DataInlineUploadRequest::new(
+                    proposal.content_type.clone(),
+                    data.clone(),
+                );
+                inline.content_type = Some(proposal.content_type.clone());
+                inline.object_data = Some(data.clone());
+                methods.data_inline = Some(inline);
+            }
+            let mut request = types::CreateUploadRequest::new(
+                proposal.project_id.clone(),
+                proposal.upload_id.clone(),
+                proposal.expires,
+                methods,
+            );
+            request.project_id = Some(proposal.project_id.clone());
+            request.upload_id = Some(proposal.upload_id.clone());
+            let chosen = self.create_upload(name, &request).await?.upload_method;
+            Ok(match (chosen.data_inline, chosen.put_url) {
+                (Some(true), _) => objects::UploadAgreement::DataInline,
+                (_, Some(put)) => objects::UploadAgreement::PutUrl {
+                    url: put.url,
+                    headers: put.headers,
+                    expires: Some(put.expires),
+                },
+                _ => objects::UploadAgreement::None,
+            })
+        })
+    }
+
+    fn complete_upload<'a>(
+        &'a self,
+        name: &'a str,
+        proposal: &'a objects::UploadProposal,
+        hashes: &'a objects::Hashes,
+    ) -> objects::BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let mut content = types::ObjectContentHashes::new();
+            content.sha256 = Some(hashes.sha256.clone());
+            content.sha512 = Some(hashes.sha512.clone());
+            let mut request = types::FinishUploadRequest::new(
+                proposal.upload_id.clone(),
+                proposal.project_id.clone(),
+            )
+            .with_hashes(content);
+            request.project_id = Some(proposal.project_id.clone());
+            request.upload_id = Some(proposal.upload_id.clone());
+            self.finish_upload(name, &request).await
+        })
+    }
+
+    fn get_url<'a>(&'a self, name: &'a str) -> objects::BoxFuture<'a, Result<objects::GetUrl>> {
+        Box::pin(async move {
+            let mut accept = types::SupportedDownloadMethods::new();
+            accept.get_url = Some(true);
+            let request = types::DownloadObjectRequest::new(accept);
+            match self.start_download(name, &request).await? {
+                types::DownloadObjectResponse::GetUrl(answer) => {
+                    let mut hashes = answer.hashes.unknown_fields;
+                    for (algorithm, value) in [
+                        ("sha256", answer.hashes.sha256),
+                        ("sha512", answer.hashes.sha512),
+                    ] {
+                        if let Some(value) = value {
+                            hashes.insert(String::from(algorithm), value.into());
+                        }
+                    }
+                    Ok(objects::GetUrl::new(
+                        answer.url,
+                        Some(answer.expires),
+                        hashes.into_iter().collect(),
+                    ))
+                }
+                other => Err(crate::Error::new(
+                    crate::ErrorKind::Schema,
+                    format!("startDownload answered {other:?}, not the getUrl method"),
+                )),
+            }
+        })
     }
 }
 

@@ -2049,6 +2049,7 @@ impl Queue {
     /// Downloads artifact `name` of task `task_id`, run `run_id` (`None` for the latest run), to `path`, whatever its storage type: `s3` and `reference` from their URL, `object` through the object service (hashes verified), `error` as an error carrying its reason and message.
     ///
     /// See [`objects::download_artifact_to_file`] for the details: hashes, retries, progress.
+    #[cfg(feature = "object")]
     pub async fn download_artifact_to_file(
         &self,
         task_id: &str,
@@ -2057,12 +2058,13 @@ impl Queue {
         path: impl AsRef<Path>,
         options: &objects::DownloadOptions,
     ) -> Result<objects::Downloaded> {
-        objects::download_artifact_to_file(&self.client, task_id, run_id, name, path, options).await
+        objects::download_artifact_to_file(self, task_id, run_id, name, path, options).await
     }
 
     /// Downloads an artifact into memory; see [`Self::download_artifact_to_file`].
     ///
     /// See [`objects::download_artifact_to_vec`] for the details: hashes, retries, progress.
+    #[cfg(feature = "object")]
     pub async fn download_artifact_to_vec(
         &self,
         task_id: &str,
@@ -2070,12 +2072,13 @@ impl Queue {
         name: &str,
         options: &objects::DownloadOptions,
     ) -> Result<(Vec<u8>, objects::Downloaded)> {
-        objects::download_artifact_to_vec(&self.client, task_id, run_id, name, options).await
+        objects::download_artifact_to_vec(self, task_id, run_id, name, options).await
     }
 
     /// Downloads an artifact into `writer`; see [`Self::download_artifact_to_file`]. On an error, `writer` may hold partial data.
     ///
     /// See [`objects::download_artifact_to_writer`] for the details: hashes, retries, progress.
+    #[cfg(feature = "object")]
     pub async fn download_artifact_to_writer<W: objects::AsyncWrite + Send + Unpin>(
         &self,
         task_id: &str,
@@ -2084,35 +2087,37 @@ impl Queue {
         writer: &mut W,
         options: &objects::DownloadOptions,
     ) -> Result<objects::Downloaded> {
-        objects::download_artifact_to_writer(&self.client, task_id, run_id, name, writer, options)
-            .await
+        objects::download_artifact_to_writer(self, task_id, run_id, name, writer, options).await
     }
 
     /// Uploads `data` as an `object` artifact in one call: `createArtifact`, the object upload with the temporary credentials the queue returns, `finishArtifact`.
     ///
     /// See [`objects::upload_artifact_from_bytes`] for the details: hashes, retries, progress.
+    #[cfg(feature = "object")]
     pub async fn upload_artifact_from_bytes(
         &self,
         artifact: &objects::ArtifactUpload,
         data: impl Into<objects::Bytes>,
     ) -> Result<objects::Uploaded> {
-        objects::upload_artifact_from_bytes(&self.client, artifact, data).await
+        objects::upload_artifact_from_bytes(self, artifact, data).await
     }
 
     /// Uploads the file at `path` as an `object` artifact; see [`Self::upload_artifact_from_bytes`].
     ///
     /// See [`objects::upload_artifact_from_file`] for the details: hashes, retries, progress.
+    #[cfg(feature = "object")]
     pub async fn upload_artifact_from_file(
         &self,
         artifact: &objects::ArtifactUpload,
         path: impl AsRef<Path>,
     ) -> Result<objects::Uploaded> {
-        objects::upload_artifact_from_file(&self.client, artifact, path).await
+        objects::upload_artifact_from_file(self, artifact, path).await
     }
 
     /// Uploads `length` bytes of `reader` as an `object` artifact; see [`Self::upload_artifact_from_bytes`].
     ///
     /// See [`objects::upload_artifact_from_reader`] for the details: hashes, retries, progress.
+    #[cfg(feature = "object")]
     pub async fn upload_artifact_from_reader<
         R: objects::AsyncRead + objects::AsyncSeek + Send + Unpin + 'static,
     >(
@@ -2121,8 +2126,119 @@ impl Queue {
         reader: R,
         length: u64,
     ) -> Result<objects::Uploaded> {
-        objects::upload_artifact_from_reader(&self.client, artifact, reader, length).await
+        objects::upload_artifact_from_reader(self, artifact, reader, length).await
     }
+}
+
+#[cfg(feature = "object")]
+///  The queue's calls the artifact transfers make, with this client's methods.
+impl objects::ArtifactService for Queue {
+    type Objects = crate::object::Object;
+    fn client_config(&self) -> &ClientConfig {
+        self.client.config()
+    }
+
+    fn locate_artifact<'a>(
+        &'a self,
+        task_id: &'a str,
+        run_id: Option<u32>,
+        name: &'a str,
+    ) -> objects::BoxFuture<'a, Result<objects::ArtifactLocation>> {
+        Box::pin(async move {
+            let content = match run_id {
+                Some(run) => self.artifact(task_id, &run.to_string(), name).await?,
+                None => self.latest_artifact(task_id, name).await?,
+            };
+            Ok(match content {
+                types::GetArtifactContentResponse::S3(a) => objects::ArtifactLocation::Url(a.url),
+                types::GetArtifactContentResponse::Reference(a) => {
+                    objects::ArtifactLocation::Url(a.url)
+                }
+                types::GetArtifactContentResponse::Object(a) => objects::ArtifactLocation::Object {
+                    name: a.name,
+                    credentials: object_credentials(a.credentials)?,
+                },
+                types::GetArtifactContentResponse::Error(a) => objects::ArtifactLocation::Error {
+                    reason: a.reason,
+                    message: a.message,
+                },
+                types::GetArtifactContentResponse::Unknown(value) => {
+                    objects::ArtifactLocation::Unsupported(value["storageType"].to_string())
+                }
+            })
+        })
+    }
+
+    fn create_object_artifact<'a>(
+        &'a self,
+        artifact: &'a objects::ArtifactUpload,
+        content_length: Option<u64>,
+    ) -> objects::BoxFuture<'a, Result<objects::ObjectArtifact>> {
+        Box::pin(async move {
+            let mut request =
+                types::ObjectArtifactRequest::new(artifact.expires(), artifact.content_type());
+            if let Some(length) = content_length {
+                request = request.with_content_length(length);
+            }
+            let created = self
+                .create_artifact(
+                    artifact.task_id(),
+                    &artifact.run_id().to_string(),
+                    artifact.name(),
+                    &types::PostArtifactRequest::Object(request),
+                )
+                .await?;
+            match created {
+                types::PostArtifactResponse::Object(a) => Ok(objects::ObjectArtifact::new(
+                    a.name,
+                    a.project_id,
+                    a.upload_id,
+                    a.expires,
+                    object_credentials(a.credentials)?,
+                )),
+                other => Err(crate::Error::new(
+                    crate::ErrorKind::Schema,
+                    format!("createArtifact answered {other:?}, not an object artifact"),
+                )),
+            }
+        })
+    }
+
+    fn complete_artifact<'a>(
+        &'a self,
+        artifact: &'a objects::ArtifactUpload,
+        upload_id: &'a str,
+    ) -> objects::BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            self.finish_artifact(
+                artifact.task_id(),
+                &artifact.run_id().to_string(),
+                artifact.name(),
+                &types::FinishArtifactRequest::new(upload_id),
+            )
+            .await
+        })
+    }
+
+    fn objects_with(&self, credentials: crate::Credentials) -> crate::object::Object {
+        let config = self
+            .client
+            .config()
+            .clone()
+            .with_proxy_url("")
+            .with_credentials(credentials);
+        crate::object::Object::new(&config)
+    }
+}
+
+///  The temporary credentials the queue hands out for the object service.
+fn object_credentials(c: types::ObjectServiceCredentials) -> Result<crate::Credentials> {
+    let credentials = crate::Credentials::new(c.client_id, c.access_token);
+    if c.certificate.is_empty() {
+        return Ok(credentials);
+    }
+
+    Ok(credentials.with_certificate(crate::runtime::Certificate::from_json(&c.certificate)?))
 }
 
 /// Query-string parameters of [`Queue::tasks`]; every one is optional: start from `default()` and set what you need with the `with_*` methods.

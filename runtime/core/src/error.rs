@@ -225,7 +225,7 @@ impl Error {
     }
 
     /// Keeps a family's own detail, read back with [`Error::detail`]; its `Display`, unless
-    /// empty, ends the error's.
+    /// empty, comes before the message in the error's.
     pub fn with_detail(mut self, detail: impl Detail) -> Error {
         self.inner.detail = Some(Box::new(detail));
         self
@@ -442,8 +442,8 @@ fn innermost_cause(e: &(dyn StdError + 'static)) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
 
-/// A family's own detail of an error: shown by `Debug`, by `Display` at the end of the
-/// error's text, and read back typed with [`Error::detail`].
+/// A family's own detail of an error: shown by `Debug`, by `Display` before the message in
+/// the error's text, and read back typed with [`Error::detail`].
 pub trait Detail: std::any::Any + fmt::Debug + fmt::Display + Send + Sync {}
 
 impl<T: std::any::Any + fmt::Debug + fmt::Display + Send + Sync> Detail for T {}

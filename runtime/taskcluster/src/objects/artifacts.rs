@@ -4,110 +4,38 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::download::{self, DownloadOptions, Downloaded, Output};
 use super::progress::ProgressFn;
+use super::service::{ArtifactLocation, ArtifactService};
 use super::upload::{self, Source, Upload, Uploaded};
-use crate::{Certificate, Client, Credentials, Error, ErrorKind, Method, Result, escape};
-
-/// Temporary credentials the queue hands out for the object service.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ObjectCredentials {
-    client_id: String,
-    access_token: String,
-    #[serde(default)]
-    certificate: Option<String>,
-}
-
-impl ObjectCredentials {
-    fn into_credentials(self) -> Result<Credentials> {
-        let mut c = Credentials::new(self.client_id, self.access_token);
-        if let Some(cert) = self.certificate.filter(|c| !c.is_empty()) {
-            c = c.with_certificate(Certificate::from_json(&cert)?);
-        }
-        Ok(c)
-    }
-}
-
-/// A client for the object service on the queue's deployment with `credentials`: never
-/// through taskcluster-proxy, which would sign with the task's credentials instead.
-fn object_client(queue: &Client, credentials: ObjectCredentials) -> Result<Client> {
-    let config = queue
-        .config()
-        .clone()
-        .with_proxy_url("")
-        .with_credentials(credentials.into_credentials()?);
-    Ok(Client::new(&config, "object", "v1"))
-}
-
-/// `queue.artifact`'s answer (`artifact-content-response.json`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ArtifactContent {
-    storage_type: String,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    credentials: Option<ObjectCredentials>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
+use crate::{Error, ErrorArtifact, ErrorKind, Result};
 
 fn schema(message: String) -> Error {
     Error::new(ErrorKind::Schema, message)
 }
 
 /// Downloads artifact `name` of `task_id`, run `run_id` (`None`: the latest run), into `out`.
-pub(crate) async fn download_artifact(
-    queue: &Client,
+pub(crate) async fn download_artifact<Q: ArtifactService + ?Sized>(
+    queue: &Q,
     task_id: &str,
     run_id: Option<u32>,
     name: &str,
     out: Output<'_>,
     options: &DownloadOptions,
 ) -> Result<Downloaded> {
-    let path = match run_id {
-        Some(run) => format!(
-            "task/{}/runs/{run}/artifact-content/{}",
-            escape(task_id),
-            escape(name)
-        ),
-        None => format!("task/{}/artifact-content/{}", escape(task_id), escape(name)),
-    };
-    let content: ArtifactContent = queue.request(Method::GET, path).send().await?;
-    let missing = |field: &str| {
-        schema(format!(
-            "queue.artifact answered storageType {:?} without {field}",
-            content.storage_type
-        ))
-    };
-    match content.storage_type.as_str() {
-        "s3" | "reference" => {
-            let url = content.url.as_deref().ok_or_else(|| missing("url"))?;
-            download::download_url(queue, url, out, options).await
+    match queue.locate_artifact(task_id, run_id, name).await? {
+        ArtifactLocation::Url(url) => {
+            download::download_url(queue.client_config(), &url, out, options).await
         }
-        "object" => {
-            let object_name = content.name.clone().ok_or_else(|| missing("name"))?;
-            let credentials = content.credentials.ok_or_else(|| {
-                schema("queue.artifact answered storageType \"object\" without credentials".into())
-            })?;
-            let object = object_client(queue, credentials)?;
-            download::download_object(&object, &object_name, out, options).await
+        ArtifactLocation::Object { name, credentials } => {
+            let object = queue.objects_with(credentials);
+            download::download_object(&object, &name, out, options).await
         }
-        "error" => Err(Error::new(
-            ErrorKind::ClientError,
-            content.message.clone().unwrap_or_default(),
-        )
-        .with_detail(crate::ErrorArtifact {
-            reason: content.reason.clone().unwrap_or_default(),
-        })),
-        other => Err(schema(format!(
+        ArtifactLocation::Error { reason, message } => {
+            Err(Error::new(ErrorKind::ClientError, message).with_detail(ErrorArtifact { reason }))
+        }
+        ArtifactLocation::Unsupported(other) => Err(schema(format!(
             "unsupported artifact storageType {other:?}"
         ))),
     }
@@ -140,6 +68,31 @@ impl fmt::Debug for ArtifactUpload {
 }
 
 impl ArtifactUpload {
+    /// The task.
+    pub fn task_id(&self) -> &str {
+        &self.task_id
+    }
+
+    /// The run.
+    pub fn run_id(&self) -> u32 {
+        self.run_id
+    }
+
+    /// The artifact's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// When the artifact expires.
+    pub fn expires(&self) -> DateTime<Utc> {
+        self.expires
+    }
+
+    /// The data's content type.
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
     /// Artifact `name` of `task_id`, run `run_id`, expiring at `expires`, with content type
     /// `application/octet-stream`, created without `contentLength` (see
     /// [`with_content_length`](Self::with_content_length)).
@@ -191,86 +144,27 @@ impl ArtifactUpload {
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateObjectArtifact<'a> {
-    storage_type: &'static str,
-    expires: String,
-    content_type: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    content_length: Option<u64>,
-}
-
-/// `createArtifact`'s answer for `storageType: object`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ObjectArtifactCreated {
-    storage_type: String,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    project_id: Option<String>,
-    #[serde(default)]
-    upload_id: Option<String>,
-    #[serde(default)]
-    expires: Option<DateTime<Utc>>,
-    #[serde(default)]
-    credentials: Option<ObjectCredentials>,
-}
-
 /// Creates the artifact, uploads `length` bytes of `source` to the object service with the
 /// queue's temporary credentials, and finishes the artifact.
-pub(crate) async fn upload_artifact(
-    queue: &Client,
+pub(crate) async fn upload_artifact<Q: ArtifactService + ?Sized>(
+    queue: &Q,
     artifact: &ArtifactUpload,
     source: Source,
     length: u64,
 ) -> Result<Uploaded> {
-    let path = format!(
-        "task/{}/runs/{}/artifacts/{}",
-        escape(&artifact.task_id),
-        artifact.run_id,
-        escape(&artifact.name)
-    );
-    let created: ObjectArtifactCreated = queue
-        .request(Method::POST, path.clone())
-        .json(&CreateObjectArtifact {
-            storage_type: "object",
-            expires: crate::wire::format_timestamp(&artifact.expires),
-            content_type: &artifact.content_type,
-            content_length: artifact.content_length.then_some(length),
-        })
-        .send()
+    let created = queue
+        .create_object_artifact(artifact, artifact.content_length.then_some(length))
         .await?;
-    if created.storage_type != "object" {
-        return Err(schema(format!(
-            "createArtifact answered storageType {:?}, not \"object\"",
-            created.storage_type
-        )));
-    }
-    let missing = |field: &str| schema(format!("createArtifact answered without {field}"));
-    let (Some(name), Some(project_id), Some(upload_id), Some(credentials)) = (
-        created.name,
-        created.project_id,
-        created.upload_id,
-        created.credentials,
-    ) else {
-        return Err(missing("name, projectId, uploadId or credentials"));
-    };
-    // The object's expiry must be the one the queue registered the upload with.
-    let expires = created.expires.unwrap_or(artifact.expires);
-    let object = object_client(queue, credentials)?;
-    let mut upload = Upload::new(project_id, name, expires)
+    let object = queue.objects_with(created.credentials);
+    let mut upload = Upload::new(created.project_id, created.name, created.expires)
         .with_content_type(artifact.content_type.clone())
-        .with_upload_id(upload_id.clone());
+        .with_upload_id(created.upload_id.clone());
     if let Some(p) = &artifact.progress {
         upload = upload.with_progress(p.clone());
     }
     let uploaded = upload::upload(&object, &upload, source, length).await?;
     queue
-        .request(Method::PUT, path)
-        .json(&serde_json::json!({ "uploadId": upload_id }))
-        .send_empty()
+        .complete_artifact(artifact, &created.upload_id)
         .await
         .map_err(|e| {
             if artifact.content_length && e.status() == Some(500) {

@@ -6,23 +6,22 @@
 //! This assumes the content does not change, as objects and artifacts do not; an object's
 //! hashes are checked over exactly the bytes written, whichever attempts they came from.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, RANGE};
-use serde::Deserialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tracing::Instrument;
 
 use super::hashing::{self, Hasher, Hashes, Worker};
 use super::progress::{ProgressFn, Reporter};
+use super::service::{GetUrl, ObjectService};
 use super::trace::{self, TransferTrace};
 use super::transfer::{self, Failure, Redirects};
-use crate::{Client, Error, ErrorKind, Method, Result, RetryConfig, escape};
+use crate::{ClientConfig, Error, ErrorKind, Method, Result, RetryConfig};
 use runtime_core::Attempts;
 
 /// Options of a download: a progress observer.
@@ -160,47 +159,10 @@ impl Output<'_> {
     }
 }
 
-/// `startDownload`'s answer for the `getUrl` method.
-#[derive(Deserialize)]
-struct StartDownloadResponse {
-    method: String,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    expires: Option<DateTime<Utc>>,
-    #[serde(default)]
-    hashes: BTreeMap<String, serde_json::Value>,
-}
-
-struct GetUrl {
-    url: String,
-    expires: Option<DateTime<Utc>>,
-    hashes: BTreeMap<String, serde_json::Value>,
-}
-
-async fn start_download(object: &Client, name: &str) -> Result<GetUrl> {
-    let answer: StartDownloadResponse = object
-        .request(Method::PUT, format!("start-download/{}", escape(name)))
-        .json(&serde_json::json!({"acceptDownloadMethods": {"getUrl": true}}))
-        .send()
-        .await?;
-    match (answer.method.as_str(), answer.url) {
-        ("getUrl", Some(url)) => Ok(GetUrl {
-            url,
-            expires: answer.expires,
-            hashes: answer.hashes,
-        }),
-        (method, _) => Err(Error::new(
-            ErrorKind::Schema,
-            format!("startDownload answered with method {method:?}, not getUrl with a url"),
-        )),
-    }
-}
-
 /// Where the bytes come from, for each attempt.
-enum Origin<'a> {
+enum Origin<'a, O: ?Sized> {
     Object {
-        client: &'a Client,
+        client: &'a O,
         name: &'a str,
         current: GetUrl,
         used: bool,
@@ -210,7 +172,7 @@ enum Origin<'a> {
     Url(String),
 }
 
-impl Origin<'_> {
+impl<O: ObjectService + ?Sized> Origin<'_, O> {
     /// The URL for the next attempt: for an object, a fresh one if the last has expired.
     async fn url(&mut self) -> Result<String> {
         match self {
@@ -223,7 +185,7 @@ impl Origin<'_> {
                 refreshed,
             } => {
                 if *used && current.expires.is_some_and(|t| t <= Utc::now()) {
-                    *current = start_download(client, name).await?;
+                    *current = client.get_url(name).await?;
                     *refreshed += 1;
                     trace::url_refreshed(&current.url);
                 }
@@ -236,8 +198,8 @@ impl Origin<'_> {
 
 /// Downloads object `name` through `object` (a client for the object service) into `out`,
 /// verifying its hashes.
-pub(crate) async fn download_object(
-    object: &Client,
+pub(crate) async fn download_object<O: ObjectService + ?Sized>(
+    object: &O,
     name: &str,
     out: Output<'_>,
     options: &DownloadOptions,
@@ -252,14 +214,14 @@ pub(crate) async fn download_object(
     result
 }
 
-async fn download_object_traced(
-    object: &Client,
+async fn download_object_traced<O: ObjectService + ?Sized>(
+    object: &O,
     name: &str,
     out: Output<'_>,
     options: &DownloadOptions,
     trace: &TransferTrace,
 ) -> Result<Downloaded> {
-    let current = start_download(object, name).await?;
+    let current = object.get_url(name).await?;
     // Refuse before moving any data that could not be verified.
     hashing::check_verifiable(&current.hashes)?;
     let mut origin = Origin::Object {
@@ -269,8 +231,8 @@ async fn download_object_traced(
         used: false,
         refreshed: 0,
     };
-    let http = transfer::storage_client(object.config(), Redirects::Refuse)?;
-    let retry = object.config().retry_config().clone();
+    let http = transfer::storage_client(object.client_config(), Redirects::Refuse)?;
+    let retry = object.client_config().retry_config().clone();
     let fetched = fetch(
         &mut origin,
         &http,
@@ -316,16 +278,16 @@ async fn download_object_traced(
 
 /// Downloads a plain URL (no credentials; redirects followed) into `out`.
 pub(crate) async fn download_url(
-    client: &Client,
+    config: &ClientConfig,
     url: &str,
     out: Output<'_>,
     options: &DownloadOptions,
 ) -> Result<Downloaded> {
     let trace = trace::transfer_span("download", "url");
     let result = async {
-        let mut origin = Origin::Url(url.to_owned());
-        let http = transfer::storage_client(client.config(), Redirects::Follow)?;
-        let retry = client.config().retry_config().clone();
+        let mut origin: Origin<'_, dyn ObjectService> = Origin::Url(url.to_owned());
+        let http = transfer::storage_client(config, Redirects::Follow)?;
+        let retry = config.retry_config().clone();
         let fetched = fetch(&mut origin, &http, &retry, out, None, options, &trace).await?;
         fetched.output.finish().await?;
         trace.done(fetched.length, fetched.attempts, "", 0);
@@ -368,8 +330,8 @@ struct State<'a> {
 /// Bytes handed to the hashes and the output at a time.
 const BATCH: usize = 256 * 1024;
 
-async fn fetch<'a>(
-    origin: &mut Origin<'_>,
+async fn fetch<'a, O: ObjectService + ?Sized>(
+    origin: &mut Origin<'_, O>,
     http: &reqwest::Client,
     retry: &RetryConfig,
     output: Output<'a>,

@@ -24,7 +24,7 @@
 //! retried upload reads its source again from the start (a reader is sought back to where it
 //! was); a retried download resumes where it stopped (see [`download_to_file`]), and asks for
 //! a fresh `getUrl` once the last one has expired. A storage URL's refusal (a 4xx, such as
-//! an expired signature's 403) is an [`ErrorKind::Storage`] error, never one about scopes.
+//! an expired signature's 403) is an [`ErrorKind::Storage`](crate::ErrorKind::Storage) error, never one about scopes.
 //! Storage URLs get no `Authorization` header, have their own HTTP client (no overall
 //! deadline; the configured timeout applies to each connect and each read) and appear in
 //! errors without their query string, where signed URLs carry credentials.
@@ -55,6 +55,7 @@ mod artifacts;
 mod download;
 mod hashing;
 mod progress;
+mod service;
 mod trace;
 mod transfer;
 mod upload;
@@ -64,41 +65,32 @@ use std::path::Path;
 // What the transfers' signatures take, so a caller needs neither `bytes` nor `tokio` as a
 // dependency of its own to name them.
 pub use bytes::Bytes;
+/// What the seams' methods return (a boxed `Send` future).
+pub use futures_util::future::BoxFuture;
 pub use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 pub use artifacts::ArtifactUpload;
 pub use download::{DownloadOptions, Downloaded};
 pub use hashing::Hashes;
 pub use progress::{Progress, ProgressFn};
+pub use service::{
+    ArtifactLocation, ArtifactService, GetUrl, ObjectArtifact, ObjectService, UploadAgreement,
+    UploadProposal,
+};
 pub use upload::{DATA_INLINE_MAX_SIZE, Upload, UploadMethod, Uploaded};
 
 use download::{FileOutput, Output};
 use upload::Source;
 
-use crate::{Client, Error, ErrorKind, Result};
-
-fn expect_service(client: &Client, service: &str, what: &str) -> Result<()> {
-    if client.service() == service {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::Config,
-            format!(
-                "objects::{what} needs a client for the {service} service, not {}",
-                client.service()
-            ),
-        ))
-    }
-}
+use crate::Result;
 
 /// Uploads `data` as `upload` describes, through `object` (a client for the object service
 /// with credentials that have `object:upload:<projectId>:<name>`).
 pub async fn upload_from_bytes(
-    object: &Client,
+    object: &(impl ObjectService + ?Sized),
     upload: &Upload,
     data: impl Into<Bytes>,
 ) -> Result<Uploaded> {
-    expect_service(object, "object", "upload_from_bytes")?;
     let data = data.into();
     let length = data.len() as u64;
     upload::upload(object, upload, Source::bytes(data), length).await
@@ -107,11 +99,10 @@ pub async fn upload_from_bytes(
 /// Uploads the file at `path` (its length when opened is the object's length; a retry reads
 /// it again from the start).
 pub async fn upload_from_file(
-    object: &Client,
+    object: &(impl ObjectService + ?Sized),
     upload: &Upload,
     path: impl AsRef<Path>,
 ) -> Result<Uploaded> {
-    expect_service(object, "object", "upload_from_file")?;
     let (source, length) = Source::file(path.as_ref()).await?;
     upload::upload(object, upload, source, length).await
 }
@@ -119,9 +110,9 @@ pub async fn upload_from_file(
 /// Uploads `length` bytes of `reader` from where it is now. A retry seeks it back there, hence
 /// `AsyncSeek`; a source that cannot seek can be copied to a file first. A reader that ends
 /// before `length` bytes, or goes on after them, fails the upload with
-/// [`ErrorKind::Io`].
+/// [`ErrorKind::Io`](crate::ErrorKind::Io).
 pub async fn upload_from_reader<R>(
-    object: &Client,
+    object: &(impl ObjectService + ?Sized),
     upload: &Upload,
     reader: R,
     length: u64,
@@ -129,7 +120,6 @@ pub async fn upload_from_reader<R>(
 where
     R: AsyncRead + AsyncSeek + Send + Unpin + 'static,
 {
-    expect_service(object, "object", "upload_from_reader")?;
     let source = Source::reader(reader).await?;
     upload::upload(object, upload, source, length).await
 }
@@ -142,23 +132,21 @@ where
 /// for the rest with `Range` and, if the server sends the whole object again, skips what was
 /// already written; the hashes cover exactly the bytes written.
 pub async fn download_to_file(
-    object: &Client,
+    object: &(impl ObjectService + ?Sized),
     name: &str,
     path: impl AsRef<Path>,
     options: &DownloadOptions,
 ) -> Result<Downloaded> {
-    expect_service(object, "object", "download_to_file")?;
     let out = Output::File(FileOutput::create(path.as_ref())?);
     download::download_object(object, name, out, options).await
 }
 
 /// Downloads object `name` into memory, verifying its hashes.
 pub async fn download_to_vec(
-    object: &Client,
+    object: &(impl ObjectService + ?Sized),
     name: &str,
     options: &DownloadOptions,
 ) -> Result<(Vec<u8>, Downloaded)> {
-    expect_service(object, "object", "download_to_vec")?;
     let mut data = Vec::new();
     let done = download::download_object(object, name, Output::Vec(&mut data), options).await?;
     Ok((data, done))
@@ -167,7 +155,7 @@ pub async fn download_to_vec(
 /// Downloads object `name` into `writer`, verifying its hashes once all is written: on an
 /// error, `writer` may hold partial or unverified data.
 pub async fn download_to_writer<W>(
-    object: &Client,
+    object: &(impl ObjectService + ?Sized),
     name: &str,
     writer: &mut W,
     options: &DownloadOptions,
@@ -175,7 +163,6 @@ pub async fn download_to_writer<W>(
 where
     W: AsyncWrite + Send + Unpin,
 {
-    expect_service(object, "object", "download_to_writer")?;
     download::download_object(object, name, Output::Writer(writer), options).await
 }
 
@@ -184,27 +171,25 @@ where
 /// [`download_to_file`] does. Object artifacts are verified by hash; S3 and reference
 /// artifacts have no hashes to verify.
 pub async fn download_artifact_to_file(
-    queue: &Client,
+    queue: &(impl ArtifactService + ?Sized),
     task_id: &str,
     run_id: Option<u32>,
     name: &str,
     path: impl AsRef<Path>,
     options: &DownloadOptions,
 ) -> Result<Downloaded> {
-    expect_service(queue, "queue", "download_artifact_to_file")?;
     let out = Output::File(FileOutput::create(path.as_ref())?);
     artifacts::download_artifact(queue, task_id, run_id, name, out, options).await
 }
 
 /// Downloads an artifact into memory; see [`download_artifact_to_file`].
 pub async fn download_artifact_to_vec(
-    queue: &Client,
+    queue: &(impl ArtifactService + ?Sized),
     task_id: &str,
     run_id: Option<u32>,
     name: &str,
     options: &DownloadOptions,
 ) -> Result<(Vec<u8>, Downloaded)> {
-    expect_service(queue, "queue", "download_artifact_to_vec")?;
     let mut data = Vec::new();
     let out = Output::Vec(&mut data);
     let done = artifacts::download_artifact(queue, task_id, run_id, name, out, options).await?;
@@ -214,7 +199,7 @@ pub async fn download_artifact_to_vec(
 /// Downloads an artifact into `writer`; see [`download_artifact_to_file`] and
 /// [`download_to_writer`].
 pub async fn download_artifact_to_writer<W>(
-    queue: &Client,
+    queue: &(impl ArtifactService + ?Sized),
     task_id: &str,
     run_id: Option<u32>,
     name: &str,
@@ -224,7 +209,6 @@ pub async fn download_artifact_to_writer<W>(
 where
     W: AsyncWrite + Send + Unpin,
 {
-    expect_service(queue, "queue", "download_artifact_to_writer")?;
     let out = Output::Writer(writer);
     artifacts::download_artifact(queue, task_id, run_id, name, out, options).await
 }
@@ -233,11 +217,10 @@ where
 /// `queue:create-artifact:<taskId>/<runId>`): `createArtifact`, the object upload with the
 /// queue's temporary credentials, `finishArtifact`.
 pub async fn upload_artifact_from_bytes(
-    queue: &Client,
+    queue: &(impl ArtifactService + ?Sized),
     artifact: &ArtifactUpload,
     data: impl Into<Bytes>,
 ) -> Result<Uploaded> {
-    expect_service(queue, "queue", "upload_artifact_from_bytes")?;
     let data = data.into();
     let length = data.len() as u64;
     artifacts::upload_artifact(queue, artifact, Source::bytes(data), length).await
@@ -245,11 +228,10 @@ pub async fn upload_artifact_from_bytes(
 
 /// Uploads the file at `path` as an object artifact; see [`upload_artifact_from_bytes`].
 pub async fn upload_artifact_from_file(
-    queue: &Client,
+    queue: &(impl ArtifactService + ?Sized),
     artifact: &ArtifactUpload,
     path: impl AsRef<Path>,
 ) -> Result<Uploaded> {
-    expect_service(queue, "queue", "upload_artifact_from_file")?;
     let (source, length) = Source::file(path.as_ref()).await?;
     artifacts::upload_artifact(queue, artifact, source, length).await
 }
@@ -257,7 +239,7 @@ pub async fn upload_artifact_from_file(
 /// Uploads `length` bytes of `reader` as an object artifact; see [`upload_from_reader`] and
 /// [`upload_artifact_from_bytes`].
 pub async fn upload_artifact_from_reader<R>(
-    queue: &Client,
+    queue: &(impl ArtifactService + ?Sized),
     artifact: &ArtifactUpload,
     reader: R,
     length: u64,
@@ -265,45 +247,110 @@ pub async fn upload_artifact_from_reader<R>(
 where
     R: AsyncRead + AsyncSeek + Send + Unpin + 'static,
 {
-    expect_service(queue, "queue", "upload_artifact_from_reader")?;
     let source = Source::reader(reader).await?;
     artifacts::upload_artifact(queue, artifact, source, length).await
 }
 
 #[cfg(test)]
 mod tests {
+    use futures_util::future::BoxFuture;
+
     use super::*;
+    use crate::{ClientConfig, Credentials, Error, ErrorKind};
+
+    /// A service that refuses every call: enough to build the transfers' futures.
+    struct Refusing(ClientConfig);
+
+    fn refused<'a, T: Send + 'a>() -> BoxFuture<'a, Result<T>> {
+        Box::pin(async { Err(Error::new(ErrorKind::Unsupported, "refused")) })
+    }
+
+    impl ObjectService for Refusing {
+        fn client_config(&self) -> &ClientConfig {
+            &self.0
+        }
+        fn propose_upload<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a UploadProposal,
+        ) -> BoxFuture<'a, Result<UploadAgreement>> {
+            refused()
+        }
+        fn complete_upload<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a UploadProposal,
+            _: &'a Hashes,
+        ) -> BoxFuture<'a, Result<()>> {
+            refused()
+        }
+        fn get_url<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<GetUrl>> {
+            refused()
+        }
+    }
+
+    impl ArtifactService for Refusing {
+        type Objects = Refusing;
+        fn client_config(&self) -> &ClientConfig {
+            &self.0
+        }
+        fn locate_artifact<'a>(
+            &'a self,
+            _: &'a str,
+            _: Option<u32>,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<ArtifactLocation>> {
+            refused()
+        }
+        fn create_object_artifact<'a>(
+            &'a self,
+            _: &'a ArtifactUpload,
+            _: Option<u64>,
+        ) -> BoxFuture<'a, Result<ObjectArtifact>> {
+            refused()
+        }
+        fn complete_artifact<'a>(
+            &'a self,
+            _: &'a ArtifactUpload,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<()>> {
+            refused()
+        }
+        fn objects_with(&self, _: Credentials) -> Refusing {
+            Refusing(self.0.clone())
+        }
+    }
 
     fn is_send<T: Send>(_: &T) {}
 
     #[test]
     fn transfers_are_send() {
-        let config = crate::ClientConfig::new("https://tc.example.com");
-        let object = Client::new(&config, "object", "v1");
+        let service = Refusing(ClientConfig::new("https://tc.example.com"));
         let upload = Upload::new("p", "n", chrono::Utc::now());
         let options = DownloadOptions::default();
         let mut sink = Vec::new();
-        is_send(&upload_from_bytes(&object, &upload, Bytes::new()));
-        is_send(&upload_from_file(&object, &upload, "x"));
+        is_send(&upload_from_bytes(&service, &upload, Bytes::new()));
+        is_send(&upload_from_file(&service, &upload, "x"));
         is_send(&upload_from_reader(
-            &object,
+            &service,
             &upload,
             std::io::Cursor::new(vec![1]),
             1,
         ));
-        is_send(&download_to_file(&object, "n", "x", &options));
-        is_send(&download_to_writer(&object, "n", &mut sink, &options));
+        is_send(&download_to_file(&service, "n", "x", &options));
+        is_send(&download_to_writer(&service, "n", &mut sink, &options));
         let artifact = ArtifactUpload::new("t", 0, "n", chrono::Utc::now());
-        is_send(&upload_artifact_from_file(&object, &artifact, "x"));
-        is_send(&download_artifact_to_vec(&object, "t", None, "n", &options));
+        is_send(&upload_artifact_from_file(&service, &artifact, "x"));
+        is_send(&download_artifact_to_vec(
+            &service, "t", None, "n", &options,
+        ));
     }
 
     #[tokio::test]
-    async fn wrong_service_is_a_config_error() {
-        let config = crate::ClientConfig::new("https://tc.example.com");
-        let queue = Client::new(&config, "queue", "v1");
+    async fn the_service_s_errors_are_the_transfer_s() {
+        let service = Refusing(ClientConfig::new("https://tc.example.com"));
         let options = DownloadOptions::default();
-        let err = download_to_vec(&queue, "n", &options).await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Config);
+        let err = download_to_vec(&service, "n", &options).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
     }
 }

@@ -10,16 +10,16 @@ use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::hashing::{Hasher, Hashes};
 use super::progress::{ProgressFn, Reporter};
+use super::service::{ObjectService, UploadAgreement, UploadProposal};
 use super::trace::{self, TransferTrace};
 use super::transfer::{self, Failure, Redirects};
-use crate::{Client, Error, ErrorKind, Method, Result, escape};
+use crate::{Error, ErrorKind, Method, Result};
 use runtime_core::Attempts;
 
 /// Objects shorter than this are proposed inline (`dataInline`) as well as by `putUrl`, as
@@ -257,57 +257,10 @@ impl Source {
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateUploadRequest<'a> {
-    project_id: &'a str,
-    upload_id: &'a str,
-    expires: String,
-    proposed_upload_methods: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateUploadResponse {
-    upload_method: SelectedMethod,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SelectedMethod {
-    #[serde(default)]
-    data_inline: Option<bool>,
-    #[serde(default)]
-    put_url: Option<PutUrl>,
-}
-
-#[derive(Deserialize)]
-struct PutUrl {
-    url: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    expires: Option<DateTime<Utc>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FinishUploadRequest<'a> {
-    project_id: &'a str,
-    upload_id: &'a str,
-    hashes: HashesBody<'a>,
-}
-
-#[derive(Serialize)]
-struct HashesBody<'a> {
-    sha256: &'a str,
-    sha512: &'a str,
-}
-
 /// Uploads `length` bytes from `source` as `upload` describes, through `object` (a client for
 /// the object service).
-pub(crate) async fn upload(
-    object: &Client,
+pub(crate) async fn upload<O: ObjectService + ?Sized>(
+    object: &O,
     upload: &Upload,
     source: Source,
     length: u64,
@@ -322,8 +275,8 @@ pub(crate) async fn upload(
     result
 }
 
-async fn upload_traced(
-    object: &Client,
+async fn upload_traced<O: ObjectService + ?Sized>(
+    object: &O,
     upload: &Upload,
     mut source: Source,
     length: u64,
@@ -333,53 +286,52 @@ async fn upload_traced(
     let upload_id = upload.upload_id.clone().unwrap_or_else(crate::slugid::nice);
     let mut reporter = Reporter::new(upload.progress.clone());
     reporter.set_total(Some(length));
-    let mut proposed = serde_json::json!({
-        "putUrl": {"contentType": upload.content_type, "contentLength": length},
-    });
+    let mut proposal = UploadProposal {
+        project_id: upload.project_id.clone(),
+        upload_id: upload_id.clone(),
+        expires: upload.expires,
+        content_type: upload.content_type.clone(),
+        content_length: length,
+        data_inline_base64: None,
+    };
     let mut inline_hashes = None;
     if length < DATA_INLINE_MAX_SIZE {
         let data = source.read_all(length).await?;
         inline_hashes = Some(Hashes::of(&data));
-        proposed["dataInline"] = serde_json::json!({
-            "contentType": upload.content_type,
-            "objectData": base64::engine::general_purpose::STANDARD.encode(&data),
-        });
+        proposal.data_inline_base64 = Some(base64::engine::general_purpose::STANDARD.encode(&data));
     }
-    let request = CreateUploadRequest {
-        project_id: &upload.project_id,
-        upload_id: &upload_id,
-        expires: crate::wire::format_timestamp(&upload.expires),
-        proposed_upload_methods: proposed,
-    };
-    let path = escape(&upload.name);
-    let create_upload = || async {
-        object
-            .request(Method::PUT, format!("upload/{path}"))
-            .json(&request)
-            .send::<CreateUploadResponse>()
-            .await
-    };
-    let mut answer = create_upload().await?;
-    let http = transfer::storage_client(object.config(), Redirects::Refuse)?;
-    let retry = object.config().retry_config().clone();
+    let name = upload.name.as_str();
+    let mut answer = object.propose_upload(name, &proposal).await?;
+    let http = transfer::storage_client(object.client_config(), Redirects::Refuse)?;
+    let retry = object.client_config().retry_config().clone();
     let mut attempts = Attempts::new(&retry);
     let (hashes, method) = loop {
-        let method = answer.upload_method;
-        if method.data_inline == Some(true) {
-            let hashes = inline_hashes.clone().ok_or_else(|| {
-                Error::new(
+        let put = match answer {
+            UploadAgreement::DataInline => {
+                let hashes = inline_hashes.clone().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Schema,
+                        "the object service chose dataInline, which was not proposed",
+                    )
+                })?;
+                reporter.report(length);
+                break (hashes, UploadMethod::DataInline);
+            }
+            UploadAgreement::PutUrl {
+                url,
+                headers,
+                expires,
+            } => PutUrl {
+                url,
+                headers,
+                expires,
+            },
+            UploadAgreement::None => {
+                return Err(Error::new(
                     ErrorKind::Schema,
-                    "the object service chose dataInline, which was not proposed",
-                )
-            })?;
-            reporter.report(length);
-            break (hashes, UploadMethod::DataInline);
-        }
-        let Some(put) = method.put_url else {
-            return Err(Error::new(
-                ErrorKind::Schema,
-                "the object service accepted none of the proposed upload methods",
-            ));
+                    "the object service accepted none of the proposed upload methods",
+                ));
+            }
         };
         attempts.start();
         trace.url(&put.url);
@@ -399,33 +351,21 @@ async fn upload_traced(
         }
         // A putUrl that expired is replaced by asking again (same upload id and expiry).
         answer = if put.expires.is_some_and(|t| t <= Utc::now()) {
-            let fresh = create_upload().await?;
+            let fresh = object.propose_upload(name, &proposal).await?;
             refreshed += 1;
-            if let Some(put) = &fresh.upload_method.put_url {
-                trace::url_refreshed(&put.url);
+            if let UploadAgreement::PutUrl { url, .. } = &fresh {
+                trace::url_refreshed(url);
             }
             fresh
         } else {
-            CreateUploadResponse {
-                upload_method: SelectedMethod {
-                    data_inline: None,
-                    put_url: Some(put),
-                },
+            UploadAgreement::PutUrl {
+                url: put.url,
+                headers: put.headers,
+                expires: put.expires,
             }
         };
     };
-    object
-        .request(Method::POST, format!("finish-upload/{path}"))
-        .json(&FinishUploadRequest {
-            project_id: &upload.project_id,
-            upload_id: &upload_id,
-            hashes: HashesBody {
-                sha256: &hashes.sha256,
-                sha512: &hashes.sha512,
-            },
-        })
-        .send_empty()
-        .await?;
+    object.complete_upload(name, &proposal, &hashes).await?;
     // Data inline goes in the createUpload call: no storage request.
     trace.done(length, attempts.made(), "sha256,sha512", refreshed);
     Ok(Uploaded {
@@ -435,6 +375,13 @@ async fn upload_traced(
         hashes,
         method,
     })
+}
+
+/// A `putUrl` the object service chose.
+struct PutUrl {
+    url: String,
+    headers: BTreeMap<String, String>,
+    expires: Option<DateTime<Utc>>,
 }
 
 /// The headers `putUrl` asks for, verbatim, with `Content-Length` set once to `length`.

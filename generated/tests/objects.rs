@@ -1,4 +1,5 @@
-//! `tc_runtime::objects` against a loopback object service and storage server that behave as
+//! The object and artifact transfers (`runtime::objects`, through the generated `Object` and
+//! `Queue` clients, whose methods and types they call) against a loopback object service and storage server that behave as
 //! the real ones do (`tc_testkit::objects`): Hawk-checked API calls, unauthenticated storage URLs,
 //! `putUrl` headers enforced, faults scripted per object. Also: a 64 MiB round trip whose peak
 //! RSS is checked in a process of its own, and cross-checks with Taskcluster's Python client
@@ -11,11 +12,13 @@ use std::sync::{Arc, Mutex};
 use aws_lc_rs::digest::{Context, SHA256};
 use chrono::{Duration, Utc};
 use serde_json::json;
-use tc_runtime::objects::{
+use tc_client::object::Object;
+use tc_client::queue::Queue;
+use tc_client::runtime::objects::{
     self, ArtifactUpload, DATA_INLINE_MAX_SIZE, DownloadOptions, Hashes, Progress, Upload,
     UploadMethod,
 };
-use tc_runtime::{ErrorKind, TaskclusterError};
+use tc_client::{ErrorKind, TaskclusterError};
 
 use tc_testkit::objects::{
     ACCESS_TOKEN, Artifact, CLIENT_ID, Deployment, Fault, PROJECT, data, temp_dir,
@@ -43,7 +46,7 @@ fn only_file(dir: &std::path::Path, keep: Option<&str>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trips_around_the_inline_threshold() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let t = DATA_INLINE_MAX_SIZE as usize;
     let dir = temp_dir("round-trips");
     for (i, len) in [0, 1, t - 1, t, t + 1, 3 << 20].into_iter().enumerate() {
@@ -113,7 +116,7 @@ async fn round_trips_around_the_inline_threshold() {
 async fn small_objects_go_by_put_url_when_inline_is_refused() {
     let tc = Deployment::start().await;
     tc.knobs(|k| k.inline = false);
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let up = objects::upload_from_bytes(&object, &upload("tiny"), &b"x"[..])
         .await
         .unwrap();
@@ -139,12 +142,12 @@ async fn small_objects_go_by_put_url_when_inline_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_from_file_and_reader_with_ids_and_lengths_checked() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let dir = temp_dir("sources");
     let bytes = data(100_000, 7);
     let file = dir.join("in.bin");
     std::fs::write(&file, &bytes).unwrap();
-    let id = tc_runtime::slugid::nice();
+    let id = tc_client::runtime::slugid::nice();
     let up = objects::upload_from_file(&object, &upload("from-file").with_upload_id(&id), &file)
         .await
         .unwrap();
@@ -189,7 +192,7 @@ async fn upload_from_file_and_reader_with_ids_and_lengths_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupted_download_is_detected_and_not_retried() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let bytes = data(300_000, 3);
     tc.seed_object("corrupt", &bytes);
     let key = tc.key_of("corrupt");
@@ -228,7 +231,7 @@ async fn a_corrupted_download_is_detected_and_not_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_hashes_are_rejected_before_any_data_moves() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     tc.seed_object("unhashed", b"some data");
     let key = tc.key_of("unhashed");
     for hashes in [json!({}), json!({"md5": "abc", "sha1": "def"})] {
@@ -245,7 +248,7 @@ async fn missing_hashes_are_rejected_before_any_data_moves() {
 async fn storage_failing_twice_with_503_then_succeeding() {
     let tc = Deployment::start().await;
     tc.knobs(|k| k.inline = false);
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let bytes = data(200_000, 9);
     let name = "flaky";
     let progress = Arc::new(Mutex::new(Vec::<Progress>::new()));
@@ -306,7 +309,7 @@ async fn storage_failing_twice_with_503_then_succeeding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_hundreds_are_not_retried_and_urls_keep_their_secrets() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     tc.seed_object("forbidden", &data(50_000, 1));
     let key = tc.key_of("forbidden");
     tc.storage.fault(&key, Fault::Status(403));
@@ -332,7 +335,7 @@ async fn storage_refusals_are_storage_errors_not_missing_scopes() {
     let base = tc.storage.base();
 
     // A getUrl that storage refuses (an expired signature, say).
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     tc.seed_object("signed/get", &data(10_000, 1));
     let key = tc.key_of("signed/get");
     tc.storage.fault(&key, Fault::Status(403));
@@ -369,7 +372,7 @@ async fn storage_refusals_are_storage_errors_not_missing_scopes() {
     );
 
     // An S3 artifact's URL; and one that is gone from the bucket is no API's 404.
-    let queue = tc.queue();
+    let queue = Queue::new(&tc.config());
     let task = "fN1SbArXTPSVFNUvaOlinQ";
     tc.storage.put_bytes("s3-key", &data(1_000, 3));
     let signed = format!("{base}/get/s3-key?X-Amz-Signature=SECRET-S3-SIGNATURE");
@@ -403,7 +406,7 @@ async fn storage_refusals_are_storage_errors_not_missing_scopes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storage_url_that_cannot_be_reached_says_why_and_keeps_its_signature() {
     let tc = Deployment::start().await;
-    let queue = tc_runtime::Client::new(&tc.config().with_retries(0), "queue", "v1");
+    let queue = Queue::new(&tc.config().with_retries(0));
     let (port, _) = tc_testkit::closed_port();
     let task = "fN1SbArXTPSVFNUvaOlinQ";
     let url = format!("http://127.0.0.1:{port}/get/k?X-Amz-Signature=SECRET-S3-SIGNATURE");
@@ -428,7 +431,6 @@ async fn plain_artifact_calls_carry_an_error_artifacts_reason() {
     // `getArtifact` and `getLatestArtifact` as the generated methods make them: a plain call,
     // which the queue answers with 424 and the artifact's reason for an error artifact.
     let tc = Deployment::start().await;
-    let queue = tc.queue();
     let task = "fN1SbArXTPSVFNUvaOlinQ";
     tc.add_artifact(
         task,
@@ -439,13 +441,15 @@ async fn plain_artifact_calls_carry_an_error_artifacts_reason() {
             message: "no such file".into(),
         },
     );
-    let name = tc_runtime::escape("public/missing.log");
+    let name = tc_client::runtime::escape("public/missing.log");
+    // The plain request, as `getArtifact` makes it, through a raw client.
+    let raw = tc_client::runtime::Client::new(&tc.config(), "queue", "v1");
     for path in [
         format!("task/{task}/runs/1/artifacts/{name}"),
         format!("task/{task}/artifacts/{name}"),
     ] {
-        let err = queue
-            .request(tc_runtime::Method::GET, path.clone())
+        let err = raw
+            .request(tc_client::runtime::Method::GET, path.clone())
             .call::<serde_json::Value>()
             .await
             .unwrap_err();
@@ -457,8 +461,8 @@ async fn plain_artifact_calls_carry_an_error_artifacts_reason() {
         assert_eq!(
             err.to_string(),
             format!(
-                "GET {}/api/queue/v1/{path}: artifact error (HTTP 424): file-missing-on-worker: \
-                 no such file",
+                "GET {}/api/queue/v1/{path}: request rejected (HTTP 424): error artifact \
+                 (file-missing-on-worker): no such file",
                 tc.api.root_url()
             )
         );
@@ -470,9 +474,9 @@ async fn plain_artifact_calls_carry_an_error_artifacts_reason() {
         "public/ref",
         Artifact::Reference("https://example.com/x".into()),
     );
-    let answer: serde_json::Value = queue
+    let answer: serde_json::Value = raw
         .request(
-            tc_runtime::Method::GET,
+            tc_client::runtime::Method::GET,
             format!("task/{task}/runs/1/artifacts/public%2Fref"),
         )
         .call()
@@ -488,7 +492,7 @@ async fn plain_artifact_calls_carry_an_error_artifacts_reason() {
 async fn a_put_without_the_put_url_headers_is_refused() {
     let tc = Deployment::start().await;
     tc.knobs(|k| k.inline = false);
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let name = "strict";
     objects::upload_from_bytes(&object, &upload(name), &b"hello"[..])
         .await
@@ -508,7 +512,7 @@ async fn a_put_without_the_put_url_headers_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_mid_body_resumes_or_restarts() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let bytes = data(2_000_000, 5);
     tc.seed_object("dropped", &bytes);
     let key = tc.key_of("dropped");
@@ -574,7 +578,7 @@ async fn a_connection_dropped_mid_body_resumes_or_restarts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_get_url_is_refreshed_before_a_retry() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     tc.seed_object("expiring", &data(100_000, 2));
     let key = tc.key_of("expiring");
     let starts = || {
@@ -602,7 +606,7 @@ async fn an_expired_get_url_is_refreshed_before_a_retry() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gzip_encoded_answers_are_decoded_and_hashed_decoded() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let text: Vec<u8> = "log line, again and again\n".repeat(20_000).into_bytes();
     tc.seed_object("log", &text);
     let key = tc.key_of("log");
@@ -626,7 +630,7 @@ async fn gzip_encoded_answers_are_decoded_and_hashed_decoded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn artifacts_of_every_storage_type() {
     let tc = Deployment::start().await;
-    let queue = tc.queue();
+    let queue = Queue::new(&tc.config());
     let task = "fN1SbArXTPSVFNUvaOlinQ";
     let s3 = data(40_000, 11);
     tc.storage.put_bytes("s3-key", &s3);
@@ -740,7 +744,7 @@ async fn artifacts_of_every_storage_type() {
 async fn artifact_upload_in_one_call() {
     let tc = Deployment::start().await;
     tc.knobs(|k| k.inline = false);
-    let queue = tc.queue();
+    let queue = Queue::new(&tc.config());
     let task = "eDeWfIn6Spy2Dn6Uh2UeMg";
     let bytes = data(500_000, 4);
     let artifact = ArtifactUpload::new(
@@ -810,7 +814,7 @@ async fn artifact_upload_in_one_call() {
 async fn content_length_is_the_callers_choice() {
     use tc_testkit::objects::ContentLength;
     let tc = Deployment::start().await;
-    let queue = tc.queue();
+    let queue = Queue::new(&tc.config());
     let task = "eDeWfIn6Spy2Dn6Uh2UeMg";
     let expires = Utc::now() + Duration::days(3);
     let creates = |tc: &Deployment| -> Vec<serde_json::Value> {
@@ -951,7 +955,7 @@ fn a_64_mib_round_trip_keeps_memory_flat() {
 #[ignore = "run by a_64_mib_round_trip_keeps_memory_flat in a process of its own"]
 async fn memory_child() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let dir = temp_dir("memory");
     let source = dir.join("in.bin");
     let mut file = std::fs::File::create(&source).unwrap();
@@ -1028,7 +1032,7 @@ async fn python(tc: &Deployment, args: Vec<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_downloads_what_we_upload_and_we_download_what_python_uploads() {
     let tc = Deployment::start().await;
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let dir = temp_dir("peer");
     for (i, len) in [5_000usize, 1_500_000].into_iter().enumerate() {
         let bytes = data(len, 40 + i as u8);
@@ -1099,7 +1103,7 @@ async fn transfers_are_traced_with_bytes_hashes_and_refreshes_and_no_secret() {
         k.inline = false;
         k.next_key = Some("traced-key".into());
     });
-    let object = tc.object();
+    let object = Object::new(&tc.config());
     let bytes = data(200_000, 3);
     tc.storage.fault("traced-key", Fault::Status(503));
     objects::upload_from_bytes(&object, &upload("traced"), bytes.clone())
@@ -1117,9 +1121,15 @@ async fn transfers_are_traced_with_bytes_hashes_and_refreshes_and_no_secret() {
     let task = "fN1SbArXTPSVFNUvaOlinQ";
     tc.seed_object(&format!("t/{task}/0/private/obj.bin"), &data(1000, 4));
     tc.add_artifact(task, 0, "private/obj.bin", Artifact::Object);
-    objects::download_artifact_to_vec(&tc.queue(), task, Some(0), "private/obj.bin", &no_options())
-        .await
-        .unwrap();
+    objects::download_artifact_to_vec(
+        &Queue::new(&tc.config()),
+        task,
+        Some(0),
+        "private/obj.bin",
+        &no_options(),
+    )
+    .await
+    .unwrap();
 
     let transfers = recorder.spans("tc.transfer");
     assert_eq!(transfers.len(), 3, "{transfers:#?}");
