@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result, pointer_token};
-use crate::front::references::HttpMethod;
+use crate::front::api::HttpMethod;
 
 /// The repair rule that takes a parameter `in: body` (OpenAPI 2's form) as the request body;
 /// applied as the operation is read (see [`repairs`](super::repairs)).
