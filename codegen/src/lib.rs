@@ -4,11 +4,15 @@
 //! The pipeline runs one way, a folder per stage; a stage uses only the stages above it, and
 //! this file drives them in order:
 //!
-//! 1. [`front`], a front end per family, reads its description into [`References`]:
+//! 1. [`front`], a front end per family, describes its services as the model has them
+//!    ([`front::api`]: methods with their parameters by location, body, answer and
+//!    authentication), each body named by its schema, with the schema documents:
 //!    [`front::taskcluster`] reads `manifest.json`, each `api.json` and every schema;
 //!    [`front::openapi`] reads an OpenAPI spec, repairs it by rule and names its operations;
-//! 2. [`resolve`]: per service, bundle the reachable schemas into uniquely named definitions;
-//! 3. [`model`]: services and methods, with the type names of their bodies;
+//! 2. [`resolve`]: per service, bundle the schemas the bodies name into uniquely named
+//!    definitions;
+//! 3. [`model`]: the described services with each body's type named, and every Rust name
+//!    unique;
 //! 4. [`types`]: the Rust types those schemas describe ([`types::typedefs`]), and the code
 //!    declaring them and how they read and write JSON;
 //! 5. [`emit`]: clients, scopes, events, the crates' roots and the command-line client, as

@@ -125,3 +125,108 @@ fn build_service(
         file: service.file,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::front::api::{Answer, Method as Described, Service as DescribedService};
+
+    fn method(name: &str, query: &[&str], output: Option<&str>) -> Described<SchemaRef> {
+        Described {
+            name: name.into(),
+            function: snake(name),
+            title: String::new(),
+            description: String::new(),
+            plain_description: String::new(),
+            http: HttpMethod::Get,
+            path: Vec::new(),
+            args: Vec::new(),
+            query: query
+                .iter()
+                .map(|q| QueryParam {
+                    name: (*q).into(),
+                    ident: snake(q),
+                    kind: QueryKind::String,
+                    description: String::new(),
+                })
+                .collect(),
+            headers: Vec::new(),
+            input: None,
+            output: output.map(|r| SchemaRef {
+                reference: r.into(),
+                file: PathBuf::from("api.json"),
+                pointer: "/entries/0/output".into(),
+            }),
+            scopes: None,
+            stability: Stability::Stable,
+            stream_function: None,
+            answer: Answer::Json,
+            authenticated: true,
+            aliases: Vec::new(),
+            counterpart: None,
+        }
+    }
+
+    fn service(name: &str, methods: Vec<Described<SchemaRef>>) -> DescribedService<SchemaRef> {
+        DescribedService {
+            name: name.into(),
+            api_version: None,
+            title: String::new(),
+            description: String::new(),
+            plain_title: String::new(),
+            methods,
+            events: None,
+            file: PathBuf::from("api.json"),
+        }
+    }
+
+    #[test]
+    fn bodies_get_their_types_and_names_are_made_unique() {
+        let described = vec![
+            service(
+                "lib",
+                vec![
+                    method("listThings", &["continuationToken"], Some("v1/list.json#")),
+                    // Its own name is taken before `listThings`'s stream takes one.
+                    method("listThingsStream", &[], None),
+                    method("new", &[], None),
+                ],
+            ),
+            service("lib-", Vec::new()),
+        ];
+        let resolved = ResolvedSchemas {
+            roots: [("v1/list.json#".to_owned(), "ThingList".to_owned())].into(),
+            ..ResolvedSchemas::default()
+        };
+        let schemas = [
+            ("lib".to_owned(), resolved),
+            ("lib-".to_owned(), ResolvedSchemas::default()),
+        ]
+        .into();
+        let services = build(described, schemas);
+        let functions: Vec<(&str, Option<&str>)> = services[0]
+            .methods
+            .iter()
+            .map(|m| (m.function.as_str(), m.stream_function.as_deref()))
+            .collect();
+        assert_eq!(
+            functions,
+            [
+                ("list_things", Some("list_things_stream_2")),
+                ("list_things_stream", None),
+                ("new_", None),
+            ]
+        );
+        assert_eq!(services[0].methods[0].output.as_deref(), Some("ThingList"));
+        // `lib` is the crate's own module (its client struct may keep the name); the second
+        // `lib_service` is numbered, and so is its client.
+        let modules: Vec<(&str, &str)> = services
+            .iter()
+            .map(|s| (s.module.as_str(), s.client.as_str()))
+            .collect();
+        assert_eq!(
+            modules,
+            [("lib_service", "Lib"), ("lib_service_2", "LibService2")]
+        );
+    }
+}

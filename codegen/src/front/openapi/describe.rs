@@ -195,3 +195,155 @@ fn path(op: &Operation, args: &[Param]) -> std::result::Result<Vec<PathPart>, St
     }
     Ok(parts)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::front::api::HttpMethod;
+
+    /// A spec of two operations of one tag, read as published and named by hand.
+    fn described() -> Described {
+        let doc = json!({
+            "openapi": "3.0.2",
+            "info": {"title": "Things"},
+            "paths": {
+                "/things/{id}/parts/{query}/": {"get": {
+                    "tags": ["Thing Store"],
+                    "summary": "Parts",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "query", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "description": "At most <n>.",
+                         "schema": {"type": "integer"}},
+                        {"name": "X-Trace", "in": "header", "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"content": {"application/x-json-stream": {
+                        "schema": {"type": "array", "items": {"type": "object"}}
+                    }}}}
+                }},
+                "/things": {"post": {
+                    "tags": ["Thing Store"],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                    "responses": {"200": {"content": {"text/plain": {}}}}
+                }}
+            }
+        });
+        let spec = Spec {
+            file: PathBuf::from("things.yaml"),
+            doc,
+        };
+        let mut ops = super::super::spec::read_operations(&spec).unwrap_or_else(|e| panic!("{e}"));
+        for op in &mut ops {
+            op.function = match op.http {
+                HttpMethod::Get => "list_parts".into(),
+                _ => "add_thing".into(),
+            };
+            // As the repair for calls that issue tokens would.
+            op.needs_token = op.http == HttpMethod::Get;
+        }
+        describe(&spec, &ops).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn parameters_keep_their_location_and_the_answer_its_kind() {
+        let described = described();
+        let [service] = described.services.as_slice() else {
+            panic!("one service per tag");
+        };
+        assert_eq!(service.name, "thing-store");
+        assert_eq!(service.plain_title, "Thing Store");
+        assert_eq!(service.api_version, None, "OpenAPI has no service versions");
+        let parts = service
+            .methods
+            .iter()
+            .find(|m| m.name == "listParts")
+            .unwrap();
+        assert_eq!(parts.function, "list_parts");
+        let args: Vec<(&str, &str)> = parts
+            .args
+            .iter()
+            .map(|a| (a.name.as_str(), a.ident.as_str()))
+            .collect();
+        // `query` would shadow the query struct's argument.
+        assert_eq!(args, [("id", "id"), ("query", "query_2")]);
+        assert_eq!(
+            parts.path,
+            [
+                PathPart::Literal("things/".into()),
+                PathPart::Param(0),
+                PathPart::Literal("/parts/".into()),
+                PathPart::Param(1),
+                PathPart::Literal("/".into()),
+            ]
+        );
+        let [limit] = parts.query.as_slice() else {
+            panic!("one query parameter");
+        };
+        assert_eq!(
+            (limit.ident.as_str(), limit.kind),
+            ("limit", QueryKind::Integer)
+        );
+        // Made safe for rustdoc: `<n>` is text, not an HTML tag.
+        assert_eq!(limit.description, "At most \\<n>.");
+        let [trace] = parts.headers.as_slice() else {
+            panic!("one header");
+        };
+        assert_eq!(
+            (trace.name.as_str(), trace.ident.as_str()),
+            ("X-Trace", "x_trace")
+        );
+        assert!(!trace.required);
+        assert_eq!(parts.answer, Answer::Stream);
+        assert!(parts.authenticated);
+        assert!(parts.scopes.is_none() && parts.input.is_none());
+        let item = parts.output.as_ref().unwrap();
+        assert_eq!(item.reference, "list-parts-item.json#");
+        assert_eq!(
+            item.pointer,
+            "/paths/~1things~1{id}~1parts~1{query}~1/get/responses"
+        );
+        let document = &described.schemas["/schemas/thing-store/list-parts-item.json"];
+        assert_eq!(
+            document.content,
+            json!({"type": "object", "$id": "/schemas/thing-store/list-parts-item.json#"})
+        );
+
+        let add = service
+            .methods
+            .iter()
+            .find(|m| m.name == "addThing")
+            .unwrap();
+        assert_eq!(add.answer, Answer::Text);
+        assert!(!add.authenticated);
+        assert!(add.output.is_none());
+        assert_eq!(
+            add.input.as_ref().unwrap().reference,
+            "add-thing-request.json#"
+        );
+        assert_eq!(add.path, [PathPart::Literal("things".into())]);
+    }
+
+    #[test]
+    fn a_tag_that_cannot_name_a_service_is_an_error_at_the_operation() {
+        let spec = Spec {
+            file: PathBuf::from("things.yaml"),
+            doc: json!({}),
+        };
+        let mut ops = Vec::new();
+        let mut op = super::super::spec::read_operations(&Spec {
+            file: spec.file.clone(),
+            doc: json!({"paths": {"/x": {"get": {"tags": ["9 Lives"], "responses": {}}}}}),
+        })
+        .unwrap();
+        op[0].function = "get_x".into();
+        ops.append(&mut op);
+        let e = describe(&spec, &ops).unwrap_err().to_string();
+        assert!(e.contains("things.yaml: /paths/~1x/get/tags/0"), "{e}");
+        assert!(
+            e.contains("\"9-lives\" is not a Taskcluster service name"),
+            "{e}"
+        );
+    }
+}

@@ -358,4 +358,36 @@ mod tests {
         assert!(parse_route("/task/<taskId>", &params(&[])).is_err());
         assert!(parse_route("/task", &params(&["taskId"])).is_err());
     }
+
+    #[test]
+    fn an_entry_becomes_a_method_naming_its_body_where_the_entry_does() {
+        let refs = super::super::references::fixture::one_method(&[], "answer.json");
+        let services = describe(&refs).unwrap_or_else(|e| panic!("{e}"));
+        let [service] = services.as_slice() else {
+            panic!("one service");
+        };
+        assert_eq!(service.api_version.as_deref(), Some("v1"));
+        let [method] = service.methods.as_slice() else {
+            panic!("one method");
+        };
+        assert_eq!(
+            (method.name.as_str(), method.function.as_str()),
+            ("get", "get")
+        );
+        assert_eq!(method.path, [PathPart::Literal("thing".into())]);
+        assert_eq!(method.stability, Stability::Stable);
+        assert!(method.headers.is_empty() && method.authenticated);
+        let output = method.output.as_ref().unwrap();
+        assert_eq!(output.reference, "v1/answer.json#");
+        assert_eq!(output.pointer, "/entries/0/output");
+    }
+
+    #[test]
+    fn an_unknown_stability_is_an_error_at_the_entry() {
+        let mut refs = super::super::references::fixture::one_method(&[], "answer.json");
+        refs.services[0].api.entries[0].stability = "beta".into();
+        let e = describe(&refs).unwrap_err().to_string();
+        assert!(e.contains("/entries/0/stability"), "{e}");
+        assert!(e.contains("unknown stability \"beta\""), "{e}");
+    }
 }
