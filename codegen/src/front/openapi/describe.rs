@@ -111,8 +111,12 @@ pub fn describe(spec: &Spec, ops: &[Operation]) -> Result<Described> {
             input,
             output,
             scopes: None,
-            // OpenAPI marks only deprecation, which the front end does not read yet.
-            stability: Stability::Stable,
+            // OpenAPI marks only deprecation.
+            stability: if op.deprecated {
+                Stability::Deprecated
+            } else {
+                Stability::Stable
+            },
             stream_function: None,
             answer,
             authenticated: op.needs_token,
@@ -225,6 +229,7 @@ mod tests {
                 }},
                 "/things": {"post": {
                     "tags": ["Thing Store"],
+                    "deprecated": true,
                     "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
                     "responses": {"200": {"content": {"text/plain": {}}}}
                 }}
@@ -316,6 +321,8 @@ mod tests {
             .find(|m| m.name == "addThing")
             .unwrap();
         assert_eq!(add.answer, Answer::Text);
+        assert_eq!(add.stability, Stability::Deprecated);
+        assert_eq!(parts.stability, Stability::Stable);
         assert!(!add.authenticated);
         assert!(add.output.is_none());
         assert_eq!(

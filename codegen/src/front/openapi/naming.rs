@@ -222,6 +222,7 @@ mod tests {
             body: None,
             response,
             needs_token: true,
+            deprecated: false,
             pointer: format!("/paths/{path}"),
             repairs: Vec::new(),
         }

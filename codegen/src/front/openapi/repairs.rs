@@ -442,6 +442,7 @@ pub fn added_operations() -> Vec<Operation> {
         body,
         response: Response::Empty,
         needs_token: true,
+        deprecated: false,
         pointer: String::new(),
         repairs: vec![ADDED_OPERATIONS],
     };

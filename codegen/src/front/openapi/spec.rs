@@ -61,6 +61,8 @@ pub struct Operation {
     pub response: Response,
     /// Whether the call sends `X-Rucio-Auth-Token` (not the `/auth/*` calls that issue it).
     pub needs_token: bool,
+    /// Whether the spec marks the operation `deprecated`.
+    pub deprecated: bool,
     /// Where the operation is in the spec (`/paths/~1rses~1{rse}/post`), for errors.
     pub pointer: String,
     /// The repairs that changed it, by rule name.
@@ -201,6 +203,7 @@ fn read_operation(
         body,
         response: response(op),
         needs_token: true,
+        deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
         pointer: pointer.to_owned(),
         repairs,
     })
