@@ -4,11 +4,15 @@
 //! The pipeline runs one way, a folder per stage; a stage uses only the stages above it, and
 //! this file drives them in order:
 //!
-//! 1. [`front`], a front end per family, reads its description into [`References`]:
+//! 1. [`front`], a front end per family, describes its services as the model has them
+//!    ([`front::api`]: methods with their parameters by location, body, answer and
+//!    authentication), each body named by its schema, with the schema documents:
 //!    [`front::taskcluster`] reads `manifest.json`, each `api.json` and every schema;
 //!    [`front::openapi`] reads an OpenAPI spec, repairs it by rule and names its operations;
-//! 2. [`resolve`]: per service, bundle the reachable schemas into uniquely named definitions;
-//! 3. [`model`]: services and methods, with the type names of their bodies;
+//! 2. [`resolve`]: per service, bundle the schemas the bodies name into uniquely named
+//!    definitions;
+//! 3. [`model`]: the described services with each body's type named, and every Rust name
+//!    unique;
 //! 4. [`types`]: the Rust types those schemas describe ([`types::typedefs`]), and the code
 //!    declaring them and how they read and write JSON;
 //! 5. [`emit`]: clients, scopes, events, the crates' roots and the command-line client, as
@@ -31,7 +35,7 @@ pub mod resolve;
 pub mod types;
 
 // Paths other crates use.
-pub use front::references::References;
+pub use front::taskcluster::references::References;
 pub use front::{openapi, taskcluster as load};
 pub use model::scope_params;
 pub use output::{GeneratedCrate, Summary, write};
@@ -47,31 +51,37 @@ use output::format;
 
 pub use error::{Error, Result};
 
-/// Stages 2 and 3 for the references a front end read: the references checked, each service's
-/// schemas resolved, then the model of every service.
+/// Stages 1 (describing), 2 and 3 for Taskcluster's references: each service described,
+/// its schemas resolved, then the model of every service.
 pub fn services(refs: &References) -> Result<Vec<model::Service>> {
-    front::references::check(refs)?;
-    let schemas = refs
-        .service_names()
-        .into_iter()
-        .map(|name| {
-            let resolved = resolve::resolve(refs, name, &resolve::roots(refs, name))?;
-            Ok((name.to_owned(), resolved))
-        })
-        .collect::<Result<_>>()?;
-    model::build(refs, schemas)
+    let described = front::taskcluster::describe(refs)?;
+    model_of(described, &refs.schemas)
 }
 
-/// The services of an OpenAPI spec's operations: [`services`] of the references they make,
-/// completed with what the operations say that references cannot.
+/// The services of an OpenAPI spec's operations, as the OpenAPI front end describes them,
+/// through stages 2 and 3.
 pub fn rucio_services(
     spec: &openapi::Spec,
     ops: &[openapi::Operation],
 ) -> Result<Vec<model::Service>> {
-    let refs = openapi::references::references(spec, ops);
-    let mut services = services(&refs)?;
-    model::openapi::complete(&mut services, ops);
-    Ok(services)
+    let described = openapi::describe::describe(spec, ops)?;
+    model_of(described.services, &described.schemas)
+}
+
+/// Stages 2 and 3 for the services a front end described, whose bodies name `schemas`.
+fn model_of(
+    described: Vec<front::api::Service<front::api::SchemaRef>>,
+    schemas: &front::api::Schemas,
+) -> Result<Vec<model::Service>> {
+    let resolved = described
+        .iter()
+        .map(|service| {
+            let roots = resolve::roots(service);
+            let resolved = resolve::resolve(schemas, &service.name, &roots)?;
+            Ok((service.name.clone(), resolved))
+        })
+        .collect::<Result<_>>()?;
+    Ok(model::build(described, resolved))
 }
 
 /// Generates the client crate from the references in `references_dir`.

@@ -16,9 +16,13 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
     let exchanges = service.events.as_ref().map_or(0, |e| e.exchanges.len());
     let _ = writeln!(
         out,
-        "service {} ({}): module {}, client {}; {} methods, {} exchanges, {} types",
+        "service {}{}: module {}, client {}; {} methods, {} exchanges, {} types",
         service.name,
-        service.api_version,
+        // An OpenAPI service has no version of its own.
+        service
+            .api_version
+            .as_ref()
+            .map_or(String::new(), |v| format!(" ({v})")),
         service.module,
         service.client,
         service.methods.len(),

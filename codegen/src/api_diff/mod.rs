@@ -384,7 +384,8 @@ impl Differ<'_> {
                 Class::DocsOnly,
                 format!(
                     "API version {} -> {} (the calls go to the new version's routes)",
-                    o.api_version, n.api_version
+                    o.api_version.as_deref().unwrap_or("(none)"),
+                    n.api_version.as_deref().unwrap_or("(none)")
                 ),
             );
         }

@@ -34,7 +34,11 @@ pub fn emit_client(
     let paths = Paths::new(locals);
     let client = ident(&service.client);
     let name = &service.name;
-    let version = &service.api_version;
+    // Taskcluster's front end gives every service the version its URLs carry.
+    let version = service
+        .api_version
+        .as_deref()
+        .expect("a Taskcluster service has an API version");
     let struct_doc = format!(
         "Client for the {} (`{name}/{version}`).\n\nBuild it once from a \
          [configuration](crate::ClientConfig) and share it; it is cheap to clone. Each method \

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::front::references::References;
+use crate::front::api::{SchemaRef, Schemas, Service};
 
 mod naming;
 mod refs;
@@ -31,23 +31,12 @@ use refs::{
     is_named_kind, join_reference, rewrite_refs, split_location,
 };
 
-/// One schema a method uses, and where the method names it (for error messages).
-#[derive(Clone, Debug)]
-pub struct RootUse {
-    /// The reference as written in `api.json`, e.g. `v1/task.json#`.
-    pub reference: String,
-    /// The document that names it.
-    pub file: std::path::PathBuf,
-    /// JSON pointer of the name in that document, e.g. `/entries/12/input`.
-    pub pointer: String,
-}
-
 /// A service's schemas, ready for the type stage.
 #[derive(Debug, Default)]
 pub struct ResolvedSchemas {
     /// Definitions by type name; every `$ref` inside is `#/definitions/<type name>`.
     pub definitions: BTreeMap<String, Value>,
-    /// Each root reference (as written in `api.json`) → its type name.
+    /// Each root reference (as a front end wrote it, [`SchemaRef::reference`]) → its type name.
     pub roots: BTreeMap<String, String>,
     /// Each type name → the source locations (`/schemas/x/v1/a.json#/pointer`) it stands for.
     /// More than one only where those schemas are identical.
@@ -58,42 +47,22 @@ pub struct ResolvedSchemas {
 
 /// The schemas `service` uses, in order: each method's input and output, then each
 /// exchange's message.
-pub fn roots(refs: &References, service: &str) -> Vec<RootUse> {
-    let mut roots = Vec::new();
-    // The first document of each kind, as the model takes it.
-    if let Some(api) = refs.services.iter().find(|s| s.api.service_name == service) {
-        for (i, entry) in api.api.entries.iter().enumerate() {
-            for (key, reference) in [("input", &entry.input), ("output", &entry.output)] {
-                if let Some(reference) = reference {
-                    roots.push(RootUse {
-                        reference: reference.clone(),
-                        file: api.file.clone(),
-                        pointer: format!("/entries/{i}/{key}"),
-                    });
-                }
-            }
-        }
-    }
-    if let Some(exchanges) = refs
-        .exchanges
+pub fn roots(service: &Service<SchemaRef>) -> Vec<SchemaRef> {
+    let methods = service
+        .methods
         .iter()
-        .find(|e| e.doc.service_name == service)
-    {
-        for (i, entry) in exchanges.doc.entries.iter().enumerate() {
-            roots.push(RootUse {
-                reference: entry.schema.clone(),
-                file: exchanges.file.clone(),
-                pointer: format!("/entries/{i}/schema"),
-            });
-        }
-    }
-    roots
+        .flat_map(|m| m.input.iter().chain(&m.output));
+    let messages = service
+        .events
+        .iter()
+        .flat_map(|e| e.exchanges.iter().map(|x| &x.message));
+    methods.chain(messages).cloned().collect()
 }
 
 /// Resolves the schemas that `roots` reach in `service`'s schema directory.
-pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<ResolvedSchemas> {
+pub fn resolve(schemas: &Schemas, service: &str, roots: &[SchemaRef]) -> Result<ResolvedSchemas> {
     let mut resolver = Resolver {
-        refs,
+        schemas,
         reached: BTreeMap::new(),
     };
 
@@ -147,7 +116,7 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
         inline_refs(&mut body, &resolver.reached, &hoisted, &mut stack).map_err(|e| {
             // Name the file, not the document's id.
             let doc = format!("/{}", e.file.display());
-            match refs.schemas.get(&doc) {
+            match schemas.get(&doc) {
                 Some(document) => Error {
                     file: document.file.clone(),
                     ..e
@@ -192,7 +161,7 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
     let files = resolver
         .reached
         .keys()
-        .map(|(doc, _)| (doc.clone(), refs.schemas[doc].file.clone()))
+        .map(|(doc, _)| (doc.clone(), schemas[doc].file.clone()))
         .collect();
     Ok(ResolvedSchemas {
         definitions,
@@ -203,7 +172,7 @@ pub fn resolve(refs: &References, service: &str, roots: &[RootUse]) -> Result<Re
 }
 
 struct Resolver<'a> {
-    refs: &'a References,
+    schemas: &'a Schemas,
     /// Reachable locations and their content, refs already absolute.
     reached: BTreeMap<Location, Value>,
 }
@@ -212,7 +181,7 @@ impl Resolver<'_> {
     /// The node at `location`, or an error naming `file` and `pointer` (the referring place).
     fn lookup(&self, location: &Location, file: &std::path::Path, pointer: &str) -> Result<&Value> {
         let (doc, ptr) = location;
-        let document = self.refs.schemas.get(doc).ok_or_else(|| {
+        let document = self.schemas.get(doc).ok_or_else(|| {
             Error::new(
                 file,
                 pointer,
@@ -234,7 +203,7 @@ impl Resolver<'_> {
     /// The node at `location` with all its `$ref`s made absolute (checked to exist).
     fn absolute_node(&self, location: &Location) -> Result<Value> {
         let (doc, ptr) = location;
-        let document = &self.refs.schemas[doc];
+        let document = &self.schemas[doc];
         let mut node = document
             .content
             .pointer(ptr)

@@ -941,7 +941,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::front::references::fixture;
+    use crate::front::taskcluster::references::fixture;
 
     /// The types of the one method's answer, `schema`, through stages 2 and 3.
     fn types_of(schema: Value) -> Vec<TypeDef> {

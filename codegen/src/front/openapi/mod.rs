@@ -6,14 +6,14 @@
 //! the spec, documented and tested, and what a repair must know that the spec does not say
 //! sits in the one small table of `repairs.rs`. Errors name the file and the JSON pointer.
 //!
-//! [`references`] then turns the operations into the references the common stages read: a
+//! [`describe`] then turns the operations into services and methods as the model has them: a
 //! service per tag, a schema document per body and answer, so that types are resolved, named
 //! and emitted as Taskcluster's are ([`crate::generate_rucio`]).
 
 pub mod client_names;
+pub mod describe;
 pub mod filters;
 pub mod naming;
-pub mod references;
 pub mod repairs;
 pub mod spec;
 

@@ -24,7 +24,7 @@ use heck::ToSnakeCase;
 use super::client_names::CLIENT_NAMES;
 use super::spec::{Operation, Response, Segment};
 use crate::error::{Error, Result};
-use crate::front::references::HttpMethod;
+use crate::front::api::HttpMethod;
 
 /// Names every operation, unique within its tag.
 pub fn name_all(file: &Path, ops: &mut [Operation]) -> Result<()> {
@@ -222,6 +222,7 @@ mod tests {
             body: None,
             response,
             needs_token: true,
+            deprecated: false,
             pointer: format!("/paths/{path}"),
             repairs: Vec::new(),
         }

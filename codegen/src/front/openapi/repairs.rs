@@ -64,7 +64,7 @@ use serde_json::{Map, Value, json};
 
 use super::spec::{Location, Operation, Parameter, Response, Segment, Spec};
 use crate::error::{Error, Result};
-use crate::front::references::HttpMethod;
+use crate::front::api::HttpMethod;
 
 pub const SPLIT_SCOPE_NAME: &str = "split-scope-name";
 pub const KNOWN_SCHEMAS: &str = "known-schemas";
@@ -442,6 +442,7 @@ pub fn added_operations() -> Vec<Operation> {
         body,
         response: Response::Empty,
         needs_token: true,
+        deprecated: false,
         pointer: String::new(),
         repairs: vec![ADDED_OPERATIONS],
     };

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result, pointer_token};
-use crate::front::references::HttpMethod;
+use crate::front::api::HttpMethod;
 
 /// The repair rule that takes a parameter `in: body` (OpenAPI 2's form) as the request body;
 /// applied as the operation is read (see [`repairs`](super::repairs)).
@@ -61,6 +61,8 @@ pub struct Operation {
     pub response: Response,
     /// Whether the call sends `X-Rucio-Auth-Token` (not the `/auth/*` calls that issue it).
     pub needs_token: bool,
+    /// Whether the spec marks the operation `deprecated`.
+    pub deprecated: bool,
     /// Where the operation is in the spec (`/paths/~1rses~1{rse}/post`), for errors.
     pub pointer: String,
     /// The repairs that changed it, by rule name.
@@ -201,6 +203,7 @@ fn read_operation(
         body,
         response: response(op),
         needs_token: true,
+        deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
         pointer: pointer.to_owned(),
         repairs,
     })

@@ -1,6 +1,5 @@
-//! What a front end hands the later stages: the references, laid out as Taskcluster's
-//! (`api.json` and `exchanges.json` documents, schema documents by `$id`), whichever family
-//! they came from.
+//! Taskcluster's references as read: `api.json` and `exchanges.json` documents, and the schema
+//! documents by `$id`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,7 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+pub use crate::front::api::SchemaDocument;
 
 /// Everything the generator reads.
 #[derive(Debug)]
@@ -19,15 +18,6 @@ pub struct References {
     pub exchanges: Vec<ExchangesReference>,
     /// Every schema document, keyed by its `$id` without the trailing `#`.
     pub schemas: BTreeMap<String, SchemaDocument>,
-}
-
-/// A schema document and where it came from.
-#[derive(Debug)]
-pub struct SchemaDocument {
-    /// Path of the file (the references directory joined with its place in it).
-    pub file: PathBuf,
-    /// The document as read.
-    pub content: Value,
 }
 
 /// One service's `api.json`.
@@ -132,97 +122,6 @@ impl References {
         names.sort();
         names.dedup();
         names
-    }
-}
-
-/// Checks what the later stages build on: each service's name (a URL segment, a module, a
-/// cargo feature) and API version.
-pub fn check(refs: &References) -> Result<()> {
-    for name in refs.service_names() {
-        let api = refs.services.iter().find(|s| s.api.service_name == name);
-        let exchanges = refs.exchanges.iter().find(|e| e.doc.service_name == name);
-        for (file, name, version) in api
-            .map(|a| (&a.file, &a.api.service_name, &a.api.api_version))
-            .into_iter()
-            .chain(exchanges.map(|e| (&e.file, &e.doc.service_name, &e.doc.api_version)))
-        {
-            check_service_name(name).map_err(|m| Error::new(file, "/serviceName", m))?;
-            let version_ok = version
-                .strip_prefix('v')
-                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-            if !version_ok {
-                return Err(Error::new(
-                    file,
-                    "/apiVersion",
-                    format!("{version:?} is not an API version like \"v1\""),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What Taskcluster allows as a service name (`api-reference-v0.json`): it becomes a path
-/// segment of every URL, a module and a cargo feature.
-fn check_service_name(name: &str) -> std::result::Result<(), String> {
-    let mut chars = name.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        && name.len() <= 22;
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name:?} is not a Taskcluster service name (lower-case ASCII letters, digits, `-` and \
-             `_`, starting with a letter, at most 22 characters)"
-        ))
-    }
-}
-
-/// An HTTP method, as both families use them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-    Put,
-    Delete,
-    Patch,
-}
-
-impl HttpMethod {
-    const ALL: [HttpMethod; 5] = [
-        HttpMethod::Get,
-        HttpMethod::Post,
-        HttpMethod::Put,
-        HttpMethod::Delete,
-        HttpMethod::Patch,
-    ];
-
-    /// `get`, as `api.json` and OpenAPI write it.
-    pub fn lowercase(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "get",
-            HttpMethod::Post => "post",
-            HttpMethod::Put => "put",
-            HttpMethod::Delete => "delete",
-            HttpMethod::Patch => "patch",
-        }
-    }
-
-    /// `GET`, as HTTP writes it.
-    pub fn uppercase(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Delete => "DELETE",
-            HttpMethod::Patch => "PATCH",
-        }
-    }
-
-    /// The method written `lowercase`, if it is one.
-    pub fn parse(lowercase: &str) -> Option<HttpMethod> {
-        Self::ALL.into_iter().find(|m| m.lowercase() == lowercase)
     }
 }
 

@@ -1,19 +1,25 @@
 //! Stage 1, Taskcluster's front end: load the reference documents from a directory laid out
-//! like `references/`.
+//! like `references/` ([`load`]), then describe each service as the model has it
+//! ([`describe()`]).
 //!
 //! `manifest.json` lists the references; `<service>/<version>/api.json` describes methods and
 //! `schemas/<service>/<version>/*.json` holds the payload schemas, keyed by their `$id`.
+
+pub mod describe;
+pub mod references;
+
+pub use describe::describe;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::references::{
+use crate::error::{Error, Result};
+use references::{
     ApiEntry, ApiReference, ExchangeEntry, ExchangesDocument, ExchangesReference, References,
     SchemaDocument, ServiceReference,
 };
-use crate::error::{Error, Result};
 
 /// Reads `dir` (the `references/` directory).
 pub fn load(dir: &Path) -> Result<References> {
