@@ -13,7 +13,7 @@ use crate::{Reply, Seen, Server};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use tc_runtime::{Client, ClientConfig, Credentials, RetryConfig};
+use tc_runtime::{ClientConfig, Credentials, RetryConfig};
 
 pub use storage::{Fault, Storage};
 
@@ -231,14 +231,6 @@ impl Deployment {
                 randomization_factor: 0.25,
                 max_delay: Duration::from_millis(20),
             })
-    }
-
-    pub fn object(&self) -> Client {
-        Client::new(&self.config(), "object", "v1")
-    }
-
-    pub fn queue(&self) -> Client {
-        Client::new(&self.config(), "queue", "v1")
     }
 
     pub fn obj(&self, name: &str) -> Obj {

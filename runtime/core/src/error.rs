@@ -432,6 +432,22 @@ impl StdError for Error {
     }
 }
 
+/// The start of an error answer's body that is no JSON the family reads, as the error's
+/// message: trimmed, at most 500 bytes (cut on a character boundary, with `…`).
+pub fn text_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut text = text.trim().to_owned();
+    if text.len() > 500 {
+        let mut cut = 500;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 /// The text of the last error in `e`'s chain of sources, if it has any.
 fn innermost_cause(e: &(dyn StdError + 'static)) -> Option<String> {
     let mut cause = e.source()?;

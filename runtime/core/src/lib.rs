@@ -27,7 +27,7 @@ pub mod wire;
 pub use auth::Auth;
 pub use call::Call;
 pub use client::{Client, ClientBuilder, Family};
-pub use error::{Detail, Error, ErrorKind, Result};
+pub use error::{Detail, Error, ErrorKind, Result, text_excerpt};
 pub use escape::escape;
 /// Streams, for the paginated and streamed calls: `StreamExt::next` and friends.
 pub use futures_util::{Stream, StreamExt, TryStreamExt};

@@ -3,7 +3,7 @@
 //! class where it says more than the status), writes never retried, redirects followed.
 
 use reqwest::header::HeaderMap;
-use runtime_core::{Error, ErrorKind, Family, Method};
+use runtime_core::{Error, ErrorKind, Family, Method, text_excerpt};
 use tracing::Span;
 
 /// The family of Rucio clients.
@@ -73,20 +73,6 @@ pub(crate) fn kind(status: u16, class: Option<&str>) -> ErrorKind {
         Some(_) if status == 401 => ErrorKind::ClientError,
         _ => by_status,
     }
-}
-
-fn text_excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut text = text.trim().to_owned();
-    if text.len() > 500 {
-        let mut cut = 500;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
 }
 
 #[cfg(test)]

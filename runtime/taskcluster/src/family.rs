@@ -4,7 +4,7 @@
 use std::fmt;
 
 use reqwest::header::HeaderMap;
-use runtime_core::{Family, Method};
+use runtime_core::{Family, Method, text_excerpt};
 use tracing::Span;
 
 use crate::{Error, ErrorKind};
@@ -53,7 +53,7 @@ const ARTIFACT_STORAGE_TYPE: &str = "x-taskcluster-artifact-storage-type";
 pub(crate) fn error_from_answer(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
     let (code, message, info, reason) = match serde_json::from_slice::<ErrorBody>(body) {
         Ok(b) => (b.code, b.message, b.request_info, b.reason),
-        Err(_) => (None, Some(excerpt(body)), None, None),
+        Err(_) => (None, Some(text_excerpt(body)), None, None),
     };
     // The queue answers a plain `getArtifact` of an error artifact with 424 and the artifact's
     // reason and message (no `code`), as `x-taskcluster-artifact-storage-type: error`.
@@ -71,21 +71,6 @@ pub(crate) fn error_from_answer(status: u16, headers: &HeaderMap, body: &[u8]) -
     } else {
         error
     }
-}
-
-/// The start of a body that is not Taskcluster's error JSON, as the message.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut text = text.trim().to_owned();
-    if text.len() > 500 {
-        let mut cut = 500;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
 }
 
 /// The detail of an error that is an error artifact: the queue's answer to `getArtifact` (HTTP
