@@ -102,6 +102,25 @@ fn unions_keep_shapes_they_do_not_know() {
 }
 
 #[test]
+fn a_field_named_twice_is_refused() {
+    // As serde's derives refuse it: the last value would otherwise win silently. (A `Value`
+    // cannot hold a duplicate, so the documents are text.)
+    let known = r#"{"name": "a", "name": "b", "description": "d", "owner": "o@example.com",
+                    "source": "https://example.com"}"#;
+    let err = serde_json::from_str::<TaskMetadata>(known).unwrap_err();
+    assert!(err.to_string().contains("duplicate field `name`"), "{err}");
+    let optional = r#"{"name": "a", "description": "d", "owner": "o@example.com",
+                       "source": "https://example.com", "x-new": 1, "x-new": 2}"#;
+    let err = serde_json::from_str::<TaskMetadata>(optional).unwrap_err();
+    assert!(err.to_string().contains("duplicate field `x-new`"), "{err}");
+    // Each once is fine.
+    let once = r#"{"name": "a", "description": "d", "owner": "o@example.com",
+                   "source": "https://example.com", "x-new": 1}"#;
+    let read = serde_json::from_str::<TaskMetadata>(once).unwrap();
+    assert_eq!(read.unknown_fields["x-new"], 1);
+}
+
+#[test]
 fn missing_required_fields_are_named() {
     let err = serde_json::from_value::<TaskStatusResponse>(json!({"status": {}})).unwrap_err();
     assert!(

@@ -52,7 +52,16 @@ pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
         runtime.push(quote!(Encoded));
     }
     if structs {
-        runtime.extend([quote!(Key), quote!(Object), quote!(object)]);
+        runtime.extend([
+            quote!(Key),
+            quote!(Object),
+            quote!(object),
+            quote!(unknown_field),
+        ]);
+    }
+    let fielded = has(&|k| matches!(k, Kind::Struct(s) if !s.fields.is_empty()));
+    if fielded {
+        runtime.push(quote!(first));
     }
     if requires {
         runtime.push(quote!(required));
@@ -152,15 +161,22 @@ fn struct_impls(w: &TypeWriter<'_>, name: &proc_macro2::Ident, s: &Struct) -> To
         };
         quote!(let mut #local: #ty = None;)
     });
-    let arms = s.fields.iter().map(|f| {
+    // A field named twice is an error (`first`), as serde's derives make it.
+    let arms = s.fields.iter().enumerate().map(|(i, f)| {
         let local = local(f);
         let json = &f.json;
-        match f.presence {
+        let value = match f.presence {
             // `null` reads as `None`.
-            Presence::Optional => quote!(#json => #local = map.next_value()?,),
-            _ => quote!(#json => #local = Some(map.next_value()?),),
-        }
+            Presence::Optional => quote!(map.next_value()?),
+            _ => quote!(Some(map.next_value()?)),
+        };
+        quote!(#json => {
+            first(&mut seen[#i], #json)?;
+            #local = #value;
+        })
     });
+    let field_count = s.fields.len();
+    let seen = (field_count > 0).then(|| quote!(let mut seen = [false; #field_count];));
     let inits = s.fields.iter().map(|f| {
         let field = ident(&f.ident);
         let local = local(f);
@@ -196,13 +212,12 @@ fn struct_impls(w: &TypeWriter<'_>, name: &proc_macro2::Ident, s: &Struct) -> To
 
             fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
                 #(#lets)*
+                #seen
                 let mut #unknown = #map_ty::new();
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         #(#arms)*
-                        _ => {
-                            #unknown.insert(key.into_string(), map.next_value()?);
-                        }
+                        _ => unknown_field(&mut #unknown, key, map.next_value()?)?,
                     }
                 }
                 Ok(types::#name {

@@ -2,7 +2,7 @@
 //! How the types of the Account Limit read and write JSON (see [`wire`](crate::runtime::wire)).
 
 use super::types;
-use crate::runtime::wire::{Key, Object, object, unknown_fields};
+use crate::runtime::wire::{Key, Object, first, object, unknown_field, unknown_fields};
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -30,13 +30,15 @@ impl Object for types::AddAccountlimitsGlobalRequest {
     const EXPECTING: &str = "a AddAccountlimitsGlobalRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut bytes: Option<i64> = None;
+        let mut seen = [false; 1usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "bytes" => bytes = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "bytes" => {
+                    first(&mut seen[0usize], "bytes")?;
+                    bytes = map.next_value()?;
                 }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 
@@ -69,13 +71,15 @@ impl Object for types::AddAccountlimitsLocalRequest {
     const EXPECTING: &str = "a AddAccountlimitsLocalRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut bytes: Option<i64> = None;
+        let mut seen = [false; 1usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "bytes" => bytes = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "bytes" => {
+                    first(&mut seen[0usize], "bytes")?;
+                    bytes = map.next_value()?;
                 }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 
@@ -108,13 +112,15 @@ impl Object for types::SetGlobalAccountLimitRequest {
     const EXPECTING: &str = "a SetGlobalAccountLimitRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut bytes: Option<i64> = None;
+        let mut seen = [false; 1usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "bytes" => bytes = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "bytes" => {
+                    first(&mut seen[0usize], "bytes")?;
+                    bytes = map.next_value()?;
                 }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 
@@ -147,13 +153,15 @@ impl Object for types::SetLocalAccountLimitRequest {
     const EXPECTING: &str = "a SetLocalAccountLimitRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut bytes: Option<i64> = None;
+        let mut seen = [false; 1usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "bytes" => bytes = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "bytes" => {
+                    first(&mut seen[0usize], "bytes")?;
+                    bytes = map.next_value()?;
                 }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 

@@ -2,7 +2,7 @@
 //! How the types of the Dirac read and write JSON (see [`wire`](crate::runtime::wire)).
 
 use super::types;
-use crate::runtime::wire::{Key, Object, object, unknown_fields};
+use crate::runtime::wire::{Key, Object, first, object, unknown_field, unknown_fields};
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -40,15 +40,23 @@ impl Object for types::AddFilesRequest {
         let mut lfns: Option<Vec<Value>> = None;
         let mut ignore_availability: Option<bool> = None;
         let mut parents_metadata: Option<Value> = None;
+        let mut seen = [false; 3usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "lfns" => lfns = map.next_value()?,
-                "ignore_availability" => ignore_availability = map.next_value()?,
-                "parents_metadata" => parents_metadata = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "lfns" => {
+                    first(&mut seen[0usize], "lfns")?;
+                    lfns = map.next_value()?;
                 }
+                "ignore_availability" => {
+                    first(&mut seen[1usize], "ignore_availability")?;
+                    ignore_availability = map.next_value()?;
+                }
+                "parents_metadata" => {
+                    first(&mut seen[2usize], "parents_metadata")?;
+                    parents_metadata = map.next_value()?;
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 

@@ -2,7 +2,7 @@
 //! How the types of the Heartbeat read and write JSON (see [`wire`](crate::runtime::wire)).
 
 use super::types;
-use crate::runtime::wire::{Key, Object, object, unknown_fields};
+use crate::runtime::wire::{Key, Object, first, object, unknown_field, unknown_fields};
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -50,17 +50,31 @@ impl Object for types::AddHeartbeatsRequest {
         let mut pid: Option<i64> = None;
         let mut older_than: Option<i64> = None;
         let mut payload: Option<String> = None;
+        let mut seen = [false; 5usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "executable" => executable = map.next_value()?,
-                "hostname" => hostname = map.next_value()?,
-                "pid" => pid = map.next_value()?,
-                "older_than" => older_than = map.next_value()?,
-                "payload" => payload = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "executable" => {
+                    first(&mut seen[0usize], "executable")?;
+                    executable = map.next_value()?;
                 }
+                "hostname" => {
+                    first(&mut seen[1usize], "hostname")?;
+                    hostname = map.next_value()?;
+                }
+                "pid" => {
+                    first(&mut seen[2usize], "pid")?;
+                    pid = map.next_value()?;
+                }
+                "older_than" => {
+                    first(&mut seen[3usize], "older_than")?;
+                    older_than = map.next_value()?;
+                }
+                "payload" => {
+                    first(&mut seen[4usize], "payload")?;
+                    payload = map.next_value()?;
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 

@@ -2,7 +2,7 @@
 //! How the types of the Meta read and write JSON (see [`wire`](crate::runtime::wire)).
 
 use super::types;
-use crate::runtime::wire::{Key, Object, object, unknown_fields};
+use crate::runtime::wire::{Key, Object, first, object, unknown_field, unknown_fields};
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -40,15 +40,23 @@ impl Object for types::AddKeyRequest {
         let mut key_type: Option<String> = None;
         let mut value_type: Option<String> = None;
         let mut value_regexp: Option<String> = None;
+        let mut seen = [false; 3usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "key_type" => key_type = map.next_value()?,
-                "value_type" => value_type = map.next_value()?,
-                "value_regexp" => value_regexp = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "key_type" => {
+                    first(&mut seen[0usize], "key_type")?;
+                    key_type = map.next_value()?;
                 }
+                "value_type" => {
+                    first(&mut seen[1usize], "value_type")?;
+                    value_type = map.next_value()?;
+                }
+                "value_regexp" => {
+                    first(&mut seen[2usize], "value_regexp")?;
+                    value_regexp = map.next_value()?;
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 
@@ -83,13 +91,15 @@ impl Object for types::AddValueRequest {
     const EXPECTING: &str = "a AddValueRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut value: Option<String> = None;
+        let mut seen = [false; 1usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "value" => value = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "value" => {
+                    first(&mut seen[0usize], "value")?;
+                    value = map.next_value()?;
                 }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 

@@ -2,7 +2,7 @@
 //! How the types of the Ping read and write JSON (see [`wire`](crate::runtime::wire)).
 
 use super::types;
-use crate::runtime::wire::{Key, Object, object, unknown_fields};
+use crate::runtime::wire::{Key, Object, first, object, unknown_field, unknown_fields};
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -30,13 +30,15 @@ impl Object for types::PingResponse {
     const EXPECTING: &str = "a PingResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut version: Option<String> = None;
+        let mut seen = [false; 1usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "version" => version = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "version" => {
+                    first(&mut seen[0usize], "version")?;
+                    version = map.next_value()?;
                 }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 

@@ -2,7 +2,7 @@
 //! How the types of the Scopes read and write JSON (see [`wire`](crate::runtime::wire)).
 
 use super::types;
-use crate::runtime::wire::{Key, Object, object, unknown_fields};
+use crate::runtime::wire::{Key, Object, first, object, unknown_field, unknown_fields};
 use serde::de::MapAccess;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -35,14 +35,19 @@ impl Object for types::ListScopeOwnersResponseItem {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut scope: Option<String> = None;
         let mut account: Option<String> = None;
+        let mut seen = [false; 2usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "scope" => scope = map.next_value()?,
-                "account" => account = map.next_value()?,
-                _ => {
-                    unknown_fields.insert(key.into_string(), map.next_value()?);
+                "scope" => {
+                    first(&mut seen[0usize], "scope")?;
+                    scope = map.next_value()?;
                 }
+                "account" => {
+                    first(&mut seen[1usize], "account")?;
+                    account = map.next_value()?;
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
             }
         }
 

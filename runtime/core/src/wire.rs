@@ -79,6 +79,33 @@ pub fn object<'de, D: Deserializer<'de>, T: Object>(d: D) -> Result<T, D::Error>
     d.deserialize_map(ObjectVisitor(std::marker::PhantomData))
 }
 
+/// Marks field `field` as read, or serde's "duplicate field" error if it was read before: a
+/// document that names a field twice is refused, as serde's derives refuse it, rather than
+/// the last value silently winning.
+pub fn first<E: de::Error>(seen: &mut bool, field: &'static str) -> Result<(), E> {
+    if std::mem::replace(seen, true) {
+        return Err(E::duplicate_field(field));
+    }
+    Ok(())
+}
+
+/// Keeps a field this version does not know, or a "duplicate field" error if the document
+/// names it twice.
+pub fn unknown_field<E: de::Error>(
+    fields: &mut Map<String, Value>,
+    key: Key<'_>,
+    value: Value,
+) -> Result<(), E> {
+    if fields.contains_key(key.as_str()) {
+        return Err(E::custom(format_args!(
+            "duplicate field `{}`",
+            key.as_str()
+        )));
+    }
+    fields.insert(key.into_string(), value);
+    Ok(())
+}
+
 /// The value of a required field, or serde's "missing field" error.
 pub fn required<T, E: de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
     value.ok_or_else(|| E::missing_field(field))
