@@ -41,9 +41,16 @@
 //!   field is an `Option` (the service decides what it requires, and a newer one may require
 //!   less); `new` takes those this release requires.
 //! - **Newer services.** Fields a type does not know are kept in its `unknown_fields` and written
-//!   back unchanged; string enums keep values they do not know in `Unknown(String)` (`From<&str>`
-//!   and `as_str()` convert both ways); unions keep shapes they do not know in `Unknown(Value)`.
-//!   Reading a document and writing it back never loses anything, from a newer service or not.
+//!   back unchanged; string enums keep values they do not know in `Unknown(UnknownValue)`, whose
+//!   text only `as_str()` reads (`From<&str>` and `as_str()` convert both ways, so code that
+//!   compares `as_str()` keeps working when a later release makes the value a variant); unions keep
+//!   shapes they do not know in `Unknown(Value)`. Reading a document and writing it back never
+//!   loses anything, from a newer service or not; a document that names a field twice is refused.
+//! - **Unions.** A tagged union (`storageType`, `method`, …) reads the branch its tag names. An
+//!   untagged one reads the first typed branch, in the schema's order, that takes the document
+//!   with nothing left over; else the first that takes it at all (extra members kept in its
+//!   `unknown_fields`); only then a branch of any JSON; else `Unknown(Value)`. So a newer service's
+//!   extra member never turns a known shape into another branch.
 //! - **JSON as Taskcluster writes it.** Date-times are `chrono::DateTime<Utc>` written with
 //!   milliseconds (`2024-05-01T12:00:00.000Z`), whole numbers in `number` fields without a fraction,
 //!   so a document written back is the one that was read. `new` and the `with_*` setters keep a

@@ -102,6 +102,24 @@ fn unions_keep_shapes_they_do_not_know() {
 }
 
 #[test]
+fn untagged_unions_read_the_first_typed_branch_that_fits_then_any_json() {
+    use tc_client::hooks::types::TriggerHookResponse;
+    // The rule (crate docs): the first typed branch that reads the document with nothing left
+    // over; else the first that reads it, extra members kept; only then a branch of any JSON.
+    let read = |v: Value| serde_json::from_value::<TriggerHookResponse>(v).unwrap();
+    match read(json!({"taskId": "fN1SbArXTPSVFNUvaOlinQ"})) {
+        TriggerHookResponse::WithTaskId(t) => assert!(t.unknown_fields.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    // A newer service's extra member keeps the task's shape (it was read as the empty answer).
+    match read(json!({"taskId": "fN1SbArXTPSVFNUvaOlinQ", "newMember": 1})) {
+        TriggerHookResponse::WithTaskId(t) => assert_eq!(t.unknown_fields["newMember"], 1),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(read(json!({})), TriggerHookResponse::Empty(_)));
+}
+
+#[test]
 fn a_field_named_twice_is_refused() {
     // As serde's derives refuse it: the last value would otherwise win silently. (A `Value`
     // cannot hold a duplicate, so the documents are text.)

@@ -12,7 +12,9 @@ use quote::{format_ident, quote};
 use crate::idents::ident;
 use crate::types::emit_types::TypeWriter;
 use crate::types::paths::{Item, Paths};
-use crate::types::typedefs::{Field, Kind, Presence, Struct, Ty, TypeDef, UNKNOWN_FIELDS, Union};
+use crate::types::typedefs::{
+    Field, Kind, Presence, Struct, Ty, TypeDef, UNKNOWN_FIELDS, Union, Variant,
+};
 
 /// The items of `wire.rs`.
 pub fn emit_wire(defs: &[TypeDef]) -> TokenStream {
@@ -273,7 +275,13 @@ fn union_impls(w: &TypeWriter<'_>, name: &proc_macro2::Ident, u: &Union) -> Toke
             }
         }
         None => {
-            let tries = u.variants.iter().map(|v| {
+            // A branch of any JSON reads everything: it is tried last, after a typed branch
+            // that read the value with leftovers, so that a newer service's extra field never
+            // turns a known shape into the catch-all (a `triggerHook` answer with a `taskId`
+            // and a new member is still the task's, not the empty answer).
+            let (catch_all, typed): (Vec<_>, Vec<_>) =
+                u.variants.iter().partition(|v| v.ty == Ty::Json);
+            let attempt = |v: &&Variant| {
                 let variant = ident(&v.ident);
                 let ty = w.ty(&v.ty);
                 match exactness(w, &v.ty) {
@@ -291,24 +299,38 @@ fn union_impls(w: &TypeWriter<'_>, name: &proc_macro2::Ident, u: &Union) -> Toke
                         }
                     },
                 }
-            });
-            let needs_fallback = u
-                .variants
+            };
+            let typed_tries: Vec<TokenStream> = typed.iter().map(attempt).collect();
+            let catch_all_tries: Vec<TokenStream> = catch_all.iter().map(attempt).collect();
+            let needs_fallback = typed
                 .iter()
                 .any(|v| matches!(exactness(w, &v.ty), Exactness::Check(_)));
-            let (declare, finish) = if needs_fallback {
+            let (declare, before_catch_all, finish) = if needs_fallback {
                 (
                     quote!(let mut fallback = None;),
-                    quote!(Ok(fallback.unwrap_or(types::#name::Unknown(value)))),
+                    (!catch_all.is_empty()).then(|| {
+                        quote! {
+                            if let Some(read) = fallback {
+                                return Ok(read);
+                            }
+                        }
+                    }),
+                    if catch_all.is_empty() {
+                        quote!(Ok(fallback.unwrap_or(types::#name::Unknown(value))))
+                    } else {
+                        quote!(Ok(types::#name::Unknown(value)))
+                    },
                 )
             } else {
-                (quote!(), quote!(Ok(types::#name::Unknown(value))))
+                (quote!(), None, quote!(Ok(types::#name::Unknown(value))))
             };
             quote! {
-                // The first branch that reads the value without leftovers wins; else the first
-                // that reads it at all.
+                // The first typed branch that reads the value without leftovers wins; else the
+                // first that reads it at all; else a branch of any JSON.
                 #declare
-                #(#tries)*
+                #(#typed_tries)*
+                #before_catch_all
+                #(#catch_all_tries)*
                 #finish
             }
         }
@@ -466,6 +488,32 @@ mod tests {
                 "if let Ok(parsed) = <types::Long>::deserialize(&value)",
                 "fallback.get_or_insert(types::Entry::Long(parsed));",
                 &format!("Ok(fallback.unwrap_or(types::Entry::{UNKNOWN_VARIANT}(value)))"),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_branch_of_any_json_comes_after_a_typed_branch_with_leftovers() {
+        let with_id = def("WithId", object(&[("taskId", Presence::Required)]));
+        let answer = def(
+            "Answer",
+            union(
+                &[
+                    ("Empty", Ty::Json, None),
+                    ("WithId", Ty::Named("WithId".into()), None),
+                ],
+                None,
+            ),
+        );
+        let text = wire(&[with_id, answer]);
+        in_order(
+            &text,
+            &[
+                "if let Ok(parsed) = <types::WithId>::deserialize(&value)",
+                "fallback.get_or_insert(types::Answer::WithId(parsed));",
+                "if let Some(read) = fallback { return Ok(read); }",
+                "if let Ok(parsed) = <Value>::deserialize(&value) { return Ok(types::Answer::Empty(parsed)); }",
+                "Ok(types::Answer::Unknown(value))",
             ],
         );
     }

@@ -837,11 +837,15 @@ impl<'de> Deserialize<'de> for types::TriggerHookResponse {
             fallback.get_or_insert(types::TriggerHookResponse::WithTaskId(parsed));
         }
 
+        if let Some(read) = fallback {
+            return Ok(read);
+        }
+
         if let Ok(parsed) = <Value>::deserialize(&value) {
             return Ok(types::TriggerHookResponse::Empty(parsed));
         }
 
-        Ok(fallback.unwrap_or(types::TriggerHookResponse::Unknown(value)))
+        Ok(types::TriggerHookResponse::Unknown(value))
     }
 }
 
