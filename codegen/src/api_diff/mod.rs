@@ -30,7 +30,7 @@ use std::path::Path;
 pub mod listing;
 
 use crate::error::Result;
-use crate::model::{Exchange, Method, QueryParam, ScopeExpr, Service, Stability};
+use crate::model::{Exchange, Method, QueryParam, ScopeExpr, Service, Stability, TypeId};
 use crate::types::typedefs::{Kind, Struct, TypeDef};
 use listing::{field_ty, route, rust_ty, scope_expr, signature};
 
@@ -324,7 +324,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                     ),
                 );
                 for m in &n.service.methods {
-                    d.added_method(m, &n.types);
+                    d.added_method(m, n);
                 }
                 d.exchanges(None, Some(&n.service));
                 d.types(&[], &n.types);
@@ -339,7 +339,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                     ),
                 );
                 for m in &o.service.methods {
-                    d.removed_method(m);
+                    d.removed_method(m, &o.service);
                 }
                 d.exchanges(Some(&o.service), None);
                 d.types(&o.types, &[]);
@@ -407,7 +407,7 @@ impl Differ<'_> {
         for m in &new.service.methods {
             match old_methods.get(m.name.as_str()) {
                 Some(o) => self.method(o, m, old, new),
-                None => self.added_method(m, &new.types),
+                None => self.added_method(m, new),
             }
         }
         let new_names: BTreeSet<&str> = new
@@ -422,13 +422,13 @@ impl Differ<'_> {
             .iter()
             .filter(|m| !new_names.contains(m.name.as_str()))
         {
-            self.removed_method(m);
+            self.removed_method(m, &old.service);
         }
     }
 
-    fn added_method(&mut self, m: &Method, types: &[TypeDef]) {
-        let mut what = format!("added: {}", signature(m));
-        if streams(m, types) {
+    fn added_method(&mut self, m: &Method, new: &ServiceApi) {
+        let mut what = format!("added: {}", signature(&new.service, m));
+        if streams(new, m) {
             what.push_str(&format!(
                 ", and {} (every item, page after page)",
                 m.stream_function.as_deref().unwrap_or_default()
@@ -438,11 +438,11 @@ impl Differ<'_> {
         self.push(method_item(m), Class::Additive, what);
     }
 
-    fn removed_method(&mut self, m: &Method) {
+    fn removed_method(&mut self, m: &Method, old: &Service) {
         self.push(
             method_item(m),
             Class::Breaking,
-            format!("removed: {} [{}]", signature(m), route(m)),
+            format!("removed: {} [{}]", signature(old, m), route(m)),
         );
     }
 
@@ -477,8 +477,12 @@ impl Differ<'_> {
         }
         self.query(&item, o, n);
         self.headers(&item, o, n);
-        if o.input != n.input {
-            let what = match (&o.input, &n.input) {
+        // Ids are the service's own: two generations' types compare by name.
+        let old_name = |t: Option<TypeId>| t.map(|t| old.service.type_name(t));
+        let new_name = |t: Option<TypeId>| t.map(|t| new.service.type_name(t));
+        let (old_input, new_input) = (old_name(o.input), new_name(n.input));
+        if old_input != new_input {
+            let what = match (old_input, new_input) {
                 (None, Some(t)) => format!("takes a payload now: &{t}"),
                 (Some(t), None) => format!("takes no payload now (was &{t})"),
                 (Some(a), Some(b)) => format!("input: payload &{a} -> &{b}"),
@@ -486,16 +490,20 @@ impl Differ<'_> {
             };
             self.push(&item, Class::Breaking, what);
         }
-        if o.output != n.output || o.answer != n.answer {
-            let what = |m: &Method| {
-                signature(m)
+        if old_name(o.output) != new_name(n.output) || o.answer != n.answer {
+            let what = |s: &Service, m: &Method| {
+                signature(s, m)
                     .rsplit_once(" -> ")
                     .map_or(String::new(), |(_, out)| out.to_owned())
             };
             self.push(
                 &item,
                 Class::Breaking,
-                format!("output: {} -> {}", what(o), what(n)),
+                format!(
+                    "output: {} -> {}",
+                    what(&old.service, o),
+                    what(&new.service, n)
+                ),
             );
         }
         self.scopes(&item, o, n);
@@ -519,7 +527,7 @@ impl Differ<'_> {
             };
             self.push(&item, class, what);
         }
-        match (streams(o, &old.types), streams(n, &new.types)) {
+        match (streams(old, o), streams(new, n)) {
             (false, true) => self.push(
                 &item,
                 Class::Additive,
@@ -1120,9 +1128,12 @@ fn method_item(m: &Method) -> String {
     }
 }
 
-/// Whether the client has a `_stream` method for `m`.
-fn streams(m: &Method, defs: &[TypeDef]) -> bool {
-    matches!(crate::types::paging::paging(m, defs), Ok(Some(_)))
+/// Whether the client has a `_stream` method for `m`, a method of `api`.
+fn streams(api: &ServiceApi, m: &Method) -> bool {
+    matches!(
+        crate::types::paging::paging(&api.service, m, &api.types),
+        Ok(Some(_))
+    )
 }
 
 fn stability(s: Stability) -> &'static str {

@@ -1,8 +1,10 @@
-//! Stage 3: the client model, everything the emitters need and nothing they must look up: the
-//! services a front end described ([`crate::front::api`]), each body's schema replaced by the
-//! type stage 2 resolved it into, and every Rust name the crate declares made unique.
+//! Stage 3: the client model, everything the emitters need: the services a front end described
+//! ([`crate::front::api`]), each body's schema replaced by the id of the type stage 2 resolved it
+//! into ([`TypeId`]; its name is looked up where code shows it, [`Service::type_name`]), and every
+//! Rust name the crate declares made unique.
 
 pub mod scope_params;
+mod type_ids;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,9 +18,10 @@ pub use crate::front::api::{
     Stability,
 };
 pub(crate) use crate::front::docs;
+pub use type_ids::{TypeId, TypeNames};
 
-/// One method of a service's client, its bodies' types by name.
-pub type Method = crate::front::api::Method<String>;
+/// One method of a service's client, its bodies' types by id (in its service's [`TypeNames`]).
+pub type Method = crate::front::api::Method<TypeId>;
 /// A service's Pulse exchanges, their messages' types by name.
 pub type Events = crate::front::api::Events<String>;
 /// One exchange, its message's type by name.
@@ -44,6 +47,8 @@ pub struct Service {
     /// The Pulse exchanges of `exchanges.json`, if the service has one.
     pub events: Option<Events>,
     pub schemas: ResolvedSchemas,
+    /// The name of each type (each definition of `schemas`), by the id the model uses.
+    pub types: TypeNames,
     /// The document this came from (`api.json`, else `exchanges.json`; the OpenAPI spec).
     pub file: PathBuf,
 }
@@ -80,19 +85,32 @@ pub fn build(
     services
 }
 
+impl Service {
+    /// The name of the service's type `id`.
+    pub fn type_name(&self, id: TypeId) -> &str {
+        self.types.name(id)
+    }
+}
+
 /// Names at the generated crate's root that a service module must not take.
 pub const CRATE_ITEMS: &[&str] = &["chrono", "lib", "runtime", "serde_json"];
 
-/// `service`'s model: its bodies' types named, its functions unique.
+/// `service`'s model: its bodies' types found, its functions unique.
 fn build_service(
     service: crate::front::api::Service<SchemaRef>,
     schemas: ResolvedSchemas,
 ) -> Service {
-    let type_of = |r: SchemaRef| schemas.roots[&r.reference].clone();
+    let types = TypeNames::new(schemas.definitions.keys().cloned());
+    let id_of = |r: SchemaRef| {
+        types
+            .id(&schemas.roots[&r.reference])
+            .expect("stage 2 defines every root it names")
+    };
+    let name_of = |r: SchemaRef| schemas.roots[&r.reference].clone();
     let mut methods: Vec<Method> = service
         .methods
         .into_iter()
-        .map(|m| m.with_types(type_of))
+        .map(|m| m.with_types(id_of))
         .collect();
     // The client's own `new`; a method called `new` becomes `new_`.
     let mut functions = Claimed::reserving(&["new"]);
@@ -110,7 +128,7 @@ fn build_service(
             method.stream_function = Some(functions.claim(&format!("{}_stream", method.function)));
         }
     }
-    let events = service.events.map(|e| e.with_types(type_of));
+    let events = service.events.map(|e| e.with_types(name_of));
     Service {
         module: snake(&service.name),
         client: pascal(&service.name),
@@ -122,6 +140,7 @@ fn build_service(
         methods,
         events,
         schemas,
+        types,
         file: service.file,
     }
 }
@@ -196,6 +215,9 @@ mod tests {
         ];
         let resolved = ResolvedSchemas {
             roots: [("v1/list.json#".to_owned(), "ThingList".to_owned())].into(),
+            definitions: ["Thing", "ThingList"]
+                .map(|name| (name.to_owned(), serde_json::json!({"type": "object"})))
+                .into(),
             ..ResolvedSchemas::default()
         };
         let schemas = [
@@ -217,7 +239,13 @@ mod tests {
                 ("new_", None),
             ]
         );
-        assert_eq!(services[0].methods[0].output.as_deref(), Some("ThingList"));
+        // The answer's type by id, which names it in its service's table.
+        let service = &services[0];
+        let output = service.methods[0].output.expect("listThings answers");
+        assert_eq!(service.types.len(), 2);
+        assert_eq!(service.types.id("ThingList"), Some(output));
+        assert_eq!(service.type_name(output), "ThingList");
+        assert_eq!(service.methods[1].output, None);
         // `lib` is the crate's own module (its client struct may keep the name); the second
         // `lib_service` is numbered, and so is its client.
         let modules: Vec<(&str, &str)> = services

@@ -199,7 +199,7 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
     let answers: BTreeSet<&str> = service
         .methods
         .iter()
-        .filter_map(|m| m.output.as_deref())
+        .filter_map(|m| m.output.map(|t| service.type_name(t)))
         .collect();
     let mut defs = merge_identical(defs, &roots, &answers);
     box_recursion(&mut defs);
@@ -207,7 +207,7 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
     let outputs = service
         .methods
         .iter()
-        .filter_map(|m| m.output.as_deref())
+        .filter_map(|m| m.output.map(|t| service.type_name(t)))
         .chain(
             service
                 .events
@@ -272,7 +272,7 @@ fn mark_events_only(defs: &mut [TypeDef], service: &Service) {
         .methods
         .iter()
         .flat_map(|m| m.input.iter().chain(m.output.iter()))
-        .map(String::as_str);
+        .map(|&t| service.type_name(t));
     let api = reachable(defs, api_roots);
     for def in defs.iter_mut() {
         def.events_only = !api.contains(&def.name);

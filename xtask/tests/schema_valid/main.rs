@@ -152,10 +152,12 @@ fn service_cases(
     let mut wanted: Vec<(String, Role, &str)> = Vec::new();
     for method in &service.methods {
         let what = format!("{}.{}", service.name, method.name);
-        if let Some(input) = &method.input {
+        if let Some(input) = method.input {
+            let input = service.type_name(input);
             wanted.push((format!("{what} request"), Role::Request, input));
         }
-        if let Some(output) = &method.output {
+        if let Some(output) = method.output {
+            let output = service.type_name(output);
             wanted.push((format!("{what} answer"), Role::Answer, output));
         }
     }
