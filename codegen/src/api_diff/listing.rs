@@ -94,7 +94,7 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
                 e.ident,
                 e.exchange,
                 key.join(", "),
-                e.message
+                service.type_name(e.message)
             );
         }
     }

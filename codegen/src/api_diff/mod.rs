@@ -750,6 +750,10 @@ impl Differ<'_> {
             s.and_then(|s| s.events.as_ref())
                 .map_or(&[], |e| e.exchanges.as_slice())
         }
+        /// The name of `e`'s message, an exchange of `s` (ids compare only within a service).
+        fn message<'a>(s: Option<&'a Service>, e: &Exchange) -> &'a str {
+            s.map_or("", |s| s.type_name(e.message))
+        }
         let (olds, news) = (exchanges(o), exchanges(n));
         let full = |s: Option<&Service>, e: &Exchange| {
             format!(
@@ -786,7 +790,7 @@ impl Differ<'_> {
                         "added: {} (routing key {}), message {}",
                         full(n, e),
                         pattern(e),
-                        e.message
+                        message(n, e)
                     ),
                 );
                 continue;
@@ -805,11 +809,11 @@ impl Differ<'_> {
                     format!("exchange {} -> {}", full(o, old), full(n, e)),
                 );
             }
-            if old.message != e.message {
+            if message(o, old) != message(n, e) {
                 self.push(
                     &item,
                     Class::Breaking,
-                    format!("message {} -> {}", old.message, e.message),
+                    format!("message {} -> {}", message(o, old), message(n, e)),
                 );
             }
             let (old_key, new_key) = (key(old), key(e));
@@ -1166,5 +1170,77 @@ fn one_line(text: &str) -> String {
             format!("{} {} {last}", first, fields.join(", "))
         }
         _ => lines.join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::front::taskcluster::references::fixture;
+
+    /// The API of the fixture's one method `get`, answering `answer` (which may refer to
+    /// `apple.json`).
+    fn api(answer: Value) -> Api {
+        let apple =
+            json!({"title": "Apple", "type": "object", "properties": {"a": {"type": "string"}}});
+        let refs = fixture::one_method(
+            &[("answer.json", answer), ("apple.json", apple)],
+            "answer.json",
+        );
+        let services = crate::services(&refs).unwrap_or_else(|e| panic!("{e}"));
+        let services = services
+            .into_iter()
+            .map(|service| {
+                let types = crate::types::typedefs::build("test", &service).unwrap();
+                ServiceApi { service, types }
+            })
+            .collect();
+        Api { services }
+    }
+
+    fn thing(properties: Value) -> Value {
+        json!({"title": "Thing", "type": "object", "properties": properties})
+    }
+
+    fn output_changes(report: &Report) -> Vec<&str> {
+        report
+            .changes
+            .iter()
+            .filter(|c| c.what.starts_with("output"))
+            .map(|c| c.what.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn answers_compare_by_name_not_by_id() {
+        let old = api(thing(json!({"name": {"type": "string"}})));
+        // A type whose name sorts first moves `Thing`'s id; the answer is still `Thing`.
+        let new = api(thing(json!({
+            "name": {"type": "string"},
+            "apple": {"$ref": "apple.json#"}
+        })));
+        let id = |api: &Api| api.services[0].service.methods[0].output.unwrap();
+        assert_ne!(id(&old), id(&new));
+        let report = diff(&old, &new);
+        assert_eq!(output_changes(&report), Vec::<&str>::new());
+        assert!(
+            report
+                .changes
+                .iter()
+                .any(|c| c.item == "type Apple" && c.class == Class::Additive),
+            "{:?}",
+            report.changes
+        );
+
+        // The same id, another name: a change of the answer's type.
+        let renamed = api(json!({"title": "Other", "type": "object",
+            "properties": {"name": {"type": "string"}}}));
+        assert_eq!(id(&old), id(&renamed));
+        assert_eq!(
+            output_changes(&diff(&old, &renamed)),
+            ["output: Thing -> Other"]
+        );
     }
 }

@@ -22,10 +22,10 @@ pub use type_ids::{TypeId, TypeNames};
 
 /// One method of a service's client, its bodies' types by id (in its service's [`TypeNames`]).
 pub type Method = crate::front::api::Method<TypeId>;
-/// A service's Pulse exchanges, their messages' types by name.
-pub type Events = crate::front::api::Events<String>;
-/// One exchange, its message's type by name.
-pub type Exchange = crate::front::api::Exchange<String>;
+/// A service's Pulse exchanges, their messages' types by id.
+pub type Events = crate::front::api::Events<TypeId>;
+/// One exchange, its message's type by id.
+pub type Exchange = crate::front::api::Exchange<TypeId>;
 
 /// One service's client.
 #[derive(Debug)]
@@ -106,7 +106,6 @@ fn build_service(
             .id(&schemas.roots[&r.reference])
             .expect("stage 2 defines every root it names")
     };
-    let name_of = |r: SchemaRef| schemas.roots[&r.reference].clone();
     let mut methods: Vec<Method> = service
         .methods
         .into_iter()
@@ -128,7 +127,7 @@ fn build_service(
             method.stream_function = Some(functions.claim(&format!("{}_stream", method.function)));
         }
     }
-    let events = service.events.map(|e| e.with_types(name_of));
+    let events = service.events.map(|e| e.with_types(id_of));
     Service {
         module: snake(&service.name),
         client: pascal(&service.name),
@@ -148,7 +147,18 @@ fn build_service(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::front::api::{Answer, Method as Described, Service as DescribedService};
+    use crate::front::api::{
+        Answer, Events as DescribedEvents, Exchange as DescribedExchange, Method as Described,
+        Service as DescribedService,
+    };
+
+    fn schema_ref(reference: &str) -> SchemaRef {
+        SchemaRef {
+            reference: reference.into(),
+            file: PathBuf::from("api.json"),
+            pointer: "/entries/0/output".into(),
+        }
+    }
 
     fn method(name: &str, query: &[&str], output: Option<&str>) -> Described<SchemaRef> {
         Described {
@@ -171,11 +181,7 @@ mod tests {
                 .collect(),
             headers: Vec::new(),
             input: None,
-            output: output.map(|r| SchemaRef {
-                reference: r.into(),
-                file: PathBuf::from("api.json"),
-                pointer: "/entries/0/output".into(),
-            }),
+            output: output.map(schema_ref),
             scopes: None,
             stability: Stability::Stable,
             stream_function: None,
@@ -201,20 +207,37 @@ mod tests {
 
     #[test]
     fn bodies_get_their_types_and_names_are_made_unique() {
-        let described = vec![
-            service(
-                "lib",
-                vec![
-                    method("listThings", &["continuationToken"], Some("v1/list.json#")),
-                    // Its own name is taken before `listThings`'s stream takes one.
-                    method("listThingsStream", &[], None),
-                    method("new", &[], None),
-                ],
-            ),
-            service("lib-", Vec::new()),
-        ];
+        let mut lib = service(
+            "lib",
+            vec![
+                method("listThings", &["continuationToken"], Some("v1/list.json#")),
+                // Its own name is taken before `listThings`'s stream takes one.
+                method("listThingsStream", &[], None),
+                method("new", &[], None),
+            ],
+        );
+        lib.events = Some(DescribedEvents {
+            title: String::new(),
+            description: String::new(),
+            prefix: "exchange/lib/v1/".into(),
+            exchanges: vec![DescribedExchange {
+                name: "thingMade".into(),
+                ident: "ThingMade".into(),
+                exchange: "thing-made".into(),
+                title: String::new(),
+                description: String::new(),
+                routing_key: Vec::new(),
+                message: schema_ref("v1/thing-message.json#"),
+            }],
+            file: PathBuf::from("exchanges.json"),
+        });
+        let described = vec![lib, service("lib-", Vec::new())];
         let resolved = ResolvedSchemas {
-            roots: [("v1/list.json#".to_owned(), "ThingList".to_owned())].into(),
+            roots: [
+                ("v1/list.json#".to_owned(), "ThingList".to_owned()),
+                ("v1/thing-message.json#".to_owned(), "Thing".to_owned()),
+            ]
+            .into(),
             definitions: ["Thing", "ThingList"]
                 .map(|name| (name.to_owned(), serde_json::json!({"type": "object"})))
                 .into(),
@@ -246,6 +269,10 @@ mod tests {
         assert_eq!(service.types.id("ThingList"), Some(output));
         assert_eq!(service.type_name(output), "ThingList");
         assert_eq!(service.methods[1].output, None);
+        let events = service.events.as_ref().expect("lib has exchanges");
+        let message = events.exchanges[0].message;
+        assert_eq!(service.type_name(message), "Thing");
+        assert_ne!(message, output);
         // `lib` is the crate's own module (its client struct may keep the name); the second
         // `lib_service` is numbered, and so is its client.
         let modules: Vec<(&str, &str)> = services

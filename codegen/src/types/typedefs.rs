@@ -212,7 +212,7 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
             service
                 .events
                 .iter()
-                .flat_map(|e| e.exchanges.iter().map(|x| x.message.as_str())),
+                .flat_map(|e| e.exchanges.iter().map(|x| service.type_name(x.message))),
         );
     relax_sent_only(&mut defs, outputs);
     mark_events_only(&mut defs, service);

@@ -163,7 +163,7 @@ fn service_cases(
     }
     for exchange in service.events.iter().flat_map(|e| &e.exchanges) {
         let what = format!("{} {} message", service.name, exchange.exchange);
-        wanted.push((what, Role::Message, &exchange.message));
+        wanted.push((what, Role::Message, service.type_name(exchange.message)));
     }
     let mut builder = Builder::new(&service.module, defs, &service.schemas.origins, schemas);
     let mut cases = Vec::new();
