@@ -11,8 +11,8 @@
 //!    [`front::openapi`] reads an OpenAPI spec, repairs it by rule and names its operations;
 //! 2. [`resolve`]: per service, bundle the schemas the bodies name into uniquely named
 //!    definitions;
-//! 3. [`model`]: the described services with each body's type named, and every Rust name
-//!    unique;
+//! 3. [`model`]: the described services with each body's and message's type by id (in the
+//!    service's table of type names, [`model::TypeNames`]), and every Rust name unique;
 //! 4. [`types`]: the Rust types those schemas describe ([`types::typedefs`]), and the code
 //!    declaring them and how they read and write JSON;
 //! 5. [`emit`]: clients, scopes, events, the crates' roots and the command-line client, as

@@ -144,13 +144,13 @@ fn cases(
                 continue;
             };
             for (which, ty, newer_ref) in [
-                ("input", &method.input, &newer_entry.input),
-                ("output", &method.output, &newer_entry.output),
+                ("input", method.input, &newer_entry.input),
+                ("output", method.output, &newer_entry.output),
             ] {
                 let (Some(ty), Some(newer_ref)) = (ty, newer_ref) else {
                     continue;
                 };
-                let rust_type = format!("{}::types::{ty}", service.module);
+                let rust_type = format!("{}::types::{}", service.module, service.type_name(ty));
                 let newer = locate(&format!("/schemas/{}/", service.name), newer_ref);
                 if seen.insert((rust_type.clone(), newer.clone())) {
                     cases.push(Case {

@@ -32,10 +32,10 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
     if !service.methods.is_empty() {
         let _ = writeln!(out, "\nimpl {} {{", service.client);
         for method in &service.methods {
-            let _ = writeln!(out, "  {}", signature(method));
+            let _ = writeln!(out, "  {}", signature(service, method));
             let _ = writeln!(out, "    // {}", method_facts(method));
             if let Some(stream) = &method.stream_function {
-                let item = crate::types::paging::paging(method, defs)
+                let item = crate::types::paging::paging(service, method, defs)
                     .ok()
                     .flatten()
                     .map(|p| rust_ty(&p.item));
@@ -43,7 +43,7 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
                     let _ = writeln!(
                         out,
                         "  fn {stream}({}) -> Stream<Item = Result<{item}>>",
-                        params(method, true).join(", ")
+                        params(service, method, true).join(", ")
                     );
                 }
             }
@@ -94,7 +94,7 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
                 e.ident,
                 e.exchange,
                 key.join(", "),
-                e.message
+                service.type_name(e.message)
             );
         }
     }
@@ -232,9 +232,9 @@ fn headers_struct(method: &Method) -> String {
     )
 }
 
-/// The parameters a method takes after `&self`; `stream`: its stream's (which always takes the
-/// query).
-fn params(method: &Method, stream: bool) -> Vec<String> {
+/// The parameters a method of `service` takes after `&self`; `stream`: its stream's (which
+/// always takes the query).
+fn params(service: &Service, method: &Method, stream: bool) -> Vec<String> {
     let mut params: Vec<String> = method
         .args
         .iter()
@@ -253,15 +253,16 @@ fn params(method: &Method, stream: bool) -> Vec<String> {
     if stream || !method.query.is_empty() {
         params.push(format!("query: &{}", method.query_struct()));
     }
-    if let Some(input) = &method.input {
-        params.push(format!("payload: &{input}"));
+    if let Some(input) = method.input {
+        params.push(format!("payload: &{}", service.type_name(input)));
     }
     params
 }
 
-/// `fn create_task(task_id: &str, payload: &TaskDefinitionRequest) -> TaskStatusResponse`.
-pub fn signature(method: &Method) -> String {
-    let output = method.output.as_deref().unwrap_or("()");
+/// `fn create_task(task_id: &str, payload: &TaskDefinitionRequest) -> TaskStatusResponse`: a
+/// method of `service`.
+pub fn signature(service: &Service, method: &Method) -> String {
+    let output = method.output.map_or("()", |t| service.type_name(t));
     // Compared rather than matched, so that this compiles whether or not the model has the
     // answers a newer front end adds (`Location`: a redirect's URL, a `String`).
     let output = if method.answer == Answer::Json {
@@ -281,7 +282,7 @@ pub fn signature(method: &Method) -> String {
     format!(
         "{deprecated}fn {}({}) -> {output}",
         method.function,
-        params(method, false).join(", ")
+        params(service, method, false).join(", ")
     )
 }
 

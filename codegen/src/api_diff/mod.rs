@@ -30,7 +30,7 @@ use std::path::Path;
 pub mod listing;
 
 use crate::error::Result;
-use crate::model::{Exchange, Method, QueryParam, ScopeExpr, Service, Stability};
+use crate::model::{Exchange, Method, QueryParam, ScopeExpr, Service, Stability, TypeId};
 use crate::types::typedefs::{Kind, Struct, TypeDef};
 use listing::{field_ty, route, rust_ty, scope_expr, signature};
 
@@ -324,7 +324,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                     ),
                 );
                 for m in &n.service.methods {
-                    d.added_method(m, &n.types);
+                    d.added_method(m, n);
                 }
                 d.exchanges(None, Some(&n.service));
                 d.types(&[], &n.types);
@@ -339,7 +339,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
                     ),
                 );
                 for m in &o.service.methods {
-                    d.removed_method(m);
+                    d.removed_method(m, &o.service);
                 }
                 d.exchanges(Some(&o.service), None);
                 d.types(&o.types, &[]);
@@ -407,7 +407,7 @@ impl Differ<'_> {
         for m in &new.service.methods {
             match old_methods.get(m.name.as_str()) {
                 Some(o) => self.method(o, m, old, new),
-                None => self.added_method(m, &new.types),
+                None => self.added_method(m, new),
             }
         }
         let new_names: BTreeSet<&str> = new
@@ -422,13 +422,13 @@ impl Differ<'_> {
             .iter()
             .filter(|m| !new_names.contains(m.name.as_str()))
         {
-            self.removed_method(m);
+            self.removed_method(m, &old.service);
         }
     }
 
-    fn added_method(&mut self, m: &Method, types: &[TypeDef]) {
-        let mut what = format!("added: {}", signature(m));
-        if streams(m, types) {
+    fn added_method(&mut self, m: &Method, new: &ServiceApi) {
+        let mut what = format!("added: {}", signature(&new.service, m));
+        if streams(new, m) {
             what.push_str(&format!(
                 ", and {} (every item, page after page)",
                 m.stream_function.as_deref().unwrap_or_default()
@@ -438,11 +438,11 @@ impl Differ<'_> {
         self.push(method_item(m), Class::Additive, what);
     }
 
-    fn removed_method(&mut self, m: &Method) {
+    fn removed_method(&mut self, m: &Method, old: &Service) {
         self.push(
             method_item(m),
             Class::Breaking,
-            format!("removed: {} [{}]", signature(m), route(m)),
+            format!("removed: {} [{}]", signature(old, m), route(m)),
         );
     }
 
@@ -477,8 +477,12 @@ impl Differ<'_> {
         }
         self.query(&item, o, n);
         self.headers(&item, o, n);
-        if o.input != n.input {
-            let what = match (&o.input, &n.input) {
+        // Ids are the service's own: two generations' types compare by name.
+        let old_name = |t: Option<TypeId>| t.map(|t| old.service.type_name(t));
+        let new_name = |t: Option<TypeId>| t.map(|t| new.service.type_name(t));
+        let (old_input, new_input) = (old_name(o.input), new_name(n.input));
+        if old_input != new_input {
+            let what = match (old_input, new_input) {
                 (None, Some(t)) => format!("takes a payload now: &{t}"),
                 (Some(t), None) => format!("takes no payload now (was &{t})"),
                 (Some(a), Some(b)) => format!("input: payload &{a} -> &{b}"),
@@ -486,16 +490,20 @@ impl Differ<'_> {
             };
             self.push(&item, Class::Breaking, what);
         }
-        if o.output != n.output || o.answer != n.answer {
-            let what = |m: &Method| {
-                signature(m)
+        if old_name(o.output) != new_name(n.output) || o.answer != n.answer {
+            let what = |s: &Service, m: &Method| {
+                signature(s, m)
                     .rsplit_once(" -> ")
                     .map_or(String::new(), |(_, out)| out.to_owned())
             };
             self.push(
                 &item,
                 Class::Breaking,
-                format!("output: {} -> {}", what(o), what(n)),
+                format!(
+                    "output: {} -> {}",
+                    what(&old.service, o),
+                    what(&new.service, n)
+                ),
             );
         }
         self.scopes(&item, o, n);
@@ -519,7 +527,7 @@ impl Differ<'_> {
             };
             self.push(&item, class, what);
         }
-        match (streams(o, &old.types), streams(n, &new.types)) {
+        match (streams(old, o), streams(new, n)) {
             (false, true) => self.push(
                 &item,
                 Class::Additive,
@@ -742,6 +750,10 @@ impl Differ<'_> {
             s.and_then(|s| s.events.as_ref())
                 .map_or(&[], |e| e.exchanges.as_slice())
         }
+        /// The name of `e`'s message, an exchange of `s` (ids compare only within a service).
+        fn message<'a>(s: Option<&'a Service>, e: &Exchange) -> &'a str {
+            s.map_or("", |s| s.type_name(e.message))
+        }
         let (olds, news) = (exchanges(o), exchanges(n));
         let full = |s: Option<&Service>, e: &Exchange| {
             format!(
@@ -778,7 +790,7 @@ impl Differ<'_> {
                         "added: {} (routing key {}), message {}",
                         full(n, e),
                         pattern(e),
-                        e.message
+                        message(n, e)
                     ),
                 );
                 continue;
@@ -797,11 +809,11 @@ impl Differ<'_> {
                     format!("exchange {} -> {}", full(o, old), full(n, e)),
                 );
             }
-            if old.message != e.message {
+            if message(o, old) != message(n, e) {
                 self.push(
                     &item,
                     Class::Breaking,
-                    format!("message {} -> {}", old.message, e.message),
+                    format!("message {} -> {}", message(o, old), message(n, e)),
                 );
             }
             let (old_key, new_key) = (key(old), key(e));
@@ -1120,9 +1132,12 @@ fn method_item(m: &Method) -> String {
     }
 }
 
-/// Whether the client has a `_stream` method for `m`.
-fn streams(m: &Method, defs: &[TypeDef]) -> bool {
-    matches!(crate::types::paging::paging(m, defs), Ok(Some(_)))
+/// Whether the client has a `_stream` method for `m`, a method of `api`.
+fn streams(api: &ServiceApi, m: &Method) -> bool {
+    matches!(
+        crate::types::paging::paging(&api.service, m, &api.types),
+        Ok(Some(_))
+    )
 }
 
 fn stability(s: Stability) -> &'static str {
@@ -1155,5 +1170,77 @@ fn one_line(text: &str) -> String {
             format!("{} {} {last}", first, fields.join(", "))
         }
         _ => lines.join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::front::taskcluster::references::fixture;
+
+    /// The API of the fixture's one method `get`, answering `answer` (which may refer to
+    /// `apple.json`).
+    fn api(answer: Value) -> Api {
+        let apple =
+            json!({"title": "Apple", "type": "object", "properties": {"a": {"type": "string"}}});
+        let refs = fixture::one_method(
+            &[("answer.json", answer), ("apple.json", apple)],
+            "answer.json",
+        );
+        let services = crate::services(&refs).unwrap_or_else(|e| panic!("{e}"));
+        let services = services
+            .into_iter()
+            .map(|service| {
+                let types = crate::types::typedefs::build("test", &service).unwrap();
+                ServiceApi { service, types }
+            })
+            .collect();
+        Api { services }
+    }
+
+    fn thing(properties: Value) -> Value {
+        json!({"title": "Thing", "type": "object", "properties": properties})
+    }
+
+    fn output_changes(report: &Report) -> Vec<&str> {
+        report
+            .changes
+            .iter()
+            .filter(|c| c.what.starts_with("output"))
+            .map(|c| c.what.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn answers_compare_by_name_not_by_id() {
+        let old = api(thing(json!({"name": {"type": "string"}})));
+        // A type whose name sorts first moves `Thing`'s id; the answer is still `Thing`.
+        let new = api(thing(json!({
+            "name": {"type": "string"},
+            "apple": {"$ref": "apple.json#"}
+        })));
+        let id = |api: &Api| api.services[0].service.methods[0].output.unwrap();
+        assert_ne!(id(&old), id(&new));
+        let report = diff(&old, &new);
+        assert_eq!(output_changes(&report), Vec::<&str>::new());
+        assert!(
+            report
+                .changes
+                .iter()
+                .any(|c| c.item == "type Apple" && c.class == Class::Additive),
+            "{:?}",
+            report.changes
+        );
+
+        // The same id, another name: a change of the answer's type.
+        let renamed = api(json!({"title": "Other", "type": "object",
+            "properties": {"name": {"type": "string"}}}));
+        assert_eq!(id(&old), id(&renamed));
+        assert_eq!(
+            output_changes(&diff(&old, &renamed)),
+            ["output: Thing -> Other"]
+        );
     }
 }

@@ -212,12 +212,12 @@ fn emit_dispatch_arm(service: &Service, method: &Method, defs: &[TypeDef]) -> To
         }
     });
     let query_arg = query.as_ref().map(|_| quote!(&query,));
-    let payload = method.input.as_ref().map(|ty| {
-        let ty = ident(ty);
+    let payload = method.input.map(|ty| {
+        let ty = ident(service.type_name(ty));
         quote!(let payload: tc_client::#module::types::#ty = run::input(args)?;)
     });
     let payload_arg = payload.as_ref().map(|_| quote!(&payload,));
-    let stream = match crate::types::paging::paging(method, defs) {
+    let stream = match crate::types::paging::paging(service, method, defs) {
         Ok(Some(_)) => {
             let stream_fn = ident(method.stream_function.as_deref().unwrap_or_default());
             Some(quote! {

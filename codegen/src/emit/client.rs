@@ -3,7 +3,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use crate::emit::helpers::{emit_endpoints, emit_query_struct, method_doc, request_expr};
+use crate::emit::helpers::{
+    emit_endpoints, emit_query_struct, method_doc, request_expr, type_path,
+};
 use crate::idents::ident;
 use crate::model::{Method, Service, Stability};
 use crate::types::emit_types::TypeWriter;
@@ -55,10 +57,10 @@ pub fn emit_client(
         .methods
         .iter()
         .map(|m| {
-            let call = emit_method(&paths, m);
+            let call = emit_method(&paths, service, m);
             // Methods whose output cannot be paged are not streamed (see `paging`).
-            let stream = match crate::types::paging::paging(m, defs) {
-                Ok(Some(paging)) => emit_stream(&writer, m, &paging),
+            let stream = match crate::types::paging::paging(service, m, defs) {
+                Ok(Some(paging)) => emit_stream(&writer, service, m, &paging),
                 _ => quote!(),
             };
             quote!(#call #stream)
@@ -124,7 +126,7 @@ pub fn emit_client(
     }
 }
 
-fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
+fn emit_method(paths: &Paths, service: &Service, method: &Method) -> TokenStream {
     let function = ident(&method.function);
     let alias = (method.name != method.function).then(|| {
         let alias = &method.name;
@@ -142,15 +144,12 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         let ty = ident(&method.query_struct());
         quote!(query: &#ty,)
     });
-    let payload_arg = method.input.as_ref().map(|ty| {
-        let ty = ident(ty);
-        quote!(payload: &types::#ty,)
+    let payload_arg = method.input.map(|ty| {
+        let ty = type_path(service, ty);
+        quote!(payload: &#ty,)
     });
-    let (output, call) = match &method.output {
-        Some(ty) => {
-            let ty = ident(ty);
-            (quote!(types::#ty), quote!(.call()))
-        }
+    let (output, call) = match method.output {
+        Some(ty) => (type_path(service, ty), quote!(.call())),
         None => (quote!(()), quote!(.call_empty())),
     };
     let body = method.input.as_ref().map(|_| quote!(.json(payload)));
@@ -166,10 +165,15 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
 }
 
 /// `<method>_stream`: every item of a paginated method.
-fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStream {
+fn emit_stream(
+    w: &TypeWriter<'_>,
+    service: &Service,
+    method: &Method,
+    paging: &Paging,
+) -> TokenStream {
     let stream_fn = ident(method.stream_function.as_deref().unwrap_or_default());
     let item = w.ty(&paging.item);
-    let page = ident(method.output.as_deref().unwrap_or_default());
+    let page = type_path(service, method.output.expect("a page is an answer"));
     let (stream, result, pages) = (
         w.paths.get(Item::Stream),
         w.paths.get(Item::RuntimeResult),
@@ -177,9 +181,9 @@ fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStr
     );
     let args: Vec<Ident> = method.args.iter().map(|a| ident(&a.ident)).collect();
     let query_ty = ident(&method.query_struct());
-    let payload = method.input.as_ref().map(|ty| {
-        let ty = ident(ty);
-        quote!(payload: &types::#ty,)
+    let payload = method.input.map(|ty| {
+        let ty = type_path(service, ty);
+        quote!(payload: &#ty,)
     });
     let clone_payload = payload
         .is_some()
@@ -232,7 +236,7 @@ fn emit_stream(w: &TypeWriter<'_>, method: &Method, paging: &Paging) -> TokenStr
                     #(let #args = #args.as_str();)*
                     #request #body .call()
                 },
-                |page: types::#page| (#items, #token),
+                |page: #page| (#items, #token),
             )
         }
     }

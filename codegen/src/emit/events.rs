@@ -5,6 +5,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::emit::helpers::type_path;
 use crate::idents::{Claimed, ident};
 use crate::model::{Events, Exchange, Service};
 
@@ -14,14 +15,17 @@ pub fn emit_events(service: &Service) -> TokenStream {
         return quote!();
     };
     let enum_name = event_enum(service);
-    let structs = events.exchanges.iter().map(|e| emit_exchange(events, e));
+    let structs = events
+        .exchanges
+        .iter()
+        .map(|e| emit_exchange(service, events, e));
     let variants = events.exchanges.iter().map(|e| {
         let variant = ident(&e.ident);
-        let message = ident(&e.message);
+        let message = type_path(service, e.message);
         let doc = format!("A message of [`{}`].", e.ident);
         quote! {
             #[doc = #doc]
-            #variant(types::#message),
+            #variant(#message),
         }
     });
     let arms = events.exchanges.iter().map(|e| {
@@ -92,10 +96,10 @@ pub fn event_enum(service: &Service) -> Ident {
     format_ident!("{}Event", service.client)
 }
 
-fn emit_exchange(events: &Events, e: &Exchange) -> TokenStream {
+fn emit_exchange(service: &Service, events: &Events, e: &Exchange) -> TokenStream {
     let name = ident(&e.ident);
     let full = format!("{}{}", events.prefix, e.exchange);
-    let message = &e.message;
+    let message = service.type_name(e.message);
     let doc = format!(
         "{}\n\n{}\n\nThe exchange `{full}`; its messages are [`types::{message}`]. Set the \
          routing-key fields to match and bind with [`{n}::binding`]; unset fields match \

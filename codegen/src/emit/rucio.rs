@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::helpers::{
-    Source, emit_endpoints, emit_query_struct, method_doc, request_expr, unknown_value,
+    Source, emit_endpoints, emit_query_struct, method_doc, request_expr, type_path, unknown_value,
 };
 use crate::idents::ident;
 use crate::model::{Answer, Method, Service};
@@ -35,7 +35,7 @@ pub fn emit_service(service: &Service, has_wire: bool) -> TokenStream {
     let methods: Vec<TokenStream> = service
         .methods
         .iter()
-        .map(|m| emit_method(&paths, m))
+        .map(|m| emit_method(&paths, service, m))
         .collect();
     let queries: Vec<TokenStream> = service
         .methods
@@ -147,7 +147,7 @@ fn emit_headers_struct(service: &Service, method: &Method) -> TokenStream {
     }
 }
 
-fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
+fn emit_method(paths: &Paths, service: &Service, method: &Method) -> TokenStream {
     let function = ident(&method.function);
     let route: String = std::iter::once(String::new())
         .chain(method.path.iter().map(|p| match p {
@@ -200,9 +200,9 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
         let ty = ident(&method.query_struct());
         quote!(query: &#ty,)
     });
-    let payload_arg = method.input.as_ref().map(|ty| {
-        let ty = ident(ty);
-        quote!(payload: &types::#ty,)
+    let payload_arg = method.input.map(|ty| {
+        let ty = type_path(service, ty);
+        quote!(payload: &#ty,)
     });
     let request = request_expr(paths, method);
     let required_headers = method.headers.iter().filter(|h| h.required).map(|h| {
@@ -236,17 +236,14 @@ fn emit_method(paths: &Paths, method: &Method) -> TokenStream {
     let call = paths.get(crate::types::paths::Item::Call);
     let signature_args =
         quote!(&self, #(#args,)* #(#header_args,)* #optional_arg #query_arg #payload_arg);
-    let (output, finish) = match (method.answer, &method.output) {
+    let (output, finish) = match (method.answer, method.output) {
         (Answer::Stream, Some(ty)) => {
-            let ty = ident(ty);
-            (quote!(Vec<types::#ty>), quote!(call()))
+            let ty = type_path(service, ty);
+            (quote!(Vec<#ty>), quote!(call()))
         }
         (Answer::Location, _) => (quote!(String), quote!(call_location())),
         (Answer::Text, _) => (quote!(String), quote!(call_text())),
-        (_, Some(ty)) => {
-            let ty = ident(ty);
-            (quote!(types::#ty), quote!(call()))
-        }
+        (_, Some(ty)) => (type_path(service, ty), quote!(call())),
         (_, None) => (quote!(()), quote!(call_empty())),
     };
     quote! {

@@ -6,6 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::emit::helpers::type_path;
 use crate::idents::{Claimed, ident, snake};
 use crate::model::scope_params::{Kind, Rule, derived, rules, template_params};
 use crate::model::{Method, ScopeExpr, Service};
@@ -56,13 +57,15 @@ fn needs_derive(rule: &Rule) -> bool {
 
 /// The top-level members of a method's body, by JSON name, with their schema defaults.
 fn body_members<'a>(
+    service: &Service,
     method: &Method,
     defs: &'a [TypeDef],
 ) -> Vec<&'a crate::types::typedefs::Field> {
-    let Some(input) = &method.input else {
+    let Some(input) = method.input else {
         return Vec::new();
     };
-    let Some(def) = defs.iter().find(|d| &d.name == input) else {
+    let input = service.type_name(input);
+    let Some(def) = defs.iter().find(|d| d.name == input) else {
         return Vec::new();
     };
     match &def.kind {
@@ -101,7 +104,7 @@ fn sources(
     defs: &[TypeDef],
 ) -> Vec<(String, Kind, Source)> {
     let derived = derived(&service.name, &method.name);
-    let members = body_members(method, defs);
+    let members = body_members(service, method, defs);
     template_params(template)
         .into_iter()
         .map(|(name, kind)| {
@@ -163,9 +166,9 @@ fn emit_function(
         let ty = ident(&method.query_struct());
         params_decl.push(quote!(query: &super::#ty));
     }
-    if body {
-        let ty = ident(method.input.as_deref().unwrap_or_default());
-        params_decl.push(quote!(payload: &types::#ty));
+    if let Some(input) = method.input.filter(|_| body) {
+        let ty = type_path(service, input);
+        params_decl.push(quote!(payload: &#ty));
     }
     let mut argument_docs = Vec::new();
     for (name, kind, source) in &sources {
@@ -199,7 +202,7 @@ fn emit_function(
     }
     // What the body schema says the service assumes when a member is left out.
     if body {
-        for field in body_members(method, defs) {
+        for field in body_members(service, method, defs) {
             let used = sources
                 .iter()
                 .any(|(n, _, s)| *n == field.json && matches!(s, Source::Body));

@@ -1,7 +1,8 @@
 //! What every front end produces: its services and their methods in the model's own terms
 //! (parameters by location, body, answer, authentication, docs as rustdoc markdown), each body
 //! named by the schema that describes it. Stage 2 resolves those schemas; stage 3 replaces each
-//! [`SchemaRef`] with the type the schema became ([`Method::with_types`]).
+//! [`SchemaRef`] with the id of the type the schema became ([`Method::with_types`],
+//! [`crate::model::TypeId`]).
 //!
 //! Fields one family lacks are `Option`s or empty, never a placeholder: an OpenAPI service has
 //! no API version, an OpenAPI method no scope expression, a Taskcluster method no headers.
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use crate::idents::pascal;
 
 /// One service, as a front end describes it; `T` is how a body's type is named ([`SchemaRef`]
-/// in the front ends, a type name in the model).
+/// in the front ends, a [`crate::model::TypeId`] in the model).
 #[derive(Debug)]
 pub struct Service<T> {
     /// `purge-cache`.
@@ -90,7 +91,7 @@ impl<T> Method<T> {
         format!("{}Query", pascal(&self.function))
     }
 
-    /// The same method, its body types named by `name`.
+    /// The same method, its body types named by `name` (a [`crate::model::TypeId`] in stage 3).
     pub fn with_types<U>(self, mut name: impl FnMut(T) -> U) -> Method<U> {
         Method {
             input: self.input.map(&mut name),
@@ -230,7 +231,8 @@ pub struct Events<T> {
 }
 
 impl<T> Events<T> {
-    /// The same exchanges, their messages' types named by `name`.
+    /// The same exchanges, their messages' types named by `name` (a [`crate::model::TypeId`]
+    /// in stage 3).
     pub fn with_types<U>(self, mut name: impl FnMut(T) -> U) -> Events<U> {
         Events {
             exchanges: self

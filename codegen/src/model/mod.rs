@@ -1,8 +1,10 @@
-//! Stage 3: the client model, everything the emitters need and nothing they must look up: the
-//! services a front end described ([`crate::front::api`]), each body's schema replaced by the
-//! type stage 2 resolved it into, and every Rust name the crate declares made unique.
+//! Stage 3: the client model, everything the emitters need: the services a front end described
+//! ([`crate::front::api`]), each body's schema replaced by the id of the type stage 2 resolved it
+//! into ([`TypeId`]; its name is looked up where code shows it, [`Service::type_name`]), and every
+//! Rust name the crate declares made unique.
 
 pub mod scope_params;
+mod type_ids;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,13 +18,14 @@ pub use crate::front::api::{
     Stability,
 };
 pub(crate) use crate::front::docs;
+pub use type_ids::{TypeId, TypeNames};
 
-/// One method of a service's client, its bodies' types by name.
-pub type Method = crate::front::api::Method<String>;
-/// A service's Pulse exchanges, their messages' types by name.
-pub type Events = crate::front::api::Events<String>;
-/// One exchange, its message's type by name.
-pub type Exchange = crate::front::api::Exchange<String>;
+/// One method of a service's client, its bodies' types by id (in its service's [`TypeNames`]).
+pub type Method = crate::front::api::Method<TypeId>;
+/// A service's Pulse exchanges, their messages' types by id.
+pub type Events = crate::front::api::Events<TypeId>;
+/// One exchange, its message's type by id.
+pub type Exchange = crate::front::api::Exchange<TypeId>;
 
 /// One service's client.
 #[derive(Debug)]
@@ -44,6 +47,8 @@ pub struct Service {
     /// The Pulse exchanges of `exchanges.json`, if the service has one.
     pub events: Option<Events>,
     pub schemas: ResolvedSchemas,
+    /// The name of each type (each definition of `schemas`), by the id the model uses.
+    pub types: TypeNames,
     /// The document this came from (`api.json`, else `exchanges.json`; the OpenAPI spec).
     pub file: PathBuf,
 }
@@ -80,19 +85,31 @@ pub fn build(
     services
 }
 
+impl Service {
+    /// The name of the service's type `id`.
+    pub fn type_name(&self, id: TypeId) -> &str {
+        self.types.name(id)
+    }
+}
+
 /// Names at the generated crate's root that a service module must not take.
 pub const CRATE_ITEMS: &[&str] = &["chrono", "lib", "runtime", "serde_json"];
 
-/// `service`'s model: its bodies' types named, its functions unique.
+/// `service`'s model: its bodies' types found, its functions unique.
 fn build_service(
     service: crate::front::api::Service<SchemaRef>,
     schemas: ResolvedSchemas,
 ) -> Service {
-    let type_of = |r: SchemaRef| schemas.roots[&r.reference].clone();
+    let types = TypeNames::new(schemas.definitions.keys().cloned());
+    let id_of = |r: SchemaRef| {
+        types
+            .id(&schemas.roots[&r.reference])
+            .expect("stage 2 defines every root it names")
+    };
     let mut methods: Vec<Method> = service
         .methods
         .into_iter()
-        .map(|m| m.with_types(type_of))
+        .map(|m| m.with_types(id_of))
         .collect();
     // The client's own `new`; a method called `new` becomes `new_`.
     let mut functions = Claimed::reserving(&["new"]);
@@ -110,7 +127,7 @@ fn build_service(
             method.stream_function = Some(functions.claim(&format!("{}_stream", method.function)));
         }
     }
-    let events = service.events.map(|e| e.with_types(type_of));
+    let events = service.events.map(|e| e.with_types(id_of));
     Service {
         module: snake(&service.name),
         client: pascal(&service.name),
@@ -122,6 +139,7 @@ fn build_service(
         methods,
         events,
         schemas,
+        types,
         file: service.file,
     }
 }
@@ -129,7 +147,18 @@ fn build_service(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::front::api::{Answer, Method as Described, Service as DescribedService};
+    use crate::front::api::{
+        Answer, Events as DescribedEvents, Exchange as DescribedExchange, Method as Described,
+        Service as DescribedService,
+    };
+
+    fn schema_ref(reference: &str) -> SchemaRef {
+        SchemaRef {
+            reference: reference.into(),
+            file: PathBuf::from("api.json"),
+            pointer: "/entries/0/output".into(),
+        }
+    }
 
     fn method(name: &str, query: &[&str], output: Option<&str>) -> Described<SchemaRef> {
         Described {
@@ -152,11 +181,7 @@ mod tests {
                 .collect(),
             headers: Vec::new(),
             input: None,
-            output: output.map(|r| SchemaRef {
-                reference: r.into(),
-                file: PathBuf::from("api.json"),
-                pointer: "/entries/0/output".into(),
-            }),
+            output: output.map(schema_ref),
             scopes: None,
             stability: Stability::Stable,
             stream_function: None,
@@ -182,20 +207,40 @@ mod tests {
 
     #[test]
     fn bodies_get_their_types_and_names_are_made_unique() {
-        let described = vec![
-            service(
-                "lib",
-                vec![
-                    method("listThings", &["continuationToken"], Some("v1/list.json#")),
-                    // Its own name is taken before `listThings`'s stream takes one.
-                    method("listThingsStream", &[], None),
-                    method("new", &[], None),
-                ],
-            ),
-            service("lib-", Vec::new()),
-        ];
+        let mut lib = service(
+            "lib",
+            vec![
+                method("listThings", &["continuationToken"], Some("v1/list.json#")),
+                // Its own name is taken before `listThings`'s stream takes one.
+                method("listThingsStream", &[], None),
+                method("new", &[], None),
+            ],
+        );
+        lib.events = Some(DescribedEvents {
+            title: String::new(),
+            description: String::new(),
+            prefix: "exchange/lib/v1/".into(),
+            exchanges: vec![DescribedExchange {
+                name: "thingMade".into(),
+                ident: "ThingMade".into(),
+                exchange: "thing-made".into(),
+                title: String::new(),
+                description: String::new(),
+                routing_key: Vec::new(),
+                message: schema_ref("v1/thing-message.json#"),
+            }],
+            file: PathBuf::from("exchanges.json"),
+        });
+        let described = vec![lib, service("lib-", Vec::new())];
         let resolved = ResolvedSchemas {
-            roots: [("v1/list.json#".to_owned(), "ThingList".to_owned())].into(),
+            roots: [
+                ("v1/list.json#".to_owned(), "ThingList".to_owned()),
+                ("v1/thing-message.json#".to_owned(), "Thing".to_owned()),
+            ]
+            .into(),
+            definitions: ["Thing", "ThingList"]
+                .map(|name| (name.to_owned(), serde_json::json!({"type": "object"})))
+                .into(),
             ..ResolvedSchemas::default()
         };
         let schemas = [
@@ -217,7 +262,17 @@ mod tests {
                 ("new_", None),
             ]
         );
-        assert_eq!(services[0].methods[0].output.as_deref(), Some("ThingList"));
+        // The answer's type by id, which names it in its service's table.
+        let service = &services[0];
+        let output = service.methods[0].output.expect("listThings answers");
+        assert_eq!(service.types.len(), 2);
+        assert_eq!(service.types.id("ThingList"), Some(output));
+        assert_eq!(service.type_name(output), "ThingList");
+        assert_eq!(service.methods[1].output, None);
+        let events = service.events.as_ref().expect("lib has exchanges");
+        let message = events.exchanges[0].message;
+        assert_eq!(service.type_name(message), "Thing");
+        assert_ne!(message, output);
         // `lib` is the crate's own module (its client struct may keep the name); the second
         // `lib_service` is numbered, and so is its client.
         let modules: Vec<(&str, &str)> = services

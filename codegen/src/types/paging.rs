@@ -2,7 +2,7 @@
 //! query parameter and answers with an object holding an optional `continuationToken` string and
 //! exactly one array (the items) is streamed; any other is not, and the generator says why.
 
-use crate::model::Method;
+use crate::model::{Method, Service};
 use crate::types::typedefs::{Kind, Presence, Ty, TypeDef};
 
 /// How to take one page apart.
@@ -20,15 +20,19 @@ pub struct Paging {
     pub token_optional: bool,
 }
 
-/// Paging for `method`, or why there is none (`Err`), or `Ok(None)` when the method takes no
-/// continuation token at all.
-pub fn paging(method: &Method, defs: &[TypeDef]) -> Result<Option<Paging>, String> {
+/// Paging for `method` of `service`, whose types are `defs`, or why there is none (`Err`), or
+/// `Ok(None)` when the method takes no continuation token at all.
+pub fn paging(
+    service: &Service,
+    method: &Method,
+    defs: &[TypeDef],
+) -> Result<Option<Paging>, String> {
     if method.stream_function.is_none() {
         return Ok(None);
     }
     let output = method
         .output
-        .as_deref()
+        .map(|t| service.type_name(t))
         .ok_or("takes a continuationToken but has no output")?;
     let def = defs
         .iter()

@@ -199,7 +199,7 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
     let answers: BTreeSet<&str> = service
         .methods
         .iter()
-        .filter_map(|m| m.output.as_deref())
+        .filter_map(|m| m.output.map(|t| service.type_name(t)))
         .collect();
     let mut defs = merge_identical(defs, &roots, &answers);
     box_recursion(&mut defs);
@@ -207,12 +207,12 @@ pub fn build(origin: &str, service: &Service) -> Result<Vec<TypeDef>> {
     let outputs = service
         .methods
         .iter()
-        .filter_map(|m| m.output.as_deref())
+        .filter_map(|m| m.output.map(|t| service.type_name(t)))
         .chain(
             service
                 .events
                 .iter()
-                .flat_map(|e| e.exchanges.iter().map(|x| x.message.as_str())),
+                .flat_map(|e| e.exchanges.iter().map(|x| service.type_name(x.message))),
         );
     relax_sent_only(&mut defs, outputs);
     mark_events_only(&mut defs, service);
@@ -272,7 +272,7 @@ fn mark_events_only(defs: &mut [TypeDef], service: &Service) {
         .methods
         .iter()
         .flat_map(|m| m.input.iter().chain(m.output.iter()))
-        .map(String::as_str);
+        .map(|&t| service.type_name(t));
     let api = reachable(defs, api_roots);
     for def in defs.iter_mut() {
         def.events_only = !api.contains(&def.name);

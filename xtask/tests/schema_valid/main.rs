@@ -152,16 +152,18 @@ fn service_cases(
     let mut wanted: Vec<(String, Role, &str)> = Vec::new();
     for method in &service.methods {
         let what = format!("{}.{}", service.name, method.name);
-        if let Some(input) = &method.input {
+        if let Some(input) = method.input {
+            let input = service.type_name(input);
             wanted.push((format!("{what} request"), Role::Request, input));
         }
-        if let Some(output) = &method.output {
+        if let Some(output) = method.output {
+            let output = service.type_name(output);
             wanted.push((format!("{what} answer"), Role::Answer, output));
         }
     }
     for exchange in service.events.iter().flat_map(|e| &e.exchanges) {
         let what = format!("{} {} message", service.name, exchange.exchange);
-        wanted.push((what, Role::Message, &exchange.message));
+        wanted.push((what, Role::Message, service.type_name(exchange.message)));
     }
     let mut builder = Builder::new(&service.module, defs, &service.schemas.origins, schemas);
     let mut cases = Vec::new();
