@@ -3606,7 +3606,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("client-updated")
@@ -3622,7 +3622,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("client-deleted")
@@ -3638,7 +3638,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("role-created")
@@ -3654,7 +3654,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("role-updated")
@@ -3670,7 +3670,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("role-deleted")
@@ -3686,7 +3686,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 ),
         )
         .subcommand(
@@ -3723,7 +3723,7 @@ pub fn listen_command() -> Command {
                                     "The GitHub `action` which triggered an event. See for possible values see the payload actions property.",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("push")
@@ -3747,7 +3747,7 @@ pub fn listen_command() -> Command {
                                     "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("release")
@@ -3771,7 +3771,7 @@ pub fn listen_command() -> Command {
                                     "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("rerun")
@@ -3795,7 +3795,7 @@ pub fn listen_command() -> Command {
                                     "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-group-creation-requested")
@@ -3821,7 +3821,7 @@ pub fn listen_command() -> Command {
                                     "The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped.",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 ),
         )
         .subcommand(
@@ -3842,7 +3842,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("hook-updated")
@@ -3858,7 +3858,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("hook-deleted")
@@ -3874,7 +3874,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 ),
         )
         .subcommand(
@@ -3895,7 +3895,7 @@ pub fn listen_command() -> Command {
                                     "Custom topic. This is the <topic> portion of the `notify.pulse.<topic>.on-<event>` routes. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 ),
         )
         .subcommand(
@@ -3970,7 +3970,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-pending")
@@ -4040,7 +4040,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-running")
@@ -4110,7 +4110,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("artifact-created")
@@ -4180,7 +4180,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-completed")
@@ -4250,7 +4250,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-failed")
@@ -4320,7 +4320,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-exception")
@@ -4390,7 +4390,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-group-resolved")
@@ -4422,7 +4422,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-group-sealed")
@@ -4454,7 +4454,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-priority-changed")
@@ -4524,7 +4524,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("task-group-priority-changed")
@@ -4556,7 +4556,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 ),
         )
         .subcommand(
@@ -4613,7 +4613,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("worker-pool-updated")
@@ -4665,7 +4665,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("worker-pool-error")
@@ -4717,7 +4717,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("worker-requested")
@@ -4769,7 +4769,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("worker-running")
@@ -4821,7 +4821,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("worker-stopped")
@@ -4873,7 +4873,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("worker-removed")
@@ -4925,7 +4925,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("launch-config-created")
@@ -4977,7 +4977,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("launch-config-updated")
@@ -5029,7 +5029,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 )
                 .subcommand(
                     Command::new("launch-config-archived")
@@ -5081,7 +5081,7 @@ pub fn listen_command() -> Command {
                                     "Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (several dot-separated words)",
                                 ),
                         )
-                        .args(crate::listen::args()),
+                        .args(run::listen_args()),
                 ),
         )
 }

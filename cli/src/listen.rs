@@ -4,37 +4,13 @@
 
 use std::io::Write;
 
-use clap::{Arg, ArgAction, ArgMatches};
+use clap::ArgMatches;
 use serde_json::{Value, json};
 use tc_client::runtime::StreamExt;
 use tc_client::runtime::pulse::{Binding, Consumer, PulseConfig};
 
 use crate::api;
 use crate::run::{Outcome, Problem};
-
-/// The options every exchange's command takes besides its routing-key fields.
-pub fn args() -> Vec<Arg> {
-    vec![
-        Arg::new("route")
-            .long("route")
-            .action(ArgAction::Append)
-            .value_name("PATTERN")
-            .help("Also bind `route.PATTERN`: messages CC'ed to a task route (repeat; * and # allowed)"),
-        Arg::new("queue")
-            .long("queue")
-            .value_name("NAME")
-            .help("A durable queue `queue/<user>/NAME` that keeps messages while tc is not running (default: an exclusive queue that goes away with tc)"),
-        Arg::new("count")
-            .long("count")
-            .value_name("N")
-            .value_parser(clap::value_parser!(u64))
-            .help("Stop after N messages"),
-        Arg::new("pulse-url")
-            .long("pulse-url")
-            .value_name("URL")
-            .help("The broker, as amqp(s)://user:password@host:port/vhost (default: the PULSE_* variables)"),
-    ]
-}
 
 /// Listens as `args` (the exchange's command) says until `--count` messages or forever.
 pub async fn run(args: &ArgMatches) -> Result<Outcome, Problem> {

@@ -302,3 +302,27 @@ pub async fn stream<T: Serialize>(
     }
     Ok(Outcome::Done)
 }
+
+/// The options every exchange's command takes besides its routing-key fields.
+pub fn listen_args() -> Vec<Arg> {
+    vec![
+        Arg::new("route")
+            .long("route")
+            .action(ArgAction::Append)
+            .value_name("PATTERN")
+            .help("Also bind `route.PATTERN`: messages CC'ed to a task route (repeat; * and # allowed)"),
+        Arg::new("queue")
+            .long("queue")
+            .value_name("NAME")
+            .help("A durable queue `queue/<user>/NAME` that keeps messages while tc is not running (default: an exclusive queue that goes away with tc)"),
+        Arg::new("count")
+            .long("count")
+            .value_name("N")
+            .value_parser(clap::value_parser!(u64))
+            .help("Stop after N messages"),
+        Arg::new("pulse-url")
+            .long("pulse-url")
+            .value_name("URL")
+            .help("The broker, as amqp(s)://user:password@host:port/vhost (default: the PULSE_* variables)"),
+    ]
+}

@@ -287,7 +287,7 @@ fn emit_listen(services: &[(&Service, &[TypeDef])]) -> TokenStream {
                     .about(#about)
                     .long_about(#long)
                     #(#fields)*
-                    .args(crate::listen::args())
+                    .args(run::listen_args())
             }
         });
         quote! {
