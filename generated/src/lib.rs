@@ -78,6 +78,7 @@
 //! | [`web_server`] | Web Server Service | 6 |
 //! | [`worker_manager`] | Worker Manager Service | 27 |
 
+#![warn(missing_docs)]
 /// What this crate was generated from (`cargo xtask api-diff` compares two).
 pub const REFERENCES: &str = "Taskcluster references from v106.0.0.json (bundle, 246 documents)";
 

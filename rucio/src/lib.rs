@@ -46,6 +46,7 @@
 //! | [`scopes`] | Scopes | 4 |
 //! | [`subscription`] | Subscription | 8 |
 
+#![warn(missing_docs)]
 /// What this crate was generated from (`cargo xtask api-diff` compares two).
 pub const REFERENCES: &str = "Rucio's OpenAPI description, version 41.0.0rc1";
 

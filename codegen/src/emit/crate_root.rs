@@ -21,6 +21,10 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
     let source = source.emit();
     let unknown = unknown_value("tc_client");
     quote! {
+        // Every public item is documented, the generated ones included: a regression fails the
+        // build under `-D warnings`.
+        #![warn(missing_docs)]
+
         #source
 
         #unknown

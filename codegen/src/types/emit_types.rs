@@ -161,8 +161,30 @@ pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
     let items: Vec<TokenStream> = defs
         .iter()
         .map(|def| {
-            let doc = def.doc.as_deref().unwrap_or_default();
-            let doc = (!doc.is_empty()).then(|| quote!(#[doc = #doc]));
+            // Every public item has docs: a schema without a description still says what the
+            // type is and where its parts are described.
+            let fallback;
+            let doc = match def.doc.as_deref().filter(|d| !d.trim().is_empty()) {
+                Some(doc) => doc,
+                None => {
+                    fallback = match &def.kind {
+                        Kind::Struct(_) => format!(
+                            "`{}`: the schema has no description; each field says what it holds.",
+                            def.name
+                        ),
+                        Kind::Enum(_) => {
+                            format!("`{}`: the values the schema allows.", def.name)
+                        }
+                        Kind::Union(_) => format!(
+                            "`{}`: one of the shapes the schema allows (each variant names one).",
+                            def.name
+                        ),
+                        Kind::Alias(_) => format!("`{}`: as the schema describes it.", def.name),
+                    };
+                    &fallback
+                }
+            };
+            let doc = Some(quote!(#[doc = #doc]));
             let name = ident(&def.name);
             let items = match &def.kind {
                 Kind::Struct(s) => emit_struct(&writer, &name, doc, s),
@@ -217,6 +239,13 @@ pub(crate) fn events_gate(def: &TypeDef, items: TokenStream) -> TokenStream {
 
 fn field_doc(field: &Field) -> String {
     let mut doc = field.doc.clone().unwrap_or_default();
+    if doc.trim().is_empty() {
+        // The member's name, and the type whose docs describe it, where there is one.
+        doc = match named(&field.ty) {
+            Some(ty) => format!("The `{}` member: see [`{ty}`].", field.json),
+            None => format!("The `{}` member.", field.json),
+        };
+    }
     if let Some(value) = &field.constant {
         if !doc.is_empty() {
             doc.push_str("\n\n");
@@ -230,6 +259,15 @@ fn field_doc(field: &Field) -> String {
         doc.push_str(&format!("When unset, the service uses `{default}`."));
     }
     doc
+}
+
+/// The generated type a value of `ty` holds, if it is one (through `Option`, `Vec`, maps).
+fn named(ty: &Ty) -> Option<&str> {
+    match ty {
+        Ty::Named(name) => Some(name),
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Box(inner) | Ty::Nullable(inner) => named(inner),
+        _ => None,
+    }
 }
 
 fn emit_struct(
@@ -491,6 +529,12 @@ fn emit_union(
         let variant = ident(&v.ident);
         let ty = w.ty(&v.ty);
         let mut text = v.doc.clone().unwrap_or_default();
+        if text.trim().is_empty() && u.tag.is_none() {
+            text = match named(&v.ty) {
+                Some(ty) => format!("A [`{ty}`]."),
+                None => format!("The `{}` shape.", v.ident),
+            };
+        }
         if let (Some(tag), Some(tag_value)) = (&u.tag, &v.tag_value) {
             if !text.is_empty() {
                 text.push_str("\n\n");

@@ -675,6 +675,7 @@ impl GetClientResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetEntityHistoryResponse {
+    /// The `auditHistory` member: see [`GetEntityHistoryResponseAuditHistoryItem`].
     pub audit_history: Vec<GetEntityHistoryResponseAuditHistoryItem>,
     /// Token to be used to get the next page of results
     pub continuation_token: Option<String>,
@@ -702,6 +703,7 @@ impl GetEntityHistoryResponse {
     }
 }
 
+/// `GetEntityHistoryResponseAuditHistoryItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetEntityHistoryResponseAuditHistoryItem {
@@ -1146,6 +1148,7 @@ pub enum HawkSignatureAuthenticationResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ListClientResponse {
+    /// The `clients` member: see [`GetClientResponse`].
     pub clients: Vec<GetClientResponse>,
     /// Continuation Token
     ///
@@ -1227,33 +1230,62 @@ impl NoAuthenticationResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RepositoryPermissions {
+    /// The `actions` member: see [`RepositoryPermissionsPages`].
     pub actions: Option<RepositoryPermissionsPages>,
+    /// The `administration` member: see [`RepositoryPermissionsPages`].
     pub administration: Option<RepositoryPermissionsPages>,
+    /// The `artifact_metadata` member: see [`RepositoryPermissionsPages`].
     pub artifact_metadata: Option<RepositoryPermissionsPages>,
+    /// The `attestations` member: see [`RepositoryPermissionsPages`].
     pub attestations: Option<RepositoryPermissionsPages>,
+    /// The `checks` member: see [`RepositoryPermissionsPages`].
     pub checks: Option<RepositoryPermissionsPages>,
+    /// The `code_quality` member: see [`RepositoryPermissionsPages`].
     pub code_quality: Option<RepositoryPermissionsPages>,
+    /// The `codespaces` member: see [`RepositoryPermissionsPages`].
     pub codespaces: Option<RepositoryPermissionsPages>,
+    /// The `contents` member: see [`RepositoryPermissionsPages`].
     pub contents: Option<RepositoryPermissionsPages>,
+    /// The `dependabot_secrets` member: see [`RepositoryPermissionsPages`].
     pub dependabot_secrets: Option<RepositoryPermissionsPages>,
+    /// The `deployments` member: see [`RepositoryPermissionsPages`].
     pub deployments: Option<RepositoryPermissionsPages>,
+    /// The `discussions` member: see [`RepositoryPermissionsPages`].
     pub discussions: Option<RepositoryPermissionsPages>,
+    /// The `environments` member: see [`RepositoryPermissionsPages`].
     pub environments: Option<RepositoryPermissionsPages>,
+    /// The `issues` member: see [`RepositoryPermissionsPages`].
     pub issues: Option<RepositoryPermissionsPages>,
+    /// The `merge_queues` member: see [`RepositoryPermissionsPages`].
     pub merge_queues: Option<RepositoryPermissionsPages>,
+    /// The `metadata` member: see [`RepositoryPermissionsPages`].
     pub metadata: Option<RepositoryPermissionsPages>,
+    /// The `packages` member: see [`RepositoryPermissionsPages`].
     pub packages: Option<RepositoryPermissionsPages>,
+    /// The `pages` member: see [`RepositoryPermissionsPages`].
     pub pages: Option<RepositoryPermissionsPages>,
+    /// The `pull_requests` member: see [`RepositoryPermissionsPages`].
     pub pull_requests: Option<RepositoryPermissionsPages>,
+    /// The `repository_custom_properties` member: see [`RepositoryPermissionsPages`].
     pub repository_custom_properties: Option<RepositoryPermissionsPages>,
+    /// The `repository_hooks` member: see [`RepositoryPermissionsPages`].
     pub repository_hooks: Option<RepositoryPermissionsPages>,
+    /// The `repository_projects` member: see [`RepositoryPermissionsRepositoryProjects`].
     pub repository_projects: Option<RepositoryPermissionsRepositoryProjects>,
+    /// The `secret_scanning_alerts` member: see [`RepositoryPermissionsPages`].
     pub secret_scanning_alerts: Option<RepositoryPermissionsPages>,
+    /// The `secrets` member: see [`RepositoryPermissionsPages`].
     pub secrets: Option<RepositoryPermissionsPages>,
+    /// The `security_events` member: see [`RepositoryPermissionsPages`].
     pub security_events: Option<RepositoryPermissionsPages>,
+    /// The `single_file` member: see [`RepositoryPermissionsPages`].
     pub single_file: Option<RepositoryPermissionsPages>,
+    /// The `statuses` member: see [`RepositoryPermissionsPages`].
     pub statuses: Option<RepositoryPermissionsPages>,
+    /// The `vulnerability_alerts` member: see [`RepositoryPermissionsPages`].
     pub vulnerability_alerts: Option<RepositoryPermissionsPages>,
+    /// The `workflows` member.
+    ///
     /// Always `"write"`.
     pub workflows: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -1508,6 +1540,7 @@ impl RepositoryPermissions {
     }
 }
 
+/// `RepositoryPermissionsPages`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
 pub enum RepositoryPermissionsPages {
@@ -1546,6 +1579,7 @@ impl fmt::Display for RepositoryPermissionsPages {
     }
 }
 
+/// `RepositoryPermissionsRepositoryProjects`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
 pub enum RepositoryPermissionsRepositoryProjects {

@@ -618,6 +618,8 @@ pub struct IssueCommentEvents {
     /// To make sure which properties are available for each event type,
     /// please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
     pub overrides: Option<Value>,
+    /// The `type` member.
+    ///
     /// Always `"github-issue-comment"`.
     pub type_: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -793,6 +795,7 @@ impl PullRequestEvents {
     }
 }
 
+/// `PullRequestEventsType`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
 pub enum PullRequestEventsType {
@@ -851,6 +854,8 @@ pub struct PushEvents {
     /// To make sure which properties are available for each event type,
     /// please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
     pub overrides: Option<Value>,
+    /// The `type` member.
+    ///
     /// Always `"github-push"`.
     pub type_: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
@@ -959,6 +964,8 @@ pub struct ReleaseEvents {
     /// To make sure which properties are available for each event type,
     /// please refer to the github [documentation](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
     pub overrides: Option<Value>,
+    /// The `type` member.
+    ///
     /// Always `"github-release"`.
     pub type_: Option<String>,
     /// Properties this version of the client does not know (from a newer service):

@@ -12,7 +12,9 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Binding {
+    /// The `exchange` member.
     pub exchange: String,
+    /// The `routingKeyPattern` member.
     pub routing_key_pattern: String,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -39,6 +41,8 @@ pub struct FailedFire {
     /// The error that occurred when firing the task.  This is typically,
     /// but not always, an API error message.
     pub error: Value,
+    /// The `result` member.
+    ///
     /// Always `"error"`.
     pub result: String,
     /// The time the task was created.  This will not necessarily match `task.created`.
@@ -96,7 +100,9 @@ impl HookChangedMessage {
 pub struct HookCreationRequest {
     /// List of Bindings
     pub bindings: Option<Vec<Binding>>,
+    /// The `hookGroupId` member.
     pub hook_group_id: Option<String>,
+    /// The `hookId` member.
     pub hook_id: Option<String>,
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub metadata: Option<HookMetadata>,
@@ -183,8 +189,11 @@ impl HookCreationRequest {
 pub struct HookDefinition {
     /// List of Bindings
     pub bindings: Option<Vec<Binding>>,
+    /// The `hookGroupId` member.
     pub hook_group_id: String,
+    /// The `hookId` member.
     pub hook_id: String,
+    /// The `metadata` member: see [`HookMetadata`].
     pub metadata: HookMetadata,
     /// Schedule
     ///
@@ -432,14 +441,18 @@ impl LastFiresList {
     }
 }
 
+/// `LastFiresListLastFiresItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct LastFiresListLastFiresItem {
     /// The error that occurred when firing the task. This is typically,
     /// but not always, an API error message.
     pub error: String,
+    /// The `firedBy` member: see [`LastFiresListLastFiresItemFiredBy`].
     pub fired_by: LastFiresListLastFiresItemFiredBy,
+    /// The `hookGroupId` member.
     pub hook_group_id: String,
+    /// The `hookId` member.
     pub hook_id: String,
     /// Information about success or failure of firing of the hook
     pub result: LastFiresListLastFiresItemResult,
@@ -487,6 +500,7 @@ impl LastFiresListLastFiresItem {
     }
 }
 
+/// `LastFiresListLastFiresItemFiredBy`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
 pub enum LastFiresListLastFiresItemFiredBy {
@@ -641,6 +655,8 @@ impl fmt::Display for LastFiresListLastFiresItemTaskState {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct NoFire {
+    /// The `result` member.
+    ///
     /// Always `"no-fire"`.
     pub result: String,
     /// Properties this version of the client does not know (from a newer service):
@@ -670,6 +686,8 @@ impl Default for NoFire {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SuccessfulFire {
+    /// The `result` member.
+    ///
     /// Always `"success"`.
     pub result: String,
     /// The task created
@@ -756,6 +774,7 @@ impl TriggerHookResponseWithTaskId {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TriggerHookResponseWithTaskIdStatus {
+    /// The `taskId` member.
     pub task_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

@@ -161,6 +161,8 @@ impl ListNamespacesResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTasksAtIndexRequest {
+    /// The `indexes` member.
+    ///
     /// When unset, the service uses `[]`.
     pub indexes: Option<Vec<String>>,
     /// Properties this version of the client does not know (from a newer service):

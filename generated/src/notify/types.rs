@@ -10,6 +10,7 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ListOfNotificationAdresses {
+    /// The `addresses` member: see [`NotificationTypeAndAddress`].
     pub addresses: Vec<NotificationTypeAndAddress>,
     /// Continuation Token
     ///
@@ -81,7 +82,9 @@ impl NotificationMessage {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct NotificationTypeAndAddress {
+    /// The `notificationAddress` member.
     pub notification_address: String,
+    /// The `notificationType` member: see [`NotificationTypeAndAddressNotificationType`].
     pub notification_type: NotificationTypeAndAddressNotificationType,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -102,6 +105,7 @@ impl NotificationTypeAndAddress {
     }
 }
 
+/// `NotificationTypeAndAddressNotificationType`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
 pub enum NotificationTypeAndAddressNotificationType {

@@ -21,6 +21,7 @@ pub struct CreateUploadRequest {
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub expires: Option<DateTime<Utc>>,
+    /// The `hashes` member: see [`ObjectContentHashes`].
     pub hashes: Option<ObjectContentHashes>,
     /// Project Identifier
     ///
@@ -197,6 +198,7 @@ pub enum DownloadObjectResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct FinishUploadRequest {
+    /// The `hashes` member: see [`ObjectContentHashes`].
     pub hashes: Option<ObjectContentHashes>,
     /// Project Identifier
     ///
@@ -261,7 +263,10 @@ pub struct GetUrlDownloadResponse {
     /// The time after which `url` is no longer valid.
     /// If the client wishes to begin an HTTP GET request after this time, it should first call `startDownload` again to get a fresh URL.
     pub expires: DateTime<Utc>,
+    /// The `hashes` member: see [`ObjectContentHashes`].
     pub hashes: ObjectContentHashes,
+    /// The `method` member.
+    ///
     /// Always `"getUrl"`.
     pub method: String,
     /// The URL to which the client should make a GET request.
@@ -343,6 +348,7 @@ impl ObjectContentHashes {
 pub struct ObjectMetadata {
     /// Expiration
     pub expires: DateTime<Utc>,
+    /// The `hashes` member: see [`ObjectContentHashes`].
     pub hashes: ObjectContentHashes,
     /// Project Identifier
     pub project_id: String,
@@ -377,7 +383,9 @@ impl ObjectMetadata {
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProposedUploadMethods {
+    /// The `dataInline` member: see [`DataInlineUploadRequest`].
     pub data_inline: Option<DataInlineUploadRequest>,
+    /// The `putUrl` member: see [`PutUrlUploadRequest`].
     pub put_url: Option<PutUrlUploadRequest>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -506,6 +514,7 @@ pub struct SelectedUploadMethodOrNone {
     ///
     /// Indication that the data has been uploaded.
     pub data_inline: Option<bool>,
+    /// The `putUrl` member: see [`PutUrlUploadResponse`].
     pub put_url: Option<PutUrlUploadResponse>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -555,8 +564,11 @@ impl fmt::Debug for SelectedUploadMethodOrNone {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SimpleDownloadResponse {
+    /// The `method` member.
+    ///
     /// Always `"simple"`.
     pub method: String,
+    /// The `url` member.
     pub url: String,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -581,7 +593,9 @@ impl SimpleDownloadResponse {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SupportedDownloadMethods {
+    /// The `getUrl` member.
     pub get_url: Option<bool>,
+    /// The `simple` member.
     pub simple: Option<bool>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

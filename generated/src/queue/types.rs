@@ -167,6 +167,7 @@ pub struct ArtifactCreatedMessage {
     pub artifact: ArtifactCreatedMessageArtifact,
     /// Id of the run on which artifact was created.
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Message version
     pub version: i64,
@@ -908,6 +909,7 @@ pub enum GetArtifactContentResponse {
     Unknown(Value),
 }
 
+/// `GetArtifactContentResponseError`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetArtifactContentResponseError {
@@ -915,6 +917,8 @@ pub struct GetArtifactContentResponseError {
     pub message: String,
     /// Error reason
     pub reason: String,
+    /// The `storageType` member.
+    ///
     /// Always `"error"`.
     pub storage_type: String,
     /// Properties this version of the client does not know (from a newer service):
@@ -940,9 +944,12 @@ impl GetArtifactContentResponseError {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetArtifactContentResponseObject {
+    /// The `credentials` member: see [`ObjectServiceCredentials`].
     pub credentials: ObjectServiceCredentials,
     /// Name of the object on the object service.
     pub name: String,
+    /// The `storageType` member.
+    ///
     /// Always `"object"`.
     pub storage_type: String,
     /// Properties this version of the client does not know (from a newer service):
@@ -962,9 +969,12 @@ impl GetArtifactContentResponseObject {
     }
 }
 
+/// `GetArtifactContentResponseReference`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetArtifactContentResponseReference {
+    /// The `storageType` member.
+    ///
     /// Always `"reference"`.
     pub storage_type: String,
     /// Referenced URL
@@ -985,9 +995,12 @@ impl GetArtifactContentResponseReference {
     }
 }
 
+/// `GetArtifactContentResponseS3`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetArtifactContentResponseS3 {
+    /// The `storageType` member.
+    ///
     /// Always `"s3"`.
     pub storage_type: String,
     /// URL from which to download the artifact.  This may be a URL for a bucket or
@@ -1211,14 +1224,17 @@ impl ListClaimedTasksResponse {
     }
 }
 
+/// `ListClaimedTasksResponseTasksItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ListClaimedTasksResponseTasksItem {
+    /// The `claimed` member.
     pub claimed: DateTime<Utc>,
     /// Run Identifier
     ///
     /// Unique run identifier, this is a number between 0 and 1000 inclusive.
     pub run_id: u64,
+    /// The `task` member: see [`Task`].
     pub task: Task,
     /// Task Identifier
     ///
@@ -1226,7 +1242,9 @@ pub struct ListClaimedTasksResponseTasksItem {
     /// [URL-safe base64](http://tools.ietf.org/html/rfc4648#section-5) and
     /// stripped of `=` padding.
     pub task_id: String,
+    /// The `workerGroup` member.
     pub worker_group: String,
+    /// The `workerId` member.
     pub worker_id: String,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1351,6 +1369,7 @@ impl ListPendingTasksResponse {
     }
 }
 
+/// `ListPendingTasksResponseTasksItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ListPendingTasksResponseTasksItem {
@@ -1360,6 +1379,7 @@ pub struct ListPendingTasksResponseTasksItem {
     ///
     /// Unique run identifier, this is a number between 0 and 1000 inclusive.
     pub run_id: u64,
+    /// The `task` member: see [`Task`].
     pub task: Task,
     /// Task Identifier
     ///
@@ -1404,6 +1424,7 @@ pub struct ListProvisionersResponse {
     /// all the results if you've called with `continuationToken` until you get a
     /// result without a `continuationToken`.
     pub continuation_token: Option<String>,
+    /// The `provisioners` member: see [`ProvisionerInformation`].
     pub provisioners: Vec<ProvisionerInformation>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1746,6 +1767,7 @@ impl ObjectArtifactRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ObjectArtifactResponse {
+    /// The `credentials` member: see [`ObjectServiceCredentials`].
     pub credentials: ObjectServiceCredentials,
     /// Expiration time for the artifact.
     pub expires: DateTime<Utc>,
@@ -2950,6 +2972,7 @@ pub struct Task {
     ///
     /// When unset, the service uses `{}`.
     pub extra: Value,
+    /// The `metadata` member: see [`TaskMetadata`].
     pub metadata: TaskMetadata,
     /// Task Payload
     ///
@@ -3123,15 +3146,18 @@ impl Task {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskClaim {
+    /// The `credentials` member: see [`TaskCredentials`].
     pub credentials: TaskCredentials,
     /// `run-id` assigned to this run of the task
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Time at which the run expires and is resolved as `exception`,
     /// with reason `claim-expired` if the run haven't been reclaimed.
     /// This will be some time in the future, with that time controlled
     /// by the `queue.task_claim_timeout` configuration.
     pub taken_until: DateTime<Utc>,
+    /// The `task` member: see [`Task`].
     pub task: Task,
     /// Identifier for the worker-group within which this run started.
     pub worker_group: String,
@@ -3202,13 +3228,16 @@ impl TaskClaimRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskClaimResponse {
+    /// The `credentials` member: see [`TaskCredentials`].
     pub credentials: TaskCredentials,
     /// `run-id` assigned to this run of the task
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Time at which the run expires and is resolved as `exception`,
     /// with reason `claim-expired` if the run haven't been reclaimed.
     pub taken_until: DateTime<Utc>,
+    /// The `task` member: see [`Task`].
     pub task: Task,
     /// Identifier for the worker-group within which this run started.
     pub worker_group: String,
@@ -3252,7 +3281,9 @@ impl TaskClaimResponse {
 pub struct TaskCompletedMessage {
     /// Id of the run that completed the task
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
+    /// The `task` member: see [`TaskPendingMessageTask`].
     pub task: Option<TaskPendingMessageTask>,
     /// Message version
     pub version: i64,
@@ -3363,7 +3394,9 @@ impl fmt::Debug for TaskCredentials {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskDefinedMessage {
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
+    /// The `task` member: see [`TaskPendingMessageTask`].
     pub task: Option<TaskPendingMessageTask>,
     /// Message version
     pub version: i64,
@@ -3397,7 +3430,9 @@ impl TaskDefinedMessage {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskDefinitionAndStatus {
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
+    /// The `task` member: see [`Task`].
     pub task: Task,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -3475,6 +3510,8 @@ pub struct TaskDefinitionRequest {
     ///
     /// When unset, the service uses `[]`.
     pub payload: Option<Value>,
+    /// The `priority` member: see [`Priority`].
+    ///
     /// When unset, the service uses `"lowest"`.
     pub priority: Option<Priority>,
     /// Project Identifier
@@ -3494,6 +3531,8 @@ pub struct TaskDefinitionRequest {
     /// will be replaced, together with `workerType`, by the new
     /// identifier `taskQueueId`.
     pub provisioner_id: Option<String>,
+    /// The `requires` member: see [`DependencyRequirementSemantics`].
+    ///
     /// When unset, the service uses `"all-completed"`.
     pub requires: Option<DependencyRequirementSemantics>,
     /// Retries
@@ -3709,6 +3748,8 @@ impl TaskDefinitionRequest {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TaskDefinitionsResponse {
+    /// The `taskIds` member.
+    ///
     /// When unset, the service uses `[]`.
     pub task_ids: Option<Vec<String>>,
     /// Properties this version of the client does not know (from a newer service):
@@ -3742,7 +3783,9 @@ pub struct TaskExceptionMessage {
     /// Id of the last run for the task, not provided if `deadline`
     /// was exceeded before a run was started.
     pub run_id: Option<u64>,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
+    /// The `task` member: see [`TaskPendingMessageTask`].
     pub task: Option<TaskPendingMessageTask>,
     /// Message version
     pub version: i64,
@@ -3951,7 +3994,9 @@ impl fmt::Display for TaskExceptionRequestReason {
 pub struct TaskFailedMessage {
     /// Id of the run that failed.
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
+    /// The `task` member: see [`TaskPendingMessageTask`].
     pub task: Option<TaskPendingMessageTask>,
     /// Message version
     pub version: i64,
@@ -4126,6 +4171,7 @@ impl TaskGroupDefinitionResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskGroupPriorityChangeResponse {
+    /// The `newPriority` member: see [`Priority`].
     pub new_priority: Priority,
     /// Scheduler Identifier
     ///
@@ -4145,6 +4191,7 @@ pub struct TaskGroupPriorityChangeResponse {
     pub task_group_id: String,
     /// Task identifiers that were updated. Present even if the list is empty.
     pub task_ids: Vec<String>,
+    /// The `tasksAffected` member.
     pub tasks_affected: u64,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -4178,6 +4225,7 @@ impl TaskGroupPriorityChangeResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskGroupPriorityChangedMessage {
+    /// The `newPriority` member: see [`Priority`].
     pub new_priority: Priority,
     /// Scheduler Identifier
     ///
@@ -4287,6 +4335,7 @@ impl TaskMetadata {
 pub struct TaskPendingMessage {
     /// Id of run that became pending, `run-id`s always starts from 0
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Subset of a task definition
     pub task: Option<TaskPendingMessageTask>,
@@ -4364,8 +4413,11 @@ impl TaskPendingMessageTask {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskPriorityChangedMessage {
+    /// The `newPriority` member: see [`Priority`].
     pub new_priority: Priority,
+    /// The `oldPriority` member: see [`Priority`].
     pub old_priority: Priority,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Message version
     pub version: i64,
@@ -4506,9 +4558,11 @@ impl TaskQueueResponse {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskReclaimResponse {
+    /// The `credentials` member: see [`TaskCredentials`].
     pub credentials: TaskCredentials,
     /// `run-id` assigned to this run of the task
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Time at which the run expires and is resolved as `exception`,
     /// with reason `claim-expired` if the run haven't been reclaimed.
@@ -4585,10 +4639,12 @@ impl TaskRun {
 pub struct TaskRunningMessage {
     /// Id of the run that just started, always starts from 0
     pub run_id: u64,
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Time at which the run expires and is resolved as `failed`, if the run
     /// isn't reclaimed.
     pub taken_until: DateTime<Utc>,
+    /// The `task` member: see [`TaskPendingMessageTask`].
     pub task: Option<TaskPendingMessageTask>,
     /// Message version
     pub version: i64,
@@ -4637,6 +4693,7 @@ impl TaskRunningMessage {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskStatusResponse {
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -4670,6 +4727,7 @@ pub struct TaskStatusStructure {
     /// status is deleted. Notice that all artifacts for the task
     /// must have an expiration that is no later than this.
     pub expires: DateTime<Utc>,
+    /// The `priority` member: see [`Priority`].
     pub priority: Option<Priority>,
     /// Project Identifier
     ///
@@ -4798,6 +4856,8 @@ pub struct TasksResponse {
     /// here. You can optionally provide the token in the request payload to
     /// load the additional results.
     pub continuation_token: Option<String>,
+    /// The `tasks` member: see [`TasksResponseTasksItem`].
+    ///
     /// When unset, the service uses `[]`.
     pub tasks: Vec<TasksResponseTasksItem>,
     /// Properties this version of the client does not know (from a newer service):
@@ -4822,10 +4882,13 @@ impl TasksResponse {
     }
 }
 
+/// `TasksResponseTasksItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TasksResponseTasksItem {
+    /// The `task` member: see [`Task`].
     pub task: Task,
+    /// The `taskId` member.
     pub task_id: String,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -4855,6 +4918,8 @@ pub struct TasksStatusesResponse {
     /// here. You can optionally provide the token in the request payload to
     /// load the additional results.
     pub continuation_token: Option<String>,
+    /// The `statuses` member: see [`TasksStatusesResponseStatusesItem`].
+    ///
     /// When unset, the service uses `[]`.
     pub statuses: Vec<TasksStatusesResponseStatusesItem>,
     /// Properties this version of the client does not know (from a newer service):
@@ -4879,10 +4944,13 @@ impl TasksStatusesResponse {
     }
 }
 
+/// `TasksStatusesResponseStatusesItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TasksStatusesResponseStatusesItem {
+    /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
+    /// The `taskId` member.
     pub task_id: String,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

@@ -403,6 +403,7 @@ impl ProviderList {
     }
 }
 
+/// `ProviderListProvidersItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ProviderListProvidersItem {
@@ -904,6 +905,7 @@ impl fmt::Debug for ReregisterWorkerResponse {
 pub struct ShouldWorkerTerminateResponse {
     /// Reason why worker should be terminated
     pub reason: String,
+    /// The `terminate` member.
     pub terminate: bool,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1849,7 +1851,9 @@ impl WorkerPoolErrorList {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerPoolErrorStats {
+    /// The `totals` member: see [`WorkerPoolErrorStatsTotals`].
     pub totals: WorkerPoolErrorStatsTotals,
+    /// The `workerPoolId` member: see [`WorkerPoolErrorStatsWorkerPoolId`].
     pub worker_pool_id: WorkerPoolErrorStatsWorkerPoolId,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1870,6 +1874,7 @@ impl WorkerPoolErrorStats {
     }
 }
 
+/// `WorkerPoolErrorStatsTotals`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerPoolErrorStatsTotals {
@@ -1931,6 +1936,7 @@ impl WorkerPoolErrorStatsTotals {
     }
 }
 
+/// `WorkerPoolErrorStatsWorkerPoolId`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum WorkerPoolErrorStatsWorkerPoolId {
@@ -1938,6 +1944,7 @@ pub enum WorkerPoolErrorStatsWorkerPoolId {
     ///
     /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
     WorkerPoolId(String),
+    /// The `Variant1` shape.
     Variant1(String),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
@@ -1949,6 +1956,7 @@ pub enum WorkerPoolErrorStatsWorkerPoolId {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerPoolFullDefinition {
+    /// The `config` member.
     pub config: Value,
     /// Created
     ///
@@ -2119,6 +2127,7 @@ impl WorkerPoolLaunchConfigList {
     }
 }
 
+/// `WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
@@ -2247,6 +2256,7 @@ impl WorkerPoolListStats {
     }
 }
 
+/// `WorkerPoolListStatsWorkerPoolsStatsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerPoolListStatsWorkerPoolsStatsItem {
@@ -2354,6 +2364,7 @@ impl WorkerPoolStatistics {
     }
 }
 
+/// `WorkerPoolStatisticsLaunchConfigStatsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerPoolStatisticsLaunchConfigStatsItem {
@@ -2805,9 +2816,11 @@ impl WorkerResponse {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerResponseCredentials {
+    /// The `accessToken` member.
     pub access_token: String,
     /// Note that a certificate may not be provided, if the credentials are not temporary.
     pub certificate: Option<String>,
+    /// The `clientId` member.
     pub client_id: String,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

@@ -49,6 +49,7 @@ impl fmt::Display for AccountType {
     }
 }
 
+/// `AddAccountAttributeRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddAccountAttributeRequest {
@@ -80,6 +81,7 @@ impl AddAccountAttributeRequest {
     }
 }
 
+/// `AddAccountRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddAccountRequest {
@@ -109,6 +111,7 @@ impl AddAccountRequest {
     }
 }
 
+/// `AddIdentityRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddIdentityRequest {
@@ -183,6 +186,7 @@ impl fmt::Debug for AddIdentityRequest {
     }
 }
 
+/// `DelIdentityRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct DelIdentityRequest {
@@ -210,6 +214,7 @@ impl DelIdentityRequest {
     }
 }
 
+/// `GetAccountResponse`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAccountResponse {
@@ -281,8 +286,10 @@ impl GetAccountResponse {
     }
 }
 
+/// `GetAccountUsageHistoryResponse`: as the schema describes it.
 pub type GetAccountUsageHistoryResponse = Vec<GetAccountUsageHistoryResponseItem>;
 
+/// `GetAccountUsageHistoryResponseItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAccountUsageHistoryResponseItem {
@@ -330,6 +337,7 @@ impl GetAccountUsageHistoryResponseItem {
 /// Json object with rse expression as keys and limits in bytes as values.
 pub type GetGlobalAccountLimitResponse = Value;
 
+/// `GetGlobalAccountUsageItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetGlobalAccountUsageItem {
@@ -386,6 +394,7 @@ impl GetGlobalAccountUsageItem {
 /// Json object with rse identifiers as keys and account limits in bytes as values.
 pub type GetLocalAccountLimitResponse = Value;
 
+/// `GetLocalAccountUsageItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetLocalAccountUsageItem {
@@ -442,6 +451,7 @@ impl GetLocalAccountUsageItem {
 /// The account's attributes.
 pub type ListAccountAttributesResponse = Vec<ListAccountAttributesResponseItem>;
 
+/// `ListAccountAttributesResponseItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListAccountAttributesResponseItem {
@@ -480,6 +490,7 @@ impl ListAccountAttributesResponseItem {
 /// A replication rule, as `GET /rules/{rule_id}` answers it.
 pub type ListAccountRulesItem = Value;
 
+/// `ListAccountsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListAccountsItem {

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+/// `AddAccountlimitsGlobalRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddAccountlimitsGlobalRequest {
@@ -25,6 +26,7 @@ impl AddAccountlimitsGlobalRequest {
     }
 }
 
+/// `AddAccountlimitsLocalRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddAccountlimitsLocalRequest {
@@ -47,6 +49,7 @@ impl AddAccountlimitsLocalRequest {
     }
 }
 
+/// `SetGlobalAccountLimitRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SetGlobalAccountLimitRequest {
@@ -69,6 +72,7 @@ impl SetGlobalAccountLimitRequest {
     }
 }
 
+/// `SetLocalAccountLimitRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SetLocalAccountLimitRequest {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// `AddDidRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddDidRequest {
@@ -80,6 +81,7 @@ impl AddDidRequest {
     }
 }
 
+/// `AddDidRequestDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddDidRequestDidsItem {
@@ -107,6 +109,7 @@ impl AddDidRequestDidsItem {
     }
 }
 
+/// `AddDidsRequest`: as the schema describes it.
 pub type AddDidsRequest = Vec<AddDidsRequestItem>;
 
 /// One DID to add.
@@ -166,6 +169,7 @@ impl AddDidsRequestItem {
     }
 }
 
+/// `AddFollowOfDidRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddFollowOfDidRequest {
@@ -188,6 +192,7 @@ impl AddFollowOfDidRequest {
     }
 }
 
+/// `AttachDidsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AttachDidsRequest {
@@ -273,6 +278,7 @@ impl AttachDidsRequestDidsItem {
     }
 }
 
+/// `AttachDidsToDidsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AttachDidsToDidsRequest {
@@ -306,6 +312,7 @@ impl AttachDidsToDidsRequest {
     }
 }
 
+/// `AttachDidsToDidsRequestAttachmentsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AttachDidsToDidsRequestAttachmentsItem {
@@ -351,6 +358,7 @@ impl AttachDidsToDidsRequestAttachmentsItem {
     }
 }
 
+/// `AttachDidsToDidsRequestAttachmentsItemDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AttachDidsToDidsRequestAttachmentsItemDidsItem {
@@ -464,6 +472,7 @@ impl BulkListFilesItem {
     }
 }
 
+/// `BulkListFilesRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct BulkListFilesRequest {
@@ -512,6 +521,7 @@ impl BulkListFilesRequestDidsItem {
     }
 }
 
+/// `CreateDidSampleRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDidSampleRequest {
@@ -560,6 +570,7 @@ impl CreateDidSampleRequest {
     }
 }
 
+/// `DeleteFollowOfDidRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFollowOfDidRequest {
@@ -582,6 +593,7 @@ impl DeleteFollowOfDidRequest {
     }
 }
 
+/// `DetachDidsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct DetachDidsRequest {
@@ -604,6 +616,7 @@ impl DetachDidsRequest {
     }
 }
 
+/// `DetachDidsRequestDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DetachDidsRequestDidsItem {
@@ -856,6 +869,7 @@ impl GetDidResponse {
 /// The same type as [`ListDidsItem`].
 pub type GetMetadataBulkItem = ListDidsItem;
 
+/// `GetMetadataBulkRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetMetadataBulkRequest {
@@ -900,6 +914,7 @@ impl GetMetadataBulkRequest {
     }
 }
 
+/// `GetMetadataBulkRequestDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetMetadataBulkRequestDidsItem {
@@ -932,6 +947,7 @@ impl GetMetadataBulkRequestDidsItem {
 /// The same type as [`ListDidsItem`].
 pub type GetMetadataResponse = ListDidsItem;
 
+/// `GetStatusOfDidResponse`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 #[allow(
@@ -1316,6 +1332,7 @@ impl ListContentHistoryItem {
     }
 }
 
+/// `ListContentItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListContentItem {
@@ -1440,6 +1457,7 @@ impl ListDidsNewItem {
     }
 }
 
+/// `ListFilesItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListFilesItem {
@@ -1700,7 +1718,9 @@ impl ScopeListItem {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScopeListItemParent {
+    /// The `scope` member.
     pub scope: Option<String>,
+    /// The `name` member.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1730,6 +1750,7 @@ impl ScopeListItemParent {
     }
 }
 
+/// `SetDidsMetadataBulkRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SetDidsMetadataBulkRequest {
@@ -1752,6 +1773,7 @@ impl SetDidsMetadataBulkRequest {
     }
 }
 
+/// `SetDidsMetadataBulkRequestDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SetDidsMetadataBulkRequestDidsItem {
@@ -1784,6 +1806,7 @@ impl SetDidsMetadataBulkRequestDidsItem {
     }
 }
 
+/// `SetMetadataBulkRequest`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SetMetadataBulkRequest {
@@ -1863,6 +1886,7 @@ impl SetMetadataBulkRequestWithValue {
     }
 }
 
+/// `SetStatusRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SetStatusRequest {

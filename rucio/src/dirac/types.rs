@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+/// `AddFilesRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddFilesRequest {

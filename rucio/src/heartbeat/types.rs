@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+/// `AddHeartbeatsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddHeartbeatsRequest {
@@ -65,4 +66,5 @@ impl AddHeartbeatsRequest {
     }
 }
 
+/// `ListHeartbeatsResponse`: as the schema describes it.
 pub type ListHeartbeatsResponse = Vec<Value>;

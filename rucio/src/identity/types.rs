@@ -6,4 +6,5 @@ use serde_json::Value;
 /// The same type as [`ListIdentitiesAccountsResponse`].
 pub type ListAccountsForIdentityKeyTypeResponse = ListIdentitiesAccountsResponse;
 
+/// `ListIdentitiesAccountsResponse`: as the schema describes it.
 pub type ListIdentitiesAccountsResponse = Vec<Value>;

@@ -62,6 +62,7 @@ impl fmt::Display for IdentityType {
     }
 }
 
+/// `ImportDataRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ImportDataRequest {
@@ -265,6 +266,7 @@ impl ImportDataRequestDistancesValueValue {
     }
 }
 
+/// `ImportDataRequestRsesValue`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ImportDataRequestRsesValue {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// `AddExceptionRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddExceptionRequest {
@@ -315,6 +316,7 @@ impl ListExceptionsItem {
     }
 }
 
+/// `UpdateLifetimeExceptionRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateLifetimeExceptionRequest {

@@ -124,6 +124,7 @@ impl GetDatasetLocksItem {
 /// The same type as [`GetDatasetLocksItem`].
 pub type GetLocksForDidsItem = GetDatasetLocksItem;
 
+/// `GetLocksForDidsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetLocksForDidsRequest {

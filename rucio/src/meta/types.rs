@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+/// `AddKeyRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddKeyRequest {
@@ -47,6 +48,7 @@ impl AddKeyRequest {
     }
 }
 
+/// `AddValueRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddValueRequest {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// `GetOpendataDidResponse`: as the schema describes it.
 pub type GetOpendataDidResponse = Value;
 
 /// The same type as [`GetOpendataDidResponse`].
@@ -54,6 +55,7 @@ impl fmt::Display for OpenDataDidState {
     }
 }
 
+/// `UpdateOpendataDidRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateOpendataDidRequest {

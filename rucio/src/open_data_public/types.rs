@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+/// `GetOpendataDidResponse`: as the schema describes it.
 pub type GetOpendataDidResponse = Value;
 
 /// The same type as [`GetOpendataDidResponse`].

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+/// `PingResponse`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PingResponse {

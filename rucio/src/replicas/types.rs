@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// `AddBadPfnsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddBadPfnsRequest {
@@ -103,6 +104,7 @@ impl fmt::Display for AddBadPfnsRequestState {
     }
 }
 
+/// `AddReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddReplicasRequest {
@@ -142,6 +144,7 @@ impl AddReplicasRequest {
     }
 }
 
+/// `AddReplicasRequestFilesItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddReplicasRequestFilesItem {
@@ -153,8 +156,11 @@ pub struct AddReplicasRequestFilesItem {
     pub bytes: Option<i64>,
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub adler32: Option<String>,
+    /// The `md5` member.
     pub md5: Option<String>,
+    /// The `pfn` member.
     pub pfn: Option<String>,
+    /// The `meta` member.
     pub meta: Option<Value>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -200,6 +206,7 @@ impl AddReplicasRequestFilesItem {
     }
 }
 
+/// `DeclareBadDidReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeclareBadDidReplicasRequest {
@@ -258,6 +265,7 @@ impl DeclareBadDidReplicasRequest {
 /// All files not declared as bad.
 pub type DeclareBadDidReplicasResponse = Vec<String>;
 
+/// `DeclareBadFileReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeclareBadFileReplicasRequest {
@@ -314,6 +322,7 @@ impl DeclareBadFileReplicasRequest {
 /// The replicas not declared, by RSE name.
 pub type DeclareBadFileReplicasResponse = BTreeMap<String, Vec<String>>;
 
+/// `DeclareSuspiciousFileReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeclareSuspiciousFileReplicasRequest {
@@ -354,8 +363,10 @@ impl DeclareSuspiciousFileReplicasRequest {
 /// The same type as [`DeclareBadFileReplicasResponse`].
 pub type DeclareSuspiciousFileReplicasResponse = DeclareBadFileReplicasResponse;
 
+/// `GetDidFromPfnsItem`: as the schema describes it.
 pub type GetDidFromPfnsItem = BTreeMap<String, GetDidFromPfnsItemValue>;
 
+/// `GetDidFromPfnsItemValue`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetDidFromPfnsItemValue {
@@ -391,6 +402,7 @@ impl GetDidFromPfnsItemValue {
     }
 }
 
+/// `GetDidFromPfnsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetDidFromPfnsRequest {
@@ -506,6 +518,7 @@ impl GetReplicaItem {
 /// The same type as [`ListDatasetsPerRseItem`].
 pub type ListDatasetReplicasBulkItem = ListDatasetsPerRseItem;
 
+/// `ListDatasetReplicasBulkRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ListDatasetReplicasBulkRequest {
@@ -531,8 +544,10 @@ impl ListDatasetReplicasBulkRequest {
 /// The same type as [`ListDatasetsPerRseItem`].
 pub type ListDatasetReplicasItem = ListDatasetsPerRseItem;
 
+/// `ListDatasetReplicasVpItem`: as the schema describes it.
 pub type ListDatasetReplicasVpItem = Value;
 
+/// `ListDatasetsPerRseItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListDatasetsPerRseItem {
@@ -664,15 +679,19 @@ impl ListDatasetsPerRseItem {
     }
 }
 
+/// `ListReplicasBadStatesItem`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ListReplicasBadStatesItem {
+    /// A [`ListReplicasBadStatesItemObject`].
     Object(ListReplicasBadStatesItemObject),
+    /// A [`ListReplicasBadStatesItemObject2`].
     Object2(ListReplicasBadStatesItemObject2),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
 }
 
+/// `ListReplicasBadStatesItemObject`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicasBadStatesItemObject {
@@ -717,6 +736,7 @@ impl ListReplicasBadStatesItemObject {
     }
 }
 
+/// `ListReplicasBadStatesItemObject2`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicasBadStatesItemObject2 {
@@ -801,6 +821,7 @@ impl ListReplicasBadStatesItemObject2 {
     }
 }
 
+/// `ListReplicasBadSummaryItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicasBadSummaryItem {
@@ -856,6 +877,7 @@ impl ListReplicasBadSummaryItem {
     }
 }
 
+/// `ListReplicasItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicasItem {
@@ -936,6 +958,7 @@ impl ListReplicasItem {
     }
 }
 
+/// `ListReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicasRequest {
@@ -1079,8 +1102,10 @@ impl ListReplicasRequest {
     }
 }
 
+/// `ListSuspiciousReplicasResponse`: as the schema describes it.
 pub type ListSuspiciousReplicasResponse = Vec<ListSuspiciousReplicasResponseItem>;
 
+/// `ListSuspiciousReplicasResponseItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListSuspiciousReplicasResponseItem {
@@ -1152,6 +1177,7 @@ impl ListSuspiciousReplicasResponseItem {
     }
 }
 
+/// `QuarantineReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct QuarantineReplicasRequest {
@@ -1192,6 +1218,7 @@ impl QuarantineReplicasRequest {
     }
 }
 
+/// `QuarantineReplicasRequestReplicasItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct QuarantineReplicasRequestReplicasItem {
@@ -1232,6 +1259,7 @@ impl QuarantineReplicasRequestReplicasItem {
     }
 }
 
+/// `SetTombstoneRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SetTombstoneRequest {
@@ -1261,6 +1289,7 @@ impl SetTombstoneRequest {
     }
 }
 
+/// `SetTombstoneRequestReplicasItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SetTombstoneRequestReplicasItem {

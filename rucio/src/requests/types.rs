@@ -5,6 +5,7 @@ use serde_json::Map;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// `DeleteTransferLimitRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransferLimitRequest {
@@ -745,7 +746,9 @@ pub struct ListRequestsMetricsItem {
     pub dst_rse: Option<String>,
     /// The distance between the source and destination RSE
     pub distance: Option<i64>,
+    /// The `files` member: see [`ListRequestsMetricsItemFiles`].
     pub files: Option<ListRequestsMetricsItemFiles>,
+    /// The `bytes` member: see [`ListRequestsMetricsItemBytes`].
     pub bytes: Option<ListRequestsMetricsItemBytes>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -796,6 +799,7 @@ impl ListRequestsMetricsItem {
     }
 }
 
+/// `ListRequestsMetricsItemBytes`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRequestsMetricsItemBytes {
@@ -861,6 +865,7 @@ impl ListRequestsMetricsItemBytes {
     }
 }
 
+/// `ListRequestsMetricsItemFiles`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRequestsMetricsItemFiles {
@@ -876,6 +881,7 @@ pub struct ListRequestsMetricsItemFiles {
     pub queued_total: Option<i64>,
     /// Per-activity number of queued files
     pub queued: Option<BTreeMap<String, i64>>,
+    /// The `done` member: see [`Value`].
     pub done: Option<BTreeMap<String, Value>>,
     /// Per-activity number of transfer failures in the last 1 and 6 hours
     pub failed: Option<BTreeMap<String, Value>>,
@@ -955,6 +961,7 @@ impl ListRequestsMetricsItemFiles {
     }
 }
 
+/// `ListTransferLimitsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTransferLimitsItem {
@@ -1209,6 +1216,7 @@ impl fmt::Display for RequestType {
     }
 }
 
+/// `SetTransferLimitRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SetTransferLimitRequest {
@@ -1343,10 +1351,13 @@ impl fmt::Display for SetTransferLimitRequestDirection {
     }
 }
 
+/// `Value`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Value {
+    /// The `1h` member.
     pub x1h: Option<i64>,
+    /// The `6h` member.
     pub x6h: Option<i64>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

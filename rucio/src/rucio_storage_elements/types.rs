@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// `AddDistanceRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddDistanceRequest {
@@ -49,6 +50,7 @@ impl AddDistanceRequest {
     }
 }
 
+/// `AddProtocolRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddProtocolRequest {
@@ -109,6 +111,7 @@ impl AddProtocolRequest {
     }
 }
 
+/// `AddRseAttributeRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddRseAttributeRequest {
@@ -131,6 +134,7 @@ impl AddRseAttributeRequest {
     }
 }
 
+/// `AddRseRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddRseRequest {
@@ -303,6 +307,7 @@ impl AddRseRequest {
     }
 }
 
+/// `DeleteRseLimitsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRseLimitsRequest {
@@ -385,15 +390,23 @@ impl GetDistanceResponseItem {
 /// The RSE's protocols.
 pub type GetProtocolsResponse = Vec<GetProtocolsResponseItem>;
 
+/// `GetProtocolsResponseItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetProtocolsResponseItem {
+    /// The `scheme` member.
     pub scheme: Option<String>,
+    /// The `hostname` member.
     pub hostname: Option<String>,
+    /// The `port` member.
     pub port: Option<i64>,
+    /// The `prefix` member.
     pub prefix: Option<String>,
+    /// The `impl` member.
     pub impl_: Option<String>,
+    /// The `domains` member.
     pub domains: Option<Value>,
+    /// The `extended_attributes` member.
     pub extended_attributes: Option<Value>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -634,6 +647,7 @@ impl GetRseResponse {
     }
 }
 
+/// `GetRseUsageItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetRseUsageItem {
@@ -726,6 +740,7 @@ impl GetRseUsageItem {
 /// The PFNs to the LFNs. Dictionary with lfns as keys and pfns as values.
 pub type Lfns2pfnsResponse = BTreeMap<String, String>;
 
+/// `ListAccountsUsageForRseItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListAccountsUsageForRseItem {
@@ -800,6 +815,7 @@ impl ListAccountsUsageForRseItem {
 /// The RSE's attributes, keyed by name (values are strings, numbers or booleans).
 pub type ListRseAttributesResponse = Value;
 
+/// `ListRseUsageHistoryItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRseUsageHistoryItem {
@@ -880,6 +896,7 @@ impl ListRseUsageHistoryItem {
     }
 }
 
+/// `ListRsesItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListRsesItem {
@@ -1127,6 +1144,7 @@ impl fmt::Display for RseType {
     }
 }
 
+/// `SetRseLimitsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SetRseLimitsRequest {
@@ -1162,6 +1180,7 @@ impl SetRseLimitsRequest {
     }
 }
 
+/// `SetRseUsageRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SetRseUsageRequest {
@@ -1215,6 +1234,7 @@ impl SetRseUsageRequest {
     }
 }
 
+/// `UpdateDistanceRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateDistanceRequest {
@@ -1262,6 +1282,7 @@ impl UpdateDistanceRequest {
 /// The protocol's attributes to change (`domains`, `prefix`, `impl`, `extended_attributes`, …).
 pub type UpdateProtocolsRequest = Value;
 
+/// `UpdateRseRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateRseRequest {

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+/// `AddReplicationRuleRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddReplicationRuleRequest {
@@ -192,6 +193,7 @@ impl AddReplicationRuleRequest {
     }
 }
 
+/// `AddReplicationRuleRequestDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AddReplicationRuleRequestDidsItem {
@@ -227,8 +229,10 @@ impl AddReplicationRuleRequestDidsItem {
     }
 }
 
+/// `AddReplicationRuleResponse`: as the schema describes it.
 pub type AddReplicationRuleResponse = Vec<String>;
 
+/// `DeleteReplicationRuleRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteReplicationRuleRequest {
@@ -255,6 +259,7 @@ impl DeleteReplicationRuleRequest {
     }
 }
 
+/// `ExamineReplicationRuleResponse`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExamineReplicationRuleResponse {
@@ -293,6 +298,7 @@ impl ExamineReplicationRuleResponse {
     }
 }
 
+/// `ExamineReplicationRuleResponseTransfersItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExamineReplicationRuleResponseTransfersItem {
@@ -394,6 +400,7 @@ impl ExamineReplicationRuleResponseTransfersItem {
 /// The same type as [`ListReplicationRulesItem`].
 pub type GetReplicationRuleResponse = ListReplicationRulesItem;
 
+/// `ListHistoryForRuleIdResponse`: as the schema describes it.
 pub type ListHistoryForRuleIdResponse = Vec<ListHistoryForRuleIdResponseItem>;
 
 /// Rule history object.
@@ -459,6 +466,7 @@ impl ListHistoryForRuleIdResponseItem {
     }
 }
 
+/// `ListReplicaLocksItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListReplicaLocksItem {
@@ -629,8 +637,10 @@ impl ListReplicationRuleFullHistoryItem {
     }
 }
 
+/// `ListReplicationRulesItem`: as the schema describes it.
 pub type ListReplicationRulesItem = Value;
 
+/// `MoveReplicationRuleRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct MoveReplicationRuleRequest {
@@ -695,6 +705,7 @@ impl MoveReplicationRuleRequest {
 /// The id of the new rule.
 pub type MoveReplicationRuleResponse = String;
 
+/// `ReduceReplicationRuleRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ReduceReplicationRuleRequest {
@@ -722,6 +733,7 @@ impl ReduceReplicationRuleRequest {
 /// The same type as [`MoveReplicationRuleResponse`].
 pub type ReduceReplicationRuleResponse = MoveReplicationRuleResponse;
 
+/// `UpdateReplicationRuleRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateReplicationRuleRequest {

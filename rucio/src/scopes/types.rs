@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 /// All scopes for the account.
 pub type ListScopeOwnersResponse = Vec<ListScopeOwnersResponseItem>;
 
+/// `ListScopeOwnersResponseItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListScopeOwnersResponseItem {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// `AddSubscriptionRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddSubscriptionRequest {
@@ -234,6 +235,7 @@ impl GetSubscriptionItem {
     }
 }
 
+/// `ListSubscriptionRuleStatesItem`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 #[allow(
@@ -241,6 +243,7 @@ impl GetSubscriptionItem {
     reason = "each variant is a shape the service sends, held as it is"
 )]
 pub enum ListSubscriptionRuleStatesItem {
+    /// A [`ListSubscriptionRuleStatesItemObject`].
     Object(ListSubscriptionRuleStatesItemObject),
     /// Without `include_details`: `[account, name, state, count]`.
     Array(Vec<Value>),
@@ -248,6 +251,7 @@ pub enum ListSubscriptionRuleStatesItem {
     Unknown(Value),
 }
 
+/// `ListSubscriptionRuleStatesItemObject`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListSubscriptionRuleStatesItemObject {
@@ -554,6 +558,7 @@ impl fmt::Display for State {
     }
 }
 
+/// `UpdateSubscriptionRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionRequest {
