@@ -6909,7 +6909,7 @@ pub async fn dispatch(
             let mut query = tc_client::queue::TasksQuery::default();
             query.continuation_token = run::option::<String>(args, "query:continuationToken");
             query.limit = run::option::<u32>(args, "query:limit");
-            let payload: tc_client::queue::types::TaskDefinitionsResponse = run::input(args)?;
+            let payload: tc_client::queue::types::TasksRequest = run::input(args)?;
             if run::wants_all(args) {
                 return run::stream(client.tasks_stream(&query, &payload)).await;
             }
@@ -6921,7 +6921,7 @@ pub async fn dispatch(
             let mut query = tc_client::queue::StatusesQuery::default();
             query.continuation_token = run::option::<String>(args, "query:continuationToken");
             query.limit = run::option::<u32>(args, "query:limit");
-            let payload: tc_client::queue::types::TaskDefinitionsResponse = run::input(args)?;
+            let payload: tc_client::queue::types::TasksRequest = run::input(args)?;
             if run::wants_all(args) {
                 return run::stream(client.statuses_stream(&query, &payload)).await;
             }

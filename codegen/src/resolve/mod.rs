@@ -21,6 +21,7 @@ use crate::front::api::{SchemaRef, Schemas, Service};
 
 mod naming;
 mod refs;
+mod roles;
 pub(crate) mod sanitize;
 pub(crate) mod subschemas;
 mod validate;
@@ -128,7 +129,8 @@ pub fn resolve(schemas: &Schemas, service: &str, roots: &[SchemaRef]) -> Result<
     }
 
     // 3. Names, from the schemas as written: only identical source schemas share a name.
-    let names = Namer::name_all(&bodies);
+    let mut names = Namer::name_all(&bodies);
+    roles::apply(&mut names, service)?;
     let mut definitions = BTreeMap::new();
     for (location, mut body) in bodies {
         sanitize::definition(&mut body);

@@ -15,6 +15,51 @@ pub(super) struct Names {
     pub(super) owner_location: HashMap<String, Location>,
 }
 
+impl Names {
+    /// Whether some type is called `name`.
+    pub(super) fn has(&self, name: &str) -> bool {
+        self.definition
+            .values()
+            .chain(self.nested.values())
+            .any(|n| n == name)
+    }
+
+    /// Calls the type `from` `to` wherever it is named.
+    pub(super) fn rename(&mut self, from: &str, to: &str) {
+        for name in self.definition.values_mut().chain(self.nested.values_mut()) {
+            if name == from {
+                to.clone_into(name);
+            }
+        }
+        if let Some(location) = self.owner_location.remove(from) {
+            self.owner_location.insert(to.to_owned(), location);
+        }
+        self.nested = std::mem::take(&mut self.nested)
+            .into_iter()
+            .map(|((owner, ptr), name)| {
+                let owner = if owner == from { to.to_owned() } else { owner };
+                ((owner, ptr), name)
+            })
+            .collect();
+    }
+
+    #[cfg(test)]
+    pub(super) fn for_test(names: &[&str]) -> Names {
+        let mut definition = BTreeMap::new();
+        let mut owner_location = HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            let location = (format!("doc{i}"), String::new());
+            definition.insert(location.clone(), (*name).to_owned());
+            owner_location.insert((*name).to_owned(), location);
+        }
+        Names {
+            definition,
+            nested: HashMap::new(),
+            owner_location,
+        }
+    }
+}
+
 /// Picks names. Titles are used only when unique in the service; everything else is named by
 /// where it sits, so adding a schema elsewhere does not rename this one.
 pub(super) struct Namer {

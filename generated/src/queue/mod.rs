@@ -143,7 +143,7 @@ impl Queue {
     pub fn tasks(
         &self,
         query: &TasksQuery,
-        payload: &types::TaskDefinitionsResponse,
+        payload: &types::TasksRequest,
     ) -> Call<types::TasksResponse> {
         self.client
             .request(Method::POST, String::from("tasks"))
@@ -158,8 +158,8 @@ impl Queue {
     pub fn tasks_stream<'a>(
         &'a self,
         query: &TasksQuery,
-        payload: &types::TaskDefinitionsResponse,
-    ) -> impl Stream<Item = Result<types::TasksResponseTasksItem>> + Send + Unpin + use<'a> {
+        payload: &types::TasksRequest,
+    ) -> impl Stream<Item = Result<types::TaskIdDefinition>> + Send + Unpin + use<'a> {
         let payload = payload.clone();
         let mut query = query.clone();
         pages(
@@ -195,7 +195,7 @@ impl Queue {
     pub fn statuses(
         &self,
         query: &StatusesQuery,
-        payload: &types::TaskDefinitionsResponse,
+        payload: &types::TasksRequest,
     ) -> Call<types::TasksStatusesResponse> {
         self.client
             .request(Method::POST, String::from("tasks/status"))
@@ -210,9 +210,8 @@ impl Queue {
     pub fn statuses_stream<'a>(
         &'a self,
         query: &StatusesQuery,
-        payload: &types::TaskDefinitionsResponse,
-    ) -> impl Stream<Item = Result<types::TasksStatusesResponseStatusesItem>> + Send + Unpin + use<'a>
-    {
+        payload: &types::TasksRequest,
+    ) -> impl Stream<Item = Result<types::TaskIdStatus>> + Send + Unpin + use<'a> {
         let payload = payload.clone();
         let mut query = query.clone();
         pages(
@@ -2550,10 +2549,10 @@ pub mod endpoints {
     /// [`Queue::task`](super::Queue::task).
     pub const TASK: Endpoint<(), types::Task> = Endpoint::new("queue", "GET", "task/<taskId>");
     /// [`Queue::tasks`](super::Queue::tasks).
-    pub const TASKS: Endpoint<types::TaskDefinitionsResponse, types::TasksResponse> =
+    pub const TASKS: Endpoint<types::TasksRequest, types::TasksResponse> =
         Endpoint::new("queue", "POST", "tasks");
     /// [`Queue::statuses`](super::Queue::statuses).
-    pub const STATUSES: Endpoint<types::TaskDefinitionsResponse, types::TasksStatusesResponse> =
+    pub const STATUSES: Endpoint<types::TasksRequest, types::TasksStatusesResponse> =
         Endpoint::new("queue", "POST", "tasks/status");
     /// [`Queue::status`](super::Queue::status).
     pub const STATUS: Endpoint<(), types::TaskStatusResponse> =

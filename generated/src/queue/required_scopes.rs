@@ -17,7 +17,7 @@ pub fn task(task_id: &str) -> Result<ScopeExpr, RenderError> {
 /// The scopes [`Queue::tasks`](super::Queue::tasks) needs, for these arguments: Taskcluster's template rendered as the service renders it. Check them with [`ScopeExpr::is_satisfied_by`] before calling.
 ///
 /// An error says which parameter the template lacked, as the service would refuse the call.
-pub fn tasks(payload: &types::TaskDefinitionsResponse) -> Result<ScopeExpr, RenderError> {
+pub fn tasks(payload: &types::TasksRequest) -> Result<ScopeExpr, RenderError> {
     let body = serde_json::to_value(payload).unwrap_or_default();
     let mut params = Params::from_object(&body);
     params.set_default("taskIds", vec![]);
@@ -32,7 +32,7 @@ pub fn tasks(payload: &types::TaskDefinitionsResponse) -> Result<ScopeExpr, Rend
 /// The scopes [`Queue::statuses`](super::Queue::statuses) needs, for these arguments: Taskcluster's template rendered as the service renders it. Check them with [`ScopeExpr::is_satisfied_by`] before calling.
 ///
 /// An error says which parameter the template lacked, as the service would refuse the call.
-pub fn statuses(payload: &types::TaskDefinitionsResponse) -> Result<ScopeExpr, RenderError> {
+pub fn statuses(payload: &types::TasksRequest) -> Result<ScopeExpr, RenderError> {
     let body = serde_json::to_value(payload).unwrap_or_default();
     let mut params = Params::from_object(&body);
     params.set_default("taskIds", vec![]);

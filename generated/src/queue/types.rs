@@ -53,7 +53,7 @@ pub struct Action {
     /// Description of the provisioner.
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
-    pub method: Method,
+    pub method: ActionMethod,
     /// Name
     ///
     /// Short names for things like logging/error messages.
@@ -87,7 +87,7 @@ impl Action {
         title: impl Into<Value>,
         context: impl Into<ActionContext>,
         url: impl Into<String>,
-        method: impl Into<Method>,
+        method: impl Into<ActionMethod>,
         description: impl Into<String>,
     ) -> Self {
         Action {
@@ -149,6 +149,53 @@ impl From<&str> for ActionContext {
 }
 
 impl fmt::Display for ActionContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Method to indicate the desired action to be performed for a given resource.
+#[derive(Clone, Debug, Eq, Hash, PartialEq)]
+#[non_exhaustive]
+pub enum ActionMethod {
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
+}
+
+impl ActionMethod {
+    /// The value as the service writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ActionMethod::Post => "POST",
+            ActionMethod::Put => "PUT",
+            ActionMethod::Delete => "DELETE",
+            ActionMethod::Patch => "PATCH",
+            ActionMethod::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for ActionMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "POST" => ActionMethod::Post,
+            "PUT" => ActionMethod::Put,
+            "DELETE" => ActionMethod::Delete,
+            "PATCH" => ActionMethod::Patch,
+            other => ActionMethod::Unknown(crate::UnknownValue(other.into())),
+        }
+    }
+}
+
+impl fmt::Display for ActionMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1655,53 +1702,6 @@ impl ListWorkersResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
-    }
-}
-
-/// Method to indicate the desired action to be performed for a given resource.
-#[derive(Clone, Debug, Eq, Hash, PartialEq)]
-#[non_exhaustive]
-pub enum Method {
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `DELETE`
-    Delete,
-    /// `PATCH`
-    Patch,
-    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
-    Unknown(crate::UnknownValue),
-}
-
-impl Method {
-    /// The value as the service writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-            Method::Patch => "PATCH",
-            Method::Unknown(value) => value.as_str(),
-        }
-    }
-}
-
-impl From<&str> for Method {
-    fn from(value: &str) -> Self {
-        match value {
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "DELETE" => Method::Delete,
-            "PATCH" => Method::Patch,
-            other => Method::Unknown(crate::UnknownValue(other.into())),
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -3283,8 +3283,8 @@ pub struct TaskCompletedMessage {
     pub run_id: u64,
     /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
-    /// The `task` member: see [`TaskPendingMessageTask`].
-    pub task: Option<TaskPendingMessageTask>,
+    /// The `task` member: see [`TaskSummary`].
+    pub task: Option<TaskSummary>,
     /// Message version
     pub version: i64,
     /// Identifier for the worker-group within which this run ran.
@@ -3318,7 +3318,7 @@ impl TaskCompletedMessage {
     }
 
     /// Sets [`task`](Self::task).
-    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+    pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
     }
@@ -3396,8 +3396,8 @@ impl fmt::Debug for TaskCredentials {
 pub struct TaskDefinedMessage {
     /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
-    /// The `task` member: see [`TaskPendingMessageTask`].
-    pub task: Option<TaskPendingMessageTask>,
+    /// The `task` member: see [`TaskSummary`].
+    pub task: Option<TaskSummary>,
     /// Message version
     pub version: i64,
     /// Properties this version of the client does not know (from a newer service):
@@ -3418,7 +3418,7 @@ impl TaskDefinedMessage {
     }
 
     /// Sets [`task`](Self::task).
-    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+    pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
     }
@@ -3742,37 +3742,6 @@ impl TaskDefinitionRequest {
     }
 }
 
-/// Task definitions response
-///
-/// Request to list definitions of multiple tasks.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[non_exhaustive]
-pub struct TaskDefinitionsResponse {
-    /// The `taskIds` member.
-    ///
-    /// When unset, the service uses `[]`.
-    pub task_ids: Option<Vec<String>>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl TaskDefinitionsResponse {
-    /// A `TaskDefinitionsResponse` with every field unset.
-    pub fn new() -> Self {
-        TaskDefinitionsResponse {
-            task_ids: None,
-            unknown_fields: Map::new(),
-        }
-    }
-
-    /// Sets [`task_ids`](Self::task_ids).
-    pub fn with_task_ids(mut self, task_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.task_ids = Some(task_ids.into_iter().map(Into::into).collect());
-        self
-    }
-}
-
 #[cfg(feature = "events")]
 /// Task Exception Message
 ///
@@ -3785,8 +3754,8 @@ pub struct TaskExceptionMessage {
     pub run_id: Option<u64>,
     /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
-    /// The `task` member: see [`TaskPendingMessageTask`].
-    pub task: Option<TaskPendingMessageTask>,
+    /// The `task` member: see [`TaskSummary`].
+    pub task: Option<TaskSummary>,
     /// Message version
     pub version: i64,
     /// Identifier for the worker-group within which the last attempt of the task
@@ -3823,7 +3792,7 @@ impl TaskExceptionMessage {
     }
 
     /// Sets [`task`](Self::task).
-    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+    pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
     }
@@ -3996,8 +3965,8 @@ pub struct TaskFailedMessage {
     pub run_id: u64,
     /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
-    /// The `task` member: see [`TaskPendingMessageTask`].
-    pub task: Option<TaskPendingMessageTask>,
+    /// The `task` member: see [`TaskSummary`].
+    pub task: Option<TaskSummary>,
     /// Message version
     pub version: i64,
     /// Identifier for the worker-group within which this run ran.
@@ -4031,7 +4000,7 @@ impl TaskFailedMessage {
     }
 
     /// Sets [`task`](Self::task).
-    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+    pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
     }
@@ -4275,6 +4244,54 @@ impl TaskGroupPriorityChangedMessage {
     }
 }
 
+/// `TaskIdDefinition`: the schema has no description; each field says what it holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskIdDefinition {
+    /// The `task` member: see [`Task`].
+    pub task: Task,
+    /// The `taskId` member.
+    pub task_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskIdDefinition {
+    /// A `TaskIdDefinition` from its required fields (`task_id`, `task`); set the others with the `with_*` methods.
+    pub fn new(task_id: impl Into<String>, task: Task) -> Self {
+        TaskIdDefinition {
+            task_id: task_id.into(),
+            task,
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// `TaskIdStatus`: the schema has no description; each field says what it holds.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskIdStatus {
+    /// The `status` member: see [`TaskStatusStructure`].
+    pub status: TaskStatusStructure,
+    /// The `taskId` member.
+    pub task_id: String,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TaskIdStatus {
+    /// A `TaskIdStatus` from its required fields (`task_id`, `status`); set the others with the `with_*` methods.
+    pub fn new(task_id: impl Into<String>, status: TaskStatusStructure) -> Self {
+        TaskIdStatus {
+            task_id: task_id.into(),
+            status,
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
 /// Task Metadata
 ///
 /// Required task metadata
@@ -4338,7 +4355,7 @@ pub struct TaskPendingMessage {
     /// The `status` member: see [`TaskStatusStructure`].
     pub status: TaskStatusStructure,
     /// Subset of a task definition
-    pub task: Option<TaskPendingMessageTask>,
+    pub task: Option<TaskSummary>,
     /// Message version
     pub version: i64,
     /// Properties this version of the client does not know (from a newer service):
@@ -4360,48 +4377,9 @@ impl TaskPendingMessage {
     }
 
     /// Sets [`task`](Self::task).
-    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+    pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
-    }
-}
-
-#[cfg(feature = "events")]
-/// Task Definition Structure for Pulse Messages
-///
-/// Subset of a task definition containing values that are useful for determining
-/// whether a message is interesting to the receiver. Where the full task
-/// definition is required, the receiver should call queue.task to download that
-/// definition.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct TaskPendingMessageTask {
-    /// Tags
-    ///
-    /// Arbitrary key-value tags (only strings limited to 4k). These can be used
-    /// to attach informal metadata to a task. Use this for informal tags that
-    /// tasks can be classified by. You can also think of strings here as
-    /// candidates for formal metadata. Something like
-    /// `purpose: 'build' || 'test'` is a good example.
-    ///
-    /// When unset, the service uses `{}`.
-    pub tags: BTreeMap<String, String>,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-#[cfg(feature = "events")]
-impl TaskPendingMessageTask {
-    /// A `TaskPendingMessageTask` from its required fields (`tags`); set the others with the `with_*` methods.
-    pub fn new(tags: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Self {
-        TaskPendingMessageTask {
-            tags: tags
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-            unknown_fields: Map::new(),
-        }
     }
 }
 
@@ -4644,8 +4622,8 @@ pub struct TaskRunningMessage {
     /// Time at which the run expires and is resolved as `failed`, if the run
     /// isn't reclaimed.
     pub taken_until: DateTime<Utc>,
-    /// The `task` member: see [`TaskPendingMessageTask`].
-    pub task: Option<TaskPendingMessageTask>,
+    /// The `task` member: see [`TaskSummary`].
+    pub task: Option<TaskSummary>,
     /// Message version
     pub version: i64,
     /// Identifier for the worker-group within which this run started.
@@ -4681,7 +4659,7 @@ impl TaskRunningMessage {
     }
 
     /// Sets [`task`](Self::task).
-    pub fn with_task(mut self, task: TaskPendingMessageTask) -> Self {
+    pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
     }
@@ -4844,6 +4822,76 @@ impl TaskStatusStructure {
     }
 }
 
+#[cfg(feature = "events")]
+/// Task Definition Structure for Pulse Messages
+///
+/// Subset of a task definition containing values that are useful for determining
+/// whether a message is interesting to the receiver. Where the full task
+/// definition is required, the receiver should call queue.task to download that
+/// definition.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TaskSummary {
+    /// Tags
+    ///
+    /// Arbitrary key-value tags (only strings limited to 4k). These can be used
+    /// to attach informal metadata to a task. Use this for informal tags that
+    /// tasks can be classified by. You can also think of strings here as
+    /// candidates for formal metadata. Something like
+    /// `purpose: 'build' || 'test'` is a good example.
+    ///
+    /// When unset, the service uses `{}`.
+    pub tags: BTreeMap<String, String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+#[cfg(feature = "events")]
+impl TaskSummary {
+    /// A `TaskSummary` from its required fields (`tags`); set the others with the `with_*` methods.
+    pub fn new(tags: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Self {
+        TaskSummary {
+            tags: tags
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            unknown_fields: Map::new(),
+        }
+    }
+}
+
+/// Task definitions response
+///
+/// Request to list definitions of multiple tasks.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct TasksRequest {
+    /// The `taskIds` member.
+    ///
+    /// When unset, the service uses `[]`.
+    pub task_ids: Option<Vec<String>>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl TasksRequest {
+    /// A `TasksRequest` with every field unset.
+    pub fn new() -> Self {
+        TasksRequest {
+            task_ids: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`task_ids`](Self::task_ids).
+    pub fn with_task_ids(mut self, task_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.task_ids = Some(task_ids.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
 /// Task Definition Response
 ///
 /// Definitions of multiple tasks
@@ -4856,10 +4904,10 @@ pub struct TasksResponse {
     /// here. You can optionally provide the token in the request payload to
     /// load the additional results.
     pub continuation_token: Option<String>,
-    /// The `tasks` member: see [`TasksResponseTasksItem`].
+    /// The `tasks` member: see [`TaskIdDefinition`].
     ///
     /// When unset, the service uses `[]`.
-    pub tasks: Vec<TasksResponseTasksItem>,
+    pub tasks: Vec<TaskIdDefinition>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -4867,7 +4915,7 @@ pub struct TasksResponse {
 
 impl TasksResponse {
     /// A `TasksResponse` from its required fields (`tasks`); set the others with the `with_*` methods.
-    pub fn new(tasks: impl IntoIterator<Item = TasksResponseTasksItem>) -> Self {
+    pub fn new(tasks: impl IntoIterator<Item = TaskIdDefinition>) -> Self {
         TasksResponse {
             tasks: tasks.into_iter().collect(),
             continuation_token: None,
@@ -4879,30 +4927,6 @@ impl TasksResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
-    }
-}
-
-/// `TasksResponseTasksItem`: the schema has no description; each field says what it holds.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct TasksResponseTasksItem {
-    /// The `task` member: see [`Task`].
-    pub task: Task,
-    /// The `taskId` member.
-    pub task_id: String,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl TasksResponseTasksItem {
-    /// A `TasksResponseTasksItem` from its required fields (`task_id`, `task`); set the others with the `with_*` methods.
-    pub fn new(task_id: impl Into<String>, task: Task) -> Self {
-        TasksResponseTasksItem {
-            task_id: task_id.into(),
-            task,
-            unknown_fields: Map::new(),
-        }
     }
 }
 
@@ -4918,10 +4942,10 @@ pub struct TasksStatusesResponse {
     /// here. You can optionally provide the token in the request payload to
     /// load the additional results.
     pub continuation_token: Option<String>,
-    /// The `statuses` member: see [`TasksStatusesResponseStatusesItem`].
+    /// The `statuses` member: see [`TaskIdStatus`].
     ///
     /// When unset, the service uses `[]`.
-    pub statuses: Vec<TasksStatusesResponseStatusesItem>,
+    pub statuses: Vec<TaskIdStatus>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
     pub unknown_fields: Map<String, Value>,
@@ -4929,7 +4953,7 @@ pub struct TasksStatusesResponse {
 
 impl TasksStatusesResponse {
     /// A `TasksStatusesResponse` from its required fields (`statuses`); set the others with the `with_*` methods.
-    pub fn new(statuses: impl IntoIterator<Item = TasksStatusesResponseStatusesItem>) -> Self {
+    pub fn new(statuses: impl IntoIterator<Item = TaskIdStatus>) -> Self {
         TasksStatusesResponse {
             statuses: statuses.into_iter().collect(),
             continuation_token: None,
@@ -4941,30 +4965,6 @@ impl TasksStatusesResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
-    }
-}
-
-/// `TasksStatusesResponseStatusesItem`: the schema has no description; each field says what it holds.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct TasksStatusesResponseStatusesItem {
-    /// The `status` member: see [`TaskStatusStructure`].
-    pub status: TaskStatusStructure,
-    /// The `taskId` member.
-    pub task_id: String,
-    /// Properties this version of the client does not know (from a newer service):
-    /// kept when read and written back unchanged.
-    pub unknown_fields: Map<String, Value>,
-}
-
-impl TasksStatusesResponseStatusesItem {
-    /// A `TasksStatusesResponseStatusesItem` from its required fields (`task_id`, `status`); set the others with the `with_*` methods.
-    pub fn new(task_id: impl Into<String>, status: TaskStatusStructure) -> Self {
-        TasksStatusesResponseStatusesItem {
-            task_id: task_id.into(),
-            status,
-            unknown_fields: Map::new(),
-        }
     }
 }
 
@@ -5085,7 +5085,7 @@ pub struct WorkerAction {
     /// Description of the provisioner.
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
-    pub method: Method,
+    pub method: ActionMethod,
     /// Name
     ///
     /// Short names for things like logging/error messages.
@@ -5118,7 +5118,7 @@ impl WorkerAction {
         name: impl Into<String>,
         title: impl Into<Value>,
         url: impl Into<String>,
-        method: impl Into<Method>,
+        method: impl Into<ActionMethod>,
         description: impl Into<String>,
     ) -> Self {
         WorkerAction {
@@ -5410,7 +5410,7 @@ pub struct WorkerTypeAction {
     /// Description of the provisioner.
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
-    pub method: Method,
+    pub method: ActionMethod,
     /// Name
     ///
     /// Short names for things like logging/error messages.
@@ -5443,7 +5443,7 @@ impl WorkerTypeAction {
         name: impl Into<String>,
         title: impl Into<Value>,
         url: impl Into<String>,
-        method: impl Into<Method>,
+        method: impl Into<ActionMethod>,
         description: impl Into<String>,
     ) -> Self {
         WorkerTypeAction {

@@ -38,7 +38,7 @@ impl Object for types::Action {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut context: Option<types::ActionContext> = None;
         let mut description: Option<String> = None;
-        let mut method: Option<types::Method> = None;
+        let mut method: Option<types::ActionMethod> = None;
         let mut name: Option<String> = None;
         let mut title: Option<Value> = None;
         let mut url: Option<String> = None;
@@ -93,6 +93,18 @@ impl Serialize for types::ActionContext {
 }
 
 impl<'de> Deserialize<'de> for types::ActionContext {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string_enum(deserializer)
+    }
+}
+
+impl Serialize for types::ActionMethod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ActionMethod {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         string_enum(deserializer)
     }
@@ -1809,18 +1821,6 @@ impl Object for types::ListWorkersResponse {
     }
 }
 
-impl Serialize for types::Method {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for types::Method {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        string_enum(deserializer)
-    }
-}
-
 impl Serialize for types::ObjectArtifactRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -3250,7 +3250,7 @@ impl Object for types::TaskCompletedMessage {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut run_id: Option<u64> = None;
         let mut status: Option<types::TaskStatusStructure> = None;
-        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut task: Option<types::TaskSummary> = None;
         let mut version: Option<i64> = None;
         let mut worker_group: Option<String> = None;
         let mut worker_id: Option<String> = None;
@@ -3377,7 +3377,7 @@ impl Object for types::TaskDefinedMessage {
     const EXPECTING: &str = "a TaskDefinedMessage object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut status: Option<types::TaskStatusStructure> = None;
-        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut task: Option<types::TaskSummary> = None;
         let mut version: Option<i64> = None;
         let mut seen = [false; 3usize];
         let mut unknown_fields = Map::new();
@@ -3674,47 +3674,6 @@ impl Object for types::TaskDefinitionRequest {
     }
 }
 
-impl Serialize for types::TaskDefinitionsResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.task_ids {
-            map.serialize_entry("taskIds", value)?;
-        }
-
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::TaskDefinitionsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::TaskDefinitionsResponse {
-    const EXPECTING: &str = "a TaskDefinitionsResponse object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut task_ids: Option<Vec<String>> = None;
-        let mut seen = [false; 1usize];
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "taskIds" => {
-                    first(&mut seen[0usize], "taskIds")?;
-                    task_ids = map.next_value()?;
-                }
-                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
-            }
-        }
-
-        Ok(types::TaskDefinitionsResponse {
-            task_ids,
-            unknown_fields,
-        })
-    }
-}
-
 #[cfg(feature = "events")]
 impl Serialize for types::TaskExceptionMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -3755,7 +3714,7 @@ impl Object for types::TaskExceptionMessage {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut run_id: Option<u64> = None;
         let mut status: Option<types::TaskStatusStructure> = None;
-        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut task: Option<types::TaskSummary> = None;
         let mut version: Option<i64> = None;
         let mut worker_group: Option<String> = None;
         let mut worker_id: Option<String> = None;
@@ -3887,7 +3846,7 @@ impl Object for types::TaskFailedMessage {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut run_id: Option<u64> = None;
         let mut status: Option<types::TaskStatusStructure> = None;
-        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut task: Option<types::TaskSummary> = None;
         let mut version: Option<i64> = None;
         let mut worker_group: Option<String> = None;
         let mut worker_id: Option<String> = None;
@@ -4204,6 +4163,96 @@ impl Object for types::TaskGroupPriorityChangedMessage {
     }
 }
 
+impl Serialize for types::TaskIdDefinition {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("task", &self.task)?;
+        map.serialize_entry("taskId", &self.task_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskIdDefinition {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskIdDefinition {
+    const EXPECTING: &str = "a TaskIdDefinition object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut task: Option<types::Task> = None;
+        let mut task_id: Option<String> = None;
+        let mut seen = [false; 2usize];
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "task" => {
+                    first(&mut seen[0usize], "task")?;
+                    task = Some(map.next_value()?);
+                }
+                "taskId" => {
+                    first(&mut seen[1usize], "taskId")?;
+                    task_id = Some(map.next_value()?);
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
+            }
+        }
+
+        Ok(types::TaskIdDefinition {
+            task: required(task, "task")?,
+            task_id: required(task_id, "taskId")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TaskIdStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("taskId", &self.task_id)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TaskIdStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TaskIdStatus {
+    const EXPECTING: &str = "a TaskIdStatus object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut status: Option<types::TaskStatusStructure> = None;
+        let mut task_id: Option<String> = None;
+        let mut seen = [false; 2usize];
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "status" => {
+                    first(&mut seen[0usize], "status")?;
+                    status = Some(map.next_value()?);
+                }
+                "taskId" => {
+                    first(&mut seen[1usize], "taskId")?;
+                    task_id = Some(map.next_value()?);
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
+            }
+        }
+
+        Ok(types::TaskIdStatus {
+            status: required(status, "status")?,
+            task_id: required(task_id, "taskId")?,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::TaskMetadata {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -4292,7 +4341,7 @@ impl Object for types::TaskPendingMessage {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut run_id: Option<u64> = None;
         let mut status: Option<types::TaskStatusStructure> = None;
-        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut task: Option<types::TaskSummary> = None;
         let mut version: Option<i64> = None;
         let mut seen = [false; 4usize];
         let mut unknown_fields = Map::new();
@@ -4323,47 +4372,6 @@ impl Object for types::TaskPendingMessage {
             status: required(status, "status")?,
             task,
             version: required(version, "version")?,
-            unknown_fields,
-        })
-    }
-}
-
-#[cfg(feature = "events")]
-impl Serialize for types::TaskPendingMessageTask {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("tags", &self.tags)?;
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-#[cfg(feature = "events")]
-impl<'de> Deserialize<'de> for types::TaskPendingMessageTask {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-#[cfg(feature = "events")]
-impl Object for types::TaskPendingMessageTask {
-    const EXPECTING: &str = "a TaskPendingMessageTask object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut tags: Option<BTreeMap<String, String>> = None;
-        let mut seen = [false; 1usize];
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "tags" => {
-                    first(&mut seen[0usize], "tags")?;
-                    tags = Some(map.next_value()?);
-                }
-                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
-            }
-        }
-
-        Ok(types::TaskPendingMessageTask {
-            tags: required(tags, "tags")?,
             unknown_fields,
         })
     }
@@ -4714,7 +4722,7 @@ impl Object for types::TaskRunningMessage {
         let mut run_id: Option<u64> = None;
         let mut status: Option<types::TaskStatusStructure> = None;
         let mut taken_until: Option<DateTime<Utc>> = None;
-        let mut task: Option<types::TaskPendingMessageTask> = None;
+        let mut task: Option<types::TaskSummary> = None;
         let mut version: Option<i64> = None;
         let mut worker_group: Option<String> = None;
         let mut worker_id: Option<String> = None;
@@ -4930,6 +4938,88 @@ impl Object for types::TaskStatusStructure {
     }
 }
 
+#[cfg(feature = "events")]
+impl Serialize for types::TaskSummary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("tags", &self.tags)?;
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> Deserialize<'de> for types::TaskSummary {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl Object for types::TaskSummary {
+    const EXPECTING: &str = "a TaskSummary object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut tags: Option<BTreeMap<String, String>> = None;
+        let mut seen = [false; 1usize];
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "tags" => {
+                    first(&mut seen[0usize], "tags")?;
+                    tags = Some(map.next_value()?);
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
+            }
+        }
+
+        Ok(types::TaskSummary {
+            tags: required(tags, "tags")?,
+            unknown_fields,
+        })
+    }
+}
+
+impl Serialize for types::TasksRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.task_ids {
+            map.serialize_entry("taskIds", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::TasksRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::TasksRequest {
+    const EXPECTING: &str = "a TasksRequest object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut task_ids: Option<Vec<String>> = None;
+        let mut seen = [false; 1usize];
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "taskIds" => {
+                    first(&mut seen[0usize], "taskIds")?;
+                    task_ids = map.next_value()?;
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
+            }
+        }
+
+        Ok(types::TasksRequest {
+            task_ids,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::TasksResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -4953,7 +5043,7 @@ impl Object for types::TasksResponse {
     const EXPECTING: &str = "a TasksResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut continuation_token: Option<String> = None;
-        let mut tasks: Option<Vec<types::TasksResponseTasksItem>> = None;
+        let mut tasks: Option<Vec<types::TaskIdDefinition>> = None;
         let mut seen = [false; 2usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -4973,51 +5063,6 @@ impl Object for types::TasksResponse {
         Ok(types::TasksResponse {
             continuation_token,
             tasks: required(tasks, "tasks")?,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::TasksResponseTasksItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("task", &self.task)?;
-        map.serialize_entry("taskId", &self.task_id)?;
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::TasksResponseTasksItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::TasksResponseTasksItem {
-    const EXPECTING: &str = "a TasksResponseTasksItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut task: Option<types::Task> = None;
-        let mut task_id: Option<String> = None;
-        let mut seen = [false; 2usize];
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "task" => {
-                    first(&mut seen[0usize], "task")?;
-                    task = Some(map.next_value()?);
-                }
-                "taskId" => {
-                    first(&mut seen[1usize], "taskId")?;
-                    task_id = Some(map.next_value()?);
-                }
-                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
-            }
-        }
-
-        Ok(types::TasksResponseTasksItem {
-            task: required(task, "task")?,
-            task_id: required(task_id, "taskId")?,
             unknown_fields,
         })
     }
@@ -5046,7 +5091,7 @@ impl Object for types::TasksStatusesResponse {
     const EXPECTING: &str = "a TasksStatusesResponse object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut continuation_token: Option<String> = None;
-        let mut statuses: Option<Vec<types::TasksStatusesResponseStatusesItem>> = None;
+        let mut statuses: Option<Vec<types::TaskIdStatus>> = None;
         let mut seen = [false; 2usize];
         let mut unknown_fields = Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -5066,51 +5111,6 @@ impl Object for types::TasksStatusesResponse {
         Ok(types::TasksStatusesResponse {
             continuation_token,
             statuses: required(statuses, "statuses")?,
-            unknown_fields,
-        })
-    }
-}
-
-impl Serialize for types::TasksStatusesResponseStatusesItem {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("taskId", &self.task_id)?;
-        unknown_fields(&mut map, &self.unknown_fields)?;
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for types::TasksStatusesResponseStatusesItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        object(deserializer)
-    }
-}
-
-impl Object for types::TasksStatusesResponseStatusesItem {
-    const EXPECTING: &str = "a TasksStatusesResponseStatusesItem object";
-    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut status: Option<types::TaskStatusStructure> = None;
-        let mut task_id: Option<String> = None;
-        let mut seen = [false; 2usize];
-        let mut unknown_fields = Map::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match key.as_str() {
-                "status" => {
-                    first(&mut seen[0usize], "status")?;
-                    status = Some(map.next_value()?);
-                }
-                "taskId" => {
-                    first(&mut seen[1usize], "taskId")?;
-                    task_id = Some(map.next_value()?);
-                }
-                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
-            }
-        }
-
-        Ok(types::TasksStatusesResponseStatusesItem {
-            status: required(status, "status")?,
-            task_id: required(task_id, "taskId")?,
             unknown_fields,
         })
     }
@@ -5223,7 +5223,7 @@ impl Object for types::WorkerAction {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut context: Option<String> = None;
         let mut description: Option<String> = None;
-        let mut method: Option<types::Method> = None;
+        let mut method: Option<types::ActionMethod> = None;
         let mut name: Option<String> = None;
         let mut title: Option<Value> = None;
         let mut url: Option<String> = None;
@@ -5544,7 +5544,7 @@ impl Object for types::WorkerTypeAction {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut context: Option<String> = None;
         let mut description: Option<String> = None;
-        let mut method: Option<types::Method> = None;
+        let mut method: Option<types::ActionMethod> = None;
         let mut name: Option<String> = None;
         let mut title: Option<Value> = None;
         let mut url: Option<String> = None;

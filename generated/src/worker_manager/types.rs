@@ -6,6 +6,53 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
 
+/// Method to indicate the desired action to be performed for a given resource.
+#[derive(Clone, Debug, Eq, Hash, PartialEq)]
+#[non_exhaustive]
+pub enum ActionMethod {
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
+    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
+    Unknown(crate::UnknownValue),
+}
+
+impl ActionMethod {
+    /// The value as the service writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ActionMethod::Post => "POST",
+            ActionMethod::Put => "PUT",
+            ActionMethod::Delete => "DELETE",
+            ActionMethod::Patch => "PATCH",
+            ActionMethod::Unknown(value) => value.as_str(),
+        }
+    }
+}
+
+impl From<&str> for ActionMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "POST" => ActionMethod::Post,
+            "PUT" => ActionMethod::Put,
+            "DELETE" => ActionMethod::Delete,
+            "PATCH" => ActionMethod::Patch,
+            other => ActionMethod::Unknown(crate::UnknownValue(other.into())),
+        }
+    }
+}
+
+impl fmt::Display for ActionMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// aws provider type
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -268,53 +315,6 @@ impl ListWorkersResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
-    }
-}
-
-/// Method to indicate the desired action to be performed for a given resource.
-#[derive(Clone, Debug, Eq, Hash, PartialEq)]
-#[non_exhaustive]
-pub enum Method {
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `DELETE`
-    Delete,
-    /// `PATCH`
-    Patch,
-    /// A value this version of the client does not know, as received: compare [`as_str`](Self::as_str), since a later version may know it as a variant.
-    Unknown(crate::UnknownValue),
-}
-
-impl Method {
-    /// The value as the service writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-            Method::Patch => "PATCH",
-            Method::Unknown(value) => value.as_str(),
-        }
-    }
-}
-
-impl From<&str> for Method {
-    fn from(value: &str) -> Self {
-        match value {
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "DELETE" => Method::Delete,
-            "PATCH" => Method::Patch,
-            other => Method::Unknown(crate::UnknownValue(other.into())),
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -1306,7 +1306,7 @@ pub struct WorkerAction {
     /// Description of the provisioner.
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
-    pub method: Method,
+    pub method: ActionMethod,
     /// Name
     ///
     /// Short names for things like logging/error messages.
@@ -1339,7 +1339,7 @@ impl WorkerAction {
         name: impl Into<String>,
         title: impl Into<Value>,
         url: impl Into<String>,
-        method: impl Into<Method>,
+        method: impl Into<ActionMethod>,
         description: impl Into<String>,
     ) -> Self {
         WorkerAction {

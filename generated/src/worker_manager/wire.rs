@@ -12,6 +12,18 @@ use serde_json::{Map, Value};
 
 use super::types;
 
+impl Serialize for types::ActionMethod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for types::ActionMethod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        string_enum(deserializer)
+    }
+}
+
 impl Serialize for types::AwsProviderType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -326,18 +338,6 @@ impl Object for types::ListWorkersResponse {
             workers: required(workers, "workers")?,
             unknown_fields,
         })
-    }
-}
-
-impl Serialize for types::Method {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for types::Method {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        string_enum(deserializer)
     }
 }
 
@@ -1344,7 +1344,7 @@ impl Object for types::WorkerAction {
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         let mut context: Option<String> = None;
         let mut description: Option<String> = None;
-        let mut method: Option<types::Method> = None;
+        let mut method: Option<types::ActionMethod> = None;
         let mut name: Option<String> = None;
         let mut title: Option<Value> = None;
         let mut url: Option<String> = None;
