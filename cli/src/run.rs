@@ -104,6 +104,8 @@ impl Problem {
 impl From<tc_client::Error> for Problem {
     fn from(e: tc_client::Error) -> Problem {
         let code = match e.kind() {
+            // An error artifact is no refused request: the artifact says why it is missing.
+            _ if e.artifact_reason().is_some() => Problem::OTHER,
             ErrorKind::AuthenticationFailed => Problem::AUTHENTICATION,
             ErrorKind::Forbidden => Problem::SCOPES,
             ErrorKind::NotFound => Problem::NOT_FOUND,
@@ -119,8 +121,10 @@ impl From<tc_client::Error> for Problem {
         };
         if let Some(status) = e.status() {
             message.push_str(&format!("HTTP {status}"));
-        } else {
+        } else if e.artifact_reason().is_none() {
             message.push_str(&format!("{:?}", e.kind()));
+        } else {
+            message.push_str("Artifact");
         }
         if let Some(code) = e.code() {
             message.push_str(&format!(" {code}"));

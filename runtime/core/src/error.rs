@@ -198,6 +198,12 @@ impl Error {
         self
     }
 
+    /// Counts `attempts` HTTP attempts in all (the call's and its retries', a re-login's).
+    pub fn with_attempts(mut self, attempts: u32) -> Error {
+        self.inner.attempts = attempts;
+        self
+    }
+
     /// Keeps the answer's status and the request and trace ids it gave.
     pub fn with_response(
         mut self,

@@ -486,7 +486,7 @@ async fn send_with_auth(client: &Client, prepared: &Prepared, whole: bool) -> Re
         }
         Err(e) => {
             let attempts = earlier + e.attempts();
-            Err(e.with_call(&prepared.method, &prepared.url, attempts))
+            Err(e.with_attempts(attempts))
         }
     }
 }
@@ -516,6 +516,8 @@ async fn attempts(
         let retries_left = attempts.may_retry();
         let network_error =
             match transmit(client, transport.as_ref(), prepared, timeout, sent).await {
+                // An error of a call the authentication made (a login) keeps that call's URL.
+                Err(Failure::Final(e)) if e.url().is_some() => return Err(e),
                 Err(Failure::Final(e)) => return Err(fail(e, attempts.made())),
                 Err(Failure::Network(e)) => e,
                 Ok(incoming) => {

@@ -525,7 +525,7 @@ fn entries_scopes(service: &str, api: &Value) -> Vec<(String, Value)> {
 
 #[test]
 fn every_scopes_entry_of_the_references() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut pinned = Vec::new();
     for dir in std::fs::read_dir(root.join("references")).expect("references/") {
         let api = dir.expect("a directory entry").path().join("v1/api.json");
