@@ -65,7 +65,15 @@ pub fn rucio_services(
     ops: &[openapi::Operation],
 ) -> Result<Vec<model::Service>> {
     let described = openapi::describe::describe(spec, ops)?;
-    model_of(described.services, &described.schemas)
+    let mut services = model_of(described.services, &described.schemas)?;
+    // A group's client must not shadow a name the crate root re-exports: `rucio_client::Auth`
+    // is the login method, so the `auth` group's calls are `auth::AuthCalls`.
+    for service in &mut services {
+        if emit::rucio::ROOT_ITEMS.contains(&service.client.as_str()) {
+            service.client.push_str("Calls");
+        }
+    }
+    Ok(services)
 }
 
 /// Stages 2 and 3 for the services a front end described, whose bodies name `schemas`.

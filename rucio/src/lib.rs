@@ -204,8 +204,8 @@ impl Rucio {
     }
 
     /// The Auth calls.
-    pub fn auth(&self) -> auth::Auth {
-        auth::Auth::new(&self.client)
+    pub fn auth(&self) -> auth::AuthCalls {
+        auth::AuthCalls::new(&self.client)
     }
 
     /// The Config calls.

@@ -256,6 +256,23 @@ fn emit_method(paths: &Paths, service: &Service, method: &Method) -> TokenStream
     }
 }
 
+/// The names the crate's root defines or re-exports, which a group's client must not take.
+pub const ROOT_ITEMS: &[&str] = &[
+    "Auth",
+    "AuthToken",
+    "Call",
+    "Error",
+    "ErrorKind",
+    "Result",
+    "Rucio",
+    "RucioClient",
+    "RucioConfig",
+    "RucioStream",
+    "SshKey",
+    "StreamExt",
+    "UnknownValue",
+];
+
 /// The crate's `lib.rs`: re-exports, one module per service, and `Rucio` with an accessor
 /// per service.
 pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {

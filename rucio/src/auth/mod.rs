@@ -12,11 +12,11 @@ use crate::runtime::{Call, Method};
 ///
 /// Made from a [`RucioClient`] (or [`Rucio`](crate::Rucio)); cheap to clone, and clones share the client's token.
 #[derive(Clone, Debug)]
-pub struct Auth {
+pub struct AuthCalls {
     client: RucioClient,
 }
 
-impl Auth {
+impl AuthCalls {
     /// The calls of this group through `client`.
     pub fn new(client: &RucioClient) -> Self {
         Self {
@@ -370,7 +370,7 @@ impl Auth {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_userpass`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_userpass`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthUserpassHeaders {
@@ -401,7 +401,7 @@ impl std::fmt::Debug for GetAuthUserpassHeaders {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_gss`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_gss`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthGssHeaders {
@@ -432,7 +432,7 @@ impl std::fmt::Debug for GetAuthGssHeaders {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_x509`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_x509`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthX509Headers {
@@ -475,7 +475,7 @@ impl std::fmt::Debug for GetAuthX509Headers {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_ssh`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_ssh`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthSshHeaders {
@@ -506,7 +506,7 @@ impl std::fmt::Debug for GetAuthSshHeaders {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_ssh_challenge_token`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_ssh_challenge_token`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthSshChallengeTokenHeaders {
@@ -537,7 +537,7 @@ impl std::fmt::Debug for GetAuthSshChallengeTokenHeaders {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_oidc`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_oidc`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthOidcHeaders {
@@ -627,7 +627,7 @@ impl std::fmt::Debug for GetAuthOidcHeaders {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_oidc_code`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_oidc_code`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthOidcCodeHeaders {
@@ -650,7 +650,7 @@ impl std::fmt::Debug for GetAuthOidcCodeHeaders {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_oidc_redirect`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_oidc_redirect`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthOidcRedirectHeaders {
@@ -676,7 +676,7 @@ impl std::fmt::Debug for GetAuthOidcRedirectHeaders {
     }
 }
 
-/// Optional headers of [`Auth::get_auth_x509_proxy`]: start from `default()` and set what you need with the `with_*` methods.
+/// Optional headers of [`AuthCalls::get_auth_x509_proxy`]: start from `default()` and set what you need with the `with_*` methods.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetAuthX509ProxyHeaders {
@@ -702,31 +702,31 @@ impl std::fmt::Debug for GetAuthX509ProxyHeaders {
 /// The methods of the Auth as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
     use crate::runtime::fake::Endpoint;
-    /// [`Auth::get_auth_userpass`](super::Auth::get_auth_userpass).
+    /// [`AuthCalls::get_auth_userpass`](super::AuthCalls::get_auth_userpass).
     pub const GET_AUTH_USERPASS: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/userpass");
-    /// [`Auth::get_auth_gss`](super::Auth::get_auth_gss).
+    /// [`AuthCalls::get_auth_gss`](super::AuthCalls::get_auth_gss).
     pub const GET_AUTH_GSS: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/gss");
-    /// [`Auth::get_auth_x509`](super::Auth::get_auth_x509).
+    /// [`AuthCalls::get_auth_x509`](super::AuthCalls::get_auth_x509).
     pub const GET_AUTH_X509: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/x509");
-    /// [`Auth::get_auth_ssh`](super::Auth::get_auth_ssh).
+    /// [`AuthCalls::get_auth_ssh`](super::AuthCalls::get_auth_ssh).
     pub const GET_AUTH_SSH: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/ssh");
-    /// [`Auth::get_auth_ssh_challenge_token`](super::Auth::get_auth_ssh_challenge_token).
+    /// [`AuthCalls::get_auth_ssh_challenge_token`](super::AuthCalls::get_auth_ssh_challenge_token).
     pub const GET_AUTH_SSH_CHALLENGE_TOKEN: Endpoint<(), ()> =
         Endpoint::new("rucio", "GET", "auth/ssh_challenge_token");
-    /// [`Auth::get_auth_validate`](super::Auth::get_auth_validate).
+    /// [`AuthCalls::get_auth_validate`](super::AuthCalls::get_auth_validate).
     pub const GET_AUTH_VALIDATE: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/validate");
-    /// [`Auth::get_auth_oidc`](super::Auth::get_auth_oidc).
+    /// [`AuthCalls::get_auth_oidc`](super::AuthCalls::get_auth_oidc).
     pub const GET_AUTH_OIDC: Endpoint<(), ()> = Endpoint::new("rucio", "GET", "auth/oidc");
-    /// [`Auth::get_auth_oidc_code`](super::Auth::get_auth_oidc_code).
+    /// [`AuthCalls::get_auth_oidc_code`](super::AuthCalls::get_auth_oidc_code).
     pub const GET_AUTH_OIDC_CODE: Endpoint<(), ()> =
         Endpoint::new("rucio", "GET", "auth/oidc_code");
-    /// [`Auth::get_auth_oidc_redirect`](super::Auth::get_auth_oidc_redirect).
+    /// [`AuthCalls::get_auth_oidc_redirect`](super::AuthCalls::get_auth_oidc_redirect).
     pub const GET_AUTH_OIDC_REDIRECT: Endpoint<(), ()> =
         Endpoint::new("rucio", "GET", "auth/oidc_redirect");
-    /// [`Auth::get_auth_oidc_refresh`](super::Auth::get_auth_oidc_refresh).
+    /// [`AuthCalls::get_auth_oidc_refresh`](super::AuthCalls::get_auth_oidc_refresh).
     pub const GET_AUTH_OIDC_REFRESH: Endpoint<(), ()> =
         Endpoint::new("rucio", "GET", "auth/oidc_refresh");
-    /// [`Auth::get_auth_x509_proxy`](super::Auth::get_auth_x509_proxy).
+    /// [`AuthCalls::get_auth_x509_proxy`](super::AuthCalls::get_auth_x509_proxy).
     pub const GET_AUTH_X509_PROXY: Endpoint<(), ()> =
         Endpoint::new("rucio", "GET", "auth/x509_proxy");
 }
