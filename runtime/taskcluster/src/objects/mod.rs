@@ -51,6 +51,7 @@
 //! # let _ = log; Ok(()) }
 //! ```
 
+mod artifact;
 mod artifacts;
 mod download;
 mod hashing;
@@ -69,7 +70,7 @@ pub use bytes::Bytes;
 pub use futures_util::future::BoxFuture;
 pub use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
-pub use artifacts::ArtifactUpload;
+pub use artifact::ArtifactUpload;
 pub use download::{DownloadOptions, Downloaded};
 pub use hashing::Hashes;
 pub use progress::{Progress, ProgressFn};

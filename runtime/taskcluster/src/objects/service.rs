@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
-use super::artifacts::ArtifactUpload;
+use super::artifact::ArtifactUpload;
 use super::hashing::Hashes;
 use crate::{ClientConfig, Credentials, Result};
 
