@@ -37,7 +37,6 @@ pub(crate) async fn download_artifact<Q: ArtifactService + ?Sized>(
     }
 }
 
-
 /// Creates the artifact, uploads `length` bytes of `source` to the object service with the
 /// queue's temporary credentials, and finishes the artifact.
 pub(crate) async fn upload_artifact<Q: ArtifactService + ?Sized>(
