@@ -100,7 +100,7 @@ pub fn markdown(text: &str) -> String {
             previous_blank = false;
             continue;
         }
-        out.push(escape_prose(line));
+        out.push(absolute_links(&escape_prose(line)));
         previous_blank = false;
     }
     if indented_block {
@@ -113,6 +113,15 @@ pub fn markdown(text: &str) -> String {
         out.push(marker);
     }
     out.join("\n")
+}
+
+/// The documentation site that Taskcluster's root-relative links (`](/docs/…)`) point into: a
+/// rendered crate has no root of its own, so such a link would be dead.
+const DOCS_SITE: &str = "https://docs.taskcluster.net";
+
+/// `line` with root-relative `/docs/` link targets made absolute on [`DOCS_SITE`].
+fn absolute_links(line: &str) -> String {
+    line.replace("](/docs/", &format!("]({DOCS_SITE}/docs/"))
 }
 
 /// The fence that opens a code block on this line (` ``` `, `~~~`, or longer), if any.
@@ -367,5 +376,15 @@ mod tests {
             indent_list_continuations(text),
             "Intro:\n* one\n  more\n  lazy\n\nAfter.\n1. x\n   y\n"
         );
+    }
+
+    #[test]
+    fn root_relative_docs_links_become_absolute() {
+        assert_eq!(
+            markdown("See [actions](/docs/reference/x) and [y](https://e.org/docs/z)."),
+            "See [actions](https://docs.taskcluster.net/docs/reference/x) and [y](https://e.org/docs/z)."
+        );
+        // Not in code.
+        assert_eq!(markdown("```\n](/docs/x)\n```"), "```text\n](/docs/x)\n```");
     }
 }

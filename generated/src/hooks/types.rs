@@ -115,7 +115,7 @@ pub struct HookCreationRequest {
     /// Task Template
     ///
     /// Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)
-    /// as described in [firing hooks](/docs/reference/core/hooks/firing-hooks) to produce
+    /// as described in [firing hooks](https://docs.taskcluster.net/docs/reference/core/hooks/firing-hooks) to produce
     /// a task definition that is submitted to the Queue service.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -205,7 +205,7 @@ pub struct HookDefinition {
     /// Task Template
     ///
     /// Template for the task definition.  This is rendered using [JSON-e](https://json-e.js.org/)
-    /// as described in [firing hooks](/docs/reference/core/hooks/firing-hooks) to produce
+    /// as described in [firing hooks](https://docs.taskcluster.net/docs/reference/core/hooks/firing-hooks) to produce
     /// a task definition that is submitted to the Queue service.
     pub task: Value,
     /// JSON Schema used to validate payloads supplied when firing the hook.

@@ -34,7 +34,7 @@ use std::fmt;
 /// | worker-type | Workers Explorer               |
 /// | worker      | Worker Explorer                |
 ///
-/// See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
+/// See [actions docs](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions)
 /// for more information.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2036,7 +2036,7 @@ impl fmt::Display for Priority {
 pub struct ProvisionerInformation {
     /// Actions
     ///
-    /// See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
+    /// See taskcluster [actions](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
     pub actions: Vec<Action>,
     /// Description of the provisioner.
     pub description: String,
@@ -2098,7 +2098,7 @@ impl ProvisionerInformation {
 pub struct ProvisionerRequest {
     /// Actions
     ///
-    /// See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
+    /// See taskcluster [actions](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
     pub actions: Option<Vec<Action>>,
     /// Description of the provisioner.
     pub description: Option<String>,
@@ -2164,7 +2164,7 @@ impl ProvisionerRequest {
 pub struct ProvisionerResponse {
     /// Actions
     ///
-    /// See taskcluster [actions](/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
+    /// See taskcluster [actions](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
     pub actions: Vec<Action>,
     /// Description of the provisioner.
     pub description: String,
@@ -3061,7 +3061,7 @@ pub struct Task {
     /// Generally, all tasks related to a single event such as a version-control
     /// push or a nightly build have the same `taskGroupId`.  This property
     /// defaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to
-    /// the `taskGroupId` are, [by convention](/docs/manual/using/task-graph),
+    /// the `taskGroupId` are, [by convention](https://docs.taskcluster.net/docs/manual/using/task-graph),
     /// decision tasks.
     pub task_group_id: String,
     /// Task Queue Id
@@ -3590,7 +3590,7 @@ pub struct TaskDefinitionRequest {
     /// Generally, all tasks related to a single event such as a version-control
     /// push or a nightly build have the same `taskGroupId`.  This property
     /// defaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to
-    /// the `taskGroupId` are, [by convention](/docs/manual/using/task-graph),
+    /// the `taskGroupId` are, [by convention](https://docs.taskcluster.net/docs/manual/using/task-graph),
     /// decision tasks.
     pub task_group_id: Option<String>,
     /// Task Queue Id
@@ -4755,7 +4755,7 @@ pub struct TaskStatusStructure {
     /// Generally, all tasks related to a single event such as a version-control
     /// push or a nightly build have the same `taskGroupId`.  This property
     /// defaults to `taskId` if it isn't specified.  Tasks with `taskId` equal to
-    /// the `taskGroupId` are, [by convention](/docs/manual/using/task-graph),
+    /// the `taskGroupId` are, [by convention](https://docs.taskcluster.net/docs/manual/using/task-graph),
     /// decision tasks.
     pub task_group_id: String,
     /// Task Identifier
@@ -5071,7 +5071,7 @@ impl Worker {
 /// | worker-type | Workers Explorer               |
 /// | worker      | Worker Explorer                |
 ///
-/// See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
+/// See [actions docs](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions)
 /// for more information.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -5396,7 +5396,7 @@ impl WorkerType {
 /// | worker-type | Workers Explorer               |
 /// | worker      | Worker Explorer                |
 ///
-/// See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
+/// See [actions docs](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions)
 /// for more information.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -1292,7 +1292,7 @@ impl Worker {
 /// | worker-type | Workers Explorer               |
 /// | worker      | Worker Explorer                |
 ///
-/// See [actions docs](/docs/reference/platform/taskcluster-queue/docs/actions)
+/// See [actions docs](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions)
 /// for more information.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
