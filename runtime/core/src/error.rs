@@ -314,11 +314,11 @@ impl Error {
     /// required field. Neither `Display` nor `Debug` shows it (`Debug` gives its length).
     ///
     /// ```no_run
-    /// # async fn demo(queue: tc_runtime::Client) -> tc_runtime::Result<()> {
+    /// # async fn demo(queue: runtime_core::Client) -> runtime_core::Result<()> {
     /// # #[derive(serde::Deserialize)] struct Task {}
-    /// match queue.request(tc_runtime::Method::GET, "task/abc".into()).send::<Task>().await {
+    /// match queue.request(runtime_core::Method::GET, "task/abc").send::<Task>().await {
     ///     Ok(_task) => { /* typed */ }
-    ///     Err(e) if e.kind() == tc_runtime::ErrorKind::Schema => {
+    ///     Err(e) if e.kind() == runtime_core::ErrorKind::Schema => {
     ///         let raw: serde_json::Value =
     ///             serde_json::from_slice(e.document().unwrap_or(b"null")).unwrap_or_default();
     ///         eprintln!("{e}; the server sent {raw}");

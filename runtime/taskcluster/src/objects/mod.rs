@@ -29,24 +29,25 @@
 //! deadline; the configured timeout applies to each connect and each read) and appear in
 //! errors without their query string, where signed URLs carry credentials.
 //!
+//! The transfers take the object service and the queue through two seams, [`ObjectService`]
+//! and [`ArtifactService`], which the generated `tc_client::object::Object` and
+//! `tc_client::queue::Queue` implement with their own methods and types (and give one method per
+//! transfer: `object.upload_from_file(..)`, `queue.download_artifact_to_vec(..)`):
+//!
 //! ```no_run
 //! use std::sync::Arc;
-//! use tc_runtime::objects::{self, DownloadOptions, Upload};
-//! use tc_runtime::{Client, ClientConfig};
+//! use tc_runtime::objects::{self, ArtifactService, DownloadOptions, ObjectService, Upload};
 //!
-//! # async fn demo() -> tc_runtime::Result<()> {
-//! let config = ClientConfig::from_env()?;
-//! let object = Client::new(&config, "object", "v1");
+//! # async fn demo(object: &impl ObjectService, queue: &impl ArtifactService) -> tc_runtime::Result<()> {
 //! let expires = chrono::Utc::now() + chrono::Duration::days(1);
 //! let upload = Upload::new("my-project", "my/object.tar.gz", expires)
 //!     .with_content_type("application/gzip")
 //!     .with_progress(Arc::new(|p| eprintln!("{} of {:?} bytes", p.done, p.total)));
-//! objects::upload_from_file(&object, &upload, "object.tar.gz").await?;
-//! objects::download_to_file(&object, "my/object.tar.gz", "copy.tar.gz", &DownloadOptions::default()).await?;
+//! objects::upload_from_file(object, &upload, "object.tar.gz").await?;
+//! objects::download_to_file(object, "my/object.tar.gz", "copy.tar.gz", &DownloadOptions::default()).await?;
 //!
-//! let queue = Client::new(&config, "queue", "v1");
 //! let (log, _) = objects::download_artifact_to_vec(
-//!     &queue, "fN1SbArXTPSVFNUvaOlinQ", None, "public/logs/live.log", &DownloadOptions::default(),
+//!     queue, "fN1SbArXTPSVFNUvaOlinQ", None, "public/logs/live.log", &DownloadOptions::default(),
 //! ).await?;
 //! # let _ = log; Ok(()) }
 //! ```
