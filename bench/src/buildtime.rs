@@ -1,4 +1,6 @@
 //! `cargo check` and debug build time of the client crates themselves, dependencies prebuilt.
+//! The targets hold with the runtime included (`runtime-core` and the family's runtime
+//! crate rebuilt too), since the peer is one crate; the Rucio rows have no Rust peer.
 //!
 //! Three scratch crates (each its own workspace, sharing one target dir under
 //! `bench/target/buildtime/`) depend on `tc-client` with all services, on `tc-client` with
@@ -37,14 +39,24 @@ pub const VARIANTS: &[Variant] = &[
         clean: &["taskcluster"],
     },
     Variant {
-        name: "tc-runtime + tc-client, all services",
+        name: "runtime-core + tc-runtime + tc-client, all services",
         project: "ours-all",
-        clean: &["tc-client", "tc-runtime"],
+        clean: &["tc-client", "tc-runtime", "runtime-core"],
     },
     Variant {
-        name: "tc-runtime + tc-client, queue only",
+        name: "runtime-core + tc-runtime + tc-client, queue only",
         project: "ours-queue",
-        clean: &["tc-client", "tc-runtime"],
+        clean: &["tc-client", "tc-runtime", "runtime-core"],
+    },
+    Variant {
+        name: "rucio-client",
+        project: "ours-rucio",
+        clean: &["rucio-client"],
+    },
+    Variant {
+        name: "runtime-core + rucio-runtime + rucio-client",
+        project: "ours-rucio",
+        clean: &["rucio-client", "rucio-runtime", "runtime-core"],
     },
 ];
 
@@ -54,10 +66,10 @@ fn write_project(dir: &Path, name: &str, dependency: &str, lock: &Path) -> anyho
         "[workspace]\n\n[package]\nname = \"scratch-{name}\"\nversion = \"0.0.0\"\n\
          edition = \"2024\"\npublish = false\n\n[dependencies]\n{dependency}\n"
     );
-    let krate = if name == "peer" {
-        "taskcluster"
-    } else {
-        "tc_client"
+    let krate = match name {
+        "peer" => "taskcluster",
+        "ours-rucio" => "rucio_client",
+        _ => "tc_client",
     };
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     write_if_changed(&dir.join("src/lib.rs"), &format!("pub use {krate};\n"))?;
@@ -131,8 +143,15 @@ pub fn measure(
         ),
         &lock,
     )?;
+    let rucio = workspace.canonicalize()?.join("rucio");
+    write_project(
+        &root.join("ours-rucio"),
+        "ours-rucio",
+        &format!("rucio-client = {{ path = {:?} }}", rucio.display().to_string()),
+        &lock,
+    )?;
     write_project(&root.join("peer"), "peer", "taskcluster = \"114\"", &lock)?;
-    for project in ["ours-all", "ours-queue", "peer"] {
+    for project in ["ours-all", "ours-queue", "ours-rucio", "peer"] {
         eprintln!(
             "  prebuilding dependencies of {project} ({}) ...",
             step.command()

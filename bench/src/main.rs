@@ -388,22 +388,38 @@ fn main() -> anyhow::Result<()> {
             );
             let b = buildtime::measure(bench_dir, &o.workspace, step, o.build_rounds)?;
             let peer = &b[2];
-            let targets: [BuildTarget; 4] = match step {
+            let targets: [BuildTarget; 6] = match step {
                 Step::Check => [
-                    (0, "all services", Some((1.0 / 3.0, "≤ 3× the peer"))),
+                    (0, "all services", None),
+                    (1, "one service (`queue`)", None),
                     (
-                        1,
-                        "one service (`queue`)",
+                        3,
+                        "all services, runtime included",
+                        Some((1.0 / 3.0, "≤ 3× the peer")),
+                    ),
+                    (
+                        4,
+                        "one service (`queue`), runtime included",
                         Some((1.0, "≤ the peer (all of it)")),
                     ),
-                    (3, "all services, + tc-runtime", None),
-                    (4, "one service, + tc-runtime", None),
+                    (5, "Rucio, every group", None),
+                    (6, "Rucio, every group, runtime included", None),
                 ],
                 Step::Build => [
-                    (0, "all services", Some((0.5, "≤ 2× the peer"))),
-                    (1, "one service (`queue`)", Some((1.0, "≤ the peer"))),
-                    (3, "all services, + tc-runtime", None),
-                    (4, "one service, + tc-runtime", None),
+                    (0, "all services", None),
+                    (1, "one service (`queue`)", None),
+                    (
+                        3,
+                        "all services, runtime included",
+                        Some((0.5, "≤ 2× the peer")),
+                    ),
+                    (
+                        4,
+                        "one service (`queue`), runtime included",
+                        Some((1.0, "≤ the peer")),
+                    ),
+                    (5, "Rucio, every group", None),
+                    (6, "Rucio, every group, runtime included", None),
                 ],
             };
             for (i, what, target) in targets {

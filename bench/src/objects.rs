@@ -124,10 +124,10 @@ fn child(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ours_client(root: &str) -> tc_runtime::Client {
+fn ours_client(root: &str) -> tc_client::object::Object {
     let config = tc_runtime::ClientConfig::new(root)
         .with_credentials(tc_runtime::Credentials::new(CLIENT_ID, ACCESS_TOKEN));
-    tc_runtime::Client::new(&config, "object", "v1")
+    tc_client::object::Object::new(&config)
 }
 
 fn peer_client(root: &str) -> anyhow::Result<taskcluster::Object> {
