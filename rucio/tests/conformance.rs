@@ -313,12 +313,7 @@ fn generated_operations() -> BTreeSet<String> {
 
 /// A name no other run has used, short enough for a scope (at most 25 characters).
 fn unique(prefix: &str) -> String {
-    let id: String = tc_testkit::unique_id()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(10)
-        .collect();
-    format!("{prefix}{}", id.to_lowercase())
+    tc_testkit::unique(prefix, 10)
 }
 
 #[test]

@@ -31,12 +31,7 @@ fn config(server: &RucioServer) -> RucioConfig {
 
 /// A name no other run has used, short enough for a scope (at most 25 characters).
 fn unique(prefix: &str) -> String {
-    let id: String = tc_testkit::unique_id()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(12)
-        .collect();
-    format!("{prefix}{}", id.to_lowercase())
+    tc_testkit::unique(prefix, 12)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

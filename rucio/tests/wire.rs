@@ -245,12 +245,7 @@ struct Names {
 
 impl Names {
     fn new(side: &str) -> Names {
-        let id: String = tc_testkit::unique_id()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(8)
-            .collect::<String>()
-            .to_lowercase();
+        let id = tc_testkit::unique("", 8);
         // Distinct letters of one length, so that no name is part of another.
         let name = |letter: &str| format!("{side}{letter}{id}");
         let hex: String = name("").bytes().map(|b| format!("{b:02x}")).collect();

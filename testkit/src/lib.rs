@@ -234,11 +234,13 @@ pub fn closed_port() -> (u16, String) {
         .expect("a closed loopback port between 20000 and 30000")
 }
 
-/// A fresh id of 12 letters and digits, for names a test must not share with another run.
-pub fn unique_id() -> String {
-    tc_runtime::slugid::nice()
+/// `prefix` and `len` fresh lower-case letters and digits (at most 20): a name a test must not
+/// share with another run, such as a Rucio scope.
+pub fn unique(prefix: &str, len: usize) -> String {
+    let id: String = tc_runtime::slugid::nice()
         .chars()
         .filter(char::is_ascii_alphanumeric)
-        .take(12)
-        .collect()
+        .take(len)
+        .collect();
+    format!("{prefix}{}", id.to_lowercase())
 }

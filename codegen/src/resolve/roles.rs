@@ -10,7 +10,6 @@ struct Role {
     service: &'static str,
     from: &'static str,
     to: &'static str,
-    #[cfg_attr(not(test), allow(dead_code))]
     why: &'static str,
 }
 
@@ -68,8 +67,8 @@ pub(super) fn apply(names: &mut Names, service: &str) -> Result<()> {
                 "codegen/src/resolve/roles.rs",
                 "",
                 format!(
-                    "{service}: cannot rename {} to {}, which another type is called",
-                    role.from, role.to
+                    "{service}: cannot rename {} to {} ({}): another type is called so",
+                    role.from, role.to, role.why
                 ),
             ));
         }
