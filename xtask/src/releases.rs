@@ -91,12 +91,29 @@ fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
     tc_codegen::write::write_file(path, text)
 }
 
+/// Cargo for a scratch workspace in `dir` (a release's harness, a test's fixture crate): one
+/// target directory for all of them (`target/scratch`), so their dependencies compile once per
+/// run, without debug info, which nothing run there needs and which made linking most of it.
+pub fn scratch_cargo(dir: &Path) -> std::process::Command {
+    let mut cargo = std::process::Command::new(env!("CARGO"));
+    cargo
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", scratch_target())
+        .env("CARGO_PROFILE_DEV_DEBUG", "0");
+    cargo
+}
+
+/// The target directory of [`scratch_cargo`].
+pub fn scratch_target() -> PathBuf {
+    workspace().join("target/scratch")
+}
+
 /// Builds the binary `name` (`main_rs`) beside the crate generated from `release`, and returns
 /// it. Every test that builds a release's crate builds it here, in one fixed workspace per
 /// release (`target/release-harness/<release>`: the generated crate with `events`, and one
 /// `harness` package with a binary per test), so each release's crate compiles once per run
 /// whichever tests use it; only files that changed are written, so a rerun recompiles only the
-/// binaries that changed. All releases share one target directory, so serde and the runtime
+/// binaries that changed. All releases share [`scratch_target`], so serde and the runtime
 /// compile once.
 pub fn build_harness(
     release: &str,
@@ -114,11 +131,8 @@ pub fn build_harness(
                     serde.workspace = true\nserde_json.workspace = true\n";
     write_if_changed(&dir.join("harness/Cargo.toml"), manifest)?;
     write_if_changed(&dir.join(format!("harness/src/bin/{name}.rs")), main_rs)?;
-    let target = harnesses.join("target");
-    let status = std::process::Command::new(env!("CARGO"))
+    let status = scratch_cargo(&dir)
         .args(["build", "--quiet", "-p", "harness", "--bin", name])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target)
         .status()
         .context("cannot run cargo build")?;
     if !status.success() {
@@ -127,5 +141,5 @@ pub fn build_harness(
             dir.display()
         );
     }
-    Ok(target.join("debug").join(name))
+    Ok(scratch_target().join("debug").join(name))
 }

@@ -6,7 +6,9 @@
 //! address and directory (`TC_BROKER_URL`, `TC_BROKER_DIR`, read by `tc_testkit::broker`), and
 //! stops it and removes the directory at the end; a watchdog does so too if the run is killed.
 //! Rucio servers are the tests' own, one per test, each in a scratch directory
-//! (`tc_testkit::rucio`). Every test binary runs even when one fails. After the tests, and before
+//! (`tc_testkit::rucio`). The tests are built first, then run in two lanes at once (the
+//! generator's, which compile other releases' crates, and the rest, which mostly wait on
+//! servers); every test binary runs even when one fails. After the tests, and before
 //! the node stops, the run fails if any of its processes listened beyond 127.0.0.1 and ::1 at
 //! any time (`loopback`) or a durable queue is left on the node.
 
@@ -57,22 +59,16 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
     let broker = RunBroker::start(workspace, &run)?;
     let mut env = broker.env();
     env.push((loopback::MARK.into(), run.id.clone()));
-    let tests: Step = (
-        "cargo",
-        &[
-            "test",
-            "--workspace",
-            "--no-fail-fast",
-            "--",
-            "--include-ignored",
-        ],
-        &[],
-    );
-    let (shown, status) = run_step(workspace, tests, &env)?;
+    // Build every test first, then run them in two lanes at once: the generator's tests mostly
+    // compile release crates (CPU), the rest mostly wait on servers (Rucio, RabbitMQ, peers).
+    let build: Step = ("cargo", &["test", "--workspace", "--no-run"], &[]);
+    let (shown, status) = run_step(workspace, build, &env)?;
     let mut failures = Vec::new();
-    if !status.success() {
+    if status.success() {
+        failures.extend(run_lanes(workspace, &env)?);
+    } else {
         failures.push(format!(
-            "`{shown}` failed ({status}); the failed tests are above"
+            "`{shown}` failed ({status}): the tests did not build"
         ));
     }
 
@@ -101,6 +97,137 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
         bail!("{}", failures.join("\n"));
     }
     Ok(())
+}
+
+/// The generator's tests that compile the crates of other releases: one lane of their own.
+const SLOW: [&str; 4] = [
+    "forward_compat",
+    "releases",
+    "schema_valid",
+    "unusual_input",
+];
+
+/// Runs every test (the slow ones too) in two lanes at once: the [`SLOW`] test targets, and
+/// every other target with the doc tests. Both select the whole workspace (targets filtered, not
+/// packages), so features unify as in the build and nothing is rebuilt. Each lane's output goes
+/// to a log under `target/test-lanes/`, printed whole when the lane ends; what failed.
+fn run_lanes(workspace: &Path, env: &[(String, String)]) -> anyhow::Result<Vec<String>> {
+    let others: Vec<String> = test_targets(workspace)?
+        .into_iter()
+        .filter(|name| !SLOW.contains(&name.as_str()))
+        .collect();
+    let command = |selection: Vec<&str>| -> Vec<String> {
+        ["test", "--workspace"]
+            .into_iter()
+            .chain(selection)
+            .chain(["--no-fail-fast", "--", "--include-ignored"])
+            .map(String::from)
+            .collect()
+    };
+    fn tests<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        names
+            .into_iter()
+            .flat_map(|name| ["--test", name])
+            .collect()
+    }
+    let mut rest = tests(others.iter().map(String::as_str));
+    rest.extend(["--lib", "--bins"]);
+    let lanes = [
+        ("generator", vec![command(tests(SLOW))]),
+        ("runtime", vec![command(rest), command(vec!["--doc"])]),
+    ];
+    let logs = workspace.join("target/test-lanes");
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = lanes
+            .into_iter()
+            .map(|(lane, commands)| {
+                let log_path = logs.join(format!("{lane}.log"));
+                scope.spawn(move || run_lane(workspace, env, lane, &commands, &log_path))
+            })
+            .collect();
+        let mut failures = Vec::new();
+        for lane in running {
+            match lane.join() {
+                Ok(Ok(failed)) => failures.extend(failed),
+                Ok(Err(e)) => failures.push(format!("{e:#}")),
+                Err(_) => failures.push("a test lane panicked".into()),
+            }
+        }
+        Ok(failures)
+    })
+}
+
+/// Runs one lane's commands in turn, every one even when one fails, into `log_path`; prints the
+/// log when the lane ends; what failed.
+fn run_lane(
+    workspace: &Path,
+    env: &[(String, String)],
+    lane: &str,
+    commands: &[Vec<String>],
+    log_path: &Path,
+) -> anyhow::Result<Vec<String>> {
+    let started = std::time::Instant::now();
+    let log = std::fs::File::create(log_path)
+        .with_context(|| format!("cannot create {}", log_path.display()))?;
+    let mut failures = Vec::new();
+    for args in commands {
+        let shown = format!("cargo {}", args.join(" "));
+        eprintln!(
+            "==> lane {lane}: {shown} (output in {})",
+            log_path.display()
+        );
+        let status = Command::new("cargo")
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(workspace)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log.try_clone()?)
+            .status()
+            .with_context(|| format!("cannot run {shown}"))?;
+        if !status.success() {
+            failures.push(format!(
+                "`{shown}` failed ({status}); the failed tests are above"
+            ));
+        }
+    }
+    let output = std::fs::read_to_string(log_path).unwrap_or_default();
+    eprintln!(
+        "==> lane {lane} ended after {:.0?}; its output:\n{output}",
+        started.elapsed()
+    );
+    Ok(failures)
+}
+
+/// The names of the workspace's integration-test targets (`tests/*.rs`, `tests/*/main.rs`).
+fn test_targets(workspace: &Path) -> anyhow::Result<Vec<String>> {
+    let out = Command::new("cargo")
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run cargo metadata")?;
+    if !out.status.success() {
+        bail!("cargo metadata failed ({})", out.status);
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("cargo metadata's answer is not JSON")?;
+    let mut names: Vec<String> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|package| package["targets"].as_array().into_iter().flatten())
+        .filter(|target| {
+            target["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "test"))
+        })
+        .filter_map(|target| target["name"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// Runs one step in `workspace` with `env` added; what it was, and how it ended.

@@ -8,10 +8,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
-use xtask::releases::{scratch_workspace, workspace};
+use xtask::releases::{scratch_cargo, scratch_workspace};
 
 /// Markdown rustdoc would run as doc tests or warn about.
 const HAZARDS: &str = "Fenced Rust:\n\n```rust\nfn main() { panic!(\"ran\") }\n```\n\nBare:\n\n```\n\
@@ -166,10 +165,8 @@ fn write_fixture(refs: &Path) {
 }
 
 fn cargo(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let output = Command::new(env!("CARGO"))
+    let output = scratch_cargo(dir)
         .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/unusual-input"))
         .envs(env.iter().copied())
         .output()
         .unwrap();
