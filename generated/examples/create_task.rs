@@ -19,19 +19,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let queue = Queue::new(&ClientConfig::from_env()?);
 
     let now = Utc::now();
-    let task = TaskDefinitionRequest::new(
-        now,
-        now + Duration::hours(1),
-        json!({"command": ["echo", "hello"], "maxRunTime": 600}),
-        TaskMetadata::new(
-            "hello",
-            "Says hello",
-            "me@example.com",
-            "https://github.com/example/repo",
-        ),
-    )
-    .with_task_queue_id(task_queue_id)
-    .with_routes(["notify.email.me@example.com.on-failed"]);
+    let task = TaskDefinitionRequest::builder()
+        .created(now)
+        .deadline(now + Duration::hours(1))
+        .payload(json!({"command": ["echo", "hello"], "maxRunTime": 600}))
+        .metadata(
+            TaskMetadata::builder()
+                .name("hello")
+                .description("Says hello")
+                .owner("me@example.com")
+                .source("https://github.com/example/repo")
+                .build()?,
+        )
+        .task_queue_id(task_queue_id)
+        .routes(["notify.email.me@example.com.on-failed"])
+        .build()?;
 
     let task_id = slugid::nice();
     let status = queue.create_task(&task_id, &task).await?;

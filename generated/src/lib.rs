@@ -30,8 +30,11 @@
 //!
 //! Every request and response type follows the same rules:
 //!
-//! - **Building.** `Type::new(…)` takes the fields the schema requires, in the schema's order;
-//!   `with_<field>(value)` sets each other one. Strings and enums take `&str`, free-form JSON takes
+//! - **Building.** `Type::new(…)` takes the fields the schema requires, in the schema's order,
+//!   when they cannot be swapped silently: at most four, no two of one type. Other types are built
+//!   by name: `Type::builder()`, a setter per field named as the field, then `build()`, which fails
+//!   with `MissingFields` (into the crate's `Error` by `?`) naming any required field left unset.
+//!   `with_<field>(value)` sets each optional one. Strings and enums take `&str`, free-form JSON takes
 //!   `serde_json::json!(…)`, lists take arrays or iterators, maps arrays of pairs. Types with no
 //!   required field implement `Default`. Fields are public; types are `#[non_exhaustive]`, so a newer
 //!   reference can add fields and variants without breaking code written against this one.
@@ -53,7 +56,7 @@
 //!   extra member never turns a known shape into another branch.
 //! - **JSON as Taskcluster writes it.** Date-times are `chrono::DateTime<Utc>` written with
 //!   milliseconds (`2024-05-01T12:00:00.000Z`), whole numbers in `number` fields without a fraction,
-//!   so a document written back is the one that was read. `new` and the `with_*` setters keep a
+//!   so a document written back is the one that was read. `new`, builders and setters keep a
 //!   date-time's whole milliseconds (`runtime::time::whole_millis`), as do `runtime::time::now` and
 //!   `from_now`, so a value built with `Utc::now()` equals itself read back.
 //! - **Secrets stay secret.** `Debug` shows `***` for access tokens, certificates, signed URLs and
@@ -117,7 +120,9 @@ impl std::fmt::Display for UnknownValue {
     }
 }
 
-pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, Result, TaskclusterError};
+pub use tc_runtime::{
+    Call, ClientConfig, Credentials, Error, ErrorKind, MissingFields, Result, TaskclusterError,
+};
 
 /// The runtime every service client is built on, shown here in full: the
 /// [fake](runtime::fake) for tests, [scopes](runtime::scopes), [time](runtime::time),

@@ -23,10 +23,11 @@ fn auth(port: u16, credentials: Credentials) -> Auth {
 }
 
 fn request(client_scopes: &[&str], required_scopes: &[&str]) -> TestAuthenticateRequest {
-    TestAuthenticateRequest::new(
-        client_scopes.iter().copied(),
-        required_scopes.iter().copied(),
-    )
+    TestAuthenticateRequest::builder()
+        .client_scopes(client_scopes.iter().copied())
+        .required_scopes(required_scopes.iter().copied())
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]

@@ -35,13 +35,22 @@ async fn typed_bodies_in_typed_answers_out() {
     });
     let queue = Queue::new(&fake.config());
     let at = Utc.timestamp_opt(1_714_521_600, 0).unwrap();
-    let task = TaskDefinitionRequest::new(
-        at,
-        at,
-        json!({}),
-        TaskMetadata::new("hello", "d", "o@example.com", "https://example.com"),
-    )
-    .with_task_queue_id("p/w");
+    let task = TaskDefinitionRequest::builder()
+        .created(at)
+        .deadline(at)
+        .payload(json!({}))
+        .metadata(
+            TaskMetadata::builder()
+                .name("hello")
+                .description("d")
+                .owner("o@example.com")
+                .source("https://example.com")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+        .with_task_queue_id("p/w");
     let answer = queue.create_task("abc/def", &task).await.unwrap();
     assert_eq!(
         answer.status.task_id, "abc/def",

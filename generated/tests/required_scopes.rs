@@ -22,12 +22,21 @@ fn s(scope: &str) -> ScopeExpr {
 
 fn definition() -> TaskDefinitionRequest {
     let at = Utc.timestamp_opt(1_714_521_600, 0).unwrap();
-    TaskDefinitionRequest::new(
-        at,
-        at,
-        json!({}),
-        TaskMetadata::new("n", "d", "o@example.com", "https://example.com"),
-    )
+    TaskDefinitionRequest::builder()
+        .created(at)
+        .deadline(at)
+        .payload(json!({}))
+        .metadata(
+            TaskMetadata::builder()
+                .name("n")
+                .description("d")
+                .owner("o@example.com")
+                .source("https://example.com")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
 }
 
 #[test]

@@ -18,24 +18,42 @@ fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T
 #[test]
 fn a_task_built_from_now_reads_back_equal() {
     for now in [Utc::now(), fine()] {
-        let task = TaskDefinitionRequest::new(
-            now,
-            now + Duration::hours(1),
-            json!({"command": ["true"]}),
-            TaskMetadata::new("t", "d", "o@example.com", "https://example.com"),
-        )
-        .with_expires(now + Duration::days(1))
-        .with_task_queue_id("proj/ci");
+        let task = TaskDefinitionRequest::builder()
+            .created(now)
+            .deadline(now + Duration::hours(1))
+            .payload(json!({"command": ["true"]}))
+            .metadata(
+                TaskMetadata::builder()
+                    .name("t")
+                    .description("d")
+                    .owner("o@example.com")
+                    .source("https://example.com")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+            .with_expires(now + Duration::days(1))
+            .with_task_queue_id("proj/ci");
         assert_eq!(round_trip(&task), task, "built at {now:?}");
         assert_eq!(task.created, Some(now.trunc_subsecs(3)));
     }
     let at = fine();
-    let task = TaskDefinitionRequest::new(
-        at,
-        at,
-        json!({}),
-        TaskMetadata::new("t", "d", "o@example.com", "https://example.com"),
-    );
+    let task = TaskDefinitionRequest::builder()
+        .created(at)
+        .deadline(at)
+        .payload(json!({}))
+        .metadata(
+            TaskMetadata::builder()
+                .name("t")
+                .description("d")
+                .owner("o@example.com")
+                .source("https://example.com")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
     assert_eq!(
         serde_json::to_value(&task).unwrap()["created"],
         "2024-05-01T12:00:00.123Z"

@@ -14,12 +14,21 @@ fn at(secs: i64) -> DateTime<Utc> {
 }
 
 fn definition() -> TaskDefinitionRequest {
-    TaskDefinitionRequest::new(
-        at(1_714_564_800),
-        at(1_714_568_400),
-        json!({"command": ["true"]}),
-        TaskMetadata::new("n", "d", "o@example.com", "https://example.com"),
-    )
+    TaskDefinitionRequest::builder()
+        .created(at(1_714_564_800))
+        .deadline(at(1_714_568_400))
+        .payload(json!({"command": ["true"]}))
+        .metadata(
+            TaskMetadata::builder()
+                .name("n")
+                .description("d")
+                .owner("o@example.com")
+                .source("https://example.com")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -195,7 +204,12 @@ fn required_constants_reach_the_wire() {
     use tc_client::queue::types::{
         ErrorArtifactRequest, PostArtifactRequest, RedirectArtifactRequest,
     };
-    let redirect = RedirectArtifactRequest::new(at(0), "https://example.com/x", "text/plain");
+    let redirect = RedirectArtifactRequest::builder()
+        .expires(at(0))
+        .url("https://example.com/x")
+        .content_type("text/plain")
+        .build()
+        .unwrap();
     assert_eq!(redirect.storage_type.as_deref(), Some("reference"));
     let body = serde_json::to_value(PostArtifactRequest::Reference(redirect.clone())).unwrap();
     assert_eq!(body["storageType"], "reference");
@@ -212,4 +226,54 @@ fn required_constants_reach_the_wire() {
             "storageType": "error",
         })
     );
+}
+
+/// A type whose required fields could be swapped (two date-times, four strings) is built by
+/// name: `build()` names what is unset, and its error composes with `?` into the crate's.
+#[test]
+fn builders_name_the_required_fields_left_unset() {
+    use tc_client::MissingFields;
+    let unset = TaskMetadata::builder()
+        .name("n")
+        .source("https://example.com")
+        .build()
+        .unwrap_err();
+    assert_eq!(unset.type_name(), "TaskMetadata");
+    assert_eq!(unset.fields(), ["description", "owner"]);
+    assert_eq!(
+        unset.to_string(),
+        "TaskMetadata: required fields `description`, `owner` not set"
+    );
+    fn create() -> tc_client::Result<TaskDefinitionRequest> {
+        Ok(TaskDefinitionRequest::builder()
+            .created(at(0))
+            .payload(json!({}))
+            .build()?)
+    }
+    let error = create().unwrap_err();
+    assert_eq!(error.kind(), tc_client::ErrorKind::InvalidInput);
+    assert!(
+        error.to_string().contains("`deadline`, `metadata` not set"),
+        "{error}"
+    );
+    let _: fn(MissingFields) -> tc_client::Error = Into::into;
+
+    // Set by name, optional fields too, in any order: the same value as built field by field.
+    let built = TaskDefinitionRequest::builder()
+        .priority("high")
+        .metadata(
+            TaskMetadata::builder()
+                .owner("o@example.com")
+                .source("https://example.com")
+                .description("d")
+                .name("n")
+                .build()
+                .unwrap(),
+        )
+        .payload(json!({"command": ["true"]}))
+        .deadline(at(1_714_568_400))
+        .created(at(1_714_564_800))
+        .build()
+        .unwrap();
+    assert_eq!(built, definition().with_priority("high"));
 }

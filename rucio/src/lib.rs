@@ -86,8 +86,8 @@ impl std::fmt::Display for UnknownValue {
 }
 
 pub use rucio_runtime::{
-    Auth, AuthToken, Call, Error, ErrorKind, Result, RucioClient, RucioConfig, RucioStream, SshKey,
-    StreamExt,
+    Auth, AuthToken, Call, Error, ErrorKind, MissingFields, Result, RucioClient, RucioConfig,
+    RucioStream, SshKey, StreamExt,
 };
 
 /// The Rucio family's runtime (over the runtime core): configuration, login, the fake.

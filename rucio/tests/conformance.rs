@@ -544,11 +544,12 @@ async fn ssh_calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: 
             .account()
             .add_identity(
                 root,
-                &rucio_client::account::types::AddIdentityRequest::new(
-                    format!("{} tc-test", public.trim()),
-                    "SSH",
-                    "root@example.org",
-                ),
+                &rucio_client::account::types::AddIdentityRequest::builder()
+                    .identity(format!("{} tc-test", public.trim()))
+                    .authtype("SSH")
+                    .email("root@example.org")
+                    .build()
+                    .unwrap(),
             )
             .await,
     );
@@ -695,7 +696,12 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         accounts
             .add_identity(
                 &user,
-                &acc::AddIdentityRequest::new(&identity, "USERPASS", "jdoe@example.org")
+                &acc::AddIdentityRequest::builder()
+                    .identity(&identity)
+                    .authtype("USERPASS")
+                    .email("jdoe@example.org")
+                    .build()
+                    .unwrap()
                     .with_password(user_password.clone()),
             )
             .await,
@@ -705,7 +711,14 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     run.check(
         "account::del_identity",
         accounts
-            .del_identity(&user, &acc::DelIdentityRequest::new(&identity, "USERPASS"))
+            .del_identity(
+                &user,
+                &acc::DelIdentityRequest::builder()
+                    .identity(&identity)
+                    .authtype("USERPASS")
+                    .build()
+                    .unwrap(),
+            )
             .await,
     );
     let identities = rucio.identity();
@@ -870,12 +883,13 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         (&rse, "davs", "storage.example.org", 1094, "posix"),
         (&rse, "srm", "storage.example.org", 8443, "gfal"),
     ] {
-        let mut protocol = rset::AddProtocolRequest::new(
-            host,
-            port,
-            "/data/",
-            format!("rucio.rse.protocols.{implementation}.Default"),
-        );
+        let mut protocol = rset::AddProtocolRequest::builder()
+            .hostname(host)
+            .port(port)
+            .prefix("/data/")
+            .impl_(format!("rucio.rse.protocols.{implementation}.Default"))
+            .build()
+            .unwrap();
         if scheme == "srm" {
             protocol = protocol
                 .with_extended_attributes(json!({"web_service_path": "/srm/managerv2?SFN="}));
@@ -1057,7 +1071,13 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     let files: Vec<String> = (1..=4).map(|i| format!("file{i}")).collect();
     let guid = "ec4ef4a8ed544a6da7a86f3bd7b8d57c";
     let items = files.iter().map(|f| {
-        let item = rep::AddReplicasRequestFilesItem::new(&scope, f, 1000, "0cc737eb");
+        let item = rep::AddReplicasRequestFilesItem::builder()
+            .scope(&scope)
+            .name(f)
+            .bytes(1000)
+            .adler32("0cc737eb")
+            .build()
+            .unwrap();
         if f == "file1" {
             item.with_meta(json!({"guid": guid}))
         } else {
@@ -1078,8 +1098,18 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     run.check(
         "data_identifiers::add_dids",
         dids.add_dids(&vec![
-            did::AddDidsRequestItem::new(&scope, "dataset2", "DATASET"),
-            did::AddDidsRequestItem::new(&scope, "container1", "CONTAINER"),
+            did::AddDidsRequestItem::builder()
+                .scope(&scope)
+                .name("dataset2")
+                .type_("DATASET")
+                .build()
+                .unwrap(),
+            did::AddDidsRequestItem::builder()
+                .scope(&scope)
+                .name("container1")
+                .type_("CONTAINER")
+                .build()
+                .unwrap(),
         ])
         .await,
     );
@@ -1100,13 +1130,18 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     run.check(
         "data_identifiers::attach_dids_to_dids",
         dids.attach_dids_to_dids(&did::AttachDidsToDidsRequest::new([
-            did::AttachDidsToDidsRequestAttachmentsItem::new(
-                &scope,
-                "container1",
-                [did::AttachDidsToDidsRequestAttachmentsItemDidsItem::new(
-                    &scope, "dataset1",
-                )],
-            ),
+            did::AttachDidsToDidsRequestAttachmentsItem::builder()
+                .scope(&scope)
+                .name("container1")
+                .dids([
+                    did::AttachDidsToDidsRequestAttachmentsItemDidsItem::builder()
+                        .scope(&scope)
+                        .name("dataset1")
+                        .build()
+                        .unwrap(),
+                ])
+                .build()
+                .unwrap(),
         ]))
         .await,
     );
@@ -1219,11 +1254,12 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     run.check(
         "data_identifiers::set_dids_metadata_bulk",
         dids.set_dids_metadata_bulk(&did::SetDidsMetadataBulkRequest::new([
-            did::SetDidsMetadataBulkRequestDidsItem::new(
-                &scope,
-                "dataset2",
-                json!({"project": "data26"}),
-            ),
+            did::SetDidsMetadataBulkRequestDidsItem::builder()
+                .scope(&scope)
+                .name("dataset2")
+                .meta(json!({"project": "data26"}))
+                .build()
+                .unwrap(),
         ]))
         .await,
     );
@@ -1244,14 +1280,22 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     run.stream(
         "data_identifiers::get_metadata_bulk",
         dids.get_metadata_bulk(&did::GetMetadataBulkRequest::new([
-            did::GetMetadataBulkRequestDidsItem::new(&scope, "dataset2"),
+            did::GetMetadataBulkRequestDidsItem::builder()
+                .scope(&scope)
+                .name("dataset2")
+                .build()
+                .unwrap(),
         ])),
     )
     .await;
     run.stream(
         "data_identifiers::bulk_list_files",
         dids.bulk_list_files(&did::BulkListFilesRequest::new([
-            did::BulkListFilesRequestDidsItem::new(&scope, "dataset1"),
+            did::BulkListFilesRequestDidsItem::builder()
+                .scope(&scope)
+                .name("dataset1")
+                .build()
+                .unwrap(),
         ])),
     )
     .await;
@@ -1287,9 +1331,16 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     );
     run.check(
         "data_identifiers::create_did_sample",
-        dids.create_did_sample(&did::CreateDidSampleRequest::new(
-            &scope, "dataset1", &scope, "sample2", "1",
-        ))
+        dids.create_did_sample(
+            &did::CreateDidSampleRequest::builder()
+                .input_scope(&scope)
+                .input_name("dataset1")
+                .output_scope(&scope)
+                .output_name("sample2")
+                .nbfiles("1")
+                .build()
+                .unwrap(),
+        )
         .await,
     );
 
@@ -1431,9 +1482,16 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     run.check(
         "replicas::set_tombstone",
         replicas
-            .set_tombstone(&rep::SetTombstoneRequest::new().with_replicas([
-                rep::SetTombstoneRequestReplicasItem::new(&rse, &scope, "file4"),
-            ]))
+            .set_tombstone(
+                &rep::SetTombstoneRequest::new().with_replicas([
+                    rep::SetTombstoneRequestReplicasItem::builder()
+                        .rse(&rse)
+                        .scope(&scope)
+                        .name("file4")
+                        .build()
+                        .unwrap(),
+                ]),
+            )
             .await,
     );
 
@@ -1445,8 +1503,15 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         replicas
             .add_replicas(&rep::AddReplicasRequest::new(
                 &rse2,
-                ["file1", "file2"]
-                    .map(|f| rep::AddReplicasRequestFilesItem::new(&scope, f, 1000, "0cc737eb")),
+                ["file1", "file2"].map(|f| {
+                    rep::AddReplicasRequestFilesItem::builder()
+                        .scope(&scope)
+                        .name(f)
+                        .bytes(1000)
+                        .adler32("0cc737eb")
+                        .build()
+                        .unwrap()
+                }),
             ))
             .await,
     );
@@ -1459,12 +1524,15 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     let made = run.check(
         "rule::add_replication_rule",
         rules
-            .add_replication_rule(&rul::AddReplicationRuleRequest::new(
-                [target("dataset1")],
-                root,
-                1,
-                &rse,
-            ))
+            .add_replication_rule(
+                &rul::AddReplicationRuleRequest::builder()
+                    .dids([target("dataset1")])
+                    .account(root)
+                    .copies(1)
+                    .rse_expression(&rse)
+                    .build()
+                    .unwrap(),
+            )
             .await,
     );
     let rule_id = made
@@ -1473,12 +1541,15 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     let other = run.check(
         "rule::add_replication_rule",
         rules
-            .add_replication_rule(&rul::AddReplicationRuleRequest::new(
-                [target("dataset2")],
-                root,
-                1,
-                &rse2,
-            ))
+            .add_replication_rule(
+                &rul::AddReplicationRuleRequest::builder()
+                    .dids([target("dataset2")])
+                    .account(root)
+                    .copies(1)
+                    .rse_expression(&rse2)
+                    .build()
+                    .unwrap(),
+            )
             .await,
     );
     let other_id = other
@@ -1487,12 +1558,15 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     let two = run.check(
         "rule::add_replication_rule",
         rules
-            .add_replication_rule(&rul::AddReplicationRuleRequest::new(
-                [target("dataset1")],
-                root,
-                2,
-                format!("{rse}|{rse2}"),
-            ))
+            .add_replication_rule(
+                &rul::AddReplicationRuleRequest::builder()
+                    .dids([target("dataset1")])
+                    .account(root)
+                    .copies(2)
+                    .rse_expression(format!("{rse}|{rse2}"))
+                    .build()
+                    .unwrap(),
+            )
             .await,
     );
     let two_id = two.and_then(|ids| ids.first().cloned()).unwrap_or_default();
@@ -1587,7 +1661,11 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         "lock::get_locks_for_dids",
         locks.get_locks_for_dids(
             &rucio_client::lock::types::GetLocksForDidsRequest::new().with_dids([
-                rucio_client::lock::types::GetLocksForDidsRequestDidsItem::new(&scope, "dataset1"),
+                rucio_client::lock::types::GetLocksForDidsRequestDidsItem::builder()
+                    .scope(&scope)
+                    .name("dataset1")
+                    .build()
+                    .unwrap(),
             ]),
         ),
     )
@@ -1685,13 +1763,7 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
             .add_subscription(
                 root,
                 &sub,
-                &subt::AddSubscriptionRequest::new(subt::AddSubscriptionRequestOptions::new(
-                    json!({"scope": [scope.clone()]}),
-                    [json!({"rse_expression": rse.clone(), "copies": 1, "activity": "User Subscriptions"})],
-                    "test",
-                    30,
-                    false,
-                )),
+                &subt::AddSubscriptionRequest::new(subt::AddSubscriptionRequestOptions::builder().filter(json!({"scope": [scope.clone()]})).replication_rules([json!({"rse_expression": rse.clone(), "copies": 1, "activity": "User Subscriptions"})]).comments("test").lifetime(30).retroactive(false).build().unwrap()),
             )
             .await,
     );
@@ -1818,9 +1890,12 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
         exceptions
             .add_exception(
                 &lex::AddExceptionRequest::new()
-                    .with_dids([lex::AddExceptionRequestDidsItem::new(
-                        &scope, "dataset1", "DATASET",
-                    )])
+                    .with_dids([lex::AddExceptionRequestDidsItem::builder()
+                        .scope(&scope)
+                        .name("dataset1")
+                        .did_type("DATASET")
+                        .build()
+                        .unwrap()])
                     .with_pattern(format!("{scope}:dataset1"))
                     .with_comments("test")
                     .with_expires_at(
@@ -1995,11 +2070,14 @@ async fn calls(server: &RucioServer, rucio: &Rucio, run: &mut Run, secrets: &mut
     let vo_container = format!("/{scope}");
     run.check(
         "data_identifiers::add_dids",
-        dids.add_dids(&vec![did::AddDidsRequestItem::new(
-            &scope,
-            &vo_container,
-            "CONTAINER",
-        )])
+        dids.add_dids(&vec![
+            did::AddDidsRequestItem::builder()
+                .scope(&scope)
+                .name(&vo_container)
+                .type_("CONTAINER")
+                .build()
+                .unwrap(),
+        ])
         .await,
     );
     run.check(

@@ -72,7 +72,13 @@ async fn a_data_management_session() {
 
     // A file replica, a dataset holding it, a container holding the dataset.
     let dids = rucio.data_identifiers();
-    let replica = AddReplicasRequestFilesItem::new(&scope, "file1", 1234, "0cc737eb");
+    let replica = AddReplicasRequestFilesItem::builder()
+        .scope(&scope)
+        .name("file1")
+        .bytes(1234)
+        .adler32("0cc737eb")
+        .build()
+        .unwrap();
     rucio
         .replicas()
         .add_replicas(&AddReplicasRequest::new(&rse, [replica]))
@@ -145,7 +151,15 @@ async fn a_data_management_session() {
         .with_name("dataset1");
     let rules = rucio
         .rule()
-        .add_replication_rule(&AddReplicationRuleRequest::new([target], "root", 1, &rse))
+        .add_replication_rule(
+            &AddReplicationRuleRequest::builder()
+                .dids([target])
+                .account("root")
+                .copies(1)
+                .rse_expression(&rse)
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(rules.len(), 1, "{rules:?}");

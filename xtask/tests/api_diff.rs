@@ -285,17 +285,30 @@ fn a_field_removed_is_breaking() {
 
 #[test]
 fn a_field_made_required_in_a_request_is_breaking() {
-    // Sent-only types keep every field optional; `new` takes the required ones.
+    // Sent-only types keep every field optional; `new` takes the required ones, and a second
+    // required string makes two that could be swapped: the type is built by name from then on.
     let report = report_of(|r| {
         r["schemas/fake/v1/update.json"]["required"] = json!(["name", "note"]);
     });
+    let changes: Vec<(Class, &str, &str)> = report
+        .changes
+        .iter()
+        .map(|c| (c.class, c.item.as_str(), c.what.as_str()))
+        .collect();
     assert_eq!(
-        only(&report),
-        (
-            Class::Breaking,
-            "type Update".into(),
-            "field note: newly required: `new` takes it".into()
-        )
+        changes,
+        [
+            (
+                Class::Breaking,
+                "type Update",
+                "field note: newly required: `build()` requires it"
+            ),
+            (
+                Class::Breaking,
+                "type Update",
+                "built by name now: `new` gave way to `builder()`"
+            ),
+        ]
     );
 }
 

@@ -107,7 +107,8 @@ pub fn service(service: &Service, defs: &[TypeDef]) -> String {
     out
 }
 
-/// A type's entry: `struct Name { field: Type, .. }` with `new`'s arguments, an enum's values, a
+/// A type's entry: `struct Name { field: Type, .. }` with `new`'s arguments (`builder`'s
+/// required fields for a type built by name), an enum's values, a
 /// union's variants, an alias's target.
 pub fn typedef(def: &TypeDef) -> String {
     let events = if def.events_only { " (events)" } else { "" };
@@ -123,7 +124,8 @@ pub fn typedef(def: &TypeDef) -> String {
                 .iter()
                 .map(|&i| s.fields[i].ident.as_str())
                 .collect();
-            let _ = writeln!(out, "  }} new({})", args.join(", "));
+            let build = if s.built_by_name() { "builder" } else { "new" };
+            let _ = writeln!(out, "  }} {build}({})", args.join(", "));
             out
         }
         Kind::Enum(e) => {

@@ -1015,7 +1015,7 @@ impl Differ<'_> {
                     self.push(
                         item,
                         Class::Breaking,
-                        format!("{what}, required: `new` takes it"),
+                        format!("{what}, required: {}", takes(b)),
                     );
                 } else {
                     self.push(item, Class::Additive, what);
@@ -1064,15 +1064,12 @@ impl Differ<'_> {
                 (false, true) => self.push(
                     item,
                     Class::Breaking,
-                    format!("field {}: newly required: `new` takes it", f.ident),
+                    format!("field {}: newly required: {}", f.ident, takes(b)),
                 ),
                 (true, false) => self.push(
                     item,
                     Class::Breaking,
-                    format!(
-                        "field {}: newly optional: `new` no longer takes it",
-                        f.ident
-                    ),
+                    format!("field {}: newly optional: {}", f.ident, no_longer(a)),
                 ),
                 _ => {}
             }
@@ -1113,13 +1110,44 @@ impl Differ<'_> {
         let (old_args, new_args) = (args(a), args(b));
         let same_set =
             old_args.iter().collect::<BTreeSet<_>>() == new_args.iter().collect::<BTreeSet<_>>();
-        if same_set && old_args != new_args {
+        match (a.built_by_name(), b.built_by_name()) {
+            (false, true) => self.push(
+                item,
+                Class::Breaking,
+                "built by name now: `new` gave way to `builder()`".to_owned(),
+            ),
+            (true, false) => self.push(
+                item,
+                Class::Breaking,
+                "built by `new` now: `builder()` gave way to it".to_owned(),
+            ),
+            _ => {}
+        }
+        if same_set && old_args != new_args && !a.built_by_name() && !b.built_by_name() {
             self.push(
                 item,
                 Class::Breaking,
                 format!("`new` takes its arguments in another order: {new_args:?}"),
             );
         }
+    }
+}
+
+/// How a type built from `s` takes a required field.
+fn takes(s: &Struct) -> &'static str {
+    if s.built_by_name() {
+        "`build()` requires it"
+    } else {
+        "`new` takes it"
+    }
+}
+
+/// How a type built from `s` took a field that is now optional.
+fn no_longer(s: &Struct) -> &'static str {
+    if s.built_by_name() {
+        "`build()` no longer requires it"
+    } else {
+        "`new` no longer takes it"
     }
 }
 

@@ -263,6 +263,7 @@ pub const ROOT_ITEMS: &[&str] = &[
     "Call",
     "Error",
     "ErrorKind",
+    "MissingFields",
     "Result",
     "Rucio",
     "RucioClient",
@@ -306,7 +307,7 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
 
         #unknown
 
-        pub use rucio_runtime::{Auth, AuthToken, Call, Error, ErrorKind, Result, RucioClient, RucioConfig, RucioStream, SshKey, StreamExt};
+        pub use rucio_runtime::{Auth, AuthToken, Call, Error, ErrorKind, MissingFields, Result, RucioClient, RucioConfig, RucioStream, SshKey, StreamExt};
         #[doc = "The Rucio family's runtime (over the runtime core): configuration, login, the fake."]
         pub use rucio_runtime as runtime;
         pub use chrono;

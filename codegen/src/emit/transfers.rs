@@ -18,7 +18,7 @@ use quote::quote;
 
 use crate::model::Service;
 use crate::types::paths::{Item, Paths};
-use crate::types::typedefs::{Kind, TypeDef};
+use crate::types::typedefs::{Kind, Presence, TypeDef, UNKNOWN_FIELDS};
 
 /// One group of transfer methods: which service, which API methods they need.
 struct Group {
@@ -97,7 +97,7 @@ pub fn emit_transfers(
     // Artifact transfers reach the object service's client, compiled with its feature.
     let gate = (service.name == "queue").then(|| quote!(#[cfg(feature = "object")]));
     let seam = match service.name.as_str() {
-        "object" => object_seam(paths, &service.client),
+        "object" => object_seam(paths, &service.client, defs),
         _ => artifact_seam(paths, &service.client, defs),
     };
     let methods = groups.iter().flat_map(|g| (g.methods)(paths)).map(|t| {
@@ -127,12 +127,55 @@ pub fn emit_transfers(
 
 /// `ObjectService` for the object service's client: `createUpload`, `finishUpload` and
 /// `startDownload` with their generated types.
-fn object_seam(paths: &Paths, client: &str) -> TokenStream {
+fn object_seam(paths: &Paths, client: &str, defs: &[TypeDef]) -> TokenStream {
     let client = Ident::new(client, Span::call_site());
     let o = paths.get(Item::Objects);
     let result = paths.get(Item::RuntimeResult);
     let config = paths.get(Item::ClientConfig);
     let string = paths.get(Item::String);
+    let literal =
+        |name: &str, values: &[(&str, TokenStream)]| struct_literal(paths, defs, name, values);
+    let put_url = literal(
+        "PutUrlUploadRequest",
+        &[
+            ("content_type", quote!(proposal.content_type.clone())),
+            (
+                "content_length",
+                quote!(i64::try_from(proposal.content_length).unwrap_or(i64::MAX)),
+            ),
+        ],
+    );
+    let data_inline = literal(
+        "DataInlineUploadRequest",
+        &[
+            ("content_type", quote!(proposal.content_type.clone())),
+            ("object_data", quote!(data.clone())),
+        ],
+    );
+    let create_upload = literal(
+        "CreateUploadRequest",
+        &[
+            ("project_id", quote!(proposal.project_id.clone())),
+            ("upload_id", quote!(proposal.upload_id.clone())),
+            ("expires", quote!(proposal.expires)),
+            ("proposed_upload_methods", quote!(methods)),
+        ],
+    );
+    let content = literal(
+        "ObjectContentHashes",
+        &[
+            ("sha256", quote!(hashes.sha256.clone())),
+            ("sha512", quote!(hashes.sha512.clone())),
+        ],
+    );
+    let finish_upload = literal(
+        "FinishUploadRequest",
+        &[
+            ("project_id", quote!(proposal.project_id.clone())),
+            ("upload_id", quote!(proposal.upload_id.clone())),
+            ("hashes", content),
+        ],
+    );
     quote! {
         /// The object service's calls the transfers make, with this client's methods.
         impl #o::ObjectService for #client {
@@ -147,29 +190,11 @@ fn object_seam(paths: &Paths, client: &str) -> TokenStream {
             ) -> #o::BoxFuture<'a, #result<#o::UploadAgreement>> {
                 Box::pin(async move {
                     let mut methods = types::ProposedUploadMethods::new();
-                    methods.put_url = Some(types::PutUrlUploadRequest::new(
-                        proposal.content_type.clone(),
-                        i64::try_from(proposal.content_length).unwrap_or(i64::MAX),
-                    ));
-                    // Same-typed arguments of `new` are set again by name: their order is the
-                    // schema's `required` list, which a release may change.
+                    methods.put_url = Some(#put_url);
                     if let Some(data) = &proposal.data_inline_base64 {
-                        let mut inline = types::DataInlineUploadRequest::new(
-                            proposal.content_type.clone(),
-                            data.clone(),
-                        );
-                        inline.content_type = Some(proposal.content_type.clone());
-                        inline.object_data = Some(data.clone());
-                        methods.data_inline = Some(inline);
+                        methods.data_inline = Some(#data_inline);
                     }
-                    let mut request = types::CreateUploadRequest::new(
-                        proposal.project_id.clone(),
-                        proposal.upload_id.clone(),
-                        proposal.expires,
-                        methods,
-                    );
-                    request.project_id = Some(proposal.project_id.clone());
-                    request.upload_id = Some(proposal.upload_id.clone());
+                    let request = #create_upload;
                     let chosen = self.create_upload(name, &request).await?.upload_method;
                     Ok(match (chosen.data_inline, chosen.put_url) {
                         (Some(true), _) => #o::UploadAgreement::DataInline,
@@ -193,13 +218,7 @@ fn object_seam(paths: &Paths, client: &str) -> TokenStream {
                     let mut content = types::ObjectContentHashes::new();
                     content.sha256 = Some(hashes.sha256.clone());
                     content.sha512 = Some(hashes.sha512.clone());
-                    let mut request = types::FinishUploadRequest::new(
-                        proposal.upload_id.clone(),
-                        proposal.project_id.clone(),
-                    )
-                    .with_hashes(content);
-                    request.project_id = Some(proposal.project_id.clone());
-                    request.upload_id = Some(proposal.upload_id.clone());
+                    let request = #finish_upload;
                     self.finish_upload(name, &request).await
                 })
             }
@@ -544,4 +563,45 @@ fn with_writer_bound(mut t: Transfer, o: &TokenStream) -> Transfer {
         t.generics = quote!(<W: #o::AsyncWrite + Send + Unpin>);
     }
     t
+}
+
+/// `types::<name> { … }`: the fields in `values` (by Rust name, each the value's own type,
+/// wrapped in `Some` here where the field is an `Option`), the constants the schema requires, and
+/// every other field unset. The glue builds its requests so, by name, whatever a release's
+/// schema requires and in whichever order, and whether the type has `new` or a builder; a field
+/// the schema requires and the glue does not give fails to compile, in the releases test.
+fn struct_literal(
+    paths: &Paths,
+    defs: &[TypeDef],
+    name: &str,
+    values: &[(&str, TokenStream)],
+) -> TokenStream {
+    let ty = Ident::new(name, Span::call_site());
+    let map = paths.get(Item::Map);
+    let unknown = crate::idents::ident(UNKNOWN_FIELDS);
+    let Some(Kind::Struct(s)) = defs.iter().find(|d| d.name == name).map(|d| &d.kind) else {
+        return quote!(types::#ty);
+    };
+    let fields = s.fields.iter().enumerate().filter_map(|(i, f)| {
+        let field = crate::idents::ident(&f.ident);
+        let given = values.iter().find(|(n, _)| *n == f.ident).map(|(_, v)| v);
+        let value = match (given, &f.constant, f.presence) {
+            (Some(value), _, Presence::Required) => quote!(#value),
+            (Some(value), _, Presence::OptionalNullable) => quote!(Some(Some(#value))),
+            (Some(value), _, _) => quote!(Some(#value)),
+            (None, Some(constant), Presence::Required) => quote!(#constant.to_owned()),
+            (None, Some(constant), _) if s.constants.contains(&i) => {
+                quote!(Some(#constant.to_owned()))
+            }
+            (None, _, Presence::Required) => return None,
+            (None, _, _) => quote!(None),
+        };
+        Some(quote!(#field: #value))
+    });
+    quote! {
+        types::#ty {
+            #(#fields,)*
+            #unknown: #map::new(),
+        }
+    }
 }

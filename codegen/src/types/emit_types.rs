@@ -404,6 +404,23 @@ fn emit_struct(
             }
         }
     });
+    let (construct, builder) = if s.built_by_name() {
+        let (construct, builder) = emit_builder(w, name, s, article);
+        (construct, Some(builder))
+    } else {
+        let construct = quote! {
+            #[doc = #new_doc]
+            #many
+            pub fn new(#(#params),*) -> Self {
+                #name {
+                    #(#required_inits,)*
+                    #(#inits,)*
+                    #unknown: #map::new(),
+                }
+            }
+        };
+        (construct, None)
+    };
     let debug = if s.has_secrets() {
         let shown = s.fields.iter().map(|f| {
             let field = ident(&f.ident);
@@ -440,22 +457,163 @@ fn emit_struct(
         }
 
         impl #name {
-            #[doc = #new_doc]
-            #many
-            pub fn new(#(#params),*) -> Self {
-                #name {
-                    #(#required_inits,)*
-                    #(#inits,)*
-                    #unknown: #map::new(),
-                }
-            }
+            #construct
 
             #(#setters)*
         }
 
+        #builder
+
         #default_impl
         #debug
     }
+}
+
+/// `Type::builder()` and `TypeBuilder` for a type [built by name](Struct::built_by_name): a
+/// setter per field named as the field, and `build()`, which names the required fields left
+/// unset.
+fn emit_builder(
+    w: &TypeWriter<'_>,
+    name: &Ident,
+    s: &Struct,
+    article: &str,
+) -> (TokenStream, TokenStream) {
+    let builder = format_ident!("{name}Builder");
+    let map = w.paths.get(Item::Map);
+    let o = w.paths.get(Item::Option);
+    let unknown = ident(UNKNOWN_FIELDS);
+    let mut slots = Vec::new();
+    let mut setters = Vec::new();
+    let mut inits = Vec::new();
+    for (i, f) in s.fields.iter().enumerate() {
+        let field = ident(&f.ident);
+        let ty = w.field_ty(f);
+        let required = s.required.contains(&i);
+        // The constants, filled in as `new` fills them in.
+        match (&f.constant, f.presence) {
+            (Some(value), Presence::Required) if !required => {
+                inits.push(quote!(#field: #value.to_owned()));
+                continue;
+            }
+            (Some(value), _) if s.constants.contains(&i) => {
+                inits.push(quote!(#field: Some(#value.to_owned())));
+                continue;
+            }
+            _ => {}
+        }
+        let (param, value) = match (required, f.presence) {
+            (_, Presence::RequiredNullable) => (ty.clone(), w.nullable(&f.ty, &field)),
+            (_, Presence::OptionalNullable) => {
+                let inner = w.ty(&f.ty);
+                let value = w.nullable(&f.ty, &field);
+                (
+                    quote!(#o<#inner>),
+                    if required {
+                        quote!(Some(#value))
+                    } else {
+                        value
+                    },
+                )
+            }
+            (true, Presence::Optional) => {
+                let (param, value) = w.param(&f.ty, &field);
+                (param, quote!(Some(#value)))
+            }
+            _ => w.param(&f.ty, &field),
+        };
+        let doc = if required {
+            format!("Sets [`{name}::{}`] (required).", f.ident)
+        } else {
+            format!("Sets [`{name}::{}`].", f.ident)
+        };
+        if required {
+            slots.push(quote!(#field: #o<#ty>,));
+            inits.push(quote!(#field));
+        } else {
+            slots.push(quote!(#field: #ty,));
+            inits.push(quote!(#field: self.#field));
+        }
+        let setter = ident(&Struct::builder_setter(&f.ident));
+        setters.push(quote! {
+            #[doc = #doc]
+            pub fn #setter(mut self, #field: #param) -> Self {
+                self.#field = Some(#value);
+                self
+            }
+        });
+    }
+    let required: Vec<Ident> = s
+        .required
+        .iter()
+        .map(|&i| ident(&s.fields[i].ident))
+        .collect();
+    let labels: Vec<&str> = s
+        .required
+        .iter()
+        .map(|&i| s.fields[i].ident.as_str())
+        .collect();
+    let names = labels
+        .iter()
+        .map(|l| format!("`{l}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let label = name.to_string();
+    let construct_doc = format!(
+        "{article} `{name}` set field by field: its required fields ({names}) and any other, \
+         then [`build`]({builder}::build), which fails naming a required field left unset."
+    );
+    let builder_doc = format!(
+        "Builds {} [`{name}`] by name (from [`{name}::builder`]): a setter per field; \
+         [`build`](Self::build) checks that the required ones ({names}) are set.",
+        article.to_lowercase()
+    );
+    let build_doc = format!("The `{name}`, or the required fields left unset.");
+    let derive_debug = (!s.has_secrets()).then(|| quote!(Debug,));
+    let debug = s.has_secrets().then(|| {
+        let label = builder.to_string();
+        quote! {
+            impl fmt::Debug for #builder {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_struct(#label).finish_non_exhaustive()
+                }
+            }
+        }
+    });
+    let construct = quote! {
+        #[doc = #construct_doc]
+        pub fn builder() -> #builder {
+            <#builder as Default>::default()
+        }
+    };
+    let builder = quote! {
+        #[doc = #builder_doc]
+        #[derive(Clone, #derive_debug Default)]
+        #[must_use]
+        pub struct #builder {
+            #(#slots)*
+        }
+
+        impl #builder {
+            #(#setters)*
+
+            #[doc = #build_doc]
+            pub fn build(self) -> ::std::result::Result<#name, crate::runtime::MissingFields> {
+                match (#(self.#required,)*) {
+                    (#(Some(#required),)*) => Ok(#name {
+                        #(#inits,)*
+                        #unknown: #map::new(),
+                    }),
+                    (#(#required,)*) => Err(crate::runtime::MissingFields::new(
+                        #label,
+                        &[#((#labels, #required.is_none()),)*],
+                    )),
+                }
+            }
+        }
+
+        #debug
+    };
+    (construct, builder)
 }
 
 fn emit_enum(name: &Ident, doc: Option<TokenStream>, e: &StringEnum) -> TokenStream {

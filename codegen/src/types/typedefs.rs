@@ -49,7 +49,33 @@ pub struct Struct {
     pub constants: Vec<usize>,
 }
 
+/// More required fields than this and `new` would be a list to get right by position: such types
+/// are built by name (a builder) instead.
+pub const MAX_POSITIONAL: usize = 4;
+
 impl Struct {
+    /// Whether the type is built by name (`Type::builder()`, setters, `build()`) rather than by
+    /// a positional `new`: when two required fields have the same type, so that swapping them
+    /// would compile silently, or when more than [`MAX_POSITIONAL`] are required.
+    pub fn built_by_name(&self) -> bool {
+        let required = &self.required;
+        required.len() > MAX_POSITIONAL
+            || required.iter().enumerate().any(|(n, &i)| {
+                required[..n]
+                    .iter()
+                    .any(|&j| self.fields[j].ty == self.fields[i].ty)
+            })
+    }
+
+    /// The name of the builder's setter of the field `ident`: the field's own, except for a
+    /// field named `build`, which would take the name of the method that ends the builder.
+    pub fn builder_setter(ident: &str) -> String {
+        match ident {
+            "build" => "set_build".into(),
+            _ => ident.into(),
+        }
+    }
+
     /// Whether any field holds a secret, which `Debug` must not show.
     pub fn has_secrets(&self) -> bool {
         self.fields.iter().any(|f| f.secret)
@@ -955,6 +981,51 @@ mod tests {
         defs.iter()
             .find(|d| d.name == name)
             .unwrap_or_else(|| panic!("no type {name} in {names:?}"))
+    }
+
+    /// `new` stays where its arguments cannot be swapped silently; otherwise a builder.
+    #[test]
+    fn types_whose_required_fields_could_be_swapped_are_built_by_name() {
+        let built_by_name = |properties: Value, required: Value| {
+            let defs = types_of(json!({
+                "title": "Thing", "type": "object",
+                "properties": properties, "required": required
+            }));
+            let Kind::Struct(s) = &def(&defs, "Thing").kind else {
+                panic!("Thing is a struct");
+            };
+            s.built_by_name()
+        };
+        let string = json!({"type": "string"});
+        let number = json!({"type": "integer"});
+        let time = json!({"type": "string", "format": "date-time"});
+        // One of each type: `new(name, count, at)`.
+        assert!(!built_by_name(
+            json!({"name": string, "count": number, "at": time}),
+            json!(["name", "count", "at"])
+        ));
+        // Two strings, two date-times: a builder.
+        assert!(built_by_name(
+            json!({"scope": string, "name": string}),
+            json!(["scope", "name"])
+        ));
+        assert!(built_by_name(
+            json!({"created": time, "deadline": time}),
+            json!(["created", "deadline"])
+        ));
+        // Two strings, only one required: `new(name)`.
+        assert!(!built_by_name(
+            json!({"scope": string, "name": string}),
+            json!(["name"])
+        ));
+        // More than MAX_POSITIONAL, all of different types: a builder.
+        assert!(built_by_name(
+            json!({"a": string, "b": number, "c": time, "d": {"type": "boolean"},
+                   "e": {"type": "array", "items": string}}),
+            json!(["a", "b", "c", "d", "e"])
+        ));
+        assert_eq!(Struct::builder_setter("build"), "set_build");
+        assert_eq!(Struct::builder_setter("name"), "name");
     }
 
     #[test]

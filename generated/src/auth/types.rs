@@ -415,37 +415,190 @@ pub struct CreateClientResponse {
 }
 
 impl CreateClientResponse {
-    /// A `CreateClientResponse` from its required fields (`client_id`, `access_token`, `expires`, `description`, `created`, `last_modified`, `last_date_used`, `last_rotated`, `scopes`, `expanded_scopes`, `disabled`, `delete_on_expiration`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        client_id: impl Into<String>,
-        access_token: impl Into<String>,
-        expires: DateTime<Utc>,
-        description: impl Into<String>,
-        created: DateTime<Utc>,
-        last_modified: DateTime<Utc>,
-        last_date_used: DateTime<Utc>,
-        last_rotated: DateTime<Utc>,
-        scopes: impl IntoIterator<Item = impl Into<String>>,
+    /// A `CreateClientResponse` set field by field: its required fields (`client_id`, `access_token`, `expires`, `description`, `created`, `last_modified`, `last_date_used`, `last_rotated`, `scopes`, `expanded_scopes`, `disabled`, `delete_on_expiration`) and any other, then [`build`](CreateClientResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CreateClientResponseBuilder {
+        <CreateClientResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`CreateClientResponse`] by name (from [`CreateClientResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_id`, `access_token`, `expires`, `description`, `created`, `last_modified`, `last_date_used`, `last_rotated`, `scopes`, `expanded_scopes`, `disabled`, `delete_on_expiration`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct CreateClientResponseBuilder {
+    access_token: Option<String>,
+    client_id: Option<String>,
+    created: Option<DateTime<Utc>>,
+    delete_on_expiration: Option<bool>,
+    description: Option<String>,
+    disabled: Option<bool>,
+    expanded_scopes: Option<Vec<String>>,
+    expires: Option<DateTime<Utc>>,
+    last_date_used: Option<DateTime<Utc>>,
+    last_modified: Option<DateTime<Utc>>,
+    last_rotated: Option<DateTime<Utc>>,
+    scopes: Option<Vec<String>>,
+}
+
+impl CreateClientResponseBuilder {
+    /// Sets [`CreateClientResponse::access_token`] (required).
+    pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
+        self.access_token = Some(access_token.into());
+        self
+    }
+
+    /// Sets [`CreateClientResponse::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Sets [`CreateClientResponse::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`CreateClientResponse::delete_on_expiration`] (required).
+    pub fn delete_on_expiration(mut self, delete_on_expiration: bool) -> Self {
+        self.delete_on_expiration = Some(delete_on_expiration);
+        self
+    }
+
+    /// Sets [`CreateClientResponse::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`CreateClientResponse::disabled`] (required).
+    pub fn disabled(mut self, disabled: bool) -> Self {
+        self.disabled = Some(disabled);
+        self
+    }
+
+    /// Sets [`CreateClientResponse::expanded_scopes`] (required).
+    pub fn expanded_scopes(
+        mut self,
         expanded_scopes: impl IntoIterator<Item = impl Into<String>>,
-        disabled: bool,
-        delete_on_expiration: bool,
     ) -> Self {
-        CreateClientResponse {
-            client_id: client_id.into(),
-            access_token: access_token.into(),
-            expires: whole_millis(expires),
-            description: description.into(),
-            created: whole_millis(created),
-            last_modified: whole_millis(last_modified),
-            last_date_used: whole_millis(last_date_used),
-            last_rotated: whole_millis(last_rotated),
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            expanded_scopes: expanded_scopes.into_iter().map(Into::into).collect(),
-            disabled,
-            delete_on_expiration,
-            unknown_fields: Map::new(),
+        self.expanded_scopes = Some(expanded_scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`CreateClientResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`CreateClientResponse::last_date_used`] (required).
+    pub fn last_date_used(mut self, last_date_used: DateTime<Utc>) -> Self {
+        self.last_date_used = Some(whole_millis(last_date_used));
+        self
+    }
+
+    /// Sets [`CreateClientResponse::last_modified`] (required).
+    pub fn last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
+        self.last_modified = Some(whole_millis(last_modified));
+        self
+    }
+
+    /// Sets [`CreateClientResponse::last_rotated`] (required).
+    pub fn last_rotated(mut self, last_rotated: DateTime<Utc>) -> Self {
+        self.last_rotated = Some(whole_millis(last_rotated));
+        self
+    }
+
+    /// Sets [`CreateClientResponse::scopes`] (required).
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The `CreateClientResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CreateClientResponse, crate::runtime::MissingFields> {
+        match (
+            self.client_id,
+            self.access_token,
+            self.expires,
+            self.description,
+            self.created,
+            self.last_modified,
+            self.last_date_used,
+            self.last_rotated,
+            self.scopes,
+            self.expanded_scopes,
+            self.disabled,
+            self.delete_on_expiration,
+        ) {
+            (
+                Some(client_id),
+                Some(access_token),
+                Some(expires),
+                Some(description),
+                Some(created),
+                Some(last_modified),
+                Some(last_date_used),
+                Some(last_rotated),
+                Some(scopes),
+                Some(expanded_scopes),
+                Some(disabled),
+                Some(delete_on_expiration),
+            ) => Ok(CreateClientResponse {
+                access_token,
+                client_id,
+                created,
+                delete_on_expiration,
+                description,
+                disabled,
+                expanded_scopes,
+                expires,
+                last_date_used,
+                last_modified,
+                last_rotated,
+                scopes,
+                unknown_fields: Map::new(),
+            }),
+            (
+                client_id,
+                access_token,
+                expires,
+                description,
+                created,
+                last_modified,
+                last_date_used,
+                last_rotated,
+                scopes,
+                expanded_scopes,
+                disabled,
+                delete_on_expiration,
+            ) => Err(crate::runtime::MissingFields::new(
+                "CreateClientResponse",
+                &[
+                    ("client_id", client_id.is_none()),
+                    ("access_token", access_token.is_none()),
+                    ("expires", expires.is_none()),
+                    ("description", description.is_none()),
+                    ("created", created.is_none()),
+                    ("last_modified", last_modified.is_none()),
+                    ("last_date_used", last_date_used.is_none()),
+                    ("last_rotated", last_rotated.is_none()),
+                    ("scopes", scopes.is_none()),
+                    ("expanded_scopes", expanded_scopes.is_none()),
+                    ("disabled", disabled.is_none()),
+                    ("delete_on_expiration", delete_on_expiration.is_none()),
+                ],
+            )),
         }
+    }
+}
+
+impl fmt::Debug for CreateClientResponseBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateClientResponseBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -637,34 +790,168 @@ pub struct GetClientResponse {
 }
 
 impl GetClientResponse {
-    /// A `GetClientResponse` from its required fields (`client_id`, `expires`, `description`, `created`, `last_modified`, `last_date_used`, `last_rotated`, `scopes`, `expanded_scopes`, `disabled`, `delete_on_expiration`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        client_id: impl Into<String>,
-        expires: DateTime<Utc>,
-        description: impl Into<String>,
-        created: DateTime<Utc>,
-        last_modified: DateTime<Utc>,
-        last_date_used: DateTime<Utc>,
-        last_rotated: DateTime<Utc>,
-        scopes: impl IntoIterator<Item = impl Into<String>>,
+    /// A `GetClientResponse` set field by field: its required fields (`client_id`, `expires`, `description`, `created`, `last_modified`, `last_date_used`, `last_rotated`, `scopes`, `expanded_scopes`, `disabled`, `delete_on_expiration`) and any other, then [`build`](GetClientResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GetClientResponseBuilder {
+        <GetClientResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`GetClientResponse`] by name (from [`GetClientResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_id`, `expires`, `description`, `created`, `last_modified`, `last_date_used`, `last_rotated`, `scopes`, `expanded_scopes`, `disabled`, `delete_on_expiration`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GetClientResponseBuilder {
+    client_id: Option<String>,
+    created: Option<DateTime<Utc>>,
+    delete_on_expiration: Option<bool>,
+    description: Option<String>,
+    disabled: Option<bool>,
+    expanded_scopes: Option<Vec<String>>,
+    expires: Option<DateTime<Utc>>,
+    last_date_used: Option<DateTime<Utc>>,
+    last_modified: Option<DateTime<Utc>>,
+    last_rotated: Option<DateTime<Utc>>,
+    scopes: Option<Vec<String>>,
+}
+
+impl GetClientResponseBuilder {
+    /// Sets [`GetClientResponse::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Sets [`GetClientResponse::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`GetClientResponse::delete_on_expiration`] (required).
+    pub fn delete_on_expiration(mut self, delete_on_expiration: bool) -> Self {
+        self.delete_on_expiration = Some(delete_on_expiration);
+        self
+    }
+
+    /// Sets [`GetClientResponse::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`GetClientResponse::disabled`] (required).
+    pub fn disabled(mut self, disabled: bool) -> Self {
+        self.disabled = Some(disabled);
+        self
+    }
+
+    /// Sets [`GetClientResponse::expanded_scopes`] (required).
+    pub fn expanded_scopes(
+        mut self,
         expanded_scopes: impl IntoIterator<Item = impl Into<String>>,
-        disabled: bool,
-        delete_on_expiration: bool,
     ) -> Self {
-        GetClientResponse {
-            client_id: client_id.into(),
-            expires: whole_millis(expires),
-            description: description.into(),
-            created: whole_millis(created),
-            last_modified: whole_millis(last_modified),
-            last_date_used: whole_millis(last_date_used),
-            last_rotated: whole_millis(last_rotated),
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            expanded_scopes: expanded_scopes.into_iter().map(Into::into).collect(),
-            disabled,
-            delete_on_expiration,
-            unknown_fields: Map::new(),
+        self.expanded_scopes = Some(expanded_scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`GetClientResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`GetClientResponse::last_date_used`] (required).
+    pub fn last_date_used(mut self, last_date_used: DateTime<Utc>) -> Self {
+        self.last_date_used = Some(whole_millis(last_date_used));
+        self
+    }
+
+    /// Sets [`GetClientResponse::last_modified`] (required).
+    pub fn last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
+        self.last_modified = Some(whole_millis(last_modified));
+        self
+    }
+
+    /// Sets [`GetClientResponse::last_rotated`] (required).
+    pub fn last_rotated(mut self, last_rotated: DateTime<Utc>) -> Self {
+        self.last_rotated = Some(whole_millis(last_rotated));
+        self
+    }
+
+    /// Sets [`GetClientResponse::scopes`] (required).
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The `GetClientResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<GetClientResponse, crate::runtime::MissingFields> {
+        match (
+            self.client_id,
+            self.expires,
+            self.description,
+            self.created,
+            self.last_modified,
+            self.last_date_used,
+            self.last_rotated,
+            self.scopes,
+            self.expanded_scopes,
+            self.disabled,
+            self.delete_on_expiration,
+        ) {
+            (
+                Some(client_id),
+                Some(expires),
+                Some(description),
+                Some(created),
+                Some(last_modified),
+                Some(last_date_used),
+                Some(last_rotated),
+                Some(scopes),
+                Some(expanded_scopes),
+                Some(disabled),
+                Some(delete_on_expiration),
+            ) => Ok(GetClientResponse {
+                client_id,
+                created,
+                delete_on_expiration,
+                description,
+                disabled,
+                expanded_scopes,
+                expires,
+                last_date_used,
+                last_modified,
+                last_rotated,
+                scopes,
+                unknown_fields: Map::new(),
+            }),
+            (
+                client_id,
+                expires,
+                description,
+                created,
+                last_modified,
+                last_date_used,
+                last_rotated,
+                scopes,
+                expanded_scopes,
+                disabled,
+                delete_on_expiration,
+            ) => Err(crate::runtime::MissingFields::new(
+                "GetClientResponse",
+                &[
+                    ("client_id", client_id.is_none()),
+                    ("expires", expires.is_none()),
+                    ("description", description.is_none()),
+                    ("created", created.is_none()),
+                    ("last_modified", last_modified.is_none()),
+                    ("last_date_used", last_date_used.is_none()),
+                    ("last_rotated", last_rotated.is_none()),
+                    ("scopes", scopes.is_none()),
+                    ("expanded_scopes", expanded_scopes.is_none()),
+                    ("disabled", disabled.is_none()),
+                    ("delete_on_expiration", delete_on_expiration.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -723,21 +1010,94 @@ pub struct GetEntityHistoryResponseAuditHistoryItem {
 }
 
 impl GetEntityHistoryResponseAuditHistoryItem {
-    /// A `GetEntityHistoryResponseAuditHistoryItem` from its required fields (`client_id`, `action_type`, `created`, `entity_id`, `entity_type`); set the others with the `with_*` methods.
-    pub fn new(
-        client_id: impl Into<String>,
-        action_type: impl Into<String>,
-        created: DateTime<Utc>,
-        entity_id: impl Into<String>,
-        entity_type: impl Into<String>,
-    ) -> Self {
-        GetEntityHistoryResponseAuditHistoryItem {
-            client_id: client_id.into(),
-            action_type: action_type.into(),
-            created: whole_millis(created),
-            entity_id: entity_id.into(),
-            entity_type: entity_type.into(),
-            unknown_fields: Map::new(),
+    /// A `GetEntityHistoryResponseAuditHistoryItem` set field by field: its required fields (`client_id`, `action_type`, `created`, `entity_id`, `entity_type`) and any other, then [`build`](GetEntityHistoryResponseAuditHistoryItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GetEntityHistoryResponseAuditHistoryItemBuilder {
+        <GetEntityHistoryResponseAuditHistoryItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`GetEntityHistoryResponseAuditHistoryItem`] by name (from [`GetEntityHistoryResponseAuditHistoryItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_id`, `action_type`, `created`, `entity_id`, `entity_type`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GetEntityHistoryResponseAuditHistoryItemBuilder {
+    action_type: Option<String>,
+    client_id: Option<String>,
+    created: Option<DateTime<Utc>>,
+    entity_id: Option<String>,
+    entity_type: Option<String>,
+}
+
+impl GetEntityHistoryResponseAuditHistoryItemBuilder {
+    /// Sets [`GetEntityHistoryResponseAuditHistoryItem::action_type`] (required).
+    pub fn action_type(mut self, action_type: impl Into<String>) -> Self {
+        self.action_type = Some(action_type.into());
+        self
+    }
+
+    /// Sets [`GetEntityHistoryResponseAuditHistoryItem::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Sets [`GetEntityHistoryResponseAuditHistoryItem::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`GetEntityHistoryResponseAuditHistoryItem::entity_id`] (required).
+    pub fn entity_id(mut self, entity_id: impl Into<String>) -> Self {
+        self.entity_id = Some(entity_id.into());
+        self
+    }
+
+    /// Sets [`GetEntityHistoryResponseAuditHistoryItem::entity_type`] (required).
+    pub fn entity_type(mut self, entity_type: impl Into<String>) -> Self {
+        self.entity_type = Some(entity_type.into());
+        self
+    }
+
+    /// The `GetEntityHistoryResponseAuditHistoryItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<
+        GetEntityHistoryResponseAuditHistoryItem,
+        crate::runtime::MissingFields,
+    > {
+        match (
+            self.client_id,
+            self.action_type,
+            self.created,
+            self.entity_id,
+            self.entity_type,
+        ) {
+            (
+                Some(client_id),
+                Some(action_type),
+                Some(created),
+                Some(entity_id),
+                Some(entity_type),
+            ) => Ok(GetEntityHistoryResponseAuditHistoryItem {
+                action_type,
+                client_id,
+                created,
+                entity_id,
+                entity_type,
+                unknown_fields: Map::new(),
+            }),
+            (client_id, action_type, created, entity_id, entity_type) => {
+                Err(crate::runtime::MissingFields::new(
+                    "GetEntityHistoryResponseAuditHistoryItem",
+                    &[
+                        ("client_id", client_id.is_none()),
+                        ("action_type", action_type.is_none()),
+                        ("created", created.is_none()),
+                        ("entity_id", entity_id.is_none()),
+                        ("entity_type", entity_type.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -808,23 +1168,103 @@ pub struct GetRoleResponse {
 }
 
 impl GetRoleResponse {
-    /// A `GetRoleResponse` from its required fields (`role_id`, `scopes`, `description`, `created`, `last_modified`, `expanded_scopes`); set the others with the `with_*` methods.
-    pub fn new(
-        role_id: impl Into<String>,
-        scopes: impl IntoIterator<Item = impl Into<String>>,
-        description: impl Into<String>,
-        created: DateTime<Utc>,
-        last_modified: DateTime<Utc>,
+    /// A `GetRoleResponse` set field by field: its required fields (`role_id`, `scopes`, `description`, `created`, `last_modified`, `expanded_scopes`) and any other, then [`build`](GetRoleResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GetRoleResponseBuilder {
+        <GetRoleResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`GetRoleResponse`] by name (from [`GetRoleResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`role_id`, `scopes`, `description`, `created`, `last_modified`, `expanded_scopes`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GetRoleResponseBuilder {
+    created: Option<DateTime<Utc>>,
+    description: Option<String>,
+    expanded_scopes: Option<Vec<String>>,
+    last_modified: Option<DateTime<Utc>>,
+    role_id: Option<String>,
+    scopes: Option<Vec<String>>,
+}
+
+impl GetRoleResponseBuilder {
+    /// Sets [`GetRoleResponse::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`GetRoleResponse::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`GetRoleResponse::expanded_scopes`] (required).
+    pub fn expanded_scopes(
+        mut self,
         expanded_scopes: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        GetRoleResponse {
-            role_id: role_id.into(),
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            description: description.into(),
-            created: whole_millis(created),
-            last_modified: whole_millis(last_modified),
-            expanded_scopes: expanded_scopes.into_iter().map(Into::into).collect(),
-            unknown_fields: Map::new(),
+        self.expanded_scopes = Some(expanded_scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`GetRoleResponse::last_modified`] (required).
+    pub fn last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
+        self.last_modified = Some(whole_millis(last_modified));
+        self
+    }
+
+    /// Sets [`GetRoleResponse::role_id`] (required).
+    pub fn role_id(mut self, role_id: impl Into<String>) -> Self {
+        self.role_id = Some(role_id.into());
+        self
+    }
+
+    /// Sets [`GetRoleResponse::scopes`] (required).
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The `GetRoleResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<GetRoleResponse, crate::runtime::MissingFields> {
+        match (
+            self.role_id,
+            self.scopes,
+            self.description,
+            self.created,
+            self.last_modified,
+            self.expanded_scopes,
+        ) {
+            (
+                Some(role_id),
+                Some(scopes),
+                Some(description),
+                Some(created),
+                Some(last_modified),
+                Some(expanded_scopes),
+            ) => Ok(GetRoleResponse {
+                created,
+                description,
+                expanded_scopes,
+                last_modified,
+                role_id,
+                scopes,
+                unknown_fields: Map::new(),
+            }),
+            (role_id, scopes, description, created, last_modified, expanded_scopes) => {
+                Err(crate::runtime::MissingFields::new(
+                    "GetRoleResponse",
+                    &[
+                        ("role_id", role_id.is_none()),
+                        ("scopes", scopes.is_none()),
+                        ("description", description.is_none()),
+                        ("created", created.is_none()),
+                        ("last_modified", last_modified.is_none()),
+                        ("expanded_scopes", expanded_scopes.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -952,22 +1392,9 @@ pub struct HawkSignatureAuthenticationRequest {
 }
 
 impl HawkSignatureAuthenticationRequest {
-    /// A `HawkSignatureAuthenticationRequest` from its required fields (`method`, `resource`, `host`, `port`); set the others with the `with_*` methods.
-    pub fn new(
-        method: impl Into<HawkSignatureAuthenticationRequestMethod>,
-        resource: impl Into<String>,
-        host: impl Into<String>,
-        port: u64,
-    ) -> Self {
-        HawkSignatureAuthenticationRequest {
-            method: Some(method.into()),
-            resource: Some(resource.into()),
-            host: Some(host.into()),
-            port: Some(port),
-            authorization: None,
-            source_ip: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `HawkSignatureAuthenticationRequest` set field by field: its required fields (`method`, `resource`, `host`, `port`) and any other, then [`build`](HawkSignatureAuthenticationRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> HawkSignatureAuthenticationRequestBuilder {
+        <HawkSignatureAuthenticationRequestBuilder as Default>::default()
     }
 
     /// Sets [`authorization`](Self::authorization).
@@ -980,6 +1407,85 @@ impl HawkSignatureAuthenticationRequest {
     pub fn with_source_ip(mut self, source_ip: impl Into<String>) -> Self {
         self.source_ip = Some(source_ip.into());
         self
+    }
+}
+
+/// Builds a [`HawkSignatureAuthenticationRequest`] by name (from [`HawkSignatureAuthenticationRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`method`, `resource`, `host`, `port`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct HawkSignatureAuthenticationRequestBuilder {
+    authorization: Option<String>,
+    host: Option<Option<String>>,
+    method: Option<Option<HawkSignatureAuthenticationRequestMethod>>,
+    port: Option<Option<u64>>,
+    resource: Option<Option<String>>,
+    source_ip: Option<String>,
+}
+
+impl HawkSignatureAuthenticationRequestBuilder {
+    /// Sets [`HawkSignatureAuthenticationRequest::authorization`].
+    pub fn authorization(mut self, authorization: impl Into<String>) -> Self {
+        self.authorization = Some(authorization.into());
+        self
+    }
+
+    /// Sets [`HawkSignatureAuthenticationRequest::host`] (required).
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(Some(host.into()));
+        self
+    }
+
+    /// Sets [`HawkSignatureAuthenticationRequest::method`] (required).
+    pub fn method(mut self, method: impl Into<HawkSignatureAuthenticationRequestMethod>) -> Self {
+        self.method = Some(Some(method.into()));
+        self
+    }
+
+    /// Sets [`HawkSignatureAuthenticationRequest::port`] (required).
+    pub fn port(mut self, port: u64) -> Self {
+        self.port = Some(Some(port));
+        self
+    }
+
+    /// Sets [`HawkSignatureAuthenticationRequest::resource`] (required).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(Some(resource.into()));
+        self
+    }
+
+    /// Sets [`HawkSignatureAuthenticationRequest::source_ip`].
+    pub fn source_ip(mut self, source_ip: impl Into<String>) -> Self {
+        self.source_ip = Some(source_ip.into());
+        self
+    }
+
+    /// The `HawkSignatureAuthenticationRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<HawkSignatureAuthenticationRequest, crate::runtime::MissingFields>
+    {
+        match (self.method, self.resource, self.host, self.port) {
+            (Some(method), Some(resource), Some(host), Some(port)) => {
+                Ok(HawkSignatureAuthenticationRequest {
+                    authorization: self.authorization,
+                    host,
+                    method,
+                    port,
+                    resource,
+                    source_ip: self.source_ip,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (method, resource, host, port) => Err(crate::runtime::MissingFields::new(
+                "HawkSignatureAuthenticationRequest",
+                &[
+                    ("method", method.is_none()),
+                    ("resource", resource.is_none()),
+                    ("host", host.is_none()),
+                    ("port", port.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -1710,13 +2216,55 @@ pub struct SentryDsnResponseDsn {
 }
 
 impl SentryDsnResponseDsn {
-    /// A `SentryDsnResponseDsn` from its required fields (`secret`, `public`); set the others with the `with_*` methods.
-    pub fn new(secret: impl Into<String>, public: impl Into<String>) -> Self {
-        SentryDsnResponseDsn {
-            secret: secret.into(),
-            public: public.into(),
-            unknown_fields: Map::new(),
+    /// A `SentryDsnResponseDsn` set field by field: its required fields (`secret`, `public`) and any other, then [`build`](SentryDsnResponseDsnBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> SentryDsnResponseDsnBuilder {
+        <SentryDsnResponseDsnBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`SentryDsnResponseDsn`] by name (from [`SentryDsnResponseDsn::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`secret`, `public`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct SentryDsnResponseDsnBuilder {
+    public: Option<String>,
+    secret: Option<String>,
+}
+
+impl SentryDsnResponseDsnBuilder {
+    /// Sets [`SentryDsnResponseDsn::public`] (required).
+    pub fn public(mut self, public: impl Into<String>) -> Self {
+        self.public = Some(public.into());
+        self
+    }
+
+    /// Sets [`SentryDsnResponseDsn::secret`] (required).
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// The `SentryDsnResponseDsn`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<SentryDsnResponseDsn, crate::runtime::MissingFields> {
+        match (self.secret, self.public) {
+            (Some(secret), Some(public)) => Ok(SentryDsnResponseDsn {
+                public,
+                secret,
+                unknown_fields: Map::new(),
+            }),
+            (secret, public) => Err(crate::runtime::MissingFields::new(
+                "SentryDsnResponseDsn",
+                &[("secret", secret.is_none()), ("public", public.is_none())],
+            )),
         }
+    }
+}
+
+impl fmt::Debug for SentryDsnResponseDsnBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentryDsnResponseDsnBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -1782,18 +2330,75 @@ pub struct TemporarySecurityCredentials {
 }
 
 impl TemporarySecurityCredentials {
-    /// A `TemporarySecurityCredentials` from its required fields (`access_key_id`, `secret_access_key`, `session_token`); set the others with the `with_*` methods.
-    pub fn new(
-        access_key_id: impl Into<String>,
-        secret_access_key: impl Into<String>,
-        session_token: impl Into<String>,
-    ) -> Self {
-        TemporarySecurityCredentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: secret_access_key.into(),
-            session_token: session_token.into(),
-            unknown_fields: Map::new(),
+    /// A `TemporarySecurityCredentials` set field by field: its required fields (`access_key_id`, `secret_access_key`, `session_token`) and any other, then [`build`](TemporarySecurityCredentialsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TemporarySecurityCredentialsBuilder {
+        <TemporarySecurityCredentialsBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TemporarySecurityCredentials`] by name (from [`TemporarySecurityCredentials::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`access_key_id`, `secret_access_key`, `session_token`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct TemporarySecurityCredentialsBuilder {
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    session_token: Option<String>,
+}
+
+impl TemporarySecurityCredentialsBuilder {
+    /// Sets [`TemporarySecurityCredentials::access_key_id`] (required).
+    pub fn access_key_id(mut self, access_key_id: impl Into<String>) -> Self {
+        self.access_key_id = Some(access_key_id.into());
+        self
+    }
+
+    /// Sets [`TemporarySecurityCredentials::secret_access_key`] (required).
+    pub fn secret_access_key(mut self, secret_access_key: impl Into<String>) -> Self {
+        self.secret_access_key = Some(secret_access_key.into());
+        self
+    }
+
+    /// Sets [`TemporarySecurityCredentials::session_token`] (required).
+    pub fn session_token(mut self, session_token: impl Into<String>) -> Self {
+        self.session_token = Some(session_token.into());
+        self
+    }
+
+    /// The `TemporarySecurityCredentials`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TemporarySecurityCredentials, crate::runtime::MissingFields> {
+        match (
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token,
+        ) {
+            (Some(access_key_id), Some(secret_access_key), Some(session_token)) => {
+                Ok(TemporarySecurityCredentials {
+                    access_key_id,
+                    secret_access_key,
+                    session_token,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (access_key_id, secret_access_key, session_token) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TemporarySecurityCredentials",
+                    &[
+                        ("access_key_id", access_key_id.is_none()),
+                        ("secret_access_key", secret_access_key.is_none()),
+                        ("session_token", session_token.is_none()),
+                    ],
+                ))
+            }
         }
+    }
+}
+
+impl fmt::Debug for TemporarySecurityCredentialsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TemporarySecurityCredentialsBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -1835,15 +2440,56 @@ pub struct TestAuthenticateRequest {
 }
 
 impl TestAuthenticateRequest {
-    /// A `TestAuthenticateRequest` from its required fields (`client_scopes`, `required_scopes`); set the others with the `with_*` methods.
-    pub fn new(
+    /// A `TestAuthenticateRequest` set field by field: its required fields (`client_scopes`, `required_scopes`) and any other, then [`build`](TestAuthenticateRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TestAuthenticateRequestBuilder {
+        <TestAuthenticateRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TestAuthenticateRequest`] by name (from [`TestAuthenticateRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_scopes`, `required_scopes`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TestAuthenticateRequestBuilder {
+    client_scopes: Option<Option<Vec<String>>>,
+    required_scopes: Option<Option<Vec<String>>>,
+}
+
+impl TestAuthenticateRequestBuilder {
+    /// Sets [`TestAuthenticateRequest::client_scopes`] (required).
+    pub fn client_scopes(
+        mut self,
         client_scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.client_scopes = Some(Some(client_scopes.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Sets [`TestAuthenticateRequest::required_scopes`] (required).
+    pub fn required_scopes(
+        mut self,
         required_scopes: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        TestAuthenticateRequest {
-            client_scopes: Some(client_scopes.into_iter().map(Into::into).collect()),
-            required_scopes: Some(required_scopes.into_iter().map(Into::into).collect()),
-            unknown_fields: Map::new(),
+        self.required_scopes = Some(Some(required_scopes.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// The `TestAuthenticateRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TestAuthenticateRequest, crate::runtime::MissingFields> {
+        match (self.client_scopes, self.required_scopes) {
+            (Some(client_scopes), Some(required_scopes)) => Ok(TestAuthenticateRequest {
+                client_scopes,
+                required_scopes,
+                unknown_fields: Map::new(),
+            }),
+            (client_scopes, required_scopes) => Err(crate::runtime::MissingFields::new(
+                "TestAuthenticateRequest",
+                &[
+                    ("client_scopes", client_scopes.is_none()),
+                    ("required_scopes", required_scopes.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -1908,20 +2554,78 @@ pub struct WebsocktunnelTokenResponse {
 }
 
 impl WebsocktunnelTokenResponse {
-    /// A `WebsocktunnelTokenResponse` from its required fields (`wst_client`, `wst_audience`, `token`, `expires`); set the others with the `with_*` methods.
-    pub fn new(
-        wst_client: impl Into<String>,
-        wst_audience: impl Into<String>,
-        token: impl Into<String>,
-        expires: DateTime<Utc>,
-    ) -> Self {
-        WebsocktunnelTokenResponse {
-            wst_client: wst_client.into(),
-            wst_audience: wst_audience.into(),
-            token: token.into(),
-            expires: whole_millis(expires),
-            unknown_fields: Map::new(),
+    /// A `WebsocktunnelTokenResponse` set field by field: its required fields (`wst_client`, `wst_audience`, `token`, `expires`) and any other, then [`build`](WebsocktunnelTokenResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WebsocktunnelTokenResponseBuilder {
+        <WebsocktunnelTokenResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WebsocktunnelTokenResponse`] by name (from [`WebsocktunnelTokenResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`wst_client`, `wst_audience`, `token`, `expires`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct WebsocktunnelTokenResponseBuilder {
+    expires: Option<DateTime<Utc>>,
+    token: Option<String>,
+    wst_audience: Option<String>,
+    wst_client: Option<String>,
+}
+
+impl WebsocktunnelTokenResponseBuilder {
+    /// Sets [`WebsocktunnelTokenResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`WebsocktunnelTokenResponse::token`] (required).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Sets [`WebsocktunnelTokenResponse::wst_audience`] (required).
+    pub fn wst_audience(mut self, wst_audience: impl Into<String>) -> Self {
+        self.wst_audience = Some(wst_audience.into());
+        self
+    }
+
+    /// Sets [`WebsocktunnelTokenResponse::wst_client`] (required).
+    pub fn wst_client(mut self, wst_client: impl Into<String>) -> Self {
+        self.wst_client = Some(wst_client.into());
+        self
+    }
+
+    /// The `WebsocktunnelTokenResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<WebsocktunnelTokenResponse, crate::runtime::MissingFields> {
+        match (self.wst_client, self.wst_audience, self.token, self.expires) {
+            (Some(wst_client), Some(wst_audience), Some(token), Some(expires)) => {
+                Ok(WebsocktunnelTokenResponse {
+                    expires,
+                    token,
+                    wst_audience,
+                    wst_client,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (wst_client, wst_audience, token, expires) => Err(crate::runtime::MissingFields::new(
+                "WebsocktunnelTokenResponse",
+                &[
+                    ("wst_client", wst_client.is_none()),
+                    ("wst_audience", wst_audience.is_none()),
+                    ("token", token.is_none()),
+                    ("expires", expires.is_none()),
+                ],
+            )),
         }
+    }
+}
+
+impl fmt::Debug for WebsocktunnelTokenResponseBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebsocktunnelTokenResponseBuilder")
+            .finish_non_exhaustive()
     }
 }
 

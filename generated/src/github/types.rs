@@ -36,38 +36,156 @@ pub struct Build {
 }
 
 impl Build {
-    /// A `Build` from its required fields (`organization`, `repository`, `sha`, `state`, `task_group_id`, `event_type`, `event_id`, `created`, `updated`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        organization: impl Into<String>,
-        repository: impl Into<String>,
-        sha: impl Into<String>,
-        state: impl Into<BuildState>,
-        task_group_id: impl Into<String>,
-        event_type: impl Into<String>,
-        event_id: BuildEventId,
-        created: DateTime<Utc>,
-        updated: DateTime<Utc>,
-    ) -> Self {
-        Build {
-            organization: organization.into(),
-            repository: repository.into(),
-            sha: sha.into(),
-            state: state.into(),
-            task_group_id: task_group_id.into(),
-            event_type: event_type.into(),
-            event_id,
-            created: whole_millis(created),
-            updated: whole_millis(updated),
-            pull_request_number: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `Build` set field by field: its required fields (`organization`, `repository`, `sha`, `state`, `task_group_id`, `event_type`, `event_id`, `created`, `updated`) and any other, then [`build`](BuildBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> BuildBuilder {
+        <BuildBuilder as Default>::default()
     }
 
     /// Sets [`pull_request_number`](Self::pull_request_number).
     pub fn with_pull_request_number(mut self, pull_request_number: i64) -> Self {
         self.pull_request_number = Some(pull_request_number);
         self
+    }
+}
+
+/// Builds a [`Build`] by name (from [`Build::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`organization`, `repository`, `sha`, `state`, `task_group_id`, `event_type`, `event_id`, `created`, `updated`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct BuildBuilder {
+    created: Option<DateTime<Utc>>,
+    event_id: Option<BuildEventId>,
+    event_type: Option<String>,
+    organization: Option<String>,
+    pull_request_number: Option<i64>,
+    repository: Option<String>,
+    sha: Option<String>,
+    state: Option<BuildState>,
+    task_group_id: Option<String>,
+    updated: Option<DateTime<Utc>>,
+}
+
+impl BuildBuilder {
+    /// Sets [`Build::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`Build::event_id`] (required).
+    pub fn event_id(mut self, event_id: BuildEventId) -> Self {
+        self.event_id = Some(event_id);
+        self
+    }
+
+    /// Sets [`Build::event_type`] (required).
+    pub fn event_type(mut self, event_type: impl Into<String>) -> Self {
+        self.event_type = Some(event_type.into());
+        self
+    }
+
+    /// Sets [`Build::organization`] (required).
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets [`Build::pull_request_number`].
+    pub fn pull_request_number(mut self, pull_request_number: i64) -> Self {
+        self.pull_request_number = Some(pull_request_number);
+        self
+    }
+
+    /// Sets [`Build::repository`] (required).
+    pub fn repository(mut self, repository: impl Into<String>) -> Self {
+        self.repository = Some(repository.into());
+        self
+    }
+
+    /// Sets [`Build::sha`] (required).
+    pub fn sha(mut self, sha: impl Into<String>) -> Self {
+        self.sha = Some(sha.into());
+        self
+    }
+
+    /// Sets [`Build::state`] (required).
+    pub fn state(mut self, state: impl Into<BuildState>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`Build::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`Build::updated`] (required).
+    pub fn updated(mut self, updated: DateTime<Utc>) -> Self {
+        self.updated = Some(whole_millis(updated));
+        self
+    }
+
+    /// The `Build`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Build, crate::runtime::MissingFields> {
+        match (
+            self.organization,
+            self.repository,
+            self.sha,
+            self.state,
+            self.task_group_id,
+            self.event_type,
+            self.event_id,
+            self.created,
+            self.updated,
+        ) {
+            (
+                Some(organization),
+                Some(repository),
+                Some(sha),
+                Some(state),
+                Some(task_group_id),
+                Some(event_type),
+                Some(event_id),
+                Some(created),
+                Some(updated),
+            ) => Ok(Build {
+                created,
+                event_id,
+                event_type,
+                organization,
+                pull_request_number: self.pull_request_number,
+                repository,
+                sha,
+                state,
+                task_group_id,
+                updated,
+                unknown_fields: Map::new(),
+            }),
+            (
+                organization,
+                repository,
+                sha,
+                state,
+                task_group_id,
+                event_type,
+                event_id,
+                created,
+                updated,
+            ) => Err(crate::runtime::MissingFields::new(
+                "Build",
+                &[
+                    ("organization", organization.is_none()),
+                    ("repository", repository.is_none()),
+                    ("sha", sha.is_none()),
+                    ("state", state.is_none()),
+                    ("task_group_id", task_group_id.is_none()),
+                    ("event_type", event_type.is_none()),
+                    ("event_id", event_id.is_none()),
+                    ("created", created.is_none()),
+                    ("updated", updated.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -326,38 +444,160 @@ pub struct GitHubPullRequestMessage {
 
 #[cfg(feature = "events")]
 impl GitHubPullRequestMessage {
-    /// A `GitHubPullRequestMessage` from its required fields (`version`, `organization`, `repository`, `action`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        version: i64,
-        organization: impl Into<String>,
-        repository: impl Into<String>,
-        action: impl Into<String>,
-        installation_id: u64,
-        event_id: impl Into<String>,
-        body: impl Into<Value>,
-        tasks_for: impl Into<String>,
-        branch: impl Into<String>,
-    ) -> Self {
-        GitHubPullRequestMessage {
-            version,
-            organization: organization.into(),
-            repository: repository.into(),
-            action: action.into(),
-            installation_id,
-            event_id: event_id.into(),
-            body: body.into(),
-            tasks_for: tasks_for.into(),
-            branch: branch.into(),
-            details: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `GitHubPullRequestMessage` set field by field: its required fields (`version`, `organization`, `repository`, `action`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`) and any other, then [`build`](GitHubPullRequestMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GitHubPullRequestMessageBuilder {
+        <GitHubPullRequestMessageBuilder as Default>::default()
     }
 
     /// Sets [`details`](Self::details).
     pub fn with_details(mut self, details: impl Into<Value>) -> Self {
         self.details = Some(details.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`GitHubPullRequestMessage`] by name (from [`GitHubPullRequestMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `organization`, `repository`, `action`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GitHubPullRequestMessageBuilder {
+    action: Option<String>,
+    body: Option<Value>,
+    branch: Option<String>,
+    details: Option<Value>,
+    event_id: Option<String>,
+    installation_id: Option<u64>,
+    organization: Option<String>,
+    repository: Option<String>,
+    tasks_for: Option<String>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl GitHubPullRequestMessageBuilder {
+    /// Sets [`GitHubPullRequestMessage::action`] (required).
+    pub fn action(mut self, action: impl Into<String>) -> Self {
+        self.action = Some(action.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::body`] (required).
+    pub fn body(mut self, body: impl Into<Value>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::branch`] (required).
+    pub fn branch(mut self, branch: impl Into<String>) -> Self {
+        self.branch = Some(branch.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::details`].
+    pub fn details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::event_id`] (required).
+    pub fn event_id(mut self, event_id: impl Into<String>) -> Self {
+        self.event_id = Some(event_id.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::installation_id`] (required).
+    pub fn installation_id(mut self, installation_id: u64) -> Self {
+        self.installation_id = Some(installation_id);
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::organization`] (required).
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::repository`] (required).
+    pub fn repository(mut self, repository: impl Into<String>) -> Self {
+        self.repository = Some(repository.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::tasks_for`] (required).
+    pub fn tasks_for(mut self, tasks_for: impl Into<String>) -> Self {
+        self.tasks_for = Some(tasks_for.into());
+        self
+    }
+
+    /// Sets [`GitHubPullRequestMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `GitHubPullRequestMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<GitHubPullRequestMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.organization,
+            self.repository,
+            self.action,
+            self.installation_id,
+            self.event_id,
+            self.body,
+            self.tasks_for,
+            self.branch,
+        ) {
+            (
+                Some(version),
+                Some(organization),
+                Some(repository),
+                Some(action),
+                Some(installation_id),
+                Some(event_id),
+                Some(body),
+                Some(tasks_for),
+                Some(branch),
+            ) => Ok(GitHubPullRequestMessage {
+                action,
+                body,
+                branch,
+                details: self.details,
+                event_id,
+                installation_id,
+                organization,
+                repository,
+                tasks_for,
+                version,
+                unknown_fields: Map::new(),
+            }),
+            (
+                version,
+                organization,
+                repository,
+                action,
+                installation_id,
+                event_id,
+                body,
+                tasks_for,
+                branch,
+            ) => Err(crate::runtime::MissingFields::new(
+                "GitHubPullRequestMessage",
+                &[
+                    ("version", version.is_none()),
+                    ("organization", organization.is_none()),
+                    ("repository", repository.is_none()),
+                    ("action", action.is_none()),
+                    ("installation_id", installation_id.is_none()),
+                    ("event_id", event_id.is_none()),
+                    ("body", body.is_none()),
+                    ("tasks_for", tasks_for.is_none()),
+                    ("branch", branch.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -393,36 +633,146 @@ pub struct GitHubPushMessage {
 
 #[cfg(feature = "events")]
 impl GitHubPushMessage {
-    /// A `GitHubPushMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        version: i64,
-        organization: impl Into<String>,
-        repository: impl Into<String>,
-        installation_id: i64,
-        event_id: impl Into<String>,
-        body: impl Into<Value>,
-        tasks_for: impl Into<String>,
-        branch: impl Into<String>,
-    ) -> Self {
-        GitHubPushMessage {
-            version,
-            organization: organization.into(),
-            repository: repository.into(),
-            installation_id,
-            event_id: event_id.into(),
-            body: body.into(),
-            tasks_for: tasks_for.into(),
-            branch: branch.into(),
-            details: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `GitHubPushMessage` set field by field: its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`) and any other, then [`build`](GitHubPushMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GitHubPushMessageBuilder {
+        <GitHubPushMessageBuilder as Default>::default()
     }
 
     /// Sets [`details`](Self::details).
     pub fn with_details(mut self, details: impl Into<Value>) -> Self {
         self.details = Some(details.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`GitHubPushMessage`] by name (from [`GitHubPushMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GitHubPushMessageBuilder {
+    body: Option<Value>,
+    branch: Option<String>,
+    details: Option<Value>,
+    event_id: Option<String>,
+    installation_id: Option<i64>,
+    organization: Option<String>,
+    repository: Option<String>,
+    tasks_for: Option<String>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl GitHubPushMessageBuilder {
+    /// Sets [`GitHubPushMessage::body`] (required).
+    pub fn body(mut self, body: impl Into<Value>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::branch`] (required).
+    pub fn branch(mut self, branch: impl Into<String>) -> Self {
+        self.branch = Some(branch.into());
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::details`].
+    pub fn details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::event_id`] (required).
+    pub fn event_id(mut self, event_id: impl Into<String>) -> Self {
+        self.event_id = Some(event_id.into());
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::installation_id`] (required).
+    pub fn installation_id(mut self, installation_id: i64) -> Self {
+        self.installation_id = Some(installation_id);
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::organization`] (required).
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::repository`] (required).
+    pub fn repository(mut self, repository: impl Into<String>) -> Self {
+        self.repository = Some(repository.into());
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::tasks_for`] (required).
+    pub fn tasks_for(mut self, tasks_for: impl Into<String>) -> Self {
+        self.tasks_for = Some(tasks_for.into());
+        self
+    }
+
+    /// Sets [`GitHubPushMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `GitHubPushMessage`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<GitHubPushMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.organization,
+            self.repository,
+            self.installation_id,
+            self.event_id,
+            self.body,
+            self.tasks_for,
+            self.branch,
+        ) {
+            (
+                Some(version),
+                Some(organization),
+                Some(repository),
+                Some(installation_id),
+                Some(event_id),
+                Some(body),
+                Some(tasks_for),
+                Some(branch),
+            ) => Ok(GitHubPushMessage {
+                body,
+                branch,
+                details: self.details,
+                event_id,
+                installation_id,
+                organization,
+                repository,
+                tasks_for,
+                version,
+                unknown_fields: Map::new(),
+            }),
+            (
+                version,
+                organization,
+                repository,
+                installation_id,
+                event_id,
+                body,
+                tasks_for,
+                branch,
+            ) => Err(crate::runtime::MissingFields::new(
+                "GitHubPushMessage",
+                &[
+                    ("version", version.is_none()),
+                    ("organization", organization.is_none()),
+                    ("repository", repository.is_none()),
+                    ("installation_id", installation_id.is_none()),
+                    ("event_id", event_id.is_none()),
+                    ("body", body.is_none()),
+                    ("tasks_for", tasks_for.is_none()),
+                    ("branch", branch.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -460,38 +810,160 @@ pub struct GitHubReRunRequestMessage {
 
 #[cfg(feature = "events")]
 impl GitHubReRunRequestMessage {
-    /// A `GitHubReRunRequestMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `check_run_id`, `check_suite_id`, `tasks_for`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        version: i64,
-        organization: impl Into<String>,
-        repository: impl Into<String>,
-        installation_id: i64,
-        event_id: impl Into<String>,
-        body: impl Into<Value>,
-        check_run_id: f64,
-        check_suite_id: f64,
-        tasks_for: impl Into<String>,
-    ) -> Self {
-        GitHubReRunRequestMessage {
-            version,
-            organization: organization.into(),
-            repository: repository.into(),
-            installation_id,
-            event_id: event_id.into(),
-            body: body.into(),
-            check_run_id,
-            check_suite_id,
-            tasks_for: tasks_for.into(),
-            details: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `GitHubReRunRequestMessage` set field by field: its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `check_run_id`, `check_suite_id`, `tasks_for`) and any other, then [`build`](GitHubReRunRequestMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GitHubReRunRequestMessageBuilder {
+        <GitHubReRunRequestMessageBuilder as Default>::default()
     }
 
     /// Sets [`details`](Self::details).
     pub fn with_details(mut self, details: impl Into<Value>) -> Self {
         self.details = Some(details.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`GitHubReRunRequestMessage`] by name (from [`GitHubReRunRequestMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `check_run_id`, `check_suite_id`, `tasks_for`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GitHubReRunRequestMessageBuilder {
+    body: Option<Value>,
+    check_run_id: Option<f64>,
+    check_suite_id: Option<f64>,
+    details: Option<Value>,
+    event_id: Option<String>,
+    installation_id: Option<i64>,
+    organization: Option<String>,
+    repository: Option<String>,
+    tasks_for: Option<String>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl GitHubReRunRequestMessageBuilder {
+    /// Sets [`GitHubReRunRequestMessage::body`] (required).
+    pub fn body(mut self, body: impl Into<Value>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::check_run_id`] (required).
+    pub fn check_run_id(mut self, check_run_id: f64) -> Self {
+        self.check_run_id = Some(check_run_id);
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::check_suite_id`] (required).
+    pub fn check_suite_id(mut self, check_suite_id: f64) -> Self {
+        self.check_suite_id = Some(check_suite_id);
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::details`].
+    pub fn details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::event_id`] (required).
+    pub fn event_id(mut self, event_id: impl Into<String>) -> Self {
+        self.event_id = Some(event_id.into());
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::installation_id`] (required).
+    pub fn installation_id(mut self, installation_id: i64) -> Self {
+        self.installation_id = Some(installation_id);
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::organization`] (required).
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::repository`] (required).
+    pub fn repository(mut self, repository: impl Into<String>) -> Self {
+        self.repository = Some(repository.into());
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::tasks_for`] (required).
+    pub fn tasks_for(mut self, tasks_for: impl Into<String>) -> Self {
+        self.tasks_for = Some(tasks_for.into());
+        self
+    }
+
+    /// Sets [`GitHubReRunRequestMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `GitHubReRunRequestMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<GitHubReRunRequestMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.organization,
+            self.repository,
+            self.installation_id,
+            self.event_id,
+            self.body,
+            self.check_run_id,
+            self.check_suite_id,
+            self.tasks_for,
+        ) {
+            (
+                Some(version),
+                Some(organization),
+                Some(repository),
+                Some(installation_id),
+                Some(event_id),
+                Some(body),
+                Some(check_run_id),
+                Some(check_suite_id),
+                Some(tasks_for),
+            ) => Ok(GitHubReRunRequestMessage {
+                body,
+                check_run_id,
+                check_suite_id,
+                details: self.details,
+                event_id,
+                installation_id,
+                organization,
+                repository,
+                tasks_for,
+                version,
+                unknown_fields: Map::new(),
+            }),
+            (
+                version,
+                organization,
+                repository,
+                installation_id,
+                event_id,
+                body,
+                check_run_id,
+                check_suite_id,
+                tasks_for,
+            ) => Err(crate::runtime::MissingFields::new(
+                "GitHubReRunRequestMessage",
+                &[
+                    ("version", version.is_none()),
+                    ("organization", organization.is_none()),
+                    ("repository", repository.is_none()),
+                    ("installation_id", installation_id.is_none()),
+                    ("event_id", event_id.is_none()),
+                    ("body", body.is_none()),
+                    ("check_run_id", check_run_id.is_none()),
+                    ("check_suite_id", check_suite_id.is_none()),
+                    ("tasks_for", tasks_for.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -527,36 +999,148 @@ pub struct GitHubReleaseMessage {
 
 #[cfg(feature = "events")]
 impl GitHubReleaseMessage {
-    /// A `GitHubReleaseMessage` from its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        version: i64,
-        organization: impl Into<String>,
-        repository: impl Into<String>,
-        installation_id: u64,
-        event_id: impl Into<String>,
-        body: impl Into<Value>,
-        tasks_for: impl Into<String>,
-        branch: impl Into<String>,
-    ) -> Self {
-        GitHubReleaseMessage {
-            version,
-            organization: organization.into(),
-            repository: repository.into(),
-            installation_id,
-            event_id: event_id.into(),
-            body: body.into(),
-            tasks_for: tasks_for.into(),
-            branch: branch.into(),
-            details: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `GitHubReleaseMessage` set field by field: its required fields (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`) and any other, then [`build`](GitHubReleaseMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GitHubReleaseMessageBuilder {
+        <GitHubReleaseMessageBuilder as Default>::default()
     }
 
     /// Sets [`details`](Self::details).
     pub fn with_details(mut self, details: impl Into<Value>) -> Self {
         self.details = Some(details.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`GitHubReleaseMessage`] by name (from [`GitHubReleaseMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `organization`, `repository`, `installation_id`, `event_id`, `body`, `tasks_for`, `branch`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GitHubReleaseMessageBuilder {
+    body: Option<Value>,
+    branch: Option<String>,
+    details: Option<Value>,
+    event_id: Option<String>,
+    installation_id: Option<u64>,
+    organization: Option<String>,
+    repository: Option<String>,
+    tasks_for: Option<String>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl GitHubReleaseMessageBuilder {
+    /// Sets [`GitHubReleaseMessage::body`] (required).
+    pub fn body(mut self, body: impl Into<Value>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::branch`] (required).
+    pub fn branch(mut self, branch: impl Into<String>) -> Self {
+        self.branch = Some(branch.into());
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::details`].
+    pub fn details(mut self, details: impl Into<Value>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::event_id`] (required).
+    pub fn event_id(mut self, event_id: impl Into<String>) -> Self {
+        self.event_id = Some(event_id.into());
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::installation_id`] (required).
+    pub fn installation_id(mut self, installation_id: u64) -> Self {
+        self.installation_id = Some(installation_id);
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::organization`] (required).
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::repository`] (required).
+    pub fn repository(mut self, repository: impl Into<String>) -> Self {
+        self.repository = Some(repository.into());
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::tasks_for`] (required).
+    pub fn tasks_for(mut self, tasks_for: impl Into<String>) -> Self {
+        self.tasks_for = Some(tasks_for.into());
+        self
+    }
+
+    /// Sets [`GitHubReleaseMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `GitHubReleaseMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<GitHubReleaseMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.organization,
+            self.repository,
+            self.installation_id,
+            self.event_id,
+            self.body,
+            self.tasks_for,
+            self.branch,
+        ) {
+            (
+                Some(version),
+                Some(organization),
+                Some(repository),
+                Some(installation_id),
+                Some(event_id),
+                Some(body),
+                Some(tasks_for),
+                Some(branch),
+            ) => Ok(GitHubReleaseMessage {
+                body,
+                branch,
+                details: self.details,
+                event_id,
+                installation_id,
+                organization,
+                repository,
+                tasks_for,
+                version,
+                unknown_fields: Map::new(),
+            }),
+            (
+                version,
+                organization,
+                repository,
+                installation_id,
+                event_id,
+                body,
+                tasks_for,
+                branch,
+            ) => Err(crate::runtime::MissingFields::new(
+                "GitHubReleaseMessage",
+                &[
+                    ("version", version.is_none()),
+                    ("organization", organization.is_none()),
+                    ("repository", repository.is_none()),
+                    ("installation_id", installation_id.is_none()),
+                    ("event_id", event_id.is_none()),
+                    ("body", body.is_none()),
+                    ("tasks_for", tasks_for.is_none()),
+                    ("branch", branch.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -1153,19 +1737,79 @@ pub struct TaskGroupDefinedCreateStatus {
 
 #[cfg(feature = "events")]
 impl TaskGroupDefinedCreateStatus {
-    /// A `TaskGroupDefinedCreateStatus` from its required fields (`task_group_id`, `organization`, `repository`, `version`); set the others with the `with_*` methods.
-    pub fn new(
-        task_group_id: impl Into<String>,
-        organization: impl Into<String>,
-        repository: impl Into<String>,
-        version: i64,
-    ) -> Self {
-        TaskGroupDefinedCreateStatus {
-            task_group_id: task_group_id.into(),
-            organization: organization.into(),
-            repository: repository.into(),
-            version,
-            unknown_fields: Map::new(),
+    /// A `TaskGroupDefinedCreateStatus` set field by field: its required fields (`task_group_id`, `organization`, `repository`, `version`) and any other, then [`build`](TaskGroupDefinedCreateStatusBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskGroupDefinedCreateStatusBuilder {
+        <TaskGroupDefinedCreateStatusBuilder as Default>::default()
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`TaskGroupDefinedCreateStatus`] by name (from [`TaskGroupDefinedCreateStatus::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_group_id`, `organization`, `repository`, `version`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskGroupDefinedCreateStatusBuilder {
+    organization: Option<String>,
+    repository: Option<String>,
+    task_group_id: Option<String>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl TaskGroupDefinedCreateStatusBuilder {
+    /// Sets [`TaskGroupDefinedCreateStatus::organization`] (required).
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets [`TaskGroupDefinedCreateStatus::repository`] (required).
+    pub fn repository(mut self, repository: impl Into<String>) -> Self {
+        self.repository = Some(repository.into());
+        self
+    }
+
+    /// Sets [`TaskGroupDefinedCreateStatus::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupDefinedCreateStatus::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `TaskGroupDefinedCreateStatus`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskGroupDefinedCreateStatus, crate::runtime::MissingFields> {
+        match (
+            self.task_group_id,
+            self.organization,
+            self.repository,
+            self.version,
+        ) {
+            (Some(task_group_id), Some(organization), Some(repository), Some(version)) => {
+                Ok(TaskGroupDefinedCreateStatus {
+                    organization,
+                    repository,
+                    task_group_id,
+                    version,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (task_group_id, organization, repository, version) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskGroupDefinedCreateStatus",
+                    &[
+                        ("task_group_id", task_group_id.is_none()),
+                        ("organization", organization.is_none()),
+                        ("repository", repository.is_none()),
+                        ("version", version.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }

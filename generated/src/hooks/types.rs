@@ -22,12 +22,48 @@ pub struct Binding {
 }
 
 impl Binding {
-    /// A `Binding` from its required fields (`exchange`, `routing_key_pattern`); set the others with the `with_*` methods.
-    pub fn new(exchange: impl Into<String>, routing_key_pattern: impl Into<String>) -> Self {
-        Binding {
-            exchange: exchange.into(),
-            routing_key_pattern: routing_key_pattern.into(),
-            unknown_fields: Map::new(),
+    /// A `Binding` set field by field: its required fields (`exchange`, `routing_key_pattern`) and any other, then [`build`](BindingBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> BindingBuilder {
+        <BindingBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`Binding`] by name (from [`Binding::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`exchange`, `routing_key_pattern`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct BindingBuilder {
+    exchange: Option<String>,
+    routing_key_pattern: Option<String>,
+}
+
+impl BindingBuilder {
+    /// Sets [`Binding::exchange`] (required).
+    pub fn exchange(mut self, exchange: impl Into<String>) -> Self {
+        self.exchange = Some(exchange.into());
+        self
+    }
+
+    /// Sets [`Binding::routing_key_pattern`] (required).
+    pub fn routing_key_pattern(mut self, routing_key_pattern: impl Into<String>) -> Self {
+        self.routing_key_pattern = Some(routing_key_pattern.into());
+        self
+    }
+
+    /// The `Binding`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Binding, crate::runtime::MissingFields> {
+        match (self.exchange, self.routing_key_pattern) {
+            (Some(exchange), Some(routing_key_pattern)) => Ok(Binding {
+                exchange,
+                routing_key_pattern,
+                unknown_fields: Map::new(),
+            }),
+            (exchange, routing_key_pattern) => Err(crate::runtime::MissingFields::new(
+                "Binding",
+                &[
+                    ("exchange", exchange.is_none()),
+                    ("routing_key_pattern", routing_key_pattern.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -82,12 +118,50 @@ pub struct HookChangedMessage {
 
 #[cfg(feature = "events")]
 impl HookChangedMessage {
-    /// A `HookChangedMessage` from its required fields (`hook_id`, `hook_group_id`); set the others with the `with_*` methods.
-    pub fn new(hook_id: impl Into<String>, hook_group_id: impl Into<String>) -> Self {
-        HookChangedMessage {
-            hook_id: hook_id.into(),
-            hook_group_id: hook_group_id.into(),
-            unknown_fields: Map::new(),
+    /// A `HookChangedMessage` set field by field: its required fields (`hook_id`, `hook_group_id`) and any other, then [`build`](HookChangedMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> HookChangedMessageBuilder {
+        <HookChangedMessageBuilder as Default>::default()
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`HookChangedMessage`] by name (from [`HookChangedMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`hook_id`, `hook_group_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct HookChangedMessageBuilder {
+    hook_group_id: Option<String>,
+    hook_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl HookChangedMessageBuilder {
+    /// Sets [`HookChangedMessage::hook_group_id`] (required).
+    pub fn hook_group_id(mut self, hook_group_id: impl Into<String>) -> Self {
+        self.hook_group_id = Some(hook_group_id.into());
+        self
+    }
+
+    /// Sets [`HookChangedMessage::hook_id`] (required).
+    pub fn hook_id(mut self, hook_id: impl Into<String>) -> Self {
+        self.hook_id = Some(hook_id.into());
+        self
+    }
+
+    /// The `HookChangedMessage`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<HookChangedMessage, crate::runtime::MissingFields> {
+        match (self.hook_id, self.hook_group_id) {
+            (Some(hook_id), Some(hook_group_id)) => Ok(HookChangedMessage {
+                hook_group_id,
+                hook_id,
+                unknown_fields: Map::new(),
+            }),
+            (hook_id, hook_group_id) => Err(crate::runtime::MissingFields::new(
+                "HookChangedMessage",
+                &[
+                    ("hook_id", hook_id.is_none()),
+                    ("hook_group_id", hook_group_id.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -219,31 +293,115 @@ pub struct HookDefinition {
 }
 
 impl HookDefinition {
-    /// A `HookDefinition` from its required fields (`hook_group_id`, `hook_id`, `metadata`, `task`, `schedule`, `trigger_schema`); set the others with the `with_*` methods.
-    pub fn new(
-        hook_group_id: impl Into<String>,
-        hook_id: impl Into<String>,
-        metadata: HookMetadata,
-        task: impl Into<Value>,
-        schedule: impl IntoIterator<Item = impl Into<String>>,
-        trigger_schema: impl Into<Value>,
-    ) -> Self {
-        HookDefinition {
-            hook_group_id: hook_group_id.into(),
-            hook_id: hook_id.into(),
-            metadata,
-            task: task.into(),
-            schedule: schedule.into_iter().map(Into::into).collect(),
-            trigger_schema: trigger_schema.into(),
-            bindings: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `HookDefinition` set field by field: its required fields (`hook_group_id`, `hook_id`, `metadata`, `task`, `schedule`, `trigger_schema`) and any other, then [`build`](HookDefinitionBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> HookDefinitionBuilder {
+        <HookDefinitionBuilder as Default>::default()
     }
 
     /// Sets [`bindings`](Self::bindings).
     pub fn with_bindings(mut self, bindings: impl IntoIterator<Item = Binding>) -> Self {
         self.bindings = Some(bindings.into_iter().collect());
         self
+    }
+}
+
+/// Builds a [`HookDefinition`] by name (from [`HookDefinition::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`hook_group_id`, `hook_id`, `metadata`, `task`, `schedule`, `trigger_schema`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct HookDefinitionBuilder {
+    bindings: Option<Vec<Binding>>,
+    hook_group_id: Option<String>,
+    hook_id: Option<String>,
+    metadata: Option<HookMetadata>,
+    schedule: Option<Vec<String>>,
+    task: Option<Value>,
+    trigger_schema: Option<Value>,
+}
+
+impl HookDefinitionBuilder {
+    /// Sets [`HookDefinition::bindings`].
+    pub fn bindings(mut self, bindings: impl IntoIterator<Item = Binding>) -> Self {
+        self.bindings = Some(bindings.into_iter().collect());
+        self
+    }
+
+    /// Sets [`HookDefinition::hook_group_id`] (required).
+    pub fn hook_group_id(mut self, hook_group_id: impl Into<String>) -> Self {
+        self.hook_group_id = Some(hook_group_id.into());
+        self
+    }
+
+    /// Sets [`HookDefinition::hook_id`] (required).
+    pub fn hook_id(mut self, hook_id: impl Into<String>) -> Self {
+        self.hook_id = Some(hook_id.into());
+        self
+    }
+
+    /// Sets [`HookDefinition::metadata`] (required).
+    pub fn metadata(mut self, metadata: HookMetadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Sets [`HookDefinition::schedule`] (required).
+    pub fn schedule(mut self, schedule: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.schedule = Some(schedule.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`HookDefinition::task`] (required).
+    pub fn task(mut self, task: impl Into<Value>) -> Self {
+        self.task = Some(task.into());
+        self
+    }
+
+    /// Sets [`HookDefinition::trigger_schema`] (required).
+    pub fn trigger_schema(mut self, trigger_schema: impl Into<Value>) -> Self {
+        self.trigger_schema = Some(trigger_schema.into());
+        self
+    }
+
+    /// The `HookDefinition`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<HookDefinition, crate::runtime::MissingFields> {
+        match (
+            self.hook_group_id,
+            self.hook_id,
+            self.metadata,
+            self.task,
+            self.schedule,
+            self.trigger_schema,
+        ) {
+            (
+                Some(hook_group_id),
+                Some(hook_id),
+                Some(metadata),
+                Some(task),
+                Some(schedule),
+                Some(trigger_schema),
+            ) => Ok(HookDefinition {
+                bindings: self.bindings,
+                hook_group_id,
+                hook_id,
+                metadata,
+                schedule,
+                task,
+                trigger_schema,
+                unknown_fields: Map::new(),
+            }),
+            (hook_group_id, hook_id, metadata, task, schedule, trigger_schema) => {
+                Err(crate::runtime::MissingFields::new(
+                    "HookDefinition",
+                    &[
+                        ("hook_group_id", hook_group_id.is_none()),
+                        ("hook_id", hook_id.is_none()),
+                        ("metadata", metadata.is_none()),
+                        ("task", task.is_none()),
+                        ("schedule", schedule.is_none()),
+                        ("trigger_schema", trigger_schema.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -321,25 +479,72 @@ pub struct HookMetadata {
 }
 
 impl HookMetadata {
-    /// A `HookMetadata` from its required fields (`name`, `description`, `owner`); set the others with the `with_*` methods.
-    pub fn new(
-        name: impl Into<String>,
-        description: impl Into<String>,
-        owner: impl Into<String>,
-    ) -> Self {
-        HookMetadata {
-            name: name.into(),
-            description: description.into(),
-            owner: owner.into(),
-            email_on_error: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `HookMetadata` set field by field: its required fields (`name`, `description`, `owner`) and any other, then [`build`](HookMetadataBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> HookMetadataBuilder {
+        <HookMetadataBuilder as Default>::default()
     }
 
     /// Sets [`email_on_error`](Self::email_on_error).
     pub fn with_email_on_error(mut self, email_on_error: bool) -> Self {
         self.email_on_error = Some(email_on_error);
         self
+    }
+}
+
+/// Builds a [`HookMetadata`] by name (from [`HookMetadata::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`name`, `description`, `owner`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct HookMetadataBuilder {
+    description: Option<String>,
+    email_on_error: Option<bool>,
+    name: Option<String>,
+    owner: Option<String>,
+}
+
+impl HookMetadataBuilder {
+    /// Sets [`HookMetadata::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`HookMetadata::email_on_error`].
+    pub fn email_on_error(mut self, email_on_error: bool) -> Self {
+        self.email_on_error = Some(email_on_error);
+        self
+    }
+
+    /// Sets [`HookMetadata::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`HookMetadata::owner`] (required).
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// The `HookMetadata`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<HookMetadata, crate::runtime::MissingFields> {
+        match (self.name, self.description, self.owner) {
+            (Some(name), Some(description), Some(owner)) => Ok(HookMetadata {
+                description,
+                email_on_error: self.email_on_error,
+                name,
+                owner,
+                unknown_fields: Map::new(),
+            }),
+            (name, description, owner) => Err(crate::runtime::MissingFields::new(
+                "HookMetadata",
+                &[
+                    ("name", name.is_none()),
+                    ("description", description.is_none()),
+                    ("owner", owner.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -474,28 +679,134 @@ pub struct LastFiresListLastFiresItem {
 }
 
 impl LastFiresListLastFiresItem {
-    /// A `LastFiresListLastFiresItem` from its required fields (`hook_group_id`, `hook_id`, `task_id`, `fired_by`, `task_create_time`, `result`, `task_state`, `error`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        hook_group_id: impl Into<String>,
-        hook_id: impl Into<String>,
-        task_id: impl Into<String>,
-        fired_by: impl Into<LastFiresListLastFiresItemFiredBy>,
-        task_create_time: DateTime<Utc>,
-        result: impl Into<LastFiresListLastFiresItemResult>,
+    /// A `LastFiresListLastFiresItem` set field by field: its required fields (`hook_group_id`, `hook_id`, `task_id`, `fired_by`, `task_create_time`, `result`, `task_state`, `error`) and any other, then [`build`](LastFiresListLastFiresItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> LastFiresListLastFiresItemBuilder {
+        <LastFiresListLastFiresItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`LastFiresListLastFiresItem`] by name (from [`LastFiresListLastFiresItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`hook_group_id`, `hook_id`, `task_id`, `fired_by`, `task_create_time`, `result`, `task_state`, `error`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct LastFiresListLastFiresItemBuilder {
+    error: Option<String>,
+    fired_by: Option<LastFiresListLastFiresItemFiredBy>,
+    hook_group_id: Option<String>,
+    hook_id: Option<String>,
+    result: Option<LastFiresListLastFiresItemResult>,
+    task_create_time: Option<DateTime<Utc>>,
+    task_id: Option<String>,
+    task_state: Option<LastFiresListLastFiresItemTaskState>,
+}
+
+impl LastFiresListLastFiresItemBuilder {
+    /// Sets [`LastFiresListLastFiresItem::error`] (required).
+    pub fn error(mut self, error: impl Into<String>) -> Self {
+        self.error = Some(error.into());
+        self
+    }
+
+    /// Sets [`LastFiresListLastFiresItem::fired_by`] (required).
+    pub fn fired_by(mut self, fired_by: impl Into<LastFiresListLastFiresItemFiredBy>) -> Self {
+        self.fired_by = Some(fired_by.into());
+        self
+    }
+
+    /// Sets [`LastFiresListLastFiresItem::hook_group_id`] (required).
+    pub fn hook_group_id(mut self, hook_group_id: impl Into<String>) -> Self {
+        self.hook_group_id = Some(hook_group_id.into());
+        self
+    }
+
+    /// Sets [`LastFiresListLastFiresItem::hook_id`] (required).
+    pub fn hook_id(mut self, hook_id: impl Into<String>) -> Self {
+        self.hook_id = Some(hook_id.into());
+        self
+    }
+
+    /// Sets [`LastFiresListLastFiresItem::result`] (required).
+    pub fn result(mut self, result: impl Into<LastFiresListLastFiresItemResult>) -> Self {
+        self.result = Some(result.into());
+        self
+    }
+
+    /// Sets [`LastFiresListLastFiresItem::task_create_time`] (required).
+    pub fn task_create_time(mut self, task_create_time: DateTime<Utc>) -> Self {
+        self.task_create_time = Some(whole_millis(task_create_time));
+        self
+    }
+
+    /// Sets [`LastFiresListLastFiresItem::task_id`] (required).
+    pub fn task_id(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = Some(task_id.into());
+        self
+    }
+
+    /// Sets [`LastFiresListLastFiresItem::task_state`] (required).
+    pub fn task_state(
+        mut self,
         task_state: impl Into<LastFiresListLastFiresItemTaskState>,
-        error: impl Into<String>,
     ) -> Self {
-        LastFiresListLastFiresItem {
-            hook_group_id: hook_group_id.into(),
-            hook_id: hook_id.into(),
-            task_id: task_id.into(),
-            fired_by: fired_by.into(),
-            task_create_time: whole_millis(task_create_time),
-            result: result.into(),
-            task_state: task_state.into(),
-            error: error.into(),
-            unknown_fields: Map::new(),
+        self.task_state = Some(task_state.into());
+        self
+    }
+
+    /// The `LastFiresListLastFiresItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<LastFiresListLastFiresItem, crate::runtime::MissingFields> {
+        match (
+            self.hook_group_id,
+            self.hook_id,
+            self.task_id,
+            self.fired_by,
+            self.task_create_time,
+            self.result,
+            self.task_state,
+            self.error,
+        ) {
+            (
+                Some(hook_group_id),
+                Some(hook_id),
+                Some(task_id),
+                Some(fired_by),
+                Some(task_create_time),
+                Some(result),
+                Some(task_state),
+                Some(error),
+            ) => Ok(LastFiresListLastFiresItem {
+                error,
+                fired_by,
+                hook_group_id,
+                hook_id,
+                result,
+                task_create_time,
+                task_id,
+                task_state,
+                unknown_fields: Map::new(),
+            }),
+            (
+                hook_group_id,
+                hook_id,
+                task_id,
+                fired_by,
+                task_create_time,
+                result,
+                task_state,
+                error,
+            ) => Err(crate::runtime::MissingFields::new(
+                "LastFiresListLastFiresItem",
+                &[
+                    ("hook_group_id", hook_group_id.is_none()),
+                    ("hook_id", hook_id.is_none()),
+                    ("task_id", task_id.is_none()),
+                    ("fired_by", fired_by.is_none()),
+                    ("task_create_time", task_create_time.is_none()),
+                    ("result", result.is_none()),
+                    ("task_state", task_state.is_none()),
+                    ("error", error.is_none()),
+                ],
+            )),
         }
     }
 }

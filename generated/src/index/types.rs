@@ -39,21 +39,85 @@ pub struct IndexedTaskResponse {
 }
 
 impl IndexedTaskResponse {
-    /// An `IndexedTaskResponse` from its required fields (`namespace`, `task_id`, `rank`, `data`, `expires`); set the others with the `with_*` methods.
-    pub fn new(
-        namespace: impl Into<String>,
-        task_id: impl Into<String>,
-        rank: f64,
-        data: impl Into<Value>,
-        expires: DateTime<Utc>,
-    ) -> Self {
-        IndexedTaskResponse {
-            namespace: namespace.into(),
-            task_id: task_id.into(),
-            rank,
-            data: data.into(),
-            expires: whole_millis(expires),
-            unknown_fields: Map::new(),
+    /// An `IndexedTaskResponse` set field by field: its required fields (`namespace`, `task_id`, `rank`, `data`, `expires`) and any other, then [`build`](IndexedTaskResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> IndexedTaskResponseBuilder {
+        <IndexedTaskResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`IndexedTaskResponse`] by name (from [`IndexedTaskResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`namespace`, `task_id`, `rank`, `data`, `expires`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct IndexedTaskResponseBuilder {
+    data: Option<Value>,
+    expires: Option<DateTime<Utc>>,
+    namespace: Option<String>,
+    rank: Option<f64>,
+    task_id: Option<String>,
+}
+
+impl IndexedTaskResponseBuilder {
+    /// Sets [`IndexedTaskResponse::data`] (required).
+    pub fn data(mut self, data: impl Into<Value>) -> Self {
+        self.data = Some(data.into());
+        self
+    }
+
+    /// Sets [`IndexedTaskResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`IndexedTaskResponse::namespace`] (required).
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Sets [`IndexedTaskResponse::rank`] (required).
+    pub fn rank(mut self, rank: f64) -> Self {
+        self.rank = Some(rank);
+        self
+    }
+
+    /// Sets [`IndexedTaskResponse::task_id`] (required).
+    pub fn task_id(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = Some(task_id.into());
+        self
+    }
+
+    /// The `IndexedTaskResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<IndexedTaskResponse, crate::runtime::MissingFields> {
+        match (
+            self.namespace,
+            self.task_id,
+            self.rank,
+            self.data,
+            self.expires,
+        ) {
+            (Some(namespace), Some(task_id), Some(rank), Some(data), Some(expires)) => {
+                Ok(IndexedTaskResponse {
+                    data,
+                    expires,
+                    namespace,
+                    rank,
+                    task_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (namespace, task_id, rank, data, expires) => Err(crate::runtime::MissingFields::new(
+                "IndexedTaskResponse",
+                &[
+                    ("namespace", namespace.is_none()),
+                    ("task_id", task_id.is_none()),
+                    ("rank", rank.is_none()),
+                    ("data", data.is_none()),
+                    ("expires", expires.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -248,17 +312,57 @@ pub struct Namespace {
 }
 
 impl Namespace {
-    /// A `Namespace` from its required fields (`namespace`, `name`, `expires`); set the others with the `with_*` methods.
-    pub fn new(
-        namespace: impl Into<String>,
-        name: impl Into<String>,
-        expires: DateTime<Utc>,
-    ) -> Self {
-        Namespace {
-            namespace: namespace.into(),
-            name: name.into(),
-            expires: whole_millis(expires),
-            unknown_fields: Map::new(),
+    /// A `Namespace` set field by field: its required fields (`namespace`, `name`, `expires`) and any other, then [`build`](NamespaceBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> NamespaceBuilder {
+        <NamespaceBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`Namespace`] by name (from [`Namespace::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`namespace`, `name`, `expires`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct NamespaceBuilder {
+    expires: Option<DateTime<Utc>>,
+    name: Option<String>,
+    namespace: Option<String>,
+}
+
+impl NamespaceBuilder {
+    /// Sets [`Namespace::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`Namespace::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`Namespace::namespace`] (required).
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// The `Namespace`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Namespace, crate::runtime::MissingFields> {
+        match (self.namespace, self.name, self.expires) {
+            (Some(namespace), Some(name), Some(expires)) => Ok(Namespace {
+                expires,
+                name,
+                namespace,
+                unknown_fields: Map::new(),
+            }),
+            (namespace, name, expires) => Err(crate::runtime::MissingFields::new(
+                "Namespace",
+                &[
+                    ("namespace", namespace.is_none()),
+                    ("name", name.is_none()),
+                    ("expires", expires.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -299,21 +403,81 @@ pub struct Task {
 }
 
 impl Task {
-    /// A `Task` from its required fields (`namespace`, `task_id`, `rank`, `data`, `expires`); set the others with the `with_*` methods.
-    pub fn new(
-        namespace: impl Into<String>,
-        task_id: impl Into<String>,
-        rank: f64,
-        data: impl Into<Value>,
-        expires: DateTime<Utc>,
-    ) -> Self {
-        Task {
-            namespace: namespace.into(),
-            task_id: task_id.into(),
-            rank,
-            data: data.into(),
-            expires: whole_millis(expires),
-            unknown_fields: Map::new(),
+    /// A `Task` set field by field: its required fields (`namespace`, `task_id`, `rank`, `data`, `expires`) and any other, then [`build`](TaskBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskBuilder {
+        <TaskBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`Task`] by name (from [`Task::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`namespace`, `task_id`, `rank`, `data`, `expires`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskBuilder {
+    data: Option<Value>,
+    expires: Option<DateTime<Utc>>,
+    namespace: Option<String>,
+    rank: Option<f64>,
+    task_id: Option<String>,
+}
+
+impl TaskBuilder {
+    /// Sets [`Task::data`] (required).
+    pub fn data(mut self, data: impl Into<Value>) -> Self {
+        self.data = Some(data.into());
+        self
+    }
+
+    /// Sets [`Task::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`Task::namespace`] (required).
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Sets [`Task::rank`] (required).
+    pub fn rank(mut self, rank: f64) -> Self {
+        self.rank = Some(rank);
+        self
+    }
+
+    /// Sets [`Task::task_id`] (required).
+    pub fn task_id(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = Some(task_id.into());
+        self
+    }
+
+    /// The `Task`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Task, crate::runtime::MissingFields> {
+        match (
+            self.namespace,
+            self.task_id,
+            self.rank,
+            self.data,
+            self.expires,
+        ) {
+            (Some(namespace), Some(task_id), Some(rank), Some(data), Some(expires)) => Ok(Task {
+                data,
+                expires,
+                namespace,
+                rank,
+                task_id,
+                unknown_fields: Map::new(),
+            }),
+            (namespace, task_id, rank, data, expires) => Err(crate::runtime::MissingFields::new(
+                "Task",
+                &[
+                    ("namespace", namespace.is_none()),
+                    ("task_id", task_id.is_none()),
+                    ("rank", rank.is_none()),
+                    ("data", data.is_none()),
+                    ("expires", expires.is_none()),
+                ],
+            )),
         }
     }
 }

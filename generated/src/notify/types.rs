@@ -218,21 +218,9 @@ pub struct SendEmailRequest {
 }
 
 impl SendEmailRequest {
-    /// A `SendEmailRequest` from its required fields (`address`, `subject`, `content`); set the others with the `with_*` methods.
-    pub fn new(
-        address: impl Into<String>,
-        subject: impl Into<String>,
-        content: impl Into<String>,
-    ) -> Self {
-        SendEmailRequest {
-            address: Some(address.into()),
-            subject: Some(subject.into()),
-            content: Some(content.into()),
-            link: None,
-            reply_to: None,
-            template: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `SendEmailRequest` set field by field: its required fields (`address`, `subject`, `content`) and any other, then [`build`](SendEmailRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> SendEmailRequestBuilder {
+        <SendEmailRequestBuilder as Default>::default()
     }
 
     /// Sets [`link`](Self::link).
@@ -254,6 +242,79 @@ impl SendEmailRequest {
     }
 }
 
+/// Builds a [`SendEmailRequest`] by name (from [`SendEmailRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`address`, `subject`, `content`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SendEmailRequestBuilder {
+    address: Option<Option<String>>,
+    content: Option<Option<String>>,
+    link: Option<SendEmailRequestLink>,
+    reply_to: Option<String>,
+    subject: Option<Option<String>>,
+    template: Option<SendEmailRequestTemplate>,
+}
+
+impl SendEmailRequestBuilder {
+    /// Sets [`SendEmailRequest::address`] (required).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(Some(address.into()));
+        self
+    }
+
+    /// Sets [`SendEmailRequest::content`] (required).
+    pub fn content(mut self, content: impl Into<String>) -> Self {
+        self.content = Some(Some(content.into()));
+        self
+    }
+
+    /// Sets [`SendEmailRequest::link`].
+    pub fn link(mut self, link: SendEmailRequestLink) -> Self {
+        self.link = Some(link);
+        self
+    }
+
+    /// Sets [`SendEmailRequest::reply_to`].
+    pub fn reply_to(mut self, reply_to: impl Into<String>) -> Self {
+        self.reply_to = Some(reply_to.into());
+        self
+    }
+
+    /// Sets [`SendEmailRequest::subject`] (required).
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(Some(subject.into()));
+        self
+    }
+
+    /// Sets [`SendEmailRequest::template`].
+    pub fn template(mut self, template: impl Into<SendEmailRequestTemplate>) -> Self {
+        self.template = Some(template.into());
+        self
+    }
+
+    /// The `SendEmailRequest`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<SendEmailRequest, crate::runtime::MissingFields> {
+        match (self.address, self.subject, self.content) {
+            (Some(address), Some(subject), Some(content)) => Ok(SendEmailRequest {
+                address,
+                content,
+                link: self.link,
+                reply_to: self.reply_to,
+                subject,
+                template: self.template,
+                unknown_fields: Map::new(),
+            }),
+            (address, subject, content) => Err(crate::runtime::MissingFields::new(
+                "SendEmailRequest",
+                &[
+                    ("address", address.is_none()),
+                    ("subject", subject.is_none()),
+                    ("content", content.is_none()),
+                ],
+            )),
+        }
+    }
+}
+
 /// Optional link that can be added as a button to the email.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -272,12 +333,47 @@ pub struct SendEmailRequestLink {
 }
 
 impl SendEmailRequestLink {
-    /// A `SendEmailRequestLink` from its required fields (`text`, `href`); set the others with the `with_*` methods.
-    pub fn new(text: impl Into<String>, href: impl Into<String>) -> Self {
-        SendEmailRequestLink {
-            text: Some(text.into()),
-            href: Some(href.into()),
-            unknown_fields: Map::new(),
+    /// A `SendEmailRequestLink` set field by field: its required fields (`text`, `href`) and any other, then [`build`](SendEmailRequestLinkBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> SendEmailRequestLinkBuilder {
+        <SendEmailRequestLinkBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`SendEmailRequestLink`] by name (from [`SendEmailRequestLink::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`text`, `href`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SendEmailRequestLinkBuilder {
+    href: Option<Option<String>>,
+    text: Option<Option<String>>,
+}
+
+impl SendEmailRequestLinkBuilder {
+    /// Sets [`SendEmailRequestLink::href`] (required).
+    pub fn href(mut self, href: impl Into<String>) -> Self {
+        self.href = Some(Some(href.into()));
+        self
+    }
+
+    /// Sets [`SendEmailRequestLink::text`] (required).
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(Some(text.into()));
+        self
+    }
+
+    /// The `SendEmailRequestLink`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<SendEmailRequestLink, crate::runtime::MissingFields> {
+        match (self.text, self.href) {
+            (Some(text), Some(href)) => Ok(SendEmailRequestLink {
+                href,
+                text,
+                unknown_fields: Map::new(),
+            }),
+            (text, href) => Err(crate::runtime::MissingFields::new(
+                "SendEmailRequestLink",
+                &[("text", text.is_none()), ("href", href.is_none())],
+            )),
         }
     }
 }
@@ -355,16 +451,9 @@ pub struct SendMatrixNoticeRequest {
 }
 
 impl SendMatrixNoticeRequest {
-    /// A `SendMatrixNoticeRequest` from its required fields (`room_id`, `body`); set the others with the `with_*` methods.
-    pub fn new(room_id: impl Into<String>, body: impl Into<String>) -> Self {
-        SendMatrixNoticeRequest {
-            room_id: Some(room_id.into()),
-            body: Some(body.into()),
-            format: None,
-            formatted_body: None,
-            msgtype: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `SendMatrixNoticeRequest` set field by field: its required fields (`room_id`, `body`) and any other, then [`build`](SendMatrixNoticeRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> SendMatrixNoticeRequestBuilder {
+        <SendMatrixNoticeRequestBuilder as Default>::default()
     }
 
     /// Sets [`format`](Self::format).
@@ -383,6 +472,69 @@ impl SendMatrixNoticeRequest {
     pub fn with_msgtype(mut self, msgtype: impl Into<SendMatrixNoticeRequestMsgtype>) -> Self {
         self.msgtype = Some(msgtype.into());
         self
+    }
+}
+
+/// Builds a [`SendMatrixNoticeRequest`] by name (from [`SendMatrixNoticeRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`room_id`, `body`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SendMatrixNoticeRequestBuilder {
+    body: Option<Option<String>>,
+    format: Option<String>,
+    formatted_body: Option<String>,
+    msgtype: Option<SendMatrixNoticeRequestMsgtype>,
+    room_id: Option<Option<String>>,
+}
+
+impl SendMatrixNoticeRequestBuilder {
+    /// Sets [`SendMatrixNoticeRequest::body`] (required).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(Some(body.into()));
+        self
+    }
+
+    /// Sets [`SendMatrixNoticeRequest::format`].
+    pub fn format(mut self, format: impl Into<String>) -> Self {
+        self.format = Some(format.into());
+        self
+    }
+
+    /// Sets [`SendMatrixNoticeRequest::formatted_body`].
+    pub fn formatted_body(mut self, formatted_body: impl Into<String>) -> Self {
+        self.formatted_body = Some(formatted_body.into());
+        self
+    }
+
+    /// Sets [`SendMatrixNoticeRequest::msgtype`].
+    pub fn msgtype(mut self, msgtype: impl Into<SendMatrixNoticeRequestMsgtype>) -> Self {
+        self.msgtype = Some(msgtype.into());
+        self
+    }
+
+    /// Sets [`SendMatrixNoticeRequest::room_id`] (required).
+    pub fn room_id(mut self, room_id: impl Into<String>) -> Self {
+        self.room_id = Some(Some(room_id.into()));
+        self
+    }
+
+    /// The `SendMatrixNoticeRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<SendMatrixNoticeRequest, crate::runtime::MissingFields> {
+        match (self.room_id, self.body) {
+            (Some(room_id), Some(body)) => Ok(SendMatrixNoticeRequest {
+                body,
+                format: self.format,
+                formatted_body: self.formatted_body,
+                msgtype: self.msgtype,
+                room_id,
+                unknown_fields: Map::new(),
+            }),
+            (room_id, body) => Err(crate::runtime::MissingFields::new(
+                "SendMatrixNoticeRequest",
+                &[("room_id", room_id.is_none()), ("body", body.is_none())],
+            )),
+        }
     }
 }
 
@@ -468,17 +620,9 @@ pub struct SendSlackMessage {
 }
 
 impl SendSlackMessage {
-    /// A `SendSlackMessage` from its required fields (`channel_id`, `text`); set the others with the `with_*` methods.
-    pub fn new(channel_id: impl Into<String>, text: impl Into<String>) -> Self {
-        SendSlackMessage {
-            channel_id: Some(channel_id.into()),
-            text: Some(text.into()),
-            attachments: None,
-            blocks: None,
-            unfurl_links: None,
-            unfurl_media: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `SendSlackMessage` set field by field: its required fields (`channel_id`, `text`) and any other, then [`build`](SendSlackMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> SendSlackMessageBuilder {
+        <SendSlackMessageBuilder as Default>::default()
     }
 
     /// Sets [`attachments`](Self::attachments).
@@ -506,5 +650,77 @@ impl SendSlackMessage {
     pub fn with_unfurl_media(mut self, unfurl_media: bool) -> Self {
         self.unfurl_media = Some(unfurl_media);
         self
+    }
+}
+
+/// Builds a [`SendSlackMessage`] by name (from [`SendSlackMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`channel_id`, `text`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SendSlackMessageBuilder {
+    attachments: Option<Vec<Value>>,
+    blocks: Option<Vec<Value>>,
+    channel_id: Option<Option<String>>,
+    text: Option<Option<String>>,
+    unfurl_links: Option<bool>,
+    unfurl_media: Option<bool>,
+}
+
+impl SendSlackMessageBuilder {
+    /// Sets [`SendSlackMessage::attachments`].
+    pub fn attachments(mut self, attachments: impl IntoIterator<Item = impl Into<Value>>) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`SendSlackMessage::blocks`].
+    pub fn blocks(mut self, blocks: impl IntoIterator<Item = impl Into<Value>>) -> Self {
+        self.blocks = Some(blocks.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`SendSlackMessage::channel_id`] (required).
+    pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
+        self.channel_id = Some(Some(channel_id.into()));
+        self
+    }
+
+    /// Sets [`SendSlackMessage::text`] (required).
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(Some(text.into()));
+        self
+    }
+
+    /// Sets [`SendSlackMessage::unfurl_links`].
+    pub fn unfurl_links(mut self, unfurl_links: bool) -> Self {
+        self.unfurl_links = Some(unfurl_links);
+        self
+    }
+
+    /// Sets [`SendSlackMessage::unfurl_media`].
+    pub fn unfurl_media(mut self, unfurl_media: bool) -> Self {
+        self.unfurl_media = Some(unfurl_media);
+        self
+    }
+
+    /// The `SendSlackMessage`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<SendSlackMessage, crate::runtime::MissingFields> {
+        match (self.channel_id, self.text) {
+            (Some(channel_id), Some(text)) => Ok(SendSlackMessage {
+                attachments: self.attachments,
+                blocks: self.blocks,
+                channel_id,
+                text,
+                unfurl_links: self.unfurl_links,
+                unfurl_media: self.unfurl_media,
+                unknown_fields: Map::new(),
+            }),
+            (channel_id, text) => Err(crate::runtime::MissingFields::new(
+                "SendSlackMessage",
+                &[
+                    ("channel_id", channel_id.is_none()),
+                    ("text", text.is_none()),
+                ],
+            )),
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod required_scopes;
 mod wire;
 
 use crate::runtime::{Call, Client, ClientConfig, Method, Result, escape, objects};
+use serde_json::Map;
 use std::path::Path;
 
 /// Client for the Object Service (`object/v1`).
@@ -302,27 +303,26 @@ impl objects::ObjectService for Object {
     ) -> objects::BoxFuture<'a, Result<objects::UploadAgreement>> {
         Box::pin(async move {
             let mut methods = types::ProposedUploadMethods::new();
-            methods.put_url = Some(types::PutUrlUploadRequest::new(
-                proposal.content_type.clone(),
-                i64::try_from(proposal.content_length).unwrap_or(i64::MAX),
-            ));
+            methods.put_url = Some(types::PutUrlUploadRequest {
+                content_length: Some(i64::try_from(proposal.content_length).unwrap_or(i64::MAX)),
+                content_type: Some(proposal.content_type.clone()),
+                unknown_fields: Map::new(),
+            });
             if let Some(data) = &proposal.data_inline_base64 {
-                let mut inline = types::DataInlineUploadRequest::new(
-                    proposal.content_type.clone(),
-                    data.clone(),
-                );
-                inline.content_type = Some(proposal.content_type.clone());
-                inline.object_data = Some(data.clone());
-                methods.data_inline = Some(inline);
+                methods.data_inline = Some(types::DataInlineUploadRequest {
+                    content_type: Some(proposal.content_type.clone()),
+                    object_data: Some(data.clone()),
+                    unknown_fields: Map::new(),
+                });
             }
-            let mut request = types::CreateUploadRequest::new(
-                proposal.project_id.clone(),
-                proposal.upload_id.clone(),
-                proposal.expires,
-                methods,
-            );
-            request.project_id = Some(proposal.project_id.clone());
-            request.upload_id = Some(proposal.upload_id.clone());
+            let request = types::CreateUploadRequest {
+                expires: Some(proposal.expires),
+                hashes: None,
+                project_id: Some(proposal.project_id.clone()),
+                proposed_upload_methods: Some(methods),
+                upload_id: Some(proposal.upload_id.clone()),
+                unknown_fields: Map::new(),
+            };
             let chosen = self.create_upload(name, &request).await?.upload_method;
             Ok(match (chosen.data_inline, chosen.put_url) {
                 (Some(true), _) => objects::UploadAgreement::DataInline,
@@ -346,13 +346,16 @@ impl objects::ObjectService for Object {
             let mut content = types::ObjectContentHashes::new();
             content.sha256 = Some(hashes.sha256.clone());
             content.sha512 = Some(hashes.sha512.clone());
-            let mut request = types::FinishUploadRequest::new(
-                proposal.upload_id.clone(),
-                proposal.project_id.clone(),
-            )
-            .with_hashes(content);
-            request.project_id = Some(proposal.project_id.clone());
-            request.upload_id = Some(proposal.upload_id.clone());
+            let request = types::FinishUploadRequest {
+                hashes: Some(types::ObjectContentHashes {
+                    sha256: Some(hashes.sha256.clone()),
+                    sha512: Some(hashes.sha512.clone()),
+                    unknown_fields: Map::new(),
+                }),
+                project_id: Some(proposal.project_id.clone()),
+                upload_id: Some(proposal.upload_id.clone()),
+                unknown_fields: Map::new(),
+            };
             self.finish_upload(name, &request).await
         })
     }

@@ -53,27 +53,95 @@ pub struct CreateUploadRequest {
 }
 
 impl CreateUploadRequest {
-    /// A `CreateUploadRequest` from its required fields (`project_id`, `upload_id`, `expires`, `proposed_upload_methods`); set the others with the `with_*` methods.
-    pub fn new(
-        project_id: impl Into<String>,
-        upload_id: impl Into<String>,
-        expires: DateTime<Utc>,
-        proposed_upload_methods: ProposedUploadMethods,
-    ) -> Self {
-        CreateUploadRequest {
-            project_id: Some(project_id.into()),
-            upload_id: Some(upload_id.into()),
-            expires: Some(whole_millis(expires)),
-            proposed_upload_methods: Some(proposed_upload_methods),
-            hashes: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `CreateUploadRequest` set field by field: its required fields (`project_id`, `upload_id`, `expires`, `proposed_upload_methods`) and any other, then [`build`](CreateUploadRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CreateUploadRequestBuilder {
+        <CreateUploadRequestBuilder as Default>::default()
     }
 
     /// Sets [`hashes`](Self::hashes).
     pub fn with_hashes(mut self, hashes: ObjectContentHashes) -> Self {
         self.hashes = Some(hashes);
         self
+    }
+}
+
+/// Builds a [`CreateUploadRequest`] by name (from [`CreateUploadRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`project_id`, `upload_id`, `expires`, `proposed_upload_methods`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CreateUploadRequestBuilder {
+    expires: Option<Option<DateTime<Utc>>>,
+    hashes: Option<ObjectContentHashes>,
+    project_id: Option<Option<String>>,
+    proposed_upload_methods: Option<Option<ProposedUploadMethods>>,
+    upload_id: Option<Option<String>>,
+}
+
+impl CreateUploadRequestBuilder {
+    /// Sets [`CreateUploadRequest::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(Some(whole_millis(expires)));
+        self
+    }
+
+    /// Sets [`CreateUploadRequest::hashes`].
+    pub fn hashes(mut self, hashes: ObjectContentHashes) -> Self {
+        self.hashes = Some(hashes);
+        self
+    }
+
+    /// Sets [`CreateUploadRequest::project_id`] (required).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(Some(project_id.into()));
+        self
+    }
+
+    /// Sets [`CreateUploadRequest::proposed_upload_methods`] (required).
+    pub fn proposed_upload_methods(
+        mut self,
+        proposed_upload_methods: ProposedUploadMethods,
+    ) -> Self {
+        self.proposed_upload_methods = Some(Some(proposed_upload_methods));
+        self
+    }
+
+    /// Sets [`CreateUploadRequest::upload_id`] (required).
+    pub fn upload_id(mut self, upload_id: impl Into<String>) -> Self {
+        self.upload_id = Some(Some(upload_id.into()));
+        self
+    }
+
+    /// The `CreateUploadRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CreateUploadRequest, crate::runtime::MissingFields> {
+        match (
+            self.project_id,
+            self.upload_id,
+            self.expires,
+            self.proposed_upload_methods,
+        ) {
+            (Some(project_id), Some(upload_id), Some(expires), Some(proposed_upload_methods)) => {
+                Ok(CreateUploadRequest {
+                    expires,
+                    hashes: self.hashes,
+                    project_id,
+                    proposed_upload_methods,
+                    upload_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (project_id, upload_id, expires, proposed_upload_methods) => {
+                Err(crate::runtime::MissingFields::new(
+                    "CreateUploadRequest",
+                    &[
+                        ("project_id", project_id.is_none()),
+                        ("upload_id", upload_id.is_none()),
+                        ("expires", expires.is_none()),
+                        ("proposed_upload_methods", proposed_upload_methods.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -102,19 +170,77 @@ pub struct CreateUploadResponse {
 }
 
 impl CreateUploadResponse {
-    /// A `CreateUploadResponse` from its required fields (`project_id`, `upload_id`, `expires`, `upload_method`); set the others with the `with_*` methods.
-    pub fn new(
-        project_id: impl Into<String>,
-        upload_id: impl Into<String>,
-        expires: DateTime<Utc>,
-        upload_method: SelectedUploadMethodOrNone,
-    ) -> Self {
-        CreateUploadResponse {
-            project_id: project_id.into(),
-            upload_id: upload_id.into(),
-            expires: whole_millis(expires),
-            upload_method,
-            unknown_fields: Map::new(),
+    /// A `CreateUploadResponse` set field by field: its required fields (`project_id`, `upload_id`, `expires`, `upload_method`) and any other, then [`build`](CreateUploadResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CreateUploadResponseBuilder {
+        <CreateUploadResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`CreateUploadResponse`] by name (from [`CreateUploadResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`project_id`, `upload_id`, `expires`, `upload_method`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CreateUploadResponseBuilder {
+    expires: Option<DateTime<Utc>>,
+    project_id: Option<String>,
+    upload_id: Option<String>,
+    upload_method: Option<SelectedUploadMethodOrNone>,
+}
+
+impl CreateUploadResponseBuilder {
+    /// Sets [`CreateUploadResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`CreateUploadResponse::project_id`] (required).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets [`CreateUploadResponse::upload_id`] (required).
+    pub fn upload_id(mut self, upload_id: impl Into<String>) -> Self {
+        self.upload_id = Some(upload_id.into());
+        self
+    }
+
+    /// Sets [`CreateUploadResponse::upload_method`] (required).
+    pub fn upload_method(mut self, upload_method: SelectedUploadMethodOrNone) -> Self {
+        self.upload_method = Some(upload_method);
+        self
+    }
+
+    /// The `CreateUploadResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CreateUploadResponse, crate::runtime::MissingFields> {
+        match (
+            self.project_id,
+            self.upload_id,
+            self.expires,
+            self.upload_method,
+        ) {
+            (Some(project_id), Some(upload_id), Some(expires), Some(upload_method)) => {
+                Ok(CreateUploadResponse {
+                    expires,
+                    project_id,
+                    upload_id,
+                    upload_method,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (project_id, upload_id, expires, upload_method) => {
+                Err(crate::runtime::MissingFields::new(
+                    "CreateUploadResponse",
+                    &[
+                        ("project_id", project_id.is_none()),
+                        ("upload_id", upload_id.is_none()),
+                        ("expires", expires.is_none()),
+                        ("upload_method", upload_method.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -142,12 +268,50 @@ pub struct DataInlineUploadRequest {
 }
 
 impl DataInlineUploadRequest {
-    /// A `DataInlineUploadRequest` from its required fields (`content_type`, `object_data`); set the others with the `with_*` methods.
-    pub fn new(content_type: impl Into<String>, object_data: impl Into<String>) -> Self {
-        DataInlineUploadRequest {
-            content_type: Some(content_type.into()),
-            object_data: Some(object_data.into()),
-            unknown_fields: Map::new(),
+    /// A `DataInlineUploadRequest` set field by field: its required fields (`content_type`, `object_data`) and any other, then [`build`](DataInlineUploadRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> DataInlineUploadRequestBuilder {
+        <DataInlineUploadRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`DataInlineUploadRequest`] by name (from [`DataInlineUploadRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`content_type`, `object_data`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct DataInlineUploadRequestBuilder {
+    content_type: Option<Option<String>>,
+    object_data: Option<Option<String>>,
+}
+
+impl DataInlineUploadRequestBuilder {
+    /// Sets [`DataInlineUploadRequest::content_type`] (required).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(Some(content_type.into()));
+        self
+    }
+
+    /// Sets [`DataInlineUploadRequest::object_data`] (required).
+    pub fn object_data(mut self, object_data: impl Into<String>) -> Self {
+        self.object_data = Some(Some(object_data.into()));
+        self
+    }
+
+    /// The `DataInlineUploadRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<DataInlineUploadRequest, crate::runtime::MissingFields> {
+        match (self.content_type, self.object_data) {
+            (Some(content_type), Some(object_data)) => Ok(DataInlineUploadRequest {
+                content_type,
+                object_data,
+                unknown_fields: Map::new(),
+            }),
+            (content_type, object_data) => Err(crate::runtime::MissingFields::new(
+                "DataInlineUploadRequest",
+                &[
+                    ("content_type", content_type.is_none()),
+                    ("object_data", object_data.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -218,20 +382,65 @@ pub struct FinishUploadRequest {
 }
 
 impl FinishUploadRequest {
-    /// A `FinishUploadRequest` from its required fields (`upload_id`, `project_id`); set the others with the `with_*` methods.
-    pub fn new(upload_id: impl Into<String>, project_id: impl Into<String>) -> Self {
-        FinishUploadRequest {
-            upload_id: Some(upload_id.into()),
-            project_id: Some(project_id.into()),
-            hashes: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `FinishUploadRequest` set field by field: its required fields (`upload_id`, `project_id`) and any other, then [`build`](FinishUploadRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> FinishUploadRequestBuilder {
+        <FinishUploadRequestBuilder as Default>::default()
     }
 
     /// Sets [`hashes`](Self::hashes).
     pub fn with_hashes(mut self, hashes: ObjectContentHashes) -> Self {
         self.hashes = Some(hashes);
         self
+    }
+}
+
+/// Builds a [`FinishUploadRequest`] by name (from [`FinishUploadRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`upload_id`, `project_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct FinishUploadRequestBuilder {
+    hashes: Option<ObjectContentHashes>,
+    project_id: Option<Option<String>>,
+    upload_id: Option<Option<String>>,
+}
+
+impl FinishUploadRequestBuilder {
+    /// Sets [`FinishUploadRequest::hashes`].
+    pub fn hashes(mut self, hashes: ObjectContentHashes) -> Self {
+        self.hashes = Some(hashes);
+        self
+    }
+
+    /// Sets [`FinishUploadRequest::project_id`] (required).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(Some(project_id.into()));
+        self
+    }
+
+    /// Sets [`FinishUploadRequest::upload_id`] (required).
+    pub fn upload_id(mut self, upload_id: impl Into<String>) -> Self {
+        self.upload_id = Some(Some(upload_id.into()));
+        self
+    }
+
+    /// The `FinishUploadRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<FinishUploadRequest, crate::runtime::MissingFields> {
+        match (self.upload_id, self.project_id) {
+            (Some(upload_id), Some(project_id)) => Ok(FinishUploadRequest {
+                hashes: self.hashes,
+                project_id,
+                upload_id,
+                unknown_fields: Map::new(),
+            }),
+            (upload_id, project_id) => Err(crate::runtime::MissingFields::new(
+                "FinishUploadRequest",
+                &[
+                    ("upload_id", upload_id.is_none()),
+                    ("project_id", project_id.is_none()),
+                ],
+            )),
+        }
     }
 }
 

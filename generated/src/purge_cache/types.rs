@@ -111,19 +111,77 @@ pub struct PurgeCacheRequestsEntry {
 }
 
 impl PurgeCacheRequestsEntry {
-    /// A `PurgeCacheRequestsEntry` from its required fields (`provisioner_id`, `worker_type`, `cache_name`, `before`); set the others with the `with_*` methods.
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        worker_type: impl Into<String>,
-        cache_name: impl Into<String>,
-        before: DateTime<Utc>,
-    ) -> Self {
-        PurgeCacheRequestsEntry {
-            provisioner_id: provisioner_id.into(),
-            worker_type: worker_type.into(),
-            cache_name: cache_name.into(),
-            before: whole_millis(before),
-            unknown_fields: Map::new(),
+    /// A `PurgeCacheRequestsEntry` set field by field: its required fields (`provisioner_id`, `worker_type`, `cache_name`, `before`) and any other, then [`build`](PurgeCacheRequestsEntryBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> PurgeCacheRequestsEntryBuilder {
+        <PurgeCacheRequestsEntryBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`PurgeCacheRequestsEntry`] by name (from [`PurgeCacheRequestsEntry::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `worker_type`, `cache_name`, `before`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct PurgeCacheRequestsEntryBuilder {
+    before: Option<DateTime<Utc>>,
+    cache_name: Option<String>,
+    provisioner_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl PurgeCacheRequestsEntryBuilder {
+    /// Sets [`PurgeCacheRequestsEntry::before`] (required).
+    pub fn before(mut self, before: DateTime<Utc>) -> Self {
+        self.before = Some(whole_millis(before));
+        self
+    }
+
+    /// Sets [`PurgeCacheRequestsEntry::cache_name`] (required).
+    pub fn cache_name(mut self, cache_name: impl Into<String>) -> Self {
+        self.cache_name = Some(cache_name.into());
+        self
+    }
+
+    /// Sets [`PurgeCacheRequestsEntry::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`PurgeCacheRequestsEntry::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `PurgeCacheRequestsEntry`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<PurgeCacheRequestsEntry, crate::runtime::MissingFields> {
+        match (
+            self.provisioner_id,
+            self.worker_type,
+            self.cache_name,
+            self.before,
+        ) {
+            (Some(provisioner_id), Some(worker_type), Some(cache_name), Some(before)) => {
+                Ok(PurgeCacheRequestsEntry {
+                    before,
+                    cache_name,
+                    provisioner_id,
+                    worker_type,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (provisioner_id, worker_type, cache_name, before) => {
+                Err(crate::runtime::MissingFields::new(
+                    "PurgeCacheRequestsEntry",
+                    &[
+                        ("provisioner_id", provisioner_id.is_none()),
+                        ("worker_type", worker_type.is_none()),
+                        ("cache_name", cache_name.is_none()),
+                        ("before", before.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }

@@ -81,23 +81,100 @@ pub struct Action {
 }
 
 impl Action {
-    /// An `Action` from its required fields (`name`, `title`, `context`, `url`, `method`, `description`); set the others with the `with_*` methods.
-    pub fn new(
-        name: impl Into<String>,
-        title: impl Into<Value>,
-        context: impl Into<ActionContext>,
-        url: impl Into<String>,
-        method: impl Into<ActionMethod>,
-        description: impl Into<String>,
-    ) -> Self {
-        Action {
-            name: name.into(),
-            title: title.into(),
-            context: context.into(),
-            url: url.into(),
-            method: method.into(),
-            description: description.into(),
-            unknown_fields: Map::new(),
+    /// An `Action` set field by field: its required fields (`name`, `title`, `context`, `url`, `method`, `description`) and any other, then [`build`](ActionBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ActionBuilder {
+        <ActionBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`Action`] by name (from [`Action::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`name`, `title`, `context`, `url`, `method`, `description`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ActionBuilder {
+    context: Option<ActionContext>,
+    description: Option<String>,
+    method: Option<ActionMethod>,
+    name: Option<String>,
+    title: Option<Value>,
+    url: Option<String>,
+}
+
+impl ActionBuilder {
+    /// Sets [`Action::context`] (required).
+    pub fn context(mut self, context: impl Into<ActionContext>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
+    /// Sets [`Action::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`Action::method`] (required).
+    pub fn method(mut self, method: impl Into<ActionMethod>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Sets [`Action::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`Action::title`] (required).
+    pub fn title(mut self, title: impl Into<Value>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`Action::url`] (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The `Action`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Action, crate::runtime::MissingFields> {
+        match (
+            self.name,
+            self.title,
+            self.context,
+            self.url,
+            self.method,
+            self.description,
+        ) {
+            (
+                Some(name),
+                Some(title),
+                Some(context),
+                Some(url),
+                Some(method),
+                Some(description),
+            ) => Ok(Action {
+                context,
+                description,
+                method,
+                name,
+                title,
+                url,
+                unknown_fields: Map::new(),
+            }),
+            (name, title, context, url, method, description) => {
+                Err(crate::runtime::MissingFields::new(
+                    "Action",
+                    &[
+                        ("name", name.is_none()),
+                        ("title", title.is_none()),
+                        ("context", context.is_none()),
+                        ("url", url.is_none()),
+                        ("method", method.is_none()),
+                        ("description", description.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -231,23 +308,104 @@ pub struct ArtifactCreatedMessage {
 
 #[cfg(feature = "events")]
 impl ArtifactCreatedMessage {
-    /// An `ArtifactCreatedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `artifact`); set the others with the `with_*` methods.
-    pub fn new(
-        version: i64,
-        status: TaskStatusStructure,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        artifact: ArtifactCreatedMessageArtifact,
-    ) -> Self {
-        ArtifactCreatedMessage {
-            version,
-            status,
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            artifact,
-            unknown_fields: Map::new(),
+    /// An `ArtifactCreatedMessage` set field by field: its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `artifact`) and any other, then [`build`](ArtifactCreatedMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ArtifactCreatedMessageBuilder {
+        <ArtifactCreatedMessageBuilder as Default>::default()
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds an [`ArtifactCreatedMessage`] by name (from [`ArtifactCreatedMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `artifact`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ArtifactCreatedMessageBuilder {
+    artifact: Option<ArtifactCreatedMessageArtifact>,
+    run_id: Option<u64>,
+    status: Option<TaskStatusStructure>,
+    version: Option<i64>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl ArtifactCreatedMessageBuilder {
+    /// Sets [`ArtifactCreatedMessage::artifact`] (required).
+    pub fn artifact(mut self, artifact: ArtifactCreatedMessageArtifact) -> Self {
+        self.artifact = Some(artifact);
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessage::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessage::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessage::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessage::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `ArtifactCreatedMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ArtifactCreatedMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.status,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+            self.artifact,
+        ) {
+            (
+                Some(version),
+                Some(status),
+                Some(run_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(artifact),
+            ) => Ok(ArtifactCreatedMessage {
+                artifact,
+                run_id,
+                status,
+                version,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (version, status, run_id, worker_group, worker_id, artifact) => {
+                Err(crate::runtime::MissingFields::new(
+                    "ArtifactCreatedMessage",
+                    &[
+                        ("version", version.is_none()),
+                        ("status", status.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("artifact", artifact.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -290,19 +448,80 @@ pub struct ArtifactCreatedMessageArtifact {
 
 #[cfg(feature = "events")]
 impl ArtifactCreatedMessageArtifact {
-    /// An `ArtifactCreatedMessageArtifact` from its required fields (`storage_type`, `name`, `expires`, `content_type`); set the others with the `with_*` methods.
-    pub fn new(
+    /// An `ArtifactCreatedMessageArtifact` set field by field: its required fields (`storage_type`, `name`, `expires`, `content_type`) and any other, then [`build`](ArtifactCreatedMessageArtifactBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ArtifactCreatedMessageArtifactBuilder {
+        <ArtifactCreatedMessageArtifactBuilder as Default>::default()
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds an [`ArtifactCreatedMessageArtifact`] by name (from [`ArtifactCreatedMessageArtifact::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`storage_type`, `name`, `expires`, `content_type`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ArtifactCreatedMessageArtifactBuilder {
+    content_type: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    name: Option<String>,
+    storage_type: Option<ArtifactCreatedMessageArtifactStorageType>,
+}
+
+#[cfg(feature = "events")]
+impl ArtifactCreatedMessageArtifactBuilder {
+    /// Sets [`ArtifactCreatedMessageArtifact::content_type`] (required).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessageArtifact::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessageArtifact::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`ArtifactCreatedMessageArtifact::storage_type`] (required).
+    pub fn storage_type(
+        mut self,
         storage_type: impl Into<ArtifactCreatedMessageArtifactStorageType>,
-        name: impl Into<String>,
-        expires: DateTime<Utc>,
-        content_type: impl Into<String>,
     ) -> Self {
-        ArtifactCreatedMessageArtifact {
-            storage_type: storage_type.into(),
-            name: name.into(),
-            expires: whole_millis(expires),
-            content_type: content_type.into(),
-            unknown_fields: Map::new(),
+        self.storage_type = Some(storage_type.into());
+        self
+    }
+
+    /// The `ArtifactCreatedMessageArtifact`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ArtifactCreatedMessageArtifact, crate::runtime::MissingFields> {
+        match (
+            self.storage_type,
+            self.name,
+            self.expires,
+            self.content_type,
+        ) {
+            (Some(storage_type), Some(name), Some(expires), Some(content_type)) => {
+                Ok(ArtifactCreatedMessageArtifact {
+                    content_type,
+                    expires,
+                    name,
+                    storage_type,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (storage_type, name, expires, content_type) => Err(crate::runtime::MissingFields::new(
+                "ArtifactCreatedMessageArtifact",
+                &[
+                    ("storage_type", storage_type.is_none()),
+                    ("name", name.is_none()),
+                    ("expires", expires.is_none()),
+                    ("content_type", content_type.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -403,27 +622,88 @@ pub struct ArtifactResponse {
 }
 
 impl ArtifactResponse {
-    /// An `ArtifactResponse` from its required fields (`storage_type`, `name`, `expires`, `content_type`); set the others with the `with_*` methods.
-    pub fn new(
-        storage_type: impl Into<ArtifactResponseStorageType>,
-        name: impl Into<String>,
-        expires: DateTime<Utc>,
-        content_type: impl Into<String>,
-    ) -> Self {
-        ArtifactResponse {
-            storage_type: storage_type.into(),
-            name: name.into(),
-            expires: whole_millis(expires),
-            content_type: content_type.into(),
-            content_length: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `ArtifactResponse` set field by field: its required fields (`storage_type`, `name`, `expires`, `content_type`) and any other, then [`build`](ArtifactResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ArtifactResponseBuilder {
+        <ArtifactResponseBuilder as Default>::default()
     }
 
     /// Sets [`content_length`](Self::content_length).
     pub fn with_content_length(mut self, content_length: u64) -> Self {
         self.content_length = Some(content_length);
         self
+    }
+}
+
+/// Builds an [`ArtifactResponse`] by name (from [`ArtifactResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`storage_type`, `name`, `expires`, `content_type`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ArtifactResponseBuilder {
+    content_length: Option<u64>,
+    content_type: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    name: Option<String>,
+    storage_type: Option<ArtifactResponseStorageType>,
+}
+
+impl ArtifactResponseBuilder {
+    /// Sets [`ArtifactResponse::content_length`].
+    pub fn content_length(mut self, content_length: u64) -> Self {
+        self.content_length = Some(content_length);
+        self
+    }
+
+    /// Sets [`ArtifactResponse::content_type`] (required).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets [`ArtifactResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`ArtifactResponse::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`ArtifactResponse::storage_type`] (required).
+    pub fn storage_type(mut self, storage_type: impl Into<ArtifactResponseStorageType>) -> Self {
+        self.storage_type = Some(storage_type.into());
+        self
+    }
+
+    /// The `ArtifactResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<ArtifactResponse, crate::runtime::MissingFields> {
+        match (
+            self.storage_type,
+            self.name,
+            self.expires,
+            self.content_type,
+        ) {
+            (Some(storage_type), Some(name), Some(expires), Some(content_type)) => {
+                Ok(ArtifactResponse {
+                    content_length: self.content_length,
+                    content_type,
+                    expires,
+                    name,
+                    storage_type,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (storage_type, name, expires, content_type) => Err(crate::runtime::MissingFields::new(
+                "ArtifactResponse",
+                &[
+                    ("storage_type", storage_type.is_none()),
+                    ("name", name.is_none()),
+                    ("expires", expires.is_none()),
+                    ("content_type", content_type.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -510,19 +790,77 @@ pub struct CancelTaskGroupResponse {
 }
 
 impl CancelTaskGroupResponse {
-    /// A `CancelTaskGroupResponse` from its required fields (`task_group_id`, `task_group_size`, `cancelled_count`, `task_ids`); set the others with the `with_*` methods.
-    pub fn new(
-        task_group_id: impl Into<String>,
-        task_group_size: u64,
-        cancelled_count: u64,
-        task_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        CancelTaskGroupResponse {
-            task_group_id: task_group_id.into(),
-            task_group_size,
-            cancelled_count,
-            task_ids: task_ids.into_iter().map(Into::into).collect(),
-            unknown_fields: Map::new(),
+    /// A `CancelTaskGroupResponse` set field by field: its required fields (`task_group_id`, `task_group_size`, `cancelled_count`, `task_ids`) and any other, then [`build`](CancelTaskGroupResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CancelTaskGroupResponseBuilder {
+        <CancelTaskGroupResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`CancelTaskGroupResponse`] by name (from [`CancelTaskGroupResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_group_id`, `task_group_size`, `cancelled_count`, `task_ids`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CancelTaskGroupResponseBuilder {
+    cancelled_count: Option<u64>,
+    task_group_id: Option<String>,
+    task_group_size: Option<u64>,
+    task_ids: Option<Vec<String>>,
+}
+
+impl CancelTaskGroupResponseBuilder {
+    /// Sets [`CancelTaskGroupResponse::cancelled_count`] (required).
+    pub fn cancelled_count(mut self, cancelled_count: u64) -> Self {
+        self.cancelled_count = Some(cancelled_count);
+        self
+    }
+
+    /// Sets [`CancelTaskGroupResponse::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`CancelTaskGroupResponse::task_group_size`] (required).
+    pub fn task_group_size(mut self, task_group_size: u64) -> Self {
+        self.task_group_size = Some(task_group_size);
+        self
+    }
+
+    /// Sets [`CancelTaskGroupResponse::task_ids`] (required).
+    pub fn task_ids(mut self, task_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.task_ids = Some(task_ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The `CancelTaskGroupResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CancelTaskGroupResponse, crate::runtime::MissingFields> {
+        match (
+            self.task_group_id,
+            self.task_group_size,
+            self.cancelled_count,
+            self.task_ids,
+        ) {
+            (Some(task_group_id), Some(task_group_size), Some(cancelled_count), Some(task_ids)) => {
+                Ok(CancelTaskGroupResponse {
+                    cancelled_count,
+                    task_group_id,
+                    task_group_size,
+                    task_ids,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (task_group_id, task_group_size, cancelled_count, task_ids) => {
+                Err(crate::runtime::MissingFields::new(
+                    "CancelTaskGroupResponse",
+                    &[
+                        ("task_group_id", task_group_id.is_none()),
+                        ("task_group_size", task_group_size.is_none()),
+                        ("cancelled_count", cancelled_count.is_none()),
+                        ("task_ids", task_ids.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -579,13 +917,57 @@ pub struct ClaimWorkRequest {
 }
 
 impl ClaimWorkRequest {
-    /// A `ClaimWorkRequest` from its required fields (`worker_group`, `worker_id`, `tasks`); set the others with the `with_*` methods.
-    pub fn new(worker_group: impl Into<String>, worker_id: impl Into<String>, tasks: u64) -> Self {
-        ClaimWorkRequest {
-            worker_group: Some(worker_group.into()),
-            worker_id: Some(worker_id.into()),
-            tasks: Some(tasks),
-            unknown_fields: Map::new(),
+    /// A `ClaimWorkRequest` set field by field: its required fields (`worker_group`, `worker_id`, `tasks`) and any other, then [`build`](ClaimWorkRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ClaimWorkRequestBuilder {
+        <ClaimWorkRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`ClaimWorkRequest`] by name (from [`ClaimWorkRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_group`, `worker_id`, `tasks`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ClaimWorkRequestBuilder {
+    tasks: Option<Option<u64>>,
+    worker_group: Option<Option<String>>,
+    worker_id: Option<Option<String>>,
+}
+
+impl ClaimWorkRequestBuilder {
+    /// Sets [`ClaimWorkRequest::tasks`] (required).
+    pub fn tasks(mut self, tasks: u64) -> Self {
+        self.tasks = Some(Some(tasks));
+        self
+    }
+
+    /// Sets [`ClaimWorkRequest::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(Some(worker_group.into()));
+        self
+    }
+
+    /// Sets [`ClaimWorkRequest::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(Some(worker_id.into()));
+        self
+    }
+
+    /// The `ClaimWorkRequest`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<ClaimWorkRequest, crate::runtime::MissingFields> {
+        match (self.worker_group, self.worker_id, self.tasks) {
+            (Some(worker_group), Some(worker_id), Some(tasks)) => Ok(ClaimWorkRequest {
+                tasks,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_group, worker_id, tasks) => Err(crate::runtime::MissingFields::new(
+                "ClaimWorkRequest",
+                &[
+                    ("worker_group", worker_group.is_none()),
+                    ("worker_id", worker_id.is_none()),
+                    ("tasks", tasks.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -657,21 +1039,92 @@ pub struct CountPendingAndClaimedTasksResponse {
 }
 
 impl CountPendingAndClaimedTasksResponse {
-    /// A `CountPendingAndClaimedTasksResponse` from its required fields (`provisioner_id`, `worker_type`, `task_queue_id`, `pending_tasks`, `claimed_tasks`); set the others with the `with_*` methods.
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        worker_type: impl Into<String>,
-        task_queue_id: impl Into<String>,
-        pending_tasks: u64,
-        claimed_tasks: u64,
-    ) -> Self {
-        CountPendingAndClaimedTasksResponse {
-            provisioner_id: provisioner_id.into(),
-            worker_type: worker_type.into(),
-            task_queue_id: task_queue_id.into(),
-            pending_tasks,
-            claimed_tasks,
-            unknown_fields: Map::new(),
+    /// A `CountPendingAndClaimedTasksResponse` set field by field: its required fields (`provisioner_id`, `worker_type`, `task_queue_id`, `pending_tasks`, `claimed_tasks`) and any other, then [`build`](CountPendingAndClaimedTasksResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CountPendingAndClaimedTasksResponseBuilder {
+        <CountPendingAndClaimedTasksResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`CountPendingAndClaimedTasksResponse`] by name (from [`CountPendingAndClaimedTasksResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `worker_type`, `task_queue_id`, `pending_tasks`, `claimed_tasks`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CountPendingAndClaimedTasksResponseBuilder {
+    claimed_tasks: Option<u64>,
+    pending_tasks: Option<u64>,
+    provisioner_id: Option<String>,
+    task_queue_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl CountPendingAndClaimedTasksResponseBuilder {
+    /// Sets [`CountPendingAndClaimedTasksResponse::claimed_tasks`] (required).
+    pub fn claimed_tasks(mut self, claimed_tasks: u64) -> Self {
+        self.claimed_tasks = Some(claimed_tasks);
+        self
+    }
+
+    /// Sets [`CountPendingAndClaimedTasksResponse::pending_tasks`] (required).
+    pub fn pending_tasks(mut self, pending_tasks: u64) -> Self {
+        self.pending_tasks = Some(pending_tasks);
+        self
+    }
+
+    /// Sets [`CountPendingAndClaimedTasksResponse::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`CountPendingAndClaimedTasksResponse::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`CountPendingAndClaimedTasksResponse::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `CountPendingAndClaimedTasksResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CountPendingAndClaimedTasksResponse, crate::runtime::MissingFields>
+    {
+        match (
+            self.provisioner_id,
+            self.worker_type,
+            self.task_queue_id,
+            self.pending_tasks,
+            self.claimed_tasks,
+        ) {
+            (
+                Some(provisioner_id),
+                Some(worker_type),
+                Some(task_queue_id),
+                Some(pending_tasks),
+                Some(claimed_tasks),
+            ) => Ok(CountPendingAndClaimedTasksResponse {
+                claimed_tasks,
+                pending_tasks,
+                provisioner_id,
+                task_queue_id,
+                worker_type,
+                unknown_fields: Map::new(),
+            }),
+            (provisioner_id, worker_type, task_queue_id, pending_tasks, claimed_tasks) => {
+                Err(crate::runtime::MissingFields::new(
+                    "CountPendingAndClaimedTasksResponse",
+                    &[
+                        ("provisioner_id", provisioner_id.is_none()),
+                        ("worker_type", worker_type.is_none()),
+                        ("task_queue_id", task_queue_id.is_none()),
+                        ("pending_tasks", pending_tasks.is_none()),
+                        ("claimed_tasks", claimed_tasks.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -714,19 +1167,77 @@ pub struct CountPendingTasksResponse {
 }
 
 impl CountPendingTasksResponse {
-    /// A `CountPendingTasksResponse` from its required fields (`provisioner_id`, `worker_type`, `task_queue_id`, `pending_tasks`); set the others with the `with_*` methods.
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        worker_type: impl Into<String>,
-        task_queue_id: impl Into<String>,
-        pending_tasks: u64,
-    ) -> Self {
-        CountPendingTasksResponse {
-            provisioner_id: provisioner_id.into(),
-            worker_type: worker_type.into(),
-            task_queue_id: task_queue_id.into(),
-            pending_tasks,
-            unknown_fields: Map::new(),
+    /// A `CountPendingTasksResponse` set field by field: its required fields (`provisioner_id`, `worker_type`, `task_queue_id`, `pending_tasks`) and any other, then [`build`](CountPendingTasksResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CountPendingTasksResponseBuilder {
+        <CountPendingTasksResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`CountPendingTasksResponse`] by name (from [`CountPendingTasksResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `worker_type`, `task_queue_id`, `pending_tasks`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CountPendingTasksResponseBuilder {
+    pending_tasks: Option<u64>,
+    provisioner_id: Option<String>,
+    task_queue_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl CountPendingTasksResponseBuilder {
+    /// Sets [`CountPendingTasksResponse::pending_tasks`] (required).
+    pub fn pending_tasks(mut self, pending_tasks: u64) -> Self {
+        self.pending_tasks = Some(pending_tasks);
+        self
+    }
+
+    /// Sets [`CountPendingTasksResponse::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`CountPendingTasksResponse::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`CountPendingTasksResponse::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `CountPendingTasksResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CountPendingTasksResponse, crate::runtime::MissingFields> {
+        match (
+            self.provisioner_id,
+            self.worker_type,
+            self.task_queue_id,
+            self.pending_tasks,
+        ) {
+            (Some(provisioner_id), Some(worker_type), Some(task_queue_id), Some(pending_tasks)) => {
+                Ok(CountPendingTasksResponse {
+                    pending_tasks,
+                    provisioner_id,
+                    task_queue_id,
+                    worker_type,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (provisioner_id, worker_type, task_queue_id, pending_tasks) => {
+                Err(crate::runtime::MissingFields::new(
+                    "CountPendingTasksResponse",
+                    &[
+                        ("provisioner_id", provisioner_id.is_none()),
+                        ("worker_type", worker_type.is_none()),
+                        ("task_queue_id", task_queue_id.is_none()),
+                        ("pending_tasks", pending_tasks.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -974,13 +1485,48 @@ pub struct GetArtifactContentResponseError {
 }
 
 impl GetArtifactContentResponseError {
-    /// A `GetArtifactContentResponseError` from its required fields (`reason`, `message`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
-    pub fn new(reason: impl Into<String>, message: impl Into<String>) -> Self {
-        GetArtifactContentResponseError {
-            reason: reason.into(),
-            message: message.into(),
-            storage_type: "error".to_owned(),
-            unknown_fields: Map::new(),
+    /// A `GetArtifactContentResponseError` set field by field: its required fields (`reason`, `message`) and any other, then [`build`](GetArtifactContentResponseErrorBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GetArtifactContentResponseErrorBuilder {
+        <GetArtifactContentResponseErrorBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`GetArtifactContentResponseError`] by name (from [`GetArtifactContentResponseError::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`reason`, `message`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GetArtifactContentResponseErrorBuilder {
+    message: Option<String>,
+    reason: Option<String>,
+}
+
+impl GetArtifactContentResponseErrorBuilder {
+    /// Sets [`GetArtifactContentResponseError::message`] (required).
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets [`GetArtifactContentResponseError::reason`] (required).
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// The `GetArtifactContentResponseError`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<GetArtifactContentResponseError, crate::runtime::MissingFields> {
+        match (self.reason, self.message) {
+            (Some(reason), Some(message)) => Ok(GetArtifactContentResponseError {
+                message,
+                reason,
+                storage_type: "error".to_owned(),
+                unknown_fields: Map::new(),
+            }),
+            (reason, message) => Err(crate::runtime::MissingFields::new(
+                "GetArtifactContentResponseError",
+                &[("reason", reason.is_none()), ("message", message.is_none())],
+            )),
         }
     }
 }
@@ -1089,12 +1635,50 @@ pub struct GetArtifactResponse {
 }
 
 impl GetArtifactResponse {
-    /// A `GetArtifactResponse` from its required fields (`storage_type`, `url`); set the others with the `with_*` methods.
-    pub fn new(storage_type: impl Into<String>, url: impl Into<String>) -> Self {
-        GetArtifactResponse {
-            storage_type: storage_type.into(),
-            url: url.into(),
-            unknown_fields: Map::new(),
+    /// A `GetArtifactResponse` set field by field: its required fields (`storage_type`, `url`) and any other, then [`build`](GetArtifactResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GetArtifactResponseBuilder {
+        <GetArtifactResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`GetArtifactResponse`] by name (from [`GetArtifactResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`storage_type`, `url`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GetArtifactResponseBuilder {
+    storage_type: Option<String>,
+    url: Option<String>,
+}
+
+impl GetArtifactResponseBuilder {
+    /// Sets [`GetArtifactResponse::storage_type`] (required).
+    pub fn storage_type(mut self, storage_type: impl Into<String>) -> Self {
+        self.storage_type = Some(storage_type.into());
+        self
+    }
+
+    /// Sets [`GetArtifactResponse::url`] (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The `GetArtifactResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<GetArtifactResponse, crate::runtime::MissingFields> {
+        match (self.storage_type, self.url) {
+            (Some(storage_type), Some(url)) => Ok(GetArtifactResponse {
+                storage_type,
+                url,
+                unknown_fields: Map::new(),
+            }),
+            (storage_type, url) => Err(crate::runtime::MissingFields::new(
+                "GetArtifactResponse",
+                &[
+                    ("storage_type", storage_type.is_none()),
+                    ("url", url.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -1299,23 +1883,103 @@ pub struct ListClaimedTasksResponseTasksItem {
 }
 
 impl ListClaimedTasksResponseTasksItem {
-    /// A `ListClaimedTasksResponseTasksItem` from its required fields (`task_id`, `run_id`, `worker_group`, `worker_id`, `claimed`, `task`); set the others with the `with_*` methods.
-    pub fn new(
-        task_id: impl Into<String>,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        claimed: DateTime<Utc>,
-        task: Task,
-    ) -> Self {
-        ListClaimedTasksResponseTasksItem {
-            task_id: task_id.into(),
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            claimed: whole_millis(claimed),
-            task,
-            unknown_fields: Map::new(),
+    /// A `ListClaimedTasksResponseTasksItem` set field by field: its required fields (`task_id`, `run_id`, `worker_group`, `worker_id`, `claimed`, `task`) and any other, then [`build`](ListClaimedTasksResponseTasksItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ListClaimedTasksResponseTasksItemBuilder {
+        <ListClaimedTasksResponseTasksItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`ListClaimedTasksResponseTasksItem`] by name (from [`ListClaimedTasksResponseTasksItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_id`, `run_id`, `worker_group`, `worker_id`, `claimed`, `task`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ListClaimedTasksResponseTasksItemBuilder {
+    claimed: Option<DateTime<Utc>>,
+    run_id: Option<u64>,
+    task: Option<Task>,
+    task_id: Option<String>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+impl ListClaimedTasksResponseTasksItemBuilder {
+    /// Sets [`ListClaimedTasksResponseTasksItem::claimed`] (required).
+    pub fn claimed(mut self, claimed: DateTime<Utc>) -> Self {
+        self.claimed = Some(whole_millis(claimed));
+        self
+    }
+
+    /// Sets [`ListClaimedTasksResponseTasksItem::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`ListClaimedTasksResponseTasksItem::task`] (required).
+    pub fn task(mut self, task: Task) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets [`ListClaimedTasksResponseTasksItem::task_id`] (required).
+    pub fn task_id(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = Some(task_id.into());
+        self
+    }
+
+    /// Sets [`ListClaimedTasksResponseTasksItem::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`ListClaimedTasksResponseTasksItem::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `ListClaimedTasksResponseTasksItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ListClaimedTasksResponseTasksItem, crate::runtime::MissingFields>
+    {
+        match (
+            self.task_id,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+            self.claimed,
+            self.task,
+        ) {
+            (
+                Some(task_id),
+                Some(run_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(claimed),
+                Some(task),
+            ) => Ok(ListClaimedTasksResponseTasksItem {
+                claimed,
+                run_id,
+                task,
+                task_id,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (task_id, run_id, worker_group, worker_id, claimed, task) => {
+                Err(crate::runtime::MissingFields::new(
+                    "ListClaimedTasksResponseTasksItem",
+                    &[
+                        ("task_id", task_id.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("claimed", claimed.is_none()),
+                        ("task", task.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -1548,22 +2212,9 @@ pub struct ListTaskGroupResponse {
 }
 
 impl ListTaskGroupResponse {
-    /// A `ListTaskGroupResponse` from its required fields (`task_group_id`, `scheduler_id`, `expires`, `tasks`); set the others with the `with_*` methods.
-    pub fn new(
-        task_group_id: impl Into<String>,
-        scheduler_id: impl Into<String>,
-        expires: DateTime<Utc>,
-        tasks: impl IntoIterator<Item = TaskDefinitionAndStatus>,
-    ) -> Self {
-        ListTaskGroupResponse {
-            task_group_id: task_group_id.into(),
-            scheduler_id: scheduler_id.into(),
-            expires: whole_millis(expires),
-            tasks: tasks.into_iter().collect(),
-            continuation_token: None,
-            sealed: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `ListTaskGroupResponse` set field by field: its required fields (`task_group_id`, `scheduler_id`, `expires`, `tasks`) and any other, then [`build`](ListTaskGroupResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ListTaskGroupResponseBuilder {
+        <ListTaskGroupResponseBuilder as Default>::default()
     }
 
     /// Sets [`continuation_token`](Self::continuation_token).
@@ -1576,6 +2227,91 @@ impl ListTaskGroupResponse {
     pub fn with_sealed(mut self, sealed: DateTime<Utc>) -> Self {
         self.sealed = Some(whole_millis(sealed));
         self
+    }
+}
+
+/// Builds a [`ListTaskGroupResponse`] by name (from [`ListTaskGroupResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_group_id`, `scheduler_id`, `expires`, `tasks`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ListTaskGroupResponseBuilder {
+    continuation_token: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    scheduler_id: Option<String>,
+    sealed: Option<DateTime<Utc>>,
+    task_group_id: Option<String>,
+    tasks: Option<Vec<TaskDefinitionAndStatus>>,
+}
+
+impl ListTaskGroupResponseBuilder {
+    /// Sets [`ListTaskGroupResponse::continuation_token`].
+    pub fn continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
+        self.continuation_token = Some(continuation_token.into());
+        self
+    }
+
+    /// Sets [`ListTaskGroupResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`ListTaskGroupResponse::scheduler_id`] (required).
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`ListTaskGroupResponse::sealed`].
+    pub fn sealed(mut self, sealed: DateTime<Utc>) -> Self {
+        self.sealed = Some(whole_millis(sealed));
+        self
+    }
+
+    /// Sets [`ListTaskGroupResponse::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`ListTaskGroupResponse::tasks`] (required).
+    pub fn tasks(mut self, tasks: impl IntoIterator<Item = TaskDefinitionAndStatus>) -> Self {
+        self.tasks = Some(tasks.into_iter().collect());
+        self
+    }
+
+    /// The `ListTaskGroupResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ListTaskGroupResponse, crate::runtime::MissingFields> {
+        match (
+            self.task_group_id,
+            self.scheduler_id,
+            self.expires,
+            self.tasks,
+        ) {
+            (Some(task_group_id), Some(scheduler_id), Some(expires), Some(tasks)) => {
+                Ok(ListTaskGroupResponse {
+                    continuation_token: self.continuation_token,
+                    expires,
+                    scheduler_id,
+                    sealed: self.sealed,
+                    task_group_id,
+                    tasks,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (task_group_id, scheduler_id, expires, tasks) => {
+                Err(crate::runtime::MissingFields::new(
+                    "ListTaskGroupResponse",
+                    &[
+                        ("task_group_id", task_group_id.is_none()),
+                        ("scheduler_id", scheduler_id.is_none()),
+                        ("expires", expires.is_none()),
+                        ("tasks", tasks.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -1793,22 +2529,88 @@ pub struct ObjectArtifactResponse {
 }
 
 impl ObjectArtifactResponse {
-    /// An `ObjectArtifactResponse` from its required fields (`name`, `project_id`, `upload_id`, `credentials`, `expires`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
-    pub fn new(
-        name: impl Into<String>,
-        project_id: impl Into<String>,
-        upload_id: impl Into<String>,
-        credentials: ObjectServiceCredentials,
-        expires: DateTime<Utc>,
-    ) -> Self {
-        ObjectArtifactResponse {
-            name: name.into(),
-            project_id: project_id.into(),
-            upload_id: upload_id.into(),
-            credentials,
-            expires: whole_millis(expires),
-            storage_type: "object".to_owned(),
-            unknown_fields: Map::new(),
+    /// An `ObjectArtifactResponse` set field by field: its required fields (`name`, `project_id`, `upload_id`, `credentials`, `expires`) and any other, then [`build`](ObjectArtifactResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ObjectArtifactResponseBuilder {
+        <ObjectArtifactResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`ObjectArtifactResponse`] by name (from [`ObjectArtifactResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`name`, `project_id`, `upload_id`, `credentials`, `expires`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ObjectArtifactResponseBuilder {
+    credentials: Option<ObjectServiceCredentials>,
+    expires: Option<DateTime<Utc>>,
+    name: Option<String>,
+    project_id: Option<String>,
+    upload_id: Option<String>,
+}
+
+impl ObjectArtifactResponseBuilder {
+    /// Sets [`ObjectArtifactResponse::credentials`] (required).
+    pub fn credentials(mut self, credentials: ObjectServiceCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sets [`ObjectArtifactResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`ObjectArtifactResponse::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`ObjectArtifactResponse::project_id`] (required).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets [`ObjectArtifactResponse::upload_id`] (required).
+    pub fn upload_id(mut self, upload_id: impl Into<String>) -> Self {
+        self.upload_id = Some(upload_id.into());
+        self
+    }
+
+    /// The `ObjectArtifactResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ObjectArtifactResponse, crate::runtime::MissingFields> {
+        match (
+            self.name,
+            self.project_id,
+            self.upload_id,
+            self.credentials,
+            self.expires,
+        ) {
+            (Some(name), Some(project_id), Some(upload_id), Some(credentials), Some(expires)) => {
+                Ok(ObjectArtifactResponse {
+                    credentials,
+                    expires,
+                    name,
+                    project_id,
+                    storage_type: "object".to_owned(),
+                    upload_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (name, project_id, upload_id, credentials, expires) => {
+                Err(crate::runtime::MissingFields::new(
+                    "ObjectArtifactResponse",
+                    &[
+                        ("name", name.is_none()),
+                        ("project_id", project_id.is_none()),
+                        ("upload_id", upload_id.is_none()),
+                        ("credentials", credentials.is_none()),
+                        ("expires", expires.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -1834,18 +2636,69 @@ pub struct ObjectServiceCredentials {
 }
 
 impl ObjectServiceCredentials {
-    /// An `ObjectServiceCredentials` from its required fields (`client_id`, `access_token`, `certificate`); set the others with the `with_*` methods.
-    pub fn new(
-        client_id: impl Into<String>,
-        access_token: impl Into<String>,
-        certificate: impl Into<String>,
-    ) -> Self {
-        ObjectServiceCredentials {
-            client_id: client_id.into(),
-            access_token: access_token.into(),
-            certificate: certificate.into(),
-            unknown_fields: Map::new(),
+    /// An `ObjectServiceCredentials` set field by field: its required fields (`client_id`, `access_token`, `certificate`) and any other, then [`build`](ObjectServiceCredentialsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ObjectServiceCredentialsBuilder {
+        <ObjectServiceCredentialsBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`ObjectServiceCredentials`] by name (from [`ObjectServiceCredentials::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_id`, `access_token`, `certificate`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct ObjectServiceCredentialsBuilder {
+    access_token: Option<String>,
+    certificate: Option<String>,
+    client_id: Option<String>,
+}
+
+impl ObjectServiceCredentialsBuilder {
+    /// Sets [`ObjectServiceCredentials::access_token`] (required).
+    pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
+        self.access_token = Some(access_token.into());
+        self
+    }
+
+    /// Sets [`ObjectServiceCredentials::certificate`] (required).
+    pub fn certificate(mut self, certificate: impl Into<String>) -> Self {
+        self.certificate = Some(certificate.into());
+        self
+    }
+
+    /// Sets [`ObjectServiceCredentials::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The `ObjectServiceCredentials`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ObjectServiceCredentials, crate::runtime::MissingFields> {
+        match (self.client_id, self.access_token, self.certificate) {
+            (Some(client_id), Some(access_token), Some(certificate)) => {
+                Ok(ObjectServiceCredentials {
+                    access_token,
+                    certificate,
+                    client_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (client_id, access_token, certificate) => Err(crate::runtime::MissingFields::new(
+                "ObjectServiceCredentials",
+                &[
+                    ("client_id", client_id.is_none()),
+                    ("access_token", access_token.is_none()),
+                    ("certificate", certificate.is_none()),
+                ],
+            )),
         }
+    }
+}
+
+impl fmt::Debug for ObjectServiceCredentialsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectServiceCredentialsBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -2069,23 +2922,102 @@ pub struct ProvisionerInformation {
 }
 
 impl ProvisionerInformation {
-    /// A `ProvisionerInformation` from its required fields (`provisioner_id`, `description`, `stability`, `expires`, `last_date_active`, `actions`); set the others with the `with_*` methods.
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        description: impl Into<String>,
-        stability: impl Into<Stability>,
-        expires: DateTime<Utc>,
-        last_date_active: DateTime<Utc>,
-        actions: impl IntoIterator<Item = Action>,
-    ) -> Self {
-        ProvisionerInformation {
-            provisioner_id: provisioner_id.into(),
-            description: description.into(),
-            stability: stability.into(),
-            expires: whole_millis(expires),
-            last_date_active: whole_millis(last_date_active),
-            actions: actions.into_iter().collect(),
-            unknown_fields: Map::new(),
+    /// A `ProvisionerInformation` set field by field: its required fields (`provisioner_id`, `description`, `stability`, `expires`, `last_date_active`, `actions`) and any other, then [`build`](ProvisionerInformationBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ProvisionerInformationBuilder {
+        <ProvisionerInformationBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`ProvisionerInformation`] by name (from [`ProvisionerInformation::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `description`, `stability`, `expires`, `last_date_active`, `actions`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ProvisionerInformationBuilder {
+    actions: Option<Vec<Action>>,
+    description: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    provisioner_id: Option<String>,
+    stability: Option<Stability>,
+}
+
+impl ProvisionerInformationBuilder {
+    /// Sets [`ProvisionerInformation::actions`] (required).
+    pub fn actions(mut self, actions: impl IntoIterator<Item = Action>) -> Self {
+        self.actions = Some(actions.into_iter().collect());
+        self
+    }
+
+    /// Sets [`ProvisionerInformation::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`ProvisionerInformation::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`ProvisionerInformation::last_date_active`] (required).
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`ProvisionerInformation::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`ProvisionerInformation::stability`] (required).
+    pub fn stability(mut self, stability: impl Into<Stability>) -> Self {
+        self.stability = Some(stability.into());
+        self
+    }
+
+    /// The `ProvisionerInformation`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ProvisionerInformation, crate::runtime::MissingFields> {
+        match (
+            self.provisioner_id,
+            self.description,
+            self.stability,
+            self.expires,
+            self.last_date_active,
+            self.actions,
+        ) {
+            (
+                Some(provisioner_id),
+                Some(description),
+                Some(stability),
+                Some(expires),
+                Some(last_date_active),
+                Some(actions),
+            ) => Ok(ProvisionerInformation {
+                actions,
+                description,
+                expires,
+                last_date_active,
+                provisioner_id,
+                stability,
+                unknown_fields: Map::new(),
+            }),
+            (provisioner_id, description, stability, expires, last_date_active, actions) => {
+                Err(crate::runtime::MissingFields::new(
+                    "ProvisionerInformation",
+                    &[
+                        ("provisioner_id", provisioner_id.is_none()),
+                        ("description", description.is_none()),
+                        ("stability", stability.is_none()),
+                        ("expires", expires.is_none()),
+                        ("last_date_active", last_date_active.is_none()),
+                        ("actions", actions.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -2199,23 +3131,102 @@ pub struct ProvisionerResponse {
 }
 
 impl ProvisionerResponse {
-    /// A `ProvisionerResponse` from its required fields (`provisioner_id`, `description`, `actions`, `stability`, `expires`, `last_date_active`); set the others with the `with_*` methods.
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        description: impl Into<String>,
-        actions: impl IntoIterator<Item = Action>,
-        stability: impl Into<Stability>,
-        expires: DateTime<Utc>,
-        last_date_active: DateTime<Utc>,
-    ) -> Self {
-        ProvisionerResponse {
-            provisioner_id: provisioner_id.into(),
-            description: description.into(),
-            actions: actions.into_iter().collect(),
-            stability: stability.into(),
-            expires: whole_millis(expires),
-            last_date_active: whole_millis(last_date_active),
-            unknown_fields: Map::new(),
+    /// A `ProvisionerResponse` set field by field: its required fields (`provisioner_id`, `description`, `actions`, `stability`, `expires`, `last_date_active`) and any other, then [`build`](ProvisionerResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ProvisionerResponseBuilder {
+        <ProvisionerResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`ProvisionerResponse`] by name (from [`ProvisionerResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `description`, `actions`, `stability`, `expires`, `last_date_active`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ProvisionerResponseBuilder {
+    actions: Option<Vec<Action>>,
+    description: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    provisioner_id: Option<String>,
+    stability: Option<Stability>,
+}
+
+impl ProvisionerResponseBuilder {
+    /// Sets [`ProvisionerResponse::actions`] (required).
+    pub fn actions(mut self, actions: impl IntoIterator<Item = Action>) -> Self {
+        self.actions = Some(actions.into_iter().collect());
+        self
+    }
+
+    /// Sets [`ProvisionerResponse::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`ProvisionerResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`ProvisionerResponse::last_date_active`] (required).
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`ProvisionerResponse::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`ProvisionerResponse::stability`] (required).
+    pub fn stability(mut self, stability: impl Into<Stability>) -> Self {
+        self.stability = Some(stability.into());
+        self
+    }
+
+    /// The `ProvisionerResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ProvisionerResponse, crate::runtime::MissingFields> {
+        match (
+            self.provisioner_id,
+            self.description,
+            self.actions,
+            self.stability,
+            self.expires,
+            self.last_date_active,
+        ) {
+            (
+                Some(provisioner_id),
+                Some(description),
+                Some(actions),
+                Some(stability),
+                Some(expires),
+                Some(last_date_active),
+            ) => Ok(ProvisionerResponse {
+                actions,
+                description,
+                expires,
+                last_date_active,
+                provisioner_id,
+                stability,
+                unknown_fields: Map::new(),
+            }),
+            (provisioner_id, description, actions, stability, expires, last_date_active) => {
+                Err(crate::runtime::MissingFields::new(
+                    "ProvisionerResponse",
+                    &[
+                        ("provisioner_id", provisioner_id.is_none()),
+                        ("description", description.is_none()),
+                        ("actions", actions.is_none()),
+                        ("stability", stability.is_none()),
+                        ("expires", expires.is_none()),
+                        ("last_date_active", last_date_active.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -2248,19 +3259,75 @@ pub struct QuarantineDetails {
 }
 
 impl QuarantineDetails {
-    /// A `QuarantineDetails` from its required fields (`client_id`, `updated_at`, `quarantine_until`, `quarantine_info`); set the others with the `with_*` methods.
-    pub fn new(
-        client_id: impl Into<String>,
-        updated_at: DateTime<Utc>,
-        quarantine_until: DateTime<Utc>,
-        quarantine_info: impl Into<String>,
-    ) -> Self {
-        QuarantineDetails {
-            client_id: client_id.into(),
-            updated_at: whole_millis(updated_at),
-            quarantine_until: whole_millis(quarantine_until),
-            quarantine_info: quarantine_info.into(),
-            unknown_fields: Map::new(),
+    /// A `QuarantineDetails` set field by field: its required fields (`client_id`, `updated_at`, `quarantine_until`, `quarantine_info`) and any other, then [`build`](QuarantineDetailsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> QuarantineDetailsBuilder {
+        <QuarantineDetailsBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`QuarantineDetails`] by name (from [`QuarantineDetails::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_id`, `updated_at`, `quarantine_until`, `quarantine_info`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QuarantineDetailsBuilder {
+    client_id: Option<String>,
+    quarantine_info: Option<String>,
+    quarantine_until: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl QuarantineDetailsBuilder {
+    /// Sets [`QuarantineDetails::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Sets [`QuarantineDetails::quarantine_info`] (required).
+    pub fn quarantine_info(mut self, quarantine_info: impl Into<String>) -> Self {
+        self.quarantine_info = Some(quarantine_info.into());
+        self
+    }
+
+    /// Sets [`QuarantineDetails::quarantine_until`] (required).
+    pub fn quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
+        self.quarantine_until = Some(whole_millis(quarantine_until));
+        self
+    }
+
+    /// Sets [`QuarantineDetails::updated_at`] (required).
+    pub fn updated_at(mut self, updated_at: DateTime<Utc>) -> Self {
+        self.updated_at = Some(whole_millis(updated_at));
+        self
+    }
+
+    /// The `QuarantineDetails`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<QuarantineDetails, crate::runtime::MissingFields> {
+        match (
+            self.client_id,
+            self.updated_at,
+            self.quarantine_until,
+            self.quarantine_info,
+        ) {
+            (Some(client_id), Some(updated_at), Some(quarantine_until), Some(quarantine_info)) => {
+                Ok(QuarantineDetails {
+                    client_id,
+                    quarantine_info,
+                    quarantine_until,
+                    updated_at,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (client_id, updated_at, quarantine_until, quarantine_info) => {
+                Err(crate::runtime::MissingFields::new(
+                    "QuarantineDetails",
+                    &[
+                        ("client_id", client_id.is_none()),
+                        ("updated_at", updated_at.is_none()),
+                        ("quarantine_until", quarantine_until.is_none()),
+                        ("quarantine_info", quarantine_info.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -2483,18 +3550,60 @@ pub struct RedirectArtifactRequest {
 }
 
 impl RedirectArtifactRequest {
-    /// A `RedirectArtifactRequest` from its required fields (`expires`, `url`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
-    pub fn new(
-        expires: DateTime<Utc>,
-        url: impl Into<String>,
-        content_type: impl Into<String>,
-    ) -> Self {
-        RedirectArtifactRequest {
-            expires: Some(whole_millis(expires)),
-            url: Some(url.into()),
-            content_type: Some(content_type.into()),
-            storage_type: Some("reference".to_owned()),
-            unknown_fields: Map::new(),
+    /// A `RedirectArtifactRequest` set field by field: its required fields (`expires`, `url`, `content_type`) and any other, then [`build`](RedirectArtifactRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> RedirectArtifactRequestBuilder {
+        <RedirectArtifactRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`RedirectArtifactRequest`] by name (from [`RedirectArtifactRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`expires`, `url`, `content_type`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct RedirectArtifactRequestBuilder {
+    content_type: Option<Option<String>>,
+    expires: Option<Option<DateTime<Utc>>>,
+    url: Option<Option<String>>,
+}
+
+impl RedirectArtifactRequestBuilder {
+    /// Sets [`RedirectArtifactRequest::content_type`] (required).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(Some(content_type.into()));
+        self
+    }
+
+    /// Sets [`RedirectArtifactRequest::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(Some(whole_millis(expires)));
+        self
+    }
+
+    /// Sets [`RedirectArtifactRequest::url`] (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(Some(url.into()));
+        self
+    }
+
+    /// The `RedirectArtifactRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<RedirectArtifactRequest, crate::runtime::MissingFields> {
+        match (self.expires, self.url, self.content_type) {
+            (Some(expires), Some(url), Some(content_type)) => Ok(RedirectArtifactRequest {
+                content_type,
+                expires,
+                storage_type: Some("reference".to_owned()),
+                url,
+                unknown_fields: Map::new(),
+            }),
+            (expires, url, content_type) => Err(crate::runtime::MissingFields::new(
+                "RedirectArtifactRequest",
+                &[
+                    ("expires", expires.is_none()),
+                    ("url", url.is_none()),
+                    ("content_type", content_type.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -2793,19 +3902,66 @@ pub struct S3ArtifactResponse {
 }
 
 impl S3ArtifactResponse {
-    /// A `S3ArtifactResponse` from its required fields (`put_url`, `expires`, `content_type`), with the constants the schema requires (`storage_type`) filled in; set the others with the `with_*` methods.
-    pub fn new(
-        put_url: impl Into<String>,
-        expires: DateTime<Utc>,
-        content_type: impl Into<String>,
-    ) -> Self {
-        S3ArtifactResponse {
-            put_url: put_url.into(),
-            expires: whole_millis(expires),
-            content_type: content_type.into(),
-            storage_type: "s3".to_owned(),
-            unknown_fields: Map::new(),
+    /// A `S3ArtifactResponse` set field by field: its required fields (`put_url`, `expires`, `content_type`) and any other, then [`build`](S3ArtifactResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> S3ArtifactResponseBuilder {
+        <S3ArtifactResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`S3ArtifactResponse`] by name (from [`S3ArtifactResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`put_url`, `expires`, `content_type`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct S3ArtifactResponseBuilder {
+    content_type: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    put_url: Option<String>,
+}
+
+impl S3ArtifactResponseBuilder {
+    /// Sets [`S3ArtifactResponse::content_type`] (required).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets [`S3ArtifactResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`S3ArtifactResponse::put_url`] (required).
+    pub fn put_url(mut self, put_url: impl Into<String>) -> Self {
+        self.put_url = Some(put_url.into());
+        self
+    }
+
+    /// The `S3ArtifactResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<S3ArtifactResponse, crate::runtime::MissingFields> {
+        match (self.put_url, self.expires, self.content_type) {
+            (Some(put_url), Some(expires), Some(content_type)) => Ok(S3ArtifactResponse {
+                content_type,
+                expires,
+                put_url,
+                storage_type: "s3".to_owned(),
+                unknown_fields: Map::new(),
+            }),
+            (put_url, expires, content_type) => Err(crate::runtime::MissingFields::new(
+                "S3ArtifactResponse",
+                &[
+                    ("put_url", put_url.is_none()),
+                    ("expires", expires.is_none()),
+                    ("content_type", content_type.is_none()),
+                ],
+            )),
         }
+    }
+}
+
+impl fmt::Debug for S3ArtifactResponseBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3ArtifactResponseBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -3081,52 +4237,9 @@ pub struct Task {
 }
 
 impl Task {
-    /// A `Task` from its required fields (`provisioner_id`, `worker_type`, `task_queue_id`, `scheduler_id`, `task_group_id`, `dependencies`, `requires`, `routes`, `priority`, `retries`, `created`, `deadline`, `scopes`, `payload`, `metadata`, `tags`, `extra`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        worker_type: impl Into<String>,
-        task_queue_id: impl Into<String>,
-        scheduler_id: impl Into<String>,
-        task_group_id: impl Into<String>,
-        dependencies: impl IntoIterator<Item = impl Into<String>>,
-        requires: impl Into<DependencyRequirementSemantics>,
-        routes: impl IntoIterator<Item = impl Into<String>>,
-        priority: impl Into<Priority>,
-        retries: u64,
-        created: DateTime<Utc>,
-        deadline: DateTime<Utc>,
-        scopes: impl IntoIterator<Item = impl Into<String>>,
-        payload: impl Into<Value>,
-        metadata: TaskMetadata,
-        tags: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
-        extra: impl Into<Value>,
-    ) -> Self {
-        Task {
-            provisioner_id: provisioner_id.into(),
-            worker_type: worker_type.into(),
-            task_queue_id: task_queue_id.into(),
-            scheduler_id: scheduler_id.into(),
-            task_group_id: task_group_id.into(),
-            dependencies: dependencies.into_iter().map(Into::into).collect(),
-            requires: requires.into(),
-            routes: routes.into_iter().map(Into::into).collect(),
-            priority: priority.into(),
-            retries,
-            created: whole_millis(created),
-            deadline: whole_millis(deadline),
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            payload: payload.into(),
-            metadata,
-            tags: tags
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-            extra: extra.into(),
-            expires: None,
-            project_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `Task` set field by field: its required fields (`provisioner_id`, `worker_type`, `task_queue_id`, `scheduler_id`, `task_group_id`, `dependencies`, `requires`, `routes`, `priority`, `retries`, `created`, `deadline`, `scopes`, `payload`, `metadata`, `tags`, `extra`) and any other, then [`build`](TaskBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskBuilder {
+        <TaskBuilder as Default>::default()
     }
 
     /// Sets [`expires`](Self::expires).
@@ -3139,6 +4252,261 @@ impl Task {
     pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
+    }
+}
+
+/// Builds a [`Task`] by name (from [`Task::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `worker_type`, `task_queue_id`, `scheduler_id`, `task_group_id`, `dependencies`, `requires`, `routes`, `priority`, `retries`, `created`, `deadline`, `scopes`, `payload`, `metadata`, `tags`, `extra`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskBuilder {
+    created: Option<DateTime<Utc>>,
+    deadline: Option<DateTime<Utc>>,
+    dependencies: Option<Vec<String>>,
+    expires: Option<DateTime<Utc>>,
+    extra: Option<Value>,
+    metadata: Option<TaskMetadata>,
+    payload: Option<Value>,
+    priority: Option<Priority>,
+    project_id: Option<String>,
+    provisioner_id: Option<String>,
+    requires: Option<DependencyRequirementSemantics>,
+    retries: Option<u64>,
+    routes: Option<Vec<String>>,
+    scheduler_id: Option<String>,
+    scopes: Option<Vec<String>>,
+    tags: Option<BTreeMap<String, String>>,
+    task_group_id: Option<String>,
+    task_queue_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl TaskBuilder {
+    /// Sets [`Task::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`Task::deadline`] (required).
+    pub fn deadline(mut self, deadline: DateTime<Utc>) -> Self {
+        self.deadline = Some(whole_millis(deadline));
+        self
+    }
+
+    /// Sets [`Task::dependencies`] (required).
+    pub fn dependencies(
+        mut self,
+        dependencies: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.dependencies = Some(dependencies.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`Task::expires`].
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`Task::extra`] (required).
+    pub fn extra(mut self, extra: impl Into<Value>) -> Self {
+        self.extra = Some(extra.into());
+        self
+    }
+
+    /// Sets [`Task::metadata`] (required).
+    pub fn metadata(mut self, metadata: TaskMetadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Sets [`Task::payload`] (required).
+    pub fn payload(mut self, payload: impl Into<Value>) -> Self {
+        self.payload = Some(payload.into());
+        self
+    }
+
+    /// Sets [`Task::priority`] (required).
+    pub fn priority(mut self, priority: impl Into<Priority>) -> Self {
+        self.priority = Some(priority.into());
+        self
+    }
+
+    /// Sets [`Task::project_id`].
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets [`Task::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`Task::requires`] (required).
+    pub fn requires(mut self, requires: impl Into<DependencyRequirementSemantics>) -> Self {
+        self.requires = Some(requires.into());
+        self
+    }
+
+    /// Sets [`Task::retries`] (required).
+    pub fn retries(mut self, retries: u64) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Sets [`Task::routes`] (required).
+    pub fn routes(mut self, routes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.routes = Some(routes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`Task::scheduler_id`] (required).
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`Task::scopes`] (required).
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`Task::tags`] (required).
+    pub fn tags(
+        mut self,
+        tags: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        self.tags = Some(
+            tags.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Sets [`Task::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`Task::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`Task::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `Task`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Task, crate::runtime::MissingFields> {
+        match (
+            self.provisioner_id,
+            self.worker_type,
+            self.task_queue_id,
+            self.scheduler_id,
+            self.task_group_id,
+            self.dependencies,
+            self.requires,
+            self.routes,
+            self.priority,
+            self.retries,
+            self.created,
+            self.deadline,
+            self.scopes,
+            self.payload,
+            self.metadata,
+            self.tags,
+            self.extra,
+        ) {
+            (
+                Some(provisioner_id),
+                Some(worker_type),
+                Some(task_queue_id),
+                Some(scheduler_id),
+                Some(task_group_id),
+                Some(dependencies),
+                Some(requires),
+                Some(routes),
+                Some(priority),
+                Some(retries),
+                Some(created),
+                Some(deadline),
+                Some(scopes),
+                Some(payload),
+                Some(metadata),
+                Some(tags),
+                Some(extra),
+            ) => Ok(Task {
+                created,
+                deadline,
+                dependencies,
+                expires: self.expires,
+                extra,
+                metadata,
+                payload,
+                priority,
+                project_id: self.project_id,
+                provisioner_id,
+                requires,
+                retries,
+                routes,
+                scheduler_id,
+                scopes,
+                tags,
+                task_group_id,
+                task_queue_id,
+                worker_type,
+                unknown_fields: Map::new(),
+            }),
+            (
+                provisioner_id,
+                worker_type,
+                task_queue_id,
+                scheduler_id,
+                task_group_id,
+                dependencies,
+                requires,
+                routes,
+                priority,
+                retries,
+                created,
+                deadline,
+                scopes,
+                payload,
+                metadata,
+                tags,
+                extra,
+            ) => Err(crate::runtime::MissingFields::new(
+                "Task",
+                &[
+                    ("provisioner_id", provisioner_id.is_none()),
+                    ("worker_type", worker_type.is_none()),
+                    ("task_queue_id", task_queue_id.is_none()),
+                    ("scheduler_id", scheduler_id.is_none()),
+                    ("task_group_id", task_group_id.is_none()),
+                    ("dependencies", dependencies.is_none()),
+                    ("requires", requires.is_none()),
+                    ("routes", routes.is_none()),
+                    ("priority", priority.is_none()),
+                    ("retries", retries.is_none()),
+                    ("created", created.is_none()),
+                    ("deadline", deadline.is_none()),
+                    ("scopes", scopes.is_none()),
+                    ("payload", payload.is_none()),
+                    ("metadata", metadata.is_none()),
+                    ("tags", tags.is_none()),
+                    ("extra", extra.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -3169,25 +4537,111 @@ pub struct TaskClaim {
 }
 
 impl TaskClaim {
-    /// A `TaskClaim` from its required fields (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `task`, `credentials`); set the others with the `with_*` methods.
-    pub fn new(
-        status: TaskStatusStructure,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        taken_until: DateTime<Utc>,
-        task: Task,
-        credentials: TaskCredentials,
-    ) -> Self {
-        TaskClaim {
-            status,
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            taken_until: whole_millis(taken_until),
-            task,
-            credentials,
-            unknown_fields: Map::new(),
+    /// A `TaskClaim` set field by field: its required fields (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `task`, `credentials`) and any other, then [`build`](TaskClaimBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskClaimBuilder {
+        <TaskClaimBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskClaim`] by name (from [`TaskClaim::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `task`, `credentials`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskClaimBuilder {
+    credentials: Option<TaskCredentials>,
+    run_id: Option<u64>,
+    status: Option<TaskStatusStructure>,
+    taken_until: Option<DateTime<Utc>>,
+    task: Option<Task>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+impl TaskClaimBuilder {
+    /// Sets [`TaskClaim::credentials`] (required).
+    pub fn credentials(mut self, credentials: TaskCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sets [`TaskClaim::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`TaskClaim::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`TaskClaim::taken_until`] (required).
+    pub fn taken_until(mut self, taken_until: DateTime<Utc>) -> Self {
+        self.taken_until = Some(whole_millis(taken_until));
+        self
+    }
+
+    /// Sets [`TaskClaim::task`] (required).
+    pub fn task(mut self, task: Task) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets [`TaskClaim::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`TaskClaim::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `TaskClaim`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskClaim, crate::runtime::MissingFields> {
+        match (
+            self.status,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+            self.taken_until,
+            self.task,
+            self.credentials,
+        ) {
+            (
+                Some(status),
+                Some(run_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(taken_until),
+                Some(task),
+                Some(credentials),
+            ) => Ok(TaskClaim {
+                credentials,
+                run_id,
+                status,
+                taken_until,
+                task,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (status, run_id, worker_group, worker_id, taken_until, task, credentials) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskClaim",
+                    &[
+                        ("status", status.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("taken_until", taken_until.is_none()),
+                        ("task", task.is_none()),
+                        ("credentials", credentials.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -3212,12 +4666,48 @@ pub struct TaskClaimRequest {
 }
 
 impl TaskClaimRequest {
-    /// A `TaskClaimRequest` from its required fields (`worker_group`, `worker_id`); set the others with the `with_*` methods.
-    pub fn new(worker_group: impl Into<String>, worker_id: impl Into<String>) -> Self {
-        TaskClaimRequest {
-            worker_group: Some(worker_group.into()),
-            worker_id: Some(worker_id.into()),
-            unknown_fields: Map::new(),
+    /// A `TaskClaimRequest` set field by field: its required fields (`worker_group`, `worker_id`) and any other, then [`build`](TaskClaimRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskClaimRequestBuilder {
+        <TaskClaimRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskClaimRequest`] by name (from [`TaskClaimRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_group`, `worker_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskClaimRequestBuilder {
+    worker_group: Option<Option<String>>,
+    worker_id: Option<Option<String>>,
+}
+
+impl TaskClaimRequestBuilder {
+    /// Sets [`TaskClaimRequest::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(Some(worker_group.into()));
+        self
+    }
+
+    /// Sets [`TaskClaimRequest::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(Some(worker_id.into()));
+        self
+    }
+
+    /// The `TaskClaimRequest`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskClaimRequest, crate::runtime::MissingFields> {
+        match (self.worker_group, self.worker_id) {
+            (Some(worker_group), Some(worker_id)) => Ok(TaskClaimRequest {
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_group, worker_id) => Err(crate::runtime::MissingFields::new(
+                "TaskClaimRequest",
+                &[
+                    ("worker_group", worker_group.is_none()),
+                    ("worker_id", worker_id.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -3249,25 +4739,111 @@ pub struct TaskClaimResponse {
 }
 
 impl TaskClaimResponse {
-    /// A `TaskClaimResponse` from its required fields (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `task`, `credentials`); set the others with the `with_*` methods.
-    pub fn new(
-        status: TaskStatusStructure,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        taken_until: DateTime<Utc>,
-        task: Task,
-        credentials: TaskCredentials,
-    ) -> Self {
-        TaskClaimResponse {
-            status,
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            taken_until: whole_millis(taken_until),
-            task,
-            credentials,
-            unknown_fields: Map::new(),
+    /// A `TaskClaimResponse` set field by field: its required fields (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `task`, `credentials`) and any other, then [`build`](TaskClaimResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskClaimResponseBuilder {
+        <TaskClaimResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskClaimResponse`] by name (from [`TaskClaimResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `task`, `credentials`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskClaimResponseBuilder {
+    credentials: Option<TaskCredentials>,
+    run_id: Option<u64>,
+    status: Option<TaskStatusStructure>,
+    taken_until: Option<DateTime<Utc>>,
+    task: Option<Task>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+impl TaskClaimResponseBuilder {
+    /// Sets [`TaskClaimResponse::credentials`] (required).
+    pub fn credentials(mut self, credentials: TaskCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sets [`TaskClaimResponse::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`TaskClaimResponse::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`TaskClaimResponse::taken_until`] (required).
+    pub fn taken_until(mut self, taken_until: DateTime<Utc>) -> Self {
+        self.taken_until = Some(whole_millis(taken_until));
+        self
+    }
+
+    /// Sets [`TaskClaimResponse::task`] (required).
+    pub fn task(mut self, task: Task) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets [`TaskClaimResponse::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`TaskClaimResponse::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `TaskClaimResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskClaimResponse, crate::runtime::MissingFields> {
+        match (
+            self.status,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+            self.taken_until,
+            self.task,
+            self.credentials,
+        ) {
+            (
+                Some(status),
+                Some(run_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(taken_until),
+                Some(task),
+                Some(credentials),
+            ) => Ok(TaskClaimResponse {
+                credentials,
+                run_id,
+                status,
+                taken_until,
+                task,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (status, run_id, worker_group, worker_id, taken_until, task, credentials) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskClaimResponse",
+                    &[
+                        ("status", status.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("taken_until", taken_until.is_none()),
+                        ("task", task.is_none()),
+                        ("credentials", credentials.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -3298,29 +4874,104 @@ pub struct TaskCompletedMessage {
 
 #[cfg(feature = "events")]
 impl TaskCompletedMessage {
-    /// A `TaskCompletedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`); set the others with the `with_*` methods.
-    pub fn new(
-        version: i64,
-        status: TaskStatusStructure,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-    ) -> Self {
-        TaskCompletedMessage {
-            version,
-            status,
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            task: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `TaskCompletedMessage` set field by field: its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`) and any other, then [`build`](TaskCompletedMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskCompletedMessageBuilder {
+        <TaskCompletedMessageBuilder as Default>::default()
     }
 
     /// Sets [`task`](Self::task).
     pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`TaskCompletedMessage`] by name (from [`TaskCompletedMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `status`, `run_id`, `worker_group`, `worker_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskCompletedMessageBuilder {
+    run_id: Option<u64>,
+    status: Option<TaskStatusStructure>,
+    task: Option<TaskSummary>,
+    version: Option<i64>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl TaskCompletedMessageBuilder {
+    /// Sets [`TaskCompletedMessage::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`TaskCompletedMessage::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`TaskCompletedMessage::task`].
+    pub fn task(mut self, task: TaskSummary) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets [`TaskCompletedMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Sets [`TaskCompletedMessage::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`TaskCompletedMessage::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `TaskCompletedMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskCompletedMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.status,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+        ) {
+            (Some(version), Some(status), Some(run_id), Some(worker_group), Some(worker_id)) => {
+                Ok(TaskCompletedMessage {
+                    run_id,
+                    status,
+                    task: self.task,
+                    version,
+                    worker_group,
+                    worker_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (version, status, run_id, worker_group, worker_id) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskCompletedMessage",
+                    &[
+                        ("version", version.is_none()),
+                        ("status", status.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -3357,18 +5008,65 @@ pub struct TaskCredentials {
 }
 
 impl TaskCredentials {
-    /// A `TaskCredentials` from its required fields (`client_id`, `access_token`, `certificate`); set the others with the `with_*` methods.
-    pub fn new(
-        client_id: impl Into<String>,
-        access_token: impl Into<String>,
-        certificate: impl Into<String>,
-    ) -> Self {
-        TaskCredentials {
-            client_id: client_id.into(),
-            access_token: access_token.into(),
-            certificate: certificate.into(),
-            unknown_fields: Map::new(),
+    /// A `TaskCredentials` set field by field: its required fields (`client_id`, `access_token`, `certificate`) and any other, then [`build`](TaskCredentialsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskCredentialsBuilder {
+        <TaskCredentialsBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskCredentials`] by name (from [`TaskCredentials::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_id`, `access_token`, `certificate`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct TaskCredentialsBuilder {
+    access_token: Option<String>,
+    certificate: Option<String>,
+    client_id: Option<String>,
+}
+
+impl TaskCredentialsBuilder {
+    /// Sets [`TaskCredentials::access_token`] (required).
+    pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
+        self.access_token = Some(access_token.into());
+        self
+    }
+
+    /// Sets [`TaskCredentials::certificate`] (required).
+    pub fn certificate(mut self, certificate: impl Into<String>) -> Self {
+        self.certificate = Some(certificate.into());
+        self
+    }
+
+    /// Sets [`TaskCredentials::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The `TaskCredentials`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskCredentials, crate::runtime::MissingFields> {
+        match (self.client_id, self.access_token, self.certificate) {
+            (Some(client_id), Some(access_token), Some(certificate)) => Ok(TaskCredentials {
+                access_token,
+                certificate,
+                client_id,
+                unknown_fields: Map::new(),
+            }),
+            (client_id, access_token, certificate) => Err(crate::runtime::MissingFields::new(
+                "TaskCredentials",
+                &[
+                    ("client_id", client_id.is_none()),
+                    ("access_token", access_token.is_none()),
+                    ("certificate", certificate.is_none()),
+                ],
+            )),
         }
+    }
+}
+
+impl fmt::Debug for TaskCredentialsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskCredentialsBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -3610,35 +5308,9 @@ pub struct TaskDefinitionRequest {
 }
 
 impl TaskDefinitionRequest {
-    /// A `TaskDefinitionRequest` from its required fields (`created`, `deadline`, `payload`, `metadata`); set the others with the `with_*` methods.
-    pub fn new(
-        created: DateTime<Utc>,
-        deadline: DateTime<Utc>,
-        payload: impl Into<Value>,
-        metadata: TaskMetadata,
-    ) -> Self {
-        TaskDefinitionRequest {
-            created: Some(whole_millis(created)),
-            deadline: Some(whole_millis(deadline)),
-            payload: Some(payload.into()),
-            metadata: Some(metadata),
-            dependencies: None,
-            expires: None,
-            extra: None,
-            priority: None,
-            project_id: None,
-            provisioner_id: None,
-            requires: None,
-            retries: None,
-            routes: None,
-            scheduler_id: None,
-            scopes: None,
-            tags: None,
-            task_group_id: None,
-            task_queue_id: None,
-            worker_type: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `TaskDefinitionRequest` set field by field: its required fields (`created`, `deadline`, `payload`, `metadata`) and any other, then [`build`](TaskDefinitionRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskDefinitionRequestBuilder {
+        <TaskDefinitionRequestBuilder as Default>::default()
     }
 
     /// Sets [`dependencies`](Self::dependencies).
@@ -3739,6 +5411,198 @@ impl TaskDefinitionRequest {
     pub fn with_worker_type(mut self, worker_type: impl Into<String>) -> Self {
         self.worker_type = Some(worker_type.into());
         self
+    }
+}
+
+/// Builds a [`TaskDefinitionRequest`] by name (from [`TaskDefinitionRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`created`, `deadline`, `payload`, `metadata`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskDefinitionRequestBuilder {
+    created: Option<Option<DateTime<Utc>>>,
+    deadline: Option<Option<DateTime<Utc>>>,
+    dependencies: Option<Vec<String>>,
+    expires: Option<DateTime<Utc>>,
+    extra: Option<Value>,
+    metadata: Option<Option<TaskMetadata>>,
+    payload: Option<Option<Value>>,
+    priority: Option<Priority>,
+    project_id: Option<String>,
+    provisioner_id: Option<String>,
+    requires: Option<DependencyRequirementSemantics>,
+    retries: Option<u64>,
+    routes: Option<Vec<String>>,
+    scheduler_id: Option<String>,
+    scopes: Option<Vec<String>>,
+    tags: Option<BTreeMap<String, String>>,
+    task_group_id: Option<String>,
+    task_queue_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl TaskDefinitionRequestBuilder {
+    /// Sets [`TaskDefinitionRequest::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(Some(whole_millis(created)));
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::deadline`] (required).
+    pub fn deadline(mut self, deadline: DateTime<Utc>) -> Self {
+        self.deadline = Some(Some(whole_millis(deadline)));
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::dependencies`].
+    pub fn dependencies(
+        mut self,
+        dependencies: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.dependencies = Some(dependencies.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::expires`].
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::extra`].
+    pub fn extra(mut self, extra: impl Into<Value>) -> Self {
+        self.extra = Some(extra.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::metadata`] (required).
+    pub fn metadata(mut self, metadata: TaskMetadata) -> Self {
+        self.metadata = Some(Some(metadata));
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::payload`] (required).
+    pub fn payload(mut self, payload: impl Into<Value>) -> Self {
+        self.payload = Some(Some(payload.into()));
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::priority`].
+    pub fn priority(mut self, priority: impl Into<Priority>) -> Self {
+        self.priority = Some(priority.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::project_id`].
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::provisioner_id`].
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::requires`].
+    pub fn requires(mut self, requires: impl Into<DependencyRequirementSemantics>) -> Self {
+        self.requires = Some(requires.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::retries`].
+    pub fn retries(mut self, retries: u64) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::routes`].
+    pub fn routes(mut self, routes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.routes = Some(routes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::scheduler_id`].
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::scopes`].
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::tags`].
+    pub fn tags(
+        mut self,
+        tags: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        self.tags = Some(
+            tags.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::task_group_id`].
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::task_queue_id`].
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`TaskDefinitionRequest::worker_type`].
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `TaskDefinitionRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskDefinitionRequest, crate::runtime::MissingFields> {
+        match (self.created, self.deadline, self.payload, self.metadata) {
+            (Some(created), Some(deadline), Some(payload), Some(metadata)) => {
+                Ok(TaskDefinitionRequest {
+                    created,
+                    deadline,
+                    dependencies: self.dependencies,
+                    expires: self.expires,
+                    extra: self.extra,
+                    metadata,
+                    payload,
+                    priority: self.priority,
+                    project_id: self.project_id,
+                    provisioner_id: self.provisioner_id,
+                    requires: self.requires,
+                    retries: self.retries,
+                    routes: self.routes,
+                    scheduler_id: self.scheduler_id,
+                    scopes: self.scopes,
+                    tags: self.tags,
+                    task_group_id: self.task_group_id,
+                    task_queue_id: self.task_queue_id,
+                    worker_type: self.worker_type,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (created, deadline, payload, metadata) => Err(crate::runtime::MissingFields::new(
+                "TaskDefinitionRequest",
+                &[
+                    ("created", created.is_none()),
+                    ("deadline", deadline.is_none()),
+                    ("payload", payload.is_none()),
+                    ("metadata", metadata.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -3980,29 +5844,102 @@ pub struct TaskFailedMessage {
 
 #[cfg(feature = "events")]
 impl TaskFailedMessage {
-    /// A `TaskFailedMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`); set the others with the `with_*` methods.
-    pub fn new(
-        version: i64,
-        status: TaskStatusStructure,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-    ) -> Self {
-        TaskFailedMessage {
-            version,
-            status,
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            task: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `TaskFailedMessage` set field by field: its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`) and any other, then [`build`](TaskFailedMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskFailedMessageBuilder {
+        <TaskFailedMessageBuilder as Default>::default()
     }
 
     /// Sets [`task`](Self::task).
     pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`TaskFailedMessage`] by name (from [`TaskFailedMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `status`, `run_id`, `worker_group`, `worker_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskFailedMessageBuilder {
+    run_id: Option<u64>,
+    status: Option<TaskStatusStructure>,
+    task: Option<TaskSummary>,
+    version: Option<i64>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl TaskFailedMessageBuilder {
+    /// Sets [`TaskFailedMessage::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`TaskFailedMessage::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`TaskFailedMessage::task`].
+    pub fn task(mut self, task: TaskSummary) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets [`TaskFailedMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Sets [`TaskFailedMessage::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`TaskFailedMessage::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `TaskFailedMessage`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskFailedMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.status,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+        ) {
+            (Some(version), Some(status), Some(run_id), Some(worker_group), Some(worker_id)) => {
+                Ok(TaskFailedMessage {
+                    run_id,
+                    status,
+                    task: self.task,
+                    version,
+                    worker_group,
+                    worker_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (version, status, run_id, worker_group, worker_id) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskFailedMessage",
+                    &[
+                        ("version", version.is_none()),
+                        ("status", status.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -4049,27 +5986,94 @@ pub struct TaskGroupChangedMessage {
 
 #[cfg(feature = "events")]
 impl TaskGroupChangedMessage {
-    /// A `TaskGroupChangedMessage` from its required fields (`version`, `task_group_id`, `scheduler_id`, `expires`); set the others with the `with_*` methods.
-    pub fn new(
-        version: i64,
-        task_group_id: impl Into<String>,
-        scheduler_id: impl Into<String>,
-        expires: DateTime<Utc>,
-    ) -> Self {
-        TaskGroupChangedMessage {
-            version,
-            task_group_id: task_group_id.into(),
-            scheduler_id: scheduler_id.into(),
-            expires: whole_millis(expires),
-            sealed: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `TaskGroupChangedMessage` set field by field: its required fields (`version`, `task_group_id`, `scheduler_id`, `expires`) and any other, then [`build`](TaskGroupChangedMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskGroupChangedMessageBuilder {
+        <TaskGroupChangedMessageBuilder as Default>::default()
     }
 
     /// Sets [`sealed`](Self::sealed).
     pub fn with_sealed(mut self, sealed: DateTime<Utc>) -> Self {
         self.sealed = Some(whole_millis(sealed));
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`TaskGroupChangedMessage`] by name (from [`TaskGroupChangedMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `task_group_id`, `scheduler_id`, `expires`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskGroupChangedMessageBuilder {
+    expires: Option<DateTime<Utc>>,
+    scheduler_id: Option<String>,
+    sealed: Option<DateTime<Utc>>,
+    task_group_id: Option<String>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl TaskGroupChangedMessageBuilder {
+    /// Sets [`TaskGroupChangedMessage::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`TaskGroupChangedMessage::scheduler_id`] (required).
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupChangedMessage::sealed`].
+    pub fn sealed(mut self, sealed: DateTime<Utc>) -> Self {
+        self.sealed = Some(whole_millis(sealed));
+        self
+    }
+
+    /// Sets [`TaskGroupChangedMessage::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupChangedMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `TaskGroupChangedMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskGroupChangedMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.task_group_id,
+            self.scheduler_id,
+            self.expires,
+        ) {
+            (Some(version), Some(task_group_id), Some(scheduler_id), Some(expires)) => {
+                Ok(TaskGroupChangedMessage {
+                    expires,
+                    scheduler_id,
+                    sealed: self.sealed,
+                    task_group_id,
+                    version,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (version, task_group_id, scheduler_id, expires) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskGroupChangedMessage",
+                    &[
+                        ("version", version.is_none()),
+                        ("task_group_id", task_group_id.is_none()),
+                        ("scheduler_id", scheduler_id.is_none()),
+                        ("expires", expires.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -4112,25 +6116,76 @@ pub struct TaskGroupDefinitionResponse {
 }
 
 impl TaskGroupDefinitionResponse {
-    /// A `TaskGroupDefinitionResponse` from its required fields (`task_group_id`, `scheduler_id`, `expires`); set the others with the `with_*` methods.
-    pub fn new(
-        task_group_id: impl Into<String>,
-        scheduler_id: impl Into<String>,
-        expires: DateTime<Utc>,
-    ) -> Self {
-        TaskGroupDefinitionResponse {
-            task_group_id: task_group_id.into(),
-            scheduler_id: scheduler_id.into(),
-            expires: whole_millis(expires),
-            sealed: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `TaskGroupDefinitionResponse` set field by field: its required fields (`task_group_id`, `scheduler_id`, `expires`) and any other, then [`build`](TaskGroupDefinitionResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskGroupDefinitionResponseBuilder {
+        <TaskGroupDefinitionResponseBuilder as Default>::default()
     }
 
     /// Sets [`sealed`](Self::sealed).
     pub fn with_sealed(mut self, sealed: DateTime<Utc>) -> Self {
         self.sealed = Some(whole_millis(sealed));
         self
+    }
+}
+
+/// Builds a [`TaskGroupDefinitionResponse`] by name (from [`TaskGroupDefinitionResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_group_id`, `scheduler_id`, `expires`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskGroupDefinitionResponseBuilder {
+    expires: Option<DateTime<Utc>>,
+    scheduler_id: Option<String>,
+    sealed: Option<DateTime<Utc>>,
+    task_group_id: Option<String>,
+}
+
+impl TaskGroupDefinitionResponseBuilder {
+    /// Sets [`TaskGroupDefinitionResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`TaskGroupDefinitionResponse::scheduler_id`] (required).
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupDefinitionResponse::sealed`].
+    pub fn sealed(mut self, sealed: DateTime<Utc>) -> Self {
+        self.sealed = Some(whole_millis(sealed));
+        self
+    }
+
+    /// Sets [`TaskGroupDefinitionResponse::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// The `TaskGroupDefinitionResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskGroupDefinitionResponse, crate::runtime::MissingFields> {
+        match (self.task_group_id, self.scheduler_id, self.expires) {
+            (Some(task_group_id), Some(scheduler_id), Some(expires)) => {
+                Ok(TaskGroupDefinitionResponse {
+                    expires,
+                    scheduler_id,
+                    sealed: self.sealed,
+                    task_group_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (task_group_id, scheduler_id, expires) => Err(crate::runtime::MissingFields::new(
+                "TaskGroupDefinitionResponse",
+                &[
+                    ("task_group_id", task_group_id.is_none()),
+                    ("scheduler_id", scheduler_id.is_none()),
+                    ("expires", expires.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -4168,21 +6223,91 @@ pub struct TaskGroupPriorityChangeResponse {
 }
 
 impl TaskGroupPriorityChangeResponse {
-    /// A `TaskGroupPriorityChangeResponse` from its required fields (`task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`, `task_ids`); set the others with the `with_*` methods.
-    pub fn new(
-        task_group_id: impl Into<String>,
-        scheduler_id: impl Into<String>,
-        new_priority: impl Into<Priority>,
-        tasks_affected: u64,
-        task_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        TaskGroupPriorityChangeResponse {
-            task_group_id: task_group_id.into(),
-            scheduler_id: scheduler_id.into(),
-            new_priority: new_priority.into(),
-            tasks_affected,
-            task_ids: task_ids.into_iter().map(Into::into).collect(),
-            unknown_fields: Map::new(),
+    /// A `TaskGroupPriorityChangeResponse` set field by field: its required fields (`task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`, `task_ids`) and any other, then [`build`](TaskGroupPriorityChangeResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskGroupPriorityChangeResponseBuilder {
+        <TaskGroupPriorityChangeResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskGroupPriorityChangeResponse`] by name (from [`TaskGroupPriorityChangeResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`, `task_ids`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskGroupPriorityChangeResponseBuilder {
+    new_priority: Option<Priority>,
+    scheduler_id: Option<String>,
+    task_group_id: Option<String>,
+    task_ids: Option<Vec<String>>,
+    tasks_affected: Option<u64>,
+}
+
+impl TaskGroupPriorityChangeResponseBuilder {
+    /// Sets [`TaskGroupPriorityChangeResponse::new_priority`] (required).
+    pub fn new_priority(mut self, new_priority: impl Into<Priority>) -> Self {
+        self.new_priority = Some(new_priority.into());
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangeResponse::scheduler_id`] (required).
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangeResponse::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangeResponse::task_ids`] (required).
+    pub fn task_ids(mut self, task_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.task_ids = Some(task_ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangeResponse::tasks_affected`] (required).
+    pub fn tasks_affected(mut self, tasks_affected: u64) -> Self {
+        self.tasks_affected = Some(tasks_affected);
+        self
+    }
+
+    /// The `TaskGroupPriorityChangeResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskGroupPriorityChangeResponse, crate::runtime::MissingFields> {
+        match (
+            self.task_group_id,
+            self.scheduler_id,
+            self.new_priority,
+            self.tasks_affected,
+            self.task_ids,
+        ) {
+            (
+                Some(task_group_id),
+                Some(scheduler_id),
+                Some(new_priority),
+                Some(tasks_affected),
+                Some(task_ids),
+            ) => Ok(TaskGroupPriorityChangeResponse {
+                new_priority,
+                scheduler_id,
+                task_group_id,
+                task_ids,
+                tasks_affected,
+                unknown_fields: Map::new(),
+            }),
+            (task_group_id, scheduler_id, new_priority, tasks_affected, task_ids) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskGroupPriorityChangeResponse",
+                    &[
+                        ("task_group_id", task_group_id.is_none()),
+                        ("scheduler_id", scheduler_id.is_none()),
+                        ("new_priority", new_priority.is_none()),
+                        ("tasks_affected", tasks_affected.is_none()),
+                        ("task_ids", task_ids.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -4225,21 +6350,93 @@ pub struct TaskGroupPriorityChangedMessage {
 
 #[cfg(feature = "events")]
 impl TaskGroupPriorityChangedMessage {
-    /// A `TaskGroupPriorityChangedMessage` from its required fields (`version`, `task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`); set the others with the `with_*` methods.
-    pub fn new(
-        version: i64,
-        task_group_id: impl Into<String>,
-        scheduler_id: impl Into<String>,
-        new_priority: impl Into<Priority>,
-        tasks_affected: u64,
-    ) -> Self {
-        TaskGroupPriorityChangedMessage {
-            version,
-            task_group_id: task_group_id.into(),
-            scheduler_id: scheduler_id.into(),
-            new_priority: new_priority.into(),
-            tasks_affected,
-            unknown_fields: Map::new(),
+    /// A `TaskGroupPriorityChangedMessage` set field by field: its required fields (`version`, `task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`) and any other, then [`build`](TaskGroupPriorityChangedMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskGroupPriorityChangedMessageBuilder {
+        <TaskGroupPriorityChangedMessageBuilder as Default>::default()
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`TaskGroupPriorityChangedMessage`] by name (from [`TaskGroupPriorityChangedMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `task_group_id`, `scheduler_id`, `new_priority`, `tasks_affected`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskGroupPriorityChangedMessageBuilder {
+    new_priority: Option<Priority>,
+    scheduler_id: Option<String>,
+    task_group_id: Option<String>,
+    tasks_affected: Option<u64>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl TaskGroupPriorityChangedMessageBuilder {
+    /// Sets [`TaskGroupPriorityChangedMessage::new_priority`] (required).
+    pub fn new_priority(mut self, new_priority: impl Into<Priority>) -> Self {
+        self.new_priority = Some(new_priority.into());
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangedMessage::scheduler_id`] (required).
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangedMessage::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangedMessage::tasks_affected`] (required).
+    pub fn tasks_affected(mut self, tasks_affected: u64) -> Self {
+        self.tasks_affected = Some(tasks_affected);
+        self
+    }
+
+    /// Sets [`TaskGroupPriorityChangedMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `TaskGroupPriorityChangedMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskGroupPriorityChangedMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.task_group_id,
+            self.scheduler_id,
+            self.new_priority,
+            self.tasks_affected,
+        ) {
+            (
+                Some(version),
+                Some(task_group_id),
+                Some(scheduler_id),
+                Some(new_priority),
+                Some(tasks_affected),
+            ) => Ok(TaskGroupPriorityChangedMessage {
+                new_priority,
+                scheduler_id,
+                task_group_id,
+                tasks_affected,
+                version,
+                unknown_fields: Map::new(),
+            }),
+            (version, task_group_id, scheduler_id, new_priority, tasks_affected) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskGroupPriorityChangedMessage",
+                    &[
+                        ("version", version.is_none()),
+                        ("task_group_id", task_group_id.is_none()),
+                        ("scheduler_id", scheduler_id.is_none()),
+                        ("new_priority", new_priority.is_none()),
+                        ("tasks_affected", tasks_affected.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -4326,19 +6523,66 @@ pub struct TaskMetadata {
 }
 
 impl TaskMetadata {
-    /// A `TaskMetadata` from its required fields (`name`, `description`, `owner`, `source`); set the others with the `with_*` methods.
-    pub fn new(
-        name: impl Into<String>,
-        description: impl Into<String>,
-        owner: impl Into<String>,
-        source: impl Into<String>,
-    ) -> Self {
-        TaskMetadata {
-            name: name.into(),
-            description: description.into(),
-            owner: owner.into(),
-            source: source.into(),
-            unknown_fields: Map::new(),
+    /// A `TaskMetadata` set field by field: its required fields (`name`, `description`, `owner`, `source`) and any other, then [`build`](TaskMetadataBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskMetadataBuilder {
+        <TaskMetadataBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskMetadata`] by name (from [`TaskMetadata::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`name`, `description`, `owner`, `source`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskMetadataBuilder {
+    description: Option<String>,
+    name: Option<String>,
+    owner: Option<String>,
+    source: Option<String>,
+}
+
+impl TaskMetadataBuilder {
+    /// Sets [`TaskMetadata::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`TaskMetadata::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`TaskMetadata::owner`] (required).
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// Sets [`TaskMetadata::source`] (required).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// The `TaskMetadata`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskMetadata, crate::runtime::MissingFields> {
+        match (self.name, self.description, self.owner, self.source) {
+            (Some(name), Some(description), Some(owner), Some(source)) => Ok(TaskMetadata {
+                description,
+                name,
+                owner,
+                source,
+                unknown_fields: Map::new(),
+            }),
+            (name, description, owner, source) => Err(crate::runtime::MissingFields::new(
+                "TaskMetadata",
+                &[
+                    ("name", name.is_none()),
+                    ("description", description.is_none()),
+                    ("owner", owner.is_none()),
+                    ("source", source.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -4406,19 +6650,79 @@ pub struct TaskPriorityChangedMessage {
 
 #[cfg(feature = "events")]
 impl TaskPriorityChangedMessage {
-    /// A `TaskPriorityChangedMessage` from its required fields (`version`, `status`, `old_priority`, `new_priority`); set the others with the `with_*` methods.
-    pub fn new(
-        version: i64,
-        status: TaskStatusStructure,
-        old_priority: impl Into<Priority>,
-        new_priority: impl Into<Priority>,
-    ) -> Self {
-        TaskPriorityChangedMessage {
-            version,
-            status,
-            old_priority: old_priority.into(),
-            new_priority: new_priority.into(),
-            unknown_fields: Map::new(),
+    /// A `TaskPriorityChangedMessage` set field by field: its required fields (`version`, `status`, `old_priority`, `new_priority`) and any other, then [`build`](TaskPriorityChangedMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskPriorityChangedMessageBuilder {
+        <TaskPriorityChangedMessageBuilder as Default>::default()
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`TaskPriorityChangedMessage`] by name (from [`TaskPriorityChangedMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `status`, `old_priority`, `new_priority`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskPriorityChangedMessageBuilder {
+    new_priority: Option<Priority>,
+    old_priority: Option<Priority>,
+    status: Option<TaskStatusStructure>,
+    version: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl TaskPriorityChangedMessageBuilder {
+    /// Sets [`TaskPriorityChangedMessage::new_priority`] (required).
+    pub fn new_priority(mut self, new_priority: impl Into<Priority>) -> Self {
+        self.new_priority = Some(new_priority.into());
+        self
+    }
+
+    /// Sets [`TaskPriorityChangedMessage::old_priority`] (required).
+    pub fn old_priority(mut self, old_priority: impl Into<Priority>) -> Self {
+        self.old_priority = Some(old_priority.into());
+        self
+    }
+
+    /// Sets [`TaskPriorityChangedMessage::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`TaskPriorityChangedMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The `TaskPriorityChangedMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskPriorityChangedMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.status,
+            self.old_priority,
+            self.new_priority,
+        ) {
+            (Some(version), Some(status), Some(old_priority), Some(new_priority)) => {
+                Ok(TaskPriorityChangedMessage {
+                    new_priority,
+                    old_priority,
+                    status,
+                    version,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (version, status, old_priority, new_priority) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskPriorityChangedMessage",
+                    &[
+                        ("version", version.is_none()),
+                        ("status", status.is_none()),
+                        ("old_priority", old_priority.is_none()),
+                        ("new_priority", new_priority.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -4455,21 +6759,89 @@ pub struct TaskQueue {
 }
 
 impl TaskQueue {
-    /// A `TaskQueue` from its required fields (`task_queue_id`, `stability`, `description`, `expires`, `last_date_active`); set the others with the `with_*` methods.
-    pub fn new(
-        task_queue_id: impl Into<String>,
-        stability: impl Into<Stability>,
-        description: impl Into<String>,
-        expires: DateTime<Utc>,
-        last_date_active: DateTime<Utc>,
-    ) -> Self {
-        TaskQueue {
-            task_queue_id: task_queue_id.into(),
-            stability: stability.into(),
-            description: description.into(),
-            expires: whole_millis(expires),
-            last_date_active: whole_millis(last_date_active),
-            unknown_fields: Map::new(),
+    /// A `TaskQueue` set field by field: its required fields (`task_queue_id`, `stability`, `description`, `expires`, `last_date_active`) and any other, then [`build`](TaskQueueBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskQueueBuilder {
+        <TaskQueueBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskQueue`] by name (from [`TaskQueue::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_queue_id`, `stability`, `description`, `expires`, `last_date_active`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskQueueBuilder {
+    description: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    stability: Option<Stability>,
+    task_queue_id: Option<String>,
+}
+
+impl TaskQueueBuilder {
+    /// Sets [`TaskQueue::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`TaskQueue::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`TaskQueue::last_date_active`] (required).
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`TaskQueue::stability`] (required).
+    pub fn stability(mut self, stability: impl Into<Stability>) -> Self {
+        self.stability = Some(stability.into());
+        self
+    }
+
+    /// Sets [`TaskQueue::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// The `TaskQueue`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskQueue, crate::runtime::MissingFields> {
+        match (
+            self.task_queue_id,
+            self.stability,
+            self.description,
+            self.expires,
+            self.last_date_active,
+        ) {
+            (
+                Some(task_queue_id),
+                Some(stability),
+                Some(description),
+                Some(expires),
+                Some(last_date_active),
+            ) => Ok(TaskQueue {
+                description,
+                expires,
+                last_date_active,
+                stability,
+                task_queue_id,
+                unknown_fields: Map::new(),
+            }),
+            (task_queue_id, stability, description, expires, last_date_active) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskQueue",
+                    &[
+                        ("task_queue_id", task_queue_id.is_none()),
+                        ("stability", stability.is_none()),
+                        ("description", description.is_none()),
+                        ("expires", expires.is_none()),
+                        ("last_date_active", last_date_active.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -4511,21 +6883,89 @@ pub struct TaskQueueResponse {
 }
 
 impl TaskQueueResponse {
-    /// A `TaskQueueResponse` from its required fields (`task_queue_id`, `description`, `stability`, `expires`, `last_date_active`); set the others with the `with_*` methods.
-    pub fn new(
-        task_queue_id: impl Into<String>,
-        description: impl Into<String>,
-        stability: impl Into<Stability>,
-        expires: DateTime<Utc>,
-        last_date_active: DateTime<Utc>,
-    ) -> Self {
-        TaskQueueResponse {
-            task_queue_id: task_queue_id.into(),
-            description: description.into(),
-            stability: stability.into(),
-            expires: whole_millis(expires),
-            last_date_active: whole_millis(last_date_active),
-            unknown_fields: Map::new(),
+    /// A `TaskQueueResponse` set field by field: its required fields (`task_queue_id`, `description`, `stability`, `expires`, `last_date_active`) and any other, then [`build`](TaskQueueResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskQueueResponseBuilder {
+        <TaskQueueResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskQueueResponse`] by name (from [`TaskQueueResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_queue_id`, `description`, `stability`, `expires`, `last_date_active`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskQueueResponseBuilder {
+    description: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    stability: Option<Stability>,
+    task_queue_id: Option<String>,
+}
+
+impl TaskQueueResponseBuilder {
+    /// Sets [`TaskQueueResponse::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`TaskQueueResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`TaskQueueResponse::last_date_active`] (required).
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`TaskQueueResponse::stability`] (required).
+    pub fn stability(mut self, stability: impl Into<Stability>) -> Self {
+        self.stability = Some(stability.into());
+        self
+    }
+
+    /// Sets [`TaskQueueResponse::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// The `TaskQueueResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskQueueResponse, crate::runtime::MissingFields> {
+        match (
+            self.task_queue_id,
+            self.description,
+            self.stability,
+            self.expires,
+            self.last_date_active,
+        ) {
+            (
+                Some(task_queue_id),
+                Some(description),
+                Some(stability),
+                Some(expires),
+                Some(last_date_active),
+            ) => Ok(TaskQueueResponse {
+                description,
+                expires,
+                last_date_active,
+                stability,
+                task_queue_id,
+                unknown_fields: Map::new(),
+            }),
+            (task_queue_id, description, stability, expires, last_date_active) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskQueueResponse",
+                    &[
+                        ("task_queue_id", task_queue_id.is_none()),
+                        ("description", description.is_none()),
+                        ("stability", stability.is_none()),
+                        ("expires", expires.is_none()),
+                        ("last_date_active", last_date_active.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -4555,23 +6995,102 @@ pub struct TaskReclaimResponse {
 }
 
 impl TaskReclaimResponse {
-    /// A `TaskReclaimResponse` from its required fields (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `credentials`); set the others with the `with_*` methods.
-    pub fn new(
-        status: TaskStatusStructure,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        taken_until: DateTime<Utc>,
-        credentials: TaskCredentials,
-    ) -> Self {
-        TaskReclaimResponse {
-            status,
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            taken_until: whole_millis(taken_until),
-            credentials,
-            unknown_fields: Map::new(),
+    /// A `TaskReclaimResponse` set field by field: its required fields (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `credentials`) and any other, then [`build`](TaskReclaimResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskReclaimResponseBuilder {
+        <TaskReclaimResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`TaskReclaimResponse`] by name (from [`TaskReclaimResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`status`, `run_id`, `worker_group`, `worker_id`, `taken_until`, `credentials`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskReclaimResponseBuilder {
+    credentials: Option<TaskCredentials>,
+    run_id: Option<u64>,
+    status: Option<TaskStatusStructure>,
+    taken_until: Option<DateTime<Utc>>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+impl TaskReclaimResponseBuilder {
+    /// Sets [`TaskReclaimResponse::credentials`] (required).
+    pub fn credentials(mut self, credentials: TaskCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sets [`TaskReclaimResponse::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`TaskReclaimResponse::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`TaskReclaimResponse::taken_until`] (required).
+    pub fn taken_until(mut self, taken_until: DateTime<Utc>) -> Self {
+        self.taken_until = Some(whole_millis(taken_until));
+        self
+    }
+
+    /// Sets [`TaskReclaimResponse::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`TaskReclaimResponse::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `TaskReclaimResponse`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskReclaimResponse, crate::runtime::MissingFields> {
+        match (
+            self.status,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+            self.taken_until,
+            self.credentials,
+        ) {
+            (
+                Some(status),
+                Some(run_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(taken_until),
+                Some(credentials),
+            ) => Ok(TaskReclaimResponse {
+                credentials,
+                run_id,
+                status,
+                taken_until,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (status, run_id, worker_group, worker_id, taken_until, credentials) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskReclaimResponse",
+                    &[
+                        ("status", status.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("taken_until", taken_until.is_none()),
+                        ("credentials", credentials.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -4637,31 +7156,117 @@ pub struct TaskRunningMessage {
 
 #[cfg(feature = "events")]
 impl TaskRunningMessage {
-    /// A `TaskRunningMessage` from its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `taken_until`); set the others with the `with_*` methods.
-    pub fn new(
-        version: i64,
-        status: TaskStatusStructure,
-        run_id: u64,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        taken_until: DateTime<Utc>,
-    ) -> Self {
-        TaskRunningMessage {
-            version,
-            status,
-            run_id,
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            taken_until: whole_millis(taken_until),
-            task: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `TaskRunningMessage` set field by field: its required fields (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `taken_until`) and any other, then [`build`](TaskRunningMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskRunningMessageBuilder {
+        <TaskRunningMessageBuilder as Default>::default()
     }
 
     /// Sets [`task`](Self::task).
     pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`TaskRunningMessage`] by name (from [`TaskRunningMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`version`, `status`, `run_id`, `worker_group`, `worker_id`, `taken_until`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskRunningMessageBuilder {
+    run_id: Option<u64>,
+    status: Option<TaskStatusStructure>,
+    taken_until: Option<DateTime<Utc>>,
+    task: Option<TaskSummary>,
+    version: Option<i64>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl TaskRunningMessageBuilder {
+    /// Sets [`TaskRunningMessage::run_id`] (required).
+    pub fn run_id(mut self, run_id: u64) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// Sets [`TaskRunningMessage::status`] (required).
+    pub fn status(mut self, status: TaskStatusStructure) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`TaskRunningMessage::taken_until`] (required).
+    pub fn taken_until(mut self, taken_until: DateTime<Utc>) -> Self {
+        self.taken_until = Some(whole_millis(taken_until));
+        self
+    }
+
+    /// Sets [`TaskRunningMessage::task`].
+    pub fn task(mut self, task: TaskSummary) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets [`TaskRunningMessage::version`] (required).
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Sets [`TaskRunningMessage::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`TaskRunningMessage::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `TaskRunningMessage`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<TaskRunningMessage, crate::runtime::MissingFields> {
+        match (
+            self.version,
+            self.status,
+            self.run_id,
+            self.worker_group,
+            self.worker_id,
+            self.taken_until,
+        ) {
+            (
+                Some(version),
+                Some(status),
+                Some(run_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(taken_until),
+            ) => Ok(TaskRunningMessage {
+                run_id,
+                status,
+                taken_until,
+                task: self.task,
+                version,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (version, status, run_id, worker_group, worker_id, taken_until) => {
+                Err(crate::runtime::MissingFields::new(
+                    "TaskRunningMessage",
+                    &[
+                        ("version", version.is_none()),
+                        ("status", status.is_none()),
+                        ("run_id", run_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("taken_until", taken_until.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -4781,44 +7386,194 @@ pub struct TaskStatusStructure {
 }
 
 impl TaskStatusStructure {
-    /// A `TaskStatusStructure` from its required fields (`task_id`, `provisioner_id`, `worker_type`, `task_queue_id`, `scheduler_id`, `project_id`, `task_group_id`, `deadline`, `expires`, `retries_left`, `state`, `runs`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        task_id: impl Into<String>,
-        provisioner_id: impl Into<String>,
-        worker_type: impl Into<String>,
-        task_queue_id: impl Into<String>,
-        scheduler_id: impl Into<String>,
-        project_id: impl Into<String>,
-        task_group_id: impl Into<String>,
-        deadline: DateTime<Utc>,
-        expires: DateTime<Utc>,
-        retries_left: u64,
-        state: impl Into<State>,
-        runs: impl IntoIterator<Item = RunInformation>,
-    ) -> Self {
-        TaskStatusStructure {
-            task_id: task_id.into(),
-            provisioner_id: provisioner_id.into(),
-            worker_type: worker_type.into(),
-            task_queue_id: task_queue_id.into(),
-            scheduler_id: scheduler_id.into(),
-            project_id: project_id.into(),
-            task_group_id: task_group_id.into(),
-            deadline: whole_millis(deadline),
-            expires: whole_millis(expires),
-            retries_left,
-            state: state.into(),
-            runs: runs.into_iter().collect(),
-            priority: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `TaskStatusStructure` set field by field: its required fields (`task_id`, `provisioner_id`, `worker_type`, `task_queue_id`, `scheduler_id`, `project_id`, `task_group_id`, `deadline`, `expires`, `retries_left`, `state`, `runs`) and any other, then [`build`](TaskStatusStructureBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> TaskStatusStructureBuilder {
+        <TaskStatusStructureBuilder as Default>::default()
     }
 
     /// Sets [`priority`](Self::priority).
     pub fn with_priority(mut self, priority: impl Into<Priority>) -> Self {
         self.priority = Some(priority.into());
         self
+    }
+}
+
+/// Builds a [`TaskStatusStructure`] by name (from [`TaskStatusStructure::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`task_id`, `provisioner_id`, `worker_type`, `task_queue_id`, `scheduler_id`, `project_id`, `task_group_id`, `deadline`, `expires`, `retries_left`, `state`, `runs`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TaskStatusStructureBuilder {
+    deadline: Option<DateTime<Utc>>,
+    expires: Option<DateTime<Utc>>,
+    priority: Option<Priority>,
+    project_id: Option<String>,
+    provisioner_id: Option<String>,
+    retries_left: Option<u64>,
+    runs: Option<Vec<RunInformation>>,
+    scheduler_id: Option<String>,
+    state: Option<State>,
+    task_group_id: Option<String>,
+    task_id: Option<String>,
+    task_queue_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl TaskStatusStructureBuilder {
+    /// Sets [`TaskStatusStructure::deadline`] (required).
+    pub fn deadline(mut self, deadline: DateTime<Utc>) -> Self {
+        self.deadline = Some(whole_millis(deadline));
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::priority`].
+    pub fn priority(mut self, priority: impl Into<Priority>) -> Self {
+        self.priority = Some(priority.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::project_id`] (required).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::retries_left`] (required).
+    pub fn retries_left(mut self, retries_left: u64) -> Self {
+        self.retries_left = Some(retries_left);
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::runs`] (required).
+    pub fn runs(mut self, runs: impl IntoIterator<Item = RunInformation>) -> Self {
+        self.runs = Some(runs.into_iter().collect());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::scheduler_id`] (required).
+    pub fn scheduler_id(mut self, scheduler_id: impl Into<String>) -> Self {
+        self.scheduler_id = Some(scheduler_id.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::state`] (required).
+    pub fn state(mut self, state: impl Into<State>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::task_group_id`] (required).
+    pub fn task_group_id(mut self, task_group_id: impl Into<String>) -> Self {
+        self.task_group_id = Some(task_group_id.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::task_id`] (required).
+    pub fn task_id(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = Some(task_id.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`TaskStatusStructure::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `TaskStatusStructure`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<TaskStatusStructure, crate::runtime::MissingFields> {
+        match (
+            self.task_id,
+            self.provisioner_id,
+            self.worker_type,
+            self.task_queue_id,
+            self.scheduler_id,
+            self.project_id,
+            self.task_group_id,
+            self.deadline,
+            self.expires,
+            self.retries_left,
+            self.state,
+            self.runs,
+        ) {
+            (
+                Some(task_id),
+                Some(provisioner_id),
+                Some(worker_type),
+                Some(task_queue_id),
+                Some(scheduler_id),
+                Some(project_id),
+                Some(task_group_id),
+                Some(deadline),
+                Some(expires),
+                Some(retries_left),
+                Some(state),
+                Some(runs),
+            ) => Ok(TaskStatusStructure {
+                deadline,
+                expires,
+                priority: self.priority,
+                project_id,
+                provisioner_id,
+                retries_left,
+                runs,
+                scheduler_id,
+                state,
+                task_group_id,
+                task_id,
+                task_queue_id,
+                worker_type,
+                unknown_fields: Map::new(),
+            }),
+            (
+                task_id,
+                provisioner_id,
+                worker_type,
+                task_queue_id,
+                scheduler_id,
+                project_id,
+                task_group_id,
+                deadline,
+                expires,
+                retries_left,
+                state,
+                runs,
+            ) => Err(crate::runtime::MissingFields::new(
+                "TaskStatusStructure",
+                &[
+                    ("task_id", task_id.is_none()),
+                    ("provisioner_id", provisioner_id.is_none()),
+                    ("worker_type", worker_type.is_none()),
+                    ("task_queue_id", task_queue_id.is_none()),
+                    ("scheduler_id", scheduler_id.is_none()),
+                    ("project_id", project_id.is_none()),
+                    ("task_group_id", task_group_id.is_none()),
+                    ("deadline", deadline.is_none()),
+                    ("expires", expires.is_none()),
+                    ("retries_left", retries_left.is_none()),
+                    ("state", state.is_none()),
+                    ("runs", runs.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -5006,21 +7761,9 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A `Worker` from its required fields (`worker_group`, `worker_id`, `first_claim`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        first_claim: DateTime<Utc>,
-    ) -> Self {
-        Worker {
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            first_claim: whole_millis(first_claim),
-            last_date_active: None,
-            latest_task: None,
-            quarantine_until: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `Worker` set field by field: its required fields (`worker_group`, `worker_id`, `first_claim`) and any other, then [`build`](WorkerBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerBuilder {
+        <WorkerBuilder as Default>::default()
     }
 
     /// Sets [`last_date_active`](Self::last_date_active).
@@ -5039,6 +7782,79 @@ impl Worker {
     pub fn with_quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
         self.quarantine_until = Some(whole_millis(quarantine_until));
         self
+    }
+}
+
+/// Builds a [`Worker`] by name (from [`Worker::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_group`, `worker_id`, `first_claim`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerBuilder {
+    first_claim: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    latest_task: Option<TaskRun>,
+    quarantine_until: Option<DateTime<Utc>>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+}
+
+impl WorkerBuilder {
+    /// Sets [`Worker::first_claim`] (required).
+    pub fn first_claim(mut self, first_claim: DateTime<Utc>) -> Self {
+        self.first_claim = Some(whole_millis(first_claim));
+        self
+    }
+
+    /// Sets [`Worker::last_date_active`].
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`Worker::latest_task`].
+    pub fn latest_task(mut self, latest_task: TaskRun) -> Self {
+        self.latest_task = Some(latest_task);
+        self
+    }
+
+    /// Sets [`Worker::quarantine_until`].
+    pub fn quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
+        self.quarantine_until = Some(whole_millis(quarantine_until));
+        self
+    }
+
+    /// Sets [`Worker::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`Worker::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The `Worker`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Worker, crate::runtime::MissingFields> {
+        match (self.worker_group, self.worker_id, self.first_claim) {
+            (Some(worker_group), Some(worker_id), Some(first_claim)) => Ok(Worker {
+                first_claim,
+                last_date_active: self.last_date_active,
+                latest_task: self.latest_task,
+                quarantine_until: self.quarantine_until,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_group, worker_id, first_claim) => Err(crate::runtime::MissingFields::new(
+                "Worker",
+                &[
+                    ("worker_group", worker_group.is_none()),
+                    ("worker_id", worker_id.is_none()),
+                    ("first_claim", first_claim.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -5113,22 +7929,84 @@ pub struct WorkerAction {
 }
 
 impl WorkerAction {
-    /// A `WorkerAction` from its required fields (`name`, `title`, `url`, `method`, `description`), with the constants the schema requires (`context`) filled in; set the others with the `with_*` methods.
-    pub fn new(
-        name: impl Into<String>,
-        title: impl Into<Value>,
-        url: impl Into<String>,
-        method: impl Into<ActionMethod>,
-        description: impl Into<String>,
-    ) -> Self {
-        WorkerAction {
-            name: name.into(),
-            title: title.into(),
-            url: url.into(),
-            method: method.into(),
-            description: description.into(),
-            context: "worker".to_owned(),
-            unknown_fields: Map::new(),
+    /// A `WorkerAction` set field by field: its required fields (`name`, `title`, `url`, `method`, `description`) and any other, then [`build`](WorkerActionBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerActionBuilder {
+        <WorkerActionBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerAction`] by name (from [`WorkerAction::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`name`, `title`, `url`, `method`, `description`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerActionBuilder {
+    description: Option<String>,
+    method: Option<ActionMethod>,
+    name: Option<String>,
+    title: Option<Value>,
+    url: Option<String>,
+}
+
+impl WorkerActionBuilder {
+    /// Sets [`WorkerAction::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::method`] (required).
+    pub fn method(mut self, method: impl Into<ActionMethod>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::title`] (required).
+    pub fn title(mut self, title: impl Into<Value>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::url`] (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The `WorkerAction`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerAction, crate::runtime::MissingFields> {
+        match (
+            self.name,
+            self.title,
+            self.url,
+            self.method,
+            self.description,
+        ) {
+            (Some(name), Some(title), Some(url), Some(method), Some(description)) => {
+                Ok(WorkerAction {
+                    context: "worker".to_owned(),
+                    description,
+                    method,
+                    name,
+                    title,
+                    url,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (name, title, url, method, description) => Err(crate::runtime::MissingFields::new(
+                "WorkerAction",
+                &[
+                    ("name", name.is_none()),
+                    ("title", title.is_none()),
+                    ("url", url.is_none()),
+                    ("method", method.is_none()),
+                    ("description", description.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -5241,33 +8119,9 @@ pub struct WorkerResponse {
 }
 
 impl WorkerResponse {
-    /// A `WorkerResponse` from its required fields (`provisioner_id`, `worker_type`, `worker_group`, `worker_id`, `recent_tasks`, `expires`, `first_claim`, `actions`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        worker_type: impl Into<String>,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        recent_tasks: impl IntoIterator<Item = TaskRun>,
-        expires: DateTime<Utc>,
-        first_claim: DateTime<Utc>,
-        actions: impl IntoIterator<Item = WorkerAction>,
-    ) -> Self {
-        WorkerResponse {
-            provisioner_id: provisioner_id.into(),
-            worker_type: worker_type.into(),
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            recent_tasks: recent_tasks.into_iter().collect(),
-            expires: whole_millis(expires),
-            first_claim: whole_millis(first_claim),
-            actions: actions.into_iter().collect(),
-            last_date_active: None,
-            quarantine_details: None,
-            quarantine_until: None,
-            task_queue_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerResponse` set field by field: its required fields (`provisioner_id`, `worker_type`, `worker_group`, `worker_id`, `recent_tasks`, `expires`, `first_claim`, `actions`) and any other, then [`build`](WorkerResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerResponseBuilder {
+        <WorkerResponseBuilder as Default>::default()
     }
 
     /// Sets [`last_date_active`](Self::last_date_active).
@@ -5295,6 +8149,162 @@ impl WorkerResponse {
     pub fn with_task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
         self.task_queue_id = Some(task_queue_id.into());
         self
+    }
+}
+
+/// Builds a [`WorkerResponse`] by name (from [`WorkerResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `worker_type`, `worker_group`, `worker_id`, `recent_tasks`, `expires`, `first_claim`, `actions`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerResponseBuilder {
+    actions: Option<Vec<WorkerAction>>,
+    expires: Option<DateTime<Utc>>,
+    first_claim: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    provisioner_id: Option<String>,
+    quarantine_details: Option<Vec<QuarantineDetails>>,
+    quarantine_until: Option<DateTime<Utc>>,
+    recent_tasks: Option<Vec<TaskRun>>,
+    task_queue_id: Option<String>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl WorkerResponseBuilder {
+    /// Sets [`WorkerResponse::actions`] (required).
+    pub fn actions(mut self, actions: impl IntoIterator<Item = WorkerAction>) -> Self {
+        self.actions = Some(actions.into_iter().collect());
+        self
+    }
+
+    /// Sets [`WorkerResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`WorkerResponse::first_claim`] (required).
+    pub fn first_claim(mut self, first_claim: DateTime<Utc>) -> Self {
+        self.first_claim = Some(whole_millis(first_claim));
+        self
+    }
+
+    /// Sets [`WorkerResponse::last_date_active`].
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`WorkerResponse::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::quarantine_details`].
+    pub fn quarantine_details(
+        mut self,
+        quarantine_details: impl IntoIterator<Item = QuarantineDetails>,
+    ) -> Self {
+        self.quarantine_details = Some(quarantine_details.into_iter().collect());
+        self
+    }
+
+    /// Sets [`WorkerResponse::quarantine_until`].
+    pub fn quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
+        self.quarantine_until = Some(whole_millis(quarantine_until));
+        self
+    }
+
+    /// Sets [`WorkerResponse::recent_tasks`] (required).
+    pub fn recent_tasks(mut self, recent_tasks: impl IntoIterator<Item = TaskRun>) -> Self {
+        self.recent_tasks = Some(recent_tasks.into_iter().collect());
+        self
+    }
+
+    /// Sets [`WorkerResponse::task_queue_id`].
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `WorkerResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerResponse, crate::runtime::MissingFields> {
+        match (
+            self.provisioner_id,
+            self.worker_type,
+            self.worker_group,
+            self.worker_id,
+            self.recent_tasks,
+            self.expires,
+            self.first_claim,
+            self.actions,
+        ) {
+            (
+                Some(provisioner_id),
+                Some(worker_type),
+                Some(worker_group),
+                Some(worker_id),
+                Some(recent_tasks),
+                Some(expires),
+                Some(first_claim),
+                Some(actions),
+            ) => Ok(WorkerResponse {
+                actions,
+                expires,
+                first_claim,
+                last_date_active: self.last_date_active,
+                provisioner_id,
+                quarantine_details: self.quarantine_details,
+                quarantine_until: self.quarantine_until,
+                recent_tasks,
+                task_queue_id: self.task_queue_id,
+                worker_group,
+                worker_id,
+                worker_type,
+                unknown_fields: Map::new(),
+            }),
+            (
+                provisioner_id,
+                worker_type,
+                worker_group,
+                worker_id,
+                recent_tasks,
+                expires,
+                first_claim,
+                actions,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerResponse",
+                &[
+                    ("provisioner_id", provisioner_id.is_none()),
+                    ("worker_type", worker_type.is_none()),
+                    ("worker_group", worker_group.is_none()),
+                    ("worker_id", worker_id.is_none()),
+                    ("recent_tasks", recent_tasks.is_none()),
+                    ("expires", expires.is_none()),
+                    ("first_claim", first_claim.is_none()),
+                    ("actions", actions.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -5344,25 +8354,117 @@ pub struct WorkerType {
 }
 
 impl WorkerType {
-    /// A `WorkerType` from its required fields (`worker_type`, `provisioner_id`, `task_queue_id`, `stability`, `description`, `expires`, `last_date_active`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_type: impl Into<String>,
-        provisioner_id: impl Into<String>,
-        task_queue_id: impl Into<String>,
-        stability: impl Into<Stability>,
-        description: impl Into<String>,
-        expires: DateTime<Utc>,
-        last_date_active: DateTime<Utc>,
-    ) -> Self {
-        WorkerType {
-            worker_type: worker_type.into(),
-            provisioner_id: provisioner_id.into(),
-            task_queue_id: task_queue_id.into(),
-            stability: stability.into(),
-            description: description.into(),
-            expires: whole_millis(expires),
-            last_date_active: whole_millis(last_date_active),
-            unknown_fields: Map::new(),
+    /// A `WorkerType` set field by field: its required fields (`worker_type`, `provisioner_id`, `task_queue_id`, `stability`, `description`, `expires`, `last_date_active`) and any other, then [`build`](WorkerTypeBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerTypeBuilder {
+        <WorkerTypeBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerType`] by name (from [`WorkerType::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_type`, `provisioner_id`, `task_queue_id`, `stability`, `description`, `expires`, `last_date_active`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerTypeBuilder {
+    description: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    provisioner_id: Option<String>,
+    stability: Option<Stability>,
+    task_queue_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl WorkerTypeBuilder {
+    /// Sets [`WorkerType::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`WorkerType::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`WorkerType::last_date_active`] (required).
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`WorkerType::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`WorkerType::stability`] (required).
+    pub fn stability(mut self, stability: impl Into<Stability>) -> Self {
+        self.stability = Some(stability.into());
+        self
+    }
+
+    /// Sets [`WorkerType::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`WorkerType::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `WorkerType`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerType, crate::runtime::MissingFields> {
+        match (
+            self.worker_type,
+            self.provisioner_id,
+            self.task_queue_id,
+            self.stability,
+            self.description,
+            self.expires,
+            self.last_date_active,
+        ) {
+            (
+                Some(worker_type),
+                Some(provisioner_id),
+                Some(task_queue_id),
+                Some(stability),
+                Some(description),
+                Some(expires),
+                Some(last_date_active),
+            ) => Ok(WorkerType {
+                description,
+                expires,
+                last_date_active,
+                provisioner_id,
+                stability,
+                task_queue_id,
+                worker_type,
+                unknown_fields: Map::new(),
+            }),
+            (
+                worker_type,
+                provisioner_id,
+                task_queue_id,
+                stability,
+                description,
+                expires,
+                last_date_active,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerType",
+                &[
+                    ("worker_type", worker_type.is_none()),
+                    ("provisioner_id", provisioner_id.is_none()),
+                    ("task_queue_id", task_queue_id.is_none()),
+                    ("stability", stability.is_none()),
+                    ("description", description.is_none()),
+                    ("expires", expires.is_none()),
+                    ("last_date_active", last_date_active.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -5438,22 +8540,84 @@ pub struct WorkerTypeAction {
 }
 
 impl WorkerTypeAction {
-    /// A `WorkerTypeAction` from its required fields (`name`, `title`, `url`, `method`, `description`), with the constants the schema requires (`context`) filled in; set the others with the `with_*` methods.
-    pub fn new(
-        name: impl Into<String>,
-        title: impl Into<Value>,
-        url: impl Into<String>,
-        method: impl Into<ActionMethod>,
-        description: impl Into<String>,
-    ) -> Self {
-        WorkerTypeAction {
-            name: name.into(),
-            title: title.into(),
-            url: url.into(),
-            method: method.into(),
-            description: description.into(),
-            context: "worker-type".to_owned(),
-            unknown_fields: Map::new(),
+    /// A `WorkerTypeAction` set field by field: its required fields (`name`, `title`, `url`, `method`, `description`) and any other, then [`build`](WorkerTypeActionBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerTypeActionBuilder {
+        <WorkerTypeActionBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerTypeAction`] by name (from [`WorkerTypeAction::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`name`, `title`, `url`, `method`, `description`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerTypeActionBuilder {
+    description: Option<String>,
+    method: Option<ActionMethod>,
+    name: Option<String>,
+    title: Option<Value>,
+    url: Option<String>,
+}
+
+impl WorkerTypeActionBuilder {
+    /// Sets [`WorkerTypeAction::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeAction::method`] (required).
+    pub fn method(mut self, method: impl Into<ActionMethod>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeAction::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeAction::title`] (required).
+    pub fn title(mut self, title: impl Into<Value>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeAction::url`] (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The `WorkerTypeAction`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerTypeAction, crate::runtime::MissingFields> {
+        match (
+            self.name,
+            self.title,
+            self.url,
+            self.method,
+            self.description,
+        ) {
+            (Some(name), Some(title), Some(url), Some(method), Some(description)) => {
+                Ok(WorkerTypeAction {
+                    context: "worker-type".to_owned(),
+                    description,
+                    method,
+                    name,
+                    title,
+                    url,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (name, title, url, method, description) => Err(crate::runtime::MissingFields::new(
+                "WorkerTypeAction",
+                &[
+                    ("name", name.is_none()),
+                    ("title", title.is_none()),
+                    ("url", url.is_none()),
+                    ("method", method.is_none()),
+                    ("description", description.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -5565,28 +8729,129 @@ pub struct WorkerTypeResponse {
 }
 
 impl WorkerTypeResponse {
-    /// A `WorkerTypeResponse` from its required fields (`worker_type`, `provisioner_id`, `task_queue_id`, `description`, `stability`, `expires`, `last_date_active`, `actions`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        worker_type: impl Into<String>,
-        provisioner_id: impl Into<String>,
-        task_queue_id: impl Into<String>,
-        description: impl Into<String>,
-        stability: impl Into<Stability>,
-        expires: DateTime<Utc>,
-        last_date_active: DateTime<Utc>,
-        actions: impl IntoIterator<Item = WorkerTypeAction>,
-    ) -> Self {
-        WorkerTypeResponse {
-            worker_type: worker_type.into(),
-            provisioner_id: provisioner_id.into(),
-            task_queue_id: task_queue_id.into(),
-            description: description.into(),
-            stability: stability.into(),
-            expires: whole_millis(expires),
-            last_date_active: whole_millis(last_date_active),
-            actions: actions.into_iter().collect(),
-            unknown_fields: Map::new(),
+    /// A `WorkerTypeResponse` set field by field: its required fields (`worker_type`, `provisioner_id`, `task_queue_id`, `description`, `stability`, `expires`, `last_date_active`, `actions`) and any other, then [`build`](WorkerTypeResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerTypeResponseBuilder {
+        <WorkerTypeResponseBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerTypeResponse`] by name (from [`WorkerTypeResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_type`, `provisioner_id`, `task_queue_id`, `description`, `stability`, `expires`, `last_date_active`, `actions`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerTypeResponseBuilder {
+    actions: Option<Vec<WorkerTypeAction>>,
+    description: Option<String>,
+    expires: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    provisioner_id: Option<String>,
+    stability: Option<Stability>,
+    task_queue_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl WorkerTypeResponseBuilder {
+    /// Sets [`WorkerTypeResponse::actions`] (required).
+    pub fn actions(mut self, actions: impl IntoIterator<Item = WorkerTypeAction>) -> Self {
+        self.actions = Some(actions.into_iter().collect());
+        self
+    }
+
+    /// Sets [`WorkerTypeResponse::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`WorkerTypeResponse::last_date_active`] (required).
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`WorkerTypeResponse::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeResponse::stability`] (required).
+    pub fn stability(mut self, stability: impl Into<Stability>) -> Self {
+        self.stability = Some(stability.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeResponse::task_queue_id`] (required).
+    pub fn task_queue_id(mut self, task_queue_id: impl Into<String>) -> Self {
+        self.task_queue_id = Some(task_queue_id.into());
+        self
+    }
+
+    /// Sets [`WorkerTypeResponse::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `WorkerTypeResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerTypeResponse, crate::runtime::MissingFields> {
+        match (
+            self.worker_type,
+            self.provisioner_id,
+            self.task_queue_id,
+            self.description,
+            self.stability,
+            self.expires,
+            self.last_date_active,
+            self.actions,
+        ) {
+            (
+                Some(worker_type),
+                Some(provisioner_id),
+                Some(task_queue_id),
+                Some(description),
+                Some(stability),
+                Some(expires),
+                Some(last_date_active),
+                Some(actions),
+            ) => Ok(WorkerTypeResponse {
+                actions,
+                description,
+                expires,
+                last_date_active,
+                provisioner_id,
+                stability,
+                task_queue_id,
+                worker_type,
+                unknown_fields: Map::new(),
+            }),
+            (
+                worker_type,
+                provisioner_id,
+                task_queue_id,
+                description,
+                stability,
+                expires,
+                last_date_active,
+                actions,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerTypeResponse",
+                &[
+                    ("worker_type", worker_type.is_none()),
+                    ("provisioner_id", provisioner_id.is_none()),
+                    ("task_queue_id", task_queue_id.is_none()),
+                    ("description", description.is_none()),
+                    ("stability", stability.is_none()),
+                    ("expires", expires.is_none()),
+                    ("last_date_active", last_date_active.is_none()),
+                    ("actions", actions.is_none()),
+                ],
+            )),
         }
     }
 }

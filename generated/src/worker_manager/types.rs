@@ -77,13 +77,56 @@ pub struct AwsProviderType {
 }
 
 impl AwsProviderType {
-    /// An `AwsProviderType` from its required fields (`document`, `signature`); set the others with the `with_*` methods.
-    pub fn new(document: impl Into<String>, signature: impl Into<String>) -> Self {
-        AwsProviderType {
-            document: Some(document.into()),
-            signature: Some(signature.into()),
-            unknown_fields: Map::new(),
+    /// An `AwsProviderType` set field by field: its required fields (`document`, `signature`) and any other, then [`build`](AwsProviderTypeBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AwsProviderTypeBuilder {
+        <AwsProviderTypeBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`AwsProviderType`] by name (from [`AwsProviderType::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`document`, `signature`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct AwsProviderTypeBuilder {
+    document: Option<Option<String>>,
+    signature: Option<Option<String>>,
+}
+
+impl AwsProviderTypeBuilder {
+    /// Sets [`AwsProviderType::document`] (required).
+    pub fn document(mut self, document: impl Into<String>) -> Self {
+        self.document = Some(Some(document.into()));
+        self
+    }
+
+    /// Sets [`AwsProviderType::signature`] (required).
+    pub fn signature(mut self, signature: impl Into<String>) -> Self {
+        self.signature = Some(Some(signature.into()));
+        self
+    }
+
+    /// The `AwsProviderType`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<AwsProviderType, crate::runtime::MissingFields> {
+        match (self.document, self.signature) {
+            (Some(document), Some(signature)) => Ok(AwsProviderType {
+                document,
+                signature,
+                unknown_fields: Map::new(),
+            }),
+            (document, signature) => Err(crate::runtime::MissingFields::new(
+                "AwsProviderType",
+                &[
+                    ("document", document.is_none()),
+                    ("signature", signature.is_none()),
+                ],
+            )),
         }
+    }
+}
+
+impl fmt::Debug for AwsProviderTypeBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsProviderTypeBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -171,21 +214,91 @@ pub struct CreateWorkerPoolRequest {
 }
 
 impl CreateWorkerPoolRequest {
-    /// A `CreateWorkerPoolRequest` from its required fields (`provider_id`, `description`, `config`, `owner`, `email_on_error`); set the others with the `with_*` methods.
-    pub fn new(
-        provider_id: impl Into<String>,
-        description: impl Into<String>,
-        config: impl Into<Value>,
-        owner: impl Into<String>,
-        email_on_error: bool,
-    ) -> Self {
-        CreateWorkerPoolRequest {
-            provider_id: Some(provider_id.into()),
-            description: Some(description.into()),
-            config: Some(config.into()),
-            owner: Some(owner.into()),
-            email_on_error: Some(email_on_error),
-            unknown_fields: Map::new(),
+    /// A `CreateWorkerPoolRequest` set field by field: its required fields (`provider_id`, `description`, `config`, `owner`, `email_on_error`) and any other, then [`build`](CreateWorkerPoolRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CreateWorkerPoolRequestBuilder {
+        <CreateWorkerPoolRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`CreateWorkerPoolRequest`] by name (from [`CreateWorkerPoolRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provider_id`, `description`, `config`, `owner`, `email_on_error`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CreateWorkerPoolRequestBuilder {
+    config: Option<Option<Value>>,
+    description: Option<Option<String>>,
+    email_on_error: Option<Option<bool>>,
+    owner: Option<Option<String>>,
+    provider_id: Option<Option<String>>,
+}
+
+impl CreateWorkerPoolRequestBuilder {
+    /// Sets [`CreateWorkerPoolRequest::config`] (required).
+    pub fn config(mut self, config: impl Into<Value>) -> Self {
+        self.config = Some(Some(config.into()));
+        self
+    }
+
+    /// Sets [`CreateWorkerPoolRequest::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(Some(description.into()));
+        self
+    }
+
+    /// Sets [`CreateWorkerPoolRequest::email_on_error`] (required).
+    pub fn email_on_error(mut self, email_on_error: bool) -> Self {
+        self.email_on_error = Some(Some(email_on_error));
+        self
+    }
+
+    /// Sets [`CreateWorkerPoolRequest::owner`] (required).
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(Some(owner.into()));
+        self
+    }
+
+    /// Sets [`CreateWorkerPoolRequest::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(Some(provider_id.into()));
+        self
+    }
+
+    /// The `CreateWorkerPoolRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CreateWorkerPoolRequest, crate::runtime::MissingFields> {
+        match (
+            self.provider_id,
+            self.description,
+            self.config,
+            self.owner,
+            self.email_on_error,
+        ) {
+            (
+                Some(provider_id),
+                Some(description),
+                Some(config),
+                Some(owner),
+                Some(email_on_error),
+            ) => Ok(CreateWorkerPoolRequest {
+                config,
+                description,
+                email_on_error,
+                owner,
+                provider_id,
+                unknown_fields: Map::new(),
+            }),
+            (provider_id, description, config, owner, email_on_error) => {
+                Err(crate::runtime::MissingFields::new(
+                    "CreateWorkerPoolRequest",
+                    &[
+                        ("provider_id", provider_id.is_none()),
+                        ("description", description.is_none()),
+                        ("config", config.is_none()),
+                        ("owner", owner.is_none()),
+                        ("email_on_error", email_on_error.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -261,17 +374,65 @@ pub struct LaunchConfigPulseMessage {
 
 #[cfg(feature = "events")]
 impl LaunchConfigPulseMessage {
-    /// A `LaunchConfigPulseMessage` from its required fields (`launch_config_id`, `worker_pool_id`, `provider_id`); set the others with the `with_*` methods.
-    pub fn new(
-        launch_config_id: impl Into<String>,
-        worker_pool_id: impl Into<String>,
-        provider_id: impl Into<String>,
-    ) -> Self {
-        LaunchConfigPulseMessage {
-            launch_config_id: launch_config_id.into(),
-            worker_pool_id: worker_pool_id.into(),
-            provider_id: provider_id.into(),
-            unknown_fields: Map::new(),
+    /// A `LaunchConfigPulseMessage` set field by field: its required fields (`launch_config_id`, `worker_pool_id`, `provider_id`) and any other, then [`build`](LaunchConfigPulseMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> LaunchConfigPulseMessageBuilder {
+        <LaunchConfigPulseMessageBuilder as Default>::default()
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`LaunchConfigPulseMessage`] by name (from [`LaunchConfigPulseMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`launch_config_id`, `worker_pool_id`, `provider_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct LaunchConfigPulseMessageBuilder {
+    launch_config_id: Option<String>,
+    provider_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl LaunchConfigPulseMessageBuilder {
+    /// Sets [`LaunchConfigPulseMessage::launch_config_id`] (required).
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`LaunchConfigPulseMessage::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`LaunchConfigPulseMessage::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `LaunchConfigPulseMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<LaunchConfigPulseMessage, crate::runtime::MissingFields> {
+        match (self.launch_config_id, self.worker_pool_id, self.provider_id) {
+            (Some(launch_config_id), Some(worker_pool_id), Some(provider_id)) => {
+                Ok(LaunchConfigPulseMessage {
+                    launch_config_id,
+                    provider_id,
+                    worker_pool_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (launch_config_id, worker_pool_id, provider_id) => {
+                Err(crate::runtime::MissingFields::new(
+                    "LaunchConfigPulseMessage",
+                    &[
+                        ("launch_config_id", launch_config_id.is_none()),
+                        ("worker_pool_id", worker_pool_id.is_none()),
+                        ("provider_id", provider_id.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -421,12 +582,50 @@ pub struct ProviderListProvidersItem {
 }
 
 impl ProviderListProvidersItem {
-    /// A `ProviderListProvidersItem` from its required fields (`provider_id`, `provider_type`); set the others with the `with_*` methods.
-    pub fn new(provider_id: impl Into<String>, provider_type: impl Into<String>) -> Self {
-        ProviderListProvidersItem {
-            provider_id: provider_id.into(),
-            provider_type: provider_type.into(),
-            unknown_fields: Map::new(),
+    /// A `ProviderListProvidersItem` set field by field: its required fields (`provider_id`, `provider_type`) and any other, then [`build`](ProviderListProvidersItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ProviderListProvidersItemBuilder {
+        <ProviderListProvidersItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`ProviderListProvidersItem`] by name (from [`ProviderListProvidersItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provider_id`, `provider_type`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ProviderListProvidersItemBuilder {
+    provider_id: Option<String>,
+    provider_type: Option<String>,
+}
+
+impl ProviderListProvidersItemBuilder {
+    /// Sets [`ProviderListProvidersItem::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`ProviderListProvidersItem::provider_type`] (required).
+    pub fn provider_type(mut self, provider_type: impl Into<String>) -> Self {
+        self.provider_type = Some(provider_type.into());
+        self
+    }
+
+    /// The `ProviderListProvidersItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ProviderListProvidersItem, crate::runtime::MissingFields> {
+        match (self.provider_id, self.provider_type) {
+            (Some(provider_id), Some(provider_type)) => Ok(ProviderListProvidersItem {
+                provider_id,
+                provider_type,
+                unknown_fields: Map::new(),
+            }),
+            (provider_id, provider_type) => Err(crate::runtime::MissingFields::new(
+                "ProviderListProvidersItem",
+                &[
+                    ("provider_id", provider_id.is_none()),
+                    ("provider_type", provider_type.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -485,27 +684,9 @@ pub struct PulseWorkerPoolErrorMessage {
 
 #[cfg(feature = "events")]
 impl PulseWorkerPoolErrorMessage {
-    /// A `PulseWorkerPoolErrorMessage` from its required fields (`worker_pool_id`, `provider_id`, `error_id`, `kind`, `title`, `timestamp`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        provider_id: impl Into<String>,
-        error_id: impl Into<String>,
-        kind: impl Into<String>,
-        title: impl Into<String>,
-        timestamp: DateTime<Utc>,
-    ) -> Self {
-        PulseWorkerPoolErrorMessage {
-            worker_pool_id: worker_pool_id.into(),
-            provider_id: provider_id.into(),
-            error_id: error_id.into(),
-            kind: kind.into(),
-            title: title.into(),
-            timestamp: whole_millis(timestamp),
-            launch_config_id: None,
-            worker_group: None,
-            worker_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `PulseWorkerPoolErrorMessage` set field by field: its required fields (`worker_pool_id`, `provider_id`, `error_id`, `kind`, `title`, `timestamp`) and any other, then [`build`](PulseWorkerPoolErrorMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> PulseWorkerPoolErrorMessageBuilder {
+        <PulseWorkerPoolErrorMessageBuilder as Default>::default()
     }
 
     /// Sets [`launch_config_id`](Self::launch_config_id).
@@ -524,6 +705,126 @@ impl PulseWorkerPoolErrorMessage {
     pub fn with_worker_id(mut self, worker_id: impl Into<String>) -> Self {
         self.worker_id = Some(worker_id.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`PulseWorkerPoolErrorMessage`] by name (from [`PulseWorkerPoolErrorMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `provider_id`, `error_id`, `kind`, `title`, `timestamp`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct PulseWorkerPoolErrorMessageBuilder {
+    error_id: Option<String>,
+    kind: Option<String>,
+    launch_config_id: Option<String>,
+    provider_id: Option<String>,
+    timestamp: Option<DateTime<Utc>>,
+    title: Option<String>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl PulseWorkerPoolErrorMessageBuilder {
+    /// Sets [`PulseWorkerPoolErrorMessage::error_id`] (required).
+    pub fn error_id(mut self, error_id: impl Into<String>) -> Self {
+        self.error_id = Some(error_id.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::kind`] (required).
+    pub fn kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::launch_config_id`].
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::timestamp`] (required).
+    pub fn timestamp(mut self, timestamp: DateTime<Utc>) -> Self {
+        self.timestamp = Some(whole_millis(timestamp));
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::title`] (required).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::worker_group`].
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::worker_id`].
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolErrorMessage::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `PulseWorkerPoolErrorMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<PulseWorkerPoolErrorMessage, crate::runtime::MissingFields> {
+        match (
+            self.worker_pool_id,
+            self.provider_id,
+            self.error_id,
+            self.kind,
+            self.title,
+            self.timestamp,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(provider_id),
+                Some(error_id),
+                Some(kind),
+                Some(title),
+                Some(timestamp),
+            ) => Ok(PulseWorkerPoolErrorMessage {
+                error_id,
+                kind,
+                launch_config_id: self.launch_config_id,
+                provider_id,
+                timestamp,
+                title,
+                worker_group: self.worker_group,
+                worker_id: self.worker_id,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_pool_id, provider_id, error_id, kind, title, timestamp) => {
+                Err(crate::runtime::MissingFields::new(
+                    "PulseWorkerPoolErrorMessage",
+                    &[
+                        ("worker_pool_id", worker_pool_id.is_none()),
+                        ("provider_id", provider_id.is_none()),
+                        ("error_id", error_id.is_none()),
+                        ("kind", kind.is_none()),
+                        ("title", title.is_none()),
+                        ("timestamp", timestamp.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -559,20 +860,67 @@ pub struct PulseWorkerPoolMessage {
 
 #[cfg(feature = "events")]
 impl PulseWorkerPoolMessage {
-    /// A `PulseWorkerPoolMessage` from its required fields (`worker_pool_id`, `provider_id`); set the others with the `with_*` methods.
-    pub fn new(worker_pool_id: impl Into<String>, provider_id: impl Into<String>) -> Self {
-        PulseWorkerPoolMessage {
-            worker_pool_id: worker_pool_id.into(),
-            provider_id: provider_id.into(),
-            previous_provider_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `PulseWorkerPoolMessage` set field by field: its required fields (`worker_pool_id`, `provider_id`) and any other, then [`build`](PulseWorkerPoolMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> PulseWorkerPoolMessageBuilder {
+        <PulseWorkerPoolMessageBuilder as Default>::default()
     }
 
     /// Sets [`previous_provider_id`](Self::previous_provider_id).
     pub fn with_previous_provider_id(mut self, previous_provider_id: impl Into<String>) -> Self {
         self.previous_provider_id = Some(previous_provider_id.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`PulseWorkerPoolMessage`] by name (from [`PulseWorkerPoolMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `provider_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct PulseWorkerPoolMessageBuilder {
+    previous_provider_id: Option<String>,
+    provider_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl PulseWorkerPoolMessageBuilder {
+    /// Sets [`PulseWorkerPoolMessage::previous_provider_id`].
+    pub fn previous_provider_id(mut self, previous_provider_id: impl Into<String>) -> Self {
+        self.previous_provider_id = Some(previous_provider_id.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolMessage::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`PulseWorkerPoolMessage::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `PulseWorkerPoolMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<PulseWorkerPoolMessage, crate::runtime::MissingFields> {
+        match (self.worker_pool_id, self.provider_id) {
+            (Some(worker_pool_id), Some(provider_id)) => Ok(PulseWorkerPoolMessage {
+                previous_provider_id: self.previous_provider_id,
+                provider_id,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_pool_id, provider_id) => Err(crate::runtime::MissingFields::new(
+                "PulseWorkerPoolMessage",
+                &[
+                    ("worker_pool_id", worker_pool_id.is_none()),
+                    ("provider_id", provider_id.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -604,19 +952,75 @@ pub struct QuarantineDetails {
 }
 
 impl QuarantineDetails {
-    /// A `QuarantineDetails` from its required fields (`client_id`, `updated_at`, `quarantine_until`, `quarantine_info`); set the others with the `with_*` methods.
-    pub fn new(
-        client_id: impl Into<String>,
-        updated_at: DateTime<Utc>,
-        quarantine_until: DateTime<Utc>,
-        quarantine_info: impl Into<String>,
-    ) -> Self {
-        QuarantineDetails {
-            client_id: client_id.into(),
-            updated_at: whole_millis(updated_at),
-            quarantine_until: whole_millis(quarantine_until),
-            quarantine_info: quarantine_info.into(),
-            unknown_fields: Map::new(),
+    /// A `QuarantineDetails` set field by field: its required fields (`client_id`, `updated_at`, `quarantine_until`, `quarantine_info`) and any other, then [`build`](QuarantineDetailsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> QuarantineDetailsBuilder {
+        <QuarantineDetailsBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`QuarantineDetails`] by name (from [`QuarantineDetails::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`client_id`, `updated_at`, `quarantine_until`, `quarantine_info`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct QuarantineDetailsBuilder {
+    client_id: Option<String>,
+    quarantine_info: Option<String>,
+    quarantine_until: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl QuarantineDetailsBuilder {
+    /// Sets [`QuarantineDetails::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Sets [`QuarantineDetails::quarantine_info`] (required).
+    pub fn quarantine_info(mut self, quarantine_info: impl Into<String>) -> Self {
+        self.quarantine_info = Some(quarantine_info.into());
+        self
+    }
+
+    /// Sets [`QuarantineDetails::quarantine_until`] (required).
+    pub fn quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
+        self.quarantine_until = Some(whole_millis(quarantine_until));
+        self
+    }
+
+    /// Sets [`QuarantineDetails::updated_at`] (required).
+    pub fn updated_at(mut self, updated_at: DateTime<Utc>) -> Self {
+        self.updated_at = Some(whole_millis(updated_at));
+        self
+    }
+
+    /// The `QuarantineDetails`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<QuarantineDetails, crate::runtime::MissingFields> {
+        match (
+            self.client_id,
+            self.updated_at,
+            self.quarantine_until,
+            self.quarantine_info,
+        ) {
+            (Some(client_id), Some(updated_at), Some(quarantine_until), Some(quarantine_info)) => {
+                Ok(QuarantineDetails {
+                    client_id,
+                    quarantine_info,
+                    quarantine_until,
+                    updated_at,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (client_id, updated_at, quarantine_until, quarantine_info) => {
+                Err(crate::runtime::MissingFields::new(
+                    "QuarantineDetails",
+                    &[
+                        ("client_id", client_id.is_none()),
+                        ("updated_at", updated_at.is_none()),
+                        ("quarantine_until", quarantine_until.is_none()),
+                        ("quarantine_info", quarantine_info.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -668,29 +1072,106 @@ pub struct RegisterWorkerRequest {
 }
 
 impl RegisterWorkerRequest {
-    /// A `RegisterWorkerRequest` from its required fields (`worker_pool_id`, `provider_id`, `worker_group`, `worker_id`, `worker_identity_proof`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        provider_id: impl Into<String>,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        worker_identity_proof: WorkerIdentityProof,
-    ) -> Self {
-        RegisterWorkerRequest {
-            worker_pool_id: Some(worker_pool_id.into()),
-            provider_id: Some(provider_id.into()),
-            worker_group: Some(worker_group.into()),
-            worker_id: Some(worker_id.into()),
-            worker_identity_proof: Some(worker_identity_proof),
-            system_boot_time: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `RegisterWorkerRequest` set field by field: its required fields (`worker_pool_id`, `provider_id`, `worker_group`, `worker_id`, `worker_identity_proof`) and any other, then [`build`](RegisterWorkerRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> RegisterWorkerRequestBuilder {
+        <RegisterWorkerRequestBuilder as Default>::default()
     }
 
     /// Sets [`system_boot_time`](Self::system_boot_time).
     pub fn with_system_boot_time(mut self, system_boot_time: DateTime<Utc>) -> Self {
         self.system_boot_time = Some(whole_millis(system_boot_time));
         self
+    }
+}
+
+/// Builds a [`RegisterWorkerRequest`] by name (from [`RegisterWorkerRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `provider_id`, `worker_group`, `worker_id`, `worker_identity_proof`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct RegisterWorkerRequestBuilder {
+    provider_id: Option<Option<String>>,
+    system_boot_time: Option<DateTime<Utc>>,
+    worker_group: Option<Option<String>>,
+    worker_id: Option<Option<String>>,
+    worker_identity_proof: Option<Option<WorkerIdentityProof>>,
+    worker_pool_id: Option<Option<String>>,
+}
+
+impl RegisterWorkerRequestBuilder {
+    /// Sets [`RegisterWorkerRequest::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(Some(provider_id.into()));
+        self
+    }
+
+    /// Sets [`RegisterWorkerRequest::system_boot_time`].
+    pub fn system_boot_time(mut self, system_boot_time: DateTime<Utc>) -> Self {
+        self.system_boot_time = Some(whole_millis(system_boot_time));
+        self
+    }
+
+    /// Sets [`RegisterWorkerRequest::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(Some(worker_group.into()));
+        self
+    }
+
+    /// Sets [`RegisterWorkerRequest::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(Some(worker_id.into()));
+        self
+    }
+
+    /// Sets [`RegisterWorkerRequest::worker_identity_proof`] (required).
+    pub fn worker_identity_proof(mut self, worker_identity_proof: WorkerIdentityProof) -> Self {
+        self.worker_identity_proof = Some(Some(worker_identity_proof));
+        self
+    }
+
+    /// Sets [`RegisterWorkerRequest::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(Some(worker_pool_id.into()));
+        self
+    }
+
+    /// The `RegisterWorkerRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<RegisterWorkerRequest, crate::runtime::MissingFields> {
+        match (
+            self.worker_pool_id,
+            self.provider_id,
+            self.worker_group,
+            self.worker_id,
+            self.worker_identity_proof,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(provider_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(worker_identity_proof),
+            ) => Ok(RegisterWorkerRequest {
+                provider_id,
+                system_boot_time: self.system_boot_time,
+                worker_group,
+                worker_id,
+                worker_identity_proof,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_pool_id, provider_id, worker_group, worker_id, worker_identity_proof) => {
+                Err(crate::runtime::MissingFields::new(
+                    "RegisterWorkerRequest",
+                    &[
+                        ("worker_pool_id", worker_pool_id.is_none()),
+                        ("provider_id", provider_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("worker_identity_proof", worker_identity_proof.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -802,20 +1283,85 @@ pub struct ReregisterWorkerRequest {
 }
 
 impl ReregisterWorkerRequest {
-    /// A `ReregisterWorkerRequest` from its required fields (`worker_pool_id`, `worker_group`, `worker_id`, `secret`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        secret: impl Into<String>,
-    ) -> Self {
-        ReregisterWorkerRequest {
-            worker_pool_id: Some(worker_pool_id.into()),
-            worker_group: Some(worker_group.into()),
-            worker_id: Some(worker_id.into()),
-            secret: Some(secret.into()),
-            unknown_fields: Map::new(),
+    /// A `ReregisterWorkerRequest` set field by field: its required fields (`worker_pool_id`, `worker_group`, `worker_id`, `secret`) and any other, then [`build`](ReregisterWorkerRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> ReregisterWorkerRequestBuilder {
+        <ReregisterWorkerRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`ReregisterWorkerRequest`] by name (from [`ReregisterWorkerRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `worker_group`, `worker_id`, `secret`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct ReregisterWorkerRequestBuilder {
+    secret: Option<Option<String>>,
+    worker_group: Option<Option<String>>,
+    worker_id: Option<Option<String>>,
+    worker_pool_id: Option<Option<String>>,
+}
+
+impl ReregisterWorkerRequestBuilder {
+    /// Sets [`ReregisterWorkerRequest::secret`] (required).
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(Some(secret.into()));
+        self
+    }
+
+    /// Sets [`ReregisterWorkerRequest::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(Some(worker_group.into()));
+        self
+    }
+
+    /// Sets [`ReregisterWorkerRequest::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(Some(worker_id.into()));
+        self
+    }
+
+    /// Sets [`ReregisterWorkerRequest::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(Some(worker_pool_id.into()));
+        self
+    }
+
+    /// The `ReregisterWorkerRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<ReregisterWorkerRequest, crate::runtime::MissingFields> {
+        match (
+            self.worker_pool_id,
+            self.worker_group,
+            self.worker_id,
+            self.secret,
+        ) {
+            (Some(worker_pool_id), Some(worker_group), Some(worker_id), Some(secret)) => {
+                Ok(ReregisterWorkerRequest {
+                    secret,
+                    worker_group,
+                    worker_id,
+                    worker_pool_id,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (worker_pool_id, worker_group, worker_id, secret) => {
+                Err(crate::runtime::MissingFields::new(
+                    "ReregisterWorkerRequest",
+                    &[
+                        ("worker_pool_id", worker_pool_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("secret", secret.is_none()),
+                    ],
+                ))
+            }
         }
+    }
+}
+
+impl fmt::Debug for ReregisterWorkerRequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReregisterWorkerRequestBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -1075,25 +1621,9 @@ pub struct UpdateWorkerPoolRequest {
 }
 
 impl UpdateWorkerPoolRequest {
-    /// An `UpdateWorkerPoolRequest` from its required fields (`provider_id`, `description`, `config`, `owner`, `email_on_error`); set the others with the `with_*` methods.
-    pub fn new(
-        provider_id: impl Into<String>,
-        description: impl Into<String>,
-        config: impl Into<Value>,
-        owner: impl Into<String>,
-        email_on_error: bool,
-    ) -> Self {
-        UpdateWorkerPoolRequest {
-            provider_id: Some(provider_id.into()),
-            description: Some(description.into()),
-            config: Some(config.into()),
-            owner: Some(owner.into()),
-            email_on_error: Some(email_on_error),
-            created: None,
-            last_modified: None,
-            worker_pool_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `UpdateWorkerPoolRequest` set field by field: its required fields (`provider_id`, `description`, `config`, `owner`, `email_on_error`) and any other, then [`build`](UpdateWorkerPoolRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> UpdateWorkerPoolRequestBuilder {
+        <UpdateWorkerPoolRequestBuilder as Default>::default()
     }
 
     /// Sets [`created`](Self::created).
@@ -1112,6 +1642,113 @@ impl UpdateWorkerPoolRequest {
     pub fn with_worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
         self.worker_pool_id = Some(worker_pool_id.into());
         self
+    }
+}
+
+/// Builds an [`UpdateWorkerPoolRequest`] by name (from [`UpdateWorkerPoolRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provider_id`, `description`, `config`, `owner`, `email_on_error`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct UpdateWorkerPoolRequestBuilder {
+    config: Option<Option<Value>>,
+    created: Option<DateTime<Utc>>,
+    description: Option<Option<String>>,
+    email_on_error: Option<Option<bool>>,
+    last_modified: Option<DateTime<Utc>>,
+    owner: Option<Option<String>>,
+    provider_id: Option<Option<String>>,
+    worker_pool_id: Option<String>,
+}
+
+impl UpdateWorkerPoolRequestBuilder {
+    /// Sets [`UpdateWorkerPoolRequest::config`] (required).
+    pub fn config(mut self, config: impl Into<Value>) -> Self {
+        self.config = Some(Some(config.into()));
+        self
+    }
+
+    /// Sets [`UpdateWorkerPoolRequest::created`].
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`UpdateWorkerPoolRequest::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(Some(description.into()));
+        self
+    }
+
+    /// Sets [`UpdateWorkerPoolRequest::email_on_error`] (required).
+    pub fn email_on_error(mut self, email_on_error: bool) -> Self {
+        self.email_on_error = Some(Some(email_on_error));
+        self
+    }
+
+    /// Sets [`UpdateWorkerPoolRequest::last_modified`].
+    pub fn last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
+        self.last_modified = Some(whole_millis(last_modified));
+        self
+    }
+
+    /// Sets [`UpdateWorkerPoolRequest::owner`] (required).
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(Some(owner.into()));
+        self
+    }
+
+    /// Sets [`UpdateWorkerPoolRequest::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(Some(provider_id.into()));
+        self
+    }
+
+    /// Sets [`UpdateWorkerPoolRequest::worker_pool_id`].
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `UpdateWorkerPoolRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<UpdateWorkerPoolRequest, crate::runtime::MissingFields> {
+        match (
+            self.provider_id,
+            self.description,
+            self.config,
+            self.owner,
+            self.email_on_error,
+        ) {
+            (
+                Some(provider_id),
+                Some(description),
+                Some(config),
+                Some(owner),
+                Some(email_on_error),
+            ) => Ok(UpdateWorkerPoolRequest {
+                config,
+                created: self.created,
+                description,
+                email_on_error,
+                last_modified: self.last_modified,
+                owner,
+                provider_id,
+                worker_pool_id: self.worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (provider_id, description, config, owner, email_on_error) => {
+                Err(crate::runtime::MissingFields::new(
+                    "UpdateWorkerPoolRequest",
+                    &[
+                        ("provider_id", provider_id.is_none()),
+                        ("description", description.is_none()),
+                        ("config", config.is_none()),
+                        ("owner", owner.is_none()),
+                        ("email_on_error", email_on_error.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -1190,22 +1827,9 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A `Worker` from its required fields (`worker_group`, `worker_id`); set the others with the `with_*` methods.
-    pub fn new(worker_group: impl Into<String>, worker_id: impl Into<String>) -> Self {
-        Worker {
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            capacity: None,
-            first_claim: None,
-            last_date_active: None,
-            latest_task: None,
-            launch_config_id: None,
-            provider_id: None,
-            quarantine_until: None,
-            state: None,
-            worker_pool_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `Worker` set field by field: its required fields (`worker_group`, `worker_id`) and any other, then [`build`](WorkerBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerBuilder {
+        <WorkerBuilder as Default>::default()
     }
 
     /// Sets [`capacity`](Self::capacity).
@@ -1260,6 +1884,118 @@ impl Worker {
     pub fn with_worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
         self.worker_pool_id = Some(worker_pool_id.into());
         self
+    }
+}
+
+/// Builds a [`Worker`] by name (from [`Worker::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_group`, `worker_id`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerBuilder {
+    capacity: Option<u64>,
+    first_claim: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    latest_task: Option<TaskRun>,
+    launch_config_id: Option<String>,
+    provider_id: Option<String>,
+    quarantine_until: Option<DateTime<Utc>>,
+    state: Option<State>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+impl WorkerBuilder {
+    /// Sets [`Worker::capacity`].
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Sets [`Worker::first_claim`].
+    pub fn first_claim(mut self, first_claim: DateTime<Utc>) -> Self {
+        self.first_claim = Some(whole_millis(first_claim));
+        self
+    }
+
+    /// Sets [`Worker::last_date_active`].
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`Worker::latest_task`].
+    pub fn latest_task(mut self, latest_task: TaskRun) -> Self {
+        self.latest_task = Some(latest_task);
+        self
+    }
+
+    /// Sets [`Worker::launch_config_id`].
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`Worker::provider_id`].
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`Worker::quarantine_until`].
+    pub fn quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
+        self.quarantine_until = Some(whole_millis(quarantine_until));
+        self
+    }
+
+    /// Sets [`Worker::state`].
+    pub fn state(mut self, state: impl Into<State>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`Worker::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`Worker::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`Worker::worker_pool_id`].
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `Worker`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<Worker, crate::runtime::MissingFields> {
+        match (self.worker_group, self.worker_id) {
+            (Some(worker_group), Some(worker_id)) => Ok(Worker {
+                capacity: self.capacity,
+                first_claim: self.first_claim,
+                last_date_active: self.last_date_active,
+                latest_task: self.latest_task,
+                launch_config_id: self.launch_config_id,
+                provider_id: self.provider_id,
+                quarantine_until: self.quarantine_until,
+                state: self.state,
+                worker_group,
+                worker_id,
+                worker_pool_id: self.worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_group, worker_id) => Err(crate::runtime::MissingFields::new(
+                "Worker",
+                &[
+                    ("worker_group", worker_group.is_none()),
+                    ("worker_id", worker_id.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -1334,22 +2070,84 @@ pub struct WorkerAction {
 }
 
 impl WorkerAction {
-    /// A `WorkerAction` from its required fields (`name`, `title`, `url`, `method`, `description`), with the constants the schema requires (`context`) filled in; set the others with the `with_*` methods.
-    pub fn new(
-        name: impl Into<String>,
-        title: impl Into<Value>,
-        url: impl Into<String>,
-        method: impl Into<ActionMethod>,
-        description: impl Into<String>,
-    ) -> Self {
-        WorkerAction {
-            name: name.into(),
-            title: title.into(),
-            url: url.into(),
-            method: method.into(),
-            description: description.into(),
-            context: "worker".to_owned(),
-            unknown_fields: Map::new(),
+    /// A `WorkerAction` set field by field: its required fields (`name`, `title`, `url`, `method`, `description`) and any other, then [`build`](WorkerActionBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerActionBuilder {
+        <WorkerActionBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerAction`] by name (from [`WorkerAction::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`name`, `title`, `url`, `method`, `description`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerActionBuilder {
+    description: Option<String>,
+    method: Option<ActionMethod>,
+    name: Option<String>,
+    title: Option<Value>,
+    url: Option<String>,
+}
+
+impl WorkerActionBuilder {
+    /// Sets [`WorkerAction::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::method`] (required).
+    pub fn method(mut self, method: impl Into<ActionMethod>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::title`] (required).
+    pub fn title(mut self, title: impl Into<Value>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`WorkerAction::url`] (required).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The `WorkerAction`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerAction, crate::runtime::MissingFields> {
+        match (
+            self.name,
+            self.title,
+            self.url,
+            self.method,
+            self.description,
+        ) {
+            (Some(name), Some(title), Some(url), Some(method), Some(description)) => {
+                Ok(WorkerAction {
+                    context: "worker".to_owned(),
+                    description,
+                    method,
+                    name,
+                    title,
+                    url,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (name, title, url, method, description) => Err(crate::runtime::MissingFields::new(
+                "WorkerAction",
+                &[
+                    ("name", name.is_none()),
+                    ("title", title.is_none()),
+                    ("url", url.is_none()),
+                    ("method", method.is_none()),
+                    ("description", description.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -1450,23 +2248,100 @@ pub struct WorkerErrorReport {
 }
 
 impl WorkerErrorReport {
-    /// A `WorkerErrorReport` from its required fields (`worker_group`, `worker_id`, `kind`, `title`, `description`, `extra`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        kind: impl Into<String>,
-        title: impl Into<String>,
-        description: impl Into<String>,
-        extra: impl Into<Value>,
-    ) -> Self {
-        WorkerErrorReport {
-            worker_group: Some(worker_group.into()),
-            worker_id: Some(worker_id.into()),
-            kind: Some(kind.into()),
-            title: Some(title.into()),
-            description: Some(description.into()),
-            extra: Some(extra.into()),
-            unknown_fields: Map::new(),
+    /// A `WorkerErrorReport` set field by field: its required fields (`worker_group`, `worker_id`, `kind`, `title`, `description`, `extra`) and any other, then [`build`](WorkerErrorReportBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerErrorReportBuilder {
+        <WorkerErrorReportBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerErrorReport`] by name (from [`WorkerErrorReport::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_group`, `worker_id`, `kind`, `title`, `description`, `extra`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerErrorReportBuilder {
+    description: Option<Option<String>>,
+    extra: Option<Option<Value>>,
+    kind: Option<Option<String>>,
+    title: Option<Option<String>>,
+    worker_group: Option<Option<String>>,
+    worker_id: Option<Option<String>>,
+}
+
+impl WorkerErrorReportBuilder {
+    /// Sets [`WorkerErrorReport::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(Some(description.into()));
+        self
+    }
+
+    /// Sets [`WorkerErrorReport::extra`] (required).
+    pub fn extra(mut self, extra: impl Into<Value>) -> Self {
+        self.extra = Some(Some(extra.into()));
+        self
+    }
+
+    /// Sets [`WorkerErrorReport::kind`] (required).
+    pub fn kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(Some(kind.into()));
+        self
+    }
+
+    /// Sets [`WorkerErrorReport::title`] (required).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(Some(title.into()));
+        self
+    }
+
+    /// Sets [`WorkerErrorReport::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(Some(worker_group.into()));
+        self
+    }
+
+    /// Sets [`WorkerErrorReport::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(Some(worker_id.into()));
+        self
+    }
+
+    /// The `WorkerErrorReport`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerErrorReport, crate::runtime::MissingFields> {
+        match (
+            self.worker_group,
+            self.worker_id,
+            self.kind,
+            self.title,
+            self.description,
+            self.extra,
+        ) {
+            (
+                Some(worker_group),
+                Some(worker_id),
+                Some(kind),
+                Some(title),
+                Some(description),
+                Some(extra),
+            ) => Ok(WorkerErrorReport {
+                description,
+                extra,
+                kind,
+                title,
+                worker_group,
+                worker_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_group, worker_id, kind, title, description, extra) => {
+                Err(crate::runtime::MissingFields::new(
+                    "WorkerErrorReport",
+                    &[
+                        ("worker_group", worker_group.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("kind", kind.is_none()),
+                        ("title", title.is_none()),
+                        ("description", description.is_none()),
+                        ("extra", extra.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -1537,40 +2412,170 @@ pub struct WorkerFullDefinition {
 }
 
 impl WorkerFullDefinition {
-    /// A `WorkerFullDefinition` from its required fields (`worker_pool_id`, `worker_group`, `worker_id`, `provider_id`, `created`, `expires`, `state`, `capacity`, `last_checked`, `last_modified`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        provider_id: impl Into<String>,
-        created: DateTime<Utc>,
-        expires: DateTime<Utc>,
-        state: impl Into<WorkerFullDefinitionState>,
-        capacity: u64,
-        last_checked: DateTime<Utc>,
-        last_modified: DateTime<Utc>,
-    ) -> Self {
-        WorkerFullDefinition {
-            worker_pool_id: worker_pool_id.into(),
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            provider_id: provider_id.into(),
-            created: whole_millis(created),
-            expires: whole_millis(expires),
-            state: state.into(),
-            capacity,
-            last_checked: whole_millis(last_checked),
-            last_modified: whole_millis(last_modified),
-            launch_config_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerFullDefinition` set field by field: its required fields (`worker_pool_id`, `worker_group`, `worker_id`, `provider_id`, `created`, `expires`, `state`, `capacity`, `last_checked`, `last_modified`) and any other, then [`build`](WorkerFullDefinitionBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerFullDefinitionBuilder {
+        <WorkerFullDefinitionBuilder as Default>::default()
     }
 
     /// Sets [`launch_config_id`](Self::launch_config_id).
     pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
         self.launch_config_id = Some(launch_config_id.into());
         self
+    }
+}
+
+/// Builds a [`WorkerFullDefinition`] by name (from [`WorkerFullDefinition::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `worker_group`, `worker_id`, `provider_id`, `created`, `expires`, `state`, `capacity`, `last_checked`, `last_modified`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerFullDefinitionBuilder {
+    capacity: Option<u64>,
+    created: Option<DateTime<Utc>>,
+    expires: Option<DateTime<Utc>>,
+    last_checked: Option<DateTime<Utc>>,
+    last_modified: Option<DateTime<Utc>>,
+    launch_config_id: Option<String>,
+    provider_id: Option<String>,
+    state: Option<WorkerFullDefinitionState>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+impl WorkerFullDefinitionBuilder {
+    /// Sets [`WorkerFullDefinition::capacity`] (required).
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::last_checked`] (required).
+    pub fn last_checked(mut self, last_checked: DateTime<Utc>) -> Self {
+        self.last_checked = Some(whole_millis(last_checked));
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::last_modified`] (required).
+    pub fn last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
+        self.last_modified = Some(whole_millis(last_modified));
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::launch_config_id`].
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::state`] (required).
+    pub fn state(mut self, state: impl Into<WorkerFullDefinitionState>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`WorkerFullDefinition::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerFullDefinition`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<WorkerFullDefinition, crate::runtime::MissingFields> {
+        match (
+            self.worker_pool_id,
+            self.worker_group,
+            self.worker_id,
+            self.provider_id,
+            self.created,
+            self.expires,
+            self.state,
+            self.capacity,
+            self.last_checked,
+            self.last_modified,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(worker_group),
+                Some(worker_id),
+                Some(provider_id),
+                Some(created),
+                Some(expires),
+                Some(state),
+                Some(capacity),
+                Some(last_checked),
+                Some(last_modified),
+            ) => Ok(WorkerFullDefinition {
+                capacity,
+                created,
+                expires,
+                last_checked,
+                last_modified,
+                launch_config_id: self.launch_config_id,
+                provider_id,
+                state,
+                worker_group,
+                worker_id,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (
+                worker_pool_id,
+                worker_group,
+                worker_id,
+                provider_id,
+                created,
+                expires,
+                state,
+                capacity,
+                last_checked,
+                last_modified,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerFullDefinition",
+                &[
+                    ("worker_pool_id", worker_pool_id.is_none()),
+                    ("worker_group", worker_group.is_none()),
+                    ("worker_id", worker_id.is_none()),
+                    ("provider_id", provider_id.is_none()),
+                    ("created", created.is_none()),
+                    ("expires", expires.is_none()),
+                    ("state", state.is_none()),
+                    ("capacity", capacity.is_none()),
+                    ("last_checked", last_checked.is_none()),
+                    ("last_modified", last_modified.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -1771,33 +2776,126 @@ pub struct WorkerPoolError {
 }
 
 impl WorkerPoolError {
-    /// A `WorkerPoolError` from its required fields (`worker_pool_id`, `error_id`, `reported`, `kind`, `title`, `description`, `extra`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        error_id: impl Into<String>,
-        reported: DateTime<Utc>,
-        kind: impl Into<String>,
-        title: impl Into<String>,
-        description: impl Into<String>,
-        extra: impl Into<Value>,
-    ) -> Self {
-        WorkerPoolError {
-            worker_pool_id: worker_pool_id.into(),
-            error_id: error_id.into(),
-            reported: whole_millis(reported),
-            kind: kind.into(),
-            title: title.into(),
-            description: description.into(),
-            extra: extra.into(),
-            launch_config_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerPoolError` set field by field: its required fields (`worker_pool_id`, `error_id`, `reported`, `kind`, `title`, `description`, `extra`) and any other, then [`build`](WorkerPoolErrorBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerPoolErrorBuilder {
+        <WorkerPoolErrorBuilder as Default>::default()
     }
 
     /// Sets [`launch_config_id`](Self::launch_config_id).
     pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
         self.launch_config_id = Some(launch_config_id.into());
         self
+    }
+}
+
+/// Builds a [`WorkerPoolError`] by name (from [`WorkerPoolError::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `error_id`, `reported`, `kind`, `title`, `description`, `extra`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerPoolErrorBuilder {
+    description: Option<String>,
+    error_id: Option<String>,
+    extra: Option<Value>,
+    kind: Option<String>,
+    launch_config_id: Option<String>,
+    reported: Option<DateTime<Utc>>,
+    title: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+impl WorkerPoolErrorBuilder {
+    /// Sets [`WorkerPoolError::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolError::error_id`] (required).
+    pub fn error_id(mut self, error_id: impl Into<String>) -> Self {
+        self.error_id = Some(error_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolError::extra`] (required).
+    pub fn extra(mut self, extra: impl Into<Value>) -> Self {
+        self.extra = Some(extra.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolError::kind`] (required).
+    pub fn kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolError::launch_config_id`].
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolError::reported`] (required).
+    pub fn reported(mut self, reported: DateTime<Utc>) -> Self {
+        self.reported = Some(whole_millis(reported));
+        self
+    }
+
+    /// Sets [`WorkerPoolError::title`] (required).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolError::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerPoolError`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerPoolError, crate::runtime::MissingFields> {
+        match (
+            self.worker_pool_id,
+            self.error_id,
+            self.reported,
+            self.kind,
+            self.title,
+            self.description,
+            self.extra,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(error_id),
+                Some(reported),
+                Some(kind),
+                Some(title),
+                Some(description),
+                Some(extra),
+            ) => Ok(WorkerPoolError {
+                description,
+                error_id,
+                extra,
+                kind,
+                launch_config_id: self.launch_config_id,
+                reported,
+                title,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_pool_id, error_id, reported, kind, title, description, extra) => {
+                Err(crate::runtime::MissingFields::new(
+                    "WorkerPoolError",
+                    &[
+                        ("worker_pool_id", worker_pool_id.is_none()),
+                        ("error_id", error_id.is_none()),
+                        ("reported", reported.is_none()),
+                        ("kind", kind.is_none()),
+                        ("title", title.is_none()),
+                        ("description", description.is_none()),
+                        ("extra", extra.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -1913,25 +3011,113 @@ pub struct WorkerPoolErrorStatsTotals {
 }
 
 impl WorkerPoolErrorStatsTotals {
-    /// A `WorkerPoolErrorStatsTotals` from its required fields (`total`, `daily`, `hourly`, `title`, `code`, `launch_config`, `worker_pool`); set the others with the `with_*` methods.
-    pub fn new(
-        total: f64,
-        daily: impl Into<Value>,
-        hourly: impl Into<Value>,
-        title: impl Into<Value>,
-        code: impl Into<Value>,
-        launch_config: impl Into<Value>,
-        worker_pool: impl Into<Value>,
-    ) -> Self {
-        WorkerPoolErrorStatsTotals {
-            total,
-            daily: daily.into(),
-            hourly: hourly.into(),
-            title: title.into(),
-            code: code.into(),
-            launch_config: launch_config.into(),
-            worker_pool: worker_pool.into(),
-            unknown_fields: Map::new(),
+    /// A `WorkerPoolErrorStatsTotals` set field by field: its required fields (`total`, `daily`, `hourly`, `title`, `code`, `launch_config`, `worker_pool`) and any other, then [`build`](WorkerPoolErrorStatsTotalsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerPoolErrorStatsTotalsBuilder {
+        <WorkerPoolErrorStatsTotalsBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerPoolErrorStatsTotals`] by name (from [`WorkerPoolErrorStatsTotals::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`total`, `daily`, `hourly`, `title`, `code`, `launch_config`, `worker_pool`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerPoolErrorStatsTotalsBuilder {
+    code: Option<Value>,
+    daily: Option<Value>,
+    hourly: Option<Value>,
+    launch_config: Option<Value>,
+    title: Option<Value>,
+    total: Option<f64>,
+    worker_pool: Option<Value>,
+}
+
+impl WorkerPoolErrorStatsTotalsBuilder {
+    /// Sets [`WorkerPoolErrorStatsTotals::code`] (required).
+    pub fn code(mut self, code: impl Into<Value>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolErrorStatsTotals::daily`] (required).
+    pub fn daily(mut self, daily: impl Into<Value>) -> Self {
+        self.daily = Some(daily.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolErrorStatsTotals::hourly`] (required).
+    pub fn hourly(mut self, hourly: impl Into<Value>) -> Self {
+        self.hourly = Some(hourly.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolErrorStatsTotals::launch_config`] (required).
+    pub fn launch_config(mut self, launch_config: impl Into<Value>) -> Self {
+        self.launch_config = Some(launch_config.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolErrorStatsTotals::title`] (required).
+    pub fn title(mut self, title: impl Into<Value>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolErrorStatsTotals::total`] (required).
+    pub fn total(mut self, total: f64) -> Self {
+        self.total = Some(total);
+        self
+    }
+
+    /// Sets [`WorkerPoolErrorStatsTotals::worker_pool`] (required).
+    pub fn worker_pool(mut self, worker_pool: impl Into<Value>) -> Self {
+        self.worker_pool = Some(worker_pool.into());
+        self
+    }
+
+    /// The `WorkerPoolErrorStatsTotals`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<WorkerPoolErrorStatsTotals, crate::runtime::MissingFields> {
+        match (
+            self.total,
+            self.daily,
+            self.hourly,
+            self.title,
+            self.code,
+            self.launch_config,
+            self.worker_pool,
+        ) {
+            (
+                Some(total),
+                Some(daily),
+                Some(hourly),
+                Some(title),
+                Some(code),
+                Some(launch_config),
+                Some(worker_pool),
+            ) => Ok(WorkerPoolErrorStatsTotals {
+                code,
+                daily,
+                hourly,
+                launch_config,
+                title,
+                total,
+                worker_pool,
+                unknown_fields: Map::new(),
+            }),
+            (total, daily, hourly, title, code, launch_config, worker_pool) => {
+                Err(crate::runtime::MissingFields::new(
+                    "WorkerPoolErrorStatsTotals",
+                    &[
+                        ("total", total.is_none()),
+                        ("daily", daily.is_none()),
+                        ("hourly", hourly.is_none()),
+                        ("title", title.is_none()),
+                        ("code", code.is_none()),
+                        ("launch_config", launch_config.is_none()),
+                        ("worker_pool", worker_pool.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -2032,52 +3218,242 @@ pub struct WorkerPoolFullDefinition {
 }
 
 impl WorkerPoolFullDefinition {
-    /// A `WorkerPoolFullDefinition` from its required fields (`provider_id`, `description`, `created`, `last_modified`, `config`, `owner`, `email_on_error`, `current_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        provider_id: impl Into<String>,
-        description: impl Into<String>,
-        created: DateTime<Utc>,
-        last_modified: DateTime<Utc>,
-        config: impl Into<Value>,
-        owner: impl Into<String>,
-        email_on_error: bool,
-        current_capacity: u64,
-        requested_count: u64,
-        running_count: u64,
-        stopping_count: u64,
-        stopped_count: u64,
-        requested_capacity: u64,
-        running_capacity: u64,
-        stopping_capacity: u64,
-        stopped_capacity: u64,
-    ) -> Self {
-        WorkerPoolFullDefinition {
-            provider_id: provider_id.into(),
-            description: description.into(),
-            created: whole_millis(created),
-            last_modified: whole_millis(last_modified),
-            config: config.into(),
-            owner: owner.into(),
-            email_on_error,
-            current_capacity,
-            requested_count,
-            running_count,
-            stopping_count,
-            stopped_count,
-            requested_capacity,
-            running_capacity,
-            stopping_capacity,
-            stopped_capacity,
-            worker_pool_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerPoolFullDefinition` set field by field: its required fields (`provider_id`, `description`, `created`, `last_modified`, `config`, `owner`, `email_on_error`, `current_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`) and any other, then [`build`](WorkerPoolFullDefinitionBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerPoolFullDefinitionBuilder {
+        <WorkerPoolFullDefinitionBuilder as Default>::default()
     }
 
     /// Sets [`worker_pool_id`](Self::worker_pool_id).
     pub fn with_worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
         self.worker_pool_id = Some(worker_pool_id.into());
         self
+    }
+}
+
+/// Builds a [`WorkerPoolFullDefinition`] by name (from [`WorkerPoolFullDefinition::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provider_id`, `description`, `created`, `last_modified`, `config`, `owner`, `email_on_error`, `current_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerPoolFullDefinitionBuilder {
+    config: Option<Value>,
+    created: Option<DateTime<Utc>>,
+    current_capacity: Option<u64>,
+    description: Option<String>,
+    email_on_error: Option<bool>,
+    last_modified: Option<DateTime<Utc>>,
+    owner: Option<String>,
+    provider_id: Option<String>,
+    requested_capacity: Option<u64>,
+    requested_count: Option<u64>,
+    running_capacity: Option<u64>,
+    running_count: Option<u64>,
+    stopped_capacity: Option<u64>,
+    stopped_count: Option<u64>,
+    stopping_capacity: Option<u64>,
+    stopping_count: Option<u64>,
+    worker_pool_id: Option<String>,
+}
+
+impl WorkerPoolFullDefinitionBuilder {
+    /// Sets [`WorkerPoolFullDefinition::config`] (required).
+    pub fn config(mut self, config: impl Into<Value>) -> Self {
+        self.config = Some(config.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::current_capacity`] (required).
+    pub fn current_capacity(mut self, current_capacity: u64) -> Self {
+        self.current_capacity = Some(current_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::description`] (required).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::email_on_error`] (required).
+    pub fn email_on_error(mut self, email_on_error: bool) -> Self {
+        self.email_on_error = Some(email_on_error);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::last_modified`] (required).
+    pub fn last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
+        self.last_modified = Some(whole_millis(last_modified));
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::owner`] (required).
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::requested_capacity`] (required).
+    pub fn requested_capacity(mut self, requested_capacity: u64) -> Self {
+        self.requested_capacity = Some(requested_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::requested_count`] (required).
+    pub fn requested_count(mut self, requested_count: u64) -> Self {
+        self.requested_count = Some(requested_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::running_capacity`] (required).
+    pub fn running_capacity(mut self, running_capacity: u64) -> Self {
+        self.running_capacity = Some(running_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::running_count`] (required).
+    pub fn running_count(mut self, running_count: u64) -> Self {
+        self.running_count = Some(running_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::stopped_capacity`] (required).
+    pub fn stopped_capacity(mut self, stopped_capacity: u64) -> Self {
+        self.stopped_capacity = Some(stopped_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::stopped_count`] (required).
+    pub fn stopped_count(mut self, stopped_count: u64) -> Self {
+        self.stopped_count = Some(stopped_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::stopping_capacity`] (required).
+    pub fn stopping_capacity(mut self, stopping_capacity: u64) -> Self {
+        self.stopping_capacity = Some(stopping_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::stopping_count`] (required).
+    pub fn stopping_count(mut self, stopping_count: u64) -> Self {
+        self.stopping_count = Some(stopping_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolFullDefinition::worker_pool_id`].
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerPoolFullDefinition`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<WorkerPoolFullDefinition, crate::runtime::MissingFields> {
+        match (
+            self.provider_id,
+            self.description,
+            self.created,
+            self.last_modified,
+            self.config,
+            self.owner,
+            self.email_on_error,
+            self.current_capacity,
+            self.requested_count,
+            self.running_count,
+            self.stopping_count,
+            self.stopped_count,
+            self.requested_capacity,
+            self.running_capacity,
+            self.stopping_capacity,
+            self.stopped_capacity,
+        ) {
+            (
+                Some(provider_id),
+                Some(description),
+                Some(created),
+                Some(last_modified),
+                Some(config),
+                Some(owner),
+                Some(email_on_error),
+                Some(current_capacity),
+                Some(requested_count),
+                Some(running_count),
+                Some(stopping_count),
+                Some(stopped_count),
+                Some(requested_capacity),
+                Some(running_capacity),
+                Some(stopping_capacity),
+                Some(stopped_capacity),
+            ) => Ok(WorkerPoolFullDefinition {
+                config,
+                created,
+                current_capacity,
+                description,
+                email_on_error,
+                last_modified,
+                owner,
+                provider_id,
+                requested_capacity,
+                requested_count,
+                running_capacity,
+                running_count,
+                stopped_capacity,
+                stopped_count,
+                stopping_capacity,
+                stopping_count,
+                worker_pool_id: self.worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (
+                provider_id,
+                description,
+                created,
+                last_modified,
+                config,
+                owner,
+                email_on_error,
+                current_capacity,
+                requested_count,
+                running_count,
+                stopping_count,
+                stopped_count,
+                requested_capacity,
+                running_capacity,
+                stopping_capacity,
+                stopped_capacity,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerPoolFullDefinition",
+                &[
+                    ("provider_id", provider_id.is_none()),
+                    ("description", description.is_none()),
+                    ("created", created.is_none()),
+                    ("last_modified", last_modified.is_none()),
+                    ("config", config.is_none()),
+                    ("owner", owner.is_none()),
+                    ("email_on_error", email_on_error.is_none()),
+                    ("current_capacity", current_capacity.is_none()),
+                    ("requested_count", requested_count.is_none()),
+                    ("running_count", running_count.is_none()),
+                    ("stopping_count", stopping_count.is_none()),
+                    ("stopped_count", stopped_count.is_none()),
+                    ("requested_capacity", requested_capacity.is_none()),
+                    ("running_capacity", running_capacity.is_none()),
+                    ("stopping_capacity", stopping_capacity.is_none()),
+                    ("stopped_capacity", stopped_capacity.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -2149,23 +3525,110 @@ pub struct WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
 }
 
 impl WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
-    /// A `WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem` from its required fields (`launch_config_id`, `worker_pool_id`, `is_archived`, `configuration`, `created`, `last_modified`); set the others with the `with_*` methods.
-    pub fn new(
-        launch_config_id: impl Into<String>,
-        worker_pool_id: impl Into<String>,
-        is_archived: bool,
-        configuration: impl Into<Value>,
-        created: DateTime<Utc>,
-        last_modified: DateTime<Utc>,
-    ) -> Self {
-        WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
-            launch_config_id: launch_config_id.into(),
-            worker_pool_id: worker_pool_id.into(),
-            is_archived,
-            configuration: configuration.into(),
-            created: whole_millis(created),
-            last_modified: whole_millis(last_modified),
-            unknown_fields: Map::new(),
+    /// A `WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem` set field by field: its required fields (`launch_config_id`, `worker_pool_id`, `is_archived`, `configuration`, `created`, `last_modified`) and any other, then [`build`](WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItemBuilder {
+        <WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem`] by name (from [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`launch_config_id`, `worker_pool_id`, `is_archived`, `configuration`, `created`, `last_modified`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItemBuilder {
+    configuration: Option<Value>,
+    created: Option<DateTime<Utc>>,
+    is_archived: Option<bool>,
+    last_modified: Option<DateTime<Utc>>,
+    launch_config_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+impl WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItemBuilder {
+    /// Sets [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem::configuration`] (required).
+    pub fn configuration(mut self, configuration: impl Into<Value>) -> Self {
+        self.configuration = Some(configuration.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem::created`] (required).
+    pub fn created(mut self, created: DateTime<Utc>) -> Self {
+        self.created = Some(whole_millis(created));
+        self
+    }
+
+    /// Sets [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem::is_archived`] (required).
+    pub fn is_archived(mut self, is_archived: bool) -> Self {
+        self.is_archived = Some(is_archived);
+        self
+    }
+
+    /// Sets [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem::last_modified`] (required).
+    pub fn last_modified(mut self, last_modified: DateTime<Utc>) -> Self {
+        self.last_modified = Some(whole_millis(last_modified));
+        self
+    }
+
+    /// Sets [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem::launch_config_id`] (required).
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<
+        WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem,
+        crate::runtime::MissingFields,
+    > {
+        match (
+            self.launch_config_id,
+            self.worker_pool_id,
+            self.is_archived,
+            self.configuration,
+            self.created,
+            self.last_modified,
+        ) {
+            (
+                Some(launch_config_id),
+                Some(worker_pool_id),
+                Some(is_archived),
+                Some(configuration),
+                Some(created),
+                Some(last_modified),
+            ) => Ok(WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
+                configuration,
+                created,
+                is_archived,
+                last_modified,
+                launch_config_id,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (
+                launch_config_id,
+                worker_pool_id,
+                is_archived,
+                configuration,
+                created,
+                last_modified,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem",
+                &[
+                    ("launch_config_id", launch_config_id.is_none()),
+                    ("worker_pool_id", worker_pool_id.is_none()),
+                    ("is_archived", is_archived.is_none()),
+                    ("configuration", configuration.is_none()),
+                    ("created", created.is_none()),
+                    ("last_modified", last_modified.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -2306,32 +3769,156 @@ pub struct WorkerPoolListStatsWorkerPoolsStatsItem {
 }
 
 impl WorkerPoolListStatsWorkerPoolsStatsItem {
-    /// A `WorkerPoolListStatsWorkerPoolsStatsItem` from its required fields (`worker_pool_id`, `current_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        current_capacity: u64,
-        requested_count: u64,
-        running_count: u64,
-        stopping_count: u64,
-        stopped_count: u64,
-        requested_capacity: u64,
-        running_capacity: u64,
-        stopping_capacity: u64,
-        stopped_capacity: u64,
-    ) -> Self {
-        WorkerPoolListStatsWorkerPoolsStatsItem {
-            worker_pool_id: worker_pool_id.into(),
-            current_capacity,
-            requested_count,
-            running_count,
-            stopping_count,
-            stopped_count,
-            requested_capacity,
-            running_capacity,
-            stopping_capacity,
-            stopped_capacity,
-            unknown_fields: Map::new(),
+    /// A `WorkerPoolListStatsWorkerPoolsStatsItem` set field by field: its required fields (`worker_pool_id`, `current_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`) and any other, then [`build`](WorkerPoolListStatsWorkerPoolsStatsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerPoolListStatsWorkerPoolsStatsItemBuilder {
+        <WorkerPoolListStatsWorkerPoolsStatsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerPoolListStatsWorkerPoolsStatsItem`] by name (from [`WorkerPoolListStatsWorkerPoolsStatsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `current_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerPoolListStatsWorkerPoolsStatsItemBuilder {
+    current_capacity: Option<u64>,
+    requested_capacity: Option<u64>,
+    requested_count: Option<u64>,
+    running_capacity: Option<u64>,
+    running_count: Option<u64>,
+    stopped_capacity: Option<u64>,
+    stopped_count: Option<u64>,
+    stopping_capacity: Option<u64>,
+    stopping_count: Option<u64>,
+    worker_pool_id: Option<String>,
+}
+
+impl WorkerPoolListStatsWorkerPoolsStatsItemBuilder {
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::current_capacity`] (required).
+    pub fn current_capacity(mut self, current_capacity: u64) -> Self {
+        self.current_capacity = Some(current_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::requested_capacity`] (required).
+    pub fn requested_capacity(mut self, requested_capacity: u64) -> Self {
+        self.requested_capacity = Some(requested_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::requested_count`] (required).
+    pub fn requested_count(mut self, requested_count: u64) -> Self {
+        self.requested_count = Some(requested_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::running_capacity`] (required).
+    pub fn running_capacity(mut self, running_capacity: u64) -> Self {
+        self.running_capacity = Some(running_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::running_count`] (required).
+    pub fn running_count(mut self, running_count: u64) -> Self {
+        self.running_count = Some(running_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::stopped_capacity`] (required).
+    pub fn stopped_capacity(mut self, stopped_capacity: u64) -> Self {
+        self.stopped_capacity = Some(stopped_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::stopped_count`] (required).
+    pub fn stopped_count(mut self, stopped_count: u64) -> Self {
+        self.stopped_count = Some(stopped_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::stopping_capacity`] (required).
+    pub fn stopping_capacity(mut self, stopping_capacity: u64) -> Self {
+        self.stopping_capacity = Some(stopping_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::stopping_count`] (required).
+    pub fn stopping_count(mut self, stopping_count: u64) -> Self {
+        self.stopping_count = Some(stopping_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolListStatsWorkerPoolsStatsItem::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerPoolListStatsWorkerPoolsStatsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<WorkerPoolListStatsWorkerPoolsStatsItem, crate::runtime::MissingFields>
+    {
+        match (
+            self.worker_pool_id,
+            self.current_capacity,
+            self.requested_count,
+            self.running_count,
+            self.stopping_count,
+            self.stopped_count,
+            self.requested_capacity,
+            self.running_capacity,
+            self.stopping_capacity,
+            self.stopped_capacity,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(current_capacity),
+                Some(requested_count),
+                Some(running_count),
+                Some(stopping_count),
+                Some(stopped_count),
+                Some(requested_capacity),
+                Some(running_capacity),
+                Some(stopping_capacity),
+                Some(stopped_capacity),
+            ) => Ok(WorkerPoolListStatsWorkerPoolsStatsItem {
+                current_capacity,
+                requested_capacity,
+                requested_count,
+                running_capacity,
+                running_count,
+                stopped_capacity,
+                stopped_count,
+                stopping_capacity,
+                stopping_count,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (
+                worker_pool_id,
+                current_capacity,
+                requested_count,
+                running_count,
+                stopping_count,
+                stopped_count,
+                requested_capacity,
+                running_capacity,
+                stopping_capacity,
+                stopped_capacity,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerPoolListStatsWorkerPoolsStatsItem",
+                &[
+                    ("worker_pool_id", worker_pool_id.is_none()),
+                    ("current_capacity", current_capacity.is_none()),
+                    ("requested_count", requested_count.is_none()),
+                    ("running_count", running_count.is_none()),
+                    ("stopping_count", stopping_count.is_none()),
+                    ("stopped_count", stopped_count.is_none()),
+                    ("requested_capacity", requested_capacity.is_none()),
+                    ("running_capacity", running_capacity.is_none()),
+                    ("stopping_capacity", stopping_capacity.is_none()),
+                    ("stopped_capacity", stopped_capacity.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -2418,34 +4005,170 @@ pub struct WorkerPoolStatisticsLaunchConfigStatsItem {
 }
 
 impl WorkerPoolStatisticsLaunchConfigStatsItem {
-    /// A `WorkerPoolStatisticsLaunchConfigStatsItem` from its required fields (`worker_pool_id`, `launch_config_id`, `current_capacity`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        launch_config_id: impl Into<String>,
-        current_capacity: u64,
-        requested_capacity: u64,
-        running_capacity: u64,
-        stopping_capacity: u64,
-        stopped_capacity: u64,
-        requested_count: u64,
-        running_count: u64,
-        stopping_count: u64,
-        stopped_count: u64,
-    ) -> Self {
-        WorkerPoolStatisticsLaunchConfigStatsItem {
-            worker_pool_id: worker_pool_id.into(),
-            launch_config_id: launch_config_id.into(),
-            current_capacity,
-            requested_capacity,
-            running_capacity,
-            stopping_capacity,
-            stopped_capacity,
-            requested_count,
-            running_count,
-            stopping_count,
-            stopped_count,
-            unknown_fields: Map::new(),
+    /// A `WorkerPoolStatisticsLaunchConfigStatsItem` set field by field: its required fields (`worker_pool_id`, `launch_config_id`, `current_capacity`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`) and any other, then [`build`](WorkerPoolStatisticsLaunchConfigStatsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerPoolStatisticsLaunchConfigStatsItemBuilder {
+        <WorkerPoolStatisticsLaunchConfigStatsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`WorkerPoolStatisticsLaunchConfigStatsItem`] by name (from [`WorkerPoolStatisticsLaunchConfigStatsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `launch_config_id`, `current_capacity`, `requested_capacity`, `running_capacity`, `stopping_capacity`, `stopped_capacity`, `requested_count`, `running_count`, `stopping_count`, `stopped_count`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerPoolStatisticsLaunchConfigStatsItemBuilder {
+    current_capacity: Option<u64>,
+    launch_config_id: Option<String>,
+    requested_capacity: Option<u64>,
+    requested_count: Option<u64>,
+    running_capacity: Option<u64>,
+    running_count: Option<u64>,
+    stopped_capacity: Option<u64>,
+    stopped_count: Option<u64>,
+    stopping_capacity: Option<u64>,
+    stopping_count: Option<u64>,
+    worker_pool_id: Option<String>,
+}
+
+impl WorkerPoolStatisticsLaunchConfigStatsItemBuilder {
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::current_capacity`] (required).
+    pub fn current_capacity(mut self, current_capacity: u64) -> Self {
+        self.current_capacity = Some(current_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::launch_config_id`] (required).
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::requested_capacity`] (required).
+    pub fn requested_capacity(mut self, requested_capacity: u64) -> Self {
+        self.requested_capacity = Some(requested_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::requested_count`] (required).
+    pub fn requested_count(mut self, requested_count: u64) -> Self {
+        self.requested_count = Some(requested_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::running_capacity`] (required).
+    pub fn running_capacity(mut self, running_capacity: u64) -> Self {
+        self.running_capacity = Some(running_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::running_count`] (required).
+    pub fn running_count(mut self, running_count: u64) -> Self {
+        self.running_count = Some(running_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::stopped_capacity`] (required).
+    pub fn stopped_capacity(mut self, stopped_capacity: u64) -> Self {
+        self.stopped_capacity = Some(stopped_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::stopped_count`] (required).
+    pub fn stopped_count(mut self, stopped_count: u64) -> Self {
+        self.stopped_count = Some(stopped_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::stopping_capacity`] (required).
+    pub fn stopping_capacity(mut self, stopping_capacity: u64) -> Self {
+        self.stopping_capacity = Some(stopping_capacity);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::stopping_count`] (required).
+    pub fn stopping_count(mut self, stopping_count: u64) -> Self {
+        self.stopping_count = Some(stopping_count);
+        self
+    }
+
+    /// Sets [`WorkerPoolStatisticsLaunchConfigStatsItem::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerPoolStatisticsLaunchConfigStatsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<
+        WorkerPoolStatisticsLaunchConfigStatsItem,
+        crate::runtime::MissingFields,
+    > {
+        match (
+            self.worker_pool_id,
+            self.launch_config_id,
+            self.current_capacity,
+            self.requested_capacity,
+            self.running_capacity,
+            self.stopping_capacity,
+            self.stopped_capacity,
+            self.requested_count,
+            self.running_count,
+            self.stopping_count,
+            self.stopped_count,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(launch_config_id),
+                Some(current_capacity),
+                Some(requested_capacity),
+                Some(running_capacity),
+                Some(stopping_capacity),
+                Some(stopped_capacity),
+                Some(requested_count),
+                Some(running_count),
+                Some(stopping_count),
+                Some(stopped_count),
+            ) => Ok(WorkerPoolStatisticsLaunchConfigStatsItem {
+                current_capacity,
+                launch_config_id,
+                requested_capacity,
+                requested_count,
+                running_capacity,
+                running_count,
+                stopped_capacity,
+                stopped_count,
+                stopping_capacity,
+                stopping_count,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (
+                worker_pool_id,
+                launch_config_id,
+                current_capacity,
+                requested_capacity,
+                running_capacity,
+                stopping_capacity,
+                stopped_capacity,
+                requested_count,
+                running_count,
+                stopping_count,
+                stopped_count,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerPoolStatisticsLaunchConfigStatsItem",
+                &[
+                    ("worker_pool_id", worker_pool_id.is_none()),
+                    ("launch_config_id", launch_config_id.is_none()),
+                    ("current_capacity", current_capacity.is_none()),
+                    ("requested_capacity", requested_capacity.is_none()),
+                    ("running_capacity", running_capacity.is_none()),
+                    ("stopping_capacity", stopping_capacity.is_none()),
+                    ("stopped_capacity", stopped_capacity.is_none()),
+                    ("requested_count", requested_count.is_none()),
+                    ("running_count", running_count.is_none()),
+                    ("stopping_count", stopping_count.is_none()),
+                    ("stopped_count", stopped_count.is_none()),
+                ],
+            )),
         }
     }
 }
@@ -2496,31 +4219,117 @@ pub struct WorkerPulseMessage {
 
 #[cfg(feature = "events")]
 impl WorkerPulseMessage {
-    /// A `WorkerPulseMessage` from its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `timestamp`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        provider_id: impl Into<String>,
-        worker_id: impl Into<String>,
-        worker_group: impl Into<String>,
-        capacity: u64,
-        timestamp: DateTime<Utc>,
-    ) -> Self {
-        WorkerPulseMessage {
-            worker_pool_id: worker_pool_id.into(),
-            provider_id: provider_id.into(),
-            worker_id: worker_id.into(),
-            worker_group: worker_group.into(),
-            capacity,
-            timestamp: whole_millis(timestamp),
-            launch_config_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerPulseMessage` set field by field: its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `timestamp`) and any other, then [`build`](WorkerPulseMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerPulseMessageBuilder {
+        <WorkerPulseMessageBuilder as Default>::default()
     }
 
     /// Sets [`launch_config_id`](Self::launch_config_id).
     pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
         self.launch_config_id = Some(launch_config_id.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`WorkerPulseMessage`] by name (from [`WorkerPulseMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `timestamp`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerPulseMessageBuilder {
+    capacity: Option<u64>,
+    launch_config_id: Option<String>,
+    provider_id: Option<String>,
+    timestamp: Option<DateTime<Utc>>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl WorkerPulseMessageBuilder {
+    /// Sets [`WorkerPulseMessage::capacity`] (required).
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Sets [`WorkerPulseMessage::launch_config_id`].
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPulseMessage::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPulseMessage::timestamp`] (required).
+    pub fn timestamp(mut self, timestamp: DateTime<Utc>) -> Self {
+        self.timestamp = Some(whole_millis(timestamp));
+        self
+    }
+
+    /// Sets [`WorkerPulseMessage::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`WorkerPulseMessage::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`WorkerPulseMessage::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerPulseMessage`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerPulseMessage, crate::runtime::MissingFields> {
+        match (
+            self.worker_pool_id,
+            self.provider_id,
+            self.worker_id,
+            self.worker_group,
+            self.capacity,
+            self.timestamp,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(provider_id),
+                Some(worker_id),
+                Some(worker_group),
+                Some(capacity),
+                Some(timestamp),
+            ) => Ok(WorkerPulseMessage {
+                capacity,
+                launch_config_id: self.launch_config_id,
+                provider_id,
+                timestamp,
+                worker_group,
+                worker_id,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_pool_id, provider_id, worker_id, worker_group, capacity, timestamp) => {
+                Err(crate::runtime::MissingFields::new(
+                    "WorkerPulseMessage",
+                    &[
+                        ("worker_pool_id", worker_pool_id.is_none()),
+                        ("provider_id", provider_id.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("capacity", capacity.is_none()),
+                        ("timestamp", timestamp.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -2579,33 +4388,130 @@ pub struct WorkerRemovedPulseMessage {
 
 #[cfg(feature = "events")]
 impl WorkerRemovedPulseMessage {
-    /// A `WorkerRemovedPulseMessage` from its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `reason`, `timestamp`); set the others with the `with_*` methods.
-    pub fn new(
-        worker_pool_id: impl Into<String>,
-        provider_id: impl Into<String>,
-        worker_id: impl Into<String>,
-        worker_group: impl Into<String>,
-        capacity: u64,
-        reason: impl Into<String>,
-        timestamp: DateTime<Utc>,
-    ) -> Self {
-        WorkerRemovedPulseMessage {
-            worker_pool_id: worker_pool_id.into(),
-            provider_id: provider_id.into(),
-            worker_id: worker_id.into(),
-            worker_group: worker_group.into(),
-            capacity,
-            reason: reason.into(),
-            timestamp: whole_millis(timestamp),
-            launch_config_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerRemovedPulseMessage` set field by field: its required fields (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `reason`, `timestamp`) and any other, then [`build`](WorkerRemovedPulseMessageBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerRemovedPulseMessageBuilder {
+        <WorkerRemovedPulseMessageBuilder as Default>::default()
     }
 
     /// Sets [`launch_config_id`](Self::launch_config_id).
     pub fn with_launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
         self.launch_config_id = Some(launch_config_id.into());
         self
+    }
+}
+
+#[cfg(feature = "events")]
+/// Builds a [`WorkerRemovedPulseMessage`] by name (from [`WorkerRemovedPulseMessage::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`worker_pool_id`, `provider_id`, `worker_id`, `worker_group`, `capacity`, `reason`, `timestamp`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerRemovedPulseMessageBuilder {
+    capacity: Option<u64>,
+    launch_config_id: Option<String>,
+    provider_id: Option<String>,
+    reason: Option<String>,
+    timestamp: Option<DateTime<Utc>>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+    worker_pool_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl WorkerRemovedPulseMessageBuilder {
+    /// Sets [`WorkerRemovedPulseMessage::capacity`] (required).
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Sets [`WorkerRemovedPulseMessage::launch_config_id`].
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`WorkerRemovedPulseMessage::provider_id`] (required).
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`WorkerRemovedPulseMessage::reason`] (required).
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Sets [`WorkerRemovedPulseMessage::timestamp`] (required).
+    pub fn timestamp(mut self, timestamp: DateTime<Utc>) -> Self {
+        self.timestamp = Some(whole_millis(timestamp));
+        self
+    }
+
+    /// Sets [`WorkerRemovedPulseMessage::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`WorkerRemovedPulseMessage::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`WorkerRemovedPulseMessage::worker_pool_id`] (required).
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// The `WorkerRemovedPulseMessage`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<WorkerRemovedPulseMessage, crate::runtime::MissingFields> {
+        match (
+            self.worker_pool_id,
+            self.provider_id,
+            self.worker_id,
+            self.worker_group,
+            self.capacity,
+            self.reason,
+            self.timestamp,
+        ) {
+            (
+                Some(worker_pool_id),
+                Some(provider_id),
+                Some(worker_id),
+                Some(worker_group),
+                Some(capacity),
+                Some(reason),
+                Some(timestamp),
+            ) => Ok(WorkerRemovedPulseMessage {
+                capacity,
+                launch_config_id: self.launch_config_id,
+                provider_id,
+                reason,
+                timestamp,
+                worker_group,
+                worker_id,
+                worker_pool_id,
+                unknown_fields: Map::new(),
+            }),
+            (worker_pool_id, provider_id, worker_id, worker_group, capacity, reason, timestamp) => {
+                Err(crate::runtime::MissingFields::new(
+                    "WorkerRemovedPulseMessage",
+                    &[
+                        ("worker_pool_id", worker_pool_id.is_none()),
+                        ("provider_id", provider_id.is_none()),
+                        ("worker_id", worker_id.is_none()),
+                        ("worker_group", worker_group.is_none()),
+                        ("capacity", capacity.is_none()),
+                        ("reason", reason.is_none()),
+                        ("timestamp", timestamp.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 
@@ -2718,37 +4624,9 @@ pub struct WorkerResponse {
 }
 
 impl WorkerResponse {
-    /// A `WorkerResponse` from its required fields (`provisioner_id`, `worker_type`, `worker_group`, `worker_id`, `recent_tasks`, `expires`, `first_claim`, `actions`); set the others with the `with_*` methods.
-    #[allow(clippy::too_many_arguments, reason = "one argument per required field")]
-    pub fn new(
-        provisioner_id: impl Into<String>,
-        worker_type: impl Into<String>,
-        worker_group: impl Into<String>,
-        worker_id: impl Into<String>,
-        recent_tasks: impl IntoIterator<Item = TaskRun>,
-        expires: DateTime<Utc>,
-        first_claim: DateTime<Utc>,
-        actions: impl IntoIterator<Item = WorkerAction>,
-    ) -> Self {
-        WorkerResponse {
-            provisioner_id: provisioner_id.into(),
-            worker_type: worker_type.into(),
-            worker_group: worker_group.into(),
-            worker_id: worker_id.into(),
-            recent_tasks: recent_tasks.into_iter().collect(),
-            expires: whole_millis(expires),
-            first_claim: whole_millis(first_claim),
-            actions: actions.into_iter().collect(),
-            capacity: None,
-            last_date_active: None,
-            launch_config_id: None,
-            provider_id: None,
-            quarantine_details: None,
-            quarantine_until: None,
-            state: None,
-            worker_pool_id: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerResponse` set field by field: its required fields (`provisioner_id`, `worker_type`, `worker_group`, `worker_id`, `recent_tasks`, `expires`, `first_claim`, `actions`) and any other, then [`build`](WorkerResponseBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerResponseBuilder {
+        <WorkerResponseBuilder as Default>::default()
     }
 
     /// Sets [`capacity`](Self::capacity).
@@ -2803,6 +4681,194 @@ impl WorkerResponse {
     }
 }
 
+/// Builds a [`WorkerResponse`] by name (from [`WorkerResponse::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`provisioner_id`, `worker_type`, `worker_group`, `worker_id`, `recent_tasks`, `expires`, `first_claim`, `actions`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct WorkerResponseBuilder {
+    actions: Option<Vec<WorkerAction>>,
+    capacity: Option<u64>,
+    expires: Option<DateTime<Utc>>,
+    first_claim: Option<DateTime<Utc>>,
+    last_date_active: Option<DateTime<Utc>>,
+    launch_config_id: Option<String>,
+    provider_id: Option<String>,
+    provisioner_id: Option<String>,
+    quarantine_details: Option<Vec<QuarantineDetails>>,
+    quarantine_until: Option<DateTime<Utc>>,
+    recent_tasks: Option<Vec<TaskRun>>,
+    state: Option<State>,
+    worker_group: Option<String>,
+    worker_id: Option<String>,
+    worker_pool_id: Option<String>,
+    worker_type: Option<String>,
+}
+
+impl WorkerResponseBuilder {
+    /// Sets [`WorkerResponse::actions`] (required).
+    pub fn actions(mut self, actions: impl IntoIterator<Item = WorkerAction>) -> Self {
+        self.actions = Some(actions.into_iter().collect());
+        self
+    }
+
+    /// Sets [`WorkerResponse::capacity`].
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Sets [`WorkerResponse::expires`] (required).
+    pub fn expires(mut self, expires: DateTime<Utc>) -> Self {
+        self.expires = Some(whole_millis(expires));
+        self
+    }
+
+    /// Sets [`WorkerResponse::first_claim`] (required).
+    pub fn first_claim(mut self, first_claim: DateTime<Utc>) -> Self {
+        self.first_claim = Some(whole_millis(first_claim));
+        self
+    }
+
+    /// Sets [`WorkerResponse::last_date_active`].
+    pub fn last_date_active(mut self, last_date_active: DateTime<Utc>) -> Self {
+        self.last_date_active = Some(whole_millis(last_date_active));
+        self
+    }
+
+    /// Sets [`WorkerResponse::launch_config_id`].
+    pub fn launch_config_id(mut self, launch_config_id: impl Into<String>) -> Self {
+        self.launch_config_id = Some(launch_config_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::provider_id`].
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::provisioner_id`] (required).
+    pub fn provisioner_id(mut self, provisioner_id: impl Into<String>) -> Self {
+        self.provisioner_id = Some(provisioner_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::quarantine_details`].
+    pub fn quarantine_details(
+        mut self,
+        quarantine_details: impl IntoIterator<Item = QuarantineDetails>,
+    ) -> Self {
+        self.quarantine_details = Some(quarantine_details.into_iter().collect());
+        self
+    }
+
+    /// Sets [`WorkerResponse::quarantine_until`].
+    pub fn quarantine_until(mut self, quarantine_until: DateTime<Utc>) -> Self {
+        self.quarantine_until = Some(whole_millis(quarantine_until));
+        self
+    }
+
+    /// Sets [`WorkerResponse::recent_tasks`] (required).
+    pub fn recent_tasks(mut self, recent_tasks: impl IntoIterator<Item = TaskRun>) -> Self {
+        self.recent_tasks = Some(recent_tasks.into_iter().collect());
+        self
+    }
+
+    /// Sets [`WorkerResponse::state`].
+    pub fn state(mut self, state: impl Into<State>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::worker_group`] (required).
+    pub fn worker_group(mut self, worker_group: impl Into<String>) -> Self {
+        self.worker_group = Some(worker_group.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::worker_id`] (required).
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::worker_pool_id`].
+    pub fn worker_pool_id(mut self, worker_pool_id: impl Into<String>) -> Self {
+        self.worker_pool_id = Some(worker_pool_id.into());
+        self
+    }
+
+    /// Sets [`WorkerResponse::worker_type`] (required).
+    pub fn worker_type(mut self, worker_type: impl Into<String>) -> Self {
+        self.worker_type = Some(worker_type.into());
+        self
+    }
+
+    /// The `WorkerResponse`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<WorkerResponse, crate::runtime::MissingFields> {
+        match (
+            self.provisioner_id,
+            self.worker_type,
+            self.worker_group,
+            self.worker_id,
+            self.recent_tasks,
+            self.expires,
+            self.first_claim,
+            self.actions,
+        ) {
+            (
+                Some(provisioner_id),
+                Some(worker_type),
+                Some(worker_group),
+                Some(worker_id),
+                Some(recent_tasks),
+                Some(expires),
+                Some(first_claim),
+                Some(actions),
+            ) => Ok(WorkerResponse {
+                actions,
+                capacity: self.capacity,
+                expires,
+                first_claim,
+                last_date_active: self.last_date_active,
+                launch_config_id: self.launch_config_id,
+                provider_id: self.provider_id,
+                provisioner_id,
+                quarantine_details: self.quarantine_details,
+                quarantine_until: self.quarantine_until,
+                recent_tasks,
+                state: self.state,
+                worker_group,
+                worker_id,
+                worker_pool_id: self.worker_pool_id,
+                worker_type,
+                unknown_fields: Map::new(),
+            }),
+            (
+                provisioner_id,
+                worker_type,
+                worker_group,
+                worker_id,
+                recent_tasks,
+                expires,
+                first_claim,
+                actions,
+            ) => Err(crate::runtime::MissingFields::new(
+                "WorkerResponse",
+                &[
+                    ("provisioner_id", provisioner_id.is_none()),
+                    ("worker_type", worker_type.is_none()),
+                    ("worker_group", worker_group.is_none()),
+                    ("worker_id", worker_id.is_none()),
+                    ("recent_tasks", recent_tasks.is_none()),
+                    ("expires", expires.is_none()),
+                    ("first_claim", first_claim.is_none()),
+                    ("actions", actions.is_none()),
+                ],
+            )),
+        }
+    }
+}
+
 /// Credentials
 ///
 /// The credentials the worker
@@ -2828,20 +4894,72 @@ pub struct WorkerResponseCredentials {
 }
 
 impl WorkerResponseCredentials {
-    /// A `WorkerResponseCredentials` from its required fields (`access_token`, `client_id`); set the others with the `with_*` methods.
-    pub fn new(access_token: impl Into<String>, client_id: impl Into<String>) -> Self {
-        WorkerResponseCredentials {
-            access_token: access_token.into(),
-            client_id: client_id.into(),
-            certificate: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `WorkerResponseCredentials` set field by field: its required fields (`access_token`, `client_id`) and any other, then [`build`](WorkerResponseCredentialsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> WorkerResponseCredentialsBuilder {
+        <WorkerResponseCredentialsBuilder as Default>::default()
     }
 
     /// Sets [`certificate`](Self::certificate).
     pub fn with_certificate(mut self, certificate: impl Into<String>) -> Self {
         self.certificate = Some(certificate.into());
         self
+    }
+}
+
+/// Builds a [`WorkerResponseCredentials`] by name (from [`WorkerResponseCredentials::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`access_token`, `client_id`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct WorkerResponseCredentialsBuilder {
+    access_token: Option<String>,
+    certificate: Option<String>,
+    client_id: Option<String>,
+}
+
+impl WorkerResponseCredentialsBuilder {
+    /// Sets [`WorkerResponseCredentials::access_token`] (required).
+    pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
+        self.access_token = Some(access_token.into());
+        self
+    }
+
+    /// Sets [`WorkerResponseCredentials::certificate`].
+    pub fn certificate(mut self, certificate: impl Into<String>) -> Self {
+        self.certificate = Some(certificate.into());
+        self
+    }
+
+    /// Sets [`WorkerResponseCredentials::client_id`] (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The `WorkerResponseCredentials`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<WorkerResponseCredentials, crate::runtime::MissingFields> {
+        match (self.access_token, self.client_id) {
+            (Some(access_token), Some(client_id)) => Ok(WorkerResponseCredentials {
+                access_token,
+                certificate: self.certificate,
+                client_id,
+                unknown_fields: Map::new(),
+            }),
+            (access_token, client_id) => Err(crate::runtime::MissingFields::new(
+                "WorkerResponseCredentials",
+                &[
+                    ("access_token", access_token.is_none()),
+                    ("client_id", client_id.is_none()),
+                ],
+            )),
+        }
+    }
+}
+
+impl fmt::Debug for WorkerResponseCredentialsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerResponseCredentialsBuilder")
+            .finish_non_exhaustive()
     }
 }
 

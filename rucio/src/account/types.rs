@@ -141,20 +141,9 @@ pub struct AddIdentityRequest {
 }
 
 impl AddIdentityRequest {
-    /// An `AddIdentityRequest` from its required fields (`identity`, `authtype`, `email`); set the others with the `with_*` methods.
-    pub fn new(
-        identity: impl Into<String>,
-        authtype: impl Into<String>,
-        email: impl Into<String>,
-    ) -> Self {
-        AddIdentityRequest {
-            identity: Some(identity.into()),
-            authtype: Some(authtype.into()),
-            email: Some(email.into()),
-            password: None,
-            default: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `AddIdentityRequest` set field by field: its required fields (`identity`, `authtype`, `email`) and any other, then [`build`](AddIdentityRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddIdentityRequestBuilder {
+        <AddIdentityRequestBuilder as Default>::default()
     }
 
     /// Sets [`password`](Self::password).
@@ -167,6 +156,78 @@ impl AddIdentityRequest {
     pub fn with_default(mut self, default: bool) -> Self {
         self.default = Some(default);
         self
+    }
+}
+
+/// Builds an [`AddIdentityRequest`] by name (from [`AddIdentityRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`identity`, `authtype`, `email`) are set.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct AddIdentityRequestBuilder {
+    identity: Option<Option<String>>,
+    authtype: Option<Option<String>>,
+    email: Option<Option<String>>,
+    password: Option<String>,
+    default: Option<bool>,
+}
+
+impl AddIdentityRequestBuilder {
+    /// Sets [`AddIdentityRequest::identity`] (required).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(Some(identity.into()));
+        self
+    }
+
+    /// Sets [`AddIdentityRequest::authtype`] (required).
+    pub fn authtype(mut self, authtype: impl Into<String>) -> Self {
+        self.authtype = Some(Some(authtype.into()));
+        self
+    }
+
+    /// Sets [`AddIdentityRequest::email`] (required).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(Some(email.into()));
+        self
+    }
+
+    /// Sets [`AddIdentityRequest::password`].
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets [`AddIdentityRequest::default`].
+    pub fn default(mut self, default: bool) -> Self {
+        self.default = Some(default);
+        self
+    }
+
+    /// The `AddIdentityRequest`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<AddIdentityRequest, crate::runtime::MissingFields> {
+        match (self.identity, self.authtype, self.email) {
+            (Some(identity), Some(authtype), Some(email)) => Ok(AddIdentityRequest {
+                identity,
+                authtype,
+                email,
+                password: self.password,
+                default: self.default,
+                unknown_fields: Map::new(),
+            }),
+            (identity, authtype, email) => Err(crate::runtime::MissingFields::new(
+                "AddIdentityRequest",
+                &[
+                    ("identity", identity.is_none()),
+                    ("authtype", authtype.is_none()),
+                    ("email", email.is_none()),
+                ],
+            )),
+        }
+    }
+}
+
+impl fmt::Debug for AddIdentityRequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AddIdentityRequestBuilder")
+            .finish_non_exhaustive()
     }
 }
 
@@ -204,12 +265,48 @@ pub struct DelIdentityRequest {
 }
 
 impl DelIdentityRequest {
-    /// A `DelIdentityRequest` from its required fields (`identity`, `authtype`); set the others with the `with_*` methods.
-    pub fn new(identity: impl Into<String>, authtype: impl Into<String>) -> Self {
-        DelIdentityRequest {
-            identity: Some(identity.into()),
-            authtype: Some(authtype.into()),
-            unknown_fields: Map::new(),
+    /// A `DelIdentityRequest` set field by field: its required fields (`identity`, `authtype`) and any other, then [`build`](DelIdentityRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> DelIdentityRequestBuilder {
+        <DelIdentityRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`DelIdentityRequest`] by name (from [`DelIdentityRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`identity`, `authtype`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct DelIdentityRequestBuilder {
+    identity: Option<Option<String>>,
+    authtype: Option<Option<String>>,
+}
+
+impl DelIdentityRequestBuilder {
+    /// Sets [`DelIdentityRequest::identity`] (required).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(Some(identity.into()));
+        self
+    }
+
+    /// Sets [`DelIdentityRequest::authtype`] (required).
+    pub fn authtype(mut self, authtype: impl Into<String>) -> Self {
+        self.authtype = Some(Some(authtype.into()));
+        self
+    }
+
+    /// The `DelIdentityRequest`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<DelIdentityRequest, crate::runtime::MissingFields> {
+        match (self.identity, self.authtype) {
+            (Some(identity), Some(authtype)) => Ok(DelIdentityRequest {
+                identity,
+                authtype,
+                unknown_fields: Map::new(),
+            }),
+            (identity, authtype) => Err(crate::runtime::MissingFields::new(
+                "DelIdentityRequest",
+                &[
+                    ("identity", identity.is_none()),
+                    ("authtype", authtype.is_none()),
+                ],
+            )),
         }
     }
 }

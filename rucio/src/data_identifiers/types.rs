@@ -99,12 +99,47 @@ pub struct AddDidRequestDidsItem {
 }
 
 impl AddDidRequestDidsItem {
-    /// An `AddDidRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AddDidRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            unknown_fields: Map::new(),
+    /// An `AddDidRequestDidsItem` set field by field: its required fields (`scope`, `name`) and any other, then [`build`](AddDidRequestDidsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddDidRequestDidsItemBuilder {
+        <AddDidRequestDidsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`AddDidRequestDidsItem`] by name (from [`AddDidRequestDidsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AddDidRequestDidsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+}
+
+impl AddDidRequestDidsItemBuilder {
+    /// Sets [`AddDidRequestDidsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`AddDidRequestDidsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// The `AddDidRequestDidsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<AddDidRequestDidsItem, crate::runtime::MissingFields> {
+        match (self.scope, self.name) {
+            (Some(scope), Some(name)) => Ok(AddDidRequestDidsItem {
+                scope,
+                name,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name) => Err(crate::runtime::MissingFields::new(
+                "AddDidRequestDidsItem",
+                &[("scope", scope.is_none()), ("name", name.is_none())],
+            )),
         }
     }
 }
@@ -140,20 +175,9 @@ pub struct AddDidsRequestItem {
 }
 
 impl AddDidsRequestItem {
-    /// An `AddDidsRequestItem` from its required fields (`scope`, `name`, `type_`); set the others with the `with_*` methods.
-    pub fn new(
-        scope: impl Into<String>,
-        name: impl Into<String>,
-        type_: impl Into<DidType>,
-    ) -> Self {
-        AddDidsRequestItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            type_: Some(type_.into()),
-            account: None,
-            statuses: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `AddDidsRequestItem` set field by field: its required fields (`scope`, `name`, `type_`) and any other, then [`build`](AddDidsRequestItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddDidsRequestItemBuilder {
+        <AddDidsRequestItemBuilder as Default>::default()
     }
 
     /// Sets [`account`](Self::account).
@@ -166,6 +190,71 @@ impl AddDidsRequestItem {
     pub fn with_statuses(mut self, statuses: impl Into<String>) -> Self {
         self.statuses = Some(statuses.into());
         self
+    }
+}
+
+/// Builds an [`AddDidsRequestItem`] by name (from [`AddDidsRequestItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`, `type_`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AddDidsRequestItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+    type_: Option<Option<DidType>>,
+    account: Option<String>,
+    statuses: Option<String>,
+}
+
+impl AddDidsRequestItemBuilder {
+    /// Sets [`AddDidsRequestItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`AddDidsRequestItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// Sets [`AddDidsRequestItem::type_`] (required).
+    pub fn type_(mut self, type_: impl Into<DidType>) -> Self {
+        self.type_ = Some(Some(type_.into()));
+        self
+    }
+
+    /// Sets [`AddDidsRequestItem::account`].
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`AddDidsRequestItem::statuses`].
+    pub fn statuses(mut self, statuses: impl Into<String>) -> Self {
+        self.statuses = Some(statuses.into());
+        self
+    }
+
+    /// The `AddDidsRequestItem`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<AddDidsRequestItem, crate::runtime::MissingFields> {
+        match (self.scope, self.name, self.type_) {
+            (Some(scope), Some(name), Some(type_)) => Ok(AddDidsRequestItem {
+                scope,
+                name,
+                type_,
+                account: self.account,
+                statuses: self.statuses,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name, type_) => Err(crate::runtime::MissingFields::new(
+                "AddDidsRequestItem",
+                &[
+                    ("scope", scope.is_none()),
+                    ("name", name.is_none()),
+                    ("type_", type_.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -336,25 +425,78 @@ pub struct AttachDidsToDidsRequestAttachmentsItem {
 }
 
 impl AttachDidsToDidsRequestAttachmentsItem {
-    /// An `AttachDidsToDidsRequestAttachmentsItem` from its required fields (`scope`, `name`, `dids`); set the others with the `with_*` methods.
-    pub fn new(
-        scope: impl Into<String>,
-        name: impl Into<String>,
-        dids: impl IntoIterator<Item = AttachDidsToDidsRequestAttachmentsItemDidsItem>,
-    ) -> Self {
-        AttachDidsToDidsRequestAttachmentsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            dids: Some(dids.into_iter().collect()),
-            rse: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `AttachDidsToDidsRequestAttachmentsItem` set field by field: its required fields (`scope`, `name`, `dids`) and any other, then [`build`](AttachDidsToDidsRequestAttachmentsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AttachDidsToDidsRequestAttachmentsItemBuilder {
+        <AttachDidsToDidsRequestAttachmentsItemBuilder as Default>::default()
     }
 
     /// Sets [`rse`](Self::rse).
     pub fn with_rse(mut self, rse: impl Into<String>) -> Self {
         self.rse = Some(rse.into());
         self
+    }
+}
+
+/// Builds an [`AttachDidsToDidsRequestAttachmentsItem`] by name (from [`AttachDidsToDidsRequestAttachmentsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`, `dids`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AttachDidsToDidsRequestAttachmentsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+    rse: Option<String>,
+    dids: Option<Option<Vec<AttachDidsToDidsRequestAttachmentsItemDidsItem>>>,
+}
+
+impl AttachDidsToDidsRequestAttachmentsItemBuilder {
+    /// Sets [`AttachDidsToDidsRequestAttachmentsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`AttachDidsToDidsRequestAttachmentsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// Sets [`AttachDidsToDidsRequestAttachmentsItem::rse`].
+    pub fn rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(rse.into());
+        self
+    }
+
+    /// Sets [`AttachDidsToDidsRequestAttachmentsItem::dids`] (required).
+    pub fn dids(
+        mut self,
+        dids: impl IntoIterator<Item = AttachDidsToDidsRequestAttachmentsItemDidsItem>,
+    ) -> Self {
+        self.dids = Some(Some(dids.into_iter().collect()));
+        self
+    }
+
+    /// The `AttachDidsToDidsRequestAttachmentsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<AttachDidsToDidsRequestAttachmentsItem, crate::runtime::MissingFields>
+    {
+        match (self.scope, self.name, self.dids) {
+            (Some(scope), Some(name), Some(dids)) => Ok(AttachDidsToDidsRequestAttachmentsItem {
+                scope,
+                name,
+                rse: self.rse,
+                dids,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name, dids) => Err(crate::runtime::MissingFields::new(
+                "AttachDidsToDidsRequestAttachmentsItem",
+                &[
+                    ("scope", scope.is_none()),
+                    ("name", name.is_none()),
+                    ("dids", dids.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -372,12 +514,50 @@ pub struct AttachDidsToDidsRequestAttachmentsItemDidsItem {
 }
 
 impl AttachDidsToDidsRequestAttachmentsItemDidsItem {
-    /// An `AttachDidsToDidsRequestAttachmentsItemDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        AttachDidsToDidsRequestAttachmentsItemDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            unknown_fields: Map::new(),
+    /// An `AttachDidsToDidsRequestAttachmentsItemDidsItem` set field by field: its required fields (`scope`, `name`) and any other, then [`build`](AttachDidsToDidsRequestAttachmentsItemDidsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AttachDidsToDidsRequestAttachmentsItemDidsItemBuilder {
+        <AttachDidsToDidsRequestAttachmentsItemDidsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`AttachDidsToDidsRequestAttachmentsItemDidsItem`] by name (from [`AttachDidsToDidsRequestAttachmentsItemDidsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AttachDidsToDidsRequestAttachmentsItemDidsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+}
+
+impl AttachDidsToDidsRequestAttachmentsItemDidsItemBuilder {
+    /// Sets [`AttachDidsToDidsRequestAttachmentsItemDidsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`AttachDidsToDidsRequestAttachmentsItemDidsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// The `AttachDidsToDidsRequestAttachmentsItemDidsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<
+        AttachDidsToDidsRequestAttachmentsItemDidsItem,
+        crate::runtime::MissingFields,
+    > {
+        match (self.scope, self.name) {
+            (Some(scope), Some(name)) => Ok(AttachDidsToDidsRequestAttachmentsItemDidsItem {
+                scope,
+                name,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name) => Err(crate::runtime::MissingFields::new(
+                "AttachDidsToDidsRequestAttachmentsItemDidsItem",
+                &[("scope", scope.is_none()), ("name", name.is_none())],
+            )),
         }
     }
 }
@@ -511,12 +691,47 @@ pub struct BulkListFilesRequestDidsItem {
 }
 
 impl BulkListFilesRequestDidsItem {
-    /// A `BulkListFilesRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        BulkListFilesRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            unknown_fields: Map::new(),
+    /// A `BulkListFilesRequestDidsItem` set field by field: its required fields (`scope`, `name`) and any other, then [`build`](BulkListFilesRequestDidsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> BulkListFilesRequestDidsItemBuilder {
+        <BulkListFilesRequestDidsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`BulkListFilesRequestDidsItem`] by name (from [`BulkListFilesRequestDidsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct BulkListFilesRequestDidsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+}
+
+impl BulkListFilesRequestDidsItemBuilder {
+    /// Sets [`BulkListFilesRequestDidsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`BulkListFilesRequestDidsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// The `BulkListFilesRequestDidsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<BulkListFilesRequestDidsItem, crate::runtime::MissingFields> {
+        match (self.scope, self.name) {
+            (Some(scope), Some(name)) => Ok(BulkListFilesRequestDidsItem {
+                scope,
+                name,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name) => Err(crate::runtime::MissingFields::new(
+                "BulkListFilesRequestDidsItem",
+                &[("scope", scope.is_none()), ("name", name.is_none())],
+            )),
         }
     }
 }
@@ -551,21 +766,91 @@ pub struct CreateDidSampleRequest {
 }
 
 impl CreateDidSampleRequest {
-    /// A `CreateDidSampleRequest` from its required fields (`input_scope`, `input_name`, `output_scope`, `output_name`, `nbfiles`); set the others with the `with_*` methods.
-    pub fn new(
-        input_scope: impl Into<String>,
-        input_name: impl Into<String>,
-        output_scope: impl Into<String>,
-        output_name: impl Into<String>,
-        nbfiles: impl Into<String>,
-    ) -> Self {
-        CreateDidSampleRequest {
-            input_scope: Some(input_scope.into()),
-            input_name: Some(input_name.into()),
-            output_scope: Some(output_scope.into()),
-            output_name: Some(output_name.into()),
-            nbfiles: Some(nbfiles.into()),
-            unknown_fields: Map::new(),
+    /// A `CreateDidSampleRequest` set field by field: its required fields (`input_scope`, `input_name`, `output_scope`, `output_name`, `nbfiles`) and any other, then [`build`](CreateDidSampleRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> CreateDidSampleRequestBuilder {
+        <CreateDidSampleRequestBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`CreateDidSampleRequest`] by name (from [`CreateDidSampleRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`input_scope`, `input_name`, `output_scope`, `output_name`, `nbfiles`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CreateDidSampleRequestBuilder {
+    input_scope: Option<Option<String>>,
+    input_name: Option<Option<String>>,
+    output_scope: Option<Option<String>>,
+    output_name: Option<Option<String>>,
+    nbfiles: Option<Option<String>>,
+}
+
+impl CreateDidSampleRequestBuilder {
+    /// Sets [`CreateDidSampleRequest::input_scope`] (required).
+    pub fn input_scope(mut self, input_scope: impl Into<String>) -> Self {
+        self.input_scope = Some(Some(input_scope.into()));
+        self
+    }
+
+    /// Sets [`CreateDidSampleRequest::input_name`] (required).
+    pub fn input_name(mut self, input_name: impl Into<String>) -> Self {
+        self.input_name = Some(Some(input_name.into()));
+        self
+    }
+
+    /// Sets [`CreateDidSampleRequest::output_scope`] (required).
+    pub fn output_scope(mut self, output_scope: impl Into<String>) -> Self {
+        self.output_scope = Some(Some(output_scope.into()));
+        self
+    }
+
+    /// Sets [`CreateDidSampleRequest::output_name`] (required).
+    pub fn output_name(mut self, output_name: impl Into<String>) -> Self {
+        self.output_name = Some(Some(output_name.into()));
+        self
+    }
+
+    /// Sets [`CreateDidSampleRequest::nbfiles`] (required).
+    pub fn nbfiles(mut self, nbfiles: impl Into<String>) -> Self {
+        self.nbfiles = Some(Some(nbfiles.into()));
+        self
+    }
+
+    /// The `CreateDidSampleRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<CreateDidSampleRequest, crate::runtime::MissingFields> {
+        match (
+            self.input_scope,
+            self.input_name,
+            self.output_scope,
+            self.output_name,
+            self.nbfiles,
+        ) {
+            (
+                Some(input_scope),
+                Some(input_name),
+                Some(output_scope),
+                Some(output_name),
+                Some(nbfiles),
+            ) => Ok(CreateDidSampleRequest {
+                input_scope,
+                input_name,
+                output_scope,
+                output_name,
+                nbfiles,
+                unknown_fields: Map::new(),
+            }),
+            (input_scope, input_name, output_scope, output_name, nbfiles) => {
+                Err(crate::runtime::MissingFields::new(
+                    "CreateDidSampleRequest",
+                    &[
+                        ("input_scope", input_scope.is_none()),
+                        ("input_name", input_name.is_none()),
+                        ("output_scope", output_scope.is_none()),
+                        ("output_name", output_name.is_none()),
+                        ("nbfiles", nbfiles.is_none()),
+                    ],
+                ))
+            }
         }
     }
 }
@@ -932,12 +1217,47 @@ pub struct GetMetadataBulkRequestDidsItem {
 }
 
 impl GetMetadataBulkRequestDidsItem {
-    /// A `GetMetadataBulkRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        GetMetadataBulkRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            unknown_fields: Map::new(),
+    /// A `GetMetadataBulkRequestDidsItem` set field by field: its required fields (`scope`, `name`) and any other, then [`build`](GetMetadataBulkRequestDidsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GetMetadataBulkRequestDidsItemBuilder {
+        <GetMetadataBulkRequestDidsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`GetMetadataBulkRequestDidsItem`] by name (from [`GetMetadataBulkRequestDidsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GetMetadataBulkRequestDidsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+}
+
+impl GetMetadataBulkRequestDidsItemBuilder {
+    /// Sets [`GetMetadataBulkRequestDidsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`GetMetadataBulkRequestDidsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// The `GetMetadataBulkRequestDidsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<GetMetadataBulkRequestDidsItem, crate::runtime::MissingFields> {
+        match (self.scope, self.name) {
+            (Some(scope), Some(name)) => Ok(GetMetadataBulkRequestDidsItem {
+                scope,
+                name,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name) => Err(crate::runtime::MissingFields::new(
+                "GetMetadataBulkRequestDidsItem",
+                &[("scope", scope.is_none()), ("name", name.is_none())],
+            )),
         }
     }
 }
@@ -1795,13 +2115,60 @@ pub struct SetDidsMetadataBulkRequestDidsItem {
 }
 
 impl SetDidsMetadataBulkRequestDidsItem {
-    /// A `SetDidsMetadataBulkRequestDidsItem` from its required fields (`scope`, `name`, `meta`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>, meta: impl Into<Value>) -> Self {
-        SetDidsMetadataBulkRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            meta: Some(meta.into()),
-            unknown_fields: Map::new(),
+    /// A `SetDidsMetadataBulkRequestDidsItem` set field by field: its required fields (`scope`, `name`, `meta`) and any other, then [`build`](SetDidsMetadataBulkRequestDidsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> SetDidsMetadataBulkRequestDidsItemBuilder {
+        <SetDidsMetadataBulkRequestDidsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`SetDidsMetadataBulkRequestDidsItem`] by name (from [`SetDidsMetadataBulkRequestDidsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`, `meta`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SetDidsMetadataBulkRequestDidsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+    meta: Option<Option<Value>>,
+}
+
+impl SetDidsMetadataBulkRequestDidsItemBuilder {
+    /// Sets [`SetDidsMetadataBulkRequestDidsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`SetDidsMetadataBulkRequestDidsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// Sets [`SetDidsMetadataBulkRequestDidsItem::meta`] (required).
+    pub fn meta(mut self, meta: impl Into<Value>) -> Self {
+        self.meta = Some(Some(meta.into()));
+        self
+    }
+
+    /// The `SetDidsMetadataBulkRequestDidsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<SetDidsMetadataBulkRequestDidsItem, crate::runtime::MissingFields>
+    {
+        match (self.scope, self.name, self.meta) {
+            (Some(scope), Some(name), Some(meta)) => Ok(SetDidsMetadataBulkRequestDidsItem {
+                scope,
+                name,
+                meta,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name, meta) => Err(crate::runtime::MissingFields::new(
+                "SetDidsMetadataBulkRequestDidsItem",
+                &[
+                    ("scope", scope.is_none()),
+                    ("name", name.is_none()),
+                    ("meta", meta.is_none()),
+                ],
+            )),
         }
     }
 }

@@ -83,17 +83,59 @@ pub struct AddExceptionRequestDidsItem {
 }
 
 impl AddExceptionRequestDidsItem {
-    /// An `AddExceptionRequestDidsItem` from its required fields (`scope`, `name`, `did_type`); set the others with the `with_*` methods.
-    pub fn new(
-        scope: impl Into<String>,
-        name: impl Into<String>,
-        did_type: impl Into<String>,
-    ) -> Self {
-        AddExceptionRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            did_type: Some(did_type.into()),
-            unknown_fields: Map::new(),
+    /// An `AddExceptionRequestDidsItem` set field by field: its required fields (`scope`, `name`, `did_type`) and any other, then [`build`](AddExceptionRequestDidsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddExceptionRequestDidsItemBuilder {
+        <AddExceptionRequestDidsItemBuilder as Default>::default()
+    }
+}
+
+/// Builds an [`AddExceptionRequestDidsItem`] by name (from [`AddExceptionRequestDidsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`, `did_type`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AddExceptionRequestDidsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+    did_type: Option<Option<String>>,
+}
+
+impl AddExceptionRequestDidsItemBuilder {
+    /// Sets [`AddExceptionRequestDidsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`AddExceptionRequestDidsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// Sets [`AddExceptionRequestDidsItem::did_type`] (required).
+    pub fn did_type(mut self, did_type: impl Into<String>) -> Self {
+        self.did_type = Some(Some(did_type.into()));
+        self
+    }
+
+    /// The `AddExceptionRequestDidsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<AddExceptionRequestDidsItem, crate::runtime::MissingFields> {
+        match (self.scope, self.name, self.did_type) {
+            (Some(scope), Some(name), Some(did_type)) => Ok(AddExceptionRequestDidsItem {
+                scope,
+                name,
+                did_type,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name, did_type) => Err(crate::runtime::MissingFields::new(
+                "AddExceptionRequestDidsItem",
+                &[
+                    ("scope", scope.is_none()),
+                    ("name", name.is_none()),
+                    ("did_type", did_type.is_none()),
+                ],
+            )),
         }
     }
 }

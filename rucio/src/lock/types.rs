@@ -174,20 +174,62 @@ pub struct GetLocksForDidsRequestDidsItem {
 }
 
 impl GetLocksForDidsRequestDidsItem {
-    /// A `GetLocksForDidsRequestDidsItem` from its required fields (`scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(scope: impl Into<String>, name: impl Into<String>) -> Self {
-        GetLocksForDidsRequestDidsItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            type_: None,
-            unknown_fields: Map::new(),
-        }
+    /// A `GetLocksForDidsRequestDidsItem` set field by field: its required fields (`scope`, `name`) and any other, then [`build`](GetLocksForDidsRequestDidsItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> GetLocksForDidsRequestDidsItemBuilder {
+        <GetLocksForDidsRequestDidsItemBuilder as Default>::default()
     }
 
     /// Sets [`type_`](Self::type_).
     pub fn with_type(mut self, type_: impl Into<GetLocksForDidsRequestDidsItemType>) -> Self {
         self.type_ = Some(type_.into());
         self
+    }
+}
+
+/// Builds a [`GetLocksForDidsRequestDidsItem`] by name (from [`GetLocksForDidsRequestDidsItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct GetLocksForDidsRequestDidsItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+    type_: Option<GetLocksForDidsRequestDidsItemType>,
+}
+
+impl GetLocksForDidsRequestDidsItemBuilder {
+    /// Sets [`GetLocksForDidsRequestDidsItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`GetLocksForDidsRequestDidsItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// Sets [`GetLocksForDidsRequestDidsItem::type_`].
+    pub fn type_(mut self, type_: impl Into<GetLocksForDidsRequestDidsItemType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// The `GetLocksForDidsRequestDidsItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<GetLocksForDidsRequestDidsItem, crate::runtime::MissingFields> {
+        match (self.scope, self.name) {
+            (Some(scope), Some(name)) => Ok(GetLocksForDidsRequestDidsItem {
+                scope,
+                name,
+                type_: self.type_,
+                unknown_fields: Map::new(),
+            }),
+            (scope, name) => Err(crate::runtime::MissingFields::new(
+                "GetLocksForDidsRequestDidsItem",
+                &[("scope", scope.is_none()), ("name", name.is_none())],
+            )),
+        }
     }
 }
 

@@ -168,23 +168,9 @@ pub struct AddReplicasRequestFilesItem {
 }
 
 impl AddReplicasRequestFilesItem {
-    /// An `AddReplicasRequestFilesItem` from its required fields (`scope`, `name`, `bytes`, `adler32`); set the others with the `with_*` methods.
-    pub fn new(
-        scope: impl Into<String>,
-        name: impl Into<String>,
-        bytes: i64,
-        adler32: impl Into<String>,
-    ) -> Self {
-        AddReplicasRequestFilesItem {
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            bytes: Some(bytes),
-            adler32: Some(adler32.into()),
-            md5: None,
-            pfn: None,
-            meta: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `AddReplicasRequestFilesItem` set field by field: its required fields (`scope`, `name`, `bytes`, `adler32`) and any other, then [`build`](AddReplicasRequestFilesItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddReplicasRequestFilesItemBuilder {
+        <AddReplicasRequestFilesItemBuilder as Default>::default()
     }
 
     /// Sets [`md5`](Self::md5).
@@ -203,6 +189,92 @@ impl AddReplicasRequestFilesItem {
     pub fn with_meta(mut self, meta: impl Into<Value>) -> Self {
         self.meta = Some(meta.into());
         self
+    }
+}
+
+/// Builds an [`AddReplicasRequestFilesItem`] by name (from [`AddReplicasRequestFilesItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`scope`, `name`, `bytes`, `adler32`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AddReplicasRequestFilesItemBuilder {
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+    bytes: Option<Option<i64>>,
+    adler32: Option<Option<String>>,
+    md5: Option<String>,
+    pfn: Option<String>,
+    meta: Option<Value>,
+}
+
+impl AddReplicasRequestFilesItemBuilder {
+    /// Sets [`AddReplicasRequestFilesItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`AddReplicasRequestFilesItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// Sets [`AddReplicasRequestFilesItem::bytes`] (required).
+    pub fn bytes(mut self, bytes: i64) -> Self {
+        self.bytes = Some(Some(bytes));
+        self
+    }
+
+    /// Sets [`AddReplicasRequestFilesItem::adler32`] (required).
+    pub fn adler32(mut self, adler32: impl Into<String>) -> Self {
+        self.adler32 = Some(Some(adler32.into()));
+        self
+    }
+
+    /// Sets [`AddReplicasRequestFilesItem::md5`].
+    pub fn md5(mut self, md5: impl Into<String>) -> Self {
+        self.md5 = Some(md5.into());
+        self
+    }
+
+    /// Sets [`AddReplicasRequestFilesItem::pfn`].
+    pub fn pfn(mut self, pfn: impl Into<String>) -> Self {
+        self.pfn = Some(pfn.into());
+        self
+    }
+
+    /// Sets [`AddReplicasRequestFilesItem::meta`].
+    pub fn meta(mut self, meta: impl Into<Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// The `AddReplicasRequestFilesItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<AddReplicasRequestFilesItem, crate::runtime::MissingFields> {
+        match (self.scope, self.name, self.bytes, self.adler32) {
+            (Some(scope), Some(name), Some(bytes), Some(adler32)) => {
+                Ok(AddReplicasRequestFilesItem {
+                    scope,
+                    name,
+                    bytes,
+                    adler32,
+                    md5: self.md5,
+                    pfn: self.pfn,
+                    meta: self.meta,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (scope, name, bytes, adler32) => Err(crate::runtime::MissingFields::new(
+                "AddReplicasRequestFilesItem",
+                &[
+                    ("scope", scope.is_none()),
+                    ("name", name.is_none()),
+                    ("bytes", bytes.is_none()),
+                    ("adler32", adler32.is_none()),
+                ],
+            )),
+        }
     }
 }
 
@@ -1311,13 +1383,59 @@ pub struct SetTombstoneRequestReplicasItem {
 }
 
 impl SetTombstoneRequestReplicasItem {
-    /// A `SetTombstoneRequestReplicasItem` from its required fields (`rse`, `scope`, `name`); set the others with the `with_*` methods.
-    pub fn new(rse: impl Into<String>, scope: impl Into<String>, name: impl Into<String>) -> Self {
-        SetTombstoneRequestReplicasItem {
-            rse: Some(rse.into()),
-            scope: Some(scope.into()),
-            name: Some(name.into()),
-            unknown_fields: Map::new(),
+    /// A `SetTombstoneRequestReplicasItem` set field by field: its required fields (`rse`, `scope`, `name`) and any other, then [`build`](SetTombstoneRequestReplicasItemBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> SetTombstoneRequestReplicasItemBuilder {
+        <SetTombstoneRequestReplicasItemBuilder as Default>::default()
+    }
+}
+
+/// Builds a [`SetTombstoneRequestReplicasItem`] by name (from [`SetTombstoneRequestReplicasItem::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`rse`, `scope`, `name`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct SetTombstoneRequestReplicasItemBuilder {
+    rse: Option<Option<String>>,
+    scope: Option<Option<String>>,
+    name: Option<Option<String>>,
+}
+
+impl SetTombstoneRequestReplicasItemBuilder {
+    /// Sets [`SetTombstoneRequestReplicasItem::rse`] (required).
+    pub fn rse(mut self, rse: impl Into<String>) -> Self {
+        self.rse = Some(Some(rse.into()));
+        self
+    }
+
+    /// Sets [`SetTombstoneRequestReplicasItem::scope`] (required).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(Some(scope.into()));
+        self
+    }
+
+    /// Sets [`SetTombstoneRequestReplicasItem::name`] (required).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// The `SetTombstoneRequestReplicasItem`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<SetTombstoneRequestReplicasItem, crate::runtime::MissingFields> {
+        match (self.rse, self.scope, self.name) {
+            (Some(rse), Some(scope), Some(name)) => Ok(SetTombstoneRequestReplicasItem {
+                rse,
+                scope,
+                name,
+                unknown_fields: Map::new(),
+            }),
+            (rse, scope, name) => Err(crate::runtime::MissingFields::new(
+                "SetTombstoneRequestReplicasItem",
+                &[
+                    ("rse", rse.is_none()),
+                    ("scope", scope.is_none()),
+                    ("name", name.is_none()),
+                ],
+            )),
         }
     }
 }

@@ -80,22 +80,9 @@ pub struct AddProtocolRequest {
 }
 
 impl AddProtocolRequest {
-    /// An `AddProtocolRequest` from its required fields (`hostname`, `port`, `prefix`, `impl_`); set the others with the `with_*` methods.
-    pub fn new(
-        hostname: impl Into<String>,
-        port: i64,
-        prefix: impl Into<String>,
-        impl_: impl Into<String>,
-    ) -> Self {
-        AddProtocolRequest {
-            hostname: Some(hostname.into()),
-            port: Some(port),
-            prefix: Some(prefix.into()),
-            impl_: Some(impl_.into()),
-            domains: None,
-            extended_attributes: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `AddProtocolRequest` set field by field: its required fields (`hostname`, `port`, `prefix`, `impl_`) and any other, then [`build`](AddProtocolRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddProtocolRequestBuilder {
+        <AddProtocolRequestBuilder as Default>::default()
     }
 
     /// Sets [`domains`](Self::domains).
@@ -108,6 +95,80 @@ impl AddProtocolRequest {
     pub fn with_extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
         self.extended_attributes = Some(extended_attributes.into());
         self
+    }
+}
+
+/// Builds an [`AddProtocolRequest`] by name (from [`AddProtocolRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`hostname`, `port`, `prefix`, `impl_`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AddProtocolRequestBuilder {
+    hostname: Option<Option<String>>,
+    port: Option<Option<i64>>,
+    prefix: Option<Option<String>>,
+    impl_: Option<Option<String>>,
+    domains: Option<Value>,
+    extended_attributes: Option<Value>,
+}
+
+impl AddProtocolRequestBuilder {
+    /// Sets [`AddProtocolRequest::hostname`] (required).
+    pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = Some(Some(hostname.into()));
+        self
+    }
+
+    /// Sets [`AddProtocolRequest::port`] (required).
+    pub fn port(mut self, port: i64) -> Self {
+        self.port = Some(Some(port));
+        self
+    }
+
+    /// Sets [`AddProtocolRequest::prefix`] (required).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(Some(prefix.into()));
+        self
+    }
+
+    /// Sets [`AddProtocolRequest::impl_`] (required).
+    pub fn impl_(mut self, impl_: impl Into<String>) -> Self {
+        self.impl_ = Some(Some(impl_.into()));
+        self
+    }
+
+    /// Sets [`AddProtocolRequest::domains`].
+    pub fn domains(mut self, domains: impl Into<Value>) -> Self {
+        self.domains = Some(domains.into());
+        self
+    }
+
+    /// Sets [`AddProtocolRequest::extended_attributes`].
+    pub fn extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
+        self.extended_attributes = Some(extended_attributes.into());
+        self
+    }
+
+    /// The `AddProtocolRequest`, or the required fields left unset.
+    pub fn build(self) -> ::std::result::Result<AddProtocolRequest, crate::runtime::MissingFields> {
+        match (self.hostname, self.port, self.prefix, self.impl_) {
+            (Some(hostname), Some(port), Some(prefix), Some(impl_)) => Ok(AddProtocolRequest {
+                hostname,
+                port,
+                prefix,
+                impl_,
+                domains: self.domains,
+                extended_attributes: self.extended_attributes,
+                unknown_fields: Map::new(),
+            }),
+            (hostname, port, prefix, impl_) => Err(crate::runtime::MissingFields::new(
+                "AddProtocolRequest",
+                &[
+                    ("hostname", hostname.is_none()),
+                    ("port", port.is_none()),
+                    ("prefix", prefix.is_none()),
+                    ("impl_", impl_.is_none()),
+                ],
+            )),
+        }
     }
 }
 

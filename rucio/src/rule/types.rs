@@ -61,36 +61,9 @@ pub struct AddReplicationRuleRequest {
 }
 
 impl AddReplicationRuleRequest {
-    /// An `AddReplicationRuleRequest` from its required fields (`dids`, `account`, `copies`, `rse_expression`); set the others with the `with_*` methods.
-    pub fn new(
-        dids: impl IntoIterator<Item = AddReplicationRuleRequestDidsItem>,
-        account: impl Into<String>,
-        copies: i64,
-        rse_expression: impl Into<String>,
-    ) -> Self {
-        AddReplicationRuleRequest {
-            dids: Some(dids.into_iter().collect()),
-            account: Some(account.into()),
-            copies: Some(copies),
-            rse_expression: Some(rse_expression.into()),
-            grouping: None,
-            weight: None,
-            lifetime: None,
-            locked: None,
-            subscription_id: None,
-            meta: None,
-            activity: None,
-            notify: None,
-            purge_replicas: None,
-            ignore_availability: None,
-            comments: None,
-            ask_approval: None,
-            asynchronous: None,
-            priority: None,
-            split_container: None,
-            source_replica_expression: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `AddReplicationRuleRequest` set field by field: its required fields (`dids`, `account`, `copies`, `rse_expression`) and any other, then [`build`](AddReplicationRuleRequestBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddReplicationRuleRequestBuilder {
+        <AddReplicationRuleRequestBuilder as Default>::default()
     }
 
     /// Sets [`grouping`](Self::grouping).
@@ -190,6 +163,202 @@ impl AddReplicationRuleRequest {
     ) -> Self {
         self.source_replica_expression = Some(source_replica_expression.into());
         self
+    }
+}
+
+/// Builds an [`AddReplicationRuleRequest`] by name (from [`AddReplicationRuleRequest::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`dids`, `account`, `copies`, `rse_expression`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AddReplicationRuleRequestBuilder {
+    dids: Option<Option<Vec<AddReplicationRuleRequestDidsItem>>>,
+    account: Option<Option<String>>,
+    copies: Option<Option<i64>>,
+    rse_expression: Option<Option<String>>,
+    grouping: Option<String>,
+    weight: Option<f64>,
+    lifetime: Option<i64>,
+    locked: Option<bool>,
+    subscription_id: Option<String>,
+    meta: Option<String>,
+    activity: Option<String>,
+    notify: Option<String>,
+    purge_replicas: Option<bool>,
+    ignore_availability: Option<bool>,
+    comments: Option<String>,
+    ask_approval: Option<bool>,
+    asynchronous: Option<bool>,
+    priority: Option<i64>,
+    split_container: Option<bool>,
+    source_replica_expression: Option<String>,
+}
+
+impl AddReplicationRuleRequestBuilder {
+    /// Sets [`AddReplicationRuleRequest::dids`] (required).
+    pub fn dids(
+        mut self,
+        dids: impl IntoIterator<Item = AddReplicationRuleRequestDidsItem>,
+    ) -> Self {
+        self.dids = Some(Some(dids.into_iter().collect()));
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::account`] (required).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(Some(account.into()));
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::copies`] (required).
+    pub fn copies(mut self, copies: i64) -> Self {
+        self.copies = Some(Some(copies));
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::rse_expression`] (required).
+    pub fn rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
+        self.rse_expression = Some(Some(rse_expression.into()));
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::grouping`].
+    pub fn grouping(mut self, grouping: impl Into<String>) -> Self {
+        self.grouping = Some(grouping.into());
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::weight`].
+    pub fn weight(mut self, weight: f64) -> Self {
+        self.weight = Some(weight);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::lifetime`].
+    pub fn lifetime(mut self, lifetime: i64) -> Self {
+        self.lifetime = Some(lifetime);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::locked`].
+    pub fn locked(mut self, locked: bool) -> Self {
+        self.locked = Some(locked);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::subscription_id`].
+    pub fn subscription_id(mut self, subscription_id: impl Into<String>) -> Self {
+        self.subscription_id = Some(subscription_id.into());
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::meta`].
+    pub fn meta(mut self, meta: impl Into<String>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::activity`].
+    pub fn activity(mut self, activity: impl Into<String>) -> Self {
+        self.activity = Some(activity.into());
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::notify`].
+    pub fn notify(mut self, notify: impl Into<String>) -> Self {
+        self.notify = Some(notify.into());
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::purge_replicas`].
+    pub fn purge_replicas(mut self, purge_replicas: bool) -> Self {
+        self.purge_replicas = Some(purge_replicas);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::ignore_availability`].
+    pub fn ignore_availability(mut self, ignore_availability: bool) -> Self {
+        self.ignore_availability = Some(ignore_availability);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::comments`].
+    pub fn comments(mut self, comments: impl Into<String>) -> Self {
+        self.comments = Some(comments.into());
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::ask_approval`].
+    pub fn ask_approval(mut self, ask_approval: bool) -> Self {
+        self.ask_approval = Some(ask_approval);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::asynchronous`].
+    pub fn asynchronous(mut self, asynchronous: bool) -> Self {
+        self.asynchronous = Some(asynchronous);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::priority`].
+    pub fn priority(mut self, priority: i64) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::split_container`].
+    pub fn split_container(mut self, split_container: bool) -> Self {
+        self.split_container = Some(split_container);
+        self
+    }
+
+    /// Sets [`AddReplicationRuleRequest::source_replica_expression`].
+    pub fn source_replica_expression(
+        mut self,
+        source_replica_expression: impl Into<String>,
+    ) -> Self {
+        self.source_replica_expression = Some(source_replica_expression.into());
+        self
+    }
+
+    /// The `AddReplicationRuleRequest`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<AddReplicationRuleRequest, crate::runtime::MissingFields> {
+        match (self.dids, self.account, self.copies, self.rse_expression) {
+            (Some(dids), Some(account), Some(copies), Some(rse_expression)) => {
+                Ok(AddReplicationRuleRequest {
+                    dids,
+                    account,
+                    copies,
+                    rse_expression,
+                    grouping: self.grouping,
+                    weight: self.weight,
+                    lifetime: self.lifetime,
+                    locked: self.locked,
+                    subscription_id: self.subscription_id,
+                    meta: self.meta,
+                    activity: self.activity,
+                    notify: self.notify,
+                    purge_replicas: self.purge_replicas,
+                    ignore_availability: self.ignore_availability,
+                    comments: self.comments,
+                    ask_approval: self.ask_approval,
+                    asynchronous: self.asynchronous,
+                    priority: self.priority,
+                    split_container: self.split_container,
+                    source_replica_expression: self.source_replica_expression,
+                    unknown_fields: Map::new(),
+                })
+            }
+            (dids, account, copies, rse_expression) => Err(crate::runtime::MissingFields::new(
+                "AddReplicationRuleRequest",
+                &[
+                    ("dids", dids.is_none()),
+                    ("account", account.is_none()),
+                    ("copies", copies.is_none()),
+                    ("rse_expression", rse_expression.is_none()),
+                ],
+            )),
+        }
     }
 }
 

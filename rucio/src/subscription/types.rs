@@ -63,24 +63,9 @@ pub struct AddSubscriptionRequestOptions {
 }
 
 impl AddSubscriptionRequestOptions {
-    /// An `AddSubscriptionRequestOptions` from its required fields (`filter`, `replication_rules`, `comments`, `lifetime`, `retroactive`); set the others with the `with_*` methods.
-    pub fn new(
-        filter: impl Into<Value>,
-        replication_rules: impl IntoIterator<Item = impl Into<Value>>,
-        comments: impl Into<String>,
-        lifetime: i64,
-        retroactive: bool,
-    ) -> Self {
-        AddSubscriptionRequestOptions {
-            filter: Some(filter.into()),
-            replication_rules: Some(replication_rules.into_iter().map(Into::into).collect()),
-            comments: Some(comments.into()),
-            lifetime: Some(lifetime),
-            retroactive: Some(retroactive),
-            priority: None,
-            dry_run: None,
-            unknown_fields: Map::new(),
-        }
+    /// An `AddSubscriptionRequestOptions` set field by field: its required fields (`filter`, `replication_rules`, `comments`, `lifetime`, `retroactive`) and any other, then [`build`](AddSubscriptionRequestOptionsBuilder::build), which fails naming a required field left unset.
+    pub fn builder() -> AddSubscriptionRequestOptionsBuilder {
+        <AddSubscriptionRequestOptionsBuilder as Default>::default()
     }
 
     /// Sets [`priority`](Self::priority).
@@ -93,6 +78,110 @@ impl AddSubscriptionRequestOptions {
     pub fn with_dry_run(mut self, dry_run: bool) -> Self {
         self.dry_run = Some(dry_run);
         self
+    }
+}
+
+/// Builds an [`AddSubscriptionRequestOptions`] by name (from [`AddSubscriptionRequestOptions::builder`]): a setter per field; [`build`](Self::build) checks that the required ones (`filter`, `replication_rules`, `comments`, `lifetime`, `retroactive`) are set.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct AddSubscriptionRequestOptionsBuilder {
+    filter: Option<Option<Value>>,
+    replication_rules: Option<Option<Vec<Value>>>,
+    comments: Option<Option<String>>,
+    lifetime: Option<Option<i64>>,
+    retroactive: Option<Option<bool>>,
+    priority: Option<i64>,
+    dry_run: Option<bool>,
+}
+
+impl AddSubscriptionRequestOptionsBuilder {
+    /// Sets [`AddSubscriptionRequestOptions::filter`] (required).
+    pub fn filter(mut self, filter: impl Into<Value>) -> Self {
+        self.filter = Some(Some(filter.into()));
+        self
+    }
+
+    /// Sets [`AddSubscriptionRequestOptions::replication_rules`] (required).
+    pub fn replication_rules(
+        mut self,
+        replication_rules: impl IntoIterator<Item = impl Into<Value>>,
+    ) -> Self {
+        self.replication_rules = Some(Some(
+            replication_rules.into_iter().map(Into::into).collect(),
+        ));
+        self
+    }
+
+    /// Sets [`AddSubscriptionRequestOptions::comments`] (required).
+    pub fn comments(mut self, comments: impl Into<String>) -> Self {
+        self.comments = Some(Some(comments.into()));
+        self
+    }
+
+    /// Sets [`AddSubscriptionRequestOptions::lifetime`] (required).
+    pub fn lifetime(mut self, lifetime: i64) -> Self {
+        self.lifetime = Some(Some(lifetime));
+        self
+    }
+
+    /// Sets [`AddSubscriptionRequestOptions::retroactive`] (required).
+    pub fn retroactive(mut self, retroactive: bool) -> Self {
+        self.retroactive = Some(Some(retroactive));
+        self
+    }
+
+    /// Sets [`AddSubscriptionRequestOptions::priority`].
+    pub fn priority(mut self, priority: i64) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// Sets [`AddSubscriptionRequestOptions::dry_run`].
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = Some(dry_run);
+        self
+    }
+
+    /// The `AddSubscriptionRequestOptions`, or the required fields left unset.
+    pub fn build(
+        self,
+    ) -> ::std::result::Result<AddSubscriptionRequestOptions, crate::runtime::MissingFields> {
+        match (
+            self.filter,
+            self.replication_rules,
+            self.comments,
+            self.lifetime,
+            self.retroactive,
+        ) {
+            (
+                Some(filter),
+                Some(replication_rules),
+                Some(comments),
+                Some(lifetime),
+                Some(retroactive),
+            ) => Ok(AddSubscriptionRequestOptions {
+                filter,
+                replication_rules,
+                comments,
+                lifetime,
+                retroactive,
+                priority: self.priority,
+                dry_run: self.dry_run,
+                unknown_fields: Map::new(),
+            }),
+            (filter, replication_rules, comments, lifetime, retroactive) => {
+                Err(crate::runtime::MissingFields::new(
+                    "AddSubscriptionRequestOptions",
+                    &[
+                        ("filter", filter.is_none()),
+                        ("replication_rules", replication_rules.is_none()),
+                        ("comments", comments.is_none()),
+                        ("lifetime", lifetime.is_none()),
+                        ("retroactive", retroactive.is_none()),
+                    ],
+                ))
+            }
+        }
     }
 }
 

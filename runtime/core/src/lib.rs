@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod builder;
 mod call;
 mod client;
 mod error;
@@ -25,6 +26,7 @@ pub mod transport;
 pub mod wire;
 
 pub use auth::Auth;
+pub use builder::MissingFields;
 pub use call::Call;
 pub use client::{Client, ClientBuilder, Family};
 pub use error::{Detail, Error, ErrorKind, Result, text_excerpt};

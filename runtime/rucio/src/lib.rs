@@ -68,8 +68,8 @@ pub use client::RucioClient;
 pub use config::RucioConfig;
 #[doc(inline)]
 pub use runtime_core::{
-    Call, Error, ErrorKind, ItemStream, Method, Request, Result, RetryConfig, Stream, StreamExt,
-    TryStreamExt, escape, wire,
+    Call, Error, ErrorKind, ItemStream, Method, MissingFields, Request, Result, RetryConfig,
+    Stream, StreamExt, TryStreamExt, escape, wire,
 };
 pub use ssh::SshKey;
 pub use token::AuthToken;

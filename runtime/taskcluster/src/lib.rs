@@ -64,8 +64,8 @@ pub use credentials::{Certificate, Credentials};
 pub use family::{ErrorArtifact, TaskclusterError};
 #[doc(inline)]
 pub use runtime_core::{
-    Call, DEFAULT_TIMEOUT, Error, ErrorKind, Method, Request, Result, RetryConfig, Stream,
-    StreamExt, TryStreamExt, escape, pages, wire,
+    Call, DEFAULT_TIMEOUT, Error, ErrorKind, Method, MissingFields, Request, Result, RetryConfig,
+    Stream, StreamExt, TryStreamExt, escape, pages, wire,
 };
 
 /// A fake Taskcluster in process, for unit tests of code that calls the client; see

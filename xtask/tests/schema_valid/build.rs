@@ -1,5 +1,6 @@
 //! Rust expressions that build a value of a generated type the way a user does: `new` with
-//! sample arguments, and in `full` mode every `with_*` setter too. Arguments come from the
+//! sample arguments (or, for a type built by name, its builder with every required field), and in
+//! `full` mode every optional field's setter too. Arguments come from the
 //! *original* schemas (patterns, formats and bounds kept), found through the resolver's record
 //! of where each type came from; the expressions go into a harness compiled against the crate.
 
@@ -8,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use tc_codegen::typedefs::{Kind, Presence, Ty, TypeDef};
+use tc_codegen::typedefs::{Kind, Presence, Struct, Ty, TypeDef};
 use tc_testkit::samples::{Samples, locate};
 
 /// Nested types below this depth get only what `new` needs (recursive schemas end).
@@ -89,6 +90,7 @@ impl<'a> Builder<'a> {
         let path = self.path(name);
         match &def.kind {
             Kind::Struct(s) => {
+                let by_name = s.built_by_name();
                 let mut args = Vec::new();
                 for &i in &s.required {
                     let f = &s.fields[i];
@@ -124,7 +126,11 @@ impl<'a> Builder<'a> {
                             break;
                         }
                         let at = property(self.schemas, schema.as_ref(), &f.json);
-                        let setter = format_ident!("with_{}", f.ident.trim_end_matches('_'));
+                        let setter = if by_name {
+                            format_ident!("{}", Struct::builder_setter(&f.ident))
+                        } else {
+                            format_ident!("with_{}", f.ident.trim_end_matches('_'))
+                        };
                         let arg = match f.presence {
                             Presence::OptionalNullable => {
                                 let inner = self.value(&f.ty, at, depth + 1, false);
@@ -135,7 +141,16 @@ impl<'a> Builder<'a> {
                         setters.push(quote!(.#setter(#arg)));
                     }
                 }
-                quote!(#path::new(#(#args),*) #(#setters)*)
+                if by_name {
+                    // The builder: the required fields by name, then the others, then `build`.
+                    let required = s
+                        .required
+                        .iter()
+                        .map(|&i| format_ident!("{}", Struct::builder_setter(&s.fields[i].ident)));
+                    quote!(#path::builder() #(.#required(#args))* #(#setters)* .build().unwrap())
+                } else {
+                    quote!(#path::new(#(#args),*) #(#setters)*)
+                }
             }
             Kind::Enum(e) => {
                 let (variant, _) = &e.variants[self.round % e.variants.len()];
