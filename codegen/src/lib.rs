@@ -39,7 +39,7 @@ pub use front::taskcluster::references::References;
 pub use front::{openapi, taskcluster as load};
 pub use model::scope_params;
 pub use output::{GeneratedCrate, Summary, write};
-pub use types::typedefs;
+pub use types::{conversions, typedefs};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -180,7 +180,7 @@ fn emit_types_and_wire(
     summary: &mut Summary,
 ) -> Result<bool> {
     let types_doc = format!("Request and response types of the {}.", service.title);
-    let code = types::emit_types::emit_types(defs);
+    let code = types::emit_types::emit_types(&service.name, defs);
     let types_file = format::format_file(origin, &types_doc, code)?;
     summary.types += count_types(&types_file);
     files.insert(dir.join("types.rs"), types_file);

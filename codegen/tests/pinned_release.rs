@@ -80,3 +80,15 @@ fn every_method_is_typed() {
         assert!(queue.contains(signature), "queue lacks {signature}");
     }
 }
+
+/// Every entry of the reviewed conversions table applies to the pinned references: a table
+/// entry that no longer fits (a type renamed, a field's type changed) fails here, not silently.
+#[test]
+fn every_conversion_applies() {
+    for c in tc_codegen::conversions::CONVERSIONS {
+        let module = c.service.replace('-', "_");
+        let types = &generated().files[Path::new(&format!("src/{module}/types.rs"))];
+        let header = format!("impl From<{}> for {} {{", c.read, c.write);
+        assert!(types.contains(&header), "{module}/types.rs lacks {header}");
+    }
+}

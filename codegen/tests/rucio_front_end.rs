@@ -295,7 +295,7 @@ fn every_operation_gets_typed_through_the_common_stages() {
     let mut methods = 0;
     for service in &services {
         let defs = tc_codegen::typedefs::build("rucio", service).unwrap_or_else(|e| panic!("{e}"));
-        let types = tc_codegen::types::emit_types::emit_types(&defs);
+        let types = tc_codegen::types::emit_types::emit_types(&service.name, &defs);
         tc_codegen::output::format::format_file("rucio", "types", types)
             .unwrap_or_else(|e| panic!("{e}"));
         methods += service.methods.len();

@@ -151,7 +151,7 @@ impl TypeWriter<'_> {
 }
 
 /// The items of `types.rs`, imports first.
-pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
+pub fn emit_types(service: &str, defs: &[TypeDef]) -> TokenStream {
     let paths = Paths::new(defs.iter().map(|d| d.name.clone()));
     let writer = TypeWriter {
         paths: &paths,
@@ -212,10 +212,12 @@ pub fn emit_types(defs: &[TypeDef]) -> TokenStream {
         )
     });
     let imports = paths.imports();
+    let conversions = super::conversions::emit_conversions(service, defs);
     quote! {
         #fmt
         #imports
         #(#items)*
+        #conversions
     }
 }
 

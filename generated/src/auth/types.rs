@@ -2643,3 +2643,27 @@ impl fmt::Debug for WebsocktunnelTokenResponse {
             .finish()
     }
 }
+
+/// `auth.role`'s answer, as the role `updateRole` (or `createRole`) takes: every field moved, and the members this version of the client does not know. Left out, since the service sets them: `created`, `expanded_scopes`, `last_modified`, `role_id`.
+impl From<GetRoleResponse> for CreateRoleRequest {
+    fn from(read: GetRoleResponse) -> Self {
+        CreateRoleRequest {
+            description: Some(read.description),
+            scopes: Some(read.scopes),
+            unknown_fields: read.unknown_fields,
+        }
+    }
+}
+
+/// `auth.client`'s answer, as the client `updateClient` (or `createClient`) takes: every field moved, and the members this version of the client does not know. Left out, since the service sets them: `client_id`, `created`, `disabled`, `expanded_scopes`, `last_date_used`, `last_modified`, `last_rotated`.
+impl From<GetClientResponse> for CreateClientRequest {
+    fn from(read: GetClientResponse) -> Self {
+        CreateClientRequest {
+            delete_on_expiration: Some(read.delete_on_expiration),
+            description: Some(read.description),
+            expires: Some(read.expires),
+            scopes: Some(read.scopes),
+            unknown_fields: read.unknown_fields,
+        }
+    }
+}

@@ -1142,3 +1142,19 @@ impl fmt::Debug for TriggerTokenResponse {
             .finish()
     }
 }
+
+/// `hooks.hook`'s answer, as the definition `updateHook` (or `createHook`) takes: every field moved, and the members this version of the client does not know.
+impl From<HookDefinition> for HookCreationRequest {
+    fn from(read: HookDefinition) -> Self {
+        HookCreationRequest {
+            bindings: read.bindings,
+            hook_group_id: Some(read.hook_group_id),
+            hook_id: Some(read.hook_id),
+            metadata: Some(read.metadata),
+            schedule: Some(read.schedule),
+            task: Some(read.task),
+            trigger_schema: Some(read.trigger_schema),
+            unknown_fields: read.unknown_fields,
+        }
+    }
+}

@@ -4976,3 +4976,20 @@ impl fmt::Debug for WorkerResponseCredentials {
             .finish()
     }
 }
+
+/// `workerManager.workerPool`'s answer, as the definition `updateWorkerPool` takes: every field moved, and the members this version of the client does not know. Left out, since the service sets them: `current_capacity`, `requested_capacity`, `requested_count`, `running_capacity`, `running_count`, `stopped_capacity`, `stopped_count`, `stopping_capacity`, `stopping_count`.
+impl From<WorkerPoolFullDefinition> for UpdateWorkerPoolRequest {
+    fn from(read: WorkerPoolFullDefinition) -> Self {
+        UpdateWorkerPoolRequest {
+            config: Some(read.config),
+            created: Some(read.created),
+            description: Some(read.description),
+            email_on_error: Some(read.email_on_error),
+            last_modified: Some(read.last_modified),
+            owner: Some(read.owner),
+            provider_id: Some(read.provider_id),
+            worker_pool_id: read.worker_pool_id,
+            unknown_fields: read.unknown_fields,
+        }
+    }
+}
