@@ -301,3 +301,32 @@ fn a_task_read_converts_into_the_request_that_recreates_it() {
     assert_eq!(serde_json::to_value(&request).unwrap(), read);
     assert_eq!(request.priority, Some(Priority::Lowest));
 }
+
+/// `version` answers the Dockerflow version object that `__version__` serves (from the
+/// deployment's `version.json`; the references give the method no output schema): typed, and
+/// what a newer deployment adds kept.
+#[tokio::test]
+async fn version_answers_the_version_object() {
+    use tc_client::ClientConfig;
+    use tc_client::queue::Queue;
+    use tc_testkit::{Reply, Server};
+    let server = Server::start(|seen| match seen.path() {
+        "/api/queue/v1/__version__" => Reply::Json(
+            200,
+            json!({
+                "source": "https://github.com/taskcluster/taskcluster",
+                "version": "v106.0.0",
+                "commit": "9d59eb59f6",
+                "build": "https://community-tc.services.mozilla.com/tasks/abc",
+                "channel": "release"
+            }),
+        ),
+        other => Reply::Json(404, json!({"code": "ResourceNotFound", "message": other})),
+    })
+    .await;
+    let queue = Queue::new(&ClientConfig::new(server.root_url()));
+    let version = queue.version().await.unwrap();
+    assert_eq!(version.version.as_deref(), Some("v106.0.0"));
+    assert_eq!(version.commit.as_deref(), Some("9d59eb59f6"));
+    assert_eq!(version.unknown_fields["channel"], "release");
+}

@@ -61,11 +61,11 @@ impl Auth {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// List Clients
@@ -1327,7 +1327,8 @@ pub mod endpoints {
     /// [`Auth::lbheartbeat`](super::Auth::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("auth", "GET", "__lbheartbeat__");
     /// [`Auth::version`](super::Auth::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("auth", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("auth", "GET", "__version__");
     /// [`Auth::list_clients`](super::Auth::list_clients).
     pub const LIST_CLIENTS: Endpoint<(), types::ListClientResponse> =
         Endpoint::new("auth", "GET", "clients/");

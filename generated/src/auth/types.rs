@@ -2525,6 +2525,62 @@ impl TestAuthenticateResponse {
     }
 }
 
+/// Version Object
+///
+/// What a service's `version` answers: the Dockerflow version object (<https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>), read from the deployment's `version.json`.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct VersionObject {
+    /// The URL of the source code repository.
+    pub source: Option<String>,
+    /// The deployment's version (a release's tag, say).
+    pub version: Option<String>,
+    /// The commit the deployment was built from.
+    pub commit: Option<String>,
+    /// The URL of the CI build that made the deployment.
+    pub build: Option<String>,
+    /// Properties this version of the client does not know (from a newer service):
+    /// kept when read and written back unchanged.
+    pub unknown_fields: Map<String, Value>,
+}
+
+impl VersionObject {
+    /// A `VersionObject` with every field unset.
+    pub fn new() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets [`version`](Self::version).
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Sets [`commit`](Self::commit).
+    pub fn with_commit(mut self, commit: impl Into<String>) -> Self {
+        self.commit = Some(commit.into());
+        self
+    }
+
+    /// Sets [`build`](Self::build).
+    pub fn with_build(mut self, build: impl Into<String>) -> Self {
+        self.build = Some(build.into());
+        self
+    }
+}
+
 /// Websocktunnel Token Response
 ///
 /// Token for connecting a worker to websocktunnel proxy

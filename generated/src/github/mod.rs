@@ -63,11 +63,11 @@ impl Github {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// List of Builds
@@ -415,7 +415,8 @@ pub mod endpoints {
     /// [`Github::lbheartbeat`](super::Github::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("github", "GET", "__lbheartbeat__");
     /// [`Github::version`](super::Github::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("github", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("github", "GET", "__version__");
     /// [`Github::builds`](super::Github::builds).
     pub const BUILDS: Endpoint<(), types::BuildsResponse> =
         Endpoint::new("github", "GET", "builds");

@@ -56,11 +56,11 @@ impl Hooks {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// List hook groups
@@ -465,7 +465,8 @@ pub mod endpoints {
     /// [`Hooks::lbheartbeat`](super::Hooks::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("hooks", "GET", "__lbheartbeat__");
     /// [`Hooks::version`](super::Hooks::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("hooks", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("hooks", "GET", "__version__");
     /// [`Hooks::list_hook_groups`](super::Hooks::list_hook_groups).
     pub const LIST_HOOK_GROUPS: Endpoint<(), types::HookGroups> =
         Endpoint::new("hooks", "GET", "hooks");

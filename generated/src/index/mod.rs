@@ -59,11 +59,11 @@ impl Index {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// Find Indexed Task
@@ -424,7 +424,8 @@ pub mod endpoints {
     /// [`Index::lbheartbeat`](super::Index::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("index", "GET", "__lbheartbeat__");
     /// [`Index::version`](super::Index::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("index", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("index", "GET", "__version__");
     /// [`Index::find_task`](super::Index::find_task).
     pub const FIND_TASK: Endpoint<(), types::IndexedTaskResponse> =
         Endpoint::new("index", "GET", "task/<indexPath>");

@@ -57,11 +57,11 @@ impl Notify {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// Send an Email
@@ -309,7 +309,8 @@ pub mod endpoints {
     /// [`Notify::lbheartbeat`](super::Notify::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("notify", "GET", "__lbheartbeat__");
     /// [`Notify::version`](super::Notify::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("notify", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("notify", "GET", "__version__");
     /// [`Notify::email`](super::Notify::email).
     pub const EMAIL: Endpoint<types::SendEmailRequest, ()> =
         Endpoint::new("notify", "POST", "email");

@@ -59,11 +59,11 @@ impl Object {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// Begin upload of a new object
@@ -400,7 +400,8 @@ pub mod endpoints {
     /// [`Object::lbheartbeat`](super::Object::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("object", "GET", "__lbheartbeat__");
     /// [`Object::version`](super::Object::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("object", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("object", "GET", "__version__");
     /// [`Object::create_upload`](super::Object::create_upload).
     pub const CREATE_UPLOAD: Endpoint<types::CreateUploadRequest, types::CreateUploadResponse> =
         Endpoint::new("object", "PUT", "upload/<name>");

@@ -57,11 +57,11 @@ impl PurgeCache {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// Purge Worker Cache
@@ -234,7 +234,8 @@ pub mod endpoints {
     pub const LBHEARTBEAT: Endpoint<(), ()> =
         Endpoint::new("purge-cache", "GET", "__lbheartbeat__");
     /// [`PurgeCache::version`](super::PurgeCache::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("purge-cache", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("purge-cache", "GET", "__version__");
     /// [`PurgeCache::purge_cache`](super::PurgeCache::purge_cache).
     pub const PURGE_CACHE: Endpoint<types::PurgeCacheRequest, ()> =
         Endpoint::new("purge-cache", "POST", "purge-cache/<workerPoolId>");

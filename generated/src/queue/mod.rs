@@ -102,11 +102,11 @@ impl Queue {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// Get Task Definition
@@ -2545,7 +2545,8 @@ pub mod endpoints {
     /// [`Queue::lbheartbeat`](super::Queue::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("queue", "GET", "__lbheartbeat__");
     /// [`Queue::version`](super::Queue::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("queue", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("queue", "GET", "__version__");
     /// [`Queue::task`](super::Queue::task).
     pub const TASK: Endpoint<(), types::Task> = Endpoint::new("queue", "GET", "task/<taskId>");
     /// [`Queue::tasks`](super::Queue::tasks).

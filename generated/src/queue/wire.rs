@@ -5116,6 +5116,77 @@ impl Object for types::TasksStatusesResponse {
     }
 }
 
+impl Serialize for types::VersionObject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.source {
+            map.serialize_entry("source", value)?;
+        }
+
+        if let Some(value) = &self.version {
+            map.serialize_entry("version", value)?;
+        }
+
+        if let Some(value) = &self.commit {
+            map.serialize_entry("commit", value)?;
+        }
+
+        if let Some(value) = &self.build {
+            map.serialize_entry("build", value)?;
+        }
+
+        unknown_fields(&mut map, &self.unknown_fields)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for types::VersionObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer)
+    }
+}
+
+impl Object for types::VersionObject {
+    const EXPECTING: &str = "a VersionObject object";
+    fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut source: Option<String> = None;
+        let mut version: Option<String> = None;
+        let mut commit: Option<String> = None;
+        let mut build: Option<String> = None;
+        let mut seen = [false; 4usize];
+        let mut unknown_fields = Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "source" => {
+                    first(&mut seen[0usize], "source")?;
+                    source = map.next_value()?;
+                }
+                "version" => {
+                    first(&mut seen[1usize], "version")?;
+                    version = map.next_value()?;
+                }
+                "commit" => {
+                    first(&mut seen[2usize], "commit")?;
+                    commit = map.next_value()?;
+                }
+                "build" => {
+                    first(&mut seen[3usize], "build")?;
+                    build = map.next_value()?;
+                }
+                _ => unknown_field(&mut unknown_fields, key, map.next_value()?)?,
+            }
+        }
+
+        Ok(types::VersionObject {
+            source,
+            version,
+            commit,
+            build,
+            unknown_fields,
+        })
+    }
+}
+
 impl Serialize for types::Worker {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;

@@ -59,11 +59,11 @@ impl Secrets {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// Set Secret
@@ -215,7 +215,8 @@ pub mod endpoints {
     /// [`Secrets::lbheartbeat`](super::Secrets::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("secrets", "GET", "__lbheartbeat__");
     /// [`Secrets::version`](super::Secrets::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("secrets", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("secrets", "GET", "__version__");
     /// [`Secrets::set`](super::Secrets::set).
     pub const SET: Endpoint<types::Secret, ()> = Endpoint::new("secrets", "PUT", "secret/<name>");
     /// [`Secrets::remove`](super::Secrets::remove).

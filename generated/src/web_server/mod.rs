@@ -7,6 +7,8 @@
 
 pub mod types;
 
+mod wire;
+
 use crate::runtime::{Call, Client, ClientConfig, Method, escape};
 
 /// Client for the Web Server Service (`web-server/v1`).
@@ -51,11 +53,11 @@ impl WebServer {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// Task Group Profile
@@ -105,13 +107,15 @@ impl WebServer {
 
 /// The methods of the Web Server Service as [endpoints](crate::runtime::fake::Endpoint), to answer them with a [`Fake`](crate::runtime::fake::Fake) in tests.
 pub mod endpoints {
+    use super::types;
     use crate::runtime::fake::Endpoint;
     /// [`WebServer::ping`](super::WebServer::ping).
     pub const PING: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "ping");
     /// [`WebServer::lbheartbeat`](super::WebServer::lbheartbeat).
     pub const LBHEARTBEAT: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "__lbheartbeat__");
     /// [`WebServer::version`](super::WebServer::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("web-server", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("web-server", "GET", "__version__");
     /// [`WebServer::task_group_profile`](super::WebServer::task_group_profile).
     pub const TASK_GROUP_PROFILE: Endpoint<(), ()> =
         Endpoint::new("web-server", "GET", "task-group/<taskGroupId>/profile");

@@ -60,11 +60,11 @@ impl WorkerManager {
     ///
     /// Respond with the JSON version object.
     /// <https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>
-    pub fn version(&self) -> Call<()> {
+    pub fn version(&self) -> Call<types::VersionObject> {
         self.client
             .request(Method::GET, String::from("__version__"))
             .name("version")
-            .call_empty()
+            .call()
     }
 
     /// List Providers
@@ -1261,7 +1261,8 @@ pub mod endpoints {
     pub const LBHEARTBEAT: Endpoint<(), ()> =
         Endpoint::new("worker-manager", "GET", "__lbheartbeat__");
     /// [`WorkerManager::version`](super::WorkerManager::version).
-    pub const VERSION: Endpoint<(), ()> = Endpoint::new("worker-manager", "GET", "__version__");
+    pub const VERSION: Endpoint<(), types::VersionObject> =
+        Endpoint::new("worker-manager", "GET", "__version__");
     /// [`WorkerManager::list_providers`](super::WorkerManager::list_providers).
     pub const LIST_PROVIDERS: Endpoint<(), types::ProviderList> =
         Endpoint::new("worker-manager", "GET", "providers");

@@ -3,8 +3,10 @@
 //! ([`describe()`]).
 //!
 //! `manifest.json` lists the references; `<service>/<version>/api.json` describes methods and
-//! `schemas/<service>/<version>/*.json` holds the payload schemas, keyed by their `$id`.
+//! `schemas/<service>/<version>/*.json` holds the payload schemas, keyed by their `$id`; one answer
+//! the references leave out is added (`answers.rs`: the version object).
 
+mod answers;
 pub mod describe;
 pub mod references;
 
@@ -72,11 +74,13 @@ pub fn load(dir: &Path) -> Result<References> {
     exchanges.sort_by(|a, b| a.doc.service_name.cmp(&b.doc.service_name));
 
     let schemas = load_schemas(dir)?;
-    Ok(References {
+    let mut references = References {
         services,
         exchanges,
         schemas,
-    })
+    };
+    answers::add_missing(dir, &mut references);
+    Ok(references)
 }
 
 /// `https://x/references/queue/v1/api.json` or `/references/queue/v1/api.json` → `queue/v1/api.json`.
