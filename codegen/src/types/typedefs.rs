@@ -254,10 +254,15 @@ fn relax_sent_only<'a>(defs: &mut [TypeDef], outputs: impl Iterator<Item = &'a s
     let received = reachable(defs, outputs);
     for def in defs.iter_mut().filter(|d| !received.contains(&d.name)) {
         if let Kind::Struct(s) = &mut def.kind {
+            let note = if s.built_by_name() {
+                "The service requires this field (in the release this client was generated \
+                 from); the builder's `build()` fails without it."
+            } else {
+                "The service requires this field (in the release this client was generated \
+                 from); `new` takes it."
+            };
             for field in &mut s.fields {
                 if field.presence.is_required() && field.constant.is_none() {
-                    let note = "The service requires this field (in the release this client was \
-                                generated from); `new` takes it.";
                     field.doc = Some(match field.doc.take() {
                         Some(doc) => format!("{doc}\n\n{note}"),
                         None => note.to_owned(),
@@ -423,7 +428,9 @@ fn merge_identical(
     loop {
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, def) in defs.iter().enumerate() {
-            if !aliased.contains(&def.name) {
+            // Aliases (of any JSON, a string, a list) are alike by shape, not by what they
+            // hold: `GetMetadataResponse` is not "the same type as" `ListDidsItem`.
+            if !aliased.contains(&def.name) && !matches!(def.kind, Kind::Alias(_)) {
                 groups.entry(format!("{:?}", def.kind)).or_default().push(i);
             }
         }

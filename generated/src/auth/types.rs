@@ -1365,23 +1365,23 @@ pub struct HawkSignatureAuthenticationRequest {
     /// Host for which the request came in, this is typically the `Host` header
     /// excluding the port if any.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub host: Option<String>,
     /// HTTP method of the request being authenticated.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub method: Option<HawkSignatureAuthenticationRequestMethod>,
     /// Port on which the request came in, this is typically `80` or `443`.
     /// If you are running behind a reverse proxy look for the `x-forwarded-port`
     /// header.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub port: Option<u64>,
     /// Resource the request operates on including querystring. This is the
     /// string that follows the HTTP method.
     /// **Note,** order of querystring elements is important.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub resource: Option<String>,
     /// Source IP of the authentication request or request that requires
     /// authentication. This is only used for audit logging.
@@ -2424,13 +2424,13 @@ impl fmt::Debug for TemporarySecurityCredentials {
 pub struct TestAuthenticateRequest {
     /// List of scopes that should be client used should be given.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     ///
     /// When unset, the service uses `[]`.
     pub client_scopes: Option<Vec<String>>,
     /// List of scopes the request should require.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     ///
     /// When unset, the service uses `[]`.
     pub required_scopes: Option<Vec<String>>,

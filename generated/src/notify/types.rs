@@ -192,13 +192,13 @@ impl PostPulseMessageRequest {
 pub struct SendEmailRequest {
     /// E-mail address to which the message should be sent
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub address: Option<String>,
     /// Content of the e-mail as **markdown**, will be rendered to HTML before
     /// the email is sent. Notice that markdown allows for a few HTML tags, but
     /// won't allow inclusion of script tags and other unpleasantries.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub content: Option<String>,
     /// Optional link that can be added as a button to the email.
     pub link: Option<SendEmailRequestLink>,
@@ -206,7 +206,7 @@ pub struct SendEmailRequest {
     pub reply_to: Option<String>,
     /// Subject line of the e-mail, this is plain-text
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub subject: Option<String>,
     /// E-mail html template used to format your content.
     ///
@@ -321,11 +321,11 @@ impl SendEmailRequestBuilder {
 pub struct SendEmailRequestLink {
     /// Where the link should point to.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub href: Option<String>,
     /// Text to display on link.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub text: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -428,7 +428,7 @@ pub struct SendMatrixNoticeRequest {
     /// Unformatted text that will be displayed in the room if you do not
     /// specify `formattedBody` or if a user's client can not render the format.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub body: Option<String>,
     /// The format for `formattedBody`. For instance, `org.matrix.custom.html`
     pub format: Option<String>,
@@ -443,7 +443,7 @@ pub struct SendMatrixNoticeRequest {
     /// The fully qualified room name, such as `!whDRjjSmICCgrhFHsQ:mozilla.org`
     /// If you are using riot, you can find this under the advanced settings for a room.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub room_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -598,13 +598,13 @@ pub struct SendSlackMessage {
     /// The unique Slack channel ID, such as `C123456GZ`.
     /// In the app, this is the last section of the 'copy link' URL for a channel.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub channel_id: Option<String>,
     /// The main message text. If no blocks are included, this is used as the
     /// message text, otherwise this is used as alternative text and the blocks
     /// are used.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub text: Option<String>,
     /// Whether Slack should show previews for links in the message.
     ///

@@ -19,7 +19,7 @@ pub struct CreateUploadRequest {
     /// Date at which this entry expires from the object table.  The expiration cannot
     /// be changed in subsequent calls to the same method.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub expires: Option<DateTime<Utc>>,
     /// The `hashes` member: see [`ObjectContentHashes`].
     pub hashes: Option<ObjectContentHashes>,
@@ -27,7 +27,7 @@ pub struct CreateUploadRequest {
     ///
     /// Project identifier.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub project_id: Option<String>,
     /// Proposed Upload Methods
     ///
@@ -37,7 +37,7 @@ pub struct CreateUploadRequest {
     /// so any subsequent calls must share those values.  The server may choose
     /// any of the proposed methods at its discretion.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub proposed_upload_methods: Option<ProposedUploadMethods>,
     /// Upload ID
     ///
@@ -45,7 +45,7 @@ pub struct CreateUploadRequest {
     /// uploads of the same object with different uploadIds will be rejected.  Callers
     /// should pass a randomly-generated slugid here.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub upload_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -256,11 +256,11 @@ impl CreateUploadResponseBuilder {
 pub struct DataInlineUploadRequest {
     /// Content-type to be returned when downloading this data
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub content_type: Option<String>,
     /// Base64-encoded byte data, with decoded size at most 8k.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub object_data: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -368,13 +368,13 @@ pub struct FinishUploadRequest {
     ///
     /// Project identifier.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub project_id: Option<String>,
     /// Upload ID
     ///
     /// Unique identifier for this upload.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub upload_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

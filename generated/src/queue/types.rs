@@ -899,17 +899,17 @@ impl ChangeTaskPriorityRequest {
 pub struct ClaimWorkRequest {
     /// Number of tasks to attempt to claim.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     ///
     /// When unset, the service uses `1`.
     pub tasks: Option<u64>,
     /// Identifier for group that worker claiming the task is a part of.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_group: Option<String>,
     /// Identifier for worker within the given workerGroup
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -3527,13 +3527,13 @@ pub struct RedirectArtifactRequest {
     /// The accurate content-type of the artifact can only be determined by
     /// downloading it.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub content_type: Option<String>,
     /// Date-time after which the queue should no longer redirect to this URL.
     /// Note, that the queue will and cannot delete the resource your URL
     /// references, you are responsible for doing that yourself.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub expires: Option<DateTime<Utc>>,
     /// Artifact storage type, in this case `reference`
     ///
@@ -3542,7 +3542,7 @@ pub struct RedirectArtifactRequest {
     /// URL to which the queue should redirect using a `303` (See other)
     /// redirect.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub url: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -4654,11 +4654,11 @@ impl TaskClaimBuilder {
 pub struct TaskClaimRequest {
     /// Identifier for group that worker claiming the task is a part of.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_group: Option<String>,
     /// Identifier for worker within the given workerGroup
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -5158,14 +5158,14 @@ pub struct TaskDefinitionRequest {
     ///
     /// Creation time of task
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub created: Option<DateTime<Utc>>,
     /// Deadline of the task, by which this task must be complete. `pending` and
     /// `running` runs are resolved as **exception** if not resolved by other means
     /// before the deadline. After the deadline, a task is immutable. Note,
     /// deadline cannot be more than 5 days into the future
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub deadline: Option<DateTime<Utc>>,
     /// Task Dependencies
     ///
@@ -5196,7 +5196,7 @@ pub struct TaskDefinitionRequest {
     ///
     /// When unset, the service uses `{}`.
     pub extra: Option<Value>,
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub metadata: Option<TaskMetadata>,
     /// Task Payload
     ///
@@ -5204,7 +5204,7 @@ pub struct TaskDefinitionRequest {
     /// Refer to the documentation for the worker implementing
     /// `<provisionerId>/<workerType>` for details.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     ///
     /// When unset, the service uses `[]`.
     pub payload: Option<Value>,

@@ -62,14 +62,14 @@ pub struct AwsProviderType {
     /// Instance identity document that is obtained by
     /// curl <http://169.254.169.254/latest/dynamic/instance-identity/document> on the instance
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub document: Option<String>,
     /// Signature
     ///
     /// The signature for instance identity document. Can be obtained by
     /// curl <http://169.254.169.254/latest/dynamic/instance-identity/signature> on the instance
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub signature: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -178,26 +178,26 @@ impl AzureProviderType {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CreateWorkerPoolRequest {
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub config: Option<Value>,
     /// Description
     ///
     /// A description of this worker pool.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub description: Option<String>,
     /// Wants Email
     ///
     /// If true, the owner should be emailed on provisioning errors
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub email_on_error: Option<bool>,
     /// Owner Email
     ///
     /// An email address to notify when there are provisioning errors for this
     /// worker pool.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub owner: Option<String>,
     /// Provider
     ///
@@ -206,7 +206,7 @@ pub struct CreateWorkerPoolRequest {
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
     /// once all existing workers have terminated.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub provider_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1036,7 +1036,7 @@ pub struct RegisterWorkerRequest {
     /// The provider that had started the worker and responsible for managing it.
     /// Can be different from the provider that's currently in the worker pool config.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub provider_id: Option<String>,
     /// System Boot Time
     ///
@@ -1047,24 +1047,24 @@ pub struct RegisterWorkerRequest {
     pub system_boot_time: Option<DateTime<Utc>>,
     /// Worker group to which this worker belongs
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_group: Option<String>,
     /// Worker ID
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_id: Option<String>,
     /// Worker Identity Proof
     ///
     /// Proof that this call is coming from the worker identified by the other fields.
     /// The form of this proof varies depending on the provider type.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_identity_proof: Option<WorkerIdentityProof>,
     /// Worker Pool ID
     ///
     /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_pool_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1261,21 +1261,21 @@ pub struct ReregisterWorkerRequest {
     /// `reregisterWorker`.
     /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub secret: Option<String>,
     /// Worker group to which this worker belongs
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_group: Option<String>,
     /// Worker ID
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_id: Option<String>,
     /// Worker Pool ID
     ///
     /// The ID of this worker pool (of the form `providerId/workerType` for compatibility)
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_pool_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1575,7 +1575,7 @@ impl TaskRun {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateWorkerPoolRequest {
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub config: Option<Value>,
     /// Created
     ///
@@ -1585,13 +1585,13 @@ pub struct UpdateWorkerPoolRequest {
     ///
     /// A description of this worker pool.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub description: Option<String>,
     /// Wants Email
     ///
     /// If true, the owner should be emailed on provisioning errors
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub email_on_error: Option<bool>,
     /// Last Modified
     ///
@@ -1602,7 +1602,7 @@ pub struct UpdateWorkerPoolRequest {
     /// An email address to notify when there are provisioning errors for this
     /// worker pool.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub owner: Option<String>,
     /// Provider
     ///
@@ -1611,7 +1611,7 @@ pub struct UpdateWorkerPoolRequest {
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
     /// once all existing workers have terminated.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub provider_id: Option<String>,
     /// Worker Pool ID
     pub worker_pool_id: Option<String>,
@@ -2270,33 +2270,33 @@ pub struct WorkerErrorReport {
     ///
     /// A longer description of what occured in the error.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub description: Option<String>,
     /// Extra
     ///
     /// Any extra structured information about this error
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub extra: Option<Value>,
     /// Kind
     ///
     /// A general machine-readable way to identify this sort of error.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub kind: Option<String>,
     /// Title
     ///
     /// A human-readable version of `kind`.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub title: Option<String>,
     /// Worker group to which this worker belongs
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_group: Option<String>,
     /// Worker ID
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub worker_id: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

@@ -117,15 +117,15 @@ impl AddAccountRequest {
 pub struct AddIdentityRequest {
     /// The identity.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub identity: Option<String>,
     /// The authtype.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub authtype: Option<String>,
     /// The email.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub email: Option<String>,
     /// The password.
     ///
@@ -253,11 +253,11 @@ impl fmt::Debug for AddIdentityRequest {
 pub struct DelIdentityRequest {
     /// The identity.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub identity: Option<String>,
     /// The authtype.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub authtype: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

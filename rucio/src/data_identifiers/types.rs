@@ -8,10 +8,12 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddDidRequest {
-    /// The type of the DID: `DATASET`, `CONTAINER` or `FILE`.
+    /// DIDType
+    ///
+    /// The type of the DID.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
-    pub type_: Option<String>,
+    pub type_: Option<DidType>,
     /// The statuses of the DID (for example `{"monotonic": true}`).
     pub statuses: Option<Value>,
     /// The metadata of the DID.
@@ -31,7 +33,7 @@ pub struct AddDidRequest {
 
 impl AddDidRequest {
     /// An `AddDidRequest` from its required fields (`type_`); set the others with the `with_*` methods.
-    pub fn new(type_: impl Into<String>) -> Self {
+    pub fn new(type_: impl Into<DidType>) -> Self {
         AddDidRequest {
             type_: Some(type_.into()),
             statuses: None,
@@ -87,11 +89,11 @@ impl AddDidRequest {
 pub struct AddDidRequestDidsItem {
     /// The scope of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// The name of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -153,17 +155,17 @@ pub type AddDidsRequest = Vec<AddDidsRequestItem>;
 pub struct AddDidsRequestItem {
     /// The DID scope.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// The DID name.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// DIDType
     ///
     /// The type of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub type_: Option<DidType>,
     /// The account associated with the DID.
     pub account: Option<String>,
@@ -407,17 +409,17 @@ impl AttachDidsToDidsRequest {
 pub struct AttachDidsToDidsRequestAttachmentsItem {
     /// The scope of the DID to attach to.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// The name of the DID to attach to.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// The RSE of the files, if they are new.
     pub rse: Option<String>,
     /// The DIDs to attach.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub dids: Option<Vec<AttachDidsToDidsRequestAttachmentsItemDidsItem>>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -504,9 +506,9 @@ impl AttachDidsToDidsRequestAttachmentsItemBuilder {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AttachDidsToDidsRequestAttachmentsItemDidsItem {
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -679,11 +681,11 @@ impl BulkListFilesRequest {
 pub struct BulkListFilesRequestDidsItem {
     /// The DID scope.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// The DID name.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -742,23 +744,23 @@ impl BulkListFilesRequestDidsItemBuilder {
 pub struct CreateDidSampleRequest {
     /// The input scope.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub input_scope: Option<String>,
     /// The input name.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub input_name: Option<String>,
     /// The output scope.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub output_scope: Option<String>,
     /// The output name.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub output_name: Option<String>,
     /// The number of files to register in the output dataset.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub nbfiles: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1151,8 +1153,8 @@ impl GetDidResponse {
     }
 }
 
-/// The same type as [`ListDidsItem`].
-pub type GetMetadataBulkItem = ListDidsItem;
+/// `GetMetadataBulkItem`: as the schema describes it.
+pub type GetMetadataBulkItem = Value;
 
 /// `GetMetadataBulkRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -1205,11 +1207,11 @@ impl GetMetadataBulkRequest {
 pub struct GetMetadataBulkRequestDidsItem {
     /// Scope of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// Name of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.
@@ -1263,9 +1265,7 @@ impl GetMetadataBulkRequestDidsItemBuilder {
 }
 
 /// A JSON object containing all attributes of the DID.
-///
-/// The same type as [`ListDidsItem`].
-pub type GetMetadataResponse = ListDidsItem;
+pub type GetMetadataResponse = Value;
 
 /// `GetStatusOfDidResponse`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
@@ -1725,9 +1725,7 @@ impl ListContentItem {
 }
 
 /// A rule.
-///
-/// The same type as [`ListDidsItem`].
-pub type ListDidRulesItem = ListDidsItem;
+pub type ListDidRulesItem = Value;
 
 /// The name of a DID or a dictionary of a DID for long option.
 pub type ListDidsItem = Value;
@@ -2099,15 +2097,15 @@ impl SetDidsMetadataBulkRequest {
 pub struct SetDidsMetadataBulkRequestDidsItem {
     /// Scope of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// Name of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// Dictionary of metadata key–value pairs to set for this DID. Values may be strings, numbers, booleans, etc. – consult the plug‑in documentation for supported types.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub meta: Option<Value>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

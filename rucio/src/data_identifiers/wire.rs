@@ -56,7 +56,7 @@ impl<'de> Deserialize<'de> for types::AddDidRequest {
 impl Object for types::AddDidRequest {
     const EXPECTING: &str = "a AddDidRequest object";
     fn read<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
-        let mut type_: Option<String> = None;
+        let mut type_: Option<types::DidType> = None;
         let mut statuses: Option<Value> = None;
         let mut meta: Option<Value> = None;
         let mut rules: Option<Vec<Value>> = None;

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-/// The same type as [`ListIdentitiesAccountsResponse`].
-pub type ListAccountsForIdentityKeyTypeResponse = ListIdentitiesAccountsResponse;
+/// `ListAccountsForIdentityKeyTypeResponse`: as the schema describes it.
+pub type ListAccountsForIdentityKeyTypeResponse = Vec<Value>;
 
 /// `ListIdentitiesAccountsResponse`: as the schema describes it.
 pub type ListIdentitiesAccountsResponse = Vec<Value>;

@@ -160,11 +160,11 @@ impl GetLocksForDidsRequest {
 pub struct GetLocksForDidsRequestDidsItem {
     /// The scope of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// The name of the DID.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// The type of the DID.
     pub type_: Option<GetLocksForDidsRequestDidsItemType>,

@@ -7,8 +7,8 @@ use std::fmt;
 /// `GetOpendataDidResponse`: as the schema describes it.
 pub type GetOpendataDidResponse = Value;
 
-/// The same type as [`GetOpendataDidResponse`].
-pub type ListOpendataDidsResponse = GetOpendataDidResponse;
+/// `ListOpendataDidsResponse`: as the schema describes it.
+pub type ListOpendataDidsResponse = Value;
 
 /// OpenDataDIDState
 ///

@@ -6,5 +6,5 @@ use serde_json::Value;
 /// `GetOpendataDidResponse`: as the schema describes it.
 pub type GetOpendataDidResponse = Value;
 
-/// The same type as [`GetOpendataDidResponse`].
-pub type ListOpendataDidsResponse = GetOpendataDidResponse;
+/// `ListOpendataDidsResponse`: as the schema describes it.
+pub type ListOpendataDidsResponse = Value;

@@ -148,13 +148,13 @@ impl AddReplicasRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddReplicasRequestFilesItem {
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub bytes: Option<i64>,
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub adler32: Option<String>,
     /// The `md5` member.
     pub md5: Option<String>,
@@ -431,9 +431,7 @@ impl DeclareSuspiciousFileReplicasRequest {
 }
 
 /// The replicas not declared, by RSE name.
-///
-/// The same type as [`DeclareBadFileReplicasResponse`].
-pub type DeclareSuspiciousFileReplicasResponse = DeclareBadFileReplicasResponse;
+pub type DeclareSuspiciousFileReplicasResponse = BTreeMap<String, Vec<String>>;
 
 /// `GetDidFromPfnsItem`: as the schema describes it.
 pub type GetDidFromPfnsItem = BTreeMap<String, GetDidFromPfnsItemValue>;
@@ -1367,15 +1365,15 @@ impl SetTombstoneRequest {
 pub struct SetTombstoneRequestReplicasItem {
     /// The rse associated with the tombstone.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub rse: Option<String>,
     /// The scope of the replica
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub scope: Option<String>,
     /// The name of the replica.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
     /// Properties this version of the client does not know (from a newer service):
     /// kept when read and written back unchanged.

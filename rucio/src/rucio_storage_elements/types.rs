@@ -56,19 +56,19 @@ impl AddDistanceRequest {
 pub struct AddProtocolRequest {
     /// The storage's host name.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub hostname: Option<String>,
     /// Its port.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub port: Option<i64>,
     /// The path prefix of the RSE's files.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub prefix: Option<String>,
     /// The protocol implementation (`rucio.rse.protocols.posix.Default`, …).
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub impl_: Option<String>,
     /// Priorities per domain and operation: `{"lan": {"read": 1, …}, "wan": {…}}`.
     pub domains: Option<Value>,

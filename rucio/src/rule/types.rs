@@ -9,19 +9,19 @@ use serde_json::{Map, Value};
 pub struct AddReplicationRuleRequest {
     /// The list of data identifiers.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub dids: Option<Vec<AddReplicationRuleRequestDidsItem>>,
     /// The account of the issuer.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub account: Option<String>,
     /// The number of replicas.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub copies: Option<i64>,
     /// The rse expression which gets resolved into a list of RSEs.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub rse_expression: Option<String>,
     /// The grouping of the files to take into account. (ALL, DATASET, NONE)
     pub grouping: Option<String>,
@@ -566,8 +566,8 @@ impl ExamineReplicationRuleResponseTransfersItem {
     }
 }
 
-/// The same type as [`ListReplicationRulesItem`].
-pub type GetReplicationRuleResponse = ListReplicationRulesItem;
+/// `GetReplicationRuleResponse`: as the schema describes it.
+pub type GetReplicationRuleResponse = Value;
 
 /// `ListHistoryForRuleIdResponse`: as the schema describes it.
 pub type ListHistoryForRuleIdResponse = Vec<ListHistoryForRuleIdResponseItem>;
@@ -898,9 +898,7 @@ impl ReduceReplicationRuleRequest {
 }
 
 /// The id of the rule that replaces it.
-///
-/// The same type as [`MoveReplicationRuleResponse`].
-pub type ReduceReplicationRuleResponse = MoveReplicationRuleResponse;
+pub type ReduceReplicationRuleResponse = String;
 
 /// `UpdateReplicationRuleRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]

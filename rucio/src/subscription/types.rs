@@ -33,23 +33,23 @@ impl AddSubscriptionRequest {
 pub struct AddSubscriptionRequestOptions {
     /// Which DIDs the subscription applies to: `scope` (a list), `pattern`, `account`, `did_type`, metadata keys.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub filter: Option<Value>,
     /// The rules to create for each DID: `rse_expression`, `copies`, `lifetime`, `activity`, …
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub replication_rules: Option<Vec<Value>>,
     /// The comments for the subscription.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub comments: Option<String>,
     /// The subscription's lifetime, in days.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub lifetime: Option<i64>,
     /// If the retroactive is activated for a subscription.
     ///
-    /// The service requires this field (in the release this client was generated from); `new` takes it.
+    /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub retroactive: Option<bool>,
     /// The priority/policyid for the subscription. Stored as policyid.
     pub priority: Option<i64>,

@@ -490,7 +490,7 @@ pub fn added_operations() -> Vec<Operation> {
                 "type": "object",
                 "required": ["type"],
                 "properties": {
-                    "type": {"type": "string", "description": "The type of the DID: `DATASET`, `CONTAINER` or `FILE`."},
+                    "type": {"$ref": "#/components/schemas/DIDType", "description": "The type of the DID."},
                     "statuses": {"type": "object", "description": "The statuses of the DID (for example `{\"monotonic\": true}`)."},
                     "meta": {"type": "object", "description": "The metadata of the DID."},
                     "rules": {"type": "array", "items": {"type": "object"}, "description": "Replication rules to create with the DID."},
