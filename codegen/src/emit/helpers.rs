@@ -336,3 +336,13 @@ mod tests {
         assert_eq!(out, "All of:\n- `a:<x>`\n- Any of:\n  - `b`\n  - `c`");
     }
 }
+
+/// `GetAuthOidcHeaders`: the optional headers of a method (an OpenAPI
+/// family's: the client takes them as one struct, the command line as options).
+pub fn headers_struct(method: &Method) -> String {
+    format!(
+        "{}Headers",
+        heck::ToUpperCamelCase::to_upper_camel_case(method.function.as_str())
+    )
+}
+
