@@ -120,7 +120,10 @@ fn a_session_against_a_real_server() {
         .expect("Rucio's client");
     let theirs: Value = serde_json::from_str(python.trim()).unwrap();
     for field in ["account", "account_type", "status", "email"] {
-        assert_eq!(me[field], theirs[field], "{field}: ours {me}, theirs {theirs}");
+        assert_eq!(
+            me[field], theirs[field],
+            "{field}: ours {me}, theirs {theirs}"
+        );
     }
     let same: Value =
         serde_json::from_str(&ok(&server, &["account", "get-account", "whoami"], "")).unwrap();
@@ -178,7 +181,14 @@ fn a_session_against_a_real_server() {
     );
     ok(
         &server,
-        &["data-identifiers", "attach-dids", &scope, "box", "--input", "-"],
+        &[
+            "data-identifiers",
+            "attach-dids",
+            &scope,
+            "box",
+            "--input",
+            "-",
+        ],
         &format!(r#"{{"dids": [{{"scope": "{scope}", "name": "ds1"}}]}}"#),
     );
     let content = json_lines(&ok(
@@ -255,7 +265,11 @@ fn a_session_against_a_real_server() {
         r#"{"type": "DATASET"}"#,
     );
     assert_eq!(twice.status.code(), Some(6), "{}", stderr(&twice));
-    assert!(stderr(&twice).contains("DataIdentifierAlreadyExists"), "{}", stderr(&twice));
+    assert!(
+        stderr(&twice).contains("DataIdentifierAlreadyExists"),
+        "{}",
+        stderr(&twice)
+    );
 
     // Input that does not fit the body's type is refused before any call.
     let bad = rucio_rs(
@@ -285,8 +299,16 @@ fn a_session_against_a_real_server() {
     .unwrap();
     let refused = rucio_rs(&["whoami"], &[("RUCIO_CONFIG", &wrong)], "");
     assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("CannotAuthenticate"), "{}", stderr(&refused));
-    assert!(!stderr(&refused).contains(wrong_password), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("CannotAuthenticate"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        !stderr(&refused).contains(wrong_password),
+        "{}",
+        stderr(&refused)
+    );
 
     // A reader that stops reading (`| head -1`): no panic, no error, exit 0. The pipe is
     // closed before anything is written, so every write meets it closed.
@@ -346,7 +368,12 @@ fn help_comes_from_the_spec() {
 
     let out = rucio_rs(&["--help"], &[], "");
     let help = stdout(&out);
-    for group in ["account", "data-identifiers", "rucio-storage-elements", "whoami"] {
+    for group in [
+        "account",
+        "data-identifiers",
+        "rucio-storage-elements",
+        "whoami",
+    ] {
         assert!(help.contains(group), "{group} not in:\n{help}");
     }
     // Kept for the transfers, not yet shown.
@@ -371,5 +398,9 @@ fn usage_errors_exit_2() {
     assert!(stderr(&out).contains("<name>"), "{}", stderr(&out));
     let out = rucio_rs(&["download"], &[], "");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("not implemented yet"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not implemented yet"),
+        "{}",
+        stderr(&out)
+    );
 }

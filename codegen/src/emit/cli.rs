@@ -72,13 +72,7 @@ pub const RUCIO: Family = Family {
     binary: "rucio-rs",
     krate: "rucio_client",
     made_from: "RucioClient",
-    reserved: &[
-        "completions",
-        "download",
-        "help",
-        "upload",
-        "whoami",
-    ],
+    reserved: &["completions", "download", "help", "upload", "whoami"],
     aliases: false,
     urls: false,
     listen: false,
@@ -109,7 +103,9 @@ pub fn method_command(method: &Method) -> String {
 pub fn emit_cli(family: &Family, services: &[(&Service, &[TypeDef])]) -> TokenStream {
     let krate = family.krate();
     let made_from = ident(family.made_from);
-    let builders = services.iter().map(|(s, _)| emit_service_command(family, s));
+    let builders = services
+        .iter()
+        .map(|(s, _)| emit_service_command(family, s));
     let names = services
         .iter()
         .map(|(s, _)| ident(&format!("{}_command", s.module)));
@@ -263,7 +259,8 @@ fn emit_method_command(family: &Family, method: &Method) -> TokenStream {
         .input
         .is_some()
         .then(|| quote!(.arg(run::input_arg())));
-    let urls = (family.urls && method.http == HttpMethod::Get).then(|| quote!(.args(run::url_args())));
+    let urls =
+        (family.urls && method.http == HttpMethod::Get).then(|| quote!(.args(run::url_args())));
     let all = method
         .stream_function
         .is_some()
@@ -347,8 +344,7 @@ fn emit_dispatch_arm(
         quote!(let payload: #krate::#module::types::#ty = run::input(args)?;)
     });
     let payload_arg = payload.as_ref().map(|_| quote!(&payload,));
-    let call_args =
-        quote!(#(#args,)* #(#required_headers,)* #headers_arg #query_arg #payload_arg);
+    let call_args = quote!(#(#args,)* #(#required_headers,)* #headers_arg #query_arg #payload_arg);
     let paged = match crate::types::paging::paging(service, method, defs) {
         Ok(Some(_)) => {
             let stream_fn = ident(method.stream_function.as_deref().unwrap_or_default());

@@ -345,4 +345,3 @@ pub fn headers_struct(method: &Method) -> String {
         heck::ToUpperCamelCase::to_upper_camel_case(method.function.as_str())
     )
 }
-
