@@ -53,13 +53,15 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("key")
                         .value_name("key")
                         .required(true)
-                        .help("`key` in the route"),
+                        .help(
+                            "The key of the account attribute to remove (`key` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -72,13 +74,13 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("key")
                         .value_name("key")
                         .required(true)
-                        .help("`key` in the route"),
+                        .help("The key of the account attribute (`key` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -92,13 +94,13 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope name (`scope` in the route)"),
                 ),
         )
         .subcommand(
@@ -111,13 +113,13 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse identifier (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -130,13 +132,13 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("rse_expression")
                         .value_name("rse_expression")
                         .required(true)
-                        .help("`rse_expression` in the route"),
+                        .help("The rse identifier (`rse_expression` in the route)"),
                 ),
         )
         .subcommand(
@@ -149,7 +151,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 ),
         )
         .subcommand(
@@ -162,7 +164,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -176,7 +178,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -190,28 +192,28 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("query:scope")
                         .long("scope")
                         .value_name("VALUE")
                         .help(
-                            "The rule's DID scope; `*` is a wildcard. (`scope` in the query string)",
+                            "The rule's DID scope; `*` is a wildcard (`scope` in the query string)",
                         ),
                 )
                 .arg(
                     Arg::new("query:name")
                         .long("name")
                         .value_name("VALUE")
-                        .help("The rule's DID name. (`name` in the query string)"),
+                        .help("The rule's DID name (`name` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:state")
                         .long("state")
                         .value_name("VALUE")
                         .help(
-                            "The rule's state, by name or letter (`OK`/`O`, `REPLICATING`/`R`, `STUCK`/`S`, `SUSPENDED`/`U`, `WAITING_APPROVAL`/`W`, `INJECT`/`I`). (`state` in the query string)",
+                            "The rule's state, by name or letter (`OK`/`O`, `REPLICATING`/`R`, `STUCK`/`S`, `SUSPENDED`/`U`, `WAITING_APPROVAL`/`W`, `INJECT`/`I`) (`state` in the query string)",
                         ),
                 )
                 .arg(
@@ -219,7 +221,7 @@ fn account_command() -> Command {
                         .long("rse-expression")
                         .value_name("VALUE")
                         .help(
-                            "The rule's RSE expression, exactly. (`rse_expression` in the query string)",
+                            "The rule's RSE expression, exactly (`rse_expression` in the query string)",
                         ),
                 )
                 .arg(
@@ -227,7 +229,7 @@ fn account_command() -> Command {
                         .long("activity")
                         .value_name("VALUE")
                         .help(
-                            "The rule's transfer activity. (`activity` in the query string)",
+                            "The rule's transfer activity (`activity` in the query string)",
                         ),
                 )
                 .arg(
@@ -235,7 +237,7 @@ fn account_command() -> Command {
                         .long("did-type")
                         .value_name("VALUE")
                         .help(
-                            "The DID's type: `FILE`, `DATASET` or `CONTAINER`. (`did_type` in the query string)",
+                            "The DID's type: `FILE`, `DATASET` or `CONTAINER` (`did_type` in the query string)",
                         ),
                 )
                 .arg(
@@ -243,7 +245,7 @@ fn account_command() -> Command {
                         .long("grouping")
                         .value_name("VALUE")
                         .help(
-                            "The rule's grouping: `ALL`, `DATASET` or `NONE`. (`grouping` in the query string)",
+                            "The rule's grouping: `ALL`, `DATASET` or `NONE` (`grouping` in the query string)",
                         ),
                 )
                 .arg(
@@ -251,7 +253,7 @@ fn account_command() -> Command {
                         .long("subscription-id")
                         .value_name("VALUE")
                         .help(
-                            "The subscription that made the rule. (`subscription_id` in the query string)",
+                            "The subscription that made the rule (`subscription_id` in the query string)",
                         ),
                 )
                 .arg(
@@ -259,7 +261,7 @@ fn account_command() -> Command {
                         .long("created-before")
                         .value_name("VALUE")
                         .help(
-                            "Rules created before this time (`%Y-%m-%dT%H:%M:%S.%fZ` or RFC 1123). (`created_before` in the query string)",
+                            "Rules created before this time (`%Y-%m-%dT%H:%M:%S.%fZ` or RFC 1123) (`created_before` in the query string)",
                         ),
                 )
                 .arg(
@@ -267,7 +269,7 @@ fn account_command() -> Command {
                         .long("created-after")
                         .value_name("VALUE")
                         .help(
-                            "Rules created after this time. (`created_after` in the query string)",
+                            "Rules created after this time (`created_after` in the query string)",
                         ),
                 )
                 .arg(
@@ -275,7 +277,7 @@ fn account_command() -> Command {
                         .long("updated-before")
                         .value_name("VALUE")
                         .help(
-                            "Rules last updated before this time. (`updated_before` in the query string)",
+                            "Rules last updated before this time (`updated_before` in the query string)",
                         ),
                 )
                 .arg(
@@ -283,7 +285,7 @@ fn account_command() -> Command {
                         .long("updated-after")
                         .value_name("VALUE")
                         .help(
-                            "Rules last updated after this time. (`updated_after` in the query string)",
+                            "Rules last updated after this time (`updated_after` in the query string)",
                         ),
                 )
                 .arg(
@@ -292,7 +294,7 @@ fn account_command() -> Command {
                         .value_name("KEY=VALUE")
                         .action(clap::ArgAction::Append)
                         .help(
-                            "Any other column of the rule (`copies`, `locked`, `comments`, …), compared for equality. (each KEY=VALUE a query parameter of its own; repeat)",
+                            "Any other column of the rule (`copies`, `locked`, `comments`, …), compared for equality (each KEY=VALUE a query parameter of its own; repeat)",
                         ),
                 ),
         )
@@ -306,13 +308,13 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse identifier (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -325,13 +327,13 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse identifier (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -344,13 +346,13 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("rse_expression")
                         .value_name("rse_expression")
                         .required(true)
-                        .help("`rse_expression` in the route"),
+                        .help("The rse expression (`rse_expression` in the route)"),
                 ),
         )
         .subcommand(
@@ -363,7 +365,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -377,7 +379,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 ),
         )
         .subcommand(
@@ -390,7 +392,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 ),
         )
         .subcommand(
@@ -403,7 +405,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account identifier (`account` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -418,7 +420,7 @@ fn account_command() -> Command {
                         .long("account")
                         .value_name("VALUE")
                         .help(
-                            "The account's name; `*` is a wildcard. (`account` in the query string)",
+                            "The account's name; `*` is a wildcard (`account` in the query string)",
                         ),
                 )
                 .arg(
@@ -426,7 +428,7 @@ fn account_command() -> Command {
                         .long("account-type")
                         .value_name("VALUE")
                         .help(
-                            "The account's type: `USER`, `GROUP` or `SERVICE`. (`account_type` in the query string)",
+                            "The account's type: `USER`, `GROUP` or `SERVICE` (`account_type` in the query string)",
                         ),
                 )
                 .arg(
@@ -434,7 +436,7 @@ fn account_command() -> Command {
                         .long("identity")
                         .value_name("VALUE")
                         .help(
-                            "An identity of the account (a DN, a username, …). (`identity` in the query string)",
+                            "An identity of the account (a DN, a username, …) (`identity` in the query string)",
                         ),
                 )
                 .arg(
@@ -443,7 +445,7 @@ fn account_command() -> Command {
                         .value_name("KEY=VALUE")
                         .action(clap::ArgAction::Append)
                         .help(
-                            "Account attributes: accounts whose attribute `key` has this value. (each KEY=VALUE a query parameter of its own; repeat)",
+                            "Account attributes: accounts whose attribute `key` has this value (each KEY=VALUE a query parameter of its own; repeat)",
                         ),
                 ),
         )
@@ -457,7 +459,7 @@ fn account_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account (`account` in the route)"),
                 ),
         )
 }
@@ -480,13 +482,15 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse for the accountlimit (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -499,13 +503,15 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse for the accountlimit (`rse` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -519,13 +525,17 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse_expression")
                         .value_name("rse_expression")
                         .required(true)
-                        .help("`rse_expression` in the route"),
+                        .help(
+                            "The rse expression for the accountlimit (`rse_expression` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -538,13 +548,17 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse_expression")
                         .value_name("rse_expression")
                         .required(true)
-                        .help("`rse_expression` in the route"),
+                        .help(
+                            "The rse expression for the accountlimit (`rse_expression` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -556,13 +570,15 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse for the accountlimit (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -573,13 +589,15 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse for the accountlimit (`rse` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -591,13 +609,17 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse_expression")
                         .value_name("rse_expression")
                         .required(true)
-                        .help("`rse_expression` in the route"),
+                        .help(
+                            "The rse expression for the accountlimit (`rse_expression` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -608,13 +630,17 @@ fn account_limit_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account for the accountlimit (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("rse_expression")
                         .value_name("rse_expression")
                         .required(true)
-                        .help("`rse_expression` in the route"),
+                        .help(
+                            "The rse expression for the accountlimit (`rse_expression` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -640,7 +666,7 @@ fn auth_command() -> Command {
                         .value_name("VALUE")
                         .required(true)
                         .help(
-                            "Account identifier as a string. (the `X-Rucio-Account` header)",
+                            "Account identifier as a string (the `X-Rucio-Account` header)",
                         ),
                 )
                 .arg(
@@ -648,7 +674,7 @@ fn auth_command() -> Command {
                         .long("x-rucio-username")
                         .value_name("VALUE")
                         .required(true)
-                        .help("Username as a string. (the `X-Rucio-Username` header)"),
+                        .help("Username as a string (the `X-Rucio-Username` header)"),
                 )
                 .arg(
                     Arg::new("header:X-Rucio-Password")
@@ -656,7 +682,7 @@ fn auth_command() -> Command {
                         .value_name("VALUE")
                         .required(true)
                         .help(
-                            "password as a text-plain string. (the `X-Rucio-Password` header)",
+                            "password as a text-plain string (the `X-Rucio-Password` header)",
                         ),
                 )
                 .arg(
@@ -665,7 +691,7 @@ fn auth_command() -> Command {
                         .value_name("VALUE")
                         .required(false)
                         .help(
-                            "Application identifier as a string. (the `X-Rucio-AppID` header)",
+                            "Application identifier as a string (the `X-Rucio-AppID` header)",
                         ),
                 )
                 .arg(
@@ -673,7 +699,7 @@ fn auth_command() -> Command {
                         .long("x-forwarded-for")
                         .value_name("VALUE")
                         .required(false)
-                        .help("The forward ip address. (the `X-Forwarded-For` header)"),
+                        .help("The forward ip address (the `X-Forwarded-For` header)"),
                 ),
         )
         .subcommand(
@@ -740,7 +766,7 @@ fn auth_command() -> Command {
                         .value_name("VALUE")
                         .required(false)
                         .help(
-                            "If set to true, a HTTP 206 response will be returned if the identity is associated with multiple accounts. (the `X-Rucio-Allow-Return-Multiple-Accounts` header)",
+                            "If set to true, a HTTP 206 response will be returned if the identity is associated with multiple accounts (the `X-Rucio-Allow-Return-Multiple-Accounts` header)",
                         ),
                 ),
         )
@@ -827,7 +853,7 @@ fn auth_command() -> Command {
                         .value_name("VALUE")
                         .required(false)
                         .help(
-                            "Account identifier as a string. If not given, the default account of the authenticated identity is used. (the `HTTP_X_RUCIO_ACCOUNT` header)",
+                            "Account identifier as a string. If not given, the default account of the authenticated identity is used (the `HTTP_X_RUCIO_ACCOUNT` header)",
                         ),
                 )
                 .arg(
@@ -934,7 +960,7 @@ fn auth_command() -> Command {
                         .value_name("VALUE")
                         .required(true)
                         .help(
-                            "Account identifier as a string. (the `X-Rucio-Account` header)",
+                            "Account identifier as a string (the `X-Rucio-Account` header)",
                         ),
                 )
                 .arg(
@@ -943,7 +969,7 @@ fn auth_command() -> Command {
                         .value_name("VALUE")
                         .required(false)
                         .help(
-                            "Application identifier as a string. (the `X-Rucio-AppID` header)",
+                            "Application identifier as a string (the `X-Rucio-AppID` header)",
                         ),
                 ),
         )
@@ -967,19 +993,19 @@ fn config_command() -> Command {
                     Arg::new("section")
                         .value_name("section")
                         .required(true)
-                        .help("`section` in the route"),
+                        .help("The section (`section` in the route)"),
                 )
                 .arg(
                     Arg::new("option")
                         .value_name("option")
                         .required(true)
-                        .help("`option` in the route"),
+                        .help("The option of the section (`option` in the route)"),
                 )
                 .arg(
                     Arg::new("value")
                         .value_name("value")
                         .required(true)
-                        .help("`value` in the route"),
+                        .help("The value to set (`value` in the route)"),
                 ),
         )
         .subcommand(
@@ -992,13 +1018,13 @@ fn config_command() -> Command {
                     Arg::new("section")
                         .value_name("section")
                         .required(true)
-                        .help("`section` in the route"),
+                        .help("The section (`section` in the route)"),
                 )
                 .arg(
                     Arg::new("option")
                         .value_name("option")
                         .required(true)
-                        .help("`option` in the route"),
+                        .help("The option of the section (`option` in the route)"),
                 ),
         )
         .subcommand(
@@ -1011,13 +1037,13 @@ fn config_command() -> Command {
                     Arg::new("section")
                         .value_name("section")
                         .required(true)
-                        .help("`section` in the route"),
+                        .help("The section (`section` in the route)"),
                 )
                 .arg(
                     Arg::new("option")
                         .value_name("option")
                         .required(true)
-                        .help("`option` in the route"),
+                        .help("The option of the section (`option` in the route)"),
                 ),
         )
         .subcommand(
@@ -1030,7 +1056,7 @@ fn config_command() -> Command {
                     Arg::new("section")
                         .value_name("section")
                         .required(true)
-                        .help("`section` in the route"),
+                        .help("The section to return (`section` in the route)"),
                 ),
         )
         .subcommand(
@@ -1043,7 +1069,7 @@ fn config_command() -> Command {
                     Arg::new("section")
                         .value_name("section")
                         .required(true)
-                        .help("`section` in the route"),
+                        .help("The section (`section` in the route)"),
                 ),
         )
         .subcommand(
@@ -1082,7 +1108,7 @@ fn credentials_command() -> Command {
                         .long("rse")
                         .value_name("VALUE")
                         .help(
-                            "The RSE to authenticate against. (`rse` in the query string)",
+                            "The RSE to authenticate against (`rse` in the query string)",
                         ),
                 )
                 .arg(
@@ -1090,27 +1116,27 @@ fn credentials_command() -> Command {
                         .long("lifetime")
                         .value_name("VALUE")
                         .help(
-                            "The lifetime, default 600s. (`lifetime` in the query string)",
+                            "The lifetime, default 600s (`lifetime` in the query string)",
                         ),
                 )
                 .arg(
                     Arg::new("query:svc")
                         .long("svc")
                         .value_name("VALUE")
-                        .help("The service, default gcs. (`svc` in the query string)"),
+                        .help("The service, default gcs (`svc` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:op")
                         .long("op")
                         .value_name("VALUE")
-                        .help("The operation. (`op` in the query string)"),
+                        .help("The operation (`op` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:url")
                         .long("url")
                         .value_name("VALUE")
                         .help(
-                            "The Url of the authentication. (`url` in the query string)",
+                            "The Url of the authentication (`url` in the query string)",
                         ),
                 ),
         )
@@ -1134,13 +1160,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -1152,13 +1178,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:dynamic_depth")
@@ -1187,20 +1213,20 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:plugin")
                         .long("plugin")
                         .value_name("VALUE")
                         .help(
-                            "The metadata plugin to use. (`plugin` in the query string)",
+                            "The metadata plugin to use (`plugin` in the query string)",
                         ),
                 ),
         )
@@ -1214,19 +1240,19 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:key")
                         .long("key")
                         .value_name("VALUE")
-                        .help("The metadata key to delete. (`key` in the query string)"),
+                        .help("The metadata key to delete (`key` in the query string)"),
                 ),
         )
         .subcommand(
@@ -1239,13 +1265,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -1275,13 +1301,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -1294,13 +1320,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -1314,13 +1340,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -1334,7 +1360,7 @@ fn data_identifiers_command() -> Command {
                     Arg::new("query:type")
                         .long("type")
                         .value_name("VALUE")
-                        .help("The type of the DID. (`type` in the query string)"),
+                        .help("The type of the DID (`type` in the query string)"),
                 ),
         )
         .subcommand(
@@ -1355,13 +1381,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -1382,20 +1408,20 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the data identifiers (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("query:type")
                         .long("type")
                         .value_name("VALUE")
-                        .help("The DID type to search for. (`type` in the query string)"),
+                        .help("The DID type to search for (`type` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:limit")
                         .long("limit")
                         .value_name("VALUE")
                         .help(
-                            "The maximum number of DIDs returned. (`limit` in the query string)",
+                            "The maximum number of DIDs returned (`limit` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -1404,7 +1430,7 @@ fn data_identifiers_command() -> Command {
                         .long("long")
                         .value_name("VALUE")
                         .help(
-                            "Provides a longer output, otherwise just prints names. (`long` in the query string)",
+                            "Provides a longer output, otherwise just prints names (`long` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 )
@@ -1413,7 +1439,7 @@ fn data_identifiers_command() -> Command {
                         .long("recursive")
                         .value_name("VALUE")
                         .help(
-                            "Recursively list children. (`recursive` in the query string)",
+                            "Recursively list children (`recursive` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 )
@@ -1422,7 +1448,7 @@ fn data_identifiers_command() -> Command {
                         .long("created-before")
                         .value_name("VALUE")
                         .help(
-                            "Date string in RFC-1123 format where the creation date was earlier. (`created_before` in the query string)",
+                            "Date string in RFC-1123 format where the creation date was earlier (`created_before` in the query string)",
                         ),
                 )
                 .arg(
@@ -1430,7 +1456,7 @@ fn data_identifiers_command() -> Command {
                         .long("created-after")
                         .value_name("VALUE")
                         .help(
-                            "Date string in RFC-1123 format where the creation date was later. (`created_after` in the query string)",
+                            "Date string in RFC-1123 format where the creation date was later (`created_after` in the query string)",
                         ),
                 )
                 .arg(
@@ -1438,7 +1464,7 @@ fn data_identifiers_command() -> Command {
                         .long("length")
                         .value_name("VALUE")
                         .help(
-                            "Exact number of attached DIDs. (`length` in the query string)",
+                            "Exact number of attached DIDs (`length` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -1447,7 +1473,7 @@ fn data_identifiers_command() -> Command {
                         .long("length-gt")
                         .value_name("VALUE")
                         .help(
-                            "Number of attached DIDs greater than. (`length.gt` in the query string)",
+                            "Number of attached DIDs greater than (`length.gt` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -1456,7 +1482,7 @@ fn data_identifiers_command() -> Command {
                         .long("length-lt")
                         .value_name("VALUE")
                         .help(
-                            "Number of attached DIDs less than. (`length.lt` in the query string)",
+                            "Number of attached DIDs less than (`length.lt` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -1474,7 +1500,7 @@ fn data_identifiers_command() -> Command {
                         .long("length-lte")
                         .value_name("VALUE")
                         .help(
-                            "Number of attached DIDs less than or equal to. (`length.lte` in the query string)",
+                            "Number of attached DIDs less than or equal to (`length.lte` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -1482,14 +1508,14 @@ fn data_identifiers_command() -> Command {
                     Arg::new("query:name")
                         .long("name")
                         .value_name("VALUE")
-                        .help("Name or pattern of a DID. (`name` in the query string)"),
+                        .help("Name or pattern of a DID (`name` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:project")
                         .long("project")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `project` metadata. (`project` in the query string)",
+                            "The DID's `project` metadata (`project` in the query string)",
                         ),
                 )
                 .arg(
@@ -1497,7 +1523,7 @@ fn data_identifiers_command() -> Command {
                         .long("datatype")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `datatype` metadata. (`datatype` in the query string)",
+                            "The DID's `datatype` metadata (`datatype` in the query string)",
                         ),
                 )
                 .arg(
@@ -1505,7 +1531,7 @@ fn data_identifiers_command() -> Command {
                         .long("run-number")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `run_number` metadata. (`run_number` in the query string)",
+                            "The DID's `run_number` metadata (`run_number` in the query string)",
                         ),
                 )
                 .arg(
@@ -1513,7 +1539,7 @@ fn data_identifiers_command() -> Command {
                         .long("stream-name")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `stream_name` metadata. (`stream_name` in the query string)",
+                            "The DID's `stream_name` metadata (`stream_name` in the query string)",
                         ),
                 )
                 .arg(
@@ -1521,7 +1547,7 @@ fn data_identifiers_command() -> Command {
                         .long("prod-step")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `prod_step` metadata. (`prod_step` in the query string)",
+                            "The DID's `prod_step` metadata (`prod_step` in the query string)",
                         ),
                 )
                 .arg(
@@ -1529,7 +1555,7 @@ fn data_identifiers_command() -> Command {
                         .long("version")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `version` metadata. (`version` in the query string)",
+                            "The DID's `version` metadata (`version` in the query string)",
                         ),
                 )
                 .arg(
@@ -1537,7 +1563,7 @@ fn data_identifiers_command() -> Command {
                         .long("campaign")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `campaign` metadata. (`campaign` in the query string)",
+                            "The DID's `campaign` metadata (`campaign` in the query string)",
                         ),
                 )
                 .arg(
@@ -1545,7 +1571,7 @@ fn data_identifiers_command() -> Command {
                         .long("provenance")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `provenance` metadata. (`provenance` in the query string)",
+                            "The DID's `provenance` metadata (`provenance` in the query string)",
                         ),
                 )
                 .arg(
@@ -1553,7 +1579,7 @@ fn data_identifiers_command() -> Command {
                         .long("phys-group")
                         .value_name("VALUE")
                         .help(
-                            "The DID's `phys_group` metadata. (`phys_group` in the query string)",
+                            "The DID's `phys_group` metadata (`phys_group` in the query string)",
                         ),
                 )
                 .arg(
@@ -1562,7 +1588,7 @@ fn data_identifiers_command() -> Command {
                         .value_name("KEY=VALUE")
                         .action(clap::ArgAction::Append)
                         .help(
-                            "Any other metadata key, compared for equality (keys may carry an operator: `length.gt`). (each KEY=VALUE a query parameter of its own; repeat)",
+                            "Any other metadata key, compared for equality (keys may carry an operator: `length.gt`) (each KEY=VALUE a query parameter of its own; repeat)",
                         ),
                 ),
         )
@@ -1576,14 +1602,14 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("query:name")
                         .long("name")
                         .value_name("VALUE")
                         .help(
-                            "The name of the data identifier (DID). (`name` in the query string)",
+                            "The name of the data identifier (DID) (`name` in the query string)",
                         ),
                 )
                 .arg(
@@ -1591,7 +1617,7 @@ fn data_identifiers_command() -> Command {
                         .long("recursive")
                         .value_name("VALUE")
                         .help(
-                            "If true, retrieves child identifiers recursively for non-file types. (`recursive` in the query string)",
+                            "If true, retrieves child identifiers recursively for non-file types (`recursive` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 ),
@@ -1606,7 +1632,7 @@ fn data_identifiers_command() -> Command {
                     Arg::new("guid")
                         .value_name("guid")
                         .required(true)
-                        .help("`guid` in the route"),
+                        .help("The GUID to query buy (`guid` in the route)"),
                 ),
         )
         .subcommand(
@@ -1619,20 +1645,20 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:long")
                         .long("long")
                         .value_name("VALUE")
                         .help(
-                            "Presence flag to include extended metadata such as `lumiblocknr` where available. (`long` in the query string)",
+                            "Presence flag to include extended metadata such as `lumiblocknr` where available (`long` in the query string)",
                         ),
                 ),
         )
@@ -1654,13 +1680,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -1673,13 +1699,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -1692,13 +1718,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -1711,13 +1737,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -1728,13 +1754,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -1748,13 +1774,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -1768,31 +1794,33 @@ fn data_identifiers_command() -> Command {
                     Arg::new("input_scope")
                         .value_name("input_scope")
                         .required(true)
-                        .help("`input_scope` in the route"),
+                        .help("The input scope (`input_scope` in the route)"),
                 )
                 .arg(
                     Arg::new("input_name")
                         .value_name("input_name")
                         .required(true)
-                        .help("`input_name` in the route"),
+                        .help("The input name (`input_name` in the route)"),
                 )
                 .arg(
                     Arg::new("output_scope")
                         .value_name("output_scope")
                         .required(true)
-                        .help("`output_scope` in the route"),
+                        .help("The output scope (`output_scope` in the route)"),
                 )
                 .arg(
                     Arg::new("output_name")
                         .value_name("output_name")
                         .required(true)
-                        .help("`output_name` in the route"),
+                        .help("The output name (`output_name` in the route)"),
                 )
                 .arg(
                     Arg::new("nbfiles")
                         .value_name("nbfiles")
                         .required(true)
-                        .help("`nbfiles` in the route"),
+                        .help(
+                            "The number of files to register in the output dataset (`nbfiles` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -1821,13 +1849,13 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -1841,20 +1869,20 @@ fn data_identifiers_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:dynamic_depth")
                         .long("dynamic-depth")
                         .value_name("VALUE")
                         .help(
-                            "`FILE` or `DATASET`: compute a collection's size and length down to this level. (`dynamic_depth` in the query string)",
+                            "`FILE` or `DATASET`: compute a collection's size and length down to this level (`dynamic_depth` in the query string)",
                         ),
                 ),
         )
@@ -1943,7 +1971,7 @@ fn identity_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account for the identity (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("header:X-Rucio-Username")
@@ -1951,7 +1979,7 @@ fn identity_command() -> Command {
                         .value_name("VALUE")
                         .required(true)
                         .help(
-                            "Username for the identity. (the `X-Rucio-Username` header)",
+                            "Username for the identity (the `X-Rucio-Username` header)",
                         ),
                 )
                 .arg(
@@ -1960,7 +1988,7 @@ fn identity_command() -> Command {
                         .value_name("VALUE")
                         .required(true)
                         .help(
-                            "The password for the identity. (the `X-Rucio-Password` header)",
+                            "The password for the identity (the `X-Rucio-Password` header)",
                         ),
                 )
                 .arg(
@@ -1968,7 +1996,7 @@ fn identity_command() -> Command {
                         .long("x-rucio-email")
                         .value_name("VALUE")
                         .required(false)
-                        .help("The email for the identity. (the `X-Rucio-Email` header)"),
+                        .help("The email for the identity (the `X-Rucio-Email` header)"),
                 ),
         )
         .subcommand(
@@ -1981,14 +2009,14 @@ fn identity_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account for the identity (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("header:X-Rucio-Email")
                         .long("x-rucio-email")
                         .value_name("VALUE")
                         .required(false)
-                        .help("The email for the identity. (the `X-Rucio-Email` header)"),
+                        .help("The email for the identity (the `X-Rucio-Email` header)"),
                 ),
         )
         .subcommand(
@@ -2001,14 +2029,14 @@ fn identity_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account for the identity (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("header:X-Rucio-Email")
                         .long("x-rucio-email")
                         .value_name("VALUE")
                         .required(false)
-                        .help("The email for the identity. (the `X-Rucio-Email` header)"),
+                        .help("The email for the identity (the `X-Rucio-Email` header)"),
                 ),
         )
         .subcommand(
@@ -2019,13 +2047,13 @@ fn identity_command() -> Command {
                     Arg::new("identity_key")
                         .value_name("identity_key")
                         .required(true)
-                        .help("`identity_key` in the route"),
+                        .help("Identity string (`identity_key` in the route)"),
                 )
                 .arg(
                     Arg::new("type")
                         .value_name("type")
                         .required(true)
-                        .help("`type` in the route"),
+                        .help("Identity type (`type` in the route)"),
                 ),
         )
         .subcommand(
@@ -2046,7 +2074,7 @@ fn identity_command() -> Command {
                     Arg::new("query:type")
                         .long("type")
                         .value_name("VALUE")
-                        .help("Identity type. (`type` in the query string)"),
+                        .help("Identity type (`type` in the query string)"),
                 ),
         )
 }
@@ -2102,7 +2130,9 @@ fn lifetime_exceptions_command() -> Command {
                     Arg::new("exception_id")
                         .value_name("exception_id")
                         .required(true)
-                        .help("`exception_id` in the route"),
+                        .help(
+                            "The id of the Lifetime Exception (`exception_id` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -2116,7 +2146,9 @@ fn lifetime_exceptions_command() -> Command {
                     Arg::new("exception_id")
                         .value_name("exception_id")
                         .required(true)
-                        .help("`exception_id` in the route"),
+                        .help(
+                            "The id of the lifetime exception (`exception_id` in the route)",
+                        ),
                 ),
         )
 }
@@ -2139,14 +2171,14 @@ fn lock_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse name (`rse` in the route)"),
                 )
                 .arg(
                     Arg::new("query:did_type")
                         .long("did-type")
                         .value_name("VALUE")
                         .help(
-                            "The DID type to filter for. (`did_type` in the query string)",
+                            "The DID type to filter for (`did_type` in the query string)",
                         ),
                 ),
         )
@@ -2160,20 +2192,20 @@ fn lock_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:did_type")
                         .long("did-type")
                         .value_name("VALUE")
                         .help(
-                            "The DID type to filter for. (`did_type` in the query string)",
+                            "The DID type to filter for (`did_type` in the query string)",
                         ),
                 ),
         )
@@ -2205,7 +2237,7 @@ fn meta_command() -> Command {
                     Arg::new("key")
                         .value_name("key")
                         .required(true)
-                        .help("`key` in the route"),
+                        .help("The name of the key (`key` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -2219,7 +2251,7 @@ fn meta_command() -> Command {
                     Arg::new("key")
                         .value_name("key")
                         .required(true)
-                        .help("`key` in the route"),
+                        .help("The reference key (`key` in the route)"),
                 ),
         )
         .subcommand(
@@ -2232,7 +2264,7 @@ fn meta_command() -> Command {
                     Arg::new("key")
                         .value_name("key")
                         .required(true)
-                        .help("`key` in the route"),
+                        .help("The reference key (`key` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -2257,7 +2289,7 @@ fn open_data_command() -> Command {
                         .long("limit")
                         .value_name("VALUE")
                         .help(
-                            "Maximum number of results to return. (`limit` in the query string)",
+                            "Maximum number of results to return (`limit` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -2266,7 +2298,7 @@ fn open_data_command() -> Command {
                         .long("offset")
                         .value_name("VALUE")
                         .help(
-                            "Number of items to skip before starting to collect the result set. (`offset` in the query string)",
+                            "Number of items to skip before starting to collect the result set (`offset` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -2275,7 +2307,7 @@ fn open_data_command() -> Command {
                         .long("state")
                         .value_name("VALUE")
                         .help(
-                            "Filter DIDs by their state (e.g., 'PUBLIC'). (`state` in the query string)",
+                            "Filter DIDs by their state (e.g., 'PUBLIC') (`state` in the query string)",
                         ),
                 ),
         )
@@ -2289,13 +2321,17 @@ fn open_data_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help(
+                            "The scope of the data identifier to be updated (`scope` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help(
+                            "The name of the data identifier to be updated (`name` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -2309,20 +2345,20 @@ fn open_data_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the data identifier (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the data identifier (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:files")
                         .long("files")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include the list of files. '1' to include, '0' to exclude. Default is '0'. (`files` in the query string)",
+                            "Whether to include the list of files. '1' to include, '0' to exclude. Default is '0' (`files` in the query string)",
                         ),
                 )
                 .arg(
@@ -2330,7 +2366,7 @@ fn open_data_command() -> Command {
                         .long("meta")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include metadata. '1' to include, '0' to exclude. Default is '0'. (`meta` in the query string)",
+                            "Whether to include metadata. '1' to include, '0' to exclude. Default is '0' (`meta` in the query string)",
                         ),
                 )
                 .arg(
@@ -2338,7 +2374,7 @@ fn open_data_command() -> Command {
                         .long("doi")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include the Digital Object Identifier (DOI). '1' to include, '0' to exclude. Default is '1'. (`doi` in the query string)",
+                            "Whether to include the Digital Object Identifier (DOI). '1' to include, '0' to exclude. Default is '1' (`doi` in the query string)",
                         ),
                 )
                 .arg(
@@ -2346,7 +2382,7 @@ fn open_data_command() -> Command {
                         .long("record-id")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include the record ID. '1' to include, '0' to exclude. Default is '1'. (`record_id` in the query string)",
+                            "Whether to include the record ID. '1' to include, '0' to exclude. Default is '1' (`record_id` in the query string)",
                         ),
                 )
                 .arg(
@@ -2354,7 +2390,7 @@ fn open_data_command() -> Command {
                         .long("download-urls")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include download URLs for the files. '1' to include, '0' to exclude. Default is '0'. (`download_urls` in the query string)",
+                            "Whether to include download URLs for the files. '1' to include, '0' to exclude. Default is '0' (`download_urls` in the query string)",
                         ),
                 )
                 .arg(
@@ -2362,7 +2398,7 @@ fn open_data_command() -> Command {
                         .long("state")
                         .value_name("VALUE")
                         .help(
-                            "Optional state filter for the data identifier. (`state` in the query string)",
+                            "Optional state filter for the data identifier (`state` in the query string)",
                         ),
                 ),
         )
@@ -2376,13 +2412,17 @@ fn open_data_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help(
+                            "The scope of the data identifier to be deleted (`scope` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help(
+                            "The name of the data identifier to be deleted (`name` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -2395,13 +2435,17 @@ fn open_data_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help(
+                            "The scope of the data identifier to be registered (`scope` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help(
+                            "The name of the data identifier to be registered (`name` in the route)",
+                        ),
                 ),
         )
 }
@@ -2425,7 +2469,7 @@ fn open_data_public_command() -> Command {
                         .long("limit")
                         .value_name("VALUE")
                         .help(
-                            "Maximum number of results to return. (`limit` in the query string)",
+                            "Maximum number of results to return (`limit` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -2434,7 +2478,7 @@ fn open_data_public_command() -> Command {
                         .long("offset")
                         .value_name("VALUE")
                         .help(
-                            "Number of items to skip before starting to collect the result set. (`offset` in the query string)",
+                            "Number of items to skip before starting to collect the result set (`offset` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 ),
@@ -2449,20 +2493,20 @@ fn open_data_public_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the data identifier (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the data identifier (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:files")
                         .long("files")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include the list of files. '1' to include, '0' to exclude. Default is '0'. (`files` in the query string)",
+                            "Whether to include the list of files. '1' to include, '0' to exclude. Default is '0' (`files` in the query string)",
                         ),
                 )
                 .arg(
@@ -2470,7 +2514,7 @@ fn open_data_public_command() -> Command {
                         .long("meta")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include metadata. '1' to include, '0' to exclude. Default is '0'. (`meta` in the query string)",
+                            "Whether to include metadata. '1' to include, '0' to exclude. Default is '0' (`meta` in the query string)",
                         ),
                 )
                 .arg(
@@ -2478,7 +2522,7 @@ fn open_data_public_command() -> Command {
                         .long("doi")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include the Digital Object Identifier (DOI). '1' to include, '0' to exclude. Default is '1'. (`doi` in the query string)",
+                            "Whether to include the Digital Object Identifier (DOI). '1' to include, '0' to exclude. Default is '1' (`doi` in the query string)",
                         ),
                 )
                 .arg(
@@ -2486,7 +2530,7 @@ fn open_data_public_command() -> Command {
                         .long("record-id")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include the record ID. '1' to include, '0' to exclude. Default is '1'. (`record_id` in the query string)",
+                            "Whether to include the record ID. '1' to include, '0' to exclude. Default is '1' (`record_id` in the query string)",
                         ),
                 )
                 .arg(
@@ -2494,7 +2538,7 @@ fn open_data_public_command() -> Command {
                         .long("download-urls")
                         .value_name("VALUE")
                         .help(
-                            "Whether to include download URLs for the files. '1' to include, '0' to exclude. Default is '0'. (`download_urls` in the query string)",
+                            "Whether to include download URLs for the files. '1' to include, '0' to exclude. Default is '0' (`download_urls` in the query string)",
                         ),
                 ),
         )
@@ -2535,19 +2579,19 @@ fn redirect_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:ip")
                         .long("ip")
                         .value_name("VALUE")
-                        .help("The client ip. (`ip` in the query string)"),
+                        .help("The client ip (`ip` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:fqdn")
@@ -2590,19 +2634,19 @@ fn redirect_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:ip")
                         .long("ip")
                         .value_name("VALUE")
-                        .help("The client ip. (`ip` in the query string)"),
+                        .help("The client ip (`ip` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:fqdn")
@@ -2662,7 +2706,7 @@ fn replicas_command() -> Command {
                         .long("limit")
                         .value_name("VALUE")
                         .help(
-                            "The maximum number pfns per replica to return. (`limit` in the query string)",
+                            "The maximum number pfns per replica to return (`limit` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -2671,7 +2715,7 @@ fn replicas_command() -> Command {
                         .long("select")
                         .value_name("VALUE")
                         .help(
-                            "Requested sorting of the result, e.g., 'geoip', 'random'. (`select` in the query string)",
+                            "Requested sorting of the result, e.g., 'geoip', 'random' (`select` in the query string)",
                         ),
                 )
                 .arg(
@@ -2679,7 +2723,7 @@ fn replicas_command() -> Command {
                         .long("sort")
                         .value_name("VALUE")
                         .help(
-                            "Requested sorting of the result, e.g., 'geoip', 'random'. (`sort` in the query string)",
+                            "Requested sorting of the result, e.g., 'geoip', 'random' (`sort` in the query string)",
                         ),
                 )
                 .arg(
@@ -2687,7 +2731,7 @@ fn replicas_command() -> Command {
                         .long("x-forwarded-for")
                         .value_name("VALUE")
                         .required(false)
-                        .help("The client ip address. (the `X-Forwarded-For` header)"),
+                        .help("The client ip address (the `X-Forwarded-For` header)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -2701,34 +2745,34 @@ fn replicas_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:schemes")
                         .long("schemes")
                         .value_name("VALUE")
                         .help(
-                            "The schemes of the replicas. (`schemes` in the query string)",
+                            "The schemes of the replicas (`schemes` in the query string)",
                         ),
                 )
                 .arg(
                     Arg::new("query:select")
                         .long("select")
                         .value_name("VALUE")
-                        .help("The sorting algorithm. (`select` in the query string)"),
+                        .help("The sorting algorithm (`select` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:limit")
                         .long("limit")
                         .value_name("VALUE")
                         .help(
-                            "The maximum number of replicas returned. (`limit` in the query string)",
+                            "The maximum number of replicas returned (`limit` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -2751,21 +2795,21 @@ fn replicas_command() -> Command {
                         .long("rse-expression")
                         .value_name("VALUE")
                         .help(
-                            "The RSE expression to filter for. (`rse_expression` in the query string)",
+                            "The RSE expression to filter for (`rse_expression` in the query string)",
                         ),
                 )
                 .arg(
                     Arg::new("query:younger_than")
                         .long("younger-than")
                         .value_name("VALUE")
-                        .help("Date to filter for. (`younger_than` in the query string)"),
+                        .help("Date to filter for (`younger_than` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:nattempts")
                         .long("nattempts")
                         .value_name("VALUE")
                         .help(
-                            "The maximum number of attempts to make. (`nattempts` in the query string)",
+                            "The maximum number of attempts to make (`nattempts` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 ),
@@ -2788,20 +2832,20 @@ fn replicas_command() -> Command {
                     Arg::new("query:state")
                         .long("state")
                         .value_name("VALUE")
-                        .help("The state of the file. (`state` in the query string)"),
+                        .help("The state of the file (`state` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:rse")
                         .long("rse")
                         .value_name("VALUE")
-                        .help("The rse name. (`rse` in the query string)"),
+                        .help("The rse name (`rse` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:younger_than")
                         .long("younger-than")
                         .value_name("VALUE")
                         .help(
-                            "Date to select bad replicas younger than this date. (`younger_than` in the query string)",
+                            "Date to select bad replicas younger than this date (`younger_than` in the query string)",
                         ),
                 )
                 .arg(
@@ -2809,7 +2853,7 @@ fn replicas_command() -> Command {
                         .long("older-than")
                         .value_name("VALUE")
                         .help(
-                            "Date to select bad replicas older than this date. (`older_than` in the query string)",
+                            "Date to select bad replicas older than this date (`older_than` in the query string)",
                         ),
                 )
                 .arg(
@@ -2817,7 +2861,7 @@ fn replicas_command() -> Command {
                         .long("limit")
                         .value_name("VALUE")
                         .help(
-                            "The maximum number of replicas returned. (`limit` in the query string)",
+                            "The maximum number of replicas returned (`limit` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 )
@@ -2825,7 +2869,7 @@ fn replicas_command() -> Command {
                     Arg::new("query:list_pfns")
                         .long("list-pfns")
                         .value_name("VALUE")
-                        .help("Flag to include pfns. (`list_pfns` in the query string)")
+                        .help("Flag to include pfns (`list_pfns` in the query string)")
                         .value_parser(clap::value_parser!(bool)),
                 ),
         )
@@ -2840,20 +2884,20 @@ fn replicas_command() -> Command {
                         .long("rse-expression")
                         .value_name("VALUE")
                         .help(
-                            "The RSE expression. (`rse_expression` in the query string)",
+                            "The RSE expression (`rse_expression` in the query string)",
                         ),
                 )
                 .arg(
                     Arg::new("query:from_date")
                         .long("from-date")
                         .value_name("VALUE")
-                        .help("The start date. (`from_date` in the query string)"),
+                        .help("The start date (`from_date` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:to_date")
                         .long("to-date")
                         .value_name("VALUE")
-                        .help("The end date. (`to_date` in the query string)"),
+                        .help("The end date (`to_date` in the query string)"),
                 ),
         )
         .subcommand(
@@ -2882,7 +2926,7 @@ fn replicas_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The rse to filter for (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -2919,20 +2963,20 @@ fn replicas_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:deep")
                         .long("deep")
                         .value_name("VALUE")
                         .help(
-                            "Flag to enable lookup at the file level. (`deep` in the query string)",
+                            "Flag to enable lookup at the file level (`deep` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 ),
@@ -2963,20 +3007,20 @@ fn replicas_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:deep")
                         .long("deep")
                         .value_name("VALUE")
                         .help(
-                            "Flag to ennable lookup at the file level. (`deep` in the query string)",
+                            "Flag to ennable lookup at the file level (`deep` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 ),
@@ -3009,19 +3053,19 @@ fn requests_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("Destination rse (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -3034,19 +3078,19 @@ fn requests_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("Destination rse (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -3059,32 +3103,32 @@ fn requests_command() -> Command {
                     Arg::new("query:src_rse")
                         .long("src-rse")
                         .value_name("VALUE")
-                        .help("The source rse. (`src_rse` in the query string)"),
+                        .help("The source rse (`src_rse` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:dst_rse")
                         .long("dst-rse")
                         .value_name("VALUE")
-                        .help("The destination rse. (`dst_rse` in the query string)"),
+                        .help("The destination rse (`dst_rse` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:src_site")
                         .long("src-site")
                         .value_name("VALUE")
-                        .help("The source site. (`src_site` in the query string)"),
+                        .help("The source site (`src_site` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:dst_site")
                         .long("dst-site")
                         .value_name("VALUE")
-                        .help("The destination site. (`dst_site` in the query string)"),
+                        .help("The destination site (`dst_site` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:request_states")
                         .long("request-states")
                         .value_name("VALUE")
                         .help(
-                            "The accepted request states. Delimited by comma. (`request_states` in the query string)",
+                            "The accepted request states. Delimited by comma (`request_states` in the query string)",
                         ),
                 ),
         )
@@ -3098,39 +3142,39 @@ fn requests_command() -> Command {
                     Arg::new("query:src_rse")
                         .long("src-rse")
                         .value_name("VALUE")
-                        .help("The source rse. (`src_rse` in the query string)"),
+                        .help("The source rse (`src_rse` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:dst_rse")
                         .long("dst-rse")
                         .value_name("VALUE")
-                        .help("The destination rse. (`dst_rse` in the query string)"),
+                        .help("The destination rse (`dst_rse` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:src_site")
                         .long("src-site")
                         .value_name("VALUE")
-                        .help("The source site. (`src_site` in the query string)"),
+                        .help("The source site (`src_site` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:dst_site")
                         .long("dst-site")
                         .value_name("VALUE")
-                        .help("The destination site. (`dst_site` in the query string)"),
+                        .help("The destination site (`dst_site` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:request_states")
                         .long("request-states")
                         .value_name("VALUE")
                         .help(
-                            "The accepted request states. Delimited by comma. (`request_states` in the query string)",
+                            "The accepted request states. Delimited by comma (`request_states` in the query string)",
                         ),
                 )
                 .arg(
                     Arg::new("query:offset")
                         .long("offset")
                         .value_name("VALUE")
-                        .help("The offset of the list. (`offset` in the query string)")
+                        .help("The offset of the list (`offset` in the query string)")
                         .value_parser(clap::value_parser!(u32)),
                 )
                 .arg(
@@ -3138,7 +3182,7 @@ fn requests_command() -> Command {
                         .long("limit")
                         .value_name("VALUE")
                         .help(
-                            "The maximum number of items to return. (`limit` in the query string)",
+                            "The maximum number of items to return (`limit` in the query string)",
                         )
                         .value_parser(clap::value_parser!(u32)),
                 ),
@@ -3172,7 +3216,7 @@ fn requests_command() -> Command {
                         .long("group-by-rse-attribute")
                         .value_name("VALUE")
                         .help(
-                            "The parameter to group the RSEs by. (`group_by_rse_attribute` in the query string)",
+                            "The parameter to group the RSEs by (`group_by_rse_attribute` in the query string)",
                         ),
                 ),
         )
@@ -3219,13 +3263,17 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("key")
                         .value_name("key")
                         .required(true)
-                        .help("`key` in the route"),
+                        .help(
+                            "The name of the attribute of the RSE (`key` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3238,13 +3286,17 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("key")
                         .value_name("key")
                         .required(true)
-                        .help("`key` in the route"),
+                        .help(
+                            "The name of the attribute of the RSE (`key` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3258,13 +3310,17 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("source")
                         .value_name("source")
                         .required(true)
-                        .help("`source` in the route"),
+                        .help(
+                            "The name of the source Rucio Storage Element (`source` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("destination")
                         .value_name("destination")
                         .required(true)
-                        .help("`destination` in the route"),
+                        .help(
+                            "The name of the destination Rucio Storage Element (`destination` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3278,13 +3334,17 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("source")
                         .value_name("source")
                         .required(true)
-                        .help("`source` in the route"),
+                        .help(
+                            "The name of the source Rucio Storage Element (`source` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("destination")
                         .value_name("destination")
                         .required(true)
-                        .help("`destination` in the route"),
+                        .help(
+                            "The name of the destination Rucio Storage Element (`destination` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3297,20 +3357,24 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("source")
                         .value_name("source")
                         .required(true)
-                        .help("`source` in the route"),
+                        .help(
+                            "The name of the source Rucio Storage Element (`source` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("destination")
                         .value_name("destination")
                         .required(true)
-                        .help("`destination` in the route"),
+                        .help(
+                            "The name of the destination Rucio Storage Element (`destination` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("query:bidirectional")
                         .long("bidirectional")
                         .value_name("VALUE")
                         .help(
-                            "If True, delete distance in both directions. (`bidirectional` in the query string)",
+                            "If True, delete distance in both directions (`bidirectional` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 ),
@@ -3325,13 +3389,17 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("source")
                         .value_name("source")
                         .required(true)
-                        .help("`source` in the route"),
+                        .help(
+                            "The name of the source Rucio Storage Element (`source` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("destination")
                         .value_name("destination")
                         .required(true)
-                        .help("`destination` in the route"),
+                        .help(
+                            "The name of the destination Rucio Storage Element (`destination` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3345,25 +3413,27 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("scheme")
                         .value_name("scheme")
                         .required(true)
-                        .help("`scheme` in the route"),
+                        .help("The protocol identifier (`scheme` in the route)"),
                 )
                 .arg(
                     Arg::new("hostname")
                         .value_name("hostname")
                         .required(true)
-                        .help("`hostname` in the route"),
+                        .help("The hostname of the protocol (`hostname` in the route)"),
                 )
                 .arg(
                     Arg::new("port")
                         .value_name("port")
                         .required(true)
-                        .help("`port` in the route"),
+                        .help("The port of the protocol (`port` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -3377,25 +3447,27 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("scheme")
                         .value_name("scheme")
                         .required(true)
-                        .help("`scheme` in the route"),
+                        .help("The protocol identifier (`scheme` in the route)"),
                 )
                 .arg(
                     Arg::new("hostname")
                         .value_name("hostname")
                         .required(true)
-                        .help("`hostname` in the route"),
+                        .help("The hostname of the protocol (`hostname` in the route)"),
                 )
                 .arg(
                     Arg::new("port")
                         .value_name("port")
                         .required(true)
-                        .help("`port` in the route"),
+                        .help("The port of the protocol (`port` in the route)"),
                 ),
         )
         .subcommand(
@@ -3408,7 +3480,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3421,13 +3495,15 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("query:lfn")
                         .long("lfn")
                         .value_name("VALUE")
-                        .help("The lfns of the request. (`lfn` in the query string)"),
+                        .help("The lfns of the request (`lfn` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:scheme")
@@ -3442,7 +3518,7 @@ fn rucio_storage_elements_command() -> Command {
                         .long("domain")
                         .value_name("VALUE")
                         .help(
-                            "Optional argument used to select the protocol for wan or lan use cases. (`domain` in the query string)",
+                            "Optional argument used to select the protocol for wan or lan use cases (`domain` in the query string)",
                         ),
                 )
                 .arg(
@@ -3450,7 +3526,7 @@ fn rucio_storage_elements_command() -> Command {
                         .long("operation")
                         .value_name("VALUE")
                         .help(
-                            "Optional query argument to select the protocol for read-vs-writes. (`operation` in the query string)",
+                            "Optional query argument to select the protocol for read-vs-writes (`operation` in the query string)",
                         ),
                 ),
         )
@@ -3464,7 +3540,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3477,7 +3555,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3491,14 +3571,16 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("query:per_account")
                         .long("per-account")
                         .value_name("VALUE")
                         .help(
-                            "Boolean whether the usage should be also calculated per account or not. (`per_account` in the query string)",
+                            "Boolean whether the usage should be also calculated per account or not (`per_account` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 )
@@ -3507,7 +3589,7 @@ fn rucio_storage_elements_command() -> Command {
                         .long("source")
                         .value_name("VALUE")
                         .help(
-                            "The information source, e.g., srm. (`source` in the query string)",
+                            "The information source, e.g., srm (`source` in the query string)",
                         ),
                 ),
         )
@@ -3521,7 +3603,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3534,7 +3618,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3548,7 +3634,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3561,7 +3649,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3575,13 +3665,15 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("policy")
                         .value_name("policy")
                         .required(true)
-                        .help("`policy` in the route"),
+                        .help("The QoS policy to add to and rse (`policy` in the route)"),
                 ),
         )
         .subcommand(
@@ -3594,13 +3686,15 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("policy")
                         .value_name("policy")
                         .required(true)
-                        .help("`policy` in the route"),
+                        .help("The QoS policy to add to and rse (`policy` in the route)"),
                 ),
         )
         .subcommand(
@@ -3613,7 +3707,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3627,7 +3723,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3640,7 +3738,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -3653,7 +3753,9 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help(
+                            "The name of the Rucio Storage Element name (`rse` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3668,7 +3770,7 @@ fn rucio_storage_elements_command() -> Command {
                         .long("expression")
                         .value_name("VALUE")
                         .help(
-                            "RSE expression to select RSEs. (`expression` in the query string)",
+                            "RSE expression to select RSEs (`expression` in the query string)",
                         ),
                 ),
         )
@@ -3682,7 +3784,7 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The RSE (`rse` in the route)"),
                 ),
         )
         .subcommand(
@@ -3695,13 +3797,15 @@ fn rucio_storage_elements_command() -> Command {
                     Arg::new("rse")
                         .value_name("rse")
                         .required(true)
-                        .help("`rse` in the route"),
+                        .help("The RSE (`rse` in the route)"),
                 )
                 .arg(
                     Arg::new("scheme")
                         .value_name("scheme")
                         .required(true)
-                        .help("`scheme` in the route"),
+                        .help(
+                            "The protocol's scheme (`root`, `davs`, `file`, …) (`scheme` in the route)",
+                        ),
                 )
                 .arg(run::input_arg()),
         )
@@ -3725,7 +3829,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -3739,7 +3843,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 ),
         )
         .subcommand(
@@ -3752,7 +3856,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -3767,7 +3871,7 @@ fn rule_command() -> Command {
                         .long("account")
                         .value_name("VALUE")
                         .help(
-                            "The rule's account; `*` is a wildcard. (`account` in the query string)",
+                            "The rule's account; `*` is a wildcard (`account` in the query string)",
                         ),
                 )
                 .arg(
@@ -3775,21 +3879,21 @@ fn rule_command() -> Command {
                         .long("scope")
                         .value_name("VALUE")
                         .help(
-                            "The rule's DID scope; `*` is a wildcard. (`scope` in the query string)",
+                            "The rule's DID scope; `*` is a wildcard (`scope` in the query string)",
                         ),
                 )
                 .arg(
                     Arg::new("query:name")
                         .long("name")
                         .value_name("VALUE")
-                        .help("The rule's DID name. (`name` in the query string)"),
+                        .help("The rule's DID name (`name` in the query string)"),
                 )
                 .arg(
                     Arg::new("query:state")
                         .long("state")
                         .value_name("VALUE")
                         .help(
-                            "The rule's state, by name or letter (`OK`/`O`, `REPLICATING`/`R`, `STUCK`/`S`, `SUSPENDED`/`U`, `WAITING_APPROVAL`/`W`, `INJECT`/`I`). (`state` in the query string)",
+                            "The rule's state, by name or letter (`OK`/`O`, `REPLICATING`/`R`, `STUCK`/`S`, `SUSPENDED`/`U`, `WAITING_APPROVAL`/`W`, `INJECT`/`I`) (`state` in the query string)",
                         ),
                 )
                 .arg(
@@ -3797,7 +3901,7 @@ fn rule_command() -> Command {
                         .long("rse-expression")
                         .value_name("VALUE")
                         .help(
-                            "The rule's RSE expression, exactly. (`rse_expression` in the query string)",
+                            "The rule's RSE expression, exactly (`rse_expression` in the query string)",
                         ),
                 )
                 .arg(
@@ -3805,7 +3909,7 @@ fn rule_command() -> Command {
                         .long("activity")
                         .value_name("VALUE")
                         .help(
-                            "The rule's transfer activity. (`activity` in the query string)",
+                            "The rule's transfer activity (`activity` in the query string)",
                         ),
                 )
                 .arg(
@@ -3813,7 +3917,7 @@ fn rule_command() -> Command {
                         .long("did-type")
                         .value_name("VALUE")
                         .help(
-                            "The DID's type: `FILE`, `DATASET` or `CONTAINER`. (`did_type` in the query string)",
+                            "The DID's type: `FILE`, `DATASET` or `CONTAINER` (`did_type` in the query string)",
                         ),
                 )
                 .arg(
@@ -3821,7 +3925,7 @@ fn rule_command() -> Command {
                         .long("grouping")
                         .value_name("VALUE")
                         .help(
-                            "The rule's grouping: `ALL`, `DATASET` or `NONE`. (`grouping` in the query string)",
+                            "The rule's grouping: `ALL`, `DATASET` or `NONE` (`grouping` in the query string)",
                         ),
                 )
                 .arg(
@@ -3829,7 +3933,7 @@ fn rule_command() -> Command {
                         .long("subscription-id")
                         .value_name("VALUE")
                         .help(
-                            "The subscription that made the rule. (`subscription_id` in the query string)",
+                            "The subscription that made the rule (`subscription_id` in the query string)",
                         ),
                 )
                 .arg(
@@ -3837,7 +3941,7 @@ fn rule_command() -> Command {
                         .long("created-before")
                         .value_name("VALUE")
                         .help(
-                            "Rules created before this time (`%Y-%m-%dT%H:%M:%S.%fZ` or RFC 1123). (`created_before` in the query string)",
+                            "Rules created before this time (`%Y-%m-%dT%H:%M:%S.%fZ` or RFC 1123) (`created_before` in the query string)",
                         ),
                 )
                 .arg(
@@ -3845,7 +3949,7 @@ fn rule_command() -> Command {
                         .long("created-after")
                         .value_name("VALUE")
                         .help(
-                            "Rules created after this time. (`created_after` in the query string)",
+                            "Rules created after this time (`created_after` in the query string)",
                         ),
                 )
                 .arg(
@@ -3853,7 +3957,7 @@ fn rule_command() -> Command {
                         .long("updated-before")
                         .value_name("VALUE")
                         .help(
-                            "Rules last updated before this time. (`updated_before` in the query string)",
+                            "Rules last updated before this time (`updated_before` in the query string)",
                         ),
                 )
                 .arg(
@@ -3861,7 +3965,7 @@ fn rule_command() -> Command {
                         .long("updated-after")
                         .value_name("VALUE")
                         .help(
-                            "Rules last updated after this time. (`updated_after` in the query string)",
+                            "Rules last updated after this time (`updated_after` in the query string)",
                         ),
                 )
                 .arg(
@@ -3870,7 +3974,7 @@ fn rule_command() -> Command {
                         .value_name("KEY=VALUE")
                         .action(clap::ArgAction::Append)
                         .help(
-                            "Any other column of the rule (`copies`, `locked`, `comments`, …), compared for equality. (each KEY=VALUE a query parameter of its own; repeat)",
+                            "Any other column of the rule (`copies`, `locked`, `comments`, …), compared for equality (each KEY=VALUE a query parameter of its own; repeat)",
                         ),
                 ),
         )
@@ -3892,7 +3996,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 ),
         )
         .subcommand(
@@ -3905,7 +4009,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -3919,7 +4023,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -3931,7 +4035,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 ),
         )
         .subcommand(
@@ -3944,13 +4048,13 @@ fn rule_command() -> Command {
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The scope of the DID (`scope` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The name of the DID (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -3963,7 +4067,7 @@ fn rule_command() -> Command {
                     Arg::new("rule_id")
                         .value_name("rule_id")
                         .required(true)
-                        .help("`rule_id` in the route"),
+                        .help("The id of the replication rule (`rule_id` in the route)"),
                 ),
         )
 }
@@ -3986,13 +4090,13 @@ fn scopes_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The new owner account (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The name of the scope (`scope` in the route)"),
                 ),
         )
         .subcommand(
@@ -4003,13 +4107,15 @@ fn scopes_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account associated with the scope (`account` in the route)",
+                        ),
                 )
                 .arg(
                     Arg::new("scope")
                         .value_name("scope")
                         .required(true)
-                        .help("`scope` in the route"),
+                        .help("The name of the scope (`scope` in the route)"),
                 ),
         )
         .subcommand(
@@ -4020,7 +4126,9 @@ fn scopes_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help(
+                            "The account associated with the scope (`account` in the route)",
+                        ),
                 ),
         )
         .subcommand(
@@ -4050,7 +4158,7 @@ fn subscription_command() -> Command {
                     Arg::new("subscription_id")
                         .value_name("subscription_id")
                         .required(true)
-                        .help("`subscription_id` in the route"),
+                        .help("The subscription id (`subscription_id` in the route)"),
                 ),
         )
         .subcommand(
@@ -4063,20 +4171,20 @@ fn subscription_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account name (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The subscription name (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:include_details")
                         .long("include-details")
                         .value_name("VALUE")
                         .help(
-                            "Include subscription metadata (state, last_processed, lifetime, expired_at, comments). (`include_details` in the query string)",
+                            "Include subscription metadata (state, last_processed, lifetime, expired_at, comments) (`include_details` in the query string)",
                         )
                         .value_parser(clap::value_parser!(bool)),
                 ),
@@ -4091,20 +4199,20 @@ fn subscription_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account name (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The subscription name (`name` in the route)"),
                 )
                 .arg(
                     Arg::new("query:state")
                         .long("state")
                         .value_name("VALUE")
                         .help(
-                            "The subscription state to filter for. (`state` in the query string)",
+                            "The subscription state to filter for (`state` in the query string)",
                         ),
                 ),
         )
@@ -4118,13 +4226,13 @@ fn subscription_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account name (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The subscription name (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -4138,13 +4246,13 @@ fn subscription_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account name (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The subscription name (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -4157,13 +4265,13 @@ fn subscription_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account name (`account` in the route)"),
                 )
                 .arg(
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The subscription name (`name` in the route)"),
                 )
                 .arg(run::input_arg()),
         )
@@ -4177,7 +4285,7 @@ fn subscription_command() -> Command {
                     Arg::new("name")
                         .value_name("name")
                         .required(true)
-                        .help("`name` in the route"),
+                        .help("The subscription name (`name` in the route)"),
                 ),
         )
         .subcommand(
@@ -4190,7 +4298,7 @@ fn subscription_command() -> Command {
                     Arg::new("account")
                         .value_name("account")
                         .required(true)
-                        .help("`account` in the route"),
+                        .help("The account (`account` in the route)"),
                 ),
         )
 }

@@ -182,7 +182,12 @@ fn emit_service_command(family: &Family, service: &Service) -> TokenStream {
 /// A parameter's help: what the reference says of it, else where it goes.
 fn param_help(description: &str, place: String) -> String {
     let description = strip_markdown(description.trim());
-    let first = description.lines().next().unwrap_or("").trim();
+    let first = description
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches('.');
     if first.is_empty() {
         place
     } else {
@@ -220,7 +225,7 @@ fn emit_method_command(family: &Family, method: &Method) -> TokenStream {
     });
     let positional = method.args.iter().map(|a| {
         let id = &a.name;
-        let help = format!("`{}` in the route", a.name);
+        let help = param_help(&a.description, format!("`{}` in the route", a.name));
         quote!(Arg::new(#id).value_name(#id).required(true).help(#help))
     });
     let options = method.query.iter().map(|q| {
