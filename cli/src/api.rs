@@ -6001,7 +6001,7 @@ pub fn listen_binding(
     }
 }
 
-/// Runs the method `method` of `service` with the parsed `args`.
+/// Runs the method `method` of `service` with the parsed `args`, through a client made from `ClientConfig`.
 pub async fn dispatch(
     config: &ClientConfig,
     service: &str,

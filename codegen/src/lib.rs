@@ -15,8 +15,9 @@
 //!    service's table of type names, [`model::TypeNames`]), and every Rust name unique;
 //! 4. [`types`]: the Rust types those schemas describe ([`types::typedefs`]), and the code
 //!    declaring them and how they read and write JSON;
-//! 5. [`emit`]: clients, scopes, events, the crates' roots and the command-line client, as
-//!    sibling emitters sharing [`emit::helpers`];
+//! 5. [`emit`]: clients, scopes, events, the crates' roots and the command-line clients (one
+//!    emitter for both families, [`emit::cli::Family`] saying what differs), as sibling
+//!    emitters sharing [`emit::helpers`];
 //! 6. [`output`]: prettyplease, then rustfmt, so the output is what `cargo fmt` keeps; then
 //!    swap the new files in, all or nothing.
 //!
@@ -150,7 +151,7 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
     let cli = format::format_file(
         "cli/src/api.rs",
         "Every method of every service as a command (see `crate::run` for what they share).",
-        emit::cli::emit_cli(&with_defs),
+        emit::cli::emit_cli(&emit::cli::TASKCLUSTER, &with_defs),
     )?;
     let cli = format::rustfmt_text(&cli)?;
     let lib = emit::crate_root::emit_lib(&services, &taskcluster_source(references_dir)?);
@@ -211,6 +212,7 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
         ..Summary::default()
     };
     let origin = spec_file.display().to_string();
+    let mut all_defs = Vec::with_capacity(services.len());
     for service in &services {
         let defs = types::typedefs::build(&origin, service)?;
         let dir = PathBuf::from("src").join(&service.module);
@@ -223,7 +225,20 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
             format::format_file(&origin, &doc, module)?,
         );
         summary.methods += service.methods.len();
+        all_defs.push(defs);
     }
+    let with_defs: Vec<(&model::Service, &[types::typedefs::TypeDef])> = services
+        .iter()
+        .zip(&all_defs)
+        .map(|(s, d)| (s, d.as_slice()))
+        .collect();
+    let cli = format::format_file(
+        "rucio-cli/src/api.rs",
+        "Every call of every group of Rucio's REST API as a command (see `crate::run` for what \
+         they share).",
+        emit::cli::emit_cli(&emit::cli::RUCIO, &with_defs),
+    )?;
+    let cli = format::rustfmt_text(&cli)?;
     let lib = emit::rucio::emit_lib(&services, &rucio_source(&spec)?);
     let lib_file = format::format_file(&origin, &emit::rucio::lib_docs(&services), lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
@@ -232,7 +247,7 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
     summary.lines = files.values().map(|f| f.lines().count()).sum();
     Ok(GeneratedCrate {
         files,
-        cli: String::new(),
+        cli,
         summary,
     })
 }

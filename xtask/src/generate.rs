@@ -39,14 +39,22 @@ pub fn generate(references: &Path, out: &Path, cli: Option<&Path>) -> anyhow::Re
     })
 }
 
-/// Generates the Rucio crate in `out` from the OpenAPI description `spec`.
-pub fn generate_rucio(spec: &Path, out: &Path) -> anyhow::Result<Report> {
+/// Generates the Rucio crate in `out` from the OpenAPI description `spec`, and, given `cli`,
+/// the command tree of its command-line client there (`rucio-cli/src/api.rs`).
+pub fn generate_rucio(spec: &Path, out: &Path, cli: Option<&Path>) -> anyhow::Result<Report> {
     let started = Instant::now();
     let generated = tc_codegen::generate_rucio(spec)?;
-    let changed = tc_codegen::write::stale_files(&generated, out).len();
+    let mut changed = tc_codegen::write::stale_files(&generated, out).len();
     if changed > 0 {
         tc_codegen::write::write(&generated, out)
             .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    if let Some(cli) = cli
+        && std::fs::read_to_string(cli).ok().as_deref() != Some(generated.cli.as_str())
+    {
+        tc_codegen::write::write_file(cli, &generated.cli)
+            .with_context(|| format!("cannot write {}", cli.display()))?;
+        changed += 1;
     }
     Ok(Report {
         summary: generated.summary,

@@ -84,7 +84,11 @@ fn run() -> anyhow::Result<()> {
             // The second family, when generating the workspace's own crates.
             if cli.is_some() {
                 let spec = references.join("rucio/rest_api_doc_spec.yaml");
-                let report = xtask::generate::generate_rucio(&spec, Path::new("rucio"))?;
+                let report = xtask::generate::generate_rucio(
+                    &spec,
+                    Path::new("rucio"),
+                    Some(Path::new("rucio-cli/src/api.rs")),
+                )?;
                 println!("rucio: {report}");
             }
         }

@@ -318,6 +318,15 @@ pub fn emit_endpoints(service: &Service, service_name: &str) -> TokenStream {
     }
 }
 
+/// `GetAuthOidcHeaders`: the optional headers of a method (an OpenAPI
+/// family's: the client takes them as one struct, the command line as options).
+pub fn headers_struct(method: &Method) -> String {
+    format!(
+        "{}Headers",
+        heck::ToUpperCamelCase::to_upper_camel_case(method.function.as_str())
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

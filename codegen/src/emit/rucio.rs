@@ -10,7 +10,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::helpers::{
-    Source, emit_endpoints, emit_query_struct, method_doc, request_expr, type_path, unknown_value,
+    Source, emit_endpoints, emit_query_struct, headers_struct, method_doc, request_expr, type_path,
+    unknown_value,
 };
 use crate::idents::ident;
 use crate::model::{Answer, Method, Service};
@@ -88,14 +89,6 @@ pub fn emit_service(service: &Service, has_wire: bool) -> TokenStream {
 
         #endpoints
     }
-}
-
-/// `GetAuthOidcHeaders`: the optional headers of a method.
-fn headers_struct(method: &Method) -> String {
-    format!(
-        "{}Headers",
-        heck::ToUpperCamelCase::to_upper_camel_case(method.function.as_str())
-    )
 }
 
 fn emit_headers_struct(service: &Service, method: &Method) -> TokenStream {

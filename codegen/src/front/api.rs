@@ -131,6 +131,9 @@ pub struct Param {
     pub name: String,
     /// `task_id`.
     pub ident: String,
+    /// What it means, as the reference says it (an OpenAPI front end's; Taskcluster's
+    /// references say nothing).
+    pub description: String,
 }
 
 /// A query-string parameter; all are optional.

@@ -11,7 +11,7 @@ pub mod write;
 #[derive(Debug)]
 pub struct GeneratedCrate {
     pub files: BTreeMap<PathBuf, String>,
-    /// The command-line client's command tree (`cli/src/api.rs`).
+    /// The command-line client's command tree (`cli/src/api.rs`, `rucio-cli/src/api.rs`).
     pub cli: String,
     pub summary: Summary,
 }

@@ -139,6 +139,7 @@ fn params(op: &Operation) -> (Vec<Param>, Vec<QueryParam>, Vec<HeaderParam>) {
         .map(|p| Param {
             name: p.name.clone(),
             ident: idents.claim(&snake(&p.name)),
+            description: p.description.clone(),
         })
         .collect();
     // Query parameters are fields of the method's query struct, so only unique among

@@ -127,6 +127,7 @@ fn method(file: &Path, at: &str, entry: &ApiEntry) -> Result<Method<SchemaRef>> 
         .map(|name| Param {
             name: name.clone(),
             ident: idents.claim(&snake(name)),
+            description: String::new(),
         })
         .collect();
     let path = parse_route(&entry.route, &args).map_err(|m| err("route", m))?;
@@ -339,6 +340,7 @@ mod tests {
             .map(|n| Param {
                 name: (*n).to_owned(),
                 ident: snake(n),
+                description: String::new(),
             })
             .collect()
     }
