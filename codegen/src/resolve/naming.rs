@@ -333,12 +333,17 @@ pub(super) fn apply_nested_names(body: &mut Value, owner: &str, names: &Names) {
     }
 }
 
+/// Moves a schema's `title` into its description, as its first line, unless the description
+/// starts with it or the title is one word.
 pub(super) fn fold_title_into_description(map: &mut Map<String, Value>) {
     let Some(Value::String(title)) = map.remove("title") else {
         return;
     };
     let description = match map.get("description").and_then(Value::as_str) {
         Some(d) if d.trim_start().starts_with(title.trim()) => d.to_owned(),
+        // A one-word title (`DIDType`, `Metadata`) names what the type or field's own name
+        // names already: a heading that repeats it says nothing the description does not.
+        Some(d) if !title.trim().contains(char::is_whitespace) => d.to_owned(),
         Some(d) => format!("{title}\n\n{d}"),
         None => title,
     };
@@ -362,6 +367,21 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn titles_become_the_first_line_unless_one_word() {
+        let folded = |schema: Value| {
+            let Value::Object(mut map) = schema else {
+                unreachable!()
+            };
+            fold_title_into_description(&mut map);
+            map["description"].as_str().unwrap().to_owned()
+        };
+        let both = |title: &str| json!({"title": title, "description": "The type of the DID."});
+        assert_eq!(folded(both("DIDType")), "The type of the DID.");
+        assert_eq!(folded(both("DID type")), "DID type\n\nThe type of the DID.");
+        assert_eq!(folded(json!({"title": "Provider"})), "Provider");
+    }
 
     fn at(doc: &str, ptr: &str) -> Location {
         (format!("/schemas/fake/v1/{doc}"), ptr.to_owned())

@@ -1283,8 +1283,6 @@ pub struct GithubRepositoryTokenRequest {
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub permissions: Option<RepositoryPermissions>,
-    /// Repositories
-    ///
     /// Names of the repositories (within `:owner`) the token gets access to.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -1318,8 +1316,6 @@ pub struct GithubTokenResponse {
     ///
     /// Time at which the token expires
     pub expires: DateTime<Utc>,
-    /// Token
-    ///
     /// The installation access token
     pub token: String,
     /// Properties this version of the client does not know (from a newer service):
@@ -2310,17 +2306,11 @@ impl SetOfScopes {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TemporarySecurityCredentials {
-    /// AccessKeyId
-    ///
     /// Access key identifier that identifies the temporary security
     /// credentials.
     pub access_key_id: String,
-    /// SecretAccessKey
-    ///
     /// Secret access key used to sign requests
     pub secret_access_key: String,
-    /// SessionToken
-    ///
     /// A token that must passed with request to use the temporary
     /// security credentials.
     pub session_token: String,
@@ -2587,12 +2577,8 @@ impl VersionObject {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WebsocktunnelTokenResponse {
-    /// Expires
-    ///
     /// The time at which the JWT will expire.
     pub expires: DateTime<Utc>,
-    /// Token
-    ///
     /// The JWT to be used as `Bearer <token>` when connecting to the service.
     pub token: String,
     /// Websocktunnel Audience

@@ -6,8 +6,6 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// Binding
-///
 /// Exchange and RoutingKeyPattern for each binding
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -269,8 +267,6 @@ pub struct HookDefinition {
     pub hook_id: String,
     /// The `metadata` member: see [`HookMetadata`].
     pub metadata: HookMetadata,
-    /// Schedule
-    ///
     /// A list of cron-style definitions to represent a set of moments in (UTC) time.
     /// If several patterns are specified, a given moment in time represented by
     /// more than one pattern is considered only to be counted once, in other words
@@ -455,8 +451,6 @@ impl HookList {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct HookMetadata {
-    /// Description
-    ///
     /// Long-form of the hook's purpose and behavior
     pub description: String,
     /// Email on error
@@ -465,12 +459,8 @@ pub struct HookMetadata {
     ///
     /// When unset, the service uses `true`.
     pub email_on_error: Option<bool>,
-    /// Name
-    ///
     /// Human readable name of the hook
     pub name: String,
-    /// Owner
-    ///
     /// Email of the person or group responsible for this hook.
     pub owner: String,
     /// Properties this version of the client does not know (from a newer service):

@@ -15,14 +15,10 @@ pub struct IndexedTaskResponse {
     ///
     /// Data that was reported with the task. This is an arbitrary JSON object.
     pub data: Value,
-    /// Expiration
-    ///
     /// Date at which this entry expires from the task index.
     pub expires: DateTime<Utc>,
     /// Namespace of the indexed task, used to find the indexed task in the index.
     pub namespace: String,
-    /// Rank
-    ///
     /// If multiple tasks are indexed with the same `namespace` the task with the
     /// highest `rank` will be stored and returned in later requests. If two tasks
     /// has the same `rank` the latest task will be stored.
@@ -136,14 +132,10 @@ pub struct InsertTaskRequest {
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub data: Option<Value>,
-    /// Expiration
-    ///
     /// Date at which this entry expires from the task index.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
     pub expires: Option<DateTime<Utc>>,
-    /// Rank
-    ///
     /// If multiple tasks are indexed with the same `namespace` the task with the
     /// highest `rank` will be stored and returned in later requests. If two tasks
     /// has the same `rank` the latest task will be stored.
@@ -193,8 +185,6 @@ pub struct ListNamespacesResponse {
     /// here. You can optionally provide the token in the request payload to
     /// load the additional results.
     pub continuation_token: Option<String>,
-    /// Namespaces
-    ///
     /// List of namespaces.
     pub namespaces: Vec<Namespace>,
     /// Properties this version of the client does not know (from a newer service):
@@ -262,8 +252,6 @@ pub struct ListTasksResponse {
     /// here. You can optionally provide the token in the request payload to
     /// load the additional results.
     pub continuation_token: Option<String>,
-    /// Tasks
-    ///
     /// List of tasks.
     pub tasks: Vec<Task>,
     /// Properties this version of the client does not know (from a newer service):
@@ -288,21 +276,15 @@ impl ListTasksResponse {
     }
 }
 
-/// Namespace
-///
 /// Representation of a namespace that contains indexed tasks.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Namespace {
-    /// Expiration
-    ///
     /// Date at which this entry, and by implication all entries below it,
     /// expires from the task index.
     pub expires: DateTime<Utc>,
     /// Name of namespace within it's parent namespace.
     pub name: String,
-    /// Namespace
-    ///
     /// Fully qualified name of the namespace, you can use this to list
     /// namespaces or tasks under this namespace.
     pub namespace: String,
@@ -367,8 +349,6 @@ impl NamespaceBuilder {
     }
 }
 
-/// Task
-///
 /// Representation of a task.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -378,16 +358,10 @@ pub struct Task {
     /// Data that was reported with the task. This is an arbitrary JSON
     /// object.
     pub data: Value,
-    /// Expiration
-    ///
     /// Date at which this entry expires from the task index.
     pub expires: DateTime<Utc>,
-    /// Namespace
-    ///
     /// Index path of the task.
     pub namespace: String,
-    /// Rank
-    ///
     /// If multiple tasks are indexed with the same `namespace` the task
     /// with the highest `rank` will be stored and returned in later
     /// requests. If two tasks has the same `rank` the latest task will be

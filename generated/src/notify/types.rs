@@ -47,8 +47,6 @@ impl ListOfNotificationAdresses {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct NotificationMessage {
-    /// Message
-    ///
     /// Arbitrary message.
     pub message: Value,
     /// Message version

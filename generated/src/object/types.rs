@@ -14,8 +14,6 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CreateUploadRequest {
-    /// Expiration
-    ///
     /// Date at which this entry expires from the object table.  The expiration cannot
     /// be changed in subsequent calls to the same method.
     ///
@@ -467,8 +465,6 @@ impl FinishUploadRequestBuilder {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GetUrlDownloadResponse {
-    /// Expiration
-    ///
     /// The time after which `url` is no longer valid.
     /// If the client wishes to begin an HTTP GET request after this time, it should first call `startDownload` again to get a fresh URL.
     pub expires: DateTime<Utc>,

@@ -39,8 +39,6 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Action {
-    /// Context
-    ///
     /// Actions have a "context" that is one of provisioner, worker-type, or worker, indicating
     /// which it applies to. `context` is used by the front-end to know where to display the action.
     ///
@@ -54,16 +52,10 @@ pub struct Action {
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
     pub method: ActionMethod,
-    /// Name
-    ///
     /// Short names for things like logging/error messages.
     pub name: String,
-    /// Title
-    ///
     /// Appropriate title for any sort of Modal prompt.
     pub title: Value,
-    /// URL
-    ///
     /// When an action is triggered, a request is made using the `url` and `method`.
     /// Depending on the `context`, the following parameters will be substituted in the url:
     ///
@@ -179,8 +171,6 @@ impl ActionBuilder {
     }
 }
 
-/// Context
-///
 /// Actions have a "context" that is one of provisioner, worker-type, or worker, indicating
 /// which it applies to. `context` is used by the front-end to know where to display the action.
 ///
@@ -285,8 +275,6 @@ impl fmt::Display for ActionMethod {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ArtifactCreatedMessage {
-    /// Artifact
-    ///
     /// Information about the artifact that was created
     pub artifact: ArtifactCreatedMessageArtifact,
     /// Id of the run on which artifact was created.
@@ -411,14 +399,10 @@ impl ArtifactCreatedMessageBuilder {
 }
 
 #[cfg(feature = "events")]
-/// Artifact
-///
 /// Information about the artifact that was created
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ArtifactCreatedMessageArtifact {
-    /// Content-Type
-    ///
     /// Expected content-type of the artifact.  This is informational only:
     /// it is suitable for use to choose an icon for the artifact, for example.
     /// The accurate content-type of the artifact can only be determined by
@@ -583,19 +567,13 @@ impl fmt::Display for ArtifactCreatedMessageArtifactStorageType {
     }
 }
 
-/// Artifact
-///
 /// Information about an artifact
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ArtifactResponse {
-    /// Content-Length
-    ///
     /// Size of the artifact content in bytes, if reported by the worker.
     /// This value is null if the worker did not report the size.
     pub content_length: Option<u64>,
-    /// Content-Type
-    ///
     /// Expected content-type of the artifact.  This is informational only:
     /// it is suitable for use to choose an icon for the artifact, for example.
     /// The accurate content-type of the artifact can only be determined by
@@ -2331,8 +2309,6 @@ pub struct ListTaskQueuesResponse {
     /// all the results if you've called `listTaskQueues` with `continuationToken`
     /// until you get a result without a `continuationToken`.
     pub continuation_token: Option<String>,
-    /// taskQueues
-    ///
     /// List of all task-queues.
     pub task_queues: Vec<TaskQueue>,
     /// Properties this version of the client does not know (from a newer service):
@@ -2887,8 +2863,6 @@ impl fmt::Display for Priority {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ProvisionerInformation {
-    /// Actions
-    ///
     /// See taskcluster [actions](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
     pub actions: Vec<Action>,
     /// Description of the provisioner.
@@ -2909,8 +2883,6 @@ pub struct ProvisionerInformation {
     /// will be replaced, together with `workerType`, by the new
     /// identifier `taskQueueId`.
     pub provisioner_id: String,
-    /// Stability
-    ///
     /// This is the stability of the provisioner. Accepted values:
     ///  * `experimental`
     ///  * `stable`
@@ -3028,8 +3000,6 @@ impl ProvisionerInformationBuilder {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProvisionerRequest {
-    /// Actions
-    ///
     /// See taskcluster [actions](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
     pub actions: Option<Vec<Action>>,
     /// Description of the provisioner.
@@ -3039,8 +3009,6 @@ pub struct ProvisionerRequest {
     /// Date and time after which the provisioner will be automatically
     /// deleted by the queue.
     pub expires: Option<DateTime<Utc>>,
-    /// Stability
-    ///
     /// This is the stability of the provisioner. Accepted values:
     ///   * `experimental`
     ///   * `stable`
@@ -3094,8 +3062,6 @@ impl ProvisionerRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ProvisionerResponse {
-    /// Actions
-    ///
     /// See taskcluster [actions](https://docs.taskcluster.net/docs/reference/platform/taskcluster-queue/docs/actions) documentation.
     pub actions: Vec<Action>,
     /// Description of the provisioner.
@@ -3118,8 +3084,6 @@ pub struct ProvisionerResponse {
     /// will be replaced, together with `workerType`, by the new
     /// identifier `taskQueueId`.
     pub provisioner_id: String,
-    /// Stability
-    ///
     /// This is the stability of the provisioner. Accepted values:
     ///   * `experimental`
     ///   * `stable`
@@ -3662,8 +3626,6 @@ pub struct RunInformation {
     /// Note that 'superseded' is here only for compatibility, as that
     /// functionality has been removed.
     pub reason_resolved: Option<ReasonResolved>,
-    /// Resolved
-    ///
     /// Date-time at which this run was resolved, ie. when the run changed
     /// state from `running` to either `completed`, `failed` or `exception`.
     /// This property is only present after the run as been resolved.
@@ -3672,13 +3634,9 @@ pub struct RunInformation {
     ///
     /// Id of this task run, `run-id`s always starts from `0`
     pub run_id: u64,
-    /// Scheduled
-    ///
     /// Date-time at which this run was scheduled, ie. when the run was
     /// created in state `pending`.
     pub scheduled: DateTime<Utc>,
-    /// Started
-    ///
     /// Date-time at which this run was claimed, ie. when the run changed
     /// state from `pending` to `running`. This property is only present
     /// after the run has been claimed.
@@ -3980,8 +3938,6 @@ impl fmt::Debug for S3ArtifactResponse {
     }
 }
 
-/// Stability
-///
 /// This is the stability of the provisioner. Accepted values:
 ///  * `experimental`
 ///  * `stable`
@@ -4090,8 +4046,6 @@ impl fmt::Display for State {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Task {
-    /// Created
-    ///
     /// Creation time of task
     pub created: DateTime<Utc>,
     /// Deadline of the task, by which this task must be complete. `pending` and
@@ -4108,8 +4062,6 @@ pub struct Task {
     ///
     /// When unset, the service uses `[]`.
     pub dependencies: Vec<String>,
-    /// Expiration
-    ///
     /// Task expiration, time at which task definition and status is deleted.
     /// Notice that all artifacts for the task must have an expiration that is no
     /// later than this. If this property isn't it will be set to `deadline`
@@ -4164,8 +4116,6 @@ pub struct Task {
     /// If `all-resolved` is given the task will be scheduled when all dependencies
     /// have been resolved, regardless of what their resolution is.
     pub requires: DependencyRequirementSemantics,
-    /// Retries
-    ///
     /// Number of times to retry the task in case of infrastructure issues.
     /// An _infrastructure issue_ is a worker node that crashes or is shutdown,
     /// these events are to be expected.
@@ -4197,12 +4147,8 @@ pub struct Task {
     ///
     /// When unset, the service uses `"-"`.
     pub scheduler_id: String,
-    /// Scopes
-    ///
     /// List of scopes that the task is authorized to use during its execution.
     pub scopes: Vec<String>,
-    /// Tags
-    ///
     /// Arbitrary key-value tags (only strings limited to 4k). These can be used
     /// to attach informal metadata to a task. Use this for informal tags that
     /// tasks can be classified by. You can also think of strings here as
@@ -5154,8 +5100,6 @@ impl TaskDefinitionAndStatus {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskDefinitionRequest {
-    /// Created
-    ///
     /// Creation time of task
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
@@ -5176,8 +5120,6 @@ pub struct TaskDefinitionRequest {
     ///
     /// When unset, the service uses `[]`.
     pub dependencies: Option<Vec<String>>,
-    /// Expiration
-    ///
     /// Task expiration, time at which task definition and status is deleted.
     /// Notice that all artifacts for the task must have an expiration that is no
     /// later than this. If this property isn't it will be set to `deadline`
@@ -5233,8 +5175,6 @@ pub struct TaskDefinitionRequest {
     ///
     /// When unset, the service uses `"all-completed"`.
     pub requires: Option<DependencyRequirementSemantics>,
-    /// Retries
-    ///
     /// Number of times to retry the task in case of infrastructure issues.
     /// An _infrastructure issue_ is a worker node that crashes or is shutdown,
     /// these events are to be expected.
@@ -5266,14 +5206,10 @@ pub struct TaskDefinitionRequest {
     ///
     /// When unset, the service uses `"-"`.
     pub scheduler_id: Option<String>,
-    /// Scopes
-    ///
     /// List of scopes that the task is authorized to use during its execution.
     ///
     /// When unset, the service uses `[]`.
     pub scopes: Option<Vec<String>>,
-    /// Tags
-    ///
     /// Arbitrary key-value tags (only strings limited to 4k). These can be used
     /// to attach informal metadata to a task. Use this for informal tags that
     /// tasks can be classified by. You can also think of strings here as
@@ -6495,24 +6431,16 @@ impl TaskIdStatus {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskMetadata {
-    /// Description
-    ///
     /// Human readable description of the task, please **explain** what the
     /// task does. A few lines of documentation is not going to hurt you.
     pub description: String,
-    /// Name
-    ///
     /// Human readable name of task, used to very briefly given an idea about
     /// what the task does.
     pub name: String,
-    /// Owner
-    ///
     /// Entity who caused this task, not necessarily a person with email who did
     /// `hg push` as it could be automation bots as well. The entity we should
     /// contact to ask why this task is here.
     pub owner: String,
-    /// Source
-    ///
     /// Link to source of this task, should specify a file, revision and
     /// repository. This should be place someone can go an do a git/hg blame
     /// to who came up with recipe for this task.
@@ -6742,8 +6670,6 @@ pub struct TaskQueue {
     ///
     /// Date and time where the task queue was last seen active
     pub last_date_active: DateTime<Utc>,
-    /// Stability
-    ///
     /// This is the stability of the task queue. Accepted values:
     ///  * `experimental`
     ///  * `stable`
@@ -6866,8 +6792,6 @@ pub struct TaskQueueResponse {
     /// `lastDateActive` is updated every half hour but may be off by up-to half an hour.
     /// Nonetheless, `lastDateActive` is a good indicator of when the task queue was last seen active.
     pub last_date_active: DateTime<Utc>,
-    /// Stability
-    ///
     /// This is the stability of the task queue. Accepted values:
     ///   * `experimental`
     ///   * `stable`
@@ -7304,8 +7228,6 @@ pub struct TaskStatusStructure {
     /// before the deadline. After the deadline, a task is immutable. Note,
     /// deadline cannot be more than 5 days into the future
     pub deadline: DateTime<Utc>,
-    /// Expiration
-    ///
     /// Task expiration, time at which task definition and
     /// status is deleted. Notice that all artifacts for the task
     /// must have an expiration that is no later than this.
@@ -7587,8 +7509,6 @@ impl TaskStatusStructureBuilder {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TaskSummary {
-    /// Tags
-    ///
     /// Arbitrary key-value tags (only strings limited to 4k). These can be used
     /// to attach informal metadata to a task. Use this for informal tags that
     /// tasks can be classified by. You can also think of strings here as
@@ -7948,8 +7868,6 @@ impl WorkerBuilder {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerAction {
-    /// Context
-    ///
     /// Only actions with the context `worker` are included.
     ///
     /// Always `"worker"`.
@@ -7958,16 +7876,10 @@ pub struct WorkerAction {
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
     pub method: ActionMethod,
-    /// Name
-    ///
     /// Short names for things like logging/error messages.
     pub name: String,
-    /// Title
-    ///
     /// Appropriate title for any sort of Modal prompt.
     pub title: Value,
-    /// URL
-    ///
     /// When an action is triggered, a request is made using the `url` and `method`.
     /// Depending on the `context`, the following parameters will be substituted in the url:
     ///
@@ -8386,8 +8298,6 @@ pub struct WorkerType {
     /// will be replaced, together with `workerType`, by the new
     /// identifier `taskQueueId`.
     pub provisioner_id: String,
-    /// Stability
-    ///
     /// This is the stability of the worker-type. Accepted values:
     ///  * `experimental`
     ///  * `stable`
@@ -8559,8 +8469,6 @@ impl WorkerTypeBuilder {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerTypeAction {
-    /// Context
-    ///
     /// Only actions with the context `worker-type` are included.
     ///
     /// Always `"worker-type"`.
@@ -8569,16 +8477,10 @@ pub struct WorkerTypeAction {
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
     pub method: ActionMethod,
-    /// Name
-    ///
     /// Short names for things like logging/error messages.
     pub name: String,
-    /// Title
-    ///
     /// Appropriate title for any sort of Modal prompt.
     pub title: Value,
-    /// URL
-    ///
     /// When an action is triggered, a request is made using the `url` and `method`.
     /// Depending on the `context`, the following parameters will be substituted in the url:
     ///
@@ -8691,8 +8593,6 @@ pub struct WorkerTypeRequest {
     /// Date and time after which the worker-type will be automatically
     /// deleted by the queue.
     pub expires: Option<DateTime<Utc>>,
-    /// Stability
-    ///
     /// This is the stability of the provisioner. Accepted values:
     ///   * `experimental`
     ///   * `stable`
@@ -8761,8 +8661,6 @@ pub struct WorkerTypeResponse {
     /// will be replaced, together with `workerType`, by the new
     /// identifier `taskQueueId`.
     pub provisioner_id: String,
-    /// Stability
-    ///
     /// This is the stability of the worker-type. Accepted values:
     ///   * `experimental`
     ///   * `stable`

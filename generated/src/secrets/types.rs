@@ -6,8 +6,6 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// Secret
-///
 /// Message containing a Taskcluster Secret
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]

@@ -57,15 +57,11 @@ impl fmt::Display for ActionMethod {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AwsProviderType {
-    /// Document
-    ///
     /// Instance identity document that is obtained by
     /// curl <http://169.254.169.254/latest/dynamic/instance-identity/document> on the instance
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub document: Option<String>,
-    /// Signature
-    ///
     /// The signature for instance identity document. Can be obtained by
     /// curl <http://169.254.169.254/latest/dynamic/instance-identity/signature> on the instance
     ///
@@ -147,8 +143,6 @@ impl fmt::Debug for AwsProviderType {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AzureProviderType {
-    /// Document
-    ///
     /// Attested data document that is obtained by
     /// curl <http://169.254.169.254/metadata/attested/document> on the instance
     ///
@@ -180,8 +174,6 @@ impl AzureProviderType {
 pub struct CreateWorkerPoolRequest {
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub config: Option<Value>,
-    /// Description
-    ///
     /// A description of this worker pool.
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
@@ -199,8 +191,6 @@ pub struct CreateWorkerPoolRequest {
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub owner: Option<String>,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
@@ -307,8 +297,6 @@ impl CreateWorkerPoolRequestBuilder {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GoogleProviderType {
-    /// Token
-    ///
     /// A JWT token as defined in [this google documentation](https://cloud.google.com/compute/docs/instances/verifying-instance-identity)
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -356,8 +344,6 @@ pub struct LaunchConfigPulseMessage {
     /// Must be between 1 and 38 characters long and contain only alphanumeric
     /// characters, dashes, and underscores.
     pub launch_config_id: String,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
@@ -485,8 +471,6 @@ impl ListWorkersResponse {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ProviderData {
-    /// Secret
-    ///
     /// A secret value shared with the worker.  This value must be passed in the `workerIdentityProof` of the `registerWorker` method.
     /// The ideal way to generate a secret of this form is `slugid() + slugid()`.
     ///
@@ -538,8 +522,6 @@ pub struct ProviderList {
     /// all the results if you've called `listWorkerPools` with `continuationToken`
     /// until you get a result without a `continuationToken`.
     pub continuation_token: Option<String>,
-    /// Providers
-    ///
     /// List of all providers
     pub providers: Vec<ProviderListProvidersItem>,
     /// Properties this version of the client does not know (from a newer service):
@@ -641,8 +623,6 @@ pub struct PulseWorkerPoolErrorMessage {
     ///
     /// An arbitary unique identifier for this error
     pub error_id: String,
-    /// Kind
-    ///
     /// A general machine-readable way to identify this sort of error.
     pub kind: String,
     /// Launch Configuration ID
@@ -654,8 +634,6 @@ pub struct PulseWorkerPoolErrorMessage {
     /// Must be between 1 and 38 characters long and contain only alphanumeric
     /// characters, dashes, and underscores.
     pub launch_config_id: Option<String>,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
@@ -665,8 +643,6 @@ pub struct PulseWorkerPoolErrorMessage {
     ///
     /// Date and time when this event occurred
     pub timestamp: DateTime<Utc>,
-    /// Title
-    ///
     /// A human-readable version of `kind`.
     pub title: String,
     /// Worker group to which this worker belongs
@@ -842,8 +818,6 @@ pub struct PulseWorkerPoolMessage {
     /// up any resources created for this workerType when they are no longer responsible
     /// for it.
     pub previous_provider_id: Option<String>,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
@@ -1031,8 +1005,6 @@ impl QuarantineDetailsBuilder {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RegisterWorkerRequest {
-    /// Provider
-    ///
     /// The provider that had started the worker and responsible for managing it.
     /// Can be different from the provider that's currently in the worker pool config.
     ///
@@ -1181,8 +1153,6 @@ impl RegisterWorkerRequestBuilder {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RegisterWorkerResponse {
-    /// Credentials
-    ///
     /// The credentials the worker
     /// will need to perform its work.  Specifically, credentials with scopes
     /// * `assume:worker-pool:<workerPoolId>`
@@ -1192,14 +1162,10 @@ pub struct RegisterWorkerResponse {
     /// * `queue:claim-work:<workerPoolId>`
     /// * `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`
     pub credentials: WorkerResponseCredentials,
-    /// Expires
-    ///
     /// Time at which the included credentials will expire.  Workers must either
     /// re-register (for static workers) or terminate (for dynamically
     /// provisioned workers) before this time.
     pub expires: DateTime<Utc>,
-    /// Secret
-    ///
     /// A secret value generated by worker-manager that can be used in the call to `reregisterWorker`.
     /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
     pub secret: String,
@@ -1255,8 +1221,6 @@ impl fmt::Debug for RegisterWorkerResponse {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReregisterWorkerRequest {
-    /// Secret
-    ///
     /// The secret value that was last configured in `registerWorker` (in the case of a newly registerd worker) or
     /// `reregisterWorker`.
     /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
@@ -1386,8 +1350,6 @@ impl fmt::Debug for ReregisterWorkerRequest {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReregisterWorkerResponse {
-    /// Credentials
-    ///
     /// The credentials the worker
     /// will need to perform its work. Specifically, credentials with scopes
     /// * `assume:worker-pool:<workerPoolId>`
@@ -1398,13 +1360,9 @@ pub struct ReregisterWorkerResponse {
     /// * `worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>`
     /// * `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`
     pub credentials: WorkerResponseCredentials,
-    /// Expires
-    ///
     /// Time at which the included credentials will expire. Workers must
     /// re-register before this time.
     pub expires: DateTime<Utc>,
-    /// Secret
-    ///
     /// The next secret value needed to reregister the worker (in \`reregisterWorker).
     /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
     pub secret: String,
@@ -1469,8 +1427,6 @@ impl ShouldWorkerTerminateResponse {
     }
 }
 
-/// State
-///
 /// A string specifying the state this worker is in so far as worker-manager knows.
 /// A "requested" worker is in the process of starting up, and if successful will enter
 /// the "running" state once it has registered with the `registerWorker` API method.  A
@@ -1577,12 +1533,8 @@ impl TaskRun {
 pub struct UpdateWorkerPoolRequest {
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub config: Option<Value>,
-    /// Created
-    ///
     /// Ignored on update
     pub created: Option<DateTime<Utc>>,
-    /// Description
-    ///
     /// A description of this worker pool.
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
@@ -1604,8 +1556,6 @@ pub struct UpdateWorkerPoolRequest {
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub owner: Option<String>,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
@@ -1844,8 +1794,6 @@ pub struct Worker {
     /// Must be between 1 and 38 characters long and contain only alphanumeric
     /// characters, dashes, and underscores.
     pub launch_config_id: Option<String>,
-    /// Provider
-    ///
     /// The provider that had started the worker and responsible for managing it.
     /// Can be different from the provider that's currently in the worker pool config.
     /// A providerId of "none" is used when the worker is not managed by worker manager.
@@ -1857,8 +1805,6 @@ pub struct Worker {
     /// Note that a quarantine can be lifted by setting `quarantineUntil` to the present time (or
     /// somewhere in the past).
     pub quarantine_until: Option<DateTime<Utc>>,
-    /// State
-    ///
     /// A string specifying the state this worker is in so far as worker-manager knows.
     /// A "requested" worker is in the process of starting up, and if successful will enter
     /// the "running" state once it has registered with the `registerWorker` API method.  A
@@ -2089,8 +2035,6 @@ impl WorkerBuilder {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerAction {
-    /// Context
-    ///
     /// Only actions with the context `worker` are included.
     ///
     /// Always `"worker"`.
@@ -2099,16 +2043,10 @@ pub struct WorkerAction {
     pub description: String,
     /// Method to indicate the desired action to be performed for a given resource.
     pub method: ActionMethod,
-    /// Name
-    ///
     /// Short names for things like logging/error messages.
     pub name: String,
-    /// Title
-    ///
     /// Appropriate title for any sort of Modal prompt.
     pub title: Value,
-    /// URL
-    ///
     /// When an action is triggered, a request is made using the `url` and `method`.
     /// Depending on the `context`, the following parameters will be substituted in the url:
     ///
@@ -2218,8 +2156,6 @@ pub struct WorkerCreationUpdateRequest {
     ///
     /// Number of tasks this worker can handle at once
     pub capacity: Option<u64>,
-    /// Expires
-    ///
     /// Date and time when this worker will be deleted from the DB
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -2266,26 +2202,18 @@ impl WorkerCreationUpdateRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerErrorReport {
-    /// Description
-    ///
     /// A longer description of what occured in the error.
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub description: Option<String>,
-    /// Extra
-    ///
     /// Any extra structured information about this error
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub extra: Option<Value>,
-    /// Kind
-    ///
     /// A general machine-readable way to identify this sort of error.
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub kind: Option<String>,
-    /// Title
-    ///
     /// A human-readable version of `kind`.
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
@@ -2412,12 +2340,8 @@ pub struct WorkerFullDefinition {
     ///
     /// Number of tasks this worker can handle at once
     pub capacity: u64,
-    /// Created
-    ///
     /// Date and time when this worker was created
     pub created: DateTime<Utc>,
-    /// Expires
-    ///
     /// Date and time when this worker will be deleted from the DB
     pub expires: DateTime<Utc>,
     /// Last Checked
@@ -2439,13 +2363,9 @@ pub struct WorkerFullDefinition {
     /// Must be between 1 and 38 characters long and contain only alphanumeric
     /// characters, dashes, and underscores.
     pub launch_config_id: Option<String>,
-    /// Provider
-    ///
     /// The provider that had started the worker and responsible for managing it.
     /// Can be different from the provider that's currently in the worker pool config.
     pub provider_id: String,
-    /// State
-    ///
     /// A string specifying the state this worker is in so far as worker-manager knows.
     /// A "requested" worker is in the process of starting up, and if successful will enter
     /// the "running" state once it has registered with the `registerWorker` API method.  A
@@ -2635,8 +2555,6 @@ impl WorkerFullDefinitionBuilder {
     }
 }
 
-/// State
-///
 /// A string specifying the state this worker is in so far as worker-manager knows.
 /// A "requested" worker is in the process of starting up, and if successful will enter
 /// the "running" state once it has registered with the `registerWorker` API method.  A
@@ -2713,8 +2631,6 @@ pub enum WorkerIdentityProof {
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerIdentityProofWithStaticSecret {
-    /// Secret
-    ///
     /// The secret value that was configured when the worker was created (in `createWorker`).
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -2762,8 +2678,6 @@ pub struct WorkerListInAGivenWorkerPool {
     /// all the results if you've called `listWorkerPools` with `continuationToken`
     /// until you get a result without a `continuationToken`.
     pub continuation_token: Option<String>,
-    /// Workers
-    ///
     /// List of all workers in a given worker pool
     pub workers: Vec<WorkerFullDefinition>,
     /// Properties this version of the client does not know (from a newer service):
@@ -2794,32 +2708,22 @@ impl WorkerListInAGivenWorkerPool {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WorkerPoolError {
-    /// Description
-    ///
     /// A longer description of what occured in the error.
     pub description: String,
     /// Error ID
     ///
     /// An arbitary unique identifier for this error
     pub error_id: String,
-    /// Extra
-    ///
     /// Any extra structured information about this error
     pub extra: Value,
-    /// Kind
-    ///
     /// A general machine-readable way to identify this sort of error.
     pub kind: String,
     /// Launch Config ID
     ///
     /// The launch config ID that was used when the error occurred.
     pub launch_config_id: Option<String>,
-    /// Reported
-    ///
     /// Date and time when this error was reported
     pub reported: DateTime<Utc>,
-    /// Title
-    ///
     /// A human-readable version of `kind`.
     pub title: String,
     /// Worker Pool ID
@@ -3200,16 +3104,12 @@ pub enum WorkerPoolErrorStatsWorkerPoolId {
 pub struct WorkerPoolFullDefinition {
     /// The `config` member.
     pub config: Value,
-    /// Created
-    ///
     /// Date and time when this worker pool was created
     pub created: DateTime<Utc>,
     /// Current Capacity (deprecated)
     ///
     /// Total capacity available across all workers for this worker pool that are currently not "stopped"
     pub current_capacity: u64,
-    /// Description
-    ///
     /// A description of this worker pool.
     pub description: String,
     /// Wants Email
@@ -3225,8 +3125,6 @@ pub struct WorkerPoolFullDefinition {
     /// An email address to notify when there are provisioning errors for this
     /// worker pool.
     pub owner: String,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
@@ -4249,8 +4147,6 @@ pub struct WorkerPulseMessage {
     /// Must be between 1 and 38 characters long and contain only alphanumeric
     /// characters, dashes, and underscores.
     pub launch_config_id: Option<String>,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
@@ -4409,15 +4305,11 @@ pub struct WorkerRemovedPulseMessage {
     /// Must be between 1 and 38 characters long and contain only alphanumeric
     /// characters, dashes, and underscores.
     pub launch_config_id: Option<String>,
-    /// Provider
-    ///
     /// The provider responsible for managing this worker pool.
     ///
     /// If this value is `"null-provider"`, then the worker pool is pending deletion
     /// once all existing workers have terminated.
     pub provider_id: String,
-    /// Reason
-    ///
     /// The reason the worker was removed. It can be one of the following:
     ///
     /// - workerManager.removeWorker API call
@@ -4612,8 +4504,6 @@ pub struct WorkerResponse {
     /// Must be between 1 and 38 characters long and contain only alphanumeric
     /// characters, dashes, and underscores.
     pub launch_config_id: Option<String>,
-    /// Provider
-    ///
     /// The provider that had started the worker and responsible for managing it.
     /// Can be different from the provider that's currently in the worker pool config.
     /// A providerId of "none" is used when the worker is not managed by worker manager.
@@ -4641,8 +4531,6 @@ pub struct WorkerResponse {
     ///
     /// List of 20 most recent tasks claimed by the worker.
     pub recent_tasks: Vec<TaskRun>,
-    /// State
-    ///
     /// A string specifying the state this worker is in so far as worker-manager knows.
     /// A "requested" worker is in the process of starting up, and if successful will enter
     /// the "running" state once it has registered with the `registerWorker` API method.  A
@@ -4925,8 +4813,6 @@ impl WorkerResponseBuilder {
     }
 }
 
-/// Credentials
-///
 /// The credentials the worker
 /// will need to perform its work.  Specifically, credentials with scopes
 /// * `assume:worker-pool:<workerPoolId>`

@@ -4,8 +4,6 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// AccountType
-///
 /// The account type.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -85,8 +83,6 @@ impl AddAccountAttributeRequest {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddAccountRequest {
-    /// AccountType
-    ///
     /// The account type.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.

@@ -8,8 +8,6 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AddDidRequest {
-    /// DIDType
-    ///
     /// The type of the DID.
     ///
     /// The service requires this field (in the release this client was generated from); `new` takes it.
@@ -161,8 +159,6 @@ pub struct AddDidsRequestItem {
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
     pub name: Option<String>,
-    /// DIDType
-    ///
     /// The type of the DID.
     ///
     /// The service requires this field (in the release this client was generated from); the builder's `build()` fails without it.
@@ -939,8 +935,6 @@ impl DetachDidsRequestDidsItem {
     }
 }
 
-/// DIDType
-///
 /// The type of the DID.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1975,8 +1969,6 @@ pub struct ScopeListItem {
     pub scope: Option<String>,
     /// The name of the DID.
     pub name: Option<String>,
-    /// DIDType
-    ///
     /// The type of the DID.
     pub type_: Option<DidType>,
     /// The parent of the DID.

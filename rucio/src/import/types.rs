@@ -5,8 +5,6 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// IdentityType
-///
 /// The type of the identity.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -173,8 +171,6 @@ impl ImportDataRequestAccountsItem {
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ImportDataRequestAccountsItemIdentitiesItem {
-    /// IdentityType
-    ///
     /// The type of the identity.
     pub type_: Option<IdentityType>,
     /// Identifier of the identity.
@@ -270,8 +266,6 @@ impl ImportDataRequestDistancesValueValue {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ImportDataRequestRsesValue {
-    /// RSEType
-    ///
     /// The type of an rse.
     pub rse_type: Option<RseType>,
     /// Properties this version of the client does not know (from a newer service):
@@ -295,8 +289,6 @@ impl ImportDataRequestRsesValue {
     }
 }
 
-/// RSEType
-///
 /// The type of an rse.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]

@@ -25,8 +25,6 @@ pub struct GetDatasetLocksItem {
     pub rule_id: Option<String>,
     /// The associated account.
     pub account: Option<String>,
-    /// LockState
-    ///
     /// The state of the rule.
     pub state: Option<LockState>,
     /// The length of the rule.
@@ -272,8 +270,6 @@ impl fmt::Display for GetLocksForDidsRequestDidsItemType {
     }
 }
 
-/// LockState
-///
 /// The state of the rule.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]

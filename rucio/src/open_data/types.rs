@@ -10,8 +10,6 @@ pub type GetOpendataDidResponse = Value;
 /// `ListOpendataDidsResponse`: as the schema describes it.
 pub type ListOpendataDidsResponse = Value;
 
-/// OpenDataDIDState
-///
 /// New state for the DID.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -59,8 +57,6 @@ impl fmt::Display for OpenDataDidState {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateOpendataDidRequest {
-    /// OpenDataDIDState
-    ///
     /// New state for the DID.
     pub state: Option<OpenDataDidState>,
     /// New metadata dictionary for the DID. Supports arbitrary JSON objects.

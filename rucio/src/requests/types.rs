@@ -52,8 +52,6 @@ impl DeleteTransferLimitRequest {
 pub struct ListRequestByDidResponse {
     /// The id of the request.
     pub id: Option<String>,
-    /// RequestType
-    ///
     /// The request type.
     pub request_type: Option<RequestType>,
     /// The scope of the transfer.
@@ -68,8 +66,6 @@ pub struct ListRequestByDidResponse {
     pub source_rse_id: Option<String>,
     /// All attributes associated with the request.
     pub attributes: Option<::serde_json::Value>,
-    /// RequestState
-    ///
     /// The state of the request.
     pub state: Option<RequestState>,
     /// External id of the request.
@@ -402,8 +398,6 @@ pub type ListRequestsHistoryItem = ListRequestsItem;
 pub struct ListRequestsItem {
     /// The id of the request.
     pub id: Option<String>,
-    /// RequestType
-    ///
     /// The request type.
     pub request_type: Option<RequestType>,
     /// The scope of the transfer.
@@ -418,8 +412,6 @@ pub struct ListRequestsItem {
     pub source_rse_id: Option<String>,
     /// All attributes associated with the request.
     pub attributes: Option<String>,
-    /// RequestState
-    ///
     /// The state of the request.
     pub state: Option<RequestState>,
     /// External id of the request.
@@ -1078,8 +1070,6 @@ impl ListTransferLimitsItem {
     }
 }
 
-/// RequestState
-///
 /// The state of the request.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1163,8 +1153,6 @@ impl fmt::Display for RequestState {
     }
 }
 
-/// RequestType
-///
 /// The request type.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]

@@ -217,8 +217,6 @@ pub struct AddRseRequest {
     pub time_zone: Option<String>,
     /// The internet service provider of the RSE.
     pub isp: Option<String>,
-    /// RSEType
-    ///
     /// The rse type.
     pub rse_type: Option<RseType>,
     /// The latitude of the RSE.
@@ -557,8 +555,6 @@ pub struct GetRseResponse {
     pub time_zone: Option<String>,
     /// The internet service provider of the RSE.
     pub isp: Option<String>,
-    /// RSEType
-    ///
     /// The rse type.
     pub rse_type: Option<RseType>,
     /// The latitude of the RSE.
@@ -1164,8 +1160,6 @@ impl ListRsesItem {
     }
 }
 
-/// RSEType
-///
 /// The rse type.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1367,8 +1361,6 @@ pub struct UpdateRseRequest {
     pub country_name: Option<String>,
     /// The time zone of the RSE.
     pub time_zone: Option<String>,
-    /// RSEType
-    ///
     /// The rse type.
     pub rse_type: Option<RseType>,
     /// The latitude of the RSE.

@@ -204,8 +204,6 @@ pub struct GetSubscriptionItem {
     pub replication_rules: Option<String>,
     /// The policyid for the subscription.
     pub policyid: Option<i64>,
-    /// SubscriptionState
-    ///
     /// The state of the subscription.
     pub state: Option<State>,
     /// The time the subscription was processed last.
@@ -594,8 +592,6 @@ impl ListSubscriptionsItem {
     }
 }
 
-/// SubscriptionState
-///
 /// The state of the subscription.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -686,8 +682,6 @@ pub struct UpdateSubscriptionRequestOptions {
     pub retroactive: Option<bool>,
     /// The priority/policyid for the subscription. Stored as policyid.
     pub priority: Option<i64>,
-    /// SubscriptionState
-    ///
     /// The state of the subscription. If not supplied, the state will be set to 'U' (updated).
     pub state: Option<State>,
     /// Properties this version of the client does not know (from a newer service):
