@@ -164,3 +164,24 @@ async fn query_parameters_and_streams_go_through_the_fake_too() {
         .collect();
     assert_eq!(limits, vec![Some("7".to_owned()); 3]);
 }
+
+/// A fake's answer from a fixture (the `fixtures` feature): only the fields the test cares
+/// about are set; the rest are placeholders, required ones included, so no `json!` is needed.
+#[tokio::test]
+async fn answers_built_from_fixtures() {
+    use tc_client::queue::types::{State, TaskStatusStructure};
+    use tc_client::runtime::fake::Fixture;
+    let fake = Fake::new();
+    fake.on(endpoints::STATUS, |call| {
+        let mut status = TaskStatusStructure::fixture();
+        status.task_id = call.arg("taskId").into();
+        status.state = State::Completed;
+        Ok(TaskStatusResponse::new(status))
+    });
+    let queue = Queue::new(&fake.config());
+    let answer = queue.status("abc").await.unwrap();
+    assert_eq!(answer.status.task_id, "abc");
+    assert_eq!(answer.status.state, State::Completed);
+    assert_eq!(answer.status.retries_left, 0, "a placeholder");
+    assert!(answer.status.runs.is_empty());
+}

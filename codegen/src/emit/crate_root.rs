@@ -176,7 +176,9 @@ pub fn cargo_toml(services: &[Service]) -> String {
         "# Pulse: each service's exchanges and message types (`<service>::events`), and with\n\
          # `pulse` the consumer too (`runtime::pulse`, an AMQP stack).\n\
          events = []\n\
-         pulse = [\"events\", \"tc-runtime/pulse\"]\n",
+         pulse = [\"events\", \"tc-runtime/pulse\"]\n\
+         # For tests: `runtime::fake::Fixture` for every type (placeholders to answer a fake with).\n\
+         fixtures = []\n",
     );
     out.push_str(
         "\n[dependencies]\n\
@@ -191,7 +193,7 @@ pub fn cargo_toml(services: &[Service]) -> String {
          aws-lc-rs = { version = \"1.19\", default-features = false, features = [\"aws-lc-sys\"] }\n\
          reqwest.workspace = true\n\
          # The crate's own tests see its events and consume them from a broker.\n\
-         tc-client = { path = \".\", features = [\"pulse\"] }\n\
+         tc-client = { path = \".\", features = [\"pulse\", \"fixtures\"] }\n\
          tc-testkit.workspace = true\n\
          tokio.workspace = true\n",
     );

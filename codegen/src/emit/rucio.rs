@@ -387,6 +387,10 @@ pub fn cargo_toml() -> String {
      license.workspace = true\n\
      publish.workspace = true\n\
      \n\
+     [features]\n\
+     # For tests: `runtime::fake::Fixture` for every type (placeholders to answer a fake with).\n\
+     fixtures = []\n\
+     \n\
      [dependencies]\n\
      chrono.workspace = true\n\
      serde.workspace = true\n\
@@ -394,8 +398,13 @@ pub fn cargo_toml() -> String {
      rucio-runtime.workspace = true\n\
      \n\
      [dev-dependencies]\n\
+     rucio-client = { path = \".\", features = [\"fixtures\"] }\n\
      tc-testkit.workspace = true\n\
      tempfile.workspace = true\n\
-     tokio.workspace = true\n"
+     tokio.workspace = true\n\
+     \n\
+     # The rendered docs show the fixtures too.\n\
+     [package.metadata.docs.rs]\n\
+     all-features = true\n"
         .to_owned()
 }

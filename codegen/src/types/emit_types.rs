@@ -198,7 +198,8 @@ pub fn emit_types(service: &str, defs: &[TypeDef]) -> TokenStream {
                     }
                 }
             };
-            events_gate(def, items)
+            let fixture = super::fixtures::emit_fixture(def);
+            events_gate(def, quote!(#items #fixture))
         })
         .collect();
     let uses_fmt = defs.iter().any(|d| match &d.kind {

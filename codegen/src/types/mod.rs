@@ -8,6 +8,7 @@
 pub mod conversions;
 pub mod emit_types;
 pub mod emit_wire;
+pub mod fixtures;
 pub mod paging;
 pub(crate) mod paths;
 pub mod typedefs;

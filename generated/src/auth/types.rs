@@ -32,6 +32,17 @@ impl AuthenticationFailedResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AuthenticationFailedResponse {
+    fn fixture() -> Self {
+        AuthenticationFailedResponse {
+            message: crate::runtime::fake::Fixture::fixture(),
+            status: "auth-failed".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Authentication Successful Response
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -97,6 +108,21 @@ impl AuthenticationSuccessfulResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AuthenticationSuccessfulResponse {
+    fn fixture() -> Self {
+        AuthenticationSuccessfulResponse {
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            hash: None,
+            scheme: "hawk".to_owned(),
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            status: "auth-success".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// AWS S3 Credentials Response
 ///
 /// Response for a request to get access to an S3 bucket.
@@ -121,6 +147,17 @@ impl AwsS3CredentialsResponse {
             credentials,
             expires: whole_millis(expires),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AwsS3CredentialsResponse {
+    fn fixture() -> Self {
+        AwsS3CredentialsResponse {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -167,6 +204,17 @@ impl fmt::Debug for AzureBlobSharedAccessSignature {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AzureBlobSharedAccessSignature {
+    fn fixture() -> Self {
+        AzureBlobSharedAccessSignature {
+            expiry: crate::runtime::fake::Fixture::fixture(),
+            sas: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Azure List Account Response
 ///
 /// A list of Azure accounts managed by taskcluster-auth
@@ -190,6 +238,16 @@ impl AzureListAccountResponse {
         AzureListAccountResponse {
             accounts: accounts.into_iter().map(Into::into).collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AzureListAccountResponse {
+    fn fixture() -> Self {
+        AzureListAccountResponse {
+            accounts: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -237,6 +295,17 @@ impl AzureListContainersResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AzureListContainersResponse {
+    fn fixture() -> Self {
+        AzureListContainersResponse {
+            containers: crate::runtime::fake::Fixture::fixture(),
+            continuation_token: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Azure List Table Response
 ///
 /// A list of Azure tables in an account
@@ -280,6 +349,17 @@ impl AzureListTableResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AzureListTableResponse {
+    fn fixture() -> Self {
+        AzureListTableResponse {
+            continuation_token: None,
+            tables: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Azure Table Shared-Access-Signature
 ///
 /// Response to a request for an Shared-Access-Signature to access and Azure
@@ -312,6 +392,18 @@ impl ClientMessage {
             version,
             client_id: client_id.into(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ClientMessage {
+    fn fixture() -> Self {
+        ClientMessage {
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -366,6 +458,19 @@ impl CreateClientRequest {
     pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateClientRequest {
+    fn fixture() -> Self {
+        CreateClientRequest {
+            delete_on_expiration: None,
+            description: Some(crate::runtime::fake::Fixture::fixture()),
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            scopes: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -625,6 +730,27 @@ impl fmt::Debug for CreateClientResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateClientResponse {
+    fn fixture() -> Self {
+        CreateClientResponse {
+            access_token: crate::runtime::fake::Fixture::fixture(),
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            created: crate::runtime::fake::Fixture::fixture(),
+            delete_on_expiration: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            disabled: crate::runtime::fake::Fixture::fixture(),
+            expanded_scopes: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_used: crate::runtime::fake::Fixture::fixture(),
+            last_modified: crate::runtime::fake::Fixture::fixture(),
+            last_rotated: crate::runtime::fake::Fixture::fixture(),
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Create Role Request
 ///
 /// Data to create or update a role.
@@ -656,6 +782,17 @@ impl CreateRoleRequest {
             scopes: Some(scopes.into_iter().map(Into::into).collect()),
             description: Some(description.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateRoleRequest {
+    fn fixture() -> Self {
+        CreateRoleRequest {
+            description: Some(crate::runtime::fake::Fixture::fixture()),
+            scopes: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -703,6 +840,17 @@ impl fmt::Debug for GcpCredentialsResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GcpCredentialsResponse {
+    fn fixture() -> Self {
+        GcpCredentialsResponse {
+            access_token: crate::runtime::fake::Fixture::fixture(),
+            expire_time: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Get All Roles (no pagination)
 ///
 /// List of roles
@@ -743,6 +891,17 @@ impl GetAllRolesResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetAllRolesResponse {
+    fn fixture() -> Self {
+        GetAllRolesResponse {
+            continuation_token: None,
+            roles: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -956,6 +1115,26 @@ impl GetClientResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetClientResponse {
+    fn fixture() -> Self {
+        GetClientResponse {
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            created: crate::runtime::fake::Fixture::fixture(),
+            delete_on_expiration: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            disabled: crate::runtime::fake::Fixture::fixture(),
+            expanded_scopes: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_used: crate::runtime::fake::Fixture::fixture(),
+            last_modified: crate::runtime::fake::Fixture::fixture(),
+            last_rotated: crate::runtime::fake::Fixture::fixture(),
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Get Entity History Response
 ///
 /// Response from getEntityHistory endpoint containing audit history entries
@@ -987,6 +1166,17 @@ impl GetEntityHistoryResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetEntityHistoryResponse {
+    fn fixture() -> Self {
+        GetEntityHistoryResponse {
+            audit_history: crate::runtime::fake::Fixture::fixture(),
+            continuation_token: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1102,6 +1292,20 @@ impl GetEntityHistoryResponseAuditHistoryItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetEntityHistoryResponseAuditHistoryItem {
+    fn fixture() -> Self {
+        GetEntityHistoryResponseAuditHistoryItem {
+            action_type: crate::runtime::fake::Fixture::fixture(),
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            created: crate::runtime::fake::Fixture::fixture(),
+            entity_id: crate::runtime::fake::Fixture::fixture(),
+            entity_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Get Role Ids Response
 ///
 /// If no limit is given, the roleIds of all roles are returned. Since this
@@ -1137,6 +1341,17 @@ impl GetRoleIdsResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetRoleIdsResponse {
+    fn fixture() -> Self {
+        GetRoleIdsResponse {
+            continuation_token: None,
+            role_ids: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1269,6 +1484,21 @@ impl GetRoleResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetRoleResponse {
+    fn fixture() -> Self {
+        GetRoleResponse {
+            created: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            expanded_scopes: crate::runtime::fake::Fixture::fixture(),
+            last_modified: crate::runtime::fake::Fixture::fixture(),
+            role_id: crate::runtime::fake::Fixture::fixture(),
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Github repository token request
 ///
 /// The list of permissions and repositories to scope a repository level github token to.
@@ -1302,6 +1532,17 @@ impl GithubRepositoryTokenRequest {
             permissions: Some(permissions),
             repositories: Some(repositories.into_iter().map(Into::into).collect()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GithubRepositoryTokenRequest {
+    fn fixture() -> Self {
+        GithubRepositoryTokenRequest {
+            permissions: Some(crate::runtime::fake::Fixture::fixture()),
+            repositories: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1344,6 +1585,17 @@ impl fmt::Debug for GithubTokenResponse {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GithubTokenResponse {
+    fn fixture() -> Self {
+        GithubTokenResponse {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            token: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1485,6 +1737,21 @@ impl HawkSignatureAuthenticationRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HawkSignatureAuthenticationRequest {
+    fn fixture() -> Self {
+        HawkSignatureAuthenticationRequest {
+            authorization: None,
+            host: Some(crate::runtime::fake::Fixture::fixture()),
+            method: Some(crate::runtime::fake::Fixture::fixture()),
+            port: Some(crate::runtime::fake::Fixture::fixture()),
+            resource: Some(crate::runtime::fake::Fixture::fixture()),
+            source_ip: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// HTTP method of the request being authenticated.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1622,6 +1889,13 @@ impl fmt::Display for HawkSignatureAuthenticationRequestMethod {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HawkSignatureAuthenticationRequestMethod {
+    fn fixture() -> Self {
+        HawkSignatureAuthenticationRequestMethod::Get
+    }
+}
+
 /// Hawk Signature Authentication Response
 ///
 /// Response from a request to authenticate a hawk request.
@@ -1642,6 +1916,13 @@ pub enum HawkSignatureAuthenticationResponse {
     NoAuth(NoAuthenticationResponse),
     /// A `status` this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HawkSignatureAuthenticationResponse {
+    fn fixture() -> Self {
+        HawkSignatureAuthenticationResponse::AuthSuccess(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// List Client Response
@@ -1677,6 +1958,17 @@ impl ListClientResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListClientResponse {
+    fn fixture() -> Self {
+        ListClientResponse {
+            clients: crate::runtime::fake::Fixture::fixture(),
+            continuation_token: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1720,6 +2012,19 @@ impl NoAuthenticationResponse {
             scheme: "none".to_owned(),
             status: "no-auth".to_owned(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for NoAuthenticationResponse {
+    fn fixture() -> Self {
+        NoAuthenticationResponse {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            scheme: "none".to_owned(),
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            status: "no-auth".to_owned(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -2042,6 +2347,43 @@ impl RepositoryPermissions {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RepositoryPermissions {
+    fn fixture() -> Self {
+        RepositoryPermissions {
+            actions: None,
+            administration: None,
+            artifact_metadata: None,
+            attestations: None,
+            checks: None,
+            code_quality: None,
+            codespaces: None,
+            contents: None,
+            dependabot_secrets: None,
+            deployments: None,
+            discussions: None,
+            environments: None,
+            issues: None,
+            merge_queues: None,
+            metadata: None,
+            packages: None,
+            pages: None,
+            pull_requests: None,
+            repository_custom_properties: None,
+            repository_hooks: None,
+            repository_projects: None,
+            secret_scanning_alerts: None,
+            secrets: None,
+            security_events: None,
+            single_file: None,
+            statuses: None,
+            vulnerability_alerts: None,
+            workflows: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `RepositoryPermissionsPages`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -2078,6 +2420,13 @@ impl From<&str> for RepositoryPermissionsPages {
 impl fmt::Display for RepositoryPermissionsPages {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RepositoryPermissionsPages {
+    fn fixture() -> Self {
+        RepositoryPermissionsPages::Read
     }
 }
 
@@ -2126,6 +2475,13 @@ impl fmt::Display for RepositoryPermissionsRepositoryProjects {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RepositoryPermissionsRepositoryProjects {
+    fn fixture() -> Self {
+        RepositoryPermissionsRepositoryProjects::Read
+    }
+}
+
 #[cfg(feature = "events")]
 /// Role Message
 ///
@@ -2150,6 +2506,18 @@ impl RoleMessage {
             version,
             role_id: role_id.into(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RoleMessage {
+    fn fixture() -> Self {
+        RoleMessage {
+            role_id: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -2187,6 +2555,18 @@ impl SentryDsnResponse {
             dsn,
             expires: whole_millis(expires),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SentryDsnResponse {
+    fn fixture() -> Self {
+        SentryDsnResponse {
+            dsn: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            project: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -2277,6 +2657,17 @@ impl fmt::Debug for SentryDsnResponseDsn {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SentryDsnResponseDsn {
+    fn fixture() -> Self {
+        SentryDsnResponseDsn {
+            public: crate::runtime::fake::Fixture::fixture(),
+            secret: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Set of scopes
 ///
 /// A set of scopes
@@ -2296,6 +2687,16 @@ impl SetOfScopes {
         SetOfScopes {
             scopes: scopes.into_iter().map(Into::into).collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetOfScopes {
+    fn fixture() -> Self {
+        SetOfScopes {
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -2406,6 +2807,18 @@ impl fmt::Debug for TemporarySecurityCredentials {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TemporarySecurityCredentials {
+    fn fixture() -> Self {
+        TemporarySecurityCredentials {
+            access_key_id: crate::runtime::fake::Fixture::fixture(),
+            secret_access_key: crate::runtime::fake::Fixture::fixture(),
+            session_token: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Test Authenticate Request
 ///
 /// Details on how the test request should be authenticated.
@@ -2484,6 +2897,17 @@ impl TestAuthenticateRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TestAuthenticateRequest {
+    fn fixture() -> Self {
+        TestAuthenticateRequest {
+            client_scopes: Some(crate::runtime::fake::Fixture::fixture()),
+            required_scopes: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Test Authenticate Response
 ///
 /// Details on how the test request was authenticated.
@@ -2511,6 +2935,17 @@ impl TestAuthenticateResponse {
             client_id: client_id.into(),
             scopes: scopes.into_iter().map(Into::into).collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TestAuthenticateResponse {
+    fn fixture() -> Self {
+        TestAuthenticateResponse {
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -2568,6 +3003,19 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2683,6 +3131,19 @@ impl fmt::Debug for WebsocktunnelTokenResponse {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WebsocktunnelTokenResponse {
+    fn fixture() -> Self {
+        WebsocktunnelTokenResponse {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            token: crate::runtime::fake::Fixture::fixture(),
+            wst_audience: crate::runtime::fake::Fixture::fixture(),
+            wst_client: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 

@@ -189,6 +189,25 @@ impl BuildBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Build {
+    fn fixture() -> Self {
+        Build {
+            created: crate::runtime::fake::Fixture::fixture(),
+            event_id: crate::runtime::fake::Fixture::fixture(),
+            event_type: crate::runtime::fake::Fixture::fixture(),
+            organization: crate::runtime::fake::Fixture::fixture(),
+            pull_request_number: None,
+            repository: crate::runtime::fake::Fixture::fixture(),
+            sha: crate::runtime::fake::Fixture::fixture(),
+            state: crate::runtime::fake::Fixture::fixture(),
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            updated: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The GitHub webhook deliveryId. Extracted from the header 'X-GitHub-Delivery'
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -199,6 +218,13 @@ pub enum BuildEventId {
     UnknownGithubGuid(UnknownGithubGuid),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for BuildEventId {
+    fn fixture() -> Self {
+        BuildEventId::GithubGuid(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// Github status associated with the build.
@@ -252,6 +278,13 @@ impl fmt::Display for BuildState {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for BuildState {
+    fn fixture() -> Self {
+        BuildState::Pending
+    }
+}
+
 /// Builds Response
 ///
 /// A paginated list of builds
@@ -284,6 +317,17 @@ impl BuildsResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for BuildsResponse {
+    fn fixture() -> Self {
+        BuildsResponse {
+            builds: crate::runtime::fake::Fixture::fixture(),
+            continuation_token: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Create Comment Request
 ///
 /// Write a new comment on a GitHub Issue or Pull Request.
@@ -306,6 +350,16 @@ impl CreateCommentRequest {
         CreateCommentRequest {
             body: Some(body.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateCommentRequest {
+    fn fixture() -> Self {
+        CreateCommentRequest {
+            body: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -363,6 +417,19 @@ impl CreateStatusRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateStatusRequest {
+    fn fixture() -> Self {
+        CreateStatusRequest {
+            context: None,
+            description: None,
+            state: Some(crate::runtime::fake::Fixture::fixture()),
+            target_url: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The state of the status.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -407,6 +474,13 @@ impl From<&str> for CreateStatusRequestState {
 impl fmt::Display for CreateStatusRequestState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateStatusRequestState {
+    fn fixture() -> Self {
+        CreateStatusRequestState::Pending
     }
 }
 
@@ -602,6 +676,26 @@ impl GitHubPullRequestMessageBuilder {
 }
 
 #[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GitHubPullRequestMessage {
+    fn fixture() -> Self {
+        GitHubPullRequestMessage {
+            action: crate::runtime::fake::Fixture::fixture(),
+            body: crate::runtime::fake::Fixture::fixture(),
+            branch: crate::runtime::fake::Fixture::fixture(),
+            details: None,
+            event_id: crate::runtime::fake::Fixture::fixture(),
+            installation_id: crate::runtime::fake::Fixture::fixture(),
+            organization: crate::runtime::fake::Fixture::fixture(),
+            repository: crate::runtime::fake::Fixture::fixture(),
+            tasks_for: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
 /// GitHub Push Message
 ///
 /// Message reporting that a GitHub push has occurred
@@ -772,6 +866,25 @@ impl GitHubPushMessageBuilder {
                     ("branch", branch.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GitHubPushMessage {
+    fn fixture() -> Self {
+        GitHubPushMessage {
+            body: crate::runtime::fake::Fixture::fixture(),
+            branch: crate::runtime::fake::Fixture::fixture(),
+            details: None,
+            event_id: crate::runtime::fake::Fixture::fixture(),
+            installation_id: crate::runtime::fake::Fixture::fixture(),
+            organization: crate::runtime::fake::Fixture::fixture(),
+            repository: crate::runtime::fake::Fixture::fixture(),
+            tasks_for: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -968,6 +1081,26 @@ impl GitHubReRunRequestMessageBuilder {
 }
 
 #[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GitHubReRunRequestMessage {
+    fn fixture() -> Self {
+        GitHubReRunRequestMessage {
+            body: crate::runtime::fake::Fixture::fixture(),
+            check_run_id: crate::runtime::fake::Fixture::fixture(),
+            check_suite_id: crate::runtime::fake::Fixture::fixture(),
+            details: None,
+            event_id: crate::runtime::fake::Fixture::fixture(),
+            installation_id: crate::runtime::fake::Fixture::fixture(),
+            organization: crate::runtime::fake::Fixture::fixture(),
+            repository: crate::runtime::fake::Fixture::fixture(),
+            tasks_for: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
 /// GitHub Release Message
 ///
 /// Message reporting that a GitHub release has occurred
@@ -1144,6 +1277,25 @@ impl GitHubReleaseMessageBuilder {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GitHubReleaseMessage {
+    fn fixture() -> Self {
+        GitHubReleaseMessage {
+            body: crate::runtime::fake::Fixture::fixture(),
+            branch: crate::runtime::fake::Fixture::fixture(),
+            details: None,
+            event_id: crate::runtime::fake::Fixture::fixture(),
+            installation_id: crate::runtime::fake::Fixture::fixture(),
+            organization: crate::runtime::fake::Fixture::fixture(),
+            repository: crate::runtime::fake::Fixture::fixture(),
+            tasks_for: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Issue Comment action
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1180,6 +1332,13 @@ impl From<&str> for IssueCommentAction {
 impl fmt::Display for IssueCommentAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for IssueCommentAction {
+    fn fixture() -> Self {
+        IssueCommentAction::Created
     }
 }
 
@@ -1226,6 +1385,18 @@ impl IssueCommentEvents {
     pub fn with_overrides(mut self, overrides: impl Into<Value>) -> Self {
         self.overrides = Some(overrides.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for IssueCommentEvents {
+    fn fixture() -> Self {
+        IssueCommentEvents {
+            action: Some(crate::runtime::fake::Fixture::fixture()),
+            overrides: None,
+            type_: Some("github-issue-comment".to_owned()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1328,6 +1499,13 @@ impl fmt::Display for PullRequestAction {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PullRequestAction {
+    fn fixture() -> Self {
+        PullRequestAction::Opened
+    }
+}
+
 /// Pull Request events
 ///
 /// .taskcluster.yml supports `github-pull-request` and `github-pull-request-untrusted` events.
@@ -1379,6 +1557,18 @@ impl PullRequestEvents {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PullRequestEvents {
+    fn fixture() -> Self {
+        PullRequestEvents {
+            action: Some(crate::runtime::fake::Fixture::fixture()),
+            overrides: None,
+            type_: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `PullRequestEventsType`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1415,6 +1605,13 @@ impl From<&str> for PullRequestEventsType {
 impl fmt::Display for PullRequestEventsType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PullRequestEventsType {
+    fn fixture() -> Self {
+        PullRequestEventsType::GithubPullRequest
     }
 }
 
@@ -1467,6 +1664,17 @@ impl PushEvents {
 impl Default for PushEvents {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PushEvents {
+    fn fixture() -> Self {
+        PushEvents {
+            overrides: None,
+            type_: Some("github-push".to_owned()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1529,6 +1737,13 @@ impl fmt::Display for ReleaseAction {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ReleaseAction {
+    fn fixture() -> Self {
+        ReleaseAction::Published
+    }
+}
+
 /// Release events
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1572,6 +1787,18 @@ impl ReleaseEvents {
     pub fn with_overrides(mut self, overrides: impl Into<Value>) -> Self {
         self.overrides = Some(overrides.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ReleaseEvents {
+    fn fixture() -> Self {
+        ReleaseEvents {
+            action: Some(crate::runtime::fake::Fixture::fixture()),
+            overrides: None,
+            type_: Some("github-release".to_owned()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1631,6 +1858,19 @@ impl RenderTaskclusterYmlInput {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RenderTaskclusterYmlInput {
+    fn fixture() -> Self {
+        RenderTaskclusterYmlInput {
+            body: Some(crate::runtime::fake::Fixture::fixture()),
+            fake_event: Some(crate::runtime::fake::Fixture::fixture()),
+            organization: None,
+            repository: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Emulate one of the github events with mocked payload.
 /// Some of the events have sub-actions, that can be specified.
 /// Event type names follow the `tasks_for` naming convention.
@@ -1656,6 +1896,13 @@ pub enum RenderTaskclusterYmlInputFakeEvent {
     IssueCommentEvents(IssueCommentEvents),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RenderTaskclusterYmlInputFakeEvent {
+    fn fixture() -> Self {
+        RenderTaskclusterYmlInputFakeEvent::PushEvents(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// Render .taskcluster.yml output
@@ -1690,6 +1937,17 @@ impl RenderTaskclusterYmlOutput {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RenderTaskclusterYmlOutput {
+    fn fixture() -> Self {
+        RenderTaskclusterYmlOutput {
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Repository Response
 ///
 /// Any Taskcluster-specific Github repository information.
@@ -1709,6 +1967,16 @@ impl RepositoryResponse {
         RepositoryResponse {
             installed,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RepositoryResponse {
+    fn fixture() -> Self {
+        RepositoryResponse {
+            installed: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1814,6 +2082,20 @@ impl TaskGroupDefinedCreateStatusBuilder {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskGroupDefinedCreateStatus {
+    fn fixture() -> Self {
+        TaskGroupDefinedCreateStatus {
+            organization: crate::runtime::fake::Fixture::fixture(),
+            repository: crate::runtime::fake::Fixture::fixture(),
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Unknown Github GUID
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1846,6 +2128,13 @@ impl From<&str> for UnknownGithubGuid {
 impl fmt::Display for UnknownGithubGuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UnknownGithubGuid {
+    fn fixture() -> Self {
+        UnknownGithubGuid::Unknown2
     }
 }
 
@@ -1902,5 +2191,18 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

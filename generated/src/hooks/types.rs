@@ -66,6 +66,17 @@ impl BindingBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Binding {
+    fn fixture() -> Self {
+        Binding {
+            exchange: crate::runtime::fake::Fixture::fixture(),
+            routing_key_pattern: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Failed Fire
 ///
 /// Information about an unsuccessful firing of the hook
@@ -94,6 +105,18 @@ impl FailedFire {
             time: whole_millis(time),
             result: "error".to_owned(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for FailedFire {
+    fn fixture() -> Self {
+        FailedFire {
+            error: crate::runtime::fake::Fixture::fixture(),
+            result: "error".to_owned(),
+            time: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -160,6 +183,18 @@ impl HookChangedMessageBuilder {
                     ("hook_group_id", hook_group_id.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookChangedMessage {
+    fn fixture() -> Self {
+        HookChangedMessage {
+            hook_group_id: crate::runtime::fake::Fixture::fixture(),
+            hook_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -250,6 +285,22 @@ impl HookCreationRequest {
     pub fn with_trigger_schema(mut self, trigger_schema: impl Into<Value>) -> Self {
         self.trigger_schema = Some(trigger_schema.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookCreationRequest {
+    fn fixture() -> Self {
+        HookCreationRequest {
+            bindings: None,
+            hook_group_id: None,
+            hook_id: None,
+            metadata: Some(crate::runtime::fake::Fixture::fixture()),
+            schedule: None,
+            task: Some(crate::runtime::fake::Fixture::fixture()),
+            trigger_schema: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -401,6 +452,22 @@ impl HookDefinitionBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookDefinition {
+    fn fixture() -> Self {
+        HookDefinition {
+            bindings: None,
+            hook_group_id: crate::runtime::fake::Fixture::fixture(),
+            hook_id: crate::runtime::fake::Fixture::fixture(),
+            metadata: crate::runtime::fake::Fixture::fixture(),
+            schedule: crate::runtime::fake::Fixture::fixture(),
+            task: crate::runtime::fake::Fixture::fixture(),
+            trigger_schema: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Hook groups
 ///
 /// List of `hookGroupIds`.
@@ -424,6 +491,16 @@ impl HookGroups {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookGroups {
+    fn fixture() -> Self {
+        HookGroups {
+            groups: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Hook list
 ///
 /// List of hooks
@@ -443,6 +520,16 @@ impl HookList {
         HookList {
             hooks: hooks.into_iter().collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookList {
+    fn fixture() -> Self {
+        HookList {
+            hooks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -538,6 +625,19 @@ impl HookMetadataBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookMetadata {
+    fn fixture() -> Self {
+        HookMetadata {
+            description: crate::runtime::fake::Fixture::fixture(),
+            email_on_error: None,
+            name: crate::runtime::fake::Fixture::fixture(),
+            owner: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Hook status response
 ///
 /// A snapshot of the current status of a hook.
@@ -573,6 +673,17 @@ impl HookStatusResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookStatusResponse {
+    fn fixture() -> Self {
+        HookStatusResponse {
+            last_fire: crate::runtime::fake::Fixture::fixture(),
+            next_scheduled_date: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Information about the last time this hook fired.  This property is only present
 /// if the hook has fired at least once.
 #[derive(Clone, Debug, PartialEq)]
@@ -598,6 +709,13 @@ pub enum HookStatusResponseLastFire {
     NoFire(NoFire),
     /// A `result` this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for HookStatusResponseLastFire {
+    fn fixture() -> Self {
+        HookStatusResponseLastFire::Success(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// LastFires list
@@ -633,6 +751,17 @@ impl LastFiresList {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LastFiresList {
+    fn fixture() -> Self {
+        LastFiresList {
+            continuation_token: None,
+            last_fires: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -801,6 +930,23 @@ impl LastFiresListLastFiresItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LastFiresListLastFiresItem {
+    fn fixture() -> Self {
+        LastFiresListLastFiresItem {
+            error: crate::runtime::fake::Fixture::fixture(),
+            fired_by: crate::runtime::fake::Fixture::fixture(),
+            hook_group_id: crate::runtime::fake::Fixture::fixture(),
+            hook_id: crate::runtime::fake::Fixture::fixture(),
+            result: crate::runtime::fake::Fixture::fixture(),
+            task_create_time: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            task_state: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `LastFiresListLastFiresItemFiredBy`: the values the schema allows.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -848,6 +994,13 @@ impl fmt::Display for LastFiresListLastFiresItemFiredBy {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LastFiresListLastFiresItemFiredBy {
+    fn fixture() -> Self {
+        LastFiresListLastFiresItemFiredBy::Schedule
+    }
+}
+
 /// Information about success or failure of firing of the hook
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -884,6 +1037,13 @@ impl From<&str> for LastFiresListLastFiresItemResult {
 impl fmt::Display for LastFiresListLastFiresItemResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LastFiresListLastFiresItemResult {
+    fn fixture() -> Self {
+        LastFiresListLastFiresItemResult::Success
     }
 }
 
@@ -950,6 +1110,13 @@ impl fmt::Display for LastFiresListLastFiresItemTaskState {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LastFiresListLastFiresItemTaskState {
+    fn fixture() -> Self {
+        LastFiresListLastFiresItemTaskState::Unknown2
+    }
+}
+
 /// No Fire
 ///
 /// Information about no firing of the hook (e.g., a new hook)
@@ -978,6 +1145,16 @@ impl NoFire {
 impl Default for NoFire {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for NoFire {
+    fn fixture() -> Self {
+        NoFire {
+            result: "no-fire".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1012,6 +1189,18 @@ impl SuccessfulFire {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SuccessfulFire {
+    fn fixture() -> Self {
+        SuccessfulFire {
+            result: "success".to_owned(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            time: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Trigger Hook Request
 ///
 /// A request to trigger a hook.  The payload must be a JSON object, and is used as the context
@@ -1033,6 +1222,13 @@ pub enum TriggerHookResponse {
     Empty(Value),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TriggerHookResponse {
+    fn fixture() -> Self {
+        TriggerHookResponse::WithTaskId(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// Response identifying the created task
@@ -1069,6 +1265,17 @@ impl TriggerHookResponseWithTaskId {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TriggerHookResponseWithTaskId {
+    fn fixture() -> Self {
+        TriggerHookResponseWithTaskId {
+            status: None,
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Another copy of the taskId, at the location where it was published in
 /// Taskcluster versions before v42.  Prefer to use the top-level property,
 /// as `status.taskId` may be removed in future versions.
@@ -1095,6 +1302,16 @@ impl TriggerHookResponseWithTaskIdStatus {
     pub fn with_task_id(mut self, task_id: impl Into<String>) -> Self {
         self.task_id = Some(task_id.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TriggerHookResponseWithTaskIdStatus {
+    fn fixture() -> Self {
+        TriggerHookResponseWithTaskIdStatus {
+            task_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1130,6 +1347,16 @@ impl fmt::Debug for TriggerTokenResponse {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TriggerTokenResponse {
+    fn fixture() -> Self {
+        TriggerTokenResponse {
+            token: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1186,6 +1413,19 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 

@@ -118,6 +118,20 @@ impl IndexedTaskResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for IndexedTaskResponse {
+    fn fixture() -> Self {
+        IndexedTaskResponse {
+            data: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            namespace: crate::runtime::fake::Fixture::fixture(),
+            rank: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Insert Task Request
 ///
 /// Representation of the index entry to insert.
@@ -173,6 +187,19 @@ impl InsertTaskRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for InsertTaskRequest {
+    fn fixture() -> Self {
+        InsertTaskRequest {
+            data: Some(crate::runtime::fake::Fixture::fixture()),
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            rank: Some(crate::runtime::fake::Fixture::fixture()),
+            task_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Namespaces Response
 ///
 /// Response from a request to list namespaces within a given namespace.
@@ -209,6 +236,17 @@ impl ListNamespacesResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListNamespacesResponse {
+    fn fixture() -> Self {
+        ListNamespacesResponse {
+            continuation_token: None,
+            namespaces: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Tasks At Index Request
 ///
 /// Request to list tasks at the given indexes.
@@ -237,6 +275,16 @@ impl ListTasksAtIndexRequest {
     pub fn with_indexes(mut self, indexes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.indexes = Some(indexes.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListTasksAtIndexRequest {
+    fn fixture() -> Self {
+        ListTasksAtIndexRequest {
+            indexes: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -273,6 +321,17 @@ impl ListTasksResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListTasksResponse {
+    fn fixture() -> Self {
+        ListTasksResponse {
+            continuation_token: None,
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -345,6 +404,18 @@ impl NamespaceBuilder {
                     ("expires", expires.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Namespace {
+    fn fixture() -> Self {
+        Namespace {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            namespace: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -456,6 +527,20 @@ impl TaskBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Task {
+    fn fixture() -> Self {
+        Task {
+            data: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            namespace: crate::runtime::fake::Fixture::fixture(),
+            rank: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Version Object
 ///
 /// What a service's `version` answers: the Dockerflow version object (<https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>), read from the deployment's `version.json`.
@@ -509,6 +594,19 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 

@@ -40,6 +40,17 @@ impl ListOfNotificationAdresses {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListOfNotificationAdresses {
+    fn fixture() -> Self {
+        ListOfNotificationAdresses {
+            addresses: crate::runtime::fake::Fixture::fixture(),
+            continuation_token: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 #[cfg(feature = "events")]
 /// Notification Message
 ///
@@ -74,6 +85,18 @@ impl NotificationMessage {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for NotificationMessage {
+    fn fixture() -> Self {
+        NotificationMessage {
+            message: crate::runtime::fake::Fixture::fixture(),
+            version: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Notification Type And Address
 ///
 /// Type of notification and its corresponding address.
@@ -99,6 +122,17 @@ impl NotificationTypeAndAddress {
             notification_type: notification_type.into(),
             notification_address: notification_address.into(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for NotificationTypeAndAddress {
+    fn fixture() -> Self {
+        NotificationTypeAndAddress {
+            notification_address: crate::runtime::fake::Fixture::fixture(),
+            notification_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -152,6 +186,13 @@ impl fmt::Display for NotificationTypeAndAddressNotificationType {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for NotificationTypeAndAddressNotificationType {
+    fn fixture() -> Self {
+        NotificationTypeAndAddressNotificationType::Email
+    }
+}
+
 /// Post Pulse Message Request
 ///
 /// Request to post a message on pulse.
@@ -178,6 +219,17 @@ impl PostPulseMessageRequest {
             routing_key: Some(routing_key.into()),
             message: Some(message.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PostPulseMessageRequest {
+    fn fixture() -> Self {
+        PostPulseMessageRequest {
+            message: Some(crate::runtime::fake::Fixture::fixture()),
+            routing_key: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -313,6 +365,21 @@ impl SendEmailRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SendEmailRequest {
+    fn fixture() -> Self {
+        SendEmailRequest {
+            address: Some(crate::runtime::fake::Fixture::fixture()),
+            content: Some(crate::runtime::fake::Fixture::fixture()),
+            link: None,
+            reply_to: None,
+            subject: Some(crate::runtime::fake::Fixture::fixture()),
+            template: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Optional link that can be added as a button to the email.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -376,6 +443,17 @@ impl SendEmailRequestLinkBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SendEmailRequestLink {
+    fn fixture() -> Self {
+        SendEmailRequestLink {
+            href: Some(crate::runtime::fake::Fixture::fixture()),
+            text: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// E-mail html template used to format your content.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -412,6 +490,13 @@ impl From<&str> for SendEmailRequestTemplate {
 impl fmt::Display for SendEmailRequestTemplate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SendEmailRequestTemplate {
+    fn fixture() -> Self {
+        SendEmailRequestTemplate::Simple
     }
 }
 
@@ -536,6 +621,20 @@ impl SendMatrixNoticeRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SendMatrixNoticeRequest {
+    fn fixture() -> Self {
+        SendMatrixNoticeRequest {
+            body: Some(crate::runtime::fake::Fixture::fixture()),
+            format: None,
+            formatted_body: None,
+            msgtype: None,
+            room_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Which of the `m.room.message` msgtypes to use. At the moment only the
 /// types that take `body`/`format`/`formattedBody` are supported.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
@@ -577,6 +676,13 @@ impl From<&str> for SendMatrixNoticeRequestMsgtype {
 impl fmt::Display for SendMatrixNoticeRequestMsgtype {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SendMatrixNoticeRequestMsgtype {
+    fn fixture() -> Self {
+        SendMatrixNoticeRequestMsgtype::MNotice
     }
 }
 
@@ -723,6 +829,21 @@ impl SendSlackMessageBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SendSlackMessage {
+    fn fixture() -> Self {
+        SendSlackMessage {
+            attachments: None,
+            blocks: None,
+            channel_id: Some(crate::runtime::fake::Fixture::fixture()),
+            text: Some(crate::runtime::fake::Fixture::fixture()),
+            unfurl_links: None,
+            unfurl_media: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Version Object
 ///
 /// What a service's `version` answers: the Dockerflow version object (<https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>), read from the deployment's `version.json`.
@@ -776,5 +897,18 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

@@ -143,6 +143,20 @@ impl CreateUploadRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateUploadRequest {
+    fn fixture() -> Self {
+        CreateUploadRequest {
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            hashes: None,
+            project_id: Some(crate::runtime::fake::Fixture::fixture()),
+            proposed_upload_methods: Some(crate::runtime::fake::Fixture::fixture()),
+            upload_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Create Upload Response
 ///
 /// A response from the `createUpload` method, either agreeing to an upload method or
@@ -243,6 +257,19 @@ impl CreateUploadResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateUploadResponse {
+    fn fixture() -> Self {
+        CreateUploadResponse {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            project_id: crate::runtime::fake::Fixture::fixture(),
+            upload_id: crate::runtime::fake::Fixture::fixture(),
+            upload_method: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `dataInline` upload request
 ///
 /// Upload data included directly in the request.  The data has a fixed maximum length, so this should
@@ -314,6 +341,17 @@ impl DataInlineUploadRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DataInlineUploadRequest {
+    fn fixture() -> Self {
+        DataInlineUploadRequest {
+            content_type: Some(crate::runtime::fake::Fixture::fixture()),
+            object_data: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Download Object Request
 ///
 /// See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.
@@ -342,6 +380,16 @@ impl DownloadObjectRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DownloadObjectRequest {
+    fn fixture() -> Self {
+        DownloadObjectRequest {
+            accept_download_methods: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Download Object Response
 ///
 /// See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.
@@ -354,6 +402,13 @@ pub enum DownloadObjectResponse {
     GetUrl(GetUrlDownloadResponse),
     /// A `method` this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DownloadObjectResponse {
+    fn fixture() -> Self {
+        DownloadObjectResponse::Simple(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// Finish Upload Request
@@ -442,6 +497,18 @@ impl FinishUploadRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for FinishUploadRequest {
+    fn fixture() -> Self {
+        FinishUploadRequest {
+            hashes: None,
+            project_id: Some(crate::runtime::fake::Fixture::fixture()),
+            upload_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// getUrl Download Response
 ///
 /// This download method returns a URL from which the data may be fetched with an HTTP GET request.
@@ -498,6 +565,19 @@ impl GetUrlDownloadResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetUrlDownloadResponse {
+    fn fixture() -> Self {
+        GetUrlDownloadResponse {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            hashes: crate::runtime::fake::Fixture::fixture(),
+            method: "getUrl".to_owned(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Object Content Hashes
 ///
 /// Hashes of the content of this object.  These values will be verified by
@@ -545,6 +625,17 @@ impl ObjectContentHashes {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ObjectContentHashes {
+    fn fixture() -> Self {
+        ObjectContentHashes {
+            sha256: None,
+            sha512: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Object Metadata
 ///
 /// Metadata about an object.
@@ -574,6 +665,18 @@ impl ObjectMetadata {
             expires: whole_millis(expires),
             hashes,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ObjectMetadata {
+    fn fixture() -> Self {
+        ObjectMetadata {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            hashes: crate::runtime::fake::Fixture::fixture(),
+            project_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -633,6 +736,17 @@ impl fmt::Debug for ProposedUploadMethods {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ProposedUploadMethods {
+    fn fixture() -> Self {
+        ProposedUploadMethods {
+            data_inline: None,
+            put_url: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `putUrl` upload request
 ///
 /// Request a URL to which a PUT request can be made.
@@ -659,6 +773,17 @@ impl PutUrlUploadRequest {
             content_type: Some(content_type.into()),
             content_length: Some(content_length),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PutUrlUploadRequest {
+    fn fixture() -> Self {
+        PutUrlUploadRequest {
+            content_length: Some(crate::runtime::fake::Fixture::fixture()),
+            content_type: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -703,6 +828,18 @@ impl PutUrlUploadResponse {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PutUrlUploadResponse {
+    fn fixture() -> Self {
+        PutUrlUploadResponse {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            headers: crate::runtime::fake::Fixture::fixture(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -762,6 +899,17 @@ impl fmt::Debug for SelectedUploadMethodOrNone {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SelectedUploadMethodOrNone {
+    fn fixture() -> Self {
+        SelectedUploadMethodOrNone {
+            data_inline: None,
+            put_url: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// simple Download Response
 ///
 /// A simple download returns a URL to which the caller should make a GET request.
@@ -787,6 +935,17 @@ impl SimpleDownloadResponse {
             url: url.into(),
             method: "simple".to_owned(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SimpleDownloadResponse {
+    fn fixture() -> Self {
+        SimpleDownloadResponse {
+            method: "simple".to_owned(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -827,6 +986,17 @@ impl SupportedDownloadMethods {
     pub fn with_simple(mut self, simple: bool) -> Self {
         self.simple = Some(simple);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SupportedDownloadMethods {
+    fn fixture() -> Self {
+        SupportedDownloadMethods {
+            get_url: None,
+            simple: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -883,5 +1053,18 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

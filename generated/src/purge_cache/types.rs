@@ -39,6 +39,17 @@ impl OpenAllPurgeRequestsList {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for OpenAllPurgeRequestsList {
+    fn fixture() -> Self {
+        OpenAllPurgeRequestsList {
+            continuation_token: None,
+            requests: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Open Purge Request List
 ///
 /// A list of currently open purge-cache requests.
@@ -60,6 +71,16 @@ impl OpenPurgeRequestList {
         OpenPurgeRequestList {
             requests: requests.into_iter().collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for OpenPurgeRequestList {
+    fn fixture() -> Self {
+        OpenPurgeRequestList {
+            requests: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -87,6 +108,16 @@ impl PurgeCacheRequest {
         PurgeCacheRequest {
             cache_name: Some(cache_name.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PurgeCacheRequest {
+    fn fixture() -> Self {
+        PurgeCacheRequest {
+            cache_name: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -186,6 +217,19 @@ impl PurgeCacheRequestsEntryBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PurgeCacheRequestsEntry {
+    fn fixture() -> Self {
+        PurgeCacheRequestsEntry {
+            before: crate::runtime::fake::Fixture::fixture(),
+            cache_name: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Version Object
 ///
 /// What a service's `version` answers: the Dockerflow version object (<https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>), read from the deployment's `version.json`.
@@ -239,5 +283,18 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

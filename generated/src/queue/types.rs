@@ -171,6 +171,21 @@ impl ActionBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Action {
+    fn fixture() -> Self {
+        Action {
+            context: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            method: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            title: crate::runtime::fake::Fixture::fixture(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Actions have a "context" that is one of provisioner, worker-type, or worker, indicating
 /// which it applies to. `context` is used by the front-end to know where to display the action.
 ///
@@ -221,6 +236,13 @@ impl fmt::Display for ActionContext {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ActionContext {
+    fn fixture() -> Self {
+        ActionContext::Provisioner
+    }
+}
+
 /// Method to indicate the desired action to be performed for a given resource.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -265,6 +287,13 @@ impl From<&str> for ActionMethod {
 impl fmt::Display for ActionMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ActionMethod {
+    fn fixture() -> Self {
+        ActionMethod::Post
     }
 }
 
@@ -399,6 +428,22 @@ impl ArtifactCreatedMessageBuilder {
 }
 
 #[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ArtifactCreatedMessage {
+    fn fixture() -> Self {
+        ArtifactCreatedMessage {
+            artifact: crate::runtime::fake::Fixture::fixture(),
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
 /// Information about the artifact that was created
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -511,6 +556,20 @@ impl ArtifactCreatedMessageArtifactBuilder {
 }
 
 #[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ArtifactCreatedMessageArtifact {
+    fn fixture() -> Self {
+        ArtifactCreatedMessageArtifact {
+            content_type: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            storage_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
 /// Artifact Storage-Type
 ///
 /// This is the `storageType` for the request that was used to create the
@@ -564,6 +623,14 @@ impl From<&str> for ArtifactCreatedMessageArtifactStorageType {
 impl fmt::Display for ArtifactCreatedMessageArtifactStorageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ArtifactCreatedMessageArtifactStorageType {
+    fn fixture() -> Self {
+        ArtifactCreatedMessageArtifactStorageType::Reference
     }
 }
 
@@ -685,6 +752,20 @@ impl ArtifactResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ArtifactResponse {
+    fn fixture() -> Self {
+        ArtifactResponse {
+            content_length: None,
+            content_type: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            storage_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Artifact Storage-Type
 ///
 /// This is the `storageType` for the request that was used to create
@@ -736,6 +817,13 @@ impl From<&str> for ArtifactResponseStorageType {
 impl fmt::Display for ArtifactResponseStorageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ArtifactResponseStorageType {
+    fn fixture() -> Self {
+        ArtifactResponseStorageType::S3
     }
 }
 
@@ -843,6 +931,19 @@ impl CancelTaskGroupResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CancelTaskGroupResponse {
+    fn fixture() -> Self {
+        CancelTaskGroupResponse {
+            cancelled_count: crate::runtime::fake::Fixture::fixture(),
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            task_group_size: crate::runtime::fake::Fixture::fixture(),
+            task_ids: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Change Task Priority Request
 ///
 /// Payload for task and task-group reprioritization endpoints.
@@ -865,6 +966,16 @@ impl ChangeTaskPriorityRequest {
         ChangeTaskPriorityRequest {
             new_priority: Some(new_priority.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ChangeTaskPriorityRequest {
+    fn fixture() -> Self {
+        ChangeTaskPriorityRequest {
+            new_priority: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -950,6 +1061,18 @@ impl ClaimWorkRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ClaimWorkRequest {
+    fn fixture() -> Self {
+        ClaimWorkRequest {
+            tasks: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_group: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Claim Work Response
 ///
 /// Response to an attempt to claim tasks for a worker to process.
@@ -970,6 +1093,16 @@ impl ClaimWorkResponse {
         ClaimWorkResponse {
             tasks: tasks.into_iter().collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ClaimWorkResponse {
+    fn fixture() -> Self {
+        ClaimWorkResponse {
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1107,6 +1240,20 @@ impl CountPendingAndClaimedTasksResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CountPendingAndClaimedTasksResponse {
+    fn fixture() -> Self {
+        CountPendingAndClaimedTasksResponse {
+            claimed_tasks: crate::runtime::fake::Fixture::fixture(),
+            pending_tasks: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Count Pending Tasks Response
 ///
 /// Response to a request for the number of pending tasks for a given
@@ -1220,6 +1367,19 @@ impl CountPendingTasksResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CountPendingTasksResponse {
+    fn fixture() -> Self {
+        CountPendingTasksResponse {
+            pending_tasks: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Dependency Requirement Semantics
 ///
 /// The tasks relation to its dependencies. This property specifies the
@@ -1263,6 +1423,13 @@ impl From<&str> for DependencyRequirementSemantics {
 impl fmt::Display for DependencyRequirementSemantics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DependencyRequirementSemantics {
+    fn fixture() -> Self {
+        DependencyRequirementSemantics::AllCompleted
     }
 }
 
@@ -1314,6 +1481,19 @@ impl ErrorArtifactRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ErrorArtifactRequest {
+    fn fixture() -> Self {
+        ErrorArtifactRequest {
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            message: Some(crate::runtime::fake::Fixture::fixture()),
+            reason: Some(crate::runtime::fake::Fixture::fixture()),
+            storage_type: Some("error".to_owned()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Reason why the artifact doesn't exist.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1361,6 +1541,13 @@ impl fmt::Display for ErrorArtifactRequestReason {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ErrorArtifactRequestReason {
+    fn fixture() -> Self {
+        ErrorArtifactRequestReason::FileMissingOnWorker
+    }
+}
+
 /// Error Artifact Response
 ///
 /// Response to a request for the queue to reply `424` (Failed Dependency)
@@ -1393,6 +1580,16 @@ impl Default for ErrorArtifactResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ErrorArtifactResponse {
+    fn fixture() -> Self {
+        ErrorArtifactResponse {
+            storage_type: "error".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Finish Artifact Request
 ///
 /// Request body for `finishArtifact`
@@ -1422,6 +1619,16 @@ impl FinishArtifactRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for FinishArtifactRequest {
+    fn fixture() -> Self {
+        FinishArtifactRequest {
+            upload_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Get Artifact Content Response
 ///
 /// Response to the `artifact` and `latestArtifact` methods.  It is one of the
@@ -1443,6 +1650,13 @@ pub enum GetArtifactContentResponse {
     Error(GetArtifactContentResponseError),
     /// A `storageType` this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetArtifactContentResponse {
+    fn fixture() -> Self {
+        GetArtifactContentResponse::S3(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// `GetArtifactContentResponseError`: the schema has no description; each field says what it holds.
@@ -1509,6 +1723,18 @@ impl GetArtifactContentResponseErrorBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetArtifactContentResponseError {
+    fn fixture() -> Self {
+        GetArtifactContentResponseError {
+            message: crate::runtime::fake::Fixture::fixture(),
+            reason: crate::runtime::fake::Fixture::fixture(),
+            storage_type: "error".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// An object name, and credentials to use to access that object on the object service.
 /// The credentials expire one hour after this call; this should allow ample time for
 /// retries, slow downloads, and clock skew.
@@ -1540,6 +1766,18 @@ impl GetArtifactContentResponseObject {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetArtifactContentResponseObject {
+    fn fixture() -> Self {
+        GetArtifactContentResponseObject {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            storage_type: "object".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `GetArtifactContentResponseReference`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1562,6 +1800,17 @@ impl GetArtifactContentResponseReference {
             url: url.into(),
             storage_type: "reference".to_owned(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetArtifactContentResponseReference {
+    fn fixture() -> Self {
+        GetArtifactContentResponseReference {
+            storage_type: "reference".to_owned(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1589,6 +1838,17 @@ impl GetArtifactContentResponseS3 {
             url: url.into(),
             storage_type: "s3".to_owned(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetArtifactContentResponseS3 {
+    fn fixture() -> Self {
+        GetArtifactContentResponseS3 {
+            storage_type: "s3".to_owned(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1661,6 +1921,17 @@ impl GetArtifactResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetArtifactResponse {
+    fn fixture() -> Self {
+        GetArtifactResponse {
+            storage_type: crate::runtime::fake::Fixture::fixture(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Link Artifact Request
 ///
 /// Request the queue to link this artifact to the named artifact on the same
@@ -1714,6 +1985,19 @@ impl LinkArtifactRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LinkArtifactRequest {
+    fn fixture() -> Self {
+        LinkArtifactRequest {
+            artifact: Some(crate::runtime::fake::Fixture::fixture()),
+            content_type: None,
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            storage_type: Some("link".to_owned()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Link Artifact Response
 ///
 /// Response for an artifact with `storageType` `link`.
@@ -1742,6 +2026,16 @@ impl LinkArtifactResponse {
 impl Default for LinkArtifactResponse {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LinkArtifactResponse {
+    fn fixture() -> Self {
+        LinkArtifactResponse {
+            storage_type: "link".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1784,6 +2078,17 @@ impl ListArtifactsResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListArtifactsResponse {
+    fn fixture() -> Self {
+        ListArtifactsResponse {
+            artifacts: crate::runtime::fake::Fixture::fixture(),
+            continuation_token: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1830,6 +2135,17 @@ impl ListClaimedTasksResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListClaimedTasksResponse {
+    fn fixture() -> Self {
+        ListClaimedTasksResponse {
+            continuation_token: None,
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1962,6 +2278,21 @@ impl ListClaimedTasksResponseTasksItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListClaimedTasksResponseTasksItem {
+    fn fixture() -> Self {
+        ListClaimedTasksResponseTasksItem {
+            claimed: crate::runtime::fake::Fixture::fixture(),
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            task: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Dependent Tasks Response
 ///
 /// Response from a `listDependentTasks` request.
@@ -2012,6 +2343,18 @@ impl ListDependentTasksResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListDependentTasksResponse {
+    fn fixture() -> Self {
+        ListDependentTasksResponse {
+            continuation_token: None,
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Pending Tasks Response
 ///
 /// Response from a `listPendingTasks` request.
@@ -2058,6 +2401,17 @@ impl ListPendingTasksResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListPendingTasksResponse {
+    fn fixture() -> Self {
+        ListPendingTasksResponse {
+            continuation_token: None,
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListPendingTasksResponseTasksItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2099,6 +2453,19 @@ impl ListPendingTasksResponseTasksItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListPendingTasksResponseTasksItem {
+    fn fixture() -> Self {
+        ListPendingTasksResponseTasksItem {
+            inserted: crate::runtime::fake::Fixture::fixture(),
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            task: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Provisioners Response
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2134,6 +2501,17 @@ impl ListProvisionersResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListProvisionersResponse {
+    fn fixture() -> Self {
+        ListProvisionersResponse {
+            continuation_token: None,
+            provisioners: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2293,6 +2671,21 @@ impl ListTaskGroupResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListTaskGroupResponse {
+    fn fixture() -> Self {
+        ListTaskGroupResponse {
+            continuation_token: None,
+            expires: crate::runtime::fake::Fixture::fixture(),
+            scheduler_id: crate::runtime::fake::Fixture::fixture(),
+            sealed: None,
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Task-Queues Response
 ///
 /// Response from a `listTaskQueues` request.
@@ -2330,6 +2723,17 @@ impl ListTaskQueuesResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListTaskQueuesResponse {
+    fn fixture() -> Self {
+        ListTaskQueuesResponse {
+            continuation_token: None,
+            task_queues: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2375,6 +2779,17 @@ impl ListWorkerTypesResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListWorkerTypesResponse {
+    fn fixture() -> Self {
+        ListWorkerTypesResponse {
+            continuation_token: None,
+            worker_types: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Workers Response
 ///
 /// Response from a `listWorkers` request.
@@ -2414,6 +2829,17 @@ impl ListWorkersResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListWorkersResponse {
+    fn fixture() -> Self {
+        ListWorkersResponse {
+            continuation_token: None,
+            workers: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2460,6 +2886,19 @@ impl ObjectArtifactRequest {
     pub fn with_content_length(mut self, content_length: u64) -> Self {
         self.content_length = Some(content_length);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ObjectArtifactRequest {
+    fn fixture() -> Self {
+        ObjectArtifactRequest {
+            content_length: None,
+            content_type: Some(crate::runtime::fake::Fixture::fixture()),
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            storage_type: Some("object".to_owned()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2591,6 +3030,21 @@ impl ObjectArtifactResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ObjectArtifactResponse {
+    fn fixture() -> Self {
+        ObjectArtifactResponse {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            project_id: crate::runtime::fake::Fixture::fixture(),
+            storage_type: "object".to_owned(),
+            upload_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Object service Credentials
 ///
 /// Temporary credentials for access to the object service.
@@ -2692,6 +3146,18 @@ impl fmt::Debug for ObjectServiceCredentials {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ObjectServiceCredentials {
+    fn fixture() -> Self {
+        ObjectServiceCredentials {
+            access_token: crate::runtime::fake::Fixture::fixture(),
+            certificate: crate::runtime::fake::Fixture::fixture(),
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Post Artifact Request
 ///
 /// Request a authorization to put and artifact or posting of a URL as an artifact. Note that the `storageType` property is referenced in the response as well.
@@ -2743,6 +3209,13 @@ pub enum PostArtifactRequest {
     Error(ErrorArtifactRequest),
     /// A `storageType` this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PostArtifactRequest {
+    fn fixture() -> Self {
+        PostArtifactRequest::S3(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// Post Artifact Response
@@ -2797,6 +3270,13 @@ pub enum PostArtifactResponse {
     Error(ErrorArtifactResponse),
     /// A `storageType` this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PostArtifactResponse {
+    fn fixture() -> Self {
+        PostArtifactResponse::S3(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// New priority to apply. Claimed runs keep their current run priority until
@@ -2856,6 +3336,13 @@ impl From<&str> for Priority {
 impl fmt::Display for Priority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Priority {
+    fn fixture() -> Self {
+        Priority::Highest
     }
 }
 
@@ -2994,6 +3481,21 @@ impl ProvisionerInformationBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ProvisionerInformation {
+    fn fixture() -> Self {
+        ProvisionerInformation {
+            actions: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            stability: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Provisioner Request
 ///
 /// Request to update a provisioner.
@@ -3053,6 +3555,19 @@ impl ProvisionerRequest {
     pub fn with_stability(mut self, stability: impl Into<Stability>) -> Self {
         self.stability = Some(stability.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ProvisionerRequest {
+    fn fixture() -> Self {
+        ProvisionerRequest {
+            actions: None,
+            description: None,
+            expires: None,
+            stability: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -3195,6 +3710,21 @@ impl ProvisionerResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ProvisionerResponse {
+    fn fixture() -> Self {
+        ProvisionerResponse {
+            actions: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            stability: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Quarantine Details
 ///
 /// Information about when and why a worker was quarantined.
@@ -3296,6 +3826,19 @@ impl QuarantineDetailsBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for QuarantineDetails {
+    fn fixture() -> Self {
+        QuarantineDetails {
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            quarantine_info: crate::runtime::fake::Fixture::fixture(),
+            quarantine_until: crate::runtime::fake::Fixture::fixture(),
+            updated_at: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Quarantine Worker Request
 ///
 /// Request to update a worker's quarantineUntil property.
@@ -3335,6 +3878,17 @@ impl QuarantineWorkerRequest {
     pub fn with_quarantine_info(mut self, quarantine_info: impl Into<String>) -> Self {
         self.quarantine_info = Some(quarantine_info.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for QuarantineWorkerRequest {
+    fn fixture() -> Self {
+        QuarantineWorkerRequest {
+            quarantine_info: None,
+            quarantine_until: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -3389,6 +3943,13 @@ impl From<&str> for ReasonCreated {
 impl fmt::Display for ReasonCreated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ReasonCreated {
+    fn fixture() -> Self {
+        ReasonCreated::Scheduled
     }
 }
 
@@ -3473,6 +4034,13 @@ impl From<&str> for ReasonResolved {
 impl fmt::Display for ReasonResolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ReasonResolved {
+    fn fixture() -> Self {
+        ReasonResolved::Completed
     }
 }
 
@@ -3572,6 +4140,19 @@ impl RedirectArtifactRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RedirectArtifactRequest {
+    fn fixture() -> Self {
+        RedirectArtifactRequest {
+            content_type: Some(crate::runtime::fake::Fixture::fixture()),
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            storage_type: Some("reference".to_owned()),
+            url: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Redirect Artifact Response
 ///
 /// Response to a request for the queue to redirect to a URL for a given
@@ -3601,6 +4182,16 @@ impl RedirectArtifactResponse {
 impl Default for RedirectArtifactResponse {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RedirectArtifactResponse {
+    fn fixture() -> Self {
+        RedirectArtifactResponse {
+            storage_type: "reference".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -3728,6 +4319,25 @@ impl RunInformation {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RunInformation {
+    fn fixture() -> Self {
+        RunInformation {
+            reason_created: crate::runtime::fake::Fixture::fixture(),
+            reason_resolved: None,
+            resolved: None,
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            scheduled: crate::runtime::fake::Fixture::fixture(),
+            started: None,
+            state: crate::runtime::fake::Fixture::fixture(),
+            taken_until: None,
+            worker_group: None,
+            worker_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Run State
 ///
 /// State of this run
@@ -3781,6 +4391,13 @@ impl fmt::Display for RunState {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RunState {
+    fn fixture() -> Self {
+        RunState::Pending
+    }
+}
+
 /// S3 Artifact Request
 ///
 /// Request for a signed PUT URL that will allow you to upload an artifact
@@ -3831,6 +4448,19 @@ impl S3ArtifactRequest {
     pub fn with_content_length(mut self, content_length: u64) -> Self {
         self.content_length = Some(content_length);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for S3ArtifactRequest {
+    fn fixture() -> Self {
+        S3ArtifactRequest {
+            content_length: None,
+            content_type: Some(crate::runtime::fake::Fixture::fixture()),
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            storage_type: Some("s3".to_owned()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -3938,6 +4568,19 @@ impl fmt::Debug for S3ArtifactResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for S3ArtifactResponse {
+    fn fixture() -> Self {
+        S3ArtifactResponse {
+            content_type: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            put_url: crate::runtime::fake::Fixture::fixture(),
+            storage_type: "s3".to_owned(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// This is the stability of the provisioner. Accepted values:
 ///  * `experimental`
 ///  * `stable`
@@ -3981,6 +4624,13 @@ impl From<&str> for Stability {
 impl fmt::Display for Stability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Stability {
+    fn fixture() -> Self {
+        Stability::Experimental
     }
 }
 
@@ -4037,6 +4687,13 @@ impl From<&str> for State {
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for State {
+    fn fixture() -> Self {
+        State::Unscheduled
     }
 }
 
@@ -4456,6 +5113,34 @@ impl TaskBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Task {
+    fn fixture() -> Self {
+        Task {
+            created: crate::runtime::fake::Fixture::fixture(),
+            deadline: crate::runtime::fake::Fixture::fixture(),
+            dependencies: crate::runtime::fake::Fixture::fixture(),
+            expires: None,
+            extra: crate::runtime::fake::Fixture::fixture(),
+            metadata: crate::runtime::fake::Fixture::fixture(),
+            payload: crate::runtime::fake::Fixture::fixture(),
+            priority: crate::runtime::fake::Fixture::fixture(),
+            project_id: None,
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            requires: crate::runtime::fake::Fixture::fixture(),
+            retries: crate::runtime::fake::Fixture::fixture(),
+            routes: crate::runtime::fake::Fixture::fixture(),
+            scheduler_id: crate::runtime::fake::Fixture::fixture(),
+            scopes: crate::runtime::fake::Fixture::fixture(),
+            tags: crate::runtime::fake::Fixture::fixture(),
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task Claim
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -4592,6 +5277,22 @@ impl TaskClaimBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskClaim {
+    fn fixture() -> Self {
+        TaskClaim {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            taken_until: crate::runtime::fake::Fixture::fixture(),
+            task: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task Claim Request
 ///
 /// Request to claim (or reclaim) a task
@@ -4654,6 +5355,17 @@ impl TaskClaimRequestBuilder {
                     ("worker_id", worker_id.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskClaimRequest {
+    fn fixture() -> Self {
+        TaskClaimRequest {
+            worker_group: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -4794,6 +5506,22 @@ impl TaskClaimResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskClaimResponse {
+    fn fixture() -> Self {
+        TaskClaimResponse {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            taken_until: crate::runtime::fake::Fixture::fixture(),
+            task: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 #[cfg(feature = "events")]
 /// Task Completed Message
 ///
@@ -4921,6 +5649,22 @@ impl TaskCompletedMessageBuilder {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskCompletedMessage {
+    fn fixture() -> Self {
+        TaskCompletedMessage {
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            task: None,
+            version: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task Credentials
 ///
 /// Temporary credentials granting `task.scopes` and the scope:
@@ -5030,6 +5774,18 @@ impl fmt::Debug for TaskCredentials {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskCredentials {
+    fn fixture() -> Self {
+        TaskCredentials {
+            access_token: crate::runtime::fake::Fixture::fixture(),
+            certificate: crate::runtime::fake::Fixture::fixture(),
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 #[cfg(feature = "events")]
 /// Task Defined Message
 ///
@@ -5068,6 +5824,19 @@ impl TaskDefinedMessage {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskDefinedMessage {
+    fn fixture() -> Self {
+        TaskDefinedMessage {
+            status: crate::runtime::fake::Fixture::fixture(),
+            task: None,
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task definition and status
 ///
 /// Task Definition and task status structure.
@@ -5090,6 +5859,17 @@ impl TaskDefinitionAndStatus {
             task,
             status,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskDefinitionAndStatus {
+    fn fixture() -> Self {
+        TaskDefinitionAndStatus {
+            status: crate::runtime::fake::Fixture::fixture(),
+            task: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -5542,6 +6322,34 @@ impl TaskDefinitionRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskDefinitionRequest {
+    fn fixture() -> Self {
+        TaskDefinitionRequest {
+            created: Some(crate::runtime::fake::Fixture::fixture()),
+            deadline: Some(crate::runtime::fake::Fixture::fixture()),
+            dependencies: None,
+            expires: None,
+            extra: None,
+            metadata: Some(crate::runtime::fake::Fixture::fixture()),
+            payload: Some(crate::runtime::fake::Fixture::fixture()),
+            priority: None,
+            project_id: None,
+            provisioner_id: None,
+            requires: None,
+            retries: None,
+            routes: None,
+            scheduler_id: None,
+            scopes: None,
+            tags: None,
+            task_group_id: None,
+            task_queue_id: None,
+            worker_type: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 #[cfg(feature = "events")]
 /// Task Exception Message
 ///
@@ -5610,6 +6418,22 @@ impl TaskExceptionMessage {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskExceptionMessage {
+    fn fixture() -> Self {
+        TaskExceptionMessage {
+            run_id: None,
+            status: crate::runtime::fake::Fixture::fixture(),
+            task: None,
+            version: crate::runtime::fake::Fixture::fixture(),
+            worker_group: None,
+            worker_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task Exception Request
 ///
 /// Request for a run of a task to be resolved with an exception
@@ -5665,6 +6489,16 @@ impl TaskExceptionRequest {
         TaskExceptionRequest {
             reason: Some(reason.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskExceptionRequest {
+    fn fixture() -> Self {
+        TaskExceptionRequest {
+            reason: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -5751,6 +6585,13 @@ impl From<&str> for TaskExceptionRequestReason {
 impl fmt::Display for TaskExceptionRequestReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskExceptionRequestReason {
+    fn fixture() -> Self {
+        TaskExceptionRequestReason::WorkerShutdown
     }
 }
 
@@ -5875,6 +6716,22 @@ impl TaskFailedMessageBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskFailedMessage {
+    fn fixture() -> Self {
+        TaskFailedMessage {
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            task: None,
+            version: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -6013,6 +6870,21 @@ impl TaskGroupChangedMessageBuilder {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskGroupChangedMessage {
+    fn fixture() -> Self {
+        TaskGroupChangedMessage {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            scheduler_id: crate::runtime::fake::Fixture::fixture(),
+            sealed: None,
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task Group Definition Response
 ///
 /// Response containing information about a task group.
@@ -6121,6 +6993,19 @@ impl TaskGroupDefinitionResponseBuilder {
                     ("expires", expires.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskGroupDefinitionResponse {
+    fn fixture() -> Self {
+        TaskGroupDefinitionResponse {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            scheduler_id: crate::runtime::fake::Fixture::fixture(),
+            sealed: None,
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -6244,6 +7129,20 @@ impl TaskGroupPriorityChangeResponseBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskGroupPriorityChangeResponse {
+    fn fixture() -> Self {
+        TaskGroupPriorityChangeResponse {
+            new_priority: crate::runtime::fake::Fixture::fixture(),
+            scheduler_id: crate::runtime::fake::Fixture::fixture(),
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            task_ids: crate::runtime::fake::Fixture::fixture(),
+            tasks_affected: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -6377,6 +7276,21 @@ impl TaskGroupPriorityChangedMessageBuilder {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskGroupPriorityChangedMessage {
+    fn fixture() -> Self {
+        TaskGroupPriorityChangedMessage {
+            new_priority: crate::runtime::fake::Fixture::fixture(),
+            scheduler_id: crate::runtime::fake::Fixture::fixture(),
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            tasks_affected: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `TaskIdDefinition`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -6401,6 +7315,17 @@ impl TaskIdDefinition {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskIdDefinition {
+    fn fixture() -> Self {
+        TaskIdDefinition {
+            task: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `TaskIdStatus`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -6421,6 +7346,17 @@ impl TaskIdStatus {
             task_id: task_id.into(),
             status,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskIdStatus {
+    fn fixture() -> Self {
+        TaskIdStatus {
+            status: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -6515,6 +7451,19 @@ impl TaskMetadataBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskMetadata {
+    fn fixture() -> Self {
+        TaskMetadata {
+            description: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            owner: crate::runtime::fake::Fixture::fixture(),
+            source: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 #[cfg(feature = "events")]
 /// Task Pending Message
 ///
@@ -6552,6 +7501,20 @@ impl TaskPendingMessage {
     pub fn with_task(mut self, task: TaskSummary) -> Self {
         self.task = Some(task);
         self
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskPendingMessage {
+    fn fixture() -> Self {
+        TaskPendingMessage {
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            task: None,
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -6651,6 +7614,20 @@ impl TaskPriorityChangedMessageBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskPriorityChangedMessage {
+    fn fixture() -> Self {
+        TaskPriorityChangedMessage {
+            new_priority: crate::runtime::fake::Fixture::fixture(),
+            old_priority: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            version: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -6768,6 +7745,20 @@ impl TaskQueueBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskQueue {
+    fn fixture() -> Self {
+        TaskQueue {
+            description: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: crate::runtime::fake::Fixture::fixture(),
+            stability: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -6890,6 +7881,20 @@ impl TaskQueueResponseBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskQueueResponse {
+    fn fixture() -> Self {
+        TaskQueueResponse {
+            description: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: crate::runtime::fake::Fixture::fixture(),
+            stability: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -7019,6 +8024,21 @@ impl TaskReclaimResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskReclaimResponse {
+    fn fixture() -> Self {
+        TaskReclaimResponse {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            taken_until: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task Run
 ///
 /// A run of a task.
@@ -7047,6 +8067,17 @@ impl TaskRun {
             task_id: task_id.into(),
             run_id,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskRun {
+    fn fixture() -> Self {
+        TaskRun {
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -7194,6 +8225,23 @@ impl TaskRunningMessageBuilder {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskRunningMessage {
+    fn fixture() -> Self {
+        TaskRunningMessage {
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            status: crate::runtime::fake::Fixture::fixture(),
+            taken_until: crate::runtime::fake::Fixture::fixture(),
+            task: None,
+            version: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task Status Response
 ///
 /// Response to a task status request
@@ -7213,6 +8261,16 @@ impl TaskStatusResponse {
         TaskStatusResponse {
             status,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskStatusResponse {
+    fn fixture() -> Self {
+        TaskStatusResponse {
+            status: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -7499,6 +8557,28 @@ impl TaskStatusStructureBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskStatusStructure {
+    fn fixture() -> Self {
+        TaskStatusStructure {
+            deadline: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            priority: None,
+            project_id: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            retries_left: crate::runtime::fake::Fixture::fixture(),
+            runs: crate::runtime::fake::Fixture::fixture(),
+            scheduler_id: crate::runtime::fake::Fixture::fixture(),
+            state: crate::runtime::fake::Fixture::fixture(),
+            task_group_id: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 #[cfg(feature = "events")]
 /// Task Definition Structure for Pulse Messages
 ///
@@ -7536,6 +8616,17 @@ impl TaskSummary {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskSummary {
+    fn fixture() -> Self {
+        TaskSummary {
+            tags: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Task definitions response
 ///
 /// Request to list definitions of multiple tasks.
@@ -7564,6 +8655,16 @@ impl TasksRequest {
     pub fn with_task_ids(mut self, task_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.task_ids = Some(task_ids.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TasksRequest {
+    fn fixture() -> Self {
+        TasksRequest {
+            task_ids: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -7605,6 +8706,17 @@ impl TasksResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TasksResponse {
+    fn fixture() -> Self {
+        TasksResponse {
+            continuation_token: None,
+            tasks: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Tasks Statuses Response
 ///
 /// Status of multiple tasks
@@ -7640,6 +8752,17 @@ impl TasksStatusesResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TasksStatusesResponse {
+    fn fixture() -> Self {
+        TasksStatusesResponse {
+            continuation_token: None,
+            statuses: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -7696,6 +8819,19 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -7830,6 +8966,21 @@ impl WorkerBuilder {
                     ("first_claim", first_claim.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Worker {
+    fn fixture() -> Self {
+        Worker {
+            first_claim: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: None,
+            latest_task: None,
+            quarantine_until: None,
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -7979,6 +9130,21 @@ impl WorkerActionBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerAction {
+    fn fixture() -> Self {
+        WorkerAction {
+            context: "worker".to_owned(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            method: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            title: crate::runtime::fake::Fixture::fixture(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Request
 ///
 /// Request to update a worker.
@@ -8008,6 +9174,16 @@ impl WorkerRequest {
     pub fn with_expires(mut self, expires: DateTime<Utc>) -> Self {
         self.expires = Some(whole_millis(expires));
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerRequest {
+    fn fixture() -> Self {
+        WorkerRequest {
+            expires: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -8276,6 +9452,27 @@ impl WorkerResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerResponse {
+    fn fixture() -> Self {
+        WorkerResponse {
+            actions: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            first_claim: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: None,
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            quarantine_details: None,
+            quarantine_until: None,
+            recent_tasks: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: None,
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Type
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -8435,6 +9632,22 @@ impl WorkerTypeBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerType {
+    fn fixture() -> Self {
+        WorkerType {
+            description: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            stability: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker-type Action
 ///
 /// Actions provide a generic mechanism to expose additional features of a
@@ -8580,6 +9793,21 @@ impl WorkerTypeActionBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerTypeAction {
+    fn fixture() -> Self {
+        WorkerTypeAction {
+            context: "worker-type".to_owned(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            method: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            title: crate::runtime::fake::Fixture::fixture(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker-type Request
 ///
 /// Request to update a worker-type.
@@ -8630,6 +9858,18 @@ impl WorkerTypeRequest {
     pub fn with_stability(mut self, stability: impl Into<Stability>) -> Self {
         self.stability = Some(stability.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerTypeRequest {
+    fn fixture() -> Self {
+        WorkerTypeRequest {
+            description: None,
+            expires: None,
+            stability: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -8806,6 +10046,23 @@ impl WorkerTypeResponseBuilder {
                     ("actions", actions.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerTypeResponse {
+    fn fixture() -> Self {
+        WorkerTypeResponse {
+            actions: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: crate::runtime::fake::Fixture::fixture(),
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            stability: crate::runtime::fake::Fixture::fixture(),
+            task_queue_id: crate::runtime::fake::Fixture::fixture(),
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }

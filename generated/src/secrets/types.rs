@@ -43,6 +43,17 @@ impl fmt::Debug for Secret {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Secret {
+    fn fixture() -> Self {
+        Secret {
+            expires: crate::runtime::fake::Fixture::fixture(),
+            secret: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Secrets List
 ///
 /// Message containing a list of secret names
@@ -80,6 +91,17 @@ impl SecretsList {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SecretsList {
+    fn fixture() -> Self {
+        SecretsList {
+            continuation_token: None,
+            secrets: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -136,5 +158,18 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

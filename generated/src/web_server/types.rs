@@ -58,3 +58,16 @@ impl VersionObject {
         self
     }
 }
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}

@@ -53,6 +53,13 @@ impl fmt::Display for ActionMethod {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ActionMethod {
+    fn fixture() -> Self {
+        ActionMethod::Post
+    }
+}
+
 /// aws provider type
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -139,6 +146,17 @@ impl fmt::Debug for AwsProviderType {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AwsProviderType {
+    fn fixture() -> Self {
+        AwsProviderType {
+            document: Some(crate::runtime::fake::Fixture::fixture()),
+            signature: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// azure provider type
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -159,6 +177,16 @@ impl AzureProviderType {
         AzureProviderType {
             document: Some(document.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AzureProviderType {
+    fn fixture() -> Self {
+        AzureProviderType {
+            document: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -293,6 +321,20 @@ impl CreateWorkerPoolRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateWorkerPoolRequest {
+    fn fixture() -> Self {
+        CreateWorkerPoolRequest {
+            config: Some(crate::runtime::fake::Fixture::fixture()),
+            description: Some(crate::runtime::fake::Fixture::fixture()),
+            email_on_error: Some(crate::runtime::fake::Fixture::fixture()),
+            owner: Some(crate::runtime::fake::Fixture::fixture()),
+            provider_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// google provider type
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -325,6 +367,16 @@ impl fmt::Debug for GoogleProviderType {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GoogleProviderType {
+    fn fixture() -> Self {
+        GoogleProviderType {
+            token: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -423,6 +475,19 @@ impl LaunchConfigPulseMessageBuilder {
     }
 }
 
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LaunchConfigPulseMessage {
+    fn fixture() -> Self {
+        LaunchConfigPulseMessage {
+            launch_config_id: crate::runtime::fake::Fixture::fixture(),
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List Workers Response
 ///
 /// Response from a `listWorkers` request.
@@ -462,6 +527,17 @@ impl ListWorkersResponse {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListWorkersResponse {
+    fn fixture() -> Self {
+        ListWorkersResponse {
+            continuation_token: None,
+            workers: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -506,6 +582,16 @@ impl fmt::Debug for ProviderData {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ProviderData {
+    fn fixture() -> Self {
+        ProviderData {
+            static_secret: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Provider List
 ///
 /// A list of providers
@@ -543,6 +629,17 @@ impl ProviderList {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ProviderList {
+    fn fixture() -> Self {
+        ProviderList {
+            continuation_token: None,
+            providers: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -608,6 +705,17 @@ impl ProviderListProvidersItemBuilder {
                     ("provider_type", provider_type.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ProviderListProvidersItem {
+    fn fixture() -> Self {
+        ProviderListProvidersItem {
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            provider_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -805,6 +913,25 @@ impl PulseWorkerPoolErrorMessageBuilder {
 }
 
 #[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PulseWorkerPoolErrorMessage {
+    fn fixture() -> Self {
+        PulseWorkerPoolErrorMessage {
+            error_id: crate::runtime::fake::Fixture::fixture(),
+            kind: crate::runtime::fake::Fixture::fixture(),
+            launch_config_id: None,
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            timestamp: crate::runtime::fake::Fixture::fixture(),
+            title: crate::runtime::fake::Fixture::fixture(),
+            worker_group: None,
+            worker_id: None,
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
 /// WorkerType Pulse Message
 ///
 /// The message that is emitted when worker pools are created/changed/deleted.
@@ -894,6 +1021,19 @@ impl PulseWorkerPoolMessageBuilder {
                     ("provider_id", provider_id.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PulseWorkerPoolMessage {
+    fn fixture() -> Self {
+        PulseWorkerPoolMessage {
+            previous_provider_id: None,
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -995,6 +1135,19 @@ impl QuarantineDetailsBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for QuarantineDetails {
+    fn fixture() -> Self {
+        QuarantineDetails {
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            quarantine_info: crate::runtime::fake::Fixture::fixture(),
+            quarantine_until: crate::runtime::fake::Fixture::fixture(),
+            updated_at: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1147,6 +1300,21 @@ impl RegisterWorkerRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RegisterWorkerRequest {
+    fn fixture() -> Self {
+        RegisterWorkerRequest {
+            provider_id: Some(crate::runtime::fake::Fixture::fixture()),
+            system_boot_time: None,
+            worker_group: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_id: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_identity_proof: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_pool_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Register Worker Response
 ///
 /// Response body to `registerWorker`.
@@ -1212,6 +1380,19 @@ impl fmt::Debug for RegisterWorkerResponse {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RegisterWorkerResponse {
+    fn fixture() -> Self {
+        RegisterWorkerResponse {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            secret: crate::runtime::fake::Fixture::fixture(),
+            worker_config: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1344,6 +1525,19 @@ impl fmt::Debug for ReregisterWorkerRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ReregisterWorkerRequest {
+    fn fixture() -> Self {
+        ReregisterWorkerRequest {
+            secret: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_group: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_id: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_pool_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Reregister Worker Response
 ///
 /// Response body to `reregisterWorker`.
@@ -1401,6 +1595,18 @@ impl fmt::Debug for ReregisterWorkerResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ReregisterWorkerResponse {
+    fn fixture() -> Self {
+        ReregisterWorkerResponse {
+            credentials: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            secret: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Should worker terminate response
 ///
 /// Decision returned to a worker asking whether to keep running or be terminated
@@ -1423,6 +1629,17 @@ impl ShouldWorkerTerminateResponse {
             terminate,
             reason: reason.into(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ShouldWorkerTerminateResponse {
+    fn fixture() -> Self {
+        ShouldWorkerTerminateResponse {
+            reason: crate::runtime::fake::Fixture::fixture(),
+            terminate: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1486,6 +1703,13 @@ impl fmt::Display for State {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for State {
+    fn fixture() -> Self {
+        State::Requested
+    }
+}
+
 /// Task Run
 ///
 /// A run of a task.
@@ -1514,6 +1738,17 @@ impl TaskRun {
             task_id: task_id.into(),
             run_id,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for TaskRun {
+    fn fixture() -> Self {
+        TaskRun {
+            run_id: crate::runtime::fake::Fixture::fixture(),
+            task_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1702,6 +1937,23 @@ impl UpdateWorkerPoolRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateWorkerPoolRequest {
+    fn fixture() -> Self {
+        UpdateWorkerPoolRequest {
+            config: Some(crate::runtime::fake::Fixture::fixture()),
+            created: None,
+            description: Some(crate::runtime::fake::Fixture::fixture()),
+            email_on_error: Some(crate::runtime::fake::Fixture::fixture()),
+            last_modified: None,
+            owner: Some(crate::runtime::fake::Fixture::fixture()),
+            provider_id: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_pool_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Version Object
 ///
 /// What a service's `version` answers: the Dockerflow version object (<https://github.com/mozilla-services/Dockerflow/blob/main/docs/version_object.md>), read from the deployment's `version.json`.
@@ -1755,6 +2007,19 @@ impl VersionObject {
     pub fn with_build(mut self, build: impl Into<String>) -> Self {
         self.build = Some(build.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for VersionObject {
+    fn fixture() -> Self {
+        VersionObject {
+            source: None,
+            version: None,
+            commit: None,
+            build: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2001,6 +2266,26 @@ impl WorkerBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Worker {
+    fn fixture() -> Self {
+        Worker {
+            capacity: None,
+            first_claim: None,
+            last_date_active: None,
+            latest_task: None,
+            launch_config_id: None,
+            provider_id: None,
+            quarantine_until: None,
+            state: None,
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Action
 ///
 /// Actions provide a generic mechanism to expose additional features of a
@@ -2146,6 +2431,21 @@ impl WorkerActionBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerAction {
+    fn fixture() -> Self {
+        WorkerAction {
+            context: "worker".to_owned(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            method: crate::runtime::fake::Fixture::fixture(),
+            name: crate::runtime::fake::Fixture::fixture(),
+            title: crate::runtime::fake::Fixture::fixture(),
+            url: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Creation/Update Request
 ///
 /// Request to create or update a worker. Capacity will default to 1 if not specified.
@@ -2190,6 +2490,18 @@ impl WorkerCreationUpdateRequest {
     pub fn with_provider_info(mut self, provider_info: ProviderData) -> Self {
         self.provider_info = Some(provider_info);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerCreationUpdateRequest {
+    fn fixture() -> Self {
+        WorkerCreationUpdateRequest {
+            capacity: None,
+            expires: Some(crate::runtime::fake::Fixture::fixture()),
+            provider_info: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2326,6 +2638,21 @@ impl WorkerErrorReportBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerErrorReport {
+    fn fixture() -> Self {
+        WorkerErrorReport {
+            description: Some(crate::runtime::fake::Fixture::fixture()),
+            extra: Some(crate::runtime::fake::Fixture::fixture()),
+            kind: Some(crate::runtime::fake::Fixture::fixture()),
+            title: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_group: Some(crate::runtime::fake::Fixture::fixture()),
+            worker_id: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -2555,6 +2882,26 @@ impl WorkerFullDefinitionBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerFullDefinition {
+    fn fixture() -> Self {
+        WorkerFullDefinition {
+            capacity: crate::runtime::fake::Fixture::fixture(),
+            created: crate::runtime::fake::Fixture::fixture(),
+            expires: crate::runtime::fake::Fixture::fixture(),
+            last_checked: crate::runtime::fake::Fixture::fixture(),
+            last_modified: crate::runtime::fake::Fixture::fixture(),
+            launch_config_id: None,
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            state: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// A string specifying the state this worker is in so far as worker-manager knows.
 /// A "requested" worker is in the process of starting up, and if successful will enter
 /// the "running" state once it has registered with the `registerWorker` API method.  A
@@ -2608,6 +2955,13 @@ impl fmt::Display for WorkerFullDefinitionState {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerFullDefinitionState {
+    fn fixture() -> Self {
+        WorkerFullDefinitionState::Requested
+    }
+}
+
 /// Worker Identity Proof
 ///
 /// Proof that this call is coming from the worker identified by the other fields.
@@ -2625,6 +2979,13 @@ pub enum WorkerIdentityProof {
     AzureProviderType(AzureProviderType),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerIdentityProof {
+    fn fixture() -> Self {
+        WorkerIdentityProof::GoogleProviderType(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// static provider type
@@ -2659,6 +3020,16 @@ impl fmt::Debug for WorkerIdentityProofWithStaticSecret {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerIdentityProofWithStaticSecret {
+    fn fixture() -> Self {
+        WorkerIdentityProofWithStaticSecret {
+            static_secret: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2699,6 +3070,17 @@ impl WorkerListInAGivenWorkerPool {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerListInAGivenWorkerPool {
+    fn fixture() -> Self {
+        WorkerListInAGivenWorkerPool {
+            continuation_token: None,
+            workers: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2859,6 +3241,23 @@ impl WorkerPoolErrorBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolError {
+    fn fixture() -> Self {
+        WorkerPoolError {
+            description: crate::runtime::fake::Fixture::fixture(),
+            error_id: crate::runtime::fake::Fixture::fixture(),
+            extra: crate::runtime::fake::Fixture::fixture(),
+            kind: crate::runtime::fake::Fixture::fixture(),
+            launch_config_id: None,
+            reported: crate::runtime::fake::Fixture::fixture(),
+            title: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Pool Error List
 ///
 /// A list of worker pool errors
@@ -2901,6 +3300,17 @@ impl WorkerPoolErrorList {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolErrorList {
+    fn fixture() -> Self {
+        WorkerPoolErrorList {
+            continuation_token: None,
+            worker_pool_errors: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Pool Error Stats
 ///
 /// Total number of errors for given worker pool or all worker pools
@@ -2928,6 +3338,17 @@ impl WorkerPoolErrorStats {
             worker_pool_id,
             totals,
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolErrorStats {
+    fn fixture() -> Self {
+        WorkerPoolErrorStats {
+            totals: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -3082,6 +3503,22 @@ impl WorkerPoolErrorStatsTotalsBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolErrorStatsTotals {
+    fn fixture() -> Self {
+        WorkerPoolErrorStatsTotals {
+            code: crate::runtime::fake::Fixture::fixture(),
+            daily: crate::runtime::fake::Fixture::fixture(),
+            hourly: crate::runtime::fake::Fixture::fixture(),
+            launch_config: crate::runtime::fake::Fixture::fixture(),
+            title: crate::runtime::fake::Fixture::fixture(),
+            total: crate::runtime::fake::Fixture::fixture(),
+            worker_pool: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `WorkerPoolErrorStatsWorkerPoolId`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -3094,6 +3531,13 @@ pub enum WorkerPoolErrorStatsWorkerPoolId {
     Variant1(String),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolErrorStatsWorkerPoolId {
+    fn fixture() -> Self {
+        WorkerPoolErrorStatsWorkerPoolId::WorkerPoolId(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// Worker Pool Full Definition
@@ -3411,6 +3855,32 @@ impl WorkerPoolFullDefinitionBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolFullDefinition {
+    fn fixture() -> Self {
+        WorkerPoolFullDefinition {
+            config: crate::runtime::fake::Fixture::fixture(),
+            created: crate::runtime::fake::Fixture::fixture(),
+            current_capacity: crate::runtime::fake::Fixture::fixture(),
+            description: crate::runtime::fake::Fixture::fixture(),
+            email_on_error: crate::runtime::fake::Fixture::fixture(),
+            last_modified: crate::runtime::fake::Fixture::fixture(),
+            owner: crate::runtime::fake::Fixture::fixture(),
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            requested_capacity: crate::runtime::fake::Fixture::fixture(),
+            requested_count: crate::runtime::fake::Fixture::fixture(),
+            running_capacity: crate::runtime::fake::Fixture::fixture(),
+            running_count: crate::runtime::fake::Fixture::fixture(),
+            stopped_capacity: crate::runtime::fake::Fixture::fixture(),
+            stopped_count: crate::runtime::fake::Fixture::fixture(),
+            stopping_capacity: crate::runtime::fake::Fixture::fixture(),
+            stopping_count: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Pool Launch Config List
 ///
 /// A list of worker pool launch configurations
@@ -3454,6 +3924,17 @@ impl WorkerPoolLaunchConfigList {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolLaunchConfigList {
+    fn fixture() -> Self {
+        WorkerPoolLaunchConfigList {
+            continuation_token: None,
+            worker_pool_launch_configs: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -3587,6 +4068,21 @@ impl WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
+    fn fixture() -> Self {
+        WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem {
+            configuration: crate::runtime::fake::Fixture::fixture(),
+            created: crate::runtime::fake::Fixture::fixture(),
+            is_archived: crate::runtime::fake::Fixture::fixture(),
+            last_modified: crate::runtime::fake::Fixture::fixture(),
+            launch_config_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Pool List
 ///
 /// A list of worker pools
@@ -3626,6 +4122,17 @@ impl WorkerPoolList {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolList {
+    fn fixture() -> Self {
+        WorkerPoolList {
+            continuation_token: None,
+            worker_pools: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -3670,6 +4177,17 @@ impl WorkerPoolListStats {
     pub fn with_continuation_token(mut self, continuation_token: impl Into<String>) -> Self {
         self.continuation_token = Some(continuation_token.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolListStats {
+    fn fixture() -> Self {
+        WorkerPoolListStats {
+            continuation_token: None,
+            worker_pools_stats: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -3877,6 +4395,25 @@ impl WorkerPoolListStatsWorkerPoolsStatsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolListStatsWorkerPoolsStatsItem {
+    fn fixture() -> Self {
+        WorkerPoolListStatsWorkerPoolsStatsItem {
+            current_capacity: crate::runtime::fake::Fixture::fixture(),
+            requested_capacity: crate::runtime::fake::Fixture::fixture(),
+            requested_count: crate::runtime::fake::Fixture::fixture(),
+            running_capacity: crate::runtime::fake::Fixture::fixture(),
+            running_count: crate::runtime::fake::Fixture::fixture(),
+            stopped_capacity: crate::runtime::fake::Fixture::fixture(),
+            stopped_count: crate::runtime::fake::Fixture::fixture(),
+            stopping_capacity: crate::runtime::fake::Fixture::fixture(),
+            stopping_count: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Worker Pool Statistics
 ///
 /// Statistics for a worker pool, showing counts and capacities of workers in different states,
@@ -3901,6 +4438,16 @@ impl WorkerPoolStatistics {
         WorkerPoolStatistics {
             launch_config_stats: launch_config_stats.into_iter().collect(),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolStatistics {
+    fn fixture() -> Self {
+        WorkerPoolStatistics {
+            launch_config_stats: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -4127,6 +4674,26 @@ impl WorkerPoolStatisticsLaunchConfigStatsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPoolStatisticsLaunchConfigStatsItem {
+    fn fixture() -> Self {
+        WorkerPoolStatisticsLaunchConfigStatsItem {
+            current_capacity: crate::runtime::fake::Fixture::fixture(),
+            launch_config_id: crate::runtime::fake::Fixture::fixture(),
+            requested_capacity: crate::runtime::fake::Fixture::fixture(),
+            requested_count: crate::runtime::fake::Fixture::fixture(),
+            running_capacity: crate::runtime::fake::Fixture::fixture(),
+            running_count: crate::runtime::fake::Fixture::fixture(),
+            stopped_capacity: crate::runtime::fake::Fixture::fixture(),
+            stopped_count: crate::runtime::fake::Fixture::fixture(),
+            stopping_capacity: crate::runtime::fake::Fixture::fixture(),
+            stopping_count: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 #[cfg(feature = "events")]
 /// Worker Pulse Message
 ///
@@ -4281,6 +4848,23 @@ impl WorkerPulseMessageBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerPulseMessage {
+    fn fixture() -> Self {
+        WorkerPulseMessage {
+            capacity: crate::runtime::fake::Fixture::fixture(),
+            launch_config_id: None,
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            timestamp: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -4459,6 +5043,24 @@ impl WorkerRemovedPulseMessageBuilder {
                     ],
                 ))
             }
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerRemovedPulseMessage {
+    fn fixture() -> Self {
+        WorkerRemovedPulseMessage {
+            capacity: crate::runtime::fake::Fixture::fixture(),
+            launch_config_id: None,
+            provider_id: crate::runtime::fake::Fixture::fixture(),
+            reason: crate::runtime::fake::Fixture::fixture(),
+            timestamp: crate::runtime::fake::Fixture::fixture(),
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -4813,6 +5415,31 @@ impl WorkerResponseBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerResponse {
+    fn fixture() -> Self {
+        WorkerResponse {
+            actions: crate::runtime::fake::Fixture::fixture(),
+            capacity: None,
+            expires: crate::runtime::fake::Fixture::fixture(),
+            first_claim: crate::runtime::fake::Fixture::fixture(),
+            last_date_active: None,
+            launch_config_id: None,
+            provider_id: None,
+            provisioner_id: crate::runtime::fake::Fixture::fixture(),
+            quarantine_details: None,
+            quarantine_until: None,
+            recent_tasks: crate::runtime::fake::Fixture::fixture(),
+            state: None,
+            worker_group: crate::runtime::fake::Fixture::fixture(),
+            worker_id: crate::runtime::fake::Fixture::fixture(),
+            worker_pool_id: None,
+            worker_type: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The credentials the worker
 /// will need to perform its work.  Specifically, credentials with scopes
 /// * `assume:worker-pool:<workerPoolId>`
@@ -4916,6 +5543,18 @@ impl fmt::Debug for WorkerResponseCredentials {
                 &self.unknown_fields.keys().collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for WorkerResponseCredentials {
+    fn fixture() -> Self {
+        WorkerResponseCredentials {
+            access_token: crate::runtime::fake::Fixture::fixture(),
+            certificate: None,
+            client_id: crate::runtime::fake::Fixture::fixture(),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 

@@ -47,6 +47,13 @@ impl fmt::Display for AccountType {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AccountType {
+    fn fixture() -> Self {
+        AccountType::User
+    }
+}
+
 /// `AddAccountAttributeRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -79,6 +86,17 @@ impl AddAccountAttributeRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddAccountAttributeRequest {
+    fn fixture() -> Self {
+        AddAccountAttributeRequest {
+            key: None,
+            value: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddAccountRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -103,6 +121,17 @@ impl AddAccountRequest {
             type_: Some(type_.into()),
             email: Some(email.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddAccountRequest {
+    fn fixture() -> Self {
+        AddAccountRequest {
+            type_: Some(crate::runtime::fake::Fixture::fixture()),
+            email: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -243,6 +272,20 @@ impl fmt::Debug for AddIdentityRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddIdentityRequest {
+    fn fixture() -> Self {
+        AddIdentityRequest {
+            identity: Some(crate::runtime::fake::Fixture::fixture()),
+            authtype: Some(crate::runtime::fake::Fixture::fixture()),
+            email: Some(crate::runtime::fake::Fixture::fixture()),
+            password: None,
+            default: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `DelIdentityRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -303,6 +346,17 @@ impl DelIdentityRequestBuilder {
                     ("authtype", authtype.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DelIdentityRequest {
+    fn fixture() -> Self {
+        DelIdentityRequest {
+            identity: Some(crate::runtime::fake::Fixture::fixture()),
+            authtype: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -379,6 +433,21 @@ impl GetAccountResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetAccountResponse {
+    fn fixture() -> Self {
+        GetAccountResponse {
+            account: None,
+            account_type: None,
+            status: None,
+            email: None,
+            suspended_at: None,
+            deleted_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `GetAccountUsageHistoryResponse`: as the schema describes it.
 pub type GetAccountUsageHistoryResponse = Vec<GetAccountUsageHistoryResponseItem>;
 
@@ -424,6 +493,18 @@ impl GetAccountUsageHistoryResponseItem {
     pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
         self.updated_at = Some(updated_at.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetAccountUsageHistoryResponseItem {
+    fn fixture() -> Self {
+        GetAccountUsageHistoryResponseItem {
+            bytes: None,
+            files: None,
+            updated_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -484,6 +565,19 @@ impl GetGlobalAccountUsageItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetGlobalAccountUsageItem {
+    fn fixture() -> Self {
+        GetGlobalAccountUsageItem {
+            rse_expression: None,
+            bytes: None,
+            bytes_limit: None,
+            bytes_remaining: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Json object with rse identifiers as keys and account limits in bytes as values.
 pub type GetLocalAccountLimitResponse = Value;
 
@@ -541,6 +635,19 @@ impl GetLocalAccountUsageItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetLocalAccountUsageItem {
+    fn fixture() -> Self {
+        GetLocalAccountUsageItem {
+            rse_id: None,
+            bytes: None,
+            bytes_limit: None,
+            bytes_remaining: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The account's attributes.
 pub type ListAccountAttributesResponse = Vec<ListAccountAttributesResponseItem>;
 
@@ -577,6 +684,17 @@ impl ListAccountAttributesResponseItem {
     pub fn with_value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListAccountAttributesResponseItem {
+    fn fixture() -> Self {
+        ListAccountAttributesResponseItem {
+            key: None,
+            value: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -628,6 +746,18 @@ impl ListAccountsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListAccountsItem {
+    fn fixture() -> Self {
+        ListAccountsItem {
+            account: None,
+            type_: None,
+            email: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// An identity of the account.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -670,6 +800,18 @@ impl ListIdentitiesItem {
     pub fn with_email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListIdentitiesItem {
+    fn fixture() -> Self {
+        ListIdentitiesItem {
+            type_: None,
+            identity: None,
+            email: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 

@@ -26,6 +26,16 @@ impl AddAccountlimitsGlobalRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddAccountlimitsGlobalRequest {
+    fn fixture() -> Self {
+        AddAccountlimitsGlobalRequest {
+            bytes: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddAccountlimitsLocalRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -45,6 +55,16 @@ impl AddAccountlimitsLocalRequest {
         AddAccountlimitsLocalRequest {
             bytes: Some(bytes),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddAccountlimitsLocalRequest {
+    fn fixture() -> Self {
+        AddAccountlimitsLocalRequest {
+            bytes: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -72,6 +92,16 @@ impl SetGlobalAccountLimitRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetGlobalAccountLimitRequest {
+    fn fixture() -> Self {
+        SetGlobalAccountLimitRequest {
+            bytes: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `SetLocalAccountLimitRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -91,6 +121,16 @@ impl SetLocalAccountLimitRequest {
         SetLocalAccountLimitRequest {
             bytes: Some(bytes),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetLocalAccountLimitRequest {
+    fn fixture() -> Self {
+        SetLocalAccountLimitRequest {
+            bytes: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }

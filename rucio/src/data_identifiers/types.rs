@@ -81,6 +81,22 @@ impl AddDidRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddDidRequest {
+    fn fixture() -> Self {
+        AddDidRequest {
+            type_: Some(crate::runtime::fake::Fixture::fixture()),
+            statuses: None,
+            meta: None,
+            rules: None,
+            lifetime: None,
+            dids: None,
+            rse: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddDidRequestDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -140,6 +156,17 @@ impl AddDidRequestDidsItemBuilder {
                 "AddDidRequestDidsItem",
                 &[("scope", scope.is_none()), ("name", name.is_none())],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddDidRequestDidsItem {
+    fn fixture() -> Self {
+        AddDidRequestDidsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -256,6 +283,20 @@ impl AddDidsRequestItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddDidsRequestItem {
+    fn fixture() -> Self {
+        AddDidsRequestItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            type_: Some(crate::runtime::fake::Fixture::fixture()),
+            account: None,
+            statuses: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddFollowOfDidRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -275,6 +316,16 @@ impl AddFollowOfDidRequest {
         AddFollowOfDidRequest {
             account: Some(account.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddFollowOfDidRequest {
+    fn fixture() -> Self {
+        AddFollowOfDidRequest {
+            account: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -317,6 +368,18 @@ impl AttachDidsRequest {
     pub fn with_account(mut self, account: impl Into<String>) -> Self {
         self.account = Some(account.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AttachDidsRequest {
+    fn fixture() -> Self {
+        AttachDidsRequest {
+            rse: None,
+            account: None,
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -365,6 +428,18 @@ impl AttachDidsRequestDidsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AttachDidsRequestDidsItem {
+    fn fixture() -> Self {
+        AttachDidsRequestDidsItem {
+            account: None,
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AttachDidsToDidsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -396,6 +471,17 @@ impl AttachDidsToDidsRequest {
     pub fn with_ignore_duplicate(mut self, ignore_duplicate: bool) -> Self {
         self.ignore_duplicate = Some(ignore_duplicate);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AttachDidsToDidsRequest {
+    fn fixture() -> Self {
+        AttachDidsToDidsRequest {
+            attachments: Some(crate::runtime::fake::Fixture::fixture()),
+            ignore_duplicate: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -498,6 +584,19 @@ impl AttachDidsToDidsRequestAttachmentsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AttachDidsToDidsRequestAttachmentsItem {
+    fn fixture() -> Self {
+        AttachDidsToDidsRequestAttachmentsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            rse: None,
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AttachDidsToDidsRequestAttachmentsItemDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -556,6 +655,17 @@ impl AttachDidsToDidsRequestAttachmentsItemDidsItemBuilder {
                 "AttachDidsToDidsRequestAttachmentsItemDidsItem",
                 &[("scope", scope.is_none()), ("name", name.is_none())],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AttachDidsToDidsRequestAttachmentsItemDidsItem {
+    fn fixture() -> Self {
+        AttachDidsToDidsRequestAttachmentsItemDidsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -650,6 +760,23 @@ impl BulkListFilesItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for BulkListFilesItem {
+    fn fixture() -> Self {
+        BulkListFilesItem {
+            parent_scope: None,
+            parent_name: None,
+            scope: None,
+            name: None,
+            bytes: None,
+            guid: None,
+            events: None,
+            adler32: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `BulkListFilesRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -667,6 +794,16 @@ impl BulkListFilesRequest {
         BulkListFilesRequest {
             dids: Some(dids.into_iter().collect()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for BulkListFilesRequest {
+    fn fixture() -> Self {
+        BulkListFilesRequest {
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -730,6 +867,17 @@ impl BulkListFilesRequestDidsItemBuilder {
                 "BulkListFilesRequestDidsItem",
                 &[("scope", scope.is_none()), ("name", name.is_none())],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for BulkListFilesRequestDidsItem {
+    fn fixture() -> Self {
+        BulkListFilesRequestDidsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -853,6 +1001,20 @@ impl CreateDidSampleRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for CreateDidSampleRequest {
+    fn fixture() -> Self {
+        CreateDidSampleRequest {
+            input_scope: Some(crate::runtime::fake::Fixture::fixture()),
+            input_name: Some(crate::runtime::fake::Fixture::fixture()),
+            output_scope: Some(crate::runtime::fake::Fixture::fixture()),
+            output_name: Some(crate::runtime::fake::Fixture::fixture()),
+            nbfiles: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `DeleteFollowOfDidRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -876,6 +1038,16 @@ impl DeleteFollowOfDidRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DeleteFollowOfDidRequest {
+    fn fixture() -> Self {
+        DeleteFollowOfDidRequest {
+            account: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `DetachDidsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -895,6 +1067,16 @@ impl DetachDidsRequest {
         DetachDidsRequest {
             dids: Some(dids.into_iter().collect()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DetachDidsRequest {
+    fn fixture() -> Self {
+        DetachDidsRequest {
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -932,6 +1114,17 @@ impl DetachDidsRequestDidsItem {
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DetachDidsRequestDidsItem {
+    fn fixture() -> Self {
+        DetachDidsRequestDidsItem {
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -994,6 +1187,13 @@ impl fmt::Display for DidType {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DidType {
+    fn fixture() -> Self {
+        DidType::File
+    }
+}
+
 /// A dataset associated with a guid.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1027,6 +1227,17 @@ impl GetDatasetByGuidItem {
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetDatasetByGuidItem {
+    fn fixture() -> Self {
+        GetDatasetByGuidItem {
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1147,6 +1358,26 @@ impl GetDidResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetDidResponse {
+    fn fixture() -> Self {
+        GetDidResponse {
+            scope: None,
+            name: None,
+            type_: None,
+            account: None,
+            bytes: None,
+            length: None,
+            md5: None,
+            adler32: None,
+            open: None,
+            monotonic: None,
+            expired_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `GetMetadataBulkItem`: as the schema describes it.
 pub type GetMetadataBulkItem = Value;
 
@@ -1192,6 +1423,18 @@ impl GetMetadataBulkRequest {
     pub fn with_plugin(mut self, plugin: impl Into<String>) -> Self {
         self.plugin = Some(plugin.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetMetadataBulkRequest {
+    fn fixture() -> Self {
+        GetMetadataBulkRequest {
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            inherit: None,
+            plugin: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1258,6 +1501,17 @@ impl GetMetadataBulkRequestDidsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetMetadataBulkRequestDidsItem {
+    fn fixture() -> Self {
+        GetMetadataBulkRequestDidsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// A JSON object containing all attributes of the DID.
 pub type GetMetadataResponse = Value;
 
@@ -1275,6 +1529,13 @@ pub enum GetStatusOfDidResponse {
     Object2(GetStatusOfDidResponseObject2),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetStatusOfDidResponse {
+    fn fixture() -> Self {
+        GetStatusOfDidResponse::Object(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// A single file DID.
@@ -1364,6 +1625,23 @@ impl GetStatusOfDidResponseObject {
     pub fn with_adler32(mut self, adler32: impl Into<String>) -> Self {
         self.adler32 = Some(adler32.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetStatusOfDidResponseObject {
+    fn fixture() -> Self {
+        GetStatusOfDidResponseObject {
+            scope: None,
+            name: None,
+            type_: None,
+            account: None,
+            bytes: None,
+            length: None,
+            md5: None,
+            adler32: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1466,6 +1744,24 @@ impl GetStatusOfDidResponseObject2 {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetStatusOfDidResponseObject2 {
+    fn fixture() -> Self {
+        GetStatusOfDidResponseObject2 {
+            scope: None,
+            name: None,
+            type_: None,
+            account: None,
+            open: None,
+            monotonic: None,
+            expired_at: None,
+            length: None,
+            bytes: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// A replication rule associated with the file. Has more fields than listed here.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1544,6 +1840,22 @@ impl ListAssociatedRulesForFileItem {
     pub fn with_rse_expression(mut self, rse_expression: impl Into<String>) -> Self {
         self.rse_expression = Some(rse_expression.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListAssociatedRulesForFileItem {
+    fn fixture() -> Self {
+        ListAssociatedRulesForFileItem {
+            id: None,
+            subscription_id: None,
+            account: None,
+            scope: None,
+            name: None,
+            state: None,
+            rse_expression: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1646,6 +1958,24 @@ impl ListContentHistoryItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListContentHistoryItem {
+    fn fixture() -> Self {
+        ListContentHistoryItem {
+            scope: None,
+            name: None,
+            type_: None,
+            bytes: None,
+            adler32: None,
+            md5: None,
+            deleted_at: None,
+            created_at: None,
+            updated_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListContentItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1718,6 +2048,21 @@ impl ListContentItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListContentItem {
+    fn fixture() -> Self {
+        ListContentItem {
+            scope: None,
+            name: None,
+            type_: None,
+            bytes: None,
+            adler32: None,
+            md5: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// A rule.
 pub type ListDidRulesItem = Value;
 
@@ -1766,6 +2111,18 @@ impl ListDidsNewItem {
     pub fn with_did_type(mut self, did_type: impl Into<String>) -> Self {
         self.did_type = Some(did_type.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListDidsNewItem {
+    fn fixture() -> Self {
+        ListDidsNewItem {
+            scope: None,
+            name: None,
+            did_type: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1850,6 +2207,22 @@ impl ListFilesItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListFilesItem {
+    fn fixture() -> Self {
+        ListFilesItem {
+            scope: None,
+            name: None,
+            bytes: None,
+            guid: None,
+            events: None,
+            adler32: None,
+            lumiblocknr: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// A follower of a DID.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1874,6 +2247,16 @@ impl ListFollowOfDidItem {
     pub fn with_user(mut self, user: impl Into<String>) -> Self {
         self.user = Some(user.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListFollowOfDidItem {
+    fn fixture() -> Self {
+        ListFollowOfDidItem {
+            user: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1922,6 +2305,18 @@ impl ListParentDidsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListParentDidsItem {
+    fn fixture() -> Self {
+        ListParentDidsItem {
+            scope: None,
+            name: None,
+            type_: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List of DIDs to resurrect.
 pub type ResurrectRequest = Vec<ResurrectRequestItem>;
 
@@ -1958,6 +2353,17 @@ impl ResurrectRequestItem {
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ResurrectRequestItem {
+    fn fixture() -> Self {
+        ResurrectRequestItem {
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2024,6 +2430,20 @@ impl ScopeListItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ScopeListItem {
+    fn fixture() -> Self {
+        ScopeListItem {
+            scope: None,
+            name: None,
+            type_: None,
+            parent: None,
+            level: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The parent of the DID.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -2060,6 +2480,17 @@ impl ScopeListItemParent {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ScopeListItemParent {
+    fn fixture() -> Self {
+        ScopeListItemParent {
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `SetDidsMetadataBulkRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2079,6 +2510,16 @@ impl SetDidsMetadataBulkRequest {
         SetDidsMetadataBulkRequest {
             dids: Some(dids.into_iter().collect()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetDidsMetadataBulkRequest {
+    fn fixture() -> Self {
+        SetDidsMetadataBulkRequest {
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -2163,6 +2604,18 @@ impl SetDidsMetadataBulkRequestDidsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetDidsMetadataBulkRequestDidsItem {
+    fn fixture() -> Self {
+        SetDidsMetadataBulkRequestDidsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            meta: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `SetMetadataBulkRequest`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2173,6 +2626,13 @@ pub enum SetMetadataBulkRequest {
     WithMeta(SetMetadataBulkRequestWithMeta),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetMetadataBulkRequest {
+    fn fixture() -> Self {
+        SetMetadataBulkRequest::WithValue(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// Schema for **Multi-key mode** (`key` not included in the path).
@@ -2206,6 +2666,17 @@ impl SetMetadataBulkRequestWithMeta {
     pub fn with_recursive(mut self, recursive: bool) -> Self {
         self.recursive = Some(recursive);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetMetadataBulkRequestWithMeta {
+    fn fixture() -> Self {
+        SetMetadataBulkRequestWithMeta {
+            meta: Some(crate::runtime::fake::Fixture::fixture()),
+            recursive: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -2243,6 +2714,17 @@ impl SetMetadataBulkRequestWithValue {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetMetadataBulkRequestWithValue {
+    fn fixture() -> Self {
+        SetMetadataBulkRequestWithValue {
+            value: Some(crate::runtime::fake::Fixture::fixture()),
+            recursive: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `SetStatusRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -2267,5 +2749,15 @@ impl SetStatusRequest {
     pub fn with_open(mut self, open: bool) -> Self {
         self.open = Some(open);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetStatusRequest {
+    fn fixture() -> Self {
+        SetStatusRequest {
+            open: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

@@ -43,3 +43,15 @@ impl AddFilesRequest {
         self
     }
 }
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddFilesRequest {
+    fn fixture() -> Self {
+        AddFilesRequest {
+            lfns: Some(crate::runtime::fake::Fixture::fixture()),
+            ignore_availability: None,
+            parents_metadata: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}

@@ -66,5 +66,19 @@ impl AddHeartbeatsRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddHeartbeatsRequest {
+    fn fixture() -> Self {
+        AddHeartbeatsRequest {
+            executable: None,
+            hostname: None,
+            pid: None,
+            older_than: None,
+            payload: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListHeartbeatsResponse`: as the schema describes it.
 pub type ListHeartbeatsResponse = Vec<Value>;

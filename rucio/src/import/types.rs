@@ -60,6 +60,13 @@ impl fmt::Display for IdentityType {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for IdentityType {
+    fn fixture() -> Self {
+        IdentityType::X509
+    }
+}
+
 /// `ImportDataRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -119,6 +126,18 @@ impl ImportDataRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ImportDataRequest {
+    fn fixture() -> Self {
+        ImportDataRequest {
+            rses: None,
+            distances: None,
+            accounts: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// An account.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -164,6 +183,18 @@ impl ImportDataRequestAccountsItem {
     ) -> Self {
         self.identities = Some(identities.into_iter().collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ImportDataRequestAccountsItem {
+    fn fixture() -> Self {
+        ImportDataRequestAccountsItem {
+            account: None,
+            email: None,
+            identities: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -226,6 +257,18 @@ impl fmt::Debug for ImportDataRequestAccountsItemIdentitiesItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ImportDataRequestAccountsItemIdentitiesItem {
+    fn fixture() -> Self {
+        ImportDataRequestAccountsItemIdentitiesItem {
+            type_: None,
+            identity: None,
+            password: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Distance for two rses.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -262,6 +305,17 @@ impl ImportDataRequestDistancesValueValue {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ImportDataRequestDistancesValueValue {
+    fn fixture() -> Self {
+        ImportDataRequestDistancesValueValue {
+            distance: None,
+            ranking: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ImportDataRequestRsesValue`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -286,6 +340,16 @@ impl ImportDataRequestRsesValue {
     pub fn with_rse_type(mut self, rse_type: impl Into<RseType>) -> Self {
         self.rse_type = Some(rse_type.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ImportDataRequestRsesValue {
+    fn fixture() -> Self {
+        ImportDataRequestRsesValue {
+            rse_type: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -325,5 +389,12 @@ impl From<&str> for RseType {
 impl fmt::Display for RseType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RseType {
+    fn fixture() -> Self {
+        RseType::Disk
     }
 }

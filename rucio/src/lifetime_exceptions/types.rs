@@ -61,6 +61,19 @@ impl AddExceptionRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddExceptionRequest {
+    fn fixture() -> Self {
+        AddExceptionRequest {
+            dids: None,
+            pattern: None,
+            comments: None,
+            expires_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// A DID.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -140,6 +153,18 @@ impl AddExceptionRequestDidsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddExceptionRequestDidsItem {
+    fn fixture() -> Self {
+        AddExceptionRequestDidsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            did_type: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The exception id.
 pub type AddExceptionResponse = Value;
 
@@ -207,6 +232,13 @@ impl fmt::Display for ItemDidType {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ItemDidType {
+    fn fixture() -> Self {
+        ItemDidType::F
+    }
+}
+
 /// The state of the lifetime exception.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -247,6 +279,13 @@ impl From<&str> for ItemState {
 impl fmt::Display for ItemState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ItemState {
+    fn fixture() -> Self {
+        ItemState::A
     }
 }
 
@@ -358,6 +397,25 @@ impl ListExceptionsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListExceptionsItem {
+    fn fixture() -> Self {
+        ListExceptionsItem {
+            id: None,
+            scope: None,
+            name: None,
+            did_type: None,
+            account: None,
+            pattern: None,
+            comments: None,
+            state: None,
+            created_at: None,
+            expires_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `UpdateLifetimeExceptionRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -382,6 +440,16 @@ impl UpdateLifetimeExceptionRequest {
     pub fn with_state(mut self, state: impl Into<UpdateLifetimeExceptionRequestState>) -> Self {
         self.state = Some(state.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateLifetimeExceptionRequest {
+    fn fixture() -> Self {
+        UpdateLifetimeExceptionRequest {
+            state: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -423,5 +491,12 @@ impl From<&str> for UpdateLifetimeExceptionRequestState {
 impl fmt::Display for UpdateLifetimeExceptionRequestState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateLifetimeExceptionRequestState {
+    fn fixture() -> Self {
+        UpdateLifetimeExceptionRequestState::A
     }
 }

@@ -117,6 +117,25 @@ impl GetDatasetLocksItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetDatasetLocksItem {
+    fn fixture() -> Self {
+        GetDatasetLocksItem {
+            rse_id: None,
+            rse: None,
+            scope: None,
+            name: None,
+            rule_id: None,
+            account: None,
+            state: None,
+            length: None,
+            bytes: None,
+            accessed_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// A lock
 ///
 /// The same type as [`GetDatasetLocksItem`].
@@ -149,6 +168,16 @@ impl GetLocksForDidsRequest {
     ) -> Self {
         self.dids = Some(dids.into_iter().collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetLocksForDidsRequest {
+    fn fixture() -> Self {
+        GetLocksForDidsRequest {
+            dids: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -231,6 +260,18 @@ impl GetLocksForDidsRequestDidsItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetLocksForDidsRequestDidsItem {
+    fn fixture() -> Self {
+        GetLocksForDidsRequestDidsItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            type_: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The type of the DID.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -267,6 +308,13 @@ impl From<&str> for GetLocksForDidsRequestDidsItemType {
 impl fmt::Display for GetLocksForDidsRequestDidsItemType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetLocksForDidsRequestDidsItemType {
+    fn fixture() -> Self {
+        GetLocksForDidsRequestDidsItemType::Dataset
     }
 }
 
@@ -310,5 +358,12 @@ impl From<&str> for LockState {
 impl fmt::Display for LockState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for LockState {
+    fn fixture() -> Self {
+        LockState::Replicating
     }
 }

@@ -48,6 +48,18 @@ impl AddKeyRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddKeyRequest {
+    fn fixture() -> Self {
+        AddKeyRequest {
+            key_type: None,
+            value_type: None,
+            value_regexp: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddValueRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -67,6 +79,16 @@ impl AddValueRequest {
         AddValueRequest {
             value: Some(value.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddValueRequest {
+    fn fixture() -> Self {
+        AddValueRequest {
+            value: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }

@@ -53,6 +53,13 @@ impl fmt::Display for OpenDataDidState {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for OpenDataDidState {
+    fn fixture() -> Self {
+        OpenDataDidState::Public
+    }
+}
+
 /// `UpdateOpendataDidRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -104,5 +111,18 @@ impl UpdateOpendataDidRequest {
     pub fn with_record_id(mut self, record_id: i64) -> Self {
         self.record_id = Some(record_id);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateOpendataDidRequest {
+    fn fixture() -> Self {
+        UpdateOpendataDidRequest {
+            state: None,
+            meta: None,
+            doi: None,
+            record_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

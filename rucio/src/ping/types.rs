@@ -29,3 +29,13 @@ impl PingResponse {
         self
     }
 }
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for PingResponse {
+    fn fixture() -> Self {
+        PingResponse {
+            version: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}

@@ -61,6 +61,19 @@ impl AddBadPfnsRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddBadPfnsRequest {
+    fn fixture() -> Self {
+        AddBadPfnsRequest {
+            expires_at: None,
+            pfns: None,
+            state: None,
+            reason: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The state to set the PFNs to.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -104,6 +117,13 @@ impl fmt::Display for AddBadPfnsRequestState {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddBadPfnsRequestState {
+    fn fixture() -> Self {
+        AddBadPfnsRequestState::Bad
+    }
+}
+
 /// `AddReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -141,6 +161,18 @@ impl AddReplicasRequest {
     pub fn with_ignore_availability(mut self, ignore_availability: bool) -> Self {
         self.ignore_availability = Some(ignore_availability);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddReplicasRequest {
+    fn fixture() -> Self {
+        AddReplicasRequest {
+            rse: Some(crate::runtime::fake::Fixture::fixture()),
+            files: Some(crate::runtime::fake::Fixture::fixture()),
+            ignore_availability: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -278,6 +310,22 @@ impl AddReplicasRequestFilesItemBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddReplicasRequestFilesItem {
+    fn fixture() -> Self {
+        AddReplicasRequestFilesItem {
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            bytes: Some(crate::runtime::fake::Fixture::fixture()),
+            adler32: Some(crate::runtime::fake::Fixture::fixture()),
+            md5: None,
+            pfn: None,
+            meta: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `DeclareBadDidReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -331,6 +379,19 @@ impl DeclareBadDidReplicasRequest {
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DeclareBadDidReplicasRequest {
+    fn fixture() -> Self {
+        DeclareBadDidReplicasRequest {
+            expires_at: None,
+            dids: None,
+            rse: None,
+            reason: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -391,6 +452,19 @@ impl DeclareBadFileReplicasRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DeclareBadFileReplicasRequest {
+    fn fixture() -> Self {
+        DeclareBadFileReplicasRequest {
+            replicas: None,
+            pfns: None,
+            reason: None,
+            force: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The replicas not declared, by RSE name.
 pub type DeclareBadFileReplicasResponse = BTreeMap<String, Vec<String>>;
 
@@ -427,6 +501,17 @@ impl DeclareSuspiciousFileReplicasRequest {
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DeclareSuspiciousFileReplicasRequest {
+    fn fixture() -> Self {
+        DeclareSuspiciousFileReplicasRequest {
+            pfns: None,
+            reason: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -472,6 +557,17 @@ impl GetDidFromPfnsItemValue {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetDidFromPfnsItemValue {
+    fn fixture() -> Self {
+        GetDidFromPfnsItemValue {
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `GetDidFromPfnsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -501,6 +597,17 @@ impl GetDidFromPfnsRequest {
     pub fn with_pfns(mut self, pfns: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.pfns = Some(pfns.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetDidFromPfnsRequest {
+    fn fixture() -> Self {
+        GetDidFromPfnsRequest {
+            pfns: None,
+            rse: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -585,6 +692,22 @@ impl GetReplicaItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetReplicaItem {
+    fn fixture() -> Self {
+        GetReplicaItem {
+            scope: None,
+            name: None,
+            bytes: None,
+            md5: None,
+            adler32: None,
+            pfns: None,
+            rses: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The same type as [`ListDatasetsPerRseItem`].
 pub type ListDatasetReplicasBulkItem = ListDatasetsPerRseItem;
 
@@ -607,6 +730,16 @@ impl ListDatasetReplicasBulkRequest {
         ListDatasetReplicasBulkRequest {
             dids: Some(dids.into_iter().collect()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListDatasetReplicasBulkRequest {
+    fn fixture() -> Self {
+        ListDatasetReplicasBulkRequest {
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -749,6 +882,27 @@ impl ListDatasetsPerRseItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListDatasetsPerRseItem {
+    fn fixture() -> Self {
+        ListDatasetsPerRseItem {
+            scope: None,
+            name: None,
+            rse: None,
+            rse_id: None,
+            bytes: None,
+            length: None,
+            available_bytes: None,
+            available_length: None,
+            state: None,
+            created_at: None,
+            updated_at: None,
+            accessed_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListReplicasBadStatesItem`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -759,6 +913,13 @@ pub enum ListReplicasBadStatesItem {
     Object2(ListReplicasBadStatesItemObject2),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicasBadStatesItem {
+    fn fixture() -> Self {
+        ListReplicasBadStatesItem::Object(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// `ListReplicasBadStatesItemObject`: the schema has no description; each field says what it holds.
@@ -803,6 +964,18 @@ impl ListReplicasBadStatesItemObject {
     pub fn with_type(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicasBadStatesItemObject {
+    fn fixture() -> Self {
+        ListReplicasBadStatesItemObject {
+            scope: None,
+            name: None,
+            type_: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -891,6 +1064,22 @@ impl ListReplicasBadStatesItemObject2 {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicasBadStatesItemObject2 {
+    fn fixture() -> Self {
+        ListReplicasBadStatesItemObject2 {
+            scope: None,
+            name: None,
+            rse: None,
+            rse_id: None,
+            state: None,
+            created_at: None,
+            updated_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListReplicasBadSummaryItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -944,6 +1133,19 @@ impl ListReplicasBadSummaryItem {
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicasBadSummaryItem {
+    fn fixture() -> Self {
+        ListReplicasBadSummaryItem {
+            rse: None,
+            rse_id: None,
+            created_at: None,
+            reason: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1025,6 +1227,22 @@ impl ListReplicasItem {
     pub fn with_rses(mut self, rses: impl Into<Value>) -> Self {
         self.rses = Some(rses.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicasItem {
+    fn fixture() -> Self {
+        ListReplicasItem {
+            scope: None,
+            name: None,
+            bytes: None,
+            md5: None,
+            adler32: None,
+            pfns: None,
+            rses: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1172,6 +1390,29 @@ impl ListReplicasRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicasRequest {
+    fn fixture() -> Self {
+        ListReplicasRequest {
+            client_location: None,
+            dids: None,
+            schemes: None,
+            sort: None,
+            unavailable: None,
+            ignore_availability: None,
+            rse_expression: None,
+            all_states: None,
+            domain: None,
+            signature_lifetime: None,
+            resolve_archives: None,
+            resolve_parents: None,
+            updated_after: None,
+            nrandom: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListSuspiciousReplicasResponse`: as the schema describes it.
 pub type ListSuspiciousReplicasResponse = Vec<ListSuspiciousReplicasResponseItem>;
 
@@ -1247,6 +1488,21 @@ impl ListSuspiciousReplicasResponseItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListSuspiciousReplicasResponseItem {
+    fn fixture() -> Self {
+        ListSuspiciousReplicasResponseItem {
+            scope: None,
+            name: None,
+            rse: None,
+            rse_id: None,
+            cnt: None,
+            created_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `QuarantineReplicasRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1285,6 +1541,18 @@ impl QuarantineReplicasRequest {
     pub fn with_rse_id(mut self, rse_id: impl Into<String>) -> Self {
         self.rse_id = Some(rse_id.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for QuarantineReplicasRequest {
+    fn fixture() -> Self {
+        QuarantineReplicasRequest {
+            replicas: Some(crate::runtime::fake::Fixture::fixture()),
+            rse: None,
+            rse_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1329,6 +1597,18 @@ impl QuarantineReplicasRequestReplicasItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for QuarantineReplicasRequestReplicasItem {
+    fn fixture() -> Self {
+        QuarantineReplicasRequestReplicasItem {
+            path: Some(crate::runtime::fake::Fixture::fixture()),
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `SetTombstoneRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1356,6 +1636,16 @@ impl SetTombstoneRequest {
     ) -> Self {
         self.replicas = Some(replicas.into_iter().collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetTombstoneRequest {
+    fn fixture() -> Self {
+        SetTombstoneRequest {
+            replicas: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1434,6 +1724,18 @@ impl SetTombstoneRequestReplicasItemBuilder {
                     ("name", name.is_none()),
                 ],
             )),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetTombstoneRequestReplicasItem {
+    fn fixture() -> Self {
+        SetTombstoneRequestReplicasItem {
+            rse: Some(crate::runtime::fake::Fixture::fixture()),
+            scope: Some(crate::runtime::fake::Fixture::fixture()),
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }

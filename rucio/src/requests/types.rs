@@ -46,6 +46,18 @@ impl DeleteTransferLimitRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DeleteTransferLimitRequest {
+    fn fixture() -> Self {
+        DeleteTransferLimitRequest {
+            rse_expression: Some(crate::runtime::fake::Fixture::fixture()),
+            activity: None,
+            direction: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The request associated with the DID and destination RSE.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -379,6 +391,50 @@ impl ListRequestByDidResponse {
     pub fn with_estimated_started_at(mut self, estimated_started_at: impl Into<String>) -> Self {
         self.estimated_started_at = Some(estimated_started_at.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListRequestByDidResponse {
+    fn fixture() -> Self {
+        ListRequestByDidResponse {
+            id: None,
+            request_type: None,
+            scope: None,
+            name: None,
+            did_type: None,
+            dest_rse_id: None,
+            source_rse_id: None,
+            attributes: None,
+            state: None,
+            external_id: None,
+            external_host: None,
+            retry_count: None,
+            err_msg: None,
+            previous_attempt_id: None,
+            rule_id: None,
+            activity: None,
+            bytes: None,
+            md5: None,
+            adler32: None,
+            dest_url: None,
+            submitted_at: None,
+            started_at: None,
+            transferred_at: None,
+            estimated_at: None,
+            submitter_id: None,
+            dest_rse: None,
+            estimated_transferred_at: None,
+            staging_started_at: None,
+            staging_finished_at: None,
+            account: None,
+            requested_at: None,
+            priority: None,
+            transfertool: None,
+            source_rse: None,
+            estimated_started_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -728,6 +784,50 @@ impl ListRequestsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListRequestsItem {
+    fn fixture() -> Self {
+        ListRequestsItem {
+            id: None,
+            request_type: None,
+            scope: None,
+            name: None,
+            did_type: None,
+            dest_rse_id: None,
+            source_rse_id: None,
+            attributes: None,
+            state: None,
+            external_id: None,
+            external_host: None,
+            retry_count: None,
+            err_msg: None,
+            previous_attempt_id: None,
+            rule_id: None,
+            activity: None,
+            bytes: None,
+            md5: None,
+            adler32: None,
+            dest_url: None,
+            submitted_at: None,
+            started_at: None,
+            transferred_at: None,
+            estimated_at: None,
+            submitter_id: None,
+            dest_rse: None,
+            estimated_transferred_at: None,
+            staging_started_at: None,
+            staging_finished_at: None,
+            account: None,
+            requested_at: None,
+            priority: None,
+            transfertool: None,
+            source_rse: None,
+            estimated_started_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Statistics of the request group for a given (source, destination, activity) tuple.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -788,6 +888,20 @@ impl ListRequestsMetricsItem {
     pub fn with_bytes(mut self, bytes: ListRequestsMetricsItemBytes) -> Self {
         self.bytes = Some(bytes);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListRequestsMetricsItem {
+    fn fixture() -> Self {
+        ListRequestsMetricsItem {
+            src_rse: None,
+            dst_rse: None,
+            distance: None,
+            files: None,
+            bytes: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -854,6 +968,20 @@ impl ListRequestsMetricsItemBytes {
     pub fn with_done(mut self, done: impl IntoIterator<Item = (impl Into<String>, Value)>) -> Self {
         self.done = Some(done.into_iter().map(|(k, v)| (k.into(), v)).collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListRequestsMetricsItemBytes {
+    fn fixture() -> Self {
+        ListRequestsMetricsItemBytes {
+            done_total_1h: None,
+            done_total_6h: None,
+            queued_total: None,
+            queued: None,
+            done: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -950,6 +1078,23 @@ impl ListRequestsMetricsItemFiles {
     ) -> Self {
         self.failed = Some(failed.into_iter().map(|(k, v)| (k.into(), v)).collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListRequestsMetricsItemFiles {
+    fn fixture() -> Self {
+        ListRequestsMetricsItemFiles {
+            done_total_1h: None,
+            done_total_6h: None,
+            failed_total_1h: None,
+            failed_total_6h: None,
+            queued_total: None,
+            queued: None,
+            done: None,
+            failed: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1070,6 +1215,26 @@ impl ListTransferLimitsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListTransferLimitsItem {
+    fn fixture() -> Self {
+        ListTransferLimitsItem {
+            id: None,
+            rse_expression: None,
+            direction: None,
+            max_transfers: None,
+            volume: None,
+            deadline: None,
+            strategy: None,
+            transfers: None,
+            waitings: None,
+            updated_at: None,
+            created_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The state of the request.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1153,6 +1318,13 @@ impl fmt::Display for RequestState {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RequestState {
+    fn fixture() -> Self {
+        RequestState::Queued
+    }
+}
+
 /// The request type.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1201,6 +1373,13 @@ impl From<&str> for RequestType {
 impl fmt::Display for RequestType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RequestType {
+    fn fixture() -> Self {
+        RequestType::Transfer
     }
 }
 
@@ -1300,6 +1479,24 @@ impl SetTransferLimitRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetTransferLimitRequest {
+    fn fixture() -> Self {
+        SetTransferLimitRequest {
+            rse_expression: Some(crate::runtime::fake::Fixture::fixture()),
+            activity: None,
+            max_transfers: Some(crate::runtime::fake::Fixture::fixture()),
+            direction: None,
+            volume: None,
+            deadline: None,
+            strategy: None,
+            transfers: None,
+            waitings: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The direction of the transfer limit (source or destination).
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1339,6 +1536,13 @@ impl fmt::Display for SetTransferLimitRequestDirection {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetTransferLimitRequestDirection {
+    fn fixture() -> Self {
+        SetTransferLimitRequestDirection::Source
+    }
+}
+
 /// `Value`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1372,5 +1576,16 @@ impl Value {
     pub fn with_x6h(mut self, x6h: i64) -> Self {
         self.x6h = Some(x6h);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for Value {
+    fn fixture() -> Self {
+        Value {
+            x1h: None,
+            x6h: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

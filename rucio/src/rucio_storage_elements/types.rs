@@ -50,6 +50,18 @@ impl AddDistanceRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddDistanceRequest {
+    fn fixture() -> Self {
+        AddDistanceRequest {
+            distance: None,
+            ranking: None,
+            bidirectional: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddProtocolRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -172,6 +184,21 @@ impl AddProtocolRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddProtocolRequest {
+    fn fixture() -> Self {
+        AddProtocolRequest {
+            hostname: Some(crate::runtime::fake::Fixture::fixture()),
+            port: Some(crate::runtime::fake::Fixture::fixture()),
+            prefix: Some(crate::runtime::fake::Fixture::fixture()),
+            impl_: Some(crate::runtime::fake::Fixture::fixture()),
+            domains: None,
+            extended_attributes: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddRseAttributeRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -191,6 +218,16 @@ impl AddRseAttributeRequest {
         AddRseAttributeRequest {
             value: Some(value.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddRseAttributeRequest {
+    fn fixture() -> Self {
+        AddRseAttributeRequest {
+            value: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -366,6 +403,32 @@ impl AddRseRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddRseRequest {
+    fn fixture() -> Self {
+        AddRseRequest {
+            deterministic: None,
+            volatile: None,
+            city: None,
+            staging_area: None,
+            region_code: None,
+            country_name: None,
+            continent: None,
+            time_zone: None,
+            isp: None,
+            rse_type: None,
+            latitude: None,
+            longitude: None,
+            asn: None,
+            availability: None,
+            availability_read: None,
+            availability_write: None,
+            availability_delete: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `DeleteRseLimitsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -385,6 +448,16 @@ impl DeleteRseLimitsRequest {
         DeleteRseLimitsRequest {
             name: Some(name.into()),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DeleteRseLimitsRequest {
+    fn fixture() -> Self {
+        DeleteRseLimitsRequest {
+            name: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -443,6 +516,19 @@ impl GetDistanceResponseItem {
     pub fn with_ranking(mut self, ranking: i64) -> Self {
         self.ranking = Some(ranking);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetDistanceResponseItem {
+    fn fixture() -> Self {
+        GetDistanceResponseItem {
+            src_rse_id: None,
+            dest_rse_id: None,
+            distance: None,
+            ranking: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -527,6 +613,22 @@ impl GetProtocolsResponseItem {
     pub fn with_extended_attributes(mut self, extended_attributes: impl Into<Value>) -> Self {
         self.extended_attributes = Some(extended_attributes.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetProtocolsResponseItem {
+    fn fixture() -> Self {
+        GetProtocolsResponseItem {
+            scheme: None,
+            hostname: None,
+            port: None,
+            prefix: None,
+            impl_: None,
+            domains: None,
+            extended_attributes: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -704,6 +806,32 @@ impl GetRseResponse {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetRseResponse {
+    fn fixture() -> Self {
+        GetRseResponse {
+            deterministic: None,
+            volatile: None,
+            city: None,
+            staging_area: None,
+            region_code: None,
+            country_name: None,
+            continent: None,
+            time_zone: None,
+            isp: None,
+            rse_type: None,
+            latitude: None,
+            longitude: None,
+            asn: None,
+            availability: None,
+            availability_read: None,
+            availability_write: None,
+            availability_delete: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `GetRseUsageItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -794,6 +922,23 @@ impl GetRseUsageItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetRseUsageItem {
+    fn fixture() -> Self {
+        GetRseUsageItem {
+            rse_id: None,
+            rse: None,
+            source: None,
+            used: None,
+            free: None,
+            total: None,
+            files: None,
+            updated_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The PFNs to the LFNs. Dictionary with lfns as keys and pfns as values.
 pub type Lfns2pfnsResponse = BTreeMap<String, String>;
 
@@ -866,6 +1011,21 @@ impl ListAccountsUsageForRseItem {
     pub fn with_quota_bytes(mut self, quota_bytes: i64) -> Self {
         self.quota_bytes = Some(quota_bytes);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListAccountsUsageForRseItem {
+    fn fixture() -> Self {
+        ListAccountsUsageForRseItem {
+            rse_id: None,
+            rse: None,
+            account: None,
+            used_files: None,
+            used_bytes: None,
+            quota_bytes: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -950,6 +1110,22 @@ impl ListRseUsageHistoryItem {
     pub fn with_updated_at(mut self, updated_at: impl Into<String>) -> Self {
         self.updated_at = Some(updated_at.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListRseUsageHistoryItem {
+    fn fixture() -> Self {
+        ListRseUsageHistoryItem {
+            rse_id: None,
+            rse: None,
+            source: None,
+            used: None,
+            free: None,
+            total: None,
+            updated_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1160,6 +1336,36 @@ impl ListRsesItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListRsesItem {
+    fn fixture() -> Self {
+        ListRsesItem {
+            id: None,
+            rse: None,
+            rse_type: None,
+            deterministic: None,
+            volatile: None,
+            staging_area: None,
+            city: None,
+            region_code: None,
+            country_name: None,
+            continent: None,
+            time_zone: None,
+            isp: None,
+            asn: None,
+            longitude: None,
+            latitude: None,
+            availability: None,
+            availability_read: None,
+            availability_write: None,
+            availability_delete: None,
+            usage: None,
+            qos_class: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The rse type.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -1199,6 +1405,13 @@ impl fmt::Display for RseType {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for RseType {
+    fn fixture() -> Self {
+        RseType::Disk
+    }
+}
+
 /// `SetRseLimitsRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1232,6 +1445,17 @@ impl SetRseLimitsRequest {
     pub fn with_value(mut self, value: i64) -> Self {
         self.value = Some(value);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetRseLimitsRequest {
+    fn fixture() -> Self {
+        SetRseLimitsRequest {
+            name: None,
+            value: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1289,6 +1513,19 @@ impl SetRseUsageRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for SetRseUsageRequest {
+    fn fixture() -> Self {
+        SetRseUsageRequest {
+            source: None,
+            used: None,
+            free: None,
+            files: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `UpdateDistanceRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -1331,6 +1568,18 @@ impl UpdateDistanceRequest {
     pub fn with_bidirectional(mut self, bidirectional: bool) -> Self {
         self.bidirectional = Some(bidirectional);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateDistanceRequest {
+    fn fixture() -> Self {
+        UpdateDistanceRequest {
+            distance: None,
+            ranking: None,
+            bidirectional: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1469,5 +1718,27 @@ impl UpdateRseRequest {
     pub fn with_longitude(mut self, longitude: f64) -> Self {
         self.longitude = Some(longitude);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateRseRequest {
+    fn fixture() -> Self {
+        UpdateRseRequest {
+            availability_read: None,
+            availability_write: None,
+            availability_delete: None,
+            deterministic: None,
+            volatile: None,
+            city: None,
+            staging_area: None,
+            region_code: None,
+            country_name: None,
+            time_zone: None,
+            rse_type: None,
+            latitude: None,
+            longitude: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

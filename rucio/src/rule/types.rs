@@ -362,6 +362,35 @@ impl AddReplicationRuleRequestBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddReplicationRuleRequest {
+    fn fixture() -> Self {
+        AddReplicationRuleRequest {
+            dids: Some(crate::runtime::fake::Fixture::fixture()),
+            account: Some(crate::runtime::fake::Fixture::fixture()),
+            copies: Some(crate::runtime::fake::Fixture::fixture()),
+            rse_expression: Some(crate::runtime::fake::Fixture::fixture()),
+            grouping: None,
+            weight: None,
+            lifetime: None,
+            locked: None,
+            subscription_id: None,
+            meta: None,
+            activity: None,
+            notify: None,
+            purge_replicas: None,
+            ignore_availability: None,
+            comments: None,
+            ask_approval: None,
+            asynchronous: None,
+            priority: None,
+            split_container: None,
+            source_replica_expression: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddReplicationRuleRequestDidsItem`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -398,6 +427,17 @@ impl AddReplicationRuleRequestDidsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddReplicationRuleRequestDidsItem {
+    fn fixture() -> Self {
+        AddReplicationRuleRequestDidsItem {
+            scope: None,
+            name: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `AddReplicationRuleResponse`: as the schema describes it.
 pub type AddReplicationRuleResponse = Vec<String>;
 
@@ -425,6 +465,16 @@ impl DeleteReplicationRuleRequest {
     pub fn with_purge_replicas(mut self, purge_replicas: bool) -> Self {
         self.purge_replicas = Some(purge_replicas);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for DeleteReplicationRuleRequest {
+    fn fixture() -> Self {
+        DeleteReplicationRuleRequest {
+            purge_replicas: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -464,6 +514,17 @@ impl ExamineReplicationRuleResponse {
     ) -> Self {
         self.transfers = Some(transfers.into_iter().collect());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ExamineReplicationRuleResponse {
+    fn fixture() -> Self {
+        ExamineReplicationRuleResponse {
+            rule_error: None,
+            transfers: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -566,6 +627,24 @@ impl ExamineReplicationRuleResponseTransfersItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ExamineReplicationRuleResponseTransfersItem {
+    fn fixture() -> Self {
+        ExamineReplicationRuleResponseTransfersItem {
+            scope: None,
+            name: None,
+            rse_id: None,
+            rse: None,
+            attempts: None,
+            last_error: None,
+            last_source: None,
+            sources: None,
+            last_time: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `GetReplicationRuleResponse`: as the schema describes it.
 pub type GetReplicationRuleResponse = Value;
 
@@ -632,6 +711,20 @@ impl ListHistoryForRuleIdResponseItem {
     pub fn with_locks_replicating_cnt(mut self, locks_replicating_cnt: i64) -> Self {
         self.locks_replicating_cnt = Some(locks_replicating_cnt);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListHistoryForRuleIdResponseItem {
+    fn fixture() -> Self {
+        ListHistoryForRuleIdResponseItem {
+            updated_at: None,
+            state: None,
+            locks_ok_cnt: None,
+            locks_stuck_cnt: None,
+            locks_replicating_cnt: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -704,6 +797,21 @@ impl ListReplicaLocksItem {
     pub fn with_rule_id(mut self, rule_id: impl Into<String>) -> Self {
         self.rule_id = Some(rule_id.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicaLocksItem {
+    fn fixture() -> Self {
+        ListReplicaLocksItem {
+            scope: None,
+            name: None,
+            rse_id: None,
+            rse: None,
+            state: None,
+            rule_id: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }
 
@@ -806,6 +914,24 @@ impl ListReplicationRuleFullHistoryItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListReplicationRuleFullHistoryItem {
+    fn fixture() -> Self {
+        ListReplicationRuleFullHistoryItem {
+            rule_id: None,
+            updated_at: None,
+            created_at: None,
+            rse_expression: None,
+            state: None,
+            account: None,
+            locks_ok_cnt: None,
+            locks_stuck_cnt: None,
+            locks_replicating_cnt: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListReplicationRulesItem`: as the schema describes it.
 pub type ListReplicationRulesItem = Value;
 
@@ -871,6 +997,20 @@ impl MoveReplicationRuleRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for MoveReplicationRuleRequest {
+    fn fixture() -> Self {
+        MoveReplicationRuleRequest {
+            rse_expression: Some(crate::runtime::fake::Fixture::fixture()),
+            rule_id: None,
+            activity: None,
+            source_replica_expression: None,
+            override_: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The id of the new rule.
 pub type MoveReplicationRuleResponse = String;
 
@@ -897,6 +1037,16 @@ impl ReduceReplicationRuleRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ReduceReplicationRuleRequest {
+    fn fixture() -> Self {
+        ReduceReplicationRuleRequest {
+            copies: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The id of the rule that replaces it.
 pub type ReduceReplicationRuleResponse = String;
 
@@ -919,6 +1069,16 @@ impl UpdateReplicationRuleRequest {
         UpdateReplicationRuleRequest {
             options: Some(options),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateReplicationRuleRequest {
+    fn fixture() -> Self {
+        UpdateReplicationRuleRequest {
+            options: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -1067,5 +1227,28 @@ impl UpdateReplicationRuleRequestOptions {
     pub fn with_purge_replicas(mut self, purge_replicas: bool) -> Self {
         self.purge_replicas = Some(purge_replicas);
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateReplicationRuleRequestOptions {
+    fn fixture() -> Self {
+        UpdateReplicationRuleRequestOptions {
+            lifetime: None,
+            account: None,
+            state: None,
+            cancel_requests: None,
+            priority: None,
+            child_rule_id: None,
+            meta: None,
+            boost_rule: None,
+            locked: None,
+            comment: None,
+            activity: None,
+            source_replica_expression: None,
+            eol_at: None,
+            purge_replicas: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

@@ -42,5 +42,16 @@ impl ListScopeOwnersResponseItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListScopeOwnersResponseItem {
+    fn fixture() -> Self {
+        ListScopeOwnersResponseItem {
+            scope: None,
+            account: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// All scopes for the account.
 pub type ListScopesForAccountResponse = Vec<String>;

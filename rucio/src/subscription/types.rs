@@ -27,6 +27,16 @@ impl AddSubscriptionRequest {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddSubscriptionRequest {
+    fn fixture() -> Self {
+        AddSubscriptionRequest {
+            options: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The values for the new subscription.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -185,6 +195,22 @@ impl AddSubscriptionRequestOptionsBuilder {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for AddSubscriptionRequestOptions {
+    fn fixture() -> Self {
+        AddSubscriptionRequestOptions {
+            filter: Some(crate::runtime::fake::Fixture::fixture()),
+            replication_rules: Some(crate::runtime::fake::Fixture::fixture()),
+            comments: Some(crate::runtime::fake::Fixture::fixture()),
+            lifetime: Some(crate::runtime::fake::Fixture::fixture()),
+            retroactive: Some(crate::runtime::fake::Fixture::fixture()),
+            priority: None,
+            dry_run: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The subscription.
 ///
 /// The same type as [`GetSubscriptionItem`].
@@ -322,6 +348,27 @@ impl GetSubscriptionItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for GetSubscriptionItem {
+    fn fixture() -> Self {
+        GetSubscriptionItem {
+            id: None,
+            name: None,
+            filter: None,
+            replication_rules: None,
+            policyid: None,
+            state: None,
+            last_processed: None,
+            account: None,
+            lifetime: None,
+            comments: None,
+            retroactive: None,
+            expired_at: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// `ListSubscriptionRuleStatesItem`: one of the shapes the schema allows (each variant names one).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -336,6 +383,13 @@ pub enum ListSubscriptionRuleStatesItem {
     Array(Vec<Value>),
     /// A shape this version of the client does not know: the value as received.
     Unknown(Value),
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListSubscriptionRuleStatesItem {
+    fn fixture() -> Self {
+        ListSubscriptionRuleStatesItem::Object(crate::runtime::fake::Fixture::fixture())
+    }
 }
 
 /// `ListSubscriptionRuleStatesItemObject`: the schema has no description; each field says what it holds.
@@ -446,6 +500,24 @@ impl ListSubscriptionRuleStatesItemObject {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListSubscriptionRuleStatesItemObject {
+    fn fixture() -> Self {
+        ListSubscriptionRuleStatesItemObject {
+            account: None,
+            name: None,
+            state: None,
+            count: None,
+            subscription_state: None,
+            last_processed: None,
+            lifetime: None,
+            expired_at: None,
+            comments: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The state of the rules.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -500,6 +572,13 @@ impl From<&str> for ListSubscriptionRuleStatesItemObjectState {
 impl fmt::Display for ListSubscriptionRuleStatesItemObjectState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListSubscriptionRuleStatesItemObjectState {
+    fn fixture() -> Self {
+        ListSubscriptionRuleStatesItemObjectState::Replicating
     }
 }
 
@@ -592,6 +671,22 @@ impl ListSubscriptionsItem {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for ListSubscriptionsItem {
+    fn fixture() -> Self {
+        ListSubscriptionsItem {
+            id: None,
+            name: None,
+            account: None,
+            filter: None,
+            replication_rules: None,
+            state: None,
+            comments: None,
+            unknown_fields: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The state of the subscription.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
@@ -643,6 +738,13 @@ impl fmt::Display for State {
     }
 }
 
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for State {
+    fn fixture() -> Self {
+        State::Active
+    }
+}
+
 /// `UpdateSubscriptionRequest`: the schema has no description; each field says what it holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -662,6 +764,16 @@ impl UpdateSubscriptionRequest {
         UpdateSubscriptionRequest {
             options: Some(options),
             unknown_fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateSubscriptionRequest {
+    fn fixture() -> Self {
+        UpdateSubscriptionRequest {
+            options: Some(crate::runtime::fake::Fixture::fixture()),
+            unknown_fields: serde_json::Map::new(),
         }
     }
 }
@@ -747,5 +859,21 @@ impl UpdateSubscriptionRequestOptions {
     pub fn with_state(mut self, state: impl Into<State>) -> Self {
         self.state = Some(state.into());
         self
+    }
+}
+
+#[cfg(feature = "fixtures")]
+impl crate::runtime::fake::Fixture for UpdateSubscriptionRequestOptions {
+    fn fixture() -> Self {
+        UpdateSubscriptionRequestOptions {
+            filter: None,
+            replication_rules: None,
+            comments: None,
+            lifetime: None,
+            retroactive: None,
+            priority: None,
+            state: None,
+            unknown_fields: serde_json::Map::new(),
+        }
     }
 }

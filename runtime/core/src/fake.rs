@@ -17,6 +17,8 @@ use serde::de::DeserializeOwned;
 
 use futures_util::future::BoxFuture;
 
+pub use crate::fixture::Fixture;
+
 use crate::error::{Error, ErrorKind};
 use crate::transport::{Body, Failure, Incoming as Answered, Outgoing, Transport};
 

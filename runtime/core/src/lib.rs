@@ -17,6 +17,7 @@ mod client;
 mod error;
 mod escape;
 pub mod fake;
+mod fixture;
 mod json;
 mod pages;
 mod request;
