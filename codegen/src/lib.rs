@@ -211,6 +211,7 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
         ..Summary::default()
     };
     let origin = spec_file.display().to_string();
+    let mut all_defs = Vec::with_capacity(services.len());
     for service in &services {
         let defs = types::typedefs::build(&origin, service)?;
         let dir = PathBuf::from("src").join(&service.module);
@@ -223,8 +224,21 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
             format::format_file(&origin, &doc, module)?,
         );
         summary.methods += service.methods.len();
+        all_defs.push(defs);
     }
-    let lib = emit::rucio::emit_lib(&services, &rucio_source(&spec)?);
+    let with_defs: Vec<(&model::Service, &[types::typedefs::TypeDef])> = services
+        .iter()
+        .zip(&all_defs)
+        .map(|(s, d)| (s, d.as_slice()))
+        .collect();
+    let transfer = emit::rucio_transfers::emit_rucio_transfers(&with_defs);
+    if let Some(code) = &transfer {
+        files.insert(
+            PathBuf::from("src/transfer.rs"),
+            format::format_file(&origin, emit::rucio_transfers::MODULE_DOC, code.clone())?,
+        );
+    }
+    let lib = emit::rucio::emit_lib(&services, &rucio_source(&spec)?, transfer.is_some());
     let lib_file = format::format_file(&origin, &emit::rucio::lib_docs(&services), lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
     files.insert(PathBuf::from("Cargo.toml"), emit::rucio::cargo_toml());

@@ -169,6 +169,9 @@ pub mod scopes;
 /// Subscription (`subscription`).
 pub mod subscription;
 
+/// Downloads and uploads of data: [`Rucio::download`], [`Rucio::upload`] (`rucio download`, `rucio upload`).
+pub mod transfer;
+
 /// A Rucio server: every group of calls from one client (and its token).
 #[derive(Clone, Debug)]
 pub struct Rucio {

@@ -275,7 +275,15 @@ pub const ROOT_ITEMS: &[&str] = &[
 
 /// The crate's `lib.rs`: re-exports, one module per service, and `Rucio` with an accessor
 /// per service.
-pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
+/// With `transfer`, the crate has `src/transfer.rs` (downloads and uploads, see
+/// [`rucio_transfers`](crate::emit::rucio_transfers)).
+pub fn emit_lib(services: &[Service], source: &Source, transfer: bool) -> TokenStream {
+    let transfer = transfer.then(|| {
+        quote! {
+            #[doc = "Downloads and uploads of data: [`Rucio::download`], [`Rucio::upload`] (`rucio download`, `rucio upload`)."]
+            pub mod transfer;
+        }
+    });
     let modules = services.iter().map(|s| {
         let module = ident(&s.module);
         let doc = format!("{} (`{}`).", s.plain_title, s.name);
@@ -313,6 +321,8 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
         pub use serde_json;
 
         #(#modules)*
+
+        #transfer
 
         #[doc = "A Rucio server: every group of calls from one client (and its token)."]
         #[derive(Clone, Debug)]
