@@ -61,7 +61,8 @@ impl WebDavServer {
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/rucio-venv"));
         let dir = std::env::temp_dir().join(crate::unique("tc-webdav-", 12));
         let root = dir.join("root");
-        std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
+        std::fs::create_dir_all(&root)
+            .map_err(|e| format!("cannot create {}: {e}", root.display()))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free loopback port: {e}"))?
@@ -106,7 +107,10 @@ impl WebDavServer {
                 return Err(format!("wsgidav exited ({status}): {}", server.log()));
             }
             if Instant::now() > deadline {
-                return Err(format!("wsgidav did not listen within {START_TIMEOUT:?}: {}", server.log()));
+                return Err(format!(
+                    "wsgidav did not listen within {START_TIMEOUT:?}: {}",
+                    server.log()
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }

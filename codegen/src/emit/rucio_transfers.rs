@@ -111,17 +111,15 @@ pub fn emit_rucio_transfers(services: &[(&Service, &[TypeDef])]) -> Option<Token
     let list_did = list.input_item("dids")?;
     let (add_group, add_request) = (add.group(), add.ty(&add.input()?));
     let add_file = add.input_item("files")?;
-    let (tombstone_group, tombstone_request) = (tombstone.group(), tombstone.ty(&tombstone.input()?));
+    let (tombstone_group, tombstone_request) =
+        (tombstone.group(), tombstone.ty(&tombstone.input()?));
     let tombstone_replica = tombstone.input_item("replicas")?;
     let rse_group = get_rse.group();
-    let (lfns_group, lfns_query) = (
-        lfns2pfns.group(),
-        {
-            let module = ident(&lfns2pfns.service.module);
-            let query = ident(&lfns2pfns.method.query_struct());
-            quote!(crate::#module::#query)
-        },
-    );
+    let (lfns_group, lfns_query) = (lfns2pfns.group(), {
+        let module = ident(&lfns2pfns.service.module);
+        let query = ident(&lfns2pfns.method.query_struct());
+        quote!(crate::#module::#query)
+    });
     let (did_group, did_request) = (add_did.group(), add_did.ty(&add_did.input()?));
     let (attach_group, attach_request) = (attach.group(), attach.ty(&attach.input()?));
     let attach_did = attach.input_item("dids")?;

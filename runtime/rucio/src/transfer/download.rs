@@ -72,7 +72,11 @@ impl<S: ?Sized> std::fmt::Debug for Download<'_, S> {
 
 impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
     /// A download of `dids` into `dir` through `service`.
-    pub fn new(service: &'a S, dids: impl IntoIterator<Item = Did>, dir: impl Into<PathBuf>) -> Self {
+    pub fn new(
+        service: &'a S,
+        dids: impl IntoIterator<Item = Did>,
+        dir: impl Into<PathBuf>,
+    ) -> Self {
         Download {
             service,
             dids: dids.into_iter().collect(),
@@ -181,7 +185,11 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
             target.push(&did.scope);
         }
         // Names may hold `/`: Rucio's client makes the directories.
-        for part in did.name.split('/').filter(|p| !p.is_empty() && *p != "." && *p != "..") {
+        for part in did
+            .name
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+        {
             target.push(part);
         }
         let parent = target.parent().unwrap_or(&self.dir).to_owned();
@@ -232,14 +240,15 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
                             pfn: redact(&replica.pfn),
                             reason: e.to_string(),
                         });
-                        let again = matches!(
-                            e.kind(),
-                            ErrorKind::Transport | ErrorKind::ServerError
-                        ) && attempt < self.retries;
+                        let again =
+                            matches!(e.kind(), ErrorKind::Transport | ErrorKind::ServerError)
+                                && attempt < self.retries;
                         if !again {
                             tried.push((redact(&replica.pfn), e.message().to_owned()));
                             // A mismatch says more than a later replica's absence.
-                            if last.as_ref().is_none_or(|l| l.kind() != ErrorKind::HashMismatch)
+                            if last
+                                .as_ref()
+                                .is_none_or(|l| l.kind() != ErrorKind::HashMismatch)
                             {
                                 last = Some(e);
                             }
@@ -293,9 +302,9 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
             let checksums = storage.read(location, pfn, &mut out, advanced).await?;
             drop(out);
             verify(file, pfn, &checksums)?;
-            tokio::fs::rename(&temp, target)
-                .await
-                .map_err(|e| io_error(e, &format!("cannot move the file to {}", target.display())))?;
+            tokio::fs::rename(&temp, target).await.map_err(|e| {
+                io_error(e, &format!("cannot move the file to {}", target.display()))
+            })?;
             Ok(checksums)
         }
         .await;
@@ -331,7 +340,10 @@ async fn temporary(dir: &Path, did: &Did) -> Result<(PathBuf, tokio::fs::File)> 
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(io_error(e, &format!("cannot create a file in {}", dir.display())));
+                return Err(io_error(
+                    e,
+                    &format!("cannot create a file in {}", dir.display()),
+                ));
             }
         }
     }
@@ -355,7 +367,11 @@ fn verify(file: &FileReplicas, pfn: &str, got: &Checksums) -> Result<()> {
     if let Some(bytes) = file.bytes
         && bytes != got.bytes
     {
-        return Err(mismatch("bytes", &bytes.to_string(), &got.bytes.to_string()));
+        return Err(mismatch(
+            "bytes",
+            &bytes.to_string(),
+            &got.bytes.to_string(),
+        ));
     }
     if file.adler32.is_none() && file.md5.is_none() {
         return Err(Error::new(
@@ -375,4 +391,3 @@ fn verify(file: &FileReplicas, pfn: &str, got: &Checksums) -> Result<()> {
     }
     Ok(())
 }
-

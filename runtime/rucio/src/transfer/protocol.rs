@@ -41,18 +41,19 @@ impl Location {
         };
         match scheme.to_ascii_lowercase().as_str() {
             "file" => {
-                let url = url::Url::parse(pfn).map_err(invalid)?;
-                // `file://localhost/p`, `file:///p`; Rucio also writes `file://host:0/p`.
-                let path = url::Url::parse(&format!("file://{}", url.path()))
-                    .ok()
-                    .and_then(|u| u.to_file_path().ok())
-                    .ok_or_else(|| {
-                        Error::new(
-                            ErrorKind::InvalidInput,
-                            format!("the PFN {} has no absolute path", redact(pfn)),
-                        )
-                    })?;
-                Ok(Location::Posix(path))
+                // `file:///p`, `file://localhost/p`, and Rucio's `file://localhost:0/p`, which
+                // is no valid URL (a file URL has no port): the path is what follows the
+                // authority, as Rucio writes it (not percent-encoded).
+                let rest = &pfn[scheme.len() + 3..];
+                let path = rest.find('/').map(|i| &rest[i..]).unwrap_or_default();
+                let path = path.split('?').next().unwrap_or_default();
+                if path.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::InvalidInput,
+                        format!("the PFN {} has no absolute path", redact(pfn)),
+                    ));
+                }
+                Ok(Location::Posix(PathBuf::from(path)))
             }
             "http" | "https" => Ok(Location::WebDav(url::Url::parse(pfn).map_err(invalid)?)),
             // WebDAV's own names for the same protocol over TLS and in the clear.
@@ -172,13 +173,11 @@ impl Storage {
             Location::Posix(path) => Ok(tokio::fs::try_exists(path)
                 .await
                 .map_err(|e| read_error(e, pfn))?),
-            Location::WebDav(url) => {
-                match self.send(self.http.head(url.clone()), pfn).await {
-                    Ok(_) => Ok(true),
-                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-                    Err(e) => Err(e),
-                }
-            }
+            Location::WebDav(url) => match self.send(self.http.head(url.clone()), pfn).await {
+                Ok(_) => Ok(true),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(e),
+            },
         }
     }
 
@@ -220,7 +219,13 @@ impl Storage {
         }
     }
 
-    async fn put(&self, source: &Path, url: &url::Url, partial: &url::Url, pfn: &str) -> Result<()> {
+    async fn put(
+        &self,
+        source: &Path,
+        url: &url::Url,
+        partial: &url::Url,
+        pfn: &str,
+    ) -> Result<()> {
         let body = || async {
             let file = tokio::fs::File::open(source)
                 .await
@@ -239,12 +244,14 @@ impl Storage {
                 other?;
             }
         }
-        let destination = reqwest::header::HeaderValue::from_str(url.as_str()).map_err(|_| {
-            Error::new(ErrorKind::InvalidInput, format!("bad PFN {}", redact(pfn)))
-        })?;
+        let destination = reqwest::header::HeaderValue::from_str(url.as_str())
+            .map_err(|_| Error::new(ErrorKind::InvalidInput, format!("bad PFN {}", redact(pfn))))?;
         let rename = self
             .http
-            .request(Method::from_bytes(b"MOVE").expect("a valid method"), partial.clone())
+            .request(
+                Method::from_bytes(b"MOVE").expect("a valid method"),
+                partial.clone(),
+            )
             .header("Destination", destination)
             .header("Overwrite", "T");
         self.send(rename, pfn).await.map(drop)
@@ -326,7 +333,11 @@ fn read_error(e: std::io::Error, pfn: &str) -> Error {
 }
 
 fn write_refused(e: std::io::Error, pfn: &str) -> Error {
-    Error::new(ErrorKind::Storage, format!("cannot write {}: {e}", redact(pfn))).with_source(e)
+    Error::new(
+        ErrorKind::Storage,
+        format!("cannot write {}: {e}", redact(pfn)),
+    )
+    .with_source(e)
 }
 
 pub(crate) fn io_error(e: std::io::Error, what: &str) -> Error {
@@ -342,6 +353,10 @@ mod tests {
         assert_eq!(
             Location::of("file://localhost/tmp/rse/a/b").unwrap(),
             Location::Posix("/tmp/rse/a/b".into())
+        );
+        assert_eq!(
+            Location::of("file://localhost:0/tmp/rse/a").unwrap(),
+            Location::Posix("/tmp/rse/a".into())
         );
         assert_eq!(
             Location::of("file:///tmp/x").unwrap(),

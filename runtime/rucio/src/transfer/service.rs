@@ -141,8 +141,11 @@ pub trait ReplicaService: Send + Sync {
     ) -> BoxFuture<'a, Result<String>>;
 
     /// `add_replicas` of `replica` on `rse`.
-    fn add_replica<'a>(&'a self, rse: &'a str, replica: &'a NewReplica)
-    -> BoxFuture<'a, Result<()>>;
+    fn add_replica<'a>(
+        &'a self,
+        rse: &'a str,
+        replica: &'a NewReplica,
+    ) -> BoxFuture<'a, Result<()>>;
 
     /// `add_did` of an open dataset.
     fn add_dataset<'a>(&'a self, dataset: &'a Did) -> BoxFuture<'a, Result<()>>;

@@ -208,7 +208,9 @@ impl<'a, S: ReplicaService + ?Sized> Upload<'a, S> {
     /// The file's size and checksums, read once.
     async fn checksums(&self, did: &Did) -> Result<Checksums> {
         let unreadable = |e| io_error(e, &format!("cannot read {}", self.path.display()));
-        let mut file = tokio::fs::File::open(&self.path).await.map_err(unreadable)?;
+        let mut file = tokio::fs::File::open(&self.path)
+            .await
+            .map_err(unreadable)?;
         let total = file.metadata().await.map_err(unreadable)?.len();
         let mut summer = Checksummer::new();
         let mut buffer = vec![0u8; 256 * 1024];
