@@ -18,7 +18,7 @@ use crate::types::typedefs::{Kind, Ty, TypeDef};
 
 /// The docs of `src/transfer.rs`.
 pub const MODULE_DOC: &str = "Downloads and uploads of data, as `rucio download` and `rucio upload` do them: \
-[`Rucio::download`] and [`Rucio::upload`] start a [`Download`] or an [`Upload`] (see \
+[`Rucio::download`] and [`Rucio::upload`] start a [`Download`](crate::transfer::Download) or an [`Upload`](crate::transfer::Upload) (see \
 [`runtime::transfer`](crate::runtime::transfer) for protocols, checksums, retries and errors), \
 and [`ReplicaService`](crate::runtime::transfer::ReplicaService) is implemented for [`Rucio`] with this crate's calls.";
 
