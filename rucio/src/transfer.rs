@@ -39,6 +39,7 @@ impl ReplicaService for Rucio {
             );
             request.schemes = Some(schemes.to_vec());
             request.rse_expression = rse_expression.map(str::to_owned);
+            request.ignore_availability = Some(false);
             let items = self
                 .replicas()
                 .list_replicas(&Default::default(), &Default::default(), &request)

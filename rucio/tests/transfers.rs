@@ -21,7 +21,8 @@
 //! 3. a dataset of 20 files downloaded with at most 4 at a time (checked by the progress
 //!    observer), every file verified;
 //! 4. a file with replicas on `POSIX_A` and `DAV`: each copy missing in turn (the WebDAV one
-//!    answers 404) is fallen back from; both missing is `NotFound` with
+//!    answers 404) is fallen back from; each RSE made unavailable for reading in turn is
+//!    skipped (one attempt, from the other); both copies missing is `NotFound` with
 //!    `TransferFailure::NoReplicaLeft` naming both, nothing left in the target directory;
 //! 5. corrupted data on the RSE: `HashMismatch` with `TransferFailure::ChecksumMismatch`, no
 //!    file (not even a temporary one) left in the target directory;
@@ -337,6 +338,25 @@ c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port'
         assert_eq!(got[0].rse, left);
         assert_eq!(std::fs::read(&got[0].path).unwrap(), data(4, 40_000));
         std::fs::rename(scratch.path().join("aside"), gone).unwrap();
+    }
+    // An RSE not available for reading is skipped, though its copy is there.
+    for (closed, open) in [("POSIX_A", "DAV"), ("DAV", "POSIX_A")] {
+        let availability = |available: bool| {
+            python(
+                &server,
+                &format!(
+                    "from rucio.client import Client
+Client().update_rse('{closed}', {{'availability_read': {}}})",
+                    if available { "True" } else { "False" }
+                ),
+            )
+        };
+        availability(false);
+        let back = scratch.path().join(format!("back4-closed-{closed}"));
+        let got = rucio.download(&twice_did, &back).await.unwrap();
+        assert_eq!(got[0].rse, open);
+        assert_eq!(got[0].attempts, 1);
+        availability(true);
     }
     std::fs::remove_file(&posix_path).unwrap();
     std::fs::remove_file(&dav_path).unwrap();

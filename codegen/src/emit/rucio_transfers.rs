@@ -161,6 +161,9 @@ pub fn emit_rucio_transfers(services: &[(&Service, &[TypeDef])]) -> Option<Token
                     );
                     request.schemes = Some(schemes.to_vec());
                     request.rse_expression = rse_expression.map(str::to_owned);
+                    // Replicas on RSEs not available for reading are left out, as
+                    // `rucio download` leaves them.
+                    request.ignore_availability = Some(false);
                     let items = self
                         .#list_group()
                         .list_replicas(&Default::default(), &Default::default(), &request)

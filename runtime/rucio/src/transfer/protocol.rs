@@ -99,7 +99,8 @@ pub(crate) struct Storage {
 }
 
 impl Storage {
-    /// Storage clients trusting what `rucio` trusts, with its timeout.
+    /// Storage clients trusting what `rucio` trusts, with its timeout and, for x509 logins, its
+    /// client certificate. No Rucio token is ever sent to storage.
     pub(crate) fn new(rucio: &RucioClient) -> Result<Storage> {
         let config = rucio.config();
         let mut builder = reqwest::Client::builder()
@@ -108,6 +109,15 @@ impl Storage {
             .read_timeout(config.timeout());
         if let Some(path) = config.ca_cert() {
             builder = builder.tls_certs_only(crate::client::read_ca(path)?);
+        }
+        // Storage that authenticates does so by the same x509 certificate (or proxy) as Rucio.
+        if let Some(identity) = config
+            .auth()
+            .map(crate::Auth::identity)
+            .transpose()?
+            .flatten()
+        {
+            builder = builder.identity(identity);
         }
         let http = builder.build().map_err(|e| {
             Error::new(

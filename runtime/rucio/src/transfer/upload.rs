@@ -172,7 +172,7 @@ impl<'a, S: ReplicaService + ?Sized> Upload<'a, S> {
             pfn: redact(&pfn),
             bytes: Some(checksums.bytes),
         });
-        self.place(&storage, &location, &pfn).await?;
+        self.place(&storage, &location, &pfn, &did).await?;
 
         let replica = NewReplica {
             did: did.clone(),
@@ -232,7 +232,13 @@ impl<'a, S: ReplicaService + ?Sized> Upload<'a, S> {
     }
 
     /// Writes the file, retrying transport and server errors.
-    async fn place(&self, storage: &Storage, location: &Location, pfn: &str) -> Result<()> {
+    async fn place(
+        &self,
+        storage: &Storage,
+        location: &Location,
+        pfn: &str,
+        did: &Did,
+    ) -> Result<()> {
         let mut attempt = 0;
         loop {
             match storage.place(&self.path, location, pfn).await {
@@ -242,7 +248,7 @@ impl<'a, S: ReplicaService + ?Sized> Upload<'a, S> {
                         && attempt < self.retries =>
                 {
                     self.observer.send(TransferEvent::Retrying {
-                        did: Did::new(&self.scope, self.path.display().to_string()),
+                        did: did.clone(),
                         pfn: redact(pfn),
                         reason: e.to_string(),
                     });
