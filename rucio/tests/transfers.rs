@@ -10,6 +10,7 @@
 //!   and cheroot) on 127.0.0.1 (GET, PUT, MKCOL, MOVE, DELETE);
 //! - `DAV_RO`: the same on a read-only share (every write answers 403);
 //! - `CLOSED`: posix, `availability_write` false;
+//! - `DAV_DOWN`: WebDAV on a loopback port nothing listens on;
 //! - `XROOT`: only a `root` protocol, which this client does not speak.
 //!
 //! Flows covered:
@@ -28,7 +29,10 @@
 //!    file (not even a temporary one) left in the target directory;
 //! 6. RSEs that refuse writes (`CLOSED`, `DAV_RO`): `TransferFailure::WriteRefused`, nothing
 //!    left on the storage, nothing registered;
-//! 7. an unsupported scheme (`XROOT`'s `root`, and `root` asked for a download):
+//! 7. an unreachable storage (`DAV_DOWN`): retried (`with_retries`, seen by the progress
+//!    observer), then a `Transport` error naming the replica when it is the only one, and the
+//!    next replica when there is another;
+//! 8. an unsupported scheme (`XROOT`'s `root`, and `root` asked for a download):
 //!    `ErrorKind::Unsupported` with `TransferFailure::UnsupportedScheme` naming it.
 //!
 //! The test needs the server and the WebDAV server; if either does not start it fails (it never
@@ -155,6 +159,7 @@ posix('CLOSED', '{closed}/')
 c.update_rse('CLOSED', {{'availability_write': False}})
 webdav('DAV', {dav_port})
 webdav('DAV_RO', {dav_ro_port})
+webdav('DAV_DOWN', {down_port})
 c.add_rse('XROOT')
 c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port': 1094, 'prefix': '//data/',
                         'impl': 'rucio.rse.protocols.xrootd.Default', 'domains': domains}})
@@ -164,6 +169,7 @@ c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port'
             closed = closed.display(),
             dav_port = dav.port,
             dav_ro_port = dav_ro.port,
+            down_port = tc_testkit::closed_port().0,
         ),
     );
 
@@ -423,7 +429,46 @@ Client().update_rse('{closed}', {{'availability_read': {}}})",
     assert_eq!(files_under(&closed), Vec::<PathBuf>::new());
     assert_eq!(files_under(&dav_ro.root()), Vec::<PathBuf>::new());
 
-    // 7. A scheme this client does not speak.
+    // 7. An unreachable storage: retried, then left for the next replica.
+    let sums = checksums(&data(2, 70_000));
+    python(
+        &server,
+        &format!(
+            "from rucio.client import Client\n\
+             Client().add_replicas(rse='DAV_DOWN', files=[{{'scope': '{scope}', 'name': 'ours.dat', 'bytes': 70000, 'adler32': '{}', 'md5': '{}'}}])",
+            sums.adler32, sums.md5
+        ),
+    );
+    let retried = Arc::new(AtomicUsize::new(0));
+    let counter = retried.clone();
+    let back = scratch.path().join("back8");
+    let e = rucio
+        .download(&ours_did, &back)
+        .with_rse_expression("DAV_DOWN")
+        .with_retries(1)
+        .with_progress(move |event: &TransferEvent| {
+            if let TransferEvent::Retrying { .. } = event {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(
+        matches!(e.detail::<TransferFailure>(), Some(TransferFailure::NoReplicaLeft { tried, .. }) if tried.len() == 1),
+        "{e:?}"
+    );
+    assert_eq!(retried.load(Ordering::SeqCst), 2, "one try and one retry");
+    assert_eq!(files_under(&back), Vec::<PathBuf>::new());
+    let got = rucio
+        .download(&ours_did, &back)
+        .with_retries(0)
+        .await
+        .unwrap();
+    assert_eq!(got[0].rse, "POSIX_A");
+    assert_eq!(std::fs::read(&got[0].path).unwrap(), data(2, 70_000));
+
+    // 8. A scheme this client does not speak.
     let e = rucio.upload(&refused, "XROOT", &scope).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
     assert!(e.to_string().contains("\"root\""), "{e}");

@@ -391,3 +391,54 @@ fn verify(file: &FileReplicas, pfn: &str, got: &Checksums) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::checksum::checksums;
+    use super::*;
+
+    #[test]
+    fn verification_checks_size_adler32_and_md5() {
+        let good = checksums(b"data");
+        let file = |bytes, adler32: Option<&str>, md5: Option<&str>| {
+            FileReplicas::new(
+                Did::new("s", "n"),
+                bytes,
+                adler32.map(str::to_owned),
+                md5.map(str::to_owned),
+                Vec::new(),
+            )
+        };
+        let mismatch = |file: &FileReplicas| match verify(file, "http://h/f?sig=x", &good) {
+            Err(e) => match e.detail::<TransferFailure>() {
+                Some(TransferFailure::ChecksumMismatch { checksum, pfn, .. }) => {
+                    assert_eq!(pfn, "http://h/f", "no query string in errors");
+                    Some(*checksum)
+                }
+                _ => panic!("{e:?}"),
+            },
+            Ok(()) => None,
+        };
+        assert_eq!(
+            mismatch(&file(Some(4), Some(&good.adler32), Some(&good.md5))),
+            None
+        );
+        // Upper case and no leading zeros are Rucio's too.
+        let short = good.adler32.trim_start_matches('0').to_uppercase();
+        assert_eq!(mismatch(&file(None, Some(&short), None)), None);
+        assert_eq!(
+            mismatch(&file(Some(5), Some(&good.adler32), None)),
+            Some("bytes")
+        );
+        assert_eq!(
+            mismatch(&file(None, Some("00000001"), None)),
+            Some("adler32")
+        );
+        assert_eq!(
+            mismatch(&file(None, None, Some("d41d8cd98f00b204e9800998ecf8427e"))),
+            Some("md5")
+        );
+        let none = verify(&file(Some(4), None, None), "http://h/f", &good).unwrap_err();
+        assert_eq!(none.kind(), ErrorKind::MissingHashes);
+    }
+}

@@ -157,3 +157,24 @@ pub trait ReplicaService: Send + Sync {
     /// replica; a tombstone lets Rucio's reaper remove it.
     fn tombstone<'a>(&'a self, rse: &'a str, did: &'a Did) -> BoxFuture<'a, Result<()>>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_follow_rucios_priority() {
+        let pfns = serde_json::json!({
+            "http://b/x": {"rse": "B", "priority": 2, "type": "DISK"},
+            "file://localhost/a/x": {"rse": "A", "priority": 1},
+            "http://no-rse/x": {"priority": 0},
+        });
+        let replicas = Replica::from_pfns(Some(&pfns));
+        let order: Vec<(&str, &str)> = replicas
+            .iter()
+            .map(|r| (r.rse.as_str(), r.pfn.as_str()))
+            .collect();
+        assert_eq!(order, [("A", "file://localhost/a/x"), ("B", "http://b/x")]);
+        assert!(Replica::from_pfns(None).is_empty());
+    }
+}
