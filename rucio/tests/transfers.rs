@@ -6,16 +6,18 @@
 //! RSEs the test adds through Rucio's RSE API (`add_rse`, `add_protocol` with lan and wan
 //! read/write/delete):
 //! - `POSIX_A`, `POSIX_B`: scheme `file`, prefixes in the test's scratch directory (a copy);
-//! - `DAV`: scheme `http` on a real WebDAV server (`tc_testkit::webdav::WebDavServer`: wsgidav
-//!   and cheroot) on 127.0.0.1 (GET, PUT, MKCOL, MOVE, DELETE);
-//! - `DAV_RO`: the same on a read-only share (every write answers 403);
+//! - `DAV`: scheme `https` on a real WebDAV server (`tc_testkit::webdav::WebDavServer`: wsgidav
+//!   and cheroot) on 127.0.0.1 (GET, PUT, MKCOL, MOVE, DELETE), with a certificate of the x509
+//!   tests' CA (`runtime/rucio/tests/rucio_x509/`), which our client trusts;
+//! - `DAV_RO`: scheme `http`, on a read-only share (every write answers 403);
 //! - `CLOSED`: posix, `availability_write` false;
 //! - `DAV_DOWN`: WebDAV on a loopback port nothing listens on;
 //! - `XROOT`: only a `root` protocol, which this client does not speak.
 //!
 //! Flows covered:
 //! 1. ours uploads to WebDAV into a new dataset, and downloads it back byte for byte; the bytes
-//!    are on the WebDAV server at the path `lfns2pfns` chose, under no temporary name;
+//!    are on the WebDAV server at the path `lfns2pfns` chose, under no temporary name; Rucio's
+//!    `DownloadClient` downloads the dataset from WebDAV with identical bytes;
 //! 2. ours uploads to posix, Rucio's `DownloadClient` downloads identical bytes; Rucio's
 //!    `UploadClient` uploads, ours downloads identical bytes; both register the same replica
 //!    facts (RSE, bytes, adler32, md5) as Rucio's `list_replicas` shows them;
@@ -122,7 +124,10 @@ fn replica_facts(server: &RucioServer, did: &Did) -> Vec<(String, u64, String, S
 async fn downloads_and_uploads_against_real_storage() {
     let server =
         RucioServer::start().unwrap_or_else(|e| panic!("the Rucio test server did not start: {e}"));
-    let dav = WebDavServer::start().unwrap_or_else(|e| panic!("wsgidav did not start: {e}"));
+    // The test CA of the x509 tests signed a certificate for 127.0.0.1.
+    let certs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/rucio/tests/rucio_x509");
+    let dav = WebDavServer::start_with_tls(&certs)
+        .unwrap_or_else(|e| panic!("wsgidav did not start: {e}"));
     let dav_ro =
         WebDavServer::start_read_only().unwrap_or_else(|e| panic!("wsgidav did not start: {e}"));
     let scratch = tempfile::tempdir().unwrap();
@@ -149,15 +154,15 @@ def posix(rse, prefix):
     c.add_protocol(rse, {{'scheme': 'file', 'hostname': 'localhost', 'port': 0, 'prefix': prefix,
                          'impl': 'rucio.rse.protocols.posix.Default', 'domains': domains}})
     c.set_local_account_limit('root', rse, 10**12)
-def webdav(rse, port):
+def webdav(rse, port, scheme='http'):
     c.add_rse(rse)
-    c.add_protocol(rse, {{'scheme': 'http', 'hostname': '127.0.0.1', 'port': port, 'prefix': '/rucio/',
+    c.add_protocol(rse, {{'scheme': scheme, 'hostname': '127.0.0.1', 'port': port, 'prefix': '/rucio/',
                          'impl': 'rucio.rse.protocols.webdav.Default', 'domains': domains}})
 posix('POSIX_A', '{posix_a}/')
 posix('POSIX_B', '{posix_b}/')
 posix('CLOSED', '{closed}/')
 c.update_rse('CLOSED', {{'availability_write': False}})
-webdav('DAV', {dav_port})
+webdav('DAV', {dav_port}, 'https')
 webdav('DAV_RO', {dav_ro_port})
 webdav('DAV_DOWN', {down_port})
 c.add_rse('XROOT')
@@ -175,7 +180,8 @@ c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port'
 
     let config = RucioConfig::new(&server.host)
         .with_account(&server.account)
-        .with_auth(Auth::userpass(&server.username, &server.password));
+        .with_auth(Auth::userpass(&server.username, &server.password))
+        .with_ca_cert(certs.join("ca.pem"));
     let rucio = Rucio::new(&config).unwrap();
 
     // 1. WebDAV: upload into a new dataset, download back.
@@ -204,9 +210,33 @@ c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port'
     let got = rucio.download(&dataset, &back).await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].rse, "DAV");
-    assert_eq!(got[0].path, back.join(&scope).join("first.dat"));
+    // A dataset's files go to a directory named after it, as with `rucio download`.
+    assert_eq!(got[0].path, back.join("webdav.ds").join("first.dat"));
     assert_eq!(std::fs::read(&got[0].path).unwrap(), data(1, 300_000));
     assert_eq!(files_under(&back).len(), 1);
+    // Rucio's own DownloadClient (its `webdav` protocol) reads what ours wrote there.
+    let theirs_dir = scratch.path().join("theirs_download_dav");
+    python(
+        &server,
+        &format!(
+            // Its webdav protocol insists on an X509 proxy (one file, certificate and key),
+            // which it presents to the storage: the x509 tests' client certificate.
+            "{WITHOUT_DIRAC_SCOPES}\
+             proxy = tempfile.NamedTemporaryFile('w', delete=False)\n\
+             proxy.write(open('{certs}/client.pem').read() + open('{certs}/client.key').read()); proxy.close()\n\
+             os.environ['X509_USER_PROXY'] = proxy.name\n\
+             from rucio.client.downloadclient import DownloadClient\n\
+             r = DownloadClient().download_dids([{{'did': '{dataset}', 'base_dir': '{}'}}])\n\
+             assert [f['clientState'] for f in r] == ['DONE'], r",
+            theirs_dir.display(),
+            certs = certs.display(),
+        ),
+    );
+    assert_eq!(
+        std::fs::read(theirs_dir.join("webdav.ds").join("first.dat")).unwrap(),
+        data(1, 300_000),
+        "Rucio's DownloadClient got other bytes from WebDAV than ours uploaded"
+    );
 
     // 2. Against Rucio's own clients, on posix.
     let ours = local.join("ours.dat");
@@ -241,6 +271,7 @@ c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port'
     let theirs_did = Did::new(&scope, "theirs.dat");
     let back = scratch.path().join("back2");
     let got = rucio.download(&theirs_did, &back).await.unwrap();
+    assert_eq!(got[0].path, back.join(&scope).join("theirs.dat"));
     assert_eq!(std::fs::read(&got[0].path).unwrap(), data(2, 70_000));
     let facts_ours = replica_facts(&server, &ours_did);
     let facts_theirs = replica_facts(&server, &theirs_did);
@@ -320,6 +351,10 @@ c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port'
         );
     }
     assert_eq!(files_under(&back).len(), 20);
+    assert!(
+        got.iter()
+            .all(|f| f.path.parent() == Some(&back.join("many.ds")))
+    );
 
     // 4. Two replicas, each missing in turn, then both.
     let twice = local.join("twice.dat");

@@ -24,7 +24,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// A WebDAV server on 127.0.0.1, stopped (and its directory removed) when dropped.
 #[derive(Debug)]
 pub struct WebDavServer {
-    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    /// `http://127.0.0.1:<port>` (`https://…` from [`start_with_tls`](Self::start_with_tls)),
+    /// without a trailing slash.
     pub url: String,
     /// The port.
     pub port: u16,
@@ -35,15 +36,22 @@ pub struct WebDavServer {
 impl WebDavServer {
     /// A read-write server of an empty directory.
     pub fn start() -> Result<WebDavServer, String> {
-        Self::launch(false)
+        Self::launch(false, None)
     }
 
     /// A server whose share refuses writes (PUT, MKCOL, DELETE, MOVE answer 403).
     pub fn start_read_only() -> Result<WebDavServer, String> {
-        Self::launch(true)
+        Self::launch(true, None)
     }
 
-    fn launch(read_only: bool) -> Result<WebDavServer, String> {
+    /// Like [`start`](Self::start), but over HTTPS (`url` is `https://127.0.0.1:<port>`) with
+    /// `tls_dir`'s `server.pem` and `server.key` (valid for 127.0.0.1); clients must trust the
+    /// CA that signed them.
+    pub fn start_with_tls(tls_dir: &Path) -> Result<WebDavServer, String> {
+        Self::launch(false, Some(tls_dir))
+    }
+
+    fn launch(read_only: bool, tls_dir: Option<&Path>) -> Result<WebDavServer, String> {
         let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rucio/tests/server");
         let install = Command::new("bash")
             .arg(scripts.join("install.sh"))
@@ -67,17 +75,24 @@ impl WebDavServer {
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free loopback port: {e}"))?
             .port();
-        let config = serde_json::json!({
+        let mut config = serde_json::json!({
             "host": "127.0.0.1",
             "port": port,
             "server": "cheroot",
             "provider_mapping": { "/": { "root": root, "readonly": read_only } },
             "simple_dc": { "user_mapping": { "*": true } },
             "http_authenticator": { "domain_controller": null, "accept_basic": true, "accept_digest": false, "default_to_digest": false },
-            "dir_browser": { "enable": false },
+            // Collections answer GET and HEAD with a listing (Rucio's webdav protocol checks its
+            // prefix with a HEAD before it reads).
+            "dir_browser": { "enable": true },
             "verbose": 1,
             "logging": { "enable_loggers": [] },
         });
+        if let Some(tls) = tls_dir {
+            config["ssl_certificate"] = tls.join("server.pem").display().to_string().into();
+            config["ssl_private_key"] = tls.join("server.key").display().to_string().into();
+            config["ssl_adapter"] = "builtin".into();
+        }
         let config_file = dir.join("wsgidav.json");
         std::fs::write(&config_file, config.to_string())
             .map_err(|e| format!("cannot write {}: {e}", config_file.display()))?;
@@ -93,7 +108,10 @@ impl WebDavServer {
             .spawn()
             .map_err(|e| format!("cannot start wsgidav from {}: {e}", venv.display()))?;
         let mut server = WebDavServer {
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!(
+                "{}://127.0.0.1:{port}",
+                if tls_dir.is_some() { "https" } else { "http" }
+            ),
             port,
             dir,
             child,

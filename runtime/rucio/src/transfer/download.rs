@@ -36,8 +36,11 @@ pub struct DownloadedFile {
 
 /// A download of DIDs into a directory, started by `.await` (or [`run`](Self::run)).
 ///
-/// Each file goes to `<dir>/<scope>/<name>` (`<dir>/<name>` with
-/// [`without_scope_dir`](Self::without_scope_dir)), as `rucio download` writes them. Files are
+/// Files go where `rucio download` puts them: a file DID asked for by itself to
+/// `<dir>/<scope>/<name>`, the files of a dataset or container to
+/// `<dir>/<dataset name>/<file name>`; directly in `<dir>` with
+/// [`without_subdir`](Self::without_subdir). Each input DID is listed with its own
+/// `list_replicas` call. Files are
 /// downloaded [`with_concurrency`](Self::with_concurrency) at a time (4 by default), each from
 /// its replicas in Rucio's order, each replica tried again after transport and server errors
 /// ([`with_retries`](Self::with_retries), 2 by default) and left for the next after a missing
@@ -51,7 +54,7 @@ pub struct Download<'a, S: ?Sized> {
     rse_expression: Option<String>,
     concurrency: usize,
     retries: u32,
-    scope_dir: bool,
+    subdir: bool,
     observer: Observer,
 }
 
@@ -64,7 +67,7 @@ impl<S: ?Sized> std::fmt::Debug for Download<'_, S> {
             .field("rse_expression", &self.rse_expression)
             .field("concurrency", &self.concurrency)
             .field("retries", &self.retries)
-            .field("scope_dir", &self.scope_dir)
+            .field("subdir", &self.subdir)
             .field("progress", &self.observer)
             .finish()
     }
@@ -85,7 +88,7 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
             rse_expression: None,
             concurrency: 4,
             retries: 2,
-            scope_dir: true,
+            subdir: true,
             observer: Observer::default(),
         }
     }
@@ -115,10 +118,10 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
         self
     }
 
-    /// Writes files directly in the directory, not in a directory per scope
+    /// Writes files directly in the directory, not in one per scope or dataset
     /// (`rucio download --no-subdir`).
-    pub fn without_scope_dir(mut self) -> Self {
-        self.scope_dir = false;
+    pub fn without_subdir(mut self) -> Self {
+        self.subdir = false;
         self
     }
 
@@ -144,17 +147,30 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
                 },
             ));
         }
-        let mut files = self
-            .service
-            .list_file_replicas(&self.dids, &self.schemes, self.rse_expression.as_deref())
-            .await?;
-        files.sort_by(|a, b| a.did.cmp(&b.did));
-        files.dedup_by(|a, b| a.did == b.did);
+        let mut files = Vec::new();
+        for input in &self.dids {
+            let found = self
+                .service
+                .list_file_replicas(
+                    std::slice::from_ref(input),
+                    &self.schemes,
+                    self.rse_expression.as_deref(),
+                )
+                .await?;
+            files.extend(
+                found
+                    .into_iter()
+                    .map(|file| (self.target(input, &file.did), file)),
+            );
+        }
+        // A file reached through two inputs with one destination is downloaded once.
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        files.dedup_by(|a, b| a.0 == b.0);
         let storage = Storage::new(self.service.rucio())?;
         let this = &self;
         let storage = &storage;
         let results: Vec<Result<DownloadedFile>> = futures_util::stream::iter(files)
-            .map(|file| async move { this.file(storage, file).await })
+            .map(|(target, file)| async move { this.file(storage, file, target).await })
             .buffer_unordered(self.concurrency)
             .collect()
             .await;
@@ -177,21 +193,40 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
         }
     }
 
-    /// One file, from its replicas in order.
-    async fn file(&self, storage: &Storage, file: FileReplicas) -> Result<DownloadedFile> {
-        let did = &file.did;
+    /// Where `file`, found through `input`, goes (as Rucio's `DownloadClient` decides).
+    fn target(&self, input: &Did, file: &Did) -> PathBuf {
+        let (subdir, name) = if input == file {
+            (file.scope.as_str(), file.name.trim_start_matches('/'))
+        } else {
+            let name = match file.name.strip_prefix('/') {
+                // Hierarchical names: the last element.
+                Some(path) => path.rsplit('/').next().unwrap_or(path),
+                None => file.name.as_str(),
+            };
+            (input.name.trim_start_matches('/'), name)
+        };
         let mut target = self.dir.clone();
-        if self.scope_dir {
-            target.push(&did.scope);
-        }
-        // Names may hold `/`: Rucio's client makes the directories.
-        for part in did
-            .name
-            .split('/')
+        let subdir = self.subdir.then_some(subdir);
+        // Names may hold `/`: directories, as Rucio's client makes them; never `..`.
+        for part in subdir
+            .into_iter()
+            .flat_map(|s| s.split('/'))
+            .chain(name.split('/'))
             .filter(|p| !p.is_empty() && *p != "." && *p != "..")
         {
             target.push(part);
         }
+        target
+    }
+
+    /// One file, from its replicas in order, to `target`.
+    async fn file(
+        &self,
+        storage: &Storage,
+        file: FileReplicas,
+        target: PathBuf,
+    ) -> Result<DownloadedFile> {
+        let did = &file.did;
         let parent = target.parent().unwrap_or(&self.dir).to_owned();
         tokio::fs::create_dir_all(&parent)
             .await
