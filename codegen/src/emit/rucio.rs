@@ -378,6 +378,9 @@ pub fn lib_docs(services: &[Service]) -> String {
          `.stream()` for each as it arrives. Every method has an endpoint for the in-process \
          fake (`runtime::fake`), as the Taskcluster crate's do. Types keep unknown \
          fields and enum values, as the Taskcluster crate's do.\n\n\
+         Data moves with [`Rucio::download`] and [`Rucio::upload`] (module `transfer`, as \
+         `rucio download` and `rucio upload`): posix and WebDAV storage, adler32 and md5 \
+         verified, replicas registered and attached.\n\n\
          | Module | Group | Calls |\n|---|---|---|\n",
     );
     for s in services {
