@@ -5,7 +5,7 @@
 //! `rucio/tests/server/install.sh` (pinned in its `requirements.txt` and `constraints.txt`),
 //! sharing an empty scratch directory as `/`, read-write (or read-only), without
 //! authentication, on a free loopback port. Dropping it stops the server and removes the
-//! directory.
+//! directory; the server also exits by itself when the test process is gone.
 //!
 //! ```no_run
 //! let dav = tc_testkit::webdav::WebDavServer::start().expect("a WebDAV server");
@@ -17,6 +17,23 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// wsgidav's command line, which also exits when the process given as its first argument (this
+/// test binary) is gone, so a test that dies without dropping the server leaves none running.
+const WATCHED: &str = "import os, sys, threading, time
+parent, config = int(sys.argv[1]), sys.argv[2]
+def watch():
+    while True:
+        try:
+            os.kill(parent, 0)
+        except OSError:
+            os._exit(0)
+        time.sleep(1)
+threading.Thread(target=watch, daemon=True).start()
+sys.argv = ['wsgidav', '-c', config]
+from wsgidav.server.server_cli import run
+sys.exit(run())
+";
 
 /// wsgidav starts in about a second; this is a backstop.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -98,8 +115,10 @@ impl WebDavServer {
             .map_err(|e| format!("cannot write {}: {e}", config_file.display()))?;
         let log = std::fs::File::create(dir.join("wsgidav.log"))
             .map_err(|e| format!("cannot create the log: {e}"))?;
-        let child = Command::new(venv.join("bin/wsgidav"))
+        let child = Command::new(venv.join("bin/python"))
             .arg("-c")
+            .arg(WATCHED)
+            .arg(std::process::id().to_string())
             .arg(&config_file)
             .current_dir(&dir)
             .stdin(Stdio::null())
