@@ -239,7 +239,14 @@ pub fn generate_rucio(spec_file: &Path) -> Result<GeneratedCrate> {
         emit::cli::emit_cli(&emit::cli::RUCIO, &with_defs),
     )?;
     let cli = format::rustfmt_text(&cli)?;
-    let lib = emit::rucio::emit_lib(&services, &rucio_source(&spec)?);
+    let transfer = emit::rucio_transfers::emit_rucio_transfers(&with_defs);
+    if let Some(code) = &transfer {
+        files.insert(
+            PathBuf::from("src/transfer.rs"),
+            format::format_file(&origin, emit::rucio_transfers::MODULE_DOC, code.clone())?,
+        );
+    }
+    let lib = emit::rucio::emit_lib(&services, &rucio_source(&spec)?, transfer.is_some());
     let lib_file = format::format_file(&origin, &emit::rucio::lib_docs(&services), lib)?;
     files.insert(PathBuf::from("src/lib.rs"), lib_file);
     files.insert(PathBuf::from("Cargo.toml"), emit::rucio::cargo_toml());

@@ -345,3 +345,38 @@ fn rucio_api_listing() {
     }
     insta::assert_snapshot!("rucio_api", listing);
 }
+
+/// The transfers' seam is implemented with the calls it needs, found by name in whichever group
+/// has them; a spec without one of them gets no transfers (not code that fails to compile).
+#[test]
+fn rucio_transfers_need_every_call_of_the_seam() {
+    let spec = openapi::load(&spec_path()).unwrap();
+    let ops = openapi::operations(&spec).unwrap();
+    let mut services = tc_codegen::rucio_services(&spec, &ops).unwrap();
+    let defs: Vec<_> = services
+        .iter()
+        .map(|s| tc_codegen::typedefs::build("rucio", s).unwrap())
+        .collect();
+    let with = |services: &[tc_codegen::model::Service]| {
+        let pairs: Vec<_> = services
+            .iter()
+            .zip(&defs)
+            .map(|(s, d)| (s, d.as_slice()))
+            .collect();
+        tc_codegen::emit::rucio_transfers::emit_rucio_transfers(&pairs).map(|t| t.to_string())
+    };
+    let code = with(&services).expect("the pinned spec has every call");
+    for call in [
+        "list_replicas",
+        "lfns2pfns",
+        "add_replicas",
+        "attach_dids",
+        "set_tombstone",
+    ] {
+        assert!(code.contains(call), "{call}");
+    }
+    for service in &mut services {
+        service.methods.retain(|m| m.function != "lfns2pfns");
+    }
+    assert_eq!(with(&services), None);
+}

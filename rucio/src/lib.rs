@@ -19,6 +19,8 @@
 //!
 //! Logging in is the client's: it logs in when it first needs a token (userpass or x509), sends it as `X-Rucio-Auth-Token`, renews it before it expires, and logs in again once if the server refuses it. Errors carry Rucio's `ExceptionClass` as [`Error::code`] and its `ExceptionMessage` as [`Error::message`]. List calls that answer newline-delimited JSON are [`Call`]s of a `Vec`: `.await` for all the items, or `.stream()` for each as it arrives. Every method has an endpoint for the in-process fake (`runtime::fake`), as the Taskcluster crate's do. Types keep unknown fields and enum values, as the Taskcluster crate's do.
 //!
+//! Data moves with [`Rucio::download`] and [`Rucio::upload`] (module `transfer`, as `rucio download` and `rucio upload`): posix and WebDAV storage, adler32 and md5 verified, replicas registered and attached.
+//!
 //! | Module | Group | Calls |
 //! |---|---|---|
 //! | [`account`] | Account | 18 |
@@ -168,6 +170,9 @@ pub mod scopes;
 
 /// Subscription (`subscription`).
 pub mod subscription;
+
+/// Downloads and uploads of data: [`Rucio::download`], [`Rucio::upload`] (`rucio download`, `rucio upload`).
+pub mod transfer;
 
 /// A Rucio server: every group of calls from one client (and its token).
 #[derive(Clone, Debug)]

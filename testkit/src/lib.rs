@@ -15,6 +15,8 @@
 //! send.
 //!
 //! [`traces`]: a `tracing` layer that records every span and event, and scans them for secrets.
+//!
+//! [`webdav`]: a real WebDAV server (wsgidav), for storage transfers.
 
 pub mod broker;
 pub mod objects;
@@ -22,6 +24,7 @@ pub mod peers;
 pub mod rucio;
 pub mod samples;
 pub mod traces;
+pub mod webdav;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -11,5 +11,6 @@ pub mod crate_root;
 pub mod events;
 pub mod helpers;
 pub mod rucio;
+pub mod rucio_transfers;
 pub mod scopes;
 pub mod transfers;

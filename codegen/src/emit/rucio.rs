@@ -269,7 +269,15 @@ pub const ROOT_ITEMS: &[&str] = &[
 
 /// The crate's `lib.rs`: re-exports, one module per service, and `Rucio` with an accessor
 /// per service.
-pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
+/// With `transfer`, the crate has `src/transfer.rs` (downloads and uploads, see
+/// [`rucio_transfers`](crate::emit::rucio_transfers)).
+pub fn emit_lib(services: &[Service], source: &Source, transfer: bool) -> TokenStream {
+    let transfer = transfer.then(|| {
+        quote! {
+            #[doc = "Downloads and uploads of data: [`Rucio::download`], [`Rucio::upload`] (`rucio download`, `rucio upload`)."]
+            pub mod transfer;
+        }
+    });
     let modules = services.iter().map(|s| {
         let module = ident(&s.module);
         let doc = format!("{} (`{}`).", s.plain_title, s.name);
@@ -307,6 +315,8 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
         pub use serde_json;
 
         #(#modules)*
+
+        #transfer
 
         #[doc = "A Rucio server: every group of calls from one client (and its token)."]
         #[derive(Clone, Debug)]
@@ -362,6 +372,9 @@ pub fn lib_docs(services: &[Service]) -> String {
          `.stream()` for each as it arrives. Every method has an endpoint for the in-process \
          fake (`runtime::fake`), as the Taskcluster crate's do. Types keep unknown \
          fields and enum values, as the Taskcluster crate's do.\n\n\
+         Data moves with [`Rucio::download`] and [`Rucio::upload`] (module `transfer`, as \
+         `rucio download` and `rucio upload`): posix and WebDAV storage, adler32 and md5 \
+         verified, replicas registered and attached.\n\n\
          | Module | Group | Calls |\n|---|---|---|\n",
     );
     for s in services {

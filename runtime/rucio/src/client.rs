@@ -20,7 +20,7 @@ use crate::{AuthToken, RucioConfig};
 use runtime_core::{Error, ErrorKind, Result};
 
 const TOKEN_HEADER: &str = "x-rucio-auth-token";
-const USER_AGENT: &str = concat!("rucio-runtime/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("rucio-runtime/", env!("CARGO_PKG_VERSION"));
 
 /// A client for one Rucio server and account; cheap to clone, and clones share the connection
 /// pool and the token.
@@ -426,7 +426,7 @@ fn base_url(host: &str, what: &str) -> Result<String> {
 
 /// The CA certificates in a PEM file, or in the files of a directory (ignoring those that hold
 /// none, such as a grid CA directory's `.signing_policy` files).
-fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>> {
+pub(crate) fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>> {
     let unreadable = |e: std::io::Error, file: &Path| {
         Error::new(
             ErrorKind::Config,

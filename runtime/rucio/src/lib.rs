@@ -62,6 +62,7 @@ mod family;
 mod ini;
 mod ssh;
 mod token;
+pub mod transfer;
 
 pub use auth::Auth;
 pub use client::RucioClient;
