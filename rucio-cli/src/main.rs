@@ -112,7 +112,7 @@ async fn dispatch(matches: &ArgMatches) -> Result<run::Outcome, run::Problem> {
     if let Some(outcome) = helpers::run_offline(name, sub, command)? {
         return Ok(outcome);
     }
-    if let Some(outcome) = transfers::run(name, sub)? {
+    if let Some(outcome) = transfers::run(matches, name, sub).await? {
         return Ok(outcome);
     }
     let client = run::client(matches)?;

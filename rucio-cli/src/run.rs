@@ -139,6 +139,11 @@ impl From<rucio_client::Error> for Problem {
 /// `RucioConfig::from_env`), then `--account` and `--auth-host`. It logs in (userpass, x509,
 /// ssh) when the first call needs a token.
 pub fn client(matches: &ArgMatches) -> Result<RucioClient, Problem> {
+    Ok(RucioClient::new(&config(matches)?)?)
+}
+
+/// The configuration [`client`] logs in with.
+pub fn config(matches: &ArgMatches) -> Result<RucioConfig, Problem> {
     let mut config = RucioConfig::from_env()?;
     if let Some(account) = matches.get_one::<String>("account") {
         config = config.with_account(account);
@@ -146,7 +151,7 @@ pub fn client(matches: &ArgMatches) -> Result<RucioClient, Problem> {
     if let Some(auth_host) = matches.get_one::<String>("auth-host") {
         config = config.with_auth_host(auth_host);
     }
-    Ok(RucioClient::new(&config)?)
+    Ok(config)
 }
 
 /// A route parameter or required header (required by the command, so present).

@@ -157,6 +157,17 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
                     self.rse_expression.as_deref(),
                 )
                 .await?;
+            // As Rucio's `DownloadClient`: a DID that names no file with a replica (no such
+            // DID, an empty dataset) fails the download rather than downloading nothing.
+            if found.is_empty() {
+                return Err(failure(
+                    ErrorKind::NotFound,
+                    TransferFailure::NoReplicaLeft {
+                        did: input.clone(),
+                        tried: Vec::new(),
+                    },
+                ));
+            }
             files.extend(
                 found
                     .into_iter()
