@@ -16,7 +16,8 @@
 //!
 //! Flows covered:
 //! 1. ours uploads to WebDAV into a new dataset, and downloads it back byte for byte; the bytes
-//!    are on the WebDAV server at the path `lfns2pfns` chose, under no temporary name; Rucio's
+//!    are on the WebDAV server at the path `lfns2pfns` chose, under no temporary name; a
+//!    download broken off (a partial `.first.dat.part`) resumes with a `Range` request; Rucio's
 //!    `DownloadClient` downloads the dataset from WebDAV with identical bytes;
 //! 2. ours uploads to posix, Rucio's `DownloadClient` downloads identical bytes; Rucio's
 //!    `UploadClient` uploads, ours downloads identical bytes; both register the same replica
@@ -214,6 +215,38 @@ c.add_protocol('XROOT', {{'scheme': 'root', 'hostname': 'xrootd.invalid', 'port'
     assert_eq!(got[0].path, back.join("webdav.ds").join("first.dat"));
     assert_eq!(std::fs::read(&got[0].path).unwrap(), data(1, 300_000));
     assert_eq!(files_under(&back).len(), 1);
+    // Resume: a download broken off left the first 100,000 bytes in `.first.dat.part`; the
+    // next one asks WebDAV for the rest (`Range`), its first progress already past them, and the
+    // whole file is verified.
+    let resumed_into = scratch.path().join("resumed");
+    std::fs::create_dir_all(resumed_into.join("webdav.ds")).unwrap();
+    std::fs::write(
+        resumed_into.join("webdav.ds").join(".first.dat.part"),
+        &data(1, 300_000)[..100_000],
+    )
+    .unwrap();
+    let first_progress = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = first_progress.clone();
+    let got = rucio
+        .download(&dataset, &resumed_into)
+        .with_progress(move |event: &TransferEvent| {
+            if let TransferEvent::Advanced { done, .. } = event {
+                seen.lock().unwrap().get_or_insert(*done);
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&got[0].path).unwrap(), data(1, 300_000));
+    let first_done = first_progress.lock().unwrap().expect("progress");
+    assert!(
+        first_done > 100_000,
+        "resumed from the partial file: {first_done}"
+    );
+    assert_eq!(
+        files_under(&resumed_into).len(),
+        1,
+        "the partial file is gone"
+    );
     // Rucio's own DownloadClient (its `webdav` protocol) reads what ours wrote there.
     let theirs_dir = scratch.path().join("theirs_download_dav");
     python(

@@ -3,15 +3,15 @@
 use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checksum::{Checksums, same_adler32};
 use super::progress::{Observer, Progress, TransferEvent};
-use super::protocol::{Location, Storage, io_error, redact};
+use super::protocol::{Location, Resumed, Storage, io_error, redact};
 use super::service::{FileReplicas, ReplicaService};
 use super::{Did, SUPPORTED_SCHEMES, TransferFailure, failure};
 use crate::{Error, ErrorKind, Result};
@@ -44,7 +44,10 @@ pub struct DownloadedFile {
 /// downloaded [`with_concurrency`](Self::with_concurrency) at a time (4 by default), each from
 /// its replicas in Rucio's order, each replica tried again after transport and server errors
 /// ([`with_retries`](Self::with_retries), 2 by default) and left for the next after a missing
-/// file or a checksum mismatch.
+/// file or a checksum mismatch. Data goes to `.<name>.part` beside the file, renamed once its
+/// size and checksums are verified: the file itself is never half-written. What a broken
+/// connection leaves there is kept, and the next attempt (or the next run) resumes from it
+/// (`Range` for WebDAV, a seek for posix, the checksums taken over the whole file).
 #[must_use = "a download does nothing until awaited"]
 pub struct Download<'a, S: ?Sized> {
     service: &'a S,
@@ -335,7 +338,7 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
         parent: &Path,
         target: &Path,
     ) -> Result<Checksums> {
-        let (temp, mut out) = temporary(parent, &file.did).await?;
+        let (temp, mut out, resumed) = partial(parent, target, file.bytes).await?;
         let observer = &self.observer;
         let advanced = |done| {
             observer.send(TransferEvent::Advanced {
@@ -344,8 +347,10 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
                 total: file.bytes,
             })
         };
-        let result = async {
-            let checksums = storage.read(location, pfn, &mut out, advanced).await?;
+        let result: Result<Checksums> = async {
+            let checksums = storage
+                .read(location, pfn, &mut out, resumed, advanced)
+                .await?;
             drop(out);
             verify(file, pfn, &checksums)?;
             tokio::fs::rename(&temp, target).await.map_err(|e| {
@@ -354,8 +359,13 @@ impl<'a, S: ReplicaService + ?Sized> Download<'a, S> {
             Ok(checksums)
         }
         .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&temp).await;
+        // What a broken connection left is kept for the next attempt (or run) to resume;
+        // anything else (a mismatch, a missing replica), or nothing at all, is removed.
+        if let Err(e) = &result {
+            let held = tokio::fs::metadata(&temp).await.map_or(0, |m| m.len());
+            if e.kind() != ErrorKind::Transport || held == 0 {
+                let _ = tokio::fs::remove_file(&temp).await;
+            }
         }
         result
     }
@@ -370,29 +380,46 @@ impl<'a, S: ReplicaService + ?Sized> IntoFuture for Download<'a, S> {
     }
 }
 
-/// A new hidden file `.<name>.<pid>.<n>.part` in `dir`.
-async fn temporary(dir: &Path, did: &Did) -> Result<(PathBuf, tokio::fs::File)> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let base = did.name.rsplit('/').next().unwrap_or("file");
-    loop {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(".{base}.{}.{n}.part", std::process::id()));
-        match tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .await
-        {
-            Ok(file) => return Ok((path, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(io_error(
-                    e,
-                    &format!("cannot create a file in {}", dir.display()),
-                ));
+/// The partial file of `target`, `.<name>.part` beside it, opened to append, with what it
+/// holds already: a download broken off (by a lost connection, or a killed process) resumes
+/// from there. A partial file as long as the whole file or longer starts again from nothing.
+async fn partial(
+    dir: &Path,
+    target: &Path,
+    bytes: Option<u64>,
+) -> Result<(PathBuf, tokio::fs::File, Resumed)> {
+    let name = target
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let path = dir.join(format!(".{name}.part"));
+    let cannot = |e| io_error(e, &format!("cannot use {}", path.display()));
+    let mut file = tokio::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .await
+        .map_err(cannot)?;
+    let held = file.metadata().await.map_err(cannot)?.len();
+    let mut resumed = Resumed::default();
+    if held > 0 && bytes.is_some_and(|bytes| held < bytes) {
+        let mut buffer = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buffer).await.map_err(cannot)?;
+            if n == 0 {
+                break;
             }
+            resumed.summer.update(&buffer[..n]);
+            resumed.done += n as u64;
         }
+    } else if held > 0 {
+        file.set_len(0).await.map_err(cannot)?;
     }
+    file.seek(std::io::SeekFrom::Start(resumed.done))
+        .await
+        .map_err(cannot)?;
+    Ok((path, file, resumed))
 }
 
 /// The data's size and checksums against what Rucio recorded; at least one checksum must be

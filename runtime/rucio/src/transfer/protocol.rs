@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::checksum::{Checksummer, Checksums};
 use super::{TransferFailure, failure};
@@ -17,6 +17,13 @@ use crate::{Error, ErrorKind, Result, RucioClient};
 
 /// How much is read or written at a time.
 const CHUNK: usize = 256 * 1024;
+
+/// Where a download resumes: the bytes a partial file holds already, and their checksums so far.
+#[derive(Default)]
+pub(crate) struct Resumed {
+    pub(crate) done: u64,
+    pub(crate) summer: Checksummer,
+}
 /// The suffix of a file being written, as Rucio's own upload client names it.
 const PARTIAL: &str = ".rucio.upload";
 
@@ -135,16 +142,20 @@ impl Storage {
         from: &Location,
         pfn: &str,
         to: &mut tokio::fs::File,
+        mut resumed: Resumed,
         mut advanced: impl FnMut(u64),
     ) -> Result<Checksums> {
-        let mut summer = Checksummer::new();
-        let mut done = 0u64;
         let write_error = |e: std::io::Error| io_error(e, "cannot write the downloaded data");
         match from {
             Location::Posix(path) => {
                 let mut file = tokio::fs::File::open(path)
                     .await
                     .map_err(|e| read_error(e, pfn))?;
+                if resumed.done > 0 {
+                    file.seek(std::io::SeekFrom::Start(resumed.done))
+                        .await
+                        .map_err(|e| read_error(e, pfn))?;
+                }
                 let mut buffer = vec![0u8; CHUNK];
                 loop {
                     let n = file
@@ -154,27 +165,40 @@ impl Storage {
                     if n == 0 {
                         break;
                     }
-                    summer.update(&buffer[..n]);
+                    resumed.summer.update(&buffer[..n]);
                     to.write_all(&buffer[..n]).await.map_err(write_error)?;
-                    done += n as u64;
-                    advanced(done);
+                    resumed.done += n as u64;
+                    advanced(resumed.done);
                 }
             }
             Location::WebDav(url) => {
-                let response = self.send(self.http.get(url.clone()), pfn).await?;
+                let mut request = self.http.get(url.clone());
+                if resumed.done > 0 {
+                    request =
+                        request.header(reqwest::header::RANGE, format!("bytes={}-", resumed.done));
+                }
+                let response = self.send(request, pfn).await?;
+                if resumed.done > 0 && response.status() != StatusCode::PARTIAL_CONTENT {
+                    // The storage ignored the range: it sends the whole file.
+                    to.set_len(0).await.map_err(write_error)?;
+                    to.seek(std::io::SeekFrom::Start(0))
+                        .await
+                        .map_err(write_error)?;
+                    resumed = Resumed::default();
+                }
                 let mut body = response.bytes_stream();
                 while let Some(chunk) = body.next().await {
                     let chunk = chunk.map_err(|e| transport(e, pfn))?;
-                    summer.update(&chunk);
+                    resumed.summer.update(&chunk);
                     to.write_all(&chunk).await.map_err(write_error)?;
-                    done += chunk.len() as u64;
-                    advanced(done);
+                    resumed.done += chunk.len() as u64;
+                    advanced(resumed.done);
                 }
             }
         }
         to.flush().await.map_err(write_error)?;
         to.sync_all().await.map_err(write_error)?;
-        Ok(summer.finish())
+        Ok(resumed.summer.finish())
     }
 
     /// Whether something is at `at`.
@@ -236,19 +260,31 @@ impl Storage {
         partial: &url::Url,
         pfn: &str,
     ) -> Result<()> {
+        // The length up front, not a chunked body: storage servers may refuse a PUT without
+        // one, and it lets them refuse a file too large before it is sent.
         let body = || async {
             let file = tokio::fs::File::open(source)
                 .await
                 .map_err(|e| io_error(e, "cannot read the file to upload"))?;
-            Ok::<_, Error>(reqwest::Body::from(file))
+            let length = file
+                .metadata()
+                .await
+                .map_err(|e| io_error(e, "cannot read the file to upload"))?
+                .len();
+            Ok::<_, Error>((reqwest::Body::from(file), length))
         };
-        let put = self.http.put(partial.clone()).body(body().await?);
+        let request = |(body, length): (reqwest::Body, u64)| {
+            self.http
+                .put(partial.clone())
+                .header(reqwest::header::CONTENT_LENGTH, length)
+                .body(body)
+        };
+        let put = request(body().await?);
         match self.send(put, pfn).await {
             // A missing parent collection: 409 (RFC 4918), some servers 404.
             Err(e) if matches!(e.status(), Some(404 | 409)) => {
                 self.make_collections(url, pfn).await?;
-                let put = self.http.put(partial.clone()).body(body().await?);
-                self.send(put, pfn).await?;
+                self.send(request(body().await?), pfn).await?;
             }
             other => {
                 other?;
