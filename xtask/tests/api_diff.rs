@@ -295,9 +295,11 @@ fn a_field_made_required_in_a_request_is_breaking() {
         .iter()
         .map(|c| (c.class, c.item.as_str(), c.what.as_str()))
         .collect();
+    // (The docs of `name`, required before and after, now say the builder requires it.)
     assert_eq!(
         changes,
         [
+            (Class::DocsOnly, "type Update", "docs changed"),
             (
                 Class::Breaking,
                 "type Update",
