@@ -253,7 +253,10 @@ fn rows_for(case: &Case, what: &str, f: &Figures, files: bool) -> Vec<Row> {
             met: None,
         });
     }
-    let (o, p) = (per_sec(mb_total, &f.ours_secs), per_sec(mb_total, &f.peer_secs));
+    let (o, p) = (
+        per_sec(mb_total, &f.ours_secs),
+        per_sec(mb_total, &f.peer_secs),
+    );
     rows.push(Row {
         measure: format!("Rucio download, {what}, MB/s (wall, process start included)"),
         ours: o.show(mbps),
@@ -386,7 +389,10 @@ c.set_local_account_limit('root', 'DAV', 10**13)
             expected: vec![(Path::new(&scope).join("big.dat"), big.clone())],
             bytes: o.big_mib << 20,
         };
-        eprintln!("measuring Rucio downloads of one {} MiB file ...", o.big_mib);
+        eprintln!(
+            "measuring Rucio downloads of one {} MiB file ...",
+            o.big_mib
+        );
         let what = format!("one {} MiB file from WebDAV", o.big_mib);
         let f = measure_case(&clients, &big_case, &scratch, "big", o.rounds)?;
         rows.extend(rows_for(&big_case, &what, &f, false));
