@@ -147,7 +147,10 @@ pub fn measure(
     write_project(
         &root.join("ours-rucio"),
         "ours-rucio",
-        &format!("rucio-client = {{ path = {:?} }}", rucio.display().to_string()),
+        &format!(
+            "rucio-client = {{ path = {:?} }}",
+            rucio.display().to_string()
+        ),
         &lock,
     )?;
     write_project(&root.join("peer"), "peer", "taskcluster = \"114\"", &lock)?;

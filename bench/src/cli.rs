@@ -84,7 +84,9 @@ pub fn measure(
         .status()
         .is_ok_and(|s| s.success());
     if !python {
-        eprintln!("python3 with `taskcluster` is missing (bash runtime/taskcluster/tests/peers/install.sh)");
+        eprintln!(
+            "python3 with `taskcluster` is missing (bash runtime/taskcluster/tests/peers/install.sh)"
+        );
     }
     let mut rows = Vec::new();
 

@@ -9,6 +9,7 @@ mod objects;
 mod pieces;
 mod process;
 mod pulse;
+mod rucio;
 mod server;
 mod sign;
 mod stats;
@@ -24,8 +25,9 @@ use stats::{Row, Samples, nanos, rate, ratio, secs, speedups};
 
 const USAGE: &str = "usage: tc-bench [--workspace DIR] [--xtask PATH] [--calls N] [--rounds N] \
 [--sign-ops N] [--gen-runs N] [--build-rounds N] [--object-mib N] [--object-big-mib N] \
-[--object-rounds N] [--pulse-messages N] [--pulse-rounds N] [--cli-runs N] [--skip-calls] [--skip-generate] \
-[--skip-build] [--skip-objects] [--skip-pulse] [--skip-cli]";
+[--object-rounds N] [--pulse-messages N] [--pulse-rounds N] [--cli-runs N] [--rucio-files N] \
+[--rucio-file-kib N] [--rucio-big-mib N] [--rucio-rounds N] [--skip-calls] [--skip-generate] \
+[--skip-build] [--skip-objects] [--skip-pulse] [--skip-cli] [--skip-rucio]";
 
 struct Options {
     workspace: PathBuf,
@@ -44,6 +46,8 @@ struct Options {
     skip_pulse: bool,
     cli: cli::CliOptions,
     skip_cli: bool,
+    rucio: rucio::RucioOptions,
+    skip_rucio: bool,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -72,6 +76,13 @@ fn options() -> anyhow::Result<Options> {
         skip_pulse: false,
         cli: cli::CliOptions { runs: 20 },
         skip_cli: false,
+        rucio: rucio::RucioOptions {
+            files: 200,
+            file_kib: 16,
+            big_mib: 256,
+            rounds: 3,
+        },
+        skip_rucio: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -99,6 +110,11 @@ fn options() -> anyhow::Result<Options> {
             "--skip-pulse" => o.skip_pulse = true,
             "--cli-runs" => o.cli.runs = value()?.parse()?,
             "--skip-cli" => o.skip_cli = true,
+            "--rucio-files" => o.rucio.files = value()?.parse()?,
+            "--rucio-file-kib" => o.rucio.file_kib = value()?.parse()?,
+            "--rucio-big-mib" => o.rucio.big_mib = value()?.parse()?,
+            "--rucio-rounds" => o.rucio.rounds = value()?.parse()?,
+            "--skip-rucio" => o.skip_rucio = true,
             _ => bail!("unknown argument {a:?}\n{USAGE}"),
         }
     }
@@ -111,6 +127,9 @@ fn options() -> anyhow::Result<Options> {
         || o.objects.rounds == 0
         || o.pulse.messages == 0
         || o.pulse.rounds == 0
+        || o.rucio.files == 0
+        || o.rucio.file_kib == 0
+        || o.rucio.rounds == 0
     {
         bail!("counts must be positive");
     }
@@ -460,6 +479,10 @@ fn main() -> anyhow::Result<()> {
             status.clone(),
             &o.cli,
         )?);
+    }
+
+    if !o.skip_rucio {
+        rows.extend(rucio::measure(&o.workspace, bench_dir, &o.rucio)?);
     }
 
     println!();
