@@ -260,36 +260,27 @@ impl Storage {
         partial: &url::Url,
         pfn: &str,
     ) -> Result<()> {
+        // The collections first, then the data, never the other way round: a server that
+        // refuses a PUT (409, a missing collection) before reading its body leaves the rest of
+        // it on a kept-alive connection, where the next request reads as garbage (wsgidav then
+        // answers 400).
+        self.make_collections(url, pfn).await?;
+        let file = tokio::fs::File::open(source)
+            .await
+            .map_err(|e| io_error(e, "cannot read the file to upload"))?;
+        let length = file
+            .metadata()
+            .await
+            .map_err(|e| io_error(e, "cannot read the file to upload"))?
+            .len();
         // The length up front, not a chunked body: storage servers may refuse a PUT without
         // one, and it lets them refuse a file too large before it is sent.
-        let body = || async {
-            let file = tokio::fs::File::open(source)
-                .await
-                .map_err(|e| io_error(e, "cannot read the file to upload"))?;
-            let length = file
-                .metadata()
-                .await
-                .map_err(|e| io_error(e, "cannot read the file to upload"))?
-                .len();
-            Ok::<_, Error>((reqwest::Body::from(file), length))
-        };
-        let request = |(body, length): (reqwest::Body, u64)| {
-            self.http
-                .put(partial.clone())
-                .header(reqwest::header::CONTENT_LENGTH, length)
-                .body(body)
-        };
-        let put = request(body().await?);
-        match self.send(put, pfn).await {
-            // A missing parent collection: 409 (RFC 4918), some servers 404.
-            Err(e) if matches!(e.status(), Some(404 | 409)) => {
-                self.make_collections(url, pfn).await?;
-                self.send(request(body().await?), pfn).await?;
-            }
-            other => {
-                other?;
-            }
-        }
+        let put = self
+            .http
+            .put(partial.clone())
+            .header(reqwest::header::CONTENT_LENGTH, length)
+            .body(reqwest::Body::from(file));
+        self.send(put, pfn).await?;
         let destination = reqwest::header::HeaderValue::from_str(url.as_str())
             .map_err(|_| Error::new(ErrorKind::InvalidInput, format!("bad PFN {}", redact(pfn))))?;
         let rename = self
@@ -303,10 +294,24 @@ impl Storage {
         self.send(rename, pfn).await.map(drop)
     }
 
-    /// MKCOL of each ancestor of `url`, from the top; existing ones answer 405.
+    /// The collections above `url`: MKCOL of its parent, and when that parent's own parent is
+    /// missing too (409), of each ancestor from the top; existing ones answer 405.
     async fn make_collections(&self, url: &url::Url, pfn: &str) -> Result<()> {
         let segments: Vec<&str> = url.path().trim_matches('/').split('/').collect();
         let mut collection = url.clone();
+        if segments.len() > 1 {
+            collection.set_path(&format!("/{}/", segments[..segments.len() - 1].join("/")));
+            let mkcol = self.http.request(
+                Method::from_bytes(b"MKCOL").expect("a valid method"),
+                collection.clone(),
+            );
+            match self.send(mkcol, pfn).await {
+                Ok(_) => return Ok(()),
+                Err(e) if e.status() == Some(405) => return Ok(()),
+                Err(e) if e.status() == Some(409) => {}
+                Err(e) => return Err(e),
+            }
+        }
         for depth in 1..segments.len() {
             collection.set_path(&format!("/{}/", segments[..depth].join("/")));
             let mkcol = self.http.request(
