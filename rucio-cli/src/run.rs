@@ -41,7 +41,7 @@ impl Outcome {
 }
 
 /// A write's result, where a reader that stopped reading (`| head -1`) is no failure.
-fn written_or_closed(written: std::io::Result<()>) -> Result<(), Problem> {
+pub fn written_or_closed(written: std::io::Result<()>) -> Result<(), Problem> {
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| Problem::other(format!("cannot write the answer: {e}"))),

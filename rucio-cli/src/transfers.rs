@@ -167,10 +167,7 @@ pub async fn run(
 
 /// One file's result, a JSON line on stdout (a closed pipe ends nothing).
 fn line(value: serde_json::Value) -> Result<(), Problem> {
-    match writeln!(std::io::stdout().lock(), "{value}") {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| Problem::other(format!("cannot write the answer: {e}"))),
-    }
+    crate::run::written_or_closed(writeln!(std::io::stdout().lock(), "{value}"))
 }
 
 /// A progress bar per file on stderr, when it is a terminal.

@@ -17,6 +17,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::model::Service;
+use crate::types::emit_types::constant_value;
 use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::{Kind, Presence, TypeDef, UNKNOWN_FIELDS};
 
@@ -585,16 +586,15 @@ fn struct_literal(
     let fields = s.fields.iter().enumerate().filter_map(|(i, f)| {
         let field = crate::idents::ident(&f.ident);
         let given = values.iter().find(|(n, _)| *n == f.ident).map(|(_, v)| v);
-        let value = match (given, &f.constant, f.presence) {
-            (Some(value), _, Presence::Required) => quote!(#value),
-            (Some(value), _, Presence::OptionalNullable) => quote!(Some(Some(#value))),
-            (Some(value), _, _) => quote!(Some(#value)),
-            (None, Some(constant), Presence::Required) => quote!(#constant.to_owned()),
-            (None, Some(constant), _) if s.constants.contains(&i) => {
-                quote!(Some(#constant.to_owned()))
-            }
-            (None, _, Presence::Required) => return None,
-            (None, _, _) => quote!(None),
+        let value = match (given, f.presence) {
+            (Some(value), Presence::Required) => quote!(#value),
+            (Some(value), Presence::OptionalNullable) => quote!(Some(Some(#value))),
+            (Some(value), _) => quote!(Some(#value)),
+            (None, presence) => match constant_value(s, i) {
+                Some(constant) => constant,
+                None if presence == Presence::Required => return None,
+                None => quote!(None),
+            },
         };
         Some(quote!(#field: #value))
     });

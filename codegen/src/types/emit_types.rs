@@ -304,12 +304,9 @@ fn emit_struct(
         if s.required.contains(&i) {
             continue;
         }
-        match (&f.constant, f.presence) {
-            (Some(value), Presence::Required) => inits.push(quote!(#field: #value.to_owned())),
-            (Some(value), _) if s.constants.contains(&i) => {
-                inits.push(quote!(#field: Some(#value.to_owned())))
-            }
-            _ => inits.push(quote!(#field: None)),
+        match constant_value(s, i) {
+            Some(value) => inits.push(quote!(#field: #value)),
+            None => inits.push(quote!(#field: None)),
         }
     }
     let mut required_inits = Vec::new();
@@ -472,6 +469,18 @@ fn emit_struct(
     }
 }
 
+/// What `new`, builders, fixtures and the transfers' glue put in field `i` of `s` when it is a
+/// constant the schema requires (in `Some` where the field is an `Option`); `None` otherwise.
+pub(crate) fn constant_value(s: &Struct, i: usize) -> Option<TokenStream> {
+    let f = &s.fields[i];
+    let value = f.constant.as_ref()?;
+    match f.presence {
+        Presence::Required => Some(quote!(#value.to_owned())),
+        _ if s.constants.contains(&i) => Some(quote!(Some(#value.to_owned()))),
+        _ => None,
+    }
+}
+
 /// `Type::builder()` and `TypeBuilder` for a type [built by name](Struct::built_by_name): a
 /// setter per field named as the field, and `build()`, which names the required fields left
 /// unset.
@@ -492,17 +501,9 @@ fn emit_builder(
         let field = ident(&f.ident);
         let ty = w.field_ty(f);
         let required = s.required.contains(&i);
-        // The constants, filled in as `new` fills them in.
-        match (&f.constant, f.presence) {
-            (Some(value), Presence::Required) if !required => {
-                inits.push(quote!(#field: #value.to_owned()));
-                continue;
-            }
-            (Some(value), _) if s.constants.contains(&i) => {
-                inits.push(quote!(#field: Some(#value.to_owned())));
-                continue;
-            }
-            _ => {}
+        if let Some(value) = constant_value(s, i) {
+            inits.push(quote!(#field: #value));
+            continue;
         }
         let (param, value) = match (required, f.presence) {
             (_, Presence::RequiredNullable) => (ty.clone(), w.nullable(&f.ty, &field)),

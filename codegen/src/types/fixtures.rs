@@ -6,6 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::idents::ident;
+use crate::types::emit_types::constant_value;
 use crate::types::typedefs::{Kind, Presence, TypeDef, UNKNOWN_FIELDS};
 
 /// The `Fixture` impl of `def`, if it is a struct, an enum or a union (an alias has its
@@ -18,11 +19,10 @@ pub fn emit_fixture(def: &TypeDef) -> Option<TokenStream> {
             let unknown = ident(UNKNOWN_FIELDS);
             let fields = s.fields.iter().enumerate().map(|(i, f)| {
                 let field = ident(&f.ident);
-                let value = match (&f.constant, f.presence) {
-                    (Some(value), Presence::Required) => quote!(#value.to_owned()),
-                    (Some(value), _) if s.constants.contains(&i) => quote!(Some(#value.to_owned())),
-                    (_, Presence::Required) => fixture.clone(),
-                    (_, Presence::Optional) if s.required.contains(&i) => quote!(Some(#fixture)),
+                let value = match (constant_value(s, i), f.presence) {
+                    (Some(constant), _) => constant,
+                    (None, Presence::Required) => fixture.clone(),
+                    (None, Presence::Optional) if s.required.contains(&i) => quote!(Some(#fixture)),
                     _ => quote!(None),
                 };
                 quote!(#field: #value)
