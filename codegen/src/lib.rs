@@ -133,10 +133,25 @@ pub fn generate(references_dir: &Path) -> Result<GeneratedCrate> {
             files.insert(dir.join("events.rs"), events_file);
             summary.exchanges += e.exchanges.len();
         }
-        let client =
-            emit::client::emit_client(service, &defs, has_wire, has_scopes, has_events, |paths| {
-                emit::transfers::emit_transfers(paths, service, &defs, has_object_service)
-            });
+        let transfers = emit::transfers::emit_transfers(service, &defs, has_object_service);
+        let transfers_gate = transfers.as_ref().map(|t| t.gate.clone());
+        if let Some(t) = transfers {
+            let doc = format!(
+                "Uploads and downloads, their hashes checked, as methods of [`{}`](super::{}), \
+                 over `runtime::objects` (feature `transfers`).",
+                service.client, service.client
+            );
+            let file = format::format_file(&module_origin, &doc, t.items)?;
+            files.insert(dir.join("transfers.rs"), file);
+        }
+        let client = emit::client::emit_client(
+            service,
+            &defs,
+            has_wire,
+            has_scopes,
+            has_events,
+            transfers_gate,
+        );
         let module_doc = format!("{}\n\n{}", service.title, service.description.trim());
         let client_file = format::format_file(&module_origin, &module_doc, client)?;
         files.insert(dir.join("mod.rs"), client_file);

@@ -66,6 +66,9 @@
 //!
 //! Each service is a module behind a cargo feature of the same name, all enabled by default;
 //! depend with `default-features = false, features = ["queue"]` to build only what you use.
+//! `transfers` (on by default) adds the object and artifact transfers
+//! (`object.upload_from_file(..)`, `queue.download_artifact_to_file(..)`, …, over
+//! `runtime::objects`); `events` the exchanges and message types, `pulse` those and the consumer.
 //!
 //! | Module | Service | Methods |
 //! |---|---|---|
@@ -126,8 +129,8 @@ pub use tc_runtime::{
 
 /// The runtime every service client is built on, shown here in full: the
 /// [fake](runtime::fake) for tests, [scopes](runtime::scopes), [time](runtime::time),
-/// [slugids](runtime::slugid), [objects](runtime::objects),
-/// [events](runtime::events) and (feature `pulse`) Pulse.
+/// [slugids](runtime::slugid), [events](runtime::events), and with their features
+/// the object transfers (`transfers`, on by default) and Pulse (`pulse`).
 #[doc(inline)]
 pub use tc_runtime as runtime;
 

@@ -117,7 +117,7 @@ fn transfer_methods_follow_the_release() {
         let generated = tc_codegen::generate(&import(&bundle, dir.path())).unwrap();
         let release = bundle.file_name().unwrap().to_string_lossy().into_owned();
         let count = |service: &str| {
-            let file = PathBuf::from(format!("src/{service}/mod.rs"));
+            let file = PathBuf::from(format!("src/{service}/transfers.rs"));
             generated
                 .files
                 .get(&file)
@@ -131,7 +131,7 @@ fn transfer_methods_follow_the_release() {
             "{release}: object"
         );
         for (service, function) in transfers {
-            let file = PathBuf::from(format!("src/{service}/mod.rs"));
+            let file = PathBuf::from(format!("src/{service}/transfers.rs"));
             let has = generated
                 .files
                 .get(&file)

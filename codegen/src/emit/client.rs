@@ -23,7 +23,7 @@ pub fn emit_client(
     has_wire: bool,
     has_scopes: bool,
     has_events: bool,
-    extra_methods: impl FnOnce(&Paths) -> (TokenStream, TokenStream),
+    transfers_gate: Option<TokenStream>,
 ) -> TokenStream {
     // What the module defines itself, which plain names from elsewhere must not shadow.
     let locals = std::iter::once(service.client.clone()).chain(
@@ -72,7 +72,6 @@ pub fn emit_client(
         .filter(|m| !m.query.is_empty())
         .map(|m| emit_query_struct(&paths, service, m))
         .collect();
-    let (transfers, transfer_items) = extra_methods(&paths);
     let endpoints = emit_endpoints(service, &service.name);
     let runtime_client = paths.get(Item::Client);
     let config = paths.get(Item::ClientConfig);
@@ -87,6 +86,13 @@ pub fn emit_client(
             pub mod required_scopes;
         )
     });
+    // The transfers' module (`emit::transfers`) adds methods to the client, with its feature.
+    let transfers = transfers_gate.map(|gate| {
+        quote!(
+            #gate
+            mod transfers;
+        )
+    });
     let events = has_events.then(|| {
         quote!(
             #[cfg(feature = "events")]
@@ -98,6 +104,7 @@ pub fn emit_client(
         #events
         #scopes
         #wire
+        #transfers
 
         #imports
 
@@ -114,11 +121,7 @@ pub fn emit_client(
             }
 
             #(#methods)*
-
-            #transfers
         }
-
-        #transfer_items
 
         #(#query_structs)*
 

@@ -32,8 +32,8 @@ pub fn emit_lib(services: &[Service], source: &Source) -> TokenStream {
         pub use tc_runtime::{Call, ClientConfig, Credentials, Error, ErrorKind, MissingFields, Result, TaskclusterError};
         #[doc = "The runtime every service client is built on, shown here in full: the\n\
                  [fake](runtime::fake) for tests, [scopes](runtime::scopes), [time](runtime::time),\n\
-                 [slugids](runtime::slugid), [objects](runtime::objects),\n\
-                 [events](runtime::events) and (feature `pulse`) Pulse."]
+                 [slugids](runtime::slugid), [events](runtime::events), and with their features\n\
+                 the object transfers (`transfers`, on by default) and Pulse (`pulse`)."]
         #[doc(inline)]
         pub use tc_runtime as runtime;
         pub use chrono;
@@ -147,6 +147,9 @@ Every request and response type follows the same rules:
 
 Each service is a module behind a cargo feature of the same name, all enabled by default;
 depend with `default-features = false, features = ["queue"]` to build only what you use.
+`transfers` (on by default) adds the object and artifact transfers
+(`object.upload_from_file(..)`, `queue.download_artifact_to_file(..)`, …, over
+`runtime::objects`); `events` the exchanges and message types, `pulse` those and the consumer.
 "#;
 
 /// The crate's `Cargo.toml`.
@@ -164,14 +167,20 @@ pub fn cargo_toml(services: &[Service]) -> String {
          \n\
          [features]\n",
     );
-    let features: Vec<String> = services
+    let mut features: Vec<String> = services
         .iter()
         .map(|s| format!("\"{}\"", s.module))
         .collect();
+    features.push("\"transfers\"".to_owned());
     out.push_str(&format!("default = [{}]\n", features.join(", ")));
     for s in services {
         out.push_str(&format!("{} = []\n", s.module));
     }
+    out.push_str(
+        "# Object and artifact transfers as methods of the object and queue clients\n\
+         # (`runtime::objects`: hashing, retries, gzip); without it no transfer engine is compiled.\n\
+         transfers = [\"tc-runtime/transfers\"]\n",
+    );
     out.push_str(
         "# Pulse: each service's exchanges and message types (`<service>::events`), and with\n\
          # `pulse` the consumer too (`runtime::pulse`, an AMQP stack).\n\

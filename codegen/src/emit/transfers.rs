@@ -1,6 +1,7 @@
 //! Stage 5a: the object and artifact transfers of `tc_runtime::objects` as methods of the
-//! clients they need (`object.download_to_file(..)`, `queue.upload_artifact_from_file(..)`);
-//! the pipeline hands them to the client emitter.
+//! clients they need (`object.download_to_file(..)`, `queue.upload_artifact_from_file(..)`),
+//! in a module of the service of their own, `transfers.rs`, compiled with the crate's
+//! `transfers` feature (so that a build without it compiles no transfer engine).
 //!
 //! The transfers are hand-written in the runtime (a multi-call protocol with hashing and
 //! retries is not a template), over two seams, `ObjectService` and `ArtifactService`: this
@@ -71,20 +72,28 @@ const GROUPS: &[Group] = &[
     },
 ];
 
-/// The transfer methods `service` gets, for its client's `impl` block, and the seam the
-/// transfers call it through, for the module; `object_service` says whether the crate has the
-/// object service (artifact transfers need it).
+/// A service's `transfers.rs`: the module's items and the `#[cfg]` its `mod` item carries.
+pub struct TransfersModule {
+    /// `#[cfg(feature = "transfers")]`, and the object service's feature for the queue.
+    pub gate: TokenStream,
+    pub items: TokenStream,
+}
+
+/// The transfer methods `service` gets, in an `impl` block of its client, and the seam the
+/// transfers call it through, as a module of their own compiled with the `transfers` feature:
+/// `None` when the service gets none. `object_service` says whether the crate has the object
+/// service (artifact transfers need it).
 pub fn emit_transfers(
-    paths: &Paths,
     service: &Service,
     defs: &[TypeDef],
     object_service: bool,
-) -> (TokenStream, TokenStream) {
+) -> Option<TransfersModule> {
     let has = |name: &str| service.methods.iter().any(|m| m.name == name);
     if service.name == "queue" && !object_service {
-        return (quote!(), quote!());
+        return None;
     }
     let taken = |name: &str| service.methods.iter().any(|m| m.function == name);
+    let paths = Paths::new([service.client.clone()]);
     // Names are looked at through a scratch copy, so a group left out imports nothing.
     let scratch = paths.scratch();
     let groups: Vec<&Group> = GROUPS
@@ -93,37 +102,57 @@ pub fn emit_transfers(
         .filter(|g| (g.methods)(&scratch).iter().all(|t| !taken(t.name)))
         .collect();
     if groups.is_empty() {
-        return (quote!(), quote!());
+        return None;
     }
     // Artifact transfers reach the object service's client, compiled with its feature.
-    let gate = (service.name == "queue").then(|| quote!(#[cfg(feature = "object")]));
-    let seam = match service.name.as_str() {
-        "object" => object_seam(paths, &service.client, defs),
-        _ => artifact_seam(paths, &service.client, defs),
+    let gate = match service.name.as_str() {
+        "queue" => quote!(#[cfg(all(feature = "transfers", feature = "object"))]),
+        _ => quote!(#[cfg(feature = "transfers")]),
     };
-    let methods = groups.iter().flat_map(|g| (g.methods)(paths)).map(|t| {
-        let Transfer {
-            name,
-            doc,
-            generics,
-            params,
-            args,
-            output,
-        } = t;
-        let function = Ident::new(name, Span::call_site());
-        let objects = paths.get(Item::Objects);
-        let result = paths.get(Item::RuntimeResult);
-        let doc =
-            format!("{doc}\n\nSee [`objects::{name}`] for the details: hashes, retries, progress.");
-        quote! {
-            #[doc = #doc]
-            #gate
-            pub async fn #function #generics (&self, #params) -> #result<#output> {
-                #objects::#function(self, #args).await
+    let seam = match service.name.as_str() {
+        "object" => object_seam(&paths, &service.client, defs),
+        _ => artifact_seam(&paths, &service.client, defs),
+    };
+    let methods: Vec<TokenStream> = groups
+        .iter()
+        .flat_map(|g| (g.methods)(&paths))
+        .map(|t| {
+            let Transfer {
+                name,
+                doc,
+                generics,
+                params,
+                args,
+                output,
+            } = t;
+            let function = Ident::new(name, Span::call_site());
+            let objects = paths.get(Item::Objects);
+            let result = paths.get(Item::RuntimeResult);
+            let doc = format!(
+                "{doc}\n\nSee [`objects::{name}`] for the details: hashes, retries, progress."
+            );
+            quote! {
+                #[doc = #doc]
+                pub async fn #function #generics (&self, #params) -> #result<#output> {
+                    #objects::#function(self, #args).await
+                }
             }
+        })
+        .collect();
+    let client = Ident::new(&service.client, Span::call_site());
+    let imports = paths.imports();
+    let items = quote! {
+        #imports
+
+        use super::{types, #client};
+
+        impl #client {
+            #(#methods)*
         }
-    });
-    (quote!(#(#methods)*), quote!(#gate #seam))
+
+        #seam
+    };
+    Some(TransfersModule { gate, items })
 }
 
 /// `ObjectService` for the object service's client: `createUpload`, `finishUpload` and

@@ -49,6 +49,7 @@ pub mod credentials;
 pub mod events;
 mod family;
 pub mod hawk;
+#[cfg(feature = "transfers")]
 pub mod objects;
 #[cfg(feature = "pulse")]
 pub mod pulse;
