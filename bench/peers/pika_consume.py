@@ -18,10 +18,9 @@ def main():
     queue, n, prefetch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     run = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     start = time.perf_counter()
-    params = pika.ConnectionParameters(
-        host="127.0.0.1",
-        port=5672,
-        credentials=pika.PlainCredentials("guest", "guest"),
+    # The broker the benchmark uses: TC_BROKER_URL (what start.sh prints) or 127.0.0.1:5672.
+    params = pika.URLParameters(
+        os.environ.get("TC_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
     )
     connection = pika.BlockingConnection(params)
     channel = connection.channel()

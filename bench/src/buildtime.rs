@@ -96,7 +96,10 @@ fn cargo(target: &Path, project: &Path, args: &[&str]) -> Command {
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
-        .env_remove("CARGO_INCREMENTAL");
+        // As a user builds a crate from a registry: cargo compiles path dependencies (ours
+        // here) incrementally, which costs a clean build about a fifth more, and registry ones
+        // (the peer) not.
+        .env("CARGO_INCREMENTAL", "0");
     cmd
 }
 

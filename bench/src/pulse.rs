@@ -7,8 +7,8 @@
 //! does. The floor is lapin acking in runs: the same crate, the same frames on the wire, no
 //! decoding. All use a prefetch of [`PREFETCH`].
 //!
-//! Needs a RabbitMQ broker on 127.0.0.1:5672, guest/guest (`bash runtime/taskcluster/tests/broker/start.sh`);
-//! without one the rows are skipped. Each consumer is a child process (this binary's
+//! Needs a RabbitMQ broker: `TC_BROKER_URL`, as `bash runtime/taskcluster/tests/broker/start.sh`
+//! prints it, or guest/guest on 127.0.0.1:5672; without one the rows are skipped. Each consumer is a child process (this binary's
 //! `pulse-child` mode, or `peers/pika_consume.py` in a venv under `target/`), started once its
 //! queue holds all the messages, and timed by itself from connecting to its last ack, so the
 //! publishing and the interpreter's start-up do not count. Every queue is fresh (one per
@@ -41,8 +41,20 @@ use crate::objects::SECONDS_FILE;
 use crate::process::timed;
 use crate::stats::{Row, Samples, rate, ratio, speedups};
 
-const BROKER: &str = "amqp://guest:guest@127.0.0.1:5672/%2F";
-const ADDRESS: &str = "127.0.0.1:5672";
+/// The broker: `TC_BROKER_URL` (what `runtime/taskcluster/tests/broker/start.sh` prints, a
+/// node on a free port of 127.0.0.1) or, without it, guest/guest on 127.0.0.1:5672.
+fn broker() -> String {
+    std::env::var("TC_BROKER_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2F".to_owned())
+}
+
+/// The broker's `host:port`, to see whether it answers.
+fn address() -> anyhow::Result<std::net::SocketAddr> {
+    let url = url::Url::parse(&broker())?;
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let port = url.port().unwrap_or(5672);
+    Ok(format!("{host}:{port}").parse()?)
+}
 /// Our consumer names its queues `queue/<namespace>/<name>`: all of ours are `queue/bench/...`.
 const NAMESPACE: &str = "bench";
 /// Unacknowledged messages the broker sends ahead, the same for every consumer.
@@ -200,7 +212,7 @@ fn child(args: &[String]) -> anyhow::Result<()> {
 /// stream of the queue service's events, an ack per message.
 async fn consume_ours(queue: &str, group: &str, n: usize) -> anyhow::Result<f64> {
     let start = Instant::now();
-    let config = PulseConfig::from_connection_string(BROKER)?.with_namespace(NAMESPACE);
+    let config = PulseConfig::from_connection_string(&broker())?.with_namespace(NAMESPACE);
     let mut messages = Consumer::new(&config)
         .queue(queue)
         .bind(TaskCompleted::new().with_task_group_id(group).binding())
@@ -225,7 +237,7 @@ async fn consume_ours(queue: &str, group: &str, n: usize) -> anyhow::Result<f64>
 /// with `multiple` (and the last).
 async fn consume_lapin(queue: &str, n: usize, run: usize) -> anyhow::Result<f64> {
     let start = Instant::now();
-    let connection = Connection::connect(BROKER, ConnectionProperties::default()).await?;
+    let connection = Connection::connect(&broker(), ConnectionProperties::default()).await?;
     let channel = connection.create_channel().await?;
     channel
         .basic_qos(PREFETCH, BasicQosOptions::default())
@@ -268,7 +280,7 @@ struct Broker {
 
 impl Broker {
     async fn connect() -> anyhow::Result<Broker> {
-        let connection = Connection::connect(BROKER, ConnectionProperties::default()).await?;
+        let connection = Connection::connect(&broker(), ConnectionProperties::default()).await?;
         // A passive declare of a missing exchange closes its channel: ask on a throwaway one.
         let probe = connection.create_channel().await?;
         let passive = ExchangeDeclareOptions {
@@ -514,12 +526,13 @@ fn command(who: Who, queue: &str, group: &str, n: usize, python: &Path, script: 
     }
 }
 
-/// The Pulse rows; none (with a message) when no broker answers on 127.0.0.1:5672.
+/// The Pulse rows; none (with a message) when no broker answers.
 pub fn measure(bench_dir: &Path, o: &PulseOptions) -> anyhow::Result<Vec<Row>> {
-    if TcpStream::connect_timeout(&ADDRESS.parse()?, Duration::from_secs(2)).is_err() {
+    let address = address()?;
+    if TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_err() {
         eprintln!(
-            "no broker answers on {ADDRESS} (start one with `bash runtime/taskcluster/tests/broker/start.sh`): \
-             no Pulse rows"
+            "no broker answers on {address} (start one with `bash runtime/taskcluster/tests/broker/start.sh` \
+             and export the TC_BROKER_URL it prints): no Pulse rows"
         );
         return Ok(Vec::new());
     }

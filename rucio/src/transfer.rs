@@ -13,7 +13,7 @@ pub use crate::runtime::transfer::{
     TransferEvent, TransferFailure, Upload, Uploaded, checksums,
 };
 
-///  Rucio's calls the transfers make, with this crate's generated methods.
+/// Rucio's calls the transfers make, with this crate's generated methods.
 impl ReplicaService for Rucio {
     fn rucio(&self) -> &RucioClient {
         self.client()
@@ -154,23 +154,23 @@ impl ReplicaService for Rucio {
 }
 
 impl Rucio {
-    ///  Downloads `did` (a file, dataset or container) into `dir`, as `rucio download`
-    ///  does: `.await` it, after setting options on the [`Download`] if needed.
-    ///  ```no_run
-    ///  # async fn demo(rucio: rucio_client::Rucio) -> rucio_client::Result<()> {
-    ///  use rucio_client::transfer::Did;
-    ///  let dataset: Did = "user.root:run42".parse()?;
-    ///  let files = rucio.download(&dataset, "data").with_concurrency(8).await?;
-    ///  for file in files {
+    /// Downloads `did` (a file, dataset or container) into `dir`, as `rucio download`
+    /// does: `.await` it, after setting options on the [`Download`] if needed.
+    /// ```no_run
+    /// # async fn demo(rucio: rucio_client::Rucio) -> rucio_client::Result<()> {
+    /// use rucio_client::transfer::Did;
+    /// let dataset: Did = "user.root:run42".parse()?;
+    /// let files = rucio.download(&dataset, "data").with_concurrency(8).await?;
+    /// for file in files {
     ///      println!("{} from {} in {}", file.did, file.rse, file.path.display());
-    ///  }
-    ///  # Ok(()) }
-    ///  ```
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn download(&self, did: &Did, dir: impl Into<PathBuf>) -> Download<'_, Self> {
         Download::new(self, [did.clone()], dir)
     }
 
-    ///  Downloads several DIDs into `dir` in one go (one `list_replicas` call).
+    /// Downloads several DIDs into `dir` in one go (one `list_replicas` call).
     pub fn download_dids(
         &self,
         dids: impl IntoIterator<Item = Did>,
@@ -179,18 +179,18 @@ impl Rucio {
         Download::new(self, dids, dir)
     }
 
-    ///  Uploads the file at `path` to `rse` as a file of `scope`, as `rucio upload`
-    ///  does: `.await` it, after setting options on the [`Upload`] if needed.
-    ///  ```no_run
-    ///  # async fn demo(rucio: rucio_client::Rucio) -> rucio_client::Result<()> {
-    ///  use rucio_client::transfer::Did;
-    ///  let uploaded = rucio
+    /// Uploads the file at `path` to `rse` as a file of `scope`, as `rucio upload`
+    /// does: `.await` it, after setting options on the [`Upload`] if needed.
+    /// ```no_run
+    /// # async fn demo(rucio: rucio_client::Rucio) -> rucio_client::Result<()> {
+    /// use rucio_client::transfer::Did;
+    /// let uploaded = rucio
     ///      .upload("run42/events.root", "SITE_DISK", "user.root")
     ///      .with_dataset(Did::new("user.root", "run42"))
     ///      .await?;
-    ///  println!("{} ({}) on {}", uploaded.did, uploaded.checksums.adler32, uploaded.rse);
-    ///  # Ok(()) }
-    ///  ```
+    /// println!("{} ({}) on {}", uploaded.did, uploaded.checksums.adler32, uploaded.rse);
+    /// # Ok(()) }
+    /// ```
     pub fn upload(
         &self,
         path: impl Into<PathBuf>,

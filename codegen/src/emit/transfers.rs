@@ -18,7 +18,6 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::model::Service;
-use crate::types::emit_types::constant_value;
 use crate::types::paths::{Item, Paths};
 use crate::types::typedefs::{Kind, Presence, TypeDef, UNKNOWN_FIELDS};
 
@@ -619,7 +618,7 @@ fn struct_literal(
             (Some(value), Presence::Required) => quote!(#value),
             (Some(value), Presence::OptionalNullable) => quote!(Some(Some(#value))),
             (Some(value), _) => quote!(Some(#value)),
-            (None, presence) => match constant_value(s, i) {
+            (None, presence) => match s.constant_value(i) {
                 Some(constant) => constant,
                 None if presence == Presence::Required => return None,
                 None => quote!(None),

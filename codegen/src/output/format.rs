@@ -112,7 +112,10 @@ fn doc_text(attr: TokenStream) -> Option<String> {
 }
 
 /// One `#[doc]` line per line of `text` (markdown already made safe by [`crate::model::docs`]).
+/// A `///` comment written in `quote!` arrives as one line with its leading space, kept once.
 fn doc_lines(text: &str) -> Vec<String> {
+    let from_comment = !text.contains('\n') && text.starts_with(' ') && !text.starts_with("  ");
+    let text = if from_comment { &text[1..] } else { text };
     text.trim_end()
         .lines()
         .map(|line| {
@@ -295,4 +298,19 @@ pub(crate) fn format_stdin(
     let output = child.wait_with_output()?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     Ok((output, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_lines_keep_one_space() {
+        // `/// The x` in `quote!` is `doc = " The x"`; an emitter's text has no leading space.
+        assert_eq!(doc_lines(" The x"), [" The x"]);
+        assert_eq!(doc_lines("The x"), [" The x"]);
+        // Indentation that means something stays: a code block, a continued list item.
+        assert_eq!(doc_lines("    code"), ["     code"]);
+        assert_eq!(doc_lines("- a\n  b\n\nc"), [" - a", "   b", "", " c"]);
+    }
 }

@@ -304,7 +304,7 @@ fn emit_struct(
         if s.required.contains(&i) {
             continue;
         }
-        match constant_value(s, i) {
+        match s.constant_value(i) {
             Some(value) => inits.push(quote!(#field: #value)),
             None => inits.push(quote!(#field: None)),
         }
@@ -469,18 +469,6 @@ fn emit_struct(
     }
 }
 
-/// What `new`, builders, fixtures and the transfers' glue put in field `i` of `s` when it is a
-/// constant the schema requires (in `Some` where the field is an `Option`); `None` otherwise.
-pub(crate) fn constant_value(s: &Struct, i: usize) -> Option<TokenStream> {
-    let f = &s.fields[i];
-    let value = f.constant.as_ref()?;
-    match f.presence {
-        Presence::Required => Some(quote!(#value.to_owned())),
-        _ if s.constants.contains(&i) => Some(quote!(Some(#value.to_owned()))),
-        _ => None,
-    }
-}
-
 /// `Type::builder()` and `TypeBuilder` for a type [built by name](Struct::built_by_name): a
 /// setter per field named as the field, and `build()`, which names the required fields left
 /// unset.
@@ -501,7 +489,7 @@ fn emit_builder(
         let field = ident(&f.ident);
         let ty = w.field_ty(f);
         let required = s.required.contains(&i);
-        if let Some(value) = constant_value(s, i) {
+        if let Some(value) = s.constant_value(i) {
             inits.push(quote!(#field: #value));
             continue;
         }

@@ -6,7 +6,6 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::idents::ident;
-use crate::types::emit_types::constant_value;
 use crate::types::typedefs::{Kind, Presence, TypeDef, UNKNOWN_FIELDS};
 
 /// The `Fixture` impl of `def`, if it is a struct, an enum or a union (an alias has its
@@ -19,7 +18,7 @@ pub fn emit_fixture(def: &TypeDef) -> Option<TokenStream> {
             let unknown = ident(UNKNOWN_FIELDS);
             let fields = s.fields.iter().enumerate().map(|(i, f)| {
                 let field = ident(&f.ident);
-                let value = match (constant_value(s, i), f.presence) {
+                let value = match (s.constant_value(i), f.presence) {
                     (Some(constant), _) => constant,
                     (None, Presence::Required) => fixture.clone(),
                     (None, Presence::Optional) if s.required.contains(&i) => quote!(Some(#fixture)),

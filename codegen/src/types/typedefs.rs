@@ -54,6 +54,18 @@ pub struct Struct {
 pub const MAX_POSITIONAL: usize = 4;
 
 impl Struct {
+    /// What `new`, builders, fixtures and the transfers' glue put in field `i` when it is a
+    /// constant the schema requires (in `Some` where the field is an `Option`); `None` otherwise.
+    pub fn constant_value(&self, i: usize) -> Option<proc_macro2::TokenStream> {
+        let f = &self.fields[i];
+        let value = f.constant.as_ref()?;
+        match f.presence {
+            Presence::Required => Some(quote::quote!(#value.to_owned())),
+            _ if self.constants.contains(&i) => Some(quote::quote!(Some(#value.to_owned()))),
+            _ => None,
+        }
+    }
+
     /// Whether the type is built by name (`Type::builder()`, setters, `build()`) rather than by
     /// a positional `new`: when two required fields have the same type, so that swapping them
     /// would compile silently, or when more than [`MAX_POSITIONAL`] are required.

@@ -79,7 +79,7 @@ impl Object {
     }
 }
 
-///  The object service's calls the transfers make, with this client's methods.
+/// The object service's calls the transfers make, with this client's methods.
 impl objects::ObjectService for Object {
     fn client_config(&self) -> &ClientConfig {
         self.client.config()

@@ -84,7 +84,7 @@ impl Queue {
     }
 }
 
-///  The queue's calls the artifact transfers make, with this client's methods.
+/// The queue's calls the artifact transfers make, with this client's methods.
 impl objects::ArtifactService for Queue {
     type Objects = crate::object::Object;
     fn client_config(&self) -> &ClientConfig {
@@ -184,7 +184,7 @@ impl objects::ArtifactService for Queue {
     }
 }
 
-///  The temporary credentials the queue hands out for the object service.
+/// The temporary credentials the queue hands out for the object service.
 fn object_credentials(c: types::ObjectServiceCredentials) -> Result<crate::Credentials> {
     let credentials = crate::Credentials::new(c.client_id, c.access_token);
     if c.certificate.is_empty() {

@@ -10,10 +10,11 @@ use futures_util::future::BoxFuture;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checksum::{Checksums, same_adler32};
+use super::did::Did;
+use super::failure::{SUPPORTED_SCHEMES, TransferFailure, failure};
 use super::progress::{Observer, Progress, TransferEvent};
 use super::protocol::{Location, Resumed, Storage, io_error, redact};
 use super::service::{FileReplicas, ReplicaService};
-use super::{Did, SUPPORTED_SCHEMES, TransferFailure, failure};
 use crate::{Error, ErrorKind, Result};
 
 /// A file in place, verified.

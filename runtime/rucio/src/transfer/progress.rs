@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::Did;
+use super::did::Did;
 
 /// What happened to one file of a transfer.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::checksum::{Checksummer, Checksums};
-use super::{TransferFailure, failure};
+use super::failure::{TransferFailure, failure};
 use crate::{Error, ErrorKind, Result, RucioClient};
 
 /// How much is read or written at a time.

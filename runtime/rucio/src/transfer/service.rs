@@ -5,7 +5,7 @@
 
 use futures_util::future::BoxFuture;
 
-use super::Did;
+use super::did::Did;
 use crate::{Result, RucioClient};
 
 /// One replica of a file: where it is and how to reach it.

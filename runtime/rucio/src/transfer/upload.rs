@@ -9,10 +9,11 @@ use futures_util::future::BoxFuture;
 use tokio::io::AsyncReadExt;
 
 use super::checksum::{Checksummer, Checksums};
+use super::did::Did;
+use super::failure::{TransferFailure, failure};
 use super::progress::{Observer, Progress, TransferEvent};
 use super::protocol::{Location, Storage, io_error, redact};
 use super::service::{NewReplica, ReplicaService};
-use super::{Did, TransferFailure, failure};
 use crate::{Error, ErrorKind, Result};
 
 /// A file uploaded and registered.
