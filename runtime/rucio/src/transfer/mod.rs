@@ -18,7 +18,7 @@
 //!   (`add_replicas`) and attach it to a dataset if asked; on failure what was placed is
 //!   deleted and what was registered is tombstoned.
 //!
-//! Errors are the runtime's [`Error`]; the transfer-specific ones carry a
+//! Errors are the runtime's [`Error`](crate::Error); the transfer-specific ones carry a
 //! [`TransferFailure`] as their [`detail`](crate::Error::detail).
 //!
 //! [`ErrorKind::Unsupported`]: crate::ErrorKind::Unsupported
