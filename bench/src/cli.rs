@@ -21,24 +21,7 @@ pub struct CliOptions {
 
 /// Builds `tc` in release in `workspace` and strips a copy into `bench/target`.
 fn build(workspace: &Path, bench_dir: &Path) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "tc-cli",
-            "--manifest-path",
-        ])
-        .arg(workspace.join("Cargo.toml"))
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("cargo build --release -p tc-cli failed ({status})");
-    }
-    let built = workspace.join("target/release/tc");
+    let built = crate::process::release_binary(workspace, "tc-cli", "tc")?;
     let stripped = bench_dir.join("target/tc-stripped");
     std::fs::copy(&built, &stripped).with_context(|| format!("copy {}", built.display()))?;
     let status = Command::new("strip")

@@ -1,6 +1,7 @@
 //! Timing child processes: wall time, CPU time and peak RSS of one child (and whatever it waited for),
 //! from `wait4`, so no GNU `time` is needed.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -94,4 +95,27 @@ fn fastish_counter() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Builds `package` of `workspace` in release (in the workspace's own `target/`) and returns the
+/// path of its binary `bin`.
+pub fn release_binary(workspace: &Path, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            package,
+            "--manifest-path",
+        ])
+        .arg(workspace.join("Cargo.toml"))
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("cargo build --release -p {package} failed ({status})");
+    }
+    Ok(workspace.join("target/release").join(bin))
 }

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, bail, ensure};
+use anyhow::ensure;
 
 use crate::process;
 use crate::stats::{Row, Samples, ratio, speedups};
@@ -31,28 +31,6 @@ const NDOWNLOADER: &str = "4";
 enum Who {
     Ours,
     Peer,
-}
-
-/// Builds `rucio-rs` in release in `workspace`.
-fn build(workspace: &Path) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "rucio-cli",
-            "--manifest-path",
-        ])
-        .arg(workspace.join("Cargo.toml"))
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("cargo build --release -p rucio-cli failed ({status})");
-    }
-    Ok(workspace.join("target/release/rucio-rs"))
 }
 
 /// Bytes of `len` that differ with `seed` (xorshift), so no two files are alike.
@@ -280,7 +258,7 @@ fn rows_for(case: &Case, what: &str, f: &Figures, files: bool) -> Vec<Row> {
 /// The Rucio download rows.
 pub fn measure(workspace: &Path, bench_dir: &Path, o: &RucioOptions) -> anyhow::Result<Vec<Row>> {
     eprintln!("building rucio-rs (release) ...");
-    let ours = build(workspace)?;
+    let ours = crate::process::release_binary(workspace, "rucio-cli", "rucio-rs")?;
     eprintln!("starting a Rucio server ...");
     let server = tc_testkit::rucio::RucioServer::start()
         .map_err(|e| anyhow::anyhow!("the Rucio test server did not start: {e}"))?;
